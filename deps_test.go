@@ -1,0 +1,79 @@
+package gatehouse
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The layers of DESIGN.md, enforced: each rule says which of our packages a
+// package must not import directly, and why.
+var forbidden = []struct {
+	pkg, reason string
+	deny        []string
+}{
+	{"internal/api", "api is the leaf both sides of the wire share", []string{"internal/"}},
+	{"internal/wire/", "wire families decode and encode; they know no service or model", []string{"internal/service", "internal/model", "internal/store", "internal/dataplane", "internal/network"}},
+	{"internal/service/", "services never see HTTP or each other", []string{"internal/wire", "internal/dataplane", "internal/edge", "internal/store/mem", "internal/store/bolt"}},
+	{"internal/model", "the model sits just above the store", []string{"internal/api", "internal/wire", "internal/service", "internal/network", "internal/dataplane", "internal/edge"}},
+	{"internal/network", "network is pure: it sees the model only", []string{"internal/store", "internal/api", "internal/wire", "internal/service", "internal/dataplane", "internal/dial", "internal/edge"}},
+	{"internal/store", "the store knows nothing above it", []string{"internal/model", "internal/api", "internal/service", "internal/wire"}},
+	{"internal/edge", "the edge classifies; it does not decode or serve operations", []string{"internal/service", "internal/model", "internal/store"}},
+}
+
+func TestDependencyRules(t *testing.T) {
+	for _, dir := range packageDirs(t) {
+		pkg, err := build.ImportDir(dir, 0)
+		if err != nil {
+			continue
+		}
+		for _, rule := range forbidden {
+			if !strings.HasPrefix(dir, rule.pkg) {
+				continue
+			}
+			for _, imp := range pkg.Imports {
+				own, ok := strings.CutPrefix(imp, "gatehouse/")
+				if !ok {
+					continue
+				}
+				for _, d := range rule.deny {
+					// A package may import its own sub-packages.
+					if strings.HasPrefix(own, d) && !strings.HasPrefix(own, dir) {
+						t.Errorf("%s imports %s: %s", dir, imp, rule.reason)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestEveryPackageHasADoc(t *testing.T) {
+	for _, dir := range packageDirs(t) {
+		pkg, err := build.ImportDir(dir, build.ImportComment)
+		if err != nil {
+			continue
+		}
+		if strings.TrimSpace(pkg.Doc) == "" && pkg.Name != "main" {
+			t.Errorf("package %s has no doc comment", dir)
+		}
+	}
+}
+
+func packageDirs(t *testing.T) []string {
+	var dirs []string
+	filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		if m, _ := filepath.Glob(filepath.Join(path, "*.go")); len(m) > 0 {
+			dirs = append(dirs, path)
+		}
+		return nil
+	})
+	return dirs
+}

@@ -1,0 +1,179 @@
+// Package gatehouse is the composition root: Start builds the store, the
+// services, the wire handlers and the edge, and serves them on one listener.
+// Only cmd/gatehouse and tests import it; users can embed gatehouse in their own
+// Go tests the same way:
+//
+//	srv, err := gatehouse.Start(ctx, gatehouse.Config{Listen: "127.0.0.1:0", InMemory: true})
+//	defer srv.Close()
+//	// point AWS SDK clients at srv.URL()
+package gatehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"gatehouse/internal/clock"
+	"gatehouse/internal/edge"
+	"gatehouse/internal/service/ec2"
+	"gatehouse/internal/store"
+	"gatehouse/internal/store/bolt"
+	"gatehouse/internal/store/mem"
+	"gatehouse/internal/wire/query"
+)
+
+// Config configures a server. The zero value serves on 127.0.0.1:4566 with
+// the embedded store in the default data directory.
+type Config struct {
+	// Listen is the address of the one listener (default 127.0.0.1:4566).
+	Listen string
+	// DataDir holds the embedded store (default: DefaultDataDir()).
+	DataDir string
+	// InMemory keeps state in memory only.
+	InMemory bool
+	// Region and Account apply where a request does not say otherwise
+	// (defaults us-east-1 and 000000000000).
+	Region, Account string
+	// Clock drives every lifecycle (default: the wall clock).
+	Clock clock.Clock
+	// Log receives structured logs (default: discarded).
+	Log *slog.Logger
+}
+
+// DefaultListen is the port AWS emulators use, so AWS_ENDPOINT_URL=http://localhost:4566 works.
+const DefaultListen = "127.0.0.1:4566"
+
+// DefaultDataDir is a gatehouse folder under the user's data directory.
+func DefaultDataDir() string {
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "gatehouse")
+}
+
+// Server is a running gatehouse.
+type Server struct {
+	cfg   Config
+	ln    net.Listener
+	http  *http.Server
+	store store.Store
+	done  chan error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start opens the store and starts serving. It returns once the listener is
+// bound, so the URL can be used at once.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Account == "" {
+		cfg.Account = "000000000000"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	var st store.Store
+	if cfg.InMemory {
+		st = mem.New()
+	} else {
+		if cfg.DataDir == "" {
+			cfg.DataDir = DefaultDataDir()
+		}
+		b, err := bolt.Open(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		st = b
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+
+	ec2Svc := ec2.New(st, cfg.Clock)
+	root := edge.New(edge.Config{
+		Services: map[string]http.Handler{
+			edge.EC2: query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, ec2Svc.Ops(), cfg.Log),
+		},
+		Account: cfg.Account,
+		Region:  cfg.Region,
+		Log:     cfg.Log,
+	})
+
+	s := &Server{
+		cfg:   cfg,
+		ln:    ln,
+		store: st,
+		http:  &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
+		done:  make(chan error, 1),
+	}
+	go func() {
+		err := s.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	cfg.Log.Info("gatehouse serving", "addr", ln.Addr().String(), "region", cfg.Region, "account", cfg.Account,
+		"store", storeName(cfg))
+	return s, nil
+}
+
+func storeName(cfg Config) string {
+	if cfg.InMemory {
+		return "memory"
+	}
+	return cfg.DataDir
+}
+
+// URL is the server's base URL, for SDK endpoints.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Shutdown stops accepting requests, waits for in-flight ones (until ctx is
+// done), then closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		err := s.http.Shutdown(ctx)
+		if serr := <-s.done; err == nil {
+			err = serr
+		}
+		if cerr := s.store.Close(); err == nil {
+			err = cerr
+		}
+		s.closeErr = err
+	})
+	return s.closeErr
+}
+
+// Close shuts the server down, giving in-flight requests five seconds.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}

@@ -1,0 +1,38 @@
+// Package cli is gatehouse's command line: flags and output only. Each
+// subcommand hands its work to the composition root or a library package.
+package cli
+
+import (
+	"fmt"
+	"io"
+)
+
+const usage = `gatehouse: Amazon API Gateway with working private integrations.
+
+Usage:
+  gatehouse serve [flags]    run the server (gatehouse serve -h for flags)
+  gatehouse version          print the version
+`
+
+// Version is the release, set at build time with -ldflags "-X gatehouse/internal/cli.Version=...".
+var Version = "dev"
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "version":
+		fmt.Fprintln(stdout, "gatehouse", Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

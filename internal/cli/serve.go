@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"gatehouse"
+)
+
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg gatehouse.Config
+	fs.StringVar(&cfg.Listen, "listen", gatehouse.DefaultListen, "address to listen on")
+	fs.StringVar(&cfg.DataDir, "data-dir", gatehouse.DefaultDataDir(), "directory of the embedded store")
+	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep state in memory only")
+	fs.StringVar(&cfg.Region, "region", "us-east-1", "region for requests that do not name one")
+	fs.StringVar(&cfg.Account, "account", "000000000000", "account id")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(stderr, "gatehouse serve: bad --log-level %q\n", *level)
+		return 2
+	}
+	cfg.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := gatehouse.Start(ctx, cfg)
+	if err != nil {
+		cfg.Log.Error("start failed", "err", err)
+		return 1
+	}
+	<-ctx.Done()
+	cfg.Log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		cfg.Log.Error("shutdown", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,76 @@
+package model
+
+// VPC is a virtual private cloud.
+type VPC struct {
+	ID                   string
+	CidrBlock            string
+	State                string
+	DefaultSecurityGroup string
+	Tags                 Tags
+}
+
+func (VPC) Kind() string  { return "vpc" }
+func (v VPC) Key() string { return v.ID }
+
+// Subnet is a range of a VPC's addresses in one availability zone.
+type Subnet struct {
+	ID               string
+	VpcID            string
+	CidrBlock        string
+	AvailabilityZone string
+	Tags             Tags
+}
+
+func (Subnet) Kind() string  { return "subnet" }
+func (s Subnet) Key() string { return s.ID }
+
+// SecurityGroup is a stateful firewall attached to network interfaces.
+type SecurityGroup struct {
+	ID          string
+	VpcID       string
+	Name        string
+	Description string
+	Ingress     []Rule
+	Egress      []Rule
+	Tags        Tags
+}
+
+func (SecurityGroup) Kind() string  { return "security-group" }
+func (g SecurityGroup) Key() string { return g.ID }
+
+// Rule is one security-group rule with exactly one source (ingress) or
+// destination (egress): a CIDR or another group. AWS stores an IpPermission
+// with several ranges as several rules, each with its own sgr- id; so do we.
+type Rule struct {
+	ID string
+	// Protocol is "tcp", "udp", "icmp" or "-1" (all).
+	Protocol string
+	// FromPort and ToPort bound the port range; for icmp they are type and
+	// code; -1 means all.
+	FromPort, ToPort int
+	CidrIPv4         string `json:",omitempty"`
+	GroupID          string `json:",omitempty"`
+	Description      string `json:",omitempty"`
+}
+
+// NetworkInterface is an ENI: an address in a subnet with security groups.
+type NetworkInterface struct {
+	ID               string
+	SubnetID         string
+	VpcID            string
+	AvailabilityZone string
+	PrivateIP        string
+	MacAddress       string
+	Groups           []string
+	Description      string
+	InterfaceType    string
+	Status           string
+	// RequesterManaged interfaces belong to an AWS service (a load balancer, a
+	// VPC link); the user cannot delete them.
+	RequesterManaged bool
+	RequesterID      string `json:",omitempty"`
+	Tags             Tags
+}
+
+func (NetworkInterface) Kind() string  { return "network-interface" }
+func (n NetworkInterface) Key() string { return n.ID }

@@ -1,0 +1,120 @@
+// Package storetest is the conformance suite every store backend passes.
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"gatehouse/internal/store"
+)
+
+// Run runs the suite against stores made by open.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("PutGetListDelete", func(t *testing.T) {
+		s := open(t)
+		rev, err := s.Update(func(tx store.Tx) error {
+			for _, k := range []string{"/a/2", "/a/1", "/b/1", "/a/3"} {
+				if err := tx.Put(k, []byte("v"+k)); err != nil {
+					return err
+				}
+			}
+			return tx.Delete("/a/3")
+		})
+		if err != nil || rev != 1 || s.Revision() != 1 {
+			t.Fatalf("Update = %d, %v; Revision %d", rev, err, s.Revision())
+		}
+		s.View(func(tx store.Tx) error {
+			if v, ok := tx.Get("/a/1"); !ok || string(v) != "v/a/1" {
+				t.Errorf("Get /a/1 = %q, %v", v, ok)
+			}
+			if _, ok := tx.Get("/a/3"); ok {
+				t.Error("deleted key is present")
+			}
+			var keys []string
+			tx.List("/a/", func(k string, _ []byte) error { keys = append(keys, k); return nil })
+			if fmt.Sprint(keys) != "[/a/1 /a/2]" {
+				t.Errorf("List /a/ = %v", keys)
+			}
+			if err := tx.Put("/x", nil); !errors.Is(err, store.ErrReadOnly) {
+				t.Errorf("Put in View = %v, want ErrReadOnly", err)
+			}
+			return nil
+		})
+	})
+	t.Run("FailedUpdateWritesNothing", func(t *testing.T) {
+		s := open(t)
+		boom := errors.New("boom")
+		_, err := s.Update(func(tx store.Tx) error {
+			tx.Put("/k", []byte("1"))
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("Update error = %v", err)
+		}
+		s.View(func(tx store.Tx) error {
+			if _, ok := tx.Get("/k"); ok {
+				t.Error("a failed Update left a write behind")
+			}
+			return nil
+		})
+		if s.Revision() != 0 {
+			t.Errorf("revision moved to %d", s.Revision())
+		}
+	})
+	t.Run("ReadYourWritesInTx", func(t *testing.T) {
+		s := open(t)
+		s.Update(func(tx store.Tx) error { return tx.Put("/p/old", []byte("o")) })
+		s.Update(func(tx store.Tx) error {
+			tx.Put("/p/new", []byte("n"))
+			tx.Delete("/p/old")
+			if _, ok := tx.Get("/p/new"); !ok {
+				t.Error("own write not visible")
+			}
+			var keys []string
+			tx.List("/p/", func(k string, _ []byte) error { keys = append(keys, k); return nil })
+			if fmt.Sprint(keys) != "[/p/new]" {
+				t.Errorf("List in tx = %v", keys)
+			}
+			return nil
+		})
+	})
+	t.Run("WatchCoalesces", func(t *testing.T) {
+		s := open(t)
+		ch, cancel := s.Watch()
+		defer cancel()
+		for i := 0; i < 5; i++ {
+			s.Update(func(tx store.Tx) error { return tx.Put("/w", []byte{byte(i)}) })
+		}
+		if rev := <-ch; rev != 5 {
+			t.Errorf("watch saw %d, want the latest (5)", rev)
+		}
+		select {
+		case rev := <-ch:
+			t.Errorf("extra wake-up %d", rev)
+		default:
+		}
+	})
+	t.Run("ConcurrentUpdates", func(t *testing.T) {
+		s := open(t)
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.Update(func(tx store.Tx) error {
+					v, _ := tx.Get("/n")
+					return tx.Put("/n", append(append([]byte{}, v...), 'x'))
+				})
+			}()
+		}
+		wg.Wait()
+		s.View(func(tx store.Tx) error {
+			if v, _ := tx.Get("/n"); len(v) != 20 {
+				t.Errorf("lost updates: %d of 20", len(v))
+			}
+			return nil
+		})
+	})
+}
