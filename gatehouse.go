@@ -24,6 +24,7 @@ import (
 	"gatehouse/internal/clock"
 	"gatehouse/internal/edge"
 	"gatehouse/internal/service/ec2"
+	"gatehouse/internal/service/elbv2"
 	"gatehouse/internal/store"
 	"gatehouse/internal/store/bolt"
 	"gatehouse/internal/store/mem"
@@ -114,9 +115,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	ec2Svc := ec2.New(st, cfg.Clock)
+	elbSvc := elbv2.New(st, cfg.Clock, nil)
 	root := edge.New(edge.Config{
 		Services: map[string]http.Handler{
-			edge.EC2: query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, ec2Svc.Ops(), cfg.Log),
+			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, ec2Svc.Ops(), cfg.Log),
+			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, elbSvc.Ops(), cfg.Log),
 		},
 		Account: cfg.Account,
 		Region:  cfg.Region,

@@ -51,6 +51,8 @@ type Rule struct {
 	CidrIPv4         string `json:",omitempty"`
 	GroupID          string `json:",omitempty"`
 	Description      string `json:",omitempty"`
+	// Tags belong to the rule itself (its sgr- id), not to the group.
+	Tags Tags `json:",omitempty"`
 }
 
 // NetworkInterface is an ENI: an address in a subnet with security groups.
@@ -74,3 +76,27 @@ type NetworkInterface struct {
 
 func (NetworkInterface) Kind() string  { return "network-interface" }
 func (n NetworkInterface) Key() string { return n.ID }
+
+// InterfacesInSubnet returns the network interfaces in a subnet, whoever owns
+// them: users' ENIs and the requester-managed ones of load balancers and VPC
+// links alike. Any service that places an interface allocates its address by
+// composing the two halves, so every owner draws from the same pool:
+//
+//	enis, err := model.InterfacesInSubnet(tx, subnetID)
+//	addr, ok := network.NextFree(prefix, network.Addresses(enis))
+//
+// The store read lives here and the address choice in the pure network
+// package, because services may not import each other.
+func InterfacesInSubnet(tx Tx, subnetID string) ([]*NetworkInterface, error) {
+	all, err := List[NetworkInterface](tx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*NetworkInterface
+	for _, n := range all {
+		if n.SubnetID == subnetID {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}

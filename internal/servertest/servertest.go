@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"gatehouse"
 	"gatehouse/internal/clock/clocktest"
@@ -61,3 +62,23 @@ func (s *Server) AWSConfig() aws.Config {
 
 // EC2 is an EC2 client for the server.
 func (s *Server) EC2() *ec2.Client { return ec2.NewFromConfig(s.AWSConfig()) }
+
+// ELBv2 is an Elastic Load Balancing v2 client for the server.
+func (s *Server) ELBv2() *elb.Client { return elb.NewFromConfig(s.AWSConfig()) }
+
+// Restart closes the server and starts a new one with the same configuration
+// and clock, so a test started with DataDir can check what survives. The new
+// server listens on another port: make clients from the one returned.
+func (s *Server) Restart() *Server {
+	s.t.Helper()
+	if err := s.Close(); err != nil {
+		s.t.Fatal(err)
+	}
+	srv, err := gatehouse.Start(context.Background(), s.cfg)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	next := &Server{Server: srv, Clock: s.Clock, t: s.t, cfg: s.cfg}
+	s.t.Cleanup(func() { next.Close() })
+	return next
+}

@@ -39,3 +39,31 @@ func dependency(format string, args ...any) error {
 func invalidFilter(name string) error {
 	return invalidValue("The filter '%s' is invalid", name)
 }
+
+func subnetRange(cidr string) error {
+	return api.BadRequest("InvalidSubnet.Range", "The CIDR '%s' is invalid.", cidr)
+}
+
+func subnetConflict(cidr string) error {
+	return api.BadRequest("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", cidr)
+}
+
+func invalidParameter(format string, args ...any) error {
+	return api.BadRequest("InvalidParameter", format, args...)
+}
+
+func addressInUse() error {
+	return api.BadRequest("InvalidIPAddress.InUse", "The specified address is already in use.")
+}
+
+func subnetFull() error {
+	return api.BadRequest("InsufficientFreeAddressesInSubnet", "The specified subnet does not have enough free addresses to satisfy the request.")
+}
+
+func invalidID(id string) error {
+	return api.BadRequest("InvalidID", "The ID '%s' is not valid", id)
+}
+
+func invalidParameterCombination(format string, args ...any) error {
+	return api.BadRequest("InvalidParameterCombination", format, args...)
+}

@@ -1,0 +1,233 @@
+package network
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"gatehouse/internal/model"
+)
+
+// Side is one half of a security-group decision. A flow must leave its source
+// (egress rules of the source's groups) and enter its destination (ingress
+// rules of the destination's groups); either side can drop it.
+type Side string
+
+// The two sides, named as EC2 names the rule lists.
+const (
+	SideEgress  Side = "egress"
+	SideIngress Side = "ingress"
+)
+
+// Endpoint is one end of a modeled flow. An endpoint without groups (an NLB
+// created without security groups, a client outside the VPC) filters nothing
+// on its side, yet it can still be matched by CIDR rules on the other side.
+type Endpoint struct {
+	Addr   netip.Addr
+	Groups []string
+}
+
+// InterfaceEndpoint is the endpoint of an ENI. It shares n.Groups rather than
+// copying it, because snapshots are immutable and the data plane builds many
+// endpoints.
+func InterfaceEndpoint(n *model.NetworkInterface) (Endpoint, bool) {
+	if n == nil {
+		return Endpoint{}, false
+	}
+	a, err := netip.ParseAddr(n.PrivateIP)
+	if err != nil || !a.Unmap().Is4() {
+		return Endpoint{}, false
+	}
+	return Endpoint{Addr: a.Unmap(), Groups: n.Groups}, true
+}
+
+// Flow is what a connection asks for. Security groups are stateful, so only
+// the direction that opens the connection is ever checked.
+type Flow struct {
+	// Protocol is "tcp", "udp" or "icmp".
+	Protocol string
+	// Port is the destination port; for icmp it is the ICMP type. A flow has
+	// no ICMP code, so a rule's code (its ToPort) is never consulted.
+	Port int
+}
+
+func (f Flow) String() string {
+	if f.Protocol == "icmp" {
+		return fmt.Sprintf("icmp type %d", f.Port)
+	}
+	return fmt.Sprintf("%s/%d", f.Protocol, f.Port)
+}
+
+// GroupIndex finds security groups by id. It returns nil for an id it does not
+// know; such a group simply has no rules, as a deleted group would.
+type GroupIndex interface {
+	Group(id string) *model.SecurityGroup
+}
+
+// GroupMap is the plain GroupIndex.
+type GroupMap map[string]*model.SecurityGroup
+
+func (m GroupMap) Group(id string) *model.SecurityGroup { return m[id] }
+
+// Match names the rule, and the group holding it, that let a flow through one
+// side. The zero Match means no rule did: that side had no groups, denied, or
+// was never reached.
+type Match struct {
+	GroupID string
+	Rule    model.Rule
+}
+
+// Found reports whether m names a rule.
+func (m Match) Found() bool { return m.GroupID != "" }
+
+// Verdict is the outcome of Evaluate. It keeps the flow and both endpoints so
+// that Reason can be written only when someone reads it: the data plane
+// evaluates on every request and must not pay for prose.
+type Verdict struct {
+	Allowed bool
+	// Side is where the decision fell. On a deny, the side that dropped the
+	// flow. On an allow, the last filtered side (ingress if the destination
+	// has groups, else egress), or "" when neither end has groups.
+	Side Side
+	// Egress and Ingress are the rules that passed the flow on each side.
+	Egress, Ingress Match
+
+	src, dst Endpoint
+	flow     Flow
+}
+
+// Deciding is the Match on v.Side: the rule that finally let the flow in, or
+// the zero Match on a deny.
+func (v Verdict) Deciding() Match {
+	switch v.Side {
+	case SideEgress:
+		return v.Egress
+	case SideIngress:
+		return v.Ingress
+	}
+	return Match{}
+}
+
+// Evaluate decides whether security groups let flow f open from src to dst.
+// Groups are searched in endpoint order and rules in group order, so the
+// reported rule is stable for a given snapshot. It does not allocate.
+func Evaluate(idx GroupIndex, src, dst Endpoint, f Flow) Verdict {
+	src.Addr, dst.Addr = src.Addr.Unmap(), dst.Addr.Unmap()
+	v := Verdict{src: src, dst: dst, flow: f}
+	if len(src.Groups) > 0 {
+		v.Side = SideEgress
+		m, ok := firstMatch(idx, src.Groups, SideEgress, f, dst)
+		if !ok {
+			return v
+		}
+		v.Egress = m
+	}
+	if len(dst.Groups) > 0 {
+		v.Side = SideIngress
+		m, ok := firstMatch(idx, dst.Groups, SideIngress, f, src)
+		if !ok {
+			return v
+		}
+		v.Ingress = m
+	}
+	v.Allowed = true
+	return v
+}
+
+func firstMatch(idx GroupIndex, groups []string, side Side, f Flow, peer Endpoint) (Match, bool) {
+	if idx == nil {
+		return Match{}, false
+	}
+	for _, id := range groups {
+		g := idx.Group(id)
+		if g == nil {
+			continue
+		}
+		rules := g.Ingress
+		if side == SideEgress {
+			rules = g.Egress
+		}
+		for i := range rules {
+			if portMatches(&rules[i], f) && peerMatches(&rules[i], peer) {
+				return Match{GroupID: id, Rule: rules[i]}, true
+			}
+		}
+	}
+	return Match{}, false
+}
+
+func portMatches(r *model.Rule, f Flow) bool {
+	switch {
+	case r.Protocol == "-1":
+		return true
+	case r.Protocol != f.Protocol:
+		return false
+	case r.FromPort == -1:
+		return true
+	case f.Protocol == "icmp":
+		return r.FromPort == f.Port
+	}
+	return r.FromPort <= f.Port && f.Port <= r.ToPort
+}
+
+// peerMatches parses the rule's CIDR on every call instead of caching it:
+// netip parsing does not allocate, and the model stays plain data. A CIDR that
+// does not parse matches nothing.
+func peerMatches(r *model.Rule, peer Endpoint) bool {
+	if r.GroupID != "" && slices.Contains(peer.Groups, r.GroupID) {
+		return true
+	}
+	if r.CidrIPv4 == "" {
+		return false
+	}
+	p, err := netip.ParsePrefix(r.CidrIPv4)
+	return err == nil && p.Contains(peer.Addr)
+}
+
+// Reason explains v in one line, naming the groups that decided.
+func (v Verdict) Reason() string {
+	if !v.Allowed {
+		switch v.Side {
+		case SideEgress:
+			return fmt.Sprintf("no egress rule of %s allows %s to %s",
+				strings.Join(v.src.Groups, ", "), v.flow, describe(v.dst))
+		case SideIngress:
+			return fmt.Sprintf("no ingress rule of %s allows %s from %s",
+				strings.Join(v.dst.Groups, ", "), v.flow, describe(v.src))
+		}
+		return "not evaluated"
+	}
+	var out, in string
+	if v.Egress.Found() {
+		out = fmt.Sprintf("egress %s allows %s to %s", ruleText(v.Egress), v.flow, v.dst.Addr)
+	} else {
+		out = fmt.Sprintf("source %s has no security groups", v.src.Addr)
+	}
+	if v.Ingress.Found() {
+		in = fmt.Sprintf("ingress %s allows %s from %s", ruleText(v.Ingress), v.flow, v.src.Addr)
+	} else {
+		in = fmt.Sprintf("destination %s has no security groups", v.dst.Addr)
+	}
+	return out + "; " + in
+}
+
+// describe shows a peer with its groups, because a group-referencing rule
+// matches by membership and the address alone would not explain a deny.
+func describe(e Endpoint) string {
+	if len(e.Groups) == 0 {
+		return e.Addr.String() + " (no groups)"
+	}
+	return e.Addr.String() + " (groups " + strings.Join(e.Groups, ", ") + ")"
+}
+
+func ruleText(m Match) string {
+	peer := m.Rule.CidrIPv4
+	if m.Rule.GroupID != "" {
+		peer = m.Rule.GroupID
+	}
+	if m.Rule.ID == "" {
+		return fmt.Sprintf("rule of %s (%s)", m.GroupID, peer)
+	}
+	return fmt.Sprintf("rule %s of %s (%s)", m.Rule.ID, m.GroupID, peer)
+}

@@ -1,0 +1,373 @@
+package ec2
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"gatehouse/internal/api"
+	"gatehouse/internal/model"
+	"gatehouse/internal/network"
+)
+
+type CreateNetworkInterfaceInput struct {
+	SubnetID          string             `query:"SubnetId,required"`
+	Groups            []string           `query:"SecurityGroupId"`
+	Description       string             `query:"Description"`
+	PrivateIPAddress  string             `query:"PrivateIpAddress"`
+	InterfaceType     string             `query:"InterfaceType"`
+	ClientToken       string             `query:"ClientToken"`
+	TagSpecifications []TagSpecification `query:"TagSpecification"`
+}
+
+type CreateNetworkInterfaceOutput struct {
+	NetworkInterface NetworkInterface `xml:"networkInterface"`
+	ClientToken      string           `xml:"clientToken,omitempty"`
+}
+
+type DescribeNetworkInterfacesInput struct {
+	NetworkInterfaceIDs []string `query:"NetworkInterfaceId"`
+	Filters             []Filter `query:"Filter"`
+}
+
+type DescribeNetworkInterfacesOutput struct {
+	NetworkInterfaces []NetworkInterface `xml:"networkInterfaceSet>item"`
+}
+
+type DeleteNetworkInterfaceInput struct {
+	NetworkInterfaceID string `query:"NetworkInterfaceId,required"`
+}
+
+// NetworkInterface is the ENI as EC2 describes it.
+type NetworkInterface struct {
+	NetworkInterfaceID string             `xml:"networkInterfaceId"`
+	SubnetID           string             `xml:"subnetId"`
+	VpcID              string             `xml:"vpcId"`
+	AvailabilityZone   string             `xml:"availabilityZone"`
+	AvailabilityZoneID string             `xml:"availabilityZoneId"`
+	Description        string             `xml:"description"`
+	OwnerID            string             `xml:"ownerId"`
+	RequesterID        string             `xml:"requesterId,omitempty"`
+	RequesterManaged   bool               `xml:"requesterManaged"`
+	Status             string             `xml:"status"`
+	MacAddress         string             `xml:"macAddress"`
+	PrivateIPAddress   string             `xml:"privateIpAddress"`
+	PrivateDNSName     string             `xml:"privateDnsName"`
+	SourceDestCheck    bool               `xml:"sourceDestCheck"`
+	InterfaceType      string             `xml:"interfaceType"`
+	Groups             []GroupIdentifier  `xml:"groupSet>item"`
+	PrivateIPAddresses []PrivateIPAddress `xml:"privateIpAddressesSet>item"`
+	Tags               []Tag              `xml:"tagSet>item,omitempty"`
+}
+
+// GroupIdentifier names a security group.
+type GroupIdentifier struct {
+	GroupID   string `xml:"groupId"`
+	GroupName string `xml:"groupName"`
+}
+
+// PrivateIPAddress is one of an interface's addresses.
+type PrivateIPAddress struct {
+	PrivateIPAddress string `xml:"privateIpAddress"`
+	PrivateDNSName   string `xml:"privateDnsName"`
+	Primary          bool   `xml:"primary"`
+}
+
+// creatableTypes are the interface types a user may ask for; the others
+// (load balancers', VPC links' and so on) only AWS services create.
+var creatableTypes = map[string]bool{"interface": true, "efa": true, "efa-only": true, "branch": true, "trunk": true}
+
+// maxGroupsPerInterface is EC2's default quota of security groups on one
+// interface.
+const maxGroupsPerInterface = 5
+
+func (s *Service) CreateNetworkInterface(ctx context.Context, in *CreateNetworkInterfaceInput) (*CreateNetworkInterfaceOutput, error) {
+	ifType := in.InterfaceType
+	if ifType == "" {
+		ifType = "interface"
+	}
+	if !creatableTypes[ifType] {
+		return nil, invalidValue("Value (%s) for parameter interfaceType is invalid.", in.InterfaceType)
+	}
+	var want netip.Addr
+	if in.PrivateIPAddress != "" {
+		a, err := netip.ParseAddr(in.PrivateIPAddress)
+		if err != nil || !a.Is4() {
+			return nil, invalidValue("Value (%s) for parameter privateIpAddress is invalid. It is not a valid IPv4 address.", in.PrivateIPAddress)
+		}
+		want = a
+	}
+	groupIDs := dedupe(in.Groups)
+	if len(groupIDs) > maxGroupsPerInterface {
+		return nil, api.BadRequest("SecurityGroupsPerInterfaceLimitExceeded", "An interface can have at most %d security groups; %d were given.", maxGroupsPerInterface, len(groupIDs))
+	}
+	tags, err := tagsFor(in.TagSpecifications, "network-interface")
+	if err != nil {
+		return nil, err
+	}
+	var eni *model.NetworkInterface
+	var groups map[string]*model.SecurityGroup
+	err = s.update(ctx, func(tx model.Tx) error {
+		sn, ok, err := model.Get[model.Subnet](tx, in.SubnetID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return subnetNotFound(in.SubnetID)
+		}
+		if len(groupIDs) == 0 {
+			vpc, ok, err := model.Get[model.VPC](tx, sn.VpcID)
+			if err != nil {
+				return err
+			}
+			if ok && vpc.DefaultSecurityGroup != "" {
+				groupIDs = []string{vpc.DefaultSecurityGroup}
+			}
+		}
+		if groups, err = groupsForInterface(tx, sn, groupIDs); err != nil {
+			return err
+		}
+		addr, err := chooseAddress(tx, sn, want)
+		if err != nil {
+			return err
+		}
+		eni = &model.NetworkInterface{
+			ID:               api.NewID("eni"),
+			SubnetID:         sn.ID,
+			VpcID:            sn.VpcID,
+			AvailabilityZone: sn.AvailabilityZone,
+			PrivateIP:        addr.String(),
+			MacAddress:       macAddress(),
+			Groups:           groupIDs,
+			Description:      in.Description,
+			InterfaceType:    ifType,
+			Status:           "available",
+			Tags:             tags,
+		}
+		return model.Put(tx, eni)
+	})
+	if err != nil {
+		return nil, must(err)
+	}
+	return &CreateNetworkInterfaceOutput{NetworkInterface: eniShape(ctx, eni, groups), ClientToken: in.ClientToken}, nil
+}
+
+// groupsForInterface loads the groups an interface in sn will carry; each must
+// exist and belong to the subnet's VPC.
+func groupsForInterface(tx model.Tx, sn *model.Subnet, ids []string) (map[string]*model.SecurityGroup, error) {
+	groups := make(map[string]*model.SecurityGroup, len(ids))
+	for _, id := range ids {
+		g, ok, err := model.Get[model.SecurityGroup](tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, groupNotFound(id)
+		}
+		if g.VpcID != sn.VpcID {
+			return nil, invalidParameter("Security group %s and subnet %s belong to different networks.", id, sn.ID)
+		}
+		groups[id] = g
+	}
+	return groups, nil
+}
+
+// chooseAddress picks the interface's address in sn: want if it is free and
+// assignable, otherwise (want unset) the lowest free one.
+func chooseAddress(tx model.Tx, sn *model.Subnet, want netip.Addr) (netip.Addr, error) {
+	p, ok := network.ParseCIDR(sn.CidrBlock)
+	if !ok {
+		return netip.Addr{}, fmt.Errorf("subnet %s has a malformed CIDR %q", sn.ID, sn.CidrBlock)
+	}
+	enis, err := model.InterfacesInSubnet(tx, sn.ID)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	used := network.Addresses(enis)
+	if want.IsValid() {
+		switch {
+		case !p.Contains(want):
+			return netip.Addr{}, invalidValue("Address %s does not fall within the subnet's address range", want)
+		case !network.Assignable(p, want):
+			return netip.Addr{}, invalidValue("Address %s is in subnet's reserved address range", want)
+		case used[want]:
+			return netip.Addr{}, addressInUse()
+		}
+		return want, nil
+	}
+	addr, ok := network.NextFree(p, used)
+	if !ok {
+		return netip.Addr{}, subnetFull()
+	}
+	return addr, nil
+}
+
+func (s *Service) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNetworkInterfacesInput) (*DescribeNetworkInterfacesOutput, error) {
+	if err := checkFilters(in.Filters, eniFields(ctx, &model.NetworkInterface{}, nil)); err != nil {
+		return nil, err
+	}
+	out := &DescribeNetworkInterfacesOutput{}
+	err := s.view(ctx, func(tx model.Tx) error {
+		enis, err := byIDs[model.NetworkInterface](tx, in.NetworkInterfaceIDs, eniNotFound)
+		if err != nil {
+			return err
+		}
+		all, err := model.List[model.SecurityGroup](tx)
+		if err != nil {
+			return err
+		}
+		groups := make(map[string]*model.SecurityGroup, len(all))
+		for _, g := range all {
+			groups[g.ID] = g
+		}
+		for _, e := range enis {
+			if ok, err := matchFilters(in.Filters, eniFields(ctx, e, groups)); err != nil {
+				return err
+			} else if ok {
+				out.NetworkInterfaces = append(out.NetworkInterfaces, eniShape(ctx, e, groups))
+			}
+		}
+		return nil
+	})
+	return out, must(err)
+}
+
+func eniFields(ctx context.Context, e *model.NetworkInterface, groups map[string]*model.SecurityGroup) fields {
+	return func(name string) ([]string, bool) {
+		switch name {
+		case "network-interface-id":
+			return []string{e.ID}, true
+		case "subnet-id":
+			return []string{e.SubnetID}, true
+		case "vpc-id":
+			return []string{e.VpcID}, true
+		case "availability-zone":
+			return []string{e.AvailabilityZone}, true
+		case "description":
+			return []string{e.Description}, true
+		case "status":
+			return []string{e.Status}, true
+		case "private-ip-address", "addresses.private-ip-address":
+			return []string{e.PrivateIP}, true
+		case "private-dns-name":
+			return []string{privateDNSName(ctx, e.PrivateIP)}, true
+		case "addresses.primary":
+			return []string{"true"}, true
+		case "mac-address":
+			return []string{e.MacAddress}, true
+		case "owner-id":
+			return []string{api.MetaFrom(ctx).Account}, true
+		case "requester-managed":
+			return []string{strconv.FormatBool(e.RequesterManaged)}, true
+		case "requester-id":
+			return []string{e.RequesterID}, true
+		case "interface-type":
+			return []string{e.InterfaceType}, true
+		case "source-dest-check":
+			return []string{"true"}, true
+		case "group-id":
+			return e.Groups, true
+		case "group-name":
+			var names []string
+			for _, id := range e.Groups {
+				if g := groups[id]; g != nil {
+					names = append(names, g.Name)
+				}
+			}
+			return names, true
+		}
+		return tagFields(e.Tags, name)
+	}
+}
+
+func (s *Service) DeleteNetworkInterface(ctx context.Context, in *DeleteNetworkInterfaceInput) (*Return, error) {
+	err := s.update(ctx, func(tx model.Tx) error {
+		e, ok, err := model.Get[model.NetworkInterface](tx, in.NetworkInterfaceID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return eniNotFound(in.NetworkInterfaceID)
+		}
+		// A requester-managed interface is attached to the service that
+		// made it; EC2 refuses to delete any interface still in use, and
+		// only that service's own teardown releases it.
+		if e.RequesterManaged || e.Status == "in-use" {
+			return invalidValue("Network interface '%s' is currently in use.", e.ID)
+		}
+		return model.Delete(tx, e)
+	})
+	if err != nil {
+		return nil, must(err)
+	}
+	return &Return{Return: true}, nil
+}
+
+// privateDNSName is the name EC2's internal DNS gives an address: us-east-1
+// keeps its historical ec2.internal domain, every other region has its own.
+func privateDNSName(ctx context.Context, ip string) string {
+	if ip == "" {
+		return ""
+	}
+	host := "ip-" + strings.ReplaceAll(ip, ".", "-")
+	region := api.MetaFrom(ctx).Region
+	if region == "us-east-1" {
+		return host + ".ec2.internal"
+	}
+	return host + "." + region + ".compute.internal"
+}
+
+// macAddress returns a random locally administered unicast address, the kind
+// EC2 gives interfaces.
+func macAddress() string {
+	h := api.RandomHex(10)
+	return "02:" + h[0:2] + ":" + h[2:4] + ":" + h[4:6] + ":" + h[6:8] + ":" + h[8:10]
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func eniShape(ctx context.Context, e *model.NetworkInterface, groups map[string]*model.SecurityGroup) NetworkInterface {
+	dns := privateDNSName(ctx, e.PrivateIP)
+	out := NetworkInterface{
+		NetworkInterfaceID: e.ID,
+		SubnetID:           e.SubnetID,
+		VpcID:              e.VpcID,
+		AvailabilityZone:   e.AvailabilityZone,
+		AvailabilityZoneID: zoneID(ctx, e.AvailabilityZone),
+		Description:        e.Description,
+		OwnerID:            api.MetaFrom(ctx).Account,
+		RequesterID:        e.RequesterID,
+		RequesterManaged:   e.RequesterManaged,
+		Status:             e.Status,
+		MacAddress:         e.MacAddress,
+		PrivateIPAddress:   e.PrivateIP,
+		PrivateDNSName:     dns,
+		SourceDestCheck:    true,
+		InterfaceType:      e.InterfaceType,
+		PrivateIPAddresses: []PrivateIPAddress{{PrivateIPAddress: e.PrivateIP, PrivateDNSName: dns, Primary: true}},
+		Tags:               tagSet(e.Tags),
+	}
+	if out.InterfaceType == "" {
+		out.InterfaceType = "interface"
+	}
+	for _, id := range e.Groups {
+		gi := GroupIdentifier{GroupID: id}
+		if g := groups[id]; g != nil {
+			gi.GroupName = g.Name
+		}
+		out.Groups = append(out.Groups, gi)
+	}
+	return out
+}
