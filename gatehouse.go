@@ -23,6 +23,7 @@ import (
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/edge"
+	"gatehouse/internal/health"
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
 	"gatehouse/internal/store"
@@ -72,6 +73,8 @@ type Server struct {
 	http  *http.Server
 	store store.Store
 	done  chan error
+	// health probes target groups' targets; its Table feeds elbv2.
+	health *health.Checker
 
 	closeOnce sync.Once
 	closeErr  error
@@ -115,7 +118,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	ec2Svc := ec2.New(st, cfg.Clock)
-	elbSvc := elbv2.New(st, cfg.Clock, nil)
+	checker := health.NewChecker(health.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log})
+	elbSvc := elbv2.New(st, cfg.Clock, checker.Table())
 	root := edge.New(edge.Config{
 		Services: map[string]http.Handler{
 			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, ec2Svc.Ops(), cfg.Log),
@@ -127,12 +131,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	})
 
 	s := &Server{
-		cfg:   cfg,
-		ln:    ln,
-		store: st,
-		http:  &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
-		done:  make(chan error, 1),
+		cfg:    cfg,
+		ln:     ln,
+		store:  st,
+		health: checker,
+		http:   &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
+		done:   make(chan error, 1),
 	}
+	checker.Start()
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -155,8 +161,18 @@ func storeName(cfg Config) string {
 // URL is the server's base URL, for SDK endpoints.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
+// Store is the server's store, for tests and tools that read the model.
+func (s *Server) Store() store.Store { return s.store }
+
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Sync waits until every controller has caught up with the changes
+// committed before the call (today: the health checker). Tests that drive a
+// fake clock call it before advancing, so the advance acts on their writes.
+func (s *Server) Sync(ctx context.Context) error {
+	return s.health.Sync(ctx)
+}
 
 // Shutdown stops accepting requests, waits for in-flight ones (until ctx is
 // done), then closes the store.
@@ -166,6 +182,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if serr := <-s.done; err == nil {
 			err = serr
 		}
+		// Controllers read the store, so they stop before it closes.
+		s.health.Stop()
 		if cerr := s.store.Close(); err == nil {
 			err = cerr
 		}

@@ -1,5 +1,6 @@
 // Package network is pure functions over the model: CIDR arithmetic and
 // address allocation, security-group verdicts that name the deciding rule,
-// and (later) path resolution and the modeled-to-real address rule. It does no
-// I/O and imports nothing of gatehouse but the model.
+// the one rule that maps a modeled address to a real one (RealAddress), and
+// later path resolution. It does no I/O and imports nothing of gatehouse but
+// the model; opening sockets is the dial package's job alone.
 package network

@@ -3,7 +3,10 @@
 package servertest
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -57,7 +60,26 @@ func (s *Server) AWSConfig() aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		BaseEndpoint:     aws.String(s.URL()),
 		RetryMaxAttempts: 1,
+		HTTPClient:       bodyCopier{&http.Client{}},
 	}
+}
+
+// bodyCopier hands net/http a private copy of each request body. smithy-go
+// closes the body it built as soon as the call returns, which can race with
+// the transport still finishing with it; the transport then drops the
+// connection while a large response is being read ("use of closed network
+// connection"), which flakes tests under -race.
+type bodyCopier struct{ c *http.Client }
+
+func (b bodyCopier) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return b.c.Do(r)
 }
 
 // EC2 is an EC2 client for the server.
@@ -81,4 +103,17 @@ func (s *Server) Restart() *Server {
 	next := &Server{Server: srv, Clock: s.Clock, t: s.t, cfg: s.cfg}
 	s.t.Cleanup(func() { next.Close() })
 	return next
+}
+
+// Advance lets the server's controllers catch up with every change the test
+// has made, then moves the fake clock by d. Due health-check rounds run to
+// completion before it returns, so their results are visible at once.
+func (s *Server) Advance(d time.Duration) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Sync(ctx); err != nil {
+		s.t.Fatalf("waiting for controllers: %v", err)
+	}
+	s.Clock.Advance(d)
 }

@@ -241,7 +241,18 @@ func groupFields(g *model.SecurityGroup, account string, names map[string]string
 	}
 }
 
+// permissionAttrs are the attributes ip-permission filters may name.
+// ipv6-cidr and prefix-list-id are accepted but never match: gatehouse's rules
+// are IPv4 CIDRs and groups only.
+var permissionAttrs = map[string]bool{
+	"cidr": true, "from-port": true, "to-port": true, "protocol": true, "group-id": true,
+	"group-name": true, "user-id": true, "ipv6-cidr": true, "prefix-list-id": true,
+}
+
 func permissionFields(rules []model.Rule, attr, account string, names map[string]string) ([]string, bool) {
+	if !permissionAttrs[attr] {
+		return nil, false
+	}
 	var vals []string
 	for _, r := range rules {
 		switch attr {
@@ -267,10 +278,6 @@ func permissionFields(rules []model.Rule, attr, account string, names map[string
 			if r.GroupID != "" {
 				vals = append(vals, account)
 			}
-		case "ipv6-cidr", "prefix-list-id":
-			// Known filters that gatehouse's IPv4-only rules never match.
-		default:
-			return nil, false
 		}
 	}
 	return vals, true

@@ -297,6 +297,13 @@ func tagDescriptionFields(td TagDescription) fields {
 		case "value":
 			return []string{td.Value}, true
 		}
+		// tag:KEY picks the descriptions of that key whose value matches.
+		if key, ok := strings.CutPrefix(name, "tag:"); ok {
+			if td.Key == key {
+				return []string{td.Value}, true
+			}
+			return nil, true
+		}
 		return nil, false
 	}
 }

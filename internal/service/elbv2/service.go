@@ -5,6 +5,7 @@ import (
 
 	"gatehouse/internal/api"
 	"gatehouse/internal/clock"
+	"gatehouse/internal/health"
 	"gatehouse/internal/model"
 	"gatehouse/internal/store"
 )
@@ -16,17 +17,10 @@ type Service struct {
 	health HealthSource
 }
 
-// HealthSource reports what the health checker saw for a target. The zero
-// Status means no probe result yet.
+// HealthSource reports what the health checker saw for a target
+// (health.Table). The zero Status means no probe result yet.
 type HealthSource interface {
-	TargetHealth(targetGroupARN, targetID string, port int) TargetStatus
-}
-
-// TargetStatus is a probe result in AWS's terms.
-type TargetStatus struct {
-	State       string // healthy | unhealthy | "" (not probed yet)
-	Reason      string
-	Description string
+	TargetHealth(targetGroupARN, targetID string, port int) health.Status
 }
 
 // New returns the ELBv2 service over st. health may be nil until the health

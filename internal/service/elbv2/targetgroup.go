@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gatehouse/internal/api"
+	"gatehouse/internal/health"
 	"gatehouse/internal/model"
 )
 
@@ -249,39 +250,13 @@ func applyHealthCheck(hc *model.HealthCheck, enabled *bool, protocol, port, path
 		if hc.Protocol == "TCP" {
 			return validation("Matcher cannot be set when the health check protocol is TCP")
 		}
-		if _, ok := ParseMatcher(m.HTTPCode); !ok {
+		codes, ok := health.ParseMatcher(m.HTTPCode)
+		if lo, hi := codes.Bounds(); !ok || lo < 200 || hi > 499 {
 			return validation("Health check matcher HTTP code '%s' must be a value from 200 to 499, a comma-separated list, or a range", m.HTTPCode)
 		}
 		hc.Matcher = m.HTTPCode
 	}
 	return nil
-}
-
-// ParseMatcher turns "200", "200,302" or "200-299" into a code test.
-func ParseMatcher(s string) (func(int) bool, bool) {
-	type span struct{ lo, hi int }
-	var spans []span
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		a, err1 := strconv.Atoi(lo)
-		b := a
-		var err2 error
-		if isRange {
-			b, err2 = strconv.Atoi(hi)
-		}
-		if err1 != nil || err2 != nil || a < 200 || b > 499 || a > b {
-			return nil, false
-		}
-		spans = append(spans, span{a, b})
-	}
-	return func(code int) bool {
-		for _, sp := range spans {
-			if code >= sp.lo && code <= sp.hi {
-				return true
-			}
-		}
-		return false
-	}, true
 }
 
 func (s *Service) ModifyTargetGroup(ctx context.Context, in *ModifyTargetGroupInput) (*TargetGroupsOutput, error) {

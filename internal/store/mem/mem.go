@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gatehouse/internal/store"
 )
@@ -14,9 +15,11 @@ import (
 // Store is an in-memory store.Store.
 type Store struct {
 	store.Notifier
-	mu     sync.RWMutex
-	data   map[string][]byte
-	rev    uint64
+	mu   sync.RWMutex
+	data map[string][]byte
+	// rev is atomic, not guarded by mu, because readers ask for it inside
+	// View: taking the read lock twice deadlocks once a writer is waiting.
+	rev    atomic.Uint64
 	closed bool
 }
 
@@ -50,18 +53,13 @@ func (s *Store) Update(fn func(store.Tx) error) (uint64, error) {
 			s.data[k] = v
 		}
 	}
-	s.rev++
-	rev := s.rev
+	rev := s.rev.Add(1)
 	s.mu.Unlock()
 	s.Notify(rev)
 	return rev, nil
 }
 
-func (s *Store) Revision() uint64 {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.rev
-}
+func (s *Store) Revision() uint64 { return s.rev.Load() }
 
 func (s *Store) Close() error {
 	s.mu.Lock()

@@ -294,7 +294,7 @@ func decodeJSON(body []byte, in any) *api.Error {
 	case errors.As(err, &syn):
 		return api.BadRequest(codeSerialization, "The request body is not valid JSON: %v (at byte %d).", syn, syn.Offset)
 	case errors.As(err, &typ) && typ.Field == "":
-		return api.BadRequest(codeSerialization, "The request body must be a JSON object, not a %s.", typ.Value)
+		return api.BadRequest(codeSerialization, "The request body must be a JSON object, not a JSON %s.", typ.Value)
 	case errors.As(err, &typ):
 		return api.BadRequest(codeSerialization, "Member %s must be %s, not a JSON %s.", typ.Field, kindName(typ.Type), typ.Value)
 	}

@@ -73,6 +73,17 @@ type echoIn struct {
 	} `json:"nested"`
 }
 
+type echoOut struct {
+	Limit    *int32            `json:"limit,omitempty"`
+	Flag     bool              `json:"flag"`
+	IDs      []string          `json:"ids,omitempty"`
+	All      map[string]string `json:"all,omitempty"`
+	Tag      string            `json:"tag,omitempty"`
+	Sizes    []int             `json:"sizes,omitempty"`
+	Weight   float64           `json:"weight"`
+	NestedOn *bool             `json:"nestedOn,omitempty"`
+}
+
 type importIn struct {
 	Body []byte `payload:"" json:"-"`
 	Fail bool   `querystring:"failonwarnings" json:"-"`
@@ -116,9 +127,13 @@ func fakeOps() api.Table {
 		api.Handle("GetObject", func(ctx context.Context, in *objectIn) (*objectOut, error) {
 			return &objectOut{Bucket: in.Bucket, Key: in.Key}, nil
 		}).Route("GET", "/objects/{bucket}/{key+}", 0),
-		api.Handle("Echo", func(ctx context.Context, in *echoIn) (*echoIn, error) {
-			return in, nil
-		}).Route("GET", "/echo", 0),
+		api.Handle("Echo", func(ctx context.Context, in *echoIn) (*echoOut, error) {
+			out := &echoOut{Limit: in.Limit, Flag: in.Flag, IDs: in.IDs, All: in.All, Tag: in.Tag, Sizes: in.Sizes, Weight: in.Weight}
+			if in.Nested != nil {
+				out.NestedOn = &in.Nested.On
+			}
+			return out, nil
+		}).Route("POST", "/echo", 0),
 		api.Handle("ImportThing", func(ctx context.Context, in *importIn) (*thingOut, error) {
 			return &thingOut{Mode: "import", Size: len(in.Body)}, nil
 		}).Route("POST", "/things?mode=import", http.StatusCreated),

@@ -1,0 +1,148 @@
+package upstream
+
+import (
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"gatehouse/internal/model"
+)
+
+// cond is one compiled rule condition.
+type cond struct {
+	field   string
+	header  string // http-header: canonical name
+	values  []string
+	query   []model.KeyValue
+	sources []netip.Prefix
+}
+
+func compileCond(c model.Condition) cond {
+	out := cond{field: c.Field, values: c.Values, query: c.Query}
+	switch c.Field {
+	case "http-header":
+		out.header = http.CanonicalHeaderKey(c.HeaderName)
+	case "host-header":
+		out.values = lower(c.Values)
+	case "source-ip":
+		for _, v := range c.Values {
+			if p, err := netip.ParsePrefix(v); err == nil {
+				out.sources = append(out.sources, p.Masked())
+			}
+		}
+	}
+	return out
+}
+
+func lower(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = strings.ToLower(v)
+	}
+	return out
+}
+
+// match reports whether the request meets the condition, with ALB's
+// semantics: path patterns are case-sensitive, host names, header values and
+// query strings are not; * and ? are wildcards; any one value may match.
+func (c *cond) match(r *http.Request, client netip.Addr) bool {
+	switch c.field {
+	case "path-pattern":
+		return anyWildcard(c.values, r.URL.Path, false)
+	case "host-header":
+		host := r.Host
+		if h, _, ok := strings.Cut(host, ":"); ok {
+			host = h
+		}
+		return anyWildcard(c.values, host, true)
+	case "http-request-method":
+		for _, v := range c.values {
+			if v == r.Method {
+				return true
+			}
+		}
+		return false
+	case "http-header":
+		for _, hv := range r.Header[c.header] {
+			if anyWildcard(c.values, hv, true) {
+				return true
+			}
+		}
+		return false
+	case "query-string":
+		q := r.URL.Query()
+		for _, kv := range c.query {
+			for k, vs := range q {
+				if kv.Key != "" && !wildcard(kv.Key, k, true) {
+					continue
+				}
+				for _, v := range vs {
+					if wildcard(kv.Value, v, true) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	case "source-ip":
+		for _, p := range c.sources {
+			if p.Contains(client) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+func anyWildcard(patterns []string, s string, fold bool) bool {
+	for _, p := range patterns {
+		if wildcard(p, s, fold) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcard matches s against p, where * is any run and ? any one character.
+// It does not allocate.
+func wildcard(p, s string, fold bool) bool {
+	// Iterative matcher with single-star backtracking.
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || eq(p[pi], s[si], fold)):
+			pi++
+			si++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+func eq(a, b byte, fold bool) bool {
+	if a == b {
+		return true
+	}
+	if !fold {
+		return false
+	}
+	if 'A' <= a && a <= 'Z' {
+		a += 'a' - 'A'
+	}
+	if 'A' <= b && b <= 'Z' {
+		b += 'a' - 'A'
+	}
+	return a == b
+}

@@ -1,0 +1,327 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"gatehouse/internal/clock"
+	"gatehouse/internal/model"
+)
+
+// Fault says why a balancer could not carry a request, for the integration
+// to answer as AWS does.
+type Fault int
+
+const (
+	// Refused: nothing listens (no listener on the port, or the target's
+	// process is down); the peer answers at once with a reset.
+	Refused Fault = iota + 1
+	// Dropped: a security group dropped the packets; the caller waits out
+	// its own timeout.
+	Dropped
+	// TimedOut: the target accepted but did not answer in time.
+	TimedOut
+)
+
+// Error is a failure to carry a request, with its Fault.
+type Error struct {
+	Fault Fault
+	Hop   string // which hop failed, for logs and explain
+	Err   error
+}
+
+func (e *Error) Error() string { return e.Hop + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Forwarder carries requests through compiled balancers to real targets.
+type Forwarder struct {
+	// Transport dials targets' real addresses (dial.Transport).
+	Transport http.RoundTripper
+	Clock     clock.Clock
+}
+
+// Hop identifies where a request enters a balancer: the listener port and
+// the node (index into Balancer.Nodes) it reaches.
+type Hop struct {
+	Port int
+	Node int
+	// Client is the address the balancer sees as the request's source.
+	Client netip.Addr
+}
+
+// RoundTrip sends req through balancer b. For an ALB it returns the target's
+// response, or the ALB's own (fixed responses, redirects, 502/503/504 pages);
+// for an NLB, the target's response or an *Error: an NLB writes nothing of
+// its own.
+func (f *Forwarder) RoundTrip(req *http.Request, b *Balancer, hop Hop) (*http.Response, *Target, error) {
+	l := b.Listeners[hop.Port]
+	if l == nil {
+		return nil, nil, &Error{Fault: Refused, Hop: b.Name, Err: errors.New("no listener on port " + strconv.Itoa(hop.Port))}
+	}
+	if b.Type == "network" {
+		return f.network(req, b, l, hop)
+	}
+	return f.application(req, b, l, hop)
+}
+
+func (f *Forwarder) application(req *http.Request, b *Balancer, l *Listener, hop Hop) (*http.Response, *Target, error) {
+	rule := l.Route(req, hop.Client)
+	switch rule.Action.Type {
+	case "fixed-response":
+		a := rule.Action.Fixed
+		code, _ := strconv.Atoi(a.StatusCode)
+		return synthesize(req, code, a.ContentType, a.MessageBody, nil), nil, nil
+	case "redirect":
+		code := 301
+		if rule.Action.Redirect.StatusCode == "HTTP_302" {
+			code = 302
+		}
+		h := http.Header{"Location": {redirectURL(req, rule.Action.Redirect, l)}}
+		return synthesize(req, code, "", "", h), nil, nil
+	}
+	pool := rule.Action.choosePool()
+	if pool == nil || len(pool.Targets) == 0 {
+		return albPage(req, http.StatusServiceUnavailable), nil, nil
+	}
+	t := pool.Pick(hop.Node)
+	if !t.allowedFrom(hop.Node) {
+		// The packets are dropped: the ALB's connect attempt times out.
+		if err := f.wait(req.Context()); err != nil {
+			return nil, t, err
+		}
+		return albPage(req, http.StatusGatewayTimeout), t, nil
+	}
+	out := req.Clone(req.Context())
+	out.URL.Scheme, out.URL.Host = "http", t.Real
+	if pool.Protocol == "HTTPS" {
+		out.URL.Scheme = "https"
+	}
+	out.RequestURI = ""
+	addForwarded(out, hop.Client, l)
+	t.inflight.Add(1)
+	resp, err := f.Transport.RoundTrip(out)
+	t.inflight.Add(-1)
+	if err != nil {
+		if timeout(err) {
+			return albPage(req, http.StatusGatewayTimeout), t, nil
+		}
+		return albPage(req, http.StatusBadGateway), t, nil
+	}
+	return resp, t, nil
+}
+
+// network passes the request through to a target picked by flow hash. The
+// target sees the NLB node's address unless client IPs are preserved.
+func (f *Forwarder) network(req *http.Request, b *Balancer, l *Listener, hop Hop) (*http.Response, *Target, error) {
+	pool := l.Rules[len(l.Rules)-1].Action.choosePool()
+	if pool == nil || len(pool.Targets) == 0 {
+		return nil, nil, &Error{Fault: Refused, Hop: b.Name, Err: errors.New("no targets registered")}
+	}
+	t := pool.PickFlow(hop.Node, fnv64(hop.Client.String(), req.RemoteAddr))
+	if t.ALB != nil {
+		// An ALB as the NLB's target: the request enters the ALB's node in
+		// the same position.
+		node := hop.Node % max(1, len(t.ALB.Nodes))
+		return f.RoundTrip(req, t.ALB, Hop{Port: t.Port, Node: node, Client: hop.Client})
+	}
+	if !t.allowedFrom(hop.Node) {
+		return nil, t, f.dropped(req.Context(), b.Name+" -> "+t.ID)
+	}
+	out := req.Clone(req.Context())
+	out.URL.Scheme, out.URL.Host = "http", t.Real
+	if pool.Protocol == "TLS" {
+		out.URL.Scheme = "https"
+	}
+	out.RequestURI = ""
+	t.inflight.Add(1)
+	resp, err := f.Transport.RoundTrip(out)
+	t.inflight.Add(-1)
+	if err != nil {
+		fault := Refused
+		if timeout(err) {
+			fault = TimedOut
+		}
+		return nil, t, &Error{Fault: fault, Hop: b.Name + " -> " + t.ID, Err: err}
+	}
+	return resp, t, nil
+}
+
+// dropped waits for the caller to give up, as a dropped SYN makes it do.
+func (f *Forwarder) dropped(ctx context.Context, hop string) error {
+	<-ctx.Done()
+	return &Error{Fault: Dropped, Hop: hop, Err: ctx.Err()}
+}
+
+// wait lasts the ALB's connect timeout, or until the caller gives up.
+func (f *Forwarder) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	timer := f.Clock.AfterFunc(connectTimeout, func() { close(done) })
+	defer timer.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return &Error{Fault: Dropped, Hop: "alb", Err: ctx.Err()}
+	}
+}
+
+func timeout(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// Route returns the first rule whose conditions all hold; the default rule
+// matches everything.
+func (l *Listener) Route(r *http.Request, client netip.Addr) *Rule {
+	for i := range l.Rules {
+		rule := &l.Rules[i]
+		ok := true
+		for j := range rule.conds {
+			if !rule.conds[j].match(r, client) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return rule
+		}
+	}
+	return &l.Rules[len(l.Rules)-1]
+}
+
+// choosePool picks a target group by weight.
+func (a *Action) choosePool() *Pool {
+	switch len(a.Groups) {
+	case 0:
+		return nil
+	case 1:
+		return a.Groups[0].Pool
+	}
+	n := rand.IntN(a.total)
+	for _, g := range a.Groups {
+		if n < g.Weight {
+			return g.Pool
+		}
+		n -= g.Weight
+	}
+	return a.Groups[len(a.Groups)-1].Pool
+}
+
+// maxCandidates bounds the stack buffer used to filter healthy targets.
+const maxCandidates = 64
+
+// Pick chooses a target with the pool's policy among the healthy ones. When
+// none is healthy the ALB fails open and uses them all, as AWS documents.
+func (p *Pool) Pick(node int) *Target {
+	var buf [maxCandidates]*Target
+	return p.policy.pick(p, p.candidates(buf[:0]))
+}
+
+// PickFlow chooses a healthy target by flow hash (NLB), failing open too.
+func (p *Pool) PickFlow(node int, hash uint64) *Target {
+	var buf [maxCandidates]*Target
+	return flowHash(p.candidates(buf[:0]), hash)
+}
+
+func (p *Pool) candidates(buf []*Target) []*Target {
+	for _, t := range p.Targets {
+		if p.health != nil && p.health.Healthy(p.ARN, t.ID, t.Port) {
+			buf = append(buf, t)
+		}
+	}
+	if len(buf) == 0 {
+		return p.Targets
+	}
+	return buf
+}
+
+// allowedFrom reports whether the security groups let traffic from the
+// balancer's node reach this target.
+func (t *Target) allowedFrom(node int) bool {
+	if t.ALB != nil || len(t.Hops) == 0 {
+		return true
+	}
+	return t.Hops[node%len(t.Hops)].Allowed
+}
+
+// addForwarded sets the headers an ALB adds toward targets.
+func addForwarded(r *http.Request, client netip.Addr, l *Listener) {
+	if client.IsValid() {
+		if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
+			r.Header.Set("X-Forwarded-For", prior+", "+client.String())
+		} else {
+			r.Header.Set("X-Forwarded-For", client.String())
+		}
+	}
+	r.Header.Set("X-Forwarded-Proto", strings.ToLower(l.Protocol))
+	r.Header.Set("X-Forwarded-Port", strconv.Itoa(l.Port))
+}
+
+// redirectURL expands a redirect action's #{protocol}, #{host}, #{port},
+// #{path} and #{query} with the request's values.
+func redirectURL(r *http.Request, rd *model.Redirect, l *Listener) string {
+	host := r.Host
+	if h, _, ok := strings.Cut(host, ":"); ok {
+		host = h
+	}
+	proto := strings.ToLower(l.Protocol)
+	rep := strings.NewReplacer("#{protocol}", proto, "#{host}", host, "#{port}", strconv.Itoa(l.Port),
+		"#{path}", strings.TrimPrefix(r.URL.Path, "/"), "#{query}", r.URL.RawQuery)
+	scheme := strings.ToLower(rep.Replace(rd.Protocol))
+	port := rep.Replace(rd.Port)
+	u := scheme + "://" + rep.Replace(rd.Host)
+	if !(scheme == "http" && port == "80" || scheme == "https" && port == "443") {
+		u += ":" + port
+	}
+	u += rep.Replace(rd.Path)
+	if q := rep.Replace(rd.Query); q != "" {
+		u += "?" + q
+	}
+	return u
+}
+
+// albPage is the ALB's own error page for a status.
+func albPage(req *http.Request, code int) *http.Response {
+	text := strconv.Itoa(code) + " " + albStatusText[code]
+	body := "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text + "</h1></center>\r\n</body>\r\n</html>\r\n"
+	return synthesize(req, code, "text/html", body, http.Header{"Server": {"awselb/2.0"}})
+}
+
+var albStatusText = map[int]string{
+	502: "Bad Gateway",
+	503: "Service Temporarily Unavailable",
+	504: "Gateway Time-out",
+}
+
+func synthesize(req *http.Request, code int, contentType, body string, h http.Header) *http.Response {
+	if h == nil {
+		h = http.Header{}
+	}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	return &http.Response{
+		StatusCode:    code,
+		Status:        strconv.Itoa(code) + " " + http.StatusText(code),
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(bytes.NewReader([]byte(body))),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
+}

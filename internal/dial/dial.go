@@ -1,0 +1,101 @@
+// Package dial is the only package that opens connections to backends, for
+// the data plane and the health checker alike. Callers first map a modeled
+// address to a real one with network.RealAddress; the Dialer then refuses, as a
+// last guard, any address in the ranges gatehouse models (10/8, 172.16/12,
+// 192.168/16), so a modeled address that slipped through unmapped fails
+// loudly instead of reaching a machine on the user's real network. It reads
+// no model and imports nothing of gatehouse but network.
+package dial
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"gatehouse/internal/network"
+)
+
+// ErrPrivate is wrapped by every refusal, so callers can tell a guard trip
+// from a network failure.
+var ErrPrivate = errors.New("address is in a modeled private range")
+
+// Dialer opens TCP connections to real backends, never to a modeled private
+// address. The zero value is ready to use.
+type Dialer struct {
+	// Timeout bounds connection set-up on top of the context (0: none).
+	Timeout time.Duration
+	// KeepAlive is the TCP keep-alive period (0: the system default).
+	KeepAlive time.Duration
+
+	// connect replaces the real dial in tests, to prove that a refused
+	// address never gets as far as a connection attempt.
+	connect func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// New returns a Dialer with timeouts suited to a gateway's backends.
+func New() *Dialer {
+	return &Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+}
+
+// DialContext connects to addr (host:port). An IP literal in a private range
+// is refused before any socket exists. A host name is resolved first and
+// every address it yields is checked just before connect, because a name can
+// point anywhere.
+func (d *Dialer) DialContext(ctx context.Context, netw, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && network.IsPrivate(ip.Unmap()) {
+		return nil, refused(addr)
+	}
+	if d.connect != nil {
+		return d.connect(ctx, netw, addr)
+	}
+	nd := net.Dialer{Timeout: d.Timeout, KeepAlive: d.KeepAlive, ControlContext: guard}
+	return nd.DialContext(ctx, netw, addr)
+}
+
+// guard runs after name resolution and before connect(2), on the exact
+// address about to be tried.
+func guard(_ context.Context, _, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", address, err)
+	}
+	if network.IsPrivate(ap.Addr().Unmap()) {
+		return refused(address)
+	}
+	return nil
+}
+
+func refused(addr string) error {
+	return fmt.Errorf("dial %s: refused: %w", addr, ErrPrivate)
+}
+
+// NewTransport returns a pooled HTTP transport over New().
+func NewTransport() *http.Transport { return New().Transport() }
+
+// Transport returns a pooled HTTP transport whose every connection comes
+// from d. Keep-alives stay on, because a gateway sends many requests to few
+// backends and a handshake per request would dominate. Proxies from the
+// environment are ignored: a backend reached through HTTP_PROXY would no
+// longer be the address the model resolved. Bodies pass through as sent
+// (no transparent gzip), as a proxy must.
+func (d *Dialer) Transport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           d.DialContext,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+	}
+}

@@ -1,0 +1,401 @@
+package health
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gatehouse/internal/clock"
+	"gatehouse/internal/dial"
+	"gatehouse/internal/model"
+	"gatehouse/internal/store"
+)
+
+// ErrStopped is returned by waits on a stopped Checker.
+var ErrStopped = errors.New("health: checker stopped")
+
+// Config configures a Checker.
+type Config struct {
+	Store store.Store
+	// Clock schedules rounds. Deadlines on the probes' sockets are real time
+	// whatever the clock: a fake clock cannot make a real socket wait.
+	Clock clock.Clock
+	// Dialer opens every probe connection (default dial.New()).
+	Dialer *dial.Dialer
+	// Log receives one line per change of a target's state.
+	Log *slog.Logger
+	// Parallel bounds the probes one round runs at once (default 64).
+	Parallel int
+}
+
+// Checker probes the targets of every target group in use and keeps the
+// Table current. It follows the store: each change recompiles the plan, so
+// new targets are checked from the group's next round and removed ones drop
+// out of the Table.
+//
+// Each group runs its own chain of rounds on the clock: a round probes all
+// of the group's targets, records the results, then schedules the next one
+// interval later. With clocktest.Fake, Advance runs due rounds to completion
+// before it returns; Sync tells a test when the checker has seen its changes.
+type Checker struct {
+	st       store.Store
+	clk      clock.Clock
+	dialer   *dial.Dialer
+	client   *http.Client
+	tr       *http.Transport
+	log      *slog.Logger
+	parallel int
+	table    Table
+
+	// ctx ends with Stop, cutting in-flight probes short.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	groups  map[string]*group // by target group ARN
+	started bool
+	stopped bool
+	rounds  sync.WaitGroup // rounds in flight; Add only under mu while !stopped
+	watched chan struct{}  // closed when the watch loop exits
+	stop    sync.Once
+
+	applied   atomic.Uint64 // store revision the plan reflects
+	synced    beacon
+	completed atomic.Uint64 // rounds finished, all groups together
+	finished  beacon
+}
+
+// group is one target group's chain of rounds.
+type group struct {
+	plan atomic.Pointer[groupPlan]
+	// Guarded by Checker.mu.
+	timer clock.Timer
+	every time.Duration
+	gone  bool
+}
+
+// NewChecker returns a checker; call Start to begin.
+func NewChecker(cfg Config) *Checker {
+	if cfg.Dialer == nil {
+		cfg.Dialer = dial.New()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 64
+	}
+	tr := cfg.Dialer.Transport()
+	// Each check opens its own connection, as ELB's do: a pooled one would
+	// hide a listener that has gone away.
+	tr.DisableKeepAlives = true
+	// ELB does not validate target certificates, so HTTPS checks of a
+	// self-signed backend pass on AWS and must pass here.
+	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Checker{
+		st:     cfg.Store,
+		clk:    cfg.Clock,
+		dialer: cfg.Dialer,
+		tr:     tr,
+		client: &http.Client{
+			Transport: tr,
+			// A redirect is an answer: its code goes to the matcher.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		log:      cfg.Log,
+		parallel: cfg.Parallel,
+		ctx:      ctx,
+		cancel:   cancel,
+		groups:   map[string]*group{},
+		watched:  make(chan struct{}),
+	}
+}
+
+// Table is the health the checker maintains.
+func (c *Checker) Table() *Table { return &c.table }
+
+// Start begins following the store. The watch is registered before Start
+// returns, so no commit after it goes unseen.
+func (c *Checker) Start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started || c.stopped {
+		return
+	}
+	c.started = true
+	ch, cancel := c.st.Watch()
+	go c.watch(ch, cancel)
+}
+
+// Stop ends all rounds and waits for the probes in flight, which it cuts
+// short. Call it before closing the store.
+func (c *Checker) Stop() {
+	c.stop.Do(func() {
+		c.mu.Lock()
+		c.stopped = true
+		started := c.started
+		for _, g := range c.groups {
+			g.timer.Stop()
+		}
+		c.mu.Unlock()
+		c.cancel()
+		if started {
+			<-c.watched
+		}
+		c.rounds.Wait()
+		c.tr.CloseIdleConnections()
+	})
+}
+
+// Sync waits until the checker has compiled a plan from the store's state
+// as of the call, so that the next interval's rounds check what was written
+// before it.
+func (c *Checker) Sync(ctx context.Context) error {
+	want := c.st.Revision()
+	for {
+		ch := c.synced.wait()
+		if c.applied.Load() >= want {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.ctx.Done():
+			return ErrStopped
+		}
+	}
+}
+
+// Rounds is the number of rounds completed so far, by all groups.
+func (c *Checker) Rounds() uint64 { return c.completed.Load() }
+
+// WaitRounds waits until at least n rounds have completed. With a real
+// clock it is how a caller learns that a round has run.
+func (c *Checker) WaitRounds(ctx context.Context, n uint64) error {
+	for {
+		ch := c.finished.wait()
+		if c.completed.Load() >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.ctx.Done():
+			return ErrStopped
+		}
+	}
+}
+
+func (c *Checker) watch(changes <-chan uint64, cancel func()) {
+	defer close(c.watched)
+	defer cancel()
+	for {
+		c.reconcile()
+		select {
+		case <-changes:
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// reconcile compiles a plan from the current state and puts it in force.
+func (c *Checker) reconcile() {
+	snap, err := model.Load(c.st)
+	if err != nil {
+		if c.ctx.Err() == nil {
+			c.log.Error("health: reading the model", "err", err)
+		}
+		return
+	}
+	plans := compile(snap)
+	var keys []Key
+	for _, p := range plans {
+		for i := range p.targets {
+			keys = append(keys, p.targets[i].key)
+		}
+	}
+	entries := c.table.resize(keys)
+	for _, p := range plans {
+		for i := range p.targets {
+			p.targets[i].entry = entries[p.targets[i].key]
+		}
+	}
+
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	live := make(map[string]bool, len(plans))
+	for _, p := range plans {
+		live[p.arn] = true
+		g := c.groups[p.arn]
+		if g == nil {
+			g = &group{}
+			c.groups[p.arn] = g
+			g.plan.Store(p)
+			c.schedule(g, p.interval)
+			continue
+		}
+		g.plan.Store(p)
+		// A round in flight (Stop reports false) reschedules itself with the
+		// new interval when it ends.
+		if g.every != p.interval && g.timer.Stop() {
+			c.schedule(g, p.interval)
+		}
+	}
+	for arn, g := range c.groups {
+		if !live[arn] {
+			g.gone = true
+			g.timer.Stop()
+			delete(c.groups, arn)
+		}
+	}
+	c.mu.Unlock()
+
+	c.applied.Store(snap.Revision)
+	c.synced.fire()
+}
+
+// schedule sets g's next round; c.mu must be held.
+func (c *Checker) schedule(g *group, every time.Duration) {
+	g.every = every
+	g.timer = c.clk.AfterFunc(every, func() { c.round(g) })
+}
+
+// round probes every target of g once, records the results, and schedules
+// the next round.
+func (c *Checker) round(g *group) {
+	c.mu.Lock()
+	if c.stopped || g.gone {
+		c.mu.Unlock()
+		return
+	}
+	c.rounds.Add(1)
+	c.mu.Unlock()
+	defer c.rounds.Done()
+
+	p := g.plan.Load()
+	sem := make(chan struct{}, c.parallel)
+	var wg sync.WaitGroup
+	for i := range p.targets {
+		t := &p.targets[i]
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			failure, why := c.probe(p, t)
+			if c.ctx.Err() != nil {
+				return // stopping: the result says nothing about the target
+			}
+			if before, after := t.entry.record(failure, p.healthy, p.unhealthy); after != before {
+				c.log.Info("target health", "target_group", p.arn, "target", t.key.TargetID, "port", t.key.Port,
+					"state", after.State, "reason", after.Reason, "why", why, "real", t.real, "rule", t.rule)
+			}
+		}()
+	}
+	wg.Wait()
+
+	c.completed.Add(1)
+	c.finished.fire()
+
+	c.mu.Lock()
+	if !c.stopped && !g.gone {
+		c.schedule(g, g.plan.Load().interval)
+	}
+	c.mu.Unlock()
+}
+
+// probe runs one check and returns the status to show if the target turns
+// (or stays) unhealthy, nil for a pass, and why, for the log.
+func (c *Checker) probe(p *groupPlan, t *targetPlan) (*Status, string) {
+	switch {
+	case t.alb && t.listening:
+		return nil, "the ALB listens on the check port"
+	case t.alb:
+		return statusFailed, "the ALB has no listener on the check port"
+	case t.blocked != "":
+		// Security groups drop packets silently; the check can only time
+		// out. Waiting out the timeout would change nothing but the clock.
+		return statusTimeout, t.blocked
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, p.timeout)
+	defer cancel()
+	if p.protocol == "TCP" {
+		conn, err := c.dialer.DialContext(ctx, "tcp", t.real)
+		if err != nil {
+			return failureOf(err), err.Error()
+		}
+		conn.Close()
+		return nil, "connected"
+	}
+	scheme := "http://"
+	if p.protocol == "HTTPS" {
+		scheme = "https://"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+t.real+p.path, nil)
+	if err != nil {
+		return statusFailed, err.Error()
+	}
+	// The target sees what ELB sends: its modeled address as Host.
+	req.Host = t.modeled.String()
+	req.Header.Set("User-Agent", "ELB-HealthChecker/2.0")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return failureOf(err), err.Error()
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if !p.matcher.Match(resp.StatusCode) {
+		return codeMismatch(resp.StatusCode), resp.Status
+	}
+	return nil, resp.Status
+}
+
+// failureOf sorts a failed connection or request into AWS's two reasons: it
+// took too long, or something answered wrongly (refused, reset, malformed).
+func failureOf(err error) *Status {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return statusTimeout
+	}
+	return statusFailed
+}
+
+// beacon wakes every waiter at once: wait hands out the current channel and
+// fire closes it. Waiters take the channel before checking their condition,
+// so a fire between the two is never missed.
+type beacon struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (b *beacon) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *beacon) fire() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}

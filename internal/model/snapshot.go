@@ -1,0 +1,111 @@
+package model
+
+import (
+	"encoding/json"
+	"strings"
+
+	"gatehouse/internal/store"
+)
+
+// Scope is one account and region: the partition state lives in.
+type Scope struct {
+	Account, Region string
+}
+
+// Snapshot is an immutable, indexed view of the whole model at one store
+// revision. Controllers and the data-plane compiler read it instead of the
+// store; nothing may modify it after Load returns.
+type Snapshot struct {
+	Revision uint64
+	Scopes   map[Scope]*Scoped
+}
+
+// Scoped is one scope's records, indexed by id (by ARN for ELB records).
+type Scoped struct {
+	Scope          Scope
+	VPCs           map[string]*VPC
+	Subnets        map[string]*Subnet
+	SecurityGroups map[string]*SecurityGroup
+	Interfaces     map[string]*NetworkInterface
+	// InterfaceByIP finds the interface that owns a private address.
+	InterfaceByIP map[string]*NetworkInterface
+	LoadBalancers map[string]*LoadBalancer
+	TargetGroups  map[string]*TargetGroup
+	Listeners     map[string]*Listener
+	Rules         map[string]*ListenerRule
+}
+
+func newScoped(s Scope) *Scoped {
+	return &Scoped{
+		Scope:          s,
+		VPCs:           map[string]*VPC{},
+		Subnets:        map[string]*Subnet{},
+		SecurityGroups: map[string]*SecurityGroup{},
+		Interfaces:     map[string]*NetworkInterface{},
+		InterfaceByIP:  map[string]*NetworkInterface{},
+		LoadBalancers:  map[string]*LoadBalancer{},
+		TargetGroups:   map[string]*TargetGroup{},
+		Listeners:      map[string]*Listener{},
+		Rules:          map[string]*ListenerRule{},
+	}
+}
+
+// Load reads every record in one read transaction.
+func Load(st store.Store) (*Snapshot, error) {
+	snap := &Snapshot{Scopes: map[Scope]*Scoped{}}
+	err := st.View(func(tx store.Tx) error {
+		snap.Revision = st.Revision()
+		return tx.List("/", func(key string, val []byte) error {
+			// /{account}/{region}/{kind}/{id}; ids (ARNs) may hold '/'.
+			parts := strings.SplitN(key, "/", 5)
+			if len(parts) != 5 {
+				return nil
+			}
+			scope := Scope{Account: parts[1], Region: parts[2]}
+			sc := snap.Scopes[scope]
+			if sc == nil {
+				sc = newScoped(scope)
+				snap.Scopes[scope] = sc
+			}
+			return sc.add(parts[3], val)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+func (sc *Scoped) add(kind string, val []byte) error {
+	switch kind {
+	case VPC{}.Kind():
+		return into(val, sc.VPCs, func(r *VPC) string { return r.ID })
+	case Subnet{}.Kind():
+		return into(val, sc.Subnets, func(r *Subnet) string { return r.ID })
+	case SecurityGroup{}.Kind():
+		return into(val, sc.SecurityGroups, func(r *SecurityGroup) string { return r.ID })
+	case NetworkInterface{}.Kind():
+		return into(val, sc.Interfaces, func(r *NetworkInterface) string {
+			sc.InterfaceByIP[r.PrivateIP] = r
+			return r.ID
+		})
+	case LoadBalancer{}.Kind():
+		return into(val, sc.LoadBalancers, func(r *LoadBalancer) string { return r.ARN })
+	case TargetGroup{}.Kind():
+		return into(val, sc.TargetGroups, func(r *TargetGroup) string { return r.ARN })
+	case Listener{}.Kind():
+		return into(val, sc.Listeners, func(r *Listener) string { return r.ARN })
+	case ListenerRule{}.Kind():
+		return into(val, sc.Rules, func(r *ListenerRule) string { return r.ARN })
+	}
+	return nil // kinds this snapshot does not index yet
+}
+
+func into[T any](val []byte, m map[string]*T, id func(*T) string) error {
+	rec := new(T)
+	if err := json.Unmarshal(val, rec); err != nil {
+		return err
+	}
+	m[id(rec)] = rec
+	return nil
+}
