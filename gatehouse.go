@@ -1,5 +1,6 @@
 // Package gatehouse is the composition root: Start builds the store, the
-// services, the wire handlers and the edge, and serves them on one listener.
+// services, the controllers (the health checker), the wire handlers and the
+// edge, and serves them on one listener.
 // Only cmd/gatehouse and tests import it; users can embed gatehouse in their own
 // Go tests the same way:
 //
@@ -26,9 +27,11 @@ import (
 	"gatehouse/internal/health"
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
+	"gatehouse/internal/service/servicediscovery"
 	"gatehouse/internal/store"
 	"gatehouse/internal/store/bolt"
 	"gatehouse/internal/store/mem"
+	"gatehouse/internal/wire/awsjson"
 	"gatehouse/internal/wire/query"
 )
 
@@ -120,10 +123,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	ec2Svc := ec2.New(st, cfg.Clock)
 	checker := health.NewChecker(health.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log})
 	elbSvc := elbv2.New(st, cfg.Clock, checker.Table())
+	sdSvc := servicediscovery.New(st, cfg.Clock)
 	root := edge.New(edge.Config{
 		Services: map[string]http.Handler{
 			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, ec2Svc.Ops(), cfg.Log),
 			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, elbSvc.Ops(), cfg.Log),
+
+			edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, sdSvc.Ops(), cfg.Log),
 		},
 		Account: cfg.Account,
 		Region:  cfg.Region,

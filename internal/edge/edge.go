@@ -10,8 +10,11 @@
 package edge
 
 import (
+	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -105,16 +108,36 @@ func (e *Edge) classify(r *http.Request, scope string) string {
 	}
 	// Unsigned: Query requests say their Version; REST ones their path.
 	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action") {
-		if err := r.ParseForm(); err == nil {
-			if s, ok := versionService[r.Form.Get("Version")]; ok {
-				return s
-			}
-		}
-		// Let the EC2 handler answer a malformed Query request in AWS's shape.
-		return EC2
+		return queryService(r)
 	}
 	return restService(r.URL.Path)
 }
+
+// queryService reads an unsigned Query request's Version to find its
+// service. It leaves the body for the service's handler to parse again, so
+// a malformed or oversized body is reported there, in AWS's shape.
+func queryService(r *http.Request) string {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		r.Body = io.NopCloser(failing{err})
+		return EC2
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	version := r.URL.Query().Get("Version")
+	if form, _ := url.ParseQuery(string(body)); form.Has("Version") {
+		version = form.Get("Version")
+	}
+	if s, ok := versionService[version]; ok {
+		return s
+	}
+	// Let the EC2 handler answer a request it cannot place, in AWS's shape.
+	return EC2
+}
+
+// failing replays a body read error to the handler.
+type failing struct{ err error }
+
+func (f failing) Read([]byte) (int, error) { return 0, f.err }
 
 func restService(path string) string {
 	if strings.HasPrefix(path, "/v2/") {

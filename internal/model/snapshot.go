@@ -33,6 +33,13 @@ type Scoped struct {
 	TargetGroups  map[string]*TargetGroup
 	Listeners     map[string]*Listener
 	Rules         map[string]*ListenerRule
+	// Cloud Map: namespaces and services by id, services also by ARN (what
+	// an HTTP API integration names), and each service's instances in id
+	// order, keyed by service id.
+	Namespaces           map[string]*Namespace
+	CloudMapServices     map[string]*CloudMapService
+	CloudMapServiceByARN map[string]*CloudMapService
+	CloudMapInstances    map[string][]*Instance
 }
 
 func newScoped(s Scope) *Scoped {
@@ -47,6 +54,11 @@ func newScoped(s Scope) *Scoped {
 		TargetGroups:   map[string]*TargetGroup{},
 		Listeners:      map[string]*Listener{},
 		Rules:          map[string]*ListenerRule{},
+
+		Namespaces:           map[string]*Namespace{},
+		CloudMapServices:     map[string]*CloudMapService{},
+		CloudMapServiceByARN: map[string]*CloudMapService{},
+		CloudMapInstances:    map[string][]*Instance{},
 	}
 }
 
@@ -97,6 +109,21 @@ func (sc *Scoped) add(kind string, val []byte) error {
 		return into(val, sc.Listeners, func(r *Listener) string { return r.ARN })
 	case ListenerRule{}.Kind():
 		return into(val, sc.Rules, func(r *ListenerRule) string { return r.ARN })
+	case Namespace{}.Kind():
+		return into(val, sc.Namespaces, func(r *Namespace) string { return r.ID })
+	case CloudMapService{}.Kind():
+		return into(val, sc.CloudMapServices, func(r *CloudMapService) string {
+			sc.CloudMapServiceByARN[r.ARN] = r
+			return r.ID
+		})
+	case Instance{}.Kind():
+		// Keys list a service's instances in id order, so appending keeps it.
+		rec := new(Instance)
+		if err := json.Unmarshal(val, rec); err != nil {
+			return err
+		}
+		sc.CloudMapInstances[rec.ServiceID] = append(sc.CloudMapInstances[rec.ServiceID], rec)
+		return nil
 	}
 	return nil // kinds this snapshot does not index yet
 }

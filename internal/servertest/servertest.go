@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"gatehouse"
 	"gatehouse/internal/clock/clocktest"
@@ -87,6 +90,23 @@ func (s *Server) EC2() *ec2.Client { return ec2.NewFromConfig(s.AWSConfig()) }
 
 // ELBv2 is an Elastic Load Balancing v2 client for the server.
 func (s *Server) ELBv2() *elb.Client { return elb.NewFromConfig(s.AWSConfig()) }
+
+// ServiceDiscovery is a Cloud Map client for the server. The SDK sends
+// DiscoverInstances to "data-" + the endpoint's host, as AWS serves it from
+// its own host; data-127.0.0.1 resolves nowhere, so this client keeps the
+// host as it is.
+func (s *Server) ServiceDiscovery() *servicediscovery.Client {
+	return servicediscovery.NewFromConfig(s.AWSConfig(), func(o *servicediscovery.Options) {
+		o.APIOptions = append(o.APIOptions, keepHost)
+	})
+}
+
+func keepHost(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("gatehouseKeepHost",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+		}), middleware.Before)
+}
 
 // Restart closes the server and starts a new one with the same configuration
 // and clock, so a test started with DataDir can check what survives. The new

@@ -80,6 +80,9 @@ func (f *fixture) targetGroup(t *testing.T, name string, ports ...int) *string {
 	for i, p := range ports {
 		targets = append(targets, types.TargetDescription{Id: aws.String(fmt.Sprintf("10.0.1.%d", 10+i)), Port: aws.Int32(int32(p))})
 	}
+	if len(targets) == 0 {
+		return out.TargetGroups[0].TargetGroupArn
+	}
 	if _, err := f.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: out.TargetGroups[0].TargetGroupArn, Targets: targets}); err != nil {
 		t.Fatal(err)
 	}
@@ -87,12 +90,16 @@ func (f *fixture) targetGroup(t *testing.T, name string, ports ...int) *string {
 }
 
 func (f *fixture) compile(t *testing.T) map[string]*upstream.Balancer {
+	return f.compileWith(t, nil)
+}
+
+func (f *fixture) compileWith(t *testing.T, h upstream.Health) map[string]*upstream.Balancer {
 	t.Helper()
 	snap, err := model.Load(f.srv.Store())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return upstream.Compile(snap.Scopes[model.Scope{Account: "000000000000", Region: "us-east-1"}], nil, &upstream.Registry{})
+	return upstream.Compile(snap.Scopes[model.Scope{Account: "000000000000", Region: "us-east-1"}], h, &upstream.Registry{})
 }
 
 func get(t *testing.T, fw *upstream.Forwarder, b *upstream.Balancer, path string, hdr http.Header) (int, string) {

@@ -1,0 +1,88 @@
+package gatehouse_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"gatehouse/internal/servertest"
+)
+
+// post sends a raw Query request, as a hand-rolled or broken client would.
+func post(t *testing.T, srv *servertest.Server, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(srv.URL()+"/", "application/x-www-form-urlencoded", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestMalformedQueryRequests(t *testing.T) {
+	srv := servertest.Start(t)
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		code       string
+	}{
+		{"broken form encoding", "Action=CreateVpc&Version=2016-11-15&CidrBlock=%zz", 400, "MalformedQueryString"},
+		{"unknown action", "Action=LaunchRockets&Version=2016-11-15", 400, "InvalidAction"},
+		{"no action", "Version=2016-11-15", 400, "MissingAction"},
+		{"missing parameter", "Action=DeleteVpc&Version=2016-11-15", 400, "MissingParameter"},
+		{"invalid CIDR", "Action=CreateVpc&Version=2016-11-15&CidrBlock=10.0.0.0%2F99", 400, "InvalidParameterValue"},
+		{"bad integer", "Action=DescribeVpcs&Version=2016-11-15&Filter.x.Name=vpc-id", 400, "InvalidParameterValue"},
+		{"oversized body", "Action=CreateVpc&Version=2016-11-15&CidrBlock=" + strings.Repeat("1", 11<<20), 413, "RequestEntityTooLarge"},
+		{"elbv2 unknown action", "Action=Nope&Version=2015-12-01", 400, "InvalidAction"},
+		{"elbv2 missing parameter", "Action=DeleteLoadBalancer&Version=2015-12-01", 400, "ValidationError"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := post(t, srv, tc.body)
+			if status != tc.status || !strings.Contains(body, "<Code>"+tc.code+"</Code>") {
+				t.Fatalf("got %d %s, want %d %s", status, body, tc.status, tc.code)
+			}
+			if !strings.Contains(body, "<RequestI") {
+				t.Errorf("error without a request id: %s", body)
+			}
+		})
+	}
+	// None of it changed anything.
+	out, err := srv.EC2().DescribeVpcs(t.Context(), &ec2.DescribeVpcsInput{})
+	if err != nil || len(out.Vpcs) != 0 {
+		t.Fatalf("malformed requests left VPCs: %+v %v", out, err)
+	}
+}
+
+func TestRegionComesFromTheSignature(t *testing.T) {
+	srv := servertest.Start(t)
+	cfg := srv.AWSConfig()
+	cfg.Region = "eu-west-1"
+	eu := ec2.NewFromConfig(cfg)
+	if _, err := eu.CreateVpc(t.Context(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")}); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := srv.EC2().DescribeVpcs(t.Context(), &ec2.DescribeVpcsInput{}); len(out.Vpcs) != 0 {
+		t.Fatalf("a VPC made in eu-west-1 shows in us-east-1: %+v", out.Vpcs)
+	}
+	if out, _ := eu.DescribeVpcs(t.Context(), &ec2.DescribeVpcsInput{}); len(out.Vpcs) != 1 {
+		t.Fatalf("eu-west-1 sees %d VPCs, want 1", len(out.Vpcs))
+	}
+}
+
+func TestUnroutableRequest(t *testing.T) {
+	srv := servertest.Start(t)
+	resp, err := http.Get(srv.URL() + "/nothing/here?" + url.Values{"x": {"1"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+		t.Fatalf("status %d, want a 4xx", resp.StatusCode)
+	}
+}

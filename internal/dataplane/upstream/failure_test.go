@@ -1,0 +1,210 @@
+package upstream_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/dial"
+)
+
+// alb makes an internal ALB in the fixture's subnets with a listener on 80
+// forwarding to tg, and returns its ARN.
+func (f *fixture) alb(t *testing.T, name string, tg *string) string {
+	t.Helper()
+	lb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name), Scheme: types.LoadBalancerSchemeEnumInternal,
+		Subnets: f.subnets, SecurityGroups: []string{f.albGroup}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
+		Protocol: types.ProtocolEnumHttp, Port: aws.Int32(80),
+		DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: tg}}}); err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)
+}
+
+func TestALBAnswersForBrokenTargets(t *testing.T) {
+	f := newFixture(t)
+	// A port nothing listens on: take one from a closed server.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadPort := dead.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()
+	dead.Close()
+
+	empty := f.targetGroup(t, "empty")
+	down := f.targetGroup(t, "down", int(deadPort))
+	balancers := map[string]string{"empty": f.alb(t, "alb-empty", empty), "down": f.alb(t, "alb-down", down)}
+	compiled := f.compile(t)
+	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+
+	for name, want := range map[string]int{"empty": 503, "down": 502} {
+		code, body := get(t, fw, compiled[balancers[name]], "/", nil)
+		if code != want || !containsAll(body, "<html>", "<center><h1>") {
+			t.Errorf("%s: ALB answered %d %q, want its own %d page", name, code, body, want)
+		}
+	}
+}
+
+func TestDeniedHopTimesOutAtTheALB(t *testing.T) {
+	f := newFixture(t)
+	port := backend(t, "app")
+	tg := f.targetGroup(t, "app", port)
+	// The target's interface admits nothing: its group has no ingress rule.
+	g, err := f.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("app"), Description: aws.String("app"), VpcId: aws.String(f.vpc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(f.subnets[0]),
+		PrivateIpAddress: aws.String("10.0.1.10"), Groups: []string{aws.ToString(g.GroupId)}}); err != nil {
+		t.Fatal(err)
+	}
+	arn := f.alb(t, "alb", tg)
+	b := f.compile(t)[arn]
+	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	armed := f.srv.Clock.Pending() // health checks hold timers too
+	go func() {
+		req := httptest.NewRequest("GET", "http://alb/", nil)
+		resp, _, err := fw.RoundTrip(req, b, upstream.Hop{Port: 80})
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		done <- result{code: resp.StatusCode}
+	}()
+	// The ALB waits out its ten-second connect timeout on the clock.
+	for f.srv.Clock.Pending() == armed {
+		time.Sleep(time.Millisecond) // until the request has armed its timer
+	}
+	f.srv.Clock.Advance(10 * time.Second)
+	if r := <-done; r.err != nil || r.code != 504 {
+		t.Fatalf("denied hop = %d, %v; want the ALB's 504", r.code, r.err)
+	}
+
+	// Admitting the ALB's group fixes it after a recompile.
+	if _, err := f.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId,
+		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(int32(port)), ToPort: aws.Int32(int32(port)),
+			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(f.albGroup)}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	b = f.compile(t)[b.ARN]
+	if code, body := get(t, fw, b, "/ok", nil); code != 200 || !containsAll(body, "app /ok") {
+		t.Fatalf("after admitting the ALB: %d %q", code, body)
+	}
+}
+
+// healthOf is a fixed health answer for unit tests.
+type healthOf map[string]bool
+
+func (h healthOf) Healthy(_ string, id string, _ int) bool { return h[id] }
+
+func TestHealthyTargetsOnlyThenFailOpen(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targetGroup(t, "app", backend(t, "a"), backend(t, "b"))
+	arn := f.alb(t, "alb", tg)
+	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+
+	b := f.compileWith(t, healthOf{"10.0.1.11": true})[arn]
+	for i := 0; i < 10; i++ {
+		if _, body := get(t, fw, b, "/", nil); !containsAll(body, "b /") {
+			t.Fatalf("request went to an unhealthy target: %q", body)
+		}
+	}
+	b = f.compileWith(t, healthOf{})[arn]
+	seen := map[string]bool{}
+	for i := 0; i < 10; i++ {
+		_, body := get(t, fw, b, "/", nil)
+		seen[body[:1]] = true
+	}
+	if !seen["a"] || !seen["b"] {
+		t.Fatalf("with no healthy target the ALB must fail open to all: %v", seen)
+	}
+}
+
+func TestNLBFlowsAndClientAddress(t *testing.T) {
+	f := newFixture(t)
+	out, err := f.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("tcp"), Protocol: types.ProtocolEnumTcp,
+		Port: aws.Int32(80), VpcId: aws.String(f.vpc), TargetType: types.TargetTypeEnumIp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := out.TargetGroups[0].TargetGroupArn
+	if _, err := f.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg, Targets: []types.TargetDescription{
+		{Id: aws.String("10.0.1.10"), Port: aws.Int32(int32(backend(t, "x")))}, {Id: aws.String("10.0.1.11"), Port: aws.Int32(int32(backend(t, "y")))}}}); err != nil {
+		t.Fatal(err)
+	}
+	lb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("nlb"), Type: types.LoadBalancerTypeEnumNetwork,
+		Scheme: types.LoadBalancerSchemeEnumInternal, Subnets: f.subnets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
+		Protocol: types.ProtocolEnumTcp, Port: aws.Int32(443), DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: tg}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.compile(t)[aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)]
+	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+
+	// One flow always lands on one target.
+	first := ""
+	for i := 0; i < 5; i++ {
+		req := httptest.NewRequest("GET", "http://nlb/p", nil)
+		req.RemoteAddr = "10.0.1.200:40000"
+		resp, target, err := fw.RoundTrip(req, b, upstream.Hop{Port: 443, Client: netip.MustParseAddr("10.0.1.200")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if first == "" {
+			first = target.ID
+		} else if target.ID != first {
+			t.Fatalf("flow moved from %s to %s", first, target.ID)
+		}
+	}
+	// No listener on the port: refused, as a TCP reset.
+	_, _, err = fw.RoundTrip(httptest.NewRequest("GET", "http://nlb/", nil), b, upstream.Hop{Port: 80})
+	var ue *upstream.Error
+	if !errors.As(err, &ue) || ue.Fault != upstream.Refused {
+		t.Fatalf("no listener: %v, want a Refused fault", err)
+	}
+	// A denied hop drops the flow: the caller waits for its own deadline.
+	blocked, _ := f.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("closed"), Description: aws.String("closed"), VpcId: aws.String(f.vpc)})
+	for _, ip := range []string{"10.0.1.10", "10.0.1.11"} {
+		f.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(f.subnets[0]), PrivateIpAddress: aws.String(ip), Groups: []string{aws.ToString(blocked.GroupId)}})
+	}
+	b = f.compile(t)[b.ARN]
+	dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, _, err = fw.RoundTrip(httptest.NewRequest("GET", "http://nlb/", nil).WithContext(dctx), b, upstream.Hop{Port: 443})
+	if !errors.As(err, &ue) || ue.Fault != upstream.Dropped {
+		t.Fatalf("denied hop: %v, want a Dropped fault", err)
+	}
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}

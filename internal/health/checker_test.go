@@ -1,0 +1,288 @@
+package health
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gatehouse/internal/model"
+	"gatehouse/internal/network"
+)
+
+func TestTargetBecomesHealthyAfterThreshold(t *testing.T) {
+	w := newWorld(t)
+	var seen atomic.Pointer[http.Request]
+	b := newBackend(t, func(rw http.ResponseWriter, r *http.Request) {
+		seen.Store(r)
+		rw.WriteHeader(http.StatusOK)
+	})
+	w.put(appENI("eni-app", "10.0.1.15", "sg-app"),
+		webGroup(model.Target{ID: "10.0.1.15", Port: b.port}),
+		forward(webListener, albARN, 80, webTG))
+
+	w.rounds(0)
+	w.want(webTG, "10.0.1.15", b.port, "", "")
+	for i := 1; i < 3; i++ {
+		w.rounds(1)
+		w.want(webTG, "10.0.1.15", b.port, StateInitial, ReasonInitialChecking)
+	}
+	if w.chk.Table().Healthy(webTG, "10.0.1.15", b.port) {
+		t.Fatal("healthy before the threshold")
+	}
+	w.rounds(1)
+	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "")
+	if !w.chk.Table().Healthy(webTG, "10.0.1.15", b.port) {
+		t.Fatal("Healthy disagrees with TargetHealth")
+	}
+	r := seen.Load()
+	if r.URL.Path != "/health" || r.Method != http.MethodGet || r.Host != "10.0.1.15:"+itoa(b.port) ||
+		r.UserAgent() != "ELB-HealthChecker/2.0" {
+		t.Errorf("probe was %s %s Host=%s UA=%q", r.Method, r.URL.Path, r.Host, r.UserAgent())
+	}
+	if w.chk.Rounds() != 3 {
+		t.Errorf("Rounds() = %d, want 3", w.chk.Rounds())
+	}
+}
+
+func TestStoppedBackendGoesUnhealthyAndComesBack(t *testing.T) {
+	w := newWorld(t)
+	b := newBackend(t, ok)
+	w.put(appENI("eni-app", "10.0.1.15", "sg-app"),
+		webGroup(model.Target{ID: "10.0.1.15", Port: b.port}),
+		forward(webListener, albARN, 80, webTG))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "")
+
+	b.stop()
+	w.rounds(1)
+	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "") // one failure is below the threshold
+	w.rounds(1)
+	w.want(webTG, "10.0.1.15", b.port, StateUnhealthy, ReasonFailedChecks)
+
+	b.restart()
+	w.rounds(2)
+	w.want(webTG, "10.0.1.15", b.port, StateUnhealthy, ReasonFailedChecks)
+	w.rounds(1)
+	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "")
+}
+
+func TestResponseCodes(t *testing.T) {
+	w := newWorld(t)
+	sick := newBackend(t, func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(http.StatusServiceUnavailable) })
+	moved := newBackend(t, func(rw http.ResponseWriter, r *http.Request) { http.Redirect(rw, r, "/elsewhere", http.StatusFound) })
+	tg := webGroup(model.Target{ID: "10.0.1.15", Port: sick.port}, model.Target{ID: "10.0.1.16", Port: moved.port})
+	tg.HealthCheck.Matcher = "200,302"
+	w.put(appENI("eni-app", "10.0.1.15", "sg-app"), appENI("eni-app2", "10.0.1.16", "sg-app"), tg,
+		forward(webListener, albARN, 80, webTG))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", sick.port, StateUnhealthy, ReasonCodeMismatch)
+	if got := w.chk.Table().TargetHealth(webTG, "10.0.1.15", sick.port).Description; got != "Health checks failed with these codes: [503]" {
+		t.Errorf("description %q", got)
+	}
+	// The redirect is an answer, not something to follow.
+	w.want(webTG, "10.0.1.16", moved.port, StateHealthy, "")
+}
+
+func TestSecurityGroupDropsChecksBeforeAnyConnection(t *testing.T) {
+	w := newWorld(t)
+	b := newBackend(t, ok)
+	w.put(appENI("eni-app", "10.0.1.15", "sg-closed"),
+		webGroup(model.Target{ID: "10.0.1.15", Port: b.port}),
+		forward(webListener, albARN, 80, webTG))
+	w.rounds(2)
+	w.want(webTG, "10.0.1.15", b.port, StateUnhealthy, ReasonTimeout)
+	if n := b.accepted(); n != 0 {
+		t.Fatalf("a denied hop reached the backend %d times", n)
+	}
+	// Admitting the balancer's group is all it takes.
+	w.put(&model.SecurityGroup{ID: "sg-closed", VpcID: "vpc-1",
+		Ingress: []model.Rule{{Protocol: "tcp", FromPort: b.port, ToPort: b.port, GroupID: "sg-alb"}}})
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "")
+}
+
+// An NLB without security groups is matched by its nodes' addresses: a
+// target that admits only one of its subnets fails the other node's checks.
+func TestNLBWithoutGroupsNeedsEverySubnetAdmitted(t *testing.T) {
+	w := newWorld(t)
+	b := newBackend(t, ok)
+	tg := &model.TargetGroup{ARN: tcpTG, Name: "tcp", Protocol: "TCP", Port: 80, VpcID: "vpc-1", TargetType: "ip",
+		HealthCheck: model.HealthCheck{Enabled: true, Protocol: "TCP", Port: "traffic-port",
+			IntervalSeconds: 10, TimeoutSeconds: 5, HealthyThreshold: 2, UnhealthyThreshold: 2},
+		Targets: []model.Target{{ID: "10.0.1.20", Port: b.port}}}
+	w.put(appENI("eni-tcp", "10.0.1.20", "sg-nlb-a"), tg, forward(nlbListener, nlbARN, 80, tcpTG))
+	w.rounds(2)
+	w.want(tcpTG, "10.0.1.20", b.port, StateUnhealthy, ReasonTimeout)
+	if n := b.accepted(); n != 0 {
+		t.Fatalf("a denied hop reached the backend %d times", n)
+	}
+	w.put(&model.SecurityGroup{ID: "sg-nlb-a", VpcID: "vpc-1",
+		Ingress: []model.Rule{{Protocol: "tcp", FromPort: 0, ToPort: 65535, CidrIPv4: "10.0.0.0/16"}}})
+	w.rounds(2)
+	w.want(tcpTG, "10.0.1.20", b.port, StateHealthy, "")
+	if n := b.accepted(); n != 2 {
+		t.Errorf("TCP checks opened %d connections, want 2", n)
+	}
+}
+
+// A target without an ENI has no groups of its own, so nothing on its side
+// filters; the ALB's egress still applies.
+func TestTargetWithoutInterface(t *testing.T) {
+	w := newWorld(t)
+	b := newBackend(t, ok)
+	w.put(webGroup(model.Target{ID: "10.0.1.99", Port: b.port}), forward(webListener, albARN, 80, webTG))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.99", b.port, StateHealthy, "")
+}
+
+func TestHostTagSendsChecksElsewhere(t *testing.T) {
+	w := newWorld(t)
+	b := newBackend(t, ok)
+	tagged := appENI("eni-app", "10.0.1.15", "sg-app")
+	tagged.Tags = model.Tags{network.HostTag: "localhost"}
+	// A host tag naming a modeled private address trips dial's guard.
+	private := appENI("eni-bad", "10.0.1.16", "sg-app")
+	private.Tags = model.Tags{network.HostTag: "10.0.1.15"}
+	w.put(tagged, private, webGroup(model.Target{ID: "10.0.1.15", Port: b.port}, model.Target{ID: "10.0.1.16", Port: b.port}),
+		forward(webListener, albARN, 80, webTG))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "")
+	w.want(webTG, "10.0.1.16", b.port, StateUnhealthy, ReasonFailedChecks)
+	if n := b.accepted(); n != 3 {
+		t.Errorf("backend saw %d connections, want 3 (the guarded target's none)", n)
+	}
+}
+
+func TestOnlyInUseRegisteredTargetsAreChecked(t *testing.T) {
+	w := newWorld(t)
+	b := newBackend(t, ok)
+	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w.put(appENI("eni-app", "10.0.1.15", "sg-app"),
+		webGroup(model.Target{ID: "10.0.1.15", Port: b.port}))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", b.port, "", "") // no listener forwards to the group
+	if n := b.accepted(); n != 0 || w.chk.Rounds() != 0 {
+		t.Fatalf("an unused group was probed (%d connections, %d rounds)", n, w.chk.Rounds())
+	}
+
+	w.put(forward(webListener, albARN, 80, webTG))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "")
+
+	w.put(webGroup(model.Target{ID: "10.0.1.15", Port: b.port, DrainingSince: &since}))
+	w.rounds(1)
+	w.want(webTG, "10.0.1.15", b.port, "", "")
+	conns := b.accepted()
+	w.rounds(2)
+	if b.accepted() != conns {
+		t.Error("a draining target is still probed")
+	}
+
+	disabled := webGroup(model.Target{ID: "10.0.1.15", Port: b.port})
+	disabled.HealthCheck.Enabled = false
+	w.put(disabled)
+	w.rounds(2)
+	if b.accepted() != conns {
+		t.Error("a group with checks disabled is probed")
+	}
+}
+
+func TestFixedCheckPortAndIntervalChange(t *testing.T) {
+	w := newWorld(t)
+	traffic := newBackend(t, func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(http.StatusInternalServerError) })
+	check := newBackend(t, ok)
+	tg := webGroup(model.Target{ID: "10.0.1.15", Port: traffic.port})
+	tg.HealthCheck.Port = itoa(check.port)
+	w.put(appENI("eni-app", "10.0.1.15", "sg-app"), tg, forward(webListener, albARN, 80, webTG))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", traffic.port, StateHealthy, "")
+	if traffic.accepted() != 0 {
+		t.Error("checks went to the traffic port")
+	}
+
+	// A longer interval takes effect: one old interval no longer runs a round.
+	tg.HealthCheck.IntervalSeconds = 30
+	w.put(tg)
+	before := w.chk.Rounds()
+	w.rounds(2)
+	if got := w.chk.Rounds() - before; got != 0 {
+		t.Fatalf("%d rounds in 20s with a 30s interval", got)
+	}
+	w.rounds(1)
+	if got := w.chk.Rounds() - before; got != 1 {
+		t.Fatalf("%d rounds in 30s with a 30s interval", got)
+	}
+}
+
+func TestALBTargetHealthyWhenItListens(t *testing.T) {
+	w := newWorld(t)
+	tg := &model.TargetGroup{ARN: albTG, Name: "albs", Protocol: "TCP", Port: 80, VpcID: "vpc-1", TargetType: "alb",
+		HealthCheck: model.HealthCheck{Enabled: true, Protocol: "HTTP", Port: "traffic-port", Path: "/",
+			IntervalSeconds: 10, TimeoutSeconds: 6, HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200-399"},
+		Targets: []model.Target{{ID: albARN, Port: 80}, {ID: albARN, Port: 8443}}}
+	w.put(tg, forward(nlbListener, nlbARN, 80, albTG), forward(webListener, albARN, 80, webTG))
+	w.rounds(2)
+	w.want(albTG, albARN, 80, StateHealthy, "")
+	w.want(albTG, albARN, 8443, StateUnhealthy, ReasonFailedChecks)
+}
+
+func TestStopCutsProbesShortAndEndsRounds(t *testing.T) {
+	w := newWorld(t)
+	entered := make(chan struct{})
+	var once sync.Once
+	b := newBackend(t, func(rw http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(entered) })
+		<-r.Context().Done() // hang until the prober gives up
+	})
+	tg := webGroup(model.Target{ID: "10.0.1.15", Port: b.port})
+	tg.HealthCheck.TimeoutSeconds = 120 // only Stop can end this probe in time
+	w.put(appENI("eni-app", "10.0.1.15", "sg-app"), tg, forward(webListener, albARN, 80, webTG))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.chk.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	advanced := make(chan struct{})
+	go func() {
+		w.clk.Advance(interval) // runs the round, which hangs in the probe
+		close(advanced)
+	}()
+	<-entered
+	w.chk.Stop()
+	<-advanced // Stop returned only after the round ended
+	w.want(webTG, "10.0.1.15", b.port, "", "")
+	if n := w.clk.Pending(); n != 0 {
+		t.Errorf("%d timers still pending after Stop", n)
+	}
+	rounds := w.chk.Rounds()
+	if err := w.chk.WaitRounds(ctx, rounds+1); err != ErrStopped {
+		t.Errorf("WaitRounds after Stop = %v", err)
+	}
+	w.clk.Advance(10 * interval)
+	if w.chk.Rounds() != rounds {
+		t.Error("rounds ran after Stop")
+	}
+}
+
+func TestWaitRounds(t *testing.T) {
+	w := newWorld(t)
+	b := newBackend(t, ok)
+	w.put(webGroup(model.Target{ID: "10.0.1.15", Port: b.port}), forward(webListener, albARN, 80, webTG))
+	w.rounds(2)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.chk.WaitRounds(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithCancel(context.Background())
+	cancelShort()
+	if err := w.chk.WaitRounds(short, 3); err != context.Canceled {
+		t.Errorf("WaitRounds for a round that never comes = %v", err)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
