@@ -170,6 +170,9 @@ func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 // Store is the server's store, for tests and tools that read the model.
 func (s *Server) Store() store.Store { return s.store }
 
+// TargetHealth is the live target-health table, which the data plane reads.
+func (s *Server) TargetHealth() *health.Table { return s.health.Table() }
+
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 

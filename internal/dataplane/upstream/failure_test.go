@@ -208,3 +208,33 @@ func containsAll(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// TestALBBehindNLB: an NLB whose target group has type alb hands the
+// request to the ALB, whose rules pick the real target.
+func TestALBBehindNLB(t *testing.T) {
+	f := newFixture(t)
+	albARN := f.alb(t, "inner", f.targetGroup(t, "app", backend(t, "app")))
+	out, err := f.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("to-alb"), Protocol: types.ProtocolEnumTcp,
+		Port: aws.Int32(80), VpcId: aws.String(f.vpc), TargetType: types.TargetTypeEnumAlb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := out.TargetGroups[0].TargetGroupArn
+	if _, err := f.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg, Targets: []types.TargetDescription{{Id: aws.String(albARN), Port: aws.Int32(80)}}}); err != nil {
+		t.Fatal(err)
+	}
+	nlb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("outer"), Type: types.LoadBalancerTypeEnumNetwork,
+		Scheme: types.LoadBalancerSchemeEnumInternal, Subnets: f.subnets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: nlb.LoadBalancers[0].LoadBalancerArn, Protocol: types.ProtocolEnumTcp,
+		Port: aws.Int32(80), DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: tg}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.compile(t)[aws.ToString(nlb.LoadBalancers[0].LoadBalancerArn)]
+	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+	if code, body := get(t, fw, b, "/through", nil); code != 200 || !strings.HasPrefix(body, "app /through") {
+		t.Fatalf("NLB -> ALB -> target = %d %q", code, body)
+	}
+}
