@@ -32,3 +32,10 @@ func NewRequestID() string {
 func ARN(service, region, account, resource string) string {
 	return "arn:aws:" + service + ":" + region + ":" + account + ":" + resource
 }
+
+// NewMAC returns a locally administered MAC address, as AWS gives ENIs
+// ("02:1a:2b:3c:4d:5e").
+func NewMAC() string {
+	h := RandomHex(10)
+	return "02:" + h[0:2] + ":" + h[2:4] + ":" + h[4:6] + ":" + h[6:8] + ":" + h[8:10]
+}

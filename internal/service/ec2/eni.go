@@ -139,7 +139,7 @@ func (s *Service) CreateNetworkInterface(ctx context.Context, in *CreateNetworkI
 			VpcID:            sn.VpcID,
 			AvailabilityZone: sn.AvailabilityZone,
 			PrivateIP:        addr.String(),
-			MacAddress:       macAddress(),
+			MacAddress:       api.NewMAC(),
 			Groups:           groupIDs,
 			Description:      in.Description,
 			InterfaceType:    ifType,
@@ -317,13 +317,6 @@ func privateDNSName(ctx context.Context, ip string) string {
 		return host + ".ec2.internal"
 	}
 	return host + "." + region + ".compute.internal"
-}
-
-// macAddress returns a random locally administered unicast address, the kind
-// EC2 gives interfaces.
-func macAddress() string {
-	h := api.RandomHex(10)
-	return "02:" + h[0:2] + ":" + h[2:4] + ":" + h[4:6] + ":" + h[6:8] + ":" + h[8:10]
 }
 
 func dedupe(ids []string) []string {

@@ -291,10 +291,11 @@ func (s *Service) nodeInterface(tx model.Tx, lb *model.LoadBalancer, sn *model.S
 	if !ok {
 		return nil, fmt.Errorf("subnet %s has a bad CIDR %q", sn.ID, sn.CidrBlock)
 	}
-	used, err := usedAddresses(tx, sn.ID)
+	enis, err := model.InterfacesInSubnet(tx, sn.ID)
 	if err != nil {
 		return nil, err
 	}
+	used := network.Addresses(enis)
 	var addr netip.Addr
 	if want != "" {
 		a, err := netip.ParseAddr(want)
@@ -320,7 +321,7 @@ func (s *Service) nodeInterface(tx model.Tx, lb *model.LoadBalancer, sn *model.S
 		VpcID:            sn.VpcID,
 		AvailabilityZone: sn.AvailabilityZone,
 		PrivateIP:        addr.String(),
-		MacAddress:       macAddress(),
+		MacAddress:       api.NewMAC(),
 		Groups:           lb.SecurityGroups,
 		Description:      "ELB " + res,
 		InterfaceType:    eniType,
@@ -329,27 +330,6 @@ func (s *Service) nodeInterface(tx model.Tx, lb *model.LoadBalancer, sn *model.S
 		RequesterID:      "amazon-elb",
 	}
 	return eni, model.Put(tx, eni)
-}
-
-func usedAddresses(tx model.Tx, subnetID string) (map[netip.Addr]bool, error) {
-	enis, err := model.List[model.NetworkInterface](tx)
-	if err != nil {
-		return nil, err
-	}
-	used := map[netip.Addr]bool{}
-	for _, e := range enis {
-		if e.SubnetID == subnetID {
-			if a, err := netip.ParseAddr(e.PrivateIP); err == nil {
-				used[a] = true
-			}
-		}
-	}
-	return used, nil
-}
-
-func macAddress() string {
-	h := api.RandomHex(10)
-	return "02:" + h[0:2] + ":" + h[2:4] + ":" + h[4:6] + ":" + h[6:8] + ":" + h[8:10]
 }
 
 func (s *Service) DescribeLoadBalancers(ctx context.Context, in *DescribeLoadBalancersInput) (*LoadBalancersOutput, error) {
