@@ -66,7 +66,7 @@ func newScoped(s Scope) *Scoped {
 func Load(st store.Store) (*Snapshot, error) {
 	snap := &Snapshot{Scopes: map[Scope]*Scoped{}}
 	err := st.View(func(tx store.Tx) error {
-		snap.Revision = st.Revision()
+		snap.Revision = tx.Revision()
 		return tx.List("/", func(key string, val []byte) error {
 			// /{account}/{region}/{kind}/{id}; ids (ARNs) may hold '/'.
 			parts := strings.SplitN(key, "/", 5)

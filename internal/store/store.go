@@ -28,6 +28,9 @@ type Tx interface {
 	// List calls fn for each key with the prefix, in key order, stopping at the
 	// first error, which it returns.
 	List(prefix string, fn func(key string, val []byte) error) error
+	// Revision is the revision of the state this transaction reads: the
+	// last commit it sees.
+	Revision() uint64
 }
 
 // Store is a transactional key-value store.

@@ -237,4 +237,8 @@ func TestALBBehindNLB(t *testing.T) {
 	if code, body := get(t, fw, b, "/through", nil); code != 200 || !strings.HasPrefix(body, "app /through") {
 		t.Fatalf("NLB -> ALB -> target = %d %q", code, body)
 	}
+	_, err = f.elb.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(albARN)})
+	if err == nil || !strings.Contains(err.Error(), "ResourceInUse") {
+		t.Fatalf("deleting an ALB that is an NLB's target: %v, want ResourceInUse", err)
+	}
 }

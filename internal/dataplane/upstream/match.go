@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gatehouse/internal/model"
+	"gatehouse/internal/wildcard"
 )
 
 // cond is one compiled rule condition.
@@ -73,11 +74,11 @@ func (c *cond) match(r *http.Request, client netip.Addr) bool {
 		q := r.URL.Query()
 		for _, kv := range c.query {
 			for k, vs := range q {
-				if kv.Key != "" && !wildcard(kv.Key, k, true) {
+				if kv.Key != "" && !wildcard.Match(kv.Key, k, true) {
 					continue
 				}
 				for _, v := range vs {
-					if wildcard(kv.Value, v, true) {
+					if wildcard.Match(kv.Value, v, true) {
 						return true
 					}
 				}
@@ -97,52 +98,9 @@ func (c *cond) match(r *http.Request, client netip.Addr) bool {
 
 func anyWildcard(patterns []string, s string, fold bool) bool {
 	for _, p := range patterns {
-		if wildcard(p, s, fold) {
+		if wildcard.Match(p, s, fold) {
 			return true
 		}
 	}
 	return false
-}
-
-// wildcard matches s against p, where * is any run and ? any one character.
-// It does not allocate.
-func wildcard(p, s string, fold bool) bool {
-	// Iterative matcher with single-star backtracking.
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || eq(p[pi], s[si], fold)):
-			pi++
-			si++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
-}
-
-func eq(a, b byte, fold bool) bool {
-	if a == b {
-		return true
-	}
-	if !fold {
-		return false
-	}
-	if 'A' <= a && a <= 'Z' {
-		a += 'a' - 'A'
-	}
-	if 'A' <= b && b <= 'Z' {
-		b += 'a' - 'A'
-	}
-	return a == b
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"gatehouse/internal/model"
+	"gatehouse/internal/wildcard"
 )
 
 // fields returns a resource's values for one filter name, and whether the
@@ -40,7 +41,7 @@ func checkFilters(filters []Filter, f fields) error {
 func anyMatch(patterns, vals []string) bool {
 	for _, p := range patterns {
 		for _, v := range vals {
-			if wildcard(p, v) {
+			if wildcard.Match(p, v, false) {
 				return true
 			}
 		}
@@ -68,31 +69,4 @@ func tagFields(tags model.Tags, name string) ([]string, bool) {
 		return vs, true
 	}
 	return nil, false
-}
-
-// wildcard matches s against a pattern where * is any run and ? any one
-// character, as EC2 filters do.
-func wildcard(p, s string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for i := len(s); i >= 0; i-- {
-				if wildcard(p[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
-			p, s = p[1:], s[1:]
-		default:
-			if s == "" || p[0] != s[0] {
-				return false
-			}
-			p, s = p[1:], s[1:]
-		}
-	}
-	return s == ""
 }

@@ -426,6 +426,19 @@ func (s *Service) DeleteLoadBalancer(ctx context.Context, in *DeleteLoadBalancer
 		if lb.Attributes["deletion_protection.enabled"] == "true" {
 			return notPermitted("Load balancer '%s' cannot be deleted because deletion protection is enabled", lb.ARN)
 		}
+		groups, err := model.List[model.TargetGroup](tx)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			for _, t := range g.Targets {
+				if t.ID == lb.ARN {
+					// An ALB that is an NLB's target stays until it is
+					// deregistered, as on AWS.
+					return resourceInUse("Load balancer '%s' cannot be deleted because it is currently associated with target group '%s'", lb.ARN, g.ARN)
+				}
+			}
+		}
 		listeners, err := model.List[model.Listener](tx)
 		if err != nil {
 			return err

@@ -190,28 +190,31 @@ func checkHealthCheck(hc *HealthCheckConfig) (*model.Route53HealthCheck, error) 
 	return out, nil
 }
 
-func (s *Service) CreateService(ctx context.Context, in *CreateServiceInput) (*CreateServiceOutput, error) {
+// newService checks a CreateService input on its own and returns the
+// service it asks for and the namespace it names; what depends on the
+// namespace is checked in the transaction.
+func newService(in *CreateServiceInput) (*model.CloudMapService, string, error) {
 	if err := checkServiceName(in.Name); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	nsID := in.NamespaceID
 	if nsID == "" && in.DNSConfig != nil {
 		nsID = in.DNSConfig.NamespaceID
 	}
 	if nsID == "" {
-		return nil, invalidInput("NamespaceId is required")
+		return nil, "", invalidInput("NamespaceId is required")
 	}
 	if err := checkDescription(in.Description); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if in.Type != "" && in.Type != serviceHTTP {
-		return nil, invalidInput("Type must be HTTP, not %q", in.Type)
+		return nil, "", invalidInput("Type must be HTTP, not %q", in.Type)
 	}
 	if in.Type == serviceHTTP && in.DNSConfig != nil {
-		return nil, invalidInput("A service of Type HTTP cannot have a DnsConfig")
+		return nil, "", invalidInput("A service of Type HTTP cannot have a DnsConfig")
 	}
 	if in.HealthCheckConfig != nil && in.HealthCheckCustomConfig != nil {
-		return nil, invalidInput("Specify HealthCheckConfig or HealthCheckCustomConfig, not both")
+		return nil, "", invalidInput("Specify HealthCheckConfig or HealthCheckCustomConfig, not both")
 	}
 	svc := &model.CloudMapService{
 		Name: in.Name, Description: in.Description, CreatorRequestID: in.CreatorRequestID,
@@ -220,7 +223,7 @@ func (s *Service) CreateService(ctx context.Context, in *CreateServiceInput) (*C
 	if in.DNSConfig != nil {
 		records, err := checkDNSRecords(in.DNSConfig.DNSRecords)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		policy := in.DNSConfig.RoutingPolicy
 		switch policy {
@@ -228,14 +231,14 @@ func (s *Service) CreateService(ctx context.Context, in *CreateServiceInput) (*C
 			policy = "MULTIVALUE"
 		case "MULTIVALUE", "WEIGHTED":
 		default:
-			return nil, invalidInput("RoutingPolicy must be MULTIVALUE or WEIGHTED, not %q", policy)
+			return nil, "", invalidInput("RoutingPolicy must be MULTIVALUE or WEIGHTED, not %q", policy)
 		}
 		if records[0].Type == "CNAME" {
 			if policy != "WEIGHTED" {
-				return nil, invalidInput("A CNAME record needs the WEIGHTED routing policy")
+				return nil, "", invalidInput("A CNAME record needs the WEIGHTED routing policy")
 			}
 			if in.HealthCheckConfig != nil {
-				return nil, invalidInput("A service with a CNAME record cannot have a HealthCheckConfig")
+				return nil, "", invalidInput("A service with a CNAME record cannot have a HealthCheckConfig")
 			}
 		}
 		svc.Type = serviceDNSHTTP
@@ -244,7 +247,7 @@ func (s *Service) CreateService(ctx context.Context, in *CreateServiceInput) (*C
 	if in.HealthCheckConfig != nil {
 		hc, err := checkHealthCheck(in.HealthCheckConfig)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		svc.HealthCheck = hc
 	}
@@ -253,9 +256,17 @@ func (s *Service) CreateService(ctx context.Context, in *CreateServiceInput) (*C
 		err = tooManyTags(in.Name)
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	svc.Tags = tags
+	return svc, nsID, nil
+}
+
+func (s *Service) CreateService(ctx context.Context, in *CreateServiceInput) (*CreateServiceOutput, error) {
+	svc, nsID, err := newService(in)
+	if err != nil {
+		return nil, err
+	}
 	var out CloudMapService
 	err = s.update(ctx, func(tx model.Tx) error {
 		ns, err := getNamespace(ctx, tx, nsID)

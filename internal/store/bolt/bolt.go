@@ -65,23 +65,26 @@ func Open(dir string) (*Store, error) {
 
 func (s *Store) View(fn func(store.Tx) error) error {
 	return s.db.View(func(btx *bbolt.Tx) error {
-		return fn(&tx{b: btx.Bucket(kvBucket)})
+		return fn(&tx{b: btx.Bucket(kvBucket), meta: btx.Bucket(metaBucket)})
 	})
 }
 
 func (s *Store) Update(fn func(store.Tx) error) (uint64, error) {
 	var rev uint64
 	err := s.db.Update(func(btx *bbolt.Tx) error {
-		if err := fn(&tx{b: btx.Bucket(kvBucket), writable: true}); err != nil {
+		t := &tx{b: btx.Bucket(kvBucket), meta: btx.Bucket(metaBucket), writable: true}
+		if err := fn(t); err != nil {
 			return err
 		}
-		rev = s.rev.Load() + 1
-		return btx.Bucket(metaBucket).Put(revKey, binary.BigEndian.AppendUint64(nil, rev))
+		// The revision is read and written inside the transaction, which
+		// bbolt serialises, so no two commits can share one.
+		rev = t.Revision() + 1
+		return t.meta.Put(revKey, binary.BigEndian.AppendUint64(nil, rev))
 	})
 	if err != nil {
 		return 0, err
 	}
-	s.rev.Store(rev)
+	storeMax(&s.rev, rev)
 	s.Notify(rev)
 	return rev, nil
 }
@@ -90,9 +93,27 @@ func (s *Store) Revision() uint64 { return s.rev.Load() }
 
 func (s *Store) Close() error { return s.db.Close() }
 
+// storeMax raises v to rev: commits can finish out of order after bbolt
+// releases its writer lock, and the revision must never go back.
+func storeMax(v *atomic.Uint64, rev uint64) {
+	for {
+		cur := v.Load()
+		if cur >= rev || v.CompareAndSwap(cur, rev) {
+			return
+		}
+	}
+}
+
 type tx struct {
-	b        *bbolt.Bucket
+	b, meta  *bbolt.Bucket
 	writable bool
+}
+
+func (t *tx) Revision() uint64 {
+	if v := t.meta.Get(revKey); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
 }
 
 func (t *tx) Get(key string) ([]byte, bool) {

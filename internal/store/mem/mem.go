@@ -36,14 +36,23 @@ func (s *Store) View(fn func(store.Tx) error) error {
 }
 
 func (s *Store) Update(fn func(store.Tx) error) (uint64, error) {
+	rev, err := s.commit(fn)
+	if err == nil {
+		s.Notify(rev)
+	}
+	return rev, err
+}
+
+// commit holds the write lock with defer, so a panicking fn (recovered by
+// the wire layer) cannot leave the store locked for ever.
+func (s *Store) commit(fn func(store.Tx) error) (uint64, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		s.mu.Unlock()
 		return 0, store.ErrClosed
 	}
 	t := &tx{s: s, writes: map[string][]byte{}, writable: true}
 	if err := fn(t); err != nil {
-		s.mu.Unlock()
 		return 0, err
 	}
 	for k, v := range t.writes {
@@ -53,10 +62,7 @@ func (s *Store) Update(fn func(store.Tx) error) (uint64, error) {
 			s.data[k] = v
 		}
 	}
-	rev := s.rev.Add(1)
-	s.mu.Unlock()
-	s.Notify(rev)
-	return rev, nil
+	return s.rev.Add(1), nil
 }
 
 func (s *Store) Revision() uint64 { return s.rev.Load() }
@@ -74,6 +80,10 @@ type tx struct {
 	writes   map[string][]byte
 	writable bool
 }
+
+// Revision is the last commit: readers hold the lock, so none can land
+// while a transaction is open.
+func (t *tx) Revision() uint64 { return t.s.rev.Load() }
 
 func (t *tx) Get(key string) ([]byte, bool) {
 	if v, ok := t.writes[key]; ok {

@@ -26,6 +26,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("Update = %d, %v; Revision %d", rev, err, s.Revision())
 		}
 		s.View(func(tx store.Tx) error {
+			if tx.Revision() != 1 {
+				t.Errorf("tx.Revision = %d, want 1", tx.Revision())
+			}
 			if v, ok := tx.Get("/a/1"); !ok || string(v) != "v/a/1" {
 				t.Errorf("Get /a/1 = %q, %v", v, ok)
 			}
@@ -110,6 +113,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			}()
 		}
 		wg.Wait()
+		if s.Revision() != 20 {
+			t.Errorf("revision after 20 commits = %d", s.Revision())
+		}
 		s.View(func(tx store.Tx) error {
 			if v, _ := tx.Get("/n"); len(v) != 20 {
 				t.Errorf("lost updates: %d of 20", len(v))
