@@ -33,6 +33,14 @@ type Scoped struct {
 	TargetGroups  map[string]*TargetGroup
 	Listeners     map[string]*Listener
 	Rules         map[string]*ListenerRule
+	// HTTP APIs and their parts; routes, integrations, stages and
+	// deployments are keyed "apiID/id".
+	HTTPAPIs     map[string]*HTTPAPI
+	Routes       map[string]*Route
+	Integrations map[string]*Integration
+	Stages       map[string]*Stage
+	Deployments  map[string]*Deployment
+	VpcLinks     map[string]*VpcLink
 	// Cloud Map: namespaces and services by id, services also by ARN (what
 	// an HTTP API integration names), and each service's instances in id
 	// order, keyed by service id.
@@ -55,6 +63,12 @@ func newScoped(s Scope) *Scoped {
 		Listeners:      map[string]*Listener{},
 		Rules:          map[string]*ListenerRule{},
 
+		HTTPAPIs:             map[string]*HTTPAPI{},
+		Routes:               map[string]*Route{},
+		Integrations:         map[string]*Integration{},
+		Stages:               map[string]*Stage{},
+		Deployments:          map[string]*Deployment{},
+		VpcLinks:             map[string]*VpcLink{},
 		Namespaces:           map[string]*Namespace{},
 		CloudMapServices:     map[string]*CloudMapService{},
 		CloudMapServiceByARN: map[string]*CloudMapService{},
@@ -107,6 +121,18 @@ func (sc *Scoped) add(kind string, val []byte) error {
 		return into(val, sc.TargetGroups, func(r *TargetGroup) string { return r.ARN })
 	case Listener{}.Kind():
 		return into(val, sc.Listeners, func(r *Listener) string { return r.ARN })
+	case HTTPAPI{}.Kind():
+		return into(val, sc.HTTPAPIs, func(r *HTTPAPI) string { return r.Key() })
+	case Route{}.Kind():
+		return into(val, sc.Routes, func(r *Route) string { return r.Key() })
+	case Integration{}.Kind():
+		return into(val, sc.Integrations, func(r *Integration) string { return r.Key() })
+	case Stage{}.Kind():
+		return into(val, sc.Stages, func(r *Stage) string { return r.Key() })
+	case Deployment{}.Kind():
+		return into(val, sc.Deployments, func(r *Deployment) string { return r.Key() })
+	case VpcLink{}.Kind():
+		return into(val, sc.VpcLinks, func(r *VpcLink) string { return r.Key() })
 	case ListenerRule{}.Kind():
 		return into(val, sc.Rules, func(r *ListenerRule) string { return r.ARN })
 	case Namespace{}.Kind():

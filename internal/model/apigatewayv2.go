@@ -1,0 +1,130 @@
+package model
+
+import "time"
+
+// HTTPAPI is an apigatewayv2 API of protocol type HTTP.
+type HTTPAPI struct {
+	ID                        string
+	Name                      string
+	ProtocolType              string
+	Description               string `json:",omitempty"`
+	Version                   string `json:",omitempty"`
+	RouteSelectionExpression  string
+	APIKeySelectionExpression string
+	DisableExecuteAPIEndpoint bool
+	CreatedDate               time.Time
+	Tags                      Tags
+}
+
+func (HTTPAPI) Kind() string  { return "apigwv2-api" }
+func (a HTTPAPI) Key() string { return a.ID }
+
+// Route is a route of an HTTP API. Its Key is "apiID/routeID" so one prefix
+// scan lists an API's routes.
+type Route struct {
+	APIID             string
+	ID                string
+	RouteKey          string // "GET /pets/{id}", "ANY /{proxy+}", "$default"
+	Target            string `json:",omitempty"` // "integrations/{integrationId}"
+	AuthorizationType string
+	OperationName     string `json:",omitempty"`
+	APIKeyRequired    bool
+}
+
+func (Route) Kind() string  { return "apigwv2-route" }
+func (r Route) Key() string { return r.APIID + "/" + r.ID }
+
+// Integration is an HTTP API integration.
+type Integration struct {
+	APIID                string
+	ID                   string
+	Type                 string // HTTP_PROXY (AWS_PROXY, MOCK... stored, not served)
+	ConnectionType       string // INTERNET | VPC_LINK
+	ConnectionID         string `json:",omitempty"` // the VPC link id
+	URI                  string // URL, or ALB/NLB listener ARN, or Cloud Map service ARN
+	Method               string `json:",omitempty"`
+	PayloadFormatVersion string
+	TimeoutMillis        int
+	// TLSServerName is tlsConfig.serverNameToVerify: when set, private
+	// traffic uses HTTPS with that name.
+	TLSServerName      string                       `json:",omitempty"`
+	RequestParameters  map[string]string            `json:",omitempty"`
+	ResponseParameters map[string]map[string]string `json:",omitempty"`
+	Description        string                       `json:",omitempty"`
+}
+
+func (Integration) Kind() string  { return "apigwv2-integration" }
+func (i Integration) Key() string { return i.APIID + "/" + i.ID }
+
+// RouteSettings are a stage's throttling and metrics settings.
+type RouteSettings struct {
+	ThrottlingBurstLimit   int     `json:",omitempty"`
+	ThrottlingRateLimit    float64 `json:",omitempty"`
+	DetailedMetricsEnabled bool    `json:",omitempty"`
+}
+
+// Stage is a named (or $default) stage of an HTTP API. It serves the routes
+// of its deployment; with AutoDeploy every change makes a new deployment.
+type Stage struct {
+	APIID                string
+	Name                 string
+	Description          string `json:",omitempty"`
+	AutoDeploy           bool
+	DeploymentID         string `json:",omitempty"`
+	StageVariables       map[string]string
+	DefaultRouteSettings RouteSettings
+	RouteSettings        map[string]RouteSettings `json:",omitempty"`
+	CreatedDate          time.Time
+	LastUpdatedDate      time.Time
+	Tags                 Tags
+}
+
+func (Stage) Kind() string  { return "apigwv2-stage" }
+func (s Stage) Key() string { return s.APIID + "/" + s.Name }
+
+// Deployment is an immutable copy of an API's routes and integrations at the
+// moment it was made: a stage serves exactly what its deployment holds.
+type Deployment struct {
+	APIID        string
+	ID           string
+	Description  string `json:",omitempty"`
+	AutoDeployed bool
+	CreatedDate  time.Time
+	Routes       []Route
+	Integrations []Integration
+}
+
+func (Deployment) Kind() string  { return "apigwv2-deployment" }
+func (d Deployment) Key() string { return d.APIID + "/" + d.ID }
+
+// VPC link V2 states.
+const (
+	LinkPending   = "PENDING"
+	LinkAvailable = "AVAILABLE"
+	LinkDeleting  = "DELETING"
+	LinkFailed    = "FAILED"
+	LinkInactive  = "INACTIVE"
+)
+
+// VpcLink is a VPC link V2: one requester-managed ENI per subnet carrying the
+// link's security groups. Subnets and groups never change after creation.
+type VpcLink struct {
+	ID               string
+	Name             string
+	VpcID            string
+	SubnetIDs        []string
+	SecurityGroupIDs []string
+	Status           string
+	StatusMessage    string
+	// StatusSince is when Status last changed: the controller schedules
+	// provisioning and the idle rule from it.
+	StatusSince time.Time
+	CreatedDate time.Time
+	// Interfaces maps subnet id to the link's ENI there; empty while
+	// INACTIVE or FAILED.
+	Interfaces map[string]string
+	Tags       Tags
+}
+
+func (VpcLink) Kind() string  { return "apigwv2-vpclink" }
+func (l VpcLink) Key() string { return l.ID }
