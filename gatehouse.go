@@ -23,14 +23,18 @@ import (
 	"time"
 
 	"gatehouse/internal/clock"
+	"gatehouse/internal/dataplane"
+	"gatehouse/internal/dial"
 	"gatehouse/internal/edge"
 	"gatehouse/internal/health"
+	"gatehouse/internal/model"
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
 	"gatehouse/internal/service/servicediscovery"
 	"gatehouse/internal/store"
 	"gatehouse/internal/store/bolt"
 	"gatehouse/internal/store/mem"
+	"gatehouse/internal/usage"
 	"gatehouse/internal/wire/awsjson"
 	"gatehouse/internal/wire/query"
 )
@@ -78,6 +82,8 @@ type Server struct {
 	done  chan error
 	// health probes target groups' targets; its Table feeds elbv2.
 	health *health.Checker
+	plane  *dataplane.Plane
+	links  *usage.Links
 
 	closeOnce sync.Once
 	closeErr  error
@@ -124,7 +130,22 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	checker := health.NewChecker(health.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log})
 	elbSvc := elbv2.New(st, cfg.Clock, checker.Table())
 	sdSvc := servicediscovery.New(st, cfg.Clock)
+	// links records VPC link traffic: the data plane writes it, the VPC
+	// link lifecycle reads it (the idle rule and wake-ups).
+	links := usage.NewLinks()
+	plane := dataplane.New(dataplane.Config{
+		Load:      func() (*model.Snapshot, error) { return model.Load(st) },
+		Watch:     st.Watch,
+		Revision:  st.Revision,
+		Clock:     cfg.Clock,
+		Health:    checker.Table(),
+		Links:     links,
+		Transport: dial.NewTransport(),
+		Log:       cfg.Log,
+	})
 	root := edge.New(edge.Config{
+		Invoke:   plane,
+		IsInvoke: dataplane.IsInvoke,
 		Services: map[string]http.Handler{
 			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, ec2Svc.Ops(), cfg.Log),
 			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, elbSvc.Ops(), cfg.Log),
@@ -141,10 +162,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ln:     ln,
 		store:  st,
 		health: checker,
+		plane:  plane,
+		links:  links,
 		http:   &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
 		done:   make(chan error, 1),
 	}
 	checker.Start()
+	plane.Start()
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -180,8 +204,14 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // committed before the call (today: the health checker). Tests that drive a
 // fake clock call it before advancing, so the advance acts on their writes.
 func (s *Server) Sync(ctx context.Context) error {
-	return s.health.Sync(ctx)
+	if err := s.health.Sync(ctx); err != nil {
+		return err
+	}
+	return s.plane.Sync(ctx)
 }
+
+// Links is the VPC link usage table the data plane writes.
+func (s *Server) Links() *usage.Links { return s.links }
 
 // Shutdown stops accepting requests, waits for in-flight ones (until ctx is
 // done), then closes the store.
@@ -193,6 +223,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		// Controllers read the store, so they stop before it closes.
 		s.health.Stop()
+		s.plane.Stop()
 		if cerr := s.store.Close(); err == nil {
 			err = cerr
 		}

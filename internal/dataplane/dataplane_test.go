@@ -1,0 +1,237 @@
+package dataplane_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"gatehouse/internal/model"
+	"gatehouse/internal/servertest"
+	"gatehouse/internal/store"
+)
+
+var ctx = context.Background()
+
+// seen is what a backend saw of a request.
+type seen struct {
+	Backend, Method, Path, Query string
+	Header                       http.Header
+}
+
+func echo(t *testing.T, name string) int {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(seen{Backend: name, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header})
+	}))
+	t.Cleanup(s.Close)
+	return int(s.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port())
+}
+
+// privateALB is the seed architecture's network half, built through the
+// SDK: a VPC, two subnets, a link group, an ALB whose group admits the link's
+// group, a target group with two real backends, and a listener.
+type privateALB struct {
+	srv                      *servertest.Server
+	ec2                      *ec2.Client
+	elb                      *elb.Client
+	vpc, linkGroup, albGroup string
+	subnets                  []string
+	listener                 string
+	ruleID                   string // the ALB group's rule admitting the link group
+}
+
+func newPrivateALB(t *testing.T) *privateALB {
+	srv := servertest.Start(t)
+	p := &privateALB{srv: srv, ec2: srv.EC2(), elb: srv.ELBv2()}
+	v, err := p.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	must(t, err)
+	p.vpc = aws.ToString(v.Vpc.VpcId)
+	for i, az := range []string{"us-east-1a", "us-east-1b"} {
+		s, err := p.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: v.Vpc.VpcId, AvailabilityZone: aws.String(az), CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i+1))})
+		must(t, err)
+		p.subnets = append(p.subnets, aws.ToString(s.Subnet.SubnetId))
+	}
+	group := func(name string) string {
+		g, err := p.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name), Description: aws.String(name), VpcId: v.Vpc.VpcId})
+		must(t, err)
+		return aws.ToString(g.GroupId)
+	}
+	p.linkGroup, p.albGroup = group("link"), group("alb")
+	p.admit(t)
+
+	tg, err := p.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("app"), Protocol: types.ProtocolEnumHttp, Port: aws.Int32(80),
+		VpcId: v.Vpc.VpcId, TargetType: types.TargetTypeEnumIp})
+	must(t, err)
+	_, err = p.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroups[0].TargetGroupArn, Targets: []types.TargetDescription{
+		{Id: aws.String("10.0.1.10"), Port: aws.Int32(int32(echo(t, "one")))}, {Id: aws.String("10.0.2.10"), Port: aws.Int32(int32(echo(t, "two")))}}})
+	must(t, err)
+	lb, err := p.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("alb"), Scheme: types.LoadBalancerSchemeEnumInternal,
+		Subnets: p.subnets, SecurityGroups: []string{p.albGroup}})
+	must(t, err)
+	l, err := p.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: types.ProtocolEnumHttp,
+		Port: aws.Int32(80), DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}})
+	must(t, err)
+	p.listener = aws.ToString(l.Listeners[0].ListenerArn)
+	return p
+}
+
+// admit lets the link's group reach the ALB on port 80.
+func (p *privateALB) admit(t *testing.T) {
+	out, err := p.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(p.albGroup),
+		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
+			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(p.linkGroup)}}}}})
+	must(t, err)
+	p.ruleID = aws.ToString(out.SecurityGroupRules[0].SecurityGroupRuleId)
+}
+
+func (p *privateALB) revoke(t *testing.T) {
+	_, err := p.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(p.albGroup), SecurityGroupRuleIds: []string{p.ruleID}})
+	must(t, err)
+}
+
+// api writes an HTTP API with a VPC link straight into the model: the
+// apigatewayv2 management API is tested on its own; this test is about
+// serving.
+func (p *privateALB) api(t *testing.T, linkStatus string, timeoutMillis int, params map[string]string) {
+	t.Helper()
+	_, err := p.srv.Store().Update(func(tx store.Tx) error {
+		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
+		link := &model.VpcLink{ID: "lnk001", Name: "link", VpcID: p.vpc, SubnetIDs: p.subnets, SecurityGroupIDs: []string{p.linkGroup},
+			Status: linkStatus, Interfaces: map[string]string{}}
+		for i, sn := range p.subnets {
+			eni := &model.NetworkInterface{ID: fmt.Sprintf("eni-link%d", i), SubnetID: sn, VpcID: p.vpc, PrivateIP: fmt.Sprintf("10.0.%d.50", i+1),
+				AvailabilityZone: []string{"us-east-1a", "us-east-1b"}[i], Groups: []string{p.linkGroup}, RequesterManaged: true, InterfaceType: "api_gateway_managed"}
+			link.Interfaces[sn] = eni.ID
+			if err := model.Put(mt, eni); err != nil {
+				return err
+			}
+		}
+		integ := model.Integration{APIID: "api0000001", ID: "int0001", Type: "HTTP_PROXY", ConnectionType: "VPC_LINK", ConnectionID: "lnk001",
+			URI: p.listener, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: timeoutMillis, RequestParameters: params}
+		dep := &model.Deployment{APIID: "api0000001", ID: "dep001", Integrations: []model.Integration{integ},
+			Routes: []model.Route{{APIID: "api0000001", ID: "rt00001", RouteKey: "ANY /{proxy+}", Target: "integrations/int0001"}}}
+		for _, rec := range []model.Record{link, &model.HTTPAPI{ID: "api0000001", Name: "blog", ProtocolType: "HTTP"}, dep,
+			&model.Stage{APIID: "api0000001", Name: "$default", DeploymentID: "dep001"},
+			&model.Stage{APIID: "api0000001", Name: "prod", DeploymentID: "dep001"}} {
+			if err := model.Put(mt, rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	must(t, err)
+}
+
+func (p *privateALB) get(t *testing.T, url string) (int, seen, http.Header) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	must(t, p.srv.Sync(sctx))
+	req, _ := http.NewRequest("GET", strings.Replace(url, "GATEHOUSE", p.srv.URL(), 1), nil)
+	req.Host = "api0000001.execute-api.localhost"
+	if strings.Contains(url, "/_aws/") || strings.Contains(url, "/restapis/") {
+		req.Host = ""
+	}
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var s seen
+	if resp.StatusCode == 200 {
+		must(t, json.Unmarshal(body, &s))
+	} else {
+		s.Backend = string(body)
+	}
+	return resp.StatusCode, s, resp.Header
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPrivateIntegrationThroughALB(t *testing.T) {
+	p := newPrivateALB(t)
+	p.api(t, model.LinkAvailable, 30000, map[string]string{"append:header.x-from": "${request.path.proxy}-$context.stage"})
+
+	got := map[string]int{}
+	for i := 0; i < 10; i++ {
+		code, s, h := p.get(t, "GATEHOUSE/pets/7?x=1")
+		if code != 200 || s.Path != "/pets/7" || s.Query != "x=1" || h.Get("Apigw-Requestid") == "" {
+			t.Fatalf("GET /pets/7 = %d %+v", code, s)
+		}
+		// The ALB saw the link's ENI as the client, and the headers AWS adds.
+		if xff := s.Header.Get("X-Forwarded-For"); !strings.HasSuffix(xff, "10.0.1.50") && !strings.HasSuffix(xff, "10.0.2.50") {
+			t.Fatalf("X-Forwarded-For = %q, want the client then a link ENI", xff)
+		}
+		if s.Header.Get("X-Amzn-Trace-Id") == "" || s.Header.Get("X-From") != "pets/7-$default" {
+			t.Fatalf("headers = %v", s.Header)
+		}
+		got[s.Backend]++
+	}
+	if got["one"] == 0 || got["two"] == 0 {
+		t.Fatalf("both targets should serve: %v", got)
+	}
+	// A named stage keeps its segment in the backend path, as on AWS; the
+	// other emulators' path forms reach the same API.
+	if code, s, _ := p.get(t, "GATEHOUSE/prod/pets/8"); code != 200 || s.Path != "/prod/pets/8" {
+		t.Fatalf("named stage = %d %+v", code, s)
+	}
+	if code, s, _ := p.get(t, "GATEHOUSE/_aws/execute-api/api0000001/pets/9"); code != 200 || s.Path != "/pets/9" {
+		t.Fatalf("/_aws/execute-api form = %d %+v", code, s)
+	}
+	if code, s, _ := p.get(t, "GATEHOUSE/restapis/api0000001/prod/_user_request_/pets/10"); code != 200 || s.Path != "/prod/pets/10" {
+		t.Fatalf("/restapis/.../_user_request_ form = %d %+v", code, s)
+	}
+	if code, s, _ := p.get(t, "GATEHOUSE/"); code != 404 || s.Backend != `{"message":"Not Found"}` {
+		t.Fatalf("no route = %d %q", code, s.Backend)
+	}
+}
+
+func TestSecurityGroupDecidesWithoutRedeploy(t *testing.T) {
+	p := newPrivateALB(t)
+	p.api(t, model.LinkAvailable, 50, nil)
+	if code, _, _ := p.get(t, "GATEHOUSE/a"); code != 200 {
+		t.Fatalf("before revoking: %d", code)
+	}
+	p.revoke(t)
+	if code, s, _ := p.get(t, "GATEHOUSE/a"); code != 503 || s.Backend != `{"message":"Service Unavailable"}` {
+		t.Fatalf("with the ALB's rule revoked: %d %q, want 503 after the integration timeout", code, s.Backend)
+	}
+	p.admit(t)
+	if code, _, _ := p.get(t, "GATEHOUSE/a"); code != 200 {
+		t.Fatalf("after admitting again: %d", code)
+	}
+}
+
+func TestLinkNotAvailable(t *testing.T) {
+	p := newPrivateALB(t)
+	p.api(t, model.LinkInactive, 30000, nil)
+	if code, _, _ := p.get(t, "GATEHOUSE/a"); code != 503 {
+		t.Fatalf("inactive link: %d, want 503", code)
+	}
+	select {
+	case id := <-p.srv.Links().Woken():
+		if id != "lnk001" {
+			t.Fatalf("woke %q", id)
+		}
+	default:
+		t.Fatal("a request on an inactive link must wake it")
+	}
+}

@@ -1,0 +1,219 @@
+package httpapi
+
+import (
+	"strings"
+)
+
+// Router selects an HTTP API route the way AWS does: a full match of static
+// and {param} segments first (static beating param at each segment), then the
+// longest greedy {proxy+} match, then $default; at each candidate an exact
+// method beats ANY. Matching walks the path once, segment by segment, so its
+// cost grows with the path's length, not the number of routes, and it does
+// not allocate.
+type Router struct {
+	root     *node
+	fallback *Route // $default
+}
+
+// Route is a compiled route; Value carries whatever the caller attached.
+type Route struct {
+	Key    string // "GET /pets/{id}"
+	Method string // GET, ..., or ANY
+	// Params names the {param} segments in order; Greedy names the
+	// {proxy+} one, if any.
+	Params []string
+	Greedy string
+	Value  any
+}
+
+type node struct {
+	static map[string]*node
+	param  *node
+	// exact and greedy hold routes ending here, by method ("ANY" too).
+	exact  map[string]*Route
+	greedy map[string]*Route
+}
+
+// ParseKey splits a route key into method and path: "GET /a/{b}" or
+// "$default" (method and path empty).
+func ParseKey(key string) (method, path string, ok bool) {
+	if key == "$default" {
+		return "", "", true
+	}
+	method, path, ok = strings.Cut(key, " ")
+	if !ok || method == "" || !strings.HasPrefix(path, "/") {
+		return "", "", false
+	}
+	return method, path, true
+}
+
+// Add inserts a route; it reports false for a malformed key.
+func (rt *Router) Add(r *Route) bool {
+	method, path, ok := ParseKey(r.Key)
+	if !ok {
+		return false
+	}
+	if r.Key == "$default" {
+		rt.fallback = r
+		return true
+	}
+	r.Method = method
+	if rt.root == nil {
+		rt.root = &node{}
+	}
+	n := rt.root
+	segs := splitPath(path)
+	for i, seg := range segs {
+		switch {
+		case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "+}"):
+			if i != len(segs)-1 {
+				return false
+			}
+			r.Greedy = seg[1 : len(seg)-2]
+			if n.greedy == nil {
+				n.greedy = map[string]*Route{}
+			}
+			n.greedy[method] = r
+			return true
+		case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}"):
+			r.Params = append(r.Params, seg[1:len(seg)-1])
+			if n.param == nil {
+				n.param = &node{}
+			}
+			n = n.param
+		default:
+			if n.static == nil {
+				n.static = map[string]*node{}
+			}
+			child := n.static[seg]
+			if child == nil {
+				child = &node{}
+				n.static[seg] = child
+			}
+			n = child
+		}
+	}
+	if n.exact == nil {
+		n.exact = map[string]*Route{}
+	}
+	n.exact[method] = r
+	return true
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// Match is the result of matching: the route and where its parameters sit in
+// the path, so they can be read without allocating until someone asks.
+type Match struct {
+	Route *Route
+	path  string
+	// spans of {param} segments in path, in order; greedy is the span of
+	// the {proxy+} tail.
+	spans  [maxParams][2]int32
+	nspans int
+	greedy [2]int32
+}
+
+const maxParams = 16
+
+// Param returns the value of a path parameter by name.
+func (m *Match) Param(name string) (string, bool) {
+	if m.Route == nil {
+		return "", false
+	}
+	for i, p := range m.Route.Params {
+		if p == name && i < m.nspans {
+			return m.path[m.spans[i][0]:m.spans[i][1]], true
+		}
+	}
+	if m.Route.Greedy == name {
+		return m.path[m.greedy[0]:m.greedy[1]], true
+	}
+	return "", false
+}
+
+// Lookup matches method and path (without the stage segment).
+func (rt *Router) Lookup(method, path string, m *Match) bool {
+	m.path = path
+	m.Route = nil
+	if rt.root != nil {
+		var best *Route
+		var bestGreedy [2]int32
+		var spans [maxParams][2]int32
+		if r := rt.walk(rt.root, method, path, skipSlash(path, 0), &spans, 0, &best, &bestGreedy, m); r {
+			return true
+		}
+		if best != nil {
+			m.Route, m.greedy = best, bestGreedy
+			return true
+		}
+	}
+	if rt.fallback != nil {
+		m.Route = rt.fallback
+		return true
+	}
+	return false
+}
+
+// walk descends from n at offset i of path. A full (non-greedy) match ends
+// the search at once; greedy candidates seen on the way are remembered, the
+// deepest winning, since the longest match is the most specific.
+func (rt *Router) walk(n *node, method, path string, i int, spans *[maxParams][2]int32, depth int,
+	best **Route, bestGreedy *[2]int32, m *Match) bool {
+	// A longer greedy match is more specific; at equal length the static
+	// branch, walked first, keeps it.
+	if r := pick(n.greedy, method); r != nil && i < len(path) && (*best == nil || int32(i) > bestGreedy[0]) {
+		*best = r
+		*bestGreedy = [2]int32{int32(i), int32(len(path))}
+		m.nspans = depth
+		m.spans = *spans
+	}
+	if i >= len(path) {
+		if r := pick(n.exact, method); r != nil {
+			m.Route, m.nspans, m.spans = r, depth, *spans
+			return true
+		}
+		return false
+	}
+	end := i
+	for end < len(path) && path[end] != '/' {
+		end++
+	}
+	seg := path[i:end]
+	next := skipSlash(path, end)
+	if child := n.static[seg]; child != nil {
+		if rt.walk(child, method, path, next, spans, depth, best, bestGreedy, m) {
+			return true
+		}
+	}
+	if n.param != nil && depth < maxParams {
+		spans[depth] = [2]int32{int32(i), int32(end)}
+		if rt.walk(n.param, method, path, next, spans, depth+1, best, bestGreedy, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func skipSlash(p string, i int) int {
+	for i < len(p) && p[i] == '/' {
+		i++
+	}
+	return i
+}
+
+func pick(routes map[string]*Route, method string) *Route {
+	if routes == nil {
+		return nil
+	}
+	if r := routes[method]; r != nil {
+		return r
+	}
+	return routes["ANY"]
+}
