@@ -18,6 +18,8 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+
 	"gatehouse/internal/model"
 	"gatehouse/internal/servertest"
 	"gatehouse/internal/store"
@@ -107,6 +109,10 @@ func (p *privateALB) revoke(t *testing.T) {
 // apigatewayv2 management API is tested on its own; this test is about
 // serving.
 func (p *privateALB) api(t *testing.T, linkStatus string, timeoutMillis int, params map[string]string) {
+	p.apiTo(t, p.listener, linkStatus, timeoutMillis, params)
+}
+
+func (p *privateALB) apiTo(t *testing.T, uri, linkStatus string, timeoutMillis int, params map[string]string) {
 	t.Helper()
 	_, err := p.srv.Store().Update(func(tx store.Tx) error {
 		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
@@ -121,7 +127,7 @@ func (p *privateALB) api(t *testing.T, linkStatus string, timeoutMillis int, par
 			}
 		}
 		integ := model.Integration{APIID: "api0000001", ID: "int0001", Type: "HTTP_PROXY", ConnectionType: "VPC_LINK", ConnectionID: "lnk001",
-			URI: p.listener, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: timeoutMillis, RequestParameters: params}
+			URI: uri, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: timeoutMillis, RequestParameters: params}
 		dep := &model.Deployment{APIID: "api0000001", ID: "dep001", Integrations: []model.Integration{integ},
 			Routes: []model.Route{{APIID: "api0000001", ID: "rt00001", RouteKey: "ANY /{proxy+}", Target: "integrations/int0001"}}}
 		for _, rec := range []model.Record{link, &model.HTTPAPI{ID: "api0000001", Name: "blog", ProtocolType: "HTTP"}, dep,
@@ -233,5 +239,47 @@ func TestLinkNotAvailable(t *testing.T) {
 		}
 	default:
 		t.Fatal("a request on an inactive link must wake it")
+	}
+}
+
+func TestPrivateIntegrationThroughNLB(t *testing.T) {
+	p := newPrivateALB(t)
+	tg, err := p.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("tcp"), Protocol: types.ProtocolEnumTcp, Port: aws.Int32(80),
+		VpcId: aws.String(p.vpc), TargetType: types.TargetTypeEnumIp})
+	must(t, err)
+	_, err = p.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroups[0].TargetGroupArn,
+		Targets: []types.TargetDescription{{Id: aws.String("10.0.1.30"), Port: aws.Int32(int32(echo(t, "nlb-target")))}}})
+	must(t, err)
+	lb, err := p.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("nlb"), Type: types.LoadBalancerTypeEnumNetwork,
+		Scheme: types.LoadBalancerSchemeEnumInternal, Subnets: p.subnets})
+	must(t, err)
+	l, err := p.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: types.ProtocolEnumTcp,
+		Port: aws.Int32(8443), DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}})
+	must(t, err)
+	p.apiTo(t, aws.ToString(l.Listeners[0].ListenerArn), model.LinkAvailable, 30000, nil)
+	if code, s, _ := p.get(t, "GATEHOUSE/x"); code != 200 || s.Backend != "nlb-target" || s.Path != "/x" {
+		t.Fatalf("through the NLB: %d %+v", code, s)
+	}
+}
+
+func TestPrivateIntegrationToCloudMap(t *testing.T) {
+	p := newPrivateALB(t)
+	sd := p.srv.ServiceDiscovery()
+	ns, err := sd.CreateHttpNamespace(ctx, &servicediscovery.CreateHttpNamespaceInput{Name: aws.String("blog")})
+	must(t, err)
+	op, err := sd.GetOperation(ctx, &servicediscovery.GetOperationInput{OperationId: ns.OperationId})
+	must(t, err)
+	svc, err := sd.CreateService(ctx, &servicediscovery.CreateServiceInput{Name: aws.String("app"), NamespaceId: aws.String(op.Operation.Targets["NAMESPACE"])})
+	must(t, err)
+	for i, name := range []string{"cm-one", "cm-two"} {
+		_, err = sd.RegisterInstance(ctx, &servicediscovery.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String(name),
+			Attributes: map[string]string{"AWS_INSTANCE_IPV4": fmt.Sprintf("10.0.1.%d", 40+i), "AWS_INSTANCE_PORT": fmt.Sprint(echo(t, name)), "color": []string{"blue", "green"}[i]}})
+		must(t, err)
+	}
+	p.apiTo(t, aws.ToString(svc.Service.Arn)+"?color=green", model.LinkAvailable, 30000, nil)
+	for i := 0; i < 5; i++ {
+		if code, s, _ := p.get(t, "GATEHOUSE/y"); code != 200 || s.Backend != "cm-two" {
+			t.Fatalf("through Cloud Map with an attribute filter: %d %+v", code, s)
+		}
 	}
 }
