@@ -41,6 +41,14 @@ type Scoped struct {
 	Stages       map[string]*Stage
 	Deployments  map[string]*Deployment
 	VpcLinks     map[string]*VpcLink
+	// REST APIs and their parts; resources, deployments and stages are
+	// keyed "apiID/id".
+	RestAPIs         map[string]*RestAPI
+	RestResources    map[string]*RestResource
+	RestDeployments  map[string]*RestDeployment
+	RestStages       map[string]*RestStage
+	VpcLinksV1       map[string]*VpcLinkV1
+	EndpointServices map[string]*EndpointService
 	// Cloud Map: namespaces and services by id, services also by ARN (what
 	// an HTTP API integration names), and each service's instances in id
 	// order, keyed by service id.
@@ -69,6 +77,12 @@ func newScoped(s Scope) *Scoped {
 		Stages:               map[string]*Stage{},
 		Deployments:          map[string]*Deployment{},
 		VpcLinks:             map[string]*VpcLink{},
+		RestAPIs:             map[string]*RestAPI{},
+		RestResources:        map[string]*RestResource{},
+		RestDeployments:      map[string]*RestDeployment{},
+		RestStages:           map[string]*RestStage{},
+		VpcLinksV1:           map[string]*VpcLinkV1{},
+		EndpointServices:     map[string]*EndpointService{},
 		Namespaces:           map[string]*Namespace{},
 		CloudMapServices:     map[string]*CloudMapService{},
 		CloudMapServiceByARN: map[string]*CloudMapService{},
@@ -133,6 +147,18 @@ func (sc *Scoped) add(kind string, val []byte) error {
 		return into(val, sc.Deployments, func(r *Deployment) string { return r.Key() })
 	case VpcLink{}.Kind():
 		return into(val, sc.VpcLinks, func(r *VpcLink) string { return r.Key() })
+	case RestAPI{}.Kind():
+		return into(val, sc.RestAPIs, func(r *RestAPI) string { return r.Key() })
+	case RestResource{}.Kind():
+		return into(val, sc.RestResources, func(r *RestResource) string { return r.Key() })
+	case RestDeployment{}.Kind():
+		return into(val, sc.RestDeployments, func(r *RestDeployment) string { return r.Key() })
+	case RestStage{}.Kind():
+		return into(val, sc.RestStages, func(r *RestStage) string { return r.Key() })
+	case VpcLinkV1{}.Kind():
+		return into(val, sc.VpcLinksV1, func(r *VpcLinkV1) string { return r.Key() })
+	case EndpointService{}.Kind():
+		return into(val, sc.EndpointServices, func(r *EndpointService) string { return r.Key() })
 	case ListenerRule{}.Kind():
 		return into(val, sc.Rules, func(r *ListenerRule) string { return r.ARN })
 	case Namespace{}.Kind():
