@@ -38,12 +38,26 @@ func Internal(err error) *Error {
 	return &Error{Code: "InternalError", Status: http.StatusInternalServerError, Message: err.Error(), Server: true}
 }
 
-// AsError returns err as an *Error, wrapping anything else as an internal error.
+// AsError returns err as an *Error, wrapping anything else as an internal
+// error. A nil err gives a nil *Error.
 func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
 	if e, ok := err.(*Error); ok {
 		return e
 	}
 	return Internal(err)
+}
+
+// Wrap is AsError for functions that return error. Returning AsError's nil
+// *Error as an error would give callers a non-nil interface holding a nil
+// pointer, so a nil err must come back as a plain nil.
+func Wrap(err error) error {
+	if e := AsError(err); e != nil {
+		return e
+	}
+	return nil
 }
 
 // Meta describes the request being served: who, where, and its id.

@@ -10,6 +10,7 @@ import (
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane/httpapi"
+	"gatehouse/internal/dataplane/restapi"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/usage"
@@ -32,6 +33,7 @@ type Config struct {
 type Snapshot struct {
 	Revision  uint64
 	HTTPAPIs  map[string]*httpapi.API
+	RestAPIs  map[string]*restapi.API
 	Balancers map[model.Scope]map[string]*upstream.Balancer
 }
 
@@ -41,6 +43,7 @@ type Plane struct {
 	snap atomic.Pointer[Snapshot]
 	reg  upstream.Registry
 	env  httpapi.Env
+	rest restapi.Env
 
 	mu       sync.Mutex
 	compiled chan struct{} // closed at each compile, then replaced
@@ -51,13 +54,14 @@ type Plane struct {
 // New returns a plane with an empty snapshot; Start begins compiling.
 func New(cfg Config) *Plane {
 	p := &Plane{cfg: cfg, compiled: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
-	p.snap.Store(&Snapshot{HTTPAPIs: map[string]*httpapi.API{}})
+	p.snap.Store(&Snapshot{HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{}})
 	p.env = httpapi.Env{
 		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock},
 		Transport: cfg.Transport,
 		Links:     cfg.Links,
 		Clock:     cfg.Clock,
 	}
+	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now}
 	return p
 }
 
@@ -92,12 +96,16 @@ func (p *Plane) compile() {
 		p.cfg.Log.Error("data plane: loading the model", "err", err)
 		return
 	}
-	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
+	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{},
+		Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
 	for scope, sc := range ms.Scopes {
 		balancers := upstream.Compile(sc, p.cfg.Health, &p.reg)
 		s.Balancers[scope] = balancers
 		for id, api := range httpapi.Compile(sc, balancers) {
 			s.HTTPAPIs[id] = api
+		}
+		for id, api := range restapi.Compile(sc, balancers) {
+			s.RestAPIs[id] = api
 		}
 	}
 	p.snap.Store(s)
@@ -170,6 +178,10 @@ func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	snap := p.snap.Load()
 	api := snap.HTTPAPIs[id]
 	if api == nil {
+		if rest := snap.RestAPIs[id]; rest != nil {
+			p.serveRest(w, r, rest, stageName, explicit, path)
+			return
+		}
 		notFound(w)
 		return
 	}
@@ -210,4 +222,22 @@ func notFound(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusNotFound)
 	w.Write([]byte(`{"message":"Not Found"}`))
+}
+
+// serveRest serves a REST API: the first path segment always names the
+// stage.
+func (p *Plane) serveRest(w http.ResponseWriter, r *http.Request, api *restapi.API, stage string, explicit bool, path string) {
+	if !explicit {
+		stage, path, _ = strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		path = "/" + path
+	}
+	st := api.Stages[stage]
+	if st == nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-Errortype", "ForbiddenException")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"message":"Forbidden"}`))
+		return
+	}
+	restapi.Serve(w, r, &p.rest, api, st, path)
 }

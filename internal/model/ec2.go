@@ -6,7 +6,10 @@ type VPC struct {
 	CidrBlock            string
 	State                string
 	DefaultSecurityGroup string
-	Tags                 Tags
+	// InstanceTenancy is "default" or "dedicated"; empty in VPCs stored
+	// before it was kept, which were all "default".
+	InstanceTenancy string `json:",omitempty"`
+	Tags            Tags
 }
 
 func (VPC) Kind() string  { return "vpc" }

@@ -149,7 +149,7 @@ func (s *Service) CreateNetworkInterface(ctx context.Context, in *CreateNetworkI
 		return model.Put(tx, eni)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &CreateNetworkInterfaceOutput{NetworkInterface: eniShape(ctx, eni, groups), ClientToken: in.ClientToken}, nil
 }
@@ -231,7 +231,7 @@ func (s *Service) DescribeNetworkInterfaces(ctx context.Context, in *DescribeNet
 		}
 		return nil
 	})
-	return out, must(err)
+	return out, err
 }
 
 func eniFields(ctx context.Context, e *model.NetworkInterface, groups map[string]*model.SecurityGroup) fields {
@@ -300,7 +300,7 @@ func (s *Service) DeleteNetworkInterface(ctx context.Context, in *DeleteNetworkI
 		return model.Delete(tx, e)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &Return{Return: true}, nil
 }

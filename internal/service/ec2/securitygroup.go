@@ -108,7 +108,7 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, in *CreateSecurityGro
 		return model.Put(tx, g)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &CreateSecurityGroupOutput{GroupID: g.ID, SecurityGroupArn: groupArn(ctx, g.ID), Tags: tagSet(g.Tags)}, nil
 }
@@ -197,7 +197,7 @@ func (s *Service) DescribeSecurityGroups(ctx context.Context, in *DescribeSecuri
 		}
 		return nil
 	})
-	return out, must(err)
+	return out, err
 }
 
 // groupNames maps every group id to its name, for the group-name filters
@@ -314,7 +314,7 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, in *DeleteSecurityGro
 		return model.Delete(tx, g)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &DeleteSecurityGroupOutput{Return: true, GroupID: in.GroupID}, nil
 }

@@ -567,3 +567,43 @@ func TestRuleQuota(t *testing.T) {
 		t.Fatalf("%d rules, want 60 in and 1 out", n)
 	}
 }
+
+// EC2 takes a permission with no CIDR and no group, answers true and adds
+// nothing: Terraform and CloudFormation users have met this for years (a rule
+// "created" that never appears), and Terraform checks for it client-side
+// because EC2 does not. A call with no permission at all is refused.
+func TestPermissionWithoutSource(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpc, _ := sgTestVpc(t, c, "10.0.0.0/16")
+	g := newSecurityGroup(t, c, vpc, "api")
+	before := groupRules(t, c, g)
+
+	in, err := c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: aws.String(g), IpPermissions: []types.IpPermission{tcpPerm(443, 443)},
+	})
+	if err != nil || !aws.ToBool(in.Return) || len(in.SecurityGroupRules) != 0 {
+		t.Fatalf("ingress without a source = %+v, %v; want true and no rules", in, err)
+	}
+	out, err := c.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{
+		GroupId: aws.String(g), IpPermissions: []types.IpPermission{tcpPerm(5432, 5432)},
+	})
+	if err != nil || !aws.ToBool(out.Return) || len(out.SecurityGroupRules) != 0 {
+		t.Fatalf("egress without a destination = %+v, %v; want true and no rules", out, err)
+	}
+	// Beside a permission with a source, the empty one is skipped, not fatal
+	// (inferred from the above; not seen reported).
+	in, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: aws.String(g), IpPermissions: []types.IpPermission{tcpPerm(443, 443), tcpPerm(80, 80, "10.0.0.0/16")},
+	})
+	if err != nil || len(in.SecurityGroupRules) != 1 {
+		t.Fatalf("mixed call = %+v, %v; want the one sourced rule", in, err)
+	}
+	want := append(slices.Clone(before), "in tcp 80-80 10.0.0.0/16")
+	sort.Strings(want)
+	if got := groupRules(t, c, g); !slices.Equal(got, want) {
+		t.Fatalf("rules = %v, want %v", got, want)
+	}
+
+	_, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(g)})
+	wantMessage(t, err, "MissingParameter", "Missing source specification")
+}

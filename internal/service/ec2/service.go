@@ -21,27 +21,20 @@ func New(st store.Store, clk clock.Clock) *Service {
 }
 
 // update runs fn in one write transaction scoped to the caller's account and
-// region.
+// region. A store failure comes back as AWS's internal error, so operations
+// can return what it gives them as it is.
 func (s *Service) update(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
 	_, err := s.store.Update(func(tx store.Tx) error {
 		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
 	})
-	return err
+	return api.Wrap(err)
 }
 
-// view runs fn in a read transaction scoped like update.
+// view runs fn in a read transaction scoped and wrapped like update.
 func (s *Service) view(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
-	return s.store.View(func(tx store.Tx) error {
+	return api.Wrap(s.store.View(func(tx store.Tx) error {
 		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
-	})
-}
-
-// must turns a store failure into AWS's internal error; api errors pass.
-func must(err error) error {
-	if err == nil {
-		return nil
-	}
-	return api.AsError(err)
+	}))
 }

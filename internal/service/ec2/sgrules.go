@@ -201,7 +201,7 @@ func (s *Service) authorize(ctx context.Context, in *AuthorizeSecurityGroupInput
 		return model.Put(tx, g)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	out := &AuthorizeSecurityGroupOutput{Return: true}
 	for _, r := range added {
@@ -270,7 +270,7 @@ func (s *Service) revoke(ctx context.Context, in *RevokeSecurityGroupInput, isEg
 		return model.Put(tx, g)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	out := &RevokeSecurityGroupOutput{Return: true}
 	for _, r := range revoked {
@@ -339,7 +339,7 @@ func (s *Service) DescribeSecurityGroupRules(ctx context.Context, in *DescribeSe
 		}
 		return nil
 	})
-	return out, must(err)
+	return out, err
 }
 
 func ruleFields(g *model.SecurityGroup, r *model.Rule) fields {
@@ -415,7 +415,8 @@ func requestPermissions(perms []IPPermission, flat flatPermission) ([]IPPermissi
 }
 
 // expand validates permissions and turns them into one rule per source,
-// without ids. A permission with no source at all adds nothing.
+// without ids. A permission with no source at all adds nothing and is no
+// error: EC2 answers such a call with true (see README).
 func expand(perms []IPPermission) ([]model.Rule, error) {
 	var out []model.Rule
 	seen := map[ruleKey]bool{}

@@ -110,7 +110,7 @@ func (s *Service) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*Cre
 		return model.Put(tx, sn)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &CreateSubnetOutput{Subnet: subnetShape(ctx, sn, 0)}, nil
 }
@@ -170,7 +170,7 @@ func (s *Service) DescribeSubnets(ctx context.Context, in *DescribeSubnetsInput)
 		}
 		return nil
 	})
-	return out, must(err)
+	return out, err
 }
 
 // interfacesPerSubnet counts the interfaces in each subnet with one scan,
@@ -234,7 +234,7 @@ func (s *Service) DeleteSubnet(ctx context.Context, in *DeleteSubnetInput) (*Ret
 		return model.Delete(tx, sn)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &Return{Return: true}, nil
 }

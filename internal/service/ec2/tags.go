@@ -212,7 +212,7 @@ func (s *Service) CreateTags(ctx context.Context, in *CreateTagsInput) (*Return,
 		return nil
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &Return{Return: true}, nil
 }
@@ -247,7 +247,7 @@ func (s *Service) DeleteTags(ctx context.Context, in *DeleteTagsInput) (*Return,
 		return nil
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &Return{Return: true}, nil
 }
@@ -272,7 +272,7 @@ func (s *Service) DescribeTags(ctx context.Context, in *DescribeTagsInput) (*Des
 		return nil
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	out := &DescribeTagsOutput{}
 	for _, td := range all {

@@ -64,14 +64,17 @@ func (s *Service) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpc
 	if p.Bits() < minVpcBits || p.Bits() > maxVpcBits {
 		return nil, api.BadRequest("InvalidVpc.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
 	}
-	if in.InstanceTenancy != "" && in.InstanceTenancy != "default" && in.InstanceTenancy != "dedicated" {
+	if in.InstanceTenancy == "" {
+		in.InstanceTenancy = "default"
+	}
+	if in.InstanceTenancy != "default" && in.InstanceTenancy != "dedicated" {
 		return nil, invalidValue("Value (%s) for parameter instanceTenancy is invalid.", in.InstanceTenancy)
 	}
 	tags, err := tagsFor(in.TagSpecifications, "vpc")
 	if err != nil {
 		return nil, err
 	}
-	vpc := &model.VPC{ID: api.NewID("vpc"), CidrBlock: p.String(), State: "available", Tags: tags}
+	vpc := &model.VPC{ID: api.NewID("vpc"), CidrBlock: p.String(), State: "available", InstanceTenancy: in.InstanceTenancy, Tags: tags}
 	sg := defaultGroup(vpc.ID)
 	vpc.DefaultSecurityGroup = sg.ID
 	err = s.update(ctx, func(tx model.Tx) error {
@@ -81,7 +84,7 @@ func (s *Service) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpc
 		return model.Put(tx, sg)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &CreateVpcOutput{Vpc: vpcShape(ctx, vpc)}, nil
 }
@@ -124,7 +127,7 @@ func (s *Service) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*Des
 		}
 		return nil
 	})
-	return out, must(err)
+	return out, err
 }
 
 func vpcFields(v *model.VPC) fields {
@@ -176,12 +179,16 @@ func (s *Service) DeleteVpc(ctx context.Context, in *DeleteVpcInput) (*Return, e
 		return model.Delete(tx, vpc)
 	})
 	if err != nil {
-		return nil, must(err)
+		return nil, err
 	}
 	return &Return{Return: true}, nil
 }
 
 func vpcShape(ctx context.Context, v *model.VPC) Vpc {
+	tenancy := v.InstanceTenancy
+	if tenancy == "" {
+		tenancy = "default"
+	}
 	return Vpc{
 		VpcID:     v.ID,
 		OwnerID:   api.MetaFrom(ctx).Account,
@@ -193,7 +200,7 @@ func vpcShape(ctx context.Context, v *model.VPC) Vpc {
 			State:         "associated",
 		}},
 		DhcpOptionsID:   "default",
-		InstanceTenancy: "default",
+		InstanceTenancy: tenancy,
 		Tags:            tagSet(v.Tags),
 	}
 }

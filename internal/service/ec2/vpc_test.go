@@ -86,3 +86,32 @@ func TestVpcErrors(t *testing.T) {
 		t.Fatalf("failed calls left VPCs behind: %+v, %v", d.Vpcs, err)
 	}
 }
+
+func TestVpcInstanceTenancy(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	for _, tc := range []struct {
+		in   types.Tenancy
+		want types.Tenancy
+	}{
+		{"", types.TenancyDefault},
+		{types.TenancyDefault, types.TenancyDefault},
+		{types.TenancyDedicated, types.TenancyDedicated},
+	} {
+		out, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"), InstanceTenancy: tc.in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Vpc.InstanceTenancy != tc.want {
+			t.Errorf("CreateVpc(%q) tenancy = %q, want %q", tc.in, out.Vpc.InstanceTenancy, tc.want)
+		}
+		d, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{aws.ToString(out.Vpc.VpcId)}})
+		if err != nil || len(d.Vpcs) != 1 {
+			t.Fatalf("DescribeVpcs = %+v, %v", d, err)
+		}
+		if d.Vpcs[0].InstanceTenancy != tc.want {
+			t.Errorf("DescribeVpcs after CreateVpc(%q) tenancy = %q, want %q", tc.in, d.Vpcs[0].InstanceTenancy, tc.want)
+		}
+	}
+	_, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"), InstanceTenancy: types.TenancyHost})
+	wantCode(t, err, "InvalidParameterValue")
+}

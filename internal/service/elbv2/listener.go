@@ -9,21 +9,26 @@ import (
 )
 
 type CreateListenerInput struct {
-	LoadBalancerArn string   `query:"LoadBalancerArn,required"`
-	Protocol        string   `query:"Protocol"`
-	Port            *int     `query:"Port"`
-	DefaultActions  []Action `query:"DefaultActions"`
-	Certificates    []struct {
-		CertificateArn string `query:"CertificateArn"`
-	} `query:"Certificates"`
-	Tags []Tag `query:"Tags"`
+	LoadBalancerArn string        `query:"LoadBalancerArn,required"`
+	Protocol        string        `query:"Protocol"`
+	Port            *int          `query:"Port"`
+	DefaultActions  []Action      `query:"DefaultActions"`
+	Certificates    []Certificate `query:"Certificates"`
+	Tags            []Tag         `query:"Tags"`
 }
 
 type ModifyListenerInput struct {
-	ListenerArn    string   `query:"ListenerArn,required"`
-	Protocol       string   `query:"Protocol"`
-	Port           *int     `query:"Port"`
-	DefaultActions []Action `query:"DefaultActions"`
+	ListenerArn    string        `query:"ListenerArn,required"`
+	Protocol       string        `query:"Protocol"`
+	Port           *int          `query:"Port"`
+	DefaultActions []Action      `query:"DefaultActions"`
+	Certificates   []Certificate `query:"Certificates"`
+}
+
+// Certificate names an ACM or IAM server certificate. Gatehouse terminates
+// no TLS, so it only checks that an HTTPS or TLS listener was given one.
+type Certificate struct {
+	CertificateArn string `query:"CertificateArn"`
 }
 
 type ListenersOutput struct {
@@ -147,7 +152,7 @@ func (s *Service) ModifyListener(ctx context.Context, in *ModifyListenerInput) (
 		if !ok {
 			return listenerNotFound()
 		}
-		if err := s.setListener(tx, lb, l, in.Protocol, in.Port, in.DefaultActions, false); err != nil {
+		if err := s.setListener(tx, lb, l, in.Protocol, in.Port, in.DefaultActions, len(in.Certificates) > 0); err != nil {
 			return err
 		}
 		if err := model.Put(tx, l); err != nil {

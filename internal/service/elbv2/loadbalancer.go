@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,14 +113,96 @@ var lbAttributeDefaults = map[string]map[string]string{
 // have their own, which gatehouse does not model.
 var hostedZone = map[string]string{"application": "Z35SXDOTRQ7X7K", "network": "Z26RNL4JYFTOTI"}
 
-var lbName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
-
 // enforcePrivateLinkAttr holds the NLB's choice of filtering PrivateLink
 // traffic by its security groups ("on" unless set "off").
 const enforcePrivateLinkAttr = "gatehouse:enforce_security_group_inbound_rules_on_private_link_traffic"
 
 func (s *Service) CreateLoadBalancer(ctx context.Context, in *CreateLoadBalancerInput) (*LoadBalancersOutput, error) {
-	if !lbName.MatchString(in.Name) || strings.HasPrefix(in.Name, "internal-") {
+	mappings, err := checkCreateBalancer(in)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := tagMap(in.Tags)
+	if err != nil {
+		return nil, err
+	}
+
+	var out LoadBalancer
+	err = s.update(ctx, func(tx model.Tx) error {
+		subnets, err := s.subnetsOf(tx, mappings)
+		if err != nil {
+			return err
+		}
+		vpcID := subnets[0].VpcID
+		if in.Type == "application" && len(azs(subnets)) < 2 {
+			return validation("At least two subnets in two different Availability Zones must be specified")
+		}
+		groups, err := s.groupsFor(tx, vpcID, in.SecurityGroups, in.Type)
+		if err != nil {
+			return err
+		}
+		existing, err := model.List[model.LoadBalancer](tx)
+		if err != nil {
+			return err
+		}
+		for _, lb := range existing {
+			if lb.Name != in.Name {
+				continue
+			}
+			// A retry of the call that made lb gets lb back: CloudFormation
+			// and Terraform retry creates and count on that.
+			same, err := sameBalancer(tx, lb, in, mappings, groups)
+			if err != nil {
+				return err
+			}
+			if !same {
+				return api.BadRequest("DuplicateLoadBalancerName", "A load balancer with the same name '%s' exists, but with different settings", in.Name)
+			}
+			out = lbShape(tx, lb)
+			return nil
+		}
+		lb := &model.LoadBalancer{
+			Name:           in.Name,
+			Type:           in.Type,
+			Scheme:         in.Scheme,
+			IPAddressType:  in.IPAddressType,
+			VpcID:          vpcID,
+			SecurityGroups: groups,
+			Interfaces:     map[string]string{},
+			State:          "active",
+			CreatedTime:    s.clock.Now().UTC(),
+			Attributes:     map[string]string{},
+			Tags:           tags,
+		}
+		id := api.RandomHex(16)
+		kind := map[string]string{"application": "app", "network": "net"}[in.Type]
+		lb.ARN = arn(ctx, "loadbalancer/"+kind+"/"+in.Name+"/"+id)
+		lb.DNSName = dnsName(lb, id, api.MetaFrom(ctx).Region)
+		for i, sn := range subnets {
+			lb.Subnets = append(lb.Subnets, sn.ID)
+			eni, err := s.nodeInterface(tx, lb, sn, mappings[i].PrivateIPv4Address)
+			if err != nil {
+				return err
+			}
+			lb.Interfaces[sn.ID] = eni.ID
+		}
+		if err := model.Put(tx, lb); err != nil {
+			return err
+		}
+		out = lbShape(tx, lb)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &LoadBalancersOutput{LoadBalancers: []LoadBalancer{out}}, nil
+}
+
+// checkCreateBalancer validates what CreateLoadBalancer can check without
+// the store, fills in AWS's defaults, and returns the subnets asked for, in
+// either of the two ways a call may name them, as mappings.
+func checkCreateBalancer(in *CreateLoadBalancerInput) ([]SubnetMapping, error) {
+	if !resourceName.MatchString(in.Name) || strings.HasPrefix(in.Name, "internal-") {
 		return nil, validation("Load balancer name '%s' is not valid: it must have 1 to 32 alphanumeric characters or hyphens, must not begin or end with a hyphen, and must not begin with 'internal-'", in.Name)
 	}
 	if in.Type == "" {
@@ -151,69 +233,48 @@ func (s *Service) CreateLoadBalancer(ctx context.Context, in *CreateLoadBalancer
 	if len(mappings) == 0 {
 		return nil, validation("At least one subnet must be specified")
 	}
-	tags, err := tagMap(in.Tags)
-	if err != nil {
-		return nil, err
-	}
+	return mappings, nil
+}
 
-	var out LoadBalancer
-	err = s.update(ctx, func(tx model.Tx) error {
-		existing, err := model.List[model.LoadBalancer](tx)
-		if err != nil {
-			return err
-		}
-		for _, lb := range existing {
-			if lb.Name == in.Name {
-				return api.BadRequest("DuplicateLoadBalancerName", "A load balancer with the same name '%s' exists, but with different settings", in.Name)
-			}
-		}
-		lb := &model.LoadBalancer{
-			Name:          in.Name,
-			Type:          in.Type,
-			Scheme:        in.Scheme,
-			IPAddressType: in.IPAddressType,
-			Interfaces:    map[string]string{},
-			State:         "active",
-			CreatedTime:   s.clock.Now().UTC(),
-			Attributes:    map[string]string{},
-			Tags:          tags,
-		}
-		id := api.RandomHex(16)
-		kind := map[string]string{"application": "app", "network": "net"}[in.Type]
-		lb.ARN = arn(ctx, "loadbalancer/"+kind+"/"+in.Name+"/"+id)
-		lb.DNSName = dnsName(lb, id, api.MetaFrom(ctx).Region)
-
-		subnets, err := s.subnetsOf(tx, mappings)
-		if err != nil {
-			return err
-		}
-		lb.VpcID = subnets[0].VpcID
-		if in.Type == "application" && len(azs(subnets)) < 2 {
-			return validation("At least two subnets in two different Availability Zones must be specified")
-		}
-		groups, err := s.groupsFor(tx, lb.VpcID, in.SecurityGroups, in.Type)
-		if err != nil {
-			return err
-		}
-		lb.SecurityGroups = groups
-		for i, sn := range subnets {
-			lb.Subnets = append(lb.Subnets, sn.ID)
-			eni, err := s.nodeInterface(tx, lb, sn, mappings[i].PrivateIPv4Address)
-			if err != nil {
-				return err
-			}
-			lb.Interfaces[sn.ID] = eni.ID
-		}
-		if err := model.Put(tx, lb); err != nil {
-			return err
-		}
-		out = lbShape(tx, lb)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+// sameBalancer reports whether a create call asks for the balancer lb that
+// already has its name: same type, scheme and address type, the same subnets
+// and security groups in any order (groups as resolved, so an ALB asking for
+// none matches one that got its VPC's default group), and any private
+// address the call pins. Tags are not settings here: a retry carrying other
+// tags still gets lb back, unchanged.
+func sameBalancer(tx model.Tx, lb *model.LoadBalancer, in *CreateLoadBalancerInput, mappings []SubnetMapping, groups []string) (bool, error) {
+	if lb.Type != in.Type || lb.Scheme != in.Scheme || lb.IPAddressType != in.IPAddressType {
+		return false, nil
 	}
-	return &LoadBalancersOutput{LoadBalancers: []LoadBalancer{out}}, nil
+	subnets := make([]string, len(mappings))
+	for i, m := range mappings {
+		subnets[i] = m.SubnetID
+	}
+	if !sameSet(lb.Subnets, subnets) || !sameSet(lb.SecurityGroups, groups) {
+		return false, nil
+	}
+	for _, m := range mappings {
+		if m.PrivateIPv4Address == "" {
+			continue
+		}
+		want, err := netip.ParseAddr(m.PrivateIPv4Address)
+		if err != nil {
+			return false, nil
+		}
+		eni, ok, err := model.Get[model.NetworkInterface](tx, lb.Interfaces[m.SubnetID])
+		if err != nil || !ok {
+			return false, err
+		}
+		if have, err := netip.ParseAddr(eni.PrivateIP); err != nil || have != want {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
 // dnsName follows AWS's formats: ALBs "NAME-ID.REGION.elb.amazonaws.com",

@@ -84,7 +84,10 @@ type Rule struct {
 	IsDefault  bool            `xml:"IsDefault"`
 }
 
-var headerName = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_` + "`" + `|~-]{1,40}$`)
+var (
+	headerName = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_` + "`" + `|~-]{1,40}$`)
+	httpMethod = regexp.MustCompile(`^[A-Z_-]+$`)
+)
 
 // compileConditions validates conditions as ELBv2 does: known fields, each at
 // most once, value counts and shapes.
@@ -152,7 +155,7 @@ func checkConditionValue(field, v string) error {
 	}
 	switch field {
 	case "http-request-method":
-		if !regexp.MustCompile(`^[A-Z_-]+$`).MatchString(v) {
+		if !httpMethod.MatchString(v) {
 			return validation("HTTP request method '%s' must contain only uppercase letters, underscores and hyphens", v)
 		}
 	case "source-ip":

@@ -2,6 +2,7 @@ package elbv2
 
 import (
 	"context"
+	"regexp"
 
 	"gatehouse/internal/api"
 	"gatehouse/internal/clock"
@@ -34,22 +35,19 @@ func (s *Service) update(ctx context.Context, fn func(model.Tx) error) error {
 	_, err := s.store.Update(func(tx store.Tx) error {
 		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
 	})
-	return wrap(err)
+	return api.Wrap(err)
 }
 
 func (s *Service) view(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
-	return wrap(s.store.View(func(tx store.Tx) error {
+	return api.Wrap(s.store.View(func(tx store.Tx) error {
 		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
 	}))
 }
 
-func wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	return api.AsError(err)
-}
+// resourceName is ELBv2's rule for naming balancers and target groups alike:
+// 1 to 32 letters, digits and hyphens, with no hyphen at either end.
+var resourceName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
 
 func arn(ctx context.Context, resource string) string {
 	m := api.MetaFrom(ctx)

@@ -212,37 +212,53 @@ func (s *Service) DescribeTargetHealth(ctx context.Context, in *DescribeTargetHe
 			return err
 		}
 		now := s.clock.Now()
+		var have []TargetHealthDescription
 		for _, t := range tg.Targets {
-			if !asked(in.Targets, t) {
-				continue
+			if draining, gone := Draining(tg, t, now); !gone {
+				have = append(have, describeTarget(tg, t, s.targetHealth(tg, t, len(users) > 0, draining)))
 			}
-			draining, gone := Draining(tg, t, now)
-			if gone {
-				continue
+		}
+		if len(in.Targets) == 0 {
+			out.TargetHealthDescriptions = have
+			return nil
+		}
+		// Asked-for targets come back in the order asked. ELBv2 answers for
+		// one the group does not have instead of leaving it out, so callers
+		// can tell "not registered" from "not healthy yet".
+		for _, want := range in.Targets {
+			found := false
+			for _, d := range have {
+				if d.Target.ID == want.ID && (want.Port == nil || *want.Port == *d.Target.Port) {
+					out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, d)
+					found = true
+				}
 			}
-			port := t.Port
-			d := TargetHealthDescription{
-				Target:          TargetDescription{ID: t.ID, Port: &port, AvailabilityZone: t.AvailabilityZone},
-				HealthCheckPort: healthCheckPort(tg, t),
-				TargetHealth:    s.targetHealth(tg, t, len(users) > 0, draining),
+			if !found {
+				out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, notRegistered(tg, want))
 			}
-			out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, d)
 		}
 		return nil
 	})
 	return out, err
 }
 
-func asked(filter []TargetDescription, t model.Target) bool {
-	if len(filter) == 0 {
-		return true
+func describeTarget(tg *model.TargetGroup, t model.Target, th TargetHealth) TargetHealthDescription {
+	port := t.Port
+	return TargetHealthDescription{
+		Target:          TargetDescription{ID: t.ID, Port: &port, AvailabilityZone: t.AvailabilityZone},
+		HealthCheckPort: healthCheckPort(tg, t),
+		TargetHealth:    th,
 	}
-	for _, d := range filter {
-		if d.ID == t.ID && (d.Port == nil || *d.Port == t.Port) {
-			return true
-		}
+}
+
+// notRegistered describes a target the group does not have, on the port
+// asked for, else the group's.
+func notRegistered(tg *model.TargetGroup, d TargetDescription) TargetHealthDescription {
+	t := model.Target{ID: d.ID, Port: tg.Port, AvailabilityZone: d.AvailabilityZone}
+	if d.Port != nil {
+		t.Port = *d.Port
 	}
-	return false
+	return describeTarget(tg, t, TargetHealth{State: "unused", Reason: "Target.NotRegistered", Description: "Target is not registered to the target group"})
 }
 
 func healthCheckPort(tg *model.TargetGroup, t model.Target) string {

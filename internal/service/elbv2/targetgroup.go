@@ -2,7 +2,6 @@ package elbv2
 
 import (
 	"context"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -84,8 +83,6 @@ type TargetGroup struct {
 	IPAddressType              string   `xml:"IpAddressType,omitempty"`
 }
 
-var tgName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
-
 // Protocols by the balancer type that can use them.
 var (
 	albProtocols = map[string]bool{"HTTP": true, "HTTPS": true}
@@ -93,7 +90,7 @@ var (
 )
 
 func (s *Service) CreateTargetGroup(ctx context.Context, in *CreateTargetGroupInput) (*TargetGroupsOutput, error) {
-	if !tgName.MatchString(in.Name) {
+	if !resourceName.MatchString(in.Name) {
 		return nil, validation("Target group name '%s' can only contain characters that are alphanumeric characters or hyphens(-), must be 1 to 32 characters, and must not begin or end with a hyphen", in.Name)
 	}
 	if in.TargetType == "" {
@@ -120,13 +117,31 @@ func (s *Service) CreateTargetGroup(ctx context.Context, in *CreateTargetGroupIn
 		return nil, validation("Port must be between 1 and 65535")
 	}
 	hc := defaultHealthCheck(in.Protocol, in.TargetType)
-	if err := applyHealthCheck(&hc, in.HealthCheckEnabled, in.HealthCheckProtocol, in.HealthCheckPort, in.HealthCheckPath,
-		in.HealthCheckIntervalSeconds, in.HealthCheckTimeoutSeconds, in.HealthyThresholdCount, in.UnhealthyThresholdCount, in.Matcher); err != nil {
+	if err := applyHealthCheck(&hc, in.Protocol, healthCheckChange{
+		enabled: in.HealthCheckEnabled, protocol: in.HealthCheckProtocol, port: in.HealthCheckPort, path: in.HealthCheckPath,
+		interval: in.HealthCheckIntervalSeconds, timeout: in.HealthCheckTimeoutSeconds,
+		healthy: in.HealthyThresholdCount, unhealthy: in.UnhealthyThresholdCount, matcher: in.Matcher,
+	}); err != nil {
 		return nil, err
 	}
 	tags, err := tagMap(in.Tags)
 	if err != nil {
 		return nil, err
+	}
+	tg := &model.TargetGroup{
+		Name:            in.Name,
+		Protocol:        in.Protocol,
+		ProtocolVersion: in.ProtocolVersion,
+		Port:            *in.Port,
+		VpcID:           in.VpcID,
+		TargetType:      in.TargetType,
+		IPAddressType:   "ipv4",
+		HealthCheck:     hc,
+		Attributes:      map[string]string{},
+		Tags:            tags,
+	}
+	if albProtocols[tg.Protocol] && tg.ProtocolVersion == "" {
+		tg.ProtocolVersion = "HTTP1"
 	}
 	var out TargetGroup
 	err = s.update(ctx, func(tx model.Tx) error {
@@ -140,26 +155,18 @@ func (s *Service) CreateTargetGroup(ctx context.Context, in *CreateTargetGroupIn
 			return err
 		}
 		for _, g := range all {
-			if g.Name == in.Name {
+			if g.Name != in.Name {
+				continue
+			}
+			// A retry of the call that made g gets g back: CloudFormation
+			// and Terraform retry creates and count on that.
+			if !sameTargetGroup(g, tg) {
 				return api.BadRequest("DuplicateTargetGroupName", "A target group with the same name '%s' exists, but with different settings", in.Name)
 			}
+			out, err = tgShape(tx, g)
+			return err
 		}
-		tg := &model.TargetGroup{
-			ARN:             arn(ctx, "targetgroup/"+in.Name+"/"+api.RandomHex(16)),
-			Name:            in.Name,
-			Protocol:        in.Protocol,
-			ProtocolVersion: in.ProtocolVersion,
-			Port:            *in.Port,
-			VpcID:           in.VpcID,
-			TargetType:      in.TargetType,
-			IPAddressType:   "ipv4",
-			HealthCheck:     hc,
-			Attributes:      map[string]string{},
-			Tags:            tags,
-		}
-		if albProtocols[tg.Protocol] && tg.ProtocolVersion == "" {
-			tg.ProtocolVersion = "HTTP1"
-		}
+		tg.ARN = arn(ctx, "targetgroup/"+in.Name+"/"+api.RandomHex(16))
 		if err := model.Put(tx, tg); err != nil {
 			return err
 		}
@@ -170,6 +177,20 @@ func (s *Service) CreateTargetGroup(ctx context.Context, in *CreateTargetGroupIn
 		return nil, err
 	}
 	return &TargetGroupsOutput{TargetGroups: []TargetGroup{out}}, nil
+}
+
+// sameTargetGroup reports whether want, a group a create call describes, has
+// the settings of have, the group that already holds its name. Tags and
+// attributes are not settings here: a retry carrying other tags still gets
+// the existing group back, unchanged.
+func sameTargetGroup(have, want *model.TargetGroup) bool {
+	return have.Protocol == want.Protocol &&
+		have.ProtocolVersion == want.ProtocolVersion &&
+		have.Port == want.Port &&
+		have.VpcID == want.VpcID &&
+		have.TargetType == want.TargetType &&
+		have.IPAddressType == want.IPAddressType &&
+		have.HealthCheck == want.HealthCheck
 }
 
 // defaultHealthCheck is AWS's default for a group's protocol: HTTP checks of
@@ -187,12 +208,36 @@ func defaultHealthCheck(protocol, targetType string) model.HealthCheck {
 	return hc
 }
 
-func applyHealthCheck(hc *model.HealthCheck, enabled *bool, protocol, port, path string, interval, timeout, healthy, unhealthy *int, m *Matcher) error {
-	if enabled != nil {
-		hc.Enabled = *enabled
+// healthCheckChange holds the health-check parameters CreateTargetGroup and
+// ModifyTargetGroup share. Nil and empty fields keep what the check has.
+type healthCheckChange struct {
+	enabled                               *bool
+	protocol, port, path                  string
+	interval, timeout, healthy, unhealthy *int
+	matcher                               *Matcher
+}
+
+// matcherLimits is the span of success codes a group's balancer type allows:
+// ALB groups (HTTP, HTTPS) 200 to 499; NLB groups (TCP, TLS, UDP, TCP_UDP),
+// whose HTTP checks may treat a 5xx as success, 200 to 599; Gateway Load
+// Balancer groups (GENEVE) 200 to 399.
+func matcherLimits(groupProtocol string) (lo, hi int) {
+	switch {
+	case albProtocols[groupProtocol]:
+		return 200, 499
+	case groupProtocol == "GENEVE":
+		return 200, 399
 	}
-	if protocol != "" {
-		protocol = strings.ToUpper(protocol)
+	return 200, 599
+}
+
+// applyHealthCheck validates c against the group's protocol and applies it.
+func applyHealthCheck(hc *model.HealthCheck, groupProtocol string, c healthCheckChange) error {
+	if c.enabled != nil {
+		hc.Enabled = *c.enabled
+	}
+	if c.protocol != "" {
+		protocol := strings.ToUpper(c.protocol)
 		if protocol != "HTTP" && protocol != "HTTPS" && protocol != "TCP" {
 			return validation("Health check protocol '%s' must be one of [HTTP, HTTPS, TCP]", protocol)
 		}
@@ -204,57 +249,59 @@ func applyHealthCheck(hc *model.HealthCheck, enabled *bool, protocol, port, path
 		}
 		hc.Protocol = protocol
 	}
-	if port != "" {
-		if n, err := strconv.Atoi(port); port != "traffic-port" && (err != nil || n < 1 || n > 65535) {
-			return validation("Health check port '%s' must be 'traffic-port' or a number from 1 to 65535", port)
+	if c.port != "" {
+		if n, err := strconv.Atoi(c.port); c.port != "traffic-port" && (err != nil || n < 1 || n > 65535) {
+			return validation("Health check port '%s' must be 'traffic-port' or a number from 1 to 65535", c.port)
 		}
-		hc.Port = port
+		hc.Port = c.port
 	}
-	if path != "" {
+	if c.path != "" {
 		if hc.Protocol == "TCP" {
 			return validation("Health check path cannot be set when the health check protocol is TCP")
 		}
-		if !strings.HasPrefix(path, "/") || len(path) > 1024 {
+		if !strings.HasPrefix(c.path, "/") || len(c.path) > 1024 {
 			return validation("Health check path must begin with '/' and be at most 1024 characters")
 		}
-		hc.Path = path
+		hc.Path = c.path
 	}
-	if interval != nil {
-		if *interval < 5 || *interval > 300 {
+	if c.interval != nil {
+		if *c.interval < 5 || *c.interval > 300 {
 			return validation("Health check interval must be between 5 and 300 seconds")
 		}
-		hc.IntervalSeconds = *interval
+		hc.IntervalSeconds = *c.interval
 	}
-	if timeout != nil {
-		if *timeout < 2 || *timeout > 120 {
+	if c.timeout != nil {
+		if *c.timeout < 2 || *c.timeout > 120 {
 			return validation("Health check timeout must be between 2 and 120 seconds")
 		}
-		hc.TimeoutSeconds = *timeout
+		hc.TimeoutSeconds = *c.timeout
 	}
 	if hc.TimeoutSeconds >= hc.IntervalSeconds {
 		return validation("Health check interval must be greater than the timeout.")
 	}
-	if healthy != nil {
-		if *healthy < 2 || *healthy > 10 {
+	if c.healthy != nil {
+		if *c.healthy < 2 || *c.healthy > 10 {
 			return validation("Healthy threshold count must be between 2 and 10")
 		}
-		hc.HealthyThreshold = *healthy
+		hc.HealthyThreshold = *c.healthy
 	}
-	if unhealthy != nil {
-		if *unhealthy < 2 || *unhealthy > 10 {
+	if c.unhealthy != nil {
+		if *c.unhealthy < 2 || *c.unhealthy > 10 {
 			return validation("Unhealthy threshold count must be between 2 and 10")
 		}
-		hc.UnhealthyThreshold = *unhealthy
+		hc.UnhealthyThreshold = *c.unhealthy
 	}
-	if m != nil && m.HTTPCode != "" {
+	if c.matcher != nil && c.matcher.HTTPCode != "" {
+		code := c.matcher.HTTPCode
 		if hc.Protocol == "TCP" {
 			return validation("Matcher cannot be set when the health check protocol is TCP")
 		}
-		codes, ok := health.ParseMatcher(m.HTTPCode)
-		if lo, hi := codes.Bounds(); !ok || lo < 200 || hi > 499 {
-			return validation("Health check matcher HTTP code '%s' must be a value from 200 to 499, a comma-separated list, or a range", m.HTTPCode)
+		low, high := matcherLimits(groupProtocol)
+		codes, ok := health.ParseMatcher(code)
+		if lo, hi := codes.Bounds(); !ok || lo < low || hi > high {
+			return validation("Health check matcher HTTP code '%s' must be a value from %d to %d, a comma-separated list, or a range", code, low, high)
 		}
-		hc.Matcher = m.HTTPCode
+		hc.Matcher = code
 	}
 	return nil
 }
@@ -269,8 +316,11 @@ func (s *Service) ModifyTargetGroup(ctx context.Context, in *ModifyTargetGroupIn
 		if !ok {
 			return tgNotFound()
 		}
-		if err := applyHealthCheck(&tg.HealthCheck, in.HealthCheckEnabled, in.HealthCheckProtocol, in.HealthCheckPort, in.HealthCheckPath,
-			in.HealthCheckIntervalSeconds, in.HealthCheckTimeoutSeconds, in.HealthyThresholdCount, in.UnhealthyThresholdCount, in.Matcher); err != nil {
+		if err := applyHealthCheck(&tg.HealthCheck, tg.Protocol, healthCheckChange{
+			enabled: in.HealthCheckEnabled, protocol: in.HealthCheckProtocol, port: in.HealthCheckPort, path: in.HealthCheckPath,
+			interval: in.HealthCheckIntervalSeconds, timeout: in.HealthCheckTimeoutSeconds,
+			healthy: in.HealthyThresholdCount, unhealthy: in.UnhealthyThresholdCount, matcher: in.Matcher,
+		}); err != nil {
 			return err
 		}
 		if err := model.Put(tx, tg); err != nil {

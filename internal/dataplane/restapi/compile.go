@@ -1,0 +1,332 @@
+package restapi
+
+import (
+	"net/netip"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/model"
+	"gatehouse/internal/network"
+)
+
+// API is a compiled REST API.
+type API struct {
+	ID     string
+	Stages map[string]*Stage
+}
+
+// Stage is a compiled stage: its deployment's resource tree, with stage
+// variables already substituted where AWS resolves them (connection ids).
+type Stage struct {
+	Name string
+	Vars map[string]string
+	root *resource
+}
+
+type resource struct {
+	path    string
+	static  map[string]*resource
+	param   *resource
+	pname   string
+	greedy  *resource
+	gname   string
+	methods map[string]*Method
+}
+
+// Method is a compiled method with its integration.
+type Method struct {
+	HTTPMethod  string
+	Resource    string
+	Integration *Integration
+}
+
+// Integration is a compiled REST integration.
+type Integration struct {
+	Type       string // MOCK | HTTP | HTTP_PROXY
+	HTTPMethod string
+	URI        *url.URL
+	Timeout    time.Duration
+	Params     []mapping
+	MockStatus int
+	Responses  []*response // by selection pattern; Default last
+	Default    *response
+
+	Private bool
+	// LinkID and LinkStatus describe the VPC link (v1 or V2).
+	LinkID, LinkStatus string
+	V2                 bool
+	Balancer           *upstream.Balancer
+	Port               int
+	// PrivateLinkAllowed says whether the NLB's security groups let the
+	// endpoint service's traffic in (v1 links).
+	PrivateLinkAllowed bool
+	// Entries are the V2 link's ways into the balancer.
+	Entries []entry
+	Broken  string
+}
+
+type entry struct {
+	src     network.Endpoint
+	node    int
+	allowed bool
+}
+
+// mapping is one requestParameters entry: integration.request.{where}.{name}
+// from a method request value, a stage variable, a context value or a
+// 'literal'.
+type mapping struct {
+	where, name string // header | querystring | path
+	from        source
+}
+
+type source struct {
+	kind string // header | querystring | path | stageVariables | context | literal
+	name string
+}
+
+type response struct {
+	status  int
+	pattern *regexp.Regexp
+	headers []headerMap
+	body    string
+	hasBody bool
+}
+
+type headerMap struct {
+	name string
+	from source // literal or integration.response.header.x (kind "integration")
+}
+
+// privateLinkSource stands for the endpoint side of PrivateLink: API
+// Gateway's own network, outside every VPC the user has. Only rules open to
+// any address (0.0.0.0/0) match it.
+var privateLinkSource = network.Endpoint{Addr: netip.MustParseAddr("198.18.0.1")}
+
+// Compile builds the REST APIs of one scope.
+func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer) map[string]*API {
+	out := map[string]*API{}
+	groups := network.GroupMap(sc.SecurityGroups)
+	for _, a := range sc.RestAPIs {
+		api := &API{ID: a.ID, Stages: map[string]*Stage{}}
+		for _, st := range sc.RestStages {
+			if st.APIID != a.ID {
+				continue
+			}
+			stage := &Stage{Name: st.Name, Vars: st.Variables, root: &resource{path: "/"}}
+			if dep := sc.RestDeployments[a.ID+"/"+st.DeploymentID]; dep != nil {
+				resources := append([]model.RestResource(nil), dep.Resources...)
+				sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })
+				for i := range resources {
+					r := &resources[i]
+					node := stage.root.insert(r.Path)
+					for m, meth := range r.Methods {
+						if node.methods == nil {
+							node.methods = map[string]*Method{}
+						}
+						node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path,
+							Integration: compileIntegration(sc, meth.Integration, st, balancers, groups)}
+					}
+				}
+			}
+			api.Stages[st.Name] = stage
+		}
+		out[a.ID] = api
+	}
+	return out
+}
+
+func (r *resource) insert(path string) *resource {
+	n := r
+	for _, seg := range strings.Split(strings.Trim(path, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "+}"):
+			if n.greedy == nil {
+				n.greedy = &resource{}
+			}
+			n.gname = seg[1 : len(seg)-2]
+			n = n.greedy
+		case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}"):
+			if n.param == nil {
+				n.param = &resource{}
+			}
+			n.pname = seg[1 : len(seg)-1]
+			n = n.param
+		default:
+			if n.static == nil {
+				n.static = map[string]*resource{}
+			}
+			if n.static[seg] == nil {
+				n.static[seg] = &resource{}
+			}
+			n = n.static[seg]
+		}
+	}
+	n.path = path
+	return n
+}
+
+func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.RestStage, balancers map[string]*upstream.Balancer, groups network.GroupMap) *Integration {
+	if in == nil {
+		return &Integration{Broken: "no integration"}
+	}
+	timeout := time.Duration(in.TimeoutMillis) * time.Millisecond
+	if timeout <= 0 || timeout > 29*time.Second {
+		timeout = 29 * time.Second
+	}
+	out := &Integration{Type: in.Type, HTTPMethod: in.HTTPMethod, Timeout: timeout}
+	for k, v := range in.RequestParameters {
+		parts := strings.SplitN(k, ".", 4) // integration.request.header.x
+		if len(parts) == 4 {
+			out.Params = append(out.Params, mapping{where: parts[2], name: parts[3], from: parseSource(v)})
+		}
+	}
+	sort.Slice(out.Params, func(i, j int) bool {
+		return out.Params[i].where+out.Params[i].name < out.Params[j].where+out.Params[j].name
+	})
+	for code, ir := range in.IntegrationResponses {
+		r := &response{}
+		r.status, _ = strconv.Atoi(code)
+		if ir.ResponseTemplates != nil {
+			r.body, r.hasBody = ir.ResponseTemplates["application/json"]
+		}
+		for k, v := range ir.ResponseParameters {
+			if name, ok := strings.CutPrefix(k, "method.response.header."); ok {
+				r.headers = append(r.headers, headerMap{name: name, from: parseSource(v)})
+			}
+		}
+		if ir.SelectionPattern == "" {
+			out.Default = r
+			continue
+		}
+		re, err := regexp.Compile("^(?:" + ir.SelectionPattern + ")$")
+		if err != nil {
+			continue
+		}
+		r.pattern = re
+		out.Responses = append(out.Responses, r)
+	}
+	if in.Type == "MOCK" {
+		out.MockStatus = mockStatus(in.RequestTemplates["application/json"])
+		return out
+	}
+	u, err := url.Parse(in.URI)
+	if err != nil || u.Host == "" {
+		out.Broken = "integration URI is not a URL"
+		return out
+	}
+	out.URI = u
+	if in.ConnectionType != "VPC_LINK" {
+		return out
+	}
+	out.Private = true
+	linkID := in.ConnectionID
+	if name, ok := strings.CutPrefix(linkID, "${stageVariables."); ok {
+		linkID = st.Variables[strings.TrimSuffix(name, "}")]
+	}
+	out.LinkID = linkID
+	port := uriPort(u)
+	if v1 := sc.VpcLinksV1[linkID]; v1 != nil {
+		out.LinkStatus = v1.Status
+		if len(v1.TargetARNs) == 0 || balancers[v1.TargetARNs[0]] == nil {
+			out.Broken = "the VPC link's NLB does not exist"
+			return out
+		}
+		b := balancers[v1.TargetARNs[0]]
+		out.Balancer, out.Port = b, port
+		lb := sc.LoadBalancers[b.ARN]
+		out.PrivateLinkAllowed = true
+		if len(b.Groups) > 0 && lb.Attributes["gatehouse:enforce_security_group_inbound_rules_on_private_link_traffic"] != "off" && len(b.Nodes) > 0 {
+			v := network.Evaluate(groups, privateLinkSource, b.Nodes[0].Endpoint, network.Flow{Protocol: "tcp", Port: port})
+			out.PrivateLinkAllowed = v.Allowed
+		}
+		return out
+	}
+	v2 := sc.VpcLinks[linkID]
+	if v2 == nil {
+		out.Broken = "VPC link " + linkID + " does not exist"
+		return out
+	}
+	out.V2, out.LinkStatus = true, v2.Status
+	b := balancers[in.IntegrationTarget]
+	if b == nil {
+		out.Broken = "integration target " + in.IntegrationTarget + " does not exist"
+		return out
+	}
+	out.Balancer, out.Port = b, port
+	for _, sn := range v2.SubnetIDs {
+		eni := sc.Interfaces[v2.Interfaces[sn]]
+		if eni == nil {
+			continue
+		}
+		src, ok := network.InterfaceEndpoint(eni)
+		if !ok {
+			continue
+		}
+		node := 0
+		for j, n := range b.Nodes {
+			if n.Zone == eni.AvailabilityZone {
+				node = j
+				break
+			}
+		}
+		if len(b.Nodes) == 0 {
+			continue
+		}
+		v := network.Evaluate(groups, src, b.Nodes[node].Endpoint, network.Flow{Protocol: "tcp", Port: port})
+		out.Entries = append(out.Entries, entry{src: src, node: node, allowed: v.Allowed})
+	}
+	return out
+}
+
+func uriPort(u *url.URL) int {
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return p
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
+}
+
+// parseSource reads a mapping value: method.request.header.x,
+// method.request.querystring.x, method.request.path.x, stageVariables.x,
+// context.x, integration.response.header.x, or 'literal'.
+func parseSource(v string) source {
+	switch {
+	case strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'") && len(v) >= 2:
+		return source{kind: "literal", name: v[1 : len(v)-1]}
+	case strings.HasPrefix(v, "method.request.header."):
+		return source{kind: "header", name: v[len("method.request.header."):]}
+	case strings.HasPrefix(v, "method.request.querystring."):
+		return source{kind: "querystring", name: v[len("method.request.querystring."):]}
+	case strings.HasPrefix(v, "method.request.path."):
+		return source{kind: "path", name: v[len("method.request.path."):]}
+	case strings.HasPrefix(v, "stageVariables."):
+		return source{kind: "stageVariables", name: v[len("stageVariables."):]}
+	case strings.HasPrefix(v, "context."):
+		return source{kind: "context", name: v[len("context."):]}
+	case strings.HasPrefix(v, "integration.response.header."):
+		return source{kind: "integration", name: v[len("integration.response.header."):]}
+	}
+	return source{kind: "literal", name: v}
+}
+
+var statusCodeField = regexp.MustCompile(`"statusCode"\s*:\s*"?(\d{3})`)
+
+// mockStatus reads the status a MOCK integration's request template asks
+// for ({"statusCode": 200}); without one, MOCK answers 200.
+func mockStatus(tmpl string) int {
+	if m := statusCodeField.FindStringSubmatch(tmpl); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 200
+}

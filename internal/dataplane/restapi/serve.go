@@ -1,0 +1,344 @@
+package restapi
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/model"
+	"gatehouse/internal/usage"
+)
+
+// MaxPayload is API Gateway's request payload limit.
+const MaxPayload = 10 << 20
+
+// Env is what serving needs besides the compiled API.
+type Env struct {
+	Forwarder *upstream.Forwarder
+	Transport http.RoundTripper
+	Links     *usage.Links
+	Now       func() time.Time
+}
+
+// hopHeaders are never forwarded.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Expect", "Max-Forwards"}
+
+// Serve answers one invoke request for api's stage st; path is the request
+// path after the stage segment.
+func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path string) {
+	reqID := requestID()
+	h := w.Header()
+	h.Set("X-Amzn-Requestid", reqID)
+	h.Set("X-Amz-Apigw-Id", reqID[:12])
+	h.Set("X-Amzn-Trace-Id", traceID())
+	if r.ContentLength > MaxPayload {
+		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
+		return
+	}
+	params := map[string]string{}
+	m := st.root.match(r.Method, path, params)
+	if m == nil {
+		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
+		return
+	}
+	integ := m.Integration
+	if integ.Broken != "" {
+		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+		return
+	}
+	if integ.Type == "MOCK" {
+		respond(w, integ, integ.MockStatus, nil, nil)
+		return
+	}
+	in := &request{r: r, params: params, stage: st, apiID: api.ID, reqID: reqID}
+	out := integrationRequest(in, integ)
+	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
+	defer cancel()
+	resp, err := call(out.WithContext(ctx), env, integ)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			gatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out", "")
+			return
+		}
+		// VPC link and connection failures surface as a configuration
+		// error: 500, as on AWS.
+		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+		return
+	}
+	defer resp.Body.Close()
+	if integ.Type == "HTTP_PROXY" {
+		for k, vs := range resp.Header {
+			h[k] = vs
+		}
+		for _, k := range hopHeaders {
+			h.Del(k)
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPayload+1))
+	if err != nil {
+		gatewayError(w, http.StatusBadGateway, "Internal server error", "")
+		return
+	}
+	respond(w, integ, resp.StatusCode, resp.Header, body)
+}
+
+// respond picks the integration response whose selection pattern matches
+// the backend status (the default one otherwise) and writes the method
+// response it maps to.
+func respond(w http.ResponseWriter, integ *Integration, status int, backend http.Header, body []byte) {
+	sel := integ.Default
+	code := strconv.Itoa(status)
+	for _, r := range integ.Responses {
+		if r.pattern.MatchString(code) {
+			sel = r
+			break
+		}
+	}
+	h := w.Header()
+	if sel == nil {
+		// No integration response configured: AWS cannot map the answer.
+		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+		return
+	}
+	for _, hm := range sel.headers {
+		switch hm.from.kind {
+		case "integration":
+			if v := backend.Get(hm.from.name); v != "" {
+				h.Set(hm.name, v)
+			}
+		default:
+			h.Set(hm.name, hm.from.name)
+		}
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	if sel.hasBody && sel.body != "" {
+		body = []byte(sel.body) // templates are served as written: no VTL yet
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(sel.status)
+	w.Write(body)
+}
+
+type request struct {
+	r      *http.Request
+	params map[string]string
+	stage  *Stage
+	apiID  string
+	reqID  string
+}
+
+func (q *request) value(s source) string {
+	switch s.kind {
+	case "literal":
+		return s.name
+	case "header":
+		return q.r.Header.Get(s.name)
+	case "querystring":
+		return q.r.URL.Query().Get(s.name)
+	case "path":
+		return q.params[s.name]
+	case "stageVariables":
+		return q.stage.Vars[s.name]
+	case "context":
+		switch s.name {
+		case "requestId":
+			return q.reqID
+		case "stage":
+			return q.stage.Name
+		case "apiId":
+			return q.apiID
+		case "httpMethod":
+			return q.r.Method
+		}
+	}
+	return ""
+}
+
+// integrationRequest builds the backend request: the URI (its host decides
+// the Host header), path parameters substituted, the method request's query
+// string and headers for proxies, and the mapped parameters.
+func integrationRequest(q *request, integ *Integration) *http.Request {
+	r := q.r
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	if integ.HTTPMethod != "" && integ.HTTPMethod != "ANY" {
+		out.Method = integ.HTTPMethod
+	}
+	u := *integ.URI
+	pathVals := map[string]string{}
+	query := url.Values{}
+	if integ.Type == "HTTP_PROXY" {
+		query = r.URL.Query()
+		// A proxy resource's parameters reach a URI placeholder of the same
+		// name even without an explicit mapping.
+		for k, v := range q.params {
+			pathVals[k] = v
+		}
+	} else {
+		out.Header = http.Header{}
+		out.Header.Set("User-Agent", "AmazonAPIGateway_"+q.apiID)
+		if ct := r.Header.Get("Content-Type"); ct != "" {
+			out.Header.Set("Content-Type", ct)
+		}
+	}
+	for _, m := range integ.Params {
+		v := q.value(m.from)
+		switch m.where {
+		case "header":
+			out.Header.Set(m.name, v)
+		case "querystring":
+			query.Set(m.name, v)
+		case "path":
+			pathVals[m.name] = v
+		}
+	}
+	u.Path = substitute(u.Path, pathVals)
+	u.RawPath = ""
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	out.URL = &u
+	out.Host = u.Host
+	for _, k := range hopHeaders {
+		out.Header.Del(k)
+	}
+	out.Header.Set("X-Amzn-Apigateway-Api-Id", q.apiID)
+	out.Header.Set("X-Amzn-Trace-Id", traceID())
+	return out
+}
+
+func substitute(p string, vals map[string]string) string {
+	if !strings.Contains(p, "{") {
+		return p
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(p, '{')
+		j := strings.IndexByte(p, '}')
+		if i < 0 || j < i {
+			b.WriteString(p)
+			return b.String()
+		}
+		b.WriteString(p[:i])
+		b.WriteString(vals[strings.TrimSuffix(p[i+1:j], "+")])
+		p = p[j+1:]
+	}
+}
+
+var errLinkDown = errors.New("VPC link is not available")
+
+func call(out *http.Request, env *Env, integ *Integration) (*http.Response, error) {
+	if !integ.Private {
+		return env.Transport.RoundTrip(out)
+	}
+	if integ.LinkStatus != model.LinkAvailable {
+		if integ.V2 && integ.LinkStatus == model.LinkInactive {
+			env.Links.Wake(integ.LinkID)
+		}
+		return nil, errLinkDown
+	}
+	if integ.V2 {
+		env.Links.Touch(integ.LinkID, env.Now())
+		if len(integ.Entries) == 0 {
+			return nil, errLinkDown
+		}
+		e := integ.Entries[rand.IntN(len(integ.Entries))]
+		if !e.allowed {
+			<-out.Context().Done() // dropped by a security group
+			return nil, out.Context().Err()
+		}
+		resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: e.node, Client: e.src.Addr})
+		return resp, err
+	}
+	// v1: the endpoint service hands the flow to one of the NLB's nodes.
+	if !integ.PrivateLinkAllowed {
+		<-out.Context().Done()
+		return nil, out.Context().Err()
+	}
+	node := rand.IntN(max(1, len(integ.Balancer.Nodes)))
+	resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: node, Client: privateLinkSource.Addr})
+	return resp, err
+}
+
+// match walks the resource tree: a static segment beats {param}, which
+// beats {proxy+}; a method beats ANY.
+func (r *resource) match(method, path string, params map[string]string) *Method {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) == 1 && segs[0] == "" {
+		segs = nil
+	}
+	return r.walk(method, segs, params)
+}
+
+func (r *resource) walk(method string, segs []string, params map[string]string) *Method {
+	if len(segs) == 0 {
+		return pick(r.methods, method)
+	}
+	if child := r.static[segs[0]]; child != nil {
+		if m := child.walk(method, segs[1:], params); m != nil {
+			return m
+		}
+	}
+	if r.param != nil {
+		if m := r.param.walk(method, segs[1:], params); m != nil {
+			params[r.pname] = segs[0]
+			return m
+		}
+	}
+	if r.greedy != nil {
+		if m := pick(r.greedy.methods, method); m != nil {
+			params[r.gname] = strings.Join(segs, "/")
+			return m
+		}
+	}
+	return nil
+}
+
+func pick(methods map[string]*Method, method string) *Method {
+	if m := methods[method]; m != nil {
+		return m
+	}
+	return methods["ANY"]
+}
+
+// gatewayError writes a gateway response: {"message": ...} with
+// x-amzn-ErrorType when AWS sets one.
+func gatewayError(w http.ResponseWriter, code int, msg, errType string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if errType != "" {
+		h.Set("X-Amzn-Errortype", errType)
+	}
+	body := `{"message":"` + msg + `"}`
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	io.WriteString(w, body)
+}
+
+func requestID() string {
+	var b [16]byte
+	crand.Read(b[:])
+	x := hex.EncodeToString(b[:])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+func traceID() string {
+	var b [12]byte
+	crand.Read(b[:])
+	return "Root=1-" + strconv.FormatInt(time.Now().Unix(), 16) + "-" + hex.EncodeToString(b[:])
+}
