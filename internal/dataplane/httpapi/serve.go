@@ -176,7 +176,7 @@ func call(out *http.Request, env *Env, integ *Integration) (*http.Response, erro
 	if !e.Verdict.Allowed {
 		return nil, dropped(out.Context())
 	}
-	resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: e.Node, Client: e.Src.Addr})
+	resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: e.Node, Client: e.Src.Addr, Flow: rand.Uint64() | 1<<63})
 	return resp, err
 }
 

@@ -262,7 +262,7 @@ func call(out *http.Request, env *Env, integ *Integration) (*http.Response, erro
 			<-out.Context().Done() // dropped by a security group
 			return nil, out.Context().Err()
 		}
-		resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: e.node, Client: e.src.Addr})
+		resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: e.node, Client: e.src.Addr, Flow: rand.Uint64() | 1<<63})
 		return resp, err
 	}
 	// v1: the endpoint service hands the flow to one of the NLB's nodes.
@@ -271,7 +271,7 @@ func call(out *http.Request, env *Env, integ *Integration) (*http.Response, erro
 		return nil, out.Context().Err()
 	}
 	node := rand.IntN(max(1, len(integ.Balancer.Nodes)))
-	resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: node, Client: privateLinkSource.Addr})
+	resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: node, Client: privateLinkSource.Addr, Flow: rand.Uint64() | 1<<63})
 	return resp, err
 }
 

@@ -56,6 +56,10 @@ type Hop struct {
 	Node int
 	// Client is the address the balancer sees as the request's source.
 	Client netip.Addr
+	// Flow identifies the connection for an NLB's flow hash. API Gateway
+	// reaches a balancer from a fleet of connections, so callers pass a new
+	// value per request; zero derives it from the client's address.
+	Flow uint64
 }
 
 // RoundTrip sends req through balancer b. For an ALB it returns the target's
@@ -126,7 +130,11 @@ func (f *Forwarder) network(req *http.Request, b *Balancer, l *Listener, hop Hop
 	if pool == nil || len(pool.Targets) == 0 {
 		return nil, nil, &Error{Fault: Refused, Hop: b.Name, Err: errors.New("no targets registered")}
 	}
-	t := pool.PickFlow(hop.Node, fnv64(hop.Client.String(), req.RemoteAddr))
+	flow := hop.Flow
+	if flow == 0 {
+		flow = fnv64(hop.Client.String(), req.RemoteAddr)
+	}
+	t := pool.PickFlow(hop.Node, flow)
 	if t.ALB != nil {
 		// An ALB as the NLB's target: the request enters the ALB's node in
 		// the same position.
