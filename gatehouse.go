@@ -191,6 +191,9 @@ func storeName(cfg Config) string {
 // URL is the server's base URL, for SDK endpoints.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
+// Handler is the server's root handler, for in-process benchmarks.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
 // Store is the server's store, for tests and tools that read the model.
 func (s *Server) Store() store.Store { return s.store }
 

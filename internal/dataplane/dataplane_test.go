@@ -33,7 +33,7 @@ type seen struct {
 	Header                       http.Header
 }
 
-func echo(t *testing.T, name string) int {
+func echo(t testing.TB, name string) int {
 	t.Helper()
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -56,7 +56,7 @@ type privateALB struct {
 	ruleID                   string // the ALB group's rule admitting the link group
 }
 
-func newPrivateALB(t *testing.T) *privateALB {
+func newPrivateALB(t testing.TB) *privateALB {
 	srv := servertest.Start(t)
 	p := &privateALB{srv: srv, ec2: srv.EC2(), elb: srv.ELBv2()}
 	v, err := p.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
@@ -92,7 +92,7 @@ func newPrivateALB(t *testing.T) *privateALB {
 }
 
 // admit lets the link's group reach the ALB on port 80.
-func (p *privateALB) admit(t *testing.T) {
+func (p *privateALB) admit(t testing.TB) {
 	out, err := p.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(p.albGroup),
 		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
 			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(p.linkGroup)}}}}})
@@ -100,7 +100,7 @@ func (p *privateALB) admit(t *testing.T) {
 	p.ruleID = aws.ToString(out.SecurityGroupRules[0].SecurityGroupRuleId)
 }
 
-func (p *privateALB) revoke(t *testing.T) {
+func (p *privateALB) revoke(t testing.TB) {
 	_, err := p.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(p.albGroup), SecurityGroupRuleIds: []string{p.ruleID}})
 	must(t, err)
 }
@@ -108,11 +108,11 @@ func (p *privateALB) revoke(t *testing.T) {
 // api writes an HTTP API with a VPC link straight into the model: the
 // apigatewayv2 management API is tested on its own; this test is about
 // serving.
-func (p *privateALB) api(t *testing.T, linkStatus string, timeoutMillis int, params map[string]string) {
+func (p *privateALB) api(t testing.TB, linkStatus string, timeoutMillis int, params map[string]string) {
 	p.apiTo(t, p.listener, linkStatus, timeoutMillis, params)
 }
 
-func (p *privateALB) apiTo(t *testing.T, uri, linkStatus string, timeoutMillis int, params map[string]string) {
+func (p *privateALB) apiTo(t testing.TB, uri, linkStatus string, timeoutMillis int, params map[string]string) {
 	t.Helper()
 	_, err := p.srv.Store().Update(func(tx store.Tx) error {
 		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
@@ -142,7 +142,7 @@ func (p *privateALB) apiTo(t *testing.T, uri, linkStatus string, timeoutMillis i
 	must(t, err)
 }
 
-func (p *privateALB) get(t *testing.T, url string) (int, seen, http.Header) {
+func (p *privateALB) get(t testing.TB, url string) (int, seen, http.Header) {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -165,7 +165,7 @@ func (p *privateALB) get(t *testing.T, url string) (int, seen, http.Header) {
 	return resp.StatusCode, s, resp.Header
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

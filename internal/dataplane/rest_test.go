@@ -17,7 +17,7 @@ import (
 // restNLB adds the REST seed's network to the fixture: an internal NLB
 // without security groups, whose two targets' group admits the NLB's
 // subnets by CIDR.
-func (p *privateALB) restNLB(t *testing.T) (nlbARN, backendGroup string, ruleIDs []string) {
+func (p *privateALB) restNLB(t testing.TB) (nlbARN, backendGroup string, ruleIDs []string) {
 	t.Helper()
 	g, err := p.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("backend"), Description: aws.String("backend"), VpcId: aws.String(p.vpc)})
 	must(t, err)
@@ -55,7 +55,7 @@ func (p *privateALB) restNLB(t *testing.T) (nlbARN, backendGroup string, ruleIDs
 
 // restAPI writes a REST API with a {proxy+} resource, ANY, and the given
 // integration, deployed to the given stages, straight into the model.
-func (p *privateALB) restAPI(t *testing.T, integ *model.RestIntegration, stages map[string]map[string]string, extra ...model.Record) {
+func (p *privateALB) restAPI(t testing.TB, integ *model.RestIntegration, stages map[string]map[string]string, extra ...model.Record) {
 	t.Helper()
 	_, err := p.srv.Store().Update(func(tx store.Tx) error {
 		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
@@ -82,7 +82,7 @@ func (p *privateALB) restAPI(t *testing.T, integ *model.RestIntegration, stages 
 	must(t, err)
 }
 
-func (p *privateALB) restGet(t *testing.T, path string) (int, seen) {
+func (p *privateALB) restGet(t testing.TB, path string) (int, seen) {
 	t.Helper()
 	req := "GATEHOUSE/restapis/rest000001" + path
 	code, s, _ := p.get(t, req)
@@ -154,14 +154,14 @@ func TestRestAPIStageVariableLinksAndV2Target(t *testing.T) {
 	}
 }
 
-func (p *privateALB) albARN(t *testing.T) string {
+func (p *privateALB) albARN(t testing.TB) string {
 	out, err := p.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{"alb"}})
 	must(t, err)
 	return aws.ToString(out.LoadBalancers[0].LoadBalancerArn)
 }
 
 // linkV2 makes a link V2 record with ENIs in both subnets.
-func (p *privateALB) linkV2(t *testing.T) *model.VpcLink {
+func (p *privateALB) linkV2(t testing.TB) *model.VpcLink {
 	link := &model.VpcLink{ID: "v2link", Name: "v2", VpcID: p.vpc, SubnetIDs: p.subnets, SecurityGroupIDs: []string{p.linkGroup},
 		Status: model.LinkAvailable, Interfaces: map[string]string{}}
 	_, err := p.srv.Store().Update(func(tx store.Tx) error {
