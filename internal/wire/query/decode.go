@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,12 @@ func (e *decodeError) Error() string {
 	return fmt.Sprintf("invalid value %q for %s", e.Value, e.Param)
 }
 
+// maxListIndex is the largest list position accepted; a larger one is an
+// invalid parameter, as AWS answers for huge indices. No operation takes
+// lists anywhere near this long, so the bound only turns away bodies built
+// to be expensive.
+const maxListIndex = 10000
+
 // Decode fills the struct that v points to from form values. memberLists
 // selects the awsQuery list form ("Name.member.N") over EC2's ("Name.N").
 func Decode(form url.Values, v any, memberLists bool) error {
@@ -43,9 +50,18 @@ func Decode(form url.Values, v any, memberLists bool) error {
 type decoder struct {
 	form   url.Values
 	member bool
+	// keys are the form's keys in order, built on the first prefix query.
+	// Every key under one prefix is then a contiguous run found by binary
+	// search, so a nested list looks only at its own keys instead of the
+	// whole form, which made large bodies quadratic.
+	keys    []string
+	indexed bool
+	// visits counts keys looked at by list scans; tests bound it to keep
+	// decoding linear in the size of the form.
+	visits int
 }
 
-func (d decoder) structFields(v reflect.Value, prefix string) error {
+func (d *decoder) structFields(v reflect.Value, prefix string) error {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -67,7 +83,7 @@ func (d decoder) structFields(v reflect.Value, prefix string) error {
 }
 
 // value decodes key into v and reports whether anything was there.
-func (d decoder) value(v reflect.Value, key string) (bool, error) {
+func (d *decoder) value(v reflect.Value, key string) (bool, error) {
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
@@ -111,32 +127,33 @@ func (d decoder) value(v reflect.Value, key string) (bool, error) {
 }
 
 // list decodes key.N (or key.member.N) entries, in index order.
-func (d decoder) list(v reflect.Value, key string) (bool, error) {
+func (d *decoder) list(v reflect.Value, key string) (bool, error) {
 	base := key + "."
 	if d.member {
 		base = key + ".member."
 	}
-	seen := map[int]bool{}
-	for k := range d.form {
-		rest, ok := strings.CutPrefix(k, base)
-		if !ok {
+	var idxs []int
+	last := ""
+	for _, k := range d.under(base) {
+		d.visits++
+		idx, _, _ := strings.Cut(k[len(base):], ".")
+		// An element's keys sit side by side in order, so its index is
+		// parsed once rather than once per field.
+		if len(idxs) > 0 && idx == last {
 			continue
 		}
-		idx, _, _ := strings.Cut(rest, ".")
 		n, err := strconv.Atoi(idx)
-		if err != nil || n < 1 {
+		if err != nil || n < 1 || n > maxListIndex {
 			return true, &decodeError{Param: k, Value: d.form.Get(k)}
 		}
-		seen[n] = true
+		idxs, last = append(idxs, n), idx
 	}
-	if len(seen) == 0 {
+	if len(idxs) == 0 {
 		return false, nil
 	}
-	idxs := make([]int, 0, len(seen))
-	for n := range seen {
-		idxs = append(idxs, n)
-	}
-	sort.Ints(idxs)
+	// "1" and "01" name the same element.
+	slices.Sort(idxs)
+	idxs = slices.Compact(idxs)
 	out := reflect.MakeSlice(v.Type(), len(idxs), len(idxs))
 	for i, n := range idxs {
 		if _, err := d.value(out.Index(i), base+strconv.Itoa(n)); err != nil {
@@ -147,11 +164,29 @@ func (d decoder) list(v reflect.Value, key string) (bool, error) {
 	return true, nil
 }
 
-func (d decoder) hasPrefix(p string) bool {
-	for k := range d.form {
-		if strings.HasPrefix(k, p) {
-			return true
+func (d *decoder) hasPrefix(p string) bool {
+	keys := d.sorted()
+	i := sort.SearchStrings(keys, p)
+	return i < len(keys) && strings.HasPrefix(keys[i], p)
+}
+
+// under returns the keys that start with p, in order.
+func (d *decoder) under(p string) []string {
+	keys := d.sorted()
+	lo := sort.SearchStrings(keys, p)
+	// Past lo, keys with the prefix come first and all others after.
+	n := sort.Search(len(keys)-lo, func(i int) bool { return !strings.HasPrefix(keys[lo+i], p) })
+	return keys[lo : lo+n]
+}
+
+func (d *decoder) sorted() []string {
+	if !d.indexed {
+		d.keys = make([]string, 0, len(d.form))
+		for k := range d.form {
+			d.keys = append(d.keys, k)
 		}
+		slices.Sort(d.keys)
+		d.indexed = true
 	}
-	return false
+	return d.keys
 }
