@@ -28,6 +28,9 @@ import (
 	"gatehouse/internal/edge"
 	"gatehouse/internal/health"
 	"gatehouse/internal/model"
+	"gatehouse/internal/privatelink"
+	"gatehouse/internal/service/apigateway"
+	"gatehouse/internal/service/apigatewayv2"
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
 	"gatehouse/internal/service/servicediscovery"
@@ -35,8 +38,10 @@ import (
 	"gatehouse/internal/store/bolt"
 	"gatehouse/internal/store/mem"
 	"gatehouse/internal/usage"
+	"gatehouse/internal/vpclink"
 	"gatehouse/internal/wire/awsjson"
 	"gatehouse/internal/wire/query"
+	"gatehouse/internal/wire/restjson"
 )
 
 // Config configures a server. The zero value serves on 127.0.0.1:4566 with
@@ -55,7 +60,22 @@ type Config struct {
 	Clock clock.Clock
 	// Log receives structured logs (default: discarded).
 	Log *slog.Logger
+	// VpcLinkDelay is how long a VPC link V2 takes to provision its ENIs
+	// (PENDING to AVAILABLE) and to be deleted: DefaultVpcLinkDelay when
+	// zero, at once when negative.
+	VpcLinkDelay time.Duration
+	// VpcLinkIdle is how long a VPC link V2 may carry no traffic before it
+	// goes INACTIVE and loses its ENIs (default 60 days, as on AWS).
+	VpcLinkIdle time.Duration
+	// VpcLinkV1Delay is how long a REST API VPC link (V1) takes to make its
+	// endpoint service (PENDING to AVAILABLE or FAILED) and to be deleted;
+	// zero moves it at once.
+	VpcLinkV1Delay time.Duration
 }
+
+// DefaultVpcLinkDelay stands in for AWS's "few minutes" of VPC link
+// provisioning: short, but long enough that clients must wait for AVAILABLE.
+const DefaultVpcLinkDelay = vpclink.DefaultDelay
 
 // DefaultListen is the port AWS emulators use, so AWS_ENDPOINT_URL=http://localhost:4566 works.
 const DefaultListen = "127.0.0.1:4566"
@@ -84,6 +104,12 @@ type Server struct {
 	health *health.Checker
 	plane  *dataplane.Plane
 	links  *usage.Links
+	// vpclinks moves VPC links V2 through PENDING, AVAILABLE, INACTIVE and
+	// deletion.
+	vpclinks *vpclink.Controller
+	// v1links moves REST API VPC links (V1) through PENDING, AVAILABLE or
+	// FAILED, and deletion, with their endpoint services.
+	v1links *privatelink.Controller
 
 	closeOnce sync.Once
 	closeErr  error
@@ -133,6 +159,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// links records VPC link traffic: the data plane writes it, the VPC
 	// link lifecycle reads it (the idle rule and wake-ups).
 	links := usage.NewLinks()
+	linkDelay := cfg.VpcLinkDelay
+	if linkDelay == 0 {
+		linkDelay = DefaultVpcLinkDelay
+	}
+	vpclinks := vpclink.New(vpclink.Config{Store: st, Clock: cfg.Clock, Links: links,
+		Delay: max(linkDelay, 0), Idle: cfg.VpcLinkIdle, Log: cfg.Log})
+	// An HTTP API's apiEndpoint is its invoke URL on this listener.
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	apigwv2Svc := apigatewayv2.New(st, cfg.Clock, func(apiID string) string {
+		return "http://" + apiID + ".execute-api.localhost:" + port
+	}, vpclink.Provision)
+	apigwSvc := apigateway.New(st, cfg.Clock)
+	v1links := privatelink.New(privatelink.Config{Store: st, Clock: cfg.Clock, Delay: cfg.VpcLinkV1Delay, Log: cfg.Log})
 	plane := dataplane.New(dataplane.Config{
 		Load:      func() (*model.Snapshot, error) { return model.Load(st) },
 		Watch:     st.Watch,
@@ -151,6 +190,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, elbSvc.Ops(), cfg.Log),
 
 			edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, sdSvc.Ops(), cfg.Log),
+			edge.APIGatewayV2:     restjson.NewHandler(apigwv2Svc.Ops(), cfg.Log),
+			edge.APIGateway:       restjson.NewHandler(apigwSvc.Ops(), cfg.Log),
 		},
 		Account: cfg.Account,
 		Region:  cfg.Region,
@@ -158,16 +199,20 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	})
 
 	s := &Server{
-		cfg:    cfg,
-		ln:     ln,
-		store:  st,
-		health: checker,
-		plane:  plane,
-		links:  links,
-		http:   &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
-		done:   make(chan error, 1),
+		cfg:      cfg,
+		ln:       ln,
+		store:    st,
+		health:   checker,
+		plane:    plane,
+		links:    links,
+		vpclinks: vpclinks,
+		v1links:  v1links,
+		http:     &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
+		done:     make(chan error, 1),
 	}
 	checker.Start()
+	v1links.Start()
+	vpclinks.Start()
 	plane.Start()
 	go func() {
 		err := s.http.Serve(ln)
@@ -204,10 +249,17 @@ func (s *Server) TargetHealth() *health.Table { return s.health.Table() }
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Sync waits until every controller has caught up with the changes
-// committed before the call (today: the health checker). Tests that drive a
-// fake clock call it before advancing, so the advance acts on their writes.
+// committed before the call (health checker, VPC link lifecycle, data
+// plane). Tests that drive a fake clock call it before advancing, so the
+// advance acts on their writes.
 func (s *Server) Sync(ctx context.Context) error {
 	if err := s.health.Sync(ctx); err != nil {
+		return err
+	}
+	if err := s.vpclinks.Sync(ctx); err != nil {
+		return err
+	}
+	if err := s.v1links.Sync(ctx); err != nil {
 		return err
 	}
 	return s.plane.Sync(ctx)
@@ -226,6 +278,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		// Controllers read the store, so they stop before it closes.
 		s.health.Stop()
+		s.v1links.Stop()
+		s.vpclinks.Stop()
 		s.plane.Stop()
 		if cerr := s.store.Close(); err == nil {
 			err = cerr

@@ -24,8 +24,17 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.Region, "region", "us-east-1", "region for requests that do not name one")
 	fs.StringVar(&cfg.Account, "account", "000000000000", "account id")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	linkDelay := fs.Duration("vpc-link-delay", gatehouse.DefaultVpcLinkDelay,
+		"how long a VPC link V2 takes to provision (PENDING to AVAILABLE) or to delete; 0 means at once")
+	fs.DurationVar(&cfg.VpcLinkIdle, "vpc-link-idle", 60*24*time.Hour,
+		"how long a VPC link V2 may carry no traffic before it goes INACTIVE and loses its ENIs")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	// The flag says 0 for "at once"; Config keeps zero for its default.
+	cfg.VpcLinkDelay = *linkDelay
+	if cfg.VpcLinkDelay <= 0 {
+		cfg.VpcLinkDelay = -1
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {

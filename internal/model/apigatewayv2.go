@@ -14,6 +14,20 @@ type HTTPAPI struct {
 	DisableExecuteAPIEndpoint bool
 	CreatedDate               time.Time
 	Tags                      Tags
+	// IPAddressType is ipv4 or dualstack; empty reads as ipv4.
+	IPAddressType string `json:",omitempty"`
+	// CORS is the API's corsConfiguration, nil when it has none.
+	CORS *CORS `json:",omitempty"`
+}
+
+// CORS is an HTTP API's CORS configuration, as CreateApi takes it.
+type CORS struct {
+	AllowCredentials bool     `json:",omitempty"`
+	AllowHeaders     []string `json:",omitempty"`
+	AllowMethods     []string `json:",omitempty"`
+	AllowOrigins     []string `json:",omitempty"`
+	ExposeHeaders    []string `json:",omitempty"`
+	MaxAge           *int     `json:",omitempty"`
 }
 
 func (HTTPAPI) Kind() string  { return "apigwv2-api" }
@@ -77,6 +91,9 @@ type Stage struct {
 	CreatedDate          time.Time
 	LastUpdatedDate      time.Time
 	Tags                 Tags
+	// LastDeploymentStatus is what the last automatic deployment said:
+	// success with its id, or why none could be made.
+	LastDeploymentStatus string `json:",omitempty"`
 }
 
 func (Stage) Kind() string  { return "apigwv2-stage" }
@@ -104,6 +121,14 @@ const (
 	LinkDeleting  = "DELETING"
 	LinkFailed    = "FAILED"
 	LinkInactive  = "INACTIVE"
+)
+
+// Status messages that more than one package writes. The PENDING and
+// AVAILABLE texts are AWS's own; AWS's DELETING text is not known.
+const (
+	LinkPendingMessage   = "VPC link is provisioning ENIs"
+	LinkAvailableMessage = "VPC link is ready to route traffic"
+	LinkDeletingMessage  = "VPC link is being deleted"
 )
 
 // VpcLink is a VPC link V2: one requester-managed ENI per subnet carrying the

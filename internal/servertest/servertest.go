@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
@@ -38,6 +40,18 @@ func DataDir(dir string) Option {
 	return func(c *gatehouse.Config) { c.InMemory, c.DataDir = false, dir }
 }
 
+// VpcLinkDelay sets how long VPC links take to provision and to delete
+// (gatehouse.Config.VpcLinkDelay: negative means at once).
+func VpcLinkDelay(d time.Duration) Option {
+	return func(c *gatehouse.Config) { c.VpcLinkDelay = d }
+}
+
+// VpcLinkV1Delay sets how long REST API VPC links (V1) take to provision
+// and to delete (gatehouse.Config.VpcLinkV1Delay: zero means at once).
+func VpcLinkV1Delay(d time.Duration) Option {
+	return func(c *gatehouse.Config) { c.VpcLinkV1Delay = d }
+}
+
 // Start starts a server with a fake clock and an in-memory store; it is
 // closed when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
@@ -57,11 +71,17 @@ func Start(t testing.TB, opts ...Option) *Server {
 }
 
 // AWSConfig is an SDK configuration pointed at the server.
-func (s *Server) AWSConfig() aws.Config {
+func (s *Server) AWSConfig() aws.Config { return AWSConfig(s.URL()) }
+
+// AWSConfig is an SDK configuration pointed at a gatehouse at url, such as
+// one running as a separate process. Each call is sent once: a test that
+// counts acknowledged writes must not have the SDK repeat one behind its
+// back.
+func AWSConfig(url string) aws.Config {
 	return aws.Config{
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		BaseEndpoint:     aws.String(s.URL()),
+		BaseEndpoint:     aws.String(url),
 		RetryMaxAttempts: 1,
 		HTTPClient:       bodyCopier{&http.Client{}},
 	}
@@ -90,6 +110,16 @@ func (s *Server) EC2() *ec2.Client { return ec2.NewFromConfig(s.AWSConfig()) }
 
 // ELBv2 is an Elastic Load Balancing v2 client for the server.
 func (s *Server) ELBv2() *elb.Client { return elb.NewFromConfig(s.AWSConfig()) }
+
+// APIGatewayV2 is an API Gateway (HTTP APIs, VPC links V2) client for the
+// server.
+func (s *Server) APIGatewayV2() *apigatewayv2.Client {
+	return apigatewayv2.NewFromConfig(s.AWSConfig())
+}
+
+// APIGateway is an API Gateway (REST APIs, VPC links V1) client for the
+// server.
+func (s *Server) APIGateway() *apigateway.Client { return apigateway.NewFromConfig(s.AWSConfig()) }
 
 // ServiceDiscovery is a Cloud Map client for the server. The SDK sends
 // DiscoverInstances to "data-" + the endpoint's host, as AWS serves it from

@@ -33,5 +33,6 @@ func (s *Service) Ops() api.Table {
 		api.Handle("CreateTags", s.CreateTags),
 		api.Handle("DeleteTags", s.DeleteTags),
 		api.Handle("DescribeTags", s.DescribeTags),
+		api.Handle("DescribeVpcEndpointServiceConfigurations", s.DescribeVpcEndpointServiceConfigurations),
 	)
 }

@@ -1,0 +1,397 @@
+package privatelink
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gatehouse/internal/clock"
+	"gatehouse/internal/model"
+	"gatehouse/internal/store"
+)
+
+// ErrStopped is returned by waits on a stopped Controller.
+var ErrStopped = errors.New("privatelink: controller stopped")
+
+// Status messages a link ends with. The ready, malformed, inactive and
+// already-associated texts are AWS's own; AWS's text for an NLB that does
+// not exist is not known, so that one is gatehouse's.
+const (
+	MessageReady       = "Your vpc link is ready for use"
+	MessageMalformed   = "NLB ARN is malformed"
+	MessageNotActive   = "NLB is not in active state. If you recently created this NLB, please wait for it to become active and try again."
+	MessageAssociated  = "NLB is already associated with another VPC Endpoint Service"
+	messageNotFoundFmt = "NLB not found: %s"
+)
+
+// Endpoint service states, as EC2 spells them.
+const (
+	serviceAvailable = "Available"
+	serviceDeleted   = "Deleted"
+)
+
+// nlbARN is what a V1 link can stand in front of: a network load
+// balancer. An ALB's ARN is well formed, but not an NLB's.
+var nlbARN = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[^:]+:[^:]*:loadbalancer/net/[^/]+/[^/]+$`)
+
+// Config configures a Controller.
+type Config struct {
+	Store store.Store
+	Clock clock.Clock
+	// Delay is how long provisioning and deletion take, counted from the
+	// link's last change. AWS takes minutes; zero moves a link as soon as
+	// the controller sees it.
+	Delay time.Duration
+	// Log receives one line per transition.
+	Log *slog.Logger
+}
+
+// Controller moves VPC links V1 through their lifecycle. Each link due
+// later has a timer on the clock; with clocktest.Fake, Advance runs due
+// transitions before it returns, and Sync tells a test when the controller
+// has seen its changes.
+type Controller struct {
+	st    store.Store
+	clk   clock.Clock
+	delay time.Duration
+	log   *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	timers   map[linkKey]*timer
+	started  bool
+	stopped  bool
+	inflight sync.WaitGroup // timer transitions; Add only under mu while !stopped
+	watched  chan struct{}  // closed when the watch loop exits
+	stop     sync.Once
+
+	applied atomic.Uint64 // store revision the timers reflect
+	synced  beacon
+}
+
+// linkKey names a link across scopes: ids are unique per account and
+// region only.
+type linkKey struct {
+	scope model.Scope
+	id    string
+}
+
+type timer struct {
+	at time.Time
+	t  clock.Timer
+}
+
+// New returns a controller; call Start to begin.
+func New(cfg Config) *Controller {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Controller{
+		st:      cfg.Store,
+		clk:     cfg.Clock,
+		delay:   cfg.Delay,
+		log:     cfg.Log,
+		ctx:     ctx,
+		cancel:  cancel,
+		timers:  map[linkKey]*timer{},
+		watched: make(chan struct{}),
+	}
+}
+
+// Start begins following the store. The watch is registered before Start
+// returns, so no commit after it goes unseen.
+func (c *Controller) Start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started || c.stopped {
+		return
+	}
+	c.started = true
+	ch, cancel := c.st.Watch()
+	go c.watch(ch, cancel)
+}
+
+// Stop cancels every timer and waits for transitions in flight. Call it
+// before closing the store.
+func (c *Controller) Stop() {
+	c.stop.Do(func() {
+		c.mu.Lock()
+		c.stopped = true
+		started := c.started
+		for _, t := range c.timers {
+			t.t.Stop()
+		}
+		c.mu.Unlock()
+		c.cancel()
+		if started {
+			<-c.watched
+		}
+		c.inflight.Wait()
+	})
+}
+
+// Sync waits until the controller has acted on the store's state as of the
+// call: links already due have moved, and the others have their timers.
+func (c *Controller) Sync(ctx context.Context) error {
+	want := c.st.Revision()
+	for {
+		ch := c.synced.wait()
+		if c.applied.Load() >= want {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.ctx.Done():
+			return ErrStopped
+		}
+	}
+}
+
+func (c *Controller) watch(changes <-chan uint64, cancel func()) {
+	defer close(c.watched)
+	defer cancel()
+	for {
+		c.reconcile()
+		select {
+		case <-changes:
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// reconcile reads every link, moves those already due and keeps one timer
+// for each of the others.
+func (c *Controller) reconcile() {
+	snap, err := model.Load(c.st)
+	if err != nil {
+		if c.ctx.Err() == nil {
+			c.log.Error("privatelink: reading the model", "err", err)
+		}
+		return
+	}
+	now := c.clk.Now()
+	var due []linkKey
+	later := map[linkKey]time.Time{}
+	for scope, sc := range snap.Scopes {
+		for id, l := range sc.VpcLinksV1 {
+			if l.Status != model.LinkPending && l.Status != model.LinkDeleting {
+				continue
+			}
+			k, at := linkKey{scope, id}, l.StatusSince.Add(c.delay)
+			if at.After(now) {
+				later[k] = at
+			} else {
+				due = append(due, k)
+			}
+		}
+	}
+
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	for k, t := range c.timers {
+		if at, ok := later[k]; !ok || !at.Equal(t.at) {
+			t.t.Stop()
+			delete(c.timers, k)
+		}
+	}
+	for k, at := range later {
+		if _, ok := c.timers[k]; !ok {
+			c.schedule(k, at, now)
+		}
+	}
+	c.mu.Unlock()
+
+	for _, k := range due {
+		c.transition(k)
+	}
+	c.applied.Store(snap.Revision)
+	c.synced.fire()
+}
+
+// schedule sets k's timer; c.mu must be held.
+func (c *Controller) schedule(k linkKey, at, now time.Time) {
+	t := &timer{at: at}
+	t.t = c.clk.AfterFunc(at.Sub(now), func() { c.fire(k, t) })
+	c.timers[k] = t
+}
+
+func (c *Controller) fire(k linkKey, t *timer) {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	if c.timers[k] == t {
+		delete(c.timers, k)
+	}
+	c.inflight.Add(1)
+	c.mu.Unlock()
+	defer c.inflight.Done()
+	c.transition(k)
+}
+
+// transition moves one link if it is still due, in one transaction.
+func (c *Controller) transition(k linkKey) {
+	var before, after model.VpcLinkV1
+	_, err := c.st.Update(func(stx store.Tx) error {
+		tx := model.Tx{Tx: stx, Account: k.scope.Account, Region: k.scope.Region}
+		link, ok, err := model.Get[model.VpcLinkV1](tx, k.id)
+		if err != nil || !ok {
+			return err
+		}
+		now := c.clk.Now()
+		if link.StatusSince.Add(c.delay).After(now) {
+			return nil
+		}
+		before = *link
+		switch link.Status {
+		case model.LinkPending:
+			err = provision(tx, link, now)
+		case model.LinkDeleting:
+			err = remove(tx, link)
+			link.Status = "" // gone
+		default:
+			return nil
+		}
+		after = *link
+		return err
+	})
+	if err != nil {
+		if c.ctx.Err() == nil {
+			c.log.Error("privatelink: moving a VPC link", "link", k.id, "err", err)
+		}
+		return
+	}
+	if before.Status != "" && before.Status != after.Status {
+		c.log.Info("vpc link v1", "link", k.id, "account", k.scope.Account, "region", k.scope.Region,
+			"from", before.Status, "to", statusName(after.Status), "message", after.StatusMessage,
+			"endpoint_service", after.EndpointService)
+	}
+}
+
+func statusName(s string) string {
+	if s == "" {
+		return "(deleted)"
+	}
+	return s
+}
+
+// provision makes the link's endpoint service and marks it AVAILABLE, or
+// marks it FAILED with the reason AWS would give.
+func provision(tx model.Tx, link *model.VpcLinkV1, now time.Time) error {
+	reason, err := checkTarget(tx, link)
+	if err != nil {
+		return err
+	}
+	link.StatusSince = now
+	if reason != "" {
+		link.Status, link.StatusMessage = model.LinkFailed, reason
+		return model.Put(tx, link)
+	}
+	id := "vpce-svc-" + randomHex(17)
+	es := &model.EndpointService{
+		ID:                   id,
+		ServiceName:          "com.amazonaws.vpce." + tx.Region + "." + id,
+		NetworkLoadBalancers: []string{link.TargetARNs[0]},
+		State:                serviceAvailable,
+		ManagedBy:            link.ID,
+	}
+	if err := model.Put(tx, es); err != nil {
+		return err
+	}
+	link.Status, link.StatusMessage, link.EndpointService = model.LinkAvailable, MessageReady, id
+	return model.Put(tx, link)
+}
+
+// checkTarget says why the link's target cannot have an endpoint service,
+// or "" when it can.
+func checkTarget(tx model.Tx, link *model.VpcLinkV1) (string, error) {
+	if len(link.TargetARNs) != 1 || !nlbARN.MatchString(link.TargetARNs[0]) {
+		return MessageMalformed, nil
+	}
+	target := link.TargetARNs[0]
+	lb, ok, err := model.Get[model.LoadBalancer](tx, target)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case !ok:
+		return fmt.Sprintf(messageNotFoundFmt, target), nil
+	case lb.Type != "network":
+		return MessageMalformed, nil
+	case lb.State != "" && lb.State != "active":
+		return MessageNotActive, nil
+	}
+	services, err := model.List[model.EndpointService](tx)
+	if err != nil {
+		return "", err
+	}
+	for _, es := range services {
+		if es.State != serviceDeleted && slices.Contains(es.NetworkLoadBalancers, target) {
+			return MessageAssociated, nil
+		}
+	}
+	return "", nil
+}
+
+// remove deletes the link and its endpoint service.
+func remove(tx model.Tx, link *model.VpcLinkV1) error {
+	if link.EndpointService != "" {
+		if err := model.Delete(tx, &model.EndpointService{ID: link.EndpointService}); err != nil {
+			return err
+		}
+	}
+	return model.Delete(tx, link)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	rand.Read(b) // never fails on supported platforms
+	return hex.EncodeToString(b)[:n]
+}
+
+// beacon wakes every waiter at once: wait hands out the current channel and
+// fire closes it. Waiters take the channel before checking their condition,
+// so a fire between the two is never missed.
+type beacon struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (b *beacon) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *beacon) fire() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}

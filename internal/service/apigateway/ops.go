@@ -1,0 +1,70 @@
+package apigateway
+
+import (
+	"net/http"
+
+	"gatehouse/internal/api"
+)
+
+// Ops is the operation table, one line per operation, on the paths and with
+// the success statuses of AWS's REST-JSON binding.
+func (s *Service) Ops() api.Table {
+	const (
+		restapi     = "/restapis/{restApiId}"
+		resource    = restapi + "/resources/{resourceId}"
+		method      = resource + "/methods/{httpMethod}"
+		integration = method + "/integration"
+		created     = http.StatusCreated
+		accepted    = http.StatusAccepted
+		noContent   = http.StatusNoContent
+	)
+	return api.NewTable(
+		api.Handle("CreateRestApi", s.CreateRestApi).Route("POST", "/restapis", created),
+		api.Handle("GetRestApi", s.GetRestApi).Route("GET", restapi, 0),
+		api.Handle("GetRestApis", s.GetRestApis).Route("GET", "/restapis", 0),
+		api.Handle("UpdateRestApi", s.UpdateRestApi).Route("PATCH", restapi, 0),
+		api.Handle("DeleteRestApi", s.DeleteRestApi).Route("DELETE", restapi, accepted),
+
+		api.Handle("CreateResource", s.CreateResource).Route("POST", restapi+"/resources/{parentId}", created),
+		api.Handle("GetResource", s.GetResource).Route("GET", resource, 0),
+		api.Handle("GetResources", s.GetResources).Route("GET", restapi+"/resources", 0),
+		api.Handle("DeleteResource", s.DeleteResource).Route("DELETE", resource, accepted),
+
+		api.Handle("PutMethod", s.PutMethod).Route("PUT", method, created),
+		api.Handle("GetMethod", s.GetMethod).Route("GET", method, 0),
+		api.Handle("UpdateMethod", s.UpdateMethod).Route("PATCH", method, 0),
+		api.Handle("DeleteMethod", s.DeleteMethod).Route("DELETE", method, noContent),
+		api.Handle("PutMethodResponse", s.PutMethodResponse).Route("PUT", method+"/responses/{statusCode}", created),
+		api.Handle("GetMethodResponse", s.GetMethodResponse).Route("GET", method+"/responses/{statusCode}", 0),
+		api.Handle("DeleteMethodResponse", s.DeleteMethodResponse).Route("DELETE", method+"/responses/{statusCode}", noContent),
+
+		api.Handle("PutIntegration", s.PutIntegration).Route("PUT", integration, created),
+		api.Handle("GetIntegration", s.GetIntegration).Route("GET", integration, 0),
+		api.Handle("UpdateIntegration", s.UpdateIntegration).Route("PATCH", integration, 0),
+		api.Handle("DeleteIntegration", s.DeleteIntegration).Route("DELETE", integration, noContent),
+		api.Handle("PutIntegrationResponse", s.PutIntegrationResponse).Route("PUT", integration+"/responses/{statusCode}", created),
+		api.Handle("GetIntegrationResponse", s.GetIntegrationResponse).Route("GET", integration+"/responses/{statusCode}", 0),
+		api.Handle("DeleteIntegrationResponse", s.DeleteIntegrationResponse).Route("DELETE", integration+"/responses/{statusCode}", noContent),
+
+		api.Handle("CreateDeployment", s.CreateDeployment).Route("POST", restapi+"/deployments", created),
+		api.Handle("GetDeployment", s.GetDeployment).Route("GET", restapi+"/deployments/{deploymentId}", 0),
+		api.Handle("GetDeployments", s.GetDeployments).Route("GET", restapi+"/deployments", 0),
+		api.Handle("DeleteDeployment", s.DeleteDeployment).Route("DELETE", restapi+"/deployments/{deploymentId}", accepted),
+
+		api.Handle("CreateStage", s.CreateStage).Route("POST", restapi+"/stages", created),
+		api.Handle("GetStage", s.GetStage).Route("GET", restapi+"/stages/{stageName}", 0),
+		api.Handle("GetStages", s.GetStages).Route("GET", restapi+"/stages", 0),
+		api.Handle("UpdateStage", s.UpdateStage).Route("PATCH", restapi+"/stages/{stageName}", 0),
+		api.Handle("DeleteStage", s.DeleteStage).Route("DELETE", restapi+"/stages/{stageName}", accepted),
+
+		api.Handle("CreateVpcLink", s.CreateVpcLink).Route("POST", "/vpclinks", accepted),
+		api.Handle("GetVpcLink", s.GetVpcLink).Route("GET", "/vpclinks/{vpcLinkId}", 0),
+		api.Handle("GetVpcLinks", s.GetVpcLinks).Route("GET", "/vpclinks", 0),
+		api.Handle("UpdateVpcLink", s.UpdateVpcLink).Route("PATCH", "/vpclinks/{vpcLinkId}", 0),
+		api.Handle("DeleteVpcLink", s.DeleteVpcLink).Route("DELETE", "/vpclinks/{vpcLinkId}", accepted),
+
+		api.Handle("TagResource", s.TagResource).Route("PUT", "/tags/{resourceArn}", noContent),
+		api.Handle("UntagResource", s.UntagResource).Route("DELETE", "/tags/{resourceArn}", noContent),
+		api.Handle("GetTags", s.GetTags).Route("GET", "/tags/{resourceArn}", 0),
+	)
+}

@@ -1,0 +1,315 @@
+package apigatewayv2
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"gatehouse/internal/model"
+)
+
+type CreateRouteInput struct {
+	APIID               string   `path:"apiId" json:"-"`
+	RouteKey            *string  `json:"routeKey"`
+	Target              *string  `json:"target"`
+	AuthorizationType   *string  `json:"authorizationType"`
+	AuthorizerID        *string  `json:"authorizerId"`
+	AuthorizationScopes []string `json:"authorizationScopes"`
+	APIKeyRequired      *bool    `json:"apiKeyRequired"`
+	OperationName       *string  `json:"operationName"`
+}
+
+type UpdateRouteInput struct {
+	APIID               string   `path:"apiId" json:"-"`
+	RouteID             string   `path:"routeId" json:"-"`
+	RouteKey            *string  `json:"routeKey"`
+	Target              *string  `json:"target"`
+	AuthorizationType   *string  `json:"authorizationType"`
+	AuthorizerID        *string  `json:"authorizerId"`
+	AuthorizationScopes []string `json:"authorizationScopes"`
+	APIKeyRequired      *bool    `json:"apiKeyRequired"`
+	OperationName       *string  `json:"operationName"`
+}
+
+type RouteIDInput struct {
+	APIID   string `path:"apiId" json:"-"`
+	RouteID string `path:"routeId" json:"-"`
+}
+
+type ListInput struct {
+	APIID      string `path:"apiId" json:"-"`
+	MaxResults string `querystring:"maxResults" json:"-"`
+	NextToken  string `querystring:"nextToken" json:"-"`
+}
+
+// Route is a route as API Gateway describes it.
+type Route struct {
+	APIKeyRequired    bool   `json:"apiKeyRequired"`
+	AuthorizationType string `json:"authorizationType"`
+	OperationName     string `json:"operationName,omitempty"`
+	RouteID           string `json:"routeId"`
+	RouteKey          string `json:"routeKey"`
+	Target            string `json:"target,omitempty"`
+}
+
+type GetRoutesOutput struct {
+	Items     []Route `json:"items"`
+	NextToken string  `json:"nextToken,omitempty"`
+}
+
+// routeChanges are the members CreateRoute and UpdateRoute share.
+type routeChanges struct {
+	key, target, authType, authorizer *string
+	scopes                            []string
+	apiKeyRequired                    *bool
+	operationName                     *string
+}
+
+func (s *Service) CreateRoute(ctx context.Context, in *CreateRouteInput) (*Route, error) {
+	if in.RouteKey == nil {
+		return nil, badRequest("routeKey is required.")
+	}
+	r := &model.Route{APIID: in.APIID, AuthorizationType: "NONE"}
+	err := s.update(ctx, func(tx model.Tx) error {
+		if _, err := getApi(ctx, tx, in.APIID); err != nil {
+			return err
+		}
+		id, err := newID(routeIDLen, unused[model.Route](tx, in.APIID+"/"))
+		if err != nil {
+			return err
+		}
+		r.ID = id
+		err = applyRoute(tx, r, routeChanges{in.RouteKey, in.Target, in.AuthorizationType, in.AuthorizerID,
+			in.AuthorizationScopes, in.APIKeyRequired, in.OperationName})
+		if err != nil {
+			return err
+		}
+		if err := model.Put(tx, r); err != nil {
+			return err
+		}
+		return s.autoDeploy(tx, in.APIID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return routeShape(r), nil
+}
+
+// applyRoute validates c against the API's other routes and integrations
+// and applies what it sets to r.
+func applyRoute(tx model.Tx, r *model.Route, c routeChanges) error {
+	if c.key != nil {
+		if err := checkRouteKey(tx, r, *c.key); err != nil {
+			return err
+		}
+		r.RouteKey = *c.key
+	}
+	if c.target != nil {
+		if err := checkTarget(tx, r.APIID, *c.target); err != nil {
+			return err
+		}
+		r.Target = *c.target
+	}
+	if c.authType != nil {
+		switch t := *c.authType; t {
+		case "NONE", "AWS_IAM":
+			r.AuthorizationType = t
+		case "JWT", "CUSTOM":
+			return badRequest("gatehouse does not serve authorizers yet: authorizationType %s cannot be used.", t)
+		default:
+			return badRequest("Invalid authorizationType %q: it must be NONE, AWS_IAM, JWT or CUSTOM.", t)
+		}
+	}
+	if deref(c.authorizer) != "" || len(c.scopes) > 0 {
+		return badRequest("gatehouse does not serve authorizers yet: authorizerId and authorizationScopes cannot be set.")
+	}
+	if deref(c.apiKeyRequired) {
+		return badRequest("API keys are not supported for HTTP APIs: apiKeyRequired must be false.")
+	}
+	if c.operationName != nil {
+		r.OperationName = *c.operationName
+	}
+	return nil
+}
+
+// checkRouteKey checks key for r: well formed, not another route's key,
+// and naming its path variables as the API's other routes do.
+func checkRouteKey(tx model.Tx, r *model.Route, key string) error {
+	rk, err := parseRouteKey(key)
+	if err != nil {
+		return err
+	}
+	others, err := routesOf(tx, r.APIID)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.ID == r.ID {
+			continue
+		}
+		if o.RouteKey == key {
+			return conflict("The API already has a route with key %q.", key)
+		}
+		ok, err := parseRouteKey(o.RouteKey)
+		if err == nil && rk.conflictsWith(ok) {
+			return conflict("The provided route key %q has a conflicting variable on the same hierarchical level as %q", key, o.RouteKey)
+		}
+	}
+	return nil
+}
+
+// checkTarget checks that a route's target names one of the API's
+// integrations; "" removes the target.
+func checkTarget(tx model.Tx, apiID, target string) error {
+	if target == "" {
+		return nil
+	}
+	id, ok := strings.CutPrefix(target, "integrations/")
+	if !ok || id == "" {
+		return badRequest("Invalid target %q: it must be integrations/{integrationId}.", target)
+	}
+	if _, ok, err := model.Get[model.Integration](tx, apiID+"/"+id); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return badRequest("Invalid target %q: API %s has no integration %s.", target, apiID, id)
+	}
+	return nil
+}
+
+func (s *Service) GetRoute(ctx context.Context, in *RouteIDInput) (*Route, error) {
+	var r *model.Route
+	err := s.view(ctx, func(tx model.Tx) (err error) {
+		if _, err = getApi(ctx, tx, in.APIID); err != nil {
+			return err
+		}
+		r, err = getRoute(tx, in.APIID, in.RouteID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return routeShape(r), nil
+}
+
+func (s *Service) GetRoutes(ctx context.Context, in *ListInput) (*GetRoutesOutput, error) {
+	var all []*model.Route
+	err := s.view(ctx, func(tx model.Tx) (err error) {
+		if _, err = getApi(ctx, tx, in.APIID); err != nil {
+			return err
+		}
+		all, err = routesOf(tx, in.APIID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := page(all, func(r *model.Route) string { return r.ID }, in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	out := &GetRoutesOutput{Items: []Route{}, NextToken: next}
+	for _, r := range items {
+		out.Items = append(out.Items, *routeShape(r))
+	}
+	return out, nil
+}
+
+func (s *Service) UpdateRoute(ctx context.Context, in *UpdateRouteInput) (*Route, error) {
+	var r *model.Route
+	err := s.update(ctx, func(tx model.Tx) (err error) {
+		if _, err = getApi(ctx, tx, in.APIID); err != nil {
+			return err
+		}
+		if r, err = getRoute(tx, in.APIID, in.RouteID); err != nil {
+			return err
+		}
+		err = applyRoute(tx, r, routeChanges{in.RouteKey, in.Target, in.AuthorizationType, in.AuthorizerID,
+			in.AuthorizationScopes, in.APIKeyRequired, in.OperationName})
+		if err != nil {
+			return err
+		}
+		if err := model.Put(tx, r); err != nil {
+			return err
+		}
+		return s.autoDeploy(tx, in.APIID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return routeShape(r), nil
+}
+
+func (s *Service) DeleteRoute(ctx context.Context, in *RouteIDInput) (*Empty, error) {
+	err := s.update(ctx, func(tx model.Tx) error {
+		if _, err := getApi(ctx, tx, in.APIID); err != nil {
+			return err
+		}
+		r, err := getRoute(tx, in.APIID, in.RouteID)
+		if err != nil {
+			return err
+		}
+		if err := model.Delete(tx, r); err != nil {
+			return err
+		}
+		return s.autoDeploy(tx, in.APIID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+func getRoute(tx model.Tx, apiID, id string) (*model.Route, error) {
+	r, ok, err := model.Get[model.Route](tx, apiID+"/"+id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, routeNotFound(id)
+	}
+	return r, nil
+}
+
+// routesOf lists an API's routes in id order.
+func routesOf(tx model.Tx, apiID string) ([]*model.Route, error) {
+	return ofAPI[model.Route](tx, apiID, func(r *model.Route) string { return r.APIID })
+}
+
+// ofAPI lists the records of one kind that belong to an API, in key order,
+// which within one API is id order.
+func ofAPI[T any, P interface {
+	*T
+	model.Record
+}](tx model.Tx, apiID string, owner func(*T) string) ([]*T, error) {
+	all, err := model.List[T, P](tx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*T
+	for _, rec := range all {
+		if owner(rec) == apiID {
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
+func routeShape(r *model.Route) *Route {
+	return &Route{
+		APIKeyRequired:    r.APIKeyRequired,
+		AuthorizationType: r.AuthorizationType,
+		OperationName:     r.OperationName,
+		RouteID:           r.ID,
+		RouteKey:          r.RouteKey,
+		Target:            r.Target,
+	}
+}
+
+// routeMethod is the method part of a route key; $default takes them all.
+func routeMethod(key string) string {
+	if m, _, ok := strings.Cut(key, " "); ok && slices.Contains(httpMethods, m) {
+		return m
+	}
+	return "ANY"
+}
