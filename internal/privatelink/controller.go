@@ -252,7 +252,8 @@ func (c *Controller) fire(k linkKey, t *timer) {
 
 // transition moves one link if it is still due, in one transaction.
 func (c *Controller) transition(k linkKey) {
-	var before, after model.VpcLinkV1
+	var from string
+	var after model.VpcLinkV1
 	_, err := c.st.Update(func(stx store.Tx) error {
 		tx := model.Tx{Tx: stx, Account: k.scope.Account, Region: k.scope.Region}
 		link, ok, err := model.Get[model.VpcLinkV1](tx, k.id)
@@ -263,17 +264,18 @@ func (c *Controller) transition(k linkKey) {
 		if link.StatusSince.Add(c.delay).After(now) {
 			return nil
 		}
-		before = *link
-		switch link.Status {
+		was := link.Status
+		switch was {
 		case model.LinkPending:
 			err = provision(tx, link, now)
 		case model.LinkDeleting:
 			err = remove(tx, link)
-			link.Status = "" // gone
+			link.Status = "(deleted)"
 		default:
+			// Moved already: a timer and a reconcile raced for it.
 			return nil
 		}
-		after = *link
+		from, after = was, *link
 		return err
 	})
 	if err != nil {
@@ -282,18 +284,10 @@ func (c *Controller) transition(k linkKey) {
 		}
 		return
 	}
-	if before.Status != "" && before.Status != after.Status {
+	if from != "" {
 		c.log.Info("vpc link v1", "link", k.id, "account", k.scope.Account, "region", k.scope.Region,
-			"from", before.Status, "to", statusName(after.Status), "message", after.StatusMessage,
-			"endpoint_service", after.EndpointService)
+			"from", from, "to", after.Status, "message", after.StatusMessage, "endpoint_service", after.EndpointService)
 	}
-}
-
-func statusName(s string) string {
-	if s == "" {
-		return "(deleted)"
-	}
-	return s
 }
 
 // provision makes the link's endpoint service and marks it AVAILABLE, or

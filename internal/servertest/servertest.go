@@ -52,6 +52,13 @@ func VpcLinkV1Delay(d time.Duration) Option {
 	return func(c *gatehouse.Config) { c.VpcLinkV1Delay = d }
 }
 
+// VpcLinkIdle sets how long a VPC link V2 may carry no traffic before it
+// goes INACTIVE. Tests that run health checks shorten it: advancing the fake
+// clock by sixty days would run every health-check round on the way.
+func VpcLinkIdle(d time.Duration) Option {
+	return func(c *gatehouse.Config) { c.VpcLinkIdle = d }
+}
+
 // Start starts a server with a fake clock and an in-memory store; it is
 // closed when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
