@@ -16,12 +16,16 @@ var forbidden = []struct {
 }{
 	{"internal/api", "api is the leaf both sides of the wire share", []string{"internal/"}},
 	{"internal/wire/", "wire families decode and encode; they know no service or model", []string{"internal/service", "internal/model", "internal/store", "internal/dataplane", "internal/network"}},
-	{"internal/service/", "services never see HTTP or each other", []string{"internal/wire", "internal/dataplane", "internal/edge", "internal/store/mem", "internal/store/bolt"}},
+	{"internal/service/", "services never see HTTP or each other", []string{"internal/service/", "internal/wire", "internal/dataplane", "internal/edge", "internal/vpclink", "internal/privatelink", "internal/store/mem", "internal/store/bolt"}},
 	{"internal/model", "the model sits just above the store", []string{"internal/api", "internal/wire", "internal/service", "internal/network", "internal/dataplane", "internal/edge"}},
 	{"internal/network", "network is pure: it sees the model only", []string{"internal/store", "internal/api", "internal/wire", "internal/service", "internal/dataplane", "internal/dial", "internal/edge"}},
 	{"internal/health", "health is read by elbv2 and the data plane, so it cannot depend on them", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge", "internal/api", "internal/store/mem", "internal/store/bolt"}},
 	{"internal/dial", "dial opens sockets and knows only network's rules", []string{"internal/model", "internal/store", "internal/api", "internal/wire", "internal/service", "internal/dataplane", "internal/edge", "internal/health", "internal/clock"}},
 	{"internal/store", "the store knows nothing above it", []string{"internal/model", "internal/api", "internal/service", "internal/wire"}},
+	{"internal/dataplane", "the data plane serves compiled snapshots: no store, no wire, no services", []string{"internal/store", "internal/api", "internal/wire", "internal/service", "internal/edge"}},
+	{"internal/vpclink", "link lifecycles are controllers: they write the model, never call services or serve", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
+	{"internal/privatelink", "link lifecycles are controllers: they write the model, never call services or serve", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
+	{"internal/usage", "usage is a leaf of counters", []string{"internal/"}},
 	{"internal/edge", "the edge classifies; it does not decode or serve operations", []string{"internal/service", "internal/model", "internal/store"}},
 }
 

@@ -68,8 +68,8 @@ type Config struct {
 	// goes INACTIVE and loses its ENIs (default 60 days, as on AWS).
 	VpcLinkIdle time.Duration
 	// VpcLinkV1Delay is how long a REST API VPC link (V1) takes to make its
-	// endpoint service (PENDING to AVAILABLE or FAILED) and to be deleted;
-	// zero moves it at once.
+	// endpoint service (PENDING to AVAILABLE or FAILED) and to be deleted.
+	// Like VpcLinkDelay: zero means DefaultVpcLinkDelay, negative at once.
 	VpcLinkV1Delay time.Duration
 }
 
@@ -171,7 +171,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return "http://" + apiID + ".execute-api.localhost:" + port
 	}, vpclink.Provision)
 	apigwSvc := apigateway.New(st, cfg.Clock)
-	v1links := privatelink.New(privatelink.Config{Store: st, Clock: cfg.Clock, Delay: cfg.VpcLinkV1Delay, Log: cfg.Log})
+	v1Delay := cfg.VpcLinkV1Delay
+	if v1Delay == 0 {
+		v1Delay = DefaultVpcLinkDelay
+	}
+	v1links := privatelink.New(privatelink.Config{Store: st, Clock: cfg.Clock, Delay: max(v1Delay, 0), Log: cfg.Log})
 	plane := dataplane.New(dataplane.Config{
 		Load:      func() (*model.Snapshot, error) { return model.Load(st) },
 		Watch:     st.Watch,

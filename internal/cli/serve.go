@@ -25,7 +25,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.Account, "account", "000000000000", "account id")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	linkDelay := fs.Duration("vpc-link-delay", gatehouse.DefaultVpcLinkDelay,
-		"how long a VPC link V2 takes to provision (PENDING to AVAILABLE) or to delete; 0 means at once")
+		"how long a VPC link (V2, and v1 with its endpoint service) takes to provision (PENDING to AVAILABLE) or to delete; 0 means at once")
 	fs.DurationVar(&cfg.VpcLinkIdle, "vpc-link-idle", 60*24*time.Hour,
 		"how long a VPC link V2 may carry no traffic before it goes INACTIVE and loses its ENIs")
 	if err := fs.Parse(args); err != nil {
@@ -36,6 +36,7 @@ func serve(args []string, stderr io.Writer) int {
 	if cfg.VpcLinkDelay <= 0 {
 		cfg.VpcLinkDelay = -1
 	}
+	cfg.VpcLinkV1Delay = cfg.VpcLinkDelay
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		fmt.Fprintf(stderr, "gatehouse serve: bad --log-level %q\n", *level)

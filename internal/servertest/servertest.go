@@ -47,7 +47,7 @@ func VpcLinkDelay(d time.Duration) Option {
 }
 
 // VpcLinkV1Delay sets how long REST API VPC links (V1) take to provision
-// and to delete (gatehouse.Config.VpcLinkV1Delay: zero means at once).
+// and to delete (gatehouse.Config.VpcLinkV1Delay: negative means at once).
 func VpcLinkV1Delay(d time.Duration) Option {
 	return func(c *gatehouse.Config) { c.VpcLinkV1Delay = d }
 }
