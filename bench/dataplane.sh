@@ -18,6 +18,7 @@ port=${GATEHOUSE_PORT:-14566}
 "$bin/gatehouse" serve --in-memory --listen 127.0.0.1:$port --vpc-link-delay 0 --log-level warn &
 pids+=($!)
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$port/ && break; sleep 0.1; done
+kill -0 "${pids[0]}" 2>/dev/null || { echo "gatehouse did not start (is port $port free? set GATEHOUSE_PORT)"; exit 1; }
 urls=$("$bin/setup" -endpoint http://127.0.0.1:$port)
 echo "$urls"
 "$shared/run.sh" "$@" $(echo "$urls" | sed 's/^http=/gh-http=/; s/^rest=/gh-rest=/')
