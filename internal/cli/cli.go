@@ -11,6 +11,8 @@ const usage = `gatehouse: Amazon API Gateway with working private integrations.
 
 Usage:
   gatehouse serve [flags]    run the server (gatehouse serve -h for flags)
+  gatehouse echo [--listen ADDR] [--name N]
+                             a backend that answers with the request it received, as JSON
   gatehouse version          print the version
 `
 
@@ -26,6 +28,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "echo":
+		return echoCmd(args[1:], stderr)
 	case "version":
 		fmt.Fprintln(stdout, "gatehouse", Version)
 		return 0
