@@ -162,10 +162,10 @@ func TestVpcLinkUpdateAndDelete(t *testing.T) {
 	f.availableLink(t, n.nlb)
 }
 
-// TestVpcLinkWithoutDelay: the default configuration moves links as soon
-// as the controller sees them.
+// TestVpcLinkWithoutDelay: a negative delay (--vpc-link-delay 0 on the
+// command line) moves links as soon as the controller sees them.
 func TestVpcLinkWithoutDelay(t *testing.T) {
-	srv := servertest.Start(t)
+	srv := servertest.Start(t, servertest.VpcLinkV1Delay(-1))
 	f := &fixture{srv: srv, gw: srv.APIGateway(), ec2: srv.EC2(), elb: srv.ELBv2()}
 	n := f.network(t)
 	id := f.link(t, "quick", n.nlb)
