@@ -217,7 +217,11 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 		out.MockStatus = mockStatus(in.RequestTemplates["application/json"])
 		return out
 	}
-	u, err := url.Parse(in.URI)
+	// Each stage compiles its own copy, so its variables can be settled
+	// here once rather than on every request.
+	u, err := url.Parse(stageVariableUse.ReplaceAllStringFunc(in.URI, func(ref string) string {
+		return st.Variables[ref[len("${stageVariables."):len(ref)-1]]
+	}))
 	if err != nil || u.Host == "" {
 		out.Broken = "integration URI is not a URL"
 		return out
@@ -318,6 +322,10 @@ func parseSource(v string) source {
 	}
 	return source{kind: "literal", name: v}
 }
+
+// stageVariableUse is a stage variable inside an integration URI, which AWS
+// allows anywhere in it, the host included.
+var stageVariableUse = regexp.MustCompile(`\$\{stageVariables\.[A-Za-z0-9_]+\}`)
 
 var statusCodeField = regexp.MustCompile(`"statusCode"\s*:\s*"?(\d{3})`)
 
