@@ -124,7 +124,7 @@ func TestSeedHTTPArchitecture(t *testing.T) {
 	must(err)
 	integ, err := gw.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: api.ApiId, IntegrationType: v2types.IntegrationTypeHttpProxy,
 		ConnectionType: v2types.ConnectionTypeVpcLink, ConnectionId: link.VpcLinkId, IntegrationUri: listener.Listeners[0].ListenerArn,
-		IntegrationMethod: aws.String("ANY"), PayloadFormatVersion: aws.String("1.0"), TimeoutInMillis: aws.Int32(100)})
+		IntegrationMethod: aws.String("ANY"), PayloadFormatVersion: aws.String("1.0"), TimeoutInMillis: aws.Int32(500)})
 	must(err)
 	_, err = gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: api.ApiId, RouteKey: aws.String("ANY /{proxy+}"), Target: aws.String("integrations/" + aws.ToString(integ.IntegrationId))})
 	must(err)

@@ -187,7 +187,7 @@ func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st, routePath, full := selectStage(api, stageName, explicit, path)
 	if st == nil {
-		notFound(w)
+		httpapi.NotFound(w)
 		return
 	}
 	httpapi.Serve(w, r, &p.env, api, st, routePath, full)

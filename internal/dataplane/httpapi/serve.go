@@ -215,6 +215,13 @@ func callCloudMap(out *http.Request, env *Env, cm *CloudMapTarget) (*http.Respon
 	return env.Transport.RoundTrip(out)
 }
 
+// NotFound answers a request for a stage the API does not have. It is the
+// API's own answer, so it carries a request id like every other.
+func NotFound(w http.ResponseWriter) {
+	w.Header().Set("Apigw-Requestid", requestID())
+	reply(w, http.StatusNotFound, "Not Found")
+}
+
 // reply writes an HTTP API's own JSON answer.
 func reply(w http.ResponseWriter, code int, msg string) {
 	body := `{"message":"` + msg + `"}`

@@ -115,6 +115,12 @@ func (f *Forwarder) application(req *http.Request, b *Balancer, l *Listener, hop
 	resp, err := f.Transport.RoundTrip(out)
 	t.inflight.Add(-1)
 	if err != nil {
+		if req.Context().Err() != nil {
+			// The caller gave up first (an integration timeout): it is gone
+			// before the ALB would write its own page, and answers for its
+			// own deadline.
+			return nil, t, &Error{Fault: TimedOut, Hop: b.Name + " -> " + t.ID, Err: err}
+		}
 		if timeout(err) {
 			return albPage(req, http.StatusGatewayTimeout), t, nil
 		}
