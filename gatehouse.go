@@ -153,7 +153,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	ec2Svc := ec2.New(st, cfg.Clock)
-	checker := health.NewChecker(health.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log})
+	// One loader for every reader of the model: each commit is decoded once.
+	loader := model.NewLoader(st)
+	checker := health.NewChecker(health.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log})
 	elbSvc := elbv2.New(st, cfg.Clock, checker.Table())
 	sdSvc := servicediscovery.New(st, cfg.Clock)
 	// links records VPC link traffic: the data plane writes it, the VPC
@@ -163,7 +165,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if linkDelay == 0 {
 		linkDelay = DefaultVpcLinkDelay
 	}
-	vpclinks := vpclink.New(vpclink.Config{Store: st, Clock: cfg.Clock, Links: links,
+	vpclinks := vpclink.New(vpclink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Links: links,
 		Delay: max(linkDelay, 0), Idle: cfg.VpcLinkIdle, Log: cfg.Log})
 	// An HTTP API's apiEndpoint is its invoke URL on this listener.
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
@@ -175,9 +177,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if v1Delay == 0 {
 		v1Delay = DefaultVpcLinkDelay
 	}
-	v1links := privatelink.New(privatelink.Config{Store: st, Clock: cfg.Clock, Delay: max(v1Delay, 0), Log: cfg.Log})
+	v1links := privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(v1Delay, 0), Log: cfg.Log})
 	plane := dataplane.New(dataplane.Config{
-		Load:      func() (*model.Snapshot, error) { return model.Load(st) },
+		Load:      loader.Load,
 		Watch:     st.Watch,
 		Revision:  st.Revision,
 		Clock:     cfg.Clock,

@@ -11,6 +11,7 @@ const usage = `gatehouse: Amazon API Gateway with working private integrations.
 
 Usage:
   gatehouse serve [flags]    run the server (gatehouse serve -h for flags)
+  gatehouse cost [flags]     price a private integration per month, three ways (cost -h)
   gatehouse echo [--listen ADDR] [--name N]
                              a backend that answers with the request it received, as JSON
   gatehouse version          print the version
@@ -28,6 +29,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "cost":
+		return costCmd(args[1:], stdout, stderr)
 	case "echo":
 		return echoCmd(args[1:], stderr)
 	case "version":

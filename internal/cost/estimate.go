@@ -120,7 +120,7 @@ func HTTPAPIWithALB(p *Prices, r RegionPrices, w Workload) (Estimate, error) {
 	per := meteredPerCall(r.HTTPAPIRequests, w)
 	lines := tiered("HTTP API requests", GroupRequests, r.HTTPAPIRequests, w.Requests*per/1e6)
 	if r.HTTPAPIRequests.IncrementBytes > 0 {
-		lines[0].Note = fmt.Sprintf("each call metered as %s request(s): %s-byte increments of the larger payload", num(per), num(float64(r.HTTPAPIRequests.IncrementBytes)))
+		lines[0].Note = fmt.Sprintf("a call counts as %s, one per started %s bytes of its larger payload", num(per), num(float64(r.HTTPAPIRequests.IncrementBytes)))
 	}
 	e.Lines = append(e.Lines, lines...)
 	e.Lines = append(e.Lines, free("VPC link V2", "no charge; its ENIs are API Gateway's"))

@@ -24,6 +24,10 @@ var ErrStopped = errors.New("health: checker stopped")
 // Config configures a Checker.
 type Config struct {
 	Store store.Store
+	// Load reads the model; nil means model.Load(Store). The server passes
+	// one shared model.Loader so a commit is decoded once for every
+	// controller.
+	Load func() (*model.Snapshot, error)
 	// Clock schedules rounds. Deadlines on the probes' sockets are real time
 	// whatever the clock: a fake clock cannot make a real socket wait.
 	Clock clock.Clock
@@ -45,6 +49,7 @@ type Config struct {
 // interval later. With clocktest.Fake, Advance runs due rounds to completion
 // before it returns; Sync tells a test when the checker has seen its changes.
 type Checker struct {
+	loadFn   func() (*model.Snapshot, error)
 	st       store.Store
 	clk      clock.Clock
 	dialer   *dial.Dialer
@@ -102,6 +107,7 @@ func NewChecker(cfg Config) *Checker {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Checker{
 		st:     cfg.Store,
+		loadFn: cfg.Load,
 		clk:    cfg.Clock,
 		dialer: cfg.Dialer,
 		tr:     tr,
@@ -211,7 +217,7 @@ func (c *Checker) watch(changes <-chan uint64, cancel func()) {
 
 // reconcile compiles a plan from the current state and puts it in force.
 func (c *Checker) reconcile() {
-	snap, err := model.Load(c.st)
+	snap, err := c.load()
 	if err != nil {
 		if c.ctx.Err() == nil {
 			c.log.Error("health: reading the model", "err", err)
@@ -398,4 +404,12 @@ func (b *beacon) fire() {
 		close(b.ch)
 		b.ch = nil
 	}
+}
+
+// load reads the model through the shared loader, or directly.
+func (c *Checker) load() (*model.Snapshot, error) {
+	if c.loadFn != nil {
+		return c.loadFn()
+	}
+	return model.Load(c.st)
 }

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 
 	"gatehouse/internal/store"
 )
@@ -92,23 +94,77 @@ func newScoped(s Scope) *Scoped {
 
 // Load reads every record in one read transaction.
 func Load(st store.Store) (*Snapshot, error) {
-	snap := &Snapshot{Scopes: map[Scope]*Scoped{}}
+	var snap *Snapshot
 	err := st.View(func(tx store.Tx) error {
-		snap.Revision = tx.Revision()
-		return tx.List("/", func(key string, val []byte) error {
-			// /{account}/{region}/{kind}/{id}; ids (ARNs) may hold '/'.
-			parts := strings.SplitN(key, "/", 5)
-			if len(parts) != 5 {
-				return nil
-			}
-			scope := Scope{Account: parts[1], Region: parts[2]}
-			sc := snap.Scopes[scope]
-			if sc == nil {
-				sc = newScoped(scope)
-				snap.Scopes[scope] = sc
-			}
-			return sc.add(parts[3], val)
-		})
+		var err error
+		snap, err = loadTx(tx, nil)
+		return err
+	})
+	return snap, err
+}
+
+// Loader loads snapshots for every controller of one store: a revision is
+// loaded once however many controllers ask, and a record whose stored bytes
+// did not change since the last load is reused rather than decoded again.
+// Without it each commit costs every controller a decode of the whole model,
+// and a burst of writes costs time quadratic in the model's size.
+type Loader struct {
+	st    store.Store
+	mu    sync.Mutex
+	last  *Snapshot
+	cache map[string]cached
+}
+
+type cached struct {
+	raw []byte
+	rec any
+}
+
+// NewLoader returns a loader over st.
+func NewLoader(st store.Store) *Loader { return &Loader{st: st} }
+
+// Load returns the snapshot at the store's current revision. Snapshots share
+// unchanged records, which is safe because nothing may modify a snapshot.
+func (l *Loader) Load() (*Snapshot, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var snap *Snapshot
+	err := l.st.View(func(tx store.Tx) error {
+		if l.last != nil && l.last.Revision == tx.Revision() {
+			snap = l.last
+			return nil
+		}
+		dc := &decodeCache{prev: l.cache, next: make(map[string]cached, len(l.cache))}
+		s, err := loadTx(tx, dc)
+		if err != nil {
+			return err
+		}
+		l.last, l.cache, snap = s, dc.next, s
+		return nil
+	})
+	return snap, err
+}
+
+// decodeCache carries decoded records from one load to the next.
+type decodeCache struct {
+	prev, next map[string]cached
+}
+
+func loadTx(tx store.Tx, dc *decodeCache) (*Snapshot, error) {
+	snap := &Snapshot{Scopes: map[Scope]*Scoped{}, Revision: tx.Revision()}
+	err := tx.List("/", func(key string, val []byte) error {
+		// /{account}/{region}/{kind}/{id}; ids (ARNs) may hold '/'.
+		parts := strings.SplitN(key, "/", 5)
+		if len(parts) != 5 {
+			return nil
+		}
+		scope := Scope{Account: parts[1], Region: parts[2]}
+		sc := snap.Scopes[scope]
+		if sc == nil {
+			sc = newScoped(scope)
+			snap.Scopes[scope] = sc
+		}
+		return sc.add(dc, key, parts[3], val)
 	})
 	if err != nil {
 		return nil, err
@@ -116,62 +172,62 @@ func Load(st store.Store) (*Snapshot, error) {
 	return snap, nil
 }
 
-func (sc *Scoped) add(kind string, val []byte) error {
+func (sc *Scoped) add(dc *decodeCache, key, kind string, val []byte) error {
 	switch kind {
 	case VPC{}.Kind():
-		return into(val, sc.VPCs, func(r *VPC) string { return r.ID })
+		return into(dc, key, val, sc.VPCs, func(r *VPC) string { return r.ID })
 	case Subnet{}.Kind():
-		return into(val, sc.Subnets, func(r *Subnet) string { return r.ID })
+		return into(dc, key, val, sc.Subnets, func(r *Subnet) string { return r.ID })
 	case SecurityGroup{}.Kind():
-		return into(val, sc.SecurityGroups, func(r *SecurityGroup) string { return r.ID })
+		return into(dc, key, val, sc.SecurityGroups, func(r *SecurityGroup) string { return r.ID })
 	case NetworkInterface{}.Kind():
-		return into(val, sc.Interfaces, func(r *NetworkInterface) string {
+		return into(dc, key, val, sc.Interfaces, func(r *NetworkInterface) string {
 			sc.InterfaceByIP[r.PrivateIP] = r
 			return r.ID
 		})
 	case LoadBalancer{}.Kind():
-		return into(val, sc.LoadBalancers, func(r *LoadBalancer) string { return r.ARN })
+		return into(dc, key, val, sc.LoadBalancers, func(r *LoadBalancer) string { return r.ARN })
 	case TargetGroup{}.Kind():
-		return into(val, sc.TargetGroups, func(r *TargetGroup) string { return r.ARN })
+		return into(dc, key, val, sc.TargetGroups, func(r *TargetGroup) string { return r.ARN })
 	case Listener{}.Kind():
-		return into(val, sc.Listeners, func(r *Listener) string { return r.ARN })
+		return into(dc, key, val, sc.Listeners, func(r *Listener) string { return r.ARN })
 	case HTTPAPI{}.Kind():
-		return into(val, sc.HTTPAPIs, func(r *HTTPAPI) string { return r.Key() })
+		return into(dc, key, val, sc.HTTPAPIs, func(r *HTTPAPI) string { return r.Key() })
 	case Route{}.Kind():
-		return into(val, sc.Routes, func(r *Route) string { return r.Key() })
+		return into(dc, key, val, sc.Routes, func(r *Route) string { return r.Key() })
 	case Integration{}.Kind():
-		return into(val, sc.Integrations, func(r *Integration) string { return r.Key() })
+		return into(dc, key, val, sc.Integrations, func(r *Integration) string { return r.Key() })
 	case Stage{}.Kind():
-		return into(val, sc.Stages, func(r *Stage) string { return r.Key() })
+		return into(dc, key, val, sc.Stages, func(r *Stage) string { return r.Key() })
 	case Deployment{}.Kind():
-		return into(val, sc.Deployments, func(r *Deployment) string { return r.Key() })
+		return into(dc, key, val, sc.Deployments, func(r *Deployment) string { return r.Key() })
 	case VpcLink{}.Kind():
-		return into(val, sc.VpcLinks, func(r *VpcLink) string { return r.Key() })
+		return into(dc, key, val, sc.VpcLinks, func(r *VpcLink) string { return r.Key() })
 	case RestAPI{}.Kind():
-		return into(val, sc.RestAPIs, func(r *RestAPI) string { return r.Key() })
+		return into(dc, key, val, sc.RestAPIs, func(r *RestAPI) string { return r.Key() })
 	case RestResource{}.Kind():
-		return into(val, sc.RestResources, func(r *RestResource) string { return r.Key() })
+		return into(dc, key, val, sc.RestResources, func(r *RestResource) string { return r.Key() })
 	case RestDeployment{}.Kind():
-		return into(val, sc.RestDeployments, func(r *RestDeployment) string { return r.Key() })
+		return into(dc, key, val, sc.RestDeployments, func(r *RestDeployment) string { return r.Key() })
 	case RestStage{}.Kind():
-		return into(val, sc.RestStages, func(r *RestStage) string { return r.Key() })
+		return into(dc, key, val, sc.RestStages, func(r *RestStage) string { return r.Key() })
 	case VpcLinkV1{}.Kind():
-		return into(val, sc.VpcLinksV1, func(r *VpcLinkV1) string { return r.Key() })
+		return into(dc, key, val, sc.VpcLinksV1, func(r *VpcLinkV1) string { return r.Key() })
 	case EndpointService{}.Kind():
-		return into(val, sc.EndpointServices, func(r *EndpointService) string { return r.Key() })
+		return into(dc, key, val, sc.EndpointServices, func(r *EndpointService) string { return r.Key() })
 	case ListenerRule{}.Kind():
-		return into(val, sc.Rules, func(r *ListenerRule) string { return r.ARN })
+		return into(dc, key, val, sc.Rules, func(r *ListenerRule) string { return r.ARN })
 	case Namespace{}.Kind():
-		return into(val, sc.Namespaces, func(r *Namespace) string { return r.ID })
+		return into(dc, key, val, sc.Namespaces, func(r *Namespace) string { return r.ID })
 	case CloudMapService{}.Kind():
-		return into(val, sc.CloudMapServices, func(r *CloudMapService) string {
+		return into(dc, key, val, sc.CloudMapServices, func(r *CloudMapService) string {
 			sc.CloudMapServiceByARN[r.ARN] = r
 			return r.ID
 		})
 	case Instance{}.Kind():
 		// Keys list a service's instances in id order, so appending keeps it.
-		rec := new(Instance)
-		if err := json.Unmarshal(val, rec); err != nil {
+		rec, err := decode[Instance](dc, key, val)
+		if err != nil {
 			return err
 		}
 		sc.CloudMapInstances[rec.ServiceID] = append(sc.CloudMapInstances[rec.ServiceID], rec)
@@ -180,11 +236,33 @@ func (sc *Scoped) add(kind string, val []byte) error {
 	return nil // kinds this snapshot does not index yet
 }
 
-func into[T any](val []byte, m map[string]*T, id func(*T) string) error {
-	rec := new(T)
-	if err := json.Unmarshal(val, rec); err != nil {
+func into[T any](dc *decodeCache, key string, val []byte, m map[string]*T, id func(*T) string) error {
+	rec, err := decode[T](dc, key, val)
+	if err != nil {
 		return err
 	}
 	m[id(rec)] = rec
 	return nil
+}
+
+// decode returns the record stored at key, reusing the previous load's
+// record when the bytes are the same.
+func decode[T any](dc *decodeCache, key string, val []byte) (*T, error) {
+	if dc != nil {
+		if c, ok := dc.prev[key]; ok && bytes.Equal(c.raw, val) {
+			if rec, ok := c.rec.(*T); ok {
+				dc.next[key] = c
+				return rec, nil
+			}
+		}
+	}
+	rec := new(T)
+	if err := json.Unmarshal(val, rec); err != nil {
+		return nil, err
+	}
+	if dc != nil {
+		// Store values are only valid inside their transaction: keep a copy.
+		dc.next[key] = cached{raw: append([]byte(nil), val...), rec: rec}
+	}
+	return rec, nil
 }

@@ -45,6 +45,10 @@ var nlbARN = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[^:]+:[^:]
 // Config configures a Controller.
 type Config struct {
 	Store store.Store
+	// Load reads the model; nil means model.Load(Store). The server passes
+	// one shared model.Loader so a commit is decoded once for every
+	// controller.
+	Load  func() (*model.Snapshot, error)
 	Clock clock.Clock
 	// Delay is how long provisioning and deletion take, counted from the
 	// link's last change. AWS takes minutes; zero moves a link as soon as
@@ -59,10 +63,11 @@ type Config struct {
 // transitions before it returns, and Sync tells a test when the controller
 // has seen its changes.
 type Controller struct {
-	st    store.Store
-	clk   clock.Clock
-	delay time.Duration
-	log   *slog.Logger
+	loadFn func() (*model.Snapshot, error)
+	st     store.Store
+	clk    clock.Clock
+	delay  time.Duration
+	log    *slog.Logger
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -102,6 +107,7 @@ func New(cfg Config) *Controller {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Controller{
 		st:      cfg.Store,
+		loadFn:  cfg.Load,
 		clk:     cfg.Clock,
 		delay:   cfg.Delay,
 		log:     cfg.Log,
@@ -179,7 +185,7 @@ func (c *Controller) watch(changes <-chan uint64, cancel func()) {
 // reconcile reads every link, moves those already due and keeps one timer
 // for each of the others.
 func (c *Controller) reconcile() {
-	snap, err := model.Load(c.st)
+	snap, err := c.load()
 	if err != nil {
 		if c.ctx.Err() == nil {
 			c.log.Error("privatelink: reading the model", "err", err)
@@ -388,4 +394,12 @@ func (b *beacon) fire() {
 		close(b.ch)
 		b.ch = nil
 	}
+}
+
+// load reads the model through the shared loader, or directly.
+func (c *Controller) load() (*model.Snapshot, error) {
+	if c.loadFn != nil {
+		return c.loadFn()
+	}
+	return model.Load(c.st)
 }

@@ -29,6 +29,10 @@ var ErrStopped = errors.New("vpclink: controller stopped")
 // Config configures a Controller.
 type Config struct {
 	Store store.Store
+	// Load reads the model; nil means model.Load(Store). The server passes
+	// one shared model.Loader so a commit is decoded once for every
+	// controller.
+	Load  func() (*model.Snapshot, error)
 	Clock clock.Clock
 	// Links is where the data plane records traffic and asks for wake-ups;
 	// nil gives the controller a table of its own, which nobody touches.
@@ -49,6 +53,7 @@ type Config struct {
 // callbacks do their transition before returning, so with clocktest.Fake a
 // transition that falls due during Advance is visible when Advance returns.
 type Controller struct {
+	loadFn  func() (*model.Snapshot, error)
 	st      store.Store
 	clk     clock.Clock
 	links   *usage.Links
@@ -106,7 +111,7 @@ func New(cfg Config) *Controller {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Controller{
-		st: cfg.Store, clk: cfg.Clock, links: cfg.Links, delay: cfg.Delay, idle: cfg.Idle, log: cfg.Log,
+		st: cfg.Store, loadFn: cfg.Load, clk: cfg.Clock, links: cfg.Links, delay: cfg.Delay, idle: cfg.Idle, log: cfg.Log,
 		ctx: ctx, cancel: cancel,
 		timers: map[linkKey]*timer{},
 		done:   make(chan struct{}),
@@ -187,7 +192,7 @@ func (c *Controller) loop(changes <-chan uint64, cancel func()) {
 // reconcile plans every link from the current state: a timer for each
 // link with a transition ahead, the transition itself for each one due.
 func (c *Controller) reconcile() {
-	snap, err := model.Load(c.st)
+	snap, err := c.load()
 	if err != nil {
 		if c.ctx.Err() == nil {
 			c.log.Error("vpclink: reading the model", "err", err)
@@ -413,4 +418,12 @@ func (b *beacon) fire() {
 		close(b.ch)
 		b.ch = nil
 	}
+}
+
+// load reads the model through the shared loader, or directly.
+func (c *Controller) load() (*model.Snapshot, error) {
+	if c.loadFn != nil {
+		return c.loadFn()
+	}
+	return model.Load(c.st)
 }
