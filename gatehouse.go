@@ -101,9 +101,10 @@ type Server struct {
 	store store.Store
 	done  chan error
 	// health probes target groups' targets; its Table feeds elbv2.
-	health *health.Checker
-	plane  *dataplane.Plane
-	links  *usage.Links
+	health    *health.Checker
+	plane     *dataplane.Plane
+	transport *http.Transport
+	links     *usage.Links
 	// vpclinks moves VPC links V2 through PENDING, AVAILABLE, INACTIVE and
 	// deletion.
 	vpclinks *vpclink.Controller
@@ -153,6 +154,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	ec2Svc := ec2.New(st, cfg.Clock)
+	// transport carries the data plane's requests to backends, pooled.
+	transport := dial.NewTransport()
 	// One loader for every reader of the model: each commit is decoded once.
 	loader := model.NewLoader(st)
 	checker := health.NewChecker(health.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log})
@@ -185,7 +188,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Clock:     cfg.Clock,
 		Health:    checker.Table(),
 		Links:     links,
-		Transport: dial.NewTransport(),
+		Transport: transport,
 		Log:       cfg.Log,
 	})
 	root := edge.New(edge.Config{
@@ -205,16 +208,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	})
 
 	s := &Server{
-		cfg:      cfg,
-		ln:       ln,
-		store:    st,
-		health:   checker,
-		plane:    plane,
-		links:    links,
-		vpclinks: vpclinks,
-		v1links:  v1links,
-		http:     &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
-		done:     make(chan error, 1),
+		cfg:       cfg,
+		ln:        ln,
+		store:     st,
+		health:    checker,
+		plane:     plane,
+		transport: transport,
+		links:     links,
+		vpclinks:  vpclinks,
+		v1links:   v1links,
+		http:      &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
+		done:      make(chan error, 1),
 	}
 	checker.Start()
 	v1links.Start()
@@ -244,6 +248,10 @@ func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Handler is the server's root handler, for in-process benchmarks.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// CloseIdleConnections drops the data plane's idle backend connections, so
+// a tool can tell pooled connections from leaked ones.
+func (s *Server) CloseIdleConnections() { s.transport.CloseIdleConnections() }
 
 // Store is the server's store, for tests and tools that read the model.
 func (s *Server) Store() store.Store { return s.store }
