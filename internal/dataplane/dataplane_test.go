@@ -298,3 +298,9 @@ func TestPrivateIntegrationToCloudMap(t *testing.T) {
 		}
 	}
 }
+
+func newServer(t testing.TB, h http.Handler) string {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s.Listener.Addr().String()
+}
