@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"gatehouse/internal/admin"
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane"
 	"gatehouse/internal/dial"
@@ -194,6 +195,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	root := edge.New(edge.Config{
 		Invoke:   plane,
 		IsInvoke: dataplane.IsInvoke,
+		Admin:    admin.Handler(admin.Config{Snapshot: plane.Snapshot, Health: targetHealth(checker.Table())}),
 		Services: map[string]http.Handler{
 			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, ec2Svc.Ops(), cfg.Log),
 			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, elbSvc.Ops(), cfg.Log),
@@ -234,6 +236,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Log.Info("gatehouse serving", "addr", ln.Addr().String(), "region", cfg.Region, "account", cfg.Account,
 		"store", storeName(cfg))
 	return s, nil
+}
+
+// targetHealth adapts the health table to what explain reports.
+func targetHealth(t *health.Table) dataplane.HealthStatus {
+	return func(tg, id string, port int) (string, string) {
+		s := t.TargetHealth(tg, id, port)
+		return s.State, s.Reason
+	}
 }
 
 func storeName(cfg Config) string {

@@ -11,7 +11,12 @@ const usage = `gatehouse: Amazon API Gateway with working private integrations.
 
 Usage:
   gatehouse serve [flags]    run the server (gatehouse serve -h for flags)
+  gatehouse up [flags] TEMPLATE...
+                             deploy CloudFormation templates and print their Outputs (up -h)
   gatehouse cost [flags]     price a private integration per month, three ways (cost -h)
+  gatehouse explain [--endpoint URL] [--output text|json|dot|mermaid] API_ID [ROUTE_OR_PATH]
+                             the hop-by-hop path of a route, with each security-group
+                             decision; exits 1 when the path is broken (explain -h)
   gatehouse echo [--listen ADDR] [--name N]
                              a backend that answers with the request it received, as JSON
   gatehouse version          print the version
@@ -29,8 +34,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "up":
+		return upCmd(args[1:], stdout, stderr)
 	case "cost":
 		return costCmd(args[1:], stdout, stderr)
+	case "explain":
+		return explainCmd(args[1:], stdout, stderr)
 	case "echo":
 		return echoCmd(args[1:], stderr)
 	case "version":

@@ -42,9 +42,12 @@ type Config struct {
 	Invoke http.Handler
 	// IsInvoke reports whether a request is for an invoke URL.
 	IsInvoke func(*http.Request) bool
-	Account  string
-	Region   string
-	Log      *slog.Logger
+	// Admin serves gatehouse's own endpoints under AdminPrefix; nil leaves
+	// that prefix to the other handlers.
+	Admin   http.Handler
+	Account string
+	Region  string
+	Log     *slog.Logger
 }
 
 // Edge is the root http.Handler.
@@ -65,7 +68,15 @@ var targetService = map[string]string{
 	"Route53AutoNaming_v20170314": ServiceDiscovery,
 }
 
+// AdminPrefix is the one path prefix gatehouse reserves for itself. It is
+// checked before invoke URLs because it is not an AWS path anywhere.
+const AdminPrefix = "/_gatehouse/"
+
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if e.cfg.Admin != nil && strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		e.cfg.Admin.ServeHTTP(w, r)
+		return
+	}
 	if e.cfg.IsInvoke != nil && e.cfg.IsInvoke(r) && e.cfg.Invoke != nil {
 		e.cfg.Invoke.ServeHTTP(w, r)
 		return

@@ -97,6 +97,10 @@ type Verdict struct {
 	flow     Flow
 }
 
+// Ends returns the flow's source and destination as evaluated, so that
+// explain can show the groups that took part without looking them up again.
+func (v Verdict) Ends() (src, dst Endpoint) { return v.src, v.dst }
+
 // Deciding is the Match on v.Side: the rule that finally let the flow in, or
 // the zero Match on a deny.
 func (v Verdict) Deciding() Match {

@@ -199,6 +199,9 @@ func findRefs(v any) ([]ref, error) {
 					}
 					return walk(mapValues(vars))
 				}
+				if !supportedFns[fn] {
+					return fmt.Errorf("unsupported function %s", fn)
+				}
 				return walk(arg)
 			}
 			for _, x := range v {
@@ -212,6 +215,10 @@ func findRefs(v any) ([]ref, error) {
 	err := walk(v)
 	return refs, err
 }
+
+// supportedFns are the functions besides Ref, GetAtt and Sub that Deploy
+// evaluates; any other is refused before anything is created.
+var supportedFns = map[string]bool{"Fn::Join": true, "Fn::Select": true, "Fn::Split": true, "Fn::GetAZs": true}
 
 func mapValues(m map[string]any) []any {
 	var out []any

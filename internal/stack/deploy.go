@@ -22,6 +22,8 @@ type Provisioner interface {
 	Region() string
 	// AccountID answers AWS::AccountId.
 	AccountID() string
+	// Zones answers Fn::GetAZs: the region's availability zones.
+	Zones(ctx context.Context) ([]string, error)
 }
 
 // Options are a deployment's inputs.
@@ -57,7 +59,7 @@ func Deploy(ctx context.Context, t *Template, p Provisioner, opt Options) (*Resu
 	if opt.StackName == "" {
 		opt.StackName = "gatehouse"
 	}
-	e := &env{p: p, stack: opt.StackName, params: map[string]any{}, made: map[string]Created{}}
+	e := &env{ctx: ctx, p: p, stack: opt.StackName, params: map[string]any{}, made: map[string]Created{}}
 	declared := map[string]bool{}
 	for _, prm := range t.Parameters {
 		declared[prm.Name] = true
@@ -125,6 +127,7 @@ func paramValue(typ, v string) any {
 type noValue struct{}
 
 type env struct {
+	ctx    context.Context
 	p      Provisioner
 	stack  string
 	params map[string]any
@@ -274,14 +277,15 @@ func (e *env) call(fn string, arg any) (any, error) {
 		}
 		return out, nil
 	case "Fn::GetAZs":
-		// gatehouse serves zones a to f in every region.
+		zones, err := e.p.Zones(e.ctx)
+		if err != nil {
+			return nil, fmt.Errorf("Fn::GetAZs: %v", err)
+		}
 		var out []any
-		for _, z := range "abcdef" {
-			out = append(out, e.p.Region()+string(z))
+		for _, z := range zones {
+			out = append(out, z)
 		}
 		return out, nil
-	case "Fn::Base64":
-		return nil, fmt.Errorf("Fn::Base64 is not supported")
 	}
 	return nil, fmt.Errorf("unsupported function %s", fn)
 }

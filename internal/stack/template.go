@@ -49,7 +49,6 @@ type Output struct {
 var shortForms = map[string]string{
 	"!Ref": "Ref", "!GetAtt": "Fn::GetAtt", "!Sub": "Fn::Sub", "!Join": "Fn::Join",
 	"!Select": "Fn::Select", "!Split": "Fn::Split", "!GetAZs": "Fn::GetAZs",
-	"!Base64": "Fn::Base64",
 }
 
 // Parse reads a template. JSON is YAML too, so one parser serves both and
@@ -75,6 +74,8 @@ func Parse(file string, data []byte) (*Template, error) {
 			resources = val
 		case "Outputs":
 			err = t.parseOutputs(val)
+		case "Transform":
+			err = t.errAt(key.Line, "Transform (macros, SAM) is not supported")
 		case "Conditions":
 			if len(val.Content) > 0 {
 				err = t.errAt(key.Line, "Conditions are not supported yet")
@@ -115,7 +116,7 @@ func (t *Template) parseParameters(n *yaml.Node) error {
 		for j := 0; j+1 < len(val.Content); j += 2 {
 			v, err := t.value(val.Content[j+1])
 			if err != nil {
-				return err
+				return t.errAt(key.Line, "parameter %s: %v", p.Name, err)
 			}
 			switch val.Content[j].Value {
 			case "Type":
@@ -136,7 +137,9 @@ func (t *Template) parseOutputs(n *yaml.Node) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		v, err := t.value(val)
-		if err != nil {
+		if le, ok := err.(*lineError); ok {
+			return t.errAt(le.line, "output %s: %s", key.Value, le.msg)
+		} else if err != nil {
 			return err
 		}
 		m, ok := v.(map[string]any)
@@ -156,7 +159,9 @@ func (t *Template) parseOutputs(n *yaml.Node) error {
 func (t *Template) parseResource(key, val *yaml.Node) (*Resource, error) {
 	r := &Resource{Name: key.Value, Line: key.Line, Properties: map[string]any{}}
 	v, err := t.value(val)
-	if err != nil {
+	if le, ok := err.(*lineError); ok {
+		return nil, t.errAt(le.line, "resource %s: %s", r.Name, le.msg)
+	} else if err != nil {
 		return nil, err
 	}
 	m, ok := v.(map[string]any)
@@ -216,15 +221,15 @@ func (t *Template) value(n *yaml.Node) (any, error) {
 			if s, ok := arg.(string); ok {
 				name, attr, found := strings.Cut(s, ".")
 				if !found {
-					return nil, t.errAt(n.Line, "!GetAtt %s: want Resource.Attribute", s)
+					return nil, &lineError{n.Line, fmt.Sprintf("!GetAtt %s: want Resource.Attribute", s)}
 				}
 				arg = []any{name, attr}
 			}
 		}
 		return map[string]any{long: arg}, nil
 	}
-	if strings.HasPrefix(n.Tag, "!") {
-		return nil, t.errAt(n.Line, "unsupported tag %s", n.Tag)
+	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
+		return nil, &lineError{n.Line, fmt.Sprintf("unsupported tag %s", n.Tag)}
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -250,8 +255,17 @@ func (t *Template) value(n *yaml.Node) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, t.errAt(n.Line, "unexpected node")
+	return nil, &lineError{n.Line, "unexpected node"}
 }
+
+// lineError is a mistake inside a value, which the caller names with the
+// resource or output it belongs to.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
 func scalar(n *yaml.Node) any {
 	switch n.ShortTag() {

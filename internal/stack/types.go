@@ -17,6 +17,11 @@ var Types = map[string][]string{
 	"AWS::ElasticLoadBalancingV2::Listener":     {"ListenerArn"},
 	"AWS::ElasticLoadBalancingV2::ListenerRule": {"RuleArn"},
 
+	"AWS::ServiceDiscovery::PrivateDnsNamespace": {"Arn", "HostedZoneId", "Id"},
+	"AWS::ServiceDiscovery::HttpNamespace":       {"Arn", "Id"},
+	"AWS::ServiceDiscovery::Service":             {"Arn", "Id", "Name"},
+	"AWS::ServiceDiscovery::Instance":            {},
+
 	"AWS::ApiGatewayV2::Api":         {"ApiEndpoint", "ApiId"},
 	"AWS::ApiGatewayV2::VpcLink":     {"VpcLinkId"},
 	"AWS::ApiGatewayV2::Integration": {"IntegrationId"},

@@ -65,15 +65,22 @@ type Integration struct {
 	// PrivateLinkAllowed says whether the NLB's security groups let the
 	// endpoint service's traffic in (v1 links).
 	PrivateLinkAllowed bool
+	// PrivateLinkVerdict is the decision behind PrivateLinkAllowed, kept
+	// for explain; its Side is "" when the NLB's groups were not consulted.
+	PrivateLinkVerdict network.Verdict
+	// EndpointService is the v1 link's vpce-svc- id.
+	EndpointService string
 	// Entries are the V2 link's ways into the balancer.
 	Entries []entry
 	Broken  string
 }
 
 type entry struct {
+	eni     string
 	src     network.Endpoint
 	node    int
 	allowed bool
+	verdict network.Verdict
 }
 
 // mapping is one requestParameters entry: integration.request.{where}.{name}
@@ -238,7 +245,7 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 	out.LinkID = linkID
 	port := uriPort(u)
 	if v1 := sc.VpcLinksV1[linkID]; v1 != nil {
-		out.LinkStatus = v1.Status
+		out.LinkStatus, out.EndpointService = v1.Status, v1.EndpointService
 		if len(v1.TargetARNs) == 0 || balancers[v1.TargetARNs[0]] == nil {
 			out.Broken = "the VPC link's NLB does not exist"
 			return out
@@ -249,7 +256,7 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 		out.PrivateLinkAllowed = true
 		if len(b.Groups) > 0 && lb.Attributes["gatehouse:enforce_security_group_inbound_rules_on_private_link_traffic"] != "off" && len(b.Nodes) > 0 {
 			v := network.Evaluate(groups, privateLinkSource, b.Nodes[0].Endpoint, network.Flow{Protocol: "tcp", Port: port})
-			out.PrivateLinkAllowed = v.Allowed
+			out.PrivateLinkAllowed, out.PrivateLinkVerdict = v.Allowed, v
 		}
 		return out
 	}
@@ -285,7 +292,7 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 			continue
 		}
 		v := network.Evaluate(groups, src, b.Nodes[node].Endpoint, network.Flow{Protocol: "tcp", Port: port})
-		out.Entries = append(out.Entries, entry{src: src, node: node, allowed: v.Allowed})
+		out.Entries = append(out.Entries, entry{eni: eni.ID, src: src, node: node, allowed: v.Allowed, verdict: v})
 	}
 	return out
 }

@@ -1,0 +1,59 @@
+// Package admin serves gatehouse's own endpoints under /_gatehouse/, beside
+// the AWS APIs: today the explanation of an API's routes. It reads the data
+// plane's compiled snapshot, never the store, so what it reports is what
+// requests meet; rendering is the explain package's job, on the client.
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"gatehouse/internal/dataplane"
+)
+
+// Prefix is the path prefix the edge hands to this package.
+const Prefix = "/_gatehouse/"
+
+// Config wires the admin endpoints.
+type Config struct {
+	// Snapshot is the snapshot the data plane serves now.
+	Snapshot func() *dataplane.Snapshot
+	// Health reports target health for explain.
+	Health dataplane.HealthStatus
+}
+
+// Handler serves GET /_gatehouse/explain?api=ID[&route=R][&stage=S]: a
+// dataplane.Report as JSON, 200 whether or not the path is broken (the
+// report says), 404 when the API, stage or route does not exist.
+func Handler(cfg Config) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+Prefix+"explain", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("api") == "" {
+			reply(w, http.StatusBadRequest, map[string]string{"message": "api is required"})
+			return
+		}
+		rep, err := cfg.Snapshot().Explain(q.Get("api"), q.Get("stage"), q.Get("route"), cfg.Health)
+		switch {
+		case errors.Is(err, dataplane.ErrNoAPI), errors.Is(err, dataplane.ErrNoStage), errors.Is(err, dataplane.ErrNoRoute):
+			reply(w, http.StatusNotFound, map[string]string{"message": err.Error()})
+		case err != nil:
+			reply(w, http.StatusInternalServerError, map[string]string{"message": err.Error()})
+		default:
+			reply(w, http.StatusOK, rep)
+		}
+	})
+	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusNotFound, map[string]string{"message": "no such gatehouse endpoint: " + r.URL.Path})
+	})
+	return mux
+}
+
+func reply(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}

@@ -1,0 +1,174 @@
+// Package explain renders a dataplane.Report: human text, JSON, and
+// pictures of the topology (Graphviz dot, Mermaid). It is pure: it formats
+// the report it is given and decides nothing, so the data plane remains the
+// only place where a path is worked out.
+package explain
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"gatehouse/internal/dataplane"
+	"gatehouse/internal/network"
+)
+
+// Formats are the names Render accepts.
+var Formats = []string{"text", "json", "dot", "mermaid"}
+
+// Render writes r in format.
+func Render(w io.Writer, r *dataplane.Report, format string) error {
+	switch format {
+	case "text", "":
+		return Text(w, r)
+	case "json":
+		return JSON(w, r)
+	case "dot":
+		return Dot(w, r)
+	case "mermaid":
+		return Mermaid(w, r)
+	}
+	return fmt.Errorf("unknown output %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
+// JSON writes r as indented JSON.
+func JSON(w io.Writer, r *dataplane.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func status(ok bool) string {
+	if ok {
+		return "OK"
+	}
+	return "BROKEN"
+}
+
+func groups(g []string) string {
+	if len(g) == 0 {
+		return "no groups"
+	}
+	return "groups " + strings.Join(g, ", ")
+}
+
+// Text writes r for a person: each path from route to targets, then every
+// hop with its decision, then what to change.
+func Text(w io.Writer, r *dataplane.Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "API %s (%s), stage %s, snapshot revision %d: %s\n", r.API, r.Type, r.Stage, r.Revision, status(r.OK))
+	for i := range r.Paths {
+		textPath(&b, &r.Paths[i])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func textPath(b *strings.Builder, p *dataplane.Path) {
+	fmt.Fprintf(b, "\nroute %s", p.Route)
+	if p.Request != "" {
+		fmt.Fprintf(b, " (matched by %s)", p.Request)
+	}
+	fmt.Fprintf(b, ": %s\n", status(p.OK))
+	in := p.Integration
+	kind := "public"
+	if in.Private {
+		kind = "private"
+	}
+	fmt.Fprintf(b, "  integration %s %s, %s, timeout %dms", in.ID, in.Type, kind, in.TimeoutMillis)
+	if in.Target != "" {
+		fmt.Fprintf(b, " -> %s", in.Target)
+	}
+	b.WriteString("\n")
+	if l := p.Link; l != nil {
+		fmt.Fprintf(b, "  VPC link %s %s: %s", l.Kind, l.ID, l.Status)
+		if l.EndpointService != "" {
+			fmt.Fprintf(b, ", endpoint service %s", l.EndpointService)
+		}
+		if l.Kind == "V2" {
+			fmt.Fprintf(b, ", %s", groups(l.Groups))
+		}
+		b.WriteString("\n")
+		for _, e := range l.ENIs {
+			fmt.Fprintf(b, "    eni %s %s (%s)\n", e.ID, e.Addr, groups(e.Groups))
+		}
+	}
+	if cm := p.CloudMap; cm != nil {
+		fmt.Fprintf(b, "  Cloud Map service %s\n", cm.Service)
+		for _, t := range cm.Instances {
+			fmt.Fprintf(b, "    instance %s %s -> real %s (%s)\n", t.ID, t.Modeled, t.Real, t.AddrRule)
+		}
+	}
+	if lb := p.Balancer; lb != nil {
+		fmt.Fprintf(b, "  load balancer %s (%s), %s\n", lb.Name, lb.Type, groups(lb.Groups))
+		for _, n := range lb.Nodes {
+			fmt.Fprintf(b, "    node %s %s %s\n", n.ID, n.Addr, n.Zone)
+		}
+		if l := lb.Listener; l != nil {
+			fmt.Fprintf(b, "  listener %s:%d", l.Protocol, l.Port)
+			if lb.Rule != nil {
+				fmt.Fprintf(b, ", rule %s matched: %s", lb.Rule.Priority, lb.Rule.Action)
+			}
+			b.WriteString("\n")
+		}
+		for _, tg := range lb.Pools {
+			fmt.Fprintf(b, "  target group %s (%s, weight %d)\n", tg.Name, tg.Protocol, tg.Weight)
+			for _, t := range tg.Targets {
+				textTarget(b, t)
+			}
+		}
+	}
+	if len(p.Hops) > 0 {
+		b.WriteString("  hops:\n")
+	}
+	for _, h := range p.Hops {
+		verdict := "ALLOW"
+		if !h.Verdict.Allowed {
+			verdict = "DENY "
+		}
+		fmt.Fprintf(b, "    %s %s %s -> %s %s, %s/%d\n", verdict, h.From, h.FromAddr, h.To, h.ToAddr, h.Protocol, h.Port)
+		if d := deciding(h.Verdict); d != "" {
+			fmt.Fprintf(b, "          decided by %s\n", d)
+		}
+		fmt.Fprintf(b, "          %s\n", h.Reason)
+	}
+	for _, pr := range p.Problems {
+		fmt.Fprintf(b, "  problem: %s\n", pr)
+	}
+	for _, f := range p.Fixes {
+		fmt.Fprintf(b, "  fix: %s\n", f)
+	}
+}
+
+func textTarget(b *strings.Builder, t dataplane.TargetInfo) {
+	if t.ALB != "" {
+		fmt.Fprintf(b, "    target alb %s port %d\n", t.ALB, t.Port)
+		return
+	}
+	health := t.Health
+	if health == "" {
+		health = "not probed yet"
+	}
+	if t.HealthReason != "" {
+		health += " (" + t.HealthReason + ")"
+	}
+	fmt.Fprintf(b, "    target %s:%d %s, %s -> real %s by rule %s\n", t.ID, t.Port, t.Zone, health, t.Real, t.AddrRule)
+}
+
+// deciding names the rule that let a flow in, or on a deny the side that
+// dropped it: "rule sgr-1 of sg-2 (peer sg-3)".
+func deciding(v network.Verdict) string {
+	m := v.Deciding()
+	if !m.Found() {
+		if !v.Allowed && v.Side != "" {
+			return "no " + string(v.Side) + " rule"
+		}
+		return ""
+	}
+	peer := m.Rule.CidrIPv4
+	if m.Rule.GroupID != "" {
+		peer = m.Rule.GroupID
+	}
+	return fmt.Sprintf("%s rule %s of %s (peer %s)", v.Side, m.Rule.ID, m.GroupID, peer)
+}

@@ -1,0 +1,142 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+)
+
+// SDK provisions resources by calling the AWS APIs with aws-sdk-go-v2
+// clients, exactly as any other client of gatehouse would.
+type SDK struct {
+	EC2   *ec2.Client
+	ELB   *elb.Client
+	APIGW *apigateway.Client
+	HTTP  *apigatewayv2.Client
+	// CloudMap is AWS Cloud Map (servicediscovery).
+	CloudMap *servicediscovery.Client
+	// Account answers AWS::AccountId (gatehouse's default account).
+	Account string
+	// LinkTimeout bounds the wait for a VPC link to become AVAILABLE.
+	LinkTimeout time.Duration
+	// PollEvery is the pause between looks at a provisioning VPC link.
+	PollEvery time.Duration
+
+	region    string
+	zonesOnce sync.Once
+	zones     []string
+	zonesErr  error
+}
+
+// EndpointConfig is an SDK configuration for a gatehouse at url. gatehouse
+// accepts any credentials, so fixed ones keep `up` from needing a profile.
+func EndpointConfig(url, region string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider("gatehouse", "gatehouse", ""),
+		BaseEndpoint: aws.String(url),
+	}
+}
+
+// NewSDK makes the clients from one configuration.
+func NewSDK(cfg aws.Config) *SDK {
+	return &SDK{
+		EC2: ec2.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg),
+		APIGW: apigateway.NewFromConfig(cfg), HTTP: apigatewayv2.NewFromConfig(cfg),
+		CloudMap: servicediscovery.NewFromConfig(cfg),
+		Account:  "000000000000", LinkTimeout: 10 * time.Minute, PollEvery: 200 * time.Millisecond,
+		region: cfg.Region,
+	}
+}
+
+// Region implements Provisioner.
+func (s *SDK) Region() string { return s.region }
+
+// AccountID implements Provisioner.
+func (s *SDK) AccountID() string { return s.Account }
+
+// Zones implements Provisioner, asking EC2 once.
+func (s *SDK) Zones(ctx context.Context) ([]string, error) {
+	s.zonesOnce.Do(func() {
+		out, err := s.EC2.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{})
+		if err != nil {
+			s.zonesErr = err
+			return
+		}
+		for _, z := range out.AvailabilityZones {
+			s.zones = append(s.zones, aws.ToString(z.ZoneName))
+		}
+	})
+	return s.zones, s.zonesErr
+}
+
+type creator func(ctx context.Context, s *SDK, name string, p props) (Created, error)
+
+// creators holds one function per type in Types.
+var creators = map[string]creator{}
+
+// Create implements Provisioner.
+func (s *SDK) Create(ctx context.Context, stackName, logicalID, typ string, p map[string]any) (Created, error) {
+	c, ok := creators[typ]
+	if !ok {
+		return Created{}, fmt.Errorf("unsupported resource type %s", typ)
+	}
+	return c(ctx, s, physicalName(stackName, logicalID), props(p))
+}
+
+// physicalName is the name CloudFormation would generate when a template
+// names nothing: stack and logical id, cut to the 32 characters load
+// balancers and target groups allow.
+func physicalName(stackName, logicalID string) string {
+	var b strings.Builder
+	for _, r := range stackName + "-" + logicalID {
+		if r < 128 && (r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+		}
+	}
+	n := b.String()
+	if len(n) > 32 {
+		n = n[:32]
+	}
+	return strings.Trim(n, "-")
+}
+
+// without copies p minus the named keys, for properties decoded into an
+// API shape whose other members match CloudFormation's names.
+func without(p props, keys ...string) map[string]any {
+	out := map[string]any{}
+	for k, v := range p {
+		out[k] = v
+	}
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
+
+// poll calls done until it reports true, an error, or the timeout.
+func (s *SDK) poll(ctx context.Context, what string, done func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, s.LinkTimeout)
+	defer cancel()
+	for {
+		ok, err := done()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: gave up after %s", what, s.LinkTimeout)
+		case <-time.After(s.PollEvery):
+		}
+	}
+}
