@@ -26,6 +26,8 @@ var forbidden = []struct {
 	{"internal/vpclink", "link lifecycles are controllers: they write the model, never call services or serve", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
 	{"internal/privatelink", "link lifecycles are controllers: they write the model, never call services or serve", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
 	{"internal/usage", "usage is a leaf of counters", []string{"internal/"}},
+	{"internal/explain", "explain renders a report; working out paths is the data plane's job", []string{"internal/store", "internal/service", "internal/wire", "internal/edge", "internal/dial", "internal/health", "internal/admin"}},
+	{"internal/admin", "admin reads the data plane's snapshot, never the store", []string{"internal/store", "internal/service", "internal/wire", "internal/edge"}},
 	{"internal/edge", "the edge classifies; it does not decode or serve operations", []string{"internal/service", "internal/model", "internal/store"}},
 }
 

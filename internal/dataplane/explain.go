@@ -149,13 +149,18 @@ func explainHTTPRoute(r *httpapi.Route, req *http.Request, health HealthStatus) 
 	var srcs []network.Endpoint
 	var nodes []int
 	for _, e := range integ.Entries {
-		li.ENIs = append(li.ENIs, Interface{ID: e.ENI, Addr: e.Src.Addr.String(), Groups: e.Src.Groups})
+		li.ENIs = append(li.ENIs, Interface{Name: eniName(e.ENI, link.ID), ID: e.ENI, Addr: e.Src.Addr.String(), Groups: e.Src.Groups})
 		srcs = append(srcs, e.Src)
 	}
 	pa.Link = li
 	linkProblems(&pa, link.ID, link.Status, true)
 	if integ.CloudMap != nil {
-		explainCloudMap(&pa, integ.CloudMap, srcs)
+		// Cloud Map integrations send from the link's interfaces directly,
+		// without balancer entries.
+		for _, src := range integ.CloudMap.Links {
+			li.ENIs = append(li.ENIs, Interface{Name: eniName("", src.Addr.String()), Addr: src.Addr.String(), Groups: src.Groups})
+		}
+		explainCloudMap(&pa, integ.CloudMap, integ.CloudMap.Links)
 		return pa.done()
 	}
 	b := integ.Balancer
@@ -166,7 +171,7 @@ func explainHTTPRoute(r *httpapi.Route, req *http.Request, health HealthStatus) 
 	}
 	for _, e := range integ.Entries {
 		n := b.Nodes[e.Node]
-		pa.hop(hopOf("eni "+e.ENI+" (link "+link.ID+")", nodeName(b, n), e.Src, n.Endpoint, integ.Port, e.Verdict, ""))
+		pa.hop(hopOf(eniName(e.ENI, link.ID), nodeName(b, n), e.Src, n.Endpoint, integ.Port, e.Verdict, ""))
 		nodes = appendNode(nodes, e.Node)
 	}
 	client := netip.Addr{}
@@ -242,7 +247,7 @@ func explainRESTMethod(m *restapi.Method, health HealthStatus) Path {
 		li := &LinkInfo{ID: integ.LinkID, Kind: "V2", Status: integ.LinkStatus}
 		entries := integ.LinkEntries()
 		for _, e := range entries {
-			li.ENIs = append(li.ENIs, Interface{ID: e.ENI, Addr: e.Src.Addr.String(), Groups: e.Src.Groups})
+			li.ENIs = append(li.ENIs, Interface{Name: eniName(e.ENI, integ.LinkID), ID: e.ENI, Addr: e.Src.Addr.String(), Groups: e.Src.Groups})
 			li.Groups = e.Src.Groups
 		}
 		pa.Link = li
@@ -252,7 +257,7 @@ func explainRESTMethod(m *restapi.Method, health HealthStatus) Path {
 		}
 		for _, e := range entries {
 			n := b.Nodes[e.Node]
-			pa.hop(hopOf("eni "+e.ENI+" (link "+integ.LinkID+")", nodeName(b, n), e.Src, n.Endpoint, integ.Port, e.Verdict, ""))
+			pa.hop(hopOf(eniName(e.ENI, integ.LinkID), nodeName(b, n), e.Src, n.Endpoint, integ.Port, e.Verdict, ""))
 			nodes = appendNode(nodes, e.Node)
 			client = e.Src.Addr
 		}
@@ -306,9 +311,18 @@ func linkProblems(pa *Path, id, status string, v2 bool) {
 func balancerInfo(b *upstream.Balancer) *BalancerInfo {
 	bi := &BalancerInfo{Name: b.Name, ARN: b.ARN, Type: b.Type, Groups: b.Groups}
 	for _, n := range b.Nodes {
-		bi.Nodes = append(bi.Nodes, Interface{ID: n.ENI, Addr: n.Endpoint.Addr.String(), Zone: n.Zone, Groups: n.Endpoint.Groups})
+		bi.Nodes = append(bi.Nodes, Interface{Name: nodeName(b, n), ID: n.ENI, Addr: n.Endpoint.Addr.String(), Zone: n.Zone, Groups: n.Endpoint.Groups})
 	}
 	return bi
+}
+
+// eniName names a link interface by id, or by address where the compiled
+// path keeps only that (Cloud Map sources).
+func eniName(id, link string) string {
+	if id == "" {
+		return "link eni " + link
+	}
+	return "eni " + id + " (link " + link + ")"
 }
 
 func nodeName(b *upstream.Balancer, n upstream.Node) string {
@@ -403,7 +417,7 @@ func explainCloudMap(pa *Path, cm *httpapi.CloudMapTarget, srcs []network.Endpoi
 		}
 		for _, src := range srcs {
 			v := network.Evaluate(cm.Groups, src, dst, network.Flow{Protocol: "tcp", Port: port})
-			pa.hop(hopOf("link eni "+src.Addr.String(), "instance "+inst.ID, src, dst, port, v, ""))
+			pa.hop(hopOf(eniName("", src.Addr.String()), "instance "+inst.ID, src, dst, port, v, ""))
 		}
 	}
 	if len(cm.Instances) == 0 {

@@ -59,6 +59,8 @@ type LinkInfo struct {
 
 // Interface is a modeled ENI.
 type Interface struct {
+	// Name is how hops call this interface, so pictures can join them.
+	Name   string   `json:"name"`
 	ID     string   `json:"id,omitempty"`
 	Addr   string   `json:"addr"`
 	Zone   string   `json:"zone,omitempty"`

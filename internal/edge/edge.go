@@ -1,7 +1,9 @@
 // Package edge is gatehouse's one listener. It classifies each request once —
 // invoke URL to the data plane, otherwise the AWS service that owns it — stamps
 // it with request metadata (id, account, region) and a body limit, and hands it
-// to that service's wire handler. It decodes nothing itself.
+// to that service's wire handler. It decodes nothing itself. The one path
+// prefix gatehouse keeps for itself, /_gatehouse/, goes to the admin handler
+// before anything else.
 //
 // Services are told apart the way AWS's own front doors do it: by the SigV4
 // credential scope's service name ("ec2", "elasticloadbalancing", "apigateway",

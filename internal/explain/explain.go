@@ -91,7 +91,7 @@ func textPath(b *strings.Builder, p *dataplane.Path) {
 		}
 		b.WriteString("\n")
 		for _, e := range l.ENIs {
-			fmt.Fprintf(b, "    eni %s %s (%s)\n", e.ID, e.Addr, groups(e.Groups))
+			fmt.Fprintf(b, "    %s %s (%s)\n", e.Name, e.Addr, groups(e.Groups))
 		}
 	}
 	if cm := p.CloudMap; cm != nil {
@@ -128,16 +128,22 @@ func textPath(b *strings.Builder, p *dataplane.Path) {
 			verdict = "DENY "
 		}
 		fmt.Fprintf(b, "    %s %s %s -> %s %s, %s/%d\n", verdict, h.From, h.FromAddr, h.To, h.ToAddr, h.Protocol, h.Port)
-		if d := deciding(h.Verdict); d != "" {
+		if d := deciding(h.Verdict); d != "" && h.Verdict.Allowed {
 			fmt.Fprintf(b, "          decided by %s\n", d)
 		}
 		fmt.Fprintf(b, "          %s\n", h.Reason)
+		if h.Fix != "" {
+			fmt.Fprintf(b, "          fix: %s\n", h.Fix)
+		}
 	}
 	for _, pr := range p.Problems {
 		fmt.Fprintf(b, "  problem: %s\n", pr)
 	}
+	if len(p.Fixes) > 0 {
+		b.WriteString("  to fix it:\n")
+	}
 	for _, f := range p.Fixes {
-		fmt.Fprintf(b, "  fix: %s\n", f)
+		fmt.Fprintf(b, "    - %s\n", f)
 	}
 }
 
@@ -153,7 +159,11 @@ func textTarget(b *strings.Builder, t dataplane.TargetInfo) {
 	if t.HealthReason != "" {
 		health += " (" + t.HealthReason + ")"
 	}
-	fmt.Fprintf(b, "    target %s:%d %s, %s -> real %s by rule %s\n", t.ID, t.Port, t.Zone, health, t.Real, t.AddrRule)
+	zone := ""
+	if t.Zone != "" {
+		zone = " " + t.Zone
+	}
+	fmt.Fprintf(b, "    target %s:%d%s, %s -> real %s by rule %s\n", t.ID, t.Port, zone, health, t.Real, t.AddrRule)
 }
 
 // deciding names the rule that let a flow in, or on a deny the side that

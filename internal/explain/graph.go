@@ -16,6 +16,7 @@ type graph struct {
 	nodes []string // labels; the index is the id
 	ids   map[string]int
 	edges []edge
+	seen  map[[2]int]bool // configuration edges, drawn once
 }
 
 type edge struct {
@@ -35,11 +36,15 @@ func (g *graph) node(label string) int {
 }
 
 func (g *graph) link(from, to string) {
-	g.edges = append(g.edges, edge{from: g.node(from), to: g.node(to)})
+	k := [2]int{g.node(from), g.node(to)}
+	if !g.seen[k] {
+		g.seen[k] = true
+		g.edges = append(g.edges, edge{from: k[0], to: k[1]})
+	}
 }
 
 func buildGraph(r *dataplane.Report) *graph {
-	g := &graph{ids: map[string]int{}}
+	g := &graph{ids: map[string]int{}, seen: map[[2]int]bool{}}
 	api := "API " + r.API + " (" + r.Type + ", stage " + r.Stage + ")"
 	g.node(api)
 	for i := range r.Paths {
@@ -58,21 +63,37 @@ func buildGraph(r *dataplane.Report) *graph {
 			link := "VPC link " + l.Kind + " " + l.ID + " " + l.Status
 			g.link(integ, link)
 			for _, e := range l.ENIs {
-				g.link(link, "eni "+e.ID+" (link "+l.ID+")")
+				g.link(link, e.Name)
 			}
 			if l.Kind == "v1" {
 				g.link(link, "endpoint service "+l.EndpointService+" (PrivateLink)")
 			}
 		}
+		if cm := p.CloudMap; cm != nil {
+			svc := "Cloud Map service " + cm.Service
+			g.link(integ, svc)
+			for _, in := range cm.Instances {
+				g.link(svc, "instance "+in.ID)
+			}
+		}
 		if lb := p.Balancer; lb != nil {
+			box := "load balancer " + lb.Name + " (" + lb.Type + ")"
+			g.link(integ, box)
+			for _, n := range lb.Nodes {
+				g.link(box, n.Name)
+			}
 			for _, tg := range lb.Pools {
 				tgName := "target group " + tg.Name
+				if lb.Listener != nil && lb.Rule != nil {
+					g.link(box, fmt.Sprintf("listener %s:%d rule %s", lb.Listener.Protocol, lb.Listener.Port, lb.Rule.Priority))
+					g.link(fmt.Sprintf("listener %s:%d rule %s", lb.Listener.Protocol, lb.Listener.Port, lb.Rule.Priority), tgName)
+				}
 				for _, t := range tg.Targets {
 					if t.ALB != "" {
 						g.link(tgName, "alb "+t.ALB)
 						continue
 					}
-					g.node("target " + t.ID + ":" + strconv.Itoa(t.Port))
+					g.link(tgName, "target "+t.ID+":"+strconv.Itoa(t.Port))
 				}
 			}
 		}

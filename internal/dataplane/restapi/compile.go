@@ -72,7 +72,10 @@ type Integration struct {
 	EndpointService string
 	// Entries are the V2 link's ways into the balancer.
 	Entries []entry
-	Broken  string
+	// verdicts[i] is the decision behind Entries[i].allowed, for explain;
+	// kept apart so the entry the request path copies stays small.
+	verdicts []network.Verdict
+	Broken   string
 }
 
 type entry struct {
@@ -80,7 +83,6 @@ type entry struct {
 	src     network.Endpoint
 	node    int
 	allowed bool
-	verdict network.Verdict
 }
 
 // mapping is one requestParameters entry: integration.request.{where}.{name}
@@ -292,7 +294,8 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 			continue
 		}
 		v := network.Evaluate(groups, src, b.Nodes[node].Endpoint, network.Flow{Protocol: "tcp", Port: port})
-		out.Entries = append(out.Entries, entry{eni: eni.ID, src: src, node: node, allowed: v.Allowed, verdict: v})
+		out.Entries = append(out.Entries, entry{eni: eni.ID, src: src, node: node, allowed: v.Allowed})
+		out.verdicts = append(out.verdicts, v)
 	}
 	return out
 }

@@ -19,8 +19,8 @@ type Entry struct {
 // request path keeps its compact unexported form.
 func (in *Integration) LinkEntries() []Entry {
 	out := make([]Entry, 0, len(in.Entries))
-	for _, e := range in.Entries {
-		out = append(out, Entry{ENI: e.eni, Src: e.src, Node: e.node, Verdict: e.verdict})
+	for i, e := range in.Entries {
+		out = append(out, Entry{ENI: e.eni, Src: e.src, Node: e.node, Verdict: in.verdicts[i]})
 	}
 	return out
 }

@@ -1,0 +1,90 @@
+package explain
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"gatehouse/internal/dataplane"
+	"gatehouse/internal/model"
+	"gatehouse/internal/network"
+)
+
+// report is a broken HTTP path: the ALB's group admits nothing from the
+// link, and its nodes reach the one target.
+func report() *dataplane.Report {
+	link := dataplane.Interface{Name: "eni eni-1 (link vl1)", ID: "eni-1", Addr: "10.0.1.5", Groups: []string{"sg-link"}}
+	node := dataplane.Interface{Name: "node eni-2 of blog", ID: "eni-2", Addr: "10.0.1.4", Groups: []string{"sg-alb"}}
+	allowed := network.Verdict{Allowed: true, Side: network.SideEgress,
+		Egress: network.Match{GroupID: "sg-alb", Rule: model.Rule{ID: "sgr-out", Protocol: "-1", CidrIPv4: "0.0.0.0/0"}}}
+	fix := "add an ingress rule to sg-alb allowing tcp/80 from sg-link"
+	return &dataplane.Report{API: "a1", Type: "HTTP", Stage: "$default", Revision: 7, Paths: []dataplane.Path{{
+		Route:       `GET /say/"hi"`,
+		Integration: dataplane.IntegrationInfo{ID: "i1", Type: "HTTP_PROXY", Private: true, Target: "blog:80", TimeoutMillis: 500},
+		Link:        &dataplane.LinkInfo{ID: "vl1", Kind: "V2", Status: "AVAILABLE", Groups: []string{"sg-link"}, ENIs: []dataplane.Interface{link}},
+		Balancer: &dataplane.BalancerInfo{Name: "blog", Type: "application", Groups: []string{"sg-alb"}, Nodes: []dataplane.Interface{node},
+			Listener: &dataplane.Listener{Protocol: "HTTP", Port: 80}, Rule: &dataplane.RuleInfo{Priority: "default", Action: "forward"},
+			Pools: []dataplane.PoolInfo{{Name: "tasks", Protocol: "HTTP", Weight: 1, Targets: []dataplane.TargetInfo{
+				{ID: "10.0.1.10", Port: 8080, Real: "127.0.0.1:8080", AddrRule: network.RuleLoopback, Health: "healthy"}}}}},
+		Hops: []dataplane.Hop{
+			{From: link.Name, To: node.Name, Protocol: "tcp", Port: 80, Verdict: network.Verdict{Side: network.SideIngress},
+				Reason: "no ingress rule of sg-alb allows tcp/80", Fix: fix},
+			{From: node.Name, To: "target 10.0.1.10:8080", Protocol: "tcp", Port: 8080, Verdict: allowed, Reason: "egress allows"},
+		},
+		Fixes: []string{fix},
+	}}}
+}
+
+func TestText(t *testing.T) {
+	var b bytes.Buffer
+	if err := Render(&b, report(), "text"); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"BROKEN", "VPC link V2 vl1: AVAILABLE", "listener HTTP:80, rule default matched: forward",
+		"DENY  eni eni-1 (link vl1)", "ALLOW node eni-2 of blog", "decided by egress rule sgr-out of sg-alb (peer 0.0.0.0/0)",
+		"real 127.0.0.1:8080 by rule loopback", "    - add an ingress rule to sg-alb allowing tcp/80 from sg-link"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestPictures(t *testing.T) {
+	for _, format := range []string{"dot", "mermaid"} {
+		var b bytes.Buffer
+		if err := Render(&b, report(), format); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, want := range []string{"eni eni-1 (link vl1)", "node eni-2 of blog", "target 10.0.1.10:8080", "target group tasks",
+			"load balancer blog (application)", "tcp/80 DENY", "sgr-out"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q:\n%s", format, want, out)
+			}
+		}
+	}
+	var b bytes.Buffer
+	Mermaid(&b, report())
+	if strings.Contains(b.String(), `"hi"`) || !strings.Contains(b.String(), "linkStyle") {
+		t.Errorf("mermaid must escape quotes and colour the denied hop:\n%s", b.String())
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	var b bytes.Buffer
+	if err := Render(&b, report(), "json"); err != nil {
+		t.Fatal(err)
+	}
+	var got dataplane.Report
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Paths[0].Hops[1].Verdict.Egress.Rule.ID != "sgr-out" || got.Paths[0].Fixes[0] != report().Paths[0].Fixes[0] {
+		t.Fatalf("round trip lost the deciding rule or the fix: %+v", got.Paths[0])
+	}
+	if err := Render(&b, report(), "svg"); err == nil {
+		t.Fatal("an unknown format must fail")
+	}
+}
