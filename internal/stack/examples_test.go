@@ -17,6 +17,7 @@ func TestExampleTemplates(t *testing.T) {
 	}{
 		{"http-api.yaml", []string{"Task1Port", "Task2Port"}, "ApiEndpoint"},
 		{"rest-api.yaml", []string{"TaskAPort", "TaskBPort"}, "InvokeUrl"},
+		{"rest-api-v2.yaml", []string{"TaskXPort", "TaskYPort"}, "InvokeUrl"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			srv := servertest.Start(t, servertest.VpcLinkDelay(-1), servertest.VpcLinkV1Delay(-1))
