@@ -157,8 +157,8 @@ func parseInvoke(r *http.Request) (apiID, stage string, explicit bool, path stri
 	}
 	p := r.URL.Path
 	if rest, found := strings.CutPrefix(p, "/_aws/execute-api/"); found {
-		id, tail, _ := strings.Cut(rest, "/")
-		return id, "", false, "/" + tail, id != ""
+		id, tail := splitSegment(rest)
+		return id, "", false, tail, id != ""
 	}
 	if rest, found := strings.CutPrefix(p, "/restapis/"); found {
 		id, rest, _ := strings.Cut(rest, "/")
@@ -218,6 +218,17 @@ func selectStage(api *httpapi.API, name string, explicit bool, path string) (st 
 	return nil, "", ""
 }
 
+// splitSegment splits "seg/rest" into seg and "/rest" (or "/" when nothing
+// follows), slicing p rather than concatenating, since every path-form invoke
+// request goes through here.
+func splitSegment(p string) (seg, rest string) {
+	i := strings.IndexByte(p, '/')
+	if i < 0 {
+		return p, "/"
+	}
+	return p[:i], p[i:]
+}
+
 func notFound(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusNotFound)
@@ -228,8 +239,7 @@ func notFound(w http.ResponseWriter) {
 // stage.
 func (p *Plane) serveRest(w http.ResponseWriter, r *http.Request, api *restapi.API, stage string, explicit bool, path string) {
 	if !explicit {
-		stage, path, _ = strings.Cut(strings.TrimPrefix(path, "/"), "/")
-		path = "/" + path
+		stage, path = splitSegment(strings.TrimPrefix(path, "/"))
 	}
 	st := api.Stages[stage]
 	if st == nil {

@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"context"
-	crand "crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -34,16 +34,25 @@ type Env struct {
 	Clock     clock.Clock
 }
 
-// hopHeaders are never forwarded in either direction (RFC 9110 7.6.1).
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+// hop reports whether a header is hop-by-hop, never forwarded in either
+// direction (RFC 9110 7.6.1). Keys are compared in canonical form, the form
+// net/http stores them in.
+func hop(key string) bool {
+	switch key {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+		return true
+	}
+	return false
+}
 
 // Serve answers one invoke request for api's stage st. path is the request
 // path without the stage segment (what routes match); full is the path with
 // it (what a private integration's backend receives).
 func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full string) {
 	reqID := requestID()
-	w.Header().Set("Apigw-Requestid", reqID)
+	idHeader := []string{reqID}
+	w.Header()["Apigw-Requestid"] = idHeader
 	if r.ContentLength > MaxPayload {
 		reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return
@@ -58,12 +67,10 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		reply(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
-	out := outgoing(r, integ, full, &m)
-	apply(integ.Params, &reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID}, out)
-
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
-	out = out.WithContext(ctx)
+	out := outgoing(ctx, r, integ, full, &m)
+	apply(integ.Params, &reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID}, out)
 	resp, err := call(out, env, integ)
 	if err != nil {
 		// A connection that failed, timed out or was dropped by a security
@@ -74,31 +81,34 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer resp.Body.Close()
 	h := w.Header()
 	for k, vs := range resp.Header {
-		h[k] = vs
+		if !hop(k) {
+			h[k] = vs
+		}
 	}
-	for _, k := range hopHeaders {
-		h.Del(k)
-	}
-	h.Set("Apigw-Requestid", reqID)
+	h["Apigw-Requestid"] = idHeader
 	w.WriteHeader(resp.StatusCode)
-	io.Copy(w, resp.Body)
+	upstream.Copy(w, resp.Body)
 }
 
 // outgoing builds the integration request: the client's method (unless the
 // integration names one), path and query; a private integration keeps the
-// full path, stage segment included, as AWS does.
-func outgoing(r *http.Request, integ *Integration, full string, m *Match) *http.Request {
-	out := r.Clone(r.Context())
+// full path, stage segment included, as AWS does. It copies only what the
+// backend request needs (not r.Clone's deep copy of every header value and
+// form), and it is the caller's own: later hops rewrite it in place.
+func outgoing(ctx context.Context, r *http.Request, integ *Integration, full string, m *Match) *http.Request {
+	out := r.WithContext(ctx)
 	out.RequestURI = ""
 	if integ.Method != "" && integ.Method != "ANY" {
 		out.Method = integ.Method
 	}
 	if integ.Private {
-		out.URL.Path, out.URL.RawPath = full, ""
-		out.URL.Scheme = "http"
+		u := *r.URL
+		u.Path, u.RawPath = full, ""
+		u.Scheme = "http"
 		if integ.TLSName != "" {
-			out.URL.Scheme = "https"
+			u.Scheme = "https"
 		}
+		out.URL = &u
 	} else {
 		u := *integ.URL
 		u.Path = substitute(u.Path, m)
@@ -109,24 +119,49 @@ func outgoing(r *http.Request, integ *Integration, full string, m *Match) *http.
 		out.URL = &u
 		out.Host = u.Host
 	}
-	for _, k := range hopHeaders {
-		out.Header.Del(k)
+	// Values are shared with r, not copied: Set and Del replace slices, and
+	// Add appends past r's length, so r's own headers never change.
+	out.Header = make(http.Header, len(r.Header)+5)
+	for k, vs := range r.Header {
+		if !hop(k) {
+			out.Header[k] = vs
+		}
 	}
 	client := clientIP(r)
-	if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
-		out.Header.Set("X-Forwarded-For", prior+", "+client)
-	} else {
-		out.Header.Set("X-Forwarded-For", client)
-	}
 	proto := "http"
 	if r.TLS != nil {
 		proto = "https"
 	}
-	out.Header.Set("X-Forwarded-Proto", proto)
-	out.Header.Set("X-Forwarded-Port", port(r))
-	out.Header.Set("Forwarded", "by="+quoteIfNeeded(r.Host)+";for="+quoteIfNeeded(client)+";host="+quoteIfNeeded(r.Host)+";proto="+proto)
-	out.Header.Set("X-Amzn-Trace-Id", traceID())
+	// One backing array for the five values this adds, set under their
+	// canonical keys directly.
+	vals := make([]string, 5)
+	vals[0] = client
+	if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
+		vals[0] = prior + ", " + client
+	}
+	vals[1], vals[2] = proto, port(r)
+	vals[3] = forwarded(r.Host, client, proto)
+	vals[4] = traceID()
+	out.Header["X-Forwarded-For"] = vals[0:1:1]
+	out.Header["X-Forwarded-Proto"] = vals[1:2:2]
+	out.Header["X-Forwarded-Port"] = vals[2:3:3]
+	out.Header["Forwarded"] = vals[3:4:4]
+	out.Header["X-Amzn-Trace-Id"] = vals[4:5:5]
 	return out
+}
+
+// forwarded is the RFC 7239 Forwarded value, built in one allocation.
+func forwarded(host, client, proto string) string {
+	var buf [128]byte
+	b := append(buf[:0], "by="...)
+	b = appendQuoted(b, host)
+	b = append(b, ";for="...)
+	b = appendQuoted(b, client)
+	b = append(b, ";host="...)
+	b = appendQuoted(b, host)
+	b = append(b, ";proto="...)
+	b = append(b, proto...)
+	return string(b)
 }
 
 // substitute fills {name} and {name+} placeholders of an integration URL's
@@ -249,24 +284,39 @@ func port(r *http.Request) string {
 	return "80"
 }
 
-func quoteIfNeeded(s string) string {
+// appendQuoted quotes a node that holds a port or an IPv6 address, as RFC
+// 7239 requires.
+func appendQuoted(b []byte, s string) []byte {
 	if strings.ContainsAny(s, ":[]") {
-		return `"` + s + `"`
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
 	}
-	return s
+	return append(b, s...)
 }
 
 // requestID is an id for apigw-requestid, in the shape AWS uses
-// ("dGhpc2lzYW4=" style base64 of random bytes).
+// ("dGhpc2lzYW4=" style base64 of random bytes). The ids need to be unique,
+// not secret, so math/rand's per-thread generator serves, without a
+// crypto/rand call per request.
 func requestID() string {
 	var b [9]byte
-	crand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	b[8] = byte(rand.Uint32())
+	var s [12]byte
+	base64.RawURLEncoding.Encode(s[:], b[:])
+	return string(s[:])
 }
 
 // traceID is an X-Ray trace header: Root=1-{epoch hex}-{96 random bits}.
 func traceID() string {
-	var b [12]byte
-	crand.Read(b[:])
-	return "Root=1-" + strconv.FormatInt(time.Now().Unix(), 16) + "-" + hex.EncodeToString(b[:])
+	var r [12]byte
+	binary.BigEndian.PutUint64(r[:8], rand.Uint64())
+	binary.BigEndian.PutUint32(r[8:], rand.Uint32())
+	var buf [48]byte
+	b := append(buf[:0], "Root=1-"...)
+	b = strconv.AppendInt(b, time.Now().Unix(), 16)
+	b = append(b, '-')
+	b = hex.AppendEncode(b, r[:])
+	return string(b)
 }

@@ -2,7 +2,7 @@ package restapi
 
 import (
 	"context"
-	crand "crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -29,18 +29,27 @@ type Env struct {
 	Now       func() time.Time
 }
 
-// hopHeaders are never forwarded.
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Expect", "Max-Forwards"}
+// hop reports whether a header is never forwarded. Keys are compared in
+// canonical form, the form net/http stores them in.
+func hop(key string) bool {
+	switch key {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Expect", "Max-Forwards":
+		return true
+	}
+	return false
+}
 
 // Serve answers one invoke request for api's stage st; path is the request
 // path after the stage segment.
 func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path string) {
 	reqID := requestID()
 	h := w.Header()
-	h.Set("X-Amzn-Requestid", reqID)
-	h.Set("X-Amz-Apigw-Id", reqID[:12])
-	h.Set("X-Amzn-Trace-Id", traceID())
+	// One backing array for the three ids, under their canonical keys.
+	ids := []string{reqID, reqID[:12], traceID()}
+	h["X-Amzn-Requestid"] = ids[0:1:1]
+	h["X-Amz-Apigw-Id"] = ids[1:2:2]
+	h["X-Amzn-Trace-Id"] = ids[2:3:3]
 	if r.ContentLength > MaxPayload {
 		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
 		return
@@ -61,10 +70,9 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return
 	}
 	in := &request{r: r, params: params, stage: st, apiID: api.ID, reqID: reqID}
-	out := integrationRequest(in, integ)
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
-	resp, err := call(out.WithContext(ctx), env, integ)
+	resp, err := call(integrationRequest(ctx, in, integ), env, integ)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			gatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out", "")
@@ -78,13 +86,12 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer resp.Body.Close()
 	if integ.Type == "HTTP_PROXY" {
 		for k, vs := range resp.Header {
-			h[k] = vs
-		}
-		for _, k := range hopHeaders {
-			h.Del(k)
+			if !hop(k) {
+				h[k] = vs
+			}
 		}
 		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		upstream.Copy(w, resp.Body)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPayload+1))
@@ -171,26 +178,44 @@ func (q *request) value(s source) string {
 
 // integrationRequest builds the backend request: the URI (its host decides
 // the Host header), path parameters substituted, the method request's query
-// string and headers for proxies, and the mapped parameters.
-func integrationRequest(q *request, integ *Integration) *http.Request {
+// string and headers for proxies, and the mapped parameters. It copies only
+// what the backend request needs rather than r.Clone's deep copy, and the
+// result is the caller's own: later hops rewrite it in place.
+func integrationRequest(ctx context.Context, q *request, integ *Integration) *http.Request {
 	r := q.r
-	out := r.Clone(r.Context())
+	out := r.WithContext(ctx)
 	out.RequestURI = ""
 	if integ.HTTPMethod != "" && integ.HTTPMethod != "ANY" {
 		out.Method = integ.HTTPMethod
 	}
 	u := *integ.URI
-	pathVals := map[string]string{}
-	query := url.Values{}
+	// Path values are needed only when the URI has placeholders, and the
+	// query only when there is one to carry or map.
+	templated := strings.Contains(u.Path, "{")
+	var pathVals map[string]string
+	var query url.Values
 	if integ.Type == "HTTP_PROXY" {
-		query = r.URL.Query()
+		if r.URL.RawQuery != "" {
+			query = r.URL.Query()
+		}
 		// A proxy resource's parameters reach a URI placeholder of the same
 		// name even without an explicit mapping.
-		for k, v := range q.params {
-			pathVals[k] = v
+		if templated {
+			pathVals = make(map[string]string, len(q.params))
+			for k, v := range q.params {
+				pathVals[k] = v
+			}
+		}
+		// Values are shared with r, not copied: Set and Del replace slices,
+		// so r's own headers never change.
+		out.Header = make(http.Header, len(r.Header)+2)
+		for k, vs := range r.Header {
+			if !hop(k) {
+				out.Header[k] = vs
+			}
 		}
 	} else {
-		out.Header = http.Header{}
+		out.Header = make(http.Header, 4)
 		out.Header.Set("User-Agent", "AmazonAPIGateway_"+q.apiID)
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			out.Header.Set("Content-Type", ct)
@@ -202,23 +227,39 @@ func integrationRequest(q *request, integ *Integration) *http.Request {
 		case "header":
 			out.Header.Set(m.name, v)
 		case "querystring":
+			if query == nil {
+				query = url.Values{}
+			}
 			query.Set(m.name, v)
 		case "path":
-			pathVals[m.name] = v
+			if templated {
+				if pathVals == nil {
+					pathVals = map[string]string{}
+				}
+				pathVals[m.name] = v
+			}
 		}
 	}
-	u.Path = substitute(u.Path, pathVals)
+	if len(integ.Params) > 0 {
+		// A mapping cannot set a hop-by-hop header either.
+		for k := range out.Header {
+			if hop(k) {
+				delete(out.Header, k)
+			}
+		}
+	}
+	if templated {
+		u.Path = substitute(u.Path, pathVals)
+	}
 	u.RawPath = ""
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
 	out.URL = &u
 	out.Host = u.Host
-	for _, k := range hopHeaders {
-		out.Header.Del(k)
-	}
-	out.Header.Set("X-Amzn-Apigateway-Api-Id", q.apiID)
-	out.Header.Set("X-Amzn-Trace-Id", traceID())
+	vals := []string{q.apiID, traceID()}
+	out.Header["X-Amzn-Apigateway-Api-Id"] = vals[0:1:1]
+	out.Header["X-Amzn-Trace-Id"] = vals[1:2:2]
 	return out
 }
 
@@ -330,15 +371,35 @@ func gatewayError(w http.ResponseWriter, code int, msg, errType string) {
 	io.WriteString(w, body)
 }
 
+// requestID is a UUID-shaped id. The ids need to be unique, not secret, so
+// math/rand's per-thread generator serves, without a crypto/rand call per
+// request.
 func requestID() string {
 	var b [16]byte
-	crand.Read(b[:])
-	x := hex.EncodeToString(b[:])
-	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+	binary.BigEndian.PutUint64(b[:8], rand.Uint64())
+	binary.BigEndian.PutUint64(b[8:], rand.Uint64())
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
 }
 
+// traceID is an X-Ray trace header: Root=1-{epoch hex}-{96 random bits}.
 func traceID() string {
-	var b [12]byte
-	crand.Read(b[:])
-	return "Root=1-" + strconv.FormatInt(time.Now().Unix(), 16) + "-" + hex.EncodeToString(b[:])
+	var r [12]byte
+	binary.BigEndian.PutUint64(r[:8], rand.Uint64())
+	binary.BigEndian.PutUint32(r[8:], rand.Uint32())
+	var buf [48]byte
+	b := append(buf[:0], "Root=1-"...)
+	b = strconv.AppendInt(b, time.Now().Unix(), 16)
+	b = append(b, '-')
+	b = hex.AppendEncode(b, r[:])
+	return string(b)
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gatehouse/internal/model"
@@ -42,6 +43,9 @@ type Listener struct {
 	Port     int
 	Protocol string
 	Rules    []Rule
+	// forwarded holds the X-Forwarded-Proto and X-Forwarded-Port values,
+	// formatted at compile time because every forwarded request sends them.
+	forwarded [2]string
 }
 
 // Rule is a compiled listener rule.
@@ -147,7 +151,8 @@ func Compile(sc *model.Scoped, health Health, reg *Registry) map[string]*Balance
 		if b == nil {
 			continue
 		}
-		cl := &Listener{ARN: l.ARN, Port: l.Port, Protocol: l.Protocol}
+		cl := &Listener{ARN: l.ARN, Port: l.Port, Protocol: l.Protocol,
+			forwarded: [2]string{strings.ToLower(l.Protocol), strconv.Itoa(l.Port)}}
 		var rules []*model.ListenerRule
 		for _, r := range sc.Rules {
 			if r.ListenerARN == l.ARN {

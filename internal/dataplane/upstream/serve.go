@@ -66,6 +66,10 @@ type Hop struct {
 // response, or the ALB's own (fixed responses, redirects, 502/503/504 pages);
 // for an NLB, the target's response or an *Error: an NLB writes nothing of
 // its own.
+//
+// req must be an outgoing request built for this call alone: RoundTrip
+// rewrites its URL, RequestURI and headers in place rather than cloning, since
+// a clone per hop was a large share of the data plane's allocations.
 func (f *Forwarder) RoundTrip(req *http.Request, b *Balancer, hop Hop) (*http.Response, *Target, error) {
 	l := b.Listeners[hop.Port]
 	if l == nil {
@@ -104,15 +108,14 @@ func (f *Forwarder) application(req *http.Request, b *Balancer, l *Listener, hop
 		}
 		return albPage(req, http.StatusGatewayTimeout), t, nil
 	}
-	out := req.Clone(req.Context())
-	out.URL.Scheme, out.URL.Host = "http", t.Real
+	req.URL.Scheme, req.URL.Host = "http", t.Real
 	if pool.Protocol == "HTTPS" {
-		out.URL.Scheme = "https"
+		req.URL.Scheme = "https"
 	}
-	out.RequestURI = ""
-	addForwarded(out, hop.Client, l)
+	req.RequestURI = ""
+	addForwarded(req, hop.Client, l)
 	t.inflight.Add(1)
-	resp, err := f.Transport.RoundTrip(out)
+	resp, err := f.Transport.RoundTrip(req)
 	t.inflight.Add(-1)
 	if err != nil {
 		if req.Context().Err() != nil {
@@ -150,14 +153,13 @@ func (f *Forwarder) network(req *http.Request, b *Balancer, l *Listener, hop Hop
 	if !t.allowedFrom(hop.Node) {
 		return nil, t, f.dropped(req.Context(), b.Name+" -> "+t.ID)
 	}
-	out := req.Clone(req.Context())
-	out.URL.Scheme, out.URL.Host = "http", t.Real
+	req.URL.Scheme, req.URL.Host = "http", t.Real
 	if pool.Protocol == "TLS" {
-		out.URL.Scheme = "https"
+		req.URL.Scheme = "https"
 	}
-	out.RequestURI = ""
+	req.RequestURI = ""
 	t.inflight.Add(1)
-	resp, err := f.Transport.RoundTrip(out)
+	resp, err := f.Transport.RoundTrip(req)
 	t.inflight.Add(-1)
 	if err != nil {
 		fault := Refused
@@ -270,17 +272,25 @@ func (t *Target) allowedFrom(node int) bool {
 	return t.Hops[node%len(t.Hops)].Allowed
 }
 
-// addForwarded sets the headers an ALB adds toward targets.
+// addForwarded sets the headers an ALB adds toward targets. The keys are
+// canonical already, so the map is written directly, and the three values
+// share one backing array: this runs on every request through an ALB.
 func addForwarded(r *http.Request, client netip.Addr, l *Listener) {
-	if client.IsValid() {
-		if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
-			r.Header.Set("X-Forwarded-For", prior+", "+client.String())
-		} else {
-			r.Header.Set("X-Forwarded-For", client.String())
-		}
+	f := l.forwarded
+	if f[0] == "" {
+		f = [2]string{strings.ToLower(l.Protocol), strconv.Itoa(l.Port)}
 	}
-	r.Header.Set("X-Forwarded-Proto", strings.ToLower(l.Protocol))
-	r.Header.Set("X-Forwarded-Port", strconv.Itoa(l.Port))
+	vals := make([]string, 3)
+	vals[1], vals[2] = f[0], f[1]
+	if client.IsValid() {
+		vals[0] = client.String()
+		if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
+			vals[0] = prior + ", " + vals[0]
+		}
+		r.Header["X-Forwarded-For"] = vals[0:1:1]
+	}
+	r.Header["X-Forwarded-Proto"] = vals[1:2:2]
+	r.Header["X-Forwarded-Port"] = vals[2:3:3]
 }
 
 // redirectURL expands a redirect action's #{protocol}, #{host}, #{port},
