@@ -25,6 +25,12 @@ var forbidden = []struct {
 	{"internal/dataplane", "the data plane serves compiled snapshots: no store, no wire, no services", []string{"internal/store", "internal/api", "internal/wire", "internal/service", "internal/edge"}},
 	{"internal/vpclink", "link lifecycles are controllers: they write the model, never call services or serve", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
 	{"internal/privatelink", "link lifecycles are controllers: they write the model, never call services or serve", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
+	{"internal/controller", "the controllers' shared loop sits just above the model: model, store and clock only", []string{
+		"internal/admin", "internal/api", "internal/cli", "internal/clock/", "internal/cost", "internal/dataplane", "internal/dial",
+		"internal/echo", "internal/edge", "internal/explain", "internal/health", "internal/model/", "internal/network",
+		"internal/privatelink", "internal/servertest", "internal/service", "internal/stack", "internal/store/",
+		"internal/usage", "internal/vpclink", "internal/wildcard", "internal/wire",
+	}},
 	{"internal/usage", "usage is a leaf of counters", []string{"internal/"}},
 	{"internal/explain", "explain renders a report; working out paths is the data plane's job", []string{"internal/store", "internal/service", "internal/wire", "internal/edge", "internal/dial", "internal/health", "internal/admin"}},
 	{"internal/admin", "admin reads the data plane's snapshot, never the store", []string{"internal/store", "internal/service", "internal/wire", "internal/edge"}},

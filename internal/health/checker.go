@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gatehouse/internal/clock"
+	"gatehouse/internal/controller"
 	"gatehouse/internal/dial"
 	"gatehouse/internal/model"
 	"gatehouse/internal/store"
@@ -49,8 +50,7 @@ type Config struct {
 // interval later. With clocktest.Fake, Advance runs due rounds to completion
 // before it returns; Sync tells a test when the checker has seen its changes.
 type Checker struct {
-	loadFn   func() (*model.Snapshot, error)
-	st       store.Store
+	loop     *controller.Loop
 	clk      clock.Clock
 	dialer   *dial.Dialer
 	client   *http.Client
@@ -59,22 +59,13 @@ type Checker struct {
 	parallel int
 	table    Table
 
-	// ctx ends with Stop, cutting in-flight probes short.
-	ctx    context.Context
-	cancel context.CancelFunc
-
 	mu      sync.Mutex
 	groups  map[string]*group // by target group ARN
-	started bool
 	stopped bool
 	rounds  sync.WaitGroup // rounds in flight; Add only under mu while !stopped
-	watched chan struct{}  // closed when the watch loop exits
-	stop    sync.Once
 
-	applied   atomic.Uint64 // store revision the plan reflects
-	synced    beacon
 	completed atomic.Uint64 // rounds finished, all groups together
-	finished  beacon
+	finished  controller.Beacon
 }
 
 // group is one target group's chain of rounds.
@@ -104,10 +95,11 @@ func NewChecker(cfg Config) *Checker {
 	// ELB does not validate target certificates, so HTTPS checks of a
 	// self-signed backend pass on AWS and must pass here.
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	ctx, cancel := context.WithCancel(context.Background())
 	return &Checker{
-		st:     cfg.Store,
-		loadFn: cfg.Load,
+		// The loop's context ends with Stop, cutting in-flight probes short.
+		loop: controller.New(controller.Config{
+			Store: cfg.Store, Load: cfg.Load, Name: "health", Log: cfg.Log, Stopped: ErrStopped,
+		}),
 		clk:    cfg.Clock,
 		dialer: cfg.Dialer,
 		tr:     tr,
@@ -118,10 +110,7 @@ func NewChecker(cfg Config) *Checker {
 		},
 		log:      cfg.Log,
 		parallel: cfg.Parallel,
-		ctx:      ctx,
-		cancel:   cancel,
 		groups:   map[string]*group{},
-		watched:  make(chan struct{}),
 	}
 }
 
@@ -130,56 +119,26 @@ func (c *Checker) Table() *Table { return &c.table }
 
 // Start begins following the store. The watch is registered before Start
 // returns, so no commit after it goes unseen.
-func (c *Checker) Start() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.started || c.stopped {
-		return
-	}
-	c.started = true
-	ch, cancel := c.st.Watch()
-	go c.watch(ch, cancel)
-}
+func (c *Checker) Start() { c.loop.Start(c.reconcile) }
 
 // Stop ends all rounds and waits for the probes in flight, which it cuts
 // short. Call it before closing the store.
 func (c *Checker) Stop() {
-	c.stop.Do(func() {
-		c.mu.Lock()
-		c.stopped = true
-		started := c.started
-		for _, g := range c.groups {
-			g.timer.Stop()
-		}
-		c.mu.Unlock()
-		c.cancel()
-		if started {
-			<-c.watched
-		}
-		c.rounds.Wait()
-		c.tr.CloseIdleConnections()
-	})
+	c.mu.Lock()
+	c.stopped = true
+	for _, g := range c.groups {
+		g.timer.Stop()
+	}
+	c.mu.Unlock()
+	c.loop.Stop()
+	c.rounds.Wait()
+	c.tr.CloseIdleConnections()
 }
 
 // Sync waits until the checker has compiled a plan from the store's state
 // as of the call, so that the next interval's rounds check what was written
 // before it.
-func (c *Checker) Sync(ctx context.Context) error {
-	want := c.st.Revision()
-	for {
-		ch := c.synced.wait()
-		if c.applied.Load() >= want {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.ctx.Done():
-			return ErrStopped
-		}
-	}
-}
+func (c *Checker) Sync(ctx context.Context) error { return c.loop.Sync(ctx) }
 
 // Rounds is the number of rounds completed so far, by all groups.
 func (c *Checker) Rounds() uint64 { return c.completed.Load() }
@@ -187,43 +146,11 @@ func (c *Checker) Rounds() uint64 { return c.completed.Load() }
 // WaitRounds waits until at least n rounds have completed. With a real
 // clock it is how a caller learns that a round has run.
 func (c *Checker) WaitRounds(ctx context.Context, n uint64) error {
-	for {
-		ch := c.finished.wait()
-		if c.completed.Load() >= n {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.ctx.Done():
-			return ErrStopped
-		}
-	}
+	return c.loop.Await(ctx, &c.finished, func() bool { return c.completed.Load() >= n })
 }
 
-func (c *Checker) watch(changes <-chan uint64, cancel func()) {
-	defer close(c.watched)
-	defer cancel()
-	for {
-		c.reconcile()
-		select {
-		case <-changes:
-		case <-c.ctx.Done():
-			return
-		}
-	}
-}
-
-// reconcile compiles a plan from the current state and puts it in force.
-func (c *Checker) reconcile() {
-	snap, err := c.load()
-	if err != nil {
-		if c.ctx.Err() == nil {
-			c.log.Error("health: reading the model", "err", err)
-		}
-		return
-	}
+// reconcile compiles a plan from snap and puts it in force.
+func (c *Checker) reconcile(snap *model.Snapshot) {
 	plans := compile(snap)
 	var keys []Key
 	for _, p := range plans {
@@ -269,9 +196,6 @@ func (c *Checker) reconcile() {
 		}
 	}
 	c.mu.Unlock()
-
-	c.applied.Store(snap.Revision)
-	c.synced.fire()
 }
 
 // schedule sets g's next round; c.mu must be held.
@@ -303,7 +227,7 @@ func (c *Checker) round(g *group) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			failure, why := c.probe(p, t)
-			if c.ctx.Err() != nil {
+			if c.loop.Context().Err() != nil {
 				return // stopping: the result says nothing about the target
 			}
 			if before, after := t.entry.record(failure, p.healthy, p.unhealthy); after != before {
@@ -315,7 +239,7 @@ func (c *Checker) round(g *group) {
 	wg.Wait()
 
 	c.completed.Add(1)
-	c.finished.fire()
+	c.finished.Fire()
 
 	c.mu.Lock()
 	if !c.stopped && !g.gone {
@@ -337,7 +261,7 @@ func (c *Checker) probe(p *groupPlan, t *targetPlan) (*Status, string) {
 		// out. Waiting out the timeout would change nothing but the clock.
 		return statusTimeout, t.blocked
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, p.timeout)
+	ctx, cancel := context.WithTimeout(c.loop.Context(), p.timeout)
 	defer cancel()
 	if p.protocol == "TCP" {
 		conn, err := c.dialer.DialContext(ctx, "tcp", t.real)
@@ -378,38 +302,4 @@ func failureOf(err error) *Status {
 		return statusTimeout
 	}
 	return statusFailed
-}
-
-// beacon wakes every waiter at once: wait hands out the current channel and
-// fire closes it. Waiters take the channel before checking their condition,
-// so a fire between the two is never missed.
-type beacon struct {
-	mu sync.Mutex
-	ch chan struct{}
-}
-
-func (b *beacon) wait() <-chan struct{} {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ch == nil {
-		b.ch = make(chan struct{})
-	}
-	return b.ch
-}
-
-func (b *beacon) fire() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ch != nil {
-		close(b.ch)
-		b.ch = nil
-	}
-}
-
-// load reads the model through the shared loader, or directly.
-func (c *Checker) load() (*model.Snapshot, error) {
-	if c.loadFn != nil {
-		return c.loadFn()
-	}
-	return model.Load(c.st)
 }

@@ -10,10 +10,10 @@ import (
 	"regexp"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"gatehouse/internal/clock"
+	"gatehouse/internal/controller"
 	"gatehouse/internal/model"
 	"gatehouse/internal/store"
 )
@@ -63,25 +63,16 @@ type Config struct {
 // transitions before it returns, and Sync tells a test when the controller
 // has seen its changes.
 type Controller struct {
-	loadFn func() (*model.Snapshot, error)
-	st     store.Store
-	clk    clock.Clock
-	delay  time.Duration
-	log    *slog.Logger
-
-	ctx    context.Context
-	cancel context.CancelFunc
+	loop  *controller.Loop
+	st    store.Store
+	clk   clock.Clock
+	delay time.Duration
+	log   *slog.Logger
 
 	mu       sync.Mutex
 	timers   map[linkKey]*timer
-	started  bool
 	stopped  bool
 	inflight sync.WaitGroup // timer transitions; Add only under mu while !stopped
-	watched  chan struct{}  // closed when the watch loop exits
-	stop     sync.Once
-
-	applied atomic.Uint64 // store revision the timers reflect
-	synced  beacon
 }
 
 // linkKey names a link across scopes: ids are unique per account and
@@ -104,94 +95,42 @@ func New(cfg Config) *Controller {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	return &Controller{
-		st:      cfg.Store,
-		loadFn:  cfg.Load,
-		clk:     cfg.Clock,
-		delay:   cfg.Delay,
-		log:     cfg.Log,
-		ctx:     ctx,
-		cancel:  cancel,
-		timers:  map[linkKey]*timer{},
-		watched: make(chan struct{}),
+		loop: controller.New(controller.Config{
+			Store: cfg.Store, Load: cfg.Load, Name: "privatelink", Log: cfg.Log, Stopped: ErrStopped,
+		}),
+		st:     cfg.Store,
+		clk:    cfg.Clock,
+		delay:  cfg.Delay,
+		log:    cfg.Log,
+		timers: map[linkKey]*timer{},
 	}
 }
 
 // Start begins following the store. The watch is registered before Start
 // returns, so no commit after it goes unseen.
-func (c *Controller) Start() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.started || c.stopped {
-		return
-	}
-	c.started = true
-	ch, cancel := c.st.Watch()
-	go c.watch(ch, cancel)
-}
+func (c *Controller) Start() { c.loop.Start(c.reconcile) }
 
 // Stop cancels every timer and waits for transitions in flight. Call it
 // before closing the store.
 func (c *Controller) Stop() {
-	c.stop.Do(func() {
-		c.mu.Lock()
-		c.stopped = true
-		started := c.started
-		for _, t := range c.timers {
-			t.t.Stop()
-		}
-		c.mu.Unlock()
-		c.cancel()
-		if started {
-			<-c.watched
-		}
-		c.inflight.Wait()
-	})
+	c.mu.Lock()
+	c.stopped = true
+	for _, t := range c.timers {
+		t.t.Stop()
+	}
+	c.mu.Unlock()
+	c.loop.Stop()
+	c.inflight.Wait()
 }
 
 // Sync waits until the controller has acted on the store's state as of the
 // call: links already due have moved, and the others have their timers.
-func (c *Controller) Sync(ctx context.Context) error {
-	want := c.st.Revision()
-	for {
-		ch := c.synced.wait()
-		if c.applied.Load() >= want {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.ctx.Done():
-			return ErrStopped
-		}
-	}
-}
+func (c *Controller) Sync(ctx context.Context) error { return c.loop.Sync(ctx) }
 
-func (c *Controller) watch(changes <-chan uint64, cancel func()) {
-	defer close(c.watched)
-	defer cancel()
-	for {
-		c.reconcile()
-		select {
-		case <-changes:
-		case <-c.ctx.Done():
-			return
-		}
-	}
-}
-
-// reconcile reads every link, moves those already due and keeps one timer
-// for each of the others.
-func (c *Controller) reconcile() {
-	snap, err := c.load()
-	if err != nil {
-		if c.ctx.Err() == nil {
-			c.log.Error("privatelink: reading the model", "err", err)
-		}
-		return
-	}
+// reconcile goes through every link in snap, moves those already due and
+// keeps one timer for each of the others.
+func (c *Controller) reconcile(snap *model.Snapshot) {
 	now := c.clk.Now()
 	var due []linkKey
 	later := map[linkKey]time.Time{}
@@ -230,8 +169,6 @@ func (c *Controller) reconcile() {
 	for _, k := range due {
 		c.transition(k)
 	}
-	c.applied.Store(snap.Revision)
-	c.synced.fire()
 }
 
 // schedule sets k's timer; c.mu must be held.
@@ -285,7 +222,7 @@ func (c *Controller) transition(k linkKey) {
 		return err
 	})
 	if err != nil {
-		if c.ctx.Err() == nil {
+		if c.loop.Context().Err() == nil {
 			c.log.Error("privatelink: moving a VPC link", "link", k.id, "err", err)
 		}
 		return
@@ -368,38 +305,4 @@ func randomHex(n int) string {
 	b := make([]byte, (n+1)/2)
 	rand.Read(b) // never fails on supported platforms
 	return hex.EncodeToString(b)[:n]
-}
-
-// beacon wakes every waiter at once: wait hands out the current channel and
-// fire closes it. Waiters take the channel before checking their condition,
-// so a fire between the two is never missed.
-type beacon struct {
-	mu sync.Mutex
-	ch chan struct{}
-}
-
-func (b *beacon) wait() <-chan struct{} {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ch == nil {
-		b.ch = make(chan struct{})
-	}
-	return b.ch
-}
-
-func (b *beacon) fire() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ch != nil {
-		close(b.ch)
-		b.ch = nil
-	}
-}
-
-// load reads the model through the shared loader, or directly.
-func (c *Controller) load() (*model.Snapshot, error) {
-	if c.loadFn != nil {
-		return c.loadFn()
-	}
-	return model.Load(c.st)
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"gatehouse/internal/clock"
+	"gatehouse/internal/controller"
 	"gatehouse/internal/model"
 	"gatehouse/internal/store"
 	"gatehouse/internal/usage"
@@ -53,7 +53,7 @@ type Config struct {
 // callbacks do their transition before returning, so with clocktest.Fake a
 // transition that falls due during Advance is visible when Advance returns.
 type Controller struct {
-	loadFn  func() (*model.Snapshot, error)
+	loop    *controller.Loop
 	st      store.Store
 	clk     clock.Clock
 	links   *usage.Links
@@ -62,20 +62,12 @@ type Controller struct {
 	log     *slog.Logger
 	started time.Time
 
-	ctx    context.Context
-	cancel context.CancelFunc
-
 	mu      sync.Mutex
 	timers  map[linkKey]*timer
 	where   map[string][]model.Scope // link id -> scopes holding it, for Wake
 	running bool
 	stopped bool
 	steps   sync.WaitGroup // transitions in flight; Add only under mu while !stopped
-	done    chan struct{}  // closed when the loop exits
-	stop    sync.Once
-
-	applied atomic.Uint64 // store revision the plan reflects
-	synced  beacon
 }
 
 type linkKey struct {
@@ -109,13 +101,15 @@ func New(cfg Config) *Controller {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &Controller{
-		st: cfg.Store, loadFn: cfg.Load, clk: cfg.Clock, links: cfg.Links, delay: cfg.Delay, idle: cfg.Idle, log: cfg.Log,
-		ctx: ctx, cancel: cancel,
+	c := &Controller{
+		st: cfg.Store, clk: cfg.Clock, links: cfg.Links, delay: cfg.Delay, idle: cfg.Idle, log: cfg.Log,
 		timers: map[linkKey]*timer{},
-		done:   make(chan struct{}),
 	}
+	c.loop = controller.New(controller.Config{
+		Store: cfg.Store, Load: cfg.Load, Name: "vpclink", Log: cfg.Log, Stopped: ErrStopped,
+		Woken: cfg.Links.Woken(), OnWoken: c.wake,
+	})
+	return c
 }
 
 // Start begins following the store and the data plane's wake-ups. The
@@ -131,74 +125,30 @@ func (c *Controller) Start() {
 	// Traffic is counted in memory only, so a (re)start counts as use: a
 	// link is never put to sleep for an idle spell gatehouse did not see.
 	c.started = c.clk.Now()
-	ch, cancel := c.st.Watch()
-	go c.loop(ch, cancel)
+	c.loop.Start(c.reconcile)
 }
 
 // Stop cancels every timer and waits for transitions in flight. Call it
 // before closing the store.
 func (c *Controller) Stop() {
-	c.stop.Do(func() {
-		c.mu.Lock()
-		c.stopped = true
-		running := c.running
-		for _, t := range c.timers {
-			t.t.Stop()
-		}
-		c.mu.Unlock()
-		c.cancel()
-		if running {
-			<-c.done
-		}
-		c.steps.Wait()
-	})
+	c.mu.Lock()
+	c.stopped = true
+	for _, t := range c.timers {
+		t.t.Stop()
+	}
+	c.mu.Unlock()
+	c.loop.Stop()
+	c.steps.Wait()
 }
 
 // Sync waits until the controller has planned from the store's state as of
 // the call, so that advancing a fake clock acts on every link written
 // before it.
-func (c *Controller) Sync(ctx context.Context) error {
-	want := c.st.Revision()
-	for {
-		ch := c.synced.wait()
-		if c.applied.Load() >= want {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.ctx.Done():
-			return ErrStopped
-		}
-	}
-}
+func (c *Controller) Sync(ctx context.Context) error { return c.loop.Sync(ctx) }
 
-func (c *Controller) loop(changes <-chan uint64, cancel func()) {
-	defer close(c.done)
-	defer cancel()
-	for {
-		c.reconcile()
-		select {
-		case <-changes:
-		case id := <-c.links.Woken():
-			c.wake(id)
-		case <-c.ctx.Done():
-			return
-		}
-	}
-}
-
-// reconcile plans every link from the current state: a timer for each
-// link with a transition ahead, the transition itself for each one due.
-func (c *Controller) reconcile() {
-	snap, err := c.load()
-	if err != nil {
-		if c.ctx.Err() == nil {
-			c.log.Error("vpclink: reading the model", "err", err)
-		}
-		return
-	}
+// reconcile plans every link from snap: a timer for each link with a
+// transition ahead, the transition itself for each one due.
+func (c *Controller) reconcile(snap *model.Snapshot) {
 	now := c.clk.Now()
 	var due []linkKey
 	c.mu.Lock()
@@ -236,8 +186,6 @@ func (c *Controller) reconcile() {
 	for _, k := range due {
 		c.step(k, false)
 	}
-	c.applied.Store(snap.Revision)
-	c.synced.fire()
 }
 
 // next is when link's next transition falls due, if it has one.
@@ -362,7 +310,7 @@ func (c *Controller) step(k linkKey, woken bool) {
 	switch {
 	case errors.Is(err, errNotDue):
 	case err != nil:
-		if c.ctx.Err() == nil {
+		if c.loop.Context().Err() == nil {
 			c.log.Error("vpclink: transition failed", "link", k.id, "account", k.scope.Account, "region", k.scope.Region, "err", err)
 		}
 		return
@@ -392,38 +340,4 @@ func days(d time.Duration) string {
 		return fmt.Sprintf("%d days", d/(24*time.Hour))
 	}
 	return d.String()
-}
-
-// beacon wakes every waiter at once: wait hands out the current channel and
-// fire closes it. Waiters take the channel before checking their condition,
-// so a fire between the two is never missed.
-type beacon struct {
-	mu sync.Mutex
-	ch chan struct{}
-}
-
-func (b *beacon) wait() <-chan struct{} {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ch == nil {
-		b.ch = make(chan struct{})
-	}
-	return b.ch
-}
-
-func (b *beacon) fire() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ch != nil {
-		close(b.ch)
-		b.ch = nil
-	}
-}
-
-// load reads the model through the shared loader, or directly.
-func (c *Controller) load() (*model.Snapshot, error) {
-	if c.loadFn != nil {
-		return c.loadFn()
-	}
-	return model.Load(c.st)
 }
