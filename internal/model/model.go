@@ -92,3 +92,19 @@ func (t Tags) Sorted() []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Update runs fn in one write transaction scoped to an account and region:
+// every service's writes go through here, so a call is one transaction.
+func Update(st store.Store, account, region string, fn func(Tx) error) error {
+	_, err := st.Update(func(tx store.Tx) error {
+		return fn(Tx{Tx: tx, Account: account, Region: region})
+	})
+	return err
+}
+
+// View runs fn in a read transaction scoped like Update.
+func View(st store.Store, account, region string, fn func(Tx) error) error {
+	return st.View(func(tx store.Tx) error {
+		return fn(Tx{Tx: tx, Account: account, Region: region})
+	})
+}

@@ -28,18 +28,13 @@ func New(st store.Store, clk clock.Clock) *Service {
 // internal error.
 func (s *Service) update(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
-	_, err := s.store.Update(func(tx store.Tx) error {
-		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
-	})
-	return api.Wrap(err)
+	return api.Wrap(model.Update(s.store, m.Account, m.Region, fn))
 }
 
 // view runs fn in a read transaction scoped and wrapped like update.
 func (s *Service) view(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
-	return api.Wrap(s.store.View(func(tx store.Tx) error {
-		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
-	}))
+	return api.Wrap(model.View(s.store, m.Account, m.Region, fn))
 }
 
 // now is the clock's time in whole seconds: v1 timestamps travel as epoch

@@ -41,26 +41,15 @@ func New(st store.Store, clk clock.Clock, endpoint func(apiID string) string, pr
 // region: a failing call writes nothing.
 func (s *Service) update(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
-	_, err := s.store.Update(func(tx store.Tx) error {
-		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
-	})
-	return wrap(err)
+	return api.Wrap(model.Update(s.store, m.Account, m.Region, fn))
 }
 
 // view runs fn in a read transaction scoped like update.
 func (s *Service) view(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
-	return wrap(s.store.View(func(tx store.Tx) error {
-		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
-	}))
+	return api.Wrap(model.View(s.store, m.Account, m.Region, fn))
 }
 
-func wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	return api.AsError(err)
-}
 
 // now is the service clock's time to the second: API Gateway's timestamps
 // carry no more, so what is stored is what is reported.

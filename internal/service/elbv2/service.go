@@ -32,17 +32,12 @@ func New(st store.Store, clk clock.Clock, health HealthSource) *Service {
 
 func (s *Service) update(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
-	_, err := s.store.Update(func(tx store.Tx) error {
-		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
-	})
-	return api.Wrap(err)
+	return api.Wrap(model.Update(s.store, m.Account, m.Region, fn))
 }
 
 func (s *Service) view(ctx context.Context, fn func(model.Tx) error) error {
 	m := api.MetaFrom(ctx)
-	return api.Wrap(s.store.View(func(tx store.Tx) error {
-		return fn(model.Tx{Tx: tx, Account: m.Account, Region: m.Region})
-	}))
+	return api.Wrap(model.View(s.store, m.Account, m.Region, fn))
 }
 
 // resourceName is ELBv2's rule for naming balancers and target groups alike:
