@@ -50,7 +50,6 @@ func (s *Service) view(ctx context.Context, fn func(model.Tx) error) error {
 	return api.Wrap(model.View(s.store, m.Account, m.Region, fn))
 }
 
-
 // now is the service clock's time to the second: API Gateway's timestamps
 // carry no more, so what is stored is what is reported.
 func (s *Service) now() time.Time {
