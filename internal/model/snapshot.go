@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"net/netip"
 	"strings"
 	"sync"
 
@@ -29,7 +30,8 @@ type Scoped struct {
 	Subnets        map[string]*Subnet
 	SecurityGroups map[string]*SecurityGroup
 	Interfaces     map[string]*NetworkInterface
-	// InterfaceByIP finds the interface that owns a private address.
+	// InterfaceByIP finds the interface that owns a private address, keyed
+	// "vpcID/ip": two VPCs may well use the same addresses. See InterfaceAt.
 	InterfaceByIP map[string]*NetworkInterface
 	LoadBalancers map[string]*LoadBalancer
 	TargetGroups  map[string]*TargetGroup
@@ -182,7 +184,7 @@ func (sc *Scoped) add(dc *decodeCache, key, kind string, val []byte) error {
 		return into(dc, key, val, sc.SecurityGroups, func(r *SecurityGroup) string { return r.ID })
 	case NetworkInterface{}.Kind():
 		return into(dc, key, val, sc.Interfaces, func(r *NetworkInterface) string {
-			sc.InterfaceByIP[r.PrivateIP] = r
+			sc.InterfaceByIP[r.VpcID+"/"+r.PrivateIP] = r
 			return r.ID
 		})
 	case LoadBalancer{}.Kind():
@@ -265,4 +267,9 @@ func decode[T any](dc *decodeCache, key string, val []byte) (*T, error) {
 		dc.next[key] = cached{raw: append([]byte(nil), val...), rec: rec}
 	}
 	return rec, nil
+}
+
+// InterfaceAt returns the interface of vpcID that owns addr, or nil.
+func (sc *Scoped) InterfaceAt(vpcID string, addr netip.Addr) *NetworkInterface {
+	return sc.InterfaceByIP[vpcID+"/"+addr.Unmap().String()]
 }

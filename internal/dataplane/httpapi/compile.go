@@ -144,7 +144,7 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 			return out
 		}
 		cm := &CloudMapTarget{Service: svc, Instances: sc.CloudMapInstances[svc.ID], Query: map[string]string{}, Groups: groups,
-			Lookup: func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceByIP[ip.String()] }}
+			Lookup: func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(link.VpcID, ip) }}
 		if q, err := url.ParseQuery(query); err == nil {
 			for k := range q {
 				cm.Query[k] = q.Get(k)

@@ -210,7 +210,7 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 		health:           health,
 		PreserveClientIP: attr("preserve_client_ip.enabled", strconv.FormatBool(tg.TargetType == "instance")) == "true",
 	}
-	lookup := func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceByIP[ip.String()] }
+	lookup := func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(tg.VpcID, ip) }
 	for _, t := range tg.Targets {
 		if t.DrainingSince != nil {
 			continue // draining targets get no new requests
