@@ -218,7 +218,15 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 		ct := &Target{ID: t.ID, Port: t.Port, Zone: t.AvailabilityZone, inflight: reg.inflightOf(targetKey(tg.ARN, t.ID, t.Port))}
 		switch tg.TargetType {
 		case "alb":
+			// The NLB's node in position i hands the flow to the ALB's node
+			// in the same position; the ALB's groups must admit it.
 			ct.ALB = balancers[t.ID]
+			if ct.ALB != nil && len(ct.ALB.Nodes) > 0 {
+				for i, n := range b.Nodes {
+					dst := ct.ALB.Nodes[i%len(ct.ALB.Nodes)].Endpoint
+					ct.Hops = append(ct.Hops, network.Evaluate(groups, n.Endpoint, dst, network.Flow{Protocol: "tcp", Port: t.Port}))
+				}
+			}
 		default:
 			addr, err := netip.ParseAddr(t.ID)
 			if err != nil {

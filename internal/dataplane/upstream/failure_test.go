@@ -232,9 +232,25 @@ func TestALBBehindNLB(t *testing.T) {
 		Port: aws.Int32(80), DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: tg}}}); err != nil {
 		t.Fatal(err)
 	}
-	b := f.compile(t)[aws.ToString(nlb.LoadBalancers[0].LoadBalancerArn)]
 	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
-	if code, body := get(t, fw, b, "/through", nil); code != 200 || !strings.HasPrefix(body, "app /through") {
+	nlbARN := aws.ToString(nlb.LoadBalancers[0].LoadBalancerArn)
+
+	// The ALB's group admits nothing yet: the NLB's flow is dropped, and the
+	// caller gives up at its own deadline.
+	dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, _, err = fw.RoundTrip(httptest.NewRequest("GET", "http://nlb/", nil).WithContext(dctx), f.compile(t)[nlbARN], upstream.Hop{Port: 80})
+	var ue *upstream.Error
+	if !errors.As(err, &ue) || ue.Fault != upstream.Dropped {
+		t.Fatalf("NLB -> ALB without an ingress rule: %v, want a Dropped fault", err)
+	}
+	// Admitting the NLB's subnets lets the flow through.
+	if _, err := f.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(f.albGroup),
+		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
+			IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, fw, f.compile(t)[nlbARN], "/through", nil); code != 200 || !strings.HasPrefix(body, "app /through") {
 		t.Fatalf("NLB -> ALB -> target = %d %q", code, body)
 	}
 	_, err = f.elb.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(albARN)})

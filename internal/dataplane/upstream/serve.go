@@ -144,14 +144,14 @@ func (f *Forwarder) network(req *http.Request, b *Balancer, l *Listener, hop Hop
 		flow = fnv64(hop.Client.String(), req.RemoteAddr)
 	}
 	t := pool.PickFlow(hop.Node, flow)
-	if t.ALB != nil {
-		// An ALB as the NLB's target: the request enters the ALB's node in
-		// the same position.
-		node := hop.Node % max(1, len(t.ALB.Nodes))
-		return f.RoundTrip(req, t.ALB, Hop{Port: t.Port, Node: node, Client: hop.Client})
-	}
 	if !t.allowedFrom(hop.Node) {
 		return nil, t, f.dropped(req.Context(), b.Name+" -> "+t.ID)
+	}
+	if t.ALB != nil {
+		// An ALB as the NLB's target: the request enters the ALB's node in
+		// the same position, from the NLB's node unless client IPs are kept.
+		node := hop.Node % max(1, len(t.ALB.Nodes))
+		return f.RoundTrip(req, t.ALB, Hop{Port: t.Port, Node: node, Client: hop.Client})
 	}
 	req.URL.Scheme, req.URL.Host = "http", t.Real
 	if pool.Protocol == "TLS" {
@@ -266,7 +266,7 @@ func (p *Pool) candidates(buf []*Target) []*Target {
 // allowedFrom reports whether the security groups let traffic from the
 // balancer's node reach this target.
 func (t *Target) allowedFrom(node int) bool {
-	if t.ALB != nil || len(t.Hops) == 0 {
+	if len(t.Hops) == 0 {
 		return true
 	}
 	return t.Hops[node%len(t.Hops)].Allowed
