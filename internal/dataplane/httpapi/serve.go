@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -13,7 +12,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane/upstream"
@@ -32,18 +30,6 @@ type Env struct {
 	Transport http.RoundTripper
 	Links     *usage.Links
 	Clock     clock.Clock
-}
-
-// hop reports whether a header is hop-by-hop, never forwarded in either
-// direction (RFC 9110 7.6.1). Keys are compared in canonical form, the form
-// net/http stores them in.
-func hop(key string) bool {
-	switch key {
-	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
-		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
-		return true
-	}
-	return false
 }
 
 // Serve answers one invoke request for api's stage st. path is the request
@@ -81,7 +67,7 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer resp.Body.Close()
 	h := w.Header()
 	for k, vs := range resp.Header {
-		if !hop(k) {
+		if !upstream.HopByHop(k) {
 			h[k] = vs
 		}
 	}
@@ -123,7 +109,7 @@ func outgoing(ctx context.Context, r *http.Request, integ *Integration, full str
 	// Add appends past r's length, so r's own headers never change.
 	out.Header = make(http.Header, len(r.Header)+5)
 	for k, vs := range r.Header {
-		if !hop(k) {
+		if !upstream.HopByHop(k) {
 			out.Header[k] = vs
 		}
 	}
@@ -141,7 +127,7 @@ func outgoing(ctx context.Context, r *http.Request, integ *Integration, full str
 	}
 	vals[1], vals[2] = proto, port(r)
 	vals[3] = forwarded(r.Host, client, proto)
-	vals[4] = traceID()
+	vals[4] = upstream.TraceID()
 	out.Header["X-Forwarded-For"] = vals[0:1:1]
 	out.Header["X-Forwarded-Proto"] = vals[1:2:2]
 	out.Header["X-Forwarded-Port"] = vals[2:3:3]
@@ -306,17 +292,4 @@ func requestID() string {
 	var s [12]byte
 	base64.RawURLEncoding.Encode(s[:], b[:])
 	return string(s[:])
-}
-
-// traceID is an X-Ray trace header: Root=1-{epoch hex}-{96 random bits}.
-func traceID() string {
-	var r [12]byte
-	binary.BigEndian.PutUint64(r[:8], rand.Uint64())
-	binary.BigEndian.PutUint32(r[8:], rand.Uint32())
-	var buf [48]byte
-	b := append(buf[:0], "Root=1-"...)
-	b = strconv.AppendInt(b, time.Now().Unix(), 16)
-	b = append(b, '-')
-	b = hex.AppendEncode(b, r[:])
-	return string(b)
 }

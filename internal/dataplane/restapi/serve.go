@@ -29,15 +29,10 @@ type Env struct {
 	Now       func() time.Time
 }
 
-// hop reports whether a header is never forwarded. Keys are compared in
-// canonical form, the form net/http stores them in.
+// hop reports whether a header is never forwarded: the hop-by-hop ones,
+// and two more that REST APIs drop before proxying.
 func hop(key string) bool {
-	switch key {
-	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
-		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Expect", "Max-Forwards":
-		return true
-	}
-	return false
+	return upstream.HopByHop(key) || key == "Expect" || key == "Max-Forwards"
 }
 
 // Serve answers one invoke request for api's stage st; path is the request
@@ -46,7 +41,7 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	reqID := requestID()
 	h := w.Header()
 	// One backing array for the three ids, under their canonical keys.
-	ids := []string{reqID, reqID[:12], traceID()}
+	ids := []string{reqID, reqID[:12], upstream.TraceID()}
 	h["X-Amzn-Requestid"] = ids[0:1:1]
 	h["X-Amz-Apigw-Id"] = ids[1:2:2]
 	h["X-Amzn-Trace-Id"] = ids[2:3:3]
@@ -257,7 +252,7 @@ func integrationRequest(ctx context.Context, q *request, integ *Integration) *ht
 	}
 	out.URL = &u
 	out.Host = u.Host
-	vals := []string{q.apiID, traceID()}
+	vals := []string{q.apiID, upstream.TraceID()}
 	out.Header["X-Amzn-Apigateway-Api-Id"] = vals[0:1:1]
 	out.Header["X-Amzn-Trace-Id"] = vals[1:2:2]
 	return out
@@ -389,17 +384,4 @@ func requestID() string {
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
 	return string(s[:])
-}
-
-// traceID is an X-Ray trace header: Root=1-{epoch hex}-{96 random bits}.
-func traceID() string {
-	var r [12]byte
-	binary.BigEndian.PutUint64(r[:8], rand.Uint64())
-	binary.BigEndian.PutUint32(r[8:], rand.Uint32())
-	var buf [48]byte
-	b := append(buf[:0], "Root=1-"...)
-	b = strconv.AppendInt(b, time.Now().Unix(), 16)
-	b = append(b, '-')
-	b = hex.AppendEncode(b, r[:])
-	return string(b)
 }
