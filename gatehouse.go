@@ -104,7 +104,7 @@ type Server struct {
 	// health probes target groups' targets; its Table feeds elbv2.
 	health    *health.Checker
 	plane     *dataplane.Plane
-	transport *http.Transport
+	transport *dial.H1Transport
 	links     *usage.Links
 	// vpclinks moves VPC links V2 through PENDING, AVAILABLE, INACTIVE and
 	// deletion.
@@ -156,7 +156,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 	ec2Svc := ec2.New(st, cfg.Clock)
 	// transport carries the data plane's requests to backends, pooled.
-	transport := dial.NewTransport()
+	transport := dial.New().H1Transport()
 	// One loader for every reader of the model: each commit is decoded once.
 	loader := model.NewLoader(st)
 	checker := health.NewChecker(health.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log})

@@ -48,7 +48,7 @@ func TestALBAnswersForBrokenTargets(t *testing.T) {
 	down := f.targetGroup(t, "down", int(deadPort))
 	balancers := map[string]string{"empty": f.alb(t, "alb-empty", empty), "down": f.alb(t, "alb-down", down)}
 	compiled := f.compile(t)
-	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
 
 	for name, want := range map[string]int{"empty": 503, "down": 502} {
 		code, body := get(t, fw, compiled[balancers[name]], "/", nil)
@@ -73,7 +73,7 @@ func TestDeniedHopTimesOutAtTheALB(t *testing.T) {
 	}
 	arn := f.alb(t, "alb", tg)
 	b := f.compile(t)[arn]
-	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
 
 	type result struct {
 		code int
@@ -121,7 +121,7 @@ func TestHealthyTargetsOnlyThenFailOpen(t *testing.T) {
 	f := newFixture(t)
 	tg := f.targetGroup(t, "app", backend(t, "a"), backend(t, "b"))
 	arn := f.alb(t, "alb", tg)
-	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
 
 	b := f.compileWith(t, healthOf{"10.0.1.11": true})[arn]
 	for i := 0; i < 10; i++ {
@@ -162,7 +162,7 @@ func TestNLBFlowsAndClientAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := f.compile(t)[aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)]
-	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
 
 	// One flow always lands on one target.
 	first := ""
@@ -232,7 +232,7 @@ func TestALBBehindNLB(t *testing.T) {
 		Port: aws.Int32(80), DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: tg}}}); err != nil {
 		t.Fatal(err)
 	}
-	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
 	nlbARN := aws.ToString(nlb.LoadBalancers[0].LoadBalancerArn)
 
 	// The ALB's group admits nothing yet: the NLB's flow is dropped, and the

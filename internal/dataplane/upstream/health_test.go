@@ -55,7 +55,7 @@ func TestTrafficFollowsHealth(t *testing.T) {
 	a, b := newRestartable(t, "a"), newRestartable(t, "b")
 	tg := f.targetGroup(t, "app", a.port, b.port)
 	arn := f.alb(t, "alb", tg)
-	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
 	health := f.srv.TargetHealth()
 	spread := func() map[string]int {
 		t.Helper()

@@ -146,7 +146,7 @@ func TestALBRulesAndWeightedForward(t *testing.T) {
 			{TargetGroupArn: blue, Weight: aws.Int32(3)}, {TargetGroupArn: green, Weight: aws.Int32(1)}}}})
 
 	b := f.compile(t)[aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)]
-	fw := &upstream.Forwarder{Transport: dial.NewTransport(), Clock: f.srv.Clock}
+	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
 
 	if code, body := get(t, fw, b, "/other", nil); code != 404 || body != "no route" {
 		t.Fatalf("default rule = %d %q", code, body)

@@ -1,0 +1,291 @@
+package dial
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// H1Transport carries plain-HTTP/1.1 requests over pooled connections,
+// writing each request and reading its response on the caller's goroutine.
+//
+// net/http's Transport gives every connection a reader and a writer
+// goroutine and passes each request and response to them over channels; on
+// a gateway's hot path, where the work per request is small, those hand-offs
+// cost more than the proxying itself (README, "Data-plane benchmark"). This
+// transport does without them. What it does not handle — TLS, and any scheme
+// but http — goes to Fallback.
+type H1Transport struct {
+	Dialer   *Dialer
+	Fallback *http.Transport
+	// MaxIdlePerHost bounds the idle connections kept per backend address.
+	MaxIdlePerHost int
+	// IdleTimeout is how long an idle connection is kept for reuse.
+	IdleTimeout time.Duration
+
+	hosts sync.Map // "host:port" -> *hostPool
+}
+
+// NewH1Transport returns an H1Transport over d, with d's net/http Transport
+// for everything else.
+func (d *Dialer) H1Transport() *H1Transport {
+	return &H1Transport{Dialer: d, Fallback: d.Transport(), MaxIdlePerHost: 128, IdleTimeout: 90 * time.Second}
+}
+
+// hostPool is the idle connections to one address. A buffered channel makes
+// taking and returning a connection one non-blocking operation each.
+type hostPool struct{ idle chan *conn }
+
+type conn struct {
+	net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time // when it was last returned to the pool
+	reused bool      // it carried a request before this one
+	sent   bool      // some of the current request was written
+	got    bool      // some of its response was read
+}
+
+// aLongTimeAgo is a deadline in the past: setting it wakes a blocked read
+// or write at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// RoundTrip sends req and returns the response, whose body must be read to
+// the end or closed; a body read to the end gives its connection back to
+// the pool.
+func (t *H1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" {
+		return t.Fallback.RoundTrip(req)
+	}
+	addr := req.URL.Host
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr = net.JoinHostPort(req.URL.Hostname(), "80")
+	}
+	hp := t.pool(addr)
+	for retried := false; ; retried = true {
+		c, err := t.get(req.Context(), hp, addr)
+		if err != nil {
+			return nil, err
+		}
+		resp, wrote, err := t.exchange(c, hp, req)
+		if err == nil {
+			return resp, nil
+		}
+		// A reused connection the backend had closed while it sat idle
+		// fails before any answer. Like net/http, send again on a new
+		// connection when that cannot run the request twice: nothing was
+		// written, or the request has no body and an idempotent method.
+		if retried || !c.reused || c.got || req.Context().Err() != nil || !closedByPeer(err) ||
+			!(req.Body == nil || req.Body == http.NoBody) || wrote && !idempotent(req.Method) {
+			return nil, err
+		}
+	}
+}
+
+func (t *H1Transport) pool(addr string) *hostPool {
+	if hp, ok := t.hosts.Load(addr); ok {
+		return hp.(*hostPool)
+	}
+	hp, _ := t.hosts.LoadOrStore(addr, &hostPool{idle: make(chan *conn, t.MaxIdlePerHost)})
+	return hp.(*hostPool)
+}
+
+// get takes a live idle connection or dials a new one.
+func (t *H1Transport) get(ctx context.Context, hp *hostPool, addr string) (*conn, error) {
+	for {
+		select {
+		case c := <-hp.idle:
+			if time.Since(c.idleAt) > t.IdleTimeout || c.br.Buffered() > 0 || !alive(c.Conn) {
+				c.Close()
+				continue
+			}
+			c.reused = true
+			return c, nil
+		default:
+		}
+		nc, err := t.Dialer.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		c := &conn{Conn: nc}
+		c.br = bufio.NewReaderSize(connReader{c}, 4<<10)
+		c.bw = bufio.NewWriterSize(connWriter{c}, 4<<10)
+		return c, nil
+	}
+}
+
+func (t *H1Transport) put(hp *hostPool, c *conn) {
+	c.idleAt = time.Now()
+	select {
+	case hp.idle <- c:
+	default:
+		c.Close()
+	}
+}
+
+// exchange writes req on c and reads the response head. The context's
+// deadline becomes the connection's, and its cancellation interrupts a
+// blocked read or write, until the body is done with. wrote reports whether
+// any of the request reached the connection.
+func (t *H1Transport) exchange(c *conn, hp *hostPool, req *http.Request) (_ *http.Response, wrote bool, _ error) {
+	ctx := req.Context()
+	deadline, hasDeadline := ctx.Deadline()
+	if hasDeadline {
+		c.SetDeadline(deadline)
+	}
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
+	}
+	fail := func(err error) (*http.Response, bool, error) {
+		if stop != nil {
+			stop()
+		}
+		c.Close()
+		if ctx.Err() != nil {
+			return nil, wrote, context.Cause(ctx)
+		}
+		return nil, wrote, err
+	}
+	c.sent, c.got = false, false
+	err := req.Write(c.bw)
+	if err == nil {
+		err = c.bw.Flush()
+	}
+	wrote = c.sent
+	if err != nil {
+		return fail(err)
+	}
+	resp, err := http.ReadResponse(c.br, req)
+	// Informational answers (100 Continue, 103 Early Hints) precede the
+	// real one; 101 ends HTTP on this connection and is returned as is.
+	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+		resp, err = http.ReadResponse(c.br, req)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	b := &body{rc: resp.Body, c: c, t: t, hp: hp, ctx: ctx, stop: stop, deadline: hasDeadline,
+		keep: !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols}
+	if resp.Body == http.NoBody {
+		b.finish(true)
+		return resp, true, nil
+	}
+	resp.Body = b
+	return resp, true, nil
+}
+
+// connReader notes whether any byte of a response arrived: a request whose
+// connection ends before that may have met a connection the peer closed.
+type connReader struct{ c *conn }
+
+func (r connReader) Read(p []byte) (int, error) {
+	n, err := r.c.Conn.Read(p)
+	if n > 0 {
+		r.c.got = true
+	}
+	return n, err
+}
+
+// connWriter notes whether any byte of a request reached the connection:
+// only a request that never did may be sent again whatever its method.
+type connWriter struct{ c *conn }
+
+func (w connWriter) Write(p []byte) (int, error) {
+	n, err := w.c.Conn.Write(p)
+	if n > 0 {
+		w.c.sent = true
+	}
+	return n, err
+}
+
+// body hands its connection back to the pool once read to the end, and
+// closes it if abandoned early: the rest of the response would still be on
+// the wire.
+type body struct {
+	rc       io.ReadCloser
+	c        *conn
+	t        *H1Transport
+	hp       *hostPool
+	ctx      context.Context
+	stop     func() bool
+	deadline bool
+	keep     bool
+	done     bool
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.rc.Read(p)
+	switch {
+	case err == io.EOF:
+		b.finish(true)
+	case err != nil:
+		b.finish(false)
+		if b.ctx.Err() != nil {
+			err = context.Cause(b.ctx)
+		}
+	}
+	return n, err
+}
+
+func (b *body) Close() error {
+	if !b.done {
+		b.finish(false)
+	}
+	return nil
+}
+
+func (b *body) finish(complete bool) {
+	b.done = true
+	reuse := complete && b.keep
+	if b.stop != nil && !b.stop() {
+		// The cancellation ran: its deadline in the past is set.
+		reuse = false
+	}
+	if !reuse {
+		b.c.Close()
+		return
+	}
+	if b.deadline {
+		b.c.SetDeadline(time.Time{})
+	}
+	b.t.put(b.hp, b.c)
+}
+
+// CloseIdleConnections closes every pooled connection.
+func (t *H1Transport) CloseIdleConnections() {
+	t.hosts.Range(func(_, v any) bool {
+		hp := v.(*hostPool)
+		for {
+			select {
+			case c := <-hp.idle:
+				c.Close()
+				continue
+			default:
+			}
+			return true
+		}
+	})
+	t.Fallback.CloseIdleConnections()
+}
+
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return false
+}
