@@ -86,3 +86,29 @@ func TestUnroutableRequest(t *testing.T) {
 		t.Fatalf("status %d, want a 4xx", resp.StatusCode)
 	}
 }
+
+// The profiler answers under /_gatehouse/, beside the AWS APIs, and an
+// unknown gatehouse path is a 404, not an AWS API's error.
+func TestGatehouseEndpoints(t *testing.T) {
+	srv := servertest.Start(t)
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/_gatehouse/debug/pprof/", 200, "goroutine"},
+		{"/_gatehouse/debug/pprof/goroutine?debug=1", 200, "goroutine profile"},
+		{"/_gatehouse/debug/pprof/cmdline", 200, ""},
+		{"/_gatehouse/nothing", 404, "no such gatehouse endpoint"},
+	} {
+		resp, err := http.Get(srv.URL() + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.want) {
+			t.Errorf("GET %s: %d %.80q, want %d with %q", tc.path, resp.StatusCode, b, tc.status, tc.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/pprof"
 
 	"gatehouse/internal/dataplane"
 )
@@ -25,7 +26,8 @@ type Config struct {
 
 // Handler serves GET /_gatehouse/explain?api=ID[&route=R][&stage=S]: a
 // dataplane.Report as JSON, 200 whether or not the path is broken (the
-// report says), 404 when the API, stage or route does not exist.
+// report says), 404 when the API, stage or route does not exist; and
+// /_gatehouse/debug/pprof/, net/http/pprof's endpoints.
 func Handler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+Prefix+"explain", func(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +46,15 @@ func Handler(cfg Config) http.Handler {
 			reply(w, http.StatusOK, rep)
 		}
 	})
+	// Go's profiler, for the data plane under load (README, "Data-plane
+	// benchmark"): pprof's handlers expect their paths under /debug/pprof/.
+	debug := http.NewServeMux()
+	debug.HandleFunc("/debug/pprof/", pprof.Index)
+	debug.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	debug.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	debug.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	debug.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle(Prefix+"debug/pprof/", http.StripPrefix(Prefix[:len(Prefix)-1], debug))
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusNotFound, map[string]string{"message": "no such gatehouse endpoint: " + r.URL.Path})
 	})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -28,6 +29,14 @@ type H1Transport struct {
 	MaxIdlePerHost int
 	// IdleTimeout is how long an idle connection is kept for reuse.
 	IdleTimeout time.Duration
+	// CheckAfter is how long a connection sits idle before it is checked
+	// for a close by the backend when taken from the pool. Backends drop
+	// idle connections after a keep-alive timeout of a second or more, so
+	// under load, when connections come back within milliseconds, the check
+	// (a system call) is skipped. A backend that dies closes connections at
+	// any moment; a request that meets one is retried when that is safe, as
+	// in net/http.
+	CheckAfter time.Duration
 
 	hosts sync.Map // "host:port" -> *hostPool
 }
@@ -35,7 +44,8 @@ type H1Transport struct {
 // NewH1Transport returns an H1Transport over d, with d's net/http Transport
 // for everything else.
 func (d *Dialer) H1Transport() *H1Transport {
-	return &H1Transport{Dialer: d, Fallback: d.Transport(), MaxIdlePerHost: 128, IdleTimeout: 90 * time.Second}
+	return &H1Transport{Dialer: d, Fallback: d.Transport(), MaxIdlePerHost: 128, IdleTimeout: 90 * time.Second,
+		CheckAfter: 100 * time.Millisecond}
 }
 
 // hostPool is the idle connections to one address. A buffered channel makes
@@ -101,7 +111,8 @@ func (t *H1Transport) get(ctx context.Context, hp *hostPool, addr string) (*conn
 	for {
 		select {
 		case c := <-hp.idle:
-			if time.Since(c.idleAt) > t.IdleTimeout || c.br.Buffered() > 0 || !alive(c.Conn) {
+			idle := time.Since(c.idleAt)
+			if idle > t.IdleTimeout || c.br.Buffered() > 0 || idle >= t.CheckAfter && !alive(c.Conn) {
 				c.Close()
 				continue
 			}
@@ -148,10 +159,7 @@ func (t *H1Transport) exchange(c *conn, hp *hostPool, req *http.Request) (_ *htt
 			stop()
 		}
 		c.Close()
-		if ctx.Err() != nil {
-			return nil, wrote, context.Cause(ctx)
-		}
-		return nil, wrote, err
+		return nil, wrote, ctxErr(ctx, hasDeadline, err)
 	}
 	c.sent, c.got = false, false
 	err := req.Write(c.bw)
@@ -230,9 +238,7 @@ func (b *body) Read(p []byte) (int, error) {
 		b.finish(true)
 	case err != nil:
 		b.finish(false)
-		if b.ctx.Err() != nil {
-			err = context.Cause(b.ctx)
-		}
+		err = ctxErr(b.ctx, b.deadline, err)
 	}
 	return n, err
 }
@@ -276,6 +282,19 @@ func (t *H1Transport) CloseIdleConnections() {
 		}
 	})
 	t.Fallback.CloseIdleConnections()
+}
+
+// ctxErr says why an exchange failed when its context is the reason: the
+// connection's deadline, the context's own, can fire a moment before the
+// context's timer marks it done.
+func ctxErr(ctx context.Context, deadline bool, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if deadline && errors.Is(err, os.ErrDeadlineExceeded) {
+		return context.DeadlineExceeded
+	}
+	return err
 }
 
 func closedByPeer(err error) bool {

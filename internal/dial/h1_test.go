@@ -110,6 +110,7 @@ func TestH1ConnectionCloseAndAbandonedBodiesAreNotReused(t *testing.T) {
 func TestH1ReplacesIdleConnectionsTheBackendClosed(t *testing.T) {
 	srv, conns := backend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	tr := New().H1Transport()
+	tr.CheckAfter = 0 // as if the connection had been idle long enough to check
 	defer tr.CloseIdleConnections()
 	if _, _, err := get(t, tr, context.Background(), "GET", srv.URL, ""); err != nil {
 		t.Fatal(err)
