@@ -3,6 +3,7 @@ package gatehouse_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/smithy-go"
 
 	"gatehouse"
 	"gatehouse/internal/servertest"
@@ -510,4 +512,39 @@ func TestRESTStageVariableLinks(t *testing.T) {
 	if r := restInvoke(t, srv, id, "legacy", "/items/4", false); r.status != http.StatusOK || r.seen.Backend != "backend-b" {
 		t.Fatalf("legacy repointed to the V2 link: %d %s", r.status, r.body)
 	}
+}
+
+// An NLB fronted by a REST API's VPC link (its endpoint service) cannot be
+// deleted until the link is gone, with AWS's ResourceInUse; the refusal
+// changes nothing.
+func TestNLBBehindAVpcLinkCannotBeDeleted(t *testing.T) {
+	const linkDelay = time.Minute
+	srv := servertest.Start(t, servertest.VpcLinkV1Delay(linkDelay))
+	n := newRESTNet(t, srv)
+	nlb := n.nlb(t, "kept-nlb", 8080, "task")
+	pending, err := n.gw.CreateVpcLink(restCtx, &apigateway.CreateVpcLinkInput{Name: aws.String("kept"), TargetArns: []string{nlb.arn}})
+	restMust(t, err)
+
+	refused := func(when string) {
+		t.Helper()
+		_, err := n.lb.DeleteLoadBalancer(restCtx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(nlb.arn)})
+		var ae smithy.APIError
+		want := "Load balancer '" + nlb.arn + "' cannot be deleted because it is currently associated with another service"
+		if !errors.As(err, &ae) || ae.ErrorCode() != "ResourceInUse" || ae.ErrorMessage() != want {
+			t.Fatalf("%s: DeleteLoadBalancer = %v, want ResourceInUse: %s", when, err, want)
+		}
+		out, err := n.lb.DescribeLoadBalancers(restCtx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{nlb.arn}})
+		if err != nil || len(out.LoadBalancers) != 1 {
+			t.Fatalf("%s: the refused delete removed the NLB: %v", when, err)
+		}
+	}
+	refused("link pending")
+	srv.Advance(linkDelay)
+	refused("link available")
+
+	_, err = n.gw.DeleteVpcLink(restCtx, &apigateway.DeleteVpcLinkInput{VpcLinkId: pending.Id})
+	restMust(t, err)
+	srv.Advance(linkDelay)
+	_, err = n.lb.DeleteLoadBalancer(restCtx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(nlb.arn)})
+	restMust(t, err)
 }

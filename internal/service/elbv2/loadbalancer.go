@@ -500,6 +500,14 @@ func (s *Service) DeleteLoadBalancer(ctx context.Context, in *DeleteLoadBalancer
 				}
 			}
 		}
+		if inUse, err := behindEndpointService(tx, lb.ARN); err != nil || inUse {
+			if err == nil {
+				// A VPC endpoint service (a REST API's VPC link) fronts it:
+				// it stays until the service lets go of it, as on AWS.
+				err = resourceInUse("Load balancer '%s' cannot be deleted because it is currently associated with another service", lb.ARN)
+			}
+			return err
+		}
 		listeners, err := model.List[model.Listener](tx)
 		if err != nil {
 			return err
@@ -579,4 +587,28 @@ func (s *Service) SetSecurityGroups(ctx context.Context, in *SetSecurityGroupsIn
 		return nil, err
 	}
 	return out, nil
+}
+
+// behindEndpointService reports whether an endpoint service, or a REST API
+// VPC link still provisioning one, is in front of the balancer.
+func behindEndpointService(tx model.Tx, arn string) (bool, error) {
+	services, err := model.List[model.EndpointService](tx)
+	if err != nil {
+		return false, err
+	}
+	for _, es := range services {
+		if es.State != "Deleted" && slices.Contains(es.NetworkLoadBalancers, arn) {
+			return true, nil
+		}
+	}
+	links, err := model.List[model.VpcLinkV1](tx)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range links {
+		if l.Status == model.LinkPending && slices.Contains(l.TargetARNs, arn) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
