@@ -69,7 +69,7 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer cancel()
 	resp, err := call(integrationRequest(ctx, in, integ), env, integ)
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
+		if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
 			gatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out", "")
 			return
 		}

@@ -118,10 +118,11 @@ func (f *Forwarder) application(req *http.Request, b *Balancer, l *Listener, hop
 	resp, err := f.Transport.RoundTrip(req)
 	t.inflight.Add(-1)
 	if err != nil {
-		if req.Context().Err() != nil {
+		if req.Context().Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 			// The caller gave up first (an integration timeout): it is gone
 			// before the ALB would write its own page, and answers for its
-			// own deadline.
+			// own deadline. (The transport may report the deadline a moment
+			// before the context's own timer marks it done.)
 			return nil, t, &Error{Fault: TimedOut, Hop: b.Name + " -> " + t.ID, Err: err}
 		}
 		if timeout(err) {
