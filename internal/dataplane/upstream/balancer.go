@@ -24,7 +24,8 @@ type Balancer struct {
 	Nodes     []Node
 	Groups    []string
 	Listeners map[int]*Listener
-	// CrossZone is load_balancing.cross_zone.enabled.
+	// CrossZone is load_balancing.cross_zone.enabled: always on for an
+	// ALB, off by default for an NLB. A target group can override it.
 	CrossZone bool
 }
 
@@ -80,6 +81,9 @@ type Pool struct {
 	health                          Health
 	// PreserveClientIP is preserve_client_ip.enabled (NLB groups).
 	PreserveClientIP bool
+	// CrossZone is the group's load_balancing.cross_zone.enabled, the
+	// balancer's unless the group sets true or false.
+	CrossZone bool
 }
 
 // Target is a registered, non-draining target with its real address and the
@@ -209,6 +213,13 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 		cursor:           reg.cursorOf(tg.ARN),
 		health:           health,
 		PreserveClientIP: attr("preserve_client_ip.enabled", strconv.FormatBool(tg.TargetType == "instance")) == "true",
+		CrossZone:        b.CrossZone,
+	}
+	switch attr("load_balancing.cross_zone.enabled", "") {
+	case "true":
+		p.CrossZone = true
+	case "false":
+		p.CrossZone = false
 	}
 	lookup := func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(tg.VpcID, ip) }
 	for _, t := range tg.Targets {
@@ -237,9 +248,11 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 			dst := network.Endpoint{Addr: addr}
 			if eni := lookup(addr); eni != nil {
 				dst.Groups = eni.Groups
-				if ct.Zone == "" {
-					ct.Zone = eni.AvailabilityZone
-				}
+			}
+			if ct.Zone == "" {
+				// An address in the VPC is in its subnet's zone, as ELB
+				// works it out at registration.
+				ct.Zone = zoneOf(sc, tg.VpcID, addr)
 			}
 			for _, n := range b.Nodes {
 				ct.Hops = append(ct.Hops, network.Evaluate(groups, n.Endpoint, dst, network.Flow{Protocol: "tcp", Port: t.Port}))
@@ -248,6 +261,19 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 		p.Targets = append(p.Targets, ct)
 	}
 	return p
+}
+
+// zoneOf is the zone of the VPC's subnet holding addr, or "" outside them.
+func zoneOf(sc *model.Scoped, vpc string, addr netip.Addr) string {
+	for _, sn := range sc.Subnets {
+		if sn.VpcID != vpc {
+			continue
+		}
+		if p, err := netip.ParsePrefix(sn.CidrBlock); err == nil && p.Contains(addr) {
+			return sn.AvailabilityZone
+		}
+	}
+	return ""
 }
 
 func targetKey(tg, id string, port int) string {

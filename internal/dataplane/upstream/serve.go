@@ -100,8 +100,13 @@ func (f *Forwarder) application(req *http.Request, b *Balancer, l *Listener, hop
 	if pool == nil || len(pool.Targets) == 0 {
 		return albPage(req, http.StatusServiceUnavailable), nil, nil
 	}
-	t := pool.Pick(hop.Node)
-	if !t.allowedFrom(hop.Node) {
+	node, zone := pool.zoneFor(b, hop.Node)
+	t := pool.Pick(node, zone)
+	if t == nil {
+		// Cross-zone load balancing off and no target in this node's zone.
+		return albPage(req, http.StatusServiceUnavailable), nil, nil
+	}
+	if !t.allowedFrom(node) {
 		// The packets are dropped: the ALB's connect attempt times out.
 		if err := f.wait(req.Context()); err != nil {
 			return nil, t, err
@@ -144,14 +149,18 @@ func (f *Forwarder) network(req *http.Request, b *Balancer, l *Listener, hop Hop
 	if flow == 0 {
 		flow = fnv64(hop.Client.String(), req.RemoteAddr)
 	}
-	t := pool.PickFlow(hop.Node, flow)
-	if !t.allowedFrom(hop.Node) {
+	node, zone := pool.zoneFor(b, hop.Node)
+	t := pool.PickFlow(flow, zone)
+	if t == nil {
+		return nil, nil, &Error{Fault: Refused, Hop: b.Name, Err: errors.New("no targets in " + zone + " and cross-zone load balancing is off")}
+	}
+	if !t.allowedFrom(node) {
 		return nil, t, f.dropped(req.Context(), b.Name+" -> "+t.ID)
 	}
 	if t.ALB != nil {
 		// An ALB as the NLB's target: the request enters the ALB's node in
 		// the same position, from the NLB's node unless client IPs are kept.
-		node := hop.Node % max(1, len(t.ALB.Nodes))
+		node := node % max(1, len(t.ALB.Nodes))
 		return f.RoundTrip(req, t.ALB, Hop{Port: t.Port, Node: node, Client: hop.Client})
 	}
 	req.URL.Scheme, req.URL.Host = "http", t.Real
@@ -239,29 +248,90 @@ func (a *Action) choosePool() *Pool {
 // maxCandidates bounds the stack buffer used to filter healthy targets.
 const maxCandidates = 64
 
-// Pick chooses a target with the pool's policy among the healthy ones. When
-// none is healthy the ALB fails open and uses them all, as AWS documents.
-func (p *Pool) Pick(node int) *Target {
+// Pick chooses a target with the pool's policy among the healthy ones in
+// zone ("" for every zone). When none is healthy the balancer fails open
+// and uses them all, as AWS documents. It returns nil when zone has no
+// target at all.
+func (p *Pool) Pick(node int, zone string) *Target {
 	var buf [maxCandidates]*Target
-	return p.policy.pick(p, p.candidates(buf[:0]))
+	c := p.candidates(buf[:0], zone)
+	if len(c) == 0 {
+		return nil
+	}
+	return p.policy.pick(p, c)
 }
 
-// PickFlow chooses a healthy target by flow hash (NLB), failing open too.
-func (p *Pool) PickFlow(node int, hash uint64) *Target {
+// PickFlow chooses a healthy target in zone by flow hash (NLB), failing
+// open too.
+func (p *Pool) PickFlow(hash uint64, zone string) *Target {
 	var buf [maxCandidates]*Target
-	return flowHash(p.candidates(buf[:0]), hash)
+	c := p.candidates(buf[:0], zone)
+	if len(c) == 0 {
+		return nil
+	}
+	return flowHash(c, hash)
 }
 
-func (p *Pool) candidates(buf []*Target) []*Target {
+func (p *Pool) candidates(buf []*Target, zone string) []*Target {
 	for _, t := range p.Targets {
-		if p.health != nil && p.health.Healthy(p.ARN, t.ID, t.Port) {
+		if t.inZone(zone) && p.health != nil && p.health.Healthy(p.ARN, t.ID, t.Port) {
 			buf = append(buf, t)
 		}
 	}
-	if len(buf) == 0 {
+	if len(buf) > 0 {
+		return buf
+	}
+	if zone == "" {
 		return p.Targets
 	}
+	for _, t := range p.Targets {
+		if t.inZone(zone) {
+			buf = append(buf, t)
+		}
+	}
 	return buf
+}
+
+// inZone reports whether a node in zone may send to t. A target outside
+// any zone (an ALB behind an NLB, an address outside the VPC registered
+// with zone "all") takes traffic from every node.
+func (t *Target) inZone(zone string) bool {
+	return zone == "" || t.Zone == "" || t.Zone == "all" || t.Zone == zone
+}
+
+// zoneFor returns the node that carries a request which reached node, and
+// the zone its target must be in ("" for any). With cross-zone load
+// balancing on, any target. With it off, a node sends only to targets in
+// its own zone; and since DNS leaves out the address of a node whose zone
+// has no healthy target, callers reach a node in a healthy zone instead.
+// When no zone has a healthy target AWS puts every node back in DNS;
+// gatehouse then picks among the nodes whose zone has a target at all, so
+// that a balancer whose targets are all still in their first health checks
+// is not made to fail half its requests at a zone with none.
+func (p *Pool) zoneFor(b *Balancer, node int) (int, string) {
+	if p.CrossZone || len(b.Nodes) == 0 {
+		return node, ""
+	}
+	node %= len(b.Nodes)
+	for _, healthy := range [2]bool{true, false} {
+		for i := range b.Nodes {
+			n := (node + i) % len(b.Nodes)
+			if p.serves(b.Nodes[n].Zone, healthy) {
+				return n, b.Nodes[n].Zone
+			}
+		}
+	}
+	return node, b.Nodes[node].Zone
+}
+
+// serves reports whether zone has a target (a healthy one, if healthy).
+func (p *Pool) serves(zone string, healthy bool) bool {
+	for _, t := range p.Targets {
+		if t.inZone(zone) && (!healthy || p.health != nil && p.health.Healthy(p.ARN, t.ID, t.Port)) {
+			return true
+		}
+	}
+	return false
 }
 
 // allowedFrom reports whether the security groups let traffic from the

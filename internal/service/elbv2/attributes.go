@@ -27,6 +27,8 @@ func tgAttributeDefaults(tg *model.TargetGroup) map[string]string {
 	d := map[string]string{
 		"deregistration_delay.timeout_seconds": "300",
 		"stickiness.enabled":                   "false",
+		// A group can override its balancer's cross-zone setting.
+		"load_balancing.cross_zone.enabled": "use_load_balancer_configuration",
 	}
 	if albProtocols[tg.Protocol] {
 		d["stickiness.type"] = "lb_cookie"
@@ -153,7 +155,11 @@ func (s *Service) ModifyTargetGroupAttributes(ctx context.Context, in *TargetGro
 			if _, known := defaults[a.Key]; !known {
 				return validation("Target group attribute key '%s' is not recognized", a.Key)
 			}
-			if err := checkAttribute(a.Key, a.Value); err != nil {
+			if a.Key == "load_balancing.cross_zone.enabled" {
+				if a.Value != "true" && a.Value != "false" && a.Value != "use_load_balancer_configuration" {
+					return validation("The value of attribute '%s' must be one of [true, false, use_load_balancer_configuration]", a.Key)
+				}
+			} else if err := checkAttribute(a.Key, a.Value); err != nil {
 				return err
 			}
 			tg.Attributes[a.Key] = a.Value
