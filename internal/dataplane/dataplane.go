@@ -108,6 +108,7 @@ func (p *Plane) compile() {
 			s.RestAPIs[id] = api
 		}
 	}
+	p.reg.Sweep()
 	p.snap.Store(s)
 	p.mu.Lock()
 	close(p.compiled)

@@ -9,19 +9,50 @@ import (
 // Registry holds runtime state that must outlive compiled snapshots: each
 // target's in-flight count and each pool's round-robin position, keyed by
 // identity. Compiling looks entries up once; serving only touches atomics.
+// Compiles run one at a time; Sweep, after each, drops what they no longer
+// name, so deleted targets and groups do not accumulate.
 type Registry struct {
 	inflight sync.Map // target key -> *atomic.Int64
 	cursor   sync.Map // target group ARN -> *atomic.Uint64
+	// used are the keys looked up since the last Sweep.
+	usedInflight, usedCursor map[string]bool
 }
 
 func (r *Registry) inflightOf(key string) *atomic.Int64 {
+	mark(&r.usedInflight, key)
 	v, _ := r.inflight.LoadOrStore(key, new(atomic.Int64))
 	return v.(*atomic.Int64)
 }
 
 func (r *Registry) cursorOf(arn string) *atomic.Uint64 {
+	mark(&r.usedCursor, arn)
 	v, _ := r.cursor.LoadOrStore(arn, new(atomic.Uint64))
 	return v.(*atomic.Uint64)
+}
+
+func mark(used *map[string]bool, key string) {
+	if *used == nil {
+		*used = map[string]bool{}
+	}
+	(*used)[key] = true
+}
+
+// Sweep forgets every entry not looked up since the previous Sweep. A
+// request still running on an older snapshot keeps its own pointer, so
+// forgetting an entry never disturbs it.
+func (r *Registry) Sweep() {
+	sweep(&r.inflight, r.usedInflight)
+	sweep(&r.cursor, r.usedCursor)
+	r.usedInflight, r.usedCursor = nil, nil
+}
+
+func sweep(m *sync.Map, used map[string]bool) {
+	m.Range(func(k, _ any) bool {
+		if !used[k.(string)] {
+			m.Delete(k)
+		}
+		return true
+	})
 }
 
 // Selection algorithms (load_balancing.algorithm.type). They are a switch
