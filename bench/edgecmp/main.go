@@ -5,6 +5,7 @@
 //
 //	std   net/http server, net/http Transport (what httputil.ReverseProxy uses)
 //	h1    net/http server, gatehouse's dial.H1Transport (what gatehouse uses)
+//	lean  own connection loop on http.ReadRequest, dial.H1Transport (lean.go)
 //	fast  github.com/valyala/fasthttp server and HostClient
 //	adapt fasthttp server, net/http handler (fasthttpadaptor), H1Transport
 //
@@ -16,6 +17,7 @@ import (
 	"flag"
 	"io"
 	"log"
+	"net"
 	"net/http"
 
 	"github.com/valyala/fasthttp"
@@ -34,6 +36,12 @@ func main() {
 		log.Fatal(http.ListenAndServe(*listen, proxy(dial.NewTransport(), *target)))
 	case "h1":
 		log.Fatal(http.ListenAndServe(*listen, proxy(dial.New().H1Transport(), *target)))
+	case "lean":
+		ln, err := net.Listen("tcp", *listen)
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Fatal(leanServe(ln, proxy(dial.New().H1Transport(), *target)))
 	case "adapt":
 		log.Fatal(fasthttp.ListenAndServe(*listen, fasthttpadaptor.NewFastHTTPHandler(proxy(dial.New().H1Transport(), *target))))
 	case "fast":
