@@ -22,6 +22,7 @@ import (
 	"gatehouse/internal/network"
 	"gatehouse/internal/servertest"
 	"gatehouse/internal/stack"
+	"gatehouse/internal/stack/provision"
 )
 
 const blogDir = "../../examples/blog/"
@@ -57,7 +58,7 @@ func deployBlog(t *testing.T, srv *servertest.Server, file string, params map[st
 	must(t, err)
 	tmpl, err := stack.Parse(file, data)
 	must(t, err)
-	sdk := stack.NewSDK(stack.EndpointConfig(srv.URL(), "us-east-1"))
+	sdk := provision.NewSDK(provision.EndpointConfig(srv.URL(), "us-east-1"))
 	sdk.PollEvery = 5 * time.Millisecond
 	dctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()

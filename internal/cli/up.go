@@ -14,6 +14,7 @@ import (
 
 	"gatehouse"
 	"gatehouse/internal/stack"
+	"gatehouse/internal/stack/provision"
 )
 
 // paramFlags collects repeated --parameter Key=Value.
@@ -113,7 +114,7 @@ func upCmd(args []string, stdout, stderr io.Writer) int {
 		url = srv.URL()
 	}
 
-	sdk := stack.NewSDK(stack.EndpointConfig(url, *region))
+	sdk := provision.NewSDK(provision.EndpointConfig(url, *region))
 	sdk.LinkTimeout = *linkTimeout
 	for _, t := range tmpls {
 		name := *stackName

@@ -84,6 +84,22 @@ func TestTemplateErrorsCreateNothing(t *testing.T) {
     Properties:
       GroupDescription: {"Fn::FindInMap": [M, k, v]}
 `, []string{"t.yaml:7:", "resource Sg", "unsupported function Fn::FindInMap"}},
+		{"alias inside its own anchor", `  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      Tags: &loop [*loop]
+`, []string{"resource Sg", "deeper than 100 levels"}},
+		{"alias expansion bomb", `  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      A: &a [x, x, x, x, x, x, x, x, x, x]
+      B: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+      C: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+      D: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+      E: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+      F: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+      G: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
+`, []string{"resource Sg", "past 200000 values"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var rec recorder

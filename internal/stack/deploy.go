@@ -102,7 +102,7 @@ func Deploy(ctx context.Context, t *Template, p Provisioner, opt Options) (*Resu
 		if err != nil {
 			return nil, t.errAt(o.Line, "output %s: %v", o.Name, err)
 		}
-		s, err := str(v)
+		s, err := String(v)
 		if err != nil {
 			return nil, t.errAt(o.Line, "output %s: %v", o.Name, err)
 		}
@@ -229,7 +229,7 @@ func (e *env) call(fn string, arg any) (any, error) {
 		if !ok || len(l) != 2 {
 			return nil, fmt.Errorf("Fn::Join takes [delimiter, [values]]")
 		}
-		sep, err := str(l[0])
+		sep, err := String(l[0])
 		if err != nil {
 			return nil, fmt.Errorf("Fn::Join: %v", err)
 		}
@@ -239,7 +239,7 @@ func (e *env) call(fn string, arg any) (any, error) {
 		}
 		var ss []string
 		for _, x := range items {
-			s, err := str(x)
+			s, err := String(x)
 			if err != nil {
 				return nil, fmt.Errorf("Fn::Join: %v", err)
 			}
@@ -251,7 +251,7 @@ func (e *env) call(fn string, arg any) (any, error) {
 		if !ok || len(l) != 2 {
 			return nil, fmt.Errorf("Fn::Select takes [index, [values]]")
 		}
-		is, err := str(l[0])
+		is, err := String(l[0])
 		if err != nil {
 			return nil, err
 		}
@@ -266,8 +266,8 @@ func (e *env) call(fn string, arg any) (any, error) {
 		if !ok || len(l) != 2 {
 			return nil, fmt.Errorf("Fn::Split takes [delimiter, string]")
 		}
-		sep, err1 := str(l[0])
-		s, err2 := str(l[1])
+		sep, err1 := String(l[0])
+		s, err2 := String(l[1])
 		if err1 != nil || err2 != nil || sep == "" {
 			return nil, fmt.Errorf("Fn::Split takes [delimiter, string]")
 		}
@@ -316,7 +316,7 @@ func (e *env) sub(arg any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, err := str(v)
+		s, err := String(v)
 		if err != nil {
 			return nil, fmt.Errorf("Fn::Sub ${%s}: %v", p.ref.name, err)
 		}
@@ -325,8 +325,8 @@ func (e *env) sub(arg any) (any, error) {
 	return b.String(), nil
 }
 
-// str renders a scalar as CloudFormation does when a string is wanted.
-func str(v any) (string, error) {
+// String renders a resolved value as CloudFormation does when a string is wanted.
+func String(v any) (string, error) {
 	switch v := v.(type) {
 	case string:
 		return v, nil
@@ -337,7 +337,7 @@ func str(v any) (string, error) {
 	case []any:
 		var ss []string
 		for _, x := range v {
-			s, err := str(x)
+			s, err := String(x)
 			if err != nil {
 				return "", err
 			}

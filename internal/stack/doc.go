@@ -8,6 +8,6 @@
 // nothing, so a template with a mistake leaves no half-built stack behind.
 //
 // The package must not reach into the model or the store: the Provisioner
-// given to Deploy (SDK, in sdk.go) creates every resource through the same
+// given to Deploy (provision.SDK) creates every resource through the same
 // AWS API operations any other client would call.
 package stack

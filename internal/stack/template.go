@@ -18,7 +18,18 @@ type Template struct {
 	Parameters []*Parameter
 	Resources  []*Resource
 	Outputs    []*Output
+
+	// values counts the values built so far: aliases can make a small
+	// document expand without bound, or into itself.
+	values int
 }
+
+// Limits on what a template's aliases may build. A CloudFormation template
+// is at most 1 MB, far below either without aliases.
+const (
+	maxValues = 200_000
+	maxDepth  = 100
+)
 
 // Parameter is a template parameter.
 type Parameter struct {
@@ -201,8 +212,19 @@ func (t *Template) parseResource(key, val *yaml.Node) (*Resource, error) {
 // value turns a node into a plain value, rewriting short-form tags into
 // their long forms.
 func (t *Template) value(n *yaml.Node) (any, error) {
+	return t.valueAt(n, 0)
+}
+
+func (t *Template) valueAt(n *yaml.Node, depth int) (any, error) {
+	t.values++
+	switch {
+	case depth > maxDepth:
+		return nil, &lineError{n.Line, fmt.Sprintf("values nest deeper than %d levels (an alias inside its own anchor?)", maxDepth)}
+	case t.values > maxValues:
+		return nil, &lineError{n.Line, fmt.Sprintf("aliases expand the template past %d values", maxValues)}
+	}
 	if n.Kind == yaml.AliasNode {
-		return t.value(n.Alias)
+		return t.valueAt(n.Alias, depth+1)
 	}
 	if long, ok := shortForms[n.Tag]; ok {
 		var arg any
@@ -213,7 +235,7 @@ func (t *Template) value(n *yaml.Node) (any, error) {
 			// The tag belongs to the function, not to its argument.
 			c := *n
 			c.Tag = ""
-			if arg, err = t.value(&c); err != nil {
+			if arg, err = t.valueAt(&c, depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -237,7 +259,7 @@ func (t *Template) value(n *yaml.Node) (any, error) {
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := t.value(c)
+			v, err := t.valueAt(c, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -247,7 +269,7 @@ func (t *Template) value(n *yaml.Node) (any, error) {
 	case yaml.MappingNode:
 		out := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			v, err := t.value(n.Content[i+1])
+			v, err := t.valueAt(n.Content[i+1], depth+1)
 			if err != nil {
 				return nil, err
 			}

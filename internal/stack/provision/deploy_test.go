@@ -1,4 +1,4 @@
-package stack_test
+package provision_test
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 
 	"gatehouse/internal/servertest"
 	"gatehouse/internal/stack"
+	"gatehouse/internal/stack/provision"
 )
 
 func deploy(t *testing.T, srv *servertest.Server, file string, params map[string]string) map[string]string {
@@ -33,7 +34,7 @@ func deploy(t *testing.T, srv *servertest.Server, file string, params map[string
 	if err != nil {
 		t.Fatal(err)
 	}
-	sdk := stack.NewSDK(stack.EndpointConfig(srv.URL(), "us-east-1"))
+	sdk := provision.NewSDK(provision.EndpointConfig(srv.URL(), "us-east-1"))
 	sdk.PollEvery = 5 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

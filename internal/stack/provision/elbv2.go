@@ -1,4 +1,4 @@
-package stack
+package provision
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"gatehouse/internal/stack"
 )
 
 // ELBv2's CloudFormation properties carry the API's member names, so most
@@ -29,23 +31,23 @@ func attributes(p props, key string) []elbtypes.LoadBalancerAttribute {
 	return out
 }
 
-func createLoadBalancer(ctx context.Context, s *SDK, name string, p props) (Created, error) {
+func createLoadBalancer(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
 	var in elb.CreateLoadBalancerInput
 	if err := decode(without(p, "LoadBalancerAttributes"), &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	if in.Name == nil {
 		in.Name = aws.String(name)
 	}
 	out, err := s.ELB.CreateLoadBalancer(ctx, &in)
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	lb := out.LoadBalancers[0]
 	arn := aws.ToString(lb.LoadBalancerArn)
 	if attrs := attributes(p, "LoadBalancerAttributes"); len(attrs) > 0 {
 		if _, err := s.ELB.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: &arn, Attributes: attrs}); err != nil {
-			return Created{}, fmt.Errorf("LoadBalancerAttributes: %v", err)
+			return stack.Created{}, fmt.Errorf("LoadBalancerAttributes: %v", err)
 		}
 	}
 	_, fullName, _ := strings.Cut(arn, ":loadbalancer/")
@@ -53,32 +55,32 @@ func createLoadBalancer(ctx context.Context, s *SDK, name string, p props) (Crea
 	for _, g := range lb.SecurityGroups {
 		groups = append(groups, g)
 	}
-	return Created{Ref: arn, Attrs: map[string]any{"LoadBalancerArn": arn, "DNSName": aws.ToString(lb.DNSName),
+	return stack.Created{Ref: arn, Attrs: map[string]any{"LoadBalancerArn": arn, "DNSName": aws.ToString(lb.DNSName),
 		"CanonicalHostedZoneID": aws.ToString(lb.CanonicalHostedZoneId), "LoadBalancerName": aws.ToString(lb.LoadBalancerName),
 		"LoadBalancerFullName": fullName, "SecurityGroups": groups}}, nil
 }
 
-func createTargetGroup(ctx context.Context, s *SDK, name string, p props) (Created, error) {
+func createTargetGroup(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
 	var in elb.CreateTargetGroupInput
 	if err := decode(without(p, "Targets", "TargetGroupAttributes"), &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	if in.Name == nil {
 		in.Name = aws.String(name)
 	}
 	out, err := s.ELB.CreateTargetGroup(ctx, &in)
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	tg := out.TargetGroups[0]
 	arn := aws.ToString(tg.TargetGroupArn)
 	var targets []elbtypes.TargetDescription
 	if err := decode(p["Targets"], &targets); err != nil {
-		return Created{}, fmt.Errorf("Targets%v", err)
+		return stack.Created{}, fmt.Errorf("Targets%v", err)
 	}
 	if len(targets) > 0 {
 		if _, err := s.ELB.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: &arn, Targets: targets}); err != nil {
-			return Created{}, fmt.Errorf("Targets: %v", err)
+			return stack.Created{}, fmt.Errorf("Targets: %v", err)
 		}
 	}
 	if list := attributes(p, "TargetGroupAttributes"); len(list) > 0 {
@@ -87,36 +89,36 @@ func createTargetGroup(ctx context.Context, s *SDK, name string, p props) (Creat
 			attrs = append(attrs, elbtypes.TargetGroupAttribute{Key: a.Key, Value: a.Value})
 		}
 		if _, err := s.ELB.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: &arn, Attributes: attrs}); err != nil {
-			return Created{}, fmt.Errorf("TargetGroupAttributes: %v", err)
+			return stack.Created{}, fmt.Errorf("TargetGroupAttributes: %v", err)
 		}
 	}
 	fullName := arn[strings.LastIndex(arn, ":")+1:]
-	return Created{Ref: arn, Attrs: map[string]any{"TargetGroupArn": arn, "TargetGroupName": aws.ToString(tg.TargetGroupName),
+	return stack.Created{Ref: arn, Attrs: map[string]any{"TargetGroupArn": arn, "TargetGroupName": aws.ToString(tg.TargetGroupName),
 		"TargetGroupFullName": fullName, "LoadBalancerArns": []any{}}}, nil
 }
 
-func createListener(ctx context.Context, s *SDK, _ string, p props) (Created, error) {
+func createListener(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	var in elb.CreateListenerInput
 	if err := decode(map[string]any(p), &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	out, err := s.ELB.CreateListener(ctx, &in)
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	arn := aws.ToString(out.Listeners[0].ListenerArn)
-	return Created{Ref: arn, Attrs: map[string]any{"ListenerArn": arn}}, nil
+	return stack.Created{Ref: arn, Attrs: map[string]any{"ListenerArn": arn}}, nil
 }
 
-func createListenerRule(ctx context.Context, s *SDK, _ string, p props) (Created, error) {
+func createListenerRule(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	var in elb.CreateRuleInput
 	if err := decode(map[string]any(p), &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	out, err := s.ELB.CreateRule(ctx, &in)
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	arn := aws.ToString(out.Rules[0].RuleArn)
-	return Created{Ref: arn, Attrs: map[string]any{"RuleArn": arn}}, nil
+	return stack.Created{Ref: arn, Attrs: map[string]any{"RuleArn": arn}}, nil
 }

@@ -1,4 +1,4 @@
-package stack_test
+package provision_test
 
 import (
 	"strconv"
@@ -28,7 +28,7 @@ func TestExampleTemplates(t *testing.T) {
 				params[p] = strconv.Itoa(backend(t, name))
 				names[name] = true
 			}
-			out := deploy(t, srv, "../../examples/blog/"+tc.file, params)
+			out := deploy(t, srv, "../../../examples/blog/"+tc.file, params)
 			seen := map[string]bool{}
 			for i := 0; i < 20 && len(seen) < len(names); i++ {
 				status, body := get(t, srv, out[tc.url]+"/pets/1")

@@ -1,4 +1,4 @@
-package stack
+package provision
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"gatehouse/internal/stack"
 )
 
 func init() {
@@ -33,39 +35,39 @@ func tagEC2(ctx context.Context, s *SDK, id string, p props) error {
 	return err
 }
 
-func createVPC(ctx context.Context, s *SDK, _ string, p props) (Created, error) {
+func createVPC(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	out, err := s.EC2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: p.str("CidrBlock")})
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	id := aws.ToString(out.Vpc.VpcId)
 	if err := tagEC2(ctx, s, id, p); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	groups, err := s.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
 		{Name: aws.String("vpc-id"), Values: []string{id}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	attrs := map[string]any{"VpcId": id, "CidrBlock": aws.ToString(out.Vpc.CidrBlock)}
 	if len(groups.SecurityGroups) > 0 {
 		attrs["DefaultSecurityGroup"] = aws.ToString(groups.SecurityGroups[0].GroupId)
 	}
-	return Created{Ref: id, Attrs: attrs}, nil
+	return stack.Created{Ref: id, Attrs: attrs}, nil
 }
 
-func createSubnet(ctx context.Context, s *SDK, _ string, p props) (Created, error) {
+func createSubnet(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	out, err := s.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: p.str("VpcId"), CidrBlock: p.str("CidrBlock"),
 		AvailabilityZone: p.str("AvailabilityZone"), AvailabilityZoneId: p.str("AvailabilityZoneId")})
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	sn := out.Subnet
 	id := aws.ToString(sn.SubnetId)
 	if err := tagEC2(ctx, s, id, p); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
-	return Created{Ref: id, Attrs: map[string]any{"SubnetId": id, "VpcId": aws.ToString(sn.VpcId),
+	return stack.Created{Ref: id, Attrs: map[string]any{"SubnetId": id, "VpcId": aws.ToString(sn.VpcId),
 		"CidrBlock": aws.ToString(sn.CidrBlock), "AvailabilityZone": aws.ToString(sn.AvailabilityZone)}}, nil
 }
 
@@ -127,18 +129,18 @@ func authorize(ctx context.Context, s *SDK, group string, perms []ec2types.IpPer
 	return ids, nil
 }
 
-func createSecurityGroup(ctx context.Context, s *SDK, name string, p props) (Created, error) {
+func createSecurityGroup(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
 	if n := p.str("GroupName"); n != nil {
 		name = *n
 	}
 	out, err := s.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name),
 		Description: p.str("GroupDescription"), VpcId: p.str("VpcId")})
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	id := aws.ToString(out.GroupId)
 	if err := tagEC2(ctx, s, id, p); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	for _, egress := range []bool{false, true} {
 		key := "SecurityGroupIngress"
@@ -152,7 +154,7 @@ func createSecurityGroup(ctx context.Context, s *SDK, name string, p props) (Cre
 		for i, r := range p.list(key) {
 			perm, err := permission(r, egress)
 			if err != nil {
-				return Created{}, fmt.Errorf("%s[%d]: %v", key, i, err)
+				return stack.Created{}, fmt.Errorf("%s[%d]: %v", key, i, err)
 			}
 			perms = append(perms, perm)
 		}
@@ -162,45 +164,45 @@ func createSecurityGroup(ctx context.Context, s *SDK, name string, p props) (Cre
 			_, err := s.EC2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(id),
 				IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
 			if err != nil {
-				return Created{}, err
+				return stack.Created{}, err
 			}
 		}
 		if len(perms) > 0 {
 			if _, err := authorize(ctx, s, id, perms, egress); err != nil {
-				return Created{}, fmt.Errorf("%s: %v", key, err)
+				return stack.Created{}, fmt.Errorf("%s: %v", key, err)
 			}
 		}
 	}
-	return Created{Ref: id, Attrs: map[string]any{"GroupId": id, "VpcId": p.string("VpcId")}}, nil
+	return stack.Created{Ref: id, Attrs: map[string]any{"GroupId": id, "VpcId": p.string("VpcId")}}, nil
 }
 
 func createRule(egress bool) creator {
-	return func(ctx context.Context, s *SDK, _ string, p props) (Created, error) {
+	return func(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 		perm, err := permission(p, egress)
 		if err != nil {
-			return Created{}, err
+			return stack.Created{}, err
 		}
 		ids, err := authorize(ctx, s, p.string("GroupId"), []ec2types.IpPermission{perm}, egress)
 		if err != nil {
-			return Created{}, err
+			return stack.Created{}, err
 		}
 		if len(ids) == 0 {
-			return Created{}, fmt.Errorf("EC2 made no rule")
+			return stack.Created{}, fmt.Errorf("EC2 made no rule")
 		}
-		return Created{Ref: ids[0], Attrs: map[string]any{"Id": ids[0]}}, nil
+		return stack.Created{Ref: ids[0], Attrs: map[string]any{"Id": ids[0]}}, nil
 	}
 }
 
-func createENI(ctx context.Context, s *SDK, _ string, p props) (Created, error) {
+func createENI(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	out, err := s.EC2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: p.str("SubnetId"),
 		PrivateIpAddress: p.str("PrivateIpAddress"), Groups: p.strings("GroupSet"), Description: p.str("Description")})
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	ni := out.NetworkInterface
 	id := aws.ToString(ni.NetworkInterfaceId)
 	if err := tagEC2(ctx, s, id, p); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	var secondary []any
 	for _, a := range ni.PrivateIpAddresses {
@@ -208,6 +210,6 @@ func createENI(ctx context.Context, s *SDK, _ string, p props) (Created, error) 
 			secondary = append(secondary, aws.ToString(a.PrivateIpAddress))
 		}
 	}
-	return Created{Ref: id, Attrs: map[string]any{"Id": id, "PrimaryPrivateIpAddress": aws.ToString(ni.PrivateIpAddress),
+	return stack.Created{Ref: id, Attrs: map[string]any{"Id": id, "PrimaryPrivateIpAddress": aws.ToString(ni.PrivateIpAddress),
 		"SecondaryPrivateIpAddresses": secondary}}, nil
 }

@@ -1,4 +1,4 @@
-package stack
+package provision
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+
+	"gatehouse/internal/stack"
 )
 
 // SDK provisions resources by calling the AWS APIs with aws-sdk-go-v2
@@ -80,16 +82,16 @@ func (s *SDK) Zones(ctx context.Context) ([]string, error) {
 	return s.zones, s.zonesErr
 }
 
-type creator func(ctx context.Context, s *SDK, name string, p props) (Created, error)
+type creator func(ctx context.Context, s *SDK, name string, p props) (stack.Created, error)
 
 // creators holds one function per type in Types.
 var creators = map[string]creator{}
 
 // Create implements Provisioner.
-func (s *SDK) Create(ctx context.Context, stackName, logicalID, typ string, p map[string]any) (Created, error) {
+func (s *SDK) Create(ctx context.Context, stackName, logicalID, typ string, p map[string]any) (stack.Created, error) {
 	c, ok := creators[typ]
 	if !ok {
-		return Created{}, fmt.Errorf("unsupported resource type %s", typ)
+		return stack.Created{}, fmt.Errorf("unsupported resource type %s", typ)
 	}
 	return c(ctx, s, physicalName(stackName, logicalID), props(p))
 }

@@ -1,10 +1,12 @@
-package stack
+package provision
 
 import (
 	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
+
+	"gatehouse/internal/stack"
 )
 
 // props reads resolved properties. CloudFormation is lenient about scalars
@@ -16,7 +18,7 @@ func (p props) str(k string) *string {
 	if !ok || v == nil {
 		return nil
 	}
-	s, err := str(v)
+	s, err := stack.String(v)
 	if err != nil {
 		return nil
 	}
@@ -65,7 +67,7 @@ func (p props) strings(k string) []string {
 	}
 	var out []string
 	for _, x := range l {
-		if s, err := str(x); err == nil {
+		if s, err := stack.String(x); err == nil {
 			out = append(out, s)
 		}
 	}
@@ -79,7 +81,7 @@ func (p props) stringMap(k string) map[string]string {
 	}
 	out := map[string]string{}
 	for key, v := range m {
-		if s, err := str(v); err == nil {
+		if s, err := stack.String(v); err == nil {
 			out[key] = s
 		}
 	}
@@ -174,7 +176,7 @@ func decodeValue(v any, dst reflect.Value, path string) error {
 		dst.Set(out)
 		return nil
 	}
-	s, err := str(v)
+	s, err := stack.String(v)
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}

@@ -1,4 +1,4 @@
-package stack
+package provision
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	sdtypes "github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
+
+	"gatehouse/internal/stack"
 )
 
 func init() {
@@ -18,7 +20,7 @@ func init() {
 
 // namespaceFrom follows a namespace creation, which Cloud Map answers with
 // an operation, to the namespace it made.
-func namespaceFrom(ctx context.Context, s *SDK, opID *string) (Created, error) {
+func namespaceFrom(ctx context.Context, s *SDK, opID *string) (stack.Created, error) {
 	var nsID string
 	err := s.poll(ctx, "waiting for Cloud Map operation "+aws.ToString(opID), func() (bool, error) {
 		op, err := s.CloudMap.GetOperation(ctx, &servicediscovery.GetOperationInput{OperationId: opID})
@@ -35,70 +37,70 @@ func namespaceFrom(ctx context.Context, s *SDK, opID *string) (Created, error) {
 		return false, nil
 	})
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	ns, err := s.CloudMap.GetNamespace(ctx, &servicediscovery.GetNamespaceInput{Id: &nsID})
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	attrs := map[string]any{"Id": nsID, "Arn": aws.ToString(ns.Namespace.Arn)}
 	if p := ns.Namespace.Properties; p != nil && p.DnsProperties != nil {
 		attrs["HostedZoneId"] = aws.ToString(p.DnsProperties.HostedZoneId)
 	}
-	return Created{Ref: nsID, Attrs: attrs}, nil
+	return stack.Created{Ref: nsID, Attrs: attrs}, nil
 }
 
-func createPrivateDNSNamespace(ctx context.Context, s *SDK, _ string, p props) (Created, error) {
+func createPrivateDNSNamespace(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	var in servicediscovery.CreatePrivateDnsNamespaceInput
 	if err := decode(map[string]any(p), &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	out, err := s.CloudMap.CreatePrivateDnsNamespace(ctx, &in)
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	return namespaceFrom(ctx, s, out.OperationId)
 }
 
-func createHTTPNamespace(ctx context.Context, s *SDK, _ string, p props) (Created, error) {
+func createHTTPNamespace(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	var in servicediscovery.CreateHttpNamespaceInput
 	if err := decode(map[string]any(p), &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	out, err := s.CloudMap.CreateHttpNamespace(ctx, &in)
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	return namespaceFrom(ctx, s, out.OperationId)
 }
 
-func createCloudMapService(ctx context.Context, s *SDK, name string, p props) (Created, error) {
+func createCloudMapService(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
 	var in servicediscovery.CreateServiceInput
 	if err := decode(map[string]any(p), &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	if in.Name == nil {
 		in.Name = aws.String(name)
 	}
 	out, err := s.CloudMap.CreateService(ctx, &in)
 	if err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	id := aws.ToString(out.Service.Id)
-	return Created{Ref: id, Attrs: map[string]any{"Id": id, "Arn": aws.ToString(out.Service.Arn), "Name": aws.ToString(out.Service.Name)}}, nil
+	return stack.Created{Ref: id, Attrs: map[string]any{"Id": id, "Arn": aws.ToString(out.Service.Arn), "Name": aws.ToString(out.Service.Name)}}, nil
 }
 
-func createCloudMapInstance(ctx context.Context, s *SDK, name string, p props) (Created, error) {
+func createCloudMapInstance(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
 	var in servicediscovery.RegisterInstanceInput
 	if err := decode(without(p, "InstanceAttributes"), &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
 	in.Attributes = p.stringMap("InstanceAttributes")
 	if in.InstanceId == nil {
 		in.InstanceId = aws.String(name)
 	}
 	if _, err := s.CloudMap.RegisterInstance(ctx, &in); err != nil {
-		return Created{}, err
+		return stack.Created{}, err
 	}
-	return Created{Ref: aws.ToString(in.InstanceId), Attrs: map[string]any{}}, nil
+	return stack.Created{Ref: aws.ToString(in.InstanceId), Attrs: map[string]any{}}, nil
 }
