@@ -548,3 +548,68 @@ func TestNLBBehindAVpcLinkCannotBeDeleted(t *testing.T) {
 	_, err = n.lb.DeleteLoadBalancer(restCtx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(nlb.arn)})
 	restMust(t, err)
 }
+
+// An NLB's check of an ALB target goes into the ALB: its rules and its own
+// targets answer, so an ALB that cannot serve fails the NLB's check.
+func TestNLBChecksAnALBTargetThroughIt(t *testing.T) {
+	srv := servertest.Start(t)
+	n := newRESTNet(t, srv)
+	albGroup, backendGroup := n.group(t, "inner-alb"), n.group(t, "inner-backend")
+	n.authorize(t, albGroup, 80, 80, ec2types.IpPermission{IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}})
+	n.authorize(t, backendGroup, 1024, 65535, ec2types.IpPermission{UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(albGroup)}}})
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer backend.Close()
+	port := int32(backend.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port())
+	_, err := n.e.CreateNetworkInterface(restCtx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(n.subnets[0]),
+		PrivateIpAddress: aws.String("10.0.1.40"), Groups: []string{backendGroup}})
+	restMust(t, err)
+	appTG, err := n.lb.CreateTargetGroup(restCtx, &elb.CreateTargetGroupInput{Name: aws.String("app"), Protocol: elbtypes.ProtocolEnumHttp,
+		Port: aws.Int32(80), VpcId: aws.String(n.vpc), TargetType: elbtypes.TargetTypeEnumIp})
+	restMust(t, err)
+	_, err = n.lb.RegisterTargets(restCtx, &elb.RegisterTargetsInput{TargetGroupArn: appTG.TargetGroups[0].TargetGroupArn,
+		Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.1.40"), Port: aws.Int32(port)}}})
+	restMust(t, err)
+	alb, err := n.lb.CreateLoadBalancer(restCtx, &elb.CreateLoadBalancerInput{Name: aws.String("inner"), Scheme: elbtypes.LoadBalancerSchemeEnumInternal,
+		Subnets: n.subnets, SecurityGroups: []string{albGroup}})
+	restMust(t, err)
+	albARN := alb.LoadBalancers[0].LoadBalancerArn
+	forward := []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: appTG.TargetGroups[0].TargetGroupArn}}
+	listener, err := n.lb.CreateListener(restCtx, &elb.CreateListenerInput{LoadBalancerArn: albARN, Protocol: elbtypes.ProtocolEnumHttp,
+		Port: aws.Int32(80), DefaultActions: forward})
+	restMust(t, err)
+
+	outer, err := n.lb.CreateTargetGroup(restCtx, &elb.CreateTargetGroupInput{Name: aws.String("to-alb"), Protocol: elbtypes.ProtocolEnumTcp,
+		Port: aws.Int32(80), VpcId: aws.String(n.vpc), TargetType: elbtypes.TargetTypeEnumAlb,
+		HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPath: aws.String("/ping")})
+	restMust(t, err)
+	outerTG := aws.ToString(outer.TargetGroups[0].TargetGroupArn)
+	_, err = n.lb.RegisterTargets(restCtx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(outerTG),
+		Targets: []elbtypes.TargetDescription{{Id: albARN, Port: aws.Int32(80)}}})
+	restMust(t, err)
+	nlb, err := n.lb.CreateLoadBalancer(restCtx, &elb.CreateLoadBalancerInput{Name: aws.String("outer"), Type: elbtypes.LoadBalancerTypeEnumNetwork,
+		Scheme: elbtypes.LoadBalancerSchemeEnumInternal, Subnets: n.subnets})
+	restMust(t, err)
+	_, err = n.lb.CreateListener(restCtx, &elb.CreateListenerInput{LoadBalancerArn: nlb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumTcp,
+		Port: aws.Int32(80), DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(outerTG)}}})
+	restMust(t, err)
+
+	srv.Advance(n.healthAfter(t, outerTG, true))
+	n.wantHealth(t, outerTG, elbtypes.TargetHealthStateEnumHealthy, "")
+
+	// The ALB's own rule answers 503 now: the NLB sees the code.
+	_, err = n.lb.ModifyListener(restCtx, &elb.ModifyListenerInput{ListenerArn: listener.Listeners[0].ListenerArn,
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse,
+			FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("503")}}}})
+	restMust(t, err)
+	srv.Advance(n.healthAfter(t, outerTG, false))
+	n.wantHealth(t, outerTG, elbtypes.TargetHealthStateEnumUnhealthy, elbtypes.TargetHealthReasonEnumResponseCodeMismatch)
+
+	// Forwarding again, to a backend that is gone: the ALB's 502 fails it.
+	_, err = n.lb.ModifyListener(restCtx, &elb.ModifyListenerInput{ListenerArn: listener.Listeners[0].ListenerArn, DefaultActions: forward})
+	restMust(t, err)
+	srv.Advance(n.healthAfter(t, outerTG, true))
+	n.wantHealth(t, outerTG, elbtypes.TargetHealthStateEnumHealthy, "")
+	backend.Close()
+	srv.Advance(n.healthAfter(t, outerTG, false))
+	n.wantHealth(t, outerTG, elbtypes.TargetHealthStateEnumUnhealthy, elbtypes.TargetHealthReasonEnumResponseCodeMismatch)
+}

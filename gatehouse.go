@@ -159,7 +159,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	transport := dial.New().H1Transport()
 	// One loader for every reader of the model: each commit is decoded once.
 	loader := model.NewLoader(st)
-	checker := health.NewChecker(health.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log})
+	// The checker sends checks of an NLB's alb-type targets into the ALB
+	// through the data plane, built below and started after the checker.
+	var plane *dataplane.Plane
+	checker := health.NewChecker(health.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log,
+		ThroughALB: func(albARN string, port int, req *http.Request) (*http.Response, error) {
+			return plane.ThroughALB(albARN, port, req)
+		}})
 	elbSvc := elbv2.New(st, cfg.Clock, checker.Table())
 	sdSvc := servicediscovery.New(st, cfg.Clock)
 	// links records VPC link traffic: the data plane writes it, the VPC
@@ -182,7 +188,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		v1Delay = DefaultVpcLinkDelay
 	}
 	v1links := privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(v1Delay, 0), Log: cfg.Log})
-	plane := dataplane.New(dataplane.Config{
+	plane = dataplane.New(dataplane.Config{
 		Load:      loader.Load,
 		Watch:     st.Watch,
 		Revision:  st.Revision,

@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -251,4 +252,18 @@ func (p *Plane) serveRest(w http.ResponseWriter, r *http.Request, api *restapi.A
 		return
 	}
 	restapi.Serve(w, r, &p.rest, api, st, path)
+}
+
+// ThroughALB carries a health check of an NLB's alb-type target into that
+// ALB, as the NLB's own traffic would go: the ALB's rules, its targets'
+// health and their security groups decide the answer (its 502 page when
+// no target answers). The health checker calls it; req is its own.
+func (p *Plane) ThroughALB(albARN string, port int, req *http.Request) (*http.Response, error) {
+	for _, balancers := range p.Snapshot().Balancers {
+		if b := balancers[albARN]; b != nil && b.Type == "application" {
+			resp, _, err := p.env.Forwarder.RoundTrip(req, b, upstream.Hop{Port: port})
+			return resp, err
+		}
+	}
+	return nil, errors.New("no application load balancer " + albARN)
 }

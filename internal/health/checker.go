@@ -38,6 +38,13 @@ type Config struct {
 	Log *slog.Logger
 	// Parallel bounds the probes one round runs at once (default 64).
 	Parallel int
+	// ThroughALB carries the check of an ALB that is an NLB's target into
+	// that ALB, as the data plane carries a request: through its rules, to
+	// its targets (healthy ones first, failing open), past their security
+	// groups. An ALB whose own targets cannot answer fails the NLB's check,
+	// as on AWS. Nil: such a check passes while the ALB has a listener on
+	// the check port.
+	ThroughALB func(albARN string, port int, req *http.Request) (*http.Response, error)
 }
 
 // Checker probes the targets of every target group in use and keeps the
@@ -55,6 +62,7 @@ type Checker struct {
 	dialer   *dial.Dialer
 	client   *http.Client
 	tr       *http.Transport
+	alb      func(albARN string, port int, req *http.Request) (*http.Response, error)
 	log      *slog.Logger
 	parallel int
 	table    Table
@@ -108,6 +116,7 @@ func NewChecker(cfg Config) *Checker {
 			// A redirect is an answer: its code goes to the matcher.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+		alb:      cfg.ThroughALB,
 		log:      cfg.Log,
 		parallel: cfg.Parallel,
 		groups:   map[string]*group{},
@@ -252,14 +261,16 @@ func (c *Checker) round(g *group) {
 // (or stays) unhealthy, nil for a pass, and why, for the log.
 func (c *Checker) probe(p *groupPlan, t *targetPlan) (*Status, string) {
 	switch {
-	case t.alb && t.listening:
-		return nil, "the ALB listens on the check port"
-	case t.alb:
-		return statusFailed, "the ALB has no listener on the check port"
 	case t.blocked != "":
 		// Security groups drop packets silently; the check can only time
 		// out. Waiting out the timeout would change nothing but the clock.
 		return statusTimeout, t.blocked
+	case t.alb && !t.listening:
+		return statusFailed, "the ALB has no listener on the check port"
+	case t.alb && (c.alb == nil || p.protocol == "TCP"):
+		return nil, "the ALB listens on the check port"
+	case t.alb && !t.modeled.IsValid():
+		return statusFailed, "the ALB has no node interfaces"
 	}
 	ctx, cancel := context.WithTimeout(c.loop.Context(), p.timeout)
 	defer cancel()
@@ -275,14 +286,26 @@ func (c *Checker) probe(p *groupPlan, t *targetPlan) (*Status, string) {
 	if p.protocol == "HTTPS" {
 		scheme = "https://"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+t.real+p.path, nil)
+	// The request goes to the target's real address; one into an ALB is
+	// addressed to the ALB's node, and the ALB picks the real target.
+	host := t.real
+	if t.alb {
+		host = t.modeled.String()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+host+p.path, nil)
 	if err != nil {
 		return statusFailed, err.Error()
 	}
 	// The target sees what ELB sends: its modeled address as Host.
 	req.Host = t.modeled.String()
 	req.Header.Set("User-Agent", "ELB-HealthChecker/2.0")
-	resp, err := c.client.Do(req)
+	do := c.client.Do
+	if t.alb {
+		do = func(req *http.Request) (*http.Response, error) {
+			return c.alb(t.key.TargetID, int(t.modeled.Port()), req)
+		}
+	}
+	resp, err := do(req)
 	if err != nil {
 		return failureOf(err), err.Error()
 	}

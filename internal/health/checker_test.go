@@ -218,15 +218,56 @@ func TestFixedCheckPortAndIntervalChange(t *testing.T) {
 	}
 }
 
-func TestALBTargetHealthyWhenItListens(t *testing.T) {
-	w := newWorld(t)
+// albTargets is an NLB's group of type alb holding the ALB on two ports,
+// only one of which it listens on.
+func albTargets() []model.Record {
 	tg := &model.TargetGroup{ARN: albTG, Name: "albs", Protocol: "TCP", Port: 80, VpcID: "vpc-1", TargetType: "alb",
-		HealthCheck: model.HealthCheck{Enabled: true, Protocol: "HTTP", Port: "traffic-port", Path: "/",
+		HealthCheck: model.HealthCheck{Enabled: true, Protocol: "HTTP", Port: "traffic-port", Path: "/health",
 			IntervalSeconds: 10, TimeoutSeconds: 6, HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200-399"},
 		Targets: []model.Target{{ID: albARN, Port: 80}, {ID: albARN, Port: 8443}}}
-	w.put(tg, forward(nlbListener, nlbARN, 80, albTG), forward(webListener, albARN, 80, webTG))
+	return []model.Record{tg, forward(nlbListener, nlbARN, 80, albTG), forward(webListener, albARN, 80, webTG)}
+}
+
+// admitVPC opens the ALB's group to the whole VPC, the NLB's nodes included.
+var admitVPC = &model.SecurityGroup{ID: "sg-alb", VpcID: "vpc-1",
+	Ingress: []model.Rule{{ID: "sgr-alb-vpc", Protocol: "tcp", FromPort: 0, ToPort: 65535, CidrIPv4: "10.0.0.0/16"}},
+	Egress:  []model.Rule{{Protocol: "-1", FromPort: -1, ToPort: -1, CidrIPv4: "0.0.0.0/0"}}}
+
+func TestALBTargetNeedsItsGroupToAdmitTheNLBAndAListener(t *testing.T) {
+	w := newWorld(t)
+	w.put(albTargets()...)
+	w.rounds(2)
+	// The ALB's group admits nothing: the NLB's checks are dropped.
+	w.want(albTG, albARN, 80, StateUnhealthy, ReasonTimeout)
+
+	w.put(admitVPC)
 	w.rounds(2)
 	w.want(albTG, albARN, 80, StateHealthy, "")
+	w.want(albTG, albARN, 8443, StateUnhealthy, ReasonFailedChecks)
+}
+
+// With the data plane wired in, the check goes into the ALB, and its answer
+// (its own 502 when its targets are down) decides.
+func TestALBTargetIsCheckedThroughTheALB(t *testing.T) {
+	var answer atomic.Int32
+	answer.Store(200)
+	var seen atomic.Value
+	w := newWorld(t, func(c *Config) {
+		c.ThroughALB = func(arn string, port int, req *http.Request) (*http.Response, error) {
+			seen.Store(arn + " " + strconv.Itoa(port) + " " + req.URL.Path + " " + req.Header.Get("User-Agent"))
+			return &http.Response{StatusCode: int(answer.Load()), Body: http.NoBody}, nil
+		}
+	})
+	w.put(append(albTargets(), admitVPC)...)
+	w.rounds(2)
+	w.want(albTG, albARN, 80, StateHealthy, "")
+	if got := seen.Load(); got != albARN+" 80 /health ELB-HealthChecker/2.0" {
+		t.Fatalf("check sent into the ALB as %q", got)
+	}
+	answer.Store(502)
+	w.rounds(2)
+	w.want(albTG, albARN, 80, StateUnhealthy, ReasonCodeMismatch)
+	// No listener on the port: refused before the ALB's rules.
 	w.want(albTG, albARN, 8443, StateUnhealthy, ReasonFailedChecks)
 }
 

@@ -38,7 +38,7 @@ type world struct {
 	chk *Checker
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, opts ...func(*Config)) *world {
 	t.Helper()
 	w := &world{t: t, st: mem.New(), clk: clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 	w.put(
@@ -63,7 +63,11 @@ func newWorld(t *testing.T) *world {
 			Subnets:    []string{"subnet-a", "subnet-b"},
 			Interfaces: map[string]string{"subnet-a": "eni-nlb-a", "subnet-b": "eni-nlb-b"}},
 	)
-	w.chk = NewChecker(Config{Store: w.st, Clock: w.clk})
+	cfg := Config{Store: w.st, Clock: w.clk}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	w.chk = NewChecker(cfg)
 	w.chk.Start()
 	t.Cleanup(w.chk.Stop)
 	return w

@@ -33,7 +33,8 @@ type targetPlan struct {
 	// blocked explains why security groups drop the check, or is "".
 	blocked string
 	// alb marks a target that is itself an ALB, and listening whether that
-	// ALB has a listener on the check port.
+	// ALB has a listener on the check port. modeled is then the address of
+	// the ALB's node the check enters by, and blocked judges the hop there.
 	alb, listening bool
 	entry          *entry
 }
@@ -82,6 +83,18 @@ func compileScope(sc *model.Scoped) []*groupPlan {
 			port := checkPort(tg.HealthCheck, t)
 			if tg.TargetType == "alb" {
 				tp.alb, tp.listening = true, hasListener(sc, t.ID, port)
+				if alb := sc.LoadBalancers[t.ID]; alb != nil {
+					// The check enters the ALB at one of its nodes, whose
+					// groups must admit every NLB node.
+					for _, an := range nodesOf(sc, []*model.LoadBalancer{alb}) {
+						if tp.blocked = blockedHop(groups, nodes, an.ep, port); tp.blocked != "" {
+							break
+						}
+						if !tp.modeled.IsValid() {
+							tp.modeled = netip.AddrPortFrom(an.ep.Addr, uint16(port))
+						}
+					}
+				}
 				p.targets = append(p.targets, tp)
 				continue
 			}
@@ -221,10 +234,8 @@ func checkPort(hc model.HealthCheck, t model.Target) int {
 	return t.Port
 }
 
-// hasListener stands in for probing an ALB that is an NLB's target: the
-// check passes when the ALB listens on the port. Probing through the ALB to
-// its own targets would make one group's health depend on another's; AWS
-// does that, gatehouse keeps it simple.
+// hasListener reports whether an ALB that is an NLB's target listens on the
+// check port: without a listener the check is refused before any rule runs.
 func hasListener(sc *model.Scoped, lbARN string, port int) bool {
 	for _, l := range sc.Listeners {
 		if l.LoadBalancerARN == lbARN && l.Port == port {
