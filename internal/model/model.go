@@ -68,8 +68,18 @@ func List[T any, P interface {
 	*T
 	Record
 }](tx Tx) ([]*T, error) {
+	return ListPrefix[T, P](tx, "")
+}
+
+// ListPrefix returns the records of type T whose keys start with prefix, in
+// key order: with keys like "{apiID}/{id}", the records of one parent
+// without reading any other's.
+func ListPrefix[T any, P interface {
+	*T
+	Record
+}](tx Tx, prefix string) ([]*T, error) {
 	var out []*T
-	err := tx.Tx.List(tx.prefix(P(new(T)).Kind()), func(_ string, v []byte) error {
+	err := tx.Tx.List(tx.prefix(P(new(T)).Kind())+prefix, func(_ string, v []byte) error {
 		rec := new(T)
 		if err := json.Unmarshal(v, rec); err != nil {
 			return err

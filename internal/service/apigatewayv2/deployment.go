@@ -190,7 +190,7 @@ func (s *Service) GetDeployments(ctx context.Context, in *ListInput) (*GetDeploy
 		if _, err = getApi(ctx, tx, in.APIID); err != nil {
 			return err
 		}
-		all, err = ofAPI[model.Deployment](tx, in.APIID, func(d *model.Deployment) string { return d.APIID })
+		all, err = ofAPI[model.Deployment](tx, in.APIID)
 		return err
 	})
 	if err != nil {

@@ -270,16 +270,16 @@ func (s *Service) DeleteApi(ctx context.Context, in *ApiIDInput) (*Empty, error)
 		if err != nil {
 			return err
 		}
-		if err := deleteAll[model.Route](tx, a.ID, func(r *model.Route) string { return r.APIID }); err != nil {
+		if err := deleteAll[model.Route](tx, a.ID); err != nil {
 			return err
 		}
-		if err := deleteAll[model.Integration](tx, a.ID, func(i *model.Integration) string { return i.APIID }); err != nil {
+		if err := deleteAll[model.Integration](tx, a.ID); err != nil {
 			return err
 		}
-		if err := deleteAll[model.Stage](tx, a.ID, func(st *model.Stage) string { return st.APIID }); err != nil {
+		if err := deleteAll[model.Stage](tx, a.ID); err != nil {
 			return err
 		}
-		if err := deleteAll[model.Deployment](tx, a.ID, func(d *model.Deployment) string { return d.APIID }); err != nil {
+		if err := deleteAll[model.Deployment](tx, a.ID); err != nil {
 			return err
 		}
 		return model.Delete(tx, a)
@@ -293,8 +293,8 @@ func (s *Service) DeleteApi(ctx context.Context, in *ApiIDInput) (*Empty, error)
 func deleteAll[T any, P interface {
 	*T
 	model.Record
-}](tx model.Tx, apiID string, owner func(*T) string) error {
-	recs, err := ofAPI[T, P](tx, apiID, owner)
+}](tx model.Tx, apiID string) error {
+	recs, err := ofAPI[T, P](tx, apiID)
 	if err != nil {
 		return err
 	}

@@ -390,7 +390,7 @@ func getIntegration(tx model.Tx, apiID, id string) (*model.Integration, error) {
 }
 
 func integrationsOf(tx model.Tx, apiID string) ([]*model.Integration, error) {
-	return ofAPI[model.Integration](tx, apiID, func(i *model.Integration) string { return i.APIID })
+	return ofAPI[model.Integration](tx, apiID)
 }
 
 func integrationShape(i *model.Integration) *Integration {

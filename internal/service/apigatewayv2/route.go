@@ -273,26 +273,17 @@ func getRoute(tx model.Tx, apiID, id string) (*model.Route, error) {
 
 // routesOf lists an API's routes in id order.
 func routesOf(tx model.Tx, apiID string) ([]*model.Route, error) {
-	return ofAPI[model.Route](tx, apiID, func(r *model.Route) string { return r.APIID })
+	return ofAPI[model.Route](tx, apiID)
 }
 
 // ofAPI lists the records of one kind that belong to an API, in key order,
-// which within one API is id order.
+// which within one API is id order. Their keys start with the API's id, so
+// only the API's own records are read.
 func ofAPI[T any, P interface {
 	*T
 	model.Record
-}](tx model.Tx, apiID string, owner func(*T) string) ([]*T, error) {
-	all, err := model.List[T, P](tx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*T
-	for _, rec := range all {
-		if owner(rec) == apiID {
-			out = append(out, rec)
-		}
-	}
-	return out, nil
+}](tx model.Tx, apiID string) ([]*T, error) {
+	return model.ListPrefix[T, P](tx, apiID+"/")
 }
 
 func routeShape(r *model.Route) *Route {

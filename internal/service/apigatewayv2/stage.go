@@ -297,7 +297,7 @@ func getStage(tx model.Tx, apiID, name string) (*model.Stage, error) {
 }
 
 func stagesOf(tx model.Tx, apiID string) ([]*model.Stage, error) {
-	return ofAPI[model.Stage](tx, apiID, func(st *model.Stage) string { return st.APIID })
+	return ofAPI[model.Stage](tx, apiID)
 }
 
 func stageShape(st *model.Stage) *Stage {

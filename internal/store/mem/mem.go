@@ -4,7 +4,7 @@
 package mem
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +17,9 @@ type Store struct {
 	store.Notifier
 	mu   sync.RWMutex
 	data map[string][]byte
+	// keys are data's keys in order, so that List reads only its prefix's
+	// range instead of scanning and sorting every key.
+	keys []string
 	// rev is atomic, not guarded by mu, because readers ask for it inside
 	// View: taking the read lock twice deadlocks once a writer is waiting.
 	rev    atomic.Uint64
@@ -56,9 +59,17 @@ func (s *Store) commit(fn func(store.Tx) error) (uint64, error) {
 		return 0, err
 	}
 	for k, v := range t.writes {
-		if v == nil {
+		_, had := s.data[k]
+		switch {
+		case v == nil && had:
 			delete(s.data, k)
-		} else {
+			i, _ := slices.BinarySearch(s.keys, k)
+			s.keys = slices.Delete(s.keys, i, i+1)
+		case v != nil:
+			if !had {
+				i, _ := slices.BinarySearch(s.keys, k)
+				s.keys = slices.Insert(s.keys, i, k)
+			}
 			s.data[k] = v
 		}
 	}
@@ -110,20 +121,33 @@ func (t *tx) Delete(key string) error {
 }
 
 func (t *tx) List(prefix string, fn func(string, []byte) error) error {
-	var keys []string
-	for k := range t.s.data {
-		if _, pending := t.writes[k]; !pending && strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
+	// The committed keys under prefix are one range of the sorted keys. A
+	// write transaction's own new keys under prefix are few; they are
+	// sorted and merged in.
+	start, _ := slices.BinarySearch(t.s.keys, prefix)
+	end := start
+	for end < len(t.s.keys) && strings.HasPrefix(t.s.keys[end], prefix) {
+		end++
 	}
+	committed := t.s.keys[start:end]
+	var added []string
 	for k, v := range t.writes {
-		if v != nil && strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
+		if _, had := t.s.data[k]; v != nil && !had && strings.HasPrefix(k, prefix) {
+			added = append(added, k)
 		}
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v, _ := t.Get(k)
+	slices.Sort(added)
+	for len(committed) > 0 || len(added) > 0 {
+		var k string
+		if len(added) == 0 || len(committed) > 0 && committed[0] < added[0] {
+			k, committed = committed[0], committed[1:]
+		} else {
+			k, added = added[0], added[1:]
+		}
+		v, ok := t.Get(k) // a pending delete hides a committed key
+		if !ok {
+			continue
+		}
 		if err := fn(k, v); err != nil {
 			return err
 		}
