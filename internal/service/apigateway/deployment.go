@@ -45,6 +45,12 @@ type DeploymentIDInput struct {
 	DeploymentID string `path:"deploymentId" json:"-"`
 }
 
+type UpdateDeploymentInput struct {
+	RestAPIID       string           `path:"restApiId" json:"-"`
+	DeploymentID    string           `path:"deploymentId" json:"-"`
+	PatchOperations []PatchOperation `json:"patchOperations"`
+}
+
 type GetDeploymentInput struct {
 	RestAPIID    string   `path:"restApiId" json:"-"`
 	DeploymentID string   `path:"deploymentId" json:"-"`
@@ -197,6 +203,26 @@ func (s *Service) GetDeployments(ctx context.Context, in *GetDeploymentsInput) (
 		out.Items = append(out.Items, *deploymentShape(d, false))
 	}
 	return out, nil
+}
+
+// UpdateDeployment changes a deployment's description; the frozen tree
+// cannot change, so stages keep serving exactly what they served.
+func (s *Service) UpdateDeployment(ctx context.Context, in *UpdateDeploymentInput) (*Deployment, error) {
+	var d *model.RestDeployment
+	err := s.update(ctx, func(tx model.Tx) error {
+		var err error
+		if d, err = getDeployment(ctx, tx, in.RestAPIID, in.DeploymentID); err != nil {
+			return err
+		}
+		if err := applyPatch(in.PatchOperations, []patchPath{replaceText("/description", &d.Description)}); err != nil {
+			return err
+		}
+		return model.Put(tx, d)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return deploymentShape(d, false), nil
 }
 
 // DeleteDeployment refuses while a stage serves the deployment, as AWS

@@ -78,6 +78,14 @@ type UpdateIntegrationInput struct {
 	PatchOperations []PatchOperation `json:"patchOperations"`
 }
 
+type UpdateIntegrationResponseInput struct {
+	RestAPIID       string           `path:"restApiId" json:"-"`
+	ResourceID      string           `path:"resourceId" json:"-"`
+	HTTPMethod      string           `path:"httpMethod" json:"-"`
+	StatusCode      string           `path:"statusCode" json:"-"`
+	PatchOperations []PatchOperation `json:"patchOperations"`
+}
+
 type PutIntegrationResponseInput struct {
 	RestAPIID          string            `path:"restApiId" json:"-"`
 	ResourceID         string            `path:"resourceId" json:"-"`
@@ -187,20 +195,13 @@ func (s *Service) UpdateIntegration(ctx context.Context, in *UpdateIntegrationIn
 			return err
 		}
 		ig = got
-		// Leaving a VPC link means removing what named it.
-		unset := func(dst *string) func(string, string) error {
-			return func(string, string) error { *dst = ""; return nil }
-		}
-		connectionID := replaceText("/connectionId", &ig.ConnectionID)
-		connectionID.remove = unset(&ig.ConnectionID)
-		target := replaceText("/integrationTarget", &ig.IntegrationTarget)
-		target.remove = unset(&ig.IntegrationTarget)
 		err = applyPatch(in.PatchOperations, []patchPath{
 			replaceText("/httpMethod", &ig.HTTPMethod),
 			replaceText("/uri", &ig.URI),
 			replaceText("/connectionType", &ig.ConnectionType),
-			connectionID,
-			target,
+			// Leaving a VPC link means removing what named it.
+			optionalText("/connectionId", &ig.ConnectionID),
+			optionalText("/integrationTarget", &ig.IntegrationTarget),
 			{path: "/timeoutInMillis", replace: func(_, v string) error {
 				n, err := strconv.Atoi(v)
 				if err != nil {
@@ -479,6 +480,49 @@ func (s *Service) GetIntegrationResponse(ctx context.Context, in *MethodResponse
 			return responseNotFound()
 		}
 		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return integrationResponseShape(ir), nil
+}
+
+// UpdateIntegrationResponse patches an integration response; the result
+// must pass PutIntegrationResponse's checks, its mappings included, against
+// the method response as it is now.
+func (s *Service) UpdateIntegrationResponse(ctx context.Context, in *UpdateIntegrationResponseInput) (*IntegrationResponse, error) {
+	var ir *model.RestIntegrationResponse
+	err := s.update(ctx, func(tx model.Tx) error {
+		r, m, ig, err := getIntegration(ctx, tx, in.RestAPIID, in.ResourceID, in.HTTPMethod)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if ir, ok = ig.IntegrationResponses[in.StatusCode]; !ok {
+			return responseNotFound()
+		}
+		err = applyPatch(in.PatchOperations, []patchPath{
+			optionalText("/selectionPattern", &ir.SelectionPattern),
+			optionalText("/contentHandling", &ir.ContentHandling),
+			mapMember("/responseParameters/*", &ir.ResponseParameters),
+			mapMember("/responseTemplates/*", &ir.ResponseTemplates),
+		})
+		if err != nil {
+			return err
+		}
+		if err := checkEnum("updateIntegrationResponseInput.contentHandling", ir.ContentHandling, contentHandlings); err != nil {
+			return err
+		}
+		// The method response may have been deleted since; then it
+		// declares no headers, and no mapping passes.
+		mr := m.MethodResponses[in.StatusCode]
+		if mr == nil {
+			mr = &model.RestMethodResponse{StatusCode: in.StatusCode}
+		}
+		if err := checkResponseMappings(mr, ir.ResponseParameters); err != nil {
+			return err
+		}
+		return model.Put(tx, r)
 	})
 	if err != nil {
 		return nil, err

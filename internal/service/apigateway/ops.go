@@ -28,6 +28,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("CreateResource", s.CreateResource).Route("POST", restapi+"/resources/{parentId}", created),
 		api.Handle("GetResource", s.GetResource).Route("GET", resource, 0),
 		api.Handle("GetResources", s.GetResources).Route("GET", restapi+"/resources", 0),
+		api.Handle("UpdateResource", s.UpdateResource).Route("PATCH", resource, 0),
 		api.Handle("DeleteResource", s.DeleteResource).Route("DELETE", resource, accepted),
 
 		api.Handle("PutMethod", s.PutMethod).Route("PUT", method, created),
@@ -36,6 +37,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DeleteMethod", s.DeleteMethod).Route("DELETE", method, noContent),
 		api.Handle("PutMethodResponse", s.PutMethodResponse).Route("PUT", method+"/responses/{statusCode}", created),
 		api.Handle("GetMethodResponse", s.GetMethodResponse).Route("GET", method+"/responses/{statusCode}", 0),
+		api.Handle("UpdateMethodResponse", s.UpdateMethodResponse).Route("PATCH", method+"/responses/{statusCode}", 0),
 		api.Handle("DeleteMethodResponse", s.DeleteMethodResponse).Route("DELETE", method+"/responses/{statusCode}", noContent),
 
 		api.Handle("PutIntegration", s.PutIntegration).Route("PUT", integration, created),
@@ -44,11 +46,13 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DeleteIntegration", s.DeleteIntegration).Route("DELETE", integration, noContent),
 		api.Handle("PutIntegrationResponse", s.PutIntegrationResponse).Route("PUT", integration+"/responses/{statusCode}", created),
 		api.Handle("GetIntegrationResponse", s.GetIntegrationResponse).Route("GET", integration+"/responses/{statusCode}", 0),
+		api.Handle("UpdateIntegrationResponse", s.UpdateIntegrationResponse).Route("PATCH", integration+"/responses/{statusCode}", 0),
 		api.Handle("DeleteIntegrationResponse", s.DeleteIntegrationResponse).Route("DELETE", integration+"/responses/{statusCode}", noContent),
 
 		api.Handle("CreateDeployment", s.CreateDeployment).Route("POST", restapi+"/deployments", created),
 		api.Handle("GetDeployment", s.GetDeployment).Route("GET", restapi+"/deployments/{deploymentId}", 0),
 		api.Handle("GetDeployments", s.GetDeployments).Route("GET", restapi+"/deployments", 0),
+		api.Handle("UpdateDeployment", s.UpdateDeployment).Route("PATCH", restapi+"/deployments/{deploymentId}", 0),
 		api.Handle("DeleteDeployment", s.DeleteDeployment).Route("DELETE", restapi+"/deployments/{deploymentId}", accepted),
 
 		api.Handle("CreateStage", s.CreateStage).Route("POST", restapi+"/stages", created),

@@ -1,6 +1,7 @@
 package apigateway
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -100,6 +101,13 @@ func replaceText(path string, dst *string) patchPath {
 	return patchPath{path: path, replace: func(_, v string) error { *dst = v; return nil }}
 }
 
+// optionalText is a string member that replace sets and remove clears.
+func optionalText(path string, dst *string) patchPath {
+	p := replaceText(path, dst)
+	p.remove = func(string, string) error { *dst = ""; return nil }
+	return p
+}
+
 // replaceBool is a boolean member that replace sets from "true" or "false".
 func replaceBool(path string, dst *bool) patchPath {
 	return patchPath{path: path, replace: func(_, v string) error {
@@ -123,6 +131,38 @@ func mapMember(path string, m *map[string]string) patchPath {
 		return nil
 	}
 	return patchPath{path: path, add: set, replace: set, remove: func(k, _ string) error {
+		delete(*m, k)
+		return nil
+	}}
+}
+
+// flagMember is one declared parameter of a map from name to a boolean
+// ("/requestParameters/*": required or not): add and replace set it from
+// "true" or "false" (no value: false), remove deletes it, and a name
+// outside valid, or a remove of a name not declared, is refused.
+func flagMember(path string, m *map[string]bool, valid *regexp.Regexp) patchPath {
+	set := func(k, v string) error {
+		if !valid.MatchString(k) {
+			return badRequest("Invalid mapping expression parameter specified: %s", k)
+		}
+		flag := false
+		if v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return badRequest("Invalid boolean value for %s: %s", k, v)
+			}
+			flag = b
+		}
+		if *m == nil {
+			*m = map[string]bool{}
+		}
+		(*m)[k] = flag
+		return nil
+	}
+	return patchPath{path: path, add: set, replace: set, remove: func(k, _ string) error {
+		if _, ok := (*m)[k]; !ok {
+			return notFound("Invalid parameter name specified")
+		}
 		delete(*m, k)
 		return nil
 	}}

@@ -15,13 +15,19 @@ func FuzzApplyPatch(f *testing.F) {
 	f.Add("remove", "/binaryMediaTypes/image~1png", "")
 	f.Add("move", "/name", "")
 	f.Add("replace", "/disableExecuteApiEndpoint", "maybe")
+	f.Add("add", "/responseParameters/method.response.header.X-Shop", "true")
+	f.Add("remove", "/responseParameters/method.response.header.X-None", "")
+	f.Add("remove", "/selectionPattern", "")
 	f.Fuzz(func(t *testing.T, op, path, value string) {
 		var name string
 		var flag bool
 		vars := map[string]string{}
 		var types []string
+		var pattern string
+		var params map[string]bool
 		paths := []patchPath{replaceText("/name", &name), replaceBool("/disableExecuteApiEndpoint", &flag),
-			mapMember("/variables/*", &vars), setMember("/binaryMediaTypes/*", &types)}
+			mapMember("/variables/*", &vars), setMember("/binaryMediaTypes/*", &types),
+			optionalText("/selectionPattern", &pattern), flagMember("/responseParameters/*", &params, methodResponseParam)}
 		err := applyPatch([]PatchOperation{{Op: op, Path: path, Value: &value}}, paths)
 		var ae *api.Error
 		if err != nil && (!errors.As(err, &ae) || ae.Status < 400 || ae.Status >= 500) {
