@@ -70,7 +70,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 // the end or closed; a body read to the end gives its connection back to
 // the pool.
 func (t *H1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != "http" {
+	if req.URL.Scheme != "http" || !smallBody(req) {
 		return t.Fallback.RoundTrip(req)
 	}
 	addr := req.URL.Host
@@ -96,6 +96,18 @@ func (t *H1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// maxSmallBody is the largest request body sent on the caller's goroutine
+// before the response is read. A backend may answer (a 413, a 401) without
+// reading the body and then close; a body this small fits the socket's
+// buffers whole, so writing it never waits on the backend. Larger bodies,
+// and bodies of unknown length, go to net/http's Transport, which writes
+// and reads at once.
+const maxSmallBody = 64 << 10
+
+func smallBody(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.ContentLength > 0 && req.ContentLength <= maxSmallBody
 }
 
 func (t *H1Transport) pool(addr string) *hostPool {
@@ -167,9 +179,13 @@ func (t *H1Transport) exchange(c *conn, hp *hostPool, req *http.Request) (_ *htt
 		err = c.bw.Flush()
 	}
 	wrote = c.sent
-	if err != nil {
+	if err != nil && !c.sent {
 		return fail(err)
 	}
+	// A write that failed part way means the backend stopped reading: it
+	// may have answered already, and closed. Its answer, if it sent one, is
+	// the result, and the connection is not reused.
+	writeErr := err
 	resp, err := http.ReadResponse(c.br, req)
 	// Informational answers (100 Continue, 103 Early Hints) precede the
 	// real one; 101 ends HTTP on this connection and is returned as is.
@@ -177,10 +193,13 @@ func (t *H1Transport) exchange(c *conn, hp *hostPool, req *http.Request) (_ *htt
 		resp, err = http.ReadResponse(c.br, req)
 	}
 	if err != nil {
+		if writeErr != nil {
+			err = writeErr
+		}
 		return fail(err)
 	}
 	b := &body{rc: resp.Body, c: c, t: t, hp: hp, ctx: ctx, stop: stop, deadline: hasDeadline,
-		keep: !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols}
+		keep: writeErr == nil && !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols}
 	if resp.Body == http.NoBody {
 		b.finish(true)
 		return resp, true, nil

@@ -63,7 +63,7 @@ func TestH1ReusesConnectionsAndRelaysBodies(t *testing.T) {
 		{"GET", "/a?x=1", "", "/a?x=1 "},
 		{"POST", "/b", "payload", "/b payload"},
 		{"GET", "/chunked", "", "/chunked "},
-		{"PUT", "/c", strings.Repeat("x", 100<<10), "/c " + strings.Repeat("x", 100<<10)},
+		{"PUT", "/c", strings.Repeat("x", 60<<10), "/c " + strings.Repeat("x", 60<<10)},
 	} {
 		resp, got, err := get(t, tr, context.Background(), c.method, srv.URL+c.path, c.body)
 		if err != nil {
@@ -257,5 +257,23 @@ func TestH1HandsTLSToTheFallback(t *testing.T) {
 	tr.Fallback = srv.Client().Transport.(*http.Transport)
 	if _, got, err := get(t, tr, context.Background(), "GET", srv.URL, ""); err != nil || got != "tls" {
 		t.Fatalf("https: %q, %v", got, err)
+	}
+}
+
+// A backend may answer without reading the body, and close: the caller gets
+// that answer, for small bodies (sent here) and large ones (sent by
+// net/http's Transport, which writes and reads at once).
+func TestH1EarlyAnswersReachTheCaller(t *testing.T) {
+	srv, _ := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+	})
+	tr := New().H1Transport()
+	defer tr.CloseIdleConnections()
+	for _, size := range []int{10 << 10, 8 << 20} {
+		resp, _, err := get(t, tr, context.Background(), "POST", srv.URL, strings.Repeat("z", size))
+		if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("%d-byte body: %v, %v; want the backend's 413", size, resp, err)
+		}
 	}
 }
