@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -491,4 +492,71 @@ func (n *v2Net) tooLarge(apiID string) v2Answer {
 	b, err := io.ReadAll(resp.Body)
 	n.must(err)
 	return v2Answer{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+// Stage throttling: the default route settings give every route of the
+// stage one bucket; a route's own settings give it a bucket of its own.
+// Past them, 429 {"message":"Too Many Requests"}, until the rate refills.
+func TestHTTPAPIThrottling(t *testing.T) {
+	n := newV2Net(t)
+	ctx := context.Background()
+	albGroup := n.group("alb")
+	_, err := n.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: albGroup, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: n.linkGroup}}}}})
+	n.must(err)
+	app := n.targetGroup("app", elbtypes.ProtocolEnumHttp, map[string]int32{"10.0.1.10": v2Backend(t, "app")})
+	alb, err := n.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("shop"), Scheme: elbtypes.LoadBalancerSchemeEnumInternal,
+		Subnets: n.subnets, SecurityGroups: []string{aws.ToString(albGroup)}})
+	n.must(err)
+	listener := n.listener(alb.LoadBalancers[0].LoadBalancerArn, elbtypes.ProtocolEnumHttp, app)
+	id := n.api("shop", "$default")
+	n.private(id, aws.ToString(listener), 30000, nil, "GET /pets", "GET /orders", "GET /limited")
+	_, err = n.gw.UpdateStage(ctx, &apigatewayv2.UpdateStageInput{ApiId: aws.String(id), StageName: aws.String("$default"),
+		DefaultRouteSettings: &v2types.RouteSettings{ThrottlingBurstLimit: aws.Int32(2), ThrottlingRateLimit: aws.Float64(1)},
+		RouteSettings:        map[string]v2types.RouteSettings{"GET /limited": {ThrottlingBurstLimit: aws.Int32(1), ThrottlingRateLimit: aws.Float64(0.5)}}})
+	n.must(err)
+	n.linkAvailable()
+
+	expect := func(what, path string, status int) {
+		t.Helper()
+		a := n.call(id, "GET", path, nil)
+		if a.status != status {
+			t.Fatalf("%s: GET %s = %d %q, want %d", what, path, a.status, a.body, status)
+		}
+		if status == 429 && (a.body != `{"message":"Too Many Requests"}` || a.header.Get("Apigw-Requestid") == "") {
+			t.Fatalf("%s: throttled answer %v %q", what, a.header, a.body)
+		}
+	}
+	// The stage's bucket holds 2 and is shared by /pets and /orders.
+	expect("burst", "/pets", 200)
+	expect("burst", "/orders", 200)
+	expect("past the burst", "/pets", 429)
+	expect("past the burst, another route", "/orders", 429)
+	// /limited has its own bucket of 1.
+	expect("own bucket", "/limited", 200)
+	expect("own bucket, spent", "/limited", 429)
+
+	n.srv.Advance(time.Second) // 1 a second for the stage, 0.5 for /limited
+	expect("refilled", "/orders", 200)
+	expect("one token only", "/pets", 429)
+	expect("half a token", "/limited", 429)
+	n.srv.Advance(time.Second)
+	expect("a whole token", "/limited", 200)
+
+	// Settings removed: no throttling at all.
+	_, err = n.gw.UpdateStage(ctx, &apigatewayv2.UpdateStageInput{ApiId: aws.String(id), StageName: aws.String("$default"),
+		DefaultRouteSettings: &v2types.RouteSettings{ThrottlingBurstLimit: aws.Int32(0), ThrottlingRateLimit: aws.Float64(0)}})
+	n.must(err)
+	_, err = n.gw.DeleteRouteSettings(ctx, &apigatewayv2.DeleteRouteSettingsInput{ApiId: aws.String(id), StageName: aws.String("$default"), RouteKey: aws.String("GET /limited")})
+	n.must(err)
+	_, err = n.gw.DeleteRouteSettings(ctx, &apigatewayv2.DeleteRouteSettingsInput{ApiId: aws.String(id), StageName: aws.String("$default"), RouteKey: aws.String("GET /limited")})
+	var nf *v2types.NotFoundException
+	if !errors.As(err, &nf) {
+		t.Fatalf("deleting route settings twice: %v, want NotFoundException", err)
+	}
+	n.srv.Advance(0)
+	for range 5 {
+		expect("unthrottled", "/pets", 200)
+		expect("unthrottled", "/limited", 200)
+	}
 }

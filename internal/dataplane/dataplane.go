@@ -12,6 +12,7 @@ import (
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane/httpapi"
 	"gatehouse/internal/dataplane/restapi"
+	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/usage"
@@ -43,8 +44,10 @@ type Plane struct {
 	cfg  Config
 	snap atomic.Pointer[Snapshot]
 	reg  upstream.Registry
-	env  httpapi.Env
-	rest restapi.Env
+	// buckets are the HTTP APIs' throttles, kept across compiles.
+	buckets throttle.Registry
+	env     httpapi.Env
+	rest    restapi.Env
 
 	mu       sync.Mutex
 	compiled chan struct{} // closed at each compile, then replaced
@@ -102,7 +105,7 @@ func (p *Plane) compile() {
 	for scope, sc := range ms.Scopes {
 		balancers := upstream.Compile(sc, p.cfg.Health, &p.reg)
 		s.Balancers[scope] = balancers
-		for id, api := range httpapi.Compile(sc, balancers) {
+		for id, api := range httpapi.Compile(sc, balancers, &p.buckets) {
 			s.HTTPAPIs[id] = api
 		}
 		for id, api := range restapi.Compile(sc, balancers) {
@@ -110,6 +113,7 @@ func (p *Plane) compile() {
 		}
 	}
 	p.reg.Sweep()
+	p.buckets.Sweep()
 	p.snap.Store(s)
 	p.mu.Lock()
 	close(p.compiled)

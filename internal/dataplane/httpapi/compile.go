@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
@@ -24,6 +25,18 @@ type Stage struct {
 	Name   string
 	Router Router
 	Vars   map[string]string
+	// Throttle is the stage's default route throttling, RouteThrottle the
+	// routes' own by route key; nil and empty where none is set.
+	Throttle      *throttle.Bucket
+	RouteThrottle map[string]*throttle.Bucket
+}
+
+// throttleFor is the bucket a request on route key draws from, if any.
+func (st *Stage) throttleFor(key string) *throttle.Bucket {
+	if b, ok := st.RouteThrottle[key]; ok {
+		return b
+	}
+	return st.Throttle
 }
 
 // Integration is a compiled integration: everything the request path needs,
@@ -75,7 +88,7 @@ type CloudMapTarget struct {
 }
 
 // Compile builds the HTTP APIs of one scope.
-func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer) map[string]*API {
+func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) map[string]*API {
 	out := map[string]*API{}
 	groups := network.GroupMap(sc.SecurityGroups)
 	for _, a := range sc.HTTPAPIs {
@@ -85,6 +98,7 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer) map[stri
 				continue
 			}
 			stage := &Stage{Name: st.Name, Vars: st.StageVariables}
+			compileThrottle(stage, st, buckets)
 			if dep := sc.Deployments[a.ID+"/"+st.DeploymentID]; dep != nil {
 				integrations := map[string]*Integration{}
 				for i := range dep.Integrations {
@@ -106,6 +120,29 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer) map[stri
 		out[a.ID] = api
 	}
 	return out
+}
+
+// compileThrottle gives a stage its buckets: the default route settings'
+// limits for every route, and a route's own settings, each limit falling
+// back to the stage's, for that route alone. A route's bucket is its own,
+// not shared with the stage's.
+func compileThrottle(stage *Stage, st *model.Stage, buckets *throttle.Registry) {
+	def := st.DefaultRouteSettings
+	name := st.APIID + "/" + st.Name
+	stage.Throttle = buckets.Bucket(name, def.ThrottlingRateLimit, def.ThrottlingBurstLimit)
+	for key, rs := range st.RouteSettings {
+		rate, burst := rs.ThrottlingRateLimit, rs.ThrottlingBurstLimit
+		if rate <= 0 {
+			rate = def.ThrottlingRateLimit
+		}
+		if burst <= 0 {
+			burst = def.ThrottlingBurstLimit
+		}
+		if stage.RouteThrottle == nil {
+			stage.RouteThrottle = map[string]*throttle.Bucket{}
+		}
+		stage.RouteThrottle[key] = buckets.Bucket(name+" "+key, rate, burst)
+	}
 }
 
 func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[string]*upstream.Balancer, groups network.GroupMap) *Integration {

@@ -48,6 +48,10 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		reply(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	if b := st.throttleFor(m.Route.Key); b != nil && !b.Allow(env.Clock.Now()) {
+		reply(w, http.StatusTooManyRequests, "Too Many Requests")
+		return
+	}
 	integ := m.Route.Value.(*Integration)
 	if integ.Broken != "" {
 		reply(w, http.StatusInternalServerError, "Internal Server Error")

@@ -285,6 +285,36 @@ func (s *Service) DeleteStage(ctx context.Context, in *StageNameInput) (*Empty, 
 	return &Empty{}, nil
 }
 
+type RouteSettingsInput struct {
+	APIID     string `path:"apiId" json:"-"`
+	StageName string `path:"stageName" json:"-"`
+	RouteKey  string `path:"routeKey" json:"-"`
+}
+
+// DeleteRouteSettings drops a route's own settings from a stage: the route
+// falls back to the stage's default route settings.
+func (s *Service) DeleteRouteSettings(ctx context.Context, in *RouteSettingsInput) (*Empty, error) {
+	err := s.update(ctx, func(tx model.Tx) error {
+		if _, err := getApi(ctx, tx, in.APIID); err != nil {
+			return err
+		}
+		st, err := getStage(tx, in.APIID, in.StageName)
+		if err != nil {
+			return err
+		}
+		if _, ok := st.RouteSettings[in.RouteKey]; !ok {
+			return notFound("Unable to find Route Settings for key: %s", in.RouteKey)
+		}
+		delete(st.RouteSettings, in.RouteKey)
+		st.LastUpdatedDate = s.now()
+		return model.Put(tx, st)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
 func getStage(tx model.Tx, apiID, name string) (*model.Stage, error) {
 	st, ok, err := model.Get[model.Stage](tx, apiID+"/"+name)
 	if err != nil {
