@@ -89,8 +89,9 @@ func (t *H1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		// A reused connection the backend had closed while it sat idle
 		// fails before any answer. Like net/http, send again on a new
-		// connection when that cannot run the request twice: nothing was
-		// written, or the request has no body and an idempotent method.
+		// connection when that cannot run the request twice and the
+		// request can be sent again: it has no body, and either none of it
+		// reached the backend or its method is idempotent.
 		if retried || !c.reused || c.got || req.Context().Err() != nil || !closedByPeer(err) ||
 			!(req.Body == nil || req.Body == http.NoBody) || wrote && !idempotent(req.Method) {
 			return nil, err
