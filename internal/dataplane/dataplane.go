@@ -44,7 +44,8 @@ type Plane struct {
 	cfg  Config
 	snap atomic.Pointer[Snapshot]
 	reg  upstream.Registry
-	// buckets are the HTTP APIs' throttles, kept across compiles.
+	// buckets are the throttles of HTTP API stages and routes and of REST
+	// API stages and methods, kept across compiles.
 	buckets throttle.Registry
 	env     httpapi.Env
 	rest    restapi.Env
@@ -108,7 +109,7 @@ func (p *Plane) compile() {
 		for id, api := range httpapi.Compile(sc, balancers, &p.buckets) {
 			s.HTTPAPIs[id] = api
 		}
-		for id, api := range restapi.Compile(sc, balancers) {
+		for id, api := range restapi.Compile(sc, balancers, &p.buckets) {
 			s.RestAPIs[id] = api
 		}
 	}

@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // RestAPI is an apigateway (v1) REST API. Its resource tree is stored as one
 // RestResource record per path.
@@ -97,16 +100,48 @@ func (RestDeployment) Kind() string  { return "apigw-deployment" }
 func (d RestDeployment) Key() string { return d.APIID + "/" + d.ID }
 
 // RestStage is a REST API stage: a name pointing at a deployment, with
-// stage variables.
+// stage variables and method settings.
 type RestStage struct {
-	APIID           string
-	Name            string
-	DeploymentID    string
-	Description     string            `json:",omitempty"`
-	Variables       map[string]string `json:",omitempty"`
+	APIID        string
+	Name         string
+	DeploymentID string
+	Description  string            `json:",omitempty"`
+	Variables    map[string]string `json:",omitempty"`
+	// MethodSettings are keyed by MethodSettingKey, or AllMethods for the
+	// whole stage.
+	MethodSettings  map[string]RestMethodSetting `json:",omitempty"`
 	CreatedDate     time.Time
 	LastUpdatedDate time.Time
 	Tags            Tags
+}
+
+// AllMethods is the method settings key of a whole stage.
+const AllMethods = "*/*"
+
+// MethodSettingKey is the key of one method's settings, as AWS reports it:
+// the resource path without its leading slash, then the HTTP method
+// ("pets/{id}/GET"; the root's GET is "/GET").
+func MethodSettingKey(resourcePath, httpMethod string) string {
+	return strings.TrimPrefix(resourcePath, "/") + "/" + httpMethod
+}
+
+// RestMethodSetting is a stage's settings for one method, or for all of
+// them. Only the throttling limits act on traffic; the rest are kept and
+// reported.
+type RestMethodSetting struct {
+	// ThrottlingRateLimit is requests a second, ThrottlingBurstLimit the
+	// bucket's size. 0 refuses every request; a negative value (Terraform
+	// writes -1) leaves the limit to the stage's, or to nothing.
+	ThrottlingRateLimit                    float64
+	ThrottlingBurstLimit                   int
+	MetricsEnabled                         bool   `json:",omitempty"`
+	LoggingLevel                           string `json:",omitempty"`
+	DataTraceEnabled                       bool   `json:",omitempty"`
+	CachingEnabled                         bool   `json:",omitempty"`
+	CacheTTLInSeconds                      int
+	CacheDataEncrypted                     bool   `json:",omitempty"`
+	RequireAuthorizationForCacheControl    bool   `json:",omitempty"`
+	UnauthorizedCacheControlHeaderStrategy string `json:",omitempty"`
 }
 
 func (RestStage) Kind() string  { return "apigw-stage" }

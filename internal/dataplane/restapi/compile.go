@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
@@ -43,6 +44,28 @@ type Method struct {
 	HTTPMethod  string
 	Resource    string
 	Integration *Integration
+	// limit is what the method's requests draw from; nil when nothing
+	// throttles them.
+	limit *limit
+}
+
+// limit is a throttle: a token bucket, or a closed door when a limit of 0
+// refuses every request.
+type limit struct {
+	bucket *throttle.Bucket
+	closed bool
+	// verbs are an ANY method's verbs with settings of their own, which
+	// stand in for the method's limit on requests of that verb.
+	verbs map[string]*limit
+}
+
+// allow takes a token for a request of verb at now, without a lock or an
+// allocation.
+func (l *limit) allow(verb string, now time.Time) bool {
+	if v, ok := l.verbs[verb]; ok {
+		l = v
+	}
+	return !l.closed && l.bucket.Allow(now)
 }
 
 // Integration is a compiled REST integration.
@@ -116,8 +139,9 @@ type headerMap struct {
 // any address (0.0.0.0/0) match it.
 var privateLinkSource = network.Endpoint{Addr: netip.MustParseAddr("198.18.0.1")}
 
-// Compile builds the REST APIs of one scope.
-func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer) map[string]*API {
+// Compile builds the REST APIs of one scope. Throttled stages and methods
+// take their buckets from buckets, so a recompile does not refill them.
+func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) map[string]*API {
 	out := map[string]*API{}
 	groups := network.GroupMap(sc.SecurityGroups)
 	for _, a := range sc.RestAPIs {
@@ -142,11 +166,79 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer) map[stri
 					}
 				}
 			}
+			compileThrottle(stage, st, buckets)
 			api.Stages[st.Name] = stage
 		}
 		out[a.ID] = api
 	}
 	return out
+}
+
+// compileThrottle gives each method of a stage its limit: the stage's
+// "*/*" settings make one bucket all its methods share; a method's own
+// settings make it a bucket of its own, each limit they leave unset
+// (negative) taken from the stage's. Settings cannot name ANY, so an ANY
+// method's requests draw on the settings of their own verb where there are
+// some. Settings for methods the deployment lacks are ignored.
+func compileThrottle(stage *Stage, st *model.RestStage, buckets *throttle.Registry) {
+	if len(st.MethodSettings) == 0 {
+		return
+	}
+	name := "restapis/" + st.APIID + "/" + st.Name
+	all, ok := st.MethodSettings[model.AllMethods]
+	if !ok {
+		all = model.RestMethodSetting{ThrottlingRateLimit: -1, ThrottlingBurstLimit: -1}
+	}
+	shared := newLimit(buckets, name, all.ThrottlingRateLimit, all.ThrottlingBurstLimit)
+	// own is the limit of a method's own settings; nil without any, and
+	// also when they and the stage's set no limit, when shared is nil too.
+	own := func(key string) *limit {
+		ms, ok := st.MethodSettings[key]
+		if !ok || key == model.AllMethods {
+			return nil
+		}
+		rate, burst := ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit
+		if rate < 0 {
+			rate = all.ThrottlingRateLimit
+		}
+		if burst < 0 {
+			burst = all.ThrottlingBurstLimit
+		}
+		return newLimit(buckets, name+" "+key, rate, burst)
+	}
+	for _, m := range stage.Methods() {
+		m.limit = shared
+		if m.HTTPMethod != "ANY" {
+			if l := own(model.MethodSettingKey(m.Resource, m.HTTPMethod)); l != nil {
+				m.limit = l
+			}
+			continue
+		}
+		verbs := map[string]*limit{}
+		for _, verb := range []string{"GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD"} {
+			if l := own(model.MethodSettingKey(m.Resource, verb)); l != nil {
+				verbs[verb] = l
+			}
+		}
+		if len(verbs) > 0 {
+			m.limit = &limit{verbs: verbs}
+			if shared != nil {
+				m.limit.bucket, m.limit.closed = shared.bucket, shared.closed
+			}
+		}
+	}
+}
+
+// newLimit is the limit of rate and burst: nil when either is unset
+// (negative), closed when either is 0.
+func newLimit(buckets *throttle.Registry, name string, rate float64, burst int) *limit {
+	switch {
+	case rate < 0 || burst < 0:
+		return nil
+	case rate == 0 || burst == 0:
+		return &limit{closed: true}
+	}
+	return &limit{bucket: buckets.Bucket(name, rate, burst)}
 }
 
 func (r *resource) insert(path string) *resource {

@@ -55,6 +55,10 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
 		return
 	}
+	if l := m.limit; l != nil && !l.allow(r.Method, env.Now()) {
+		gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+		return
+	}
 	integ := m.Integration
 	if integ.Broken != "" {
 		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")

@@ -29,8 +29,13 @@ func New(rate float64, burst int) *Bucket {
 	if rate <= 0 || burst <= 0 {
 		return nil
 	}
-	interval := int64(math.Max(1, float64(time.Second)/rate))
-	return &Bucket{interval: interval, tolerance: int64(burst) * interval}
+	// A tiny rate, or one with a huge burst, would overflow nanoseconds:
+	// thirty years per token, or sixty of burst, are as good as any more,
+	// and keep every sum of times in range.
+	const maxInterval, maxTolerance = 1e18, 2e18
+	interval := int64(math.Max(1, math.Min(float64(time.Second)/rate, maxInterval)))
+	tolerance := max(int64(math.Min(float64(burst)*float64(interval), maxTolerance)), interval)
+	return &Bucket{interval: interval, tolerance: tolerance}
 }
 
 // Allow takes a token at now, or reports that none is left. A nil bucket

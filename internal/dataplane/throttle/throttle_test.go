@@ -36,6 +36,15 @@ func TestBurstThenSteadyRate(t *testing.T) {
 	}
 }
 
+func TestExtremeLimitsDoNotOverflow(t *testing.T) {
+	if b := New(0.01, 100_000_000); !b.Allow(t0) || !b.Allow(t0) {
+		t.Fatal("a huge burst at a tiny rate refused its first requests")
+	}
+	if b := New(1e-12, 1); !b.Allow(t0) || b.Allow(t0) {
+		t.Fatal("a burst of 1 at a tiny rate: want one request, then none")
+	}
+}
+
 func TestNoLimitsNoBucket(t *testing.T) {
 	for _, c := range []struct {
 		rate  float64

@@ -22,7 +22,11 @@ type PatchOperation struct {
 // unescaped, as key. Handlers get "" as the value of a remove, or of an
 // operation that carries none.
 type patchPath struct {
-	path                 string
+	path string
+	// parse, when set, matches paths the pattern cannot express (a key of
+	// several segments, as in a stage's "/~1pets/GET/throttling/rateLimit")
+	// and returns the key; path then only names it in errors.
+	parse                func(path string) (key string, ok bool)
 	add, remove, replace func(key, value string) error
 }
 
@@ -83,6 +87,9 @@ func (p patchPath) handler(op string) func(key, value string) error {
 
 // match reports whether path names p, and the member key for "/*" paths.
 func (p patchPath) match(path string) (string, bool) {
+	if p.parse != nil {
+		return p.parse(path)
+	}
 	prefix, wild := strings.CutSuffix(p.path, "*")
 	if !wild {
 		return "", path == p.path
@@ -91,9 +98,13 @@ func (p patchPath) match(path string) (string, bool) {
 	if !ok || rest == "" || strings.Contains(rest, "/") {
 		return "", false
 	}
-	// JSON Pointer escapes: a "/" inside a key travels as "~1"
-	// ("/requestTemplates/application~1json").
-	return strings.NewReplacer("~1", "/", "~0", "~").Replace(rest), true
+	return unescapePointer(rest), true
+}
+
+// unescapePointer undoes JSON Pointer's escapes: a "/" inside a key travels
+// as "~1" ("/requestTemplates/application~1json"), a "~" as "~0".
+func unescapePointer(s string) string {
+	return strings.NewReplacer("~1", "/", "~0", "~").Replace(s)
 }
 
 // replaceText is a string member that replace sets.

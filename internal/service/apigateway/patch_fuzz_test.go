@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"gatehouse/internal/api"
+	"gatehouse/internal/model"
 )
 
 // FuzzApplyPatch runs arbitrary patch operations against a typical set of
@@ -18,6 +19,9 @@ func FuzzApplyPatch(f *testing.F) {
 	f.Add("add", "/responseParameters/method.response.header.X-Shop", "true")
 	f.Add("remove", "/responseParameters/method.response.header.X-None", "")
 	f.Add("remove", "/selectionPattern", "")
+	f.Add("replace", "/~1pets~1{id}/GET/throttling/rateLimit", "2.5")
+	f.Add("replace", "//GET/throttling/burstLimit", "-1")
+	f.Add("remove", "/*/*", "")
 	f.Fuzz(func(t *testing.T, op, path, value string) {
 		var name string
 		var flag bool
@@ -28,6 +32,7 @@ func FuzzApplyPatch(f *testing.F) {
 		paths := []patchPath{replaceText("/name", &name), replaceBool("/disableExecuteApiEndpoint", &flag),
 			mapMember("/variables/*", &vars), setMember("/binaryMediaTypes/*", &types),
 			optionalText("/selectionPattern", &pattern), flagMember("/responseParameters/*", &params, methodResponseParam)}
+		paths = append(paths, methodSettingPaths(&model.RestStage{})...)
 		err := applyPatch([]PatchOperation{{Op: op, Path: path, Value: &value}}, paths)
 		var ae *api.Error
 		if err != nil && (!errors.As(err, &ae) || ae.Status < 400 || ae.Status >= 500) {

@@ -9,7 +9,8 @@ import (
 	"gatehouse/internal/model"
 )
 
-// Stage is a named pointer to a deployment, with its stage variables.
+// Stage is a named pointer to a deployment, with its stage variables and
+// method settings.
 type Stage struct {
 	StageName       string            `json:"stageName"`
 	DeploymentID    string            `json:"deploymentId"`
@@ -17,11 +18,12 @@ type Stage struct {
 	Variables       map[string]string `json:"variables,omitempty"`
 	CreatedDate     int64             `json:"createdDate"`
 	LastUpdatedDate int64             `json:"lastUpdatedDate"`
-	// What AWS reports for a stage without a cache cluster, method
-	// settings or tracing, none of which gatehouse has.
+	// Always present, empty too, as AWS reports it.
+	MethodSettings map[string]MethodSetting `json:"methodSettings"`
+	// What AWS reports for a stage without a cache cluster or tracing,
+	// neither of which gatehouse has.
 	CacheClusterEnabled bool              `json:"cacheClusterEnabled"`
 	CacheClusterStatus  string            `json:"cacheClusterStatus"`
-	MethodSettings      map[string]any    `json:"methodSettings"`
 	TracingEnabled      bool              `json:"tracingEnabled"`
 	Tags                map[string]string `json:"tags,omitempty"`
 }
@@ -191,7 +193,7 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 			st.Variables[k] = v
 			return nil
 		}
-		err = applyPatch(in.PatchOperations, []patchPath{
+		paths := []patchPath{
 			{path: "/variables/*", add: setVariable, replace: setVariable, remove: func(k, _ string) error {
 				delete(st.Variables, k)
 				return nil
@@ -206,7 +208,8 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 				return nil
 			}},
 			replaceText("/description", &st.Description),
-		})
+		}
+		err = applyPatch(in.PatchOperations, append(paths, methodSettingPaths(st)...))
 		if err != nil {
 			return err
 		}
@@ -264,7 +267,7 @@ func stageShape(st *model.RestStage) *Stage {
 		CreatedDate:        epoch(st.CreatedDate),
 		LastUpdatedDate:    epoch(st.LastUpdatedDate),
 		CacheClusterStatus: "NOT_AVAILABLE",
-		MethodSettings:     map[string]any{},
+		MethodSettings:     methodSettingsShape(st.MethodSettings),
 		Tags:               tagsOut(st.Tags),
 	}
 }

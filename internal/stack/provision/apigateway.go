@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -150,34 +151,125 @@ func createDeploymentV1(ctx context.Context, s *SDK, _ string, p props) (stack.C
 		return stack.Created{}, err
 	}
 	// CloudFormation's StageDescription configures the stage the
-	// deployment creates; its description and variables map onto the call.
+	// deployment creates: its description and variables map onto the
+	// call; its stage-wide settings (ThrottlingRateLimit...) and
+	// MethodSettings are patched onto the stage afterwards.
+	var ops []agtypes.PatchOperation
 	if sd, ok := p["StageDescription"].(map[string]any); ok {
 		var stage struct {
 			Description *string
 			Variables   map[string]string
 		}
-		if err := decode(sd, &stage); err != nil {
+		if err := decode(without(sd, append([]string{"MethodSettings"}, methodSettingNames...)...), &stage); err != nil {
 			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
 		}
 		in.StageDescription, in.Variables = stage.Description, stage.Variables
+		var err error
+		if ops, err = methodSettingOps("/*/*", without(sd, "Description", "Variables", "MethodSettings")); err != nil {
+			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
+		}
+		more, err := methodSettingsOps(props(sd).list("MethodSettings"))
+		if err != nil {
+			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
+		}
+		if ops = append(ops, more...); len(ops) > 0 && in.StageName == nil {
+			return stack.Created{}, fmt.Errorf("StageDescription: method settings need a StageName")
+		}
 	}
 	out, err := s.APIGW.CreateDeployment(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
 	}
+	if len(ops) > 0 {
+		_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: in.RestApiId, StageName: in.StageName, PatchOperations: ops})
+		if err != nil {
+			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
+		}
+	}
 	id := aws.ToString(out.Id)
 	return stack.Created{Ref: id, Attrs: map[string]any{"DeploymentId": id}}, nil
 }
 
+// createStageV1 creates the stage, then patches its MethodSettings onto it:
+// CreateStage has no member for them.
 func createStageV1(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	var in apigateway.CreateStageInput
-	if err := decode(without(p, "Tags"), &in); err != nil {
+	if err := decode(without(p, "Tags", "MethodSettings"), &in); err != nil {
 		return stack.Created{}, err
 	}
 	in.Tags = tagMap(p)
+	ops, err := methodSettingsOps(p.list("MethodSettings"))
+	if err != nil {
+		return stack.Created{}, err
+	}
 	out, err := s.APIGW.CreateStage(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
 	}
+	if len(ops) > 0 {
+		_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: in.RestApiId, StageName: in.StageName, PatchOperations: ops})
+		if err != nil {
+			return stack.Created{}, fmt.Errorf("MethodSettings: %v", err)
+		}
+	}
 	return stack.Created{Ref: aws.ToString(out.StageName), Attrs: map[string]any{}}, nil
+}
+
+// methodSettingPaths maps CloudFormation's method setting members to the
+// UpdateStage paths that set them, in the order they are sent.
+var methodSettingPaths = []struct{ name, path string }{
+	{"ThrottlingRateLimit", "throttling/rateLimit"},
+	{"ThrottlingBurstLimit", "throttling/burstLimit"},
+	{"MetricsEnabled", "metrics/enabled"},
+	{"LoggingLevel", "logging/loglevel"},
+	{"DataTraceEnabled", "logging/dataTrace"},
+	{"CachingEnabled", "caching/enabled"},
+	{"CacheTtlInSeconds", "caching/ttlInSeconds"},
+	{"CacheDataEncrypted", "caching/dataEncrypted"},
+}
+
+var methodSettingNames = func() []string {
+	var out []string
+	for _, m := range methodSettingPaths {
+		out = append(out, m.name)
+	}
+	return out
+}()
+
+// methodSettingsOps turns a MethodSettings list ([{ResourcePath: /~1pets,
+// HttpMethod: GET, ThrottlingRateLimit: 10}, ...]; "/*" and "*" for the
+// whole stage) into patch operations.
+func methodSettingsOps(settings []props) ([]agtypes.PatchOperation, error) {
+	var ops []agtypes.PatchOperation
+	for i, ms := range settings {
+		resource, verb := ms.string("ResourcePath"), ms.string("HttpMethod")
+		if resource == "" || verb == "" {
+			return nil, fmt.Errorf("MethodSettings[%d]: ResourcePath and HttpMethod are required", i)
+		}
+		more, err := methodSettingOps("/"+strings.TrimPrefix(resource, "/")+"/"+verb, without(ms, "ResourcePath", "HttpMethod"))
+		if err != nil {
+			return nil, fmt.Errorf("MethodSettings[%d]: %v", i, err)
+		}
+		ops = append(ops, more...)
+	}
+	return ops, nil
+}
+
+// methodSettingOps replaces each member p sets under method, a
+// "/{resourcePath}/{httpMethod}" patch path.
+func methodSettingOps(method string, p props) ([]agtypes.PatchOperation, error) {
+	known := map[string]bool{}
+	var ops []agtypes.PatchOperation
+	for _, m := range methodSettingPaths {
+		known[m.name] = true
+		if v := p.str(m.name); v != nil {
+			ops = append(ops, agtypes.PatchOperation{Op: agtypes.OpReplace, Path: aws.String(method + "/" + m.path), Value: v})
+		}
+	}
+	for k := range p {
+		if !known[k] {
+			return nil, fmt.Errorf("unknown property %s", k)
+		}
+	}
+	return ops, nil
 }
