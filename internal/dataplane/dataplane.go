@@ -65,8 +65,9 @@ func New(cfg Config) *Plane {
 		Transport: cfg.Transport,
 		Links:     cfg.Links,
 		Clock:     cfg.Clock,
+		Log:       cfg.Log,
 	}
-	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now}
+	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now, Log: cfg.Log}
 	return p
 }
 

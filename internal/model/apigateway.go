@@ -109,7 +109,9 @@ type RestStage struct {
 	Variables    map[string]string `json:",omitempty"`
 	// MethodSettings are keyed by MethodSettingKey, or AllMethods for the
 	// whole stage.
-	MethodSettings  map[string]RestMethodSetting `json:",omitempty"`
+	MethodSettings map[string]RestMethodSetting `json:",omitempty"`
+	// AccessLog is the stage's access logging, nil when it has none.
+	AccessLog       *AccessLogSettings `json:",omitempty"`
 	CreatedDate     time.Time
 	LastUpdatedDate time.Time
 	Tags            Tags

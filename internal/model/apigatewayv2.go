@@ -88,9 +88,11 @@ type Stage struct {
 	StageVariables       map[string]string
 	DefaultRouteSettings RouteSettings
 	RouteSettings        map[string]RouteSettings `json:",omitempty"`
-	CreatedDate          time.Time
-	LastUpdatedDate      time.Time
-	Tags                 Tags
+	// AccessLog is the stage's access logging, nil when it has none.
+	AccessLog       *AccessLogSettings `json:",omitempty"`
+	CreatedDate     time.Time
+	LastUpdatedDate time.Time
+	Tags            Tags
 	// LastDeploymentStatus is what the last automatic deployment said:
 	// success with its id, or why none could be made.
 	LastDeploymentStatus string `json:",omitempty"`

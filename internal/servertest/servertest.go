@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -57,6 +58,12 @@ func VpcLinkV1Delay(d time.Duration) Option {
 // clock by sixty days would run every health-check round on the way.
 func VpcLinkIdle(d time.Duration) Option {
 	return func(c *gatehouse.Config) { c.VpcLinkIdle = d }
+}
+
+// Log sends the server's structured logs (access log lines among them) to
+// l instead of discarding them.
+func Log(l *slog.Logger) Option {
+	return func(c *gatehouse.Config) { c.Log = l }
 }
 
 // Start starts a server with a fake clock and an in-memory store; it is

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
@@ -29,6 +30,9 @@ type Stage struct {
 	// routes' own by route key; nil and empty where none is set.
 	Throttle      *throttle.Bucket
 	RouteThrottle map[string]*throttle.Bucket
+	// AccessLog is the stage's access log format, nil without access
+	// logging.
+	AccessLog *accesslog.Format
 }
 
 // throttleFor is the bucket a request on route key draws from, if any.
@@ -97,7 +101,7 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 			if st.APIID != a.ID {
 				continue
 			}
-			stage := &Stage{Name: st.Name, Vars: st.StageVariables}
+			stage := &Stage{Name: st.Name, Vars: st.StageVariables, AccessLog: accesslog.Compile(st.AccessLog)}
 			compileThrottle(stage, st, buckets)
 			if dep := sc.Deployments[a.ID+"/"+st.DeploymentID]; dep != nil {
 				integrations := map[string]*Integration{}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"gatehouse/internal/clock"
+	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
@@ -30,13 +32,31 @@ type Env struct {
 	Transport http.RoundTripper
 	Links     *usage.Links
 	Clock     clock.Clock
+	// Log receives the access log lines of stages that have access logging.
+	Log *slog.Logger
 }
 
 // Serve answers one invoke request for api's stage st. path is the request
 // path without the stage segment (what routes match); full is the path with
 // it (what a private integration's backend receives).
 func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full string) {
+	if st.AccessLog == nil {
+		serve(w, r, env, api, st, path, full, nil)
+		return
+	}
+	// An access-logged stage answers through a writer that measures the
+	// answer, and logs the request's line once it is done.
+	lg := accesslog.Begin(w, r, env.Clock.Now)
+	lg.Stage, lg.APIID, lg.Path = st.Name, api.ID, full
+	serve(lg.Writer(), r, env, api, st, path, full, lg)
+	st.AccessLog.Emit(env.Log, lg)
+}
+
+// serve is the request path. lg collects what the access log line reports;
+// it is nil, and its methods do nothing, when the stage has no access log.
+func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full string, lg *accesslog.Entry) {
 	reqID := requestID()
+	lg.Identify(reqID, reqID)
 	idHeader := []string{reqID}
 	w.Header()["Apigw-Requestid"] = idHeader
 	if r.ContentLength > MaxPayload {
@@ -48,6 +68,7 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		reply(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	lg.Route(m.Route.Key)
 	if b := st.throttleFor(m.Route.Key); b != nil && !b.Allow(env.Clock.Now()) {
 		reply(w, http.StatusTooManyRequests, "Too Many Requests")
 		return
@@ -61,7 +82,9 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer cancel()
 	out := outgoing(ctx, r, integ, full, &m)
 	apply(integ.Params, &reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID}, out)
+	lg.Calling()
 	resp, err := call(out, env, integ)
+	lg.Called(resp, err)
 	if err != nil {
 		// A connection that failed, timed out or was dropped by a security
 		// group: HTTP APIs answer all of these with 503.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
@@ -26,7 +27,10 @@ type API struct {
 type Stage struct {
 	Name string
 	Vars map[string]string
-	root *resource
+	// AccessLog is the stage's access log format, nil without access
+	// logging.
+	AccessLog *accesslog.Format
+	root      *resource
 }
 
 type resource struct {
@@ -150,7 +154,7 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 			if st.APIID != a.ID {
 				continue
 			}
-			stage := &Stage{Name: st.Name, Vars: st.Variables, root: &resource{path: "/"}}
+			stage := &Stage{Name: st.Name, Vars: st.Variables, AccessLog: accesslog.Compile(st.AccessLog), root: &resource{path: "/"}}
 			if dep := sc.RestDeployments[a.ID+"/"+st.DeploymentID]; dep != nil {
 				resources := append([]model.RestResource(nil), dep.Resources...)
 				sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/usage"
@@ -27,6 +29,8 @@ type Env struct {
 	Transport http.RoundTripper
 	Links     *usage.Links
 	Now       func() time.Time
+	// Log receives the access log lines of stages that have access logging.
+	Log *slog.Logger
 }
 
 // hop reports whether a header is never forwarded: the hop-by-hop ones,
@@ -38,10 +42,26 @@ func hop(key string) bool {
 // Serve answers one invoke request for api's stage st; path is the request
 // path after the stage segment.
 func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path string) {
+	if st.AccessLog == nil {
+		serve(w, r, env, api, st, path, nil)
+		return
+	}
+	// An access-logged stage answers through a writer that measures the
+	// answer, and logs the request's line once it is done.
+	lg := accesslog.Begin(w, r, env.Now)
+	lg.Stage, lg.APIID, lg.Path = st.Name, api.ID, "/"+st.Name+path
+	serve(lg.Writer(), r, env, api, st, path, lg)
+	st.AccessLog.Emit(env.Log, lg)
+}
+
+// serve is the request path. lg collects what the access log line reports;
+// it is nil, and its methods do nothing, when the stage has no access log.
+func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path string, lg *accesslog.Entry) {
 	reqID := requestID()
 	h := w.Header()
 	// One backing array for the three ids, under their canonical keys.
 	ids := []string{reqID, reqID[:12], upstream.TraceID()}
+	lg.Identify(ids[0], ids[1])
 	h["X-Amzn-Requestid"] = ids[0:1:1]
 	h["X-Amz-Apigw-Id"] = ids[1:2:2]
 	h["X-Amzn-Trace-Id"] = ids[2:3:3]
@@ -55,6 +75,7 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
 		return
 	}
+	lg.Resource(m.Resource)
 	if l := m.limit; l != nil && !l.allow(r.Method, env.Now()) {
 		gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
 		return
@@ -71,7 +92,9 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	in := &request{r: r, params: params, stage: st, apiID: api.ID, reqID: reqID}
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
+	lg.Calling()
 	resp, err := call(integrationRequest(ctx, in, integ), env, integ)
+	lg.Called(resp, err)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
 			gatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out", "")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strings"
 
 	"gatehouse/internal/model"
 )
@@ -19,13 +20,21 @@ type Stage struct {
 	CreatedDate     int64             `json:"createdDate"`
 	LastUpdatedDate int64             `json:"lastUpdatedDate"`
 	// Always present, empty too, as AWS reports it.
-	MethodSettings map[string]MethodSetting `json:"methodSettings"`
+	MethodSettings    map[string]MethodSetting `json:"methodSettings"`
+	AccessLogSettings *AccessLogSettings       `json:"accessLogSettings,omitempty"`
 	// What AWS reports for a stage without a cache cluster or tracing,
 	// neither of which gatehouse has.
 	CacheClusterEnabled bool              `json:"cacheClusterEnabled"`
 	CacheClusterStatus  string            `json:"cacheClusterStatus"`
 	TracingEnabled      bool              `json:"tracingEnabled"`
 	Tags                map[string]string `json:"tags,omitempty"`
+}
+
+// AccessLogSettings are where a stage's access log goes and what each line
+// says.
+type AccessLogSettings struct {
+	DestinationArn string `json:"destinationArn"`
+	Format         string `json:"format"`
 }
 
 type CreateStageInput struct {
@@ -209,8 +218,12 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 			}},
 			replaceText("/description", &st.Description),
 		}
+		paths = append(paths, accessLogPaths(st)...)
 		err = applyPatch(in.PatchOperations, append(paths, methodSettingPaths(st)...))
 		if err != nil {
+			return err
+		}
+		if err := checkAccessLog(st.AccessLog); err != nil {
 			return err
 		}
 		st.LastUpdatedDate = s.now()
@@ -268,6 +281,55 @@ func stageShape(st *model.RestStage) *Stage {
 		LastUpdatedDate:    epoch(st.LastUpdatedDate),
 		CacheClusterStatus: "NOT_AVAILABLE",
 		MethodSettings:     methodSettingsShape(st.MethodSettings),
+		AccessLogSettings:  accessLogShape(st.AccessLog),
 		Tags:               tagsOut(st.Tags),
 	}
+}
+
+// accessLogPaths are UpdateStage's access logging paths: replace sets
+// either member, remove on /accessLogSettings turns access logging off.
+func accessLogPaths(st *model.RestStage) []patchPath {
+	settings := func() *model.AccessLogSettings {
+		if st.AccessLog == nil {
+			st.AccessLog = &model.AccessLogSettings{}
+		}
+		return st.AccessLog
+	}
+	return []patchPath{
+		{path: "/accessLogSettings/destinationArn", replace: func(_, v string) error { settings().DestinationARN = v; return nil }},
+		{path: "/accessLogSettings/format", replace: func(_, v string) error { settings().Format = v; return nil }},
+		{path: "/accessLogSettings", remove: func(string, string) error { st.AccessLog = nil; return nil }},
+	}
+}
+
+// checkAccessLog checks a stage's access logging as patched: a CloudWatch
+// Logs log group or an amazon-apigateway- Firehose stream, and a one-line
+// format with a request id in it.
+func checkAccessLog(a *model.AccessLogSettings) error {
+	switch {
+	case a == nil:
+		return nil
+	case a.DestinationARN == "":
+		return badRequest("Access log settings need a destinationArn as well as a format.")
+	case a.Format == "":
+		return badRequest("Access log settings need a format as well as a destinationArn.")
+	}
+	if _, ok := model.AccessLogDestination(a.DestinationARN); !ok {
+		return badRequest("Invalid access log destination %s: it must be the ARN of a CloudWatch Logs log group "+
+			"(arn:aws:logs:{region}:{account}:log-group:{name}) or of a Kinesis Data Firehose delivery stream whose name starts with amazon-apigateway-.", a.DestinationARN)
+	}
+	if strings.ContainsAny(strings.TrimRight(a.Format, "\r\n"), "\r\n") {
+		return badRequest("Access Log format must be a single line.")
+	}
+	if !a.HasRequestID() {
+		return badRequest("Access Log format must include either $context.requestId or $context.extendedRequestId")
+	}
+	return nil
+}
+
+func accessLogShape(a *model.AccessLogSettings) *AccessLogSettings {
+	if a == nil {
+		return nil
+	}
+	return &AccessLogSettings{DestinationArn: a.DestinationARN, Format: a.Format}
 }

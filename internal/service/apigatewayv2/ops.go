@@ -38,6 +38,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("GetStage", s.GetStage).Route(get, "/v2/apis/{apiId}/stages/{stageName}", ok),
 		api.Handle("UpdateStage", s.UpdateStage).Route(patch, "/v2/apis/{apiId}/stages/{stageName}", ok),
 		api.Handle("DeleteStage", s.DeleteStage).Route(del, "/v2/apis/{apiId}/stages/{stageName}", noContent),
+		api.Handle("DeleteAccessLogSettings", s.DeleteAccessLogSettings).Route(del, "/v2/apis/{apiId}/stages/{stageName}/accesslogsettings", noContent),
 		api.Handle("DeleteRouteSettings", s.DeleteRouteSettings).Route(del, "/v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey}", noContent),
 
 		api.Handle("CreateDeployment", s.CreateDeployment).Route(post, "/v2/apis/{apiId}/deployments", created),

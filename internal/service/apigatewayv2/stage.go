@@ -3,6 +3,7 @@ package apigatewayv2
 import (
 	"context"
 	"regexp"
+	"strings"
 
 	"gatehouse/internal/model"
 )
@@ -26,7 +27,15 @@ type CreateStageInput struct {
 	StageVariables       map[string]string        `json:"stageVariables"`
 	DefaultRouteSettings *RouteSettings           `json:"defaultRouteSettings"`
 	RouteSettings        map[string]RouteSettings `json:"routeSettings"`
+	AccessLogSettings    *AccessLogSettings       `json:"accessLogSettings"`
 	Tags                 map[string]string        `json:"tags"`
+}
+
+// AccessLogSettings are where a stage's access log goes and what each line
+// says. In UpdateStage a member left out keeps its value.
+type AccessLogSettings struct {
+	DestinationArn *string `json:"destinationArn,omitempty"`
+	Format         *string `json:"format,omitempty"`
 }
 
 type UpdateStageInput struct {
@@ -38,6 +47,7 @@ type UpdateStageInput struct {
 	StageVariables       map[string]string        `json:"stageVariables"`
 	DefaultRouteSettings *RouteSettings           `json:"defaultRouteSettings"`
 	RouteSettings        map[string]RouteSettings `json:"routeSettings"`
+	AccessLogSettings    *AccessLogSettings       `json:"accessLogSettings"`
 }
 
 type StageNameInput struct {
@@ -47,6 +57,7 @@ type StageNameInput struct {
 
 // Stage is a stage as API Gateway describes it.
 type Stage struct {
+	AccessLogSettings           *AccessLogSettings       `json:"accessLogSettings,omitempty"`
 	AutoDeploy                  bool                     `json:"autoDeploy"`
 	CreatedDate                 string                   `json:"createdDate"`
 	DefaultRouteSettings        RouteSettings            `json:"defaultRouteSettings"`
@@ -88,7 +99,7 @@ func (s *Service) CreateStage(ctx context.Context, in *CreateStageInput) (*Stage
 	}
 	now := s.now()
 	st := &model.Stage{APIID: in.APIID, Name: name, CreatedDate: now, LastUpdatedDate: now, Tags: tags}
-	if err := applyStage(st, stageChanges{in.AutoDeploy, in.Description, in.StageVariables, in.DefaultRouteSettings, in.RouteSettings}); err != nil {
+	if err := applyStage(st, stageChanges{in.AutoDeploy, in.Description, in.StageVariables, in.DefaultRouteSettings, in.RouteSettings, in.AccessLogSettings}); err != nil {
 		return nil, err
 	}
 	err = s.update(ctx, func(tx model.Tx) error {
@@ -125,6 +136,7 @@ type stageChanges struct {
 	variables     map[string]string
 	defaults      *RouteSettings
 	routeSettings map[string]RouteSettings
+	accessLog     *AccessLogSettings
 }
 
 // applyStage validates c and applies it to st. Stage variables and route
@@ -168,7 +180,50 @@ func applyStage(st *model.Stage, c stageChanges) error {
 		}
 		st.RouteSettings[key] = rs
 	}
+	if c.accessLog != nil {
+		a, err := accessLog(st.AccessLog, *c.accessLog)
+		if err != nil {
+			return err
+		}
+		st.AccessLog = a
+	}
 	return nil
+}
+
+// accessLog merges the members of in into the settings a stage has (nil:
+// none) and checks the result, which must name a CloudWatch Logs log group
+// or an amazon-apigateway- Firehose stream and have a one-line format with
+// a request id in it. Both members empty is no access logging.
+func accessLog(have *model.AccessLogSettings, in AccessLogSettings) (*model.AccessLogSettings, error) {
+	var a model.AccessLogSettings
+	if have != nil {
+		a = *have
+	}
+	if in.DestinationArn != nil {
+		a.DestinationARN = *in.DestinationArn
+	}
+	if in.Format != nil {
+		a.Format = *in.Format
+	}
+	switch {
+	case a.DestinationARN == "" && a.Format == "":
+		return nil, nil
+	case a.DestinationARN == "":
+		return nil, badRequest("Access log settings need a destinationArn as well as a format.")
+	case a.Format == "":
+		return nil, badRequest("Access log settings need a format as well as a destinationArn.")
+	}
+	if _, ok := model.AccessLogDestination(a.DestinationARN); !ok {
+		return nil, badRequest("Invalid access log destination %s: it must be the ARN of a CloudWatch Logs log group "+
+			"(arn:aws:logs:{region}:{account}:log-group:{name}) or of a Kinesis Data Firehose delivery stream whose name starts with amazon-apigateway-.", a.DestinationARN)
+	}
+	if strings.ContainsAny(strings.TrimRight(a.Format, "\r\n"), "\r\n") {
+		return nil, badRequest("Access Log format must be a single line.")
+	}
+	if !a.HasRequestID() {
+		return nil, badRequest("Access Log format must include either $context.requestId or $context.extendedRequestId")
+	}
+	return &a, nil
 }
 
 func routeSettings(in RouteSettings) (model.RouteSettings, error) {
@@ -240,7 +295,7 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 			return err
 		}
 		wasAuto := st.AutoDeploy
-		err = applyStage(st, stageChanges{in.AutoDeploy, in.Description, in.StageVariables, in.DefaultRouteSettings, in.RouteSettings})
+		err = applyStage(st, stageChanges{in.AutoDeploy, in.Description, in.StageVariables, in.DefaultRouteSettings, in.RouteSettings, in.AccessLogSettings})
 		if err != nil {
 			return err
 		}
@@ -332,6 +387,7 @@ func stagesOf(tx model.Tx, apiID string) ([]*model.Stage, error) {
 
 func stageShape(st *model.Stage) *Stage {
 	out := &Stage{
+		AccessLogSettings:           accessLogShape(st.AccessLog),
 		AutoDeploy:                  st.AutoDeploy,
 		CreatedDate:                 timestamp(st.CreatedDate),
 		DefaultRouteSettings:        settingsShape(st.DefaultRouteSettings),
@@ -360,4 +416,32 @@ func settingsShape(rs model.RouteSettings) RouteSettings {
 		out.ThrottlingRateLimit = &rs.ThrottlingRateLimit
 	}
 	return out
+}
+
+func accessLogShape(a *model.AccessLogSettings) *AccessLogSettings {
+	if a == nil {
+		return nil
+	}
+	return &AccessLogSettings{DestinationArn: &a.DestinationARN, Format: &a.Format}
+}
+
+// DeleteAccessLogSettings turns a stage's access logging off. A stage
+// without any is left as it is.
+func (s *Service) DeleteAccessLogSettings(ctx context.Context, in *StageNameInput) (*Empty, error) {
+	err := s.update(ctx, func(tx model.Tx) error {
+		if _, err := getApi(ctx, tx, in.APIID); err != nil {
+			return err
+		}
+		st, err := getStage(tx, in.APIID, in.StageName)
+		if err != nil || st.AccessLog == nil {
+			return err
+		}
+		st.AccessLog = nil
+		st.LastUpdatedDate = s.now()
+		return model.Put(tx, st)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
 }

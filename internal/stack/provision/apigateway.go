@@ -160,20 +160,24 @@ func createDeploymentV1(ctx context.Context, s *SDK, _ string, p props) (stack.C
 			Description *string
 			Variables   map[string]string
 		}
-		if err := decode(without(sd, append([]string{"MethodSettings"}, methodSettingNames...)...), &stage); err != nil {
+		if err := decode(without(sd, append([]string{"MethodSettings", "AccessLogSetting"}, methodSettingNames...)...), &stage); err != nil {
 			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
 		}
 		in.StageDescription, in.Variables = stage.Description, stage.Variables
 		var err error
-		if ops, err = methodSettingOps("/*/*", without(sd, "Description", "Variables", "MethodSettings")); err != nil {
+		if ops, err = methodSettingOps("/*/*", without(sd, "Description", "Variables", "MethodSettings", "AccessLogSetting")); err != nil {
 			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
 		}
 		more, err := methodSettingsOps(props(sd).list("MethodSettings"))
 		if err != nil {
 			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
 		}
-		if ops = append(ops, more...); len(ops) > 0 && in.StageName == nil {
-			return stack.Created{}, fmt.Errorf("StageDescription: method settings need a StageName")
+		logOps, err := accessLogOps(props(sd))
+		if err != nil {
+			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
+		}
+		if ops = append(append(ops, more...), logOps...); len(ops) > 0 && in.StageName == nil {
+			return stack.Created{}, fmt.Errorf("StageDescription: method and access log settings need a StageName")
 		}
 	}
 	out, err := s.APIGW.CreateDeployment(ctx, &in)
@@ -190,11 +194,11 @@ func createDeploymentV1(ctx context.Context, s *SDK, _ string, p props) (stack.C
 	return stack.Created{Ref: id, Attrs: map[string]any{"DeploymentId": id}}, nil
 }
 
-// createStageV1 creates the stage, then patches its MethodSettings onto it:
-// CreateStage has no member for them.
+// createStageV1 creates the stage, then patches its MethodSettings and
+// AccessLogSetting onto it: CreateStage has no members for them.
 func createStageV1(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
 	var in apigateway.CreateStageInput
-	if err := decode(without(p, "Tags", "MethodSettings"), &in); err != nil {
+	if err := decode(without(p, "Tags", "MethodSettings", "AccessLogSetting"), &in); err != nil {
 		return stack.Created{}, err
 	}
 	in.Tags = tagMap(p)
@@ -202,6 +206,11 @@ func createStageV1(ctx context.Context, s *SDK, _ string, p props) (stack.Create
 	if err != nil {
 		return stack.Created{}, err
 	}
+	logOps, err := accessLogOps(p)
+	if err != nil {
+		return stack.Created{}, err
+	}
+	ops = append(ops, logOps...)
 	out, err := s.APIGW.CreateStage(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
@@ -209,10 +218,36 @@ func createStageV1(ctx context.Context, s *SDK, _ string, p props) (stack.Create
 	if len(ops) > 0 {
 		_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: in.RestApiId, StageName: in.StageName, PatchOperations: ops})
 		if err != nil {
-			return stack.Created{}, fmt.Errorf("MethodSettings: %v", err)
+			return stack.Created{}, fmt.Errorf("MethodSettings or AccessLogSetting: %v", err)
 		}
 	}
 	return stack.Created{Ref: aws.ToString(out.StageName), Attrs: map[string]any{}}, nil
+}
+
+// accessLogOps turns a stage's AccessLogSetting ({DestinationArn, Format})
+// into the UpdateStage operations that set it.
+func accessLogOps(p props) ([]agtypes.PatchOperation, error) {
+	v, ok := p["AccessLogSetting"]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	setting, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("AccessLogSetting: want a mapping")
+	}
+	paths := map[string]string{"DestinationArn": "/accessLogSettings/destinationArn", "Format": "/accessLogSettings/format"}
+	for k := range setting {
+		if paths[k] == "" {
+			return nil, fmt.Errorf("AccessLogSetting: unknown property %s", k)
+		}
+	}
+	var ops []agtypes.PatchOperation
+	for _, name := range []string{"DestinationArn", "Format"} {
+		if v := props(setting).str(name); v != nil {
+			ops = append(ops, agtypes.PatchOperation{Op: agtypes.OpReplace, Path: aws.String(paths[name]), Value: v})
+		}
+	}
+	return ops, nil
 }
 
 // methodSettingPaths maps CloudFormation's method setting members to the

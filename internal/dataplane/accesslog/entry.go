@@ -1,0 +1,147 @@
+package accesslog
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Entry is what one request tells its access log line. Begin takes one
+// from a pool; the request path fills it in through its methods, which do
+// nothing on a nil Entry, so the path of a stage without access logging
+// calls them on nil and pays a nil check each.
+type Entry struct {
+	RequestID, ExtendedRequestID string
+	// Start is when the request arrived, End when its answer was written.
+	Start, End             time.Time
+	Method, Path, Protocol string
+	SourceIP, UserAgent    string
+	DomainName             string
+	Stage, APIID           string
+	// RouteKey is the HTTP API route that matched, ResourcePath the REST
+	// API resource; empty when nothing matched.
+	RouteKey, ResourcePath string
+	// Status and ResponseLength are what the client was sent.
+	Status         int
+	ResponseLength int64
+	// Integrated says an integration was called; IntegrationStatus is its
+	// answer's status (0 when it gave none) and IntegrationError why it
+	// gave none.
+	Integrated         bool
+	IntegrationStatus  int
+	IntegrationError   string
+	IntegrationLatency time.Duration
+
+	w       writer
+	now     func() time.Time
+	calling time.Time
+}
+
+var entries = sync.Pool{New: func() any { return new(Entry) }}
+
+// Begin starts the entry of request r, which is answered through w; now is
+// the server's clock. The request path must write its answer to Writer.
+func Begin(w http.ResponseWriter, r *http.Request, now func() time.Time) *Entry {
+	e := entries.Get().(*Entry)
+	e.w.ResponseWriter = w
+	e.now = now
+	e.Start = now()
+	e.Method, e.Protocol = r.Method, r.Proto
+	e.SourceIP = r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		e.SourceIP = host
+	}
+	e.UserAgent = r.Header.Get("User-Agent")
+	e.DomainName = r.Host
+	if host, _, err := net.SplitHostPort(r.Host); err == nil {
+		e.DomainName = host
+	}
+	return e
+}
+
+// Writer is the response writer that measures what the client is sent.
+func (e *Entry) Writer() http.ResponseWriter { return &e.w }
+
+// Identify records the request's ids.
+func (e *Entry) Identify(requestID, extendedRequestID string) {
+	if e != nil {
+		e.RequestID, e.ExtendedRequestID = requestID, extendedRequestID
+	}
+}
+
+// Route records the HTTP API route key that matched.
+func (e *Entry) Route(key string) {
+	if e != nil {
+		e.RouteKey = key
+	}
+}
+
+// Resource records the REST API resource path that matched.
+func (e *Entry) Resource(path string) {
+	if e != nil {
+		e.ResourcePath = path
+	}
+}
+
+// Calling records that the integration is being called, now.
+func (e *Entry) Calling() {
+	if e != nil {
+		e.Integrated, e.calling = true, e.now()
+	}
+}
+
+// Called records the integration's answer, or why there was none.
+func (e *Entry) Called(resp *http.Response, err error) {
+	if e == nil {
+		return
+	}
+	e.IntegrationLatency = e.now().Sub(e.calling)
+	if err != nil {
+		e.IntegrationError = err.Error()
+		return
+	}
+	e.IntegrationStatus = resp.StatusCode
+}
+
+// end takes the answer's measurements; an answer that never wrote its
+// header was sent as a 200, as net/http does.
+func (e *Entry) end() {
+	e.End = e.now()
+	e.Status, e.ResponseLength = e.w.status, e.w.length
+	if e.Status == 0 {
+		e.Status = http.StatusOK
+	}
+}
+
+func (e *Entry) release() {
+	*e = Entry{}
+	entries.Put(e)
+}
+
+// writer passes everything to the client's writer, noting the status and
+// counting the body's bytes.
+type writer struct {
+	http.ResponseWriter
+	status int
+	length int64
+}
+
+func (w *writer) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *writer) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.length += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the client's writer.
+func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,226 @@
+package accesslog
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gatehouse/internal/model"
+)
+
+// Format is a compiled access log format.
+type Format struct {
+	// LogGroup is the name the destination ARN gives: the CloudWatch Logs
+	// log group's, or the Firehose delivery stream's.
+	LogGroup string
+	parts    []part
+}
+
+// part is literal text, or one variable.
+type part struct {
+	text string
+	v    variable
+}
+
+type variable uint8
+
+const (
+	literal variable = iota
+	unknown
+	requestID
+	extendedRequestID
+	requestTime
+	requestTimeEpoch
+	httpMethod
+	path
+	routeKey
+	resourcePath
+	status
+	responseLength
+	protocol
+	sourceIP
+	userAgent
+	stage
+	apiID
+	domainName
+	domainPrefix
+	integrationStatus
+	integrationError
+	integrationLatency
+	responseLatency
+)
+
+// variables are the $context variables gatehouse fills in, by name. Both
+// API types share one table: a variable the request path of an API type
+// never sets (routeKey on a REST API) renders as "-".
+var variables = map[string]variable{
+	"requestId":               requestID,
+	"extendedRequestId":       extendedRequestID,
+	"requestTime":             requestTime,
+	"requestTimeEpoch":        requestTimeEpoch,
+	"httpMethod":              httpMethod,
+	"path":                    path,
+	"routeKey":                routeKey,
+	"resourcePath":            resourcePath,
+	"status":                  status,
+	"responseLength":          responseLength,
+	"protocol":                protocol,
+	"identity.sourceIp":       sourceIP,
+	"sourceIp":                sourceIP,
+	"identity.userAgent":      userAgent,
+	"stage":                   stage,
+	"apiId":                   apiID,
+	"domainName":              domainName,
+	"domainPrefix":            domainPrefix,
+	"integrationStatus":       integrationStatus,
+	"integration.status":      integrationStatus,
+	"integrationErrorMessage": integrationError,
+	"integration.error":       integrationError,
+	"integrationLatency":      integrationLatency,
+	"integration.latency":     integrationLatency,
+	"responseLatency":         responseLatency,
+}
+
+// Compile compiles a stage's access log settings; nil (no access logging)
+// compiles to nil. The services have checked the settings, so Compile
+// takes what it is given: an ARN it cannot read gives an empty LogGroup.
+// A trailing line break, which AWS tolerates, is dropped.
+func Compile(a *model.AccessLogSettings) *Format {
+	if a == nil {
+		return nil
+	}
+	f := &Format{}
+	f.LogGroup, _ = model.AccessLogDestination(a.DestinationARN)
+	rest := strings.TrimRight(a.Format, "\r\n")
+	for {
+		before, name, after, found := model.CutContextVariable(rest)
+		if before != "" {
+			f.parts = append(f.parts, part{text: before})
+		}
+		if !found {
+			return f
+		}
+		v, ok := variables[name]
+		if !ok {
+			v = unknown
+		}
+		f.parts = append(f.parts, part{text: name, v: v})
+		rest = after
+	}
+}
+
+// Append renders e's line in the format onto b.
+func (f *Format) Append(b []byte, e *Entry) []byte {
+	for _, p := range f.parts {
+		if p.v == literal {
+			b = append(b, p.text...)
+			continue
+		}
+		b = e.append(b, p.v)
+	}
+	return b
+}
+
+// lines are the buffers lines are rendered into.
+var lines = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// Emit ends e, writes its line to log as one Info record, and returns e to
+// its pool: the caller must not touch it afterwards. Nothing is rendered
+// when log does not take Info records.
+func (f *Format) Emit(log *slog.Logger, e *Entry) {
+	defer e.release()
+	e.end()
+	ctx := context.Background()
+	if log == nil || !log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	buf := lines.Get().(*[]byte)
+	b := f.Append((*buf)[:0], e)
+	log.LogAttrs(ctx, slog.LevelInfo, "access log", slog.String("log_group", f.LogGroup), slog.String("line", string(b)))
+	if cap(b) <= 64<<10 {
+		*buf = b
+		lines.Put(buf)
+	}
+}
+
+// clf is the Common Log Format's time, as $context.requestTime has it.
+const clf = "02/Jan/2006:15:04:05 -0700"
+
+// append renders one variable's value, "-" when the request has none.
+func (e *Entry) append(b []byte, v variable) []byte {
+	switch v {
+	case requestID:
+		return text(b, e.RequestID)
+	case extendedRequestID:
+		return text(b, e.ExtendedRequestID)
+	case requestTime:
+		if e.Start.IsZero() {
+			return append(b, '-')
+		}
+		return e.Start.UTC().AppendFormat(b, clf)
+	case requestTimeEpoch:
+		if e.Start.IsZero() {
+			return append(b, '-')
+		}
+		return strconv.AppendInt(b, e.Start.UnixMilli(), 10)
+	case httpMethod:
+		return text(b, e.Method)
+	case path:
+		return text(b, e.Path)
+	case routeKey:
+		return text(b, e.RouteKey)
+	case resourcePath:
+		return text(b, e.ResourcePath)
+	case status:
+		return number(b, int64(e.Status))
+	case responseLength:
+		return strconv.AppendInt(b, e.ResponseLength, 10)
+	case protocol:
+		return text(b, e.Protocol)
+	case sourceIP:
+		return text(b, e.SourceIP)
+	case userAgent:
+		return text(b, e.UserAgent)
+	case stage:
+		return text(b, e.Stage)
+	case apiID:
+		return text(b, e.APIID)
+	case domainName:
+		return text(b, e.DomainName)
+	case domainPrefix:
+		prefix, _, _ := strings.Cut(e.DomainName, ".")
+		return text(b, prefix)
+	case integrationStatus:
+		return number(b, int64(e.IntegrationStatus))
+	case integrationError:
+		return text(b, e.IntegrationError)
+	case integrationLatency:
+		if !e.Integrated {
+			return append(b, '-')
+		}
+		return strconv.AppendInt(b, e.IntegrationLatency.Milliseconds(), 10)
+	case responseLatency:
+		if e.Start.IsZero() || e.End.IsZero() {
+			return append(b, '-')
+		}
+		return strconv.AppendInt(b, e.End.Sub(e.Start).Milliseconds(), 10)
+	}
+	return append(b, '-')
+}
+
+func text(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, '-')
+	}
+	return append(b, s...)
+}
+
+// number renders a status; 0 is none.
+func number(b []byte, n int64) []byte {
+	if n == 0 {
+		return append(b, '-')
+	}
+	return strconv.AppendInt(b, n, 10)
+}
