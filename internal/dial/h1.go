@@ -30,15 +30,20 @@ type H1Transport struct {
 	// IdleTimeout is how long an idle connection is kept for reuse.
 	IdleTimeout time.Duration
 	// CheckAfter is how long a connection sits idle before it is checked
-	// for a close by the backend when taken from the pool. Backends drop
-	// idle connections after a keep-alive timeout of a second or more, so
-	// under load, when connections come back within milliseconds, the check
-	// (a system call) is skipped. A backend that dies closes connections at
-	// any moment; a request that meets one is retried when that is safe, as
-	// in net/http.
+	// for a close by the backend when a request that could be sent again
+	// (no body, idempotent) takes it from the pool. Backends drop idle
+	// connections after a keep-alive timeout of a second or more, so under
+	// load, when connections come back within milliseconds, the check (a
+	// system call) is skipped; if such a request does meet a closed
+	// connection, it is sent again on a new one, and the address's other
+	// idle connections, likely closed together, are dropped. A request that
+	// cannot be sent again is always checked first.
 	CheckAfter time.Duration
 
 	hosts sync.Map // "host:port" -> *hostPool
+	// after schedules the pools' sweeps (time.AfterFunc; tests run them at
+	// will).
+	after func(time.Duration, func())
 }
 
 // NewH1Transport returns an H1Transport over d, with d's net/http Transport
@@ -48,9 +53,17 @@ func (d *Dialer) H1Transport() *H1Transport {
 		CheckAfter: 100 * time.Millisecond}
 }
 
-// hostPool is the idle connections to one address. A buffered channel makes
-// taking and returning a connection one non-blocking operation each.
-type hostPool struct{ idle chan *conn }
+// hostPool is the idle connections to one address, most recently used
+// last: taking the newest gives the one least likely to have met the
+// backend's keep-alive timeout. A sweep, due IdleTimeout after a connection
+// comes back, closes the ones idle longer and drops an empty pool.
+type hostPool struct {
+	addr     string
+	mu       sync.Mutex
+	idle     []*conn
+	sweeping bool
+	gone     bool // dropped from the transport's hosts
+}
 
 type conn struct {
 	net.Conn
@@ -61,6 +74,9 @@ type conn struct {
 	sent   bool      // some of the current request was written
 	got    bool      // some of its response was read
 }
+
+// maxInformational bounds the 1xx answers read before the real one.
+const maxInformational = 5
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked read
 // or write at once.
@@ -77,9 +93,10 @@ func (t *H1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		addr = net.JoinHostPort(req.URL.Hostname(), "80")
 	}
-	hp := t.pool(addr)
+	replayable := (req.Body == nil || req.Body == http.NoBody) && idempotent(req.Method)
 	for retried := false; ; retried = true {
-		c, err := t.get(req.Context(), hp, addr)
+		hp := t.pool(addr)
+		c, err := t.get(req.Context(), hp, addr, !replayable, retried)
 		if err != nil {
 			return nil, err
 		}
@@ -96,6 +113,9 @@ func (t *H1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			!(req.Body == nil || req.Body == http.NoBody) || wrote && !idempotent(req.Method) {
 			return nil, err
 		}
+		// The backend closed what it had: the rest of the pool is likely
+		// closed too.
+		t.drop(hp)
 	}
 }
 
@@ -115,40 +135,106 @@ func (t *H1Transport) pool(addr string) *hostPool {
 	if hp, ok := t.hosts.Load(addr); ok {
 		return hp.(*hostPool)
 	}
-	hp, _ := t.hosts.LoadOrStore(addr, &hostPool{idle: make(chan *conn, t.MaxIdlePerHost)})
+	hp, _ := t.hosts.LoadOrStore(addr, &hostPool{addr: addr})
 	return hp.(*hostPool)
 }
 
-// get takes a live idle connection or dials a new one.
-func (t *H1Transport) get(ctx context.Context, hp *hostPool, addr string) (*conn, error) {
-	for {
-		select {
-		case c := <-hp.idle:
-			idle := time.Since(c.idleAt)
-			if idle > t.IdleTimeout || c.br.Buffered() > 0 || idle >= t.CheckAfter && !alive(c.Conn) {
-				c.Close()
-				continue
-			}
-			c.reused = true
-			return c, nil
-		default:
+// get takes a live idle connection or dials a new one; fresh skips the
+// pool. check makes it peek at any idle connection before use.
+func (t *H1Transport) get(ctx context.Context, hp *hostPool, addr string, check, fresh bool) (*conn, error) {
+	for !fresh {
+		hp.mu.Lock()
+		n := len(hp.idle)
+		if n == 0 {
+			hp.mu.Unlock()
+			break
 		}
-		nc, err := t.Dialer.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
+		c := hp.idle[n-1]
+		hp.idle[n-1] = nil
+		hp.idle = hp.idle[:n-1]
+		hp.mu.Unlock()
+		idle := time.Since(c.idleAt)
+		if idle > t.IdleTimeout || c.br.Buffered() > 0 || (check || idle >= t.CheckAfter) && !alive(c.Conn) {
+			c.Close()
+			continue
 		}
-		c := &conn{Conn: nc}
-		c.br = bufio.NewReaderSize(connReader{c}, 4<<10)
-		c.bw = bufio.NewWriterSize(connWriter{c}, 4<<10)
+		c.reused = true
 		return c, nil
 	}
+	nc, err := t.Dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	c := &conn{Conn: nc}
+	c.br = bufio.NewReaderSize(connReader{c}, 4<<10)
+	c.bw = bufio.NewWriterSize(connWriter{c}, 4<<10)
+	return c, nil
 }
 
 func (t *H1Transport) put(hp *hostPool, c *conn) {
 	c.idleAt = time.Now()
-	select {
-	case hp.idle <- c:
-	default:
+	hp.mu.Lock()
+	if hp.gone || len(hp.idle) >= t.MaxIdlePerHost {
+		hp.mu.Unlock()
+		c.Close()
+		return
+	}
+	hp.idle = append(hp.idle, c)
+	sweep := !hp.sweeping
+	hp.sweeping = true
+	hp.mu.Unlock()
+	if sweep {
+		t.schedule(func() { t.sweep(hp) })
+	}
+}
+
+// sweep closes the pool's connections idle past IdleTimeout, and drops
+// the pool when none is left, so that addresses no longer used (a target
+// gone, a test server closed) keep no sockets. While connections remain it
+// comes back for them.
+func (t *H1Transport) sweep(hp *hostPool) {
+	hp.mu.Lock()
+	keep := hp.idle[:0]
+	var expired []*conn
+	for _, c := range hp.idle {
+		if time.Since(c.idleAt) >= t.IdleTimeout {
+			expired = append(expired, c)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	clear(hp.idle[len(keep):])
+	hp.idle = keep
+	again := len(keep) > 0
+	hp.sweeping = again
+	if !again {
+		hp.gone = true
+		t.hosts.CompareAndDelete(hp.addr, hp)
+	}
+	hp.mu.Unlock()
+	for _, c := range expired {
+		c.Close()
+	}
+	if again {
+		t.schedule(func() { t.sweep(hp) })
+	}
+}
+
+func (t *H1Transport) schedule(f func()) {
+	if t.after != nil {
+		t.after(t.IdleTimeout, f)
+		return
+	}
+	time.AfterFunc(t.IdleTimeout, f)
+}
+
+// drop closes every idle connection of a pool.
+func (t *H1Transport) drop(hp *hostPool) {
+	hp.mu.Lock()
+	idle := hp.idle
+	hp.idle = nil
+	hp.mu.Unlock()
+	for _, c := range idle {
 		c.Close()
 	}
 }
@@ -189,8 +275,13 @@ func (t *H1Transport) exchange(c *conn, hp *hostPool, req *http.Request) (_ *htt
 	writeErr := err
 	resp, err := http.ReadResponse(c.br, req)
 	// Informational answers (100 Continue, 103 Early Hints) precede the
-	// real one; 101 ends HTTP on this connection and is returned as is.
-	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+	// real one, a few at most, as net/http allows; a 101 is returned as the
+	// answer, and the connection is closed after it.
+	for n := 0; err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols; n++ {
+		if n == maxInformational {
+			err = errors.New("too many informational responses")
+			break
+		}
 		resp, err = http.ReadResponse(c.br, req)
 	}
 	if err != nil {
@@ -246,19 +337,22 @@ type body struct {
 	deadline bool
 	keep     bool
 	done     bool
+	err      error // what ended the body: io.EOF, or the failure
 }
 
 func (b *body) Read(p []byte) (int, error) {
 	if b.done {
-		return 0, io.EOF
+		return 0, b.err
 	}
 	n, err := b.rc.Read(p)
 	switch {
 	case err == io.EOF:
 		b.finish(true)
+		b.err = io.EOF
 	case err != nil:
 		b.finish(false)
 		err = ctxErr(b.ctx, b.deadline, err)
+		b.err = err
 	}
 	return n, err
 }
@@ -266,9 +360,12 @@ func (b *body) Read(p []byte) (int, error) {
 func (b *body) Close() error {
 	if !b.done {
 		b.finish(false)
+		b.err = errBodyClosed
 	}
 	return nil
 }
+
+var errBodyClosed = errors.New("read on a closed response body")
 
 func (b *body) finish(complete bool) {
 	b.done = true
@@ -290,16 +387,8 @@ func (b *body) finish(complete bool) {
 // CloseIdleConnections closes every pooled connection.
 func (t *H1Transport) CloseIdleConnections() {
 	t.hosts.Range(func(_, v any) bool {
-		hp := v.(*hostPool)
-		for {
-			select {
-			case c := <-hp.idle:
-				c.Close()
-				continue
-			default:
-			}
-			return true
-		}
+		t.drop(v.(*hostPool))
+		return true
 	})
 	t.Fallback.CloseIdleConnections()
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -275,5 +276,101 @@ func TestH1EarlyAnswersReachTheCaller(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("%d-byte body: %v, %v; want the backend's 413", size, resp, err)
 		}
+	}
+}
+
+// A backend that closes all its connections at once (a restart) must not
+// fail the requests that follow: a GET meeting a closed pooled connection
+// goes again on a new one, and a POST, which cannot go twice, checks the
+// connection before using it.
+func TestH1SurvivesABackendClosingItsPool(t *testing.T) {
+	release := make(chan struct{})
+	var arrived atomic.Int32
+	srv, _ := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hold" && arrived.Add(1) <= 8 {
+			<-release // hold 8 requests at once: 8 pooled connections
+		}
+		io.WriteString(w, "ok")
+	})
+	tr := New().H1Transport()
+	defer tr.CloseIdleConnections()
+	done := make(chan error)
+	for range 8 {
+		go func() {
+			_, _, err := get(t, tr, context.Background(), "GET", srv.URL+"/hold", "")
+			done <- err
+		}()
+	}
+	for arrived.Load() < 8 {
+		runtime.Gosched()
+	}
+	close(release)
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.CloseClientConnections()
+	for _, method := range []string{"POST", "GET", "POST", "GET"} {
+		body := ""
+		if method == "POST" {
+			body = "data"
+		}
+		if _, got, err := get(t, tr, context.Background(), method, srv.URL, body); err != nil || got != "ok" {
+			t.Fatalf("%s after the backend closed its connections: %q, %v", method, got, err)
+		}
+	}
+}
+
+// Idle connections do not outlive IdleTimeout, and an address no longer
+// used keeps no pool.
+func TestH1SweepsIdleConnectionsAndPools(t *testing.T) {
+	closed := make(chan struct{}, 8)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	tr := New().H1Transport()
+	var sweeps []func()
+	tr.after = func(_ time.Duration, f func()) { sweeps = append(sweeps, f) }
+	if _, _, err := get(t, tr, context.Background(), "GET", srv.URL, ""); err != nil {
+		t.Fatal(err)
+	}
+	if len(sweeps) != 1 {
+		t.Fatalf("%d sweeps scheduled, want 1", len(sweeps))
+	}
+	tr.IdleTimeout = 0 // the sweep finds the connection expired
+	sweeps[0]()
+	<-closed
+	n := 0
+	tr.hosts.Range(func(any, any) bool { n++; return true })
+	if n != 0 {
+		t.Fatalf("%d pools left after the sweep closed their last connection", n)
+	}
+}
+
+func TestH1BoundsInformationalResponses(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		io.WriteString(c, strings.Repeat("HTTP/1.1 103 Early Hints\r\n\r\n", 6)+"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	}()
+	if _, _, err := get(t, New().H1Transport(), context.Background(), "GET", "http://"+ln.Addr().String(), ""); err == nil {
+		t.Fatal("six 1xx answers before the real one were accepted")
 	}
 }
