@@ -494,9 +494,9 @@ func (n *v2Net) tooLarge(apiID string) v2Answer {
 	return v2Answer{status: resp.StatusCode, header: resp.Header, body: string(b)}
 }
 
-// Stage throttling: the default route settings give every route of the
-// stage one bucket; a route's own settings give it a bucket of its own.
-// Past them, 429 {"message":"Too Many Requests"}, until the rate refills.
+// Stage throttling: the default route settings' limits apply to each route
+// on its own, a route's own settings replace them for that route. Past
+// them, 429 {"message":"Too Many Requests"}, until the rate refills.
 func TestHTTPAPIThrottling(t *testing.T) {
 	n := newV2Net(t)
 	ctx := context.Background()
@@ -527,18 +527,21 @@ func TestHTTPAPIThrottling(t *testing.T) {
 			t.Fatalf("%s: throttled answer %v %q", what, a.header, a.body)
 		}
 	}
-	// The stage's bucket holds 2 and is shared by /pets and /orders.
+	// The stage's limits, a burst of 2, for /pets and for /orders each.
 	expect("burst", "/pets", 200)
-	expect("burst", "/orders", 200)
+	expect("burst", "/pets", 200)
 	expect("past the burst", "/pets", 429)
-	expect("past the burst, another route", "/orders", 429)
-	// /limited has its own bucket of 1.
-	expect("own bucket", "/limited", 200)
-	expect("own bucket, spent", "/limited", 429)
+	expect("another route, its own bucket", "/orders", 200)
+	expect("another route, its own bucket", "/orders", 200)
+	expect("another route, past the burst", "/orders", 429)
+	// /limited has its own settings: a burst of 1.
+	expect("own settings", "/limited", 200)
+	expect("own settings, spent", "/limited", 429)
 
-	n.srv.Advance(time.Second) // 1 a second for the stage, 0.5 for /limited
+	n.srv.Advance(time.Second) // 1 a second for the stage's, 0.5 for /limited
 	expect("refilled", "/orders", 200)
-	expect("one token only", "/pets", 429)
+	expect("one token only", "/orders", 429)
+	expect("refilled", "/pets", 200)
 	expect("half a token", "/limited", 429)
 	n.srv.Advance(time.Second)
 	expect("a whole token", "/limited", 200)

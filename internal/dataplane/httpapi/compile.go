@@ -26,10 +26,10 @@ type Stage struct {
 	Name   string
 	Router Router
 	Vars   map[string]string
-	// Throttle is the stage's default route throttling, RouteThrottle the
-	// routes' own by route key; nil and empty where none is set.
-	Throttle      *throttle.Bucket
-	RouteThrottle map[string]*throttle.Bucket
+	// Throttle holds each route's bucket, by route key: AWS applies a
+	// stage's limits to each route on its own, and a route's own settings
+	// replace them for that route. Empty when the stage sets none.
+	Throttle map[string]*throttle.Bucket
 	// AccessLog is the stage's access log format, nil without access
 	// logging.
 	AccessLog *accesslog.Format
@@ -37,10 +37,7 @@ type Stage struct {
 
 // throttleFor is the bucket a request on route key draws from, if any.
 func (st *Stage) throttleFor(key string) *throttle.Bucket {
-	if b, ok := st.RouteThrottle[key]; ok {
-		return b
-	}
-	return st.Throttle
+	return st.Throttle[key]
 }
 
 // Integration is a compiled integration: everything the request path needs,
@@ -102,8 +99,8 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 				continue
 			}
 			stage := &Stage{Name: st.Name, Vars: st.StageVariables, AccessLog: accesslog.Compile(st.AccessLog)}
-			compileThrottle(stage, st, buckets)
 			if dep := sc.Deployments[a.ID+"/"+st.DeploymentID]; dep != nil {
+				compileThrottle(stage, st, dep.Routes, buckets)
 				integrations := map[string]*Integration{}
 				for i := range dep.Integrations {
 					in := &dep.Integrations[i]
@@ -126,26 +123,29 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 	return out
 }
 
-// compileThrottle gives a stage its buckets: the default route settings'
-// limits for every route, and a route's own settings, each limit falling
-// back to the stage's, for that route alone. A route's bucket is its own,
-// not shared with the stage's.
-func compileThrottle(stage *Stage, st *model.Stage, buckets *throttle.Registry) {
+// compileThrottle gives each route of a stage its bucket: the default
+// route settings' limits, each replaced by the route's own setting where it
+// has one. Every route draws on a bucket of its own, as AWS applies a
+// stage's limits per route.
+func compileThrottle(stage *Stage, st *model.Stage, routes []model.Route, buckets *throttle.Registry) {
 	def := st.DefaultRouteSettings
 	name := st.APIID + "/" + st.Name
-	stage.Throttle = buckets.Bucket(name, def.ThrottlingRateLimit, def.ThrottlingBurstLimit)
-	for key, rs := range st.RouteSettings {
-		rate, burst := rs.ThrottlingRateLimit, rs.ThrottlingBurstLimit
-		if rate <= 0 {
-			rate = def.ThrottlingRateLimit
+	for _, r := range routes {
+		rate, burst := def.ThrottlingRateLimit, def.ThrottlingBurstLimit
+		if rs, ok := st.RouteSettings[r.RouteKey]; ok {
+			if rs.ThrottlingRateLimit > 0 {
+				rate = rs.ThrottlingRateLimit
+			}
+			if rs.ThrottlingBurstLimit > 0 {
+				burst = rs.ThrottlingBurstLimit
+			}
 		}
-		if burst <= 0 {
-			burst = def.ThrottlingBurstLimit
+		if b := buckets.Bucket(name+" "+r.RouteKey, rate, burst); b != nil {
+			if stage.Throttle == nil {
+				stage.Throttle = map[string]*throttle.Bucket{}
+			}
+			stage.Throttle[r.RouteKey] = b
 		}
-		if stage.RouteThrottle == nil {
-			stage.RouteThrottle = map[string]*throttle.Bucket{}
-		}
-		stage.RouteThrottle[key] = buckets.Bucket(name+" "+key, rate, burst)
 	}
 }
 

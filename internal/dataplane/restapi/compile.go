@@ -179,11 +179,11 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 }
 
 // compileThrottle gives each method of a stage its limit: the stage's
-// "*/*" settings make one bucket all its methods share; a method's own
-// settings make it a bucket of its own, each limit they leave unset
-// (negative) taken from the stage's. Settings cannot name ANY, so an ANY
-// method's requests draw on the settings of their own verb where there are
-// some. Settings for methods the deployment lacks are ignored.
+// "*/*" settings apply to each method on its own (AWS applies a stage's
+// limits per method), and a method's own settings replace either limit
+// they set (a negative one is unset). Settings cannot name ANY, so an ANY
+// method's requests draw on the settings of their own verb where there
+// are some. Settings for methods the deployment lacks are ignored.
 func compileThrottle(stage *Stage, st *model.RestStage, buckets *throttle.Registry) {
 	if len(st.MethodSettings) == 0 {
 		return
@@ -193,42 +193,39 @@ func compileThrottle(stage *Stage, st *model.RestStage, buckets *throttle.Regist
 	if !ok {
 		all = model.RestMethodSetting{ThrottlingRateLimit: -1, ThrottlingBurstLimit: -1}
 	}
-	shared := newLimit(buckets, name, all.ThrottlingRateLimit, all.ThrottlingBurstLimit)
-	// own is the limit of a method's own settings; nil without any, and
-	// also when they and the stage's set no limit, when shared is nil too.
-	own := func(key string) *limit {
-		ms, ok := st.MethodSettings[key]
-		if !ok || key == model.AllMethods {
-			return nil
+	// limitOf is the limit for requests of verb on m: its own settings
+	// over the stage's, in a bucket of its own.
+	limitOf := func(m *Method, verb string) (*limit, bool) {
+		key := model.MethodSettingKey(m.Resource, verb)
+		rate, burst := all.ThrottlingRateLimit, all.ThrottlingBurstLimit
+		ms, own := st.MethodSettings[key]
+		if own {
+			if ms.ThrottlingRateLimit >= 0 {
+				rate = ms.ThrottlingRateLimit
+			}
+			if ms.ThrottlingBurstLimit >= 0 {
+				burst = ms.ThrottlingBurstLimit
+			}
 		}
-		rate, burst := ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit
-		if rate < 0 {
-			rate = all.ThrottlingRateLimit
-		}
-		if burst < 0 {
-			burst = all.ThrottlingBurstLimit
-		}
-		return newLimit(buckets, name+" "+key, rate, burst)
+		return newLimit(buckets, name+" "+key, rate, burst), own
 	}
 	for _, m := range stage.Methods() {
-		m.limit = shared
 		if m.HTTPMethod != "ANY" {
-			if l := own(model.MethodSettingKey(m.Resource, m.HTTPMethod)); l != nil {
-				m.limit = l
-			}
+			m.limit, _ = limitOf(m, m.HTTPMethod)
 			continue
 		}
+		m.limit, _ = limitOf(m, "ANY")
 		verbs := map[string]*limit{}
 		for _, verb := range []string{"GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD"} {
-			if l := own(model.MethodSettingKey(m.Resource, verb)); l != nil {
+			if l, own := limitOf(m, verb); own && l != nil {
 				verbs[verb] = l
 			}
 		}
 		if len(verbs) > 0 {
-			m.limit = &limit{verbs: verbs}
-			if shared != nil {
-				m.limit.bucket, m.limit.closed = shared.bucket, shared.closed
+			if m.limit == nil {
+				m.limit = &limit{}
 			}
+			m.limit.verbs = verbs
 		}
 	}
 }

@@ -63,29 +63,33 @@ func TestThrottle(t *testing.T) {
 			}
 		}
 	}
-	// The stage's bucket of 2 is shared by every method without settings
-	// of its own, an ANY method's other verbs too.
+	// The stage's limits, a burst of 2, apply to each method on its own.
 	expect("burst", "GET", "/", 200)
-	expect("burst", "GET", "/pets", 200)
+	expect("burst", "GET", "/", 200)
 	expect("past the burst", "GET", "/", 429)
-	expect("past the burst, another method", "GET", "/any", 429)
-	// Methods with settings of their own have buckets of their own.
-	expect("own bucket", "POST", "/pets", 200)
-	expect("own bucket, spent", "POST", "/pets", 429)
+	expect("another method, its own bucket", "GET", "/pets", 200)
+	expect("another method, its own bucket", "GET", "/pets", 200)
+	expect("another method, past the burst", "GET", "/pets", 429)
+	// Own settings replace the stage's limits they set.
+	expect("own burst of 1", "POST", "/pets", 200)
+	expect("own burst, spent", "POST", "/pets", 429)
 	expect("an ANY method's verb", "PUT", "/any", 200)
 	expect("an ANY method's verb, spent", "PUT", "/any", 429)
+	expect("an ANY method's other verbs: the stage's limits", "GET", "/any", 200)
+	expect("an ANY method's other verbs: the stage's limits", "DELETE", "/any", 200)
+	expect("an ANY method's other verbs, past the burst", "GET", "/any", 429)
 	expect("closed", "GET", "/closed", 429)
 
 	now = now.Add(time.Second)
 	expect("refilled", "GET", "/pets", 200)
-	expect("one token only", "GET", "/", 429)
+	expect("one token only", "GET", "/pets", 429)
 	expect("own bucket refilled at the stage's rate", "POST", "/pets", 200)
 	expect("still closed", "GET", "/closed", 429)
 
 	// A recompile with the same limits keeps the buckets as they are.
 	api = Compile(sc, nil, &buckets)["api1"]
 	buckets.Sweep()
-	expect("recompiled, still spent", "GET", "/", 429)
+	expect("recompiled, still spent", "GET", "/pets", 429)
 	expect("recompiled, still spent", "POST", "/pets", 429)
 }
 

@@ -37,7 +37,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DeleteMethod", s.DeleteMethod).Route("DELETE", method, noContent),
 		api.Handle("PutMethodResponse", s.PutMethodResponse).Route("PUT", method+"/responses/{statusCode}", created),
 		api.Handle("GetMethodResponse", s.GetMethodResponse).Route("GET", method+"/responses/{statusCode}", 0),
-		api.Handle("UpdateMethodResponse", s.UpdateMethodResponse).Route("PATCH", method+"/responses/{statusCode}", 0),
+		api.Handle("UpdateMethodResponse", s.UpdateMethodResponse).Route("PATCH", method+"/responses/{statusCode}", created), // 201, as AWS documents
 		api.Handle("DeleteMethodResponse", s.DeleteMethodResponse).Route("DELETE", method+"/responses/{statusCode}", noContent),
 
 		api.Handle("PutIntegration", s.PutIntegration).Route("PUT", integration, created),
