@@ -9,6 +9,7 @@ package model
 
 import (
 	"encoding/json"
+	"maps"
 	"sort"
 
 	"gatehouse/internal/store"
@@ -92,6 +93,26 @@ func ListPrefix[T any, P interface {
 
 // Tags are a resource's tags.
 type Tags map[string]string
+
+// With returns a new set: t's tags, with add's replacing or joining them.
+func (t Tags) With(add Tags) Tags {
+	out := make(Tags, len(t)+len(add))
+	maps.Copy(out, t)
+	maps.Copy(out, add)
+	return out
+}
+
+// Without returns a new set: t's tags but the keys named.
+func (t Tags) Without(keys []string) Tags {
+	out := maps.Clone(t)
+	if out == nil {
+		out = Tags{}
+	}
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
 
 // Sorted returns the keys in order, for stable output.
 func (t Tags) Sorted() []string {

@@ -114,13 +114,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*Empty
 		if err != nil {
 			return err
 		}
-		merged := model.Tags{}
-		for k, v := range tags {
-			merged[k] = v
-		}
-		for k, v := range add {
-			merged[k] = v
-		}
+		merged := tags.With(add)
 		if len(merged) > maxTags {
 			return badRequest("A resource can have at most %d tags.", maxTags)
 		}
@@ -141,14 +135,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*E
 		if err != nil {
 			return err
 		}
-		kept := model.Tags{}
-		for k, v := range tags {
-			kept[k] = v
-		}
-		for _, k := range in.TagKeys {
-			delete(kept, k)
-		}
-		return save(kept)
+		return save(tags.Without(in.TagKeys))
 	})
 	if err != nil {
 		return nil, err

@@ -98,13 +98,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*Empty
 		if err != nil {
 			return err
 		}
-		merged := model.Tags{}
-		for k, v := range tags {
-			merged[k] = v
-		}
-		for k, v := range add {
-			merged[k] = v
-		}
+		merged := tags.With(add)
 		if len(merged) > maxTags {
 			return tooManyTags(in.ResourceARN)
 		}
@@ -127,13 +121,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*E
 		if err != nil {
 			return err
 		}
-		kept := model.Tags{}
-		for k, v := range tags {
-			if !contains(in.TagKeys, k) {
-				kept[k] = v
-			}
-		}
-		return save(kept)
+		return save(tags.Without(in.TagKeys))
 	})
 	if err != nil {
 		return nil, err
