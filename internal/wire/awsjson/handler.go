@@ -13,13 +13,13 @@ import (
 	"strings"
 
 	"gatehouse/internal/api"
+	"gatehouse/internal/wire/jsonbody"
 )
 
 // Error codes of the failures this package answers itself.
 const (
-	codeUnknownOp     = "UnknownOperationException"
-	codeSerialization = "SerializationException"
-	codeTooLarge      = "RequestEntityTooLarge"
+	codeUnknownOp = "UnknownOperationException"
+	codeTooLarge  = "RequestEntityTooLarge"
 )
 
 // contentType is what awsJson 1.1 requests and responses are labelled.
@@ -115,43 +115,13 @@ func (h *Handler) decodeRequest(r *http.Request) (api.Op, any, *api.Error) {
 		if errors.As(err, &tooBig) {
 			return api.Op{}, nil, api.Errorf(http.StatusRequestEntityTooLarge, codeTooLarge, "Request body is larger than %d bytes.", tooBig.Limit)
 		}
-		return api.Op{}, nil, api.BadRequest(codeSerialization, "The request body could not be read: %v", err)
+		return api.Op{}, nil, api.BadRequest(jsonbody.CodeSerialization, "The request body could not be read: %v", err)
 	}
 	in := op.NewInput()
-	if e := decodeJSON(body, in); e != nil {
+	if e := jsonbody.Decode(body, in); e != nil {
 		return api.Op{}, nil, e
 	}
 	return op, in, nil
-}
-
-// decodeJSON decodes a request body into in. An empty body counts as {}:
-// the SDKs always send an object, but curl users often send nothing.
-func decodeJSON(body []byte, in any) *api.Error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	err := json.Unmarshal(body, in)
-	if err == nil {
-		return nil
-	}
-	var (
-		ae  *api.Error
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &ae):
-		// A shape's own UnmarshalJSON (a timestamp, an enum) may already
-		// speak AWS.
-		return ae
-	case errors.As(err, &syn):
-		return api.BadRequest(codeSerialization, "The request body is not valid JSON: %v (at byte %d).", syn, syn.Offset)
-	case errors.As(err, &typ) && typ.Field == "":
-		return api.BadRequest(codeSerialization, "The request body must be a JSON object, not a JSON %s.", typ.Value)
-	case errors.As(err, &typ):
-		return api.BadRequest(codeSerialization, "Member %s must be %s, not a JSON %s.", typ.Field, kindName(typ.Type), typ.Value)
-	}
-	return api.BadRequest(codeSerialization, "The request body could not be decoded: %v", err)
 }
 
 // encodeOutput renders out as the response body. awsJson always answers with
@@ -197,27 +167,4 @@ func marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// kindName names t the way a JSON user thinks of it.
-func kindName(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "a " + t.Kind().String()
 }

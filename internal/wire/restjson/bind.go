@@ -1,8 +1,6 @@
 package restjson
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,16 +13,14 @@ import (
 	"strings"
 
 	"gatehouse/internal/api"
+	"gatehouse/internal/wire/jsonbody"
 )
 
 // Error codes of the decoding failures this package answers itself.
 const (
-	// codeSerialization is what AWS's front end answers for a body it cannot
-	// read as the operation's input, malformed or of the wrong JSON types.
-	codeSerialization = "SerializationException"
-	codeBadRequest    = "BadRequestException"
-	codeUnknownOp     = "UnknownOperationException"
-	codeTooLarge      = "RequestEntityTooLarge"
+	codeBadRequest = "BadRequestException"
+	codeUnknownOp  = "UnknownOperationException"
+	codeTooLarge   = "RequestEntityTooLarge"
 )
 
 // plan says where each field of one input type comes from. NewHandler builds
@@ -154,7 +150,7 @@ func (p *plan) decode(r *http.Request, m *matcher, in any) *api.Error {
 			} else {
 				f.SetBytes(body)
 			}
-		} else if e := decodeJSON(body, in); e != nil {
+		} else if e := jsonbody.Decode(body, in); e != nil {
 			return e
 		}
 	}
@@ -266,39 +262,9 @@ func set(f reflect.Value, raw, where, name string) *api.Error {
 		}
 	}
 	if err != nil {
-		return api.BadRequest(codeBadRequest, "Invalid value %q for %s %s: expected %s.", raw, where, name, kindName(f.Type()))
+		return api.BadRequest(codeBadRequest, "Invalid value %q for %s %s: expected %s.", raw, where, name, jsonbody.KindName(f.Type()))
 	}
 	return nil
-}
-
-// decodeJSON decodes a JSON body into in. An empty body is an empty input:
-// clients send none for operations whose members are all optional.
-func decodeJSON(body []byte, in any) *api.Error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	err := json.Unmarshal(body, in)
-	if err == nil {
-		return nil
-	}
-	var (
-		ae  *api.Error
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &ae):
-		// A shape's own UnmarshalJSON (a timestamp, an enum) may already
-		// speak AWS.
-		return ae
-	case errors.As(err, &syn):
-		return api.BadRequest(codeSerialization, "The request body is not valid JSON: %v (at byte %d).", syn, syn.Offset)
-	case errors.As(err, &typ) && typ.Field == "":
-		return api.BadRequest(codeSerialization, "The request body must be a JSON object, not a JSON %s.", typ.Value)
-	case errors.As(err, &typ):
-		return api.BadRequest(codeSerialization, "Member %s must be %s, not a JSON %s.", typ.Field, kindName(typ.Type), typ.Value)
-	}
-	return api.BadRequest(codeSerialization, "The request body could not be decoded: %v", err)
 }
 
 // readError maps a failure to read the body, usually the edge's size limit.
@@ -308,27 +274,4 @@ func readError(err error) *api.Error {
 		return api.Errorf(http.StatusRequestEntityTooLarge, codeTooLarge, "Request body is larger than %d bytes.", tooBig.Limit)
 	}
 	return api.BadRequest(codeBadRequest, "The request body could not be read: %v", err)
-}
-
-// kindName names t the way a JSON user thinks of it.
-func kindName(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "a " + t.Kind().String()
 }
