@@ -32,6 +32,7 @@ var forbidden = []struct {
 		"internal/usage", "internal/vpclink", "internal/wildcard", "internal/wire",
 	}},
 	{"internal/usage", "usage is a leaf of counters", []string{"internal/"}},
+	{"internal/sigv4", "sigv4 is a pure verifier both the edge and the data plane use", []string{"internal/"}},
 	{"internal/dataplane/throttle", "throttle is a leaf of token buckets", []string{"internal/"}},
 	{"internal/explain", "explain renders a report; working out paths is the data plane's job", []string{"internal/store", "internal/service", "internal/wire", "internal/edge", "internal/dial", "internal/health", "internal/admin"}},
 	{"internal/admin", "admin reads the data plane's snapshot, never the store", []string{"internal/store", "internal/service", "internal/wire", "internal/edge"}},
