@@ -268,16 +268,25 @@ func TestBlogExamplesExplain(t *testing.T) {
 				if len(p.Hops) == 0 || !strings.HasPrefix(p.Hops[0].From, "endpoint service ") {
 					t.Fatalf("hops %+v", p.Hops)
 				}
-				entries = 2 // the v1 link has no ENIs of its own
-				for _, h := range p.Hops[1:] {
+				for _, h := range p.Hops {
+					if strings.HasPrefix(h.From, "endpoint service ") {
+						entries++ // the v1 link's endpoint service to each NLB node
+						continue
+					}
 					toTargets++
 					if h.Verdict.Ingress.GroupID != backendSG || rules[h.Verdict.Ingress.Rule.ID].CidrIpv4 == nil {
 						t.Errorf("NLB -> target hop %s -> %s decided by %+v, want a subnet rule of %s", h.From, h.To, h.Verdict, backendSG)
 					}
 				}
 			}
-			if entries != 2 || toTargets != 4 {
-				t.Fatalf("%d entry hops and %d target hops, want 2 and 4: %+v", entries, toTargets, p.Hops)
+			// Each node reaches every target with cross-zone load balancing
+			// on (always, for an ALB), else the one in its own zone.
+			want := 4
+			if !p.Balancer.Pools[0].CrossZone {
+				want = 2
+			}
+			if entries != 2 || toTargets != want {
+				t.Fatalf("%d entry hops and %d target hops, want 2 and %d: %+v", entries, toTargets, want, p.Hops)
 			}
 		})
 	}

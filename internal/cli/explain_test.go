@@ -207,7 +207,7 @@ func TestExplainHTTPSeed(t *testing.T) {
 	if code != 1 || rep.OK || rep.Paths[0].OK {
 		t.Fatalf("with the rule revoked: exit %d, %+v", code, rep)
 	}
-	fix := fmt.Sprintf("add an ingress rule to %s allowing tcp/80 from %s", s.albSG, s.linkSG)
+	fix := fmt.Sprintf("add an ingress rule to %s (%s) allowing tcp/80 from %s (%s)", s.albSG, rep.GroupNames[s.albSG], s.linkSG, rep.GroupNames[s.linkSG])
 	if len(rep.Paths[0].Fixes) != 1 || rep.Paths[0].Fixes[0] != fix {
 		t.Fatalf("fixes %q, want [%q]", rep.Paths[0].Fixes, fix)
 	}
@@ -304,11 +304,15 @@ func TestExplainRESTSeed(t *testing.T) {
 		p.Balancer == nil || p.Balancer.Type != "network" || p.Balancer.Listener == nil || p.Balancer.Listener.Port != 8080 {
 		t.Fatalf("path %+v", p)
 	}
-	// PrivateLink into the NLB, then two nodes to two targets.
-	if len(p.Hops) != 5 || !strings.HasPrefix(p.Hops[0].From, "endpoint service ") {
+	// PrivateLink into each NLB node, then each node to the target in its
+	// own zone: cross-zone load balancing is off.
+	if len(p.Hops) != 4 || !strings.HasPrefix(p.Hops[0].From, "endpoint service ") {
 		t.Fatalf("hops %+v", p.Hops)
 	}
-	for _, h := range p.Hops[1:] {
+	for _, h := range p.Hops {
+		if !strings.HasPrefix(h.From, "node ") {
+			continue
+		}
 		if !h.Verdict.Allowed || !slices.Contains(rules, h.Verdict.Ingress.Rule.ID) || h.Verdict.Ingress.GroupID != backend ||
 			!strings.HasPrefix(h.FromAddr, strings.TrimSuffix(h.Verdict.Ingress.Rule.CidrIPv4, "0/24")) {
 			t.Errorf("NLB -> target hop %s -> %s decided by %+v, want ingress %v of %s for the node's subnet", h.From, h.To, h.Verdict, rules, backend)
@@ -329,7 +333,7 @@ func TestExplainRESTSeed(t *testing.T) {
 	_, err = n.e.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(backend), SecurityGroupRuleIds: rules})
 	must(t, err)
 	code, rep = explainJSON(t, srv, id, "/pets/1")
-	if code != 1 || rep.OK || len(rep.Paths[0].Fixes) == 0 || !strings.Contains(rep.Paths[0].Fixes[0], "add an ingress rule to "+backend+" allowing tcp/1809") {
+	if code != 1 || rep.OK || len(rep.Paths[0].Fixes) == 0 || !strings.Contains(rep.Paths[0].Fixes[0], "add an ingress rule to "+backend+" (backend) allowing tcp/1809") {
 		t.Fatalf("with the backends' rule revoked: exit %d, fixes %q", code, rep.Paths[0].Fixes)
 	}
 }

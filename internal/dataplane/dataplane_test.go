@@ -35,12 +35,17 @@ type seen struct {
 
 func echo(t testing.TB, name string) int {
 	t.Helper()
+	return int(echoServer(t, name).Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port())
+}
+
+func echoServer(t testing.TB, name string) *httptest.Server {
+	t.Helper()
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(seen{Backend: name, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header})
 	}))
 	t.Cleanup(s.Close)
-	return int(s.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port())
+	return s
 }
 
 // privateALB is the seed architecture's network half, built through the
@@ -54,6 +59,13 @@ type privateALB struct {
 	subnets                  []string
 	listener                 string
 	ruleID                   string // the ALB group's rule admitting the link group
+	// backends are the target group's two servers, to stop.
+	backends []*httptest.Server
+	// linkVPC and linkSubnets are where api puts the link's ENIs (the
+	// ALB's VPC and subnets unless a test moves them), at linkNet.x.50.
+	linkVPC     string
+	linkSubnets []string
+	linkNet     string
 }
 
 func newPrivateALB(t testing.TB) *privateALB {
@@ -78,8 +90,12 @@ func newPrivateALB(t testing.TB) *privateALB {
 	tg, err := p.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("app"), Protocol: types.ProtocolEnumHttp, Port: aws.Int32(80),
 		VpcId: v.Vpc.VpcId, TargetType: types.TargetTypeEnumIp})
 	must(t, err)
+	p.backends = []*httptest.Server{echoServer(t, "one"), echoServer(t, "two")}
+	portOf := func(s *httptest.Server) *int32 {
+		return aws.Int32(int32(s.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()))
+	}
 	_, err = p.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroups[0].TargetGroupArn, Targets: []types.TargetDescription{
-		{Id: aws.String("10.0.1.10"), Port: aws.Int32(int32(echo(t, "one")))}, {Id: aws.String("10.0.2.10"), Port: aws.Int32(int32(echo(t, "two")))}}})
+		{Id: aws.String("10.0.1.10"), Port: portOf(p.backends[0])}, {Id: aws.String("10.0.2.10"), Port: portOf(p.backends[1])}}})
 	must(t, err)
 	lb, err := p.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("alb"), Scheme: types.LoadBalancerSchemeEnumInternal,
 		Subnets: p.subnets, SecurityGroups: []string{p.albGroup}})
@@ -88,6 +104,7 @@ func newPrivateALB(t testing.TB) *privateALB {
 		Port: aws.Int32(80), DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}}})
 	must(t, err)
 	p.listener = aws.ToString(l.Listeners[0].ListenerArn)
+	p.linkVPC, p.linkSubnets, p.linkNet = p.vpc, p.subnets, "10.0"
 	return p
 }
 
@@ -116,10 +133,10 @@ func (p *privateALB) apiTo(t testing.TB, uri, linkStatus string, timeoutMillis i
 	t.Helper()
 	_, err := p.srv.Store().Update(func(tx store.Tx) error {
 		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
-		link := &model.VpcLink{ID: "lnk001", Name: "link", VpcID: p.vpc, SubnetIDs: p.subnets, SecurityGroupIDs: []string{p.linkGroup},
+		link := &model.VpcLink{ID: "lnk001", Name: "link", VpcID: p.linkVPC, SubnetIDs: p.linkSubnets, SecurityGroupIDs: []string{p.linkGroup},
 			Status: linkStatus, Interfaces: map[string]string{}}
-		for i, sn := range p.subnets {
-			eni := &model.NetworkInterface{ID: fmt.Sprintf("eni-link%d", i), SubnetID: sn, VpcID: p.vpc, PrivateIP: fmt.Sprintf("10.0.%d.50", i+1),
+		for i, sn := range p.linkSubnets {
+			eni := &model.NetworkInterface{ID: fmt.Sprintf("eni-link%d", i), SubnetID: sn, VpcID: p.linkVPC, PrivateIP: fmt.Sprintf("%s.%d.50", p.linkNet, i+1),
 				AvailabilityZone: []string{"us-east-1a", "us-east-1b"}[i], Groups: []string{p.linkGroup}, RequesterManaged: true, InterfaceType: "api_gateway_managed"}
 			link.Interfaces[sn] = eni.ID
 			if err := model.Put(mt, eni); err != nil {

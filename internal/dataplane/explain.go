@@ -8,8 +8,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gatehouse/internal/dataplane/httpapi"
+	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/restapi"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
@@ -108,7 +110,7 @@ func explainHTTP(s *Snapshot, api *httpapi.API, stage, route string, health Heal
 			full = "/" + name + p
 		}
 		req, _ := http.NewRequest(m, "http://"+api.ID+".execute-api.localhost"+full, nil)
-		pa := explainHTTPRoute(r, req, health)
+		pa := explainHTTPRoute(r, req, health, rep)
 		pa.Request = request
 		rep.Paths = append(rep.Paths, pa)
 		rep.OK = rep.OK && pa.OK
@@ -130,7 +132,7 @@ func routeRequest(key string) (method, path string) {
 	return method, path
 }
 
-func explainHTTPRoute(r *httpapi.Route, req *http.Request, health HealthStatus) Path {
+func explainHTTPRoute(r *httpapi.Route, req *http.Request, health HealthStatus, rep *Report) Path {
 	integ := r.Value.(*httpapi.Integration)
 	pa := Path{Route: r.Key, Integration: IntegrationInfo{ID: integ.ID, Type: integ.Type, Private: integ.Private,
 		TimeoutMillis: integ.Timeout.Milliseconds()}}
@@ -139,46 +141,14 @@ func explainHTTPRoute(r *httpapi.Route, req *http.Request, health HealthStatus) 
 	}
 	if integ.Broken != "" {
 		pa.problem(integ.Broken, "point the integration at something that exists: "+integ.Broken)
+		pa.fail(Failure{Status: http.StatusInternalServerError, Message: "Internal Server Error", Cause: integ.Broken})
 		return pa.done()
 	}
-	if !integ.Private {
+	if integ.Path == nil {
 		return pa.done()
 	}
-	link := integ.Link
-	li := &LinkInfo{ID: link.ID, Kind: "V2", Status: link.Status, Groups: link.Groups}
-	var srcs []network.Endpoint
-	var nodes []int
-	for _, e := range integ.Entries {
-		li.ENIs = append(li.ENIs, Interface{Name: eniName(e.ENI, link.ID), ID: e.ENI, Addr: e.Src.Addr.String(), Groups: e.Src.Groups})
-		srcs = append(srcs, e.Src)
-	}
-	pa.Link = li
-	linkProblems(&pa, link.ID, link.Status, true)
-	if integ.CloudMap != nil {
-		// Cloud Map integrations send from the link's interfaces directly,
-		// without balancer entries.
-		for _, src := range integ.CloudMap.Links {
-			li.ENIs = append(li.ENIs, Interface{Name: eniName("", src.Addr.String()), Addr: src.Addr.String(), Groups: src.Groups})
-		}
-		explainCloudMap(&pa, integ.CloudMap, integ.CloudMap.Links)
-		return pa.done()
-	}
-	b := integ.Balancer
-	pa.Integration.Target = b.Name + ":" + strconv.Itoa(integ.Port)
-	pa.Balancer = balancerInfo(b)
-	if len(integ.Entries) == 0 {
-		pa.problem("VPC link "+link.ID+" has no ENIs to send from", "wait for the link to become AVAILABLE (it provisions its ENIs then)")
-	}
-	for _, e := range integ.Entries {
-		n := b.Nodes[e.Node]
-		pa.hop(hopOf(eniName(e.ENI, link.ID), nodeName(b, n), e.Src, n.Endpoint, integ.Port, e.Verdict, ""))
-		nodes = appendNode(nodes, e.Node)
-	}
-	client := netip.Addr{}
-	if len(srcs) > 0 {
-		client = srcs[0].Addr
-	}
-	explainBalancer(&pa, b, integ.Port, req, client, nodes, health)
+	w := &walker{pa: &pa, rep: rep, path: integ.Path, health: health, timeout: integ.Timeout, answer: private.HTTP}
+	w.walk(req)
 	return pa.done()
 }
 
@@ -209,7 +179,7 @@ func explainREST(s *Snapshot, api *restapi.API, stage, route string, health Heal
 		methods, request = []*restapi.Method{m}, method+" "+path
 	}
 	for _, m := range methods {
-		pa := explainRESTMethod(m, health)
+		pa := explainRESTMethod(m, health, rep)
 		pa.Request = request
 		rep.Paths = append(rep.Paths, pa)
 		rep.OK = rep.OK && pa.OK
@@ -217,7 +187,7 @@ func explainREST(s *Snapshot, api *restapi.API, stage, route string, health Heal
 	return rep, nil
 }
 
-func explainRESTMethod(m *restapi.Method, health HealthStatus) Path {
+func explainRESTMethod(m *restapi.Method, health HealthStatus, rep *Report) Path {
 	integ := m.Integration
 	pa := Path{Route: m.HTTPMethod + " " + m.Resource, Integration: IntegrationInfo{Type: integ.Type, Private: integ.Private,
 		TimeoutMillis: integ.Timeout.Milliseconds()}}
@@ -226,13 +196,12 @@ func explainRESTMethod(m *restapi.Method, health HealthStatus) Path {
 	}
 	if integ.Broken != "" {
 		pa.problem(integ.Broken, "point the integration at something that exists: "+integ.Broken)
+		pa.fail(Failure{Status: http.StatusInternalServerError, Message: "Internal server error", Cause: integ.Broken})
 		return pa.done()
 	}
-	if !integ.Private {
+	if integ.Path == nil {
 		return pa.done()
 	}
-	b := integ.Balancer
-	pa.Balancer = balancerInfo(b)
 	method := m.HTTPMethod
 	if integ.HTTPMethod != "" && integ.HTTPMethod != "ANY" {
 		method = integ.HTTPMethod
@@ -241,54 +210,274 @@ func explainRESTMethod(m *restapi.Method, health HealthStatus) Path {
 		method = "GET"
 	}
 	req, _ := http.NewRequest(method, integ.URI.String(), nil)
-	var nodes []int
-	var client netip.Addr
-	if integ.V2 {
-		li := &LinkInfo{ID: integ.LinkID, Kind: "V2", Status: integ.LinkStatus}
-		entries := integ.LinkEntries()
-		for _, e := range entries {
-			li.ENIs = append(li.ENIs, Interface{Name: eniName(e.ENI, integ.LinkID), ID: e.ENI, Addr: e.Src.Addr.String(), Groups: e.Src.Groups})
-			li.Groups = e.Src.Groups
+	w := &walker{pa: &pa, rep: rep, path: integ.Path, health: health, timeout: integ.Timeout, answer: private.REST}
+	w.walk(req)
+	return pa.done()
+}
+
+// walker follows one private path the way requests travel it: each way in
+// the path picks among, then each balancer node and target a request from
+// there can reach. It records every hop it crosses with its verdict, and
+// every way a request can fail with the answer the caller gets, worked
+// out by the API type's own mapper.
+type walker struct {
+	pa      *Path
+	rep     *Report
+	path    *private.Path
+	health  HealthStatus
+	timeout time.Duration
+	answer  func(private.Failure) private.Answer
+	// down is set when the link refuses every request: the walk goes on
+	// to show the topology, but no other outcome is possible.
+	down bool
+	// ways counts the outcomes seen, good counts the successful ones.
+	ways, good int
+}
+
+// fail records a way of failing with f, as the API type answers it.
+func (w *walker) fail(f private.Failure, cause string) {
+	w.ways++
+	if w.down {
+		return
+	}
+	a := w.answer(f)
+	w.pa.fail(Failure{Status: a.Status, Message: a.Message, Cause: cause})
+}
+
+// albAnswer records a way of failing with an ALB's own error page, which
+// reaches the caller as the integration's response.
+func (w *walker) albAnswer(status int, cause string) {
+	w.ways++
+	if w.down {
+		return
+	}
+	w.pa.fail(Failure{Status: status, Message: "the load balancer's own " + strconv.Itoa(status) + " page", Cause: cause})
+}
+
+func (w *walker) ok() {
+	w.ways++
+	w.good++
+}
+
+func (w *walker) walk(req *http.Request) {
+	p, pa := w.path, w.pa
+	w.rep.nameGroups(p.Groups)
+	li := &LinkInfo{ID: p.Link.ID, Kind: "v1", Status: p.Link.Status, EndpointService: p.Link.EndpointService}
+	if p.Link.V2 {
+		li.Kind, li.Groups = "V2", p.Link.Groups
+	}
+	pa.Link = li
+	if p.Link.Status != model.LinkAvailable {
+		linkProblems(pa, p.Link.ID, p.Link.Status, p.Link.V2)
+		w.fail(private.LinkDown, "VPC link "+p.Link.ID+" is "+p.Link.Status)
+		w.down = true
+	}
+	if cm := p.CloudMap; cm != nil {
+		for _, e := range cm.Links {
+			li.ENIs = append(li.ENIs, Interface{Name: eniName(e.ENI, p.Link.ID), ID: e.ENI, Addr: e.Src.Addr.String(), Zone: e.Zone, Groups: e.Src.Groups})
 		}
-		pa.Link = li
-		linkProblems(&pa, integ.LinkID, integ.LinkStatus, true)
-		if len(entries) == 0 {
-			pa.problem("VPC link "+integ.LinkID+" has no ENIs reaching "+b.Name, "wait for the link to become AVAILABLE (it provisions its ENIs then)")
+		w.cloudMap(cm)
+		w.settle()
+		return
+	}
+	b := p.Balancer
+	pa.Integration.Target = b.Name + ":" + strconv.Itoa(p.Port)
+	pa.Balancer = balancerInfo(b)
+	if len(p.Entries) == 0 {
+		pa.problem("VPC link "+p.Link.ID+" has no ENIs reaching "+b.Name, "wait for the link to become AVAILABLE (it provisions its ENIs then)")
+		w.fail(private.LinkDown, "VPC link "+p.Link.ID+" has no ENIs")
+	}
+	for _, e := range p.Entries {
+		n := b.Nodes[e.Node]
+		from, openPeer := eniName(e.ENI, p.Link.ID), ""
+		if p.Link.V2 {
+			li.ENIs = append(li.ENIs, Interface{Name: from, ID: e.ENI, Addr: e.Src.Addr.String(), Zone: e.Zone, Groups: e.Src.Groups})
+		} else {
+			from, openPeer = "endpoint service "+p.Link.EndpointService+" (PrivateLink)", "0.0.0.0/0"
 		}
-		for _, e := range entries {
-			n := b.Nodes[e.Node]
-			pa.hop(hopOf(eniName(e.ENI, integ.LinkID), nodeName(b, n), e.Src, n.Endpoint, integ.Port, e.Verdict, ""))
-			nodes = appendNode(nodes, e.Node)
-			client = e.Src.Addr
+		h := w.hopOf(from, nodeName(b, n), e.Src, n.Endpoint, p.Port, e.Verdict, openPeer)
+		if p.Unfiltered != "" {
+			h.Reason = p.Unfiltered
+		} else if !p.Link.V2 && !e.Verdict.Allowed {
+			h.Fix += ", or turn off EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic on " + b.Name
 		}
-	} else {
-		pa.Link = &LinkInfo{ID: integ.LinkID, Kind: "v1", Status: integ.LinkStatus, EndpointService: integ.EndpointService}
-		linkProblems(&pa, integ.LinkID, integ.LinkStatus, false)
-		src := restapi.PrivateLinkSource()
-		client = src.Addr
-		for i := range b.Nodes {
-			nodes = append(nodes, i)
+		pa.hop(h)
+		if !e.Verdict.Allowed {
+			w.fail(private.Dropped, "security groups drop "+from+" -> "+nodeName(b, n))
+			continue
 		}
-		if len(b.Nodes) > 0 {
-			from := "endpoint service " + integ.EndpointService + " (PrivateLink)"
-			v := integ.PrivateLinkVerdict
-			h := hopOf(from, nodeName(b, b.Nodes[0]), src, b.Nodes[0].Endpoint, integ.Port, v, "0.0.0.0/0")
-			if v.Side == "" {
-				// The data plane did not consult the NLB's groups, so the
-				// hop passes whatever they say.
-				h.Verdict = network.Verdict{Allowed: integ.PrivateLinkAllowed}
-				h.Reason = "the NLB has no security groups, or does not enforce them on PrivateLink traffic"
-				if len(b.Groups) == 0 {
-					h.Reason = "the NLB has no security groups: PrivateLink traffic is not filtered"
-				}
-			} else if !v.Allowed {
-				h.Fix += ", or turn off EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic on " + b.Name
-			}
-			pa.hop(h)
+		w.balancer(b, p.Port, e.Node, e.Src.Addr, req, true)
+	}
+	w.settle()
+}
+
+// settle marks a path that fails only some of its requests.
+func (w *walker) settle() {
+	w.pa.Partial = !w.down && w.good > 0 && w.good < w.ways
+}
+
+// balancer follows a request that enters b at node on port: the listener,
+// the rule it meets, and the targets its node can send to. top is false
+// for an ALB behind an NLB, whose details are not shown as the path's
+// balancer.
+func (w *walker) balancer(b *upstream.Balancer, port, node int, client netip.Addr, req *http.Request, top bool) {
+	pa := w.pa
+	l := b.Listeners[port]
+	if l == nil {
+		pa.problem(fmt.Sprintf("%s has no listener on port %d: connections are refused", b.Name, port),
+			fmt.Sprintf("create a listener on port %d of %s, or point the integration at a port it listens on", port, b.Name))
+		w.fail(private.Refused, b.Name+" has no listener on port "+strconv.Itoa(port))
+		return
+	}
+	alb := b.Type != "network"
+	rule := &l.Rules[len(l.Rules)-1]
+	if alb {
+		rule = l.Route(req, client)
+	}
+	if top {
+		pa.Balancer.Listener = &Listener{ARN: l.ARN, Protocol: l.Protocol, Port: l.Port}
+		pa.Balancer.Rule = &RuleInfo{ARN: rule.ARN, Priority: rule.Priority, Action: rule.Action.Type}
+	}
+	if rule.Action.Type != "forward" {
+		w.ok() // the balancer answers itself, as configured
+		return
+	}
+	noTarget := func(what, fix, cause string) {
+		pa.problem(what, fix)
+		if alb {
+			w.albAnswer(http.StatusServiceUnavailable, cause)
+		} else {
+			w.fail(private.Refused, cause)
 		}
 	}
-	explainBalancer(&pa, b, integ.Port, req, client, nodes, health)
-	return pa.done()
+	if len(rule.Action.Groups) == 0 {
+		noTarget(fmt.Sprintf("rule %s of %s forwards to no target group", rule.Priority, b.Name),
+			"make the listener rule forward to a target group", b.Name+" has no target group to forward to")
+		return
+	}
+	for _, wp := range rule.Action.Groups {
+		w.pool(b, wp, node, client, req, top, noTarget)
+	}
+}
+
+func (w *walker) pool(b *upstream.Balancer, wp upstream.WeightedPool, node int, client netip.Addr, req *http.Request, top bool,
+	noTarget func(what, fix, cause string)) {
+	p, pa := wp.Pool, w.pa
+	alb := b.Type != "network"
+	if top {
+		pi := PoolInfo{ARN: p.ARN, Name: p.Name, Protocol: p.Protocol, Weight: wp.Weight, CrossZone: p.CrossZone}
+		for _, t := range p.Targets {
+			ti := TargetInfo{ID: t.ID, Port: t.Port, Real: t.Real, AddrRule: t.AddrRule, Zone: t.Zone}
+			if t.Modeled.IsValid() {
+				ti.Modeled = t.Modeled.String()
+			}
+			ti.Health, ti.HealthReason = w.health(p.ARN, t.ID, t.Port)
+			if t.ALB != nil {
+				ti.ALB = t.ALB.Name
+			}
+			pi.Targets = append(pi.Targets, ti)
+		}
+		if !pa.Balancer.hasPool(p.ARN) {
+			pa.Balancer.Pools = append(pa.Balancer.Pools, pi)
+		}
+	}
+	if len(p.Targets) == 0 {
+		noTarget("target group "+p.Name+" has no registered targets", "register a target in target group "+p.Name,
+			"target group "+p.Name+" has no targets")
+		return
+	}
+	carrier, targets, failedOpen := p.Reach(b, node)
+	if len(targets) == 0 {
+		zone := b.Nodes[carrier%len(b.Nodes)].Zone
+		noTarget("target group "+p.Name+" has no target in "+zone+" and cross-zone load balancing is off",
+			"register a target in "+zone+", or turn on cross-zone load balancing for "+p.Name, "no target in "+zone)
+		return
+	}
+	from := nodeName(b, b.Nodes[carrier%len(b.Nodes)])
+	if failedOpen {
+		w.note("no target of " + p.Name + " is healthy: " + b.Name + " fails open and sends to every target " + from + " reaches")
+	}
+	for _, t := range targets {
+		to := "target " + t.ID + ":" + strconv.Itoa(t.Port)
+		if t.ALB != nil {
+			to = "alb " + t.ALB.Name
+		}
+		v, checked := t.VerdictFrom(carrier)
+		if checked {
+			src, dst := v.Ends()
+			pa.hop(w.hopOf(from, to, src, dst, t.Port, v, ""))
+		}
+		switch {
+		case checked && !v.Allowed:
+			if alb && w.timeout > upstream.ConnectTimeout {
+				w.albAnswer(http.StatusGatewayTimeout, "security groups drop "+from+" -> "+to+": the ALB's connect attempt times out")
+			} else {
+				w.fail(private.Dropped, "security groups drop "+from+" -> "+to)
+			}
+		case t.ALB != nil:
+			if len(t.ALB.Nodes) == 0 {
+				w.fail(private.Refused, t.ALB.Name+" has no nodes")
+				continue
+			}
+			w.balancer(t.ALB, t.Port, carrier%len(t.ALB.Nodes), client, req, false)
+		case failedOpen:
+			state, _ := w.health(p.ARN, t.ID, t.Port)
+			if state != "unhealthy" {
+				w.ok() // not yet checked: it may well answer
+				continue
+			}
+			pa.problem(to+" of "+p.Name+" fails its health checks, and no target of "+p.Name+" is healthy",
+				"make "+to+" pass its health checks (is its process running on "+t.Real+"?)")
+			if alb {
+				w.albAnswer(http.StatusBadGateway, to+" is unhealthy")
+			} else {
+				w.fail(private.Refused, to+" is unhealthy")
+			}
+		default:
+			w.ok()
+		}
+	}
+}
+
+// cloudMap checks each link ENI against each healthy instance, as the
+// request path picks both at random.
+func (w *walker) cloudMap(cm *private.CloudMap) {
+	pa := w.pa
+	ci := &CloudMapInfo{Service: cm.Service.Name}
+	pa.CloudMap = ci
+	if len(cm.Instances) == 0 {
+		pa.problem("Cloud Map service "+cm.Service.Name+" has no instances", "register an instance in "+cm.Service.Name)
+		w.fail(private.NoInstance, "Cloud Map service "+cm.Service.Name+" has no instances")
+		return
+	}
+	for _, inst := range cm.Instances {
+		ti := TargetInfo{ID: inst.ID}
+		if len(cm.Links) == 0 {
+			ci.Instances = append(ci.Instances, ti)
+			continue
+		}
+		dst, port, _, ok := cm.Instance(inst, cm.Links[0].Src)
+		if !ok {
+			pa.problem("Cloud Map instance "+inst.ID+" has no AWS_INSTANCE_IPV4 and AWS_INSTANCE_PORT",
+				"register instance "+inst.ID+" with AWS_INSTANCE_IPV4 and AWS_INSTANCE_PORT")
+			w.fail(private.NoInstance, "instance "+inst.ID+" has no address")
+			ci.Instances = append(ci.Instances, ti)
+			continue
+		}
+		ti.Port, ti.Modeled = port, netip.AddrPortFrom(dst.Addr, uint16(port)).String()
+		ti.Real, ti.AddrRule = network.RealAddress(cm.Lookup, dst.Addr, port)
+		ci.Instances = append(ci.Instances, ti)
+		for _, e := range cm.Links {
+			_, _, v, _ := cm.Instance(inst, e.Src)
+			from := eniName(e.ENI, w.path.Link.ID)
+			pa.hop(w.hopOf(from, "instance "+inst.ID, e.Src, dst, port, v, ""))
+			if v.Allowed {
+				w.ok()
+			} else {
+				w.fail(private.Dropped, "security groups drop "+from+" -> instance "+inst.ID)
+			}
+		}
+	}
 }
 
 // linkProblems reports a link that cannot carry traffic now, as the request
@@ -309,15 +498,24 @@ func linkProblems(pa *Path, id, status string, v2 bool) {
 }
 
 func balancerInfo(b *upstream.Balancer) *BalancerInfo {
-	bi := &BalancerInfo{Name: b.Name, ARN: b.ARN, Type: b.Type, Groups: b.Groups}
+	bi := &BalancerInfo{Name: b.Name, ARN: b.ARN, Type: b.Type, Groups: b.Groups, CrossZone: b.CrossZone}
 	for _, n := range b.Nodes {
 		bi.Nodes = append(bi.Nodes, Interface{Name: nodeName(b, n), ID: n.ENI, Addr: n.Endpoint.Addr.String(), Zone: n.Zone, Groups: n.Endpoint.Groups})
 	}
 	return bi
 }
 
-// eniName names a link interface by id, or by address where the compiled
-// path keeps only that (Cloud Map sources).
+func (bi *BalancerInfo) hasPool(arn string) bool {
+	for _, p := range bi.Pools {
+		if p.ARN == arn {
+			return true
+		}
+	}
+	return false
+}
+
+// eniName names a link interface by id, or the link alone where there is
+// no interface id.
 func eniName(id, link string) string {
 	if id == "" {
 		return "link eni " + link
@@ -329,144 +527,99 @@ func nodeName(b *upstream.Balancer, n upstream.Node) string {
 	return "node " + n.ENI + " of " + b.Name
 }
 
-func appendNode(nodes []int, n int) []int {
-	for _, x := range nodes {
-		if x == n {
-			return nodes
-		}
+// name shows a group with its name: "sg-1 (alb)".
+func (w *walker) name(id string) string {
+	if g := w.path.Groups[id]; g != nil && g.Name != "" {
+		return id + " (" + g.Name + ")"
 	}
-	return append(nodes, n)
+	return id
 }
 
-// explainBalancer follows the listener on port to the rule a request meets
-// and the targets it forwards to, from every node the request can enter by.
-func explainBalancer(pa *Path, b *upstream.Balancer, port int, req *http.Request, client netip.Addr, nodes []int, health HealthStatus) {
-	bi := pa.Balancer
-	l := b.Listeners[port]
-	if l == nil {
-		pa.problem(fmt.Sprintf("%s has no listener on port %d: connections are refused", b.Name, port),
-			fmt.Sprintf("create a listener on port %d of %s, or point the integration at a port it listens on", port, b.Name))
-		return
-	}
-	bi.Listener = &Listener{ARN: l.ARN, Protocol: l.Protocol, Port: l.Port}
-	rule := &l.Rules[len(l.Rules)-1]
-	if b.Type != "network" {
-		rule = l.Route(req, client)
-	}
-	bi.Rule = &RuleInfo{ARN: rule.ARN, Priority: rule.Priority, Action: rule.Action.Type}
-	if rule.Action.Type != "forward" {
-		return // the balancer answers itself: no target is reached
-	}
-	if len(rule.Action.Groups) == 0 {
-		pa.problem(fmt.Sprintf("rule %s of %s forwards to no target group", rule.Priority, b.Name),
-			"make the listener rule forward to a target group")
-		return
-	}
-	for _, wp := range rule.Action.Groups {
-		p := wp.Pool
-		pi := PoolInfo{ARN: p.ARN, Name: p.Name, Protocol: p.Protocol, Weight: wp.Weight}
-		if len(p.Targets) == 0 {
-			pa.problem("target group "+p.Name+" has no registered targets", "register a target in target group "+p.Name)
-		}
-		for _, t := range p.Targets {
-			ti := TargetInfo{ID: t.ID, Port: t.Port, Real: t.Real, AddrRule: t.AddrRule, Zone: t.Zone}
-			if t.Modeled.IsValid() {
-				ti.Modeled = t.Modeled.String()
-			}
-			ti.Health, ti.HealthReason = health(p.ARN, t.ID, t.Port)
-			if t.ALB != nil {
-				ti.ALB = t.ALB.Name
-			}
-			pi.Targets = append(pi.Targets, ti)
-			if t.ALB != nil || len(t.Hops) == 0 {
-				continue
-			}
-			for _, n := range nodes {
-				// Hops[i] is the verdict from Nodes[i]: the one the
-				// forwarder checks before it dials.
-				v := t.Hops[n%len(t.Hops)]
-				src, dst := v.Ends()
-				node := b.Nodes[n%len(b.Nodes)]
-				pa.hop(hopOf(nodeName(b, node), "target "+t.ID+":"+strconv.Itoa(t.Port), src, dst, t.Port, v, ""))
-			}
-		}
-		bi.Pools = append(bi.Pools, pi)
-	}
-}
-
-// explainCloudMap checks each link ENI against each registered instance, as
-// the request path does for the instance it picks.
-func explainCloudMap(pa *Path, cm *httpapi.CloudMapTarget, srcs []network.Endpoint) {
-	ci := &CloudMapInfo{Service: cm.Service.Name}
-	for _, inst := range cm.Instances {
-		addr, err := netip.ParseAddr(inst.Attributes["AWS_INSTANCE_IPV4"])
-		port, perr := strconv.Atoi(inst.Attributes["AWS_INSTANCE_PORT"])
-		ti := TargetInfo{ID: inst.ID}
-		if err != nil || perr != nil {
-			pa.problem("Cloud Map instance "+inst.ID+" has no AWS_INSTANCE_IPV4 and AWS_INSTANCE_PORT",
-				"register instance "+inst.ID+" with AWS_INSTANCE_IPV4 and AWS_INSTANCE_PORT")
-			ci.Instances = append(ci.Instances, ti)
-			continue
-		}
-		ti.Port, ti.Modeled = port, netip.AddrPortFrom(addr, uint16(port)).String()
-		ti.Real, ti.AddrRule = network.RealAddress(cm.Lookup, addr, port)
-		ci.Instances = append(ci.Instances, ti)
-		dst := network.Endpoint{Addr: addr}
-		if eni := cm.Lookup(addr); eni != nil {
-			dst.Groups = eni.Groups
-		}
-		for _, src := range srcs {
-			v := network.Evaluate(cm.Groups, src, dst, network.Flow{Protocol: "tcp", Port: port})
-			pa.hop(hopOf(eniName("", src.Addr.String()), "instance "+inst.ID, src, dst, port, v, ""))
+func (w *walker) note(s string) {
+	for _, n := range w.pa.Notes {
+		if n == s {
+			return
 		}
 	}
-	if len(cm.Instances) == 0 {
-		pa.problem("Cloud Map service "+cm.Service.Name+" has no instances", "register an instance in "+cm.Service.Name)
-	}
-	pa.CloudMap = ci
+	w.pa.Notes = append(w.pa.Notes, s)
 }
 
 // hopOf describes one flow. openPeer names the peer a fix must admit when
 // the source stands outside the VPC ("" derives it from the source).
-func hopOf(from, to string, src, dst network.Endpoint, port int, v network.Verdict, openPeer string) Hop {
+func (w *walker) hopOf(from, to string, src, dst network.Endpoint, port int, v network.Verdict, openPeer string) Hop {
 	h := Hop{From: from, To: to, FromAddr: src.Addr.String(), ToAddr: dst.Addr.String(), FromGroups: src.Groups, ToGroups: dst.Groups,
-		Protocol: "tcp", Port: port, Verdict: v, Reason: v.Reason()}
+		Protocol: "tcp", Port: port, Verdict: v, Reason: v.ReasonWith(w.name)}
 	if !v.Allowed {
-		h.Fix = fixFor(v, src, dst, network.Flow{Protocol: "tcp", Port: port}, openPeer)
+		h.Fix = w.fixFor(v, src, dst, network.Flow{Protocol: "tcp", Port: port}, openPeer)
 	}
 	return h
 }
 
-// fixFor names the smallest rule that turns a deny into an allow: on the
-// side that dropped the flow, in the first group there, naming the peer by
-// group when it has one (the way AWS advises referencing groups), else by
-// address.
-func fixFor(v network.Verdict, src, dst network.Endpoint, f network.Flow, openPeer string) string {
-	peerOf := func(e network.Endpoint) string {
+// fixFor names the smallest rule that turns a deny into an allow and that
+// EC2 would accept: on the side that dropped the flow, in the first group
+// there, naming the peer by group when it has one in the same VPC (the way
+// AWS advises referencing groups), else by address, since EC2 refuses a
+// rule that names a group of another VPC.
+func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.Flow, openPeer string) string {
+	vpcOf := func(e network.Endpoint) string {
 		if len(e.Groups) > 0 {
-			return e.Groups[0]
+			if g := w.path.Groups[e.Groups[0]]; g != nil {
+				return g.VpcID
+			}
+		}
+		return ""
+	}
+	peerOf := func(e, self network.Endpoint) string {
+		if len(e.Groups) > 0 && vpcOf(e) == vpcOf(self) {
+			return w.name(e.Groups[0])
+		}
+		if pv, sv := vpcOf(e), vpcOf(self); pv != "" && sv != "" && pv != sv {
+			w.note(fmt.Sprintf("%s is in %s and %s in %s: EC2 refuses a rule naming a group of another VPC, so the fix names the address; "+
+				"on AWS traffic flows between them only if the VPCs are connected (peering or a transit gateway)",
+				e.Addr, pv, self.Addr, sv))
 		}
 		return e.Addr.String() + "/32"
 	}
 	switch v.Side {
 	case network.SideEgress:
-		return fmt.Sprintf("add an egress rule to %s allowing %s to %s", src.Groups[0], f, peerOf(dst))
+		return fmt.Sprintf("add an egress rule to %s allowing %s to %s", w.name(src.Groups[0]), f, peerOf(dst, src))
 	case network.SideIngress:
-		peer := peerOf(src)
+		peer := peerOf(src, dst)
 		if openPeer != "" {
 			peer = openPeer
 		}
-		return fmt.Sprintf("add an ingress rule to %s allowing %s from %s", dst.Groups[0], f, peer)
+		return fmt.Sprintf("add an ingress rule to %s allowing %s from %s", w.name(dst.Groups[0]), f, peer)
 	}
 	return ""
 }
 
 func (pa *Path) problem(what, fix string) {
+	for _, p := range pa.Problems {
+		if p == what {
+			return
+		}
+	}
 	pa.Problems = append(pa.Problems, what)
 	pa.Fixes = append(pa.Fixes, fix)
 }
 
+// fail records one way the path fails, each once.
+func (pa *Path) fail(f Failure) {
+	for _, x := range pa.Failures {
+		if x == f {
+			return
+		}
+	}
+	pa.Failures = append(pa.Failures, f)
+}
+
+// hop records a hop once: several ways in may cross the same one.
 func (pa *Path) hop(h Hop) {
+	for _, x := range pa.Hops {
+		if x.From == h.From && x.To == h.To && x.Port == h.Port {
+			return
+		}
+	}
 	pa.Hops = append(pa.Hops, h)
 	if h.Fix != "" {
 		for _, f := range pa.Fixes {
@@ -478,10 +631,11 @@ func (pa *Path) hop(h Hop) {
 	}
 }
 
-// done settles OK: any denied hop drops some requests (the data plane
-// picks among entries at random), so one is enough to break the path.
+// done settles OK: a path is OK when no way a request can take fails. The
+// data plane picks among ways in and targets at random, so one failing way
+// fails some requests.
 func (pa *Path) done() Path {
-	pa.OK = len(pa.Problems) == 0
+	pa.OK = len(pa.Problems) == 0 && len(pa.Failures) == 0
 	for _, h := range pa.Hops {
 		if !h.Verdict.Allowed {
 			pa.OK = false
@@ -491,4 +645,17 @@ func (pa *Path) done() Path {
 		pa.Hops = []Hop{}
 	}
 	return *pa
+}
+
+// nameGroups adds the names of the groups explain may show.
+func (r *Report) nameGroups(groups network.GroupMap) {
+	for id, g := range groups {
+		if g.Name == "" {
+			continue
+		}
+		if r.GroupNames == nil {
+			r.GroupNames = map[string]string{}
+		}
+		r.GroupNames[id] = g.Name
+	}
 }

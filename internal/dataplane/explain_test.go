@@ -54,7 +54,7 @@ func TestExplainAgreesWithServing(t *testing.T) {
 
 	p.revoke(t)
 	_, rep = p.explainVia(t, q)
-	want := "add an ingress rule to " + p.albGroup + " allowing tcp/80 from " + p.linkGroup
+	want := "add an ingress rule to " + p.albGroup + " (alb) allowing tcp/80 from " + p.linkGroup + " (link)"
 	if rep.OK || len(rep.Paths[0].Fixes) != 1 || rep.Paths[0].Fixes[0] != want {
 		t.Fatalf("revoked: ok=%v fixes %q, want %q", rep.OK, rep.Paths[0].Fixes, want)
 	}
@@ -98,7 +98,10 @@ func TestExplainRESTStages(t *testing.T) {
 	if !rep.OK || pa.Link.Kind != "v1" || pa.Link.EndpointService != "vpce-svc-0123" || pa.Balancer.Name != "rest-nlb" {
 		t.Fatalf("prod: %+v", rep)
 	}
-	for _, h := range pa.Hops[1:] {
+	for _, h := range pa.Hops {
+		if !strings.HasPrefix(h.From, "node ") {
+			continue
+		}
 		if h.Verdict.Ingress.GroupID != backend || (h.Verdict.Ingress.Rule.ID != rules[0] && h.Verdict.Ingress.Rule.ID != rules[1]) {
 			t.Errorf("NLB -> target decided by %+v", h.Verdict.Ingress)
 		}

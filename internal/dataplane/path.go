@@ -14,6 +14,9 @@ type Report struct {
 	Paths    []Path `json:"paths"`
 	// OK is false when any path is broken.
 	OK bool `json:"ok"`
+	// GroupNames are the names of security groups, by id, so that a
+	// picture can show a group's name beside its id.
+	GroupNames map[string]string `json:"groupNames,omitempty"`
 }
 
 // Path is one route (HTTP API) or method (REST API) followed to its
@@ -35,6 +38,23 @@ type Path struct {
 	// problem or denied hop.
 	Problems []string `json:"problems,omitempty"`
 	Fixes    []string `json:"fixes,omitempty"`
+	// Failures are the answers callers get from each way a request along
+	// this path can fail, each once; empty when every way reaches a
+	// target. Partial is set when other ways succeed, so only some
+	// requests fail.
+	Failures []Failure `json:"failures,omitempty"`
+	Partial  bool      `json:"partial,omitempty"`
+	// Notes say what else is true of the path (a balancer failing open,
+	// VPCs that must be connected) without breaking it.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Failure is what a caller gets when a request fails one way: the status
+// and message the API type answers with, and why.
+type Failure struct {
+	Status  int    `json:"status"`
+	Message string `json:"message"`
+	Cause   string `json:"cause"`
 }
 
 // IntegrationInfo is the integration a route reaches.
@@ -76,14 +96,17 @@ type CloudMapInfo struct {
 // BalancerInfo is the load balancer behind the link, with the listener and
 // rule a request meets.
 type BalancerInfo struct {
-	Name     string      `json:"name"`
-	ARN      string      `json:"arn"`
-	Type     string      `json:"type"`
-	Groups   []string    `json:"groups,omitempty"`
-	Nodes    []Interface `json:"nodes"`
-	Listener *Listener   `json:"listener,omitempty"`
-	Rule     *RuleInfo   `json:"rule,omitempty"`
-	Pools    []PoolInfo  `json:"targetGroups,omitempty"`
+	Name   string   `json:"name"`
+	ARN    string   `json:"arn"`
+	Type   string   `json:"type"`
+	Groups []string `json:"groups,omitempty"`
+	// CrossZone is the balancer's cross-zone load balancing setting; a
+	// target group may override it (PoolInfo.CrossZone).
+	CrossZone bool        `json:"crossZone"`
+	Nodes     []Interface `json:"nodes"`
+	Listener  *Listener   `json:"listener,omitempty"`
+	Rule      *RuleInfo   `json:"rule,omitempty"`
+	Pools     []PoolInfo  `json:"targetGroups,omitempty"`
 }
 
 // Listener is the listener on the integration's port.
@@ -102,11 +125,14 @@ type RuleInfo struct {
 
 // PoolInfo is a target group the rule forwards to.
 type PoolInfo struct {
-	ARN      string       `json:"arn"`
-	Name     string       `json:"name"`
-	Protocol string       `json:"protocol"`
-	Weight   int          `json:"weight"`
-	Targets  []TargetInfo `json:"targets"`
+	ARN      string `json:"arn"`
+	Name     string `json:"name"`
+	Protocol string `json:"protocol"`
+	Weight   int    `json:"weight"`
+	// CrossZone is whether a node sends to targets in every zone (true)
+	// or only in its own.
+	CrossZone bool         `json:"crossZone"`
+	Targets   []TargetInfo `json:"targets"`
 }
 
 // TargetInfo is one target: where it is in the model, where gatehouse

@@ -46,11 +46,25 @@ func status(ok bool) string {
 	return "BROKEN"
 }
 
-func groups(g []string) string {
+// names shows security groups by id with their names beside them.
+type names map[string]string
+
+func (n names) of(id string) string {
+	if name := n[id]; name != "" {
+		return id + " (" + name + ")"
+	}
+	return id
+}
+
+func (n names) groups(g []string) string {
 	if len(g) == 0 {
 		return "no groups"
 	}
-	return "groups " + strings.Join(g, ", ")
+	out := make([]string, len(g))
+	for i, id := range g {
+		out[i] = n.of(id)
+	}
+	return "groups " + strings.Join(out, ", ")
 }
 
 // Text writes r for a person: each path from route to targets, then every
@@ -59,13 +73,13 @@ func Text(w io.Writer, r *dataplane.Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "API %s (%s), stage %s, snapshot revision %d: %s\n", r.API, r.Type, r.Stage, r.Revision, status(r.OK))
 	for i := range r.Paths {
-		textPath(&b, &r.Paths[i])
+		textPath(&b, &r.Paths[i], names(r.GroupNames))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func textPath(b *strings.Builder, p *dataplane.Path) {
+func textPath(b *strings.Builder, p *dataplane.Path, n names) {
 	fmt.Fprintf(b, "\nroute %s", p.Route)
 	if p.Request != "" {
 		fmt.Fprintf(b, " (matched by %s)", p.Request)
@@ -87,11 +101,11 @@ func textPath(b *strings.Builder, p *dataplane.Path) {
 			fmt.Fprintf(b, ", endpoint service %s", l.EndpointService)
 		}
 		if l.Kind == "V2" {
-			fmt.Fprintf(b, ", %s", groups(l.Groups))
+			fmt.Fprintf(b, ", %s", n.groups(l.Groups))
 		}
 		b.WriteString("\n")
 		for _, e := range l.ENIs {
-			fmt.Fprintf(b, "    %s %s (%s)\n", e.Name, e.Addr, groups(e.Groups))
+			fmt.Fprintf(b, "    %s %s (%s)\n", e.Name, e.Addr, n.groups(e.Groups))
 		}
 	}
 	if cm := p.CloudMap; cm != nil {
@@ -101,7 +115,7 @@ func textPath(b *strings.Builder, p *dataplane.Path) {
 		}
 	}
 	if lb := p.Balancer; lb != nil {
-		fmt.Fprintf(b, "  load balancer %s (%s), %s\n", lb.Name, lb.Type, groups(lb.Groups))
+		fmt.Fprintf(b, "  load balancer %s (%s), %s, %s\n", lb.Name, lb.Type, n.groups(lb.Groups), crossZone(lb.CrossZone))
 		for _, n := range lb.Nodes {
 			fmt.Fprintf(b, "    node %s %s %s\n", n.ID, n.Addr, n.Zone)
 		}
@@ -113,7 +127,7 @@ func textPath(b *strings.Builder, p *dataplane.Path) {
 			b.WriteString("\n")
 		}
 		for _, tg := range lb.Pools {
-			fmt.Fprintf(b, "  target group %s (%s, weight %d)\n", tg.Name, tg.Protocol, tg.Weight)
+			fmt.Fprintf(b, "  target group %s (%s, weight %d, %s)\n", tg.Name, tg.Protocol, tg.Weight, crossZone(tg.CrossZone))
 			for _, t := range tg.Targets {
 				textTarget(b, t)
 			}
@@ -128,7 +142,7 @@ func textPath(b *strings.Builder, p *dataplane.Path) {
 			verdict = "DENY "
 		}
 		fmt.Fprintf(b, "    %s %s %s -> %s %s, %s/%d\n", verdict, h.From, h.FromAddr, h.To, h.ToAddr, h.Protocol, h.Port)
-		if d := deciding(h.Verdict); d != "" && h.Verdict.Allowed {
+		if d := deciding(h.Verdict, n); d != "" && h.Verdict.Allowed {
 			fmt.Fprintf(b, "          decided by %s\n", d)
 		}
 		fmt.Fprintf(b, "          %s\n", h.Reason)
@@ -139,12 +153,32 @@ func textPath(b *strings.Builder, p *dataplane.Path) {
 	for _, pr := range p.Problems {
 		fmt.Fprintf(b, "  problem: %s\n", pr)
 	}
+	for _, note := range p.Notes {
+		fmt.Fprintf(b, "  note: %s\n", note)
+	}
+	if len(p.Failures) > 0 {
+		which := "every request gets"
+		if p.Partial {
+			which = "some requests get"
+		}
+		fmt.Fprintf(b, "  %s:\n", which)
+	}
+	for _, f := range p.Failures {
+		fmt.Fprintf(b, "    %d %s: %s\n", f.Status, f.Message, f.Cause)
+	}
 	if len(p.Fixes) > 0 {
 		b.WriteString("  to fix it:\n")
 	}
 	for _, f := range p.Fixes {
 		fmt.Fprintf(b, "    - %s\n", f)
 	}
+}
+
+func crossZone(on bool) string {
+	if on {
+		return "cross-zone on"
+	}
+	return "cross-zone off: each node sends to its own zone's targets"
 }
 
 func textTarget(b *strings.Builder, t dataplane.TargetInfo) {
@@ -168,7 +202,7 @@ func textTarget(b *strings.Builder, t dataplane.TargetInfo) {
 
 // deciding names the rule that let a flow in, or on a deny the side that
 // dropped it: "rule sgr-1 of sg-2 (peer sg-3)".
-func deciding(v network.Verdict) string {
+func deciding(v network.Verdict, n names) string {
 	m := v.Deciding()
 	if !m.Found() {
 		if !v.Allowed && v.Side != "" {
@@ -178,7 +212,7 @@ func deciding(v network.Verdict) string {
 	}
 	peer := m.Rule.CidrIPv4
 	if m.Rule.GroupID != "" {
-		peer = m.Rule.GroupID
+		peer = n.of(m.Rule.GroupID)
 	}
-	return fmt.Sprintf("%s rule %s of %s (peer %s)", v.Side, m.Rule.ID, m.GroupID, peer)
+	return fmt.Sprintf("%s rule %s of %s (peer %s)", v.Side, m.Rule.ID, n.of(m.GroupID), peer)
 }

@@ -19,7 +19,7 @@ func report() *dataplane.Report {
 	allowed := network.Verdict{Allowed: true, Side: network.SideEgress,
 		Egress: network.Match{GroupID: "sg-alb", Rule: model.Rule{ID: "sgr-out", Protocol: "-1", CidrIPv4: "0.0.0.0/0"}}}
 	fix := "add an ingress rule to sg-alb allowing tcp/80 from sg-link"
-	return &dataplane.Report{API: "a1", Type: "HTTP", Stage: "$default", Revision: 7, Paths: []dataplane.Path{{
+	return &dataplane.Report{API: "a1", Type: "HTTP", Stage: "$default", Revision: 7, GroupNames: map[string]string{"sg-alb": "alb-sg"}, Paths: []dataplane.Path{{
 		Route:       `GET /say/"hi"`,
 		Integration: dataplane.IntegrationInfo{ID: "i1", Type: "HTTP_PROXY", Private: true, Target: "blog:80", TimeoutMillis: 500},
 		Link:        &dataplane.LinkInfo{ID: "vl1", Kind: "V2", Status: "AVAILABLE", Groups: []string{"sg-link"}, ENIs: []dataplane.Interface{link}},
@@ -32,7 +32,8 @@ func report() *dataplane.Report {
 				Reason: "no ingress rule of sg-alb allows tcp/80", Fix: fix},
 			{From: node.Name, To: "target 10.0.1.10:8080", Protocol: "tcp", Port: 8080, Verdict: allowed, Reason: "egress allows"},
 		},
-		Fixes: []string{fix},
+		Fixes:    []string{fix},
+		Failures: []dataplane.Failure{{Status: 503, Message: "Service Unavailable", Cause: "security groups drop eni-1 -> eni-2"}},
 	}}}
 }
 
@@ -43,7 +44,8 @@ func TestText(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{"BROKEN", "VPC link V2 vl1: AVAILABLE", "listener HTTP:80, rule default matched: forward",
-		"DENY  eni eni-1 (link vl1)", "ALLOW node eni-2 of blog", "decided by egress rule sgr-out of sg-alb (peer 0.0.0.0/0)",
+		"DENY  eni eni-1 (link vl1)", "ALLOW node eni-2 of blog", "decided by egress rule sgr-out of sg-alb (alb-sg) (peer 0.0.0.0/0)", "load balancer blog (application), groups sg-alb (alb-sg)",
+		"every request gets:\n    503 Service Unavailable: security groups drop eni-1 -> eni-2",
 		"real 127.0.0.1:8080 by rule loopback", "    - add an ingress rule to sg-alb allowing tcp/80 from sg-link"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q:\n%s", want, out)

@@ -190,48 +190,63 @@ func peerMatches(r *model.Rule, peer Endpoint) bool {
 }
 
 // Reason explains v in one line, naming the groups that decided.
-func (v Verdict) Reason() string {
+func (v Verdict) Reason() string { return v.ReasonWith(nil) }
+
+// ReasonWith is Reason with each group shown by name(id) ("sg-1 (alb)");
+// a nil name shows ids alone.
+func (v Verdict) ReasonWith(name func(id string) string) string {
+	if name == nil {
+		name = func(id string) string { return id }
+	}
 	if !v.Allowed {
 		switch v.Side {
 		case SideEgress:
 			return fmt.Sprintf("no egress rule of %s allows %s to %s",
-				strings.Join(v.src.Groups, ", "), v.flow, describe(v.dst))
+				names(v.src.Groups, name), v.flow, describe(v.dst, name))
 		case SideIngress:
 			return fmt.Sprintf("no ingress rule of %s allows %s from %s",
-				strings.Join(v.dst.Groups, ", "), v.flow, describe(v.src))
+				names(v.dst.Groups, name), v.flow, describe(v.src, name))
 		}
 		return "not evaluated"
 	}
 	var out, in string
 	if v.Egress.Found() {
-		out = fmt.Sprintf("egress %s allows %s to %s", ruleText(v.Egress), v.flow, v.dst.Addr)
+		out = fmt.Sprintf("egress %s allows %s to %s", ruleText(v.Egress, name), v.flow, v.dst.Addr)
 	} else {
 		out = fmt.Sprintf("source %s has no security groups", v.src.Addr)
 	}
 	if v.Ingress.Found() {
-		in = fmt.Sprintf("ingress %s allows %s from %s", ruleText(v.Ingress), v.flow, v.src.Addr)
+		in = fmt.Sprintf("ingress %s allows %s from %s", ruleText(v.Ingress, name), v.flow, v.src.Addr)
 	} else {
 		in = fmt.Sprintf("destination %s has no security groups", v.dst.Addr)
 	}
 	return out + "; " + in
 }
 
+func names(ids []string, name func(string) string) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = name(id)
+	}
+	return strings.Join(out, ", ")
+}
+
 // describe shows a peer with its groups, because a group-referencing rule
 // matches by membership and the address alone would not explain a deny.
-func describe(e Endpoint) string {
+func describe(e Endpoint, name func(string) string) string {
 	if len(e.Groups) == 0 {
 		return e.Addr.String() + " (no groups)"
 	}
-	return e.Addr.String() + " (groups " + strings.Join(e.Groups, ", ") + ")"
+	return e.Addr.String() + " (groups " + names(e.Groups, name) + ")"
 }
 
-func ruleText(m Match) string {
+func ruleText(m Match, name func(string) string) string {
 	peer := m.Rule.CidrIPv4
 	if m.Rule.GroupID != "" {
-		peer = m.Rule.GroupID
+		peer = name(m.Rule.GroupID)
 	}
 	if m.Rule.ID == "" {
-		return fmt.Sprintf("rule of %s (%s)", m.GroupID, peer)
+		return fmt.Sprintf("rule of %s (%s)", name(m.GroupID), peer)
 	}
-	return fmt.Sprintf("rule %s of %s (%s)", m.Rule.ID, m.GroupID, peer)
+	return fmt.Sprintf("rule %s of %s (%s)", m.Rule.ID, name(m.GroupID), peer)
 }

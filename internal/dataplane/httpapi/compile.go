@@ -1,12 +1,12 @@
 package httpapi
 
 import (
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
 	"gatehouse/internal/dataplane/accesslog"
+	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
@@ -43,49 +43,20 @@ func (st *Stage) throttleFor(key string) *throttle.Bucket {
 // Integration is a compiled integration: everything the request path needs,
 // resolved once.
 type Integration struct {
-	ID       string
-	Type     string
-	Private  bool
-	URL      *url.URL // INTERNET integrations
-	Method   string   // "" or ANY keeps the client's method
-	Timeout  time.Duration
-	Params   []paramOp
-	TLSName  string
-	Link     *Link
-	Balancer *upstream.Balancer
-	Port     int // listener port
-	// Entries are the link's interfaces and the balancer node each reaches,
-	// with the security-group verdict of that hop.
-	Entries  []Entry
-	CloudMap *CloudMapTarget
+	ID      string
+	Type    string
+	Private bool
+	URL     *url.URL // INTERNET integrations
+	Method  string   // "" or ANY keeps the client's method
+	Timeout time.Duration
+	Params  []paramOp
+	TLSName string
+	// Path is a private integration's way to its targets, nil for others
+	// and for broken ones.
+	Path *private.Path
 	// Broken says why the integration cannot carry traffic (a listener or
 	// service that no longer exists); requests get AWS's 500.
 	Broken string
-}
-
-// Link is the compiled state of a VPC link V2.
-type Link struct {
-	ID, Status string
-	Groups     []string
-}
-
-// Entry is one way into the balancer: from a link ENI to a node.
-type Entry struct {
-	ENI     string
-	Src     network.Endpoint
-	Node    int
-	Verdict network.Verdict
-}
-
-// CloudMapTarget is a Cloud Map service with the link interfaces that reach
-// its instances.
-type CloudMapTarget struct {
-	Service   *model.CloudMapService
-	Instances []*model.Instance
-	Query     map[string]string
-	Links     []network.Endpoint
-	Groups    network.GroupMap
-	Lookup    network.InterfaceLookup
 }
 
 // Compile builds the HTTP APIs of one scope.
@@ -170,13 +141,6 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 		out.Broken = "VPC link " + in.ConnectionID + " does not exist"
 		return out
 	}
-	out.Link = &Link{ID: link.ID, Status: link.Status, Groups: link.SecurityGroupIDs}
-	var srcs []model.NetworkInterface
-	for _, sn := range link.SubnetIDs {
-		if eni := sc.Interfaces[link.Interfaces[sn]]; eni != nil {
-			srcs = append(srcs, *eni)
-		}
-	}
 	if strings.Contains(in.URI, ":servicediscovery:") {
 		arn, query, _ := strings.Cut(in.URI, "?")
 		svc := sc.CloudMapServiceByARN[arn]
@@ -184,19 +148,7 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 			out.Broken = "Cloud Map service " + arn + " does not exist"
 			return out
 		}
-		cm := &CloudMapTarget{Service: svc, Instances: sc.CloudMapInstances[svc.ID], Query: map[string]string{}, Groups: groups,
-			Lookup: func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(link.VpcID, ip) }}
-		if q, err := url.ParseQuery(query); err == nil {
-			for k := range q {
-				cm.Query[k] = q.Get(k)
-			}
-		}
-		for i := range srcs {
-			if ep, ok := network.InterfaceEndpoint(&srcs[i]); ok {
-				cm.Links = append(cm.Links, ep)
-			}
-		}
-		out.CloudMap = cm
+		out.Path = private.CloudMapPath(sc, link, svc, query, groups)
 		return out
 	}
 	l := sc.Listeners[in.URI]
@@ -209,21 +161,6 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 		out.Broken = "load balancer of " + in.URI + " does not exist"
 		return out
 	}
-	out.Balancer, out.Port = b, l.Port
-	for i := range srcs {
-		src, ok := network.InterfaceEndpoint(&srcs[i])
-		if !ok {
-			continue
-		}
-		node := 0
-		for j, n := range b.Nodes {
-			if n.Zone == srcs[i].AvailabilityZone {
-				node = j
-				break
-			}
-		}
-		v := network.Evaluate(groups, src, b.Nodes[node].Endpoint, network.Flow{Protocol: "tcp", Port: l.Port})
-		out.Entries = append(out.Entries, Entry{ENI: srcs[i].ID, Src: src, Node: node, Verdict: v})
-	}
+	out.Path = private.V2(sc, link, b, l.Port, groups)
 	return out
 }

@@ -4,21 +4,18 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane/accesslog"
+	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
-	"gatehouse/internal/model"
-	"gatehouse/internal/network"
 	"gatehouse/internal/usage"
 )
 
@@ -86,9 +83,8 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	resp, err := call(out, env, integ)
 	lg.Called(resp, err)
 	if err != nil {
-		// A connection that failed, timed out or was dropped by a security
-		// group: HTTP APIs answer all of these with 503.
-		reply(w, http.StatusServiceUnavailable, "Service Unavailable")
+		a := private.HTTP(private.FailureOf(ctx, err))
+		reply(w, a.Status, a.Message)
 		return
 	}
 	defer resp.Body.Close()
@@ -201,66 +197,10 @@ func substitute(p string, m *Match) string {
 
 // call carries the request over the integration's path.
 func call(out *http.Request, env *Env, integ *Integration) (*http.Response, error) {
-	if !integ.Private {
+	if integ.Path == nil {
 		return env.Transport.RoundTrip(out)
 	}
-	link := integ.Link
-	switch link.Status {
-	case model.LinkAvailable:
-	case model.LinkInactive:
-		env.Links.Wake(link.ID) // traffic brings an idle link back, in minutes
-		return nil, errLinkDown
-	default:
-		return nil, errLinkDown
-	}
-	env.Links.Touch(link.ID, env.Clock.Now())
-	if integ.CloudMap != nil {
-		return callCloudMap(out, env, integ.CloudMap)
-	}
-	if len(integ.Entries) == 0 {
-		return nil, errLinkDown
-	}
-	e := &integ.Entries[rand.IntN(len(integ.Entries))]
-	if !e.Verdict.Allowed {
-		return nil, dropped(out.Context())
-	}
-	resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: e.Node, Client: e.Src.Addr, Flow: rand.Uint64() | 1<<63})
-	return resp, err
-}
-
-var errLinkDown = errors.New("VPC link is not available")
-
-// dropped waits, as a client does for packets a security group dropped,
-// until the integration timeout.
-func dropped(ctx context.Context) error {
-	<-ctx.Done()
-	return ctx.Err()
-}
-
-// callCloudMap picks a healthy instance and dials it directly from one of
-// the link's interfaces.
-func callCloudMap(out *http.Request, env *Env, cm *CloudMapTarget) (*http.Response, error) {
-	found := model.Discover(cm.Service, cm.Instances, model.Discovery{Query: cm.Query, Health: "HEALTHY"}, env.Clock.Now())
-	if len(found) == 0 || len(cm.Links) == 0 {
-		return nil, errors.New("no healthy Cloud Map instance")
-	}
-	inst := found[rand.IntN(len(found))]
-	addr, err := netip.ParseAddr(inst.Attributes["AWS_INSTANCE_IPV4"])
-	port, perr := strconv.Atoi(inst.Attributes["AWS_INSTANCE_PORT"])
-	if err != nil || perr != nil {
-		return nil, errors.New("Cloud Map instance without AWS_INSTANCE_IPV4 and AWS_INSTANCE_PORT")
-	}
-	dst := network.Endpoint{Addr: addr}
-	if eni := cm.Lookup(addr); eni != nil {
-		dst.Groups = eni.Groups
-	}
-	src := cm.Links[rand.IntN(len(cm.Links))]
-	if v := network.Evaluate(cm.Groups, src, dst, network.Flow{Protocol: "tcp", Port: port}); !v.Allowed {
-		return nil, dropped(out.Context())
-	}
-	real, _ := network.RealAddress(cm.Lookup, addr, port)
-	out.URL.Host = real
-	return env.Transport.RoundTrip(out)
+	return integ.Path.Call(out, private.Env{Forwarder: env.Forwarder, Transport: env.Transport, Links: env.Links}, env.Clock.Now())
 }
 
 // NotFound answers a request for a stage the API does not have. It is the

@@ -1,7 +1,6 @@
 package restapi
 
 import (
-	"net/netip"
 	"net/url"
 	"regexp"
 	"sort"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"gatehouse/internal/dataplane/accesslog"
+	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
@@ -84,32 +84,10 @@ type Integration struct {
 	Default    *response
 
 	Private bool
-	// LinkID and LinkStatus describe the VPC link (v1 or V2).
-	LinkID, LinkStatus string
-	V2                 bool
-	Balancer           *upstream.Balancer
-	Port               int
-	// PrivateLinkAllowed says whether the NLB's security groups let the
-	// endpoint service's traffic in (v1 links).
-	PrivateLinkAllowed bool
-	// PrivateLinkVerdict is the decision behind PrivateLinkAllowed, kept
-	// for explain; its Side is "" when the NLB's groups were not consulted.
-	PrivateLinkVerdict network.Verdict
-	// EndpointService is the v1 link's vpce-svc- id.
-	EndpointService string
-	// Entries are the V2 link's ways into the balancer.
-	Entries []entry
-	// verdicts[i] is the decision behind Entries[i].allowed, for explain;
-	// kept apart so the entry the request path copies stays small.
-	verdicts []network.Verdict
-	Broken   string
-}
-
-type entry struct {
-	eni     string
-	src     network.Endpoint
-	node    int
-	allowed bool
+	// Path is a private integration's way to its targets (a v1 or V2
+	// link), nil for others and for broken ones.
+	Path   *private.Path
+	Broken string
 }
 
 // mapping is one requestParameters entry: integration.request.{where}.{name}
@@ -137,11 +115,6 @@ type headerMap struct {
 	name string
 	from source // literal or integration.response.header.x (kind "integration")
 }
-
-// privateLinkSource stands for the endpoint side of PrivateLink: API
-// Gateway's own network, outside every VPC the user has. Only rules open to
-// any address (0.0.0.0/0) match it.
-var privateLinkSource = network.Endpoint{Addr: netip.MustParseAddr("198.18.0.1")}
 
 // Compile builds the REST APIs of one scope. Throttled stages and methods
 // take their buckets from buckets, so a recompile does not refill them.
@@ -337,22 +310,13 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 	if name, ok := strings.CutPrefix(linkID, "${stageVariables."); ok {
 		linkID = st.Variables[strings.TrimSuffix(name, "}")]
 	}
-	out.LinkID = linkID
 	port := uriPort(u)
 	if v1 := sc.VpcLinksV1[linkID]; v1 != nil {
-		out.LinkStatus, out.EndpointService = v1.Status, v1.EndpointService
 		if len(v1.TargetARNs) == 0 || balancers[v1.TargetARNs[0]] == nil {
 			out.Broken = "the VPC link's NLB does not exist"
 			return out
 		}
-		b := balancers[v1.TargetARNs[0]]
-		out.Balancer, out.Port = b, port
-		lb := sc.LoadBalancers[b.ARN]
-		out.PrivateLinkAllowed = true
-		if len(b.Groups) > 0 && lb.Attributes["gatehouse:enforce_security_group_inbound_rules_on_private_link_traffic"] != "off" && len(b.Nodes) > 0 {
-			v := network.Evaluate(groups, privateLinkSource, b.Nodes[0].Endpoint, network.Flow{Protocol: "tcp", Port: port})
-			out.PrivateLinkAllowed, out.PrivateLinkVerdict = v.Allowed, v
-		}
+		out.Path = private.V1(sc, v1, balancers[v1.TargetARNs[0]], port, groups)
 		return out
 	}
 	v2 := sc.VpcLinks[linkID]
@@ -360,36 +324,12 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 		out.Broken = "VPC link " + linkID + " does not exist"
 		return out
 	}
-	out.V2, out.LinkStatus = true, v2.Status
 	b := balancers[in.IntegrationTarget]
 	if b == nil {
 		out.Broken = "integration target " + in.IntegrationTarget + " does not exist"
 		return out
 	}
-	out.Balancer, out.Port = b, port
-	for _, sn := range v2.SubnetIDs {
-		eni := sc.Interfaces[v2.Interfaces[sn]]
-		if eni == nil {
-			continue
-		}
-		src, ok := network.InterfaceEndpoint(eni)
-		if !ok {
-			continue
-		}
-		node := 0
-		for j, n := range b.Nodes {
-			if n.Zone == eni.AvailabilityZone {
-				node = j
-				break
-			}
-		}
-		if len(b.Nodes) == 0 {
-			continue
-		}
-		v := network.Evaluate(groups, src, b.Nodes[node].Endpoint, network.Flow{Protocol: "tcp", Port: port})
-		out.Entries = append(out.Entries, entry{eni: eni.ID, src: src, node: node, allowed: v.Allowed})
-		out.verdicts = append(out.verdicts, v)
-	}
+	out.Path = private.V2(sc, v2, b, port, groups)
 	return out
 }
 

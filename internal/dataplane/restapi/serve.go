@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -15,8 +14,8 @@ import (
 	"time"
 
 	"gatehouse/internal/dataplane/accesslog"
+	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
-	"gatehouse/internal/model"
 	"gatehouse/internal/usage"
 )
 
@@ -96,13 +95,8 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	resp, err := call(integrationRequest(ctx, in, integ), env, integ)
 	lg.Called(resp, err)
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
-			gatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out", "")
-			return
-		}
-		// VPC link and connection failures surface as a configuration
-		// error: 500, as on AWS.
-		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+		a := private.REST(private.FailureOf(ctx, err))
+		gatewayError(w, a.Status, a.Message, a.ErrorType)
 		return
 	}
 	defer resp.Body.Close()
@@ -303,39 +297,11 @@ func substitute(p string, vals map[string]string) string {
 	}
 }
 
-var errLinkDown = errors.New("VPC link is not available")
-
 func call(out *http.Request, env *Env, integ *Integration) (*http.Response, error) {
-	if !integ.Private {
+	if integ.Path == nil {
 		return env.Transport.RoundTrip(out)
 	}
-	if integ.LinkStatus != model.LinkAvailable {
-		if integ.V2 && integ.LinkStatus == model.LinkInactive {
-			env.Links.Wake(integ.LinkID)
-		}
-		return nil, errLinkDown
-	}
-	if integ.V2 {
-		env.Links.Touch(integ.LinkID, env.Now())
-		if len(integ.Entries) == 0 {
-			return nil, errLinkDown
-		}
-		e := integ.Entries[rand.IntN(len(integ.Entries))]
-		if !e.allowed {
-			<-out.Context().Done() // dropped by a security group
-			return nil, out.Context().Err()
-		}
-		resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: e.node, Client: e.src.Addr, Flow: rand.Uint64() | 1<<63})
-		return resp, err
-	}
-	// v1: the endpoint service hands the flow to one of the NLB's nodes.
-	if !integ.PrivateLinkAllowed {
-		<-out.Context().Done()
-		return nil, out.Context().Err()
-	}
-	node := rand.IntN(max(1, len(integ.Balancer.Nodes)))
-	resp, _, err := env.Forwarder.RoundTrip(out, integ.Balancer, upstream.Hop{Port: integ.Port, Node: node, Client: privateLinkSource.Addr, Flow: rand.Uint64() | 1<<63})
-	return resp, err
+	return integ.Path.Call(out, private.Env{Forwarder: env.Forwarder, Transport: env.Transport, Links: env.Links}, env.Now())
 }
 
 // match walks the resource tree: a static segment beats {param}, which

@@ -280,6 +280,6 @@ func targetKey(tg, id string, port int) string {
 	return tg + "|" + id + "|" + strconv.Itoa(port)
 }
 
-// connectTimeout is how long an ALB waits to connect to a target before it
+// ConnectTimeout is how long an ALB waits to connect to a target before it
 // answers 504: ten seconds on AWS.
-const connectTimeout = 10 * time.Second
+const ConnectTimeout = 10 * time.Second

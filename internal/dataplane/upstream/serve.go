@@ -15,6 +15,7 @@ import (
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/model"
+	"gatehouse/internal/network"
 )
 
 // Fault says why a balancer could not carry a request, for the integration
@@ -190,7 +191,7 @@ func (f *Forwarder) dropped(ctx context.Context, hop string) error {
 // wait lasts the ALB's connect timeout, or until the caller gives up.
 func (f *Forwarder) wait(ctx context.Context) error {
 	done := make(chan struct{})
-	timer := f.Clock.AfterFunc(connectTimeout, func() { close(done) })
+	timer := f.Clock.AfterFunc(ConnectTimeout, func() { close(done) })
 	defer timer.Stop()
 	select {
 	case <-done:
@@ -332,6 +333,35 @@ func (p *Pool) serves(zone string, healthy bool) bool {
 		}
 	}
 	return false
+}
+
+// Reach is what a request entering b at node meets in p, worked out as
+// RoundTrip does: the node that carries it (DNS steers callers away from a
+// zone without a healthy target when cross-zone load balancing is off),
+// the targets it picks among, and whether the balancer failed open to
+// them because none is healthy. explain walks this, so it follows only the
+// hops that carry traffic. It allocates; the request path does not use it.
+func (p *Pool) Reach(b *Balancer, node int) (carrier int, targets []*Target, failedOpen bool) {
+	carrier, zone := p.zoneFor(b, node)
+	targets = append([]*Target(nil), p.candidates(make([]*Target, 0, len(p.Targets)), zone)...)
+	failedOpen = len(targets) > 0
+	for _, t := range targets {
+		if p.health != nil && p.health.Healthy(p.ARN, t.ID, t.Port) {
+			failedOpen = false
+			break
+		}
+	}
+	return carrier, targets, failedOpen
+}
+
+// VerdictFrom is the verdict of the hop from b's node to t, the one RoundTrip
+// checks before it dials; ok is false when t has none (no groups between
+// them were evaluated).
+func (t *Target) VerdictFrom(node int) (v network.Verdict, ok bool) {
+	if len(t.Hops) == 0 {
+		return v, false
+	}
+	return t.Hops[node%len(t.Hops)], true
 }
 
 // allowedFrom reports whether the security groups let traffic from the

@@ -1,0 +1,173 @@
+// Package private is a private integration's compiled path: the VPC link
+// (a V2 link's ENIs and groups, or a v1 link's endpoint service), the
+// balancer and listener port behind it or the Cloud Map service it reaches
+// directly, and the security-group verdict of every way in, settled once at
+// compile time. Both pipelines carry requests with Path.Call and explain
+// walks the same Path, so what explain reports is what requests live
+// through. Call fails with typed errors; each API type turns them into its
+// own answer with one mapper (HTTP, REST). The package serves compiled data
+// only: it reads no store and takes no lock.
+package private
+
+import (
+	"net/netip"
+	"net/url"
+	"strconv"
+
+	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/model"
+	"gatehouse/internal/network"
+)
+
+// Path is a compiled private integration path.
+type Path struct {
+	Link Link
+	// Balancer and Port are the load balancer and listener port the link
+	// reaches; nil and 0 for a Cloud Map integration.
+	Balancer *upstream.Balancer
+	Port     int
+	// Entries are the ways into the balancer, one of which each request
+	// takes at random: a V2 link's ENIs, each to the balancer node in its
+	// zone; or, for a v1 link, the endpoint service to each NLB node.
+	Entries  []Entry
+	CloudMap *CloudMap
+	// Unfiltered says why a v1 link's hops were not checked against the
+	// NLB's groups ("" when they were).
+	Unfiltered string
+	// Groups are the scope's security groups, for explain to name them and
+	// to tell which VPC each belongs to.
+	Groups network.GroupMap
+}
+
+// Link is the VPC link of a path.
+type Link struct {
+	ID, Status string
+	// V2 is true for a VPC link V2 (ENIs in the user's subnets), false for
+	// a v1 link (a VPC endpoint service in front of one NLB).
+	V2     bool
+	VpcID  string
+	Groups []string
+	// EndpointService is a v1 link's vpce-svc- id.
+	EndpointService string
+}
+
+// Entry is one way into the balancer: from a link ENI (or the endpoint
+// service) to a node, with the verdict of that hop.
+type Entry struct {
+	// ENI is the link interface; "" for the endpoint service of a v1 link.
+	ENI     string
+	Zone    string
+	Src     network.Endpoint
+	Node    int
+	Verdict network.Verdict
+}
+
+// CloudMap is a Cloud Map service reached straight from the link's ENIs.
+type CloudMap struct {
+	Service   *model.CloudMapService
+	Instances []*model.Instance
+	Query     map[string]string
+	// Links are the link's ENIs, the sources a request leaves from.
+	Links  []Entry
+	Lookup network.InterfaceLookup
+	Groups network.GroupMap
+}
+
+// PrivateLinkSource stands for the endpoint side of PrivateLink: API
+// Gateway's own network, outside every VPC the user has. Only rules open to
+// any address (0.0.0.0/0) match it.
+var PrivateLinkSource = network.Endpoint{Addr: netip.MustParseAddr("198.18.0.1")}
+
+// linkSources are a V2 link's interfaces, in subnet order.
+func linkSources(sc *model.Scoped, link *model.VpcLink) []Entry {
+	var out []Entry
+	for _, sn := range link.SubnetIDs {
+		eni := sc.Interfaces[link.Interfaces[sn]]
+		src, ok := network.InterfaceEndpoint(eni)
+		if !ok {
+			continue
+		}
+		out = append(out, Entry{ENI: eni.ID, Zone: eni.AvailabilityZone, Src: src})
+	}
+	return out
+}
+
+func v2Link(link *model.VpcLink) Link {
+	return Link{ID: link.ID, Status: link.Status, V2: true, VpcID: link.VpcID, Groups: link.SecurityGroupIDs}
+}
+
+// V2 compiles a VPC link V2 in front of balancer b's listener on port. Each
+// ENI sends to the node in its own zone (the first node when its zone has
+// none), as the link's traffic stays in its zone.
+func V2(sc *model.Scoped, link *model.VpcLink, b *upstream.Balancer, port int, groups network.GroupMap) *Path {
+	p := &Path{Link: v2Link(link), Balancer: b, Port: port, Groups: groups}
+	if len(b.Nodes) == 0 {
+		return p
+	}
+	for _, e := range linkSources(sc, link) {
+		for j, n := range b.Nodes {
+			if n.Zone == e.Zone {
+				e.Node = j
+				break
+			}
+		}
+		e.Verdict = network.Evaluate(groups, e.Src, b.Nodes[e.Node].Endpoint, network.Flow{Protocol: "tcp", Port: port})
+		p.Entries = append(p.Entries, e)
+	}
+	return p
+}
+
+// V1 compiles a v1 VPC link: the endpoint service hands each flow to one of
+// the NLB's nodes. The NLB's groups filter PrivateLink traffic only when it
+// has some and does not turn their enforcement off.
+func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int, groups network.GroupMap) *Path {
+	p := &Path{Link: Link{ID: link.ID, Status: link.Status, EndpointService: link.EndpointService}, Balancer: b, Port: port, Groups: groups}
+	enforce := true
+	if lb := sc.LoadBalancers[b.ARN]; lb != nil {
+		p.Link.VpcID = lb.VpcID
+		enforce = lb.Attributes["gatehouse:enforce_security_group_inbound_rules_on_private_link_traffic"] != "off"
+	}
+	switch {
+	case len(b.Groups) == 0:
+		p.Unfiltered = "the NLB has no security groups: PrivateLink traffic is not filtered"
+	case !enforce:
+		p.Unfiltered = "the NLB does not enforce its security groups on PrivateLink traffic"
+	}
+	for i, n := range b.Nodes {
+		e := Entry{Zone: n.Zone, Src: PrivateLinkSource, Node: i, Verdict: network.Verdict{Allowed: true}}
+		if p.Unfiltered == "" {
+			e.Verdict = network.Evaluate(groups, PrivateLinkSource, n.Endpoint, network.Flow{Protocol: "tcp", Port: port})
+		}
+		p.Entries = append(p.Entries, e)
+	}
+	return p
+}
+
+// CloudMapPath compiles a V2 link that reaches a Cloud Map service's
+// instances directly; query filters them by attribute.
+func CloudMapPath(sc *model.Scoped, link *model.VpcLink, svc *model.CloudMapService, query string, groups network.GroupMap) *Path {
+	cm := &CloudMap{Service: svc, Instances: sc.CloudMapInstances[svc.ID], Query: map[string]string{}, Links: linkSources(sc, link), Groups: groups,
+		Lookup: func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(link.VpcID, ip) }}
+	if q, err := url.ParseQuery(query); err == nil {
+		for k := range q {
+			cm.Query[k] = q.Get(k)
+		}
+	}
+	return &Path{Link: v2Link(link), CloudMap: cm, Groups: groups}
+}
+
+// Instance is where a Cloud Map instance is: its modeled address and the
+// verdict from src, or ok false when it lacks AWS_INSTANCE_IPV4 and
+// AWS_INSTANCE_PORT.
+func (cm *CloudMap) Instance(inst *model.Instance, src network.Endpoint) (dst network.Endpoint, port int, v network.Verdict, ok bool) {
+	addr, err := netip.ParseAddr(inst.Attributes["AWS_INSTANCE_IPV4"])
+	port, perr := strconv.Atoi(inst.Attributes["AWS_INSTANCE_PORT"])
+	if err != nil || perr != nil {
+		return dst, 0, v, false
+	}
+	dst = network.Endpoint{Addr: addr}
+	if eni := cm.Lookup(addr); eni != nil {
+		dst.Groups = eni.Groups
+	}
+	return dst, port, network.Evaluate(cm.Groups, src, dst, network.Flow{Protocol: "tcp", Port: port}), true
+}
