@@ -1,0 +1,349 @@
+package dataplane_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gatehouse/internal/clock/clocktest"
+	"gatehouse/internal/dataplane"
+	"gatehouse/internal/dial"
+	"gatehouse/internal/model"
+	"gatehouse/internal/store"
+	"gatehouse/internal/store/mem"
+	"gatehouse/internal/usage"
+)
+
+// TestExplainMatchesServing builds random small topologies (an HTTP or REST
+// API, a V2 or v1 link in some zones, an ALB or NLB in some zones with
+// cross-zone load balancing on or off, groups that admit each hop or not,
+// targets healthy and running or unhealthy and down) and checks that
+// explain's verdict is what real requests through the data plane to real
+// loopback backends get: OK means every request reaches a backend; BROKEN
+// means requests get the statuses explain predicts, and only those, and
+// some reach a backend only when explain says the path fails partially.
+// The generator is seeded, so every run checks the same topologies.
+func TestExplainMatchesServing(t *testing.T) {
+	tr := dial.New().H1Transport()
+	kinds := map[string]int{}
+	for seed := uint64(1); seed <= 60; seed++ {
+		topo := generate(rand.New(rand.NewPCG(seed, 11)))
+		kinds[topo.kind()]++
+		t.Run(fmt.Sprintf("seed%d-%s", seed, topo.kind()), func(t *testing.T) { kinds[topo.check(t, tr)]++ })
+	}
+	t.Logf("topologies and verdicts: %v", kinds)
+}
+
+var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
+
+type topology struct {
+	rest, v1, alb bool
+	linkStatus    string
+	linkZones     []int // zones with a link ENI (V2 links)
+	linkEgress    bool  // the link group lets traffic out
+	lbZones       []int // zones with a balancer node
+	lbGroup       bool  // the balancer has a security group (always for an ALB)
+	lbAdmits      bool  // its group admits the link's group (or PrivateLink's 0.0.0.0/0)
+	crossZone     bool  // NLB cross-zone load balancing
+	admitZones    []int // zones whose balancer node the targets' group admits by CIDR
+	admitLBGroup  bool  // the targets' group admits the balancer's group
+	targets       []target
+}
+
+type target struct {
+	zone    int
+	healthy bool // healthy and running, else unhealthy and down
+}
+
+func (tp *topology) kind() string {
+	k := "http"
+	if tp.rest {
+		k = "rest"
+	}
+	switch {
+	case tp.v1:
+		k += "-v1"
+	case tp.alb:
+		k += "-alb"
+	default:
+		k += "-nlb"
+	}
+	return k
+}
+
+// generate draws a topology; each choice is biased towards working, so
+// that both verdicts are common.
+func generate(r *rand.Rand) *topology {
+	chance := func(p float64) bool { return r.Float64() < p }
+	subset := func() []int {
+		var out []int
+		for z := range zones {
+			if chance(0.6) {
+				out = append(out, z)
+			}
+		}
+		if len(out) == 0 {
+			out = []int{r.IntN(len(zones))}
+		}
+		return out
+	}
+	tp := &topology{rest: chance(0.5), linkStatus: model.LinkAvailable, linkEgress: chance(0.9), lbAdmits: chance(0.8),
+		crossZone: chance(0.5), admitLBGroup: chance(0.4)}
+	tp.v1 = tp.rest && chance(0.4)
+	tp.alb = !tp.v1 && chance(0.5)
+	tp.lbGroup = tp.alb || chance(0.5)
+	if chance(0.08) {
+		tp.linkStatus = []string{model.LinkPending, model.LinkInactive}[r.IntN(2)]
+	}
+	tp.linkZones, tp.lbZones = subset(), subset()
+	for z := range zones {
+		if chance(0.75) {
+			tp.admitZones = append(tp.admitZones, z)
+		}
+	}
+	for range 1 + r.IntN(3) {
+		tp.targets = append(tp.targets, target{zone: r.IntN(len(zones)), healthy: chance(0.65)})
+	}
+	return tp
+}
+
+// health is the target health table the data plane and explain share.
+type health map[string]bool
+
+func (h health) Healthy(tg, id string, port int) bool { return h[fmt.Sprint(tg, id, port)] }
+
+func (h health) status(tg, id string, port int) (string, string) {
+	if h[fmt.Sprint(tg, id, port)] {
+		return "healthy", ""
+	}
+	return "unhealthy", "Target.FailedHealthChecks"
+}
+
+// check compares explain with serving for tp, and returns explain's
+// verdict.
+func (tp *topology) check(t *testing.T, tr http.RoundTripper) string {
+	st := mem.New()
+	h := health{}
+	tp.write(t, st, h)
+	clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	plane := dataplane.New(dataplane.Config{
+		Load:      func() (*model.Snapshot, error) { return model.Load(st) },
+		Watch:     func() (<-chan uint64, func()) { return make(chan uint64), func() {} },
+		Revision:  st.Revision,
+		Clock:     clk,
+		Health:    h,
+		Links:     usage.NewLinks(),
+		Transport: tr,
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	plane.Start()
+	defer plane.Stop()
+
+	api, route, path := "httpapi001", "/x", "/x"
+	if tp.rest {
+		api, route, path = "restapi001", "GET /x", "/prod/x"
+	}
+	rep, err := plane.Snapshot().Explain(api, "", route, h.status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa := rep.Paths[0]
+	predicted := map[int]bool{}
+	for _, f := range pa.Failures {
+		predicted[f.Status] = true
+	}
+
+	// Requests run side by side: a dropped one waits out the integration
+	// timeout.
+	const n = 8
+	codes := make([]int, n)
+	bodies := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest("GET", "http://"+api+".execute-api.localhost"+path, nil)
+			rec := httptest.NewRecorder()
+			plane.ServeHTTP(rec, req)
+			codes[i], bodies[i] = rec.Code, rec.Body.String()
+		}()
+	}
+	wg.Wait()
+	reached := 0
+	for i, code := range codes {
+		backend := code == 200 && strings.HasPrefix(bodies[i], `{"Backend":"target-`)
+		switch {
+		case backend:
+			reached++
+		case pa.OK:
+			t.Errorf("explain says OK, a request got %d %s", code, bodies[i])
+		case !predicted[code]:
+			t.Errorf("explain predicts %+v, a request got %d %s", pa.Failures, code, bodies[i])
+		}
+	}
+	if !pa.OK && !pa.Partial && reached > 0 {
+		t.Errorf("explain says every request fails (%+v), %d of %d reached a backend", pa.Failures, reached, n)
+	}
+	if pa.OK != (len(pa.Failures) == 0) {
+		t.Errorf("explain OK=%v with failures %+v and problems %q", pa.OK, pa.Failures, pa.Problems)
+	}
+	if t.Failed() {
+		t.Logf("topology %+v\nhops:", *tp)
+		for _, hop := range pa.Hops {
+			t.Logf("  %s -> %s: %v %s", hop.From, hop.To, hop.Verdict.Allowed, hop.Reason)
+		}
+		t.Logf("problems %q notes %q", pa.Problems, pa.Notes)
+	}
+	switch {
+	case pa.OK:
+		return "ok"
+	case pa.Partial:
+		return "partial"
+	}
+	return fmt.Sprint("broken ", pa.Failures[0].Status)
+}
+
+// write puts the topology into st and h, and starts a backend for each
+// healthy target; an unhealthy target's port has nothing listening.
+func (tp *topology) write(t *testing.T, st store.Store, h health) {
+	const vpc = "vpc-prop"
+	var recs []model.Record
+	recs = append(recs, &model.VPC{ID: vpc, CidrBlock: "10.0.0.0/16", State: "available"})
+	subnet := func(z int) string { return fmt.Sprintf("subnet-%d", z) }
+	cidr := func(z int) string { return fmt.Sprintf("10.0.%d.0/24", z+1) }
+	for z, az := range zones {
+		recs = append(recs, &model.Subnet{ID: subnet(z), VpcID: vpc, CidrBlock: cidr(z), AvailabilityZone: az})
+	}
+	all := []model.Rule{{ID: "sgr-all", Protocol: "-1", CidrIPv4: "0.0.0.0/0"}}
+	group := func(id string, egress bool, ingress ...model.Rule) {
+		g := &model.SecurityGroup{ID: id, VpcID: vpc, Name: strings.TrimPrefix(id, "sg-"), Ingress: ingress}
+		if egress {
+			g.Egress = all
+		}
+		recs = append(recs, g)
+	}
+	eni := func(id string, z int, ip string, groups ...string) {
+		recs = append(recs, &model.NetworkInterface{ID: id, SubnetID: subnet(z), VpcID: vpc, AvailabilityZone: zones[z], PrivateIP: ip, Groups: groups})
+	}
+
+	// The link.
+	group("sg-link", tp.linkEgress)
+	link := &model.VpcLink{ID: "vlink01", Name: "link", VpcID: vpc, SecurityGroupIDs: []string{"sg-link"}, Status: tp.linkStatus, Interfaces: map[string]string{}}
+	if !tp.v1 {
+		for _, z := range tp.linkZones {
+			id := fmt.Sprintf("eni-link%d", z)
+			link.SubnetIDs = append(link.SubnetIDs, subnet(z))
+			link.Interfaces[subnet(z)] = id
+			eni(id, z, fmt.Sprintf("10.0.%d.50", z+1), "sg-link")
+		}
+		recs = append(recs, link)
+	}
+
+	// The balancer.
+	lbType, lbARN := "network", "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/lb/1"
+	if tp.alb {
+		lbType, lbARN = "application", "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/lb/1"
+	}
+	lb := &model.LoadBalancer{ARN: lbARN, Name: "lb", Type: lbType, Scheme: "internal", VpcID: vpc, Interfaces: map[string]string{},
+		State: "active", Attributes: map[string]string{"load_balancing.cross_zone.enabled": fmt.Sprint(tp.crossZone)}}
+	var lbGroups []string
+	if tp.lbGroup {
+		lbGroups = []string{"sg-lb"}
+		var in []model.Rule
+		switch {
+		case tp.lbAdmits && tp.v1:
+			in = []model.Rule{{ID: "sgr-lb", Protocol: "tcp", FromPort: 80, ToPort: 80, CidrIPv4: "0.0.0.0/0"}}
+		case tp.lbAdmits:
+			in = []model.Rule{{ID: "sgr-lb", Protocol: "tcp", FromPort: 80, ToPort: 80, GroupID: "sg-link"}}
+		}
+		group("sg-lb", true, in...)
+		lb.SecurityGroups = lbGroups
+	}
+	for _, z := range tp.lbZones {
+		id := fmt.Sprintf("eni-lb%d", z)
+		lb.Subnets = append(lb.Subnets, subnet(z))
+		lb.Interfaces[subnet(z)] = id
+		eni(id, z, fmt.Sprintf("10.0.%d.4", z+1), lbGroups...)
+	}
+	recs = append(recs, lb)
+
+	// The targets, behind one group.
+	var in []model.Rule
+	for _, z := range tp.admitZones {
+		in = append(in, model.Rule{ID: fmt.Sprintf("sgr-z%d", z), Protocol: "tcp", FromPort: 1024, ToPort: 65535, CidrIPv4: cidr(z)})
+	}
+	if tp.admitLBGroup && tp.lbGroup {
+		in = append(in, model.Rule{ID: "sgr-lbg", Protocol: "tcp", FromPort: 1024, ToPort: 65535, GroupID: "sg-lb"})
+	}
+	group("sg-targets", true, in...)
+	tgARN := "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/tg/1"
+	tg := &model.TargetGroup{ARN: tgARN, Name: "tg", Protocol: "HTTP", Port: 80, VpcID: vpc, TargetType: "ip"}
+	if !tp.alb {
+		tg.Protocol = "TCP"
+	}
+	for i, tt := range tp.targets {
+		ip := fmt.Sprintf("10.0.%d.%d", tt.zone+1, 10+i)
+		port := deadPort(t)
+		if tt.healthy {
+			port = echo(t, fmt.Sprintf("target-%d", i))
+			h[fmt.Sprint(tgARN, ip, port)] = true
+		}
+		eni(fmt.Sprintf("eni-t%d", i), tt.zone, ip, "sg-targets")
+		tg.Targets = append(tg.Targets, model.Target{ID: ip, Port: port})
+	}
+	listenerARN := "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/lb/1/80"
+	recs = append(recs, tg, &model.Listener{ARN: listenerARN, LoadBalancerARN: lbARN, Port: 80, Protocol: map[bool]string{true: "HTTP", false: "TCP"}[tp.alb],
+		DefaultActions: []model.Action{{Type: "forward", TargetGroups: []model.WeightedTargetGroup{{ARN: tgARN, Weight: 1}}}}})
+
+	// The API.
+	if tp.rest {
+		integ := &model.RestIntegration{Type: "HTTP_PROXY", HTTPMethod: "ANY", ConnectionType: "VPC_LINK", ConnectionID: "vlink01",
+			IntegrationTarget: lbARN, URI: "http://lb.internal/{proxy}", TimeoutMillis: 100}
+		if tp.v1 {
+			integ.ConnectionID, integ.IntegrationTarget = "v1link01", ""
+			recs = append(recs, &model.VpcLinkV1{ID: "v1link01", Name: "nlb", TargetARNs: []string{lbARN}, Status: tp.linkStatus, EndpointService: "vpce-svc-prop"})
+		}
+		root := model.RestResource{APIID: "restapi001", ID: "root00", Path: "/"}
+		proxy := model.RestResource{APIID: "restapi001", ID: "prox00", ParentID: "root00", PathPart: "{proxy+}", Path: "/{proxy+}",
+			Methods: map[string]*model.RestMethod{"ANY": {HTTPMethod: "ANY", AuthorizationType: "NONE", Integration: integ}}}
+		recs = append(recs, &model.RestAPI{ID: "restapi001", Name: "rest", RootResourceID: "root00"},
+			&model.RestDeployment{APIID: "restapi001", ID: "rdep01", Resources: []model.RestResource{root, proxy}},
+			&model.RestStage{APIID: "restapi001", Name: "prod", DeploymentID: "rdep01"})
+	} else {
+		integ := model.Integration{APIID: "httpapi001", ID: "int0001", Type: "HTTP_PROXY", ConnectionType: "VPC_LINK", ConnectionID: "vlink01",
+			URI: listenerARN, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: 100}
+		recs = append(recs, &model.HTTPAPI{ID: "httpapi001", Name: "http", ProtocolType: "HTTP"},
+			&model.Deployment{APIID: "httpapi001", ID: "dep001", Integrations: []model.Integration{integ},
+				Routes: []model.Route{{APIID: "httpapi001", ID: "rt00001", RouteKey: "ANY /{proxy+}", Target: "integrations/int0001"}}},
+			&model.Stage{APIID: "httpapi001", Name: "$default", DeploymentID: "dep001"})
+	}
+	_, err := st.Update(func(tx store.Tx) error {
+		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
+		for _, r := range recs {
+			if err := model.Put(mt, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	must(t, err)
+}
+
+// deadPort is a loopback port with nothing listening: an unhealthy
+// target's process is down.
+func deadPort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return port
+}
