@@ -46,8 +46,8 @@ type v2Net struct {
 	link      *string
 }
 
-func newV2Net(t *testing.T) *v2Net {
-	srv := servertest.Start(t)
+func newV2Net(t *testing.T, opts ...servertest.Option) *v2Net {
+	srv := servertest.Start(t, opts...)
 	n := &v2Net{t: t, srv: srv, ec2: srv.EC2(), elb: srv.ELBv2(), gw: srv.APIGatewayV2()}
 	ctx := context.Background()
 	vpc, err := n.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})

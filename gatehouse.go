@@ -25,6 +25,7 @@ import (
 	"gatehouse/internal/admin"
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane"
+	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/dial"
 	"gatehouse/internal/edge"
 	"gatehouse/internal/health"
@@ -72,7 +73,18 @@ type Config struct {
 	// endpoint service (PENDING to AVAILABLE or FAILED) and to be deleted.
 	// Like VpcLinkDelay: zero means DefaultVpcLinkDelay, negative at once.
 	VpcLinkV1Delay time.Duration
+	// MaxInflight bounds the integration requests the data plane has in
+	// flight at once, so that one caller (or an integration that calls its
+	// own API) cannot take every file descriptor: past it, invoke requests
+	// get AWS's 429 at once. Zero means DefaultMaxInflight, negative no
+	// bound.
+	MaxInflight int
 }
+
+// DefaultMaxInflight is the default bound on integration requests in
+// flight: far above what a laptop or CI run sends, well below the
+// descriptors a process is usually allowed.
+const DefaultMaxInflight = 4096
 
 // DefaultVpcLinkDelay stands in for AWS's "few minutes" of VPC link
 // provisioning: short, but long enough that clients must wait for AVAILABLE.
@@ -189,14 +201,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	v1links := privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(v1Delay, 0), Log: cfg.Log})
 	plane = dataplane.New(dataplane.Config{
-		Load:      loader.Load,
-		Watch:     st.Watch,
-		Revision:  st.Revision,
-		Clock:     cfg.Clock,
-		Health:    checker.Table(),
-		Links:     links,
-		Transport: transport,
-		Log:       cfg.Log,
+		Load:        loader.Load,
+		Watch:       st.Watch,
+		Revision:    st.Revision,
+		Clock:       cfg.Clock,
+		Health:      checker.Table(),
+		Links:       links,
+		Transport:   transport,
+		Log:         cfg.Log,
+		MaxInflight: maxInflight(cfg.MaxInflight),
 	})
 	root := edge.New(edge.Config{
 		Invoke:   plane,
@@ -242,6 +255,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Log.Info("gatehouse serving", "addr", ln.Addr().String(), "region", cfg.Region, "account", cfg.Account,
 		"store", storeName(cfg))
 	return s, nil
+}
+
+func maxInflight(n int) int {
+	switch {
+	case n == 0:
+		return DefaultMaxInflight
+	case n < 0:
+		return 0
+	}
+	return n
 }
 
 // targetHealth adapts the health table to what explain reports.
@@ -294,6 +317,10 @@ func (s *Server) Sync(ctx context.Context) error {
 	}
 	return s.plane.Sync(ctx)
 }
+
+// Guard bounds the data plane's integration requests in flight and counts
+// the requests it refused (loops, overload) and the answers cut short.
+func (s *Server) Guard() *upstream.Guard { return s.plane.Guard() }
 
 // Links is the VPC link usage table the data plane writes.
 func (s *Server) Links() *usage.Links { return s.links }

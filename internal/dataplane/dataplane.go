@@ -29,6 +29,9 @@ type Config struct {
 	Links     *usage.Links
 	Transport http.RoundTripper
 	Log       *slog.Logger
+	// MaxInflight bounds the integration requests in flight at once
+	// (0: no bound).
+	MaxInflight int
 }
 
 // Snapshot is everything the request path reads, compiled at one revision.
@@ -49,6 +52,7 @@ type Plane struct {
 	buckets throttle.Registry
 	env     httpapi.Env
 	rest    restapi.Env
+	guard   upstream.Guard
 
 	mu       sync.Mutex
 	compiled chan struct{} // closed at each compile, then replaced
@@ -60,14 +64,17 @@ type Plane struct {
 func New(cfg Config) *Plane {
 	p := &Plane{cfg: cfg, compiled: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	p.snap.Store(&Snapshot{HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{}})
+	p.guard.MaxInflight = int64(cfg.MaxInflight)
 	p.env = httpapi.Env{
 		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock},
 		Transport: cfg.Transport,
 		Links:     cfg.Links,
 		Clock:     cfg.Clock,
 		Log:       cfg.Log,
+		Guard:     &p.guard,
 	}
-	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now, Log: cfg.Log}
+	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now, Log: cfg.Log,
+		Guard: &p.guard}
 	return p
 }
 
@@ -122,6 +129,10 @@ func (p *Plane) compile() {
 	p.compiled = make(chan struct{})
 	p.mu.Unlock()
 }
+
+// Guard is what bounds the plane's integration requests and counts the
+// ones refused or cut short.
+func (p *Plane) Guard() *upstream.Guard { return &p.guard }
 
 // Snapshot is the snapshot requests are served from now.
 func (p *Plane) Snapshot() *Snapshot { return p.snap.Load() }

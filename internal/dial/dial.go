@@ -3,8 +3,14 @@
 // address to a real one with network.RealAddress; the Dialer then refuses, as a
 // last guard, any address in the ranges gatehouse models (10/8, 172.16/12,
 // 192.168/16), so a modeled address that slipped through unmapped fails
-// loudly instead of reaching a machine on the user's real network. It reads
-// no model and imports nothing of gatehouse but network.
+// loudly instead of reaching a machine on the user's real network. It also
+// refuses what no backend is: link-local addresses (169.254/16, where cloud
+// instance metadata answers, and fe80::/10), IPv6 unique-local ones
+// (fc00::/7, the IPv6 private range), the unspecified address (0.0.0.0 and
+// ::, which reach this host by a back door) and multicast and broadcast.
+// Loopback (127/8 and ::1 alike) stays dialable: backends on the user's own
+// machine are what gatehouse serves. It reads no model and imports nothing
+// of gatehouse but network.
 package dial
 
 import (
@@ -20,8 +26,12 @@ import (
 	"gatehouse/internal/network"
 )
 
-// ErrPrivate is wrapped by every refusal, so callers can tell a guard trip
+// ErrRefused is wrapped by every refusal, so callers can tell a guard trip
 // from a network failure.
+var ErrRefused = errors.New("address is not a backend address")
+
+// ErrPrivate is wrapped, besides ErrRefused, by the refusal of an address
+// in a modeled private range.
 var ErrPrivate = errors.New("address is in a modeled private range")
 
 // Dialer opens TCP connections to real backends, never to a modeled private
@@ -51,8 +61,10 @@ func (d *Dialer) DialContext(ctx context.Context, netw, addr string) (net.Conn, 
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	if ip, err := netip.ParseAddr(host); err == nil && network.IsPrivate(ip.Unmap()) {
-		return nil, refused(addr)
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if err := check(ip, addr); err != nil {
+			return nil, err
+		}
 	}
 	if d.connect != nil {
 		return d.connect(ctx, netw, addr)
@@ -68,15 +80,30 @@ func guard(_ context.Context, _, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", address, err)
 	}
-	if network.IsPrivate(ap.Addr().Unmap()) {
-		return refused(address)
+	return check(ap.Addr(), address)
+}
+
+// check refuses an address no backend may have; addr names it in the error.
+func check(ip netip.Addr, addr string) error {
+	ip = ip.Unmap().WithZone("")
+	switch {
+	case network.IsPrivate(ip):
+		return fmt.Errorf("dial %s: refused: %w: %w", addr, ErrRefused, ErrPrivate)
+	case ip.IsLoopback():
+		return nil
+	case ip.IsUnspecified():
+		return fmt.Errorf("dial %s: refused: %w: the unspecified address", addr, ErrRefused)
+	case ip.IsLinkLocalUnicast():
+		return fmt.Errorf("dial %s: refused: %w: a link-local address (instance metadata lives there)", addr, ErrRefused)
+	case ip.IsMulticast() || ip == broadcast:
+		return fmt.Errorf("dial %s: refused: %w: a multicast or broadcast address", addr, ErrRefused)
+	case ip.Is6() && ip.IsPrivate():
+		return fmt.Errorf("dial %s: refused: %w: an IPv6 unique-local address", addr, ErrRefused)
 	}
 	return nil
 }
 
-func refused(addr string) error {
-	return fmt.Errorf("dial %s: refused: %w", addr, ErrPrivate)
-}
+var broadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 
 // NewTransport returns a pooled HTTP transport over New().
 func NewTransport() *http.Transport { return New().Transport() }

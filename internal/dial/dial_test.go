@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -89,6 +91,56 @@ func TestGuardChecksResolvedAddresses(t *testing.T) {
 	conn, err := New().DialContext(context.Background(), "tcp4", net.JoinHostPort("localhost", port))
 	if err != nil {
 		t.Fatalf("dial localhost: %v", err)
+	}
+	conn.Close()
+}
+
+// Addresses that are no backend's: instance metadata and the rest of
+// link-local, the unspecified address (which reaches this host), multicast,
+// broadcast, IPv6 unique-local. Each is refused before any attempt, as a
+// literal and as the address a name resolved to. Loopback, IPv4 and IPv6,
+// is a backend on the user's machine and is dialled.
+func TestNonBackendAddressesAreRefused(t *testing.T) {
+	d, attempts := counting()
+	for _, addr := range []string{
+		"169.254.169.254:80", "[::ffff:169.254.169.254]:80", "169.254.0.1:8080", "[fe80::1]:80", "[fe80::1%25lo]:80",
+		"0.0.0.0:4566", "[::]:4566", "[::ffff:0.0.0.0]:80",
+		"224.0.0.1:80", "239.255.255.250:1900", "[ff02::1]:80", "255.255.255.255:80",
+		"[fd00::1]:80", "[fc00::1]:80",
+	} {
+		conn, err := d.DialContext(context.Background(), "tcp", addr)
+		if conn != nil {
+			conn.Close()
+		}
+		if !errors.Is(err, ErrRefused) || errors.Is(err, ErrPrivate) {
+			t.Errorf("DialContext(%s) error = %v, want ErrRefused only", addr, err)
+		}
+		if ap, perr := netip.ParseAddrPort(strings.Replace(addr, "%25", "%", 1)); perr == nil {
+			if err := guard(context.Background(), "tcp", ap.String(), nil); !errors.Is(err, ErrRefused) {
+				t.Errorf("guard(%s) = %v, want ErrRefused", ap, err)
+			}
+		}
+	}
+	if n := attempts.Load(); n != 0 {
+		t.Fatalf("%d connection attempts for refused addresses", n)
+	}
+	if err := guard(context.Background(), "tcp", "10.0.0.1:80", nil); !errors.Is(err, ErrRefused) || !errors.Is(err, ErrPrivate) {
+		t.Errorf("a modeled private address: %v, want ErrRefused and ErrPrivate", err)
+	}
+	for _, addr := range []string{"127.0.0.1:80", "127.1.2.3:80", "[::1]:80", "[::ffff:127.0.0.1]:80", "8.8.8.8:53", "[2001:db8::1]:80", "100.64.0.1:80"} {
+		if err := guard(context.Background(), "tcp", addr, nil); err != nil {
+			t.Errorf("guard(%s) = %v, want nil", addr, err)
+		}
+	}
+	// [::1] is loopback: dialled like 127.0.0.1.
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback here:", err)
+	}
+	defer ln.Close()
+	conn, err := New().DialContext(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("dial %s: %v", ln.Addr(), err)
 	}
 	conn.Close()
 }

@@ -2,6 +2,7 @@ package accesslog_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -66,6 +67,29 @@ func TestRender(t *testing.T) {
 		if got := string(compile(t, tc.format).Append(nil, full())); got != tc.want {
 			t.Errorf("%q:\n got %q\nwant %q", tc.format, got, tc.want)
 		}
+	}
+}
+
+// In a JSON-shaped format a caller's value cannot end its string: quotes,
+// backslashes and control characters are escaped, so the line stays one
+// JSON object with the format's fields and no others. Other formats print
+// values as they are.
+func TestJSONFormatEscapesValues(t *testing.T) {
+	e := full()
+	e.UserAgent = "x\", \"admin\":\"yes\\\n\u0001\t\x7f"
+	e.Path = `/prod/"quoted"`
+	f := compile(t, `{"ua":"$context.identity.userAgent","path":"$context.path","status":"$context.status"}`)
+	line := f.Append(nil, e)
+	var got map[string]string
+	if err := json.Unmarshal(line, &got); err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	if len(got) != 3 || got["ua"] != e.UserAgent || got["path"] != e.Path || got["status"] != "200" {
+		t.Errorf("%s decodes to %q", line, got)
+	}
+	plain := compile(t, `$context.identity.userAgent`)
+	if got := string(plain.Append(nil, e)); got != e.UserAgent {
+		t.Errorf("a format that is not JSON: %q", got)
 	}
 }
 

@@ -16,6 +16,11 @@ type Format struct {
 	// log group's, or the Firehose delivery stream's.
 	LogGroup string
 	parts    []part
+	// json says the format is JSON-shaped (it starts with "{"): values are
+	// then escaped as JSON string contents, so a caller's quote, backslash
+	// or line break (in a User-Agent, a path) cannot end the string and add
+	// fields of its own to the line.
+	json bool
 }
 
 // part is literal text, or one variable.
@@ -94,6 +99,7 @@ func Compile(a *model.AccessLogSettings) *Format {
 	f := &Format{}
 	f.LogGroup, _ = model.AccessLogDestination(a.DestinationARN)
 	rest := strings.TrimRight(a.Format, "\r\n")
+	f.json = strings.HasPrefix(strings.TrimSpace(rest), "{")
 	for {
 		before, name, after, found := model.CutContextVariable(rest)
 		if before != "" {
@@ -118,7 +124,7 @@ func (f *Format) Append(b []byte, e *Entry) []byte {
 			b = append(b, p.text...)
 			continue
 		}
-		b = e.append(b, p.v)
+		b = e.append(b, p.v, f.json)
 	}
 	return b
 }
@@ -149,12 +155,14 @@ func (f *Format) Emit(log *slog.Logger, e *Entry) {
 const clf = "02/Jan/2006:15:04:05 -0700"
 
 // append renders one variable's value, "-" when the request has none.
-func (e *Entry) append(b []byte, v variable) []byte {
+// Values from the request (the ones text renders) are escaped when esc is
+// set.
+func (e *Entry) append(b []byte, v variable, esc bool) []byte {
 	switch v {
 	case requestID:
-		return text(b, e.RequestID)
+		return text(b, e.RequestID, esc)
 	case extendedRequestID:
-		return text(b, e.ExtendedRequestID)
+		return text(b, e.ExtendedRequestID, esc)
 	case requestTime:
 		if e.Start.IsZero() {
 			return append(b, '-')
@@ -166,36 +174,36 @@ func (e *Entry) append(b []byte, v variable) []byte {
 		}
 		return strconv.AppendInt(b, e.Start.UnixMilli(), 10)
 	case httpMethod:
-		return text(b, e.Method)
+		return text(b, e.Method, esc)
 	case path:
-		return text(b, e.Path)
+		return text(b, e.Path, esc)
 	case routeKey:
-		return text(b, e.RouteKey)
+		return text(b, e.RouteKey, esc)
 	case resourcePath:
-		return text(b, e.ResourcePath)
+		return text(b, e.ResourcePath, esc)
 	case status:
 		return number(b, int64(e.Status))
 	case responseLength:
 		return strconv.AppendInt(b, e.ResponseLength, 10)
 	case protocol:
-		return text(b, e.Protocol)
+		return text(b, e.Protocol, esc)
 	case sourceIP:
-		return text(b, e.SourceIP)
+		return text(b, e.SourceIP, esc)
 	case userAgent:
-		return text(b, e.UserAgent)
+		return text(b, e.UserAgent, esc)
 	case stage:
-		return text(b, e.Stage)
+		return text(b, e.Stage, esc)
 	case apiID:
-		return text(b, e.APIID)
+		return text(b, e.APIID, esc)
 	case domainName:
-		return text(b, e.DomainName)
+		return text(b, e.DomainName, esc)
 	case domainPrefix:
 		prefix, _, _ := strings.Cut(e.DomainName, ".")
-		return text(b, prefix)
+		return text(b, prefix, esc)
 	case integrationStatus:
 		return number(b, int64(e.IntegrationStatus))
 	case integrationError:
-		return text(b, e.IntegrationError)
+		return text(b, e.IntegrationError, esc)
 	case integrationLatency:
 		if !e.Integrated {
 			return append(b, '-')
@@ -210,11 +218,39 @@ func (e *Entry) append(b []byte, v variable) []byte {
 	return append(b, '-')
 }
 
-func text(b []byte, s string) []byte {
+func text(b []byte, s string, esc bool) []byte {
 	if s == "" {
 		return append(b, '-')
 	}
-	return append(b, s...)
+	if !esc {
+		return append(b, s...)
+	}
+	return appendJSONString(b, s)
+}
+
+// appendJSONString appends s as the contents of a JSON string: quote and
+// backslash escaped, control characters as \uXXXX (the common three by
+// their short forms), everything else as it is.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20 || c == 0x7f:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }
 
 // number renders a status; 0 is none.

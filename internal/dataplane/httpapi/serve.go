@@ -29,63 +29,109 @@ type Env struct {
 	Transport http.RoundTripper
 	Links     *usage.Links
 	Clock     clock.Clock
-	// Log receives the access log lines of stages that have access logging.
+	// Log receives the access log lines of stages that have access logging,
+	// and warnings about answers that could not be delivered whole.
 	Log *slog.Logger
+	// Guard bounds the integration requests in flight and counts what it
+	// refused or cut (nil: no bound, no counts).
+	Guard *upstream.Guard
 }
 
 // Serve answers one invoke request for api's stage st. path is the request
 // path without the stage segment (what routes match); full is the path with
 // it (what a private integration's backend receives).
 func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full string) {
-	if st.AccessLog == nil {
-		serve(w, r, env, api, st, path, full, nil)
-		return
+	if upstream.HasDotSegment(path) {
+		// Dot segments are resolved before routing, as a browser or an
+		// edge proxy would, and never above the stage: a {proxy} value
+		// cannot climb out of the path the backend was given.
+		prefix := full[:len(full)-len(path)]
+		path = upstream.CleanPath(path)
+		full = prefix + path
 	}
-	// An access-logged stage answers through a writer that measures the
-	// answer, and logs the request's line once it is done.
-	lg := accesslog.Begin(w, r, env.Clock.Now)
-	lg.Stage, lg.APIID, lg.Path = st.Name, api.ID, full
-	serve(lg.Writer(), r, env, api, st, path, full, lg)
-	st.AccessLog.Emit(env.Log, lg)
+	var ok bool
+	if st.AccessLog == nil {
+		ok = serve(w, r, env, api, st, path, full, nil)
+	} else {
+		// An access-logged stage answers through a writer that measures the
+		// answer, and logs the request's line once it is done.
+		lg := accesslog.Begin(w, r, env.Clock.Now)
+		lg.Stage, lg.APIID, lg.Path = st.Name, api.ID, full
+		ok = serve(lg.Writer(), r, env, api, st, path, full, lg)
+		st.AccessLog.Emit(env.Log, lg)
+	}
+	if !ok {
+		// The integration's answer broke off after its status was sent:
+		// the client must see a broken connection, not a complete answer.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // serve is the request path. lg collects what the access log line reports;
 // it is nil, and its methods do nothing, when the stage has no access log.
-func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full string, lg *accesslog.Entry) {
+// It returns false when the answer was cut short and the client's
+// connection must be aborted.
+func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full string, lg *accesslog.Entry) bool {
 	reqID := requestID()
 	lg.Identify(reqID, reqID)
 	idHeader := []string{reqID}
 	w.Header()["Apigw-Requestid"] = idHeader
 	if r.ContentLength > MaxPayload {
 		reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
-		return
+		return true
+	}
+	if !upstream.AnyMethod(r.Method) {
+		// Routes take the methods ANY stands for and no other: TRACE,
+		// CONNECT and made-up methods match nothing.
+		reply(w, http.StatusNotFound, "Not Found")
+		return true
 	}
 	var m Match
 	if !st.Router.Lookup(r.Method, path, &m) {
 		reply(w, http.StatusNotFound, "Not Found")
-		return
+		return true
 	}
 	lg.Route(m.Route.Key)
 	if b := st.throttleFor(m.Route.Key); b != nil && !b.Allow(env.Clock.Now()) {
 		reply(w, http.StatusTooManyRequests, "Too Many Requests")
-		return
+		return true
 	}
 	integ := m.Route.Value.(*Integration)
-	if integ.Broken != "" {
+	hops := upstream.Hops(r.Header)
+	if integ.Broken != "" || env.Guard.Loop(hops) {
+		// A request that has passed through gatehouse MaxHops times is an
+		// integration calling its own API: answered as the configuration
+		// error it is, it ends the loop at once.
 		reply(w, http.StatusInternalServerError, "Internal Server Error")
-		return
+		return true
 	}
+	if !env.Guard.Enter() {
+		reply(w, http.StatusTooManyRequests, "Too Many Requests")
+		return true
+	}
+	defer env.Guard.Leave()
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
 	out := outgoing(ctx, r, integ, full, &m)
 	apply(integ.Params, &reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID}, out)
+	upstream.SetHops(out.Header, hops)
+	limited := upstream.LimitRequestBody(w, r, out, MaxPayload)
 	lg.Calling()
 	resp, err := call(out, env, integ)
 	lg.Called(resp, err)
+	if limited != nil && limited.Over() {
+		// A body of unknown length grew past the limit before the
+		// backend's answer: the backend request was aborted.
+		if err == nil {
+			resp.Body.Close()
+		}
+		reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return true
+	}
 	if err != nil {
 		a := private.HTTP(private.FailureOf(ctx, err))
 		reply(w, a.Status, a.Message)
-		return
+		return true
 	}
 	defer resp.Body.Close()
 	h := w.Header()
@@ -94,9 +140,29 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 			h[k] = vs
 		}
 	}
+	upstream.DropConnectionListed(resp.Header, h)
 	h["Apigw-Requestid"] = idHeader
 	w.WriteHeader(resp.StatusCode)
-	upstream.Copy(w, resp.Body)
+	if _, err := upstream.Copy(w, resp.Body); err != nil {
+		env.cutShort(w, reqID, api.ID, err)
+		return false
+	}
+	return true
+}
+
+// cutShort records an integration answer that broke off mid-body, whether
+// or not the stage keeps access logs: it is the one failure the client
+// cannot tell from its status. What was relayed is flushed first, so the
+// client sees the status and the partial body before the connection breaks.
+func (env *Env) cutShort(w http.ResponseWriter, reqID, apiID string, err error) {
+	http.NewResponseController(w).Flush()
+	if env.Guard != nil {
+		env.Guard.Truncated.Add(1)
+	}
+	if env.Log != nil {
+		env.Log.LogAttrs(context.Background(), slog.LevelWarn, "integration response cut short",
+			slog.String("request_id", reqID), slog.String("api_id", apiID), slog.String("err", err.Error()))
+	}
 }
 
 // outgoing builds the integration request: the client's method (unless the
@@ -107,6 +173,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 func outgoing(ctx context.Context, r *http.Request, integ *Integration, full string, m *Match) *http.Request {
 	out := r.WithContext(ctx)
 	out.RequestURI = ""
+	out.Trailer = nil // trailers belong to the client's connection
 	if integ.Method != "" && integ.Method != "ANY" {
 		out.Method = integ.Method
 	}
@@ -136,6 +203,8 @@ func outgoing(ctx context.Context, r *http.Request, integ *Integration, full str
 			out.Header[k] = vs
 		}
 	}
+	upstream.DropConnectionListed(r.Header, out.Header)
+	upstream.NoUserAgent(out.Header)
 	client := clientIP(r)
 	proto := "http"
 	if r.TLS != nil {
@@ -190,7 +259,7 @@ func substitute(p string, m *Match) string {
 		b.WriteString(p[:i])
 		name := strings.TrimSuffix(p[i+1:j], "+")
 		v, _ := m.Param(name)
-		b.WriteString(v)
+		b.WriteString(upstream.CleanValue(v))
 		p = p[j+1:]
 	}
 }

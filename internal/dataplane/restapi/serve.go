@@ -28,8 +28,12 @@ type Env struct {
 	Transport http.RoundTripper
 	Links     *usage.Links
 	Now       func() time.Time
-	// Log receives the access log lines of stages that have access logging.
+	// Log receives the access log lines of stages that have access logging,
+	// and warnings about answers that could not be delivered whole.
 	Log *slog.Logger
+	// Guard bounds the integration requests in flight and counts what it
+	// refused or cut (nil: no bound, no counts).
+	Guard *upstream.Guard
 }
 
 // hop reports whether a header is never forwarded: the hop-by-hop ones,
@@ -41,21 +45,32 @@ func hop(key string) bool {
 // Serve answers one invoke request for api's stage st; path is the request
 // path after the stage segment.
 func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path string) {
+	// Dot segments are resolved before matching, never above the stage:
+	// a {proxy} value cannot climb out of the integration's base path.
+	path = upstream.CleanPath(path)
+	var ok bool
 	if st.AccessLog == nil {
-		serve(w, r, env, api, st, path, nil)
-		return
+		ok = serve(w, r, env, api, st, path, nil)
+	} else {
+		// An access-logged stage answers through a writer that measures the
+		// answer, and logs the request's line once it is done.
+		lg := accesslog.Begin(w, r, env.Now)
+		lg.Stage, lg.APIID, lg.Path = st.Name, api.ID, "/"+st.Name+path
+		ok = serve(lg.Writer(), r, env, api, st, path, lg)
+		st.AccessLog.Emit(env.Log, lg)
 	}
-	// An access-logged stage answers through a writer that measures the
-	// answer, and logs the request's line once it is done.
-	lg := accesslog.Begin(w, r, env.Now)
-	lg.Stage, lg.APIID, lg.Path = st.Name, api.ID, "/"+st.Name+path
-	serve(lg.Writer(), r, env, api, st, path, lg)
-	st.AccessLog.Emit(env.Log, lg)
+	if !ok {
+		// The integration's answer broke off after its status was sent:
+		// the client must see a broken connection, not a complete answer.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // serve is the request path. lg collects what the access log line reports;
 // it is nil, and its methods do nothing, when the stage has no access log.
-func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path string, lg *accesslog.Entry) {
+// It returns false when the answer was cut short and the client's
+// connection must be aborted.
+func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path string, lg *accesslog.Entry) bool {
 	reqID := requestID()
 	h := w.Header()
 	// One backing array for the three ids, under their canonical keys.
@@ -66,56 +81,111 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	h["X-Amzn-Trace-Id"] = ids[2:3:3]
 	if r.ContentLength > MaxPayload {
 		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
-		return
+		return true
+	}
+	if !upstream.AnyMethod(r.Method) {
+		// Methods take the verbs ANY stands for and no other: TRACE,
+		// CONNECT and made-up methods find no method, as on AWS.
+		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
+		return true
 	}
 	params := map[string]string{}
 	m := st.root.match(r.Method, path, params)
 	if m == nil {
 		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
-		return
+		return true
 	}
 	lg.Resource(m.Resource)
 	if l := m.limit; l != nil && !l.allow(r.Method, env.Now()) {
 		gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
-		return
+		return true
 	}
 	integ := m.Integration
-	if integ.Broken != "" {
+	hops := upstream.Hops(r.Header)
+	if integ.Broken != "" || env.Guard.Loop(hops) {
+		// A request that has passed through gatehouse MaxHops times is an
+		// integration calling its own API: answered as the configuration
+		// error it is, it ends the loop at once.
 		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
-		return
+		return true
 	}
 	if integ.Type == "MOCK" {
 		respond(w, integ, integ.MockStatus, nil, nil)
-		return
+		return true
 	}
+	if !env.Guard.Enter() {
+		gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+		return true
+	}
+	defer env.Guard.Leave()
 	in := &request{r: r, params: params, stage: st, apiID: api.ID, reqID: reqID}
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
+	out := integrationRequest(ctx, in, integ)
+	upstream.SetHops(out.Header, hops)
+	limited := upstream.LimitRequestBody(w, r, out, MaxPayload)
 	lg.Calling()
-	resp, err := call(integrationRequest(ctx, in, integ), env, integ)
+	resp, err := call(out, env, integ)
 	lg.Called(resp, err)
+	if limited != nil && limited.Over() {
+		// A body of unknown length grew past the limit before the
+		// backend's answer: the backend request was aborted.
+		if err == nil {
+			resp.Body.Close()
+		}
+		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
+		return true
+	}
 	if err != nil {
 		a := private.REST(private.FailureOf(ctx, err))
 		gatewayError(w, a.Status, a.Message, a.ErrorType)
-		return
+		return true
 	}
 	defer resp.Body.Close()
 	if integ.Type == "HTTP_PROXY" {
 		for k, vs := range resp.Header {
+			if name, ok := upstream.Remapped(k); ok {
+				// The gateway's own request id, date and the like stay
+				// the gateway's; the backend's arrive renamed.
+				h[name] = vs
+				continue
+			}
 			if !hop(k) {
 				h[k] = vs
 			}
 		}
+		if vs, ok := resp.Header["Content-Length"]; ok {
+			h["X-Amzn-Remapped-Content-Length"] = vs
+		}
 		w.WriteHeader(resp.StatusCode)
-		upstream.Copy(w, resp.Body)
-		return
+		if _, err := upstream.Copy(w, resp.Body); err != nil {
+			env.cutShort(w, reqID, api.ID, err)
+			return false
+		}
+		return true
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPayload+1))
 	if err != nil {
 		gatewayError(w, http.StatusBadGateway, "Internal server error", "")
-		return
+		return true
 	}
 	respond(w, integ, resp.StatusCode, resp.Header, body)
+	return true
+}
+
+// cutShort records an integration answer that broke off mid-body, whether
+// or not the stage keeps access logs: it is the one failure the client
+// cannot tell from its status. What was relayed is flushed first, so the
+// client sees the status and the partial body before the connection breaks.
+func (env *Env) cutShort(w http.ResponseWriter, reqID, apiID string, err error) {
+	http.NewResponseController(w).Flush()
+	if env.Guard != nil {
+		env.Guard.Truncated.Add(1)
+	}
+	if env.Log != nil {
+		env.Log.LogAttrs(context.Background(), slog.LevelWarn, "integration response cut short",
+			slog.String("request_id", reqID), slog.String("api_id", apiID), slog.String("err", err.Error()))
+	}
 }
 
 // respond picks the integration response whose selection pattern matches
@@ -201,6 +271,7 @@ func integrationRequest(ctx context.Context, q *request, integ *Integration) *ht
 	r := q.r
 	out := r.WithContext(ctx)
 	out.RequestURI = ""
+	out.Trailer = nil // trailers belong to the client's connection
 	if integ.HTTPMethod != "" && integ.HTTPMethod != "ANY" {
 		out.Method = integ.HTTPMethod
 	}
@@ -230,6 +301,8 @@ func integrationRequest(ctx context.Context, q *request, integ *Integration) *ht
 				out.Header[k] = vs
 			}
 		}
+		upstream.DropConnectionListed(r.Header, out.Header)
+		upstream.NoUserAgent(out.Header)
 	} else {
 		out.Header = make(http.Header, 4)
 		out.Header.Set("User-Agent", "AmazonAPIGateway_"+q.apiID)
@@ -292,7 +365,7 @@ func substitute(p string, vals map[string]string) string {
 			return b.String()
 		}
 		b.WriteString(p[:i])
-		b.WriteString(vals[strings.TrimSuffix(p[i+1:j], "+")])
+		b.WriteString(upstream.CleanValue(vals[strings.TrimSuffix(p[i+1:j], "+")]))
 		p = p[j+1:]
 	}
 }

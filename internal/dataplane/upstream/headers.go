@@ -4,7 +4,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
+	"net/http"
+	"net/textproto"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,4 +37,62 @@ func TraceID() string {
 	b = append(b, '-')
 	b = hex.AppendEncode(b, r[:])
 	return string(b)
+}
+
+// DropConnectionListed removes from out the headers that in's Connection
+// header names: a client marks them as meant for this connection alone
+// (RFC 9110 7.6.1), so a proxy must not pass them on. Most requests carry
+// no Connection header and pay one map lookup.
+func DropConnectionListed(in, out http.Header) {
+	for _, v := range in["Connection"] {
+		for v != "" {
+			var name string
+			name, v, _ = strings.Cut(v, ",")
+			if name = textproto.TrimString(name); name != "" {
+				delete(out, textproto.CanonicalMIMEHeaderKey(name))
+			}
+		}
+	}
+}
+
+// NoUserAgent makes an outgoing request that came without a User-Agent
+// leave without one: Go's HTTP client otherwise sends its own
+// (Go-http-client/1.1), which the backend would take for the client's. An
+// entry present but empty tells it not to.
+func NoUserAgent(h http.Header) {
+	if _, ok := h["User-Agent"]; !ok {
+		h["User-Agent"] = nil
+	}
+}
+
+// Remapped is the name under which a REST API passes a proxy backend's
+// response header to the client, when the name is one the gateway reserves
+// for itself or for the connection: AWS renames these x-amzn-Remapped-{name}
+// rather than let a backend overwrite the gateway's own request id, date or
+// authentication challenge. ok is false for every other header, which
+// passes as it is.
+func Remapped(key string) (name string, ok bool) {
+	switch key {
+	case "X-Amzn-Requestid":
+		return "X-Amzn-Remapped-X-Amzn-Requestid", true
+	case "X-Amz-Apigw-Id":
+		return "X-Amzn-Remapped-X-Amz-Apigw-Id", true
+	case "X-Amzn-Trace-Id":
+		return "X-Amzn-Remapped-X-Amzn-Trace-Id", true
+	case "X-Amzn-Errortype":
+		return "X-Amzn-Remapped-X-Amzn-Errortype", true
+	case "Authorization":
+		return "X-Amzn-Remapped-Authorization", true
+	case "Connection":
+		return "X-Amzn-Remapped-Connection", true
+	case "Content-Md5":
+		return "X-Amzn-Remapped-Content-Md5", true
+	case "Date":
+		return "X-Amzn-Remapped-Date", true
+	case "Server":
+		return "X-Amzn-Remapped-Server", true
+	case "Www-Authenticate":
+		return "X-Amzn-Remapped-Www-Authenticate", true
+	}
+	return "", false
 }

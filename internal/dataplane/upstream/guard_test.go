@@ -1,0 +1,170 @@
+package upstream
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func TestGuardBoundsInflight(t *testing.T) {
+	g := &Guard{MaxInflight: 2}
+	if !g.Enter() || !g.Enter() {
+		t.Fatal("the first two requests were refused")
+	}
+	if g.Enter() {
+		t.Fatal("a third request got in past MaxInflight 2")
+	}
+	g.Leave()
+	if !g.Enter() {
+		t.Fatal("a place given back was not taken again")
+	}
+	if g.Inflight() != 2 || g.Shed.Load() != 1 {
+		t.Errorf("inflight %d, shed %d; want 2 and 1", g.Inflight(), g.Shed.Load())
+	}
+	var none *Guard
+	if !none.Enter() || !(&Guard{}).Enter() {
+		t.Error("a nil or unbounded guard refused a request")
+	}
+	none.Leave()
+}
+
+// Each request gatehouse sends on carries one hop more than it came with;
+// a request that has come round MaxHops times is refused.
+func TestHops(t *testing.T) {
+	h := http.Header{}
+	for hops := 0; hops < MaxHops; hops++ {
+		if got := Hops(h); got != hops {
+			t.Fatalf("after %d hops the header says %d", hops, got)
+		}
+		if (&Guard{}).Loop(hops) {
+			t.Fatalf("refused after %d hops", hops)
+		}
+		out := http.Header{}
+		SetHops(out, Hops(h))
+		h = out
+	}
+	g := &Guard{}
+	if Hops(h) != MaxHops || !g.Loop(Hops(h)) || g.Looped.Load() != 1 {
+		t.Errorf("after MaxHops hops: %v, looped %d", h, g.Looped.Load())
+	}
+	for _, v := range []string{"", "x", "-3"} {
+		if n := Hops(http.Header{HopsHeader: {v}}); n != 0 {
+			t.Errorf("Hops(%q) = %d", v, n)
+		}
+	}
+	// A mapping that appends to the shared value must not change it.
+	out := http.Header{}
+	SetHops(out, 0)
+	out.Add(HopsHeader, "9")
+	if hopValues[1][0] != "1" || len(hopValues[1]) != 1 {
+		t.Errorf("shared hop values changed: %q", hopValues[1])
+	}
+}
+
+func TestLimitedBody(t *testing.T) {
+	b := LimitBody(io.NopCloser(strings.NewReader("0123456789")), 10)
+	if got, err := io.ReadAll(b); err != nil || string(got) != "0123456789" || b.Over() {
+		t.Errorf("a body at the limit: %q %v over=%v", got, err, b.Over())
+	}
+	b = LimitBody(io.NopCloser(iotest.OneByteReader(strings.NewReader("0123456789x"))), 10)
+	got, err := io.ReadAll(b)
+	if !errors.Is(err, ErrTooLarge) || len(got) != 10 || !b.Over() {
+		t.Errorf("a body past the limit: %q %v over=%v", got, err, b.Over())
+	}
+	if n, err := b.Read(make([]byte, 4)); n != 0 || !errors.Is(err, ErrTooLarge) {
+		t.Errorf("read after the limit: %d %v", n, err)
+	}
+}
+
+func TestDotSegments(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"/a/b", "/a/b"},
+		{"/a/..b/c.", "/a/..b/c."},
+		{"/../../admin", "/admin"},
+		{"/a/../../b", "/b"},
+		{"/a/./b/", "/a/b/"},
+		{"/a/b/..", "/a/"},
+		{"/a//b/../c", "/a//c"},
+		{"/..", "/"},
+		{"/.", "/"},
+	} {
+		if got := CleanPath(c.in); got != c.want {
+			t.Errorf("CleanPath(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{"pets/7", "pets/7"}, {"../admin", "admin"}, {"a/../../b", "b"}, {"..", ""}, {"v1.2", "v1.2"},
+	} {
+		if got := CleanValue(c.in); got != c.want {
+			t.Errorf("CleanValue(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestAnyMethod(t *testing.T) {
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"} {
+		if !AnyMethod(m) {
+			t.Errorf("%s is not taken by ANY", m)
+		}
+	}
+	for _, m := range []string{"TRACE", "CONNECT", "BREW", "get", "PROPFIND"} {
+		if AnyMethod(m) {
+			t.Errorf("%s is taken by ANY", m)
+		}
+	}
+}
+
+func TestConnectionListedHeaders(t *testing.T) {
+	in := http.Header{"Connection": {"keep-alive, x-secret", " X-Other ,"}, "X-Secret": {"s"}, "X-Other": {"o"}, "X-Kept": {"k"}}
+	out := in.Clone()
+	DropConnectionListed(in, out)
+	if out.Get("X-Secret") != "" || out.Get("X-Other") != "" || out.Get("X-Kept") != "k" {
+		t.Errorf("after dropping: %v", out)
+	}
+	h := http.Header{}
+	NoUserAgent(h)
+	if v, ok := h["User-Agent"]; !ok || len(v) != 0 {
+		t.Errorf("NoUserAgent: %v", h)
+	}
+	h = http.Header{"User-Agent": {"curl"}}
+	NoUserAgent(h)
+	if h.Get("User-Agent") != "curl" {
+		t.Errorf("NoUserAgent replaced the client's: %v", h)
+	}
+}
+
+func TestRemapped(t *testing.T) {
+	for k, want := range map[string]string{"X-Amzn-Requestid": "X-Amzn-Remapped-X-Amzn-Requestid", "Date": "X-Amzn-Remapped-Date",
+		"Www-Authenticate": "X-Amzn-Remapped-Www-Authenticate"} {
+		if got, ok := Remapped(k); !ok || got != want {
+			t.Errorf("Remapped(%s) = %q %v", k, got, ok)
+		}
+	}
+	if _, ok := Remapped("Content-Type"); ok {
+		t.Error("Content-Type is remapped")
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("client gone") }
+
+// Copy reports a body that broke off at the backend's side, and only that.
+func TestCopyReportsACutBody(t *testing.T) {
+	var sb strings.Builder
+	n, err := Copy(&sb, strings.NewReader("whole"))
+	if n != 5 || err != nil || sb.String() != "whole" {
+		t.Errorf("a whole body: %d %v %q", n, err, sb.String())
+	}
+	sb.Reset()
+	n, err = Copy(&sb, io.MultiReader(strings.NewReader("part"), iotest.ErrReader(io.ErrUnexpectedEOF)))
+	if n != 4 || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("a cut body: %d %v", n, err)
+	}
+	if _, err := Copy(failingWriter{}, strings.NewReader("x")); err != nil {
+		t.Errorf("a client that went away: %v", err)
+	}
+}
