@@ -210,7 +210,7 @@ func explainRESTMethod(m *restapi.Method, health HealthStatus, rep *Report) Path
 		method = "GET"
 	}
 	req, _ := http.NewRequest(method, integ.URI.String(), nil)
-	w := &walker{pa: &pa, rep: rep, path: integ.Path, health: health, timeout: integ.Timeout, answer: private.REST}
+	w := &walker{pa: &pa, rep: rep, path: integ.Path, health: health, timeout: integ.Timeout, answer: private.REST, mapStatus: integ.MethodStatus}
 	w.walk(req)
 	return pa.done()
 }
@@ -227,6 +227,10 @@ type walker struct {
 	health  HealthStatus
 	timeout time.Duration
 	answer  func(private.Failure) private.Answer
+	// mapStatus is what a caller gets for a balancer's own answer: a REST
+	// integration that is not a proxy maps it by its integration
+	// responses. nil passes it through.
+	mapStatus func(int) int
 	// down is set when the link refuses every request: the walk goes on
 	// to show the topology, but no other outcome is possible.
 	down bool
@@ -251,7 +255,14 @@ func (w *walker) albAnswer(status int, cause string) {
 	if w.down {
 		return
 	}
-	w.pa.fail(Failure{Status: status, Message: "the load balancer's own " + strconv.Itoa(status) + " page", Cause: cause})
+	msg := "the load balancer's own " + strconv.Itoa(status) + " page"
+	if w.mapStatus != nil {
+		if got := w.mapStatus(status); got != status {
+			msg += ", which the integration responses answer with " + strconv.Itoa(got)
+			status = got
+		}
+	}
+	w.pa.fail(Failure{Status: status, Message: msg, Cause: cause})
 }
 
 func (w *walker) ok() {

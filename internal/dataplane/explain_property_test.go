@@ -34,7 +34,7 @@ import (
 func TestExplainMatchesServing(t *testing.T) {
 	tr := dial.New().H1Transport()
 	kinds := map[string]int{}
-	for seed := uint64(1); seed <= 60; seed++ {
+	for seed := uint64(1); seed <= 100; seed++ {
 		topo := generate(rand.New(rand.NewPCG(seed, 11)))
 		kinds[topo.kind()]++
 		t.Run(fmt.Sprintf("seed%d-%s", seed, topo.kind()), func(t *testing.T) { kinds[topo.check(t, tr)]++ })
@@ -46,6 +46,7 @@ var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
 
 type topology struct {
 	rest, v1, alb bool
+	restHTTP      bool // a REST HTTP (not proxy) integration, whose responses map 5xx to 503
 	linkStatus    string
 	linkZones     []int // zones with a link ENI (V2 links)
 	linkEgress    bool  // the link group lets traffic out
@@ -67,6 +68,9 @@ func (tp *topology) kind() string {
 	k := "http"
 	if tp.rest {
 		k = "rest"
+	}
+	if tp.restHTTP {
+		k += "-http"
 	}
 	switch {
 	case tp.v1:
@@ -98,6 +102,7 @@ func generate(r *rand.Rand) *topology {
 	tp := &topology{rest: chance(0.5), linkStatus: model.LinkAvailable, linkEgress: chance(0.9), lbAdmits: chance(0.8),
 		crossZone: chance(0.5), admitLBGroup: chance(0.4)}
 	tp.v1 = tp.rest && chance(0.4)
+	tp.restHTTP = tp.rest && chance(0.4)
 	tp.alb = !tp.v1 && chance(0.5)
 	tp.lbGroup = tp.alb || chance(0.5)
 	if chance(0.08) {
@@ -308,6 +313,11 @@ func (tp *topology) write(t *testing.T, st store.Store, h health) {
 	if tp.rest {
 		integ := &model.RestIntegration{Type: "HTTP_PROXY", HTTPMethod: "ANY", ConnectionType: "VPC_LINK", ConnectionID: "vlink01",
 			IntegrationTarget: lbARN, URI: "http://lb.internal/{proxy}", TimeoutMillis: 100}
+		if tp.restHTTP {
+			integ.Type = "HTTP"
+			integ.IntegrationResponses = map[string]*model.RestIntegrationResponse{"200": {StatusCode: "200"},
+				"503": {StatusCode: "503", SelectionPattern: `5\d\d`}}
+		}
 		if tp.v1 {
 			integ.ConnectionID, integ.IntegrationTarget = "v1link01", ""
 			recs = append(recs, &model.VpcLinkV1{ID: "v1link01", Name: "nlb", TargetARNs: []string{lbARN}, Status: tp.linkStatus, EndpointService: "vpce-svc-prop"})

@@ -1,7 +1,9 @@
 package restapi
 
 import (
+	"net/http"
 	"sort"
+	"strconv"
 )
 
 // Lookup matches a request as Serve does, so explain follows the same
@@ -46,4 +48,26 @@ func (st *Stage) Method(httpMethod, resource string) *Method {
 		}
 	}
 	return nil
+}
+
+// MethodStatus is the status a caller gets when the integration's backend
+// answers status, for explain: a proxy passes it through; otherwise the
+// integration response whose selection pattern matches decides, as Serve
+// picks it, and with none AWS answers 500.
+func (in *Integration) MethodStatus(status int) int {
+	if in.Type == "HTTP_PROXY" {
+		return status
+	}
+	sel := in.Default
+	code := strconv.Itoa(status)
+	for _, r := range in.Responses {
+		if r.pattern.MatchString(code) {
+			sel = r
+			break
+		}
+	}
+	if sel == nil {
+		return http.StatusInternalServerError
+	}
+	return sel.status
 }
