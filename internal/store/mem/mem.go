@@ -39,15 +39,12 @@ func (s *Store) View(fn func(store.Tx) error) error {
 }
 
 func (s *Store) Update(fn func(store.Tx) error) (uint64, error) {
-	rev, err := s.commit(fn)
-	if err == nil {
-		s.Notify(rev)
-	}
-	return rev, err
+	return s.commit(fn)
 }
 
 // commit holds the write lock with defer, so a panicking fn (recovered by
-// the wire layer) cannot leave the store locked for ever.
+// the wire layer) cannot leave the store locked for ever. The change feed
+// is written under the same lock, so it holds commits in revision order.
 func (s *Store) commit(fn func(store.Tx) error) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -58,7 +55,9 @@ func (s *Store) commit(fn func(store.Tx) error) (uint64, error) {
 	if err := fn(t); err != nil {
 		return 0, err
 	}
+	keys := make([]string, 0, len(t.writes))
 	for k, v := range t.writes {
+		keys = append(keys, k)
 		_, had := s.data[k]
 		switch {
 		case v == nil && had:
@@ -73,7 +72,9 @@ func (s *Store) commit(fn func(store.Tx) error) (uint64, error) {
 			s.data[k] = v
 		}
 	}
-	return s.rev.Add(1), nil
+	rev := s.rev.Add(1)
+	s.Commit(rev, keys)
+	return rev, nil
 }
 
 func (s *Store) Revision() uint64 { return s.rev.Load() }

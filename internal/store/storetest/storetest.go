@@ -4,6 +4,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -99,6 +100,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		default:
 		}
 	})
+	t.Run("ChangeFeed", func(t *testing.T) { runFeed(t, open) })
 	t.Run("ConcurrentUpdates", func(t *testing.T) {
 		s := open(t)
 		var wg sync.WaitGroup
@@ -123,4 +125,36 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			return nil
 		})
 	})
+}
+
+// runFeed checks the change feed: each commit's keys, once each, in
+// revision order, from any revision the feed still holds.
+func runFeed(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	base := s.Revision()
+	if ch, ok := s.Changes(base); !ok || len(ch) != 0 {
+		t.Fatalf("Changes(current) = %v, %v; want none, ok", ch, ok)
+	}
+	s.Update(func(tx store.Tx) error {
+		tx.Put("/f/a", []byte("1"))
+		tx.Put("/f/a", []byte("2"))
+		return tx.Put("/f/b", []byte("1"))
+	})
+	s.Update(func(tx store.Tx) error { return tx.Delete("/f/a") })
+	s.Update(func(tx store.Tx) error { return errors.New("nothing") })
+	ch, ok := s.Changes(base)
+	if !ok || len(ch) != 2 {
+		t.Fatalf("Changes = %v, %v; want two commits", ch, ok)
+	}
+	keys := append([]string(nil), ch[0].Keys...)
+	slices.Sort(keys)
+	if ch[0].Revision != base+1 || fmt.Sprint(keys) != "[/f/a /f/b]" {
+		t.Errorf("first change = %d %v", ch[0].Revision, keys)
+	}
+	if ch[1].Revision != base+2 || fmt.Sprint(ch[1].Keys) != "[/f/a]" {
+		t.Errorf("second change = %d %v", ch[1].Revision, ch[1].Keys)
+	}
+	if ch, ok := s.Changes(base + 1); !ok || len(ch) != 1 || ch[0].Revision != base+2 {
+		t.Errorf("Changes(base+1) = %v, %v", ch, ok)
+	}
 }
