@@ -37,6 +37,10 @@ type Config struct {
 	// commit.
 	Woken   <-chan string
 	OnWoken func(string)
+	// Kinds are the record kinds the controller reads; a burst of commits
+	// that touches none of them is marked reconciled without reading the
+	// model or calling reconcile. Nil means every kind.
+	Kinds []string
 }
 
 // Loop follows the store for one controller.
@@ -48,6 +52,7 @@ type Loop struct {
 	stopped error
 	woken   <-chan string
 	onWoken func(string)
+	kinds   map[string]bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -58,7 +63,10 @@ type Loop struct {
 	done    chan struct{} // closed when the goroutine exits
 
 	applied atomic.Uint64 // revision of the last snapshot reconciled
-	synced  Beacon
+	// reconciled is set once a reconcile has run; only the loop's
+	// goroutine reads or writes it.
+	reconciled bool
+	synced     Beacon
 }
 
 // New returns a loop; Start begins it.
@@ -70,10 +78,17 @@ func New(cfg Config) *Loop {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	var kinds map[string]bool
+	if cfg.Kinds != nil {
+		kinds = map[string]bool{}
+		for _, k := range cfg.Kinds {
+			kinds[k] = true
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Loop{
 		st: cfg.Store, load: cfg.Load, name: cfg.Name, log: cfg.Log, stopped: cfg.Stopped,
-		woken: cfg.Woken, onWoken: cfg.OnWoken,
+		woken: cfg.Woken, onWoken: cfg.OnWoken, kinds: kinds,
 		ctx: ctx, cancel: cancel,
 		done: make(chan struct{}),
 	}
@@ -139,12 +154,15 @@ func (l *Loop) Await(ctx context.Context, b *Beacon, ok func() bool) error {
 func (l *Loop) run(changes <-chan uint64, cancel func(), reconcile func(*model.Snapshot)) {
 	defer close(l.done)
 	defer cancel()
+	woken := true // the first pass always reconciles
 	for {
-		l.pass(reconcile)
+		l.pass(reconcile, woken)
 		select {
 		case <-changes:
+			woken = false
 		case id := <-l.woken:
 			l.onWoken(id)
+			woken = true
 		case <-l.ctx.Done():
 			return
 		}
@@ -152,8 +170,17 @@ func (l *Loop) run(changes <-chan uint64, cancel func(), reconcile func(*model.S
 }
 
 // pass reads the store's current state rather than the revision the watch
-// delivered, so a burst of commits costs one reconcile.
-func (l *Loop) pass(reconcile func(*model.Snapshot)) {
+// delivered, so a burst of commits costs one reconcile; a burst that wrote
+// no kind the controller reads costs none, unless it was woken for its own
+// reasons.
+func (l *Loop) pass(reconcile func(*model.Snapshot), woken bool) {
+	if !woken && l.kinds != nil && l.reconciled {
+		if keys, rev, ok := model.Changed(l.st, l.applied.Load(), 0); ok && !l.cares(keys) {
+			l.applied.Store(rev)
+			l.synced.Fire()
+			return
+		}
+	}
 	snap, err := l.load()
 	if err != nil {
 		if l.ctx.Err() == nil {
@@ -167,8 +194,18 @@ func (l *Loop) pass(reconcile func(*model.Snapshot)) {
 	if l.ctx.Err() != nil {
 		return
 	}
+	l.reconciled = true
 	l.applied.Store(snap.Revision)
 	l.synced.Fire()
+}
+
+func (l *Loop) cares(keys []string) bool {
+	for _, k := range keys {
+		if l.kinds[model.KindOf(k)] {
+			return true
+		}
+	}
+	return false
 }
 
 // Beacon wakes every waiter at once. A waiter takes the current channel

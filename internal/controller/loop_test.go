@@ -212,3 +212,38 @@ func TestAwait(t *testing.T) {
 		t.Fatalf("Await after Stop = %v", err)
 	}
 }
+
+// A controller that names its kinds is not woken for commits to others:
+// Sync still returns at once, without a read of the model or a reconcile,
+// and a commit to one of its kinds is reconciled as before.
+func TestKindsSkipOtherCommits(t *testing.T) {
+	st := mem.New()
+	var loads atomic.Int32
+	l := New(Config{Store: st, Stopped: errTestStopped, Kinds: []string{model.VpcLink{}.Kind()},
+		Load: func() (*model.Snapshot, error) { loads.Add(1); return model.Load(st) }})
+	var reconciles atomic.Int32
+	l.Start(func(*model.Snapshot) { reconciles.Add(1) })
+	defer l.Stop()
+	if err := l.Sync(timeout(t)); err != nil {
+		t.Fatal(err)
+	}
+	put := func(r model.Record) {
+		t.Helper()
+		if _, err := st.Update(func(tx store.Tx) error { return model.Put(model.Tx{Tx: tx, Account: "1", Region: "r"}, r) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Sync(timeout(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		put(&model.Route{APIID: "a", ID: string(rune('0' + i))})
+	}
+	if loads.Load() != 1 || reconciles.Load() != 1 {
+		t.Fatalf("commits to other kinds cost %d loads and %d reconciles, want only the first", loads.Load(), reconciles.Load())
+	}
+	put(&model.VpcLink{ID: "l"})
+	if reconciles.Load() != 2 {
+		t.Fatalf("a commit to a kind the controller reads was not reconciled (%d)", reconciles.Load())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,12 +19,19 @@ import (
 	"gatehouse/internal/usage"
 )
 
-// Config wires the data plane. Load, Watch and Revision come from the store;
-// the data plane sees them as functions so that it depends on the model only.
+// Config wires the data plane. Load, Watch, Revision and Changed come from
+// the store; the data plane sees them as functions so that it depends on the
+// model only.
 type Config struct {
-	Load      func() (*model.Snapshot, error)
-	Watch     func() (<-chan uint64, func())
-	Revision  func() uint64
+	Load     func() (*model.Snapshot, error)
+	Watch    func() (<-chan uint64, func())
+	Revision func() uint64
+	// Changed is the store's change feed (model.Changed): the keys written
+	// after revision after, up to upto (0: all), and the revision they
+	// reach, or ok=false when the feed does not go back that far. With it
+	// a compile follows the size of the change; nil recompiles everything
+	// on every commit.
+	Changed   func(after, upto uint64) (keys []string, rev uint64, ok bool)
 	Clock     clock.Clock
 	Health    upstream.Health
 	Links     *usage.Links
@@ -53,6 +61,10 @@ type Plane struct {
 	env     httpapi.Env
 	rest    restapi.Env
 	guard   upstream.Guard
+
+	// once is set after the first compile; only the compiling goroutine
+	// reads it.
+	once bool
 
 	mu       sync.Mutex
 	compiled chan struct{} // closed at each compile, then replaced
@@ -103,12 +115,38 @@ func (p *Plane) Stop() {
 	<-p.done
 }
 
+// compile brings the snapshot up to the store's revision, doing as much
+// work as the change needs: nothing for records no compiled API reads
+// (undeployed routes and resources, Cloud Map operations), the APIs named
+// for changes to an API, its stages and deployments, and everything for
+// the network, load balancers and links that every private path may cross.
 func (p *Plane) compile() {
+	cur := p.snap.Load()
+	if p.once && p.cfg.Changed != nil {
+		if keys, rev, ok := p.cfg.Changed(cur.Revision, 0); ok && rev >= cur.Revision {
+			if w := classify(keys); w.none() {
+				if rev > cur.Revision {
+					next := *cur
+					next.Revision = rev
+					p.publish(&next)
+				}
+				return
+			}
+		}
+	}
 	ms, err := p.cfg.Load()
 	if err != nil {
 		p.cfg.Log.Error("data plane: loading the model", "err", err)
 		return
 	}
+	if p.once && p.cfg.Changed != nil && ms.Revision >= cur.Revision {
+		keys, rev, ok := p.cfg.Changed(cur.Revision, ms.Revision)
+		if w := classify(keys); ok && rev == ms.Revision && !w.all {
+			p.publish(p.compileSome(cur, ms, w))
+			return
+		}
+	}
+	p.once = true
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{},
 		Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
 	for scope, sc := range ms.Scopes {
@@ -123,6 +161,50 @@ func (p *Plane) compile() {
 	}
 	p.reg.Sweep()
 	p.buckets.Sweep()
+	p.publish(s)
+}
+
+// compileSome recompiles the APIs w names and shares every other compiled
+// API, and the balancers, with cur. Throttle buckets are not swept here:
+// the APIs not recompiled did not ask for theirs; the next whole compile
+// forgets the buckets of stages that went away.
+func (p *Plane) compileSome(cur *Snapshot, ms *model.Snapshot, w work) *Snapshot {
+	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: cur.HTTPAPIs, RestAPIs: cur.RestAPIs, Balancers: cur.Balancers}
+	if len(w.http) > 0 {
+		s.HTTPAPIs = maps.Clone(cur.HTTPAPIs)
+		for k := range w.http {
+			var a *model.HTTPAPI
+			sc := ms.Scopes[k.scope]
+			if sc != nil {
+				a = sc.HTTPAPIs[k.id]
+			}
+			if a == nil {
+				delete(s.HTTPAPIs, k.id)
+				continue
+			}
+			s.HTTPAPIs[k.id] = httpapi.CompileAPI(sc, a, cur.Balancers[k.scope], &p.buckets)
+		}
+	}
+	if len(w.rest) > 0 {
+		s.RestAPIs = maps.Clone(cur.RestAPIs)
+		for k := range w.rest {
+			var a *model.RestAPI
+			sc := ms.Scopes[k.scope]
+			if sc != nil {
+				a = sc.RestAPIs[k.id]
+			}
+			if a == nil {
+				delete(s.RestAPIs, k.id)
+				continue
+			}
+			s.RestAPIs[k.id] = restapi.CompileAPI(sc, a, cur.Balancers[k.scope], &p.buckets)
+		}
+	}
+	return s
+}
+
+// publish swaps s in and wakes whoever waits for a compile.
+func (p *Plane) publish(s *Snapshot) {
 	p.snap.Store(s)
 	p.mu.Lock()
 	close(p.compiled)
@@ -133,6 +215,64 @@ func (p *Plane) compile() {
 // Guard is what bounds the plane's integration requests and counts the
 // ones refused or cut short.
 func (p *Plane) Guard() *upstream.Guard { return &p.guard }
+
+// work is what a change needs compiled: everything, or the APIs named.
+type work struct {
+	all        bool
+	http, rest map[apiKey]bool
+}
+
+type apiKey struct {
+	scope model.Scope
+	id    string
+}
+
+func (w work) none() bool { return !w.all && len(w.http) == 0 && len(w.rest) == 0 }
+
+// Kinds by what a change to them recompiles. Routes, integrations and
+// resources are served only through a deployment, which copies them, so
+// changing them changes nothing served until a deployment does. Kinds not
+// listed (namespaces, Cloud Map operations, kinds added later that no
+// compile reads) recompile nothing; every kind a compile reads must be in
+// one of these lists.
+var (
+	httpKinds = map[string]bool{
+		model.HTTPAPI{}.Kind(): true, model.Stage{}.Kind(): true, model.Deployment{}.Kind(): true,
+	}
+	restKinds = map[string]bool{
+		model.RestAPI{}.Kind(): true, model.RestStage{}.Kind(): true, model.RestDeployment{}.Kind(): true,
+	}
+	allKinds = map[string]bool{
+		model.VPC{}.Kind(): true, model.Subnet{}.Kind(): true, model.SecurityGroup{}.Kind(): true,
+		model.NetworkInterface{}.Kind(): true, model.LoadBalancer{}.Kind(): true, model.TargetGroup{}.Kind(): true,
+		model.Listener{}.Kind(): true, model.ListenerRule{}.Kind(): true, model.VpcLink{}.Kind(): true,
+		model.VpcLinkV1{}.Kind(): true, model.EndpointService{}.Kind(): true,
+		model.CloudMapService{}.Kind(): true, model.Instance{}.Kind(): true,
+	}
+)
+
+func classify(keys []string) work {
+	var w work
+	for _, key := range keys {
+		kind := model.KindOf(key)
+		switch {
+		case allKinds[kind]:
+			return work{all: true}
+		case httpKinds[kind], restKinds[kind]:
+			scope, id := model.ScopeOf(key), model.IDOf(key)
+			id, _, _ = strings.Cut(id, "/") // "apiID/stage" and "apiID/deployment"
+			m := &w.http
+			if restKinds[kind] {
+				m = &w.rest
+			}
+			if *m == nil {
+				*m = map[apiKey]bool{}
+			}
+			(*m)[apiKey{scope, id}] = true
+		}
+	}
+	return w
+}
 
 // Snapshot is the snapshot requests are served from now.
 func (p *Plane) Snapshot() *Snapshot { return p.snap.Load() }

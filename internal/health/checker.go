@@ -107,6 +107,7 @@ func NewChecker(cfg Config) *Checker {
 		// The loop's context ends with Stop, cutting in-flight probes short.
 		loop: controller.New(controller.Config{
 			Store: cfg.Store, Load: cfg.Load, Name: "health", Log: cfg.Log, Stopped: ErrStopped,
+			Kinds: planKinds,
 		}),
 		clk:    cfg.Clock,
 		dialer: cfg.Dialer,

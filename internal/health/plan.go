@@ -39,6 +39,13 @@ type targetPlan struct {
 	entry          *entry
 }
 
+// planKinds are the kinds compile reads: a commit that writes none of them
+// leaves the plan as it is.
+var planKinds = []string{
+	model.SecurityGroup{}.Kind(), model.NetworkInterface{}.Kind(), model.Subnet{}.Kind(),
+	model.LoadBalancer{}.Kind(), model.TargetGroup{}.Kind(), model.Listener{}.Kind(), model.ListenerRule{}.Kind(),
+}
+
 // compile lists the checks for every target group that a listener or rule
 // forwards to, in ARN order. Groups nobody forwards to are "unused" on AWS
 // and are not checked; neither are disabled checks, draining targets, or

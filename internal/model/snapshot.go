@@ -1,9 +1,11 @@
 package model
 
 import (
-	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 
@@ -99,27 +101,22 @@ func Load(st store.Store) (*Snapshot, error) {
 	var snap *Snapshot
 	err := st.View(func(tx store.Tx) error {
 		var err error
-		snap, err = loadTx(tx, nil)
+		snap, err = loadTx(tx)
 		return err
 	})
 	return snap, err
 }
 
 // Loader loads snapshots for every controller of one store: a revision is
-// loaded once however many controllers ask, and a record whose stored bytes
-// did not change since the last load is reused rather than decoded again.
-// Without it each commit costs every controller a decode of the whole model,
-// and a burst of writes costs time quadratic in the model's size.
+// loaded once however many controllers ask, and a new revision is the last
+// snapshot with only the records the store's change feed names read again.
+// Unchanged records, and the maps of kinds nothing touched, are shared with
+// the previous snapshot, so a commit costs in proportion to what it wrote,
+// not to the size of the model.
 type Loader struct {
-	st    store.Store
-	mu    sync.Mutex
-	last  *Snapshot
-	cache map[string]cached
-}
-
-type cached struct {
-	raw []byte
-	rec any
+	st   store.Store
+	mu   sync.Mutex
+	last *Snapshot
 }
 
 // NewLoader returns a loader over st.
@@ -132,141 +129,314 @@ func (l *Loader) Load() (*Snapshot, error) {
 	defer l.mu.Unlock()
 	var snap *Snapshot
 	err := l.st.View(func(tx store.Tx) error {
-		if l.last != nil && l.last.Revision == tx.Revision() {
+		rev := tx.Revision()
+		if l.last != nil && l.last.Revision == rev {
 			snap = l.last
 			return nil
 		}
-		dc := &decodeCache{prev: l.cache, next: make(map[string]cached, len(l.cache))}
-		s, err := loadTx(tx, dc)
+		var err error
+		if keys, ok := l.changedTo(rev); ok {
+			snap, err = l.last.apply(tx, keys)
+		} else {
+			snap, err = loadTx(tx)
+		}
 		if err != nil {
 			return err
 		}
-		l.last, l.cache, snap = s, dc.next, s
+		snap.Revision = rev
+		l.last = snap
 		return nil
 	})
 	return snap, err
 }
 
-// decodeCache carries decoded records from one load to the next.
-type decodeCache struct {
-	prev, next map[string]cached
+// changedTo is the keys written between the last snapshot and rev, if the
+// feed holds all of those commits.
+func (l *Loader) changedTo(rev uint64) ([]string, bool) {
+	if l.last == nil || l.last.Revision > rev {
+		return nil, false
+	}
+	keys, upto, ok := Changed(l.st, l.last.Revision, rev)
+	return keys, ok && upto == rev
 }
 
-func loadTx(tx store.Tx, dc *decodeCache) (*Snapshot, error) {
-	snap := &Snapshot{Scopes: map[Scope]*Scoped{}, Revision: tx.Revision()}
+// Changed returns the keys the commits after revision after wrote, up to
+// revision upto (or as far as the feed goes when upto is 0), and the last
+// revision they cover. ok is false when the feed no longer holds the
+// commits right after after: the reader must read everything again.
+func Changed(st store.Store, after, upto uint64) (keys []string, rev uint64, ok bool) {
+	changes, ok := st.Changes(after)
+	if !ok {
+		return nil, 0, false
+	}
+	rev = after
+	for _, c := range changes {
+		if upto != 0 && c.Revision > upto {
+			break
+		}
+		keys = append(keys, c.Keys...)
+		rev = c.Revision
+	}
+	return keys, rev, true
+}
+
+// KindOf is the record kind a store key holds ("" for a key outside the
+// model's layout).
+func KindOf(key string) string {
+	_, kind, _, ok := splitKey(key)
+	if !ok {
+		return ""
+	}
+	return kind
+}
+
+// ScopeOf is the account and region a store key belongs to.
+func ScopeOf(key string) Scope {
+	scope, _, _, _ := splitKey(key)
+	return scope
+}
+
+// IDOf is the id part of a store key: the record's Key within its kind.
+func IDOf(key string) string {
+	_, _, id, _ := splitKey(key)
+	return id
+}
+
+// splitKey splits /{account}/{region}/{kind}/{id}; ids (ARNs) may hold '/'.
+func splitKey(key string) (Scope, string, string, bool) {
+	parts := strings.SplitN(key, "/", 5)
+	if len(parts) != 5 || parts[0] != "" {
+		return Scope{}, "", "", false
+	}
+	return Scope{Account: parts[1], Region: parts[2]}, parts[3], parts[4], true
+}
+
+func loadTx(tx store.Tx) (*Snapshot, error) {
+	e := &edit{snap: &Snapshot{Scopes: map[Scope]*Scoped{}, Revision: tx.Revision()}, fresh: true}
 	err := tx.List("/", func(key string, val []byte) error {
-		// /{account}/{region}/{kind}/{id}; ids (ARNs) may hold '/'.
-		parts := strings.SplitN(key, "/", 5)
-		if len(parts) != 5 {
-			return nil
-		}
-		scope := Scope{Account: parts[1], Region: parts[2]}
-		sc := snap.Scopes[scope]
-		if sc == nil {
-			sc = newScoped(scope)
-			snap.Scopes[scope] = sc
-		}
-		return sc.add(dc, key, parts[3], val)
+		return e.set(key, val, true)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return snap, nil
+	return e.snap, nil
 }
 
-func (sc *Scoped) add(dc *decodeCache, key, kind string, val []byte) error {
+// apply returns a copy of s with the records at keys read again from tx:
+// only the maps of the kinds the keys name are copied, and only the
+// records at the keys decoded.
+func (s *Snapshot) apply(tx store.Tx, keys []string) (*Snapshot, error) {
+	e := &edit{snap: &Snapshot{Scopes: maps.Clone(s.Scopes)}}
+	seen := make(map[string]bool, len(keys))
+	for _, key := range keys {
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		val, ok := tx.Get(key)
+		if err := e.set(key, val, ok); err != nil {
+			return nil, err
+		}
+	}
+	return e.snap, nil
+}
+
+// edit builds one snapshot from the one before it, copying each map the
+// first time it changes (fresh: everything is new and may be written).
+type edit struct {
+	snap   *Snapshot
+	fresh  bool
+	scopes map[Scope]*scopeEdit
+}
+
+type scopeEdit struct {
+	sc *Scoped
+	// own names the maps (by kind) and instance lists (by service id)
+	// this edit has already copied, and so may write.
+	own map[string]bool
+}
+
+func (e *edit) scope(s Scope) *scopeEdit {
+	if se := e.scopes[s]; se != nil {
+		return se
+	}
+	if e.scopes == nil {
+		e.scopes = map[Scope]*scopeEdit{}
+	}
+	se := &scopeEdit{own: map[string]bool{}}
+	if old := e.snap.Scopes[s]; old != nil && !e.fresh {
+		cp := *old
+		se.sc = &cp
+	} else {
+		se.sc = newScoped(s)
+		se.own["*"] = true // all its maps are new
+	}
+	e.snap.Scopes[s] = se.sc
+	e.scopes[s] = se
+	return se
+}
+
+// owns reports whether the edit already owns what (and from now on it
+// does: the caller copies it when the answer is no).
+func (se *scopeEdit) owns(what string) bool {
+	if se.own["*"] || se.own[what] {
+		return true
+	}
+	se.own[what] = true
+	return false
+}
+
+// set puts the record at key (present) or removes it (!present).
+func (e *edit) set(key string, val []byte, present bool) error {
+	scope, kind, id, ok := splitKey(key)
+	if !ok || !indexed[kind] {
+		return nil // kinds this snapshot does not index
+	}
+	se := e.scope(scope)
+	sc := se.sc
 	switch kind {
 	case VPC{}.Kind():
-		return into(dc, key, val, sc.VPCs, func(r *VPC) string { return r.ID })
+		return put(se, kind, &sc.VPCs, key, id, val, present, nil)
 	case Subnet{}.Kind():
-		return into(dc, key, val, sc.Subnets, func(r *Subnet) string { return r.ID })
+		return put(se, kind, &sc.Subnets, key, id, val, present, nil)
 	case SecurityGroup{}.Kind():
-		return into(dc, key, val, sc.SecurityGroups, func(r *SecurityGroup) string { return r.ID })
+		return put(se, kind, &sc.SecurityGroups, key, id, val, present, nil)
 	case NetworkInterface{}.Kind():
-		return into(dc, key, val, sc.Interfaces, func(r *NetworkInterface) string {
-			sc.InterfaceByIP[r.VpcID+"/"+r.PrivateIP] = r
-			return r.ID
+		return put(se, kind, &sc.Interfaces, key, id, val, present, func(old, rec *NetworkInterface) {
+			if !se.owns("eni-ip") {
+				sc.InterfaceByIP = maps.Clone(sc.InterfaceByIP)
+			}
+			if old != nil && sc.InterfaceByIP[old.VpcID+"/"+old.PrivateIP] == old {
+				delete(sc.InterfaceByIP, old.VpcID+"/"+old.PrivateIP)
+			}
+			if rec != nil {
+				sc.InterfaceByIP[rec.VpcID+"/"+rec.PrivateIP] = rec
+			}
 		})
 	case LoadBalancer{}.Kind():
-		return into(dc, key, val, sc.LoadBalancers, func(r *LoadBalancer) string { return r.ARN })
+		return put(se, kind, &sc.LoadBalancers, key, id, val, present, nil)
 	case TargetGroup{}.Kind():
-		return into(dc, key, val, sc.TargetGroups, func(r *TargetGroup) string { return r.ARN })
+		return put(se, kind, &sc.TargetGroups, key, id, val, present, nil)
 	case Listener{}.Kind():
-		return into(dc, key, val, sc.Listeners, func(r *Listener) string { return r.ARN })
-	case HTTPAPI{}.Kind():
-		return into(dc, key, val, sc.HTTPAPIs, func(r *HTTPAPI) string { return r.Key() })
-	case Route{}.Kind():
-		return into(dc, key, val, sc.Routes, func(r *Route) string { return r.Key() })
-	case Integration{}.Kind():
-		return into(dc, key, val, sc.Integrations, func(r *Integration) string { return r.Key() })
-	case Stage{}.Kind():
-		return into(dc, key, val, sc.Stages, func(r *Stage) string { return r.Key() })
-	case Deployment{}.Kind():
-		return into(dc, key, val, sc.Deployments, func(r *Deployment) string { return r.Key() })
-	case VpcLink{}.Kind():
-		return into(dc, key, val, sc.VpcLinks, func(r *VpcLink) string { return r.Key() })
-	case RestAPI{}.Kind():
-		return into(dc, key, val, sc.RestAPIs, func(r *RestAPI) string { return r.Key() })
-	case RestResource{}.Kind():
-		return into(dc, key, val, sc.RestResources, func(r *RestResource) string { return r.Key() })
-	case RestDeployment{}.Kind():
-		return into(dc, key, val, sc.RestDeployments, func(r *RestDeployment) string { return r.Key() })
-	case RestStage{}.Kind():
-		return into(dc, key, val, sc.RestStages, func(r *RestStage) string { return r.Key() })
-	case VpcLinkV1{}.Kind():
-		return into(dc, key, val, sc.VpcLinksV1, func(r *VpcLinkV1) string { return r.Key() })
-	case EndpointService{}.Kind():
-		return into(dc, key, val, sc.EndpointServices, func(r *EndpointService) string { return r.Key() })
+		return put(se, kind, &sc.Listeners, key, id, val, present, nil)
 	case ListenerRule{}.Kind():
-		return into(dc, key, val, sc.Rules, func(r *ListenerRule) string { return r.ARN })
+		return put(se, kind, &sc.Rules, key, id, val, present, nil)
+	case HTTPAPI{}.Kind():
+		return put(se, kind, &sc.HTTPAPIs, key, id, val, present, nil)
+	case Route{}.Kind():
+		return put(se, kind, &sc.Routes, key, id, val, present, nil)
+	case Integration{}.Kind():
+		return put(se, kind, &sc.Integrations, key, id, val, present, nil)
+	case Stage{}.Kind():
+		return put(se, kind, &sc.Stages, key, id, val, present, nil)
+	case Deployment{}.Kind():
+		return put(se, kind, &sc.Deployments, key, id, val, present, nil)
+	case VpcLink{}.Kind():
+		return put(se, kind, &sc.VpcLinks, key, id, val, present, nil)
+	case RestAPI{}.Kind():
+		return put(se, kind, &sc.RestAPIs, key, id, val, present, nil)
+	case RestResource{}.Kind():
+		return put(se, kind, &sc.RestResources, key, id, val, present, nil)
+	case RestDeployment{}.Kind():
+		return put(se, kind, &sc.RestDeployments, key, id, val, present, nil)
+	case RestStage{}.Kind():
+		return put(se, kind, &sc.RestStages, key, id, val, present, nil)
+	case VpcLinkV1{}.Kind():
+		return put(se, kind, &sc.VpcLinksV1, key, id, val, present, nil)
+	case EndpointService{}.Kind():
+		return put(se, kind, &sc.EndpointServices, key, id, val, present, nil)
 	case Namespace{}.Kind():
-		return into(dc, key, val, sc.Namespaces, func(r *Namespace) string { return r.ID })
+		return put(se, kind, &sc.Namespaces, key, id, val, present, nil)
 	case CloudMapService{}.Kind():
-		return into(dc, key, val, sc.CloudMapServices, func(r *CloudMapService) string {
-			sc.CloudMapServiceByARN[r.ARN] = r
-			return r.ID
+		return put(se, kind, &sc.CloudMapServices, key, id, val, present, func(old, rec *CloudMapService) {
+			if !se.owns("sd-arn") {
+				sc.CloudMapServiceByARN = maps.Clone(sc.CloudMapServiceByARN)
+			}
+			if old != nil && sc.CloudMapServiceByARN[old.ARN] == old {
+				delete(sc.CloudMapServiceByARN, old.ARN)
+			}
+			if rec != nil {
+				sc.CloudMapServiceByARN[rec.ARN] = rec
+			}
 		})
 	case Instance{}.Kind():
-		// Keys list a service's instances in id order, so appending keeps it.
-		rec, err := decode[Instance](dc, key, val)
-		if err != nil {
-			return err
-		}
-		sc.CloudMapInstances[rec.ServiceID] = append(sc.CloudMapInstances[rec.ServiceID], rec)
-		return nil
+		return setInstance(se, key, id, val, present)
 	}
-	return nil // kinds this snapshot does not index yet
-}
-
-func into[T any](dc *decodeCache, key string, val []byte, m map[string]*T, id func(*T) string) error {
-	rec, err := decode[T](dc, key, val)
-	if err != nil {
-		return err
-	}
-	m[id(rec)] = rec
 	return nil
 }
 
-// decode returns the record stored at key, reusing the previous load's
-// record when the bytes are the same.
-func decode[T any](dc *decodeCache, key string, val []byte) (*T, error) {
-	if dc != nil {
-		if c, ok := dc.prev[key]; ok && bytes.Equal(c.raw, val) {
-			if rec, ok := c.rec.(*T); ok {
-				dc.next[key] = c
-				return rec, nil
-			}
+// indexed is every kind a snapshot holds.
+var indexed = map[string]bool{}
+
+func init() {
+	for _, r := range []Record{VPC{}, Subnet{}, SecurityGroup{}, NetworkInterface{}, LoadBalancer{}, TargetGroup{},
+		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Integration{}, Stage{}, Deployment{}, VpcLink{}, RestAPI{},
+		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, Namespace{},
+		CloudMapService{}, Instance{}} {
+		indexed[r.Kind()] = true
+	}
+}
+
+// put sets m[id] to the record decoded from val, or deletes it, copying m
+// first unless this edit owns it; index, when set, keeps a second index in
+// step (old is the record replaced, rec the new one, either may be nil).
+func put[T any](se *scopeEdit, kind string, m *map[string]*T, key, id string, val []byte, present bool, index func(old, rec *T)) error {
+	var rec *T
+	if present {
+		rec = new(T)
+		if err := json.Unmarshal(val, rec); err != nil {
+			return fmt.Errorf("record %s does not decode: %w", key, err)
 		}
 	}
-	rec := new(T)
-	if err := json.Unmarshal(val, rec); err != nil {
-		return nil, err
+	if !se.owns(kind) {
+		*m = maps.Clone(*m)
 	}
-	if dc != nil {
-		// Store values are only valid inside their transaction: keep a copy.
-		dc.next[key] = cached{raw: append([]byte(nil), val...), rec: rec}
+	old := (*m)[id]
+	if rec != nil {
+		(*m)[id] = rec
+	} else {
+		delete(*m, id)
 	}
-	return rec, nil
+	if index != nil {
+		index(old, rec)
+	}
+	return nil
+}
+
+// setInstance keeps each service's instances in id order, as their keys
+// ("serviceID/instanceID") list them.
+func setInstance(se *scopeEdit, key, id string, val []byte, present bool) error {
+	sc := se.sc
+	svc, instID, _ := strings.Cut(id, "/")
+	var rec *Instance
+	if present {
+		rec = new(Instance)
+		if err := json.Unmarshal(val, rec); err != nil {
+			return fmt.Errorf("record %s does not decode: %w", key, err)
+		}
+	}
+	if !se.owns("sd-instance") {
+		sc.CloudMapInstances = maps.Clone(sc.CloudMapInstances)
+	}
+	list := sc.CloudMapInstances[svc]
+	if !se.owns("sd-instance/" + svc) {
+		list = slices.Clone(list)
+	}
+	i, found := slices.BinarySearchFunc(list, instID, func(in *Instance, id string) int { return strings.Compare(in.ID, id) })
+	switch {
+	case rec != nil && found:
+		list[i] = rec
+	case rec != nil:
+		list = slices.Insert(list, i, rec)
+	case found:
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(sc.CloudMapInstances, svc)
+	} else {
+		sc.CloudMapInstances[svc] = list
+	}
+	return nil
 }
 
 // InterfaceAt returns the interface of vpcID that owns addr, or nil.

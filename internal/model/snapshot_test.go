@@ -1,7 +1,11 @@
 package model_test
 
 import (
+	"math/rand/v2"
 	"net/netip"
+	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"gatehouse/internal/model"
@@ -69,5 +73,85 @@ func TestLoaderReusesUnchangedRecords(t *testing.T) {
 	}
 	if again, _ := l.Load(); again != second {
 		t.Error("the same revision was loaded twice")
+	}
+}
+
+// The loader's snapshot after each commit, built from the change feed, is
+// the snapshot a whole read gives, over random writes and deletes of the
+// kinds with second indexes (interfaces by address, services by ARN,
+// instances per service) and a plain one. Addresses and ARNs are unique,
+// as EC2 and Cloud Map keep them.
+func TestLoaderMatchesWholeRead(t *testing.T) {
+	st := mem.New()
+	l := model.NewLoader(st)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 400; i++ {
+		_, err := st.Update(func(tx store.Tx) error {
+			for j := 0; j < 1+rnd.IntN(3); j++ {
+				mt := model.Tx{Tx: tx, Account: "1", Region: []string{"r", "s"}[rnd.IntN(2)]}
+				n := strconv.Itoa(rnd.IntN(6))
+				var rec model.Record
+				switch rnd.IntN(5) {
+				case 0:
+					rec = &model.VPC{ID: "vpc-" + n, CidrBlock: "10." + strconv.Itoa(i%200) + ".0.0/16"}
+				case 1:
+					rec = &model.NetworkInterface{ID: "eni-" + n, VpcID: "vpc-" + strconv.Itoa(rnd.IntN(2)), PrivateIP: "10.0.0." + n}
+				case 2:
+					rec = &model.CloudMapService{ID: "srv-" + n, ARN: "arn:srv/" + n, Name: strconv.Itoa(i)}
+				case 3:
+					rec = &model.Instance{ServiceID: "srv-" + strconv.Itoa(rnd.IntN(2)), ID: "i-" + n, Attributes: map[string]string{"n": strconv.Itoa(i)}}
+				case 4:
+					rec = &model.Route{APIID: "api", ID: n, RouteKey: "GET /" + strconv.Itoa(i)}
+				}
+				key := "/" + mt.Account + "/" + mt.Region + "/" + rec.Kind() + "/" + rec.Key()
+				if rnd.IntN(3) == 0 {
+					if err := tx.Delete(key); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := model.Put(mt, rec); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rnd.IntN(3) == 0 {
+			continue // let changes pile up between loads
+		}
+		got, err := l.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := model.Load(st)
+		for scope, sc := range want.Scopes {
+			if !reflect.DeepEqual(got.Scopes[scope], sc) {
+				t.Fatalf("after commit %d, scope %v:\ngot  %+v\nwant %+v", i, scope, got.Scopes[scope], sc)
+			}
+		}
+		if got.Revision != want.Revision {
+			t.Fatalf("revision %d, want %d", got.Revision, want.Revision)
+		}
+	}
+}
+
+// A record whose bytes do not decode is reported with its key, on a
+// whole read and on a read from the feed.
+func TestUndecodableRecordNamesItsKey(t *testing.T) {
+	st := mem.New()
+	l := model.NewLoader(st)
+	l.Load()
+	const key = "/1/r/vpc/vpc-bad"
+	st.Update(func(tx store.Tx) error { return tx.Put(key, []byte("{not json")) })
+	for name, load := range map[string]func() (*model.Snapshot, error){
+		"whole": func() (*model.Snapshot, error) { return model.Load(st) },
+		"feed":  l.Load,
+	} {
+		if _, err := load(); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: error %v does not name %s", name, err, key)
+		}
 	}
 }

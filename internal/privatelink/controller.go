@@ -98,6 +98,7 @@ func New(cfg Config) *Controller {
 	return &Controller{
 		loop: controller.New(controller.Config{
 			Store: cfg.Store, Load: cfg.Load, Name: "privatelink", Log: cfg.Log, Stopped: ErrStopped,
+			Kinds: []string{model.VpcLinkV1{}.Kind()},
 		}),
 		st:     cfg.Store,
 		clk:    cfg.Clock,

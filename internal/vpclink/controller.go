@@ -108,6 +108,7 @@ func New(cfg Config) *Controller {
 	c.loop = controller.New(controller.Config{
 		Store: cfg.Store, Load: cfg.Load, Name: "vpclink", Log: cfg.Log, Stopped: ErrStopped,
 		Woken: cfg.Links.Woken(), OnWoken: c.wake,
+		Kinds: []string{model.VpcLink{}.Kind()},
 	})
 	return c
 }

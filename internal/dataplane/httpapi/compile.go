@@ -62,36 +62,42 @@ type Integration struct {
 // Compile builds the HTTP APIs of one scope.
 func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) map[string]*API {
 	out := map[string]*API{}
-	groups := network.GroupMap(sc.SecurityGroups)
 	for _, a := range sc.HTTPAPIs {
-		api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}}
-		for _, st := range sc.Stages {
-			if st.APIID != a.ID {
-				continue
-			}
-			stage := &Stage{Name: st.Name, Vars: st.StageVariables, AccessLog: accesslog.Compile(st.AccessLog)}
-			if dep := sc.Deployments[a.ID+"/"+st.DeploymentID]; dep != nil {
-				compileThrottle(stage, st, dep.Routes, buckets)
-				integrations := map[string]*Integration{}
-				for i := range dep.Integrations {
-					in := &dep.Integrations[i]
-					integrations[in.ID] = compileIntegration(sc, in, balancers, groups)
-				}
-				for i := range dep.Routes {
-					r := dep.Routes[i]
-					id, _ := strings.CutPrefix(r.Target, "integrations/")
-					integ := integrations[id]
-					if integ == nil {
-						continue // a route without a target answers as unmatched
-					}
-					stage.Router.Add(&Route{Key: r.RouteKey, Value: integ})
-				}
-			}
-			api.Stages[st.Name] = stage
-		}
-		out[a.ID] = api
+		out[a.ID] = CompileAPI(sc, a, balancers, buckets)
 	}
 	return out
+}
+
+// CompileAPI builds one HTTP API of sc, so that a change to one API
+// recompiles that API alone.
+func CompileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) *API {
+	groups := network.GroupMap(sc.SecurityGroups)
+	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}}
+	for _, st := range sc.Stages {
+		if st.APIID != a.ID {
+			continue
+		}
+		stage := &Stage{Name: st.Name, Vars: st.StageVariables, AccessLog: accesslog.Compile(st.AccessLog)}
+		if dep := sc.Deployments[a.ID+"/"+st.DeploymentID]; dep != nil {
+			compileThrottle(stage, st, dep.Routes, buckets)
+			integrations := map[string]*Integration{}
+			for i := range dep.Integrations {
+				in := &dep.Integrations[i]
+				integrations[in.ID] = compileIntegration(sc, in, balancers, groups)
+			}
+			for i := range dep.Routes {
+				r := dep.Routes[i]
+				id, _ := strings.CutPrefix(r.Target, "integrations/")
+				integ := integrations[id]
+				if integ == nil {
+					continue // a route without a target answers as unmatched
+				}
+				stage.Router.Add(&Route{Key: r.RouteKey, Value: integ})
+			}
+		}
+		api.Stages[st.Name] = stage
+	}
+	return api
 }
 
 // compileThrottle gives each route of a stage its bucket: the default

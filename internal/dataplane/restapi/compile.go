@@ -120,35 +120,41 @@ type headerMap struct {
 // take their buckets from buckets, so a recompile does not refill them.
 func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) map[string]*API {
 	out := map[string]*API{}
-	groups := network.GroupMap(sc.SecurityGroups)
 	for _, a := range sc.RestAPIs {
-		api := &API{ID: a.ID, Stages: map[string]*Stage{}}
-		for _, st := range sc.RestStages {
-			if st.APIID != a.ID {
-				continue
-			}
-			stage := &Stage{Name: st.Name, Vars: st.Variables, AccessLog: accesslog.Compile(st.AccessLog), root: &resource{path: "/"}}
-			if dep := sc.RestDeployments[a.ID+"/"+st.DeploymentID]; dep != nil {
-				resources := append([]model.RestResource(nil), dep.Resources...)
-				sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })
-				for i := range resources {
-					r := &resources[i]
-					node := stage.root.insert(r.Path)
-					for m, meth := range r.Methods {
-						if node.methods == nil {
-							node.methods = map[string]*Method{}
-						}
-						node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path,
-							Integration: compileIntegration(sc, meth.Integration, st, balancers, groups)}
-					}
-				}
-			}
-			compileThrottle(stage, st, buckets)
-			api.Stages[st.Name] = stage
-		}
-		out[a.ID] = api
+		out[a.ID] = CompileAPI(sc, a, balancers, buckets)
 	}
 	return out
+}
+
+// CompileAPI builds one REST API of sc, so that a change to one API
+// recompiles that API alone.
+func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) *API {
+	groups := network.GroupMap(sc.SecurityGroups)
+	api := &API{ID: a.ID, Stages: map[string]*Stage{}}
+	for _, st := range sc.RestStages {
+		if st.APIID != a.ID {
+			continue
+		}
+		stage := &Stage{Name: st.Name, Vars: st.Variables, AccessLog: accesslog.Compile(st.AccessLog), root: &resource{path: "/"}}
+		if dep := sc.RestDeployments[a.ID+"/"+st.DeploymentID]; dep != nil {
+			resources := append([]model.RestResource(nil), dep.Resources...)
+			sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })
+			for i := range resources {
+				r := &resources[i]
+				node := stage.root.insert(r.Path)
+				for m, meth := range r.Methods {
+					if node.methods == nil {
+						node.methods = map[string]*Method{}
+					}
+					node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path,
+						Integration: compileIntegration(sc, meth.Integration, st, balancers, groups)}
+				}
+			}
+		}
+		compileThrottle(stage, st, buckets)
+		api.Stages[st.Name] = stage
+	}
+	return api
 }
 
 // compileThrottle gives each method of a stage its limit: the stage's
