@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"gatehouse/internal/admin"
+	"gatehouse/internal/api"
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane"
 	"gatehouse/internal/dataplane/upstream"
@@ -160,6 +161,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		st = b
 	}
+	// One loader for every reader of the model: each commit is decoded once.
+	// Reading it all now makes a record that does not decode an error at
+	// start, naming its key, rather than a controller's log line later.
+	loader := model.NewLoader(st)
+	if _, err := loader.Load(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("reading the store in %s: %w", storeName(cfg), err)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		st.Close()
@@ -169,8 +178,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	ec2Svc := ec2.New(st, cfg.Clock)
 	// transport carries the data plane's requests to backends, pooled.
 	transport := dial.New().H1Transport()
-	// One loader for every reader of the model: each commit is decoded once.
-	loader := model.NewLoader(st)
 	// The checker sends checks of an NLB's alb-type targets into the ALB
 	// through the data plane, built below and started after the checker.
 	var plane *dataplane.Plane
@@ -201,9 +208,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	v1links := privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(v1Delay, 0), Log: cfg.Log})
 	plane = dataplane.New(dataplane.Config{
-		Load:        loader.Load,
-		Watch:       st.Watch,
-		Revision:    st.Revision,
+		Load:     loader.Load,
+		Watch:    st.Watch,
+		Revision: st.Revision,
+		Changed: func(after, upto uint64) ([]string, uint64, bool) {
+			return model.Changed(st, after, upto)
+		},
 		Clock:       cfg.Clock,
 		Health:      checker.Table(),
 		Links:       links,
@@ -211,17 +221,20 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Log:         cfg.Log,
 		MaxInflight: maxInflight(cfg.MaxInflight),
 	})
+	// A write answers once every controller acts on it (read-your-writes).
+	sync := func(ctx context.Context) error { return syncAll(ctx, checker, vpclinks, v1links, plane) }
+	settle := func(t api.Table) api.Table { return settled(t, st, sync, cfg.Log) }
 	root := edge.New(edge.Config{
 		Invoke:   plane,
 		IsInvoke: dataplane.IsInvoke,
 		Admin:    admin.Handler(admin.Config{Snapshot: plane.Snapshot, Health: targetHealth(checker.Table())}),
 		Services: map[string]http.Handler{
-			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, ec2Svc.Ops(), cfg.Log),
-			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, elbSvc.Ops(), cfg.Log),
+			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, settle(ec2Svc.Ops()), cfg.Log),
+			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, settle(elbSvc.Ops()), cfg.Log),
 
-			edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, sdSvc.Ops(), cfg.Log),
-			edge.APIGatewayV2:     restjson.NewHandler(apigwv2Svc.Ops(), cfg.Log),
-			edge.APIGateway:       restjson.NewHandler(apigwSvc.Ops(), cfg.Log),
+			edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, settle(sdSvc.Ops()), cfg.Log),
+			edge.APIGatewayV2:     restjson.NewHandler(settle(apigwv2Svc.Ops()), cfg.Log),
+			edge.APIGateway:       restjson.NewHandler(settle(apigwSvc.Ops()), cfg.Log),
 		},
 		Account: cfg.Account,
 		Region:  cfg.Region,
@@ -305,17 +318,27 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // committed before the call (health checker, VPC link lifecycle, data
 // plane). Tests that drive a fake clock call it before advancing, so the
 // advance acts on their writes.
+//
+// A management write waits for the same before it answers, so only a test
+// that writes to the store directly needs it.
 func (s *Server) Sync(ctx context.Context) error {
-	if err := s.health.Sync(ctx); err != nil {
+	return syncAll(ctx, s.health, s.vpclinks, s.v1links, s.plane)
+}
+
+// syncAll waits for the controllers in turn, the data plane last: a link
+// lifecycle may commit as it acts (a link due at once goes AVAILABLE), and
+// the plane must serve that too.
+func syncAll(ctx context.Context, health *health.Checker, links *vpclink.Controller, v1 *privatelink.Controller, plane *dataplane.Plane) error {
+	if err := health.Sync(ctx); err != nil {
 		return err
 	}
-	if err := s.vpclinks.Sync(ctx); err != nil {
+	if err := links.Sync(ctx); err != nil {
 		return err
 	}
-	if err := s.v1links.Sync(ctx); err != nil {
+	if err := v1.Sync(ctx); err != nil {
 		return err
 	}
-	return s.plane.Sync(ctx)
+	return plane.Sync(ctx)
 }
 
 // Guard bounds the data plane's integration requests in flight and counts
