@@ -31,15 +31,28 @@ var (
 // a REST "METHOD /resource", or a request ("GET /pets/7", "/pets/7")
 // matched as the data plane would; "" explains every route. stage ""
 // picks $default, else the first stage by name.
+//
+// Cloud Map health changes mature on a clock; Explain reads the wall
+// clock, ExplainAt the time it is given, and Plane.Explain the plane's.
 func (s *Snapshot) Explain(apiID, stage, route string, health HealthStatus) (*Report, error) {
+	return s.ExplainAt(time.Now(), apiID, stage, route, health)
+}
+
+// Explain explains on the plane's current snapshot at the plane's time.
+func (p *Plane) Explain(apiID, stage, route string, health HealthStatus) (*Report, error) {
+	return p.Snapshot().ExplainAt(p.cfg.Clock.Now(), apiID, stage, route, health)
+}
+
+// ExplainAt is Explain at time now.
+func (s *Snapshot) ExplainAt(now time.Time, apiID, stage, route string, health HealthStatus) (*Report, error) {
 	if health == nil {
 		health = func(string, string, int) (string, string) { return "", "" }
 	}
 	if api := s.HTTPAPIs[apiID]; api != nil {
-		return explainHTTP(s, api, stage, route, health)
+		return explainHTTP(s, api, stage, route, health, now)
 	}
 	if api := s.RestAPIs[apiID]; api != nil {
-		return explainREST(s, api, stage, route, health)
+		return explainREST(s, api, stage, route, health, now)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrNoAPI, apiID)
 }
@@ -73,7 +86,7 @@ func splitRoute(route string) (method, path string) {
 	return "GET", route
 }
 
-func explainHTTP(s *Snapshot, api *httpapi.API, stage, route string, health HealthStatus) (*Report, error) {
+func explainHTTP(s *Snapshot, api *httpapi.API, stage, route string, health HealthStatus, now time.Time) (*Report, error) {
 	names := make([]string, 0, len(api.Stages))
 	for n := range api.Stages {
 		names = append(names, n)
@@ -83,7 +96,7 @@ func explainHTTP(s *Snapshot, api *httpapi.API, stage, route string, health Heal
 		return nil, err
 	}
 	st := api.Stages[name]
-	rep := &Report{API: api.ID, Type: "HTTP", Stage: name, Revision: s.Revision, OK: true}
+	rep := &Report{API: api.ID, Type: "HTTP", Stage: name, Revision: s.Revision, OK: true, now: now}
 	var routes []*httpapi.Route
 	request := ""
 	method, path := "GET", "/"
@@ -152,7 +165,7 @@ func explainHTTPRoute(r *httpapi.Route, req *http.Request, health HealthStatus, 
 	return pa.done()
 }
 
-func explainREST(s *Snapshot, api *restapi.API, stage, route string, health HealthStatus) (*Report, error) {
+func explainREST(s *Snapshot, api *restapi.API, stage, route string, health HealthStatus, now time.Time) (*Report, error) {
 	names := make([]string, 0, len(api.Stages))
 	for n := range api.Stages {
 		names = append(names, n)
@@ -162,7 +175,7 @@ func explainREST(s *Snapshot, api *restapi.API, stage, route string, health Heal
 		return nil, err
 	}
 	st := api.Stages[name]
-	rep := &Report{API: api.ID, Type: "REST", Stage: name, Revision: s.Revision, OK: true}
+	rep := &Report{API: api.ID, Type: "REST", Stage: name, Revision: s.Revision, OK: true, now: now}
 	var methods []*restapi.Method
 	request := ""
 	method, path := splitRoute(route)
@@ -450,19 +463,24 @@ func (w *walker) pool(b *upstream.Balancer, wp upstream.WeightedPool, node int, 
 	}
 }
 
-// cloudMap checks each link ENI against each healthy instance, as the
-// request path picks both at random.
+// cloudMap checks each link ENI against each instance the data plane may
+// pick: those that match the integration's query and are healthy, as
+// DiscoverInstances would answer.
 func (w *walker) cloudMap(cm *private.CloudMap) {
 	pa := w.pa
 	ci := &CloudMapInfo{Service: cm.Service.Name}
 	pa.CloudMap = ci
-	if len(cm.Instances) == 0 {
-		pa.problem("Cloud Map service "+cm.Service.Name+" has no instances", "register an instance in "+cm.Service.Name)
-		w.fail(private.NoInstance, "Cloud Map service "+cm.Service.Name+" has no instances")
-		return
+	eligible := map[*model.Instance]bool{}
+	for _, inst := range model.Discover(cm.Service, cm.Instances, model.Discovery{Query: cm.Query, Health: model.Healthy}, w.rep.now) {
+		eligible[inst] = true
 	}
 	for _, inst := range cm.Instances {
-		ti := TargetInfo{ID: inst.ID}
+		ti := TargetInfo{ID: inst.ID, Health: model.InstanceHealth(cm.Service, inst, w.rep.now)}
+		if !eligible[inst] {
+			ti.HealthReason = "not picked: unhealthy, or its attributes do not match the integration's query"
+			ci.Instances = append(ci.Instances, ti)
+			continue
+		}
 		if len(cm.Links) == 0 {
 			ci.Instances = append(ci.Instances, ti)
 			continue
@@ -488,6 +506,14 @@ func (w *walker) cloudMap(cm *private.CloudMap) {
 				w.fail(private.Dropped, "security groups drop "+from+" -> instance "+inst.ID)
 			}
 		}
+	}
+	if len(eligible) == 0 {
+		what := "Cloud Map service " + cm.Service.Name + " has no healthy instance matching the integration"
+		if len(cm.Instances) == 0 {
+			what = "Cloud Map service " + cm.Service.Name + " has no instances"
+		}
+		pa.problem(what, "register a healthy instance in "+cm.Service.Name)
+		w.fail(private.NoInstance, what)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	sdtypes "github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 
 	"gatehouse/internal/dataplane"
 	"gatehouse/internal/model"
@@ -195,5 +197,43 @@ func TestExplainProposesFixesEC2Accepts(t *testing.T) {
 		if code, s, _ := p.get(t, "GATEHOUSE/x"); code != 200 {
 			t.Fatalf("after the proposed fixes: %d %s", code, s.Backend)
 		}
+	}
+}
+
+// A Cloud Map integration sends only to healthy instances: with none, every
+// request gets 503, and explain must say so.
+func TestExplainCloudMapWithoutHealthyInstance(t *testing.T) {
+	p := newPrivateALB(t)
+	sd := p.srv.ServiceDiscovery()
+	ns, err := sd.CreateHttpNamespace(ctx, &servicediscovery.CreateHttpNamespaceInput{Name: aws.String("blog")})
+	must(t, err)
+	op, err := sd.GetOperation(ctx, &servicediscovery.GetOperationInput{OperationId: ns.OperationId})
+	must(t, err)
+	svc, err := sd.CreateService(ctx, &servicediscovery.CreateServiceInput{Name: aws.String("app"), NamespaceId: aws.String(op.Operation.Targets["NAMESPACE"]),
+		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{}})
+	must(t, err)
+	_, err = sd.RegisterInstance(ctx, &servicediscovery.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String("i1"),
+		Attributes: map[string]string{"AWS_INSTANCE_IPV4": "10.0.1.40", "AWS_INSTANCE_PORT": fmt.Sprint(echo(t, "target-cm"))}})
+	must(t, err)
+	p.apiTo(t, aws.ToString(svc.Service.Arn), model.LinkAvailable, 2000, nil)
+	q := url.Values{"api": {"api0000001"}}
+	if code, _, _ := p.get(t, "GATEHOUSE/x"); code != 200 {
+		t.Fatalf("healthy instance: %d", code)
+	}
+	if _, rep := p.explainVia(t, q); !rep.OK {
+		t.Fatalf("healthy instance: explain %+v", rep.Paths[0])
+	}
+
+	_, err = sd.UpdateInstanceCustomHealthStatus(ctx, &servicediscovery.UpdateInstanceCustomHealthStatusInput{ServiceId: svc.Service.Id,
+		InstanceId: aws.String("i1"), Status: sdtypes.CustomHealthStatusUnhealthy})
+	must(t, err)
+	p.srv.Advance(31 * time.Second) // Cloud Map applies a custom status after 30 s
+	if code, _, _ := p.get(t, "GATEHOUSE/x"); code != 503 {
+		t.Fatalf("no healthy instance: %d, want 503", code)
+	}
+	_, rep := p.explainVia(t, q)
+	pa := rep.Paths[0]
+	if rep.OK || pa.Partial || !onlyStatus(pa.Failures, 503) || pa.CloudMap.Instances[0].Health != "UNHEALTHY" {
+		t.Fatalf("no healthy instance: explain ok=%v failures %+v instances %+v", rep.OK, pa.Failures, pa.CloudMap.Instances)
 	}
 }

@@ -1,6 +1,10 @@
 package dataplane
 
-import "gatehouse/internal/network"
+import (
+	"time"
+
+	"gatehouse/internal/network"
+)
 
 // Report explains the routes of one API stage, built from the compiled
 // snapshot the data plane serves, so it cannot tell a different story from
@@ -17,6 +21,8 @@ type Report struct {
 	// GroupNames are the names of security groups, by id, so that a
 	// picture can show a group's name beside its id.
 	GroupNames map[string]string `json:"groupNames,omitempty"`
+	// now is when the report was made, for health that changes with time.
+	now time.Time
 }
 
 // Path is one route (HTTP API) or method (REST API) followed to its
