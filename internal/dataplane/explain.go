@@ -247,12 +247,18 @@ type walker struct {
 	// down is set when the link refuses every request: the walk goes on
 	// to show the topology, but no other outcome is possible.
 	down bool
+	// unreached is set while the walk describes a balancer no request
+	// reaches: it records neither hops nor outcomes there.
+	unreached bool
 	// ways counts the outcomes seen, good counts the successful ones.
 	ways, good int
 }
 
 // fail records a way of failing with f, as the API type answers it.
 func (w *walker) fail(f private.Failure, cause string) {
+	if w.unreached {
+		return
+	}
 	w.ways++
 	if w.down {
 		return
@@ -264,6 +270,9 @@ func (w *walker) fail(f private.Failure, cause string) {
 // albAnswer records a way of failing with an ALB's own error page, which
 // reaches the caller as the integration's response.
 func (w *walker) albAnswer(status int, cause string) {
+	if w.unreached {
+		return
+	}
 	w.ways++
 	if w.down {
 		return
@@ -279,6 +288,9 @@ func (w *walker) albAnswer(status int, cause string) {
 }
 
 func (w *walker) ok() {
+	if w.unreached {
+		return
+	}
 	w.ways++
 	w.good++
 }
@@ -331,6 +343,13 @@ func (w *walker) walk(req *http.Request) {
 			continue
 		}
 		w.balancer(b, p.Port, e.Node, e.Src.Addr, req, true)
+	}
+	if pa.Balancer.Listener == nil && len(p.Entries) > 0 {
+		// No request gets into the balancer: show its listener, rule and
+		// targets all the same, without checking hops nothing crosses.
+		w.unreached = true
+		w.balancer(b, p.Port, p.Entries[0].Node, p.Entries[0].Src.Addr, req, true)
+		w.unreached = false
 	}
 	w.settle()
 }
@@ -418,8 +437,8 @@ func (w *walker) pool(b *upstream.Balancer, wp upstream.WeightedPool, node int, 
 		return
 	}
 	from := nodeName(b, b.Nodes[carrier%len(b.Nodes)])
-	if failedOpen {
-		w.note("no target of " + p.Name + " is healthy: " + b.Name + " fails open and sends to every target " + from + " reaches")
+	if failedOpen && !w.unreached {
+		w.note("no target of " + p.Name + " is healthy: " + b.Name + " fails open and sends to them all")
 	}
 	for _, t := range targets {
 		to := "target " + t.ID + ":" + strconv.Itoa(t.Port)
@@ -427,6 +446,9 @@ func (w *walker) pool(b *upstream.Balancer, wp upstream.WeightedPool, node int, 
 			to = "alb " + t.ALB.Name
 		}
 		v, checked := t.VerdictFrom(carrier)
+		if w.unreached {
+			continue
+		}
 		if checked {
 			src, dst := v.Ends()
 			pa.hop(w.hopOf(from, to, src, dst, t.Port, v, ""))

@@ -178,6 +178,11 @@ func TestExplainProposesFixesEC2Accepts(t *testing.T) {
 	if rep.OK || len(pa.Fixes) == 0 || len(pa.Notes) == 0 {
 		t.Fatalf("explain: ok=%v fixes %q notes %q", rep.OK, pa.Fixes, pa.Notes)
 	}
+	// No request gets into the ALB, so its hops to targets are not checked,
+	// yet its listener and targets are shown.
+	if pa.Balancer.Listener == nil || len(pa.Balancer.Pools) != 1 || len(pa.Hops) != 2 {
+		t.Fatalf("unreached ALB: listener %+v pools %+v hops %+v", pa.Balancer.Listener, pa.Balancer.Pools, pa.Hops)
+	}
 	cidr := regexp.MustCompile(`^add an ingress rule to ` + p.albGroup + ` \(alb\) allowing tcp/80 from (10\.1\.\d\.50/32)$`)
 	for _, fix := range pa.Fixes {
 		m := cidr.FindStringSubmatch(fix)
