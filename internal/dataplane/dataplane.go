@@ -40,6 +40,9 @@ type Config struct {
 	// MaxInflight bounds the integration requests in flight at once
 	// (0: no bound).
 	MaxInflight int
+	// AccessKeys (id -> secret) may sign requests to AWS_IAM routes and
+	// methods; without any, such requests are refused.
+	AccessKeys map[string]string
 }
 
 // Snapshot is everything the request path reads, compiled at one revision.
@@ -84,9 +87,10 @@ func New(cfg Config) *Plane {
 		Clock:     cfg.Clock,
 		Log:       cfg.Log,
 		Guard:     &p.guard,
+		Secret:    upstream.Keys(cfg.AccessKeys),
 	}
 	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now, Log: cfg.Log,
-		Guard: &p.guard}
+		Guard: &p.guard, Secret: p.env.Secret}
 	return p
 }
 

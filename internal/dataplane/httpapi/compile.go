@@ -92,7 +92,7 @@ func CompileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 				if integ == nil {
 					continue // a route without a target answers as unmatched
 				}
-				stage.Router.Add(&Route{Key: r.RouteKey, Value: integ})
+				stage.Router.Add(&Route{Key: r.RouteKey, Value: integ, IAM: r.AuthorizationType == "AWS_IAM"})
 			}
 		}
 		api.Stages[st.Name] = stage

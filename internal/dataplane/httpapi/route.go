@@ -24,6 +24,9 @@ type Route struct {
 	Params []string
 	Greedy string
 	Value  any
+	// IAM says the route's authorizationType is AWS_IAM: a caller must
+	// sign with SigV4.
+	IAM bool
 }
 
 type node struct {

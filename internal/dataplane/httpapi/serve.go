@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -11,11 +12,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/sigv4"
 	"gatehouse/internal/usage"
 )
 
@@ -35,6 +38,9 @@ type Env struct {
 	// Guard bounds the integration requests in flight and counts what it
 	// refused or cut (nil: no bound, no counts).
 	Guard *upstream.Guard
+	// Secret knows the access keys that may sign requests to AWS_IAM
+	// routes (nil: none).
+	Secret upstream.Secret
 }
 
 // Serve answers one invoke request for api's stage st. path is the request
@@ -92,11 +98,19 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	lg.Route(m.Route.Key)
+	integ := m.Route.Value.(*Integration)
+	if m.Route.IAM {
+		// AWS_IAM: a SigV4 signature by a known key, checked before
+		// anything else of the route runs.
+		if err := upstream.SignedBy(w, r, env.Secret, MaxPayload, time.Now().Add(integ.Timeout)); err != nil {
+			refuseSignature(w, err)
+			return true
+		}
+	}
 	if b := st.throttleFor(m.Route.Key); b != nil && !b.Allow(env.Clock.Now()) {
 		reply(w, http.StatusTooManyRequests, "Too Many Requests")
 		return true
 	}
-	integ := m.Route.Value.(*Integration)
 	hops := upstream.Hops(r.Header)
 	if integ.Broken != "" || env.Guard.Loop(hops) {
 		// A request that has passed through gatehouse MaxHops times is an
@@ -148,6 +162,25 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return false
 	}
 	return true
+}
+
+// refuseSignature answers a request to an AWS_IAM route whose signature
+// does not hold: 403 {"message":"Forbidden"} without one, AWS's signature
+// message with one that is wrong.
+func refuseSignature(w http.ResponseWriter, err error) {
+	var se *sigv4.Error
+	switch {
+	case errors.As(err, &se) && se.Kind == sigv4.Missing:
+		reply(w, http.StatusForbidden, "Forbidden")
+	case errors.As(err, &se):
+		replyBody(w, http.StatusForbidden, upstream.JSONMessage(se.Message))
+	case errors.Is(err, upstream.ErrTooLarge):
+		reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+	default:
+		// The body could not be read whole: a client that stalled or
+		// went away.
+		reply(w, http.StatusBadRequest, "Bad Request")
+	}
 }
 
 // cutShort records an integration answer that broke off mid-body, whether
@@ -281,7 +314,10 @@ func NotFound(w http.ResponseWriter) {
 
 // reply writes an HTTP API's own JSON answer.
 func reply(w http.ResponseWriter, code int, msg string) {
-	body := `{"message":"` + msg + `"}`
+	replyBody(w, code, `{"message":"`+msg+`"}`)
+}
+
+func replyBody(w http.ResponseWriter, code int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)

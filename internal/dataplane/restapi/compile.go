@@ -48,6 +48,9 @@ type Method struct {
 	HTTPMethod  string
 	Resource    string
 	Integration *Integration
+	// IAM says the method's authorizationType is AWS_IAM: a caller must
+	// sign with SigV4. APIKeyRequired says it requires an API key.
+	IAM, APIKeyRequired bool
 	// limit is what the method's requests draw from; nil when nothing
 	// throttles them.
 	limit *limit
@@ -147,7 +150,8 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 						node.methods = map[string]*Method{}
 					}
 					node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path,
-						Integration: compileIntegration(sc, meth.Integration, st, balancers, groups)}
+						Integration: compileIntegration(sc, meth.Integration, st, balancers, groups),
+						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired}
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -16,6 +17,7 @@ import (
 	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/sigv4"
 	"gatehouse/internal/usage"
 )
 
@@ -34,6 +36,9 @@ type Env struct {
 	// Guard bounds the integration requests in flight and counts what it
 	// refused or cut (nil: no bound, no counts).
 	Guard *upstream.Guard
+	// Secret knows the access keys that may sign requests to AWS_IAM
+	// methods (nil: none).
+	Secret upstream.Secret
 }
 
 // hop reports whether a header is never forwarded: the hop-by-hop ones,
@@ -96,6 +101,19 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	lg.Resource(m.Resource)
+	if m.IAM {
+		// AWS_IAM: a SigV4 signature by a known key, checked first.
+		if err := upstream.SignedBy(w, r, env.Secret, MaxPayload, time.Now().Add(m.Integration.Timeout)); err != nil {
+			refuseSignature(w, err)
+			return true
+		}
+	}
+	if m.APIKeyRequired {
+		// API keys and usage plans are not modeled yet, so no request
+		// carries a valid key: AWS's answer to a missing or unknown key.
+		gatewayError(w, http.StatusForbidden, "Forbidden", "ForbiddenException")
+		return true
+	}
 	if l := m.limit; l != nil && !l.allow(r.Method, env.Now()) {
 		gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
 		return true
@@ -171,6 +189,26 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	}
 	respond(w, integ, resp.StatusCode, resp.Header, body)
 	return true
+}
+
+// refuseSignature answers a request to an AWS_IAM method whose signature
+// does not hold, as AWS's gateway responses do: 403 Missing Authentication
+// Token without one, the signature's own message and type with one that is
+// wrong.
+func refuseSignature(w http.ResponseWriter, err error) {
+	var se *sigv4.Error
+	switch {
+	case errors.As(err, &se) && se.Kind == sigv4.Missing:
+		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
+	case errors.As(err, &se):
+		gatewayBody(w, http.StatusForbidden, upstream.JSONMessage(se.Message), se.JSONCode())
+	case errors.Is(err, upstream.ErrTooLarge):
+		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
+	default:
+		// The body could not be read whole: a client that stalled or
+		// went away.
+		gatewayError(w, http.StatusBadRequest, "Bad Request", "BadRequestException")
+	}
 }
 
 // cutShort records an integration answer that broke off mid-body, whether
@@ -303,6 +341,10 @@ func integrationRequest(ctx context.Context, q *request, integ *Integration) *ht
 		}
 		upstream.DropConnectionListed(r.Header, out.Header)
 		upstream.NoUserAgent(out.Header)
+		if auth := r.Header["Authorization"]; len(auth) > 0 && strings.HasPrefix(auth[0], sigv4.Algorithm) {
+			// A SigV4 signature was for the gateway, not the backend.
+			delete(out.Header, "Authorization")
+		}
 	} else {
 		out.Header = make(http.Header, 4)
 		out.Header.Set("User-Agent", "AmazonAPIGateway_"+q.apiID)
@@ -421,12 +463,15 @@ func pick(methods map[string]*Method, method string) *Method {
 // gatewayError writes a gateway response: {"message": ...} with
 // x-amzn-ErrorType when AWS sets one.
 func gatewayError(w http.ResponseWriter, code int, msg, errType string) {
+	gatewayBody(w, code, `{"message":"`+msg+`"}`, errType)
+}
+
+func gatewayBody(w http.ResponseWriter, code int, body, errType string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	if errType != "" {
 		h.Set("X-Amzn-Errortype", errType)
 	}
-	body := `{"message":"` + msg + `"}`
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)
 	io.WriteString(w, body)
