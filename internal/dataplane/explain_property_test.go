@@ -33,30 +33,58 @@ import (
 // The generator is seeded, so every run checks the same topologies.
 func TestExplainMatchesServing(t *testing.T) {
 	tr := dial.New().H1Transport()
-	kinds := map[string]int{}
+	// Topologies run eight at a time: a dropped request waits out the
+	// integration timeout, which is kept long enough that a loaded machine
+	// does not turn a slow answer into a timeout.
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		verdict = map[string]int{}
+		slots   = make(chan struct{}, 8)
+	)
 	for seed := uint64(1); seed <= 100; seed++ {
 		topo := generate(rand.New(rand.NewPCG(seed, 11)))
-		kinds[topo.kind()]++
-		t.Run(fmt.Sprintf("seed%d-%s", seed, topo.kind()), func(t *testing.T) { kinds[topo.check(t, tr)]++ })
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			t.Run(fmt.Sprintf("seed%d-%s", seed, topo.kind()), func(t *testing.T) {
+				v := topo.check(t, tr)
+				mu.Lock()
+				verdict[topo.kind()]++
+				verdict[v]++
+				mu.Unlock()
+			})
+		}()
 	}
-	t.Logf("topologies and verdicts: %v", kinds)
+	wg.Wait()
+	t.Logf("topologies and verdicts: %v", verdict)
 }
+
+// integrationTimeout is the topologies' integration timeout, in
+// milliseconds.
+const integrationTimeout = 250
 
 var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
 
 type topology struct {
 	rest, v1, alb bool
 	restHTTP      bool // a REST HTTP (not proxy) integration, whose responses map 5xx to 503
-	linkStatus    string
-	linkZones     []int // zones with a link ENI (V2 links)
-	linkEgress    bool  // the link group lets traffic out
-	lbZones       []int // zones with a balancer node
-	lbGroup       bool  // the balancer has a security group (always for an ALB)
-	lbAdmits      bool  // its group admits the link's group (or PrivateLink's 0.0.0.0/0)
-	crossZone     bool  // NLB cross-zone load balancing
-	admitZones    []int // zones whose balancer node the targets' group admits by CIDR
-	admitLBGroup  bool  // the targets' group admits the balancer's group
-	targets       []target
+	// albBehind puts an ALB in albZones behind the NLB, as its one
+	// alb-type target; the targets are then the ALB's. Its group admits
+	// the NLB's nodes in admitZones, or the NLB's group.
+	albBehind    bool
+	albZones     []int
+	linkStatus   string
+	linkZones    []int // zones with a link ENI (V2 links)
+	linkEgress   bool  // the link group lets traffic out
+	lbZones      []int // zones with a balancer node
+	lbGroup      bool  // the balancer has a security group (always for an ALB)
+	lbAdmits     bool  // its group admits the link's group (or PrivateLink's 0.0.0.0/0)
+	crossZone    bool  // NLB cross-zone load balancing
+	admitZones   []int // zones whose balancer node the targets' group admits by CIDR
+	admitLBGroup bool  // the targets' group admits the balancer's group
+	targets      []target
 }
 
 type target struct {
@@ -79,6 +107,9 @@ func (tp *topology) kind() string {
 		k += "-alb"
 	default:
 		k += "-nlb"
+	}
+	if tp.albBehind {
+		k += "-alb"
 	}
 	return k
 }
@@ -109,6 +140,8 @@ func generate(r *rand.Rand) *topology {
 		tp.linkStatus = []string{model.LinkPending, model.LinkInactive}[r.IntN(2)]
 	}
 	tp.linkZones, tp.lbZones = subset(), subset()
+	tp.albBehind = !tp.alb && chance(0.3)
+	tp.albZones = subset()
 	for z := range zones {
 		if chance(0.75) {
 			tp.admitZones = append(tp.admitZones, z)
@@ -289,10 +322,13 @@ func (tp *topology) write(t *testing.T, st store.Store, h health) {
 	if tp.admitLBGroup && tp.lbGroup {
 		in = append(in, model.Rule{ID: "sgr-lbg", Protocol: "tcp", FromPort: 1024, ToPort: 65535, GroupID: "sg-lb"})
 	}
+	if tp.albBehind {
+		in = append(in, model.Rule{ID: "sgr-alb2", Protocol: "tcp", FromPort: 1024, ToPort: 65535, GroupID: "sg-alb2"})
+	}
 	group("sg-targets", true, in...)
 	tgARN := "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/tg/1"
 	tg := &model.TargetGroup{ARN: tgARN, Name: "tg", Protocol: "HTTP", Port: 80, VpcID: vpc, TargetType: "ip"}
-	if !tp.alb {
+	if !tp.alb && !tp.albBehind {
 		tg.Protocol = "TCP"
 	}
 	for i, tt := range tp.targets {
@@ -305,14 +341,48 @@ func (tp *topology) write(t *testing.T, st store.Store, h health) {
 		eni(fmt.Sprintf("eni-t%d", i), tt.zone, ip, "sg-targets")
 		tg.Targets = append(tg.Targets, model.Target{ID: ip, Port: port})
 	}
+	recs = append(recs, tg)
 	listenerARN := "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/lb/1/80"
-	recs = append(recs, tg, &model.Listener{ARN: listenerARN, LoadBalancerARN: lbARN, Port: 80, Protocol: map[bool]string{true: "HTTP", false: "TCP"}[tp.alb],
-		DefaultActions: []model.Action{{Type: "forward", TargetGroups: []model.WeightedTargetGroup{{ARN: tgARN, Weight: 1}}}}})
+	forward := tgARN
+	if tp.albBehind {
+		// The inner ALB forwards to the targets; the NLB's group holds
+		// the ALB.
+		albARN := "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/alb2/1"
+		var admit []model.Rule
+		for _, z := range tp.admitZones {
+			admit = append(admit, model.Rule{ID: fmt.Sprintf("sgr-a%d", z), Protocol: "tcp", FromPort: 80, ToPort: 80, CidrIPv4: cidr(z)})
+		}
+		if tp.admitLBGroup && tp.lbGroup {
+			admit = append(admit, model.Rule{ID: "sgr-albg", Protocol: "tcp", FromPort: 80, ToPort: 80, GroupID: "sg-lb"})
+		}
+		group("sg-alb2", true, admit...)
+		alb := &model.LoadBalancer{ARN: albARN, Name: "alb2", Type: "application", Scheme: "internal", VpcID: vpc, Interfaces: map[string]string{},
+			State: "active", SecurityGroups: []string{"sg-alb2"}}
+		for _, z := range tp.albZones {
+			id := fmt.Sprintf("eni-alb%d", z)
+			alb.Subnets = append(alb.Subnets, subnet(z))
+			alb.Interfaces[subnet(z)] = id
+			eni(id, z, fmt.Sprintf("10.0.%d.6", z+1), "sg-alb2")
+		}
+		outer := "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/outer/1"
+		anyHealthy := false
+		for _, tt := range tp.targets {
+			anyHealthy = anyHealthy || tt.healthy
+		}
+		h[fmt.Sprint(outer, albARN, 80)] = anyHealthy
+		recs = append(recs, alb,
+			&model.Listener{ARN: "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/alb2/1/80", LoadBalancerARN: albARN, Port: 80, Protocol: "HTTP",
+				DefaultActions: []model.Action{{Type: "forward", TargetGroups: []model.WeightedTargetGroup{{ARN: tgARN, Weight: 1}}}}},
+			&model.TargetGroup{ARN: outer, Name: "outer", Protocol: "TCP", Port: 80, VpcID: vpc, TargetType: "alb", Targets: []model.Target{{ID: albARN, Port: 80}}})
+		forward = outer
+	}
+	recs = append(recs, &model.Listener{ARN: listenerARN, LoadBalancerARN: lbARN, Port: 80, Protocol: map[bool]string{true: "HTTP", false: "TCP"}[tp.alb],
+		DefaultActions: []model.Action{{Type: "forward", TargetGroups: []model.WeightedTargetGroup{{ARN: forward, Weight: 1}}}}})
 
 	// The API.
 	if tp.rest {
 		integ := &model.RestIntegration{Type: "HTTP_PROXY", HTTPMethod: "ANY", ConnectionType: "VPC_LINK", ConnectionID: "vlink01",
-			IntegrationTarget: lbARN, URI: "http://lb.internal/{proxy}", TimeoutMillis: 100}
+			IntegrationTarget: lbARN, URI: "http://lb.internal/{proxy}", TimeoutMillis: integrationTimeout}
 		if tp.restHTTP {
 			integ.Type = "HTTP"
 			integ.IntegrationResponses = map[string]*model.RestIntegrationResponse{"200": {StatusCode: "200"},
@@ -330,7 +400,7 @@ func (tp *topology) write(t *testing.T, st store.Store, h health) {
 			&model.RestStage{APIID: "restapi001", Name: "prod", DeploymentID: "rdep01"})
 	} else {
 		integ := model.Integration{APIID: "httpapi001", ID: "int0001", Type: "HTTP_PROXY", ConnectionType: "VPC_LINK", ConnectionID: "vlink01",
-			URI: listenerARN, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: 100}
+			URI: listenerARN, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: integrationTimeout}
 		recs = append(recs, &model.HTTPAPI{ID: "httpapi001", Name: "http", ProtocolType: "HTTP"},
 			&model.Deployment{APIID: "httpapi001", ID: "dep001", Integrations: []model.Integration{integ},
 				Routes: []model.Route{{APIID: "httpapi001", ID: "rt00001", RouteKey: "ANY /{proxy+}", Target: "integrations/int0001"}}},
