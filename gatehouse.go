@@ -201,6 +201,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	apigwv2Svc := apigatewayv2.New(st, cfg.Clock, func(apiID string) string {
 		return "http://" + apiID + ".execute-api.localhost:" + port
 	}, vpclink.Provision)
+	if err := apigwv2Svc.IndexRouteKeys(); err != nil {
+		ln.Close()
+		st.Close()
+		return nil, fmt.Errorf("indexing route keys in the store in %s: %w", storeName(cfg), err)
+	}
 	apigwSvc := apigateway.New(st, cfg.Clock)
 	v1Delay := cfg.VpcLinkV1Delay
 	if v1Delay == 0 {

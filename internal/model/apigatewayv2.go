@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // HTTPAPI is an apigatewayv2 API of protocol type HTTP.
 type HTTPAPI struct {
@@ -47,6 +50,27 @@ type Route struct {
 
 func (Route) Kind() string  { return "apigwv2-route" }
 func (r Route) Key() string { return r.APIID + "/" + r.ID }
+
+// RouteKeyEntry indexes an HTTP API's routes by route key, path first
+// ("apiID//pets/{id} GET"), so that checking a new key against the API's
+// routes is one lookup and a scan of one branch of the path tree, not a
+// read of every route.
+type RouteKeyEntry struct {
+	APIID, RouteKey, RouteID string
+}
+
+func (RouteKeyEntry) Kind() string  { return "apigwv2-routekey" }
+func (e RouteKeyEntry) Key() string { return e.APIID + "/" + RouteKeyPath(e.RouteKey) }
+
+// RouteKeyPath puts a route key's path before its method ("/pets/{id}
+// GET"), so that the keys of one branch of the path tree sort together.
+func RouteKeyPath(routeKey string) string {
+	method, path, ok := strings.Cut(routeKey, " ")
+	if !ok {
+		return routeKey // $default
+	}
+	return path + " " + method
+}
 
 // Integration is an HTTP API integration.
 type Integration struct {

@@ -9,6 +9,7 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"sort"
 
@@ -89,6 +90,30 @@ func ListPrefix[T any, P interface {
 		return nil
 	})
 	return out, err
+}
+
+// Scan calls fn with each record of type T whose key starts with prefix, in
+// key order, until fn returns false: a lookup that reads only as far as it
+// needs.
+func Scan[T any, P interface {
+	*T
+	Record
+}](tx Tx, prefix string, fn func(*T) bool) error {
+	stop := errors.New("stop")
+	err := tx.Tx.List(tx.prefix(P(new(T)).Kind())+prefix, func(_ string, v []byte) error {
+		rec := new(T)
+		if err := json.Unmarshal(v, rec); err != nil {
+			return err
+		}
+		if !fn(rec) {
+			return stop
+		}
+		return nil
+	})
+	if err == stop {
+		return nil
+	}
+	return err
 }
 
 // Tags are a resource's tags.

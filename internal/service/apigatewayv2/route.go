@@ -2,10 +2,13 @@ package apigatewayv2
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
 	"gatehouse/internal/model"
+	"gatehouse/internal/store"
 )
 
 type CreateRouteInput struct {
@@ -102,7 +105,15 @@ func applyRoute(tx model.Tx, r *model.Route, c routeChanges) error {
 		if err := checkRouteKey(tx, r, *c.key); err != nil {
 			return err
 		}
+		if r.RouteKey != "" {
+			if err := model.Delete(tx, &model.RouteKeyEntry{APIID: r.APIID, RouteKey: r.RouteKey}); err != nil {
+				return err
+			}
+		}
 		r.RouteKey = *c.key
+		if err := model.Put(tx, &model.RouteKeyEntry{APIID: r.APIID, RouteKey: r.RouteKey, RouteID: r.ID}); err != nil {
+			return err
+		}
 	}
 	if c.target != nil {
 		if err := checkTarget(tx, r.APIID, *c.target); err != nil {
@@ -133,27 +144,45 @@ func applyRoute(tx model.Tx, r *model.Route, c routeChanges) error {
 }
 
 // checkRouteKey checks key for r: well formed, not another route's key,
-// and naming its path variables as the API's other routes do.
+// and naming its path variables as the API's other routes do. It reads the
+// route-key index, not the routes: one lookup for the key itself, and at
+// each level where key has a variable, the first other route with a
+// variable of the same kind there under the same parent. The routes stored
+// never clash, so all of those use one name, and the first one tells it.
 func checkRouteKey(tx model.Tx, r *model.Route, key string) error {
 	rk, err := parseRouteKey(key)
 	if err != nil {
 		return err
 	}
-	others, err := routesOf(tx, r.APIID)
+	same, ok, err := model.Get[model.RouteKeyEntry](tx, r.APIID+"/"+model.RouteKeyPath(key))
 	if err != nil {
 		return err
 	}
-	for _, o := range others {
-		if o.ID == r.ID {
-			continue
+	if ok && same.RouteID != r.ID {
+		return conflict("The API already has a route with key %q.", key)
+	}
+	parent := r.APIID + "/"
+	for i, seg := range rk.segs {
+		if seg.param {
+			var clash string
+			err := model.Scan(tx, parent+"/{", func(e *model.RouteKeyEntry) bool {
+				o, err := parseRouteKey(e.RouteKey)
+				if e.RouteID == r.ID || err != nil || len(o.segs) <= i || o.segs[i].greedy != seg.greedy {
+					return true
+				}
+				if o.segs[i].text != seg.text {
+					clash = e.RouteKey
+				}
+				return false
+			})
+			if err != nil {
+				return err
+			}
+			if clash != "" {
+				return conflict("The provided route key %q has a conflicting variable on the same hierarchical level as %q", key, clash)
+			}
 		}
-		if o.RouteKey == key {
-			return conflict("The API already has a route with key %q.", key)
-		}
-		ok, err := parseRouteKey(o.RouteKey)
-		if err == nil && rk.conflictsWith(ok) {
-			return conflict("The provided route key %q has a conflicting variable on the same hierarchical level as %q", key, o.RouteKey)
-		}
+		parent += "/" + seg.written()
 	}
 	return nil
 }
@@ -252,6 +281,9 @@ func (s *Service) DeleteRoute(ctx context.Context, in *RouteIDInput) (*Empty, er
 		if err := model.Delete(tx, r); err != nil {
 			return err
 		}
+		if err := model.Delete(tx, &model.RouteKeyEntry{APIID: r.APIID, RouteKey: r.RouteKey}); err != nil {
+			return err
+		}
 		return s.autoDeploy(tx, in.APIID)
 	})
 	if err != nil {
@@ -303,4 +335,38 @@ func routeMethod(key string) string {
 		return m
 	}
 	return "ANY"
+}
+
+// IndexRouteKeys adds the route-key index entries that routes written
+// before the index existed lack. The server calls it once at start; it
+// writes only when some are missing.
+func (s *Service) IndexRouteKeys() error {
+	missing := 0
+	index := func(tx store.Tx, write bool) error {
+		return tx.List("/", func(key string, val []byte) error {
+			if model.KindOf(key) != (model.Route{}).Kind() {
+				return nil
+			}
+			var r model.Route
+			if err := json.Unmarshal(val, &r); err != nil {
+				return fmt.Errorf("record %s does not decode: %w", key, err)
+			}
+			scope := model.ScopeOf(key)
+			mt := model.Tx{Tx: tx, Account: scope.Account, Region: scope.Region}
+			e := &model.RouteKeyEntry{APIID: r.APIID, RouteKey: r.RouteKey, RouteID: r.ID}
+			if _, ok, err := model.Get[model.RouteKeyEntry](mt, e.Key()); err != nil || ok {
+				return err
+			}
+			missing++
+			if !write {
+				return nil
+			}
+			return model.Put(mt, e)
+		})
+	}
+	if err := s.store.View(func(tx store.Tx) error { return index(tx, false) }); err != nil || missing == 0 {
+		return err
+	}
+	_, err := s.store.Update(func(tx store.Tx) error { return index(tx, true) })
+	return err
 }

@@ -25,6 +25,17 @@ type segment struct {
 	greedy bool
 }
 
+// written is the segment as a route key spells it.
+func (s segment) written() string {
+	switch {
+	case s.greedy:
+		return "{" + s.text + "+}"
+	case s.param:
+		return "{" + s.text + "}"
+	}
+	return s.text
+}
+
 // parseRouteKey checks k as API Gateway reads an HTTP API's route keys.
 func parseRouteKey(k string) (routeKey, error) {
 	if k == defaultRoute {
