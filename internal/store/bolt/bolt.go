@@ -96,7 +96,7 @@ func openDB(path string) (db *bbolt.DB, err error) {
 			db, err = nil, fmt.Errorf("the file is damaged (%v)", p)
 		}
 	}()
-	return bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
+	return bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType})
 }
 
 // init makes the buckets, reads the revision, and reads every record once,
