@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"gatehouse"
 	"gatehouse/internal/servertest"
 )
 
@@ -87,10 +88,10 @@ func TestUnroutableRequest(t *testing.T) {
 	}
 }
 
-// The profiler answers under /_gatehouse/, beside the AWS APIs, and an
-// unknown gatehouse path is a 404, not an AWS API's error.
+// The profiler, when turned on, answers under /_gatehouse/, beside the AWS
+// APIs, and an unknown gatehouse path is a 404, not an AWS API's error.
 func TestGatehouseEndpoints(t *testing.T) {
-	srv := servertest.Start(t)
+	srv := servertest.Start(t, func(c *gatehouse.Config) { c.Pprof = true })
 	for _, tc := range []struct {
 		path   string
 		status int

@@ -37,6 +37,7 @@ import (
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
 	"gatehouse/internal/service/servicediscovery"
+	"gatehouse/internal/sigv4"
 	"gatehouse/internal/store"
 	"gatehouse/internal/store/bolt"
 	"gatehouse/internal/store/mem"
@@ -80,12 +81,47 @@ type Config struct {
 	// get AWS's 429 at once. Zero means DefaultMaxInflight, negative no
 	// bound.
 	MaxInflight int
+
+	// VerifySignatures refuses management calls that are not signed with
+	// SigV4 by one of AccessKeys, with AWS's errors.
+	VerifySignatures bool
+	// AccessKeys maps access key ids to secret keys: the keys that may sign
+	// management calls under VerifySignatures and requests to AWS_IAM
+	// routes and methods (default: DefaultAccessKeyID, DefaultSecretKey).
+	AccessKeys map[string]string
+	// AllowHosts are host names, beyond the listen address, loopback names
+	// and address literals, that the management API answers to; any other
+	// name is refused (DNS rebinding). API host names always answer.
+	AllowHosts []string
+	// Pprof serves Go's profiler under /_gatehouse/debug/pprof/.
+	Pprof bool
+	// IdleTimeout closes keep-alive connections idle that long
+	// (DefaultIdleTimeout when zero).
+	IdleTimeout time.Duration
+	// BodyTimeout is how long a management request body may take to
+	// arrive (edge.DefaultBodyTimeout when zero).
+	BodyTimeout time.Duration
+	// BodyBudget bounds the management request body bytes held in memory
+	// at once (edge.DefaultBodyBudget when zero); callers beyond it wait,
+	// then are throttled.
+	BodyBudget int64
 }
 
 // DefaultMaxInflight is the default bound on integration requests in
 // flight: far above what a laptop or CI run sends, well below the
 // descriptors a process is usually allowed.
 const DefaultMaxInflight = 4096
+
+// The access key signatures are checked against when none is configured:
+// the pair other AWS emulators use, so their users' settings work
+// unchanged.
+const (
+	DefaultAccessKeyID = "test"
+	DefaultSecretKey   = "test"
+)
+
+// DefaultIdleTimeout is how long an idle keep-alive connection is kept.
+const DefaultIdleTimeout = 60 * time.Second
 
 // DefaultVpcLinkDelay stands in for AWS's "few minutes" of VPC link
 // provisioning: short, but long enough that clients must wait for AVAILABLE.
@@ -147,6 +183,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(cfg.AccessKeys) == 0 {
+		cfg.AccessKeys = map[string]string{DefaultAccessKeyID: DefaultSecretKey}
 	}
 	var st store.Store
 	if cfg.InMemory {
@@ -225,14 +264,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Transport:   transport,
 		Log:         cfg.Log,
 		MaxInflight: maxInflight(cfg.MaxInflight),
+		AccessKeys:  cfg.AccessKeys,
 	})
 	// A write answers once every controller acts on it (read-your-writes).
 	sync := func(ctx context.Context) error { return syncAll(ctx, checker, vpclinks, v1links, plane) }
 	settle := func(t api.Table) api.Table { return settled(t, st, sync, cfg.Log) }
 	root := edge.New(edge.Config{
-		Invoke:   plane,
-		IsInvoke: dataplane.IsInvoke,
-		Admin:    admin.Handler(admin.Config{Snapshot: plane.Snapshot, Health: targetHealth(checker.Table())}),
+		Invoke:     plane,
+		IsInvoke:   dataplane.IsInvoke,
+		InvokeHost: dataplane.IsInvokeHost,
+		// Every request an integration sends carries the hop count.
+		ViaIntegration: func(r *http.Request) bool { return r.Header.Get(upstream.HopsHeader) != "" },
+		Admin:          admin.Handler(admin.Config{Snapshot: plane.Snapshot, Health: targetHealth(checker.Table()), Pprof: cfg.Pprof}),
 		Services: map[string]http.Handler{
 			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, settle(ec2Svc.Ops()), cfg.Log),
 			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, settle(elbSvc.Ops()), cfg.Log),
@@ -241,10 +284,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			edge.APIGatewayV2:     restjson.NewHandler(settle(apigwv2Svc.Ops()), cfg.Log),
 			edge.APIGateway:       restjson.NewHandler(settle(apigwSvc.Ops()), cfg.Log),
 		},
-		Account: cfg.Account,
-		Region:  cfg.Region,
-		Log:     cfg.Log,
+		Account:     cfg.Account,
+		Region:      cfg.Region,
+		Log:         cfg.Log,
+		AllowHosts:  append([]string{cfg.Listen}, cfg.AllowHosts...),
+		Verify:      verifier(cfg),
+		BodyTimeout: cfg.BodyTimeout,
+		BodyBudget:  cfg.BodyBudget,
 	})
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 
 	s := &Server{
 		cfg:       cfg,
@@ -256,8 +306,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		links:     links,
 		vpclinks:  vpclinks,
 		v1links:   v1links,
-		http:      &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second},
-		done:      make(chan error, 1),
+		// No ReadTimeout or WriteTimeout: they would cut long invoke
+		// responses. The edge bounds management bodies, the data plane
+		// invoke bodies, each per request.
+		http: &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: cfg.IdleTimeout},
+		done: make(chan error, 1),
 	}
 	checker.Start()
 	v1links.Start()
@@ -283,6 +336,18 @@ func maxInflight(n int) int {
 		return 0
 	}
 	return n
+}
+
+// verifier checks management signatures against the configured keys, or
+// is nil when signatures are not verified. Signatures are made by real
+// clocks, so the skew is measured with the wall clock, not cfg.Clock.
+func verifier(cfg Config) func(*http.Request) (*sigv4.Credential, error) {
+	if !cfg.VerifySignatures {
+		return nil
+	}
+	keys := cfg.AccessKeys
+	secret := func(id string) (string, bool) { s, ok := keys[id]; return s, ok }
+	return func(r *http.Request) (*sigv4.Credential, error) { return sigv4.Verify(r, time.Now(), secret) }
 }
 
 // targetHealth adapts the health table to what explain reports.

@@ -22,12 +22,16 @@ type Config struct {
 	Snapshot func() *dataplane.Snapshot
 	// Health reports target health for explain.
 	Health dataplane.HealthStatus
+	// Pprof serves Go's profiler under /_gatehouse/debug/pprof/. It is off
+	// unless asked for: a profile shows what the process holds, and a CPU
+	// profile costs the process while it runs.
+	Pprof bool
 }
 
 // Handler serves GET /_gatehouse/explain?api=ID[&route=R][&stage=S]: a
 // dataplane.Report as JSON, 200 whether or not the path is broken (the
-// report says), 404 when the API, stage or route does not exist; and
-// /_gatehouse/debug/pprof/, net/http/pprof's endpoints.
+// report says), 404 when the API, stage or route does not exist; and, when
+// cfg.Pprof is set, /_gatehouse/debug/pprof/, net/http/pprof's endpoints.
 func Handler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+Prefix+"explain", func(w http.ResponseWriter, r *http.Request) {
@@ -46,15 +50,17 @@ func Handler(cfg Config) http.Handler {
 			reply(w, http.StatusOK, rep)
 		}
 	})
-	// Go's profiler, for the data plane under load (README, "Data-plane
-	// benchmark"): pprof's handlers expect their paths under /debug/pprof/.
-	debug := http.NewServeMux()
-	debug.HandleFunc("/debug/pprof/", pprof.Index)
-	debug.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	debug.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	debug.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	debug.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.Handle(Prefix+"debug/pprof/", http.StripPrefix(Prefix[:len(Prefix)-1], debug))
+	if cfg.Pprof {
+		// Go's profiler, for the data plane under load (README, "Data-plane
+		// benchmark"): pprof's handlers expect their paths under /debug/pprof/.
+		debug := http.NewServeMux()
+		debug.HandleFunc("/debug/pprof/", pprof.Index)
+		debug.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		debug.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		debug.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		debug.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.Handle(Prefix+"debug/pprof/", http.StripPrefix(Prefix[:len(Prefix)-1], debug))
+	}
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusNotFound, map[string]string{"message": "no such gatehouse endpoint: " + r.URL.Path})
 	})

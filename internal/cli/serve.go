@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"gatehouse"
+	"gatehouse/internal/edge"
 )
 
 func serve(args []string, stderr io.Writer) int {
@@ -29,8 +31,30 @@ func serve(args []string, stderr io.Writer) int {
 		"how long a VPC link (V2, and v1 with its endpoint service) takes to provision (PENDING to AVAILABLE) or to delete; 0 means at once")
 	fs.DurationVar(&cfg.VpcLinkIdle, "vpc-link-idle", 60*24*time.Hour,
 		"how long a VPC link V2 may carry no traffic before it goes INACTIVE and loses its ENIs")
+	fs.BoolVar(&cfg.VerifySignatures, "verify-signatures", false,
+		"refuse management calls not signed (SigV4) with an --access-key, with AWS's errors; without --access-key the key is test:test")
+	var keys, hosts list
+	fs.Var(&keys, "access-key", "ID:SECRET, an access key --verify-signatures accepts (repeatable)")
+	fs.Var(&hosts, "allow-host", "a host name, beyond localhost, address literals and the --listen name, the management API answers to (repeatable)")
+	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /_gatehouse/debug/pprof/")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", gatehouse.DefaultIdleTimeout, "close keep-alive connections idle this long")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", edge.DefaultBodyTimeout, "how long a management request body may take to arrive")
+	budget := fs.Int64("body-budget", edge.DefaultBodyBudget>>20, "MiB of management request bodies held in memory at once; callers beyond it wait, then are throttled")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	cfg.AllowHosts = hosts
+	cfg.BodyBudget = *budget << 20
+	if len(keys) > 0 {
+		cfg.AccessKeys = map[string]string{}
+		for _, k := range keys {
+			id, secret, ok := strings.Cut(k, ":")
+			if !ok || id == "" || secret == "" {
+				fmt.Fprintf(stderr, "gatehouse serve: --access-key %q is not ID:SECRET\n", k)
+				return 2
+			}
+			cfg.AccessKeys[id] = secret
+		}
 	}
 	// The flag says 0 for "at once"; Config keeps zero for its default.
 	cfg.VpcLinkDelay = *linkDelay
@@ -67,3 +91,9 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// list is a repeatable string flag.
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }

@@ -308,14 +308,33 @@ func IsInvoke(r *http.Request) bool {
 	return ok
 }
 
-// parseInvoke splits an invoke request into API id, an explicit stage (path
-// forms of other emulators only), and the path after them.
-func parseInvoke(r *http.Request) (apiID, stage string, explicit bool, path string, ok bool) {
-	host := r.Host
+// InvokeHost reports whether host (a Host header) names an API:
+// {apiId}.execute-api.*, with or without a port. Host names are not case
+// sensitive, so neither is the match; the id comes back in lower case, as
+// API Gateway makes them.
+func InvokeHost(host string) (apiID string, ok bool) {
 	if i := strings.IndexByte(host, ':'); i >= 0 {
 		host = host[:i]
 	}
-	if id, rest, found := strings.Cut(host, "."); found && strings.HasPrefix(rest, "execute-api.") && id != "" {
+	id, rest, found := strings.Cut(host, ".")
+	const label = "execute-api."
+	if !found || id == "" || len(rest) < len(label) || !strings.EqualFold(rest[:len(label)], label) {
+		return "", false
+	}
+	// ToLower returns id itself, unallocated, when it has no upper case.
+	return strings.ToLower(id), true
+}
+
+// IsInvokeHost is InvokeHost without the id, for the edge.
+func IsInvokeHost(host string) bool {
+	_, ok := InvokeHost(host)
+	return ok
+}
+
+// parseInvoke splits an invoke request into API id, an explicit stage (path
+// forms of other emulators only), and the path after them.
+func parseInvoke(r *http.Request) (apiID, stage string, explicit bool, path string, ok bool) {
+	if id, found := InvokeHost(r.Host); found {
 		return id, "", false, r.URL.Path, true
 	}
 	p := r.URL.Path

@@ -1,9 +1,17 @@
 // Package edge is gatehouse's one listener. It classifies each request once —
 // invoke URL to the data plane, otherwise the AWS service that owns it — stamps
-// it with request metadata (id, account, region) and a body limit, and hands it
-// to that service's wire handler. It decodes nothing itself. The one path
-// prefix gatehouse keeps for itself, /_gatehouse/, goes to the admin handler
-// before anything else.
+// it with request metadata (id, account, region), and hands it to that
+// service's wire handler. It decodes nothing itself.
+//
+// Order: a Host naming an API ({id}.execute-api.*) goes to the data plane
+// whatever its path; any other Host must be one gatehouse serves (DNS
+// rebinding); then /_gatehouse/ goes to the admin handler, the path forms of
+// invoke URLs to the data plane, and everything else is a management call.
+//
+// A management call is guarded before its service sees it: no cross-origin
+// browser request, its body read within a deadline and a memory budget, its
+// signature verified when that is configured, and its method and content
+// type the ones its protocol uses, so that no web page can change anything.
 //
 // Services are told apart the way AWS's own front doors do it: by the SigV4
 // credential scope's service name ("ec2", "elasticloadbalancing", "apigateway",
@@ -13,14 +21,19 @@ package edge
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"gatehouse/internal/api"
+	"gatehouse/internal/sigv4"
 )
 
 // MaxBodyBytes bounds a management request body. AWS's own limits are lower
@@ -38,25 +51,75 @@ const (
 
 // Config wires the edge.
 type Config struct {
-	// Services maps a service name above to its wire handler.
+	// Services maps a service name above to its wire handler. A handler
+	// with a Refuse method answers the edge's refusals in its protocol's
+	// shape.
 	Services map[string]http.Handler
 	// Invoke serves invoke URLs; nil answers 404.
 	Invoke http.Handler
 	// IsInvoke reports whether a request is for an invoke URL.
 	IsInvoke func(*http.Request) bool
+	// InvokeHost reports whether a Host names an API ({id}.execute-api.*):
+	// such a request goes to the API whatever its path, /_gatehouse/
+	// included.
+	InvokeHost func(host string) bool
+	// ViaIntegration reports whether a request was sent by one of
+	// gatehouse's own integrations; it never reaches the admin endpoints.
+	ViaIntegration func(*http.Request) bool
 	// Admin serves gatehouse's own endpoints under AdminPrefix; nil leaves
 	// that prefix to the other handlers.
 	Admin   http.Handler
 	Account string
 	Region  string
 	Log     *slog.Logger
+
+	// AllowHosts are the host names, beyond loopback names and address
+	// literals, that the management plane answers to.
+	AllowHosts []string
+	// Verify, when set, checks each management call's signature.
+	Verify func(*http.Request) (*sigv4.Credential, error)
+	// BodyTimeout is how long a management request body may take to
+	// arrive (DefaultBodyTimeout when zero).
+	BodyTimeout time.Duration
+	// BodyBudget bounds the management body bytes held at once
+	// (DefaultBodyBudget when zero).
+	BodyBudget int64
+	// BudgetWait is how long a caller waits for the budget before it is
+	// answered as throttled (DefaultBudgetWait when zero).
+	BudgetWait time.Duration
 }
 
+// Defaults of the management plane's limits.
+const (
+	DefaultBodyTimeout = 10 * time.Second
+	DefaultBodyBudget  = 64 << 20
+	DefaultBudgetWait  = 2 * time.Second
+)
+
 // Edge is the root http.Handler.
-type Edge struct{ cfg Config }
+type Edge struct {
+	cfg    Config
+	hosts  hosts
+	budget *budget
+	csrf   *http.CrossOriginProtection
+}
 
 // New returns the edge handler.
-func New(cfg Config) *Edge { return &Edge{cfg: cfg} }
+func New(cfg Config) *Edge {
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	if cfg.BodyBudget <= 0 {
+		cfg.BodyBudget = DefaultBodyBudget
+	}
+	if cfg.BudgetWait <= 0 {
+		cfg.BudgetWait = DefaultBudgetWait
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Edge{cfg: cfg, hosts: newHosts(cfg.AllowHosts), budget: newBudget(cfg.BodyBudget), csrf: http.NewCrossOriginProtection()}
+}
 
 // versionService maps a Query form's Version to its service, for unsigned
 // requests.
@@ -70,12 +133,30 @@ var targetService = map[string]string{
 	"Route53AutoNaming_v20170314": ServiceDiscovery,
 }
 
-// AdminPrefix is the one path prefix gatehouse reserves for itself. It is
-// checked before invoke URLs because it is not an AWS path anywhere.
+// AdminPrefix is the one path prefix gatehouse reserves for itself, on its
+// own host names only: an API's host name serves the API's paths, all of
+// them.
 const AdminPrefix = "/_gatehouse/"
 
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if e.cfg.Invoke != nil && e.cfg.InvokeHost != nil && e.cfg.InvokeHost(r.Host) {
+		e.cfg.Invoke.ServeHTTP(w, r)
+		return
+	}
+	if !e.hosts.allowed(r.Host) {
+		service := ""
+		if !strings.HasPrefix(r.URL.Path, AdminPrefix) && (e.cfg.IsInvoke == nil || !e.cfg.IsInvoke(r)) {
+			_, scope := credentialScope(r.Header.Get("Authorization"))
+			service = e.classify(r, scope, nil)
+		}
+		e.refuse(w, r, service, foreignHost(r.Host, service))
+		return
+	}
 	if e.cfg.Admin != nil && strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		if e.cfg.ViaIntegration != nil && e.cfg.ViaIntegration(r) {
+			http.NotFound(w, r)
+			return
+		}
 		e.cfg.Admin.ServeHTTP(w, r)
 		return
 	}
@@ -83,14 +164,35 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.cfg.Invoke.ServeHTTP(w, r)
 		return
 	}
+	e.manage(w, r)
+}
+
+// manage serves a management call: it reads the body within the deadline
+// and the budget, classifies, guards, and hands the call to its service.
+func (e *Edge) manage(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	scopeRegion, scopeService := credentialScope(r.Header.Get("Authorization"))
 	meta := api.Meta{RequestID: api.NewRequestID(), Account: e.cfg.Account, Region: e.cfg.Region}
 	if scopeRegion != "" {
 		meta.Region = scopeRegion
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	name := e.classify(r, scopeService)
+	r = r.WithContext(api.WithMeta(r.Context(), meta))
+	// Before the body is read, the service is known from the signature,
+	// the target or the path; an unsigned Query request's Version is in
+	// its body, so until then it is taken for EC2.
+	name := e.classify(r, scopeService, nil)
+	if err := e.csrf.Check(r); err != nil {
+		e.refuse(w, r, name, api.Errorf(http.StatusForbidden, accessDenied(name),
+			"Cross-origin request refused: a web page cannot call the management API."))
+		return
+	}
+	held, body, rerr := e.readBody(w, r, name)
+	defer e.budget.give(held)
+	if rerr != nil {
+		e.refuse(w, r, name, rerr)
+		return
+	}
+	name = e.classify(r, scopeService, body)
 	h := e.cfg.Services[name]
 	if h == nil {
 		w.Header().Set("Content-Type", "application/json")
@@ -100,13 +202,116 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"message":"The request could not be routed to a service gatehouse serves."}`))
 		return
 	}
-	r = r.WithContext(api.WithMeta(r.Context(), meta))
+	signed := false
+	if e.cfg.Verify != nil {
+		if _, err := e.cfg.Verify(r); err != nil {
+			// The body is in memory: a sigv4.Error is all Verify can return.
+			var se *sigv4.Error
+			if !errors.As(err, &se) {
+				se = &sigv4.Error{Kind: sigv4.Incomplete, Code: "IncompleteSignature", Message: err.Error(), Status: http.StatusBadRequest}
+			}
+			e.refuse(w, r, name, signatureError(name, se))
+			return
+		}
+		signed = true
+	}
+	if perr := protocolError(name, r, signed); perr != nil {
+		e.refuse(w, r, name, perr)
+		return
+	}
 	h.ServeHTTP(w, r)
 	e.cfg.Log.Debug("request", "service", name, "method", r.Method, "path", r.URL.Path,
 		"request_id", meta.RequestID, "region", meta.Region, "took", time.Since(start))
 }
 
-func (e *Edge) classify(r *http.Request, scope string) string {
+// readBody reads a management body into memory within the body deadline,
+// holding its size from the budget; it returns the bytes held, for the
+// caller to give back once the call has answered. A body over MaxBodyBytes
+// is refused before a byte of it is read; a body that does not arrive in
+// time is answered 408 and its connection closed.
+func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, service string) (held int64, body []byte, _ *api.Error) {
+	if r.ContentLength > MaxBodyBytes {
+		return 0, nil, tooLarge()
+	}
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return 0, nil, nil
+	}
+	n := r.ContentLength
+	if n < 0 {
+		// Chunked: it may grow to the limit.
+		n = MaxBodyBytes
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), e.cfg.BudgetWait)
+	err := e.budget.take(ctx, n)
+	cancel()
+	if err != nil {
+		return 0, nil, throttled(service)
+	}
+	// The deadline covers the body only: it is lifted once the body is in,
+	// so a slow operation is not cut short by it. The data plane sets its
+	// own, bounded by the integration timeout.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(e.cfg.BodyTimeout))
+	buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength, 512)))
+	_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &tooBig):
+		return n, nil, tooLarge()
+	case errors.As(err, &netErr) && netErr.Timeout():
+		w.Header().Set("Connection", "close")
+		return n, nil, api.Errorf(http.StatusRequestTimeout, "RequestTimeout",
+			"The request body did not arrive within %s.", e.cfg.BodyTimeout)
+	case err != nil:
+		w.Header().Set("Connection", "close")
+		return n, nil, api.BadRequest("IncompleteBody", "The request body could not be read: %v", err)
+	}
+	// On an error the deadline stays: after the answer, net/http reads on
+	// for the rest of a small body, and a stalled client must not hold it.
+	rc.SetReadDeadline(time.Time{})
+	r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
+	r.ContentLength = int64(buf.Len())
+	return n, buf.Bytes(), nil
+}
+
+// tooLarge is the answer every family gives a body over MaxBodyBytes.
+func tooLarge() *api.Error {
+	return api.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body is larger than %d bytes.", MaxBodyBytes)
+}
+
+// refuse answers with e in the protocol of service, or as plain JSON when
+// the service is not known.
+func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, service string, err *api.Error) {
+	if h, ok := e.cfg.Services[service].(interface {
+		Refuse(http.ResponseWriter, *http.Request, *api.Error)
+	}); ok {
+		h.Refuse(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", err.Code)
+	w.WriteHeader(err.Status)
+	b, _ := json.Marshal(map[string]string{"message": err.Message})
+	w.Write(b)
+}
+
+// foreignHost is the answer to a Host gatehouse does not serve; AWS has
+// no such answer (its names resolve to it alone).
+func foreignHost(host, service string) *api.Error {
+	name := hostOnly(host)
+	return api.Errorf(http.StatusForbidden, accessDenied(service),
+		"Host %q is not a name this gatehouse serves; start it with --allow-host %s to serve it.", name, name)
+}
+
+func accessDenied(service string) string {
+	if f := families[service]; f == queryEC2 || f == awsQuery {
+		return "AccessDenied"
+	}
+	return "AccessDeniedException"
+}
+
+func (e *Edge) classify(r *http.Request, scope string, body []byte) string {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		prefix, _, _ := strings.Cut(t, ".")
 		if s, ok := targetService[prefix]; ok {
@@ -121,21 +326,16 @@ func (e *Edge) classify(r *http.Request, scope string) string {
 	}
 	// Unsigned: Query requests say their Version; REST ones their path.
 	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action") {
-		return queryService(r)
+		return queryService(r, body)
 	}
 	return restService(r.URL.Path)
 }
 
 // queryService reads an unsigned Query request's Version to find its
-// service. It leaves the body for the service's handler to parse again, so
-// a malformed or oversized body is reported there, in AWS's shape.
-func queryService(r *http.Request) string {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		r.Body = io.NopCloser(failing{err})
-		return EC2
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+// service, from the URL and the body the edge has read into memory (nil
+// before it has). It lets a malformed body through for the service's
+// handler to report, in AWS's shape.
+func queryService(r *http.Request, body []byte) string {
 	version := r.URL.Query().Get("Version")
 	if form, _ := url.ParseQuery(string(body)); form.Has("Version") {
 		version = form.Get("Version")
@@ -146,11 +346,6 @@ func queryService(r *http.Request) string {
 	// Let the EC2 handler answer a request it cannot place, in AWS's shape.
 	return EC2
 }
-
-// failing replays a body read error to the handler.
-type failing struct{ err error }
-
-func (f failing) Read([]byte) (int, error) { return 0, f.err }
 
 func restService(path string) string {
 	if strings.HasPrefix(path, "/v2/") {

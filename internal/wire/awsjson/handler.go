@@ -142,6 +142,14 @@ type errorBody struct {
 	Message string `json:"Message"`
 }
 
+// Refuse answers a request the edge turned away (a refused signature, a
+// spent body budget) with e, in this family's error shape.
+func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, e *api.Error) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-Requestid", api.MetaFrom(r.Context()).RequestID)
+	writeError(w, e)
+}
+
 // writeError is the family's one error encoder; the caller has set the
 // content type and request id.
 func writeError(w http.ResponseWriter, e *api.Error) {

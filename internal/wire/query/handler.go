@@ -171,6 +171,12 @@ type queryErrorEnvelope struct {
 	RequestID string `xml:"RequestId"`
 }
 
+// Refuse answers a request the edge turned away (a refused signature, a
+// spent body budget) with e, in this family's error shape.
+func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, e *api.Error) {
+	h.writeError(w, api.MetaFrom(r.Context()), e)
+}
+
 // writeError is the family's one error encoder.
 func (h *Handler) writeError(w http.ResponseWriter, meta api.Meta, e *api.Error) {
 	var body any

@@ -158,6 +158,13 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
+// Refuse answers a request the edge turned away (a refused signature, a
+// spent body budget) with e, in this family's error shape.
+func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, e *api.Error) {
+	w.Header().Set("X-Amzn-Requestid", api.MetaFrom(r.Context()).RequestID)
+	writeError(w, e)
+}
+
 // writeError is the family's one error encoder.
 func writeError(w http.ResponseWriter, e *api.Error) {
 	status := e.Status

@@ -1,0 +1,159 @@
+package edge
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+
+	"gatehouse/internal/api"
+	"gatehouse/internal/sigv4"
+)
+
+// The management plane's guards against requests no AWS client sends: a
+// web page can make a browser send a GET, or a POST with a form or plain
+// text body, to a local gatehouse without asking anyone. None of those may
+// change anything.
+
+// family is a service's wire protocol.
+type family uint8
+
+const (
+	queryEC2 family = iota + 1 // EC2's Query dialect
+	awsQuery                   // Elastic Load Balancing
+	awsJSON                    // Cloud Map
+	restJSON                   // API Gateway v1 and v2
+)
+
+var families = map[string]family{
+	EC2:              queryEC2,
+	ELBv2:            awsQuery,
+	ServiceDiscovery: awsJSON,
+	APIGateway:       restJSON,
+	APIGatewayV2:     restJSON,
+}
+
+// protocolError checks a request's method and content type against what
+// service's protocol uses, and returns the answer for one that does not
+// fit, or nil. signed says the request's signature was verified: a signed
+// Query GET may do anything, as on AWS, since no web page can sign.
+func protocolError(service string, r *http.Request, signed bool) *api.Error {
+	ct := mediaType(r.Header.Get("Content-Type"))
+	switch families[service] {
+	case queryEC2, awsQuery:
+		switch r.Method {
+		case http.MethodPost:
+			if ct != "application/x-www-form-urlencoded" {
+				return unsupportedMedia(service, ct, "application/x-www-form-urlencoded")
+			}
+		case http.MethodGet:
+			// The Query protocol takes GET, but only reading is safe
+			// unsigned: a link or an image tag can make a browser send it.
+			if action := r.URL.Query().Get("Action"); !signed && !readOnly(action) {
+				return notAllowed(service, r.Method)
+			}
+		default:
+			return notAllowed(service, r.Method)
+		}
+	case awsJSON:
+		// awsJson's handler answers other methods as unknown operations.
+		if r.Method == http.MethodPost && ct != "application/x-amz-json-1.1" && ct != "application/x-amz-json-1.0" {
+			return unsupportedMedia(service, ct, "application/x-amz-json-1.1")
+		}
+	case restJSON:
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			// Routes of these methods only read.
+		default:
+			if ct != "application/json" && (ct != "" || r.ContentLength != 0) {
+				return unsupportedMedia(service, ct, "application/json")
+			}
+		}
+	}
+	return nil
+}
+
+// readOnly reports whether a Query action only reads, by AWS's naming.
+func readOnly(action string) bool {
+	return strings.HasPrefix(action, "Describe") || strings.HasPrefix(action, "Get") || strings.HasPrefix(action, "List")
+}
+
+func mediaType(ct string) string {
+	if ct == "" {
+		return ""
+	}
+	t, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ct
+	}
+	return t
+}
+
+// unsupportedMedia and notAllowed are gatehouse's own answers: AWS would
+// first refuse such a request for its missing signature. The codes are the
+// ones AWS services use for the same statuses.
+func unsupportedMedia(service, got, want string) *api.Error {
+	code := "UnsupportedMediaTypeException"
+	if f := families[service]; f == queryEC2 || f == awsQuery {
+		code = "UnsupportedMediaType"
+	}
+	if got == "" {
+		got = "none"
+	}
+	return api.Errorf(http.StatusUnsupportedMediaType, code,
+		"Unsupported Media Type: the request's content type is %s; this API takes %s.", got, want)
+}
+
+func notAllowed(service, method string) *api.Error {
+	code := "MethodNotAllowedException"
+	if f := families[service]; f == queryEC2 || f == awsQuery {
+		code = "MethodNotAllowed"
+	}
+	return api.Errorf(http.StatusMethodNotAllowed, code,
+		"The specified method is not allowed against this resource: %s can only read; use POST.", method)
+}
+
+// signatureError is a refused signature as service's protocol answers it.
+// sigv4's codes are the awsQuery ones (Elastic Load Balancing); EC2 has
+// its own, and the JSON families use the Exception-suffixed names, awsJson
+// with 400 and REST-JSON with 403.
+func signatureError(service string, e *sigv4.Error) *api.Error {
+	switch families[service] {
+	case queryEC2:
+		switch e.Kind {
+		case sigv4.Missing:
+			return api.BadRequest("MissingParameter", "The request must contain the parameter AWSAccessKeyId")
+		case sigv4.UnknownKey:
+			return api.Errorf(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
+		case sigv4.Expired:
+			return api.BadRequest("RequestExpired", "Request has expired.")
+		case sigv4.Incomplete:
+			return api.BadRequest(e.Code, "%s", e.Message)
+		}
+		return api.Errorf(e.Status, e.Code, "%s", e.Message)
+	case awsQuery:
+		switch e.Kind {
+		case sigv4.Missing:
+			return api.Errorf(e.Status, e.Code, "Request is missing Authentication Token")
+		case sigv4.Incomplete:
+			return api.BadRequest(e.Code, "%s", e.Message)
+		}
+		return api.Errorf(e.Status, e.Code, "%s", e.Message)
+	case awsJSON:
+		return api.BadRequest(e.JSONCode(), "%s", e.Message)
+	}
+	return api.Errorf(e.Status, e.JSONCode(), "%s", e.Message)
+}
+
+// throttled is each protocol's answer to a caller that found the
+// management plane's body budget spent.
+func throttled(service string) *api.Error {
+	switch families[service] {
+	case queryEC2:
+		return api.Errorf(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
+	case awsQuery:
+		return api.BadRequest("Throttling", "Rate exceeded")
+	case awsJSON:
+		return api.BadRequest("ThrottlingException", "Rate exceeded")
+	}
+	return api.Errorf(http.StatusTooManyRequests, "TooManyRequestsException", "Too Many Requests")
+}
