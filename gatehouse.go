@@ -275,7 +275,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		InvokeHost: dataplane.IsInvokeHost,
 		// Every request an integration sends carries the hop count.
 		ViaIntegration: func(r *http.Request) bool { return r.Header.Get(upstream.HopsHeader) != "" },
-		Admin:          admin.Handler(admin.Config{Snapshot: plane.Snapshot, Health: targetHealth(checker.Table()), Pprof: cfg.Pprof}),
+		Admin:          admin.Handler(admin.Config{Snapshot: plane.Snapshot, Health: targetHealth(checker.Table()), Pprof: cfg.Pprof, Now: cfg.Clock.Now}),
 		Services: map[string]http.Handler{
 			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, settle(ec2Svc.Ops()), cfg.Log),
 			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, settle(elbSvc.Ops()), cfg.Log),

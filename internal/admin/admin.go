@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/pprof"
+	"time"
 
 	"gatehouse/internal/dataplane"
 )
@@ -26,6 +27,9 @@ type Config struct {
 	// unless asked for: a profile shows what the process holds, and a CPU
 	// profile costs the process while it runs.
 	Pprof bool
+	// Now is the data plane's clock, which decides Cloud Map health
+	// changes still pending; nil is the wall clock.
+	Now func() time.Time
 }
 
 // Handler serves GET /_gatehouse/explain?api=ID[&route=R][&stage=S]: a
@@ -40,7 +44,11 @@ func Handler(cfg Config) http.Handler {
 			reply(w, http.StatusBadRequest, map[string]string{"message": "api is required"})
 			return
 		}
-		rep, err := cfg.Snapshot().Explain(q.Get("api"), q.Get("stage"), q.Get("route"), cfg.Health)
+		now := time.Now
+		if cfg.Now != nil {
+			now = cfg.Now
+		}
+		rep, err := cfg.Snapshot().ExplainAt(now(), q.Get("api"), q.Get("stage"), q.Get("route"), cfg.Health)
 		switch {
 		case errors.Is(err, dataplane.ErrNoAPI), errors.Is(err, dataplane.ErrNoStage), errors.Is(err, dataplane.ErrNoRoute):
 			reply(w, http.StatusNotFound, map[string]string{"message": err.Error()})

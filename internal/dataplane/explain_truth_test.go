@@ -232,7 +232,15 @@ func TestExplainCloudMapWithoutHealthyInstance(t *testing.T) {
 	_, err = sd.UpdateInstanceCustomHealthStatus(ctx, &servicediscovery.UpdateInstanceCustomHealthStatusInput{ServiceId: svc.Service.Id,
 		InstanceId: aws.String("i1"), Status: sdtypes.CustomHealthStatusUnhealthy})
 	must(t, err)
-	p.srv.Advance(31 * time.Second) // Cloud Map applies a custom status after 30 s
+	// Cloud Map applies a custom status after 30 s: until then serving and
+	// explain, on the server's clock, both still see the instance healthy.
+	if code, _, _ := p.get(t, "GATEHOUSE/x"); code != 200 {
+		t.Fatalf("status change pending: %d", code)
+	}
+	if _, rep := p.explainVia(t, q); !rep.OK {
+		t.Fatalf("status change pending: explain %+v", rep.Paths[0])
+	}
+	p.srv.Advance(31 * time.Second)
 	if code, _, _ := p.get(t, "GATEHOUSE/x"); code != 503 {
 		t.Fatalf("no healthy instance: %d, want 503", code)
 	}
