@@ -142,7 +142,10 @@ func textPath(b *strings.Builder, p *dataplane.Path, n names) {
 			verdict = "DENY "
 		}
 		fmt.Fprintf(b, "    %s %s %s -> %s %s, %s/%d\n", verdict, h.From, h.FromAddr, h.To, h.ToAddr, h.Protocol, h.Port)
-		if d := deciding(h.Verdict, n); d != "" && h.Verdict.Allowed {
+		// The reason names the rules that passed the flow; the deciding
+		// one is added only when the reason does not name it already, so
+		// each rule shows once.
+		if d := deciding(h.Verdict, n); d != "" && h.Verdict.Allowed && !namesRule(h.Reason, h.Verdict) {
 			fmt.Fprintf(b, "          decided by %s\n", d)
 		}
 		fmt.Fprintf(b, "          %s\n", h.Reason)
@@ -172,6 +175,12 @@ func textPath(b *strings.Builder, p *dataplane.Path, n names) {
 	for _, f := range p.Fixes {
 		fmt.Fprintf(b, "    - %s\n", f)
 	}
+}
+
+// namesRule reports whether reason names v's deciding rule.
+func namesRule(reason string, v network.Verdict) bool {
+	id := v.Deciding().Rule.ID
+	return id != "" && strings.Contains(reason, id)
 }
 
 func crossZone(on bool) string {

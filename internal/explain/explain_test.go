@@ -53,6 +53,21 @@ func TestText(t *testing.T) {
 	}
 }
 
+// A reason that names the deciding rule already is not followed by it
+// again: each rule shows once.
+func TestEachRuleOnce(t *testing.T) {
+	r := report()
+	h := &r.Paths[0].Hops[1]
+	h.Reason = "egress rule sgr-out of sg-alb (alb-sg) (0.0.0.0/0) allows tcp/8080 to 10.0.1.10"
+	var b bytes.Buffer
+	if err := Render(&b, r, "text"); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "sgr-out"); n != 1 {
+		t.Fatalf("rule sgr-out shown %d times:\n%s", n, b.String())
+	}
+}
+
 func TestPictures(t *testing.T) {
 	for _, format := range []string{"dot", "mermaid"} {
 		var b bytes.Buffer
