@@ -18,57 +18,10 @@ import (
 )
 
 func serve(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg gatehouse.Config
-	fs.StringVar(&cfg.Listen, "listen", gatehouse.DefaultListen, "address to listen on")
-	fs.StringVar(&cfg.DataDir, "data-dir", gatehouse.DefaultDataDir(), "directory of the embedded store")
-	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep state in memory only")
-	fs.StringVar(&cfg.Region, "region", "us-east-1", "region for requests that do not name one")
-	fs.StringVar(&cfg.Account, "account", "000000000000", "account id")
-	level := fs.String("log-level", "info", "debug, info, warn or error")
-	linkDelay := fs.Duration("vpc-link-delay", gatehouse.DefaultVpcLinkDelay,
-		"how long a VPC link (V2, and v1 with its endpoint service) takes to provision (PENDING to AVAILABLE) or to delete; 0 means at once")
-	fs.DurationVar(&cfg.VpcLinkIdle, "vpc-link-idle", 60*24*time.Hour,
-		"how long a VPC link V2 may carry no traffic before it goes INACTIVE and loses its ENIs")
-	fs.BoolVar(&cfg.VerifySignatures, "verify-signatures", false,
-		"refuse management calls not signed (SigV4) with an --access-key, with AWS's errors; without --access-key the key is test:test")
-	var keys, hosts list
-	fs.Var(&keys, "access-key", "ID:SECRET, an access key --verify-signatures accepts (repeatable)")
-	fs.Var(&hosts, "allow-host", "a host name, beyond localhost, address literals and the --listen name, the management API answers to (repeatable)")
-	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /_gatehouse/debug/pprof/")
-	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", gatehouse.DefaultIdleTimeout, "close keep-alive connections idle this long")
-	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", edge.DefaultBodyTimeout, "how long a management request body may take to arrive")
-	budget := fs.Int64("body-budget", edge.DefaultBodyBudget>>20, "MiB of management request bodies held in memory at once; callers beyond it wait, then are throttled")
-	if err := fs.Parse(args); err != nil {
+	cfg, ok := serveConfig(args, stderr)
+	if !ok {
 		return 2
 	}
-	cfg.AllowHosts = hosts
-	cfg.BodyBudget = *budget << 20
-	if len(keys) > 0 {
-		cfg.AccessKeys = map[string]string{}
-		for _, k := range keys {
-			id, secret, ok := strings.Cut(k, ":")
-			if !ok || id == "" || secret == "" {
-				fmt.Fprintf(stderr, "gatehouse serve: --access-key %q is not ID:SECRET\n", k)
-				return 2
-			}
-			cfg.AccessKeys[id] = secret
-		}
-	}
-	// The flag says 0 for "at once"; Config keeps zero for its default.
-	cfg.VpcLinkDelay = *linkDelay
-	if cfg.VpcLinkDelay <= 0 {
-		cfg.VpcLinkDelay = -1
-	}
-	cfg.VpcLinkV1Delay = cfg.VpcLinkDelay
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
-		fmt.Fprintf(stderr, "gatehouse serve: bad --log-level %q\n", *level)
-		return 2
-	}
-	cfg.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-
 	// A gateway's heap is small and short-lived: collecting less often
 	// trades a few MiB for CPU on the request path. GOGC still wins when set.
 	if os.Getenv("GOGC") == "" {
@@ -90,6 +43,62 @@ func serve(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// serveConfig reads serve's flags into a Config; false means they were
+// wrong, and why has been written to stderr.
+func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg gatehouse.Config
+	fs.StringVar(&cfg.Listen, "listen", gatehouse.DefaultListen, "address to listen on")
+	fs.StringVar(&cfg.DataDir, "data-dir", gatehouse.DefaultDataDir(), "directory of the embedded store")
+	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep state in memory only")
+	fs.StringVar(&cfg.Region, "region", "us-east-1", "region for requests that do not name one")
+	fs.StringVar(&cfg.Account, "account", "000000000000", "account id")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	linkDelay := fs.Duration("vpc-link-delay", gatehouse.DefaultVpcLinkDelay,
+		"how long a VPC link (V2, and v1 with its endpoint service) takes to provision (PENDING to AVAILABLE) or to delete; 0 means at once")
+	fs.DurationVar(&cfg.VpcLinkIdle, "vpc-link-idle", 60*24*time.Hour,
+		"how long a VPC link V2 may carry no traffic before it goes INACTIVE and loses its ENIs")
+	fs.BoolVar(&cfg.VerifySignatures, "verify-signatures", false,
+		"refuse management calls not signed (SigV4) with an --access-key, with AWS's errors; without --access-key the key is test:test")
+	var keys, hosts list
+	fs.Var(&keys, "access-key", "ID:SECRET, an access key that may sign management calls (--verify-signatures) and requests to AWS_IAM routes (repeatable; default test:test)")
+	fs.Var(&hosts, "allow-host", "a host name, beyond localhost, address literals and the --listen name, the management API answers to (repeatable)")
+	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /_gatehouse/debug/pprof/")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", gatehouse.DefaultIdleTimeout, "close keep-alive connections idle this long")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", edge.DefaultBodyTimeout, "how long a management request body may take to arrive")
+	budget := fs.Int64("body-budget", edge.DefaultBodyBudget>>20, "MiB of management request bodies held in memory at once; callers beyond it wait, then are throttled")
+	if err := fs.Parse(args); err != nil {
+		return cfg, false
+	}
+	cfg.AllowHosts = hosts
+	cfg.BodyBudget = *budget << 20
+	if len(keys) > 0 {
+		cfg.AccessKeys = map[string]string{}
+		for _, k := range keys {
+			id, secret, ok := strings.Cut(k, ":")
+			if !ok || id == "" || secret == "" {
+				fmt.Fprintf(stderr, "gatehouse serve: --access-key %q is not ID:SECRET\n", k)
+				return cfg, false
+			}
+			cfg.AccessKeys[id] = secret
+		}
+	}
+	// The flag says 0 for "at once"; Config keeps zero for its default.
+	cfg.VpcLinkDelay = *linkDelay
+	if cfg.VpcLinkDelay <= 0 {
+		cfg.VpcLinkDelay = -1
+	}
+	cfg.VpcLinkV1Delay = cfg.VpcLinkDelay
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(stderr, "gatehouse serve: bad --log-level %q\n", *level)
+		return cfg, false
+	}
+	cfg.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	return cfg, true
 }
 
 // list is a repeatable string flag.

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse"
+)
+
+func TestServeFlags(t *testing.T) {
+	cfg, ok := serveConfig([]string{"--verify-signatures", "--access-key", "AKID1:s1", "--access-key", "AKID2:s:2",
+		"--allow-host", "gatehouse.internal", "--allow-host", "ci-box", "--pprof", "--idle-timeout", "5s",
+		"--body-timeout", "2s", "--body-budget", "8"}, io.Discard)
+	if !ok {
+		t.Fatal("flags refused")
+	}
+	if !cfg.VerifySignatures || !cfg.Pprof || cfg.IdleTimeout != 5*time.Second || cfg.BodyTimeout != 2*time.Second || cfg.BodyBudget != 8<<20 {
+		t.Errorf("config %+v", cfg)
+	}
+	if want := map[string]string{"AKID1": "s1", "AKID2": "s:2"}; !reflect.DeepEqual(cfg.AccessKeys, want) {
+		t.Errorf("access keys %v, want %v", cfg.AccessKeys, want)
+	}
+	if want := []string{"gatehouse.internal", "ci-box"}; !reflect.DeepEqual([]string(cfg.AllowHosts), want) {
+		t.Errorf("allowed hosts %v, want %v", cfg.AllowHosts, want)
+	}
+
+	// The defaults: verification and the profiler off, the documented limits.
+	cfg, ok = serveConfig(nil, io.Discard)
+	if !ok || cfg.VerifySignatures || cfg.Pprof || cfg.AccessKeys != nil || cfg.IdleTimeout != gatehouse.DefaultIdleTimeout ||
+		cfg.BodyTimeout != 10*time.Second || cfg.BodyBudget != 64<<20 {
+		t.Errorf("defaults %+v", cfg)
+	}
+
+	var stderr strings.Builder
+	if _, ok := serveConfig([]string{"--access-key", "no-secret"}, &stderr); ok || !strings.Contains(stderr.String(), "not ID:SECRET") {
+		t.Errorf("a key without a secret: ok %v, %q", ok, stderr.String())
+	}
+}
