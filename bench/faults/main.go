@@ -1,10 +1,22 @@
-// Command faults runs load through an HTTP API private path (route -> VPC
-// link V2 -> internal ALB -> two real backends) for a bounded time while it
-// stops and restarts backends and revokes and restores the ALB's security
-// group rule, then reports what clients saw and whether the server's memory,
-// goroutines and file descriptors came back to their baseline.
+// Command faults puts gatehouse through faults and attacks, each bounded in
+// time and count, and reports what clients saw and what the server held.
 //
-//	go run ./bench/faults -duration 3m -conns 16
+// load: load through an HTTP API private path (route -> VPC link V2 ->
+// internal ALB -> two real backends) while it stops and restarts backends
+// and revokes and restores the ALB's security group rule; then whether the
+// server's memory, goroutines and file descriptors came back to their
+// baseline. It runs gatehouse in this process.
+//
+// selfloop: an HTTP_PROXY integration whose URI is the API's own invoke
+// URL, for each API type, and one request through it. stall: request
+// bodies that stop after one byte, a management request announcing 100 MB
+// and sending one byte, and many idle keep-alive connections. Both run a
+// `gatehouse serve` process (-gatehouse) under a descriptor limit of its
+// own and read its descriptors, memory and threads from /proc, and its
+// goroutines from the profiler where it answers; meanwhile a management
+// call and another API are asked every 250 ms on new connections.
+//
+//	go run ./bench/faults -run load,selfloop,stall -gatehouse BIN -duration 3m -conns 16
 package main
 
 import (
@@ -19,6 +31,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,8 +50,46 @@ import (
 func main() {
 	duration := flag.Duration("duration", 3*time.Minute, "how long to run the load (bounded)")
 	conns := flag.Int("conns", 16, "concurrent clients")
-	timeoutMs := flag.Int("timeout-ms", 2000, "the integration's timeoutInMillis")
+	timeoutMs := flag.Int("timeout-ms", 2000, "load: the integration's timeoutInMillis")
+	run := flag.String("run", "load,selfloop,stall", "scenarios to run, in order")
+	var o attackOptions
+	flag.StringVar(&o.bin, "gatehouse", "", "selfloop, stall: the gatehouse binary to run")
+	serveFlags := flag.String("serve-flags", "", "selfloop, stall: more `gatehouse serve` flags, space-separated")
+	flag.IntVar(&o.loopNofile, "loop-nofile", 20000, "selfloop: the server's descriptor limit")
+	flag.IntVar(&o.stallFiles, "stall-nofile", 1024, "stall: the server's descriptor limit")
+	flag.IntVar(&o.idleConns, "idle-conns", 1014, "stall: idle keep-alive connections to open")
+	flag.DurationVar(&o.stallWait, "stall-wait", 60*time.Second, "stall: how long to hold a stalled body at most")
+	flag.DurationVar(&o.idleWait, "idle-wait", 75*time.Second, "stall: how long to hold the idle connections at most")
+	flag.IntVar(&o.maxRSS, "max-rss", 2048, "selfloop, stall: resident MiB past which the server is killed")
 	flag.Parse()
+	o.serveFlags = strings.Fields(*serveFlags)
+	for _, sc := range strings.Split(*run, ",") {
+		switch sc {
+		case "load":
+			load(*duration, *conns, *timeoutMs)
+		case "selfloop", "stall":
+			if o.bin == "" {
+				log.Fatal("-gatehouse names the binary the selfloop and stall scenarios run")
+			}
+			if o.dir == "" {
+				var err error
+				o.dir, err = os.MkdirTemp("", "faults")
+				check(err)
+				fmt.Printf("server logs in %s\n", o.dir)
+			}
+			if sc == "selfloop" {
+				selfLoop(o, okBackend())
+			} else {
+				stalls(o, okBackend())
+			}
+		default:
+			log.Fatalf("unknown scenario %q (load, selfloop, stall)", sc)
+		}
+	}
+}
+
+// load runs the load scenario: backends stopped, a rule revoked, in turn.
+func load(duration time.Duration, conns, timeoutMs int) {
 	ctx := context.Background()
 
 	srv, err := gatehouse.Start(ctx, gatehouse.Config{Listen: "127.0.0.1:0", InMemory: true, VpcLinkDelay: -1})
@@ -47,10 +98,10 @@ func main() {
 	backends := []*backend{newBackend("a"), newBackend("b")}
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("faults", "faults", "")}
-	apiID, revoke, restore := setup(ctx, cfg, backends, *timeoutMs)
+	apiID, revoke, restore := setup(ctx, cfg, backends, timeoutMs)
 	url := srv.URL() + "/_aws/execute-api/" + apiID + "/load"
 
-	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conns}}
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
 	get(client, url) // warm up
 	client.CloseIdleConnections()
 	srv.CloseIdleConnections()
@@ -61,9 +112,9 @@ func main() {
 	var mu sync.Mutex
 	statuses := map[string]int{}
 	var maxLatency atomic.Int64
-	stop := time.Now().Add(*duration)
+	stop := time.Now().Add(duration)
 	var wg sync.WaitGroup
-	for i := 0; i < *conns; i++ {
+	for i := 0; i < conns; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -103,7 +154,7 @@ func main() {
 	runtime.GC()
 	after := measure()
 
-	fmt.Printf("duration %v, %d clients, integration timeout %d ms\n", *duration, *conns, *timeoutMs)
+	fmt.Printf("duration %v, %d clients, integration timeout %d ms\n", duration, conns, timeoutMs)
 	keys := make([]string, 0, len(statuses))
 	for k := range statuses {
 		keys = append(keys, k)
@@ -112,7 +163,7 @@ func main() {
 	for _, k := range keys {
 		fmt.Printf("  %-28s %d\n", k, statuses[k])
 	}
-	fmt.Printf("max latency %v (integration timeout %v)\n", time.Duration(maxLatency.Load()).Round(time.Millisecond), time.Duration(*timeoutMs)*time.Millisecond)
+	fmt.Printf("max latency %v (integration timeout %v)\n", time.Duration(maxLatency.Load()).Round(time.Millisecond), time.Duration(timeoutMs)*time.Millisecond)
 	fmt.Printf("goroutines %d -> %d, heap %d KiB -> %d KiB, open fds %d -> %d\n",
 		base.goroutines, after.goroutines, base.heap>>10, after.heap>>10, base.fds, after.fds)
 }
