@@ -27,6 +27,12 @@ func serve(args []string, stderr io.Writer) int {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+	// That lets the heap grow to five times what is live; a soft limit
+	// keeps a burst of large management bodies from growing the process
+	// to gigabytes. GOMEMLIMIT still wins when set.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(max(512<<20, 8*cfg.BodyBudget))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := gatehouse.Start(ctx, cfg)

@@ -337,14 +337,28 @@ func (e *Edge) classify(r *http.Request, scope string, body []byte) string {
 // handler to report, in AWS's shape.
 func queryService(r *http.Request, body []byte) string {
 	version := r.URL.Query().Get("Version")
-	if form, _ := url.ParseQuery(string(body)); form.Has("Version") {
-		version = form.Get("Version")
+	if v, ok := formValue(body, "Version"); ok {
+		version = v
 	}
 	if s, ok := versionService[version]; ok {
 		return s
 	}
 	// Let the EC2 handler answer a request it cannot place, in AWS's shape.
 	return EC2
+}
+
+// formValue finds one field of a form body without decoding the rest: a
+// body may be 10 MiB, and the service's handler decodes it anyway.
+func formValue(body []byte, key string) (string, bool) {
+	for len(body) > 0 {
+		var pair []byte
+		pair, body, _ = bytes.Cut(body, []byte("&"))
+		if k, v, _ := bytes.Cut(pair, []byte("=")); string(k) == key {
+			s, err := url.QueryUnescape(string(v))
+			return s, err == nil
+		}
+	}
+	return "", false
 }
 
 func restService(path string) string {

@@ -225,3 +225,22 @@ func TestBodyBudget(t *testing.T) {
 		t.Fatalf("third caller: %d %s", w.Code, w.Body)
 	}
 }
+
+func TestFormValue(t *testing.T) {
+	for _, tc := range []struct {
+		body, want string
+		ok         bool
+	}{
+		{"Action=X&Version=2015-12-01", "2015-12-01", true},
+		{"Version=2016-11-15&Action=X", "2016-11-15", true},
+		{"Action=X&Version=2015%2D12%2D01&Version=no", "2015-12-01", true},
+		{"Action=X&XVersion=1", "", false},
+		{"Action=X&Version=%zz", "", false},
+		{"", "", false},
+	} {
+		got, ok := formValue([]byte(tc.body), "Version")
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("formValue(%q) = %q %v, want %q %v", tc.body, got, ok, tc.want, tc.ok)
+		}
+	}
+}
