@@ -265,11 +265,7 @@ func getDeployment(ctx context.Context, tx model.Tx, apiID, id string) (*model.R
 }
 
 func apiDeployments(tx model.Tx, apiID string) ([]*model.RestDeployment, error) {
-	all, err := model.List[model.RestDeployment](tx)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(all, func(d *model.RestDeployment) bool { return d.APIID != apiID }), nil
+	return model.ListPrefix[model.RestDeployment](tx, apiID+"/")
 }
 
 func deploymentShape(d *model.RestDeployment, summary bool) *Deployment {

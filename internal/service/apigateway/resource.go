@@ -316,13 +316,9 @@ func getResource(tx model.Tx, apiID, id string) (*model.RestResource, error) {
 }
 
 // apiResources lists one API's resources. Keys are "apiID/resourceID", so
-// they are the records whose APIID matches.
+// one prefix scan reads them and no other API's.
 func apiResources(tx model.Tx, apiID string) ([]*model.RestResource, error) {
-	all, err := model.List[model.RestResource](tx)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(all, func(r *model.RestResource) bool { return r.APIID != apiID }), nil
+	return model.ListPrefix[model.RestResource](tx, apiID+"/")
 }
 
 func children(tx model.Tx, parent *model.RestResource) ([]*model.RestResource, error) {

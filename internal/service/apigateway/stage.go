@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
-	"slices"
 	"strings"
 
 	"gatehouse/internal/model"
@@ -264,11 +263,7 @@ func getStage(ctx context.Context, tx model.Tx, apiID, name string) (*model.Rest
 }
 
 func apiStages(tx model.Tx, apiID string) ([]*model.RestStage, error) {
-	all, err := model.List[model.RestStage](tx)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(all, func(st *model.RestStage) bool { return st.APIID != apiID }), nil
+	return model.ListPrefix[model.RestStage](tx, apiID+"/")
 }
 
 func stageShape(st *model.RestStage) *Stage {
