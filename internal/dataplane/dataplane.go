@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,9 +66,11 @@ type Plane struct {
 	rest    restapi.Env
 	guard   upstream.Guard
 
-	// once is set after the first compile; only the compiling goroutine
-	// reads it.
-	once bool
+	// once is set after the first compile, and model is the model
+	// snapshot the last compile read; only the compiling goroutine uses
+	// them.
+	once  bool
+	model *model.Snapshot
 
 	mu       sync.Mutex
 	compiled chan struct{} // closed at each compile, then replaced
@@ -145,12 +148,16 @@ func (p *Plane) compile() {
 	}
 	if p.once && p.cfg.Changed != nil && ms.Revision >= cur.Revision {
 		keys, rev, ok := p.cfg.Changed(cur.Revision, ms.Revision)
-		if w := classify(keys); ok && rev == ms.Revision && !w.all {
-			p.publish(p.compileSome(cur, ms, w))
-			return
+		if ok && rev == ms.Revision {
+			keys = slices.DeleteFunc(keys, func(k string) bool { return tagsOnly(p.model, ms, k) })
+			if w := classify(keys); !w.all {
+				p.model = ms
+				p.publish(p.compileSome(cur, ms, w))
+				return
+			}
 		}
 	}
-	p.once = true
+	p.once, p.model = true, ms
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{},
 		Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
 	for scope, sc := range ms.Scopes {
@@ -254,6 +261,17 @@ var (
 		model.CloudMapService{}.Kind(): true, model.Instance{}.Kind(): true,
 	}
 )
+
+// tagsOnly reports whether the record at key differs between the model
+// compiled last and ms only in its tags: tagging a security group or a
+// load balancer changes nothing served.
+func tagsOnly(last, ms *model.Snapshot, key string) bool {
+	if last == nil {
+		return false
+	}
+	old, cur := last.Lookup(key), ms.Lookup(key)
+	return old != nil && cur != nil && model.SameButTags(old, cur)
+}
 
 func classify(keys []string) work {
 	var w work

@@ -13,8 +13,8 @@ import (
 	"gatehouse/internal/store/mem"
 )
 
-// A compile follows the size of the change: records nothing serves
-// recompile nothing, a change to one API recompiles that API and shares
+// A compile follows the size of the change: records nothing serves, and
+// tags, recompile nothing, a change to one API recompiles that API and shares
 // every other compiled API, and a network change recompiles everything.
 func TestCompileFollowsTheChange(t *testing.T) {
 	st := mem.New()
@@ -108,5 +108,17 @@ func TestCompileFollowsTheChange(t *testing.T) {
 	before, after = after, sync()
 	if after.HTTPAPIs["a1"] == before.HTTPAPIs["a1"] || after.RestAPIs["rest1"] == before.RestAPIs["rest1"] {
 		t.Error("a security group change did not recompile every API")
+	}
+
+	// Tagging it changes nothing served: nothing is recompiled.
+	put(&model.SecurityGroup{ID: "sg-1", VpcID: "vpc-1", Tags: model.Tags{"team": "web"}})
+	before, after = after, sync()
+	if after.HTTPAPIs["a1"] != before.HTTPAPIs["a1"] || after.RestAPIs["rest1"] != before.RestAPIs["rest1"] {
+		t.Error("tagging a security group recompiled the APIs")
+	}
+	put(&model.SecurityGroup{ID: "sg-1", VpcID: "vpc-1", Description: "now", Tags: model.Tags{"team": "web"}})
+	before, after = after, sync()
+	if after.HTTPAPIs["a1"] == before.HTTPAPIs["a1"] {
+		t.Error("a change beside the tags was taken for a tag change")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -442,4 +443,122 @@ func setInstance(se *scopeEdit, key, id string, val []byte, present bool) error 
 // InterfaceAt returns the interface of vpcID that owns addr, or nil.
 func (sc *Scoped) InterfaceAt(vpcID string, addr netip.Addr) *NetworkInterface {
 	return sc.InterfaceByIP[vpcID+"/"+addr.Unmap().String()]
+}
+
+// Lookup returns the record stored at key in s, or nil: the record a
+// compiler read, to compare with the one a later snapshot holds.
+func (s *Snapshot) Lookup(key string) any {
+	scope, kind, id, ok := splitKey(key)
+	sc := s.Scopes[scope]
+	if !ok || sc == nil {
+		return nil
+	}
+	switch kind {
+	case Instance{}.Kind():
+		svc, inst, _ := strings.Cut(id, "/")
+		for _, in := range sc.CloudMapInstances[svc] {
+			if in.ID == inst {
+				return in
+			}
+		}
+		return nil
+	}
+	if m := sc.byKind(kind); m.IsValid() {
+		if v := m.MapIndex(reflect.ValueOf(id)); v.IsValid() {
+			return v.Interface()
+		}
+	}
+	return nil
+}
+
+// byKind is the map of sc that holds kind's records, keyed as the store's
+// keys end.
+func (sc *Scoped) byKind(kind string) reflect.Value {
+	var m any
+	switch kind {
+	case VPC{}.Kind():
+		m = sc.VPCs
+	case Subnet{}.Kind():
+		m = sc.Subnets
+	case SecurityGroup{}.Kind():
+		m = sc.SecurityGroups
+	case NetworkInterface{}.Kind():
+		m = sc.Interfaces
+	case LoadBalancer{}.Kind():
+		m = sc.LoadBalancers
+	case TargetGroup{}.Kind():
+		m = sc.TargetGroups
+	case Listener{}.Kind():
+		m = sc.Listeners
+	case ListenerRule{}.Kind():
+		m = sc.Rules
+	case HTTPAPI{}.Kind():
+		m = sc.HTTPAPIs
+	case Stage{}.Kind():
+		m = sc.Stages
+	case Deployment{}.Kind():
+		m = sc.Deployments
+	case VpcLink{}.Kind():
+		m = sc.VpcLinks
+	case RestAPI{}.Kind():
+		m = sc.RestAPIs
+	case RestStage{}.Kind():
+		m = sc.RestStages
+	case RestDeployment{}.Kind():
+		m = sc.RestDeployments
+	case VpcLinkV1{}.Kind():
+		m = sc.VpcLinksV1
+	case EndpointService{}.Kind():
+		m = sc.EndpointServices
+	case CloudMapService{}.Kind():
+		m = sc.CloudMapServices
+	default:
+		return reflect.Value{}
+	}
+	return reflect.ValueOf(m)
+}
+
+// SameButTags reports whether two records are equal in everything but
+// their tags (theirs and their parts'), which nothing served depends on.
+func SameButTags(a, b any) bool {
+	return equalButTags(reflect.ValueOf(a), reflect.ValueOf(b))
+}
+
+var tagsType = reflect.TypeFor[Tags]()
+
+func equalButTags(a, b reflect.Value) bool {
+	if a.Type() != b.Type() {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Pointer:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return equalButTags(a.Elem(), b.Elem())
+	case reflect.Struct:
+		if a.Type().PkgPath() != tagsType.PkgPath() {
+			return reflect.DeepEqual(a.Interface(), b.Interface())
+		}
+		for i := range a.NumField() {
+			if a.Type().Field(i).Type == tagsType {
+				continue
+			}
+			if !equalButTags(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !equalButTags(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a.Interface(), b.Interface())
 }
