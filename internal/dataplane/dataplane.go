@@ -124,9 +124,10 @@ func (p *Plane) Stop() {
 
 // compile brings the snapshot up to the store's revision, doing as much
 // work as the change needs: nothing for records no compiled API reads
-// (undeployed routes and resources, Cloud Map operations), the APIs named
-// for changes to an API, its stages and deployments, and everything for
-// the network, load balancers and links that every private path may cross.
+// (undeployed routes and resources, Cloud Map operations, tags), the APIs
+// named for changes to an API, its stages and deployments, and for the
+// network, load balancers and links that private paths cross, the
+// balancers and every API with a private integration.
 func (p *Plane) compile() {
 	cur := p.snap.Load()
 	if p.once && p.cfg.Changed != nil {
@@ -146,33 +147,90 @@ func (p *Plane) compile() {
 		p.cfg.Log.Error("data plane: loading the model", "err", err)
 		return
 	}
+	// keep says which compiled APIs a network change leaves as they are;
+	// nil (a first compile, or a change the feed cannot tell) keeps none.
+	var keep *work
 	if p.once && p.cfg.Changed != nil && ms.Revision >= cur.Revision {
 		keys, rev, ok := p.cfg.Changed(cur.Revision, ms.Revision)
 		if ok && rev == ms.Revision {
 			keys = slices.DeleteFunc(keys, func(k string) bool { return tagsOnly(p.model, ms, k) })
-			if w := classify(keys); !w.all {
+			w := classify(keys)
+			if !w.all {
 				p.model = ms
 				p.publish(p.compileSome(cur, ms, w))
 				return
 			}
+			w = classify(slices.DeleteFunc(keys, func(k string) bool { return allKinds[model.KindOf(k)] }))
+			keep = &w
 		}
 	}
 	p.once, p.model = true, ms
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{},
 		Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
+	kept := false
 	for scope, sc := range ms.Scopes {
 		balancers := upstream.Compile(sc, p.cfg.Health, &p.reg)
 		s.Balancers[scope] = balancers
-		for id, api := range httpapi.Compile(sc, balancers, &p.buckets) {
-			s.HTTPAPIs[id] = api
+		for id, a := range sc.HTTPAPIs {
+			if old := cur.HTTPAPIs[id]; keep != nil && old != nil && !keep.http[apiKey{scope, id}] && !httpPrivate(sc, id) {
+				s.HTTPAPIs[id], kept = old, true
+				continue
+			}
+			s.HTTPAPIs[id] = httpapi.CompileAPI(sc, a, balancers, &p.buckets)
 		}
-		for id, api := range restapi.Compile(sc, balancers, &p.buckets) {
-			s.RestAPIs[id] = api
+		for id, a := range sc.RestAPIs {
+			if old := cur.RestAPIs[id]; keep != nil && old != nil && !keep.rest[apiKey{scope, id}] && !restPrivate(sc, id) {
+				s.RestAPIs[id], kept = old, true
+				continue
+			}
+			s.RestAPIs[id] = restapi.CompileAPI(sc, a, balancers, &p.buckets)
 		}
 	}
 	p.reg.Sweep()
-	p.buckets.Sweep()
+	if !kept {
+		// Kept APIs did not ask for their buckets again: sweeping now
+		// would take them away.
+		p.buckets.Sweep()
+	}
 	p.publish(s)
+}
+
+// httpPrivate reports whether any deployed stage of the HTTP API routes to
+// a VPC link: only such an API reads the network, balancers and links,
+// so only it is recompiled when they change.
+func httpPrivate(sc *model.Scoped, apiID string) bool {
+	for _, st := range sc.Stages {
+		if st.APIID != apiID {
+			continue
+		}
+		if dep := sc.Deployments[apiID+"/"+st.DeploymentID]; dep != nil {
+			for i := range dep.Integrations {
+				if dep.Integrations[i].ConnectionType == "VPC_LINK" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// restPrivate is httpPrivate for a REST API.
+func restPrivate(sc *model.Scoped, apiID string) bool {
+	for _, st := range sc.RestStages {
+		if st.APIID != apiID {
+			continue
+		}
+		if dep := sc.RestDeployments[apiID+"/"+st.DeploymentID]; dep != nil {
+			for _, r := range dep.Resources {
+				for _, m := range r.Methods {
+					if m.Integration != nil && m.Integration.ConnectionType == "VPC_LINK" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // compileSome recompiles the APIs w names and shares every other compiled

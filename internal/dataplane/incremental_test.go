@@ -15,7 +15,8 @@ import (
 
 // A compile follows the size of the change: records nothing serves, and
 // tags, recompile nothing, a change to one API recompiles that API and shares
-// every other compiled API, and a network change recompiles everything.
+// every other compiled API, and a network change recompiles the APIs with
+// a private integration.
 func TestCompileFollowsTheChange(t *testing.T) {
 	st := mem.New()
 	loader := model.NewLoader(st)
@@ -41,6 +42,9 @@ func TestCompileFollowsTheChange(t *testing.T) {
 	}
 	put(deployed("a1")...)
 	put(deployed("a2")...)
+	private := deployed("p1")
+	private[1].(*model.Deployment).Integrations[0].ConnectionType = "VPC_LINK"
+	put(private...)
 	put(&model.RestAPI{ID: "rest1", Name: "rest1"}, &model.RestDeployment{APIID: "rest1", ID: "d1"},
 		&model.RestStage{APIID: "rest1", Name: "prod", DeploymentID: "d1"})
 
@@ -61,7 +65,7 @@ func TestCompileFollowsTheChange(t *testing.T) {
 		return s
 	}
 	before := sync()
-	if len(before.HTTPAPIs) != 2 || len(before.RestAPIs) != 1 {
+	if len(before.HTTPAPIs) != 3 || len(before.RestAPIs) != 1 {
 		t.Fatalf("compiled %d HTTP and %d REST APIs", len(before.HTTPAPIs), len(before.RestAPIs))
 	}
 
@@ -103,22 +107,32 @@ func TestCompileFollowsTheChange(t *testing.T) {
 		t.Error("deleting a2 did not remove a2 alone")
 	}
 
-	// The network: everything.
+	// The network: every API with a private integration, and only those.
 	put(&model.SecurityGroup{ID: "sg-1", VpcID: "vpc-1"})
 	before, after = after, sync()
-	if after.HTTPAPIs["a1"] == before.HTTPAPIs["a1"] || after.RestAPIs["rest1"] == before.RestAPIs["rest1"] {
-		t.Error("a security group change did not recompile every API")
+	if after.HTTPAPIs["p1"] == before.HTTPAPIs["p1"] {
+		t.Error("a security group change did not recompile the private API")
+	}
+	if after.HTTPAPIs["a1"] != before.HTTPAPIs["a1"] || after.RestAPIs["rest1"] != before.RestAPIs["rest1"] {
+		t.Error("a security group change recompiled an API without a private integration")
+	}
+	// A network change and a change to a public API in one burst: that
+	// API is recompiled too.
+	put(&model.SecurityGroup{ID: "sg-2", VpcID: "vpc-1"}, &model.Stage{APIID: "a1", Name: "gamma", DeploymentID: "d1"})
+	before, after = after, sync()
+	if after.HTTPAPIs["a1"] == before.HTTPAPIs["a1"] || after.HTTPAPIs["a1"].Stages["gamma"] == nil {
+		t.Error("a1's new stage was lost beside a network change")
 	}
 
-	// Tagging it changes nothing served: nothing is recompiled.
+	// Tagging a group changes nothing served: nothing is recompiled.
 	put(&model.SecurityGroup{ID: "sg-1", VpcID: "vpc-1", Tags: model.Tags{"team": "web"}})
 	before, after = after, sync()
-	if after.HTTPAPIs["a1"] != before.HTTPAPIs["a1"] || after.RestAPIs["rest1"] != before.RestAPIs["rest1"] {
+	if after.HTTPAPIs["p1"] != before.HTTPAPIs["p1"] {
 		t.Error("tagging a security group recompiled the APIs")
 	}
 	put(&model.SecurityGroup{ID: "sg-1", VpcID: "vpc-1", Description: "now", Tags: model.Tags{"team": "web"}})
 	before, after = after, sync()
-	if after.HTTPAPIs["a1"] == before.HTTPAPIs["a1"] {
+	if after.HTTPAPIs["p1"] == before.HTTPAPIs["p1"] {
 		t.Error("a change beside the tags was taken for a tag change")
 	}
 }
