@@ -156,9 +156,8 @@ func selfLoop(o attackOptions, backend string) {
 		if resp, err := c.Get(invoke); err != nil {
 			answer = "client error: " + err.Error()
 		} else {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+			answer = fmt.Sprintf("%d %s", resp.StatusCode, brief(resp.Body))
 			resp.Body.Close()
-			answer = fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
 		}
 		took := time.Since(start)
 		time.Sleep(3 * time.Second) // the tail of the loop unwinding
@@ -182,6 +181,9 @@ func selfLoop(o attackOptions, backend string) {
 // request body that stops after one byte (on both invoke paths), a
 // management request that announces 100 MB and sends one byte, and many
 // idle keep-alive connections, and sees when the server lets go of each.
+// A management body under the size limit that stops after one byte shows
+// the body timeout; one over it, whether the limit is applied before
+// reading.
 func stalls(o attackOptions, backend string) {
 	ctx := context.Background()
 	fmt.Printf("\nstalled clients, server descriptor limit %d\n", o.stallFiles)
@@ -202,6 +204,8 @@ func stalls(o attackOptions, backend string) {
 			"POST " + path(restOK) + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nContent-Length: 1024\r\n\r\n{"},
 		{"management POST announcing 100 MB, 1 byte sent",
 			"POST / HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\nContent-Length: 104857600\r\n\r\nA"},
+		{"management POST announcing 1 MB, 1 byte sent",
+			"POST / HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\nContent-Length: 1048576\r\n\r\nA"},
 	}
 	var wg sync.WaitGroup
 	results := make([]string, len(list))
@@ -300,8 +304,7 @@ func holdOpen(addr, req string, wait time.Duration) string {
 	took := time.Since(start).Round(100 * time.Millisecond)
 	switch {
 	case err == nil:
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 120))
-		return fmt.Sprintf("answered %d %s after %v", resp.StatusCode, strings.TrimSpace(string(body)), took)
+		return fmt.Sprintf("answered %d %s after %v", resp.StatusCode, brief(resp.Body), took)
 	case isTimeout(err):
 		return fmt.Sprintf("still held after %v (stopped waiting)", took)
 	default:
@@ -335,6 +338,21 @@ func idleConns(p *proc, n int) ([]net.Conn, int) {
 		conns = append(conns, c)
 	}
 	return conns, len(conns)
+}
+
+// brief is the start of an answer's body on one line; of an XML error,
+// its code.
+func brief(r io.Reader) string {
+	body, _ := io.ReadAll(io.LimitReader(r, 4096))
+	if _, code, ok := strings.Cut(string(body), "<Code>"); ok {
+		code, _, _ = strings.Cut(code, "</Code>")
+		return "<Code>" + code + "</Code>"
+	}
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > 120 {
+		s = s[:120] + "..."
+	}
+	return s
 }
 
 func isTimeout(err error) bool {
