@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Data-plane benchmark: gatehouse's HTTP API and REST API private paths,
 # measured in one run beside the backend direct, nginx, haproxy and Go's
-# httputil proxy (../shared/bench/run.sh). Bounded: run.sh's rounds and
+# httputil proxy (bench/harness/run.sh). Bounded: run.sh's rounds and
 # durations; everything it starts is stopped on exit.
 #
 #   bench/dataplane.sh [run.sh flags, e.g. -r 3 -d 6s -c 64]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-shared=${SHARED_BENCH:-$repo/../shared/bench}
+shared=${SHARED_BENCH:-$here/harness}
 bin=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$bin"; }

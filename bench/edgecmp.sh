@@ -3,14 +3,14 @@
 # private path beside bare reverse proxies with no gateway logic
 # (bench/edgecmp: net/http's server with net/http's Transport or gatehouse's
 # H1 transport, a connection loop on net/http's parser, fasthttp bare and
-# behind its net/http adaptor), all in one run of ../shared/bench/run.sh.
+# behind its net/http adaptor), all in one run of bench/harness/run.sh.
 # Bounded like dataplane.sh.
 #
 #   bench/edgecmp.sh [run.sh flags, e.g. -r 3 -d 6s -c 64]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-shared=${SHARED_BENCH:-$repo/../shared/bench}
+shared=${SHARED_BENCH:-$here/harness}
 bin=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$bin"; }
