@@ -75,11 +75,18 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /_gatehouse/debug/pprof/")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", gatehouse.DefaultIdleTimeout, "close keep-alive connections idle this long")
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", edge.DefaultBodyTimeout, "how long a management request body may take to arrive")
+	inflight := fs.Int("max-inflight", gatehouse.DefaultMaxInflight,
+		"integration requests in flight at once; invoke requests past it get 429 at once (0: no bound)")
 	budget := fs.Int64("body-budget", edge.DefaultBodyBudget>>20, "MiB of management request bodies held in memory at once; callers beyond it wait, then are throttled")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false
 	}
 	cfg.AllowHosts = hosts
+	// The flag says 0 for no bound; Config keeps zero for its default.
+	cfg.MaxInflight = *inflight
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = -1
+	}
 	cfg.BodyBudget = *budget << 20
 	if len(keys) > 0 {
 		cfg.AccessKeys = map[string]string{}
