@@ -1,6 +1,8 @@
 // Package store defines the narrow key-value interface every backend
 // implements: read transactions, write transactions that commit whole or not at
-// all, a revision that grows with each commit, and change notification. It holds
+// all, a revision that grows with each commit, change notification, and a
+// change feed of the keys each commit wrote, so that readers can follow a
+// commit in proportion to its size. It holds
 // interfaces and small shared types only; the backends (mem, bolt, later etcd)
 // live in sub-packages that only the composition root imports.
 package store

@@ -118,6 +118,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		if s.Revision() != 20 {
 			t.Errorf("revision after 20 commits = %d", s.Revision())
 		}
+		// The feed holds every one of them, in order, with no gap.
+		ch, ok := s.Changes(0)
+		if !ok || len(ch) != 20 {
+			t.Fatalf("Changes(0) after 20 concurrent commits = %d, %v", len(ch), ok)
+		}
+		for i, c := range ch {
+			if c.Revision != uint64(i+1) || fmt.Sprint(c.Keys) != "[/n]" {
+				t.Errorf("change %d = %d %v", i, c.Revision, c.Keys)
+			}
+		}
 		s.View(func(tx store.Tx) error {
 			if v, _ := tx.Get("/n"); len(v) != 20 {
 				t.Errorf("lost updates: %d of 20", len(v))
