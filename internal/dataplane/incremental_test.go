@@ -71,12 +71,16 @@ func TestCompileFollowsTheChange(t *testing.T) {
 
 	// A route added without a deployment, a Cloud Map operation: nothing
 	// served changes, nothing is compiled.
-	put(&model.Route{APIID: "a1", ID: "r2", RouteKey: "GET /b"}, &model.Operation{ID: "op1"})
+	put(&model.Route{APIID: "a1", ID: "r2", RouteKey: "GET /b"}, &model.Operation{ID: "op1"},
+		&model.RestResource{APIID: "rest1", ID: "res2", Path: "/b"})
 	after := sync()
 	for id, api := range before.HTTPAPIs {
 		if after.HTTPAPIs[id] != api {
 			t.Errorf("HTTP API %s recompiled for an undeployed route", id)
 		}
+	}
+	if after.RestAPIs["rest1"] != before.RestAPIs["rest1"] {
+		t.Error("REST API recompiled for an undeployed resource")
 	}
 
 	// A new stage of a1: a1 alone is recompiled.
