@@ -473,7 +473,8 @@ func TestChunkedBodyOverThePayloadLimit(t *testing.T) {
 }
 
 // A client that announces a body and stalls is not held past the
-// integration timeout: the answer is the timeout's, on both API types.
+// integration timeout: the answer is the timeout's, on both API types; a
+// request answered without its integration is answered at once.
 func TestStalledRequestBodyEndsWithTheIntegrationTimeout(t *testing.T) {
 	p := newPubNet(t)
 	rec := newRecorder(t, nil)
@@ -487,6 +488,11 @@ func TestStalledRequestBodyEndsWithTheIntegrationTimeout(t *testing.T) {
 	}{
 		{"HTTP API", httpID, "/up", 503, `{"message":"Service Unavailable"}`},
 		{"REST API", restID, "/prod/up", 504, `{"message":"Endpoint request timed out"}`},
+		// Answered without the integration, which would not read the body.
+		{"HTTP API, no route", httpID, "/nowhere", 404, `{"message":"Not Found"}`},
+		{"REST API, no method", restID, "/prod", 403, `{"message":"Missing Authentication Token"}`},
+		{"REST API, no stage", restID, "/nostage/up", 403, `{"message":"Forbidden"}`},
+		{"no API", "nosuchapi", "/up", 404, `{"message":"Not Found"}`},
 	} {
 		for _, length := range []int{1000, 1 << 20} { // sent by the caller's goroutine, and by net/http's
 			start := time.Now()

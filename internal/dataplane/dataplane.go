@@ -432,6 +432,9 @@ func parseInvoke(r *http.Request) (apiID, stage string, explicit bool, path stri
 }
 
 func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A body is read only by an integration, which extends this bound to
+	// its own timeout; every other answer waits for it briefly.
+	upstream.BoundBodyRead(w, r)
 	id, stageName, explicit, path, _ := parseInvoke(r)
 	snap := p.snap.Load()
 	api := snap.HTTPAPIs[id]

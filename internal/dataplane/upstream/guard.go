@@ -176,6 +176,20 @@ func LimitRequestBody(w http.ResponseWriter, r, out *http.Request, limit int64) 
 	return lb
 }
 
+// BoundBodyRead gives a request with a body readGrace to deliver it, from
+// now: a request answered without its integration (no route, a refusal, a
+// mock) does not read its body, but net/http reads what is left of it
+// before the answer goes out, and a client that stalls mid-body would hold
+// the answer and the connection for ever. Past the deadline the answer
+// goes out and the connection is closed. A request that goes on to its
+// integration gets the integration's deadline instead (LimitRequestBody).
+func BoundBodyRead(w http.ResponseWriter, r *http.Request) {
+	if r.Body != nil && r.Body != http.NoBody {
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(readGrace))
+	}
+}
+
 // readGrace is how long past the integration timeout a request body may
-// still be read.
+// still be read, and how long a request answered without its integration
+// may take to deliver its body.
 const readGrace = 100 * time.Millisecond
