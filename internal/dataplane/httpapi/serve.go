@@ -148,6 +148,13 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	defer resp.Body.Close()
+	return env.relay(w, resp, idHeader, api.ID)
+}
+
+// relay passes the integration's answer to the client as it arrives, with
+// the request's id. It returns false when the answer broke off mid-body
+// and the client's connection must be aborted.
+func (env *Env) relay(w http.ResponseWriter, resp *http.Response, idHeader []string, apiID string) bool {
 	h := w.Header()
 	for k, vs := range resp.Header {
 		if !upstream.HopByHop(k) {
@@ -158,7 +165,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	h["Apigw-Requestid"] = idHeader
 	w.WriteHeader(resp.StatusCode)
 	if _, err := upstream.Copy(w, resp.Body); err != nil {
-		env.cutShort(w, reqID, api.ID, err)
+		env.cutShort(w, idHeader[0], apiID, err)
 		return false
 	}
 	return true

@@ -161,26 +161,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	}
 	defer resp.Body.Close()
 	if integ.Type == "HTTP_PROXY" {
-		for k, vs := range resp.Header {
-			if name, ok := upstream.Remapped(k); ok {
-				// The gateway's own request id, date and the like stay
-				// the gateway's; the backend's arrive renamed.
-				h[name] = vs
-				continue
-			}
-			if !hop(k) {
-				h[k] = vs
-			}
-		}
-		if vs, ok := resp.Header["Content-Length"]; ok {
-			h["X-Amzn-Remapped-Content-Length"] = vs
-		}
-		w.WriteHeader(resp.StatusCode)
-		if _, err := upstream.Copy(w, resp.Body); err != nil {
-			env.cutShort(w, reqID, api.ID, err)
-			return false
-		}
-		return true
+		return env.relay(w, resp, reqID, api.ID)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPayload+1))
 	if err != nil {
@@ -188,6 +169,33 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	respond(w, integ, resp.StatusCode, resp.Header, body)
+	return true
+}
+
+// relay passes a proxy integration's answer to the client as it arrives.
+// It returns false when the answer broke off mid-body and the client's
+// connection must be aborted.
+func (env *Env) relay(w http.ResponseWriter, resp *http.Response, reqID, apiID string) bool {
+	h := w.Header()
+	for k, vs := range resp.Header {
+		if name, ok := upstream.Remapped(k); ok {
+			// The gateway's own request id, date and the like stay the
+			// gateway's; the backend's arrive renamed.
+			h[name] = vs
+			continue
+		}
+		if !hop(k) {
+			h[k] = vs
+		}
+	}
+	if vs, ok := resp.Header["Content-Length"]; ok {
+		h["X-Amzn-Remapped-Content-Length"] = vs
+	}
+	w.WriteHeader(resp.StatusCode)
+	if _, err := upstream.Copy(w, resp.Body); err != nil {
+		env.cutShort(w, reqID, apiID, err)
+		return false
+	}
 	return true
 }
 
