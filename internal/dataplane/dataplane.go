@@ -83,6 +83,7 @@ func New(cfg Config) *Plane {
 	p := &Plane{cfg: cfg, compiled: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	p.snap.Store(&Snapshot{HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{}})
 	p.guard.MaxInflight = int64(cfg.MaxInflight)
+	p.guard.MaxHeld = maxHeld
 	p.env = httpapi.Env{
 		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock},
 		Transport: cfg.Transport,
@@ -280,6 +281,11 @@ func (p *Plane) publish(s *Snapshot) {
 	p.compiled = make(chan struct{})
 	p.mu.Unlock()
 }
+
+// maxHeld bounds the request bodies held in memory at once to check their
+// signatures (AWS_IAM routes and methods): two dozen bodies at the 10 MB
+// payload limit.
+const maxHeld = 256 << 20
 
 // Guard is what bounds the plane's integration requests and counts the
 // ones refused or cut short.

@@ -79,4 +79,15 @@ func TestRouteAuthorization(t *testing.T) {
 	if want := []string{"GET /a ", `PUT /c {"pet":1}`}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("the backend saw %q, want %q", got, want)
 	}
+
+	// Signed bodies are held in memory to be checked, within a bound:
+	// past it, 429 at once, before any of the body is read.
+	env.Guard = &upstream.Guard{MaxHeld: 8}
+	if w := send("PUT", "/private/f", `{"pet":1}`, "AKIDCALLER", "caller-secret"); w.Code != http.StatusTooManyRequests ||
+		w.Body.String() != `{"message":"Too Many Requests"}` {
+		t.Errorf("a signed body past the bound: %d %s", w.Code, w.Body)
+	}
+	if w := send("PUT", "/private/g", `{"a":1}`, "AKIDCALLER", "caller-secret"); w.Code != http.StatusOK {
+		t.Errorf("a signed body within the bound: %d %s", w.Code, w.Body)
+	}
 }

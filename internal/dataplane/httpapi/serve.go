@@ -101,7 +101,14 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	integ := m.Route.Value.(*Integration)
 	if m.Route.IAM {
 		// AWS_IAM: a SigV4 signature by a known key, checked before
-		// anything else of the route runs.
+		// anything else of the route runs. The body it covers is held
+		// in memory, within the server's bound.
+		held := upstream.BodySize(r, MaxPayload)
+		if !env.Guard.Hold(held) {
+			reply(w, http.StatusTooManyRequests, "Too Many Requests")
+			return true
+		}
+		defer env.Guard.Release(held)
 		if err := upstream.SignedBy(w, r, env.Secret, MaxPayload, time.Now().Add(integ.Timeout)); err != nil {
 			refuseSignature(w, err)
 			return true

@@ -71,6 +71,14 @@ func TestMethodAuthorization(t *testing.T) {
 			t.Errorf("%s: %d %s %q, want %d %s %q", c.what, w.Code, w.Body, w.Header().Get("X-Amzn-Errortype"), c.status, c.body2, c.errType)
 		}
 	}
+	// Signed bodies are held in memory to be checked, within a bound.
+	env.Guard = &upstream.Guard{MaxHeld: 8}
+	if w := send("POST", "/private", `{"pet":1}`, "AKIDCALLER", "caller-secret"); w.Code != http.StatusTooManyRequests ||
+		w.Header().Get("X-Amzn-Errortype") != "TooManyRequestsException" {
+		t.Errorf("a signed body past the bound: %d %s", w.Code, w.Body)
+	}
+	env.Guard = nil
+
 	// A signature message quotes what the caller sent: it stays JSON.
 	r := httptest.NewRequest("GET", "http://api1.execute-api.localhost/prod/private", nil)
 	r.Header.Set("Authorization", `AWS4-HMAC-SHA256 Credential="}, SignedHeaders=host`)

@@ -102,7 +102,14 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	}
 	lg.Resource(m.Resource)
 	if m.IAM {
-		// AWS_IAM: a SigV4 signature by a known key, checked first.
+		// AWS_IAM: a SigV4 signature by a known key, checked first. The
+		// body it covers is held in memory, within the server's bound.
+		held := upstream.BodySize(r, MaxPayload)
+		if !env.Guard.Hold(held) {
+			gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+			return true
+		}
+		defer env.Guard.Release(held)
 		if err := upstream.SignedBy(w, r, env.Secret, MaxPayload, time.Now().Add(m.Integration.Timeout)); err != nil {
 			refuseSignature(w, err)
 			return true

@@ -26,8 +26,48 @@ type Guard struct {
 	// Looped counts requests refused for passing through gatehouse more
 	// than MaxHops times.
 	Looped atomic.Uint64
-	// Shed counts requests refused because MaxInflight were in flight.
+	// Shed counts requests refused because MaxInflight were in flight, or
+	// MaxHeld bytes were held.
 	Shed atomic.Uint64
+
+	// MaxHeld bounds the request body bytes held in memory at once to
+	// check signatures (0: no bound): a signature covers the body, which
+	// must be read whole before it is sent on, where every other body
+	// streams.
+	MaxHeld int64
+	held    atomic.Int64
+}
+
+// Hold reserves n bytes of MaxHeld, false when they are taken.
+func (g *Guard) Hold(n int64) bool {
+	if g == nil || g.MaxHeld <= 0 || n <= 0 {
+		return true
+	}
+	if g.held.Add(n) > g.MaxHeld {
+		g.held.Add(-n)
+		g.Shed.Add(1)
+		return false
+	}
+	return true
+}
+
+// Release gives back n bytes Hold reserved.
+func (g *Guard) Release(n int64) {
+	if g != nil && g.MaxHeld > 0 && n > 0 {
+		g.held.Add(-n)
+	}
+}
+
+// BodySize is what holding r's body may take: its declared length, limit
+// when it has none (chunked), 0 without a body.
+func BodySize(r *http.Request, limit int64) int64 {
+	switch {
+	case r.Body == nil || r.Body == http.NoBody:
+		return 0
+	case r.ContentLength >= 0:
+		return min(r.ContentLength, limit)
+	}
+	return limit
 }
 
 // Enter takes a place for one integration request, false when MaxInflight

@@ -168,3 +168,30 @@ func TestCopyReportsACutBody(t *testing.T) {
 		t.Errorf("a client that went away: %v", err)
 	}
 }
+
+// Bodies held to check signatures stay within MaxHeld bytes.
+func TestGuardBoundsHeldBodies(t *testing.T) {
+	g := &Guard{MaxHeld: 100}
+	if !g.Hold(60) || g.Hold(60) || !g.Hold(40) {
+		t.Fatal("60+40 of 100 bytes should fit, another 60 not")
+	}
+	g.Release(60)
+	if !g.Hold(60) || g.Shed.Load() != 1 {
+		t.Errorf("released bytes were not held again, or shed %d", g.Shed.Load())
+	}
+	if !(&Guard{}).Hold(1 << 40) || !g.Hold(0) {
+		t.Error("an unbounded guard, or an empty body, was refused")
+	}
+	for _, c := range []struct {
+		r    *http.Request
+		want int64
+	}{
+		{&http.Request{Body: http.NoBody}, 0},
+		{&http.Request{Body: io.NopCloser(strings.NewReader("abc")), ContentLength: 3}, 3},
+		{&http.Request{Body: io.NopCloser(strings.NewReader("abc")), ContentLength: -1}, 10},
+	} {
+		if got := BodySize(c.r, 10); got != c.want {
+			t.Errorf("BodySize(length %d) = %d, want %d", c.r.ContentLength, got, c.want)
+		}
+	}
+}
