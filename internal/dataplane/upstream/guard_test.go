@@ -179,7 +179,7 @@ func TestGuardBoundsHeldBodies(t *testing.T) {
 	if !g.Hold(60) || g.Shed.Load() != 1 {
 		t.Errorf("released bytes were not held again, or shed %d", g.Shed.Load())
 	}
-	if !(&Guard{}).Hold(1 << 40) || !g.Hold(0) {
+	if !(&Guard{}).Hold(1<<40) || !g.Hold(0) {
 		t.Error("an unbounded guard, or an empty body, was refused")
 	}
 	for _, c := range []struct {
