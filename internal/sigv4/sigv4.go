@@ -220,7 +220,7 @@ func parseQuery(q url.Values) (*signed, error) {
 		if err != nil || n < 0 {
 			return nil, newError(Incomplete, "X-Amz-Expires should be a number of seconds, not '"+e+"'.")
 		}
-		if time.Duration(n)*time.Second > MaxExpires {
+		if n > int64(MaxExpires/time.Second) {
 			return nil, newError(Incomplete, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
 		}
 		s.expires = time.Duration(n) * time.Second
