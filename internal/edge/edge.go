@@ -252,7 +252,9 @@ func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, service string) 
 	// own, bounded by the integration timeout.
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(e.cfg.BodyTimeout))
-	buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength, 512)))
+	// Room for the announced length and the read that meets EOF, so the
+	// buffer is allocated once.
+	buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength, 0)+bytes.MinRead))
 	_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	var netErr net.Error

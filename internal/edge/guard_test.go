@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -242,5 +243,21 @@ func TestFormValue(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("formValue(%q) = %q %v, want %q %v", tc.body, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// A management body of announced length is read into one allocation of
+// its size: a 10 MiB body costs 10 MiB, not the 20 a growing buffer takes.
+func TestBodyReadOnce(t *testing.T) {
+	e := New(Config{Services: map[string]http.Handler{APIGateway: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}})
+	body := strings.Repeat("x", 1<<20)
+	var m1, m2 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	r := httptest.NewRequest("POST", "http://localhost/restapis", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	e.ServeHTTP(httptest.NewRecorder(), r)
+	runtime.ReadMemStats(&m2)
+	if got := m2.TotalAlloc - m1.TotalAlloc; got > 1<<20+64<<10 {
+		t.Errorf("a 1 MiB body allocated %d bytes", got)
 	}
 }
