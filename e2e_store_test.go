@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse"
 	"gatehouse/internal/store"
@@ -40,6 +41,9 @@ func TestStartOnUndecodableRecord(t *testing.T) {
 
 // A second server on a data directory in use says so, and who holds it.
 func TestSecondServerOnSameDataDir(t *testing.T) {
+	// The second open waits this long for the lock before it gives up.
+	defer func(d time.Duration) { bolt.LockTimeout = d }(bolt.LockTimeout)
+	bolt.LockTimeout = 50 * time.Millisecond
 	dir := t.TempDir()
 	first, err := gatehouse.Start(context.Background(), gatehouse.Config{Listen: "127.0.0.1:0", DataDir: dir})
 	if err != nil {

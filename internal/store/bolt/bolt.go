@@ -39,9 +39,10 @@ const FileName = "gatehouse.db"
 // second server on the same directory can say who holds it.
 const PIDFile = "gatehouse.pid"
 
-// lockTimeout is how long Open waits for another process to let go of the
-// file before saying it is in use.
-var lockTimeout = 2 * time.Second
+// LockTimeout is how long Open waits for another process to let go of the
+// file before saying it is in use. Tests that open a directory in use on
+// purpose shorten it.
+var LockTimeout = 2 * time.Second
 
 // Store is a bbolt-backed store.Store.
 type Store struct {
@@ -96,7 +97,7 @@ func openDB(path string) (db *bbolt.DB, err error) {
 			db, err = nil, fmt.Errorf("the file is damaged (%v)", p)
 		}
 	}()
-	return bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType})
+	return bbolt.Open(path, 0o600, &bbolt.Options{Timeout: LockTimeout, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType})
 }
 
 // init makes the buckets, reads the revision, and reads every record once,

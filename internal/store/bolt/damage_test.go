@@ -81,8 +81,8 @@ func TestDamagedFileIsAnError(t *testing.T) {
 // TestSecondServerIsTold: a data directory held by a running server makes
 // a second Open say so, with the holder's pid, rather than "timeout".
 func TestSecondServerIsTold(t *testing.T) {
-	defer func(d time.Duration) { lockTimeout = d }(lockTimeout)
-	lockTimeout = 50 * time.Millisecond
+	defer func(d time.Duration) { LockTimeout = d }(LockTimeout)
+	LockTimeout = 50 * time.Millisecond
 	dir := t.TempDir()
 	s, err := Open(dir)
 	if err != nil {
