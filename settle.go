@@ -3,7 +3,6 @@ package gatehouse
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 
 	"gatehouse/internal/api"
@@ -24,7 +23,7 @@ var settleTimeout = 10 * time.Second
 func settled(t api.Table, st store.Store, sync func(context.Context) error, log *slog.Logger) api.Table {
 	out := make(api.Table, len(t))
 	for name, op := range t {
-		if isRead(name) {
+		if api.ReadOnly(name) {
 			out[name] = op
 			continue
 		}
@@ -46,14 +45,4 @@ func settled(t api.Table, st store.Store, sync func(context.Context) error, log 
 		out[name] = op
 	}
 	return out
-}
-
-// isRead reports whether an operation only reads, by AWS's naming.
-func isRead(name string) bool {
-	for _, p := range []string{"Describe", "Get", "List", "Discover"} {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
 }

@@ -39,3 +39,15 @@ func TestWrap(t *testing.T) {
 		})
 	}
 }
+
+func TestReadOnly(t *testing.T) {
+	for name, want := range map[string]bool{
+		"DescribeVpcs": true, "GetRoutes": true, "ListServices": true, "DiscoverInstances": true,
+		"CreateVpc": false, "RevokeSecurityGroupIngress": false, "DeregisterInstance": false, "": false,
+		"Describ": false,
+	} {
+		if got := ReadOnly(name); got != want {
+			t.Errorf("ReadOnly(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

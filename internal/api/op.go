@@ -1,6 +1,9 @@
 package api
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Op is one operation of an AWS service: its name, how a wire family finds it,
 // a constructor for its input, and the call itself. Services build their table
@@ -49,4 +52,20 @@ func NewTable(ops ...Op) Table {
 		t[op.Name] = op
 	}
 	return t
+}
+
+// readPrefixes are the verbs AWS gives operations that only read.
+var readPrefixes = []string{"Describe", "Get", "List", "Discover"}
+
+// ReadOnly reports whether the operation named name only reads, by AWS's
+// naming (DescribeVpcs, GetRoutes, ListServices, DiscoverInstances). The
+// edge lets such a Query action through an unsigned GET; a write's answer
+// waits for the controllers, a read's does not.
+func ReadOnly(name string) bool {
+	for _, p := range readPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,7 +3,6 @@ package edge
 import (
 	"mime"
 	"net/http"
-	"strings"
 
 	"gatehouse/internal/api"
 	"gatehouse/internal/sigv4"
@@ -48,7 +47,7 @@ func protocolError(service string, r *http.Request, signed bool) *api.Error {
 		case http.MethodGet:
 			// The Query protocol takes GET, but only reading is safe
 			// unsigned: a link or an image tag can make a browser send it.
-			if action := r.URL.Query().Get("Action"); !signed && !readOnly(action) {
+			if action := r.URL.Query().Get("Action"); !signed && !api.ReadOnly(action) {
 				return notAllowed(service, r.Method)
 			}
 		default:
@@ -70,11 +69,6 @@ func protocolError(service string, r *http.Request, signed bool) *api.Error {
 		}
 	}
 	return nil
-}
-
-// readOnly reports whether a Query action only reads, by AWS's naming.
-func readOnly(action string) bool {
-	return strings.HasPrefix(action, "Describe") || strings.HasPrefix(action, "Get") || strings.HasPrefix(action, "List")
 }
 
 func mediaType(ct string) string {
