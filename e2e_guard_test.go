@@ -385,3 +385,18 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 		t.Errorf("closed after %s", took)
 	}
 }
+
+// A client that stops in the middle of its headers is cut off after
+// ReadHeaderTimeout (ten seconds by default).
+func TestStalledHeadersAreCut(t *testing.T) {
+	srv := servertest.Start(t, func(c *gatehouse.Config) { c.ReadHeaderTimeout = 100 * time.Millisecond })
+	c := dial(t, srv)
+	io.WriteString(c, "GET /?Action=DescribeVpcs&Version=2016-11-15 HTTP/1.1\r\nHost: local")
+	start := time.Now()
+	if _, err := io.ReadAll(c); err != nil {
+		t.Fatalf("stalled headers: %v, want the connection closed", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("closed after %s", took)
+	}
+}

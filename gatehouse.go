@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"gatehouse/internal/admin"
-	"gatehouse/internal/api"
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane"
 	"gatehouse/internal/dataplane/upstream"
@@ -98,6 +97,9 @@ type Config struct {
 	// IdleTimeout closes keep-alive connections idle that long
 	// (DefaultIdleTimeout when zero).
 	IdleTimeout time.Duration
+	// ReadHeaderTimeout is how long a client may take to send a request's
+	// headers (DefaultReadHeaderTimeout when zero).
+	ReadHeaderTimeout time.Duration
 	// BodyTimeout is how long a management request body may take to
 	// arrive (edge.DefaultBodyTimeout when zero).
 	BodyTimeout time.Duration
@@ -122,6 +124,10 @@ const (
 
 // DefaultIdleTimeout is how long an idle keep-alive connection is kept.
 const DefaultIdleTimeout = 60 * time.Second
+
+// DefaultReadHeaderTimeout is how long a client may take to send a
+// request's headers.
+const DefaultReadHeaderTimeout = 10 * time.Second
 
 // DefaultVpcLinkDelay stands in for AWS's "few minutes" of VPC link
 // provisioning: short, but long enough that clients must wait for AVAILABLE.
@@ -161,6 +167,8 @@ type Server struct {
 	// v1links moves REST API VPC links (V1) through PENDING, AVAILABLE or
 	// FAILED, and deletion, with their endpoint services.
 	v1links *privatelink.Controller
+	// settle makes each write's answer wait for the controllers above.
+	settle *settler
 
 	closeOnce sync.Once
 	closeErr  error
@@ -169,6 +177,46 @@ type Server struct {
 // Start opens the store and starts serving. It returns once the listener is
 // bound, so the URL can be used at once.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
+	cfg = withDefaults(cfg)
+	st, loader, err := openStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s := &Server{cfg: cfg, ln: ln, store: st, done: make(chan error, 1)}
+	s.newControllers(loader)
+	services, err := s.newServices()
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
+	// No ReadTimeout or WriteTimeout: they would cut long invoke
+	// responses. The edge bounds management bodies, the data plane invoke
+	// bodies, each per request.
+	s.http = &http.Server{Handler: s.newEdge(services), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
+	s.health.Start()
+	s.v1links.Start()
+	s.vpclinks.Start()
+	s.plane.Start()
+	go func() {
+		err := s.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	cfg.Log.Info("gatehouse serving", "addr", ln.Addr().String(), "region", cfg.Region, "account", cfg.Account,
+		"store", storeName(cfg))
+	return s, nil
+}
+
+// withDefaults fills in what cfg leaves zero.
+func withDefaults(cfg Config) Config {
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
 	}
@@ -187,71 +235,67 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if len(cfg.AccessKeys) == 0 {
 		cfg.AccessKeys = map[string]string{DefaultAccessKeyID: DefaultSecretKey}
 	}
+	if !cfg.InMemory && cfg.DataDir == "" {
+		cfg.DataDir = DefaultDataDir()
+	}
+	if cfg.VpcLinkDelay == 0 {
+		cfg.VpcLinkDelay = DefaultVpcLinkDelay
+	}
+	if cfg.VpcLinkV1Delay == 0 {
+		cfg.VpcLinkV1Delay = DefaultVpcLinkDelay
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	return cfg
+}
+
+// openStore opens the store and reads the whole model once through the
+// loader every reader of the model shares, so each commit is decoded once.
+// Reading it all now makes a record that does not decode an error at
+// start, naming its key, rather than a controller's log line later.
+func openStore(cfg Config) (store.Store, *model.Loader, error) {
 	var st store.Store
 	if cfg.InMemory {
 		st = mem.New()
 	} else {
-		if cfg.DataDir == "" {
-			cfg.DataDir = DefaultDataDir()
-		}
 		b, err := bolt.Open(cfg.DataDir)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		st = b
 	}
-	// One loader for every reader of the model: each commit is decoded once.
-	// Reading it all now makes a record that does not decode an error at
-	// start, naming its key, rather than a controller's log line later.
 	loader := model.NewLoader(st)
 	if _, err := loader.Load(); err != nil {
 		st.Close()
-		return nil, fmt.Errorf("reading the store in %s: %w", storeName(cfg), err)
+		return nil, nil, fmt.Errorf("reading the store in %s: %w", storeName(cfg), err)
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
+	return st, loader, nil
+}
 
-	ec2Svc := ec2.New(st, cfg.Clock)
+// newControllers builds what follows the store, not yet started: the
+// health checker, the lifecycles of both kinds of VPC link, and the data
+// plane, and the settler that makes writes wait for them.
+func (s *Server) newControllers(loader *model.Loader) {
+	cfg, st := s.cfg, s.store
 	// transport carries the data plane's requests to backends, pooled.
-	transport := dial.New().H1Transport()
+	s.transport = dial.New().H1Transport()
 	// The checker sends checks of an NLB's alb-type targets into the ALB
 	// through the data plane, built below and started after the checker.
-	var plane *dataplane.Plane
-	checker := health.NewChecker(health.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log,
+	s.health = health.NewChecker(health.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log,
 		ThroughALB: func(albARN string, port int, req *http.Request) (*http.Response, error) {
-			return plane.ThroughALB(albARN, port, req)
+			return s.plane.ThroughALB(albARN, port, req)
 		}})
-	elbSvc := elbv2.New(st, cfg.Clock, checker.Table())
-	sdSvc := servicediscovery.New(st, cfg.Clock)
 	// links records VPC link traffic: the data plane writes it, the VPC
 	// link lifecycle reads it (the idle rule and wake-ups).
-	links := usage.NewLinks()
-	linkDelay := cfg.VpcLinkDelay
-	if linkDelay == 0 {
-		linkDelay = DefaultVpcLinkDelay
-	}
-	vpclinks := vpclink.New(vpclink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Links: links,
-		Delay: max(linkDelay, 0), Idle: cfg.VpcLinkIdle, Log: cfg.Log})
-	// An HTTP API's apiEndpoint is its invoke URL on this listener.
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	apigwv2Svc := apigatewayv2.New(st, cfg.Clock, func(apiID string) string {
-		return "http://" + apiID + ".execute-api.localhost:" + port
-	}, vpclink.Provision)
-	if err := apigwv2Svc.IndexRouteKeys(); err != nil {
-		ln.Close()
-		st.Close()
-		return nil, fmt.Errorf("indexing route keys in the store in %s: %w", storeName(cfg), err)
-	}
-	apigwSvc := apigateway.New(st, cfg.Clock)
-	v1Delay := cfg.VpcLinkV1Delay
-	if v1Delay == 0 {
-		v1Delay = DefaultVpcLinkDelay
-	}
-	v1links := privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(v1Delay, 0), Log: cfg.Log})
-	plane = dataplane.New(dataplane.Config{
+	s.links = usage.NewLinks()
+	s.vpclinks = vpclink.New(vpclink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Links: s.links,
+		Delay: max(cfg.VpcLinkDelay, 0), Idle: cfg.VpcLinkIdle, Log: cfg.Log})
+	s.v1links = privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(cfg.VpcLinkV1Delay, 0), Log: cfg.Log})
+	s.plane = dataplane.New(dataplane.Config{
 		Load:     loader.Load,
 		Watch:    st.Watch,
 		Revision: st.Revision,
@@ -259,31 +303,64 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return model.Changed(st, after, upto)
 		},
 		Clock:       cfg.Clock,
-		Health:      checker.Table(),
-		Links:       links,
-		Transport:   transport,
+		Health:      s.health.Table(),
+		Links:       s.links,
+		Transport:   s.transport,
 		Log:         cfg.Log,
 		MaxInflight: maxInflight(cfg.MaxInflight),
 		AccessKeys:  cfg.AccessKeys,
 	})
-	// A write answers once every controller acts on it (read-your-writes).
-	sync := func(ctx context.Context) error { return syncAll(ctx, checker, vpclinks, v1links, plane) }
-	settle := func(t api.Table) api.Table { return settled(t, st, sync, cfg.Log) }
-	root := edge.New(edge.Config{
-		Invoke:     plane,
+	// A write answers once every controller acts on it (read-your-writes),
+	// the data plane last: a link lifecycle may commit as it acts (a link
+	// due at once goes AVAILABLE), and the plane must serve that too.
+	s.settle = newSettler(st, cfg.Log,
+		&follower{name: "health", sync: s.health.Sync},
+		&follower{name: "vpclink", sync: s.vpclinks.Sync},
+		&follower{name: "privatelink", sync: s.v1links.Sync},
+		&follower{name: "dataplane", sync: s.plane.Sync})
+}
+
+// newServices builds the AWS services on the store and their wire
+// handlers, keyed by the edge's service names; every write waits for the
+// controllers before it answers.
+func (s *Server) newServices() (map[string]http.Handler, error) {
+	cfg, st, settle := s.cfg, s.store, s.settle.settled
+	ec2Svc := ec2.New(st, cfg.Clock)
+	elbSvc := elbv2.New(st, cfg.Clock, s.health.Table())
+	sdSvc := servicediscovery.New(st, cfg.Clock)
+	// An HTTP API's apiEndpoint is its invoke URL on this listener.
+	_, port, _ := net.SplitHostPort(s.ln.Addr().String())
+	apigwv2Svc := apigatewayv2.New(st, cfg.Clock, func(apiID string) string {
+		return "http://" + apiID + ".execute-api.localhost:" + port
+	}, vpclink.Provision)
+	if err := apigwv2Svc.IndexRouteKeys(); err != nil {
+		return nil, fmt.Errorf("indexing route keys in the store in %s: %w", storeName(cfg), err)
+	}
+	apigwSvc := apigateway.New(st, cfg.Clock)
+	return map[string]http.Handler{
+		edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, settle(ec2Svc.Ops()), cfg.Log),
+		edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, settle(elbSvc.Ops()), cfg.Log),
+
+		edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, settle(sdSvc.Ops()), cfg.Log),
+		edge.APIGatewayV2:     restjson.NewHandler(settle(apigwv2Svc.Ops()), cfg.Log),
+		edge.APIGateway:       restjson.NewHandler(settle(apigwSvc.Ops()), cfg.Log),
+	}, nil
+}
+
+// newEdge is the root handler: invoke URLs to the data plane, the admin
+// endpoints, and management calls to the services' handlers, behind the
+// management plane's guards.
+func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
+	cfg := s.cfg
+	return edge.New(edge.Config{
+		Invoke:     s.plane,
 		IsInvoke:   dataplane.IsInvoke,
 		InvokeHost: dataplane.IsInvokeHost,
 		// Every request an integration sends carries the hop count.
 		ViaIntegration: func(r *http.Request) bool { return r.Header.Get(upstream.HopsHeader) != "" },
-		Admin:          admin.Handler(admin.Config{Snapshot: plane.Snapshot, Health: targetHealth(checker.Table()), Pprof: cfg.Pprof, Now: cfg.Clock.Now}),
-		Services: map[string]http.Handler{
-			edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, settle(ec2Svc.Ops()), cfg.Log),
-			edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, settle(elbSvc.Ops()), cfg.Log),
-
-			edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, settle(sdSvc.Ops()), cfg.Log),
-			edge.APIGatewayV2:     restjson.NewHandler(settle(apigwv2Svc.Ops()), cfg.Log),
-			edge.APIGateway:       restjson.NewHandler(settle(apigwSvc.Ops()), cfg.Log),
-		},
+		Admin: admin.Handler(admin.Config{Snapshot: s.plane.Snapshot, Health: targetHealth(s.health.Table()),
+			Pprof: cfg.Pprof, Now: cfg.Clock.Now}),
+		Services:    services,
 		Account:     cfg.Account,
 		Region:      cfg.Region,
 		Log:         cfg.Log,
@@ -292,40 +369,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		BodyTimeout: cfg.BodyTimeout,
 		BodyBudget:  cfg.BodyBudget,
 	})
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
-
-	s := &Server{
-		cfg:       cfg,
-		ln:        ln,
-		store:     st,
-		health:    checker,
-		plane:     plane,
-		transport: transport,
-		links:     links,
-		vpclinks:  vpclinks,
-		v1links:   v1links,
-		// No ReadTimeout or WriteTimeout: they would cut long invoke
-		// responses. The edge bounds management bodies, the data plane
-		// invoke bodies, each per request.
-		http: &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: cfg.IdleTimeout},
-		done: make(chan error, 1),
-	}
-	checker.Start()
-	v1links.Start()
-	vpclinks.Start()
-	plane.Start()
-	go func() {
-		err := s.http.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.done <- err
-	}()
-	cfg.Log.Info("gatehouse serving", "addr", ln.Addr().String(), "region", cfg.Region, "account", cfg.Account,
-		"store", storeName(cfg))
-	return s, nil
 }
 
 func maxInflight(n int) int {
@@ -385,30 +428,19 @@ func (s *Server) TargetHealth() *health.Table { return s.health.Table() }
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Sync waits until every controller has caught up with the changes
-// committed before the call (health checker, VPC link lifecycle, data
+// committed before the call (health checker, VPC link lifecycles, data
 // plane). Tests that drive a fake clock call it before advancing, so the
 // advance acts on their writes.
 //
 // A management write waits for the same before it answers, so only a test
 // that writes to the store directly needs it.
 func (s *Server) Sync(ctx context.Context) error {
-	return syncAll(ctx, s.health, s.vpclinks, s.v1links, s.plane)
-}
-
-// syncAll waits for the controllers in turn, the data plane last: a link
-// lifecycle may commit as it acts (a link due at once goes AVAILABLE), and
-// the plane must serve that too.
-func syncAll(ctx context.Context, health *health.Checker, links *vpclink.Controller, v1 *privatelink.Controller, plane *dataplane.Plane) error {
-	if err := health.Sync(ctx); err != nil {
-		return err
+	for _, f := range s.settle.followers {
+		if err := f.sync(ctx); err != nil {
+			return err
+		}
 	}
-	if err := links.Sync(ctx); err != nil {
-		return err
-	}
-	if err := v1.Sync(ctx); err != nil {
-		return err
-	}
-	return plane.Sync(ctx)
+	return nil
 }
 
 // Guard bounds the data plane's integration requests in flight and counts

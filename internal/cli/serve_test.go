@@ -13,11 +13,11 @@ import (
 func TestServeFlags(t *testing.T) {
 	cfg, ok := serveConfig([]string{"--verify-signatures", "--access-key", "AKID1:s1", "--access-key", "AKID2:s:2",
 		"--allow-host", "gatehouse.internal", "--allow-host", "ci-box", "--pprof", "--idle-timeout", "5s",
-		"--body-timeout", "2s", "--body-budget", "8", "--max-inflight", "16"}, io.Discard)
+		"--header-timeout", "3s", "--body-timeout", "2s", "--body-budget", "8", "--max-inflight", "16"}, io.Discard)
 	if !ok {
 		t.Fatal("flags refused")
 	}
-	if !cfg.VerifySignatures || !cfg.Pprof || cfg.IdleTimeout != 5*time.Second || cfg.BodyTimeout != 2*time.Second || cfg.BodyBudget != 8<<20 ||
+	if !cfg.VerifySignatures || !cfg.Pprof || cfg.IdleTimeout != 5*time.Second || cfg.ReadHeaderTimeout != 3*time.Second || cfg.BodyTimeout != 2*time.Second || cfg.BodyBudget != 8<<20 ||
 		cfg.MaxInflight != 16 {
 		t.Errorf("config %+v", cfg)
 	}
@@ -31,7 +31,7 @@ func TestServeFlags(t *testing.T) {
 	// The defaults: verification and the profiler off, the documented limits.
 	cfg, ok = serveConfig(nil, io.Discard)
 	if !ok || cfg.VerifySignatures || cfg.Pprof || cfg.AccessKeys != nil || cfg.IdleTimeout != gatehouse.DefaultIdleTimeout ||
-		cfg.BodyTimeout != 10*time.Second || cfg.BodyBudget != 64<<20 || cfg.MaxInflight != gatehouse.DefaultMaxInflight {
+		cfg.ReadHeaderTimeout != 10*time.Second || cfg.BodyTimeout != 10*time.Second || cfg.BodyBudget != 64<<20 || cfg.MaxInflight != gatehouse.DefaultMaxInflight {
 		t.Errorf("defaults %+v", cfg)
 	}
 

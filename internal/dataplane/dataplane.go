@@ -363,8 +363,12 @@ func classify(keys []string) work {
 // Snapshot is the snapshot requests are served from now.
 func (p *Plane) Snapshot() *Snapshot { return p.snap.Load() }
 
+// ErrStopped is what Sync returns once the plane has stopped compiling.
+var ErrStopped = errors.New("dataplane: stopped")
+
 // Sync waits until the plane serves every change committed before the call,
-// so "create, then invoke" needs no sleep.
+// so "create, then invoke" needs no sleep. It gives up with ErrStopped once
+// Stop is called: nothing would compile what it waits for.
 func (p *Plane) Sync(ctx context.Context) error {
 	want := p.cfg.Revision()
 	for {
@@ -378,6 +382,8 @@ func (p *Plane) Sync(ctx context.Context) error {
 		case <-next:
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-p.stop:
+			return ErrStopped
 		}
 	}
 }
