@@ -618,7 +618,8 @@ func (w *walker) hopOf(from, to string, src, dst network.Endpoint, port int, v n
 // EC2 would accept: on the side that dropped the flow, in the first group
 // there, naming the peer by group when it has one in the same VPC (the way
 // AWS advises referencing groups), else by address, since EC2 refuses a
-// rule that names a group of another VPC.
+// rule that names a group of another VPC. A link interface is named by its
+// subnet's CIDR rather than its own address, which AWS may change.
 func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.Flow, openPeer string) string {
 	vpcOf := func(e network.Endpoint) string {
 		if len(e.Groups) > 0 {
@@ -633,9 +634,12 @@ func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.
 			return w.name(e.Groups[0])
 		}
 		if pv, sv := vpcOf(e), vpcOf(self); pv != "" && sv != "" && pv != sv {
-			w.note(fmt.Sprintf("%s is in %s and %s in %s: EC2 refuses a rule naming a group of another VPC, so the fix names the address; "+
+			w.note(fmt.Sprintf("%s is in %s and %s in %s: EC2 refuses a rule naming a group of another VPC, so the fix names addresses; "+
 				"on AWS traffic flows between them only if the VPCs are connected (peering or a transit gateway)",
 				e.Addr, pv, self.Addr, sv))
+		}
+		if sub := w.linkSubnet(e.Addr); sub.IsValid() {
+			return sub.String()
 		}
 		return e.Addr.String() + "/32"
 	}
@@ -650,6 +654,21 @@ func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.
 		return fmt.Sprintf("add an ingress rule to %s allowing %s from %s", w.name(dst.Groups[0]), f, peer)
 	}
 	return ""
+}
+
+// linkSubnet is the CIDR of the subnet of the link interface at addr, or
+// the zero prefix when addr is not a link interface's.
+func (w *walker) linkSubnet(addr netip.Addr) netip.Prefix {
+	entries := w.path.Entries
+	if cm := w.path.CloudMap; cm != nil {
+		entries = cm.Links
+	}
+	for _, e := range entries {
+		if e.ENI != "" && e.Src.Addr == addr {
+			return e.Subnet
+		}
+	}
+	return netip.Prefix{}
 }
 
 func (pa *Path) problem(what, fix string) {

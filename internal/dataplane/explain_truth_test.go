@@ -147,8 +147,9 @@ func TestExplainReportsNoHealthyTarget(t *testing.T) {
 }
 
 // A link in one VPC and an ALB in another: EC2 refuses a rule that names a
-// group of the other VPC, so explain must propose an address instead, and
-// that fix must work.
+// group of the other VPC, so explain must propose addresses instead: the
+// link subnets' CIDRs, which outlast the interfaces' own addresses; EC2
+// must accept the fixes, and they must work.
 func TestExplainProposesFixesEC2Accepts(t *testing.T) {
 	p := newPrivateALB(t)
 	p.revoke(t)
@@ -183,11 +184,17 @@ func TestExplainProposesFixesEC2Accepts(t *testing.T) {
 	if pa.Balancer.Listener == nil || len(pa.Balancer.Pools) != 1 || len(pa.Hops) != 2 {
 		t.Fatalf("unreached ALB: listener %+v pools %+v hops %+v", pa.Balancer.Listener, pa.Balancer.Pools, pa.Hops)
 	}
-	cidr := regexp.MustCompile(`^add an ingress rule to ` + p.albGroup + ` \(alb\) allowing tcp/80 from (10\.1\.\d\.50/32)$`)
+	cidr := regexp.MustCompile(`^add an ingress rule to ` + p.albGroup + ` \(alb\) allowing tcp/80 from (10\.1\.[12]\.0/24)$`)
+	if len(pa.Fixes) != 2 {
+		t.Errorf("fixes %q, want one per link subnet", pa.Fixes)
+	}
+	if !strings.Contains(strings.Join(pa.Notes, "\n"), "peering or a transit gateway") {
+		t.Errorf("notes %q do not say the VPCs must be connected", pa.Notes)
+	}
 	for _, fix := range pa.Fixes {
 		m := cidr.FindStringSubmatch(fix)
 		if m == nil {
-			t.Fatalf("fix %q: want an ingress rule admitting a link address, not %s", fix, p.linkGroup)
+			t.Fatalf("fix %q: want an ingress rule admitting a link subnet, not %s nor an interface's address", fix, p.linkGroup)
 		}
 		_, err := p.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(p.albGroup), IpPermissions: []ec2types.IpPermission{{
 			IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), IpRanges: []ec2types.IpRange{{CidrIp: aws.String(m[1])}}}}})

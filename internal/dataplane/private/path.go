@@ -55,9 +55,12 @@ type Link struct {
 // service) to a node, with the verdict of that hop.
 type Entry struct {
 	// ENI is the link interface; "" for the endpoint service of a v1 link.
-	ENI     string
-	Zone    string
-	Src     network.Endpoint
+	ENI  string
+	Zone string
+	Src  network.Endpoint
+	// Subnet is the CIDR of a link ENI's subnet: a rule naming it keeps
+	// admitting the link when AWS gives an interface another address.
+	Subnet  netip.Prefix
 	Node    int
 	Verdict network.Verdict
 }
@@ -87,7 +90,11 @@ func linkSources(sc *model.Scoped, link *model.VpcLink) []Entry {
 		if !ok {
 			continue
 		}
-		out = append(out, Entry{ENI: eni.ID, Zone: eni.AvailabilityZone, Src: src})
+		e := Entry{ENI: eni.ID, Zone: eni.AvailabilityZone, Src: src}
+		if sub := sc.Subnets[eni.SubnetID]; sub != nil {
+			e.Subnet, _ = netip.ParsePrefix(sub.CidrBlock)
+		}
+		out = append(out, e)
 	}
 	return out
 }
