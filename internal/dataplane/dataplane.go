@@ -85,7 +85,7 @@ func New(cfg Config) *Plane {
 	p.guard.MaxInflight = int64(cfg.MaxInflight)
 	p.guard.MaxHeld = maxHeld
 	p.env = httpapi.Env{
-		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock},
+		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock, Guard: &p.guard},
 		Transport: cfg.Transport,
 		Links:     cfg.Links,
 		Clock:     cfg.Clock,
@@ -532,7 +532,11 @@ func (p *Plane) serveRest(w http.ResponseWriter, r *http.Request, api *restapi.A
 func (p *Plane) ThroughALB(albARN string, port int, req *http.Request) (*http.Response, error) {
 	for _, balancers := range p.Snapshot().Balancers {
 		if b := balancers[albARN]; b != nil && b.Type == "application" {
-			resp, _, err := p.env.Forwarder.RoundTrip(req, b, upstream.Hop{Port: port})
+			// A health check is no integration request: the guard does
+			// not count it.
+			fw := *p.env.Forwarder
+			fw.Guard = nil
+			resp, _, err := fw.RoundTrip(req, b, upstream.Hop{Port: port})
 			return resp, err
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+
+	"gatehouse/internal/dataplane/upstream"
 )
 
 // Answer is what API Gateway sends its caller when an integration fails.
@@ -22,7 +24,7 @@ func FailureOf(ctx context.Context, err error) Failure {
 	if errors.As(err, &e) {
 		return e.Failure
 	}
-	if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
+	if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) || upstream.DeadlinePassed(ctx) {
 		return TimedOut
 	}
 	return Refused

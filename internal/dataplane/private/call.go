@@ -100,7 +100,7 @@ func (p *Path) Call(req *http.Request, env Env, now time.Time) (*http.Response, 
 	}
 	e := &p.Entries[rand.IntN(len(p.Entries))]
 	if !e.Verdict.Allowed {
-		return nil, dropped(req.Context(), "VPC link -> "+p.Balancer.Name)
+		return nil, env.dropped(req.Context(), "VPC link -> "+p.Balancer.Name)
 	}
 	resp, _, err := env.Forwarder.RoundTrip(req, p.Balancer, upstream.Hop{Port: p.Port, Node: e.Node, Client: e.Src.Addr, Flow: rand.Uint64() | 1<<63})
 	if err != nil {
@@ -125,11 +125,10 @@ func fromUpstream(err error) error {
 	return &Error{Failure: f, Hop: ue.Hop, Err: ue.Err}
 }
 
-// dropped waits, as a client does for packets a security group dropped,
-// until the caller gives up.
-func dropped(ctx context.Context, hop string) error {
-	<-ctx.Done()
-	return &Error{Failure: Dropped, Hop: hop, Err: ctx.Err()}
+// dropped holds the request until the caller gives up, as a client waits
+// for packets a security group dropped; the forwarder times the wait.
+func (env Env) dropped(ctx context.Context, hop string) error {
+	return fromUpstream(env.Forwarder.HoldDropped(ctx, hop, 0))
 }
 
 // call picks a healthy instance and dials it directly from one of the
@@ -146,7 +145,7 @@ func (cm *CloudMap) call(req *http.Request, env Env, now time.Time) (*http.Respo
 		return nil, errBadInst
 	}
 	if !v.Allowed {
-		return nil, dropped(req.Context(), "VPC link -> "+inst.ID)
+		return nil, env.dropped(req.Context(), "VPC link -> "+inst.ID)
 	}
 	real, _ := network.RealAddress(cm.Lookup, dst.Addr, port)
 	req.URL.Host = real
@@ -159,7 +158,7 @@ func (cm *CloudMap) call(req *http.Request, env Env, now time.Time) (*http.Respo
 
 // transportError classifies a failed dial or exchange.
 func transportError(ctx context.Context, hop string, err error) error {
-	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || upstream.DeadlinePassed(ctx) {
 		return &Error{Failure: TimedOut, Hop: hop, Err: err}
 	}
 	return &Error{Failure: Refused, Hop: hop, Err: err}

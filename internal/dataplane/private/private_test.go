@@ -3,10 +3,13 @@ package private
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
+	"gatehouse/internal/clock/clocktest"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
@@ -49,6 +52,14 @@ func TestFailureOf(t *testing.T) {
 	if f := FailureOf(context.Background(), errors.New("connection refused")); f != Refused {
 		t.Errorf("a plain dial error: %v, want Refused", f)
 	}
+	// A connect cut by the deadline can fail before the context's timer
+	// marks it done, with a bare "i/o timeout".
+	if f := FailureOf(lapsed{context.Background()}, &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}); f != TimedOut {
+		t.Errorf("a dial cut by the deadline: %v, want TimedOut", f)
+	}
+	if e := transportError(lapsed{context.Background()}, "i1", &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}); e.(*Error).Failure != TimedOut {
+		t.Errorf("a Cloud Map dial cut by the deadline: %v, want TimedOut", e)
+	}
 	if f := FailureOf(ctx, &Error{Failure: LinkDown, Hop: "VPC link"}); f != LinkDown {
 		t.Errorf("a path error keeps its failure: %v", f)
 	}
@@ -56,6 +67,12 @@ func TestFailureOf(t *testing.T) {
 		t.Errorf("a balancer's drop: %v, want Dropped", f)
 	}
 }
+
+// lapsed is a context whose deadline has passed and whose timer has not
+// yet marked it done.
+type lapsed struct{ context.Context }
+
+func (lapsed) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
 
 // A link that is not AVAILABLE fails at once; an idle V2 link is woken
 // by the request, a v1 link never is; a way in whose groups deny waits out
@@ -92,12 +109,33 @@ func TestCallFailures(t *testing.T) {
 	b := &upstream.Balancer{Name: "alb", Nodes: []upstream.Node{{ENI: "eni-n"}}}
 	p := &Path{Link: Link{ID: "v2", Status: model.LinkAvailable, V2: true}, Balancer: b, Port: 80,
 		Entries: []Entry{{ENI: "eni-l", Verdict: network.Verdict{Side: network.SideIngress}}}}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	// The caller waits on the forwarder's clock, until its deadline.
+	clk := clocktest.New(time.Unix(0, 0))
+	held := Env{Links: links, Forwarder: &upstream.Forwarder{Clock: clk}}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := p.Call(req.WithContext(ctx), env, time.Time{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Call(req.WithContext(ctx), held, time.Time{})
+		done <- err
+	}()
+	for clk.Pending() == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("denied way in answered at once: %v", err)
+		case <-time.After(time.Millisecond): // until the request is held
+		}
+	}
+	clk.Advance(time.Minute)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("denied way in: still held after the clock passed the caller's deadline")
+	}
 	var pe *Error
-	if !errors.As(err, &pe) || pe.Failure != Dropped || ctx.Err() == nil {
-		t.Fatalf("denied way in: %v, want Dropped after the timeout", err)
+	if !errors.As(err, &pe) || pe.Failure != Dropped {
+		t.Fatalf("denied way in: %v, want Dropped at the caller's deadline", err)
 	}
 	// An AVAILABLE link without ENIs yet has no way in.
 	_, err = (&Path{Link: p.Link, Balancer: b}).Call(req, env, time.Time{})

@@ -3,9 +3,11 @@ package upstream_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -75,10 +77,6 @@ func TestDeniedHopTimesOutAtTheALB(t *testing.T) {
 	b := f.compile(t)[arn]
 	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
 
-	type result struct {
-		code int
-		err  error
-	}
 	done := make(chan result, 1)
 	armed := f.srv.Clock.Pending() // health checks hold timers too
 	go func() {
@@ -258,3 +256,122 @@ func TestALBBehindNLB(t *testing.T) {
 		t.Fatalf("deleting an ALB that is an NLB's target: %v, want ResourceInUse", err)
 	}
 }
+
+// A hop a security group drops holds the request on the forwarder's clock:
+// until the caller's deadline, or through an ALB until its connect timeout
+// when that comes first. Moving the clock ends the wait, so no test (and
+// no answer) waits on the wall clock for a modeled drop; the guard counts
+// the request once it is held.
+func TestDroppedHopIsHeldOnTheClock(t *testing.T) {
+	f := newFixture(t)
+	closed, err := f.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("closed"), Description: aws.String("closed"), VpcId: aws.String(f.vpc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(f.subnets[0]),
+		PrivateIpAddress: aws.String("10.0.1.10"), Groups: []string{aws.ToString(closed.GroupId)}}); err != nil {
+		t.Fatal(err)
+	}
+	alb := f.alb(t, "alb", f.targetGroup(t, "app", backend(t, "app")))
+	out, err := f.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("tcp"), Protocol: types.ProtocolEnumTcp,
+		Port: aws.Int32(80), VpcId: aws.String(f.vpc), TargetType: types.TargetTypeEnumIp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: out.TargetGroups[0].TargetGroupArn,
+		Targets: []types.TargetDescription{{Id: aws.String("10.0.1.10"), Port: aws.Int32(int32(backend(t, "x")))}}}); err != nil {
+		t.Fatal(err)
+	}
+	nlb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("nlb"), Type: types.LoadBalancerTypeEnumNetwork,
+		Scheme: types.LoadBalancerSchemeEnumInternal, Subnets: f.subnets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: nlb.LoadBalancers[0].LoadBalancerArn,
+		Protocol: types.ProtocolEnumTcp, Port: aws.Int32(80), DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: out.TargetGroups[0].TargetGroupArn}}}); err != nil {
+		t.Fatal(err)
+	}
+	compiled := f.compile(t)
+	var g upstream.Guard
+	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock, Guard: &g}
+
+	for _, tc := range []struct {
+		name     string
+		lb       string
+		deadline time.Duration // the caller's, on the wall clock as well
+		advance  time.Duration
+		code     int // the ALB's page, or 0 for a Dropped fault
+	}{
+		{"NLB", aws.ToString(nlb.LoadBalancers[0].LoadBalancerArn), time.Minute, time.Minute, 0},
+		{"ALB, caller first", alb, 5 * time.Second, 5 * time.Second, 0},
+		{"ALB, connect timeout first", alb, time.Minute, upstream.ConnectTimeout, 504},
+	} {
+		held := g.Dropped.Load()
+		done := make(chan result, 1)
+		go func() {
+			dctx, cancel := context.WithTimeout(ctx, tc.deadline)
+			defer cancel()
+			resp, _, err := fw.RoundTrip(httptest.NewRequest("GET", "http://lb/", nil).WithContext(dctx), compiled[tc.lb], upstream.Hop{Port: 80})
+			if err != nil {
+				done <- result{err: err}
+				return
+			}
+			resp.Body.Close()
+			done <- result{code: resp.StatusCode}
+		}()
+		for g.Dropped.Load() == held {
+			select {
+			case r := <-done:
+				t.Fatalf("%s: answered %+v without being held", tc.name, r)
+			case <-time.After(time.Millisecond): // until the request is held
+			}
+		}
+		f.srv.Clock.Advance(tc.advance)
+		select {
+		case r := <-done:
+			var ue *upstream.Error
+			if tc.code == 0 && (!errors.As(r.err, &ue) || ue.Fault != upstream.Dropped) || tc.code != 0 && (r.err != nil || r.code != tc.code) {
+				t.Errorf("%s: %+v, want %d or a Dropped fault", tc.name, r, tc.code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still held after the clock passed %v", tc.name, tc.advance)
+		}
+	}
+}
+
+type result struct {
+	code int
+	err  error
+}
+
+// A connect that runs into the caller's deadline fails with a bare "i/o
+// timeout", possibly a moment before the caller's context is marked done:
+// the caller's timeout answers, not the ALB's 504 page, which only the
+// ALB's own connect timeout gives.
+func TestALBConnectCutByTheCallersDeadline(t *testing.T) {
+	f := newFixture(t)
+	arn := f.alb(t, "alb", f.targetGroup(t, "app", backend(t, "app")))
+	b := f.compile(t)[arn]
+	fw := &upstream.Forwarder{Clock: f.srv.Clock, Transport: roundTrip(func(*http.Request) (*http.Response, error) {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	})}
+	_, _, err := fw.RoundTrip(httptest.NewRequest("GET", "http://alb/", nil).WithContext(lapsed{ctx}), b, upstream.Hop{Port: 80})
+	var ue *upstream.Error
+	if !errors.As(err, &ue) || ue.Fault != upstream.TimedOut {
+		t.Fatalf("connect cut by the caller's deadline: %v, want a TimedOut fault", err)
+	}
+	resp, _, err := fw.RoundTrip(httptest.NewRequest("GET", "http://alb/", nil), b, upstream.Hop{Port: 80})
+	if err != nil || resp.StatusCode != 504 {
+		t.Fatalf("connect timing out on its own: %v %v, want the ALB's 504", resp, err)
+	}
+}
+
+// lapsed is a context whose deadline has passed and whose timer has not
+// yet marked it done.
+type lapsed struct{ context.Context }
+
+func (lapsed) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

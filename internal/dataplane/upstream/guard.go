@@ -29,6 +29,12 @@ type Guard struct {
 	// Shed counts requests refused because MaxInflight were in flight, or
 	// MaxHeld bytes were held.
 	Shed atomic.Uint64
+	// Dropped counts requests a security group dropped on their way to a
+	// backend, each held until its integration timeout (or an ALB's
+	// connect timeout, when that comes first). A request is counted once
+	// its wait is set on the clock: a test that sees the count can move a
+	// fake clock past it.
+	Dropped atomic.Uint64
 
 	// MaxHeld bounds the request body bytes held in memory at once to
 	// check signatures (0: no bound): a signature covers the body, which

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/model"
@@ -47,7 +48,11 @@ func (e *Error) Unwrap() error { return e.Err }
 type Forwarder struct {
 	// Transport dials targets' real addresses (dial.Transport).
 	Transport http.RoundTripper
-	Clock     clock.Clock
+	// Clock times what the modeled network makes a request wait for: a
+	// dropped hop, an ALB's connect attempt.
+	Clock clock.Clock
+	// Guard, when set, counts the requests held by a dropped hop.
+	Guard *Guard
 }
 
 // Hop identifies where a request enters a balancer: the listener port and
@@ -108,8 +113,9 @@ func (f *Forwarder) application(req *http.Request, b *Balancer, l *Listener, hop
 		return albPage(req, http.StatusServiceUnavailable), nil, nil
 	}
 	if !t.allowedFrom(node) {
-		// The packets are dropped: the ALB's connect attempt times out.
-		if err := f.wait(req.Context()); err != nil {
+		// The packets are dropped: the ALB's connect attempt times out,
+		// unless the caller gives up first.
+		if err := f.HoldDropped(req.Context(), b.Name+" -> "+t.ID, ConnectTimeout); err != nil {
 			return nil, t, err
 		}
 		return albPage(req, http.StatusGatewayTimeout), t, nil
@@ -124,11 +130,12 @@ func (f *Forwarder) application(req *http.Request, b *Balancer, l *Listener, hop
 	resp, err := f.Transport.RoundTrip(req)
 	t.inflight.Add(-1)
 	if err != nil {
-		if req.Context().Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+		if req.Context().Err() != nil || errors.Is(err, context.DeadlineExceeded) || DeadlinePassed(req.Context()) {
 			// The caller gave up first (an integration timeout): it is gone
 			// before the ALB would write its own page, and answers for its
 			// own deadline. (The transport may report the deadline a moment
-			// before the context's own timer marks it done.)
+			// before the context's own timer marks it done, and a connect
+			// cut short by it says only "i/o timeout".)
 			return nil, t, &Error{Fault: TimedOut, Hop: b.Name + " -> " + t.ID, Err: err}
 		}
 		if timeout(err) {
@@ -156,7 +163,7 @@ func (f *Forwarder) network(req *http.Request, b *Balancer, l *Listener, hop Hop
 		return nil, nil, &Error{Fault: Refused, Hop: b.Name, Err: errors.New("no targets in " + zone + " and cross-zone load balancing is off")}
 	}
 	if !t.allowedFrom(node) {
-		return nil, t, f.dropped(req.Context(), b.Name+" -> "+t.ID)
+		return nil, t, f.HoldDropped(req.Context(), b.Name+" -> "+t.ID, 0)
 	}
 	if t.ALB != nil {
 		// An ALB as the NLB's target: the request enters the ALB's node in
@@ -182,23 +189,57 @@ func (f *Forwarder) network(req *http.Request, b *Balancer, l *Listener, hop Hop
 	return resp, t, nil
 }
 
-// dropped waits for the caller to give up, as a dropped SYN makes it do.
-func (f *Forwarder) dropped(ctx context.Context, hop string) error {
-	<-ctx.Done()
-	return &Error{Fault: Dropped, Hop: hop, Err: ctx.Err()}
-}
-
-// wait lasts the ALB's connect timeout, or until the caller gives up.
-func (f *Forwarder) wait(ctx context.Context) error {
-	done := make(chan struct{})
-	timer := f.Clock.AfterFunc(ConnectTimeout, func() { close(done) })
-	defer timer.Stop()
+// HoldDropped holds a request whose packets a security group dropped on
+// hop, as an unanswered SYN holds its sender: until the caller's deadline
+// or, when limit is above zero and comes first, until limit has passed.
+// The wait is the modeled network's, not a socket's, so it runs on the
+// forwarder's clock (a test ends it exactly by advancing a fake one); the
+// caller's context ends it too, at its deadline or when the caller goes
+// away. It returns a Dropped *Error when the caller's side ended the wait,
+// nil when limit did. The forwarder's guard counts the request. A nil
+// Forwarder waits on the wall clock.
+func (f *Forwarder) HoldDropped(ctx context.Context, hop string, limit time.Duration) error {
+	d, byDeadline := limit, false
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); limit <= 0 || left <= limit {
+			d, byDeadline = left, true
+		}
+	}
+	var done chan struct{} // nil without a timer: the context alone decides
+	if d > 0 {
+		var clk clock.Clock = clock.Real{}
+		if f != nil && f.Clock != nil {
+			clk = f.Clock
+		}
+		done = make(chan struct{})
+		defer clk.AfterFunc(d, func() { close(done) }).Stop()
+	}
+	// Counted once its timer is set, so that whoever sees the count can
+	// move the clock past it.
+	if f != nil && f.Guard != nil {
+		f.Guard.Dropped.Add(1)
+	}
+	if byDeadline && d <= 0 {
+		return &Error{Fault: Dropped, Hop: hop, Err: context.DeadlineExceeded}
+	}
 	select {
 	case <-done:
-		return nil
+		if !byDeadline {
+			return nil
+		}
+		return &Error{Fault: Dropped, Hop: hop, Err: context.DeadlineExceeded}
 	case <-ctx.Done():
-		return &Error{Fault: Dropped, Hop: "alb", Err: ctx.Err()}
+		return &Error{Fault: Dropped, Hop: hop, Err: ctx.Err()}
 	}
+}
+
+// DeadlinePassed reports whether ctx's deadline has passed, even if its
+// timer has not yet marked it done: a socket given the same deadline can
+// fail with a bare "i/o timeout" a moment before. Such a failure is the
+// caller's timeout.
+func DeadlinePassed(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 func timeout(err error) bool {
