@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -46,6 +47,43 @@ func echoServer(t testing.TB, name string) *httptest.Server {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// down is a loopback port whose every connection is reset at once, as a
+// stopped process's port refuses it. The port stays taken until the test
+// ends: a port merely closed could be handed to a backend of another test
+// running at the same time (go test runs packages side by side), which
+// would then answer for it.
+func down(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	refuse(t, ln)
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// stop stops backend s as its process stopping would, and takes its port
+// back at once, for the reason down keeps its own.
+func stop(t testing.TB, s *httptest.Server) {
+	addr := s.Listener.Addr().String()
+	s.Close()
+	ln, err := net.Listen("tcp", addr)
+	must(t, err)
+	refuse(t, ln)
+}
+
+// refuse resets every connection ln accepts, until the test ends.
+func refuse(t testing.TB, ln net.Listener) {
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}()
 }
 
 // privateALB is the seed architecture's network half, built through the
@@ -164,22 +202,67 @@ func (p *privateALB) get(t testing.TB, url string) (int, seen, http.Header) {
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	must(t, p.srv.Sync(sctx))
+	code, s, h, err := p.fetch(url)
+	must(t, err)
+	return code, s, h
+}
+
+// getDropped is get for a request whose packets a security group drops:
+// once the data plane holds it, the server's clock moves past the
+// integration timeout, and the request ends as the timeout ends it,
+// without a wall-clock wait.
+func (p *privateALB) getDropped(t testing.TB, url string, timeout time.Duration) (int, seen) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	must(t, p.srv.Sync(sctx))
+	type result struct {
+		code int
+		s    seen
+		err  error
+	}
+	done := make(chan result, 1)
+	held := p.srv.Guard().Dropped.Load()
+	go func() {
+		code, s, _, err := p.fetch(url)
+		done <- result{code, s, err}
+	}()
+	for p.srv.Guard().Dropped.Load() == held {
+		select {
+		case r := <-done:
+			must(t, r.err)
+			t.Fatalf("%s: answered %d %q, not dropped", url, r.code, r.s.Backend)
+		case <-time.After(time.Millisecond): // until the request is held
+		}
+	}
+	p.srv.Clock.Advance(timeout)
+	r := <-done
+	must(t, r.err)
+	return r.code, r.s
+}
+
+// fetch sends one invoke request and reads the answer.
+func (p *privateALB) fetch(url string) (int, seen, http.Header, error) {
 	req, _ := http.NewRequest("GET", strings.Replace(url, "GATEHOUSE", p.srv.URL(), 1), nil)
 	req.Host = "api0000001.execute-api.localhost"
 	if strings.Contains(url, "/_aws/") || strings.Contains(url, "/restapis/") {
 		req.Host = ""
 	}
 	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
+	if err != nil {
+		return 0, seen{}, nil, err
+	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	var s seen
 	if resp.StatusCode == 200 {
-		must(t, json.Unmarshal(body, &s))
+		if err := json.Unmarshal(body, &s); err != nil {
+			return 0, seen{}, nil, err
+		}
 	} else {
 		s.Backend = string(body)
 	}
-	return resp.StatusCode, s, resp.Header
+	return resp.StatusCode, s, resp.Header, nil
 }
 
 func must(t testing.TB, err error) {
@@ -229,12 +312,12 @@ func TestPrivateIntegrationThroughALB(t *testing.T) {
 
 func TestSecurityGroupDecidesWithoutRedeploy(t *testing.T) {
 	p := newPrivateALB(t)
-	p.api(t, model.LinkAvailable, 50, nil)
+	p.api(t, model.LinkAvailable, 30000, nil)
 	if code, _, _ := p.get(t, "GATEHOUSE/a"); code != 200 {
 		t.Fatalf("before revoking: %d", code)
 	}
 	p.revoke(t)
-	if code, s, _ := p.get(t, "GATEHOUSE/a"); code != 503 || s.Backend != `{"message":"Service Unavailable"}` {
+	if code, s := p.getDropped(t, "GATEHOUSE/a", 30*time.Second); code != 503 || s.Backend != `{"message":"Service Unavailable"}` {
 		t.Fatalf("with the ALB's rule revoked: %d %q, want 503 after the integration timeout", code, s.Backend)
 	}
 	p.admit(t)

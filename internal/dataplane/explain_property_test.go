@@ -1,11 +1,11 @@
 package dataplane_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/internal/clock"
 	"gatehouse/internal/clock/clocktest"
 	"gatehouse/internal/dataplane"
 	"gatehouse/internal/dial"
@@ -31,11 +32,15 @@ import (
 // means requests get the statuses explain predicts, and only those, and
 // some reach a backend only when explain says the path fails partially.
 // The generator is seeded, so every run checks the same topologies.
+//
+// No outcome depends on how fast the machine is: the integration timeout
+// is far longer than any answer takes, and a request a security group
+// drops is held on the plane's fake clock, which the test advances once
+// every request still out is held, so dropped requests end with the
+// answers a timeout gives and no answer races a wall clock.
 func TestExplainMatchesServing(t *testing.T) {
 	tr := dial.New().H1Transport()
-	// Topologies run eight at a time: a dropped request waits out the
-	// integration timeout, which is kept long enough that a loaded machine
-	// does not turn a slow answer into a timeout.
+	// Topologies run eight at a time, each with its own plane and clock.
 	var (
 		mu      sync.Mutex
 		wg      sync.WaitGroup
@@ -61,10 +66,6 @@ func TestExplainMatchesServing(t *testing.T) {
 	t.Logf("topologies and verdicts: %v", verdict)
 }
 
-// integrationTimeout is the topologies' integration timeout, in
-// milliseconds.
-const integrationTimeout = 250
-
 var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
 
 type topology struct {
@@ -85,6 +86,10 @@ type topology struct {
 	admitZones   []int // zones whose balancer node the targets' group admits by CIDR
 	admitLBGroup bool  // the targets' group admits the balancer's group
 	targets      []target
+	// timeoutMillis is the integration timeout: longer than an ALB's
+	// connect timeout (a hop the ALB's group drops gets the ALB's 504
+	// page) or shorter (the caller gives up first).
+	timeoutMillis int
 }
 
 type target struct {
@@ -150,6 +155,7 @@ func generate(r *rand.Rand) *topology {
 	for range 1 + r.IntN(3) {
 		tp.targets = append(tp.targets, target{zone: r.IntN(len(zones)), healthy: chance(0.65)})
 	}
+	tp.timeoutMillis = []int{8000, 29000}[r.IntN(2)]
 	return tp
 }
 
@@ -170,12 +176,20 @@ func (h health) status(tg, id string, port int) (string, string) {
 func (tp *topology) check(t *testing.T, tr http.RoundTripper) string {
 	st := mem.New()
 	h := health{}
-	tp.write(t, st, h)
-	clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	network, apis := tp.records(t, h)
+	put(t, st, network...)
+	// The plane is built as the server builds it, on the store's change
+	// feed; the API is created after the network, as a user does, so the
+	// plane compiles it against the balancers it compiled already.
+	clk := &holdClock{Fake: clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), held: make(chan struct{}, 64)}
+	loader := model.NewLoader(st)
 	plane := dataplane.New(dataplane.Config{
-		Load:      func() (*model.Snapshot, error) { return model.Load(st) },
-		Watch:     func() (<-chan uint64, func()) { return make(chan uint64), func() {} },
-		Revision:  st.Revision,
+		Load:     loader.Load,
+		Watch:    st.Watch,
+		Revision: st.Revision,
+		Changed: func(after, upto uint64) ([]string, uint64, bool) {
+			return model.Changed(st, after, upto)
+		},
 		Clock:     clk,
 		Health:    h,
 		Links:     usage.NewLinks(),
@@ -184,6 +198,10 @@ func (tp *topology) check(t *testing.T, tr http.RoundTripper) string {
 	})
 	plane.Start()
 	defer plane.Stop()
+	put(t, st, apis...)
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	must(t, plane.Sync(sctx))
 
 	api, route, path := "httpapi001", "/x", "/x"
 	if tp.rest {
@@ -199,23 +217,40 @@ func (tp *topology) check(t *testing.T, tr http.RoundTripper) string {
 		predicted[f.Status] = true
 	}
 
-	// Requests run side by side: a dropped one waits out the integration
-	// timeout.
+	// Requests run side by side. One whose packets are dropped is held on
+	// the plane's clock; once every request still out is held, moving the
+	// clock past the integration timeout ends their waits.
 	const n = 8
 	codes := make([]int, n)
 	bodies := make([]string, n)
-	var wg sync.WaitGroup
+	answered := make(chan struct{}, n)
 	for i := range n {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer func() { answered <- struct{}{} }()
 			req := httptest.NewRequest("GET", "http://"+api+".execute-api.localhost"+path, nil)
 			rec := httptest.NewRecorder()
 			plane.ServeHTTP(rec, req)
 			codes[i], bodies[i] = rec.Code, rec.Body.String()
 		}()
 	}
-	wg.Wait()
+	stuck := time.NewTimer(time.Minute) // only a hang ends here
+	defer stuck.Stop()
+	done, waiting, held := 0, 0, 0
+	for done < n {
+		select {
+		case <-answered:
+			done++
+		case <-clk.held:
+			waiting++
+			held++
+		case <-stuck.C:
+			t.Fatalf("%d of %d requests neither answered nor held by a dropped hop", n-done-waiting, n)
+		}
+		if waiting > 0 && done+waiting == n {
+			clk.Advance(time.Duration(tp.timeoutMillis) * time.Millisecond)
+			waiting = 0
+		}
+	}
 	reached := 0
 	for i, code := range codes {
 		backend := code == 200 && strings.HasPrefix(bodies[i], `{"Backend":"target-`)
@@ -227,6 +262,9 @@ func (tp *topology) check(t *testing.T, tr http.RoundTripper) string {
 		case !predicted[code]:
 			t.Errorf("explain predicts %+v, a request got %d %s", pa.Failures, code, bodies[i])
 		}
+	}
+	if pa.OK && held > 0 {
+		t.Errorf("explain says OK, %d of %d requests were dropped by a security group", held, n)
 	}
 	if !pa.OK && !pa.Partial && reached > 0 {
 		t.Errorf("explain says every request fails (%+v), %d of %d reached a backend", pa.Failures, reached, n)
@@ -250,9 +288,24 @@ func (tp *topology) check(t *testing.T, tr http.RoundTripper) string {
 	return fmt.Sprint("broken ", pa.Failures[0].Status)
 }
 
-// write puts the topology into st and h, and starts a backend for each
-// healthy target; an unhealthy target's port has nothing listening.
-func (tp *topology) write(t *testing.T, st store.Store, h health) {
+// holdClock is the plane's fake clock. In the data plane only a request
+// held by a dropped hop (the caller's wait for its timeout, an ALB's
+// connect attempt) sets a timer, so each timer is a request held.
+type holdClock struct {
+	*clocktest.Fake
+	held chan struct{}
+}
+
+func (c *holdClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	tm := c.Fake.AfterFunc(d, f)
+	c.held <- struct{}{}
+	return tm
+}
+
+// records are the topology's network and its API, with h filled in; a
+// backend starts for each healthy target, and an unhealthy target's port
+// refuses every connection.
+func (tp *topology) records(t *testing.T, h health) (network, apis []model.Record) {
 	const vpc = "vpc-prop"
 	var recs []model.Record
 	recs = append(recs, &model.VPC{ID: vpc, CidrBlock: "10.0.0.0/16", State: "available"})
@@ -333,7 +386,7 @@ func (tp *topology) write(t *testing.T, st store.Store, h health) {
 	}
 	for i, tt := range tp.targets {
 		ip := fmt.Sprintf("10.0.%d.%d", tt.zone+1, 10+i)
-		port := deadPort(t)
+		port := down(t)
 		if tt.healthy {
 			port = echo(t, fmt.Sprintf("target-%d", i))
 			h[fmt.Sprint(tgARN, ip, port)] = true
@@ -380,9 +433,10 @@ func (tp *topology) write(t *testing.T, st store.Store, h health) {
 		DefaultActions: []model.Action{{Type: "forward", TargetGroups: []model.WeightedTargetGroup{{ARN: forward, Weight: 1}}}}})
 
 	// The API.
+	network, recs = recs, nil
 	if tp.rest {
 		integ := &model.RestIntegration{Type: "HTTP_PROXY", HTTPMethod: "ANY", ConnectionType: "VPC_LINK", ConnectionID: "vlink01",
-			IntegrationTarget: lbARN, URI: "http://lb.internal/{proxy}", TimeoutMillis: integrationTimeout}
+			IntegrationTarget: lbARN, URI: "http://lb.internal/{proxy}", TimeoutMillis: tp.timeoutMillis}
 		if tp.restHTTP {
 			integ.Type = "HTTP"
 			integ.IntegrationResponses = map[string]*model.RestIntegrationResponse{"200": {StatusCode: "200"},
@@ -400,12 +454,17 @@ func (tp *topology) write(t *testing.T, st store.Store, h health) {
 			&model.RestStage{APIID: "restapi001", Name: "prod", DeploymentID: "rdep01"})
 	} else {
 		integ := model.Integration{APIID: "httpapi001", ID: "int0001", Type: "HTTP_PROXY", ConnectionType: "VPC_LINK", ConnectionID: "vlink01",
-			URI: listenerARN, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: integrationTimeout}
+			URI: listenerARN, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: tp.timeoutMillis}
 		recs = append(recs, &model.HTTPAPI{ID: "httpapi001", Name: "http", ProtocolType: "HTTP"},
 			&model.Deployment{APIID: "httpapi001", ID: "dep001", Integrations: []model.Integration{integ},
 				Routes: []model.Route{{APIID: "httpapi001", ID: "rt00001", RouteKey: "ANY /{proxy+}", Target: "integrations/int0001"}}},
 			&model.Stage{APIID: "httpapi001", Name: "$default", DeploymentID: "dep001"})
 	}
+	return network, recs
+}
+
+func put(t *testing.T, st store.Store, recs ...model.Record) {
+	t.Helper()
 	_, err := st.Update(func(tx store.Tx) error {
 		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
 		for _, r := range recs {
@@ -416,14 +475,4 @@ func (tp *topology) write(t *testing.T, st store.Store, h health) {
 		return nil
 	})
 	must(t, err)
-}
-
-// deadPort is a loopback port with nothing listening: an unhealthy
-// target's process is down.
-func deadPort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return port
 }

@@ -36,7 +36,7 @@ func (p *privateALB) explainVia(t *testing.T, q url.Values) (int, dataplane.Repo
 // checks that explain and real requests tell the same story each time.
 func TestExplainAgreesWithServing(t *testing.T) {
 	p := newPrivateALB(t)
-	p.api(t, model.LinkAvailable, 50, nil)
+	p.api(t, model.LinkAvailable, 30000, nil)
 	q := url.Values{"api": {"api0000001"}, "route": {"/a"}}
 
 	code, rep := p.explainVia(t, q)
@@ -58,7 +58,7 @@ func TestExplainAgreesWithServing(t *testing.T) {
 	if rep.OK || len(rep.Paths[0].Fixes) != 1 || rep.Paths[0].Fixes[0] != want {
 		t.Fatalf("revoked: ok=%v fixes %q, want %q", rep.OK, rep.Paths[0].Fixes, want)
 	}
-	if got, _, _ := p.get(t, "GATEHOUSE/a"); got != 503 {
+	if got, _ := p.getDropped(t, "GATEHOUSE/a", 30*time.Second); got != 503 {
 		t.Fatalf("explain says broken, serving says %d", got)
 	}
 
@@ -89,7 +89,7 @@ func TestExplainRESTStages(t *testing.T) {
 	v1 := &model.VpcLinkV1{ID: "v1link", Name: "nlb", TargetARNs: []string{nlb}, Status: model.LinkAvailable, EndpointService: "vpce-svc-0123"}
 	v2 := p.linkV2(t)
 	p.restAPI(t, &model.RestIntegration{Type: "HTTP_PROXY", HTTPMethod: "ANY", ConnectionType: "VPC_LINK", ConnectionID: "${stageVariables.vpcLinkId}",
-		IntegrationTarget: p.albARN(t), URI: "http://backend.internal/{proxy}", TimeoutMillis: 2000},
+		IntegrationTarget: p.albARN(t), URI: "http://backend.internal/{proxy}", TimeoutMillis: 29000},
 		map[string]map[string]string{"prod": {"vpcLinkId": "v1link"}, "beta": {"vpcLinkId": v2.ID}}, v1, v2)
 	const id = "rest000001" // restAPI's
 

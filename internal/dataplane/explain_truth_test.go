@@ -61,7 +61,7 @@ func (p *privateALB) zonalNLB(t *testing.T) (listener, lbARN string) {
 func TestExplainFollowsOnlyHopsThatCarryTraffic(t *testing.T) {
 	p := newPrivateALB(t)
 	listener, lbARN := p.zonalNLB(t)
-	p.apiTo(t, listener, model.LinkAvailable, 300, nil)
+	p.apiTo(t, listener, model.LinkAvailable, 30000, nil)
 
 	seen := map[string]int{}
 	for range 20 {
@@ -117,9 +117,9 @@ func onlyStatus(fs []dataplane.Failure, status int) bool {
 // they are down it answers 502, and explain must say so rather than OK.
 func TestExplainReportsNoHealthyTarget(t *testing.T) {
 	p := newPrivateALB(t)
-	p.api(t, model.LinkAvailable, 2000, nil)
+	p.api(t, model.LinkAvailable, 30000, nil)
 	for _, b := range p.backends {
-		b.Close()
+		stop(t, b)
 	}
 	for range 3 { // the default unhealthy threshold is 2 checks, 30 s apart
 		p.srv.Advance(30 * time.Second)
@@ -164,7 +164,7 @@ func TestExplainProposesFixesEC2Accepts(t *testing.T) {
 	g, err := p.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("far-link"), Description: aws.String("link"), VpcId: v.Vpc.VpcId})
 	must(t, err)
 	p.linkGroup = aws.ToString(g.GroupId)
-	p.api(t, model.LinkAvailable, 300, nil)
+	p.api(t, model.LinkAvailable, 30000, nil)
 
 	// EC2 itself refuses the group reference across the VPCs.
 	_, err = p.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(p.albGroup), IpPermissions: []ec2types.IpPermission{{
@@ -227,7 +227,7 @@ func TestExplainCloudMapWithoutHealthyInstance(t *testing.T) {
 	_, err = sd.RegisterInstance(ctx, &servicediscovery.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String("i1"),
 		Attributes: map[string]string{"AWS_INSTANCE_IPV4": "10.0.1.40", "AWS_INSTANCE_PORT": fmt.Sprint(echo(t, "target-cm"))}})
 	must(t, err)
-	p.apiTo(t, aws.ToString(svc.Service.Arn), model.LinkAvailable, 2000, nil)
+	p.apiTo(t, aws.ToString(svc.Service.Arn), model.LinkAvailable, 30000, nil)
 	q := url.Values{"api": {"api0000001"}}
 	if code, _, _ := p.get(t, "GATEHOUSE/x"); code != 200 {
 		t.Fatalf("healthy instance: %d", code)

@@ -20,7 +20,7 @@ func TestRestNonProxyMapping(t *testing.T) {
 	status := http.StatusOK
 	backend := echoWithStatus(t, &status)
 	integ := &model.RestIntegration{Type: "HTTP", HTTPMethod: "POST", ConnectionType: "INTERNET",
-		URI: "http://127.0.0.1:" + backend + "/items/{id}", TimeoutMillis: 2000,
+		URI: "http://127.0.0.1:" + backend + "/items/{id}", TimeoutMillis: 29000,
 		RequestParameters: map[string]string{
 			"integration.request.path.id":          "method.request.path.proxy",
 			"integration.request.header.x-tenant":  "method.request.header.tenant",

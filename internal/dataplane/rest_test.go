@@ -3,6 +3,7 @@ package dataplane_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -94,7 +95,7 @@ func TestRestAPIThroughV1LinkAndNLB(t *testing.T) {
 	nlb, group, rules := p.restNLB(t)
 	link := &model.VpcLinkV1{ID: "v1link", Name: "nlb", TargetARNs: []string{nlb}, Status: model.LinkAvailable}
 	p.restAPI(t, &model.RestIntegration{Type: "HTTP_PROXY", HTTPMethod: "ANY", ConnectionType: "VPC_LINK", ConnectionID: "v1link",
-		URI: "http://rest-nlb.internal/{proxy}", TimeoutMillis: 100}, map[string]map[string]string{"prod": nil}, link)
+		URI: "http://rest-nlb.internal/{proxy}", TimeoutMillis: 29000}, map[string]map[string]string{"prod": nil}, link)
 
 	seenBackends := map[string]bool{}
 	for i := 0; i < 20; i++ {
@@ -114,7 +115,7 @@ func TestRestAPIThroughV1LinkAndNLB(t *testing.T) {
 	// API Gateway times out with its 504.
 	_, err := p.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(group), SecurityGroupRuleIds: rules})
 	must(t, err)
-	if code, s := p.restGet(t, "/prod/_user_request_/pets/1"); code != 504 || s.Backend != `{"message":"Endpoint request timed out"}` {
+	if code, s := p.getDropped(t, "GATEHOUSE/restapis/rest000001/prod/_user_request_/pets/1", 29*time.Second); code != 504 || s.Backend != `{"message":"Endpoint request timed out"}` {
 		t.Fatalf("with the rule revoked: %d %q", code, s.Backend)
 	}
 }
@@ -144,7 +145,7 @@ func TestRestAPIStageVariableLinksAndV2Target(t *testing.T) {
 	// One integration, two stages, two links: prod goes through the NLB,
 	// beta straight to the ALB through a link V2.
 	p.restAPI(t, &model.RestIntegration{Type: "HTTP_PROXY", HTTPMethod: "ANY", ConnectionType: "VPC_LINK", ConnectionID: "${stageVariables.vpcLinkId}",
-		IntegrationTarget: albARN, URI: "http://backend.internal/{proxy}", TimeoutMillis: 2000},
+		IntegrationTarget: albARN, URI: "http://backend.internal/{proxy}", TimeoutMillis: 29000},
 		map[string]map[string]string{"prod": {"vpcLinkId": "v1link"}, "beta": {"vpcLinkId": v2.ID}}, v1, v2)
 	if code, s := p.restGet(t, "/prod/_user_request_/a"); code != 200 || (s.Backend != "rest-a" && s.Backend != "rest-b") {
 		t.Fatalf("prod through the v1 link: %d %+v", code, s)

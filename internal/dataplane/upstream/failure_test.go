@@ -41,13 +41,8 @@ func (f *fixture) alb(t *testing.T, name string, tg *string) string {
 
 func TestALBAnswersForBrokenTargets(t *testing.T) {
 	f := newFixture(t)
-	// A port nothing listens on: take one from a closed server.
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadPort := dead.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()
-	dead.Close()
-
 	empty := f.targetGroup(t, "empty")
-	down := f.targetGroup(t, "down", int(deadPort))
+	down := f.targetGroup(t, "down", refusing(t))
 	balancers := map[string]string{"empty": f.alb(t, "alb-empty", empty), "down": f.alb(t, "alb-down", down)}
 	compiled := f.compile(t)
 	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
@@ -375,3 +370,31 @@ func (lapsed) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millise
 type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// refusing is a loopback port whose every connection is reset at once, as
+// a stopped process's port refuses it. The port stays taken until the
+// test ends: a port merely closed could be handed to a backend of another
+// test running at the same time (go test runs packages side by side).
+func refusing(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse(t, ln)
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// refuse resets every connection ln accepts, until the test ends.
+func refuse(t *testing.T, ln net.Listener) {
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}()
+}

@@ -15,11 +15,14 @@ import (
 )
 
 // restartable is a loopback backend that can be stopped and started again on
-// the same port, as a real process restart would.
+// the same port, as a real process restart would. While stopped, its port
+// resets every connection and stays taken, so that no backend of another
+// test running at the same time takes it.
 type restartable struct {
-	name string
-	port int
-	srv  *httptest.Server
+	name    string
+	port    int
+	srv     *httptest.Server
+	stopped net.Listener
 }
 
 func newRestartable(t *testing.T, name string) *restartable {
@@ -45,8 +48,20 @@ func (b *restartable) start(t *testing.T, addr string) {
 	b.srv.Start()
 }
 
-func (b *restartable) stop()                { b.srv.Close() }
-func (b *restartable) restart(t *testing.T) { b.start(t, "127.0.0.1:"+strconv.Itoa(b.port)) }
+func (b *restartable) stop(t *testing.T) {
+	b.srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(b.port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.stopped = ln
+	refuse(t, ln)
+}
+
+func (b *restartable) restart(t *testing.T) {
+	b.stopped.Close()
+	b.start(t, "127.0.0.1:"+strconv.Itoa(b.port))
+}
 
 // TestTrafficFollowsHealth: targets receive traffic once healthy, stop
 // receiving it when their process dies, and get it back when it returns.
@@ -79,7 +94,7 @@ func TestTrafficFollowsHealth(t *testing.T) {
 		t.Fatalf("healthy targets share %v, want 10 each", s)
 	}
 
-	a.stop()
+	a.stop(t)
 	for i := 0; i < 2; i++ { // unhealthy threshold 2
 		f.srv.Advance(interval)
 	}
