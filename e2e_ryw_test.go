@@ -58,7 +58,7 @@ func TestRevokeThenInvoke(t *testing.T) {
 	n.linkAvailable()
 	// Another API with many deployed routes makes each compile take long
 	// enough that an answer sent before it would be seen to be early.
-	benchAPI(t, n.gw, 500)
+	benchAPI(t, n.gw, 500, false, nil)
 
 	for round := 0; round < 5; round++ {
 		out, err := n.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: albGroup, IpPermissions: []ec2types.IpPermission{{

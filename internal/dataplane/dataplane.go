@@ -71,6 +71,9 @@ type Plane struct {
 	// them.
 	once  bool
 	model *model.Snapshot
+	// reuse is, by HTTP API id, what its last compile made of each
+	// deployed integration record.
+	reuse map[string]httpapi.Reuse
 
 	mu       sync.Mutex
 	compiled chan struct{} // closed at each compile, then replaced
@@ -166,6 +169,7 @@ func (p *Plane) compile() {
 		}
 	}
 	p.once, p.model = true, ms
+	reuse := map[string]httpapi.Reuse{}
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{},
 		Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
 	kept := false
@@ -175,9 +179,12 @@ func (p *Plane) compile() {
 		for id, a := range sc.HTTPAPIs {
 			if old := cur.HTTPAPIs[id]; keep != nil && old != nil && !keep.http[apiKey{scope, id}] && !httpPrivate(sc, id) {
 				s.HTTPAPIs[id], kept = old, true
+				reuse[id] = p.reuse[id]
 				continue
 			}
-			s.HTTPAPIs[id] = httpapi.CompileAPI(sc, a, balancers, &p.buckets)
+			// The network may have changed: nothing compiled before is
+			// reused.
+			s.HTTPAPIs[id], reuse[id] = httpapi.CompileAPIReuse(sc, a, balancers, &p.buckets, nil)
 		}
 		for id, a := range sc.RestAPIs {
 			if old := cur.RestAPIs[id]; keep != nil && old != nil && !keep.rest[apiKey{scope, id}] && !restPrivate(sc, id) {
@@ -187,6 +194,7 @@ func (p *Plane) compile() {
 			s.RestAPIs[id] = restapi.CompileAPI(sc, a, balancers, &p.buckets)
 		}
 	}
+	p.reuse = reuse
 	p.reg.Sweep()
 	if !kept {
 		// Kept APIs did not ask for their buckets again: sweeping now
@@ -205,10 +213,12 @@ func httpPrivate(sc *model.Scoped, apiID string) bool {
 			continue
 		}
 		if dep := sc.Deployments[apiID+"/"+st.DeploymentID]; dep != nil {
-			for i := range dep.Integrations {
-				if dep.Integrations[i].ConnectionType == "VPC_LINK" {
-					return true
-				}
+			private := false
+			sc.DeployedParts(dep, func(_ *model.Route, in *model.Integration) {
+				private = private || in != nil && in.ConnectionType == "VPC_LINK"
+			})
+			if private {
+				return true
 			}
 		}
 	}
@@ -250,9 +260,10 @@ func (p *Plane) compileSome(cur *Snapshot, ms *model.Snapshot, w work) *Snapshot
 			}
 			if a == nil {
 				delete(s.HTTPAPIs, k.id)
+				delete(p.reuse, k.id)
 				continue
 			}
-			s.HTTPAPIs[k.id] = httpapi.CompileAPI(sc, a, cur.Balancers[k.scope], &p.buckets)
+			s.HTTPAPIs[k.id], p.reuse[k.id] = httpapi.CompileAPIReuse(sc, a, cur.Balancers[k.scope], &p.buckets, p.reuse[k.id])
 		}
 	}
 	if len(w.rest) > 0 {
@@ -313,6 +324,7 @@ func (w work) none() bool { return !w.all && len(w.http) == 0 && len(w.rest) == 
 var (
 	httpKinds = map[string]bool{
 		model.HTTPAPI{}.Kind(): true, model.Stage{}.Kind(): true, model.Deployment{}.Kind(): true,
+		model.DeployedEntry{}.Kind(): true,
 	}
 	restKinds = map[string]bool{
 		model.RestAPI{}.Kind(): true, model.RestStage{}.Kind(): true, model.RestDeployment{}.Kind(): true,
@@ -346,7 +358,7 @@ func classify(keys []string) work {
 			return work{all: true}
 		case httpKinds[kind], restKinds[kind]:
 			scope, id := model.ScopeOf(key), model.IDOf(key)
-			id, _, _ = strings.Cut(id, "/") // "apiID/stage" and "apiID/deployment"
+			id, _, _ = strings.Cut(id, "/") // "apiID/stage", "apiID/deployment", "apiID/r/route/since"
 			m := &w.http
 			if restKinds[kind] {
 				m = &w.rest

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -127,18 +128,83 @@ func (s Stage) Key() string { return s.APIID + "/" + s.Name }
 
 // Deployment is an immutable copy of an API's routes and integrations at the
 // moment it was made: a stage serves exactly what its deployment holds.
+//
+// A deployment with a Seq holds its routes and integrations as
+// DeployedEntry records, shared with the API's other deployments for as
+// long as they do not change, so that a deployment made after one route
+// changed writes that route alone. Deployments stored before entries
+// existed have no Seq and carry Routes and Integrations themselves.
 type Deployment struct {
 	APIID        string
 	ID           string
 	Description  string `json:",omitempty"`
 	AutoDeployed bool
 	CreatedDate  time.Time
-	Routes       []Route
-	Integrations []Integration
+	// Seq orders the API's deployments (1, 2, ...): the deployment holds
+	// each entry whose range covers it.
+	Seq          uint64        `json:",omitempty"`
+	Routes       []Route       `json:",omitempty"`
+	Integrations []Integration `json:",omitempty"`
 }
 
 func (Deployment) Kind() string  { return "apigwv2-deployment" }
 func (d Deployment) Key() string { return d.APIID + "/" + d.ID }
+
+// DeployedEntry is a route or an integration as the API's deployments
+// Since up to (not including) Until hold it; Until is 0 while the latest
+// deployments still hold it. A change to a route ends its entry and
+// starts a new one at the next deployment; an entry no deployment covers
+// any more is deleted.
+type DeployedEntry struct {
+	APIID        string
+	Since, Until uint64
+	Route        *Route       `json:",omitempty"`
+	Integration  *Integration `json:",omitempty"`
+}
+
+func (DeployedEntry) Kind() string { return "apigwv2-deployed" }
+
+// Key is "apiID/r/routeID/since" (or "/i/" for an integration): the
+// entries of one route sort together, oldest first.
+func (e DeployedEntry) Key() string {
+	return fmt.Sprintf("%s/%s/%020d", e.APIID, e.Part(), e.Since)
+}
+
+// Part names what the entry holds: "r/routeID" or "i/integrationID".
+func (e DeployedEntry) Part() string {
+	if e.Route != nil {
+		return "r/" + e.Route.ID
+	}
+	if e.Integration != nil {
+		return "i/" + e.Integration.ID
+	}
+	return ""
+}
+
+// In reports whether the deployment numbered seq holds the entry.
+func (e *DeployedEntry) In(seq uint64) bool {
+	return e.Since <= seq && (e.Until == 0 || seq < e.Until)
+}
+
+// DeploymentHead is where an HTTP API's deployments stand: the last Seq
+// given out, the deployments that still exist, and whether the open
+// entries (Until 0) still match the API's routes and integrations. A
+// route changed while no stage deploys automatically makes them Stale,
+// and the next deployment compares the whole API; otherwise a deployment
+// writes only the entries of what changed.
+type DeploymentHead struct {
+	APIID string
+	Seq   uint64
+	// Live are the Seqs of the deployments that exist, in order.
+	Live  []uint64 `json:",omitempty"`
+	Stale bool     `json:",omitempty"`
+	// Routes counts the open route entries: an API without routes cannot
+	// be deployed.
+	Routes int
+}
+
+func (DeploymentHead) Kind() string  { return "apigwv2-deployhead" }
+func (h DeploymentHead) Key() string { return h.APIID }
 
 // VPC link V2 states.
 const (

@@ -47,7 +47,10 @@ type Scoped struct {
 	Integrations map[string]*Integration
 	Stages       map[string]*Stage
 	Deployments  map[string]*Deployment
-	VpcLinks     map[string]*VpcLink
+	// Deployed holds the entries of deployments with a Seq, keyed
+	// "apiID/r/routeID/since"; see Scoped.DeployedParts.
+	Deployed map[string]*DeployedEntry
+	VpcLinks map[string]*VpcLink
 	// REST APIs and their parts; resources, deployments and stages are
 	// keyed "apiID/id".
 	RestAPIs         map[string]*RestAPI
@@ -83,6 +86,7 @@ func newScoped(s Scope) *Scoped {
 		Integrations:         map[string]*Integration{},
 		Stages:               map[string]*Stage{},
 		Deployments:          map[string]*Deployment{},
+		Deployed:             map[string]*DeployedEntry{},
 		VpcLinks:             map[string]*VpcLink{},
 		RestAPIs:             map[string]*RestAPI{},
 		RestResources:        map[string]*RestResource{},
@@ -332,6 +336,8 @@ func (e *edit) set(key string, val []byte, present bool) error {
 		return put(se, kind, &sc.Stages, key, id, val, present, nil)
 	case Deployment{}.Kind():
 		return put(se, kind, &sc.Deployments, key, id, val, present, nil)
+	case DeployedEntry{}.Kind():
+		return put(se, kind, &sc.Deployed, key, id, val, present, nil)
 	case VpcLink{}.Kind():
 		return put(se, kind, &sc.VpcLinks, key, id, val, present, nil)
 	case RestAPI{}.Kind():
@@ -371,7 +377,7 @@ var indexed = map[string]bool{}
 
 func init() {
 	for _, r := range []Record{VPC{}, Subnet{}, SecurityGroup{}, NetworkInterface{}, LoadBalancer{}, TargetGroup{},
-		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Integration{}, Stage{}, Deployment{}, VpcLink{}, RestAPI{},
+		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Integration{}, Stage{}, Deployment{}, DeployedEntry{}, VpcLink{}, RestAPI{},
 		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, Namespace{},
 		CloudMapService{}, Instance{}} {
 		indexed[r.Kind()] = true
@@ -498,6 +504,8 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.Stages
 	case Deployment{}.Kind():
 		m = sc.Deployments
+	case DeployedEntry{}.Kind():
+		m = sc.Deployed
 	case VpcLink{}.Kind():
 		m = sc.VpcLinks
 	case RestAPI{}.Kind():
@@ -561,4 +569,26 @@ func equalButTags(a, b reflect.Value) bool {
 		return true
 	}
 	return reflect.DeepEqual(a.Interface(), b.Interface())
+}
+
+// DeployedParts calls fn with each route and integration deployment d
+// holds: its own copies, or for a deployment with a Seq the entries that
+// cover it. The entries are the snapshot's own records, shared with the
+// next snapshot while they do not change, so a compiler may key what it
+// derives from them by their identity.
+func (sc *Scoped) DeployedParts(d *Deployment, fn func(r *Route, i *Integration)) {
+	if d.Seq == 0 {
+		for i := range d.Integrations {
+			fn(nil, &d.Integrations[i])
+		}
+		for i := range d.Routes {
+			fn(&d.Routes[i], nil)
+		}
+		return
+	}
+	for _, e := range sc.Deployed {
+		if e.APIID == d.APIID && e.In(d.Seq) {
+			fn(e.Route, e.Integration)
+		}
+	}
 }

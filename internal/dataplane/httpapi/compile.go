@@ -68,25 +68,55 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 	return out
 }
 
+// Reuse is what the last compile of one API made of each deployed
+// integration record, so that the next compile of the API, after a
+// change to one route, compiles only what changed. The model shares a
+// record that did not change between snapshots, so its address is its
+// identity. It holds only while the network, balancers and links stay as
+// they were: a compile after such a change starts with none.
+type Reuse map[*model.Integration]*Integration
+
 // CompileAPI builds one HTTP API of sc, so that a change to one API
 // recompiles that API alone.
 func CompileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) *API {
-	groups := network.GroupMap(sc.SecurityGroups)
+	api, _ := CompileAPIReuse(sc, a, balancers, buckets, nil)
+	return api
+}
+
+// CompileAPIReuse is CompileAPI taking the integrations it can from last
+// (nil: none); it returns, with the API, what the next compile of the API
+// may reuse.
+func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, last Reuse) (*API, Reuse) {
+	var groups network.GroupMap
 	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}}
+	next := Reuse{}
 	for _, st := range sc.Stages {
 		if st.APIID != a.ID {
 			continue
 		}
 		stage := &Stage{Name: st.Name, Vars: st.StageVariables, AccessLog: accesslog.Compile(st.AccessLog)}
 		if dep := sc.Deployments[a.ID+"/"+st.DeploymentID]; dep != nil {
-			compileThrottle(stage, st, dep.Routes, buckets)
+			var routes []*model.Route
 			integrations := map[string]*Integration{}
-			for i := range dep.Integrations {
-				in := &dep.Integrations[i]
-				integrations[in.ID] = compileIntegration(sc, in, balancers, groups)
-			}
-			for i := range dep.Routes {
-				r := dep.Routes[i]
+			sc.DeployedParts(dep, func(r *model.Route, in *model.Integration) {
+				if r != nil {
+					routes = append(routes, r)
+					return
+				}
+				c := next[in]
+				if c == nil {
+					if c = last[in]; c == nil {
+						if groups == nil {
+							groups = network.GroupMap(sc.SecurityGroups)
+						}
+						c = compileIntegration(sc, in, balancers, groups)
+					}
+					next[in] = c
+				}
+				integrations[in.ID] = c
+			})
+			compileThrottle(stage, st, routes, buckets)
+			for _, r := range routes {
 				id, _ := strings.CutPrefix(r.Target, "integrations/")
 				integ := integrations[id]
 				if integ == nil {
@@ -97,14 +127,14 @@ func CompileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 		}
 		api.Stages[st.Name] = stage
 	}
-	return api
+	return api, next
 }
 
 // compileThrottle gives each route of a stage its bucket: the default
 // route settings' limits, each replaced by the route's own setting where it
 // has one. Every route draws on a bucket of its own, as AWS applies a
 // stage's limits per route.
-func compileThrottle(stage *Stage, st *model.Stage, routes []model.Route, buckets *throttle.Registry) {
+func compileThrottle(stage *Stage, st *model.Stage, routes []*model.Route, buckets *throttle.Registry) {
 	def := st.DefaultRouteSettings
 	name := st.APIID + "/" + st.Name
 	for _, r := range routes {

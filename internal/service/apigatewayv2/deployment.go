@@ -3,6 +3,8 @@ package apigatewayv2
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 
 	"gatehouse/internal/model"
 )
@@ -58,21 +60,24 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 				return err
 			}
 		}
-		if d, err = s.freeze(tx, in.APIID, deref(in.Description), false); err != nil {
+		var closed []*model.DeployedEntry
+		if d, closed, err = s.freeze(tx, in.APIID, deref(in.Description), false, &change{}); err != nil {
 			return err
 		}
 		if d == nil {
 			return badRequest(noRoutes)
 		}
-		if st == nil {
-			return nil
+		if st != nil {
+			old := st.DeploymentID
+			st.DeploymentID, st.LastDeploymentStatus, st.LastUpdatedDate = d.ID, "", d.CreatedDate
+			if err := model.Put(tx, st); err != nil {
+				return err
+			}
+			if err := pruneAutoDeployment(tx, in.APIID, old, d, closed); err != nil {
+				return err
+			}
 		}
-		old := st.DeploymentID
-		st.DeploymentID, st.LastDeploymentStatus, st.LastUpdatedDate = d.ID, "", d.CreatedDate
-		if err := model.Put(tx, st); err != nil {
-			return err
-		}
-		return pruneAutoDeployment(tx, in.APIID, old)
+		return collect(tx, in.APIID, closed)
 	})
 	if err != nil {
 		return nil, err
@@ -80,76 +85,282 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 	return deploymentShape(d), nil
 }
 
-// freeze writes a deployment holding copies of the API's routes and
-// integrations as they stand. An API without routes cannot be deployed:
-// freeze then returns nil and writes nothing.
-func (s *Service) freeze(tx model.Tx, apiID, description string, auto bool) (*model.Deployment, error) {
-	routes, err := routesOf(tx, apiID)
-	if err != nil || len(routes) == 0 {
-		return nil, err
-	}
-	integrations, err := integrationsOf(tx, apiID)
+// change names the routes and integrations (by id) that one write
+// changed, so that a deployment made in the same transaction writes only
+// their entries. Nil means not known: the deployment compares the API's
+// every route and integration with what the last one holds.
+type change struct {
+	routes, integrations []string
+}
+
+// freeze makes a deployment of the API's routes and integrations as they
+// stand: it numbers it after the API's last one and writes an entry for
+// each route and integration that changed since (those c names, or every
+// one if the head is stale), ending the entries they replace. The entries
+// it ended come back, for collect. An API without routes cannot be
+// deployed: freeze then returns no deployment, though the entries are
+// brought up to date all the same.
+func (s *Service) freeze(tx model.Tx, apiID, description string, auto bool, c *change) (*model.Deployment, []*model.DeployedEntry, error) {
+	head, ok, err := model.Get[model.DeploymentHead](tx, apiID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if !ok {
+		head = &model.DeploymentHead{APIID: apiID}
+	}
+	if !ok || head.Stale {
+		c = nil
+	}
+	next := head.Seq + 1
+	var closed []*model.DeployedEntry
+	if c == nil {
+		closed, err = syncAll(tx, head, next)
+	} else {
+		closed, err = syncSome(tx, head, next, c)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	head.Seq, head.Stale = next, false
+	if head.Routes == 0 {
+		return nil, closed, model.Put(tx, head)
 	}
 	id, err := newID(deploymentIDLen, unused[model.Deployment](tx, apiID+"/"))
 	if err != nil {
+		return nil, nil, err
+	}
+	d := &model.Deployment{APIID: apiID, ID: id, Description: description, AutoDeployed: auto, CreatedDate: s.now(), Seq: next}
+	head.Live = append(head.Live, next)
+	if err := model.Put(tx, head); err != nil {
+		return nil, nil, err
+	}
+	return d, closed, model.Put(tx, d)
+}
+
+// syncAll compares every route and integration of the API with the open
+// entries and writes what differs.
+func syncAll(tx model.Tx, head *model.DeploymentHead, next uint64) ([]*model.DeployedEntry, error) {
+	routes, err := routesOf(tx, head.APIID)
+	if err != nil {
 		return nil, err
 	}
-	d := &model.Deployment{APIID: apiID, ID: id, Description: description, AutoDeployed: auto, CreatedDate: s.now()}
+	integrations, err := integrationsOf(tx, head.APIID)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := ofAPI[model.DeployedEntry](tx, head.APIID)
+	if err != nil {
+		return nil, err
+	}
+	open := map[string]*model.DeployedEntry{}
+	for _, e := range entries {
+		if e.Until == 0 {
+			open[e.Part()] = e
+		}
+	}
+	var closed []*model.DeployedEntry
+	sync := func(e, cur *model.DeployedEntry) error {
+		delete(open, cur.Part())
+		ended, err := syncEntry(tx, e, cur, next)
+		if ended != nil {
+			closed = append(closed, ended)
+		}
+		return err
+	}
 	for _, r := range routes {
-		d.Routes = append(d.Routes, *r)
+		cur := &model.DeployedEntry{APIID: head.APIID, Route: r}
+		if err := sync(open[cur.Part()], cur); err != nil {
+			return nil, err
+		}
 	}
 	for _, i := range integrations {
-		d.Integrations = append(d.Integrations, *i)
+		cur := &model.DeployedEntry{APIID: head.APIID, Integration: i}
+		if err := sync(open[cur.Part()], cur); err != nil {
+			return nil, err
+		}
 	}
-	return d, model.Put(tx, d)
+	for _, e := range open {
+		if _, err := syncEntry(tx, e, nil, next); err != nil {
+			return nil, err
+		}
+		closed = append(closed, e)
+	}
+	head.Routes = len(routes)
+	return closed, nil
+}
+
+// syncSome brings the entries of what c names up to date, reading
+// nothing else of the API.
+func syncSome(tx model.Tx, head *model.DeploymentHead, next uint64, c *change) ([]*model.DeployedEntry, error) {
+	var closed []*model.DeployedEntry
+	one := func(part string, cur *model.DeployedEntry) error {
+		var e *model.DeployedEntry
+		err := model.Scan[model.DeployedEntry](tx, head.APIID+"/"+part+"/", func(x *model.DeployedEntry) bool {
+			if x.Until == 0 {
+				e = x
+			}
+			return e == nil
+		})
+		if err != nil {
+			return err
+		}
+		if cur != nil && cur.Route != nil {
+			head.Routes++
+		}
+		if e != nil && e.Route != nil {
+			head.Routes--
+		}
+		ended, err := syncEntry(tx, e, cur, next)
+		if ended != nil {
+			closed = append(closed, ended)
+		}
+		return err
+	}
+	for _, id := range c.routes {
+		var cur *model.DeployedEntry
+		r, ok, err := model.Get[model.Route](tx, head.APIID+"/"+id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			cur = &model.DeployedEntry{APIID: head.APIID, Route: r}
+		}
+		if err := one("r/"+id, cur); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range c.integrations {
+		var cur *model.DeployedEntry
+		i, ok, err := model.Get[model.Integration](tx, head.APIID+"/"+id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			cur = &model.DeployedEntry{APIID: head.APIID, Integration: i}
+		}
+		if err := one("i/"+id, cur); err != nil {
+			return nil, err
+		}
+	}
+	return closed, nil
+}
+
+// syncEntry makes cur (nil: nothing) what deployments from next on hold in
+// place of the open entry e (nil: none), writing nothing when they are
+// the same; it returns e if it ended it.
+func syncEntry(tx model.Tx, e, cur *model.DeployedEntry, next uint64) (*model.DeployedEntry, error) {
+	if e != nil && cur != nil && reflect.DeepEqual(e.Route, cur.Route) && reflect.DeepEqual(e.Integration, cur.Integration) {
+		return nil, nil
+	}
+	if cur != nil {
+		cur.Since = next
+		if err := model.Put(tx, cur); err != nil {
+			return nil, err
+		}
+	}
+	if e == nil {
+		return nil, nil
+	}
+	e.Until = next
+	return e, model.Put(tx, e)
+}
+
+// collect deletes those of the ended entries that no deployment holds
+// any more.
+func collect(tx model.Tx, apiID string, ended []*model.DeployedEntry) error {
+	if len(ended) == 0 {
+		return nil
+	}
+	head, ok, err := model.Get[model.DeploymentHead](tx, apiID)
+	if err != nil || !ok {
+		return err
+	}
+	for _, e := range ended {
+		if e.Until == 0 {
+			continue
+		}
+		// The first live deployment at or after Since decides.
+		i, _ := slices.BinarySearch(head.Live, e.Since)
+		if i < len(head.Live) && head.Live[i] < e.Until {
+			continue
+		}
+		if err := model.Delete(tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// markStale records that the API's routes or integrations changed without
+// a deployment, so that the next one compares them all.
+func markStale(tx model.Tx, apiID string) error {
+	head, ok, err := model.Get[model.DeploymentHead](tx, apiID)
+	if err != nil || !ok || head.Stale {
+		return err
+	}
+	head.Stale = true
+	return model.Put(tx, head)
 }
 
 // autoDeploy gives each of the API's autoDeploy stages a new deployment of
-// what the API holds now. Every operation that changes a route or an
-// integration calls it in its own transaction, so the data plane never sees
-// the change without the deployment.
-func (s *Service) autoDeploy(tx model.Tx, apiID string) error {
+// what the API holds now; c names what the caller changed. Every
+// operation that changes a route or an integration calls it in its own
+// transaction, so the data plane never sees the change without the
+// deployment.
+func (s *Service) autoDeploy(tx model.Tx, apiID string, c *change) error {
 	stages, err := stagesOf(tx, apiID)
 	if err != nil {
 		return err
 	}
+	deployed := false
 	for _, st := range stages {
 		if st.AutoDeploy {
-			if err := s.deploy(tx, st); err != nil {
+			if err := s.deploy(tx, st, c); err != nil {
 				return err
 			}
+			// The first deployment took the change in: the next
+			// stage's holds the same.
+			c, deployed = &change{}, true
 		}
+	}
+	if !deployed {
+		return markStale(tx, apiID)
 	}
 	return nil
 }
 
 // deploy points an autoDeploy stage at a new deployment, or records why
 // there is none, and writes the stage.
-func (s *Service) deploy(tx model.Tx, st *model.Stage) error {
-	d, err := s.freeze(tx, st.APIID, autoDescription, true)
+func (s *Service) deploy(tx model.Tx, st *model.Stage, c *change) error {
+	d, closed, err := s.freeze(tx, st.APIID, autoDescription, true, c)
 	if err != nil {
 		return err
 	}
 	st.LastUpdatedDate = s.now()
 	if d == nil {
 		st.LastDeploymentStatus = autoDeployFailed
-		return model.Put(tx, st)
+		if err := model.Put(tx, st); err != nil {
+			return err
+		}
+		return collect(tx, st.APIID, closed)
 	}
 	old := st.DeploymentID
 	st.DeploymentID, st.LastDeploymentStatus = d.ID, fmt.Sprintf(autoDeployed, d.ID)
 	if err := model.Put(tx, st); err != nil {
 		return err
 	}
-	return pruneAutoDeployment(tx, st.APIID, old)
+	if err := pruneAutoDeployment(tx, st.APIID, old, d, closed); err != nil {
+		return err
+	}
+	return collect(tx, st.APIID, closed)
 }
 
 // pruneAutoDeployment deletes an automatic deployment no stage serves any
-// more. Each change to an autoDeploy API makes one, each holding a copy of
-// every route and integration, so keeping them all would grow the store
-// with the square of the API's size; manual deployments are kept.
-func pruneAutoDeployment(tx model.Tx, apiID, id string) error {
+// more (manual deployments are kept), and the entries only it held. When
+// the deployment made just now (made, with the entries it ended) directly
+// follows it, those entries are the only ones it can have held alone;
+// otherwise every ended entry of the API is looked at.
+func pruneAutoDeployment(tx model.Tx, apiID, id string, made *model.Deployment, ended []*model.DeployedEntry) error {
 	if id == "" {
 		return nil
 	}
@@ -166,7 +377,37 @@ func pruneAutoDeployment(tx model.Tx, apiID, id string) error {
 			return nil
 		}
 	}
-	return model.Delete(tx, d)
+	return forget(tx, d, ended, made != nil && d.Seq != 0 && d.Seq+1 == made.Seq)
+}
+
+// forget deletes deployment d, and those of the entries it held that no
+// remaining deployment holds: of the ended ones when known says they are
+// all it can have held alone, of every ended entry of the API otherwise.
+func forget(tx model.Tx, d *model.Deployment, ended []*model.DeployedEntry, known bool) error {
+	if err := model.Delete(tx, d); err != nil || d.Seq == 0 {
+		return err
+	}
+	head, ok, err := model.Get[model.DeploymentHead](tx, d.APIID)
+	if err != nil || !ok {
+		return err
+	}
+	head.Live = slices.DeleteFunc(head.Live, func(seq uint64) bool { return seq == d.Seq })
+	if err := model.Put(tx, head); err != nil {
+		return err
+	}
+	if !known {
+		ended = nil
+		entries, err := ofAPI[model.DeployedEntry](tx, d.APIID)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.Until != 0 && e.In(d.Seq) {
+				ended = append(ended, e)
+			}
+		}
+	}
+	return collect(tx, d.APIID, ended)
 }
 
 func (s *Service) GetDeployment(ctx context.Context, in *DeploymentIDInput) (*Deployment, error) {
@@ -226,7 +467,7 @@ func (s *Service) DeleteDeployment(ctx context.Context, in *DeploymentIDInput) (
 				return badRequest("Active stages pointing to this deployment must be moved or deleted")
 			}
 		}
-		return model.Delete(tx, d)
+		return forget(tx, d, nil, false)
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package apigatewayv2_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -323,9 +324,22 @@ func (f *fixture) snapshot(t *testing.T) *model.Scoped {
 
 func (f *fixture) deployment(t *testing.T, api, id string) *model.Deployment {
 	t.Helper()
-	d := f.snapshot(t).Deployments[api+"/"+id]
+	sc := f.snapshot(t)
+	d := sc.Deployments[api+"/"+id]
 	if d == nil {
 		t.Fatalf("no deployment %s/%s in the store", api, id)
 	}
-	return d
+	// What it holds, as the data plane reads it, in id order.
+	out := *d
+	out.Routes, out.Integrations = nil, nil
+	sc.DeployedParts(d, func(r *model.Route, i *model.Integration) {
+		if r != nil {
+			out.Routes = append(out.Routes, *r)
+		} else {
+			out.Integrations = append(out.Integrations, *i)
+		}
+	})
+	slices.SortFunc(out.Routes, func(a, b model.Route) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out.Integrations, func(a, b model.Integration) int { return strings.Compare(a.ID, b.ID) })
+	return &out
 }

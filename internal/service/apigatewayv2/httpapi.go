@@ -285,6 +285,12 @@ func (s *Service) DeleteApi(ctx context.Context, in *ApiIDInput) (*Empty, error)
 		if err := deleteAll[model.Deployment](tx, a.ID); err != nil {
 			return err
 		}
+		if err := deleteAll[model.DeployedEntry](tx, a.ID); err != nil {
+			return err
+		}
+		if err := model.Delete(tx, &model.DeploymentHead{APIID: a.ID}); err != nil {
+			return err
+		}
 		return model.Delete(tx, a)
 	})
 	if err != nil {

@@ -126,7 +126,7 @@ func (s *Service) CreateIntegration(ctx context.Context, in *CreateIntegrationIn
 		if err := model.Put(tx, i); err != nil {
 			return err
 		}
-		return s.autoDeploy(tx, in.APIID)
+		return s.autoDeploy(tx, in.APIID, &change{integrations: []string{i.ID}})
 	})
 	if err != nil {
 		return nil, err
@@ -335,7 +335,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, in *UpdateIntegrationIn
 		if err := model.Put(tx, i); err != nil {
 			return err
 		}
-		return s.autoDeploy(tx, in.APIID)
+		return s.autoDeploy(tx, in.APIID, &change{integrations: []string{i.ID}})
 	})
 	if err != nil {
 		return nil, err
@@ -370,7 +370,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, in *IntegrationIDInput)
 		if err := model.Delete(tx, i); err != nil {
 			return err
 		}
-		return s.autoDeploy(tx, in.APIID)
+		return s.autoDeploy(tx, in.APIID, &change{integrations: []string{i.ID}})
 	})
 	if err != nil {
 		return nil, err

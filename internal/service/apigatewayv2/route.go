@@ -90,7 +90,7 @@ func (s *Service) CreateRoute(ctx context.Context, in *CreateRouteInput) (*Route
 		if err := model.Put(tx, r); err != nil {
 			return err
 		}
-		return s.autoDeploy(tx, in.APIID)
+		return s.autoDeploy(tx, in.APIID, &change{routes: []string{r.ID}})
 	})
 	if err != nil {
 		return nil, err
@@ -261,7 +261,7 @@ func (s *Service) UpdateRoute(ctx context.Context, in *UpdateRouteInput) (*Route
 		if err := model.Put(tx, r); err != nil {
 			return err
 		}
-		return s.autoDeploy(tx, in.APIID)
+		return s.autoDeploy(tx, in.APIID, &change{routes: []string{r.ID}})
 	})
 	if err != nil {
 		return nil, err
@@ -284,7 +284,7 @@ func (s *Service) DeleteRoute(ctx context.Context, in *RouteIDInput) (*Empty, er
 		if err := model.Delete(tx, &model.RouteKeyEntry{APIID: r.APIID, RouteKey: r.RouteKey}); err != nil {
 			return err
 		}
-		return s.autoDeploy(tx, in.APIID)
+		return s.autoDeploy(tx, in.APIID, &change{routes: []string{r.ID}})
 	})
 	if err != nil {
 		return nil, err

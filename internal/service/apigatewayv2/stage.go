@@ -119,7 +119,7 @@ func (s *Service) CreateStage(ctx context.Context, in *CreateStageInput) (*Stage
 			st.DeploymentID = id
 		}
 		if st.AutoDeploy {
-			return s.deploy(tx, st)
+			return s.deploy(tx, st, &change{})
 		}
 		return model.Put(tx, st)
 	})
@@ -310,7 +310,7 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 		}
 		st.LastUpdatedDate = s.now()
 		if st.AutoDeploy && !wasAuto {
-			return s.deploy(tx, st)
+			return s.deploy(tx, st, &change{})
 		}
 		return model.Put(tx, st)
 	})
@@ -332,7 +332,7 @@ func (s *Service) DeleteStage(ctx context.Context, in *StageNameInput) (*Empty, 
 		if err := model.Delete(tx, st); err != nil {
 			return err
 		}
-		return pruneAutoDeployment(tx, in.APIID, st.DeploymentID)
+		return pruneAutoDeployment(tx, in.APIID, st.DeploymentID, nil, nil)
 	})
 	if err != nil {
 		return nil, err
