@@ -374,18 +374,21 @@ func (w *warnings) find(msg, requestID string) bool {
 	return false
 }
 
-// A backend that cuts its chunked answer short: the client sees its
-// connection break (an unexpected EOF), never a complete 200, on an HTTP
-// API's public and private (ALB) integrations and a REST proxy
-// integration; a REST non-proxy integration, which reads the whole answer
-// first, answers 502. Each cut is counted and logged at warn level with the
-// request id, though no stage keeps access logs.
+// A backend that cuts its chunked answer short: the client sees the status
+// and what was relayed, then its connection break (an unexpected EOF),
+// never a complete 200, on an HTTP API's public and private (ALB)
+// integrations, a stage with an access log (whose writer the flush must
+// pass) and a REST proxy integration; a REST non-proxy integration, which
+// reads the whole answer first, answers 502. Each cut is counted and
+// logged at warn level with the request id, though no stage needs access
+// logs for it.
 func TestTruncatedAnswerBreaksTheClientConnection(t *testing.T) {
 	logs := &warnings{}
 	n := newV2Net(t, servertest.Log(slog.New(logs)))
 	p := pubNetOn(t, n.srv)
 	port := cutBackend(t)
 	httpID := p.httpAPI("cut", fmt.Sprintf("http://127.0.0.1:%d/", port), 30000, "GET /cut")
+	p.loggedStage(httpID, "logged")
 	restID := p.restAPI("rest-cut", agtypes.IntegrationTypeHttpProxy, fmt.Sprintf("http://127.0.0.1:%d/{proxy}", port), 29000)
 	plainID := p.restAPI("rest-plain", agtypes.IntegrationTypeHttp, fmt.Sprintf("http://127.0.0.1:%d/{proxy}", port), 29000)
 	p.sync()
@@ -393,7 +396,7 @@ func TestTruncatedAnswerBreaksTheClientConnection(t *testing.T) {
 	cut := func(what, host, target, idHeader string) {
 		t.Helper()
 		resp, body, err := p.raw("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
-		if resp.StatusCode != 200 || !errors.Is(err, io.ErrUnexpectedEOF) {
+		if resp.StatusCode != 200 || !strings.HasPrefix(body, "hello") || !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("%s: %d %q, body ended with %v, want the connection to break", what, resp.StatusCode, body, err)
 		}
 		if id := resp.Header.Get(idHeader); !logs.find("integration response cut short", id) {
@@ -401,10 +404,14 @@ func TestTruncatedAnswerBreaksTheClientConnection(t *testing.T) {
 		}
 	}
 	cut("HTTP API, public", httpID+".execute-api.localhost", "/cut", "Apigw-Requestid")
+	cut("HTTP API, stage with an access log", httpID+".execute-api.localhost", "/logged/cut", "Apigw-Requestid")
 	cut("REST API, HTTP_PROXY", restID+".execute-api.localhost", "/prod/cut", "X-Amzn-Requestid")
 	resp, body, err := p.raw("GET /prod/cut HTTP/1.1\r\nHost: " + plainID + ".execute-api.localhost\r\n\r\n")
-	if resp.StatusCode != 502 || err != nil {
+	if resp.StatusCode != 502 || body != `{"message":"Internal server error"}` || err != nil {
 		t.Errorf("REST API, HTTP: %d %q %v, want 502", resp.StatusCode, body, err)
+	}
+	if id := resp.Header.Get("X-Amzn-Requestid"); !logs.find("integration response cut short", id) {
+		t.Errorf("REST API, HTTP: no warning for request %q in %v", id, logs.recs)
 	}
 
 	// Through a VPC link and an ALB.
@@ -423,8 +430,53 @@ func TestTruncatedAnswerBreaksTheClientConnection(t *testing.T) {
 	p.sync()
 	cut("HTTP API, VPC link to an ALB", privID+".execute-api.localhost", "/cut", "Apigw-Requestid")
 
-	if got := p.srv.Guard().Truncated.Load(); got != 3 {
-		t.Errorf("%d answers counted as cut short, want 3", got)
+	if got := p.srv.Guard().Truncated.Load(); got != 5 {
+		t.Errorf("%d answers counted as cut short, want 5", got)
+	}
+}
+
+// A REST non-proxy integration's answer is read whole to be mapped; one
+// past the 10 MB payload limit is not cut and served as complete: it is
+// the integration failure AWS answers to an answer it cannot take, 502
+// {"message":"Internal server error"}, logged with the request id.
+func TestMappedAnswerOverThePayloadLimit(t *testing.T) {
+	logs := &warnings{}
+	p := newPubNet(t, servertest.Log(slog.New(logs)))
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := 10 << 20
+		if r.URL.Path == "/over" {
+			n++
+		}
+		w.Write(bytes.Repeat([]byte("x"), n))
+	}))
+	t.Cleanup(backend.Close)
+	restID := p.restAPI("rest-large", agtypes.IntegrationTypeHttp, backend.URL+"/{proxy}", 29000)
+	res, err := p.gw.GetResources(restCtx, &apigateway.GetResourcesInput{RestApiId: aws.String(restID)})
+	p.must(err)
+	for _, r := range res.Items {
+		if aws.ToString(r.PathPart) != "{proxy+}" {
+			continue
+		}
+		_, err = p.gw.PutMethodResponse(restCtx, &apigateway.PutMethodResponseInput{RestApiId: aws.String(restID), ResourceId: r.Id,
+			HttpMethod: aws.String("ANY"), StatusCode: aws.String("200")})
+		p.must(err)
+		_, err = p.gw.PutIntegrationResponse(restCtx, &apigateway.PutIntegrationResponseInput{RestApiId: aws.String(restID), ResourceId: r.Id,
+			HttpMethod: aws.String("ANY"), StatusCode: aws.String("200"), SelectionPattern: aws.String("")})
+		p.must(err)
+	}
+	_, err = p.gw.CreateDeployment(restCtx, &apigateway.CreateDeploymentInput{RestApiId: aws.String(restID), StageName: aws.String("prod")})
+	p.must(err)
+	p.sync()
+	resp, body, err := p.raw("GET /prod/at HTTP/1.1\r\nHost: " + restID + ".execute-api.localhost\r\n\r\n")
+	if resp.StatusCode != 200 || len(body) != 10<<20 || err != nil {
+		t.Errorf("an answer at the limit: %d, %d bytes, %v", resp.StatusCode, len(body), err)
+	}
+	resp, body, err = p.raw("GET /prod/over HTTP/1.1\r\nHost: " + restID + ".execute-api.localhost\r\n\r\n")
+	if resp.StatusCode != 502 || body != `{"message":"Internal server error"}` || err != nil {
+		t.Errorf("an answer past the limit: %d, %d bytes, %v", resp.StatusCode, len(body), err)
+	}
+	if id := resp.Header.Get("X-Amzn-Requestid"); !logs.find("integration response over the payload limit", id) {
+		t.Errorf("no warning for request %q in %v", id, logs.recs)
 	}
 }
 
@@ -583,5 +635,61 @@ func TestInvokeRequestsAreForwardedCarefully(t *testing.T) {
 		resp.Header.Get("X-Amzn-Remapped-X-Amzn-Requestid") != "from-the-backend" ||
 		resp.Header.Get("X-Amzn-Remapped-Www-Authenticate") != "Basic" || resp.Header.Get("Www-Authenticate") != "" {
 		t.Errorf("REST proxy answer headers: %v", resp.Header)
+	}
+}
+
+// loggedStage adds an auto-deployed stage with an access log to an HTTP
+// API: its answers go through the access log's writer.
+func (p *pubNet) loggedStage(apiID, name string) {
+	p.t.Helper()
+	_, err := p.gw2.CreateStage(context.Background(), &apigatewayv2.CreateStageInput{ApiId: aws.String(apiID), StageName: aws.String(name), AutoDeploy: aws.Bool(true),
+		AccessLogSettings: &v2types.AccessLogSettings{DestinationArn: aws.String("arn:aws:logs:us-east-1:000000000000:log-group:" + name),
+			Format: aws.String("$context.requestId $context.status")}})
+	p.must(err)
+}
+
+// A client that reads nothing of a large answer is cut once no write has
+// gone through for the send timeout, on both API types and through a
+// stage's access log writer: its integration slot is given back and the
+// stall counted, though the integration timeout is far off.
+func TestClientThatStopsReadingIsCut(t *testing.T) {
+	const sendTimeout = 300 * time.Millisecond
+	p := newPubNet(t, func(c *gatehouse.Config) { c.SendTimeout = sendTimeout })
+	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 1<<20)
+		for i := 0; i < 256; i++ {
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(big.Close)
+	httpID := p.httpAPI("big", big.URL+"/{proxy}", 30000, "GET /{proxy+}")
+	p.loggedStage(httpID, "logged")
+	restID := p.restAPI("rest-big", agtypes.IntegrationTypeHttpProxy, big.URL+"/{proxy}", 29000)
+	p.sync()
+
+	for _, c := range []struct{ host, target string }{
+		{httpID, "/big"}, {httpID, "/logged/big"}, {restID, "/prod/big"},
+	} {
+		conn, err := net.Dial("tcp", p.srv.Addr().String())
+		p.must(err)
+		t.Cleanup(func() { conn.Close() })
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s.execute-api.localhost\r\n\r\n", c.target, c.host)
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		line, err := bufio.NewReaderSize(conn, 16).ReadString('\n')
+		if line != "HTTP/1.1 200 OK\r\n" {
+			t.Fatalf("%s%s: status line %q %v", c.host, c.target, line, err)
+		}
+		// and reads nothing more
+	}
+	for end := time.Now().Add(5 * time.Second); p.srv.Guard().Inflight() > 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := p.srv.Guard().Inflight(); n != 0 {
+		t.Fatalf("clients that stopped reading still hold %d integration slots", n)
+	}
+	if n := p.srv.Guard().Stalled.Load(); n != 3 {
+		t.Errorf("%d stalled clients counted, want 3", n)
 	}
 }

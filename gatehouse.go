@@ -80,6 +80,11 @@ type Config struct {
 	// get AWS's 429 at once. Zero means DefaultMaxInflight, negative no
 	// bound.
 	MaxInflight int
+	// SendTimeout is how long writing an integration's answer to a client
+	// may make no progress: a client that reads nothing for that long is
+	// cut, and its integration slot given back. Zero means
+	// DefaultSendTimeout, negative no bound.
+	SendTimeout time.Duration
 
 	// VerifySignatures refuses management calls that are not signed with
 	// SigV4 by one of AccessKeys, with AWS's errors.
@@ -113,6 +118,11 @@ type Config struct {
 // flight: far above what a laptop or CI run sends, well below the
 // descriptors a process is usually allowed.
 const DefaultMaxInflight = 4096
+
+// DefaultSendTimeout is how long a client may take none of its answer:
+// as long as the longest integration timeout, far past the pauses of a
+// client that reads at all.
+const DefaultSendTimeout = 30 * time.Second
 
 // The access key signatures are checked against when none is configured:
 // the pair other AWS emulators use, so their users' settings work
@@ -308,6 +318,7 @@ func (s *Server) newControllers(loader *model.Loader) {
 		Transport:   s.transport,
 		Log:         cfg.Log,
 		MaxInflight: maxInflight(cfg.MaxInflight),
+		SendTimeout: sendTimeout(cfg.SendTimeout),
 		AccessKeys:  cfg.AccessKeys,
 	})
 	// A write answers once every controller acts on it (read-your-writes),
@@ -369,6 +380,16 @@ func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
 		BodyTimeout: cfg.BodyTimeout,
 		BodyBudget:  cfg.BodyBudget,
 	})
+}
+
+func sendTimeout(d time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return DefaultSendTimeout
+	case d < 0:
+		return 0
+	}
+	return d
 }
 
 func maxInflight(n int) int {

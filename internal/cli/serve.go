@@ -78,6 +78,8 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", edge.DefaultBodyTimeout, "how long a management request body may take to arrive")
 	inflight := fs.Int("max-inflight", gatehouse.DefaultMaxInflight,
 		"integration requests in flight at once; invoke requests past it get 429 at once (0: no bound)")
+	fs.DurationVar(&cfg.SendTimeout, "send-timeout", gatehouse.DefaultSendTimeout,
+		"how long an invoke client may read none of its answer before it is cut (0: no bound)")
 	budget := fs.Int64("body-budget", edge.DefaultBodyBudget>>20, "MiB of management request bodies held in memory at once; callers beyond it wait, then are throttled")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false
@@ -89,6 +91,9 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 		cfg.MaxInflight = -1
 	}
 	cfg.BodyBudget = *budget << 20
+	if cfg.SendTimeout == 0 {
+		cfg.SendTimeout = -1 // the flag says 0 for no bound
+	}
 	if len(keys) > 0 {
 		cfg.AccessKeys = map[string]string{}
 		for _, k := range keys {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane/httpapi"
@@ -41,6 +42,9 @@ type Config struct {
 	// MaxInflight bounds the integration requests in flight at once
 	// (0: no bound).
 	MaxInflight int
+	// SendTimeout bounds how long writing an integration's answer to a
+	// client may make no progress (0: no bound).
+	SendTimeout time.Duration
 	// AccessKeys (id -> secret) may sign requests to AWS_IAM routes and
 	// methods; without any, such requests are refused.
 	AccessKeys map[string]string
@@ -87,6 +91,8 @@ func New(cfg Config) *Plane {
 	p.snap.Store(&Snapshot{HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{}})
 	p.guard.MaxInflight = int64(cfg.MaxInflight)
 	p.guard.MaxHeld = maxHeld
+	p.guard.SendTimeout = cfg.SendTimeout
+	p.guard.Log = cfg.Log
 	p.env = httpapi.Env{
 		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock, Guard: &p.guard},
 		Transport: cfg.Transport,

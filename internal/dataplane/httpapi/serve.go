@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -18,7 +17,6 @@ import (
 	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
-	"gatehouse/internal/sigv4"
 	"gatehouse/internal/usage"
 )
 
@@ -32,11 +30,11 @@ type Env struct {
 	Transport http.RoundTripper
 	Links     *usage.Links
 	Clock     clock.Clock
-	// Log receives the access log lines of stages that have access logging,
-	// and warnings about answers that could not be delivered whole.
+	// Log receives the access log lines of stages that have access logging.
 	Log *slog.Logger
-	// Guard bounds the integration requests in flight and counts what it
-	// refused or cut (nil: no bound, no counts).
+	// Guard bounds the integration requests in flight and the wait on a
+	// client that stops reading, relays answers, and counts and logs what
+	// it refused or cut (nil: no bound, no counts).
 	Guard *upstream.Guard
 	// Secret knows the access keys that may sign requests to AWS_IAM
 	// routes (nil: none).
@@ -110,7 +108,8 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		}
 		defer env.Guard.Release(held)
 		if err := upstream.SignedBy(w, r, env.Secret, MaxPayload, time.Now().Add(integ.Timeout)); err != nil {
-			refuseSignature(w, err)
+			a := refusals.Signature(err)
+			replyBody(w, a.Status, a.Body())
 			return true
 		}
 	}
@@ -170,46 +169,16 @@ func (env *Env) relay(w http.ResponseWriter, resp *http.Response, idHeader []str
 	}
 	upstream.DropConnectionListed(resp.Header, h)
 	h["Apigw-Requestid"] = idHeader
-	w.WriteHeader(resp.StatusCode)
-	if _, err := upstream.Copy(w, resp.Body); err != nil {
-		env.cutShort(w, idHeader[0], apiID, err)
-		return false
-	}
-	return true
+	return env.Guard.Relay(w, resp.StatusCode, resp.Body, idHeader[0], apiID)
 }
 
-// refuseSignature answers a request to an AWS_IAM route whose signature
-// does not hold: 403 {"message":"Forbidden"} without one, AWS's signature
-// message with one that is wrong.
-func refuseSignature(w http.ResponseWriter, err error) {
-	var se *sigv4.Error
-	switch {
-	case errors.As(err, &se) && se.Kind == sigv4.Missing:
-		reply(w, http.StatusForbidden, "Forbidden")
-	case errors.As(err, &se):
-		replyBody(w, http.StatusForbidden, upstream.JSONMessage(se.Message))
-	case errors.Is(err, upstream.ErrTooLarge):
-		reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
-	default:
-		// The body could not be read whole: a client that stalled or
-		// went away.
-		reply(w, http.StatusBadRequest, "Bad Request")
-	}
-}
-
-// cutShort records an integration answer that broke off mid-body, whether
-// or not the stage keeps access logs: it is the one failure the client
-// cannot tell from its status. What was relayed is flushed first, so the
-// client sees the status and the partial body before the connection breaks.
-func (env *Env) cutShort(w http.ResponseWriter, reqID, apiID string, err error) {
-	http.NewResponseController(w).Flush()
-	if env.Guard != nil {
-		env.Guard.Truncated.Add(1)
-	}
-	if env.Log != nil {
-		env.Log.LogAttrs(context.Background(), slog.LevelWarn, "integration response cut short",
-			slog.String("request_id", reqID), slog.String("api_id", apiID), slog.String("err", err.Error()))
-	}
+// refusals answer requests to AWS_IAM routes whose signature does not
+// hold: 403 {"message":"Forbidden"} without one, AWS's signature message
+// with one that is wrong.
+var refusals = private.Refusals{
+	Unsigned: private.Answer{Status: http.StatusForbidden, Message: "Forbidden"},
+	TooLarge: private.Answer{Status: http.StatusRequestEntityTooLarge, Message: "Request Entity Too Large"},
+	Unread:   private.Answer{Status: http.StatusBadRequest, Message: "Bad Request"},
 }
 
 // outgoing builds the integration request: the client's method (unless the

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/sigv4"
 )
 
 // Answer is what API Gateway sends its caller when an integration fails.
@@ -14,6 +15,41 @@ type Answer struct {
 	Message string
 	// ErrorType is a REST API's x-amzn-ErrorType, "" when AWS sets none.
 	ErrorType string
+}
+
+// Body is a's JSON body, {"message":...}, the message escaped.
+func (a Answer) Body() string { return upstream.JSONMessage(a.Message) }
+
+// Refusals are one API type's answers to a request for an AWS_IAM route or
+// method that upstream.SignedBy refused: the shapes differ by API type,
+// which refusal gets which does not.
+type Refusals struct {
+	// Unsigned answers a request without a signature; TooLarge one whose
+	// signed body went past the payload limit; Unread one whose body
+	// could not be read whole (a client that stalled or went away).
+	Unsigned, TooLarge, Unread Answer
+	// Typed: a wrong signature's answer carries the signature error's
+	// type (REST's x-amzn-ErrorType).
+	Typed bool
+}
+
+// Signature is the answer to err, from upstream.SignedBy: a signature
+// present but wrong is answered 403 with its own message.
+func (rs *Refusals) Signature(err error) Answer {
+	var se *sigv4.Error
+	switch {
+	case errors.As(err, &se) && se.Kind == sigv4.Missing:
+		return rs.Unsigned
+	case errors.As(err, &se):
+		a := Answer{Status: http.StatusForbidden, Message: se.Message}
+		if rs.Typed {
+			a.ErrorType = se.JSONCode()
+		}
+		return a
+	case errors.Is(err, upstream.ErrTooLarge):
+		return rs.TooLarge
+	}
+	return rs.Unread
 }
 
 // FailureOf classifies the error of calling any integration, private or

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -30,11 +29,11 @@ type Env struct {
 	Transport http.RoundTripper
 	Links     *usage.Links
 	Now       func() time.Time
-	// Log receives the access log lines of stages that have access logging,
-	// and warnings about answers that could not be delivered whole.
+	// Log receives the access log lines of stages that have access logging.
 	Log *slog.Logger
-	// Guard bounds the integration requests in flight and counts what it
-	// refused or cut (nil: no bound, no counts).
+	// Guard bounds the integration requests in flight and the wait on a
+	// client that stops reading, relays answers, and counts and logs what
+	// it refused or cut (nil: no bound, no counts).
 	Guard *upstream.Guard
 	// Secret knows the access keys that may sign requests to AWS_IAM
 	// methods (nil: none).
@@ -111,7 +110,8 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		}
 		defer env.Guard.Release(held)
 		if err := upstream.SignedBy(w, r, env.Secret, MaxPayload, time.Now().Add(m.Integration.Timeout)); err != nil {
-			refuseSignature(w, err)
+			a := refusals.Signature(err)
+			gatewayBody(w, a.Status, a.Body(), a.ErrorType)
 			return true
 		}
 	}
@@ -135,7 +135,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	if integ.Type == "MOCK" {
-		respond(w, integ, integ.MockStatus, nil, nil)
+		respond(w, nil, integ, integ.MockStatus, nil, nil)
 		return true
 	}
 	if !env.Guard.Enter() {
@@ -170,12 +170,14 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	if integ.Type == "HTTP_PROXY" {
 		return env.relay(w, resp, reqID, api.ID)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPayload+1))
-	if err != nil {
+	// A mapped answer is read whole. One that broke off, or grew past the
+	// payload limit, is an integration failure, never served as complete.
+	body, ok := env.Guard.ReadAnswer(resp.Body, MaxPayload, reqID, api.ID)
+	if !ok {
 		gatewayError(w, http.StatusBadGateway, "Internal server error", "")
 		return true
 	}
-	respond(w, integ, resp.StatusCode, resp.Header, body)
+	respond(w, env.Guard, integ, resp.StatusCode, resp.Header, body)
 	return true
 }
 
@@ -198,53 +200,24 @@ func (env *Env) relay(w http.ResponseWriter, resp *http.Response, reqID, apiID s
 	if vs, ok := resp.Header["Content-Length"]; ok {
 		h["X-Amzn-Remapped-Content-Length"] = vs
 	}
-	w.WriteHeader(resp.StatusCode)
-	if _, err := upstream.Copy(w, resp.Body); err != nil {
-		env.cutShort(w, reqID, apiID, err)
-		return false
-	}
-	return true
+	return env.Guard.Relay(w, resp.StatusCode, resp.Body, reqID, apiID)
 }
 
-// refuseSignature answers a request to an AWS_IAM method whose signature
-// does not hold, as AWS's gateway responses do: 403 Missing Authentication
-// Token without one, the signature's own message and type with one that is
+// refusals answer requests to AWS_IAM methods whose signature does not
+// hold, as AWS's gateway responses do: 403 Missing Authentication Token
+// without one, the signature's own message and type with one that is
 // wrong.
-func refuseSignature(w http.ResponseWriter, err error) {
-	var se *sigv4.Error
-	switch {
-	case errors.As(err, &se) && se.Kind == sigv4.Missing:
-		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
-	case errors.As(err, &se):
-		gatewayBody(w, http.StatusForbidden, upstream.JSONMessage(se.Message), se.JSONCode())
-	case errors.Is(err, upstream.ErrTooLarge):
-		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
-	default:
-		// The body could not be read whole: a client that stalled or
-		// went away.
-		gatewayError(w, http.StatusBadRequest, "Bad Request", "BadRequestException")
-	}
-}
-
-// cutShort records an integration answer that broke off mid-body, whether
-// or not the stage keeps access logs: it is the one failure the client
-// cannot tell from its status. What was relayed is flushed first, so the
-// client sees the status and the partial body before the connection breaks.
-func (env *Env) cutShort(w http.ResponseWriter, reqID, apiID string, err error) {
-	http.NewResponseController(w).Flush()
-	if env.Guard != nil {
-		env.Guard.Truncated.Add(1)
-	}
-	if env.Log != nil {
-		env.Log.LogAttrs(context.Background(), slog.LevelWarn, "integration response cut short",
-			slog.String("request_id", reqID), slog.String("api_id", apiID), slog.String("err", err.Error()))
-	}
+var refusals = private.Refusals{
+	Unsigned: private.Answer{Status: http.StatusForbidden, Message: "Missing Authentication Token", ErrorType: "MissingAuthenticationTokenException"},
+	TooLarge: private.Answer{Status: http.StatusRequestEntityTooLarge, Message: "Request Too Long", ErrorType: "RequestTooLargeException"},
+	Unread:   private.Answer{Status: http.StatusBadRequest, Message: "Bad Request", ErrorType: "BadRequestException"},
+	Typed:    true,
 }
 
 // respond picks the integration response whose selection pattern matches
 // the backend status (the default one otherwise) and writes the method
 // response it maps to.
-func respond(w http.ResponseWriter, integ *Integration, status int, backend http.Header, body []byte) {
+func respond(w http.ResponseWriter, g *upstream.Guard, integ *Integration, status int, backend http.Header, body []byte) {
 	sel := integ.Default
 	code := strconv.Itoa(status)
 	for _, r := range integ.Responses {
@@ -276,8 +249,7 @@ func respond(w http.ResponseWriter, integ *Integration, status int, backend http
 		body = []byte(sel.body) // templates are served as written: no VTL yet
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(sel.status)
-	w.Write(body)
+	g.Send(w, sel.status, body)
 }
 
 type request struct {

@@ -3,6 +3,7 @@ package upstream
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -42,6 +43,15 @@ type Guard struct {
 	// streams.
 	MaxHeld int64
 	held    atomic.Int64
+
+	// SendTimeout bounds how long a write of an integration's answer to
+	// the client may make no progress (0: no bound): past it the client,
+	// which stopped reading, is cut and its place given back.
+	SendTimeout time.Duration
+	// Stalled counts clients cut for not reading their answer.
+	Stalled atomic.Uint64
+	// Log receives a warning for each answer cut short (nil: none).
+	Log *slog.Logger
 }
 
 // Hold reserves n bytes of MaxHeld, false when they are taken.

@@ -148,27 +148,6 @@ func TestRemapped(t *testing.T) {
 	}
 }
 
-type failingWriter struct{}
-
-func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("client gone") }
-
-// Copy reports a body that broke off at the backend's side, and only that.
-func TestCopyReportsACutBody(t *testing.T) {
-	var sb strings.Builder
-	n, err := Copy(&sb, strings.NewReader("whole"))
-	if n != 5 || err != nil || sb.String() != "whole" {
-		t.Errorf("a whole body: %d %v %q", n, err, sb.String())
-	}
-	sb.Reset()
-	n, err = Copy(&sb, io.MultiReader(strings.NewReader("part"), iotest.ErrReader(io.ErrUnexpectedEOF)))
-	if n != 4 || !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("a cut body: %d %v", n, err)
-	}
-	if _, err := Copy(failingWriter{}, strings.NewReader("x")); err != nil {
-		t.Errorf("a client that went away: %v", err)
-	}
-}
-
 // Bodies held to check signatures stay within MaxHeld bytes.
 func TestGuardBoundsHeldBodies(t *testing.T) {
 	g := &Guard{MaxHeld: 100}
