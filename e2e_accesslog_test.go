@@ -65,9 +65,6 @@ func accessLogGet(t *testing.T, c *http.Client, srv *servertest.Server, apiID, p
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL()+path, nil)
 	req.Host = apiID + ".execute-api.localhost"
 	req.Header.Set("User-Agent", "access-log-e2e")

@@ -67,9 +67,6 @@ func restInvoke(t *testing.T, srv *servertest.Server, apiID, stage, path string,
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
 	url := srv.URL() + "/" + stage + path
 	if byPath {
 		url = srv.URL() + "/restapis/" + apiID + "/" + stage + "/_user_request_" + path

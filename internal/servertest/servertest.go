@@ -172,6 +172,11 @@ func (s *Server) Restart() *Server {
 // Advance lets the server's controllers catch up with every change the test
 // has made, then moves the fake clock by d. Due health-check rounds run to
 // completion before it returns, so their results are visible at once.
+//
+// It waits for the controllers again after the advance: what the clock
+// set off (a VPC link going AVAILABLE or INACTIVE) is committed by a
+// lifecycle, not by a management call, so no answer has waited for the
+// data plane to serve it.
 func (s *Server) Advance(d time.Duration) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -180,4 +185,7 @@ func (s *Server) Advance(d time.Duration) {
 		s.t.Fatalf("waiting for controllers: %v", err)
 	}
 	s.Clock.Advance(d)
+	if err := s.Sync(ctx); err != nil {
+		s.t.Fatalf("waiting for controllers after the advance: %v", err)
+	}
 }
