@@ -12,7 +12,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/netip"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -178,35 +180,71 @@ func (r *recorder) seen() *seenRequest {
 	return r.last
 }
 
-// An integration whose URI is gatehouse's own invoke URL, on both API
-// types: the request passes through gatehouse a bounded number of times
+// An integration that calls gatehouse's own API, on both API types: by the
+// path-form invoke URL, by the {id}.execute-api.localhost host name, and
+// through a VPC link to an ALB whose target is gatehouse's own port on
+// loopback. The request passes through gatehouse a bounded number of times
 // and ends with the integration failure, at once, instead of calling itself
 // until the integration timeout (and the server's descriptors and memory)
-// run out. Meanwhile the management API and other APIs keep answering.
+// run out. While looping requests are held in flight, the management API
+// and other APIs keep answering.
 func TestSelfLoopingIntegrationEndsAtOnce(t *testing.T) {
-	p := newPubNet(t)
+	n := newV2Net(t)
+	p := pubNetOn(t, n.srv)
 	ctx := context.Background()
 	base := fmt.Sprintf("http://127.0.0.1:%d", p.port())
-	a, err := p.gw2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("loop"), ProtocolType: v2types.ProtocolTypeHttp})
-	p.must(err)
-	loopID := aws.ToString(a.ApiId)
-	_, err = p.gw2.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: a.ApiId, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)})
-	p.must(err)
-	p.httpRoutes(loopID, base+"/_aws/execute-api/"+loopID+"/loop", 30000, "GET /loop")
+	hostOf := func(id string) string { return fmt.Sprintf("http://%s.execute-api.localhost:%d", id, p.port()) }
+	httpLoop := func(name string, uri func(id string) string) string {
+		a, err := p.gw2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String(name), ProtocolType: v2types.ProtocolTypeHttp})
+		p.must(err)
+		id := aws.ToString(a.ApiId)
+		_, err = p.gw2.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: a.ApiId, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)})
+		p.must(err)
+		p.httpRoutes(id, uri(id), 30000, "GET /loop")
+		return id
+	}
+	restLoop := func(name string, uri func(id string) string) string {
+		api, err := p.gw.CreateRestApi(restCtx, &apigateway.CreateRestApiInput{Name: aws.String(name)})
+		p.must(err)
+		id := aws.ToString(api.Id)
+		res, err := p.gw.CreateResource(restCtx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: api.RootResourceId, PathPart: aws.String("loop")})
+		p.must(err)
+		_, err = p.gw.PutMethod(restCtx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")})
+		p.must(err)
+		_, err = p.gw.PutIntegration(restCtx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
+			Type: agtypes.IntegrationTypeHttpProxy, IntegrationHttpMethod: aws.String("GET"), TimeoutInMillis: aws.Int32(29000), Uri: aws.String(uri(id))})
+		p.must(err)
+		_, err = p.gw.CreateDeployment(restCtx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")})
+		p.must(err)
+		return id
+	}
+	const httpAnswer, restAnswer = `{"message":"Internal Server Error"}`, `{"message":"Internal server error"}`
+	type loop struct{ what, host, path, want string }
+	var loops []loop
+	id := httpLoop("path", func(id string) string { return base + "/_aws/execute-api/" + id + "/loop" })
+	loops = append(loops, loop{"HTTP API, path form", id, "/loop", httpAnswer})
+	id = httpLoop("host", func(id string) string { return hostOf(id) + "/loop" })
+	loops = append(loops, loop{"HTTP API, host form", id, "/loop", httpAnswer})
+	id = restLoop("rest-path", func(id string) string { return base + "/restapis/" + id + "/prod/_user_request_/loop" })
+	loops = append(loops, loop{"REST API, path form", id, "/prod/loop", restAnswer})
+	id = restLoop("rest-host", func(id string) string { return hostOf(id) + "/prod/loop" })
+	loops = append(loops, loop{"REST API, host form", id, "/prod/loop", restAnswer})
 
-	api, err := p.gw.CreateRestApi(restCtx, &apigateway.CreateRestApiInput{Name: aws.String("rest-loop")})
-	p.must(err)
-	restID := aws.ToString(api.Id)
-	res, err := p.gw.CreateResource(restCtx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: api.RootResourceId, PathPart: aws.String("loop")})
-	p.must(err)
-	_, err = p.gw.PutMethod(restCtx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")})
-	p.must(err)
-	_, err = p.gw.PutIntegration(restCtx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
-		Type: agtypes.IntegrationTypeHttpProxy, IntegrationHttpMethod: aws.String("GET"), TimeoutInMillis: aws.Int32(29000),
-		Uri: aws.String(base + "/restapis/" + restID + "/prod/_user_request_/loop")})
-	p.must(err)
-	_, err = p.gw.CreateDeployment(restCtx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")})
-	p.must(err)
+	// A VPC link to an ALB whose target is gatehouse's own port: the
+	// loopback rule dials it, and the request keeps its Host.
+	albGroup := n.group("alb")
+	_, err := n.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: albGroup, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: n.linkGroup}}}}})
+	n.must(err)
+	self := n.targetGroup("self", elbtypes.ProtocolEnumHttp, map[string]int32{"10.0.1.10": int32(p.port())})
+	alb, err := n.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("self"), Scheme: elbtypes.LoadBalancerSchemeEnumInternal,
+		Subnets: n.subnets, SecurityGroups: []string{aws.ToString(albGroup)}})
+	n.must(err)
+	listener := n.listener(alb.LoadBalancers[0].LoadBalancerArn, elbtypes.ProtocolEnumHttp, self)
+	id = n.api("private-loop", "$default")
+	n.private(id, aws.ToString(listener), 30000, nil, "GET /loop")
+	n.linkAvailable()
+	loops = append(loops, loop{"HTTP API, VPC link to an ALB on gatehouse's port", id, "/loop", httpAnswer})
 
 	other := newRecorder(t, nil)
 	otherID := p.httpAPI("other", fmt.Sprintf("http://127.0.0.1:%d/{proxy}", other.port), 30000, "ANY /{proxy+}")
@@ -215,7 +253,7 @@ func TestSelfLoopingIntegrationEndsAtOnce(t *testing.T) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	get := func(host, path string) (int, string, error) {
 		req, _ := http.NewRequest("GET", p.srv.URL()+path, nil)
-		req.Host = host
+		req.Host = host + ".execute-api.localhost"
 		resp, err := client.Do(req)
 		if err != nil {
 			return 0, "", err
@@ -225,33 +263,21 @@ func TestSelfLoopingIntegrationEndsAtOnce(t *testing.T) {
 		return resp.StatusCode, string(b), err
 	}
 
-	const loops = 20
+	const each = 10
 	start := time.Now()
 	var wg sync.WaitGroup
-	errs := make(chan string, 2*loops)
-	for i := 0; i < loops; i++ {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			code, body, err := get(loopID+".execute-api.localhost", "/loop")
-			if err != nil || code != 500 || body != `{"message":"Internal Server Error"}` {
-				errs <- fmt.Sprintf("HTTP API loop: %d %q %v", code, body, err)
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			code, body, err := get(restID+".execute-api.localhost", "/prod/loop")
-			if err != nil || code != 500 || body != `{"message":"Internal server error"}` {
-				errs <- fmt.Sprintf("REST API loop: %d %q %v", code, body, err)
-			}
-		}()
-	}
-	// While the loops run, the management API and another API answer.
-	if _, err := p.gw2.GetApis(ctx, &apigatewayv2.GetApisInput{}); err != nil {
-		t.Errorf("GetApis during the loops: %v", err)
-	}
-	if code, _, err := get(otherID+".execute-api.localhost", "/still/here"); err != nil || code != 200 {
-		t.Errorf("another API during the loops: %d %v", code, err)
+	errs := make(chan string, len(loops)*each)
+	for _, l := range loops {
+		for i := 0; i < each; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				code, body, err := get(l.host, l.path)
+				if err != nil || code != 500 || body != l.want {
+					errs <- fmt.Sprintf("%s: %d %q %v", l.what, code, body, err)
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	close(errs)
@@ -261,14 +287,75 @@ func TestSelfLoopingIntegrationEndsAtOnce(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("the loops took %v to end", d)
 	}
-	if n := p.srv.Guard().Looped.Load(); n != 2*loops {
-		t.Errorf("%d requests refused as loops, want %d", n, 2*loops)
+	if n := p.srv.Guard().Looped.Load(); n != uint64(len(loops)*each) {
+		t.Errorf("%d requests refused as loops, want %d", n, len(loops)*each)
+	}
+
+	// Loops held in flight: an API whose integration goes through a gate
+	// back to itself. The gate holds each request on its third pass, so
+	// each loop holds three integration requests until it opens; the
+	// management API and another API must answer meanwhile.
+	var gatedHost atomic.Value
+	held, open := make(chan struct{}, each), make(chan struct{})
+	var opened sync.Once
+	gw, err := url.Parse(p.srv.URL())
+	p.must(err)
+	proxy := httputil.NewSingleHostReverseProxy(gw)
+	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Gatehouse-Hops") == "3" {
+			held <- struct{}{}
+			<-open
+		}
+		r.Host = gatedHost.Load().(string)
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(gate.Close)
+	t.Cleanup(func() { opened.Do(func() { close(open) }) }) // runs first: Close waits for handlers
+	gatedID := httpLoop("gated", func(string) string { return gate.URL + "/loop" })
+	gatedHost.Store(gatedID + ".execute-api.localhost")
+	p.sync()
+	looped := p.srv.Guard().Looped.Load()
+	answers := make(chan string, each)
+	for i := 0; i < each; i++ {
+		go func() {
+			code, body, err := get(gatedID, "/loop")
+			answers <- fmt.Sprintf("%d %s %v", code, body, err)
+		}()
+	}
+	for i := 0; i < each; i++ {
+		select {
+		case <-held:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of %d loops reached the gate", i, each)
+		}
+	}
+	if n := p.srv.Guard().Inflight(); n != 3*each {
+		t.Errorf("%d integration requests in flight with the loops held, want %d", n, 3*each)
+	}
+	if _, err := p.gw2.GetApis(ctx, &apigatewayv2.GetApisInput{}); err != nil {
+		t.Errorf("GetApis during the loops: %v", err)
+	}
+	if code, _, err := get(otherID, "/still/here"); err != nil || code != 200 {
+		t.Errorf("another API during the loops: %d %v", code, err)
+	}
+	if n := p.srv.Guard().Inflight(); n != 3*each {
+		t.Errorf("the loops ended before the checks: %d integration requests in flight", n)
+	}
+	opened.Do(func() { close(open) })
+	for i := 0; i < each; i++ {
+		if a := <-answers; a != "500 "+httpAnswer+" <nil>" {
+			t.Errorf("a held loop: %s", a)
+		}
+	}
+	if n := p.srv.Guard().Looped.Load() - looped; n != each {
+		t.Errorf("%d held loops refused, want %d", n, each)
+	}
+
+	if code, _, err := get(otherID, "/hops"); err != nil || code != 200 {
+		t.Fatalf("GET /hops: %d %v", code, err)
 	}
 	// Each loop went round MaxHops times and no more: the backend-facing
 	// requests carried the hop count.
-	if code, _, err := get(otherID+".execute-api.localhost", "/hops"); err != nil || code != 200 {
-		t.Fatalf("GET /hops: %d %v", code, err)
-	}
 	if got := other.seen().Header.Get("X-Gatehouse-Hops"); got != "1" {
 		t.Errorf("the backend saw X-Gatehouse-Hops %q, want 1", got)
 	}

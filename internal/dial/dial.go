@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,9 +58,15 @@ func New() *Dialer {
 // every address it yields is checked just before connect, because a name can
 // point anywhere.
 func (d *Dialer) DialContext(ctx context.Context, netw, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if len(host) > len(".localhost") && strings.EqualFold(host[len(host)-len(".localhost"):], ".localhost") {
+		// Names under localhost are loopback (RFC 6761), as browsers and
+		// curl resolve them, where system resolvers often do not: an
+		// integration may name an API's invoke host, {id}.execute-api.localhost.
+		addr = net.JoinHostPort("127.0.0.1", port)
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if err := check(ip, addr); err != nil {

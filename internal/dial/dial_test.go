@@ -93,6 +93,12 @@ func TestGuardChecksResolvedAddresses(t *testing.T) {
 		t.Fatalf("dial localhost: %v", err)
 	}
 	conn.Close()
+	// Names under localhost are loopback whatever the system resolver says.
+	conn, err = New().DialContext(context.Background(), "tcp", net.JoinHostPort("abc.execute-api.LOCALHOST", port))
+	if err != nil {
+		t.Fatalf("dial a name under localhost: %v", err)
+	}
+	conn.Close()
 }
 
 // Addresses that are no backend's: instance metadata and the rest of
