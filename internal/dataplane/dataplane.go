@@ -77,7 +77,7 @@ type Plane struct {
 	model *model.Snapshot
 	// reuse is, by HTTP API id, what its last compile made of each
 	// deployed integration record.
-	reuse map[string]httpapi.Reuse
+	reuse map[string]*httpapi.Reuse
 
 	mu       sync.Mutex
 	compiled chan struct{} // closed at each compile, then replaced
@@ -175,15 +175,16 @@ func (p *Plane) compile() {
 		}
 	}
 	p.once, p.model = true, ms
-	reuse := map[string]httpapi.Reuse{}
+	reuse := map[string]*httpapi.Reuse{}
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{},
 		Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
 	kept := false
 	for scope, sc := range ms.Scopes {
 		balancers := upstream.Compile(sc, p.cfg.Health, &p.reg)
 		s.Balancers[scope] = balancers
+		private := httpPrivate(sc)
 		for id, a := range sc.HTTPAPIs {
-			if old := cur.HTTPAPIs[id]; keep != nil && old != nil && !keep.http[apiKey{scope, id}] && !httpPrivate(sc, id) {
+			if old := cur.HTTPAPIs[id]; keep != nil && old != nil && !keep.http[apiKey{scope, id}] && !private[id] {
 				s.HTTPAPIs[id], kept = old, true
 				reuse[id] = p.reuse[id]
 				continue
@@ -210,25 +211,38 @@ func (p *Plane) compile() {
 	p.publish(s)
 }
 
-// httpPrivate reports whether any deployed stage of the HTTP API routes to
-// a VPC link: only such an API reads the network, balancers and links,
-// so only it is recompiled when they change.
-func httpPrivate(sc *model.Scoped, apiID string) bool {
+// httpPrivate names the HTTP APIs of which a deployed stage routes to a
+// VPC link: only such an API reads the network, balancers and links, so
+// only it is recompiled when they change. It reads each deployed entry of
+// the scope once, however many APIs there are.
+func httpPrivate(sc *model.Scoped) map[string]bool {
+	out := map[string]bool{}
+	seqs := map[string][]uint64{}
 	for _, st := range sc.Stages {
-		if st.APIID != apiID {
-			continue
-		}
-		if dep := sc.Deployments[apiID+"/"+st.DeploymentID]; dep != nil {
-			private := false
-			sc.DeployedParts(dep, func(_ *model.Route, in *model.Integration) {
-				private = private || in != nil && in.ConnectionType == "VPC_LINK"
-			})
-			if private {
-				return true
+		dep := sc.Deployments[st.APIID+"/"+st.DeploymentID]
+		switch {
+		case dep == nil:
+		case dep.Seq != 0:
+			seqs[st.APIID] = append(seqs[st.APIID], dep.Seq)
+		default:
+			for i := range dep.Integrations {
+				if dep.Integrations[i].ConnectionType == "VPC_LINK" {
+					out[st.APIID] = true
+				}
 			}
 		}
 	}
-	return false
+	for _, e := range sc.Deployed {
+		if e.Integration == nil || e.Integration.ConnectionType != "VPC_LINK" || out[e.APIID] {
+			continue
+		}
+		for _, seq := range seqs[e.APIID] {
+			if e.In(seq) {
+				out[e.APIID] = true
+			}
+		}
+	}
+	return out
 }
 
 // restPrivate is httpPrivate for a REST API.

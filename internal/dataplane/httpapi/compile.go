@@ -68,13 +68,25 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 	return out
 }
 
-// Reuse is what the last compile of one API made of each deployed
-// integration record, so that the next compile of the API, after a
-// change to one route, compiles only what changed. The model shares a
-// record that did not change between snapshots, so its address is its
+// Reuse is what the last compile of one API made, so that the next
+// compile of the API, after a change to one route, compiles only what
+// changed: each deployed integration record's compiled form, and each
+// stage's router with the deployment it was built from. The model shares
+// a record that did not change between snapshots, so its address is its
 // identity. It holds only while the network, balancers and links stay as
 // they were: a compile after such a change starts with none.
-type Reuse map[*model.Integration]*Integration
+type Reuse struct {
+	integrations map[*model.Integration]*Integration
+	stages       map[string]*built
+}
+
+// built is a stage's router, the deployment it holds, and the compiled
+// integrations its routes lead to, by id.
+type built struct {
+	dep          *model.Deployment
+	router       Router
+	integrations map[string]*Integration
+}
 
 // CompileAPI builds one HTTP API of sc, so that a change to one API
 // recompiles that API alone.
@@ -83,51 +95,131 @@ func CompileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 	return api
 }
 
-// CompileAPIReuse is CompileAPI taking the integrations it can from last
-// (nil: none); it returns, with the API, what the next compile of the API
-// may reuse.
-func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, last Reuse) (*API, Reuse) {
+// CompileAPIReuse is CompileAPI taking what it can from the API's last
+// compile (nil: nothing); it returns, with the API, what the next compile
+// of the API may reuse.
+func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, last *Reuse) (*API, *Reuse) {
+	if last == nil {
+		last = &Reuse{}
+	}
 	var groups network.GroupMap
 	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}}
-	next := Reuse{}
+	next := &Reuse{integrations: map[*model.Integration]*Integration{}, stages: map[string]*built{}}
 	for _, st := range sc.Stages {
 		if st.APIID != a.ID {
 			continue
 		}
 		stage := &Stage{Name: st.Name, Vars: st.StageVariables, AccessLog: accesslog.Compile(st.AccessLog)}
-		if dep := sc.Deployments[a.ID+"/"+st.DeploymentID]; dep != nil {
-			var routes []*model.Route
-			integrations := map[string]*Integration{}
-			sc.DeployedParts(dep, func(r *model.Route, in *model.Integration) {
-				if r != nil {
-					routes = append(routes, r)
-					return
-				}
-				c := next[in]
-				if c == nil {
-					if c = last[in]; c == nil {
-						if groups == nil {
-							groups = network.GroupMap(sc.SecurityGroups)
-						}
-						c = compileIntegration(sc, in, balancers, groups)
+		api.Stages[st.Name] = stage
+		dep := sc.Deployments[a.ID+"/"+st.DeploymentID]
+		if dep == nil {
+			continue
+		}
+		if b := rebuild(sc, st, dep, last, next); b != nil {
+			stage.Router = b.router
+			next.stages[st.Name] = b
+			continue
+		}
+		var routes []*model.Route
+		integrations := map[string]*Integration{}
+		sc.DeployedParts(dep, func(r *model.Route, in *model.Integration) {
+			if r != nil {
+				routes = append(routes, r)
+				return
+			}
+			c := next.integrations[in]
+			if c == nil {
+				if c = last.integrations[in]; c == nil {
+					if groups == nil {
+						groups = network.GroupMap(sc.SecurityGroups)
 					}
-					next[in] = c
+					c = compileIntegration(sc, in, balancers, groups)
 				}
-				integrations[in.ID] = c
-			})
-			compileThrottle(stage, st, routes, buckets)
-			for _, r := range routes {
-				id, _ := strings.CutPrefix(r.Target, "integrations/")
-				integ := integrations[id]
-				if integ == nil {
-					continue // a route without a target answers as unmatched
-				}
-				stage.Router.Add(&Route{Key: r.RouteKey, Value: integ, IAM: r.AuthorizationType == "AWS_IAM"})
+				next.integrations[in] = c
+			}
+			integrations[in.ID] = c
+		})
+		compileThrottle(stage, st, routes, buckets)
+		for _, r := range routes {
+			if route := compileRoute(r, integrations); route != nil {
+				stage.Router.Add(route)
 			}
 		}
-		api.Stages[st.Name] = stage
+		if dep.Seq != 0 {
+			next.stages[st.Name] = &built{dep: dep, router: stage.Router, integrations: integrations}
+		}
 	}
 	return api, next
+}
+
+// compileRoute is the route r serves, or nil for a route without a target,
+// which answers as unmatched.
+func compileRoute(r *model.Route, integrations map[string]*Integration) *Route {
+	id, _ := strings.CutPrefix(r.Target, "integrations/")
+	integ := integrations[id]
+	if integ == nil {
+		return nil
+	}
+	return &Route{Key: r.RouteKey, Value: integ, IAM: r.AuthorizationType == "AWS_IAM"}
+}
+
+// rebuild makes the router of a stage that served an earlier deployment
+// of the same API at the last compile from that router: the routes one
+// deployment holds and the other does not are removed and added, on
+// copies of the nodes they cross. It returns nil when it cannot: a
+// deployment stored whole, a changed integration, or a stage with
+// throttling, whose buckets follow every route.
+func rebuild(sc *model.Scoped, st *model.Stage, dep *model.Deployment, last, next *Reuse) *built {
+	old := last.stages[st.Name]
+	if old == nil || old.dep.Seq == 0 || dep.Seq == 0 || old.dep.APIID != dep.APIID || throttled(st) {
+		return nil
+	}
+	var gone, added []*model.Route
+	used := map[*model.Integration]*Integration{}
+	for _, e := range sc.Deployed {
+		if e.APIID != dep.APIID {
+			continue
+		}
+		was, is := e.In(old.dep.Seq), e.In(dep.Seq)
+		if e.Integration != nil {
+			if was != is {
+				return nil
+			}
+			if is {
+				c := last.integrations[e.Integration]
+				if c == nil {
+					return nil
+				}
+				used[e.Integration] = c
+			}
+			continue
+		}
+		switch {
+		case was && !is:
+			gone = append(gone, e.Route)
+		case is && !was:
+			added = append(added, e.Route)
+		}
+	}
+	router := old.router
+	for _, r := range gone {
+		router = router.Without(r.RouteKey)
+	}
+	for _, r := range added {
+		if route := compileRoute(r, old.integrations); route != nil {
+			router, _ = router.With(route)
+		}
+	}
+	for in, c := range used {
+		next.integrations[in] = c
+	}
+	return &built{dep: dep, router: router, integrations: old.integrations}
+}
+
+// throttled reports whether a stage sets any throttling limit.
+func throttled(st *model.Stage) bool {
+	d := st.DefaultRouteSettings
+	return d.ThrottlingRateLimit > 0 || d.ThrottlingBurstLimit > 0 || len(st.RouteSettings) > 0
 }
 
 // compileThrottle gives each route of a stage its bucket: the default

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"maps"
 	"strings"
 )
 
@@ -52,6 +53,87 @@ func ParseKey(key string) (method, path string, ok bool) {
 
 // Add inserts a route; it reports false for a malformed key.
 func (rt *Router) Add(r *Route) bool {
+	return rt.insert(r, false)
+}
+
+// With returns a router holding rt's routes and r (in place of a route of
+// the same key), leaving rt as it was: the nodes on r's path are copied,
+// every other node is shared. A compile that adds one route to a served
+// router pays for the route's path, not for the router's size; rt may be
+// serving requests meanwhile. It reports false for a malformed key.
+func (rt Router) With(r *Route) (Router, bool) {
+	ok := rt.insert(r, true)
+	return rt, ok
+}
+
+// Without returns a router holding rt's routes but the one of key,
+// leaving rt as it was, as With does.
+func (rt Router) Without(key string) Router {
+	method, path, ok := ParseKey(key)
+	if !ok {
+		return rt
+	}
+	if key == "$default" {
+		rt.fallback = nil
+		return rt
+	}
+	if rt.root == nil {
+		return rt
+	}
+	rt.root = rt.root.clone()
+	n := rt.root
+	segs := splitPath(path)
+	for i, seg := range segs {
+		var next *node
+		switch {
+		case isGreedy(seg):
+			if i != len(segs)-1 || n.greedy[method] == nil {
+				return rt
+			}
+			n.greedy = maps.Clone(n.greedy)
+			delete(n.greedy, method)
+			return rt
+		case isParam(seg):
+			if n.param == nil {
+				return rt
+			}
+			next = n.param.clone()
+			n.param = next
+		default:
+			child := n.static[seg]
+			if child == nil {
+				return rt
+			}
+			next = child.clone()
+			n.static = maps.Clone(n.static)
+			n.static[seg] = next
+		}
+		n = next
+	}
+	if n.exact[method] != nil {
+		n.exact = maps.Clone(n.exact)
+		delete(n.exact, method)
+	}
+	return rt
+}
+
+// clone is a shallow copy of n: its maps are shared until the copy
+// replaces one.
+func (n *node) clone() *node {
+	c := *n
+	return &c
+}
+
+func isGreedy(seg string) bool {
+	return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "+}")
+}
+
+func isParam(seg string) bool {
+	return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")
+}
+
+// insert adds r, copying each node it changes when cow is set.
+func (rt *Router) insert(r *Route, cow bool) bool {
 	method, path, ok := ParseKey(r.Key)
 	if !ok {
 		return false
@@ -63,41 +145,54 @@ func (rt *Router) Add(r *Route) bool {
 	r.Method = method
 	if rt.root == nil {
 		rt.root = &node{}
+	} else if cow {
+		rt.root = rt.root.clone()
 	}
 	n := rt.root
 	segs := splitPath(path)
 	for i, seg := range segs {
 		switch {
-		case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "+}"):
+		case isGreedy(seg):
 			if i != len(segs)-1 {
 				return false
 			}
 			r.Greedy = seg[1 : len(seg)-2]
 			if n.greedy == nil {
 				n.greedy = map[string]*Route{}
+			} else if cow {
+				n.greedy = maps.Clone(n.greedy)
 			}
 			n.greedy[method] = r
 			return true
-		case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}"):
+		case isParam(seg):
 			r.Params = append(r.Params, seg[1:len(seg)-1])
 			if n.param == nil {
 				n.param = &node{}
+			} else if cow {
+				n.param = n.param.clone()
 			}
 			n = n.param
 		default:
+			child := n.static[seg]
+			switch {
+			case child == nil:
+				child = &node{}
+			case cow:
+				child = child.clone()
+			}
 			if n.static == nil {
 				n.static = map[string]*node{}
+			} else if cow {
+				n.static = maps.Clone(n.static)
 			}
-			child := n.static[seg]
-			if child == nil {
-				child = &node{}
-				n.static[seg] = child
-			}
+			n.static[seg] = child
 			n = child
 		}
 	}
 	if n.exact == nil {
 		n.exact = map[string]*Route{}
+	} else if cow {
+		n.exact = maps.Clone(n.exact)
 	}
 	n.exact[method] = r
 	return true
