@@ -19,8 +19,8 @@ var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 // already set on w), then body as it arrives, through a pooled buffer.
 //
 // The client must take what it is sent: each write may make no progress
-// for at most SendTimeout, renewed by every write that goes through, so a
-// client that stops reading is cut and cannot hold the request, its
+// for at most SendTimeout, the deadline renewed before every write and
+// for the last of the answer, so a client that stops reading is cut and cannot hold the request, its
 // integration slot and the backend's connection for ever. A client cut so,
 // or gone, is not the backend's failure: Relay returns true.
 //
@@ -31,7 +31,6 @@ var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 // cut (Cut) and returns false; the caller must then abort the connection.
 func (g *Guard) Relay(w http.ResponseWriter, status int, body io.Reader, reqID, apiID string) bool {
 	s := g.sender(w)
-	s.renew()
 	w.WriteHeader(status)
 	buf := copyBufs.Get().(*[32 << 10]byte)
 	defer copyBufs.Put(buf)
@@ -43,8 +42,12 @@ func (g *Guard) Relay(w http.ResponseWriter, status int, body io.Reader, reqID, 
 		switch rerr {
 		case nil:
 		case io.EOF:
+			// What is still buffered goes out once the handler returns,
+			// however long the backend took to end its body.
+			s.renew()
 			return true
 		default:
+			s.renew()
 			http.NewResponseController(w).Flush()
 			g.Cut(reqID, apiID, rerr)
 			return false
@@ -58,7 +61,6 @@ func (g *Guard) Relay(w http.ResponseWriter, status int, body io.Reader, reqID, 
 // so a slow reader is not cut where a stalled one is.
 func (g *Guard) Send(w http.ResponseWriter, status int, body []byte) {
 	s := g.sender(w)
-	s.renew()
 	w.WriteHeader(status)
 	for len(body) > 0 {
 		n := min(len(body), 32<<10)
@@ -67,6 +69,7 @@ func (g *Guard) Send(w http.ResponseWriter, status int, body []byte) {
 		}
 		body = body[n:]
 	}
+	s.renew() // for what is still buffered
 }
 
 // ReadAnswer reads an integration's answer body whole, for a REST API to
