@@ -166,8 +166,9 @@ func (p *Plane) compile() {
 			keys = slices.DeleteFunc(keys, func(k string) bool { return tagsOnly(p.model, ms, k) })
 			w := classify(keys)
 			if !w.all {
+				prev := p.model
 				p.model = ms
-				p.publish(p.compileSome(cur, ms, w))
+				p.publish(p.compileSome(cur, prev, ms, w, keys))
 				return
 			}
 			w = classify(slices.DeleteFunc(keys, func(k string) bool { return allKinds[model.KindOf(k)] }))
@@ -191,7 +192,7 @@ func (p *Plane) compile() {
 			}
 			// The network may have changed: nothing compiled before is
 			// reused.
-			s.HTTPAPIs[id], reuse[id] = httpapi.CompileAPIReuse(sc, a, balancers, &p.buckets, nil)
+			s.HTTPAPIs[id], reuse[id] = httpapi.CompileAPIReuse(sc, a, balancers, &p.buckets, nil, nil)
 		}
 		for id, a := range sc.RestAPIs {
 			if old := cur.RestAPIs[id]; keep != nil && old != nil && !keep.rest[apiKey{scope, id}] && !restPrivate(sc, id) {
@@ -267,9 +268,29 @@ func restPrivate(sc *model.Scoped, apiID string) bool {
 // compileSome recompiles the APIs w names and shares every other compiled
 // API, and the balancers, with cur. Throttle buckets are not swept here:
 // the APIs not recompiled did not ask for theirs; the next whole compile
-// forgets the buckets of stages that went away.
-func (p *Plane) compileSome(cur *Snapshot, ms *model.Snapshot, w work) *Snapshot {
+// forgets the buckets of stages that went away. keys are what was written
+// since cur, and prev the model cur was compiled from: an HTTP API's
+// deployed entries among them, as prev and ms hold them, are all that
+// changed of them since its last compile, for an API whose compile would
+// have followed any earlier change.
+func (p *Plane) compileSome(cur *Snapshot, prev, ms *model.Snapshot, w work, keys []string) *Snapshot {
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: cur.HTTPAPIs, RestAPIs: cur.RestAPIs, Balancers: cur.Balancers}
+	changes := map[apiKey]*httpapi.Changes{}
+	for k := range w.http {
+		changes[k] = &httpapi.Changes{}
+	}
+	for _, key := range keys {
+		if model.KindOf(key) != (model.DeployedEntry{}).Kind() {
+			continue
+		}
+		var c httpapi.Change
+		c.Old, _ = prev.Lookup(key).(*model.DeployedEntry)
+		c.New, _ = ms.Lookup(key).(*model.DeployedEntry)
+		id, _, _ := strings.Cut(model.IDOf(key), "/")
+		if list := changes[apiKey{model.ScopeOf(key), id}]; list != nil {
+			*list = append(*list, c)
+		}
+	}
 	if len(w.http) > 0 {
 		s.HTTPAPIs = maps.Clone(cur.HTTPAPIs)
 		for k := range w.http {
@@ -283,7 +304,7 @@ func (p *Plane) compileSome(cur *Snapshot, ms *model.Snapshot, w work) *Snapshot
 				delete(p.reuse, k.id)
 				continue
 			}
-			s.HTTPAPIs[k.id], p.reuse[k.id] = httpapi.CompileAPIReuse(sc, a, cur.Balancers[k.scope], &p.buckets, p.reuse[k.id])
+			s.HTTPAPIs[k.id], p.reuse[k.id] = httpapi.CompileAPIReuse(sc, a, cur.Balancers[k.scope], &p.buckets, p.reuse[k.id], changes[k])
 		}
 	}
 	if len(w.rest) > 0 {

@@ -91,14 +91,26 @@ type built struct {
 // CompileAPI builds one HTTP API of sc, so that a change to one API
 // recompiles that API alone.
 func CompileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) *API {
-	api, _ := CompileAPIReuse(sc, a, balancers, buckets, nil)
+	api, _ := CompileAPIReuse(sc, a, balancers, buckets, nil, nil)
 	return api
+}
+
+// Changes are the deployed entries of one API written since its last
+// compile, each as the model that compile read held it and as the model
+// now holds it (either nil).
+type Changes []Change
+
+// Change is one deployed entry before and after.
+type Change struct {
+	Old, New *model.DeployedEntry
 }
 
 // CompileAPIReuse is CompileAPI taking what it can from the API's last
 // compile (nil: nothing); it returns, with the API, what the next compile
-// of the API may reuse.
-func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, last *Reuse) (*API, *Reuse) {
+// of the API may reuse. With changes (nil: not known) it finds the routes
+// a stage's new deployment adds and removes among those entries alone;
+// without, it builds every stage's router afresh.
+func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, last *Reuse, changes *Changes) (*API, *Reuse) {
 	if last == nil {
 		last = &Reuse{}
 	}
@@ -115,7 +127,7 @@ func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*u
 		if dep == nil {
 			continue
 		}
-		if b := rebuild(sc, st, dep, last, next); b != nil {
+		if b := rebuild(sc, st, dep, last, next, changes); b != nil {
 			stage.Router = b.router
 			next.stages[st.Name] = b
 			continue
@@ -166,40 +178,46 @@ func compileRoute(r *model.Route, integrations map[string]*Integration) *Route {
 // rebuild makes the router of a stage that served an earlier deployment
 // of the same API at the last compile from that router: the routes one
 // deployment holds and the other does not are removed and added, on
-// copies of the nodes they cross. It returns nil when it cannot: a
+// copies of the nodes they cross. They are found among the changes alone:
+// an entry neither written nor deleted since holds for both deployments
+// as it did. It returns nil when it cannot: changes not known, a
 // deployment stored whole, a changed integration, or a stage with
 // throttling, whose buckets follow every route.
-func rebuild(sc *model.Scoped, st *model.Stage, dep *model.Deployment, last, next *Reuse) *built {
+func rebuild(sc *model.Scoped, st *model.Stage, dep *model.Deployment, last, next *Reuse, changes *Changes) *built {
 	old := last.stages[st.Name]
-	if old == nil || old.dep.Seq == 0 || dep.Seq == 0 || old.dep.APIID != dep.APIID || throttled(st) {
+	if old == nil || changes == nil || old.dep.Seq == 0 || dep.Seq == 0 || old.dep.APIID != dep.APIID || throttled(st) {
 		return nil
 	}
 	var gone, added []*model.Route
-	used := map[*model.Integration]*Integration{}
-	for _, e := range sc.Deployed {
-		if e.APIID != dep.APIID {
-			continue
+	// diff sorts one entry as the old and the new deployment hold it;
+	// it reports false for a changed integration.
+	diff := func(before, after *model.DeployedEntry) bool {
+		was := before != nil && before.In(old.dep.Seq)
+		is := after != nil && after.In(dep.Seq)
+		if was == is {
+			return true
 		}
-		was, is := e.In(old.dep.Seq), e.In(dep.Seq)
+		e := before
+		if is {
+			e = after
+		}
 		if e.Integration != nil {
-			if was != is {
-				return nil
-			}
-			if is {
-				c := last.integrations[e.Integration]
-				if c == nil {
-					return nil
-				}
-				used[e.Integration] = c
-			}
-			continue
+			return false
 		}
-		switch {
-		case was && !is:
+		if was {
 			gone = append(gone, e.Route)
-		case is && !was:
+		} else {
 			added = append(added, e.Route)
 		}
+		return true
+	}
+	for _, c := range *changes {
+		if !diff(c.Old, c.New) {
+			return nil
+		}
+	}
+	for in, c := range last.integrations {
+		next.integrations[in] = c
 	}
 	router := old.router
 	for _, r := range gone {
@@ -209,9 +227,6 @@ func rebuild(sc *model.Scoped, st *model.Stage, dep *model.Deployment, last, nex
 		if route := compileRoute(r, old.integrations); route != nil {
 			router, _ = router.With(route)
 		}
-	}
-	for in, c := range used {
-		next.integrations[in] = c
 	}
 	return &built{dep: dep, router: router, integrations: old.integrations}
 }

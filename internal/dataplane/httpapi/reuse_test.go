@@ -79,19 +79,28 @@ func TestCompileReusesTheLastCompile(t *testing.T) {
 	}
 	deploy(1)
 	var buckets throttle.Registry
-	first, reuse := CompileAPIReuse(sc, a, nil, &buckets, nil)
+	first, reuse := CompileAPIReuse(sc, a, nil, &buckets, nil, nil)
 	want := keysOf(&first.Stages["$default"].Router)
 
-	// Deployment 2 adds a route, changes one and removes another.
-	route("new", "GET /new", 2)
-	for _, e := range sc.Deployed {
+	// Deployment 2 adds a route, changes one and removes another, whose
+	// entry no deployment holds any more and is gone.
+	var changes Changes
+	changes = append(changes, Change{New: route("new", "GET /new", 2)})
+	for k, e := range sc.Deployed {
 		if e.Route != nil && (e.Route.ID == "r3" || e.Route.ID == "r4") {
-			e.Until = 2
+			ended := *e
+			ended.Until = 2
+			sc.Deployed[k] = &ended
+			changes = append(changes, Change{Old: e, New: &ended})
+		}
+		if e.Route != nil && e.Route.ID == "r4" {
+			delete(sc.Deployed, k)
+			changes[len(changes)-1].New = nil
 		}
 	}
-	route("r3", "POST /r/3", 2)
+	changes = append(changes, Change{New: route("r3", "POST /r/3", 2)})
 	deploy(2)
-	second, _ := CompileAPIReuse(sc, a, nil, &buckets, reuse)
+	second, _ := CompileAPIReuse(sc, a, nil, &buckets, reuse, &changes)
 	afresh := CompileAPI(sc, a, nil, &buckets)
 	got, fresh := keysOf(&second.Stages["$default"].Router), keysOf(&afresh.Stages["$default"].Router)
 	if !slices.Equal(got, fresh) || len(got) != 20 || !slices.Contains(got, "GET /new") || !slices.Contains(got, "POST /r/3") || slices.Contains(got, "GET /r/4") {
