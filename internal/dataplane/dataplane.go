@@ -233,7 +233,7 @@ func httpPrivate(sc *model.Scoped) map[string]bool {
 			}
 		}
 	}
-	for _, e := range sc.Deployed {
+	for e := range sc.Deployed.All() {
 		if e.Integration == nil || e.Integration.ConnectionType != "VPC_LINK" || out[e.APIID] {
 			continue
 		}

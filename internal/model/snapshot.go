@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"maps"
 	"net/netip"
 	"reflect"
@@ -47,9 +48,9 @@ type Scoped struct {
 	Integrations map[string]*Integration
 	Stages       map[string]*Stage
 	Deployments  map[string]*Deployment
-	// Deployed holds the entries of deployments with a Seq, keyed
-	// "apiID/r/routeID/since"; see Scoped.DeployedParts.
-	Deployed map[string]*DeployedEntry
+	// Deployed holds the entries of deployments with a Seq; see
+	// Scoped.DeployedParts.
+	Deployed DeployedEntries
 	VpcLinks map[string]*VpcLink
 	// REST APIs and their parts; resources, deployments and stages are
 	// keyed "apiID/id".
@@ -86,7 +87,6 @@ func newScoped(s Scope) *Scoped {
 		Integrations:         map[string]*Integration{},
 		Stages:               map[string]*Stage{},
 		Deployments:          map[string]*Deployment{},
-		Deployed:             map[string]*DeployedEntry{},
 		VpcLinks:             map[string]*VpcLink{},
 		RestAPIs:             map[string]*RestAPI{},
 		RestResources:        map[string]*RestResource{},
@@ -337,7 +337,16 @@ func (e *edit) set(key string, val []byte, present bool) error {
 	case Deployment{}.Kind():
 		return put(se, kind, &sc.Deployments, key, id, val, present, nil)
 	case DeployedEntry{}.Kind():
-		return put(se, kind, &sc.Deployed, key, id, val, present, nil)
+		n := shardOf(id)
+		if sc.Deployed.shards[n] == nil {
+			sc.Deployed.shards[n] = map[string]*DeployedEntry{}
+			se.own[fmt.Sprint("deployed/", n)] = true
+		}
+		err := put(se, fmt.Sprint("deployed/", n), &sc.Deployed.shards[n], key, id, val, present, nil)
+		if len(sc.Deployed.shards[n]) == 0 {
+			sc.Deployed.shards[n] = nil // as a whole read leaves it
+		}
+		return err
 	case VpcLink{}.Kind():
 		return put(se, kind, &sc.VpcLinks, key, id, val, present, nil)
 	case RestAPI{}.Kind():
@@ -460,6 +469,11 @@ func (s *Snapshot) Lookup(key string) any {
 		return nil
 	}
 	switch kind {
+	case DeployedEntry{}.Kind():
+		if e := sc.Deployed.Get(id); e != nil {
+			return e
+		}
+		return nil
 	case Instance{}.Kind():
 		svc, inst, _ := strings.Cut(id, "/")
 		for _, in := range sc.CloudMapInstances[svc] {
@@ -504,8 +518,6 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.Stages
 	case Deployment{}.Kind():
 		m = sc.Deployments
-	case DeployedEntry{}.Kind():
-		m = sc.Deployed
 	case VpcLink{}.Kind():
 		m = sc.VpcLinks
 	case RestAPI{}.Kind():
@@ -586,9 +598,71 @@ func (sc *Scoped) DeployedParts(d *Deployment, fn func(r *Route, i *Integration)
 		}
 		return
 	}
-	for _, e := range sc.Deployed {
+	for e := range sc.Deployed.All() {
 		if e.APIID == d.APIID && e.In(d.Seq) {
 			fn(e.Route, e.Integration)
 		}
 	}
+}
+
+// DeployedEntries holds deployed entries by key ("apiID/r/routeID/since")
+// in shards, so that a snapshot after a commit that writes one entry
+// copies one shard of the map rather than every entry of the model.
+type DeployedEntries struct {
+	shards [deployedShards]map[string]*DeployedEntry
+}
+
+const deployedShards = 64
+
+// shardOf spreads keys over the shards (FNV-1a).
+func shardOf(key string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= 16777619
+	}
+	return int(h % deployedShards)
+}
+
+// Get returns the entry at key, or nil.
+func (d *DeployedEntries) Get(key string) *DeployedEntry {
+	return d.shards[shardOf(key)][key]
+}
+
+// All yields every entry, in no order.
+func (d *DeployedEntries) All() iter.Seq[*DeployedEntry] {
+	return func(yield func(*DeployedEntry) bool) {
+		for _, m := range d.shards {
+			for _, e := range m {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Len is the number of entries.
+func (d *DeployedEntries) Len() int {
+	n := 0
+	for _, m := range d.shards {
+		n += len(m)
+	}
+	return n
+}
+
+// Set puts e at its key, in place: for building a snapshot by hand, never
+// on a snapshot that has been shared.
+func (d *DeployedEntries) Set(e *DeployedEntry) {
+	key := e.Key()
+	m := &d.shards[shardOf(key)]
+	if *m == nil {
+		*m = map[string]*DeployedEntry{}
+	}
+	(*m)[key] = e
+}
+
+// Delete removes the entry at key, in place, as Set.
+func (d *DeployedEntries) Delete(key string) {
+	delete(d.shards[shardOf(key)], key)
 }

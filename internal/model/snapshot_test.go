@@ -91,7 +91,7 @@ func TestLoaderMatchesWholeRead(t *testing.T) {
 				mt := model.Tx{Tx: tx, Account: "1", Region: []string{"r", "s"}[rnd.IntN(2)]}
 				n := strconv.Itoa(rnd.IntN(6))
 				var rec model.Record
-				switch rnd.IntN(5) {
+				switch rnd.IntN(6) {
 				case 0:
 					rec = &model.VPC{ID: "vpc-" + n, CidrBlock: "10." + strconv.Itoa(i%200) + ".0.0/16"}
 				case 1:
@@ -102,6 +102,9 @@ func TestLoaderMatchesWholeRead(t *testing.T) {
 					rec = &model.Instance{ServiceID: "srv-" + strconv.Itoa(rnd.IntN(2)), ID: "i-" + n, Attributes: map[string]string{"n": strconv.Itoa(i)}}
 				case 4:
 					rec = &model.Route{APIID: "api", ID: n, RouteKey: "GET /" + strconv.Itoa(i)}
+				case 5:
+					rec = &model.DeployedEntry{APIID: "api", Since: uint64(rnd.IntN(4)), Until: uint64(i),
+						Route: &model.Route{APIID: "api", ID: n, RouteKey: "GET /" + strconv.Itoa(i)}}
 				}
 				key := "/" + mt.Account + "/" + mt.Region + "/" + rec.Kind() + "/" + rec.Key()
 				if rnd.IntN(3) == 0 {

@@ -60,10 +60,10 @@ func TestRouterCopyOnWrite(t *testing.T) {
 // A compile that reuses the last one gives the routes a compile afresh
 // gives, and leaves the API compiled before as it was.
 func TestCompileReusesTheLastCompile(t *testing.T) {
-	sc := &model.Scoped{Stages: map[string]*model.Stage{}, Deployments: map[string]*model.Deployment{}, Deployed: map[string]*model.DeployedEntry{}}
+	sc := &model.Scoped{Stages: map[string]*model.Stage{}, Deployments: map[string]*model.Deployment{}}
 	a := &model.HTTPAPI{ID: "api"}
 	integ := &model.Integration{APIID: "api", ID: "i1", Type: "HTTP_PROXY", URI: "http://127.0.0.1:9/"}
-	put := func(e *model.DeployedEntry) { sc.Deployed[e.Key()] = e }
+	put := func(e *model.DeployedEntry) { sc.Deployed.Set(e) }
 	put(&model.DeployedEntry{APIID: "api", Since: 1, Integration: integ})
 	route := func(id, key string, since uint64) *model.DeployedEntry {
 		e := &model.DeployedEntry{APIID: "api", Since: since, Route: &model.Route{APIID: "api", ID: id, RouteKey: key, Target: "integrations/i1"}}
@@ -86,15 +86,19 @@ func TestCompileReusesTheLastCompile(t *testing.T) {
 	// entry no deployment holds any more and is gone.
 	var changes Changes
 	changes = append(changes, Change{New: route("new", "GET /new", 2)})
-	for k, e := range sc.Deployed {
+	var ends []*model.DeployedEntry
+	for e := range sc.Deployed.All() {
 		if e.Route != nil && (e.Route.ID == "r3" || e.Route.ID == "r4") {
-			ended := *e
-			ended.Until = 2
-			sc.Deployed[k] = &ended
-			changes = append(changes, Change{Old: e, New: &ended})
+			ends = append(ends, e)
 		}
-		if e.Route != nil && e.Route.ID == "r4" {
-			delete(sc.Deployed, k)
+	}
+	for _, e := range ends {
+		ended := *e
+		ended.Until = 2
+		sc.Deployed.Set(&ended)
+		changes = append(changes, Change{Old: e, New: &ended})
+		if e.Route.ID == "r4" {
+			sc.Deployed.Delete(e.Key())
 			changes[len(changes)-1].New = nil
 		}
 	}

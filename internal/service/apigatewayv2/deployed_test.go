@@ -52,7 +52,7 @@ func TestAutoDeploymentWritesOnlyTheChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries := func() (open, all int) {
-		for _, e := range f.snapshot(t).Deployed {
+		for e := range f.snapshot(t).Deployed.All() {
 			if e.APIID == api {
 				all++
 				if e.Until == 0 {
