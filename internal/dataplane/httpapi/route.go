@@ -33,9 +33,47 @@ type Route struct {
 type node struct {
 	static map[string]*node
 	param  *node
-	// exact and greedy hold routes ending here, by method ("ANY" too).
-	exact  map[string]*Route
-	greedy map[string]*Route
+	// exact and greedy hold routes ending here, one per method ("ANY"
+	// too).
+	exact  methods
+	greedy methods
+}
+
+// methods are the routes of one node, one per method: a handful at most,
+// so a slice scanned in order costs less to build and to search than a
+// map.
+type methods []*Route
+
+func (ms methods) get(method string) *Route {
+	for _, r := range ms {
+		if r.Method == method {
+			return r
+		}
+	}
+	return nil
+}
+
+// with returns a new list: ms with r in place of the route of r's method.
+func (ms methods) with(r *Route) methods {
+	out := make(methods, 0, len(ms)+1)
+	for _, x := range ms {
+		if x.Method != r.Method {
+			out = append(out, x)
+		}
+	}
+	return append(out, r)
+}
+
+// without returns a new list: ms but the route of method (nil if none
+// is left).
+func (ms methods) without(method string) methods {
+	var out methods
+	for _, x := range ms {
+		if x.Method != method {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // ParseKey splits a route key into method and path: "GET /a/{b}" or
@@ -87,11 +125,10 @@ func (rt Router) Without(key string) Router {
 		var next *node
 		switch {
 		case isGreedy(seg):
-			if i != len(segs)-1 || n.greedy[method] == nil {
+			if i != len(segs)-1 || n.greedy.get(method) == nil {
 				return rt
 			}
-			n.greedy = maps.Clone(n.greedy)
-			delete(n.greedy, method)
+			n.greedy = n.greedy.without(method)
 			return rt
 		case isParam(seg):
 			if n.param == nil {
@@ -110,9 +147,8 @@ func (rt Router) Without(key string) Router {
 		}
 		n = next
 	}
-	if n.exact[method] != nil {
-		n.exact = maps.Clone(n.exact)
-		delete(n.exact, method)
+	if n.exact.get(method) != nil {
+		n.exact = n.exact.without(method)
 	}
 	return rt
 }
@@ -157,12 +193,7 @@ func (rt *Router) insert(r *Route, cow bool) bool {
 				return false
 			}
 			r.Greedy = seg[1 : len(seg)-2]
-			if n.greedy == nil {
-				n.greedy = map[string]*Route{}
-			} else if cow {
-				n.greedy = maps.Clone(n.greedy)
-			}
-			n.greedy[method] = r
+			n.greedy = n.greedy.with(r) // a new list: never changes one in use
 			return true
 		case isParam(seg):
 			r.Params = append(r.Params, seg[1:len(seg)-1])
@@ -189,12 +220,7 @@ func (rt *Router) insert(r *Route, cow bool) bool {
 			n = child
 		}
 	}
-	if n.exact == nil {
-		n.exact = map[string]*Route{}
-	} else if cow {
-		n.exact = maps.Clone(n.exact)
-	}
-	n.exact[method] = r
+	n.exact = n.exact.with(r)
 	return true
 }
 
@@ -306,12 +332,9 @@ func skipSlash(p string, i int) int {
 	return i
 }
 
-func pick(routes map[string]*Route, method string) *Route {
-	if routes == nil {
-		return nil
-	}
-	if r := routes[method]; r != nil {
+func pick(routes methods, method string) *Route {
+	if r := routes.get(method); r != nil {
 		return r
 	}
-	return routes["ANY"]
+	return routes.get("ANY")
 }
