@@ -242,6 +242,9 @@ func throttled(st *model.Stage) bool {
 // has one. Every route draws on a bucket of its own, as AWS applies a
 // stage's limits per route.
 func compileThrottle(stage *Stage, st *model.Stage, routes []*model.Route, buckets *throttle.Registry) {
+	if !throttled(st) {
+		return // no route would get a bucket
+	}
 	def := st.DefaultRouteSettings
 	name := st.APIID + "/" + st.Name
 	for _, r := range routes {
