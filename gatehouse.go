@@ -468,6 +468,10 @@ func (s *Server) Sync(ctx context.Context) error {
 // the requests it refused (loops, overload) and the answers cut short.
 func (s *Server) Guard() *upstream.Guard { return s.plane.Guard() }
 
+// DataPlane is the plane serving invoke URLs, for tests that look at
+// what it compiled.
+func (s *Server) DataPlane() *dataplane.Plane { return s.plane }
+
 // Links is the VPC link usage table the data plane writes.
 func (s *Server) Links() *usage.Links { return s.links }
 

@@ -132,10 +132,11 @@ func BenchmarkWriteBesideBigAPI(b *testing.B) {
 }
 
 // benchNet is a VPC link to an internal ALB's listener: group is the
-// ALB's security group, which admits the link's; link and listener are
-// empty for a bare group beside a public API.
+// ALB's security group, which admits the link's (linkGroup) by rule; link, listener
+// and targets (the target group) are empty for a bare group beside a
+// public API.
 type benchNet struct {
-	group, link, listener string
+	group, linkGroup, rule, link, listener, targets string
 }
 
 // benchNetwork makes a VPC with two subnets, an internal ALB with one
@@ -162,7 +163,7 @@ func benchNetwork(b testing.TB, srv *servertest.Server) *benchNet {
 	must(err)
 	albSG, err := e.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("alb"), Description: aws.String("alb"), VpcId: vpc.Vpc.VpcId})
 	must(err)
-	_, err = e.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: albSG.GroupId, IpPermissions: []ec2types.IpPermission{{
+	rule, err := e.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: albSG.GroupId, IpPermissions: []ec2types.IpPermission{{
 		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: linkSG.GroupId}}}}})
 	must(err)
 	tg, err := lb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("tasks"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
@@ -176,7 +177,8 @@ func benchNetwork(b testing.TB, srv *servertest.Server) *benchNet {
 	must(err)
 	link, err := gw.CreateVpcLink(ctx, &apigatewayv2.CreateVpcLinkInput{Name: aws.String("link"), SubnetIds: subnets, SecurityGroupIds: []string{*linkSG.GroupId}})
 	must(err)
-	return &benchNet{group: *albSG.GroupId, link: *link.VpcLinkId, listener: *l.Listeners[0].ListenerArn}
+	return &benchNet{group: *albSG.GroupId, linkGroup: *linkSG.GroupId, rule: *rule.SecurityGroupRules[0].SecurityGroupRuleId, link: *link.VpcLinkId,
+		listener: *l.Listeners[0].ListenerArn, targets: *tg.TargetGroups[0].TargetGroupArn}
 }
 
 // benchAPI makes an HTTP API with n routes on one integration, public or,

@@ -190,8 +190,15 @@ func (p *Plane) compile() {
 				reuse[id] = p.reuse[id]
 				continue
 			}
-			// The network may have changed: nothing compiled before is
-			// reused.
+			if keep != nil && !keep.http[apiKey{scope, id}] {
+				// Only the network changed: the stages keep their
+				// routers, and the private integrations are compiled
+				// anew.
+				s.HTTPAPIs[id], reuse[id] = httpapi.Relink(sc, a, balancers, &p.buckets, p.reuse[id])
+				continue
+			}
+			// The network may have changed, and so did the API: nothing
+			// compiled before is reused.
 			s.HTTPAPIs[id], reuse[id] = httpapi.CompileAPIReuse(sc, a, balancers, &p.buckets, nil, nil)
 		}
 		for id, a := range sc.RestAPIs {

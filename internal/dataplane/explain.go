@@ -123,7 +123,7 @@ func explainHTTP(s *Snapshot, api *httpapi.API, stage, route string, health Heal
 			full = "/" + name + p
 		}
 		req, _ := http.NewRequest(m, "http://"+api.ID+".execute-api.localhost"+full, nil)
-		pa := explainHTTPRoute(r, req, health, rep)
+		pa := explainHTTPRoute(st, r, req, health, rep)
 		pa.Request = request
 		rep.Paths = append(rep.Paths, pa)
 		rep.OK = rep.OK && pa.OK
@@ -145,8 +145,8 @@ func routeRequest(key string) (method, path string) {
 	return method, path
 }
 
-func explainHTTPRoute(r *httpapi.Route, req *http.Request, health HealthStatus, rep *Report) Path {
-	integ := r.Value.(*httpapi.Integration)
+func explainHTTPRoute(st *httpapi.Stage, r *httpapi.Route, req *http.Request, health HealthStatus, rep *Report) Path {
+	integ := st.Integrations[r.Integration]
 	pa := Path{Route: r.Key, Integration: IntegrationInfo{ID: integ.ID, Type: integ.Type, Private: integ.Private,
 		TimeoutMillis: integ.Timeout.Milliseconds()}}
 	if integ.URL != nil {

@@ -25,7 +25,11 @@ type API struct {
 type Stage struct {
 	Name   string
 	Router Router
-	Vars   map[string]string
+	// Integrations are what the routes lead to, each route by its index
+	// here. A change to the network gives the stage new integrations and
+	// the same router.
+	Integrations []*Integration
+	Vars         map[string]string
 	// Throttle holds each route's bucket, by route key: AWS applies a
 	// stage's limits to each route on its own, and a route's own settings
 	// replace them for that route. Empty when the stage sets none.
@@ -73,19 +77,22 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 // changed: each deployed integration record's compiled form, and each
 // stage's router with the deployment it was built from. The model shares
 // a record that did not change between snapshots, so its address is its
-// identity. It holds only while the network, balancers and links stay as
-// they were: a compile after such a change starts with none.
+// identity. After a change to the network, balancers or links, Relink
+// keeps the routers and compiles the private integrations anew.
 type Reuse struct {
 	integrations map[*model.Integration]*Integration
 	stages       map[string]*built
 }
 
-// built is a stage's router, the deployment it holds, and the compiled
-// integrations its routes lead to, by id.
+// built is a stage's router, the deployment it holds, and the
+// integrations its routes lead to: each one's index by id, its record and
+// its compiled form, by index.
 type built struct {
-	dep          *model.Deployment
-	router       Router
-	integrations map[string]*Integration
+	dep     *model.Deployment
+	router  Router
+	index   map[string]int
+	records []*model.Integration
+	list    []*Integration
 }
 
 // CompileAPI builds one HTTP API of sc, so that a change to one API
@@ -93,6 +100,17 @@ type built struct {
 func CompileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) *API {
 	api, _ := CompileAPIReuse(sc, a, balancers, buckets, nil, nil)
 	return api
+}
+
+// Relink compiles API a after a change to the network, balancers, links
+// or Cloud Map services alone, with what its last compile made (nil:
+// nothing): each stage still on the deployment it was built from keeps its
+// router, and gets its private integrations compiled anew (public ones
+// are kept), so the change costs the API its integrations, not its
+// routes. A throttled stage, whose buckets follow every route, is built
+// whole.
+func Relink(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, last *Reuse) (*API, *Reuse) {
+	return compileAPI(sc, a, balancers, buckets, last, nil, true)
 }
 
 // Changes are the deployed entries of one API written since its last
@@ -111,12 +129,33 @@ type Change struct {
 // a stage's new deployment adds and removes among those entries alone;
 // without, it builds every stage's router afresh.
 func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, last *Reuse, changes *Changes) (*API, *Reuse) {
+	return compileAPI(sc, a, balancers, buckets, last, changes, false)
+}
+
+// compileAPI is CompileAPIReuse, or Relink with relink set: then last's
+// private integrations are out of date and only its routers are reused.
+func compileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, last *Reuse, changes *Changes, relink bool) (*API, *Reuse) {
 	if last == nil {
 		last = &Reuse{}
 	}
 	var groups network.GroupMap
 	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}}
 	next := &Reuse{integrations: map[*model.Integration]*Integration{}, stages: map[string]*built{}}
+	// compiled is the compiled form of in, made once per compile.
+	compiled := func(in *model.Integration) *Integration {
+		c := next.integrations[in]
+		if c != nil {
+			return c
+		}
+		if c = last.integrations[in]; c == nil || relink && c.Private {
+			if groups == nil {
+				groups = network.GroupMap(sc.SecurityGroups)
+			}
+			c = compileIntegration(sc, in, balancers, groups)
+		}
+		next.integrations[in] = c
+		return c
+	}
 	for _, st := range sc.Stages {
 		if st.APIID != a.ID {
 			continue
@@ -127,38 +166,42 @@ func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*u
 		if dep == nil {
 			continue
 		}
-		if b := rebuild(sc, st, dep, last, next, changes); b != nil {
-			stage.Router = b.router
+		var b *built
+		if relink {
+			b = relinked(st, dep, last, compiled)
+		} else {
+			b = rebuild(sc, st, dep, last, next, changes)
+		}
+		if b != nil {
+			stage.Router, stage.Integrations = b.router, b.list
 			next.stages[st.Name] = b
 			continue
 		}
 		var routes []*model.Route
-		integrations := map[string]*Integration{}
+		b = &built{dep: dep, index: map[string]int{}}
 		sc.DeployedParts(dep, func(r *model.Route, in *model.Integration) {
 			if r != nil {
 				routes = append(routes, r)
 				return
 			}
-			c := next.integrations[in]
-			if c == nil {
-				if c = last.integrations[in]; c == nil {
-					if groups == nil {
-						groups = network.GroupMap(sc.SecurityGroups)
-					}
-					c = compileIntegration(sc, in, balancers, groups)
-				}
-				next.integrations[in] = c
+			c := compiled(in)
+			if i, ok := b.index[in.ID]; ok {
+				b.records[i], b.list[i] = in, c
+				return
 			}
-			integrations[in.ID] = c
+			b.index[in.ID] = len(b.list)
+			b.records, b.list = append(b.records, in), append(b.list, c)
 		})
 		compileThrottle(stage, st, routes, buckets)
 		for _, r := range routes {
-			if route := compileRoute(r, integrations); route != nil {
+			if route := compileRoute(r, b.index); route != nil {
 				stage.Router.Add(route)
 			}
 		}
+		stage.Integrations = b.list
 		if dep.Seq != 0 {
-			next.stages[st.Name] = &built{dep: dep, router: stage.Router, integrations: integrations}
+			b.router = stage.Router
+			next.stages[st.Name] = b
 		}
 	}
 	return api, next
@@ -166,13 +209,29 @@ func CompileAPIReuse(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*u
 
 // compileRoute is the route r serves, or nil for a route without a target,
 // which answers as unmatched.
-func compileRoute(r *model.Route, integrations map[string]*Integration) *Route {
+func compileRoute(r *model.Route, index map[string]int) *Route {
 	id, _ := strings.CutPrefix(r.Target, "integrations/")
-	integ := integrations[id]
-	if integ == nil {
+	i, ok := index[id]
+	if !ok {
 		return nil
 	}
-	return &Route{Key: r.RouteKey, Value: integ, IAM: r.AuthorizationType == "AWS_IAM"}
+	return &Route{Key: r.RouteKey, Integration: i, IAM: r.AuthorizationType == "AWS_IAM"}
+}
+
+// relinked is the stage's last router with its integrations compiled
+// again by compiled, or nil when the stage moved to another deployment
+// since (a change to the API too, which the caller should not relink) or
+// sets throttling limits.
+func relinked(st *model.Stage, dep *model.Deployment, last *Reuse, compiled func(*model.Integration) *Integration) *built {
+	old := last.stages[st.Name]
+	if old == nil || old.dep != dep || throttled(st) {
+		return nil
+	}
+	list := make([]*Integration, len(old.records))
+	for i, in := range old.records {
+		list[i] = compiled(in)
+	}
+	return &built{dep: dep, router: old.router, index: old.index, records: old.records, list: list}
 }
 
 // rebuild makes the router of a stage that served an earlier deployment
@@ -224,11 +283,11 @@ func rebuild(sc *model.Scoped, st *model.Stage, dep *model.Deployment, last, nex
 		router = router.Without(r.RouteKey)
 	}
 	for _, r := range added {
-		if route := compileRoute(r, old.integrations); route != nil {
+		if route := compileRoute(r, old.index); route != nil {
 			router, _ = router.With(route)
 		}
 	}
-	return &built{dep: dep, router: router, integrations: old.integrations}
+	return &built{dep: dep, router: router, index: old.index, records: old.records, list: old.list}
 }
 
 // throttled reports whether a stage sets any throttling limit.

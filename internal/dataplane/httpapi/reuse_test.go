@@ -110,7 +110,8 @@ func TestCompileReusesTheLastCompile(t *testing.T) {
 	if !slices.Equal(got, fresh) || len(got) != 20 || !slices.Contains(got, "GET /new") || !slices.Contains(got, "POST /r/3") || slices.Contains(got, "GET /r/4") {
 		t.Fatalf("reusing: %v\nafresh: %v", got, fresh)
 	}
-	if r := second.Stages["$default"].Router.Route("GET /new"); r == nil || r.Value.(*Integration) != first.Stages["$default"].Router.Route("GET /r/0").Value {
+	if r := second.Stages["$default"].Router.Route("GET /new"); r == nil ||
+		second.Stages["$default"].Integrations[r.Integration] != first.Stages["$default"].Integrations[first.Stages["$default"].Router.Route("GET /r/0").Integration] {
 		t.Fatal("the added route does not lead to the integration compiled before")
 	}
 	if now := keysOf(&first.Stages["$default"].Router); !slices.Equal(now, want) {

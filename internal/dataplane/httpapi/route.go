@@ -16,7 +16,7 @@ type Router struct {
 	fallback *Route // $default
 }
 
-// Route is a compiled route; Value carries whatever the caller attached.
+// Route is a compiled route.
 type Route struct {
 	Key    string // "GET /pets/{id}"
 	Method string // GET, ..., or ANY
@@ -24,7 +24,10 @@ type Route struct {
 	// {proxy+} one, if any.
 	Params []string
 	Greedy string
-	Value  any
+	// Integration is the index of the route's integration in its stage's
+	// Integrations. A change to the network compiles the integrations
+	// anew and keeps the router: an index, unlike a pointer, stays true.
+	Integration int
 	// IAM says the route's authorizationType is AWS_IAM: a caller must
 	// sign with SigV4.
 	IAM bool

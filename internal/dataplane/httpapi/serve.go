@@ -96,7 +96,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	lg.Route(m.Route.Key)
-	integ := m.Route.Value.(*Integration)
+	integ := st.Integrations[m.Route.Integration]
 	if m.Route.IAM {
 		// AWS_IAM: a SigV4 signature by a known key, checked before
 		// anything else of the route runs. The body it covers is held
