@@ -780,3 +780,45 @@ func TestClientThatStopsReadingIsCut(t *testing.T) {
 		t.Errorf("%d stalled clients counted, want 3", n)
 	}
 }
+
+// A client that reads its answer slowly but steadily is not cut, however
+// large the answer: the send timeout bounds a client that takes nothing,
+// and the connection's send buffer is small enough that what a slow reader
+// takes shows as progress within it.
+func TestSlowReaderIsNotCut(t *testing.T) {
+	const sendTimeout = 500 * time.Millisecond
+	p := newPubNet(t, func(c *gatehouse.Config) { c.SendTimeout = sendTimeout })
+	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 1<<20)
+		for i := 0; i < 64; i++ {
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(big.Close)
+	id := p.httpAPI("slow", big.URL+"/{proxy}", 30000, "GET /{proxy+}")
+
+	conn, err := net.Dial("tcp", p.srv.Addr().String())
+	p.must(err)
+	t.Cleanup(func() { conn.Close() })
+	// The client's own receive buffer is kept small too, so the reader's
+	// pace, not the kernel's buffering, is what the server sees.
+	conn.(*net.TCPConn).SetReadBuffer(32 << 10)
+	fmt.Fprintf(conn, "GET /slow HTTP/1.1\r\nHost: %s.execute-api.localhost\r\n\r\n", id)
+	// 32 KiB every 50 ms (640 KiB/s) for four send timeouts.
+	buf := make([]byte, 32<<10)
+	got := 0
+	for end := time.Now().Add(4 * sendTimeout); time.Now().Before(end); {
+		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, err := io.ReadFull(conn, buf)
+		got += n
+		if err != nil {
+			t.Fatalf("slow reader cut after %d bytes: %v (stalled %d)", got, err, p.srv.Guard().Stalled.Load())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := p.srv.Guard().Stalled.Load(); n != 0 {
+		t.Fatalf("a reader taking 640 KiB/s was counted stalled (%d) after %d bytes", n, got)
+	}
+}

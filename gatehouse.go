@@ -124,6 +124,29 @@ const DefaultMaxInflight = 4096
 // client that reads at all.
 const DefaultSendTimeout = 30 * time.Second
 
+// SendBuffer is the kernel send buffer of each client connection. The send
+// timeout can only see a client's progress as far as the kernel reports
+// it: Linux wakes a blocked writer once about half of what is queued has
+// drained, and an autotuned buffer queues megabytes, so a client reading
+// steadily at a few hundred KiB/s would show no progress for longer than
+// the timeout and be cut. With this much queued at most, a client that
+// takes about SendBuffer bytes within the send timeout is never cut.
+const SendBuffer = 64 << 10
+
+// sendBuffered sets SendBuffer on every connection it accepts.
+type sendBuffered struct {
+	net.Listener
+	size int
+}
+
+func (l sendBuffered) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(l.size)
+	}
+	return c, err
+}
+
 // The access key signatures are checked against when none is configured:
 // the pair other AWS emulators use, so their users' settings work
 // unchanged.
@@ -197,6 +220,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	ln = sendBuffered{Listener: ln, size: SendBuffer}
 	s := &Server{cfg: cfg, ln: ln, store: st, done: make(chan error, 1)}
 	s.newControllers(loader)
 	services, err := s.newServices()
