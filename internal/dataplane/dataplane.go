@@ -279,7 +279,8 @@ func restPrivate(sc *model.Scoped, apiID string) bool {
 // since cur, and prev the model cur was compiled from: an HTTP API's
 // deployed entries among them, as prev and ms hold them, are all that
 // changed of them since its last compile, for an API whose compile would
-// have followed any earlier change.
+// have followed any earlier change; with the deployments made among the
+// keys they tell a stage's router whether it may be patched.
 func (p *Plane) compileSome(cur *Snapshot, prev, ms *model.Snapshot, w work, keys []string) *Snapshot {
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: cur.HTTPAPIs, RestAPIs: cur.RestAPIs, Balancers: cur.Balancers}
 	changes := map[apiKey]*httpapi.Changes{}
@@ -287,15 +288,23 @@ func (p *Plane) compileSome(cur *Snapshot, prev, ms *model.Snapshot, w work, key
 		changes[k] = &httpapi.Changes{}
 	}
 	for _, key := range keys {
-		if model.KindOf(key) != (model.DeployedEntry{}).Kind() {
+		id, _, _ := strings.Cut(model.IDOf(key), "/")
+		list := changes[apiKey{model.ScopeOf(key), id}]
+		if list == nil {
 			continue
 		}
-		var c httpapi.Change
-		c.Old, _ = prev.Lookup(key).(*model.DeployedEntry)
-		c.New, _ = ms.Lookup(key).(*model.DeployedEntry)
-		id, _, _ := strings.Cut(model.IDOf(key), "/")
-		if list := changes[apiKey{model.ScopeOf(key), id}]; list != nil {
-			*list = append(*list, c)
+		switch model.KindOf(key) {
+		case model.DeployedEntry{}.Kind():
+			var c httpapi.Change
+			c.Old, _ = prev.Lookup(key).(*model.DeployedEntry)
+			c.New, _ = ms.Lookup(key).(*model.DeployedEntry)
+			list.Entries = append(list.Entries, c)
+		case model.Deployment{}.Kind():
+			// A deployment made since: the entries its Seq begins or
+			// ends are among these writes.
+			if d, ok := ms.Lookup(key).(*model.Deployment); ok && d.Seq != 0 && prev.Lookup(key) == nil {
+				list.Made = append(list.Made, d.Seq)
+			}
 		}
 	}
 	if len(w.http) > 0 {

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,6 +84,12 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 type Reuse struct {
 	integrations map[*model.Integration]*Integration
 	stages       map[string]*built
+	// quiet are Seqs of the API's deployments that no entry starts or
+	// ends at: a stage may move across them without a route changing.
+	// Only the writes that made a deployment can set its Seq on an
+	// entry, so a deployment made among known changes, none of whose
+	// entries names its Seq, stays quiet.
+	quiet map[uint64]bool
 }
 
 // built is a stage's router, the deployment it holds, and the
@@ -113,10 +121,14 @@ func Relink(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.B
 	return compileAPI(sc, a, balancers, buckets, last, nil, true)
 }
 
-// Changes are the deployed entries of one API written since its last
-// compile, each as the model that compile read held it and as the model
-// now holds it (either nil).
-type Changes []Change
+// Changes are what was written of one API since its last compile: its
+// deployed entries, each as the model that compile read held it and as
+// the model now holds it (either nil), and the Seqs of the deployments
+// made since.
+type Changes struct {
+	Entries []Change
+	Made    []uint64
+}
 
 // Change is one deployed entry before and after.
 type Change struct {
@@ -141,6 +153,11 @@ func compileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 	var groups network.GroupMap
 	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}}
 	next := &Reuse{integrations: map[*model.Integration]*Integration{}, stages: map[string]*built{}}
+	if changes != nil && !relink {
+		next.quiet = quietSeqs(last.quiet, changes, lowest(sc, a.ID, last))
+	} else if relink {
+		next.quiet = last.quiet
+	}
 	// compiled is the compiled form of in, made once per compile.
 	compiled := func(in *model.Integration) *Integration {
 		c := next.integrations[in]
@@ -170,7 +187,7 @@ func compileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 		if relink {
 			b = relinked(st, dep, last, compiled)
 		} else {
-			b = rebuild(sc, st, dep, last, next, changes)
+			b = rebuild(st, dep, last, next, changes)
 		}
 		if b != nil {
 			stage.Router, stage.Integrations = b.router, b.list
@@ -237,14 +254,18 @@ func relinked(st *model.Stage, dep *model.Deployment, last *Reuse, compiled func
 // rebuild makes the router of a stage that served an earlier deployment
 // of the same API at the last compile from that router: the routes one
 // deployment holds and the other does not are removed and added, on
-// copies of the nodes they cross. They are found among the changes alone:
-// an entry neither written nor deleted since holds for both deployments
-// as it did. It returns nil when it cannot: changes not known, a
-// deployment stored whole, a changed integration, or a stage with
-// throttling, whose buckets follow every route.
-func rebuild(sc *model.Scoped, st *model.Stage, dep *model.Deployment, last, next *Reuse, changes *Changes) *built {
+// copies of the nodes they cross. They are found among the changes alone,
+// which is right only when every deployment after the old one up to the
+// new one was made among the changes or is quiet: only then has each
+// entry that one holds and the other does not been written since. A stage
+// moved back to an older deployment, or on to one made before the last
+// compile (UpdateStage), is built whole. It returns nil when it cannot:
+// changes not known, a deployment stored whole, a changed integration, or
+// a stage with throttling, whose buckets follow every route.
+func rebuild(st *model.Stage, dep *model.Deployment, last, next *Reuse, changes *Changes) *built {
 	old := last.stages[st.Name]
-	if old == nil || changes == nil || old.dep.Seq == 0 || dep.Seq == 0 || old.dep.APIID != dep.APIID || throttled(st) {
+	if old == nil || changes == nil || old.dep.Seq == 0 || dep.Seq == 0 || old.dep.APIID != dep.APIID || throttled(st) ||
+		!between(old.dep.Seq, dep.Seq, changes.Made, next.quiet) {
 		return nil
 	}
 	var gone, added []*model.Route
@@ -270,7 +291,7 @@ func rebuild(sc *model.Scoped, st *model.Stage, dep *model.Deployment, last, nex
 		}
 		return true
 	}
-	for _, c := range *changes {
+	for _, c := range changes.Entries {
 		if !diff(c.Old, c.New) {
 			return nil
 		}
@@ -288,6 +309,84 @@ func rebuild(sc *model.Scoped, st *model.Stage, dep *model.Deployment, last, nex
 		}
 	}
 	return &built{dep: dep, router: router, index: old.index, records: old.records, list: old.list}
+}
+
+// between reports whether each Seq after from up to to was made among
+// the changes (made) or is quiet, so that the changes hold every entry
+// whose range begins or ends between the two deployments.
+func between(from, to uint64, made []uint64, quiet map[uint64]bool) bool {
+	if to < from || to-from > uint64(len(made)+len(quiet)) {
+		return false
+	}
+	for s := from + 1; s <= to; s++ {
+		if !quiet[s] && !slices.Contains(made, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxQuiet bounds the quiet Seqs an API keeps: forgetting one costs a
+// stage that moves across it a whole build, nothing more.
+const maxQuiet = 64
+
+// quietSeqs is was with the deployments made among changes that no
+// changed entry starts or ends at, less those at or below floor, which
+// no stage can move across any more.
+func quietSeqs(was map[uint64]bool, changes *Changes, floor uint64) map[uint64]bool {
+	if len(changes.Made) == 0 {
+		return was
+	}
+	out := maps.Clone(was)
+	for s := range out {
+		if s <= floor {
+			delete(out, s)
+		}
+	}
+	for _, s := range changes.Made {
+		named := false
+		for _, c := range changes.Entries {
+			if e := c.New; e != nil && (e.Since == s || e.Until == s) {
+				named = true
+				break
+			}
+		}
+		if !named {
+			if out == nil {
+				out = map[uint64]bool{}
+			}
+			out[s] = true
+		}
+	}
+	if len(out) > maxQuiet {
+		keep := slices.Sorted(maps.Keys(out))[len(out)-maxQuiet:]
+		out = map[uint64]bool{}
+		for _, s := range keep {
+			out[s] = true
+		}
+	}
+	return out
+}
+
+// lowest is the lowest Seq of a deployment a stage of API id serves, or
+// served at the last compile (none: the highest Seq there is): a stage
+// moves from the one to the other.
+func lowest(sc *model.Scoped, id string, last *Reuse) uint64 {
+	low := ^uint64(0)
+	for _, b := range last.stages {
+		if b.dep.Seq != 0 && b.dep.Seq < low {
+			low = b.dep.Seq
+		}
+	}
+	for _, st := range sc.Stages {
+		if st.APIID != id {
+			continue
+		}
+		if dep := sc.Deployments[id+"/"+st.DeploymentID]; dep != nil && dep.Seq != 0 && dep.Seq < low {
+			low = dep.Seq
+		}
+	}
+	return low
 }
 
 // throttled reports whether a stage sets any throttling limit.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -85,7 +86,7 @@ func TestCompileReusesTheLastCompile(t *testing.T) {
 	// Deployment 2 adds a route, changes one and removes another, whose
 	// entry no deployment holds any more and is gone.
 	var changes Changes
-	changes = append(changes, Change{New: route("new", "GET /new", 2)})
+	changes.Entries = append(changes.Entries, Change{New: route("new", "GET /new", 2)})
 	var ends []*model.DeployedEntry
 	for e := range sc.Deployed.All() {
 		if e.Route != nil && (e.Route.ID == "r3" || e.Route.ID == "r4") {
@@ -96,13 +97,14 @@ func TestCompileReusesTheLastCompile(t *testing.T) {
 		ended := *e
 		ended.Until = 2
 		sc.Deployed.Set(&ended)
-		changes = append(changes, Change{Old: e, New: &ended})
+		changes.Entries = append(changes.Entries, Change{Old: e, New: &ended})
 		if e.Route.ID == "r4" {
 			sc.Deployed.Delete(e.Key())
-			changes[len(changes)-1].New = nil
+			changes.Entries[len(changes.Entries)-1].New = nil
 		}
 	}
-	changes = append(changes, Change{New: route("r3", "POST /r/3", 2)})
+	changes.Entries = append(changes.Entries, Change{New: route("r3", "POST /r/3", 2)})
+	changes.Made = []uint64{2}
 	deploy(2)
 	second, _ := CompileAPIReuse(sc, a, nil, &buckets, reuse, &changes)
 	afresh := CompileAPI(sc, a, nil, &buckets)
@@ -116,5 +118,33 @@ func TestCompileReusesTheLastCompile(t *testing.T) {
 	}
 	if now := keysOf(&first.Stages["$default"].Router); !slices.Equal(now, want) {
 		t.Fatalf("the first compile changed: %v", now)
+	}
+}
+
+// A stage's router is patched from the changes only across deployments
+// made among them or known to start and end no entry; a deployment made
+// among the changes is quiet when none of their entries names its Seq.
+func TestPatchOnlyAcrossKnownDeployments(t *testing.T) {
+	for _, tc := range []struct {
+		from, to uint64
+		made     []uint64
+		quiet    map[uint64]bool
+		want     bool
+	}{
+		{1, 2, []uint64{2}, nil, true},
+		{2, 2, nil, nil, true},
+		{1, 2, nil, nil, false},                             // UpdateStage to a deployment made before
+		{2, 1, []uint64{1}, nil, false},                     // back to an older one
+		{1, 3, []uint64{3}, nil, false},                     // across one made before
+		{1, 3, []uint64{3}, map[uint64]bool{2: true}, true}, // across a quiet one
+	} {
+		if got := between(tc.from, tc.to, tc.made, tc.quiet); got != tc.want {
+			t.Errorf("between(%d, %d, %v, %v) = %v", tc.from, tc.to, tc.made, tc.quiet, got)
+		}
+	}
+	changes := &Changes{Made: []uint64{4, 5}, Entries: []Change{{New: &model.DeployedEntry{Since: 4}}}}
+	got := quietSeqs(map[uint64]bool{1: true, 3: true}, changes, 2)
+	if !maps.Equal(got, map[uint64]bool{3: true, 5: true}) {
+		t.Errorf("quiet: %v", got)
 	}
 }
