@@ -221,8 +221,8 @@ func (p *Plane) compile() {
 
 // httpPrivate names the HTTP APIs of which a deployed stage routes to a
 // VPC link: only such an API reads the network, balancers and links, so
-// only it is recompiled when they change. It reads each deployed entry of
-// the scope once, however many APIs there are.
+// only it is recompiled when they change. It reads the deployed entries
+// of the APIs with a deployed stage, each once.
 func httpPrivate(sc *model.Scoped) map[string]bool {
 	out := map[string]bool{}
 	seqs := map[string][]uint64{}
@@ -240,13 +240,18 @@ func httpPrivate(sc *model.Scoped) map[string]bool {
 			}
 		}
 	}
-	for e := range sc.Deployed.All() {
-		if e.Integration == nil || e.Integration.ConnectionType != "VPC_LINK" || out[e.APIID] {
-			continue
-		}
-		for _, seq := range seqs[e.APIID] {
-			if e.In(seq) {
-				out[e.APIID] = true
+	for api, list := range seqs {
+		for e := range sc.Deployed.OfAPI(api) {
+			if out[api] {
+				break
+			}
+			if e.Integration == nil || e.Integration.ConnectionType != "VPC_LINK" {
+				continue
+			}
+			for _, seq := range list {
+				if e.In(seq) {
+					out[api] = true
+				}
 			}
 		}
 	}

@@ -337,16 +337,7 @@ func (e *edit) set(key string, val []byte, present bool) error {
 	case Deployment{}.Kind():
 		return put(se, kind, &sc.Deployments, key, id, val, present, nil)
 	case DeployedEntry{}.Kind():
-		n := shardOf(id)
-		if sc.Deployed.shards[n] == nil {
-			sc.Deployed.shards[n] = map[string]*DeployedEntry{}
-			se.own[fmt.Sprint("deployed/", n)] = true
-		}
-		err := put(se, fmt.Sprint("deployed/", n), &sc.Deployed.shards[n], key, id, val, present, nil)
-		if len(sc.Deployed.shards[n]) == 0 {
-			sc.Deployed.shards[n] = nil // as a whole read leaves it
-		}
-		return err
+		return se.putDeployed(key, id, val, present)
 	case VpcLink{}.Kind():
 		return put(se, kind, &sc.VpcLinks, key, id, val, present, nil)
 	case RestAPI{}.Kind():
@@ -598,21 +589,77 @@ func (sc *Scoped) DeployedParts(d *Deployment, fn func(r *Route, i *Integration)
 		}
 		return
 	}
-	for e := range sc.Deployed.All() {
-		if e.APIID == d.APIID && e.In(d.Seq) {
+	for e := range sc.Deployed.OfAPI(d.APIID) {
+		if e.In(d.Seq) {
 			fn(e.Route, e.Integration)
 		}
 	}
 }
 
-// DeployedEntries holds deployed entries by key ("apiID/r/routeID/since")
-// in shards, so that a snapshot after a commit that writes one entry
-// copies one shard of the map rather than every entry of the model.
+// DeployedEntries holds deployed entries by key ("apiID/r/routeID/since"),
+// each API's apart, so that compiling one API reads its own entries
+// alone, and in shards within an API, so that a snapshot after a commit
+// that writes one entry copies one shard of that API's entries rather
+// than all of them.
 type DeployedEntries struct {
+	apis map[string]*apiDeployed
+}
+
+// apiDeployed is one API's deployed entries.
+type apiDeployed struct {
 	shards [deployedShards]map[string]*DeployedEntry
 }
 
 const deployedShards = 64
+
+// putDeployed is put for a deployed entry: it copies the map of APIs, the
+// API's shards and the one shard it writes, each once per edit.
+func (se *scopeEdit) putDeployed(key, id string, val []byte, present bool) error {
+	d := &se.sc.Deployed
+	api, _, _ := strings.Cut(id, "/")
+	if !se.owns("deployed") || d.apis == nil {
+		d.apis = maps.Clone(d.apis)
+		if d.apis == nil {
+			d.apis = map[string]*apiDeployed{}
+		}
+	}
+	a := d.apis[api]
+	switch {
+	case a == nil && !present:
+		return nil
+	case a == nil:
+		a = &apiDeployed{}
+		d.apis[api] = a
+		se.own["deployed/"+api] = true
+	case !se.owns("deployed/" + api):
+		cp := *a
+		a = &cp
+		d.apis[api] = a
+	}
+	n := shardOf(id)
+	shard := fmt.Sprint("deployed/", api, "/", n)
+	if a.shards[n] == nil {
+		a.shards[n] = map[string]*DeployedEntry{}
+		se.own[shard] = true
+	}
+	err := put(se, shard, &a.shards[n], key, id, val, present, nil)
+	if len(a.shards[n]) == 0 {
+		a.shards[n] = nil // as a whole read leaves it
+		if a.empty() {
+			delete(d.apis, api)
+		}
+	}
+	return err
+}
+
+func (a *apiDeployed) empty() bool {
+	for _, m := range a.shards {
+		if len(m) != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // shardOf spreads keys over the shards (FNV-1a).
 func shardOf(key string) int {
@@ -626,13 +673,37 @@ func shardOf(key string) int {
 
 // Get returns the entry at key, or nil.
 func (d *DeployedEntries) Get(key string) *DeployedEntry {
-	return d.shards[shardOf(key)][key]
+	api, _, _ := strings.Cut(key, "/")
+	a := d.apis[api]
+	if a == nil {
+		return nil
+	}
+	return a.shards[shardOf(key)][key]
 }
 
 // All yields every entry, in no order.
 func (d *DeployedEntries) All() iter.Seq[*DeployedEntry] {
 	return func(yield func(*DeployedEntry) bool) {
-		for _, m := range d.shards {
+		for _, a := range d.apis {
+			for _, m := range a.shards {
+				for _, e := range m {
+					if !yield(e) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// OfAPI yields the entries of API id, in no order.
+func (d *DeployedEntries) OfAPI(id string) iter.Seq[*DeployedEntry] {
+	return func(yield func(*DeployedEntry) bool) {
+		a := d.apis[id]
+		if a == nil {
+			return
+		}
+		for _, m := range a.shards {
 			for _, e := range m {
 				if !yield(e) {
 					return
@@ -645,8 +716,10 @@ func (d *DeployedEntries) All() iter.Seq[*DeployedEntry] {
 // Len is the number of entries.
 func (d *DeployedEntries) Len() int {
 	n := 0
-	for _, m := range d.shards {
-		n += len(m)
+	for _, a := range d.apis {
+		for _, m := range a.shards {
+			n += len(m)
+		}
 	}
 	return n
 }
@@ -655,7 +728,15 @@ func (d *DeployedEntries) Len() int {
 // on a snapshot that has been shared.
 func (d *DeployedEntries) Set(e *DeployedEntry) {
 	key := e.Key()
-	m := &d.shards[shardOf(key)]
+	if d.apis == nil {
+		d.apis = map[string]*apiDeployed{}
+	}
+	a := d.apis[e.APIID]
+	if a == nil {
+		a = &apiDeployed{}
+		d.apis[e.APIID] = a
+	}
+	m := &a.shards[shardOf(key)]
 	if *m == nil {
 		*m = map[string]*DeployedEntry{}
 	}
@@ -664,5 +745,8 @@ func (d *DeployedEntries) Set(e *DeployedEntry) {
 
 // Delete removes the entry at key, in place, as Set.
 func (d *DeployedEntries) Delete(key string) {
-	delete(d.shards[shardOf(key)], key)
+	api, _, _ := strings.Cut(key, "/")
+	if a := d.apis[api]; a != nil {
+		delete(a.shards[shardOf(key)], key)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -103,8 +104,9 @@ func TestLoaderMatchesWholeRead(t *testing.T) {
 				case 4:
 					rec = &model.Route{APIID: "api", ID: n, RouteKey: "GET /" + strconv.Itoa(i)}
 				case 5:
-					rec = &model.DeployedEntry{APIID: "api", Since: uint64(rnd.IntN(4)), Until: uint64(i),
-						Route: &model.Route{APIID: "api", ID: n, RouteKey: "GET /" + strconv.Itoa(i)}}
+					api := []string{"api", "other"}[rnd.IntN(2)]
+					rec = &model.DeployedEntry{APIID: api, Since: uint64(rnd.IntN(4)), Until: uint64(i),
+						Route: &model.Route{APIID: api, ID: n, RouteKey: "GET /" + strconv.Itoa(i)}}
 				}
 				key := "/" + mt.Account + "/" + mt.Region + "/" + rec.Kind() + "/" + rec.Key()
 				if rnd.IntN(3) == 0 {
@@ -138,6 +140,54 @@ func TestLoaderMatchesWholeRead(t *testing.T) {
 		if got.Revision != want.Revision {
 			t.Fatalf("revision %d, want %d", got.Revision, want.Revision)
 		}
+	}
+}
+
+// The deployed entries of one API are read apart from every other API's,
+// and a write to one leaves the snapshot before it as it was.
+func TestDeployedEntriesByAPI(t *testing.T) {
+	st := mem.New()
+	l := model.NewLoader(st)
+	put := func(api, id string) {
+		t.Helper()
+		_, err := st.Update(func(tx store.Tx) error {
+			return model.Put(model.Tx{Tx: tx, Account: "1", Region: "r"},
+				&model.DeployedEntry{APIID: api, Since: 1, Route: &model.Route{APIID: api, ID: id, RouteKey: "GET /" + id}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		put("a", strconv.Itoa(i))
+		put("b", strconv.Itoa(i))
+	}
+	scope := model.Scope{Account: "1", Region: "r"}
+	ids := func(s *model.Snapshot, api string) []string {
+		var out []string
+		for e := range s.Scopes[scope].Deployed.OfAPI(api) {
+			if e.APIID != api {
+				t.Errorf("entry of %s among %s's", e.APIID, api)
+			}
+			out = append(out, e.Route.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	first, _ := l.Load()
+	put("a", "new")
+	second, _ := l.Load()
+	if got := ids(first, "a"); len(got) != 10 {
+		t.Errorf("before the write, a holds %v", got)
+	}
+	if got := ids(second, "a"); len(got) != 11 || !slices.Contains(got, "new") {
+		t.Errorf("after the write, a holds %v", got)
+	}
+	if got := ids(second, "b"); len(got) != 10 {
+		t.Errorf("b holds %v", got)
+	}
+	if n := second.Scopes[scope].Deployed.Len(); n != 21 {
+		t.Errorf("%d entries, want 21", n)
 	}
 }
 
