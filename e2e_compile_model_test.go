@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
 
+	"gatehouse/internal/dataplane"
 	"gatehouse/internal/dataplane/httpapi"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/model"
@@ -27,7 +29,9 @@ import (
 // came before, each stage must route every request as a compile from
 // scratch of the same store state would: a seeded random walk over
 // routes, integrations, deployments and stages checks that after every
-// step, comparing routing decisions in-process.
+// step, comparing routing decisions in-process. A second plane on the
+// same store compiles only every few steps, so that one compile follows
+// several writes at once, and is checked the same way when it does.
 func TestIncrementalCompileMatchesFresh(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3, 4} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
@@ -75,6 +79,13 @@ type compileWalk struct {
 	apis     []*walkAPI
 	sgs      int
 	history  []string
+
+	// lazy compiles when poked, every few steps (by beat, which draws
+	// apart from the walk so that the walk is the same with or without
+	// it).
+	lazy *dataplane.Plane
+	poke chan uint64
+	beat *rand.Rand
 }
 
 func newCompileWalk(t *testing.T, seed uint64) *compileWalk {
@@ -84,6 +95,15 @@ func newCompileWalk(t *testing.T, seed uint64) *compileWalk {
 	vpc, err := w.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	w.must(err)
 	w.vpc = *vpc.Vpc.VpcId
+	w.poke = make(chan uint64, 1)
+	w.beat = rand.New(rand.NewPCG(seed, 1))
+	st := srv.Store()
+	w.lazy = dataplane.New(dataplane.Config{Load: model.NewLoader(st).Load, Revision: st.Revision,
+		Watch:   func() (<-chan uint64, func()) { return w.poke, func() {} },
+		Changed: func(after, upto uint64) ([]string, uint64, bool) { return model.Changed(st, after, upto) },
+		Clock:   srv.Clock, Log: slog.New(slog.DiscardHandler)})
+	w.lazy.Start()
+	t.Cleanup(w.lazy.Stop)
 	w.backends = []int32{echoBackend(t, "b0"), echoBackend(t, "b1"), echoBackend(t, "b2")}
 	for i := range 2 {
 		api, err := w.gw.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String(fmt.Sprint("walk", i)), ProtocolType: v2types.ProtocolTypeHttp})
@@ -285,7 +305,26 @@ func (w *compileWalk) check(when string) {
 			w.t.Fatalf("%s: the data plane does not reach revision %d", when, ms.Revision)
 		}
 	}
-	served := w.srv.DataPlane().Snapshot()
+	w.compare(when, "", w.srv.DataPlane().Snapshot(), ms)
+	if w.beat.IntN(3) != 0 {
+		return
+	}
+	select {
+	case w.poke <- 0:
+	default:
+	}
+	w.must(w.lazy.Sync(ctx))
+	if got := w.lazy.Snapshot(); got.Revision != ms.Revision {
+		w.t.Fatalf("%s: the plane compiled every few steps is at revision %d, the store at %d", when, got.Revision, ms.Revision)
+	}
+	w.compare(when, " (compiled every few steps)", w.lazy.Snapshot(), ms)
+}
+
+// compare checks each stage of served against a compile of ms from
+// scratch.
+func (w *compileWalk) compare(when, which string, served *dataplane.Snapshot, ms *model.Snapshot) {
+	w.t.Helper()
+	when += which
 	for _, a := range w.apis {
 		var fresh *httpapi.API
 		for _, sc := range ms.Scopes {
