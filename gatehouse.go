@@ -85,6 +85,12 @@ type Config struct {
 	// cut, and its integration slot given back. Zero means
 	// DefaultSendTimeout, negative no bound.
 	SendTimeout time.Duration
+	// MaxConns bounds the client connections open at once: past it, each
+	// new connection closes the one idle the longest, so that clients
+	// holding idle keep-alive connections cannot shut new ones out. Zero
+	// means the descriptor limit less a reserve for backend connections
+	// and the store, negative no bound.
+	MaxConns int
 
 	// VerifySignatures refuses management calls that are not signed with
 	// SigV4 by one of AccessKeys, with AWS's errors.
@@ -233,6 +239,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// responses. The edge bounds management bodies, the data plane invoke
 	// bodies, each per request.
 	s.http = &http.Server{Handler: s.newEdge(services), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
+	if n := maxConns(cfg.MaxConns); n > 0 {
+		s.http.ConnState = newConnCap(n).state
+	}
 	s.health.Start()
 	s.v1links.Start()
 	s.vpclinks.Start()

@@ -78,6 +78,8 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", edge.DefaultBodyTimeout, "how long a management request body may take to arrive")
 	inflight := fs.Int("max-inflight", gatehouse.DefaultMaxInflight,
 		"integration requests in flight at once; invoke requests past it get 429 at once (0: no bound)")
+	fs.IntVar(&cfg.MaxConns, "max-conns", 0,
+		"client connections open at once; past it, new connections close the longest-idle ones (0: the descriptor limit less a reserve; negative: no bound)")
 	fs.DurationVar(&cfg.SendTimeout, "send-timeout", gatehouse.DefaultSendTimeout,
 		"how long an invoke client may read none of its answer before it is cut (0: no bound)")
 	budget := fs.Int64("body-budget", edge.DefaultBodyBudget>>20, "MiB of management request bodies held in memory at once; callers beyond it wait, then are throttled")
