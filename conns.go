@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 // connCap bounds the client connections open at once. A client that keeps
@@ -14,94 +15,98 @@ import (
 // never closed.
 //
 // It is fed by http.Server.ConnState, which fires per request on a
-// kept-alive connection (StateActive, then StateIdle), so each event is
-// O(1): a map lookup and an intrusive list of idle connections, oldest
-// first.
+// kept-alive connection (StateActive, then StateIdle): those two events
+// take no lock, only a lookup in a sync.Map (read-mostly, as connections
+// come and go far less often than requests) and an atomic store of when
+// the connection went idle. The lock is taken as connections open and
+// close, and the idle connections are searched only past the cap.
 type connCap struct {
 	max int
+	// idleSeq orders connections by when they went idle: a connection
+	// with a smaller mark has been idle longer.
+	idleSeq atomic.Uint64
+	conns   sync.Map // net.Conn -> *trackedConn
 
 	mu      sync.Mutex
-	conns   map[net.Conn]*trackedConn
 	open    int // connections accepted and not yet closed
 	closing int // of them, closed here but not yet reported closed
-	// head is the connection idle the longest, tail the latest to go idle.
-	head, tail *trackedConn
 }
 
 type trackedConn struct {
-	c          net.Conn
-	prev, next *trackedConn
-	idle       bool
-	closing    bool
+	c net.Conn
+	// idle is when the connection last went idle (an idleSeq mark), 0
+	// while a request is in flight, and 0 for good once it is chosen to
+	// be closed (closing).
+	idle    atomic.Uint64
+	closing bool // guarded by connCap.mu
 }
 
 func newConnCap(max int) *connCap {
-	return &connCap{max: max, conns: map[net.Conn]*trackedConn{}}
+	return &connCap{max: max}
 }
 
 // state is the http.Server's ConnState hook.
 func (k *connCap) state(c net.Conn, s http.ConnState) {
-	var evict []net.Conn
-	k.mu.Lock()
 	switch s {
+	case http.StateIdle:
+		if t, ok := k.conns.Load(c); ok {
+			t.(*trackedConn).idle.Store(k.idleSeq.Add(1))
+		}
+	case http.StateActive:
+		if t, ok := k.conns.Load(c); ok {
+			t.(*trackedConn).idle.Store(0)
+		}
 	case http.StateNew:
-		k.conns[c] = &trackedConn{c: c}
+		k.conns.Store(c, &trackedConn{c: c})
+		k.mu.Lock()
 		k.open++
+		var evict []net.Conn
 		// Closing takes effect when the connection's goroutine sees it,
 		// so connections already being closed count as gone.
-		for k.open-k.closing > k.max && k.head != nil {
-			t := k.head
-			k.unlink(t)
+		for k.open-k.closing > k.max {
+			t := k.longestIdle()
+			if t == nil {
+				break
+			}
 			t.closing = true
 			k.closing++
 			evict = append(evict, t.c)
 		}
-	case http.StateIdle:
-		if t := k.conns[c]; t != nil && !t.closing && !t.idle {
-			t.idle = true
-			t.prev = k.tail
-			if k.tail != nil {
-				k.tail.next = t
-			} else {
-				k.head = t
-			}
-			k.tail = t
-		}
-	case http.StateActive:
-		if t := k.conns[c]; t != nil && t.idle {
-			k.unlink(t)
+		k.mu.Unlock()
+		for _, c := range evict {
+			c.Close()
 		}
 	case http.StateClosed, http.StateHijacked:
-		if t := k.conns[c]; t != nil {
-			if t.idle {
-				k.unlink(t)
-			}
-			if t.closing {
+		if t, ok := k.conns.LoadAndDelete(c); ok {
+			k.mu.Lock()
+			if t.(*trackedConn).closing {
 				k.closing--
 			}
 			k.open--
-			delete(k.conns, c)
+			k.mu.Unlock()
 		}
-	}
-	k.mu.Unlock()
-	for _, c := range evict {
-		c.Close()
 	}
 }
 
-// unlink takes t off the idle list.
-func (k *connCap) unlink(t *trackedConn) {
-	if t.prev != nil {
-		t.prev.next = t.next
-	} else {
-		k.head = t.next
+// longestIdle takes the connection idle the longest off the idle ones,
+// nil when none is idle; k.mu is held. A connection whose request starts
+// as it is chosen keeps its request: the swap to 0 fails and the search
+// goes on.
+func (k *connCap) longestIdle() *trackedConn {
+	for {
+		var oldest *trackedConn
+		var mark uint64
+		k.conns.Range(func(_, v any) bool {
+			t := v.(*trackedConn)
+			if m := t.idle.Load(); m != 0 && !t.closing && (oldest == nil || m < mark) {
+				oldest, mark = t, m
+			}
+			return true
+		})
+		if oldest == nil || oldest.idle.CompareAndSwap(mark, 0) {
+			return oldest
+		}
 	}
-	if t.next != nil {
-		t.next.prev = t.prev
-	} else {
-		k.tail = t.prev
-	}
-	t.prev, t.next, t.idle = nil, nil, false
 }
 
 // connReserve is how many descriptors the derived cap leaves for what is

@@ -34,8 +34,16 @@ func TestConnCapClosesTheLongestIdle(t *testing.T) {
 	}
 	k.state(conns[1], http.StateClosed)
 	k.state(conns[2], http.StateClosed)
-	if k.open != 3 || k.closing != 0 || k.head != nil || len(k.conns) != 3 {
-		t.Errorf("open %d, closing %d, idle head %v, tracked %d", k.open, k.closing, k.head, len(k.conns))
+	tracked, idle := 0, 0
+	k.conns.Range(func(_, v any) bool {
+		tracked++
+		if v.(*trackedConn).idle.Load() != 0 {
+			idle++
+		}
+		return true
+	})
+	if k.open != 3 || k.closing != 0 || idle != 0 || tracked != 3 {
+		t.Errorf("open %d, closing %d, idle %d, tracked %d", k.open, k.closing, idle, tracked)
 	}
 	// Nothing idle: a connection past the cap is let in, none is closed.
 	extra := &fakeConn{}
