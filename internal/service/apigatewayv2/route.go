@@ -339,11 +339,16 @@ func routeMethod(key string) string {
 
 // IndexRouteKeys adds the route-key index entries that routes written
 // before the index existed lack. The server calls it once at start; it
-// writes only when some are missing.
+// writes only when some are missing, and only once the walk over the
+// store is done: a bolt cursor may skip keys written under it.
 func (s *Service) IndexRouteKeys() error {
-	missing := 0
-	index := func(tx store.Tx, write bool) error {
-		return tx.List("/", func(key string, val []byte) error {
+	type entry struct {
+		mt model.Tx
+		e  *model.RouteKeyEntry
+	}
+	missing := func(tx store.Tx) ([]entry, error) {
+		var out []entry
+		err := tx.List("/", func(key string, val []byte) error {
 			if model.KindOf(key) != (model.Route{}).Kind() {
 				return nil
 			}
@@ -357,16 +362,26 @@ func (s *Service) IndexRouteKeys() error {
 			if _, ok, err := model.Get[model.RouteKeyEntry](mt, e.Key()); err != nil || ok {
 				return err
 			}
-			missing++
-			if !write {
-				return nil
-			}
-			return model.Put(mt, e)
+			out = append(out, entry{mt, e})
+			return nil
 		})
+		return out, err
 	}
-	if err := s.store.View(func(tx store.Tx) error { return index(tx, false) }); err != nil || missing == 0 {
+	var found []entry
+	if err := s.store.View(func(tx store.Tx) (err error) { found, err = missing(tx); return err }); err != nil || len(found) == 0 {
 		return err
 	}
-	_, err := s.store.Update(func(tx store.Tx) error { return index(tx, true) })
+	_, err := s.store.Update(func(tx store.Tx) error {
+		todo, err := missing(tx)
+		if err != nil {
+			return err
+		}
+		for _, t := range todo {
+			if err := model.Put(t.mt, t.e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	return err
 }
