@@ -562,6 +562,9 @@ func TestMappedAnswerOverThePayloadLimit(t *testing.T) {
 	if resp.StatusCode != 502 || body != `{"message":"Internal server error"}` || err != nil {
 		t.Errorf("an answer past the limit: %d, %d bytes, %v", resp.StatusCode, len(body), err)
 	}
+	if et := resp.Header.Get("X-Amzn-Errortype"); et != "InternalServerErrorException" {
+		t.Errorf("an answer past the limit: x-amzn-ErrorType %q, want InternalServerErrorException", et)
+	}
 	if id := resp.Header.Get("X-Amzn-Requestid"); !logs.find("integration response over the payload limit", id) {
 		t.Errorf("no warning for request %q in %v", id, logs.recs)
 	}

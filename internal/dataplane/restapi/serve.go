@@ -174,7 +174,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	// payload limit, is an integration failure, never served as complete.
 	body, ok := env.Guard.ReadAnswer(resp.Body, MaxPayload, reqID, api.ID)
 	if !ok {
-		gatewayError(w, http.StatusBadGateway, "Internal server error", "")
+		gatewayError(w, http.StatusBadGateway, "Internal server error", "InternalServerErrorException")
 		return true
 	}
 	respond(w, env.Guard, integ, resp.StatusCode, resp.Header, body)
