@@ -73,7 +73,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 			if err := model.Put(tx, st); err != nil {
 				return err
 			}
-			if err := pruneAutoDeployment(tx, in.APIID, old, d, closed); err != nil {
+			if err := pruneAutoDeployment(tx, in.APIID, old, d); err != nil {
 				return err
 			}
 		}
@@ -349,7 +349,7 @@ func (s *Service) deploy(tx model.Tx, st *model.Stage, c *change) error {
 	if err := model.Put(tx, st); err != nil {
 		return err
 	}
-	if err := pruneAutoDeployment(tx, st.APIID, old, d, closed); err != nil {
+	if err := pruneAutoDeployment(tx, st.APIID, old, d); err != nil {
 		return err
 	}
 	return collect(tx, st.APIID, closed)
@@ -357,10 +357,10 @@ func (s *Service) deploy(tx model.Tx, st *model.Stage, c *change) error {
 
 // pruneAutoDeployment deletes an automatic deployment no stage serves any
 // more (manual deployments are kept), and the entries only it held. When
-// the deployment made just now (made, with the entries it ended) directly
-// follows it, those entries are the only ones it can have held alone;
-// otherwise every ended entry of the API is looked at.
-func pruneAutoDeployment(tx model.Tx, apiID, id string, made *model.Deployment, ended []*model.DeployedEntry) error {
+// the deployment made just now (made) directly follows it, the entries
+// made ended are the only ones it can have held alone, and the caller
+// collects those; otherwise every ended entry of the API is looked at.
+func pruneAutoDeployment(tx model.Tx, apiID, id string, made *model.Deployment) error {
 	if id == "" {
 		return nil
 	}
@@ -377,13 +377,14 @@ func pruneAutoDeployment(tx model.Tx, apiID, id string, made *model.Deployment, 
 			return nil
 		}
 	}
-	return forget(tx, d, ended, made != nil && d.Seq != 0 && d.Seq+1 == made.Seq)
+	return forget(tx, d, made != nil && d.Seq != 0 && d.Seq+1 == made.Seq)
 }
 
 // forget deletes deployment d, and those of the entries it held that no
-// remaining deployment holds: of the ended ones when known says they are
-// all it can have held alone, of every ended entry of the API otherwise.
-func forget(tx model.Tx, d *model.Deployment, ended []*model.DeployedEntry, known bool) error {
+// remaining deployment holds. When known says the ended ones are all it
+// can have held alone, it leaves them to the caller, which collects them
+// anyway; otherwise it collects every ended entry of the API that d held.
+func forget(tx model.Tx, d *model.Deployment, known bool) error {
 	if err := model.Delete(tx, d); err != nil || d.Seq == 0 {
 		return err
 	}
@@ -395,19 +396,20 @@ func forget(tx model.Tx, d *model.Deployment, ended []*model.DeployedEntry, know
 	if err := model.Put(tx, head); err != nil {
 		return err
 	}
-	if !known {
-		ended = nil
-		entries, err := ofAPI[model.DeployedEntry](tx, d.APIID)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if e.Until != 0 && e.In(d.Seq) {
-				ended = append(ended, e)
-			}
+	if known {
+		return nil
+	}
+	entries, err := ofAPI[model.DeployedEntry](tx, d.APIID)
+	if err != nil {
+		return err
+	}
+	var held []*model.DeployedEntry
+	for _, e := range entries {
+		if e.Until != 0 && e.In(d.Seq) {
+			held = append(held, e)
 		}
 	}
-	return collect(tx, d.APIID, ended)
+	return collect(tx, d.APIID, held)
 }
 
 func (s *Service) GetDeployment(ctx context.Context, in *DeploymentIDInput) (*Deployment, error) {
@@ -467,7 +469,7 @@ func (s *Service) DeleteDeployment(ctx context.Context, in *DeploymentIDInput) (
 				return badRequest("Active stages pointing to this deployment must be moved or deleted")
 			}
 		}
-		return forget(tx, d, nil, false)
+		return forget(tx, d, false)
 	})
 	if err != nil {
 		return nil, err

@@ -332,7 +332,7 @@ func (s *Service) DeleteStage(ctx context.Context, in *StageNameInput) (*Empty, 
 		if err := model.Delete(tx, st); err != nil {
 			return err
 		}
-		return pruneAutoDeployment(tx, in.APIID, st.DeploymentID, nil, nil)
+		return pruneAutoDeployment(tx, in.APIID, st.DeploymentID, nil)
 	})
 	if err != nil {
 		return nil, err
