@@ -70,10 +70,8 @@ type Plane struct {
 	rest    restapi.Env
 	guard   upstream.Guard
 
-	// once is set after the first compile, and model is the model
-	// snapshot the last compile read; only the compiling goroutine uses
-	// them.
-	once  bool
+	// model is the model snapshot the last compile read, nil before the
+	// first; only the compiling goroutine uses it.
 	model *model.Snapshot
 	// reuse is, by HTTP API id, what its last compile made of each
 	// deployed integration record.
@@ -140,7 +138,7 @@ func (p *Plane) Stop() {
 // balancers and every API with a private integration.
 func (p *Plane) compile() {
 	cur := p.snap.Load()
-	if p.once && p.cfg.Changed != nil {
+	if p.model != nil && p.cfg.Changed != nil {
 		if keys, rev, ok := p.cfg.Changed(cur.Revision, 0); ok && rev >= cur.Revision {
 			if w := classify(keys); w.none() {
 				if rev > cur.Revision {
@@ -160,7 +158,7 @@ func (p *Plane) compile() {
 	// keep says which compiled APIs a network change leaves as they are;
 	// nil (a first compile, or a change the feed cannot tell) keeps none.
 	var keep *work
-	if p.once && p.cfg.Changed != nil && ms.Revision >= cur.Revision {
+	if p.model != nil && p.cfg.Changed != nil && ms.Revision >= cur.Revision {
 		keys, rev, ok := p.cfg.Changed(cur.Revision, ms.Revision)
 		if ok && rev == ms.Revision {
 			keys = slices.DeleteFunc(keys, func(k string) bool { return tagsOnly(p.model, ms, k) })
@@ -175,7 +173,7 @@ func (p *Plane) compile() {
 			keep = &w
 		}
 	}
-	p.once, p.model = true, ms
+	p.model = ms
 	reuse := map[string]*httpapi.Reuse{}
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{},
 		Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
