@@ -505,6 +505,10 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.Rules
 	case HTTPAPI{}.Kind():
 		m = sc.HTTPAPIs
+	case Route{}.Kind():
+		m = sc.Routes
+	case Integration{}.Kind():
+		m = sc.Integrations
 	case Stage{}.Kind():
 		m = sc.Stages
 	case Deployment{}.Kind():
@@ -513,6 +517,8 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.VpcLinks
 	case RestAPI{}.Kind():
 		m = sc.RestAPIs
+	case RestResource{}.Kind():
+		m = sc.RestResources
 	case RestStage{}.Kind():
 		m = sc.RestStages
 	case RestDeployment{}.Kind():
@@ -521,6 +527,8 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.VpcLinksV1
 	case EndpointService{}.Kind():
 		m = sc.EndpointServices
+	case Namespace{}.Kind():
+		m = sc.Namespaces
 	case CloudMapService{}.Kind():
 		m = sc.CloudMapServices
 	default:
