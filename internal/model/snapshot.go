@@ -34,6 +34,9 @@ type Scoped struct {
 	Subnets        map[string]*Subnet
 	SecurityGroups map[string]*SecurityGroup
 	Interfaces     map[string]*NetworkInterface
+	NetworkACLs    map[string]*NetworkACL
+	RouteTables    map[string]*RouteTable
+	EC2Instances   map[string]*EC2Instance
 	// InterfaceByIP finds the interface that owns a private address, keyed
 	// "vpcID/ip": two VPCs may well use the same addresses. See InterfaceAt.
 	InterfaceByIP map[string]*NetworkInterface
@@ -77,6 +80,9 @@ func newScoped(s Scope) *Scoped {
 		SecurityGroups: map[string]*SecurityGroup{},
 		Interfaces:     map[string]*NetworkInterface{},
 		InterfaceByIP:  map[string]*NetworkInterface{},
+		NetworkACLs:    map[string]*NetworkACL{},
+		RouteTables:    map[string]*RouteTable{},
+		EC2Instances:   map[string]*EC2Instance{},
 		LoadBalancers:  map[string]*LoadBalancer{},
 		TargetGroups:   map[string]*TargetGroup{},
 		Listeners:      map[string]*Listener{},
@@ -318,6 +324,12 @@ func (e *edit) set(key string, val []byte, present bool) error {
 				sc.InterfaceByIP[rec.VpcID+"/"+rec.PrivateIP] = rec
 			}
 		})
+	case NetworkACL{}.Kind():
+		return put(se, kind, &sc.NetworkACLs, key, id, val, present, nil)
+	case RouteTable{}.Kind():
+		return put(se, kind, &sc.RouteTables, key, id, val, present, nil)
+	case EC2Instance{}.Kind():
+		return put(se, kind, &sc.EC2Instances, key, id, val, present, nil)
 	case LoadBalancer{}.Kind():
 		return put(se, kind, &sc.LoadBalancers, key, id, val, present, nil)
 	case TargetGroup{}.Kind():
@@ -376,7 +388,7 @@ func (e *edit) set(key string, val []byte, present bool) error {
 var indexed = map[string]bool{}
 
 func init() {
-	for _, r := range []Record{VPC{}, Subnet{}, SecurityGroup{}, NetworkInterface{}, LoadBalancer{}, TargetGroup{},
+	for _, r := range []Record{VPC{}, Subnet{}, SecurityGroup{}, NetworkInterface{}, NetworkACL{}, RouteTable{}, EC2Instance{}, LoadBalancer{}, TargetGroup{},
 		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Integration{}, Stage{}, Deployment{}, DeployedEntry{}, VpcLink{}, RestAPI{},
 		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, Namespace{},
 		CloudMapService{}, Instance{}} {
@@ -495,6 +507,12 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.SecurityGroups
 	case NetworkInterface{}.Kind():
 		m = sc.Interfaces
+	case NetworkACL{}.Kind():
+		m = sc.NetworkACLs
+	case RouteTable{}.Kind():
+		m = sc.RouteTables
+	case EC2Instance{}.Kind():
+		m = sc.EC2Instances
 	case LoadBalancer{}.Kind():
 		m = sc.LoadBalancers
 	case TargetGroup{}.Kind():

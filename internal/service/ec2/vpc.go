@@ -75,18 +75,26 @@ func (s *Service) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpc
 		return nil, err
 	}
 	vpc := &model.VPC{ID: api.NewID("vpc"), CidrBlock: p.String(), State: "available", InstanceTenancy: in.InstanceTenancy, Tags: tags}
-	sg := defaultGroup(vpc.ID)
-	vpc.DefaultSecurityGroup = sg.ID
 	err = s.update(ctx, func(tx model.Tx) error {
-		if err := model.Put(tx, vpc); err != nil {
-			return err
+		for _, rec := range furnish(vpc) {
+			if err := model.Put(tx, rec); err != nil {
+				return err
+			}
 		}
-		return model.Put(tx, sg)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &CreateVpcOutput{Vpc: vpcShape(ctx, vpc)}, nil
+}
+
+// furnish returns vpc and the records AWS creates with every VPC, in the
+// order to store them; it sets the VPC's references to them.
+func furnish(vpc *model.VPC) []model.Record {
+	sg := defaultGroup(vpc.ID)
+	vpc.DefaultSecurityGroup = sg.ID
+	return []model.Record{vpc, sg}
 }
 
 // defaultGroup is the group every VPC is born with: all traffic from its own
