@@ -1,5 +1,7 @@
 package model
 
+import "time"
+
 // VPC is a virtual private cloud.
 type VPC struct {
 	ID                   string
@@ -75,6 +77,24 @@ type NetworkInterface struct {
 	RequesterManaged bool
 	RequesterID      string `json:",omitempty"`
 	Tags             Tags
+	// NoSourceDestCheck is SourceDestCheck turned off. AWS's default is on,
+	// so the zero value, and every interface stored before it was kept,
+	// means on.
+	NoSourceDestCheck bool `json:",omitempty"`
+	// Attachment is the interface's attachment to an instance; nil while it
+	// is detached.
+	Attachment *InterfaceAttachment `json:",omitempty"`
+}
+
+// InterfaceAttachment ties a network interface to an instance, as EC2
+// describes it (attachmentId eni-attach-..., device index, status).
+type InterfaceAttachment struct {
+	ID                  string
+	InstanceID          string
+	DeviceIndex         int
+	Status              string // attaching, attached, detaching or detached
+	AttachTime          time.Time
+	DeleteOnTermination bool
 }
 
 func (NetworkInterface) Kind() string  { return "network-interface" }
