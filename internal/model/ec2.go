@@ -11,7 +11,16 @@ type VPC struct {
 	// InstanceTenancy is "default" or "dedicated"; empty in VPCs stored
 	// before it was kept, which were all "default".
 	InstanceTenancy string `json:",omitempty"`
-	Tags            Tags
+	// IsDefault marks the account's default VPC in its region.
+	IsDefault bool `json:",omitempty"`
+	// The VPC's attributes, each stored so that its zero value is AWS's
+	// default for a new VPC, which is what records stored before they
+	// were kept had: DNS resolution on, DNS host names and Network Address
+	// Usage metrics off.
+	NoDNSSupport               bool `json:",omitempty"`
+	DNSHostnames               bool `json:",omitempty"`
+	NetworkAddressUsageMetrics bool `json:",omitempty"`
+	Tags                       Tags
 }
 
 func (VPC) Kind() string  { return "vpc" }
@@ -23,7 +32,31 @@ type Subnet struct {
 	VpcID            string
 	CidrBlock        string
 	AvailabilityZone string
-	Tags             Tags
+	// DefaultForAz marks a default subnet: the default VPC's one in its
+	// zone.
+	DefaultForAz bool `json:",omitempty"`
+	// SubnetAttributes are what ModifySubnetAttribute changes.
+	SubnetAttributes
+	Tags Tags
+}
+
+// SubnetAttributes are a subnet's launch settings. Each zero value is AWS's
+// default for a subnet the user creates, so records stored before they were
+// kept read as AWS's defaults.
+type SubnetAttributes struct {
+	MapPublicIPOnLaunch         bool   `json:",omitempty"`
+	MapCustomerOwnedIPOnLaunch  bool   `json:",omitempty"`
+	CustomerOwnedIPv4Pool       string `json:",omitempty"`
+	AssignIPv6AddressOnCreation bool   `json:",omitempty"`
+	EnableDNS64                 bool   `json:",omitempty"`
+	// HostnameType is "ip-name" (when empty) or "resource-name".
+	HostnameType                    string `json:",omitempty"`
+	EnableResourceNameDNSARecord    bool   `json:",omitempty"`
+	EnableResourceNameDNSAAAARecord bool   `json:",omitempty"`
+	// EnableLniAtDeviceIndex is the device index from which interfaces
+	// launched in the subnet are local network interfaces (Outposts);
+	// zero when unset.
+	EnableLniAtDeviceIndex int `json:",omitempty"`
 }
 
 func (Subnet) Kind() string  { return "subnet" }

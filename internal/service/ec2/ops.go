@@ -15,6 +15,8 @@ func (s *Service) Ops() api.Table {
 		api.Handle("CreateVpc", s.CreateVpc),
 		api.Handle("DescribeVpcs", s.DescribeVpcs),
 		api.Handle("DeleteVpc", s.DeleteVpc),
+		api.Handle("DescribeVpcAttribute", s.DescribeVpcAttribute),
+		api.Handle("ModifyVpcAttribute", s.ModifyVpcAttribute),
 		api.Handle("CreateSecurityGroup", s.CreateSecurityGroup),
 		api.Handle("DescribeSecurityGroups", s.DescribeSecurityGroups),
 		api.Handle("DeleteSecurityGroup", s.DeleteSecurityGroup),

@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"context"
+	"strconv"
 
 	"gatehouse/internal/api"
 	"gatehouse/internal/model"
@@ -147,8 +148,8 @@ func vpcFields(v *model.VPC) fields {
 			return []string{v.CidrBlock}, true
 		case "state":
 			return []string{v.State}, true
-		case "is-default":
-			return []string{"false"}, true
+		case "is-default", "isDefault":
+			return []string{strconv.FormatBool(v.IsDefault)}, true
 		}
 		return tagFields(v.Tags, name)
 	}
@@ -209,6 +210,7 @@ func vpcShape(ctx context.Context, v *model.VPC) Vpc {
 		}},
 		DhcpOptionsID:   "default",
 		InstanceTenancy: tenancy,
+		IsDefault:       v.IsDefault,
 		Tags:            tagSet(v.Tags),
 	}
 }
