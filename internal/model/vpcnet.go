@@ -1,5 +1,7 @@
 package model
 
+import "time"
+
 // NetworkACL is a stateless subnet firewall. Every subnet is associated with
 // exactly one: its VPC's default ACL unless another replaced it.
 type NetworkACL struct {
@@ -94,9 +96,11 @@ type EC2Instance struct {
 	ID           string
 	ImageID      string
 	InstanceType string
-	// State is pending, running, stopping, stopped, shutting-down or
-	// terminated.
+	// State is the state the instance settles in: running, stopped or
+	// terminated (pending, stopping and shutting-down are shown for a short
+	// while after StateSince, and never stored).
 	State            string
+	StateSince       time.Time
 	SubnetID         string
 	VpcID            string
 	AvailabilityZone string
@@ -106,7 +110,17 @@ type EC2Instance struct {
 	Groups           []string
 	KeyName          string `json:",omitempty"`
 	LaunchTime       string
-	Tags             Tags
+	// ReservationID and LaunchIndex place the instance in the RunInstances
+	// call that made it.
+	ReservationID string `json:",omitempty"`
+	LaunchIndex   int    `json:",omitempty"`
+	ClientToken   string `json:",omitempty"`
+	// UserData is kept base64-encoded, as EC2 takes and returns it.
+	UserData              string `json:",omitempty"`
+	DisableAPITermination bool   `json:",omitempty"`
+	DisableAPIStop        bool   `json:",omitempty"`
+	ShutdownBehavior      string `json:",omitempty"`
+	Tags                  Tags
 }
 
 func (EC2Instance) Kind() string  { return "ec2-instance" }

@@ -59,7 +59,20 @@ type NetworkInterface struct {
 	InterfaceType      string             `xml:"interfaceType"`
 	Groups             []GroupIdentifier  `xml:"groupSet>item"`
 	PrivateIPAddresses []PrivateIPAddress `xml:"privateIpAddressesSet>item"`
+	Attachment         *ENIAttachment     `xml:"attachment,omitempty"`
 	Tags               []Tag              `xml:"tagSet>item,omitempty"`
+}
+
+// ENIAttachment is an interface's attachment to an instance.
+type ENIAttachment struct {
+	AttachmentID        string `xml:"attachmentId"`
+	InstanceID          string `xml:"instanceId"`
+	InstanceOwnerID     string `xml:"instanceOwnerId"`
+	DeviceIndex         int    `xml:"deviceIndex"`
+	NetworkCardIndex    int    `xml:"networkCardIndex"`
+	Status              string `xml:"status"`
+	AttachTime          string `xml:"attachTime"`
+	DeleteOnTermination bool   `xml:"deleteOnTermination"`
 }
 
 // GroupIdentifier names a security group.
@@ -354,6 +367,17 @@ func eniShape(ctx context.Context, e *model.NetworkInterface, groups map[string]
 	}
 	if out.InterfaceType == "" {
 		out.InterfaceType = "interface"
+	}
+	if a := e.Attachment; a != nil {
+		out.Attachment = &ENIAttachment{
+			AttachmentID:        a.ID,
+			InstanceID:          a.InstanceID,
+			InstanceOwnerID:     out.OwnerID,
+			DeviceIndex:         a.DeviceIndex,
+			Status:              a.Status,
+			AttachTime:          timestamp(a.AttachTime),
+			DeleteOnTermination: a.DeleteOnTermination,
+		}
 	}
 	for _, id := range e.Groups {
 		gi := GroupIdentifier{GroupID: id}

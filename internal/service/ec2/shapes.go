@@ -1,5 +1,7 @@
 package ec2
 
+import "time"
+
 // Shapes shared by several resources. Inputs carry `query` tags with EC2's
 // parameter names (lists flat: Name.N); outputs carry `xml` tags with EC2's
 // lowerCamel element names (lists as <name><item>...</item></name>).
@@ -25,4 +27,9 @@ type Tag struct {
 // Return is EC2's boolean acknowledgement (<return>true</return>).
 type Return struct {
 	Return bool `xml:"return"`
+}
+
+// timestamp formats a time as EC2 does: UTC, milliseconds, a Z.
+func timestamp(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
