@@ -77,7 +77,7 @@ func (SecurityGroup) Kind() string  { return "security-group" }
 func (g SecurityGroup) Key() string { return g.ID }
 
 // Rule is one security-group rule with exactly one source (ingress) or
-// destination (egress): a CIDR or another group. AWS stores an IpPermission
+// destination (egress): a CIDR (IPv4 or IPv6) or another group. AWS stores an IpPermission
 // with several ranges as several rules, each with its own sgr- id; so do we.
 type Rule struct {
 	ID string
@@ -87,8 +87,11 @@ type Rule struct {
 	// code; -1 means all.
 	FromPort, ToPort int
 	CidrIPv4         string `json:",omitempty"`
-	GroupID          string `json:",omitempty"`
-	Description      string `json:",omitempty"`
+	// CidrIPv6 is kept and described but admits nothing: the modeled
+	// network carries IPv4 alone.
+	CidrIPv6    string `json:",omitempty"`
+	GroupID     string `json:",omitempty"`
+	Description string `json:",omitempty"`
 	// Tags belong to the rule itself (its sgr- id), not to the group.
 	Tags Tags `json:",omitempty"`
 }

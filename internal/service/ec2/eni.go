@@ -59,19 +59,26 @@ type NetworkInterface struct {
 	InterfaceType      string             `xml:"interfaceType"`
 	Groups             []GroupIdentifier  `xml:"groupSet>item"`
 	PrivateIPAddresses []PrivateIPAddress `xml:"privateIpAddressesSet>item"`
+	IPv6Addresses      []IPv6Address      `xml:"ipv6AddressesSet>item"`
 	Attachment         *ENIAttachment     `xml:"attachment,omitempty"`
-	Tags               []Tag              `xml:"tagSet>item,omitempty"`
+	Tags               []Tag              `xml:"tagSet>item"`
+}
+
+// IPv6Address is one of an interface's IPv6 addresses; gatehouse models
+// none, so the set AWS always sends is always empty.
+type IPv6Address struct {
+	IPv6Address string `xml:"ipv6Address"`
 }
 
 // ENIAttachment is an interface's attachment to an instance.
 type ENIAttachment struct {
 	AttachmentID        string `xml:"attachmentId"`
-	InstanceID          string `xml:"instanceId"`
+	InstanceID          string `xml:"instanceId,omitempty"`
 	InstanceOwnerID     string `xml:"instanceOwnerId"`
 	DeviceIndex         int    `xml:"deviceIndex"`
 	NetworkCardIndex    int    `xml:"networkCardIndex"`
 	Status              string `xml:"status"`
-	AttachTime          string `xml:"attachTime"`
+	AttachTime          string `xml:"attachTime,omitempty"`
 	DeleteOnTermination bool   `xml:"deleteOnTermination"`
 }
 
@@ -279,9 +286,13 @@ func eniFields(ctx context.Context, e *model.NetworkInterface, groups map[string
 		case "interface-type":
 			return []string{e.InterfaceType}, true
 		case "source-dest-check":
-			return []string{"true"}, true
+			return []string{strconv.FormatBool(!e.NoSourceDestCheck)}, true
 		case "group-id":
 			return e.Groups, true
+		case "attachment.attachment-id", "attachment.instance-id", "attachment.instance-owner-id",
+			"attachment.device-index", "attachment.status", "attachment.attach-time",
+			"attachment.delete-on-termination":
+			return attachmentField(ctx, e, name), true
 		case "group-name":
 			var names []string
 			for _, id := range e.Groups {
@@ -360,24 +371,14 @@ func eniShape(ctx context.Context, e *model.NetworkInterface, groups map[string]
 		MacAddress:         e.MacAddress,
 		PrivateIPAddress:   e.PrivateIP,
 		PrivateDNSName:     dns,
-		SourceDestCheck:    true,
+		SourceDestCheck:    !e.NoSourceDestCheck,
+		Attachment:         attachmentShape(ctx, e),
 		InterfaceType:      e.InterfaceType,
 		PrivateIPAddresses: []PrivateIPAddress{{PrivateIPAddress: e.PrivateIP, PrivateDNSName: dns, Primary: true}},
 		Tags:               tagSet(e.Tags),
 	}
 	if out.InterfaceType == "" {
 		out.InterfaceType = "interface"
-	}
-	if a := e.Attachment; a != nil {
-		out.Attachment = &ENIAttachment{
-			AttachmentID:        a.ID,
-			InstanceID:          a.InstanceID,
-			InstanceOwnerID:     out.OwnerID,
-			DeviceIndex:         a.DeviceIndex,
-			Status:              a.Status,
-			AttachTime:          timestamp(a.AttachTime),
-			DeleteOnTermination: a.DeleteOnTermination,
-		}
 	}
 	for _, id := range e.Groups {
 		gi := GroupIdentifier{GroupID: id}
@@ -387,4 +388,66 @@ func eniShape(ctx context.Context, e *model.NetworkInterface, groups map[string]
 		out.Groups = append(out.Groups, gi)
 	}
 	return out
+}
+
+// attachmentShape describes e's attachment. A requester-managed interface is
+// attached to the service that made it, under an ela-attach id that users
+// may not manage; gatehouse derives that id from the interface's.
+func attachmentShape(ctx context.Context, e *model.NetworkInterface) *ENIAttachment {
+	if a := e.Attachment; a != nil {
+		return &ENIAttachment{
+			AttachmentID:        a.ID,
+			InstanceID:          a.InstanceID,
+			InstanceOwnerID:     api.MetaFrom(ctx).Account,
+			DeviceIndex:         a.DeviceIndex,
+			Status:              a.Status,
+			AttachTime:          timestamp(a.AttachTime),
+			DeleteOnTermination: a.DeleteOnTermination,
+		}
+	}
+	if !e.RequesterManaged {
+		return nil
+	}
+	return &ENIAttachment{
+		AttachmentID:    managedAttachmentID(e.ID),
+		InstanceOwnerID: e.RequesterID,
+		DeviceIndex:     1,
+		Status:          "attached",
+	}
+}
+
+// managedAttachmentID is the ela-attach id of a requester-managed
+// interface's attachment.
+func managedAttachmentID(eniID string) string {
+	return "ela-attach-" + strings.TrimPrefix(eniID, "eni-")
+}
+
+// attachmentField answers the attachment.* filters; a detached interface
+// has no value for any of them.
+func attachmentField(ctx context.Context, e *model.NetworkInterface, name string) []string {
+	a := attachmentShape(ctx, e)
+	if a == nil {
+		return nil
+	}
+	var v string
+	switch name {
+	case "attachment.attachment-id":
+		v = a.AttachmentID
+	case "attachment.instance-id":
+		v = a.InstanceID
+	case "attachment.instance-owner-id":
+		v = a.InstanceOwnerID
+	case "attachment.device-index":
+		v = strconv.Itoa(a.DeviceIndex)
+	case "attachment.status":
+		v = a.Status
+	case "attachment.attach-time":
+		v = a.AttachTime
+	case "attachment.delete-on-termination":
+		v = strconv.FormatBool(a.DeleteOnTermination)
+	}
+	if v == "" {
+		return nil
+	}
+	return []string{v}
 }

@@ -242,8 +242,8 @@ func groupFields(g *model.SecurityGroup, account string, names map[string]string
 }
 
 // permissionAttrs are the attributes ip-permission filters may name.
-// ipv6-cidr and prefix-list-id are accepted but never match: gatehouse's rules
-// are IPv4 CIDRs and groups only.
+// prefix-list-id is accepted but never matches: gatehouse has no prefix
+// lists.
 var permissionAttrs = map[string]bool{
 	"cidr": true, "from-port": true, "to-port": true, "protocol": true, "group-id": true,
 	"group-name": true, "user-id": true, "ipv6-cidr": true, "prefix-list-id": true,
@@ -266,6 +266,10 @@ func permissionFields(rules []model.Rule, attr, account string, names map[string
 			vals = append(vals, strconv.Itoa(r.ToPort))
 		case "protocol":
 			vals = append(vals, r.Protocol)
+		case "ipv6-cidr":
+			if r.CidrIPv6 != "" {
+				vals = append(vals, r.CidrIPv6)
+			}
 		case "group-id":
 			if r.GroupID != "" {
 				vals = append(vals, r.GroupID)
@@ -390,6 +394,9 @@ func permissions(rules []model.Rule, account string) []IPPermission {
 		}
 		if r.CidrIPv4 != "" {
 			out[i].IPRanges = append(out[i].IPRanges, IPRange{CidrIP: r.CidrIPv4, Description: r.Description})
+		}
+		if r.CidrIPv6 != "" {
+			out[i].IPv6Ranges = append(out[i].IPv6Ranges, IPv6Range{CidrIPv6: r.CidrIPv6, Description: r.Description})
 		}
 		if r.GroupID != "" {
 			out[i].Groups = append(out[i].Groups, UserIDGroupPair{GroupID: r.GroupID, UserID: account, Description: r.Description})

@@ -411,7 +411,7 @@ func TestSecurityGroupErrors(t *testing.T) {
 	badDesc := tcpPerm(81, 81, "10.0.0.0/8")
 	badDesc.IpRanges[0].Description = aws.String("it's mine")
 	v6 := tcpPerm(81, 81)
-	v6.Ipv6Ranges = []types.Ipv6Range{{CidrIpv6: aws.String("::/0")}}
+	v6.Ipv6Ranges = []types.Ipv6Range{{CidrIpv6: aws.String("10.0.0.0/8")}}
 	pl := tcpPerm(81, 81)
 	pl.PrefixListIds = []types.PrefixListId{{PrefixListId: aws.String("pl-12345678")}}
 
@@ -445,7 +445,7 @@ func TestSecurityGroupErrors(t *testing.T) {
 		{"bad CIDR", ingress(tcpPerm(81, 81, "10.0.0.0/33")), "InvalidParameterValue"},
 		{"not a CIDR", ingress(tcpPerm(81, 81, "banana")), "InvalidParameterValue"},
 		{"bad rule description", ingress(badDesc), "InvalidParameterValue"},
-		{"IPv6 range", ingress(v6), "InvalidParameterValue"},
+		{"IPv4 block as an IPv6 range", ingress(v6), "InvalidParameterValue"},
 		{"prefix list", ingress(pl), "InvalidPrefixListId.NotFound"},
 		{"unknown peer", ingress(withGroups(tcpPerm(81, 81), missingGroup)), "InvalidGroup.NotFound"},
 		{"malformed peer", ingress(withGroups(tcpPerm(81, 81), "sg-nope")), "InvalidGroupId.Malformed"},

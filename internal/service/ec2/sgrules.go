@@ -20,8 +20,8 @@ type IPPermission struct {
 	ToPort        *int              `query:"ToPort" xml:"toPort,omitempty"`
 	Groups        []UserIDGroupPair `query:"Groups" xml:"groups>item"`
 	IPRanges      []IPRange         `query:"IpRanges" xml:"ipRanges>item"`
-	IPv6Ranges    []IPv6Range       `query:"Ipv6Ranges" xml:"-"`
-	PrefixListIDs []PrefixListID    `query:"PrefixListIds" xml:"-"`
+	IPv6Ranges    []IPv6Range       `query:"Ipv6Ranges" xml:"ipv6Ranges>item"`
+	PrefixListIDs []PrefixListID    `query:"PrefixListIds" xml:"prefixListIds>item"`
 }
 
 type IPRange struct {
@@ -37,11 +37,13 @@ type UserIDGroupPair struct {
 }
 
 type IPv6Range struct {
-	CidrIPv6 string `query:"CidrIpv6"`
+	CidrIPv6    string `query:"CidrIpv6" xml:"cidrIpv6"`
+	Description string `query:"Description" xml:"description,omitempty"`
 }
 
 type PrefixListID struct {
-	PrefixListID string `query:"PrefixListId"`
+	PrefixListID string `query:"PrefixListId" xml:"prefixListId"`
+	Description  string `query:"Description" xml:"description,omitempty"`
 }
 
 // AuthorizeSecurityGroupInput serves both AuthorizeSecurityGroupIngress and
@@ -106,9 +108,10 @@ type SecurityGroupRule struct {
 	FromPort             int              `xml:"fromPort"`
 	ToPort               int              `xml:"toPort"`
 	CidrIPv4             string           `xml:"cidrIpv4,omitempty"`
+	CidrIPv6             string           `xml:"cidrIpv6,omitempty"`
 	ReferencedGroupInfo  *ReferencedGroup `xml:"referencedGroupInfo,omitempty"`
 	Description          string           `xml:"description,omitempty"`
-	Tags                 []Tag            `xml:"tagSet>item,omitempty"`
+	Tags                 []Tag            `xml:"tagSet>item"`
 	SecurityGroupRuleArn string           `xml:"securityGroupRuleArn"`
 }
 
@@ -125,12 +128,30 @@ type RevokedSecurityGroupRule struct {
 	FromPort            int    `xml:"fromPort"`
 	ToPort              int    `xml:"toPort"`
 	CidrIPv4            string `xml:"cidrIpv4,omitempty"`
+	CidrIPv6            string `xml:"cidrIpv6,omitempty"`
 	ReferencedGroupID   string `xml:"referencedGroupId,omitempty"`
 	Description         string `xml:"description,omitempty"`
 }
 
-// maxRules is AWS's default quota of IPv4 rules per group, per direction.
+// maxRules is AWS's default quota of rules per group and direction, counted
+// apart for IPv4 and IPv6 rules (a group reference counts in both).
 const maxRules = 60
+
+// overQuota reports whether adding rules to list passes maxRules.
+func overQuota(list, rules []model.Rule) bool {
+	var v4, v6 int
+	for _, set := range [][]model.Rule{list, rules} {
+		for _, r := range set {
+			if r.CidrIPv6 == "" {
+				v4++
+			}
+			if r.CidrIPv4 == "" {
+				v6++
+			}
+		}
+	}
+	return v4 > maxRules || v6 > maxRules
+}
 
 const protoAll = "-1"
 
@@ -186,7 +207,7 @@ func (s *Service) authorize(ctx context.Context, in *AuthorizeSecurityGroupInput
 				return api.BadRequest("InvalidPermission.Duplicate", "the specified rule \"%s\" already exists", ruleText(r))
 			}
 		}
-		if len(*list)+len(rules) > maxRules {
+		if overQuota(*list, rules) {
 			return api.BadRequest("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.")
 		}
 		added = make([]model.Rule, len(rules))
@@ -282,6 +303,7 @@ func (s *Service) revoke(ctx context.Context, in *RevokeSecurityGroupInput, isEg
 			FromPort:            r.FromPort,
 			ToPort:              r.ToPort,
 			CidrIPv4:            r.CidrIPv4,
+			CidrIPv6:            r.CidrIPv6,
 			ReferencedGroupID:   r.GroupID,
 			Description:         r.Description,
 		})
@@ -365,6 +387,7 @@ func ruleShape(ctx context.Context, groupID string, isEgress bool, r model.Rule)
 		FromPort:             r.FromPort,
 		ToPort:               r.ToPort,
 		CidrIPv4:             r.CidrIPv4,
+		CidrIPv6:             r.CidrIPv6,
 		Description:          r.Description,
 		Tags:                 tagSet(r.Tags),
 		SecurityGroupRuleArn: api.ARN("ec2", m.Region, m.Account, "security-group-rule/"+r.ID),
@@ -438,9 +461,6 @@ func expand(perms []IPPermission) ([]model.Rule, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(p.IPv6Ranges) > 0 {
-			return nil, invalidValue("IPv6 rules are not supported by gatehouse, which models IPv4 only (%s).", p.IPv6Ranges[0].CidrIPv6)
-		}
 		if len(p.PrefixListIDs) > 0 {
 			return nil, api.BadRequest("InvalidPrefixListId.NotFound", "The prefix list ID '%s' does not exist", p.PrefixListIDs[0].PrefixListID)
 		}
@@ -455,6 +475,20 @@ func expand(perms []IPPermission) ([]model.Rule, error) {
 			}
 			r := base
 			r.CidrIPv4, r.Description = cidr, rg.Description
+			if err := add(r); err != nil {
+				return nil, err
+			}
+		}
+		for _, rg := range p.IPv6Ranges {
+			cidr, err := ruleCIDR6(rg.CidrIPv6)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkRuleDescription(rg.Description); err != nil {
+				return nil, err
+			}
+			r := base
+			r.CidrIPv6, r.Description = cidr, rg.Description
 			if err := add(r); err != nil {
 				return nil, err
 			}
@@ -549,6 +583,15 @@ func ruleCIDR(s string) (string, error) {
 	return p.Masked().String(), nil
 }
 
+// ruleCIDR6 parses a rule's IPv6 block, normalised as ruleCIDR does.
+func ruleCIDR6(s string) (string, error) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
+		return "", invalidValue("CIDR block %s is malformed", s)
+	}
+	return p.Masked().String(), nil
+}
+
 func checkRuleDescription(d string) error {
 	if !allowedGroupText(d) {
 		return invalidValue("Invalid rule description. Valid descriptions are strings less than 256 characters from the following set:  a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*")
@@ -606,13 +649,13 @@ func ruleList(g *model.SecurityGroup, isEgress bool) *[]model.Rule {
 // ruleKey is a rule's identity: its protocol, ports and peer. The
 // description is not part of it, so two rules differing only there clash.
 type ruleKey struct {
-	proto         string
-	from, to      int
-	cidr, groupID string
+	proto                string
+	from, to             int
+	cidr, cidr6, groupID string
 }
 
 func keyOf(r model.Rule) ruleKey {
-	return ruleKey{r.Protocol, r.FromPort, r.ToPort, r.CidrIPv4, r.GroupID}
+	return ruleKey{r.Protocol, r.FromPort, r.ToPort, r.CidrIPv4, r.CidrIPv6, r.GroupID}
 }
 
 // findRule returns the index of the rule in list with r's identity, or -1.
@@ -638,8 +681,11 @@ func ruleIndex(list []model.Rule, id string) int {
 // ruleText is how EC2 spells a rule in its duplicate-rule message.
 func ruleText(r model.Rule) string {
 	peer := r.CidrIPv4
-	if r.GroupID != "" {
+	switch {
+	case r.GroupID != "":
 		peer = r.GroupID
+	case r.CidrIPv6 != "":
+		peer = r.CidrIPv6
 	}
 	switch r.Protocol {
 	case protoAll:
