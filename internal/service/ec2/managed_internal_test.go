@@ -48,6 +48,11 @@ func TestRequesterManagedInterface(t *testing.T) {
 	if !got.RequesterManaged || got.RequesterID != "amazon-elb" || got.Status != "in-use" || got.InterfaceType != "network_load_balancer" {
 		t.Fatalf("managed ENI = %+v", got)
 	}
+	// It is attached to the service that made it, under an ela-attach id.
+	if a := got.Attachment; a == nil || a.AttachmentID != "ela-attach-"+managed.ID[len("eni-"):] || a.InstanceOwnerID != "amazon-elb" ||
+		a.Status != "attached" || a.InstanceID != "" {
+		t.Fatalf("managed ENI attachment = %+v", got.Attachment)
+	}
 	subnets, err := s.DescribeSubnets(ctx, &DescribeSubnetsInput{SubnetIDs: []string{subnetID}})
 	if err != nil || subnets.Subnets[0].AvailableIPAddressCount != 249 {
 		t.Fatalf("subnet with two ENIs = %+v, %v", subnets, err)
