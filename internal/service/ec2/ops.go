@@ -36,5 +36,12 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DeleteTags", s.DeleteTags),
 		api.Handle("DescribeTags", s.DescribeTags),
 		api.Handle("DescribeVpcEndpointServiceConfigurations", s.DescribeVpcEndpointServiceConfigurations),
+		api.Handle("CreateNetworkAcl", s.CreateNetworkAcl),
+		api.Handle("DescribeNetworkAcls", s.DescribeNetworkAcls),
+		api.Handle("DeleteNetworkAcl", s.DeleteNetworkAcl),
+		api.Handle("CreateNetworkAclEntry", s.CreateNetworkAclEntry),
+		api.Handle("ReplaceNetworkAclEntry", s.ReplaceNetworkAclEntry),
+		api.Handle("DeleteNetworkAclEntry", s.DeleteNetworkAclEntry),
+		api.Handle("ReplaceNetworkAclAssociation", s.ReplaceNetworkAclAssociation),
 	)
 }

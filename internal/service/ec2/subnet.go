@@ -107,7 +107,10 @@ func (s *Service) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*Cre
 				return subnetConflict(in.CidrBlock)
 			}
 		}
-		return model.Put(tx, sn)
+		if err := model.Put(tx, sn); err != nil {
+			return err
+		}
+		return joinDefaultACL(tx, sn)
 	})
 	if err != nil {
 		return nil, err
@@ -230,6 +233,9 @@ func (s *Service) DeleteSubnet(ctx context.Context, in *DeleteSubnetInput) (*Ret
 		}
 		if len(enis) > 0 {
 			return dependency("The subnet '%s' has dependencies and cannot be deleted.", sn.ID)
+		}
+		if err := leaveSubnet(tx, sn.ID); err != nil {
+			return err
 		}
 		return model.Delete(tx, sn)
 	})

@@ -161,6 +161,7 @@ var tagKinds = []tagKind{
 	kindOf[model.Subnet]("subnet-", subnetNotFound, func(s *model.Subnet) *model.Tags { return &s.Tags }),
 	kindOf[model.SecurityGroup]("sg-", groupNotFound, func(g *model.SecurityGroup) *model.Tags { return &g.Tags }),
 	kindOf[model.NetworkInterface]("eni-", eniNotFound, func(n *model.NetworkInterface) *model.Tags { return &n.Tags }),
+	kindOf[model.NetworkACL]("acl-", aclNotFound, func(a *model.NetworkACL) *model.Tags { return &a.Tags }),
 }
 
 // resolve loads the resource an id names, by its prefix.

@@ -95,7 +95,7 @@ func (s *Service) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpc
 func furnish(vpc *model.VPC) []model.Record {
 	sg := defaultGroup(vpc.ID)
 	vpc.DefaultSecurityGroup = sg.ID
-	return []model.Record{vpc, sg}
+	return []model.Record{vpc, sg, defaultACL(vpc.ID), mainRouteTable(vpc)}
 }
 
 // defaultGroup is the group every VPC is born with: all traffic from its own
@@ -181,6 +181,9 @@ func (s *Service) DeleteVpc(ctx context.Context, in *DeleteVpcInput) (*Return, e
 			if g.VpcID == vpc.ID && g.ID != vpc.DefaultSecurityGroup {
 				return dependency("The vpc '%s' has dependencies and cannot be deleted.", vpc.ID)
 			}
+		}
+		if err := deleteVpcNet(tx, vpc.ID); err != nil {
+			return err
 		}
 		if err := model.Delete(tx, model.SecurityGroup{ID: vpc.DefaultSecurityGroup}); err != nil {
 			return err
