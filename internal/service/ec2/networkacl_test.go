@@ -320,8 +320,8 @@ func TestNetworkACLAssociations(t *testing.T) {
 	wantCode(t, err, "InvalidParameterValue")
 }
 
-// rawQuery sends an unsigned EC2 Query request and returns the body.
-func rawQuery(t *testing.T, srv *servertest.Server, form url.Values) string {
+// rawBody sends an unsigned EC2 Query request and returns the body.
+func rawBody(t *testing.T, srv *servertest.Server, form url.Values) string {
 	t.Helper()
 	form.Set("Version", "2016-11-15")
 	resp, err := http.PostForm(srv.URL(), form)
@@ -339,19 +339,19 @@ func TestNetworkACLEmptyListsPresent(t *testing.T) {
 	srv := servertest.Start(t)
 	c := srv.EC2()
 	vpc := newVpc(t, c, "10.0.0.0/16")
-	body := rawQuery(t, srv, url.Values{"Action": {"DescribeNetworkAcls"}, "Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {vpc}})
+	body := rawBody(t, srv, url.Values{"Action": {"DescribeNetworkAcls"}, "Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {vpc}})
 	for _, want := range []string{"<associationSet></associationSet>", "<tagSet></tagSet>", "<entrySet><item>", "<default>true</default>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("DescribeNetworkAcls body lacks %s:\n%s", want, body)
 		}
 	}
-	body = rawQuery(t, srv, url.Values{"Action": {"DescribeNetworkAcls"}, "NetworkAclId.1": {"acl-1"}, "Filter.1.Name": {"vpc-id"}})
+	body = rawBody(t, srv, url.Values{"Action": {"DescribeNetworkAcls"}, "NetworkAclId.1": {"acl-1"}, "Filter.1.Name": {"vpc-id"}})
 	if !strings.Contains(body, "InvalidNetworkAclID.NotFound") {
 		t.Errorf("unknown id answered %s", body)
 	}
 	// The SDKs refuse to send an entry without its direction; EC2 requires it.
 	acl := defaultACLOf(t, c, vpc)
-	body = rawQuery(t, srv, url.Values{"Action": {"CreateNetworkAclEntry"}, "NetworkAclId": {aws.ToString(acl.NetworkAclId)}, "RuleNumber": {"5"},
+	body = rawBody(t, srv, url.Values{"Action": {"CreateNetworkAclEntry"}, "NetworkAclId": {aws.ToString(acl.NetworkAclId)}, "RuleNumber": {"5"},
 		"Protocol": {"-1"}, "RuleAction": {"deny"}, "CidrBlock": {"0.0.0.0/0"}})
 	if !strings.Contains(body, "<Code>MissingParameter</Code>") {
 		t.Errorf("entry without Egress answered %s", body)
@@ -359,7 +359,7 @@ func TestNetworkACLEmptyListsPresent(t *testing.T) {
 	if got := defaultACLOf(t, c, vpc); len(got.Entries) != 4 {
 		t.Errorf("refused entry changed the ACL: %v", entryStrings(got))
 	}
-	body = rawQuery(t, srv, url.Values{"Action": {"DescribeNetworkAcls"}, "Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {"vpc-none"}})
+	body = rawBody(t, srv, url.Values{"Action": {"DescribeNetworkAcls"}, "Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {"vpc-none"}})
 	if !strings.Contains(body, "<networkAclSet></networkAclSet>") {
 		t.Errorf("empty DescribeNetworkAcls = %s", body)
 	}
