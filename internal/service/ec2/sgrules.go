@@ -320,6 +320,22 @@ func (s *Service) DescribeSecurityGroupRules(ctx context.Context, in *DescribeSe
 	if err := checkFilters(in.Filters, ruleFields(&model.SecurityGroup{}, &model.Rule{})); err != nil {
 		return nil, err
 	}
+	// Ids in the id filters are checked as ids are, before anything is
+	// listed: a malformed one is an error, not a filter matching nothing.
+	for _, f := range in.Filters {
+		for _, v := range f.Values {
+			var err error
+			switch f.Name {
+			case "group-id":
+				err = checkGroupID(v)
+			case "security-group-rule-id":
+				err = checkRuleID(v)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
 	type located struct {
 		g        *model.SecurityGroup
 		r        model.Rule

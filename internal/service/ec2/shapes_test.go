@@ -167,3 +167,24 @@ print("ok")
 		t.Fatalf("boto3: %v\n%s", err, out)
 	}
 }
+
+// rawPost sends a form body as it is and returns the status and answer.
+func rawPost(t *testing.T, srv *servertest.Server, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(srv.URL()+"/", "application/x-www-form-urlencoded", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func contains(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}

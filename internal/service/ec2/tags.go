@@ -109,6 +109,16 @@ const maxTags = 50
 type taggable struct {
 	rec  model.Record
 	tags *model.Tags
+	// id is the tagged resource's id when it is not rec's own key: a
+	// security-group rule lives in its group's record.
+	id string
+}
+
+func (t taggable) resourceID() string {
+	if t.id != "" {
+		return t.id
+	}
+	return t.rec.Key()
 }
 
 // tagKind is one kind of resource the tag operations reach, found by its id
@@ -162,6 +172,42 @@ var tagKinds = []tagKind{
 	kindOf[model.SecurityGroup]("sg-", groupNotFound, func(g *model.SecurityGroup) *model.Tags { return &g.Tags }),
 	kindOf[model.NetworkInterface]("eni-", eniNotFound, func(n *model.NetworkInterface) *model.Tags { return &n.Tags }),
 	kindOf[model.NetworkACL]("acl-", aclNotFound, func(a *model.NetworkACL) *model.Tags { return &a.Tags }),
+	ruleTagKind,
+}
+
+// ruleTagKind reaches security-group rules, whose tags are kept on the rule
+// inside its group's record.
+var ruleTagKind = tagKind{
+	prefix:       "sgr-",
+	resourceType: "security-group-rule",
+	notFound:     ruleNotFound,
+	get: func(tx model.Tx, id string) (taggable, bool, error) {
+		rules, err := ruleTaggables(tx)
+		for _, r := range rules {
+			if r.id == id {
+				return r, true, err
+			}
+		}
+		return taggable{}, false, err
+	},
+	list: ruleTaggables,
+}
+
+func ruleTaggables(tx model.Tx) ([]taggable, error) {
+	groups, err := model.List[model.SecurityGroup](tx)
+	var out []taggable
+	for _, g := range groups {
+		for _, isEgress := range []bool{false, true} {
+			list := *ruleList(g, isEgress)
+			for i := range list {
+				if list[i].Tags == nil {
+					list[i].Tags = model.Tags{}
+				}
+				out = append(out, taggable{rec: g, tags: &list[i].Tags, id: list[i].ID})
+			}
+		}
+	}
+	return out, err
 }
 
 // resolve loads the resource an id names, by its prefix.
@@ -266,7 +312,7 @@ func (s *Service) DescribeTags(ctx context.Context, in *DescribeTagsInput) (*Des
 			}
 			for _, r := range rs {
 				for _, key := range r.tags.Sorted() {
-					all = append(all, TagDescription{ResourceID: r.rec.Key(), ResourceType: k.resourceType, Key: key, Value: (*r.tags)[key]})
+					all = append(all, TagDescription{ResourceID: r.resourceID(), ResourceType: k.resourceType, Key: key, Value: (*r.tags)[key]})
 				}
 			}
 		}
