@@ -77,7 +77,12 @@ type Listener struct {
 	// DefaultRuleARN names the listener's default rule, which DescribeRules
 	// lists with priority "default".
 	DefaultRuleARN string
-	Tags           Tags
+	// Certificates are the ARNs of an HTTPS or TLS listener's certificates,
+	// the default one first; SslPolicy names its security policy.
+	Certificates []string          `json:",omitempty"`
+	SslPolicy    string            `json:",omitempty"`
+	Attributes   map[string]string `json:",omitempty"`
+	Tags         Tags
 }
 
 func (Listener) Kind() string  { return "elb-listener" }

@@ -75,7 +75,8 @@ func render(defaults, set map[string]string) []Attribute {
 func checkAttribute(key, value string) error {
 	switch key {
 	case "deletion_protection.enabled", "stickiness.enabled", "preserve_client_ip.enabled", "routing.http2.enabled",
-		"proxy_protocol_v2.enabled", "load_balancing.cross_zone.enabled", "access_logs.s3.enabled":
+		"proxy_protocol_v2.enabled", "load_balancing.cross_zone.enabled", "access_logs.s3.enabled",
+		"connection_logs.s3.enabled", "waf.fail_open.enabled", "zonal_shift.config.enabled":
 		if value != "true" && value != "false" {
 			return validation("The value of attribute '%s' must be 'true' or 'false'", key)
 		}
@@ -184,6 +185,117 @@ func (s *Service) DescribeTargetGroupAttributes(ctx context.Context, in *TargetG
 			return tgNotFound()
 		}
 		out.Attributes = render(tgAttributeDefaults(tg), tg.Attributes)
+		return nil
+	})
+	return out, err
+}
+
+type ListenerAttributesInput struct {
+	ListenerArn string      `query:"ListenerArn,required"`
+	Attributes  []Attribute `query:"Attributes"`
+}
+
+// albResponseHeaders are the response headers an ALB listener may add or
+// stop sending; every one is empty (not sent) until set, but the Server
+// header, which the listener sends unless told not to.
+var albResponseHeaders = map[string]string{
+	"routing.http.response.server.enabled":                                "true",
+	"routing.http.response.strict_transport_security.header_value":        "",
+	"routing.http.response.access_control_allow_origin.header_value":      "",
+	"routing.http.response.access_control_allow_methods.header_value":     "",
+	"routing.http.response.access_control_allow_headers.header_value":     "",
+	"routing.http.response.access_control_allow_credentials.header_value": "",
+	"routing.http.response.access_control_expose_headers.header_value":    "",
+	"routing.http.response.access_control_max_age.header_value":           "",
+	"routing.http.response.content_security_policy.header_value":          "",
+	"routing.http.response.x_content_type_options.header_value":           "",
+	"routing.http.response.x_frame_options.header_value":                  "",
+}
+
+// albTLSRequestHeaders are the names of the headers an HTTPS listener adds
+// to requests with the client's TLS details; they may be renamed.
+var albTLSRequestHeaders = map[string]string{
+	"routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name": "X-Amzn-Mtls-Clientcert-Serial-Number",
+	"routing.http.request.x_amzn_mtls_clientcert_issuer.header_name":        "X-Amzn-Mtls-Clientcert-Issuer",
+	"routing.http.request.x_amzn_mtls_clientcert_subject.header_name":       "X-Amzn-Mtls-Clientcert-Subject",
+	"routing.http.request.x_amzn_mtls_clientcert_validity.header_name":      "X-Amzn-Mtls-Clientcert-Validity",
+	"routing.http.request.x_amzn_mtls_clientcert_leaf.header_name":          "X-Amzn-Mtls-Clientcert-Leaf",
+	"routing.http.request.x_amzn_mtls_clientcert.header_name":               "X-Amzn-Mtls-Clientcert",
+	"routing.http.request.x_amzn_tls_version.header_name":                   "X-Amzn-Tls-Version",
+	"routing.http.request.x_amzn_tls_cipher_suite.header_name":              "X-Amzn-Tls-Cipher-Suite",
+}
+
+// listenerAttributeDefaults are AWS's listener attributes by protocol:
+// header settings on ALB listeners, the idle timeout on NLB TCP listeners,
+// none on the others.
+func listenerAttributeDefaults(l *model.Listener) map[string]string {
+	d := map[string]string{}
+	switch l.Protocol {
+	case "HTTPS":
+		for k, v := range albTLSRequestHeaders {
+			d[k] = v
+		}
+		fallthrough
+	case "HTTP":
+		for k, v := range albResponseHeaders {
+			d[k] = v
+		}
+	case "TCP":
+		d["tcp.idle_timeout.seconds"] = "350"
+	}
+	return d
+}
+
+func (s *Service) ModifyListenerAttributes(ctx context.Context, in *ListenerAttributesInput) (*AttributesOutput, error) {
+	out := &AttributesOutput{}
+	err := s.update(ctx, func(tx model.Tx) error {
+		l, ok, err := model.Get[model.Listener](tx, in.ListenerArn)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return listenerNotFound()
+		}
+		defaults := listenerAttributeDefaults(l)
+		if l.Attributes == nil {
+			l.Attributes = map[string]string{}
+		}
+		for _, a := range in.Attributes {
+			if _, known := defaults[a.Key]; !known {
+				return validation("Listener attribute key '%s' is not recognized", a.Key)
+			}
+			switch a.Key {
+			case "tcp.idle_timeout.seconds":
+				if n, err := strconv.Atoi(a.Value); err != nil || n < 60 || n > 6000 {
+					return validation("The value of attribute '%s' must be an integer from 60 to 6000", a.Key)
+				}
+			case "routing.http.response.server.enabled":
+				if a.Value != "true" && a.Value != "false" {
+					return validation("The value of attribute '%s' must be 'true' or 'false'", a.Key)
+				}
+			}
+			l.Attributes[a.Key] = a.Value
+		}
+		out.Attributes = render(defaults, l.Attributes)
+		return model.Put(tx, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Service) DescribeListenerAttributes(ctx context.Context, in *ListenerAttributesInput) (*AttributesOutput, error) {
+	out := &AttributesOutput{}
+	err := s.view(ctx, func(tx model.Tx) error {
+		l, ok, err := model.Get[model.Listener](tx, in.ListenerArn)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return listenerNotFound()
+		}
+		out.Attributes = render(listenerAttributeDefaults(l), l.Attributes)
 		return nil
 	})
 	return out, err

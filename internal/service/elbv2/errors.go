@@ -56,3 +56,11 @@ func incompatibleProtocols(tgProtocol, lbType string) error {
 func associationLimit(tgARN string) error {
 	return api.BadRequest("TargetGroupAssociationLimit", "The following target groups cannot be associated with more than one load balancer: %s", tgARN)
 }
+
+func sslPolicyNotFound(name string) error {
+	return api.BadRequest("SSLPolicyNotFound", "SSL policy '%s' not found", name)
+}
+
+func tooManyCertificates() error {
+	return api.BadRequest("TooManyCertificates", "You've reached the limit on the number of certificates per load balancer")
+}

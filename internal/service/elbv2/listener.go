@@ -14,6 +14,7 @@ type CreateListenerInput struct {
 	Port            *int          `query:"Port"`
 	DefaultActions  []Action      `query:"DefaultActions"`
 	Certificates    []Certificate `query:"Certificates"`
+	SslPolicy       string        `query:"SslPolicy"`
 	Tags            []Tag         `query:"Tags"`
 }
 
@@ -23,12 +24,14 @@ type ModifyListenerInput struct {
 	Port           *int          `query:"Port"`
 	DefaultActions []Action      `query:"DefaultActions"`
 	Certificates   []Certificate `query:"Certificates"`
+	SslPolicy      string        `query:"SslPolicy"`
 }
 
 // Certificate names an ACM or IAM server certificate. Gatehouse terminates
 // no TLS, so it only checks that an HTTPS or TLS listener was given one.
 type Certificate struct {
-	CertificateArn string `query:"CertificateArn"`
+	CertificateArn string `query:"CertificateArn" xml:"CertificateArn"`
+	IsDefault      *bool  `query:"IsDefault" xml:"IsDefault,omitempty"`
 }
 
 type ListenersOutput struct {
@@ -46,11 +49,13 @@ type DeleteListenerInput struct {
 
 // Listener is the listener as ELBv2 describes it.
 type Listener struct {
-	ListenerArn     string   `xml:"ListenerArn"`
-	LoadBalancerArn string   `xml:"LoadBalancerArn"`
-	Port            int      `xml:"Port"`
-	Protocol        string   `xml:"Protocol"`
-	DefaultActions  []Action `xml:"DefaultActions>member"`
+	ListenerArn     string        `xml:"ListenerArn"`
+	LoadBalancerArn string        `xml:"LoadBalancerArn"`
+	Port            int           `xml:"Port"`
+	Protocol        string        `xml:"Protocol"`
+	Certificates    []Certificate `xml:"Certificates>member,omitempty"`
+	SslPolicy       string        `xml:"SslPolicy,omitempty"`
+	DefaultActions  []Action      `xml:"DefaultActions>member"`
 }
 
 func (s *Service) CreateListener(ctx context.Context, in *CreateListenerInput) (*ListenersOutput, error) {
@@ -68,7 +73,7 @@ func (s *Service) CreateListener(ctx context.Context, in *CreateListenerInput) (
 			return lbNotFound()
 		}
 		l := &model.Listener{LoadBalancerARN: lb.ARN, Tags: tags}
-		if err := s.setListener(tx, lb, l, in.Protocol, in.Port, in.DefaultActions, len(in.Certificates) > 0); err != nil {
+		if err := s.setListener(tx, lb, l, in.Protocol, in.Port, in.DefaultActions, in.Certificates, in.SslPolicy); err != nil {
 			return err
 		}
 		// Listener ARNs extend the balancer's: .../listener/app/NAME/LBID/ID.
@@ -88,16 +93,21 @@ func (s *Service) CreateListener(ctx context.Context, in *CreateListenerInput) (
 	return &ListenersOutput{Listeners: []Listener{out}}, nil
 }
 
-// setListener validates and applies protocol, port and default actions. Nil
-// or empty arguments keep what l has.
-func (s *Service) setListener(tx model.Tx, lb *model.LoadBalancer, l *model.Listener, protocol string, port *int, actions []Action, hasCert bool) error {
+// setListener validates and applies protocol, port, default actions, the
+// default certificate and the security policy. Nil or empty arguments keep
+// what l has.
+func (s *Service) setListener(tx model.Tx, lb *model.LoadBalancer, l *model.Listener, protocol string, port *int, actions []Action, certs []Certificate, sslPolicy string) error {
 	if protocol != "" {
 		protocol = strings.ToUpper(protocol)
 		if lb.Type == "application" && !albProtocols[protocol] || lb.Type == "network" && !nlbProtocols[protocol] {
 			return validation("Listener protocol '%s' is not supported by a load balancer of type '%s'", protocol, lb.Type)
 		}
-		if (protocol == "HTTPS" || protocol == "TLS") && !hasCert && l.Protocol != protocol {
+		if secure(protocol) && len(certs) == 0 && len(l.Certificates) == 0 {
 			return validation("A certificate must be specified for %s listeners", protocol)
+		}
+		if !secure(protocol) && secure(l.Protocol) {
+			// Leaving HTTPS or TLS drops what only they have.
+			l.Certificates, l.SslPolicy = nil, ""
 		}
 		l.Protocol = protocol
 	}
@@ -124,6 +134,29 @@ func (s *Service) setListener(tx model.Tx, lb *model.LoadBalancer, l *model.List
 		if other.LoadBalancerARN == lb.ARN && other.Port == l.Port && other.ARN != l.ARN {
 			return api.BadRequest("DuplicateListener", "A listener already exists on this port for this load balancer '%s'", lb.ARN)
 		}
+	}
+	if sslPolicy != "" && !knownSSLPolicy(sslPolicy) {
+		return sslPolicyNotFound(sslPolicy)
+	}
+	if secure(l.Protocol) {
+		if len(certs) > 0 {
+			if certs[0].CertificateArn == "" {
+				return validation("A certificate ARN must be specified")
+			}
+			// The default certificate is replaced; the others stay.
+			rest := l.Certificates
+			if len(rest) > 0 {
+				rest = rest[1:]
+			}
+			l.Certificates = append([]string{certs[0].CertificateArn}, without(rest, certs[0].CertificateArn)...)
+		}
+		if sslPolicy != "" {
+			l.SslPolicy = sslPolicy
+		} else if l.SslPolicy == "" {
+			l.SslPolicy = defaultSSLPolicy
+		}
+	} else if len(certs) > 0 || sslPolicy != "" {
+		return validation("Certificates and SSL policies apply only to HTTPS and TLS listeners")
 	}
 	if actions != nil || l.DefaultActions == nil {
 		compiled, err := compileActions(tx, lb, actions)
@@ -152,7 +185,7 @@ func (s *Service) ModifyListener(ctx context.Context, in *ModifyListenerInput) (
 		if !ok {
 			return listenerNotFound()
 		}
-		if err := s.setListener(tx, lb, l, in.Protocol, in.Port, in.DefaultActions, len(in.Certificates) > 0); err != nil {
+		if err := s.setListener(tx, lb, l, in.Protocol, in.Port, in.DefaultActions, in.Certificates, in.SslPolicy); err != nil {
 			return err
 		}
 		if err := model.Put(tx, l); err != nil {
@@ -232,11 +265,31 @@ func deleteListener(tx model.Tx, l *model.Listener) error {
 }
 
 func listenerShape(l *model.Listener) Listener {
-	return Listener{
+	out := Listener{
 		ListenerArn:     l.ARN,
 		LoadBalancerArn: l.LoadBalancerARN,
 		Port:            l.Port,
 		Protocol:        l.Protocol,
+		SslPolicy:       l.SslPolicy,
 		DefaultActions:  actionShapes(l.DefaultActions),
 	}
+	if len(l.Certificates) > 0 {
+		// Listeners show only their default certificate;
+		// DescribeListenerCertificates lists them all.
+		out.Certificates = []Certificate{{CertificateArn: l.Certificates[0]}}
+	}
+	return out
+}
+
+// secure reports whether a listener protocol terminates TLS.
+func secure(protocol string) bool { return protocol == "HTTPS" || protocol == "TLS" }
+
+func without(list []string, drop string) []string {
+	var out []string
+	for _, v := range list {
+		if v != drop {
+			out = append(out, v)
+		}
+	}
+	return out
 }

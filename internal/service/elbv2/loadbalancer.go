@@ -98,6 +98,11 @@ var lbAttributeDefaults = map[string]map[string]string{
 		"access_logs.s3.prefix":                                    "",
 		"load_balancing.cross_zone.enabled":                        "true",
 		"client_keep_alive.seconds":                                "3600",
+		"connection_logs.s3.enabled":                               "false",
+		"connection_logs.s3.bucket":                                "",
+		"connection_logs.s3.prefix":                                "",
+		"waf.fail_open.enabled":                                    "false",
+		"zonal_shift.config.enabled":                               "false",
 	},
 	"network": {
 		"deletion_protection.enabled":       "false",
@@ -106,6 +111,7 @@ var lbAttributeDefaults = map[string]map[string]string{
 		"access_logs.s3.bucket":             "",
 		"access_logs.s3.prefix":             "",
 		"dns_record.client_routing_policy":  "any_availability_zone",
+		"zonal_shift.config.enabled":        "false",
 	},
 }
 

@@ -30,6 +30,11 @@ func (s *Service) Ops() api.Table {
 		api.Handle("ModifyListener", s.ModifyListener),
 		api.Handle("DescribeListeners", s.DescribeListeners),
 		api.Handle("DeleteListener", s.DeleteListener),
+		api.Handle("ModifyListenerAttributes", s.ModifyListenerAttributes),
+		api.Handle("DescribeListenerAttributes", s.DescribeListenerAttributes),
+		api.Handle("AddListenerCertificates", s.AddListenerCertificates),
+		api.Handle("RemoveListenerCertificates", s.RemoveListenerCertificates),
+		api.Handle("DescribeListenerCertificates", s.DescribeListenerCertificates),
 		api.Handle("CreateRule", s.CreateRule),
 		api.Handle("ModifyRule", s.ModifyRule),
 		api.Handle("DescribeRules", s.DescribeRules),
@@ -38,5 +43,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("AddTags", s.AddTags),
 		api.Handle("RemoveTags", s.RemoveTags),
 		api.Handle("DescribeTags", s.DescribeTags),
+		api.Handle("DescribeSSLPolicies", s.DescribeSSLPolicies),
+		api.Handle("DescribeAccountLimits", s.DescribeAccountLimits),
 	)
 }
