@@ -173,6 +173,7 @@ var tagKinds = []tagKind{
 	kindOf[model.NetworkInterface]("eni-", eniNotFound, func(n *model.NetworkInterface) *model.Tags { return &n.Tags }),
 	kindOf[model.NetworkACL]("acl-", aclNotFound, func(a *model.NetworkACL) *model.Tags { return &a.Tags }),
 	ruleTagKind,
+	instanceTagKind,
 }
 
 // ruleTagKind reaches security-group rules, whose tags are kept on the rule
@@ -209,6 +210,15 @@ func ruleTaggables(tx model.Tx) ([]taggable, error) {
 	}
 	return out, err
 }
+
+// instanceTagKind reaches instances; EC2 calls their resource type
+// "instance", where the model's kind says which service it belongs to.
+var instanceTagKind = func() tagKind {
+	k := kindOf[model.EC2Instance]("i-", func(id string) error { return instanceNotFound(id) },
+		func(i *model.EC2Instance) *model.Tags { return &i.Tags })
+	k.resourceType = "instance"
+	return k
+}()
 
 // resolve loads the resource an id names, by its prefix.
 func resolve(tx model.Tx, id string) (taggable, error) {

@@ -128,7 +128,8 @@ func TestTagErrors(t *testing.T) {
 		{"subnet-00000000000000000", "InvalidSubnetID.NotFound"},
 		{"sg-00000000000000000", "InvalidGroup.NotFound"},
 		{"eni-00000000000000000", "InvalidNetworkInterfaceID.NotFound"},
-		{"i-00000000000000000", "InvalidID"},
+		{"i-00000000000000000", "InvalidInstanceID.NotFound"},
+		{"ami-00000000000000000", "InvalidID"},
 		{"banana", "InvalidID"},
 	} {
 		// The valid VPC comes first: a failure must undo its tags too.
