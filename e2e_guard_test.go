@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	v2types "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/smithy-go"
@@ -56,7 +57,8 @@ func raw(t *testing.T, srv *servertest.Server, method, target, host, contentType
 // Requests a web page can make a browser send without asking anyone, or
 // that no AWS client sends, change nothing.
 func TestDriveByManagementRequests(t *testing.T) {
-	srv := servertest.Start(t)
+	// No default VPC, so that "nothing was made" sees every VPC and group.
+	srv := servertest.Start(t, servertest.NoDefaultVpc())
 	const form = "application/x-www-form-urlencoded"
 	crossSite := http.Header{"Origin": {"http://evil.example"}, "Sec-Fetch-Site": {"cross-site"}}
 	for _, tc := range []struct {
@@ -282,7 +284,7 @@ func TestVerifiedSignatures(t *testing.T) {
 	if status != 400 || !strings.Contains(body, "MissingParameter") {
 		t.Errorf("unsigned GET: %d %s", status, body)
 	}
-	out, err := srv.EC2().DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	out, err := srv.EC2().DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"false"}}}})
 	if err != nil || len(out.Vpcs) != 1 {
 		t.Fatalf("want the one VPC the known key made: %v %v", out, err)
 	}

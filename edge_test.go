@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"gatehouse"
 	"gatehouse/internal/servertest"
@@ -27,7 +28,8 @@ func post(t *testing.T, srv *servertest.Server, body string) (int, string) {
 }
 
 func TestMalformedQueryRequests(t *testing.T) {
-	srv := servertest.Start(t)
+	// No default VPC, so that "nothing changed" sees every VPC.
+	srv := servertest.Start(t, servertest.NoDefaultVpc())
 	for _, tc := range []struct {
 		name, body string
 		status     int
@@ -68,10 +70,12 @@ func TestRegionComesFromTheSignature(t *testing.T) {
 	if _, err := eu.CreateVpc(t.Context(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")}); err != nil {
 		t.Fatal(err)
 	}
-	if out, _ := srv.EC2().DescribeVpcs(t.Context(), &ec2.DescribeVpcsInput{}); len(out.Vpcs) != 0 {
+	// Each region has its own default VPC beside the ones made.
+	mine := &ec2.DescribeVpcsInput{Filters: []types.Filter{{Name: aws.String("is-default"), Values: []string{"false"}}}}
+	if out, _ := srv.EC2().DescribeVpcs(t.Context(), mine); len(out.Vpcs) != 0 {
 		t.Fatalf("a VPC made in eu-west-1 shows in us-east-1: %+v", out.Vpcs)
 	}
-	if out, _ := eu.DescribeVpcs(t.Context(), &ec2.DescribeVpcsInput{}); len(out.Vpcs) != 1 {
+	if out, _ := eu.DescribeVpcs(t.Context(), mine); len(out.Vpcs) != 1 {
 		t.Fatalf("eu-west-1 sees %d VPCs, want 1", len(out.Vpcs))
 	}
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// Region and Account apply where a request does not say otherwise
 	// (defaults us-east-1 and 000000000000).
 	Region, Account string
+	// NoDefaultVpc starts accounts without a default VPC: each account and
+	// region otherwise gets one, as on AWS, when EC2 first sees it.
+	NoDefaultVpc bool
 	// Clock drives every lifecycle (default: the wall clock).
 	Clock clock.Clock
 	// Log receives structured logs (default: discarded).
@@ -369,7 +372,11 @@ func (s *Server) newControllers(loader *model.Loader) {
 // controllers before it answers.
 func (s *Server) newServices() (map[string]http.Handler, error) {
 	cfg, st, settle := s.cfg, s.store, s.settle.settled
-	ec2Svc := ec2.New(st, cfg.Clock)
+	var ec2Opts []ec2.Option
+	if cfg.NoDefaultVpc {
+		ec2Opts = append(ec2Opts, ec2.WithoutDefaultVpc())
+	}
+	ec2Svc := ec2.New(st, cfg.Clock, ec2Opts...)
 	elbSvc := elbv2.New(st, cfg.Clock, s.health.Table())
 	sdSvc := servicediscovery.New(st, cfg.Clock)
 	// An HTTP API's apiEndpoint is its invoke URL on this listener.

@@ -62,6 +62,7 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep state in memory only")
 	fs.StringVar(&cfg.Region, "region", "us-east-1", "region for requests that do not name one")
 	fs.StringVar(&cfg.Account, "account", "000000000000", "account id")
+	fs.BoolVar(&cfg.NoDefaultVpc, "no-default-vpc", false, "start accounts without a default VPC (each account and region otherwise gets one, as on AWS)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	linkDelay := fs.Duration("vpc-link-delay", gatehouse.DefaultVpcLinkDelay,
 		"how long a VPC link (V2, and v1 with its endpoint service) takes to provision (PENDING to AVAILABLE) or to delete; 0 means at once")

@@ -13,12 +13,12 @@ import (
 func TestServeFlags(t *testing.T) {
 	cfg, ok := serveConfig([]string{"--verify-signatures", "--access-key", "AKID1:s1", "--access-key", "AKID2:s:2",
 		"--allow-host", "gatehouse.internal", "--allow-host", "ci-box", "--pprof", "--idle-timeout", "5s",
-		"--header-timeout", "3s", "--body-timeout", "2s", "--body-budget", "8", "--max-inflight", "16", "--max-conns", "500"}, io.Discard)
+		"--header-timeout", "3s", "--body-timeout", "2s", "--body-budget", "8", "--max-inflight", "16", "--max-conns", "500", "--no-default-vpc"}, io.Discard)
 	if !ok {
 		t.Fatal("flags refused")
 	}
 	if !cfg.VerifySignatures || !cfg.Pprof || cfg.IdleTimeout != 5*time.Second || cfg.ReadHeaderTimeout != 3*time.Second || cfg.BodyTimeout != 2*time.Second || cfg.BodyBudget != 8<<20 ||
-		cfg.MaxInflight != 16 || cfg.MaxConns != 500 {
+		cfg.MaxInflight != 16 || cfg.MaxConns != 500 || !cfg.NoDefaultVpc {
 		t.Errorf("config %+v", cfg)
 	}
 	if want := map[string]string{"AKID1": "s1", "AKID2": "s:2"}; !reflect.DeepEqual(cfg.AccessKeys, want) {
@@ -32,7 +32,7 @@ func TestServeFlags(t *testing.T) {
 	cfg, ok = serveConfig(nil, io.Discard)
 	if !ok || cfg.VerifySignatures || cfg.Pprof || cfg.AccessKeys != nil || cfg.IdleTimeout != gatehouse.DefaultIdleTimeout ||
 		cfg.ReadHeaderTimeout != 10*time.Second || cfg.BodyTimeout != 10*time.Second || cfg.BodyBudget != 64<<20 || cfg.MaxInflight != gatehouse.DefaultMaxInflight ||
-		cfg.MaxConns != 0 {
+		cfg.MaxConns != 0 || cfg.NoDefaultVpc {
 		t.Errorf("defaults %+v", cfg)
 	}
 

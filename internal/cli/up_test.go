@@ -9,7 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"gatehouse/internal/servertest"
 )
@@ -56,7 +58,7 @@ func TestUpAgainstEndpoint(t *testing.T) {
 	if !strings.Contains(out, "Stack net: 2 resources") || !strings.Contains(out, "Cidr = 10.7.0.0/16") || !strings.Contains(out, "VpcId = vpc-") {
 		t.Fatalf("output:\n%s", out)
 	}
-	vpcs, err := srv.EC2().DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
+	vpcs, err := srv.EC2().DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"false"}}}})
 	if err != nil || len(vpcs.Vpcs) != 1 {
 		t.Fatalf("vpcs %v, %v", vpcs, err)
 	}
@@ -65,7 +67,8 @@ func TestUpAgainstEndpoint(t *testing.T) {
 // A mistake in the second template stops `up` before the first is
 // deployed.
 func TestUpChecksEveryTemplateFirst(t *testing.T) {
-	srv := servertest.Start(t)
+	// No default VPC, so that "nothing deployed" sees every VPC.
+	srv := servertest.Start(t, servertest.NoDefaultVpc())
 	good := writeTemplate(t, "good.yaml", upTemplate)
 	bad := writeTemplate(t, "bad.yaml", "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
 	var stdout, stderr bytes.Buffer

@@ -159,3 +159,18 @@ func InterfacesInSubnet(tx Tx, subnetID string) ([]*NetworkInterface, error) {
 	}
 	return out, nil
 }
+
+// EC2Defaults marks a scope (account and region) whose default VPC has been
+// settled: made when EC2 first saw the scope, or decided against. EC2 looks
+// for this record, not for the VPC, so a default VPC the user deletes is not
+// made again. One per scope, under EC2DefaultsKey.
+type EC2Defaults struct {
+	// VpcID is the default VPC made last; empty when none was.
+	VpcID string `json:",omitempty"`
+}
+
+// EC2DefaultsKey is the one EC2Defaults record's key in each scope.
+const EC2DefaultsKey = "default-vpc"
+
+func (EC2Defaults) Kind() string { return "ec2-defaults" }
+func (EC2Defaults) Key() string  { return EC2DefaultsKey }

@@ -41,6 +41,13 @@ func DataDir(dir string) Option {
 	return func(c *gatehouse.Config) { c.InMemory, c.DataDir = false, dir }
 }
 
+// NoDefaultVpc starts accounts without a default VPC
+// (gatehouse.Config.NoDefaultVpc), for tests that want a fresh account's EC2
+// empty.
+func NoDefaultVpc() Option {
+	return func(c *gatehouse.Config) { c.NoDefaultVpc = true }
+}
+
 // VpcLinkDelay sets how long VPC links take to provision and to delete
 // (gatehouse.Config.VpcLinkDelay: negative means at once).
 func VpcLinkDelay(d time.Duration) Option {

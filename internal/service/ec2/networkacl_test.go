@@ -82,7 +82,8 @@ func wantEntries(t *testing.T, acl types.NetworkAcl, want ...string) {
 }
 
 func TestDefaultNetworkACL(t *testing.T) {
-	c := servertest.Start(t).EC2()
+	// No default VPC, so that the filters below find this VPC's ACL alone.
+	c := servertest.Start(t, servertest.NoDefaultVpc()).EC2()
 	vpc := newVpc(t, c, "10.0.0.0/16")
 	acl := defaultACLOf(t, c, vpc)
 	if !aws.ToBool(acl.IsDefault) || aws.ToString(acl.VpcId) != vpc || aws.ToString(acl.OwnerId) == "" || len(acl.Associations) != 0 {

@@ -16,6 +16,8 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DescribeVpcs", s.DescribeVpcs),
 		api.Handle("DeleteVpc", s.DeleteVpc),
 		api.Handle("DescribeVpcAttribute", s.DescribeVpcAttribute),
+		api.Handle("CreateDefaultVpc", s.CreateDefaultVpc),
+		api.Handle("CreateDefaultSubnet", s.CreateDefaultSubnet),
 		api.Handle("ModifyVpcAttribute", s.ModifyVpcAttribute),
 		api.Handle("CreateSecurityGroup", s.CreateSecurityGroup),
 		api.Handle("DescribeSecurityGroups", s.DescribeSecurityGroups),

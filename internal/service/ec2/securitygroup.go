@@ -67,11 +67,6 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, in *CreateSecurityGro
 	if in.GroupDescription == "" {
 		return nil, missing("GroupDescription")
 	}
-	if in.VpcID == "" {
-		// AWS would fall back to the default VPC; gatehouse has none, so it
-		// answers as AWS does in an account without one.
-		return nil, noDefaultVpc()
-	}
 	if err := checkGroupName(in.GroupName); err != nil {
 		return nil, err
 	}
@@ -91,10 +86,15 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, in *CreateSecurityGro
 		Tags:        tags,
 	}
 	err = s.update(ctx, func(tx model.Tx) error {
-		if _, ok, err := model.Get[model.VPC](tx, g.VpcID); err != nil {
+		if g.VpcID == "" {
+			// Without a VpcId the group goes in the default VPC.
+			vpc, err := requireDefaultVpc(tx)
+			if err != nil {
+				return err
+			}
+			g.VpcID = vpc.ID
+		} else if _, err := getVpc(tx, g.VpcID); err != nil {
 			return err
-		} else if !ok {
-			return vpcNotFound(g.VpcID)
 		}
 		groups, err := model.List[model.SecurityGroup](tx)
 		if err != nil {
@@ -166,9 +166,6 @@ func checkGroupDescription(d string) error {
 }
 
 func (s *Service) DescribeSecurityGroups(ctx context.Context, in *DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
-	if len(in.GroupNames) > 0 {
-		return nil, noDefaultVpc()
-	}
 	for _, id := range in.GroupIDs {
 		if err := checkGroupID(id); err != nil {
 			return nil, err
@@ -180,9 +177,20 @@ func (s *Service) DescribeSecurityGroups(ctx context.Context, in *DescribeSecuri
 	}
 	out := &DescribeSecurityGroupsOutput{}
 	err := s.view(ctx, func(tx model.Tx) error {
-		groups, err := byIDs[model.SecurityGroup](tx, in.GroupIDs, groupNotFound)
-		if err != nil {
-			return err
+		var groups []*model.SecurityGroup
+		var err error
+		if len(in.GroupIDs) > 0 || len(in.GroupNames) == 0 {
+			if groups, err = byIDs[model.SecurityGroup](tx, in.GroupIDs, groupNotFound); err != nil {
+				return err
+			}
+		}
+		if len(in.GroupNames) > 0 {
+			// Names are looked up in the default VPC.
+			named, err := groupsByName(tx, in.GroupNames)
+			if err != nil {
+				return err
+			}
+			groups = append(groups, named...)
 		}
 		names, err := groupNames(tx)
 		if err != nil {
@@ -291,20 +299,18 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, in *DeleteSecurityGro
 	if in.GroupID == "" && in.GroupName == "" {
 		return nil, api.BadRequest("MissingParameter", "The request must contain the parameter groupName or groupId")
 	}
-	if in.GroupID == "" {
-		return nil, noDefaultVpc()
+	if in.GroupID != "" {
+		if err := checkGroupID(in.GroupID); err != nil {
+			return nil, err
+		}
 	}
-	if err := checkGroupID(in.GroupID); err != nil {
-		return nil, err
-	}
+	id := in.GroupID
 	err := s.update(ctx, func(tx model.Tx) error {
-		g, ok, err := model.Get[model.SecurityGroup](tx, in.GroupID)
+		g, err := targetGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return groupNotFound(in.GroupID)
-		}
+		id = g.ID
 		if vpc, ok, err := model.Get[model.VPC](tx, g.VpcID); err != nil {
 			return err
 		} else if ok && vpc.DefaultSecurityGroup == g.ID {
@@ -320,7 +326,7 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, in *DeleteSecurityGro
 	if err != nil {
 		return nil, err
 	}
-	return &DeleteSecurityGroupOutput{Return: true, GroupID: in.GroupID}, nil
+	return &DeleteSecurityGroupOutput{Return: true, GroupID: id}, nil
 }
 
 // groupInUse reports whether an interface carries the group or another
@@ -437,7 +443,7 @@ func wellFormedID(id, prefix string) bool {
 }
 
 // noDefaultVpc is AWS's answer when a call leans on a default VPC that does
-// not exist; gatehouse never has one.
+// not exist.
 func noDefaultVpc() error {
 	return api.BadRequest("VPCIdNotSpecified", "No default VPC for this user")
 }

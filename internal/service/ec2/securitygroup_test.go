@@ -370,7 +370,8 @@ func TestSelfReferenceAndAllProtocols(t *testing.T) {
 }
 
 func TestSecurityGroupErrors(t *testing.T) {
-	c := servertest.Start(t).EC2()
+	// An account without a default VPC: names have nowhere to resolve.
+	c := servertest.Start(t, servertest.NoDefaultVpc()).EC2()
 	vpc, def := sgTestVpc(t, c, "10.0.0.0/16")
 	otherVpc, otherDefault := sgTestVpc(t, c, "10.1.0.0/16")
 	g := newSecurityGroup(t, c, vpc, "api")
@@ -479,8 +480,8 @@ func TestSecurityGroupErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Calls on groups that do not exist, or named the ways gatehouse cannot
-	// resolve.
+	// Calls on groups that do not exist, or named in an account without a
+	// default VPC to look names up in.
 	_, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(missingGroup), IpPermissions: []types.IpPermission{tcpPerm(1, 1, "10.0.0.0/8")}})
 	wantCode(t, err, "InvalidGroup.NotFound")
 	_, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupName: aws.String("api"), IpPermissions: []types.IpPermission{tcpPerm(1, 1, "10.0.0.0/8")}})

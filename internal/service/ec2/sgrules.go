@@ -184,6 +184,9 @@ func (s *Service) authorize(ctx context.Context, in *AuthorizeSecurityGroupInput
 	if len(perms) == 0 {
 		return nil, noSource()
 	}
+	if err := s.resolvePeerNames(ctx, perms); err != nil {
+		return nil, err
+	}
 	rules, err := expand(perms)
 	if err != nil {
 		return nil, err
@@ -194,10 +197,11 @@ func (s *Service) authorize(ctx context.Context, in *AuthorizeSecurityGroupInput
 	}
 	var added []model.Rule
 	err = s.update(ctx, func(tx model.Tx) error {
-		g, err := getGroup(tx, in.GroupID)
+		g, err := targetGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
 			return err
 		}
+		in.GroupID = g.ID // a group named is reported by id
 		if err := checkPeers(tx, g, rules); err != nil {
 			return err
 		}
@@ -249,16 +253,20 @@ func (s *Service) revoke(ctx context.Context, in *RevokeSecurityGroupInput, isEg
 	if len(perms) == 0 && len(in.RuleIDs) == 0 {
 		return nil, noSource()
 	}
+	if err := s.resolvePeerNames(ctx, perms); err != nil {
+		return nil, err
+	}
 	rules, err := expand(perms)
 	if err != nil {
 		return nil, err
 	}
 	var revoked []model.Rule
 	err = s.update(ctx, func(tx model.Tx) error {
-		g, err := getGroup(tx, in.GroupID)
+		g, err := targetGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
 			return err
 		}
+		in.GroupID = g.ID // a group named is reported by id
 		if err := checkPeers(tx, g, rules); err != nil {
 			return err
 		}
@@ -438,9 +446,7 @@ func requestPermissions(perms []IPPermission, flat flatPermission) ([]IPPermissi
 		return nil, api.BadRequest("InvalidParameterCombination", "The parameter IpPermissions cannot be used with the parameters IpProtocol, FromPort, ToPort, CidrIp or SourceSecurityGroupName")
 	}
 	if flat.sourceGroupName != "" {
-		// A source named rather than identified is looked up in the default
-		// VPC, which gatehouse never has.
-		return nil, noDefaultVpc()
+		return namedSource(flat), nil
 	}
 	if flat.cidr == "" {
 		return nil, noSource()
@@ -510,9 +516,6 @@ func expand(perms []IPPermission) ([]model.Rule, error) {
 			}
 		}
 		for _, pair := range p.Groups {
-			if pair.GroupID == "" && pair.GroupName != "" {
-				return nil, noDefaultVpc()
-			}
 			if err := checkGroupID(pair.GroupID); err != nil {
 				return nil, err
 			}
@@ -615,12 +618,12 @@ func checkRuleDescription(d string) error {
 	return nil
 }
 
-// checkTarget validates how a rule call names its group. Only an id works:
-// a bare name would be looked up in the default VPC.
+// checkTarget validates how a rule call names its group: by id, or by name
+// in the default VPC (targetGroup).
 func checkTarget(id, name string) error {
 	if id == "" {
 		if name != "" {
-			return noDefaultVpc()
+			return nil
 		}
 		return missing("GroupId")
 	}

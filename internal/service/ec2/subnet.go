@@ -37,23 +37,39 @@ type DeleteSubnetInput struct {
 
 // Subnet is the subnet as EC2 describes it.
 type Subnet struct {
-	SubnetID                    string         `xml:"subnetId"`
-	SubnetArn                   string         `xml:"subnetArn"`
-	State                       string         `xml:"state"`
-	VpcID                       string         `xml:"vpcId"`
-	OwnerID                     string         `xml:"ownerId"`
-	CidrBlock                   string         `xml:"cidrBlock"`
-	AvailableIPAddressCount     int            `xml:"availableIpAddressCount"`
-	AvailabilityZone            string         `xml:"availabilityZone"`
-	AvailabilityZoneID          string         `xml:"availabilityZoneId"`
-	DefaultForAz                bool           `xml:"defaultForAz"`
-	MapPublicIPOnLaunch         bool           `xml:"mapPublicIpOnLaunch"`
-	MapCustomerOwnedIPOnLaunch  bool           `xml:"mapCustomerOwnedIpOnLaunch"`
-	AssignIpv6AddressOnCreation bool           `xml:"assignIpv6AddressOnCreation"`
-	Ipv6Native                  bool           `xml:"ipv6Native"`
-	EnableDNS64                 bool           `xml:"enableDns64"`
-	PrivateDNSNameOptions       DNSNameOptions `xml:"privateDnsNameOptionsOnLaunch"`
-	Tags                        []Tag          `xml:"tagSet>item,omitempty"`
+	SubnetID                    string             `xml:"subnetId"`
+	SubnetArn                   string             `xml:"subnetArn"`
+	State                       string             `xml:"state"`
+	VpcID                       string             `xml:"vpcId"`
+	OwnerID                     string             `xml:"ownerId"`
+	CidrBlock                   string             `xml:"cidrBlock"`
+	Ipv6CidrBlockAssociations   ipv6AssociationSet `xml:"ipv6CidrBlockAssociationSet"`
+	AvailableIPAddressCount     int                `xml:"availableIpAddressCount"`
+	AvailabilityZone            string             `xml:"availabilityZone"`
+	AvailabilityZoneID          string             `xml:"availabilityZoneId"`
+	DefaultForAz                bool               `xml:"defaultForAz"`
+	MapPublicIPOnLaunch         bool               `xml:"mapPublicIpOnLaunch"`
+	MapCustomerOwnedIPOnLaunch  bool               `xml:"mapCustomerOwnedIpOnLaunch"`
+	CustomerOwnedIPv4Pool       string             `xml:"customerOwnedIpv4Pool,omitempty"`
+	AssignIpv6AddressOnCreation bool               `xml:"assignIpv6AddressOnCreation"`
+	Ipv6Native                  bool               `xml:"ipv6Native"`
+	EnableDNS64                 bool               `xml:"enableDns64"`
+	EnableLniAtDeviceIndex      int                `xml:"enableLniAtDeviceIndex,omitempty"`
+	PrivateDNSNameOptions       DNSNameOptions     `xml:"privateDnsNameOptionsOnLaunch"`
+	BlockPublicAccessStates     blockPublicAccess  `xml:"blockPublicAccessStates"`
+	Tags                        []Tag              `xml:"tagSet>item,omitempty"`
+}
+
+// ipv6AssociationSet is the subnet's IPv6 blocks: always sent, always empty
+// (gatehouse models IPv4 only), because clients index it without looking.
+type ipv6AssociationSet struct {
+	Items []struct{} `xml:"item"`
+}
+
+// blockPublicAccess is the VPC Block Public Access mode a subnet is under;
+// gatehouse has no internet gateways, so it is always off.
+type blockPublicAccess struct {
+	InternetGatewayBlockMode string `xml:"internetGatewayBlockMode"`
 }
 
 // DNSNameOptions says how instances launched in a subnet are named.
@@ -107,10 +123,7 @@ func (s *Service) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*Cre
 				return subnetConflict(in.CidrBlock)
 			}
 		}
-		if err := model.Put(tx, sn); err != nil {
-			return err
-		}
-		return joinDefaultACL(tx, sn)
+		return putSubnet(tx, sn)
 	})
 	if err != nil {
 		return nil, err
@@ -211,7 +224,23 @@ func subnetFields(ctx context.Context, sn *model.Subnet, enis int) fields {
 			return []string{api.MetaFrom(ctx).Account}, true
 		case "available-ip-address-count":
 			return []string{strconv.Itoa(available(sn, enis))}, true
-		case "default-for-az", "defaultForAz", "map-public-ip-on-launch", "ipv6-native":
+		case "default-for-az", "defaultForAz":
+			return []string{strconv.FormatBool(sn.DefaultForAz)}, true
+		case "map-public-ip-on-launch":
+			return []string{strconv.FormatBool(sn.MapPublicIPOnLaunch)}, true
+		case "map-customer-owned-ip-on-launch":
+			return []string{strconv.FormatBool(sn.MapCustomerOwnedIPOnLaunch)}, true
+		case "assign-ipv6-address-on-creation":
+			return []string{strconv.FormatBool(sn.AssignIPv6AddressOnCreation)}, true
+		case "enable-dns64":
+			return []string{strconv.FormatBool(sn.EnableDNS64)}, true
+		case "private-dns-name-options-on-launch.hostname-type":
+			return []string{hostnameType(sn.SubnetAttributes)}, true
+		case "private-dns-name-options-on-launch.enable-resource-name-dns-a-record":
+			return []string{strconv.FormatBool(sn.EnableResourceNameDNSARecord)}, true
+		case "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record":
+			return []string{strconv.FormatBool(sn.EnableResourceNameDNSAAAARecord)}, true
+		case "ipv6-native":
 			return []string{"false"}, true
 		}
 		return tagFields(sn.Tags, name)
@@ -267,17 +296,39 @@ func zoneID(ctx context.Context, name string) string {
 }
 
 func subnetShape(ctx context.Context, sn *model.Subnet, enis int) Subnet {
+	a := sn.SubnetAttributes
 	return Subnet{
-		SubnetID:                sn.ID,
-		SubnetArn:               subnetArn(ctx, sn.ID),
-		State:                   "available",
-		VpcID:                   sn.VpcID,
-		OwnerID:                 api.MetaFrom(ctx).Account,
-		CidrBlock:               sn.CidrBlock,
-		AvailableIPAddressCount: available(sn, enis),
-		AvailabilityZone:        sn.AvailabilityZone,
-		AvailabilityZoneID:      zoneID(ctx, sn.AvailabilityZone),
-		PrivateDNSNameOptions:   DNSNameOptions{HostnameType: "ip-name"},
+		SubnetID:                    sn.ID,
+		SubnetArn:                   subnetArn(ctx, sn.ID),
+		State:                       "available",
+		VpcID:                       sn.VpcID,
+		OwnerID:                     api.MetaFrom(ctx).Account,
+		CidrBlock:                   sn.CidrBlock,
+		AvailableIPAddressCount:     available(sn, enis),
+		AvailabilityZone:            sn.AvailabilityZone,
+		AvailabilityZoneID:          zoneID(ctx, sn.AvailabilityZone),
+		DefaultForAz:                sn.DefaultForAz,
+		MapPublicIPOnLaunch:         a.MapPublicIPOnLaunch,
+		MapCustomerOwnedIPOnLaunch:  a.MapCustomerOwnedIPOnLaunch,
+		CustomerOwnedIPv4Pool:       a.CustomerOwnedIPv4Pool,
+		AssignIpv6AddressOnCreation: a.AssignIPv6AddressOnCreation,
+		EnableDNS64:                 a.EnableDNS64,
+		EnableLniAtDeviceIndex:      a.EnableLniAtDeviceIndex,
+		PrivateDNSNameOptions: DNSNameOptions{
+			HostnameType:                    hostnameType(a),
+			EnableResourceNameDNSARecord:    a.EnableResourceNameDNSARecord,
+			EnableResourceNameDNSAAAARecord: a.EnableResourceNameDNSAAAARecord,
+		},
+		BlockPublicAccessStates: blockPublicAccess{InternetGatewayBlockMode: "off"},
 		Tags:                    tagSet(sn.Tags),
 	}
+}
+
+// hostnameType is how instances launched in the subnet are named: by IP
+// unless the subnet says by resource.
+func hostnameType(a model.SubnetAttributes) string {
+	if a.HostnameType == "" {
+		return "ip-name"
+	}
+	return a.HostnameType
 }

@@ -12,7 +12,8 @@ import (
 )
 
 func TestSubnetLifecycle(t *testing.T) {
-	c := servertest.Start(t).EC2()
+	// Counts below are of this test's subnets alone.
+	c := servertest.Start(t, servertest.NoDefaultVpc()).EC2()
 	vpc := newVpc(t, c, "10.0.0.0/16")
 
 	out, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{
@@ -87,7 +88,8 @@ func TestSubnetLifecycle(t *testing.T) {
 }
 
 func TestSubnetErrors(t *testing.T) {
-	c := servertest.Start(t).EC2()
+	// No default VPC, so that "nothing left behind" counts every subnet.
+	c := servertest.Start(t, servertest.NoDefaultVpc()).EC2()
 	vpc := newVpc(t, c, "10.0.0.0/16")
 	kept := newSubnet(t, c, vpc, "10.0.1.0/24", "us-east-1a")
 

@@ -59,7 +59,8 @@ func TestVpcLifecycle(t *testing.T) {
 }
 
 func TestVpcErrors(t *testing.T) {
-	c := servertest.Start(t).EC2()
+	// No default VPC, so that "nothing left behind" counts every VPC.
+	c := servertest.Start(t, servertest.NoDefaultVpc()).EC2()
 	for _, tc := range []struct {
 		cidr, code string
 	}{

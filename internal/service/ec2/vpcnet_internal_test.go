@@ -16,7 +16,7 @@ import (
 // subnet created in it joins that ACL once.
 func TestVpcStoredBeforeACLs(t *testing.T) {
 	ctx := api.WithMeta(context.Background(), api.Meta{Account: "000000000000", Region: "us-east-1"})
-	s := New(mem.New(), clocktest.New(time.Unix(0, 0)))
+	s := New(mem.New(), clocktest.New(time.Unix(0, 0)), WithoutDefaultVpc())
 	vpc := &model.VPC{ID: "vpc-0123456789abcdef0", CidrBlock: "10.0.0.0/16", State: "available"}
 	old := &model.Subnet{ID: "subnet-0123456789abcdef0", VpcID: vpc.ID, CidrBlock: "10.0.1.0/24", AvailabilityZone: "us-east-1a"}
 	if err := s.update(ctx, func(tx model.Tx) error {
