@@ -59,5 +59,14 @@ func (s *Service) Ops() api.Table {
 		api.Handle("ReplaceNetworkAclEntry", s.ReplaceNetworkAclEntry),
 		api.Handle("DeleteNetworkAclEntry", s.DeleteNetworkAclEntry),
 		api.Handle("ReplaceNetworkAclAssociation", s.ReplaceNetworkAclAssociation),
+		api.Handle("CreateRouteTable", s.CreateRouteTable),
+		api.Handle("DescribeRouteTables", s.DescribeRouteTables),
+		api.Handle("DeleteRouteTable", s.DeleteRouteTable),
+		api.Handle("CreateRoute", s.CreateRoute),
+		api.Handle("ReplaceRoute", s.ReplaceRoute),
+		api.Handle("DeleteRoute", s.DeleteRoute),
+		api.Handle("AssociateRouteTable", s.AssociateRouteTable),
+		api.Handle("DisassociateRouteTable", s.DisassociateRouteTable),
+		api.Handle("ReplaceRouteTableAssociation", s.ReplaceRouteTableAssociation),
 	)
 }

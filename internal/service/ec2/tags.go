@@ -172,6 +172,7 @@ var tagKinds = []tagKind{
 	kindOf[model.SecurityGroup]("sg-", groupNotFound, func(g *model.SecurityGroup) *model.Tags { return &g.Tags }),
 	kindOf[model.NetworkInterface]("eni-", eniNotFound, func(n *model.NetworkInterface) *model.Tags { return &n.Tags }),
 	kindOf[model.NetworkACL]("acl-", aclNotFound, func(a *model.NetworkACL) *model.Tags { return &a.Tags }),
+	kindOf[model.RouteTable]("rtb-", routeTableNotFound, func(r *model.RouteTable) *model.Tags { return &r.Tags }),
 	ruleTagKind,
 	instanceTagKind,
 }

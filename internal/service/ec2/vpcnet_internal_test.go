@@ -55,3 +55,69 @@ func TestVpcStoredBeforeACLs(t *testing.T) {
 		t.Fatalf("second DescribeNetworkAcls = %+v, %v", again, err)
 	}
 }
+
+// A route may target an instance: it is described with the instance, its
+// owner and its primary interface, and turns blackhole when the instance is
+// terminated. Instances are written straight into the model here, as
+// RunInstances would store them.
+func TestRouteToInstance(t *testing.T) {
+	ctx := api.WithMeta(context.Background(), api.Meta{Account: "000000000000", Region: "us-east-1"})
+	s := New(mem.New(), clocktest.New(time.Unix(0, 0)))
+	vpc, err := s.CreateVpc(ctx, &CreateVpcInput{CidrBlock: "10.0.0.0/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpcID := vpc.Vpc.VpcID
+	sn, err := s.CreateSubnet(ctx, &CreateSubnetInput{VpcID: vpcID, CidrBlock: "10.0.1.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eni, err := s.CreateNetworkInterface(ctx, &CreateNetworkInterfaceInput{SubnetID: sn.Subnet.SubnetID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := &model.EC2Instance{ID: "i-0123456789abcdef0", State: "running", VpcID: vpcID, SubnetID: sn.Subnet.SubnetID, PrimaryInterface: eni.NetworkInterface.NetworkInterfaceID}
+	stray := &model.EC2Instance{ID: "i-0123456789abcdef1", State: "running", VpcID: "vpc-0123456789abcdef1"}
+	put := func(recs ...model.Record) {
+		t.Helper()
+		if err := s.update(ctx, func(tx model.Tx) error {
+			for _, r := range recs {
+				if err := model.Put(tx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(inst, stray)
+	rt, err := s.CreateRouteTable(ctx, &CreateRouteTableInput{VpcID: vpcID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtID := rt.RouteTable.RouteTableID
+	if _, err := s.CreateRoute(ctx, &RouteInput{RouteTableID: rtID, DestinationCidrBlock: "0.0.0.0/0", InstanceID: inst.ID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.CreateRoute(ctx, &RouteInput{RouteTableID: rtID, DestinationCidrBlock: "8.8.8.0/24", InstanceID: stray.ID})
+	if e := api.AsError(err); err == nil || e.Code != "InvalidParameterValue" {
+		t.Fatalf("route to another VPC's instance = %v", err)
+	}
+	route := func() Route {
+		t.Helper()
+		out, err := s.DescribeRouteTables(ctx, &DescribeRouteTablesInput{RouteTableIDs: []string{rtID}})
+		if err != nil || len(out.RouteTables.Items) != 1 || len(out.RouteTables.Items[0].Routes.Items) != 2 {
+			t.Fatalf("DescribeRouteTables = %+v, %v", out, err)
+		}
+		return out.RouteTables.Items[0].Routes.Items[1]
+	}
+	if got := route(); got.InstanceID != inst.ID || got.InstanceOwnerID != "000000000000" || got.NetworkInterfaceID != inst.PrimaryInterface || got.State != "active" {
+		t.Fatalf("route to an instance = %+v", got)
+	}
+	inst.State = "terminated"
+	put(inst)
+	if got := route(); got.State != "blackhole" {
+		t.Fatalf("route to a terminated instance = %+v", got)
+	}
+}
