@@ -33,6 +33,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("CreateSubnet", s.CreateSubnet),
 		api.Handle("DescribeSubnets", s.DescribeSubnets),
 		api.Handle("DeleteSubnet", s.DeleteSubnet),
+		api.Handle("ModifySubnetAttribute", s.ModifySubnetAttribute),
 		api.Handle("DescribeAvailabilityZones", s.DescribeAvailabilityZones),
 		api.Handle("CreateNetworkInterface", s.CreateNetworkInterface),
 		api.Handle("DescribeNetworkInterfaces", s.DescribeNetworkInterfaces),
