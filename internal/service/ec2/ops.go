@@ -35,6 +35,8 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DeleteSubnet", s.DeleteSubnet),
 		api.Handle("ModifySubnetAttribute", s.ModifySubnetAttribute),
 		api.Handle("DescribeAvailabilityZones", s.DescribeAvailabilityZones),
+		api.Handle("DescribeRegions", s.DescribeRegions),
+		api.Handle("DescribeAccountAttributes", s.DescribeAccountAttributes),
 		api.Handle("CreateNetworkInterface", s.CreateNetworkInterface),
 		api.Handle("DescribeNetworkInterfaces", s.DescribeNetworkInterfaces),
 		api.Handle("DeleteNetworkInterface", s.DeleteNetworkInterface),
