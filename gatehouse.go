@@ -36,6 +36,7 @@ import (
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
 	"gatehouse/internal/service/servicediscovery"
+	"gatehouse/internal/service/sts"
 	"gatehouse/internal/sigv4"
 	"gatehouse/internal/store"
 	"gatehouse/internal/store/bolt"
@@ -391,6 +392,7 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 	return map[string]http.Handler{
 		edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, settle(ec2Svc.Ops()), cfg.Log),
 		edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, settle(elbSvc.Ops()), cfg.Log),
+		edge.STS:   query.NewHandler(query.Flavor{Version: sts.Version, XMLNS: sts.XMLNS}, sts.New().Ops(), cfg.Log),
 
 		edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, settle(sdSvc.Ops()), cfg.Log),
 		edge.APIGatewayV2:     restjson.NewHandler(settle(apigwv2Svc.Ops()), cfg.Log),

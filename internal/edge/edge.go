@@ -47,6 +47,7 @@ const (
 	APIGateway       = "apigateway"   // v1 paths
 	APIGatewayV2     = "apigatewayv2" // /v2/ paths; signs as "apigateway"
 	ServiceDiscovery = "servicediscovery"
+	STS              = "sts"
 )
 
 // Config wires the edge.
@@ -126,6 +127,7 @@ func New(cfg Config) *Edge {
 var versionService = map[string]string{
 	"2016-11-15": EC2,
 	"2015-12-01": ELBv2,
+	"2011-06-15": STS,
 }
 
 // targetService maps an X-Amz-Target prefix to its service.
@@ -321,7 +323,7 @@ func (e *Edge) classify(r *http.Request, scope string, body []byte) string {
 		}
 	}
 	switch scope {
-	case EC2, ELBv2, ServiceDiscovery:
+	case EC2, ELBv2, ServiceDiscovery, STS:
 		return scope
 	case APIGateway:
 		return restService(r.URL.Path)

@@ -18,7 +18,7 @@ type family uint8
 
 const (
 	queryEC2 family = iota + 1 // EC2's Query dialect
-	awsQuery                   // Elastic Load Balancing
+	awsQuery                   // Elastic Load Balancing, STS
 	awsJSON                    // Cloud Map
 	restJSON                   // API Gateway v1 and v2
 )
@@ -26,6 +26,7 @@ const (
 var families = map[string]family{
 	EC2:              queryEC2,
 	ELBv2:            awsQuery,
+	STS:              awsQuery,
 	ServiceDiscovery: awsJSON,
 	APIGateway:       restJSON,
 	APIGatewayV2:     restJSON,
