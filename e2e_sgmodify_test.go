@@ -63,3 +63,50 @@ func TestModifyRuleThenInvoke(t *testing.T) {
 		t.Fatalf("after a new description: %d %s", status, body)
 	}
 }
+
+// TestModifyInterfaceGroupsThenInvoke: the groups of a target's interface,
+// replaced by ModifyNetworkInterfaceAttribute, decide the next request: a
+// group that does not admit the ALB drops it at the target (503 after the
+// 50 ms integration timeout), the group that does lets the next one through.
+func TestModifyInterfaceGroupsThenInvoke(t *testing.T) {
+	n := newV2Net(t)
+	ctx := context.Background()
+	albGroup, appGroup, closedGroup := n.group("alb"), n.group("app"), n.group("closed")
+	_, err := n.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: albGroup, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: n.linkGroup}}}}})
+	n.must(err)
+	_, err = n.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: appGroup, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(0), ToPort: aws.Int32(65535), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: albGroup}}}}})
+	n.must(err)
+	eni, err := n.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(n.subnets[0]),
+		PrivateIpAddress: aws.String("10.0.1.10"), Groups: []string{aws.ToString(appGroup)}})
+	n.must(err)
+	tg := n.targetGroup("app", elbtypes.ProtocolEnumHttp, map[string]int32{"10.0.1.10": v2Backend(t, "app")})
+	alb, err := n.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("app"), Scheme: elbtypes.LoadBalancerSchemeEnumInternal,
+		Subnets: n.subnets, SecurityGroups: []string{aws.ToString(albGroup)}})
+	n.must(err)
+	listener := n.listener(alb.LoadBalancers[0].LoadBalancerArn, elbtypes.ProtocolEnumHttp, tg)
+	id := n.api("app", "$default")
+	n.private(id, aws.ToString(listener), 50, nil, "ANY /{proxy+}")
+	n.linkAvailable()
+
+	if status, body := invokeNow(t, n.srv, id, "/pets"); status != 200 {
+		t.Fatalf("target admits the ALB: %d %s", status, body)
+	}
+	groups := func(g *string) {
+		t.Helper()
+		_, err := n.ec2.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: eni.NetworkInterface.NetworkInterfaceId,
+			Groups: []string{aws.ToString(g)}})
+		n.must(err)
+	}
+	for round := 0; round < 3; round++ {
+		groups(closedGroup)
+		if status, body := invokeNow(t, n.srv, id, "/pets"); status != 503 || body != `{"message":"Service Unavailable"}` {
+			t.Fatalf("round %d, target's group admits nothing: %d %s", round, status, body)
+		}
+		groups(appGroup)
+		if status, body := invokeNow(t, n.srv, id, "/pets"); status != 200 {
+			t.Fatalf("round %d, target's group admits the ALB again: %d %s", round, status, body)
+		}
+	}
+}

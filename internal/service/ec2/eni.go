@@ -13,13 +13,17 @@ import (
 )
 
 type CreateNetworkInterfaceInput struct {
-	SubnetID          string             `query:"SubnetId,required"`
-	Groups            []string           `query:"SecurityGroupId"`
-	Description       string             `query:"Description"`
-	PrivateIPAddress  string             `query:"PrivateIpAddress"`
-	InterfaceType     string             `query:"InterfaceType"`
-	ClientToken       string             `query:"ClientToken"`
-	TagSpecifications []TagSpecification `query:"TagSpecification"`
+	SubnetID         string   `query:"SubnetId,required"`
+	Groups           []string `query:"SecurityGroupId"`
+	Description      string   `query:"Description"`
+	PrivateIPAddress string   `query:"PrivateIpAddress"`
+	// PrivateIPAddresses may name the primary address instead (Terraform's
+	// private_ips); secondary addresses are not modelled.
+	PrivateIPAddresses []PrivateIPAddressSpecification `query:"PrivateIpAddresses"`
+	SecondaryCount     int                             `query:"SecondaryPrivateIpAddressCount"`
+	InterfaceType      string                          `query:"InterfaceType"`
+	ClientToken        string                          `query:"ClientToken"`
+	TagSpecifications  []TagSpecification              `query:"TagSpecification"`
 }
 
 type CreateNetworkInterfaceOutput struct {
@@ -82,6 +86,12 @@ type ENIAttachment struct {
 	DeleteOnTermination bool   `xml:"deleteOnTermination"`
 }
 
+// PrivateIPAddressSpecification is one address asked for at creation.
+type PrivateIPAddressSpecification struct {
+	PrivateIPAddress string `query:"PrivateIpAddress"`
+	Primary          *bool  `query:"Primary"`
+}
+
 // GroupIdentifier names a security group.
 type GroupIdentifier struct {
 	GroupID   string `xml:"groupId"`
@@ -110,6 +120,16 @@ func (s *Service) CreateNetworkInterface(ctx context.Context, in *CreateNetworkI
 	}
 	if !creatableTypes[ifType] {
 		return nil, invalidValue("Value (%s) for parameter interfaceType is invalid.", in.InterfaceType)
+	}
+	if len(in.PrivateIPAddresses) > 1 || in.SecondaryCount > 0 {
+		return nil, invalidValue("Secondary private IP addresses are not supported by gatehouse: an interface has its primary address only.")
+	}
+	if len(in.PrivateIPAddresses) == 1 {
+		p := in.PrivateIPAddresses[0]
+		if in.PrivateIPAddress != "" && p.PrivateIPAddress != in.PrivateIPAddress {
+			return nil, invalidParameterCombination("The primary private IP address is given twice, as %s and as %s.", in.PrivateIPAddress, p.PrivateIPAddress)
+		}
+		in.PrivateIPAddress = p.PrivateIPAddress
 	}
 	var want netip.Addr
 	if in.PrivateIPAddress != "" {

@@ -62,11 +62,72 @@ func TestRequesterManagedInterface(t *testing.T) {
 	if e := api.AsError(err); err == nil || e.Code != "InvalidParameterValue" {
 		t.Fatalf("DeleteNetworkInterface(managed) = %v", err)
 	}
+	// Its groups, description and check belong to the service that made it.
+	off, desc := false, "mine now"
+	for _, in := range []*ModifyNetworkInterfaceAttributeInput{
+		{NetworkInterfaceID: managed.ID, Description: &AttributeValue{Value: &desc}},
+		{NetworkInterfaceID: managed.ID, SourceDestCheck: &AttributeBooleanValue{Value: &off}},
+	} {
+		_, err = s.ModifyNetworkInterfaceAttribute(ctx, in)
+		if e := api.AsError(err); err == nil || e.Code != "OperationNotPermitted" {
+			t.Fatalf("ModifyNetworkInterfaceAttribute(managed) = %v", err)
+		}
+	}
 	if _, err := s.DeleteNetworkInterface(ctx, &DeleteNetworkInterfaceInput{NetworkInterfaceID: own.NetworkInterface.NetworkInterfaceID}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.DeleteSubnet(ctx, &DeleteSubnetInput{SubnetID: subnetID})
 	if e := api.AsError(err); err == nil || e.Code != "DependencyViolation" {
 		t.Fatalf("DeleteSubnet with a managed ENI = %v", err)
+	}
+}
+
+// An interface attached to an instance (as RunInstances leaves its primary
+// one) has its DeleteOnTermination changed through its attachment id.
+func TestAttachmentDeleteOnTermination(t *testing.T) {
+	ctx := api.WithMeta(context.Background(), api.Meta{Account: "000000000000", Region: "us-east-1"})
+	s := New(mem.New(), clocktest.New(time.Unix(0, 0)))
+	vpc, err := s.CreateVpc(ctx, &CreateVpcInput{CidrBlock: "10.0.0.0/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := s.CreateSubnet(ctx, &CreateSubnetInput{VpcID: vpc.Vpc.VpcID, CidrBlock: "10.0.1.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eni, err := s.CreateNetworkInterface(ctx, &CreateNetworkInterfaceInput{SubnetID: sn.Subnet.SubnetID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := eni.NetworkInterface.NetworkInterfaceID
+	attach := &model.InterfaceAttachment{ID: "eni-attach-0123456789abcdef0", InstanceID: "i-0123456789abcdef0", Status: "attached",
+		AttachTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DeleteOnTermination: true}
+	if err := s.update(ctx, func(tx model.Tx) error {
+		e, err := getInterface(tx, id)
+		if err != nil {
+			return err
+		}
+		e.Attachment, e.Status = attach, "in-use"
+		return model.Put(tx, e)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	no := false
+	if _, err := s.ModifyNetworkInterfaceAttribute(ctx, &ModifyNetworkInterfaceAttributeInput{NetworkInterfaceID: id,
+		Attachment: &AttachmentChanges{AttachmentID: attach.ID, DeleteOnTermination: &no}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.DescribeNetworkInterfaceAttribute(ctx, &DescribeNetworkInterfaceAttributeInput{NetworkInterfaceID: id, Attribute: "attachment"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := got.Attachment; a == nil || a.AttachmentID != attach.ID || a.DeleteOnTermination || a.InstanceID != attach.InstanceID ||
+		a.AttachTime != "2026-01-02T03:04:05.000Z" || a.InstanceOwnerID != "000000000000" {
+		t.Fatalf("attachment = %+v", got.Attachment)
+	}
+	_, err = s.ModifyNetworkInterfaceAttribute(ctx, &ModifyNetworkInterfaceAttributeInput{NetworkInterfaceID: id,
+		Attachment: &AttachmentChanges{AttachmentID: "eni-attach-00000000000000000", DeleteOnTermination: &no}})
+	if e := api.AsError(err); err == nil || e.Code != "InvalidAttachmentID.NotFound" {
+		t.Fatalf("another attachment id = %v", err)
 	}
 }

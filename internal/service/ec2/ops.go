@@ -40,6 +40,8 @@ func (s *Service) Ops() api.Table {
 		api.Handle("CreateNetworkInterface", s.CreateNetworkInterface),
 		api.Handle("DescribeNetworkInterfaces", s.DescribeNetworkInterfaces),
 		api.Handle("DeleteNetworkInterface", s.DeleteNetworkInterface),
+		api.Handle("ModifyNetworkInterfaceAttribute", s.ModifyNetworkInterfaceAttribute),
+		api.Handle("DescribeNetworkInterfaceAttribute", s.DescribeNetworkInterfaceAttribute),
 		api.Handle("CreateTags", s.CreateTags),
 		api.Handle("DeleteTags", s.DeleteTags),
 		api.Handle("DescribeTags", s.DescribeTags),
