@@ -10,15 +10,15 @@ import (
 
 type ModifyNetworkInterfaceAttributeInput struct {
 	NetworkInterfaceID string                 `query:"NetworkInterfaceId,required"`
-	Description        *AttributeValue        `query:"Description"`
+	Description        *AttributeStringValue  `query:"Description"`
 	SourceDestCheck    *AttributeBooleanValue `query:"SourceDestCheck"`
 	Groups             []string               `query:"SecurityGroupId"`
 	Attachment         *AttachmentChanges     `query:"Attachment"`
 }
 
-// AttributeValue is EC2's boxed string (<name><value>x</value></name> out,
+// AttributeStringValue is EC2's boxed string (<name><value>x</value></name> out,
 // Name.Value=x in).
-type AttributeValue struct {
+type AttributeStringValue struct {
 	Value *string `query:"Value" xml:"value"`
 }
 
@@ -37,7 +37,7 @@ type DescribeNetworkInterfaceAttributeInput struct {
 // for; the others stay absent, as on AWS.
 type DescribeNetworkInterfaceAttributeOutput struct {
 	NetworkInterfaceID string                 `xml:"networkInterfaceId"`
-	Description        *AttributeValue        `xml:"description,omitempty"`
+	Description        *AttributeStringValue  `xml:"description,omitempty"`
 	SourceDestCheck    *AttributeBooleanValue `xml:"sourceDestCheck,omitempty"`
 	Groups             *[]GroupIdentifier     `xml:"groupSet>item,omitempty"`
 	Attachment         *ENIAttachment         `xml:"attachment,omitempty"`
@@ -137,7 +137,7 @@ func (s *Service) DescribeNetworkInterfaceAttribute(ctx context.Context, in *Des
 		}
 		switch in.Attribute {
 		case "description":
-			out.Description = &AttributeValue{Value: &e.Description}
+			out.Description = &AttributeStringValue{Value: &e.Description}
 		case "sourceDestCheck":
 			out.SourceDestCheck = boolValue(!e.NoSourceDestCheck)
 		case "attachment":

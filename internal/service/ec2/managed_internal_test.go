@@ -65,7 +65,7 @@ func TestRequesterManagedInterface(t *testing.T) {
 	// Its groups, description and check belong to the service that made it.
 	off, desc := false, "mine now"
 	for _, in := range []*ModifyNetworkInterfaceAttributeInput{
-		{NetworkInterfaceID: managed.ID, Description: &AttributeValue{Value: &desc}},
+		{NetworkInterfaceID: managed.ID, Description: &AttributeStringValue{Value: &desc}},
 		{NetworkInterfaceID: managed.ID, SourceDestCheck: &AttributeBooleanValue{Value: &off}},
 	} {
 		_, err = s.ModifyNetworkInterfaceAttribute(ctx, in)
