@@ -1,6 +1,8 @@
 // Package wiretest checks a wire family's handler against golden files: a
 // request and the answer expected for it, byte for byte, in one text file
-// each. The REST-JSON and awsJson families share it.
+// each. The REST-JSON and awsJson families share it, and so do the Query
+// services (ec2, elbv2), whose goldens run the real operations over a
+// seeded store.
 package wiretest
 
 import (
