@@ -104,10 +104,10 @@ type DescribeAccountAttributesOutput struct {
 // AccountAttribute is one named account setting and its values.
 type AccountAttribute struct {
 	Name   string           `xml:"attributeName"`
-	Values []AttributeValue `xml:"attributeValueSet>item"`
+	Values []accountAttributeValue `xml:"attributeValueSet>item"`
 }
 
-type AttributeValue struct {
+type accountAttributeValue struct {
 	Value string `xml:"attributeValue"`
 }
 
@@ -157,7 +157,7 @@ func (s *Service) DescribeAccountAttributes(ctx context.Context, in *DescribeAcc
 		if len(want) > 0 && !want[a] {
 			continue
 		}
-		out.Attributes = append(out.Attributes, AccountAttribute{Name: a, Values: []AttributeValue{{values[a]}}})
+		out.Attributes = append(out.Attributes, AccountAttribute{Name: a, Values: []accountAttributeValue{{values[a]}}})
 	}
 	return out, nil
 }
