@@ -57,6 +57,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DescribeImages", s.DescribeImages),
 		api.Handle("DescribeInstanceTypes", s.DescribeInstanceTypes),
 		api.Handle("DescribeVpcEndpointServiceConfigurations", s.DescribeVpcEndpointServiceConfigurations),
+		api.Handle("DescribeVpcEndpointConnections", s.DescribeVpcEndpointConnections),
 		api.Handle("CreateNetworkAcl", s.CreateNetworkAcl),
 		api.Handle("DescribeNetworkAcls", s.DescribeNetworkAcls),
 		api.Handle("DeleteNetworkAcl", s.DeleteNetworkAcl),
