@@ -92,6 +92,13 @@ func TestDefaultVpcOnFreshAccount(t *testing.T) {
 		t.Fatalf("default-for-az=false = %+v, %v", d.Subnets, err)
 	}
 
+	// Its main route table routes the VPC's block locally.
+	rts, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: append(filter("vpc-id", id), filter("association.main", "true")...)})
+	if err != nil || len(rts.RouteTables) != 1 || len(rts.RouteTables[0].Routes) != 1 ||
+		aws.ToString(rts.RouteTables[0].Routes[0].DestinationCidrBlock) != "172.31.0.0/16" {
+		t.Fatalf("default VPC's main route table = %+v, %v", rts, err)
+	}
+
 	// Its default network ACL holds its default subnets.
 	acls, err := c.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: append(filter("vpc-id", id), filter("default", "true")...)})
 	if err != nil || len(acls.NetworkAcls) != 1 || len(acls.NetworkAcls[0].Associations) != len(zones) {
@@ -222,6 +229,9 @@ func TestDefaultVpcDeleteAndRecreate(t *testing.T) {
 		t.Fatalf("CreateDefaultSubnet = %+v, %v", sn, err)
 	}
 
+	_, err = c.CreateDefaultSubnet(ctx, &ec2.CreateDefaultSubnetInput{AvailabilityZone: aws.String("us-east-1b"), Ipv6Native: aws.Bool(true)})
+	wantCode(t, err, "InvalidParameter")
+
 	_, err = c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)})
 	wantCode(t, err, "DependencyViolation")
 	for _, sn := range subnetsOf(t, c, id) {
@@ -310,5 +320,25 @@ func TestNoDefaultVpc(t *testing.T) {
 	}
 	if got := defaultVpcOf(t, c); aws.ToString(got.VpcId) != aws.ToString(out.Vpc.VpcId) {
 		t.Fatalf("default VPC = %+v", got)
+	}
+}
+
+// A default subnet needs a free /20 of the default VPC's block.
+func TestDefaultSubnetNeedsAFreeBlock(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	def := aws.ToString(defaultVpcOf(t, c).VpcId)
+	a := subnetsOf(t, c, def)[0]
+	if _, err := c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: a.SubnetId}); err != nil {
+		t.Fatal(err)
+	}
+	// The freed block and every block past the default subnets, taken by
+	// subnets of the user's.
+	newSubnet(t, c, def, "172.31.0.0/20", "us-east-1b")
+	newSubnet(t, c, def, "172.31.96.0/19", "us-east-1b")
+	newSubnet(t, c, def, "172.31.128.0/17", "us-east-1b")
+	_, err := c.CreateDefaultSubnet(ctx, &ec2.CreateDefaultSubnetInput{AvailabilityZone: aws.String("us-east-1a")})
+	wantCode(t, err, "InsufficientFreeAddressesInVpc")
+	if got := subnetsOf(t, c, def); len(got) != 8 {
+		t.Fatalf("subnets after a failed CreateDefaultSubnet = %d, want 8", len(got))
 	}
 }
