@@ -391,7 +391,7 @@ var (
 	}
 	allKinds = map[string]bool{
 		model.VPC{}.Kind(): true, model.Subnet{}.Kind(): true, model.SecurityGroup{}.Kind(): true,
-		model.NetworkInterface{}.Kind(): true, model.LoadBalancer{}.Kind(): true, model.TargetGroup{}.Kind(): true,
+		model.NetworkACL{}.Kind(): true, model.NetworkInterface{}.Kind(): true, model.LoadBalancer{}.Kind(): true, model.TargetGroup{}.Kind(): true,
 		model.Listener{}.Kind(): true, model.ListenerRule{}.Kind(): true, model.VpcLink{}.Kind(): true,
 		model.VpcLinkV1{}.Kind(): true, model.EndpointService{}.Kind(): true,
 		model.CloudMapService{}.Kind(): true, model.Instance{}.Kind(): true,

@@ -94,9 +94,11 @@ type privateALB struct {
 	ec2                      *ec2.Client
 	elb                      *elb.Client
 	vpc, linkGroup, albGroup string
-	subnets                  []string
-	listener                 string
-	ruleID                   string // the ALB group's rule admitting the link group
+	// appGroup is the backends' interfaces' group (own).
+	appGroup string
+	subnets  []string
+	listener string
+	ruleID   string // the ALB group's rule admitting the link group
 	// backends are the target group's two servers, to stop.
 	backends []*httptest.Server
 	// linkVPC and linkSubnets are where api puts the link's ENIs (the
@@ -132,6 +134,10 @@ func newPrivateALB(t testing.TB) *privateALB {
 	portOf := func(s *httptest.Server) *int32 {
 		return aws.Int32(int32(s.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()))
 	}
+	// The targets are instances' addresses: an address no interface owns
+	// answers nothing.
+	p.own(t, 0, "10.0.1.10")
+	p.own(t, 1, "10.0.2.10")
 	_, err = p.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroups[0].TargetGroupArn, Targets: []types.TargetDescription{
 		{Id: aws.String("10.0.1.10"), Port: portOf(p.backends[0])}, {Id: aws.String("10.0.2.10"), Port: portOf(p.backends[1])}}})
 	must(t, err)
@@ -144,6 +150,26 @@ func newPrivateALB(t testing.TB) *privateALB {
 	p.listener = aws.ToString(l.Listeners[0].ListenerArn)
 	p.linkVPC, p.linkSubnets, p.linkNet = p.vpc, p.subnets, "10.0"
 	return p
+}
+
+// own creates an interface at ip in the fixture's subnet i, as a backend
+// instance's, so that a target or Cloud Map instance there has something
+// that answers.
+func (p *privateALB) own(t testing.TB, i int, ip string) {
+	t.Helper()
+	if p.appGroup == "" {
+		// The backends' group admits the whole VPC, so that only what a
+		// test changes decides.
+		g, err := p.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("app"), Description: aws.String("app"), VpcId: aws.String(p.vpc)})
+		must(t, err)
+		p.appGroup = aws.ToString(g.GroupId)
+		_, err = p.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId, IpPermissions: []ec2types.IpPermission{{
+			IpProtocol: aws.String("tcp"), FromPort: aws.Int32(0), ToPort: aws.Int32(65535), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}}})
+		must(t, err)
+	}
+	_, err := p.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(p.subnets[i]), PrivateIpAddress: aws.String(ip),
+		Groups: []string{p.appGroup}})
+	must(t, err)
 }
 
 // admit lets the link's group reach the ALB on port 80.
@@ -362,6 +388,7 @@ func TestPrivateIntegrationThroughNLB(t *testing.T) {
 	tg, err := p.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("tcp"), Protocol: types.ProtocolEnumTcp, Port: aws.Int32(80),
 		VpcId: aws.String(p.vpc), TargetType: types.TargetTypeEnumIp})
 	must(t, err)
+	p.own(t, 0, "10.0.1.30")
 	_, err = p.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroups[0].TargetGroupArn,
 		Targets: []types.TargetDescription{{Id: aws.String("10.0.1.30"), Port: aws.Int32(int32(echo(t, "nlb-target")))}}})
 	must(t, err)
@@ -387,6 +414,7 @@ func TestPrivateIntegrationToCloudMap(t *testing.T) {
 	svc, err := sd.CreateService(ctx, &servicediscovery.CreateServiceInput{Name: aws.String("app"), NamespaceId: aws.String(op.Operation.Targets["NAMESPACE"])})
 	must(t, err)
 	for i, name := range []string{"cm-one", "cm-two"} {
+		p.own(t, 0, fmt.Sprintf("10.0.1.%d", 40+i))
 		_, err = sd.RegisterInstance(ctx, &servicediscovery.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String(name),
 			Attributes: map[string]string{"AWS_INSTANCE_IPV4": fmt.Sprintf("10.0.1.%d", 40+i), "AWS_INSTANCE_PORT": fmt.Sprint(echo(t, name)), "color": []string{"blue", "green"}[i]}})
 		must(t, err)

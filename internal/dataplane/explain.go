@@ -339,7 +339,7 @@ func (w *walker) walk(req *http.Request) {
 		}
 		pa.hop(h)
 		if !e.Verdict.Allowed {
-			w.fail(private.Dropped, "security groups drop "+from+" -> "+nodeName(b, n))
+			w.fail(private.Dropped, dropCause(e.Verdict, from, nodeName(b, n)))
 			continue
 		}
 		w.balancer(b, p.Port, e.Node, e.Src.Addr, req, true)
@@ -456,9 +456,9 @@ func (w *walker) pool(b *upstream.Balancer, wp upstream.WeightedPool, node int, 
 		switch {
 		case checked && !v.Allowed:
 			if alb && w.timeout > upstream.ConnectTimeout {
-				w.albAnswer(http.StatusGatewayTimeout, "security groups drop "+from+" -> "+to+": the ALB's connect attempt times out")
+				w.albAnswer(http.StatusGatewayTimeout, dropCause(v, from, to)+": the ALB's connect attempt times out")
 			} else {
-				w.fail(private.Dropped, "security groups drop "+from+" -> "+to)
+				w.fail(private.Dropped, dropCause(v, from, to))
 			}
 		case t.ALB != nil:
 			if len(t.ALB.Nodes) == 0 {
@@ -525,7 +525,7 @@ func (w *walker) cloudMap(cm *private.CloudMap) {
 			if v.Allowed {
 				w.ok()
 			} else {
-				w.fail(private.Dropped, "security groups drop "+from+" -> instance "+inst.ID)
+				w.fail(private.Dropped, dropCause(v, from, "instance "+inst.ID))
 			}
 		}
 	}
@@ -607,7 +607,7 @@ func (w *walker) note(s string) {
 // the source stands outside the VPC ("" derives it from the source).
 func (w *walker) hopOf(from, to string, src, dst network.Endpoint, port int, v network.Verdict, openPeer string) Hop {
 	h := Hop{From: from, To: to, FromAddr: src.Addr.String(), ToAddr: dst.Addr.String(), FromGroups: src.Groups, ToGroups: dst.Groups,
-		Protocol: "tcp", Port: port, Verdict: v, Reason: v.ReasonWith(w.name)}
+		Protocol: "tcp", Port: port, Verdict: v, Reason: v.ReasonWith(w.name), ACLs: v.ACLChecks()}
 	if !v.Allowed {
 		h.Fix = w.fixFor(v, src, dst, network.Flow{Protocol: "tcp", Port: port}, openPeer)
 	}
@@ -621,6 +621,18 @@ func (w *walker) hopOf(from, to string, src, dst network.Endpoint, port int, v n
 // rule that names a group of another VPC. A link interface is named by its
 // subnet's CIDR rather than its own address, which AWS may change.
 func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.Flow, openPeer string) string {
+	switch v.Layer {
+	case network.LayerVPC:
+		// No rule can fix this: EC2 refuses a group of another VPC, and
+		// an address rule changes nothing while no route joins them.
+		return fmt.Sprintf("the VPCs are not connected: put %s and %s in one VPC (a VPC link belongs in its load balancer's VPC, %s); "+
+			"gatehouse models no peering connection or transit gateway", src.Addr, dst.Addr, w.vpcName(dst.VPC))
+	case network.LayerAddress:
+		return fmt.Sprintf("register an address that a network interface or instance in %s owns (create an ENI with private IP %s), "+
+			"or, for an address outside the VPC, register it with AvailabilityZone all", w.vpcName(dst.VPC), dst.Addr)
+	case network.LayerACL:
+		return w.aclFix(v.DroppedBy(), src, dst, f)
+	}
 	vpcOf := func(e network.Endpoint) string {
 		if len(e.Groups) > 0 {
 			if g := w.path.Groups[e.Groups[0]]; g != nil {
@@ -654,6 +666,55 @@ func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.
 		return fmt.Sprintf("add an ingress rule to %s allowing %s from %s", w.name(dst.Groups[0]), f, peer)
 	}
 	return ""
+}
+
+// aclFix names the ACL entry that lets the dropped leg through: in the ACL
+// and direction that dropped it, numbered before the entry that did, for
+// the flow's port on the request and the ephemeral range on the return.
+func (w *walker) aclFix(c network.ACLCheck, src, dst network.Endpoint, f network.Flow) string {
+	// The leg's peer: the request goes to dst and comes from src; the
+	// answer goes back to src and comes from dst.
+	peer, ports := src, f.Protocol+"/"+strconv.Itoa(f.Port)
+	if c.Egress != c.Return {
+		peer = dst
+	}
+	if c.Return {
+		ports = fmt.Sprintf("%s/%d-%d", f.Protocol, network.EphemeralFirst, network.EphemeralLast)
+	}
+	cidr := peer.Addr.String() + "/32"
+	if sub := w.linkSubnet(peer.Addr); sub.IsValid() {
+		cidr = sub.String()
+	}
+	dir, way := "an inbound", "from"
+	if c.Egress {
+		dir, way = "an outbound", "to"
+	}
+	where := "numbered below " + strconv.Itoa(c.Rule.RuleNumber)
+	if c.Rule.RuleNumber != model.ACLDefaultRule {
+		where += " (or change rule " + strconv.Itoa(c.Rule.RuleNumber) + ")"
+	}
+	return fmt.Sprintf("add %s rule to network ACL %s allowing %s %s %s, %s", dir, c.ACL, ports, way, cidr, where)
+}
+
+// vpcName shows a VPC with its CIDR: "vpc-1 (10.20.0.0/16)".
+func (w *walker) vpcName(id string) string {
+	if v := w.path.VPCs[id]; v != nil && v.CidrBlock != "" {
+		return id + " (" + v.CidrBlock + ")"
+	}
+	return id
+}
+
+// dropCause says what dropped the hop from -> to, as a failure's cause.
+func dropCause(v network.Verdict, from, to string) string {
+	switch v.Layer {
+	case network.LayerVPC:
+		return from + " -> " + to + " crosses two VPCs that are not connected"
+	case network.LayerAddress:
+		return "no network interface or instance owns the address of " + to
+	case network.LayerACL:
+		return "network ACL " + v.DroppedBy().ACL + " drops " + from + " -> " + to
+	}
+	return "security groups drop " + from + " -> " + to
 }
 
 // linkSubnet is the CIDR of the subnet of the link interface at addr, or

@@ -125,6 +125,7 @@ func TestExplainCloudMap(t *testing.T) {
 	must(t, err)
 	svc, err := sd.CreateService(ctx, &servicediscovery.CreateServiceInput{Name: aws.String("app"), NamespaceId: aws.String(op.Operation.Targets["NAMESPACE"])})
 	must(t, err)
+	p.own(t, 0, "10.0.1.40")
 	_, err = sd.RegisterInstance(ctx, &servicediscovery.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String("i1"),
 		Attributes: map[string]string{"AWS_INSTANCE_IPV4": "10.0.1.40", "AWS_INSTANCE_PORT": "18099"}})
 	must(t, err)

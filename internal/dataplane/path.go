@@ -172,7 +172,10 @@ type Hop struct {
 	// Reason is Verdict.Reason(), kept as text because the verdict's
 	// endpoints do not survive JSON.
 	Reason string `json:"reason"`
-	Fix    string `json:"fix,omitempty"`
+	// ACLs are the network ACL decisions of a hop between two subnets,
+	// in the order its packets meet them.
+	ACLs []network.ACLCheck `json:"acls,omitempty"`
+	Fix  string             `json:"fix,omitempty"`
 }
 
 // HealthStatus reports a target's health as DescribeTargetHealth would

@@ -149,6 +149,13 @@ func textPath(b *strings.Builder, p *dataplane.Path, n names) {
 			fmt.Fprintf(b, "          decided by %s\n", d)
 		}
 		fmt.Fprintf(b, "          %s\n", h.Reason)
+		// A denying ACL is the reason itself; the ones that passed the
+		// flow's legs are listed, as stateless rules need both ways open.
+		for _, c := range h.ACLs {
+			if c.Allowed {
+				fmt.Fprintf(b, "          %s\n", c)
+			}
+		}
 		if h.Fix != "" {
 			fmt.Fprintf(b, "          fix: %s\n", h.Fix)
 		}

@@ -30,7 +30,7 @@ type targetPlan struct {
 	// check port); real is where it really goes, by rule.
 	modeled    netip.AddrPort
 	real, rule string
-	// blocked explains why security groups drop the check, or is "".
+	// blocked explains why the network drops the check, or is "".
 	blocked string
 	// alb marks a target that is itself an ALB, and listening whether that
 	// ALB has a listener on the check port. modeled is then the address of
@@ -43,6 +43,7 @@ type targetPlan struct {
 // leaves the plan as it is.
 var planKinds = []string{
 	model.SecurityGroup{}.Kind(), model.NetworkInterface{}.Kind(), model.Subnet{}.Kind(),
+	model.VPC{}.Kind(), model.NetworkACL{}.Kind(),
 	model.LoadBalancer{}.Kind(), model.TargetGroup{}.Kind(), model.Listener{}.Kind(), model.ListenerRule{}.Kind(),
 }
 
@@ -60,7 +61,7 @@ func compile(snap *model.Snapshot) []*groupPlan {
 }
 
 func compileScope(sc *model.Scoped) []*groupPlan {
-	groups := network.GroupMap(sc.SecurityGroups)
+	rules := network.RulesOf(sc)
 	byVPC := map[string]network.InterfaceIndex{}
 	for _, e := range sc.Interfaces {
 		idx := byVPC[e.VpcID]
@@ -94,7 +95,7 @@ func compileScope(sc *model.Scoped) []*groupPlan {
 					// The check enters the ALB at one of its nodes, whose
 					// groups must admit every NLB node.
 					for _, an := range nodesOf(sc, []*model.LoadBalancer{alb}) {
-						if tp.blocked = blockedHop(groups, nodes, an.ep, port); tp.blocked != "" {
+						if tp.blocked = blockedHop(rules, nodes, an.ep, port); tp.blocked != "" {
 							break
 						}
 						if !tp.modeled.IsValid() {
@@ -112,11 +113,9 @@ func compileScope(sc *model.Scoped) []*groupPlan {
 			addr = addr.Unmap()
 			tp.modeled = netip.AddrPortFrom(addr, uint16(port))
 			tp.real, tp.rule = network.RealAddress(idx.Owner, addr, port)
-			dst := network.Endpoint{Addr: addr}
-			if eni := idx.Owner(addr); eni != nil {
-				dst.Groups = eni.Groups
-			}
-			tp.blocked = blockedHop(groups, nodes, dst, port)
+			// An address nobody owns never answers: the check times out.
+			dst := network.TargetEndpoint(sc, tg.VpcID, addr, t.AvailabilityZone == "all")
+			tp.blocked = blockedHop(rules, nodes, dst, port)
 			p.targets = append(p.targets, tp)
 		}
 		out = append(out, p)
@@ -216,16 +215,16 @@ func nodesOf(sc *model.Scoped, lbs []*model.LoadBalancer) []node {
 }
 
 // blockedHop judges the check's hop from every node. Every node checks every
-// target, so one node that security groups cut off is enough to fail the
+// target, so one node that the network cuts off is enough to fail the
 // check: a rule that admits only some of an NLB's subnets is a real mistake
 // the user should see. It returns "" when all nodes get through.
-func blockedHop(groups network.GroupMap, nodes []node, dst network.Endpoint, port int) string {
+func blockedHop(rules network.Rules, nodes []node, dst network.Endpoint, port int) string {
 	if len(nodes) == 0 {
 		return "the balancer has no node interfaces to check from"
 	}
 	flow := network.Flow{Protocol: "tcp", Port: port}
 	for _, n := range nodes {
-		if v := network.Evaluate(groups, n.ep, dst, flow); !v.Allowed {
+		if v := network.Evaluate(rules, n.ep, dst, flow); !v.Allowed {
 			return "from node " + n.eni + ": " + v.Reason()
 		}
 	}

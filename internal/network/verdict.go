@@ -26,6 +26,14 @@ const (
 type Endpoint struct {
 	Addr   netip.Addr
 	Groups []string
+	// VPC and Subnet place the endpoint; both are "" for an end outside
+	// every modeled VPC (PrivateLink's side, an address beyond the VPC).
+	// Flows between two VPCs never pass; flows between two subnets cross
+	// both subnets' network ACLs.
+	VPC, Subnet string
+	// Unowned marks an address inside a VPC that no network interface (and
+	// so no instance) holds: nothing answers there.
+	Unowned bool
 }
 
 // InterfaceEndpoint is the endpoint of an ENI. It shares n.Groups rather than
@@ -39,7 +47,47 @@ func InterfaceEndpoint(n *model.NetworkInterface) (Endpoint, bool) {
 	if err != nil || !a.Unmap().Is4() {
 		return Endpoint{}, false
 	}
-	return Endpoint{Addr: a.Unmap(), Groups: n.Groups}, true
+	return Endpoint{Addr: a.Unmap(), Groups: n.Groups, VPC: n.VpcID, Subnet: n.SubnetID}, true
+}
+
+// TargetEndpoint places a target address registered in vpcID: at the
+// interface that owns it there (an instance's address is its primary
+// interface's), else in the VPC without groups. An address
+// beyond the VPC is accepted only for a target registered with
+// AvailabilityZone "all" (allZones): if it lies in another modeled VPC it is
+// placed there, which no modeled path connects to, else it is outside the
+// model (on premises, say), reached by routes the model does not keep and
+// filtered by nothing it models.
+func TargetEndpoint(sc *model.Scoped, vpcID string, addr netip.Addr, allZones bool) Endpoint {
+	addr = addr.Unmap()
+	if e, ok := InterfaceEndpoint(sc.InterfaceAt(vpcID, addr)); ok {
+		return e
+	}
+	if !allZones || InVPC(sc.VPCs[vpcID], addr) {
+		return Endpoint{Addr: addr, VPC: vpcID}
+	}
+	other := ""
+	for id, v := range sc.VPCs {
+		if id != vpcID && InVPC(v, addr) && (other == "" || id < other) {
+			other = id
+		}
+	}
+	if other == "" {
+		return Endpoint{Addr: addr}
+	}
+	if e, ok := InterfaceEndpoint(sc.InterfaceAt(other, addr)); ok {
+		return e
+	}
+	return Endpoint{Addr: addr, VPC: other, Unowned: true}
+}
+
+// InVPC reports whether addr lies in vpc's CIDR block.
+func InVPC(vpc *model.VPC, addr netip.Addr) bool {
+	if vpc == nil {
+		return false
+	}
+	p, err := netip.ParsePrefix(vpc.CidrBlock)
+	return err == nil && p.Contains(addr.Unmap())
 }
 
 // Flow is what a connection asks for. Security groups are stateful, so only
@@ -59,16 +107,49 @@ func (f Flow) String() string {
 	return fmt.Sprintf("%s/%d", f.Protocol, f.Port)
 }
 
-// GroupIndex finds security groups by id. It returns nil for an id it does not
-// know; such a group simply has no rules, as a deleted group would.
-type GroupIndex interface {
+// Index is what Evaluate reads: security groups by id, and each subnet's
+// network ACL. Group returns nil for an id it does not know; such a group
+// simply has no rules, as a deleted group would. ACL returns nil for a
+// subnet without one, which then filters nothing.
+type Index interface {
 	Group(id string) *model.SecurityGroup
+	ACL(subnet string) *model.NetworkACL
 }
 
-// GroupMap is the plain GroupIndex.
+// GroupMap is an Index of security groups alone: every subnet is open.
 type GroupMap map[string]*model.SecurityGroup
 
 func (m GroupMap) Group(id string) *model.SecurityGroup { return m[id] }
+func (m GroupMap) ACL(string) *model.NetworkACL         { return nil }
+
+// Rules is the Index of one scope: its security groups and the ACL of each
+// of its subnets. Compilers build it once per snapshot.
+type Rules struct {
+	Groups GroupMap
+	ACLs   ACLIndex
+}
+
+// RulesOf indexes sc's groups and ACLs.
+func RulesOf(sc *model.Scoped) Rules {
+	return Rules{Groups: GroupMap(sc.SecurityGroups), ACLs: IndexACLs(sc.NetworkACLs, sc.Subnets)}
+}
+
+func (r Rules) Group(id string) *model.SecurityGroup { return r.Groups[id] }
+func (r Rules) ACL(subnet string) *model.NetworkACL  { return r.ACLs[subnet] }
+
+// Layer names what dropped a flow, in the order a packet meets them.
+type Layer string
+
+const (
+	// LayerVPC: the ends are in two VPCs that nothing connects.
+	LayerVPC Layer = "vpc"
+	// LayerAddress: no interface owns the destination address.
+	LayerAddress Layer = "address"
+	// LayerGroups: a security group, on Side.
+	LayerGroups Layer = "security-group"
+	// LayerACL: a subnet's network ACL, named by Verdict.DroppedBy.
+	LayerACL Layer = "network-acl"
+)
 
 // Match names the rule, and the group holding it, that let a flow through one
 // side. The zero Match means no rule did: that side had no groups, denied, or
@@ -86,15 +167,49 @@ func (m Match) Found() bool { return m.GroupID != "" }
 // evaluates on every request and must not pay for prose.
 type Verdict struct {
 	Allowed bool
-	// Side is where the decision fell. On a deny, the side that dropped the
-	// flow. On an allow, the last filtered side (ingress if the destination
-	// has groups, else egress), or "" when neither end has groups.
+	// Layer is what dropped a denied flow; "" on an allow.
+	Layer Layer `json:",omitempty"`
+	// Side is where the security groups' decision fell. On a deny by a
+	// group, the side that dropped the flow ("" for a deny by another
+	// layer). On an allow, the last filtered side (ingress if the
+	// destination has groups, else egress), or "" when neither end has
+	// groups.
 	Side Side
 	// Egress and Ingress are the rules that passed the flow on each side.
 	Egress, Ingress Match
+	// ACL holds the network ACL decisions of a flow between two subnets,
+	// one per leg (request out, request in, return out, return in); legs
+	// with no ACL, or after the one that dropped the flow, are zero.
+	ACL [aclLegs]ACLCheck `json:"-"`
 
 	src, dst Endpoint
 	flow     Flow
+}
+
+// ACLChecks lists the ACL decisions v recorded, in the order packets meet
+// them; the last one dropped the flow when v.Layer is LayerACL.
+func (v Verdict) ACLChecks() []ACLCheck {
+	var out []ACLCheck
+	for _, c := range v.ACL {
+		if c.Checked() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// DroppedBy is the ACL decision that dropped the flow, or the zero check
+// when no ACL did.
+func (v Verdict) DroppedBy() ACLCheck {
+	if v.Layer != LayerACL {
+		return ACLCheck{}
+	}
+	for _, c := range v.ACL {
+		if c.Checked() && !c.Allowed {
+			return c
+		}
+	}
+	return ACLCheck{}
 }
 
 // Ends returns the flow's source and destination as evaluated, so that
@@ -113,33 +228,58 @@ func (v Verdict) Deciding() Match {
 	return Match{}
 }
 
-// Evaluate decides whether security groups let flow f open from src to dst.
-// Groups are searched in endpoint order and rules in group order, so the
-// reported rule is stable for a given snapshot. It does not allocate.
-func Evaluate(idx GroupIndex, src, dst Endpoint, f Flow) Verdict {
+// Evaluate decides whether flow f can open from src to dst, judging every
+// layer a packet meets in the order it meets them: the two ends must share
+// a VPC (no peering or transit gateway is modeled, so two VPCs never
+// connect, whatever their groups say); something must own the destination
+// address; the source's groups must let it out, the source subnet's ACL
+// out and the destination subnet's ACL in, and the destination's groups in;
+// then, ACLs being stateless, the answer must get back through both ACLs on
+// the source's ephemeral ports. Groups are searched in endpoint order and
+// rules in group order, so the reported rule is stable for a given snapshot.
+// It does not allocate.
+func Evaluate(idx Index, src, dst Endpoint, f Flow) Verdict {
 	src.Addr, dst.Addr = src.Addr.Unmap(), dst.Addr.Unmap()
 	v := Verdict{src: src, dst: dst, flow: f}
+	if src.VPC != "" && dst.VPC != "" && src.VPC != dst.VPC {
+		v.Layer = LayerVPC
+		return v
+	}
+	if dst.Unowned {
+		v.Layer = LayerAddress
+		return v
+	}
 	if len(src.Groups) > 0 {
 		v.Side = SideEgress
 		m, ok := firstMatch(idx, src.Groups, SideEgress, f, dst)
 		if !ok {
+			v.Layer = LayerGroups
 			return v
 		}
 		v.Egress = m
+	}
+	if checkACLs(idx, src, dst, f, &v.ACL, legSrcOut, legDstIn) >= 0 {
+		v.Side, v.Layer = "", LayerACL
+		return v
 	}
 	if len(dst.Groups) > 0 {
 		v.Side = SideIngress
 		m, ok := firstMatch(idx, dst.Groups, SideIngress, f, src)
 		if !ok {
+			v.Layer = LayerGroups
 			return v
 		}
 		v.Ingress = m
+	}
+	if checkACLs(idx, src, dst, f, &v.ACL, legDstOut, legSrcIn) >= 0 {
+		v.Side, v.Layer = "", LayerACL
+		return v
 	}
 	v.Allowed = true
 	return v
 }
 
-func firstMatch(idx GroupIndex, groups []string, side Side, f Flow, peer Endpoint) (Match, bool) {
+func firstMatch(idx Index, groups []string, side Side, f Flow, peer Endpoint) (Match, bool) {
 	if idx == nil {
 		return Match{}, false
 	}
@@ -199,6 +339,16 @@ func (v Verdict) ReasonWith(name func(id string) string) string {
 		name = func(id string) string { return id }
 	}
 	if !v.Allowed {
+		switch v.Layer {
+		case LayerVPC:
+			return fmt.Sprintf("%s is in %s and %s in %s: the VPCs are not connected (no peering connection or transit gateway), "+
+				"so no traffic passes between them whatever the security groups say", v.src.Addr, v.src.VPC, v.dst.Addr, v.dst.VPC)
+		case LayerAddress:
+			return fmt.Sprintf("no network interface or instance in %s owns %s: nothing answers there, so the connection times out",
+				v.dst.VPC, v.dst.Addr)
+		case LayerACL:
+			return v.DroppedBy().reason(v.flow, v.src.Addr, v.dst.Addr)
+		}
 		switch v.Side {
 		case SideEgress:
 			return fmt.Sprintf("no egress rule of %s allows %s to %s",

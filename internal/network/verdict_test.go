@@ -214,7 +214,7 @@ func TestInterfaceEndpoint(t *testing.T) {
 }
 
 func TestEvaluateDoesNotAllocate(t *testing.T) {
-	var idx network.GroupIndex = fixture()
+	var idx network.Index = fixture()
 	cases := []struct {
 		name     string
 		src, dst network.Endpoint
@@ -247,7 +247,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		alb.Ingress = append(alb.Ingress, model.Rule{Protocol: "tcp", FromPort: 80, ToPort: 80, GroupID: g})
 	}
 	alb.Ingress = append(alb.Ingress, model.Rule{ID: "sgr-link", Protocol: "tcp", FromPort: 80, ToPort: 80, GroupID: "sg-link"})
-	var idx network.GroupIndex = network.GroupMap{"sg-link": fixture()["sg-link"], "sg-alb": alb}
+	var idx network.Index = network.GroupMap{"sg-link": fixture()["sg-link"], "sg-alb": alb}
 	src, dst, f := ep("10.0.0.5", "sg-link"), ep("10.0.1.10", "sg-alb"), tcp(80)
 	b.ReportAllocs()
 	for b.Loop() {

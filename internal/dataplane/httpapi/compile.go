@@ -150,7 +150,7 @@ func compileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 	if last == nil {
 		last = &Reuse{}
 	}
-	var groups network.GroupMap
+	var rules *network.Rules // built on the first private integration
 	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}}
 	next := &Reuse{integrations: map[*model.Integration]*Integration{}, stages: map[string]*built{}}
 	if changes != nil && !relink {
@@ -165,10 +165,11 @@ func compileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 			return c
 		}
 		if c = last.integrations[in]; c == nil || relink && c.Private {
-			if groups == nil {
-				groups = network.GroupMap(sc.SecurityGroups)
+			if rules == nil {
+				r := network.RulesOf(sc)
+				rules = &r
 			}
-			c = compileIntegration(sc, in, balancers, groups)
+			c = compileIntegration(sc, in, balancers, *rules)
 		}
 		next.integrations[in] = c
 		return c
@@ -424,7 +425,7 @@ func compileThrottle(stage *Stage, st *model.Stage, routes []*model.Route, bucke
 	}
 }
 
-func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[string]*upstream.Balancer, groups network.GroupMap) *Integration {
+func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[string]*upstream.Balancer, rules network.Rules) *Integration {
 	timeout := time.Duration(in.TimeoutMillis) * time.Millisecond
 	if timeout <= 0 || timeout > 30*time.Second {
 		timeout = 30 * time.Second
@@ -452,7 +453,7 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 			out.Broken = "Cloud Map service " + arn + " does not exist"
 			return out
 		}
-		out.Path = private.CloudMapPath(sc, link, svc, query, groups)
+		out.Path = private.CloudMapPath(sc, link, svc, query, rules)
 		return out
 	}
 	l := sc.Listeners[in.URI]
@@ -465,6 +466,6 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 		out.Broken = "load balancer of " + in.URI + " does not exist"
 		return out
 	}
-	out.Path = private.V2(sc, link, b, l.Port, groups)
+	out.Path = private.V2(sc, link, b, l.Port, rules)
 	return out
 }

@@ -37,6 +37,9 @@ type Path struct {
 	// Groups are the scope's security groups, for explain to name them and
 	// to tell which VPC each belongs to.
 	Groups network.GroupMap
+	// VPCs are the scope's VPCs, for explain to say where a
+	// cross-VPC hop's ends are.
+	VPCs map[string]*model.VPC
 }
 
 // Link is the VPC link of a path.
@@ -73,7 +76,11 @@ type CloudMap struct {
 	// Links are the link's ENIs, the sources a request leaves from.
 	Links  []Entry
 	Lookup network.InterfaceLookup
-	Groups network.GroupMap
+	Rules  network.Rules
+	// VpcID is the link's VPC, and sc the snapshot it is in, to place an
+	// instance's address (network.TargetEndpoint).
+	VpcID string
+	sc    *model.Scoped
 }
 
 // PrivateLinkSource stands for the endpoint side of PrivateLink: API
@@ -106,8 +113,8 @@ func v2Link(link *model.VpcLink) Link {
 // V2 compiles a VPC link V2 in front of balancer b's listener on port. Each
 // ENI sends to the node in its own zone (the first node when its zone has
 // none), as the link's traffic stays in its zone.
-func V2(sc *model.Scoped, link *model.VpcLink, b *upstream.Balancer, port int, groups network.GroupMap) *Path {
-	p := &Path{Link: v2Link(link), Balancer: b, Port: port, Groups: groups}
+func V2(sc *model.Scoped, link *model.VpcLink, b *upstream.Balancer, port int, rules network.Rules) *Path {
+	p := &Path{Link: v2Link(link), Balancer: b, Port: port, Groups: rules.Groups, VPCs: sc.VPCs}
 	if len(b.Nodes) == 0 {
 		return p
 	}
@@ -118,7 +125,7 @@ func V2(sc *model.Scoped, link *model.VpcLink, b *upstream.Balancer, port int, g
 				break
 			}
 		}
-		e.Verdict = network.Evaluate(groups, e.Src, b.Nodes[e.Node].Endpoint, network.Flow{Protocol: "tcp", Port: port})
+		e.Verdict = network.Evaluate(rules, e.Src, b.Nodes[e.Node].Endpoint, network.Flow{Protocol: "tcp", Port: port})
 		p.Entries = append(p.Entries, e)
 	}
 	return p
@@ -127,8 +134,9 @@ func V2(sc *model.Scoped, link *model.VpcLink, b *upstream.Balancer, port int, g
 // V1 compiles a v1 VPC link: the endpoint service hands each flow to one of
 // the NLB's nodes. The NLB's groups filter PrivateLink traffic only when it
 // has some and does not turn their enforcement off.
-func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int, groups network.GroupMap) *Path {
-	p := &Path{Link: Link{ID: link.ID, Status: link.Status, EndpointService: link.EndpointService}, Balancer: b, Port: port, Groups: groups}
+func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int, rules network.Rules) *Path {
+	p := &Path{Link: Link{ID: link.ID, Status: link.Status, EndpointService: link.EndpointService}, Balancer: b, Port: port,
+		Groups: rules.Groups, VPCs: sc.VPCs}
 	enforce := true
 	if lb := sc.LoadBalancers[b.ARN]; lb != nil {
 		p.Link.VpcID = lb.VpcID
@@ -143,7 +151,7 @@ func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int,
 	for i, n := range b.Nodes {
 		e := Entry{Zone: n.Zone, Src: PrivateLinkSource, Node: i, Verdict: network.Verdict{Allowed: true}}
 		if p.Unfiltered == "" {
-			e.Verdict = network.Evaluate(groups, PrivateLinkSource, n.Endpoint, network.Flow{Protocol: "tcp", Port: port})
+			e.Verdict = network.Evaluate(rules, PrivateLinkSource, n.Endpoint, network.Flow{Protocol: "tcp", Port: port})
 		}
 		p.Entries = append(p.Entries, e)
 	}
@@ -152,15 +160,16 @@ func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int,
 
 // CloudMapPath compiles a V2 link that reaches a Cloud Map service's
 // instances directly; query filters them by attribute.
-func CloudMapPath(sc *model.Scoped, link *model.VpcLink, svc *model.CloudMapService, query string, groups network.GroupMap) *Path {
-	cm := &CloudMap{Service: svc, Instances: sc.CloudMapInstances[svc.ID], Query: map[string]string{}, Links: linkSources(sc, link), Groups: groups,
+func CloudMapPath(sc *model.Scoped, link *model.VpcLink, svc *model.CloudMapService, query string, rules network.Rules) *Path {
+	cm := &CloudMap{Service: svc, Instances: sc.CloudMapInstances[svc.ID], Query: map[string]string{}, Links: linkSources(sc, link),
+		Rules: rules, VpcID: link.VpcID, sc: sc,
 		Lookup: func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(link.VpcID, ip) }}
 	if q, err := url.ParseQuery(query); err == nil {
 		for k := range q {
 			cm.Query[k] = q.Get(k)
 		}
 	}
-	return &Path{Link: v2Link(link), CloudMap: cm, Groups: groups}
+	return &Path{Link: v2Link(link), CloudMap: cm, Groups: rules.Groups, VPCs: sc.VPCs}
 }
 
 // Instance is where a Cloud Map instance is: its modeled address and the
@@ -172,9 +181,8 @@ func (cm *CloudMap) Instance(inst *model.Instance, src network.Endpoint) (dst ne
 	if err != nil || perr != nil {
 		return dst, 0, v, false
 	}
-	dst = network.Endpoint{Addr: addr}
-	if eni := cm.Lookup(addr); eni != nil {
-		dst.Groups = eni.Groups
-	}
-	return dst, port, network.Evaluate(cm.Groups, src, dst, network.Flow{Protocol: "tcp", Port: port}), true
+	// Cloud Map takes any address: one beyond the link's VPC is placed as
+	// a target registered for all zones is.
+	dst = network.TargetEndpoint(cm.sc, cm.VpcID, addr, true)
+	return dst, port, network.Evaluate(cm.Rules, src, dst, network.Flow{Protocol: "tcp", Port: port}), true
 }

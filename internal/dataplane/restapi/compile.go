@@ -132,7 +132,7 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 // CompileAPI builds one REST API of sc, so that a change to one API
 // recompiles that API alone.
 func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) *API {
-	groups := network.GroupMap(sc.SecurityGroups)
+	rules := network.RulesOf(sc)
 	api := &API{ID: a.ID, Stages: map[string]*Stage{}}
 	for _, st := range sc.RestStages {
 		if st.APIID != a.ID {
@@ -150,7 +150,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 						node.methods = map[string]*Method{}
 					}
 					node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path,
-						Integration: compileIntegration(sc, meth.Integration, st, balancers, groups),
+						Integration: compileIntegration(sc, meth.Integration, st, balancers, rules),
 						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired}
 				}
 			}
@@ -258,7 +258,7 @@ func (r *resource) insert(path string) *resource {
 	return n
 }
 
-func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.RestStage, balancers map[string]*upstream.Balancer, groups network.GroupMap) *Integration {
+func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.RestStage, balancers map[string]*upstream.Balancer, rules network.Rules) *Integration {
 	if in == nil {
 		return &Integration{Broken: "no integration"}
 	}
@@ -326,7 +326,7 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 			out.Broken = "the VPC link's NLB does not exist"
 			return out
 		}
-		out.Path = private.V1(sc, v1, balancers[v1.TargetARNs[0]], port, groups)
+		out.Path = private.V1(sc, v1, balancers[v1.TargetARNs[0]], port, rules)
 		return out
 	}
 	v2 := sc.VpcLinks[linkID]
@@ -339,7 +339,7 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 		out.Broken = "integration target " + in.IntegrationTarget + " does not exist"
 		return out
 	}
-	out.Path = private.V2(sc, v2, b, port, groups)
+	out.Path = private.V2(sc, v2, b, port, rules)
 	return out
 }
 

@@ -111,7 +111,7 @@ func (t *Target) Inflight() int64 { return t.inflight.Load() }
 // Compile builds every balancer of a scope.
 func Compile(sc *model.Scoped, health Health, reg *Registry) map[string]*Balancer {
 	out := map[string]*Balancer{}
-	groups := network.GroupMap(sc.SecurityGroups)
+	rules := network.RulesOf(sc)
 	pools := map[string]*Pool{}
 	// ALBs first: an NLB's alb-type targets point at them.
 	arns := make([]string, 0, len(sc.LoadBalancers))
@@ -146,7 +146,7 @@ func Compile(sc *model.Scoped, health Health, reg *Registry) map[string]*Balance
 		if tg == nil {
 			return nil
 		}
-		p := compilePool(sc, tg, b, out, groups, health, reg)
+		p := compilePool(sc, tg, b, out, rules, health, reg)
 		pools[arn] = p
 		return p
 	}
@@ -200,7 +200,7 @@ func compileAction(actions []model.Action, b *Balancer, poolOf func(string, *Bal
 }
 
 func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers map[string]*Balancer,
-	groups network.GroupMap, health Health, reg *Registry) *Pool {
+	rules network.Rules, health Health, reg *Registry) *Pool {
 	attr := func(k, def string) string {
 		if v, ok := tg.Attributes[k]; ok {
 			return v
@@ -235,7 +235,7 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 			if ct.ALB != nil && len(ct.ALB.Nodes) > 0 {
 				for i, n := range b.Nodes {
 					dst := ct.ALB.Nodes[i%len(ct.ALB.Nodes)].Endpoint
-					ct.Hops = append(ct.Hops, network.Evaluate(groups, n.Endpoint, dst, network.Flow{Protocol: "tcp", Port: t.Port}))
+					ct.Hops = append(ct.Hops, network.Evaluate(rules, n.Endpoint, dst, network.Flow{Protocol: "tcp", Port: t.Port}))
 				}
 			}
 		default:
@@ -245,17 +245,16 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 			}
 			ct.Modeled = netip.AddrPortFrom(addr, uint16(t.Port))
 			ct.Real, ct.AddrRule = network.RealAddress(lookup, addr, t.Port)
-			dst := network.Endpoint{Addr: addr}
-			if eni := lookup(addr); eni != nil {
-				dst.Groups = eni.Groups
-			}
+			// An address nobody owns answers nothing; one outside the VPC
+			// registered for all zones is beyond what the model filters.
+			dst := network.TargetEndpoint(sc, tg.VpcID, addr, t.AvailabilityZone == "all")
 			if ct.Zone == "" {
 				// An address in the VPC is in its subnet's zone, as ELB
 				// works it out at registration.
 				ct.Zone = zoneOf(sc, tg.VpcID, addr)
 			}
 			for _, n := range b.Nodes {
-				ct.Hops = append(ct.Hops, network.Evaluate(groups, n.Endpoint, dst, network.Flow{Protocol: "tcp", Port: t.Port}))
+				ct.Hops = append(ct.Hops, network.Evaluate(rules, n.Endpoint, dst, network.Flow{Protocol: "tcp", Port: t.Port}))
 			}
 		}
 		p.Targets = append(p.Targets, ct)

@@ -1,0 +1,200 @@
+package network_test
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"gatehouse/internal/model"
+	"gatehouse/internal/network"
+)
+
+// aclWorld is one VPC with two subnets: the link's (10.0.0.0/24, acl-a) and
+// the ALB's (10.0.1.0/24, acl-b). Groups admit everything, so only ACLs and
+// VPC placement decide.
+func aclWorld(a, b []model.ACLEntry) (network.Rules, network.Endpoint, network.Endpoint) {
+	groups := network.GroupMap{"sg-open": {ID: "sg-open",
+		Ingress: []model.Rule{{ID: "sgr-in", Protocol: "-1", FromPort: -1, ToPort: -1, CidrIPv4: "0.0.0.0/0"}},
+		Egress:  []model.Rule{{ID: "sgr-out", Protocol: "-1", FromPort: -1, ToPort: -1, CidrIPv4: "0.0.0.0/0"}},
+	}}
+	acls := map[string]*model.NetworkACL{
+		"acl-a": {ID: "acl-a", VpcID: "vpc-1", Entries: a, Associations: []model.ACLAssociation{{ID: "aclassoc-a", SubnetID: "subnet-a"}}},
+		"acl-b": {ID: "acl-b", VpcID: "vpc-1", Entries: b, Associations: []model.ACLAssociation{{ID: "aclassoc-b", SubnetID: "subnet-b"}}},
+	}
+	subnets := map[string]*model.Subnet{
+		"subnet-a": {ID: "subnet-a", VpcID: "vpc-1", CidrBlock: "10.0.0.0/24"},
+		"subnet-b": {ID: "subnet-b", VpcID: "vpc-1", CidrBlock: "10.0.1.0/24"},
+	}
+	src := network.Endpoint{Addr: netip.MustParseAddr("10.0.0.5"), Groups: []string{"sg-open"}, VPC: "vpc-1", Subnet: "subnet-a"}
+	dst := network.Endpoint{Addr: netip.MustParseAddr("10.0.1.10"), Groups: []string{"sg-open"}, VPC: "vpc-1", Subnet: "subnet-b"}
+	return network.Rules{Groups: groups, ACLs: network.IndexACLs(acls, subnets)}, src, dst
+}
+
+func entry(n int, egress bool, proto, action, cidr string, from, to int) model.ACLEntry {
+	return model.ACLEntry{RuleNumber: n, Egress: egress, Protocol: proto, Action: action, CidrBlock: cidr, FromPort: from, ToPort: to}
+}
+
+// allowAll is what a VPC's default ACL holds in both directions.
+func allowAll() []model.ACLEntry {
+	return []model.ACLEntry{
+		entry(100, false, "-1", "allow", "0.0.0.0/0", 0, 0), entry(100, true, "-1", "allow", "0.0.0.0/0", 0, 0),
+		entry(model.ACLDefaultRule, false, "-1", "deny", "0.0.0.0/0", 0, 0), entry(model.ACLDefaultRule, true, "-1", "deny", "0.0.0.0/0", 0, 0),
+	}
+}
+
+func TestACLVerdicts(t *testing.T) {
+	cases := []struct {
+		name string
+		a, b []model.ACLEntry
+		// layer is "" for an allow; else the deciding ACL, its direction
+		// and rule number must show in the reason.
+		layer network.Layer
+		want  []string
+	}{
+		{name: "default ACLs pass", a: allowAll(), b: allowAll()},
+		{name: "inbound deny on the destination, lowest number first",
+			a: allowAll(),
+			b: append([]model.ACLEntry{
+				entry(200, false, "6", "allow", "10.0.0.0/16", 80, 80), // higher number: never reached
+				entry(90, false, "6", "deny", "10.0.0.0/24", 80, 80),
+			}, allowAll()...),
+			layer: network.LayerACL, want: []string{"network ACL acl-b of subnet-b: inbound rule 90 denies tcp/80 from 10.0.0.5"}},
+		{name: "outbound deny on the source",
+			a:     []model.ACLEntry{entry(100, false, "-1", "allow", "0.0.0.0/0", 0, 0)},
+			b:     allowAll(),
+			layer: network.LayerACL, want: []string{"network ACL acl-a of subnet-a: outbound rule * (32767) denies tcp/80 to 10.0.1.10"}},
+		{name: "return traffic: the destination's outbound rules must admit the ephemeral ports",
+			a: allowAll(),
+			b: []model.ACLEntry{
+				entry(100, false, "6", "allow", "10.0.0.0/24", 80, 80),
+				entry(100, true, "6", "allow", "10.0.0.0/24", 32768, 65535), // a Linux client's range: too narrow
+			},
+			layer: network.LayerACL, want: []string{"acl-b of subnet-b: outbound rule * (32767) denies the return traffic to 10.0.0.5 on ephemeral port 1024"}},
+		{name: "return traffic: the source's inbound rules, a deny inside the range",
+			a: []model.ACLEntry{
+				entry(100, true, "6", "allow", "10.0.1.0/24", 80, 80),
+				entry(110, false, "6", "deny", "10.0.1.0/24", 40000, 40010),
+				entry(120, false, "6", "allow", "0.0.0.0/0", 1024, 65535),
+			},
+			b:     allowAll(),
+			layer: network.LayerACL, want: []string{"acl-a of subnet-a: inbound rule 110 denies the return traffic from 10.0.1.10 on ephemeral port 40000"}},
+		{name: "the full ephemeral range, in two rules, passes",
+			a: []model.ACLEntry{
+				entry(100, true, "6", "allow", "10.0.1.0/24", 80, 80),
+				entry(110, false, "6", "allow", "10.0.1.0/24", 1024, 30000),
+				entry(120, false, "6", "allow", "10.0.1.0/24", 30001, 65535),
+			},
+			b: allowAll()},
+		{name: "an entry for another protocol or address does not match",
+			a: allowAll(),
+			b: append([]model.ACLEntry{
+				entry(10, false, "17", "deny", "0.0.0.0/0", 80, 80),
+				entry(20, false, "6", "deny", "10.9.0.0/16", 80, 80),
+			}, allowAll()...)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rules, src, dst := aclWorld(c.a, c.b)
+			v := network.Evaluate(rules, src, dst, tcp(80))
+			if v.Allowed != (c.layer == "") || v.Layer != c.layer {
+				t.Fatalf("allowed %v layer %q (%s), want layer %q", v.Allowed, v.Layer, v.Reason(), c.layer)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(v.Reason(), w) {
+					t.Errorf("reason %q does not say %q", v.Reason(), w)
+				}
+			}
+			if c.layer == "" && len(v.ACLChecks()) != 4 {
+				t.Errorf("an allowed flow across subnets records %d ACL checks, want 4: %+v", len(v.ACLChecks()), v.ACLChecks())
+			}
+		})
+	}
+}
+
+func TestACLOnlyAcrossSubnets(t *testing.T) {
+	rules, src, dst := aclWorld(nil, nil) // no entries: everything is denied by the catch-all
+	if v := network.Evaluate(rules, src, dst, tcp(80)); v.Allowed || v.Layer != network.LayerACL {
+		t.Fatalf("ACLs with no entries let the flow through: %s", v.Reason())
+	}
+	dst.Subnet = src.Subnet
+	if v := network.Evaluate(rules, src, dst, tcp(80)); !v.Allowed || len(v.ACLChecks()) != 0 {
+		t.Errorf("traffic within one subnet met an ACL: %s %+v", v.Reason(), v.ACLChecks())
+	}
+	// A subnet with no ACL record (a store from before ACLs) filters
+	// nothing; a subnet of a VPC with a default ACL but no association
+	// takes the default.
+	old := network.Rules{Groups: rules.Groups, ACLs: network.IndexACLs(nil, nil)}
+	_, src, dst = aclWorld(nil, nil)
+	if v := network.Evaluate(old, src, dst, tcp(80)); !v.Allowed {
+		t.Errorf("subnets without ACL records dropped the flow: %s", v.Reason())
+	}
+	idx := network.IndexACLs(map[string]*model.NetworkACL{"acl-d": {ID: "acl-d", VpcID: "vpc-1", IsDefault: true}},
+		map[string]*model.Subnet{"subnet-b": {ID: "subnet-b", VpcID: "vpc-1"}, "subnet-x": {ID: "subnet-x", VpcID: "vpc-2"}})
+	if idx.ACL("subnet-b") == nil || idx.ACL("subnet-b").ID != "acl-d" || idx.ACL("subnet-x") != nil {
+		t.Errorf("default ACL placement: %+v", idx)
+	}
+}
+
+func TestVPCIsolation(t *testing.T) {
+	rules, src, dst := aclWorld(allowAll(), allowAll())
+	dst.VPC = "vpc-2"
+	v := network.Evaluate(rules, src, dst, tcp(80))
+	if v.Allowed || v.Layer != network.LayerVPC || !strings.Contains(v.Reason(), "the VPCs are not connected") {
+		t.Fatalf("a flow between two VPCs: allowed %v layer %q: %s", v.Allowed, v.Layer, v.Reason())
+	}
+	// An end outside every VPC (PrivateLink's side) is not another VPC.
+	src = network.Endpoint{Addr: netip.MustParseAddr("198.18.0.1")}
+	dst.VPC = "vpc-1"
+	if v := network.Evaluate(rules, src, dst, tcp(80)); !v.Allowed {
+		t.Errorf("PrivateLink's side: %s", v.Reason())
+	}
+}
+
+func TestTargetEndpoint(t *testing.T) {
+	eni := &model.NetworkInterface{ID: "eni-1", VpcID: "vpc-1", SubnetID: "subnet-b", PrivateIP: "10.0.1.15", Groups: []string{"sg-open"}}
+	far := &model.NetworkInterface{ID: "eni-far", VpcID: "vpc-2", SubnetID: "subnet-far", PrivateIP: "10.2.0.9"}
+	sc := &model.Scoped{
+		VPCs:          map[string]*model.VPC{"vpc-1": {ID: "vpc-1", CidrBlock: "10.0.0.0/16"}, "vpc-2": {ID: "vpc-2", CidrBlock: "10.2.0.0/16"}},
+		InterfaceByIP: map[string]*model.NetworkInterface{"vpc-1/10.0.1.15": eni, "vpc-2/10.2.0.9": far},
+	}
+	for _, c := range []struct {
+		addr     string
+		allZones bool
+		layer    network.Layer // "" when the flow passes
+		vpc      string
+	}{
+		{"10.0.1.15", false, "", "vpc-1"}, // owned
+		{"10.0.1.99", false, "", "vpc-1"}, // in the VPC, nobody holds it
+		{"192.168.7.7", false, "", "vpc-1"},
+		{"192.168.7.7", true, "", ""},                 // beyond every modeled VPC
+		{"10.2.0.9", true, network.LayerVPC, "vpc-2"}, // another VPC's interface: not connected
+		{"10.2.0.10", true, network.LayerVPC, "vpc-2"},
+	} {
+		addr := netip.MustParseAddr(c.addr)
+		e := network.TargetEndpoint(sc, "vpc-1", addr, c.allZones)
+		if e.VPC != c.vpc {
+			t.Errorf("%s all=%v: placed in %q, want %q", c.addr, c.allZones, e.VPC, c.vpc)
+		}
+		rules, src, _ := aclWorld(allowAll(), allowAll())
+		v := network.Evaluate(rules, src, e, tcp(80))
+		if v.Allowed != (c.layer == "") || v.Layer != c.layer {
+			t.Errorf("%s all=%v: layer %q, want %q: %s", c.addr, c.allZones, v.Layer, c.layer, v.Reason())
+		}
+		if c.layer == network.LayerAddress && !strings.Contains(v.Reason(), "owns "+c.addr) {
+			t.Errorf("%s: %s", c.addr, v.Reason())
+		}
+	}
+}
+
+func TestEvaluateWithACLsDoesNotAllocate(t *testing.T) {
+	rules, src, dst := aclWorld(allowAll(), allowAll())
+	var idx network.Index = rules
+	n := testing.AllocsPerRun(100, func() {
+		if !network.Evaluate(idx, src, dst, tcp(80)).Allowed {
+			t.Fatal("denied")
+		}
+	})
+	if n != 0 {
+		t.Errorf("%v allocations per Evaluate across two ACLs, want 0", n)
+	}
+}
