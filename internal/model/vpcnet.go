@@ -3,7 +3,10 @@ package model
 import "time"
 
 // NetworkACL is a stateless subnet firewall. Every subnet is associated with
-// exactly one: its VPC's default ACL unless another replaced it.
+// exactly one: its VPC's default ACL unless another replaced it. Subnets
+// stored before ACLs were kept have none until the EC2 service completes
+// their VPC; traffic through such a subnet passes, as its default ACL
+// would let it.
 type NetworkACL struct {
 	ID    string
 	VpcID string
@@ -35,9 +38,10 @@ type ACLEntry struct {
 	Action        string
 	CidrBlock     string `json:",omitempty"`
 	Ipv6CidrBlock string `json:",omitempty"`
-	// FromPort and ToPort bound the ports for tcp and udp; unused otherwise.
+	// FromPort and ToPort bound the ports for tcp and udp; zero otherwise.
 	FromPort, ToPort int `json:",omitempty"`
-	// ICMPType and ICMPCode apply to icmp; -1 means all.
+	// ICMPType and ICMPCode apply to icmp (and icmpv6, "58"); -1 means
+	// all; zero otherwise.
 	ICMPType, ICMPCode int `json:",omitempty"`
 }
 

@@ -346,3 +346,49 @@ func TestRouteTableEmptyListsPresent(t *testing.T) {
 		t.Errorf("empty DescribeRouteTables = %s", body)
 	}
 }
+
+func TestRoutesAndACLsSurviveRestart(t *testing.T) {
+	srv := servertest.Start(t, servertest.DataDir(t.TempDir()))
+	c := srv.EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	sn := aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId)
+	eni := aws.ToString(newENI(t, c, sn, "").NetworkInterfaceId)
+	rt := newRouteTable(t, c, vpc)
+	if _, err := c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("0.0.0.0/0"), NetworkInterfaceId: aws.String(eni)}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(rt), SubnetId: aws.String(sn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acl, err := c.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: aws.String(vpc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aclID := acl.NetworkAcl.NetworkAclId
+	if _, err := c.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: aclID, RuleNumber: aws.Int32(100), Egress: aws.Bool(false),
+		Protocol: aws.String("tcp"), RuleAction: types.RuleActionDeny, CidrBlock: aws.String("10.0.0.0/16"), PortRange: &types.PortRange{From: aws.Int32(80), To: aws.Int32(80)}}); err != nil {
+		t.Fatal(err)
+	}
+	def := defaultACLOf(t, c, vpc)
+	if _, err := c.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{AssociationId: def.Associations[0].NetworkAclAssociationId, NetworkAclId: aclID}); err != nil {
+		t.Fatal(err)
+	}
+	main := aws.ToString(mainTableOf(t, c, vpc).RouteTableId)
+
+	c = srv.Restart().EC2()
+
+	got := tableOf(t, c, rt)
+	wantRoutes(t, got, "10.0.0.0/16 -> local active CreateRouteTable", "0.0.0.0/0 -> eni active CreateRoute")
+	if len(got.Associations) != 1 || aws.ToString(got.Associations[0].RouteTableAssociationId) != aws.ToString(a.AssociationId) {
+		t.Fatalf("associations after restart = %+v", got.Associations)
+	}
+	if aws.ToString(mainTableOf(t, c, vpc).RouteTableId) != main {
+		t.Fatal("main table changed across a restart")
+	}
+	kept := aclOf(t, c, *aclID)
+	wantEntries(t, kept, "32767 out -1 deny 0.0.0.0/0", "100 in 6 deny 10.0.0.0/16 ports 80-80", "32767 in -1 deny 0.0.0.0/0")
+	if len(kept.Associations) != 1 || aws.ToString(kept.Associations[0].SubnetId) != sn {
+		t.Fatalf("ACL associations after restart = %+v", kept.Associations)
+	}
+}
