@@ -392,3 +392,51 @@ func TestRoutesAndACLsSurviveRestart(t *testing.T) {
 		t.Fatalf("ACL associations after restart = %+v", kept.Associations)
 	}
 }
+
+// A route may target an instance: EC2 describes it with the instance, its
+// owner and its primary interface, and a route to that interface names the
+// instance too; both turn blackhole when the instance is terminated.
+func TestRouteToInstance(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	sn := aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId)
+	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-0a3c3a20c09d6f377"), InstanceType: types.InstanceTypeT3Micro,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: aws.String(sn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := run.Instances[0]
+	id, eni := aws.ToString(inst.InstanceId), aws.ToString(inst.NetworkInterfaces[0].NetworkInterfaceId)
+	rt := newRouteTable(t, c, vpc)
+	for _, in := range []ec2.CreateRouteInput{
+		{DestinationCidrBlock: aws.String("0.0.0.0/0"), InstanceId: aws.String(id)},
+		{DestinationCidrBlock: aws.String("192.168.0.0/16"), NetworkInterfaceId: aws.String(eni)},
+	} {
+		in.RouteTableId = aws.String(rt)
+		if _, err := c.CreateRoute(ctx, &in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	routes := tableOf(t, c, rt).Routes
+	for _, r := range routes[1:] {
+		if aws.ToString(r.InstanceId) != id || aws.ToString(r.NetworkInterfaceId) != eni || aws.ToString(r.InstanceOwnerId) == "" || r.State != types.RouteStateActive {
+			t.Fatalf("route to an instance = %+v", r)
+		}
+	}
+	d, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: filter("route.instance-id", id)})
+	if err != nil || len(d.RouteTables) != 1 {
+		t.Fatalf("DescribeRouteTables(route.instance-id) = %+v, %v", d, err)
+	}
+	other := newVpc(t, c, "10.1.0.0/16")
+	_, err = c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(newRouteTable(t, c, other)), DestinationCidrBlock: aws.String("0.0.0.0/0"), InstanceId: aws.String(id)})
+	wantMessage(t, err, "InvalidParameterValue", "belong to different networks")
+
+	if _, err := c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tableOf(t, c, rt).Routes[1:] {
+		if r.State != types.RouteStateBlackhole {
+			t.Fatalf("route to a terminated instance = %+v", r)
+		}
+	}
+}
