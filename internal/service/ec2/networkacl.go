@@ -127,6 +127,14 @@ func aclNotFound(id string) error {
 	return api.BadRequest("InvalidNetworkAclID.NotFound", "The networkAcl ID '%s' does not exist", id)
 }
 
+// checkACLID rejects what cannot be an ACL id before it is looked up.
+func checkACLID(id string) error {
+	if !wellFormedID(id, "acl") {
+		return api.BadRequest("InvalidNetworkAclId.Malformed", "Invalid id: %q (expecting \"acl-...\")", id)
+	}
+	return nil
+}
+
 func aclEntryExists(rule int) error {
 	return api.BadRequest("NetworkAclEntryAlreadyExists", "The network acl entry identified by %d already exists.", rule)
 }
@@ -167,6 +175,11 @@ func (s *Service) CreateNetworkAcl(ctx context.Context, in *CreateNetworkAclInpu
 }
 
 func (s *Service) DescribeNetworkAcls(ctx context.Context, in *DescribeNetworkAclsInput) (*DescribeNetworkAclsOutput, error) {
+	for _, id := range in.NetworkACLIDs {
+		if err := checkACLID(id); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkFilters(in.Filters, aclFields(ctx, &model.NetworkACL{})); err != nil {
 		return nil, err
 	}
@@ -273,6 +286,9 @@ func (s *Service) DeleteNetworkAcl(ctx context.Context, in *DeleteNetworkAclInpu
 }
 
 func getACL(tx model.Tx, id string) (*model.NetworkACL, error) {
+	if err := checkACLID(id); err != nil {
+		return nil, err
+	}
 	acl, ok, err := model.Get[model.NetworkACL](tx, id)
 	if err != nil {
 		return nil, err

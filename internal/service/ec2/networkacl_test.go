@@ -247,6 +247,10 @@ func TestNetworkACLEntries(t *testing.T) {
 	}
 	_, err = c.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: aws.String("acl-00000000000000000"), RuleNumber: aws.Int32(5), Egress: aws.Bool(false), Protocol: aws.String("-1"), RuleAction: "allow", CidrBlock: aws.String("0.0.0.0/0")})
 	wantMessage(t, err, "InvalidNetworkAclID.NotFound", "The networkAcl ID 'acl-00000000000000000' does not exist")
+	_, err = c.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: aws.String("acl-xyz"), RuleNumber: aws.Int32(5), Egress: aws.Bool(false), Protocol: aws.String("-1"), RuleAction: "allow", CidrBlock: aws.String("0.0.0.0/0")})
+	wantMessage(t, err, "InvalidNetworkAclId.Malformed", `Invalid id: "acl-xyz" (expecting "acl-...")`)
+	_, err = c.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{"acl-1"}})
+	wantCode(t, err, "InvalidNetworkAclId.Malformed")
 	wantEntries(t, aclOf(t, c, *id), final...)
 }
 
@@ -346,7 +350,7 @@ func TestNetworkACLEmptyListsPresent(t *testing.T) {
 			t.Errorf("DescribeNetworkAcls body lacks %s:\n%s", want, body)
 		}
 	}
-	body = rawBody(t, srv, url.Values{"Action": {"DescribeNetworkAcls"}, "NetworkAclId.1": {"acl-1"}, "Filter.1.Name": {"vpc-id"}})
+	body = rawBody(t, srv, url.Values{"Action": {"DescribeNetworkAcls"}, "NetworkAclId.1": {"acl-00000001"}, "Filter.1.Name": {"vpc-id"}})
 	if !strings.Contains(body, "InvalidNetworkAclID.NotFound") {
 		t.Errorf("unknown id answered %s", body)
 	}
