@@ -60,7 +60,7 @@ type defaultsMarker = model.EC2Defaults
 // write transaction, so one makes the VPC and the other finds it made.
 func (s *Service) ensureDefaults(ctx context.Context) error {
 	m := api.MetaFrom(ctx)
-	scope := m.Account + "/" + m.Region
+	scope := model.Scope{Account: m.Account, Region: m.Region}
 	if _, ok := s.settled.Load(scope); ok {
 		return nil
 	}

@@ -103,7 +103,7 @@ type DescribeAccountAttributesOutput struct {
 
 // AccountAttribute is one named account setting and its values.
 type AccountAttribute struct {
-	Name   string           `xml:"attributeName"`
+	Name   string                  `xml:"attributeName"`
 	Values []accountAttributeValue `xml:"attributeValueSet>item"`
 }
 

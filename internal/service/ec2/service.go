@@ -16,8 +16,8 @@ type Service struct {
 	clock clock.Clock
 	// noDefaultVpc settles new scopes without a default VPC.
 	noDefaultVpc bool
-	// settled holds the scopes ("account/region") whose default VPC this
-	// process knows to be settled (see ensureDefaults).
+	// settled holds the scopes (model.Scope) whose default VPC this process
+	// knows to be settled (see ensureDefaults).
 	settled sync.Map
 }
 
