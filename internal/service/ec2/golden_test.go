@@ -53,7 +53,49 @@ func goldenSeed() []model.Record {
 		&model.NetworkInterface{ID: "eni-0000000000000000a", SubnetID: "subnet-0000000000000000a", VpcID: "vpc-0000000000000000a",
 			AvailabilityZone: "us-east-1b", PrivateIP: "10.0.1.10", MacAddress: "02:00:00:00:00:0a", Groups: []string{"sg-0000000000000000b"},
 			Description: "backend", InterfaceType: "interface", Status: "available", Tags: model.Tags{"gatehouse:host": "127.0.0.1"}},
+
+		// Each VPC's default ACL and main route table; the user's VPC also
+		// has an ACL and a table of its own holding its subnet.
+		goldenDefaultACL("acl-00000000000000001", "vpc-00000000000000001", "aclassoc-00000000000000001", "subnet-00000000000000001"),
+		goldenDefaultACL("acl-0000000000000000a", "vpc-0000000000000000a"),
+		&model.NetworkACL{ID: "acl-0000000000000000b", VpcID: "vpc-0000000000000000a", Tags: model.Tags{"Name": "web"},
+			Entries: []model.ACLEntry{
+				{RuleNumber: 100, Egress: true, Protocol: "-1", Action: "allow", CidrBlock: "0.0.0.0/0"},
+				{RuleNumber: 32767, Egress: true, Protocol: "-1", Action: "deny", CidrBlock: "0.0.0.0/0"},
+				{RuleNumber: 100, Protocol: "6", Action: "allow", CidrBlock: "10.0.0.0/16", FromPort: 80, ToPort: 80},
+				{RuleNumber: 110, Protocol: "1", Action: "allow", CidrBlock: "10.0.0.0/16", ICMPType: 8, ICMPCode: -1},
+				{RuleNumber: 32767, Protocol: "-1", Action: "deny", CidrBlock: "0.0.0.0/0"},
+			},
+			Associations: []model.ACLAssociation{{ID: "aclassoc-0000000000000000a", SubnetID: "subnet-0000000000000000a"}}},
+		&model.RouteTable{ID: "rtb-00000000000000001", VpcID: "vpc-00000000000000001", Main: true,
+			Routes:       []model.RouteEntry{{DestinationCidr: "172.31.0.0/16", GatewayID: "local", Origin: "CreateRouteTable"}},
+			Associations: []model.RouteAssociation{{ID: "rtbassoc-00000000000000001", Main: true}}},
+		&model.RouteTable{ID: "rtb-0000000000000000a", VpcID: "vpc-0000000000000000a", Main: true,
+			Routes:       []model.RouteEntry{{DestinationCidr: "10.0.0.0/16", GatewayID: "local", Origin: "CreateRouteTable"}},
+			Associations: []model.RouteAssociation{{ID: "rtbassoc-0000000000000000a", Main: true}}},
+		&model.RouteTable{ID: "rtb-0000000000000000b", VpcID: "vpc-0000000000000000a", Tags: model.Tags{"Name": "private"},
+			Routes: []model.RouteEntry{
+				{DestinationCidr: "10.0.0.0/16", GatewayID: "local", Origin: "CreateRouteTable"},
+				{DestinationCidr: "0.0.0.0/0", NetworkInterfaceID: "eni-0000000000000000a", Origin: "CreateRoute"},
+				{DestinationCidr: "192.168.0.0/16", NetworkInterfaceID: "eni-0000000000000000f", Origin: "CreateRoute"},
+			},
+			Associations: []model.RouteAssociation{{ID: "rtbassoc-0000000000000000b", SubnetID: "subnet-0000000000000000a"}}},
 	}
+}
+
+// goldenDefaultACL is a VPC's default ACL as EC2 makes it, holding the
+// subnets given as association id and subnet id pairs.
+func goldenDefaultACL(id, vpc string, assoc ...string) *model.NetworkACL {
+	acl := &model.NetworkACL{ID: id, VpcID: vpc, IsDefault: true}
+	for _, egress := range []bool{true, false} {
+		acl.Entries = append(acl.Entries,
+			model.ACLEntry{RuleNumber: 100, Egress: egress, Protocol: "-1", Action: "allow", CidrBlock: "0.0.0.0/0"},
+			model.ACLEntry{RuleNumber: 32767, Egress: egress, Protocol: "-1", Action: "deny", CidrBlock: "0.0.0.0/0"})
+	}
+	for i := 0; i+1 < len(assoc); i += 2 {
+		acl.Associations = append(acl.Associations, model.ACLAssociation{ID: assoc[i], SubnetID: assoc[i+1]})
+	}
+	return acl
 }
 
 // goldenHandler serves EC2's operations over the seeded store with fixed

@@ -117,11 +117,11 @@ type Route struct {
 }
 
 type RouteTableAssoc struct {
-	Main                    bool             `xml:"main"`
 	RouteTableAssociationID string           `xml:"routeTableAssociationId"`
 	RouteTableID            string           `xml:"routeTableId"`
 	SubnetID                string           `xml:"subnetId,omitempty"`
 	GatewayID               string           `xml:"gatewayId,omitempty"`
+	Main                    bool             `xml:"main"`
 	AssociationState        AssociationState `xml:"associationState"`
 }
 
