@@ -18,6 +18,7 @@ import (
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
+	"gatehouse/internal/network"
 	"gatehouse/internal/usage"
 )
 
@@ -394,7 +395,7 @@ var (
 		model.NetworkACL{}.Kind(): true, model.NetworkInterface{}.Kind(): true, model.LoadBalancer{}.Kind(): true, model.TargetGroup{}.Kind(): true,
 		model.Listener{}.Kind(): true, model.ListenerRule{}.Kind(): true, model.VpcLink{}.Kind(): true,
 		model.VpcLinkV1{}.Kind(): true, model.EndpointService{}.Kind(): true,
-		model.CloudMapService{}.Kind(): true, model.Instance{}.Kind(): true,
+		model.CloudMapService{}.Kind(): true, model.Instance{}.Kind(): true, model.EC2Instance{}.Kind(): true,
 	}
 )
 
@@ -406,7 +407,19 @@ func tagsOnly(last, ms *model.Snapshot, key string) bool {
 		return false
 	}
 	old, cur := last.Lookup(key), ms.Lookup(key)
-	return old != nil && cur != nil && model.SameButTags(old, cur)
+	return old != nil && cur != nil && model.SameButTags(old, cur) && hostTag(old) == hostTag(cur)
+}
+
+// hostTag is the gatehouse:host tag of an interface or instance: the one tag
+// that changes what is served, since it moves a target's real address.
+func hostTag(rec any) string {
+	switch r := rec.(type) {
+	case *model.NetworkInterface:
+		return r.Tags[network.HostTag]
+	case *model.EC2Instance:
+		return r.Tags[network.HostTag]
+	}
+	return ""
 }
 
 func classify(keys []string) work {

@@ -516,7 +516,7 @@ func (w *walker) cloudMap(cm *private.CloudMap) {
 			continue
 		}
 		ti.Port, ti.Modeled = port, netip.AddrPortFrom(dst.Addr, uint16(port)).String()
-		ti.Real, ti.AddrRule = network.RealAddress(cm.Lookup, dst.Addr, port)
+		ti.Real, ti.AddrRule = network.RealAddress(cm.Lookup, cm.EC2, dst.Addr, port)
 		ci.Instances = append(ci.Instances, ti)
 		for _, e := range cm.Links {
 			_, _, v, _ := cm.Instance(inst, e.Src)

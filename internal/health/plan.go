@@ -45,6 +45,7 @@ var planKinds = []string{
 	model.SecurityGroup{}.Kind(), model.NetworkInterface{}.Kind(), model.Subnet{}.Kind(),
 	model.VPC{}.Kind(), model.NetworkACL{}.Kind(),
 	model.LoadBalancer{}.Kind(), model.TargetGroup{}.Kind(), model.Listener{}.Kind(), model.ListenerRule{}.Kind(),
+	model.EC2Instance{}.Kind(),
 }
 
 // compile lists the checks for every target group that a listener or rule
@@ -77,7 +78,7 @@ func compileScope(sc *model.Scoped) []*groupPlan {
 	var out []*groupPlan
 	for arn, lbs := range users {
 		tg := sc.TargetGroups[arn]
-		if tg == nil || !tg.HealthCheck.Enabled || (tg.TargetType != "ip" && tg.TargetType != "alb") {
+		if tg == nil || !tg.HealthCheck.Enabled || (tg.TargetType != "ip" && tg.TargetType != "alb" && tg.TargetType != "instance") {
 			continue
 		}
 		p := newGroupPlan(tg)
@@ -106,13 +107,12 @@ func compileScope(sc *model.Scoped) []*groupPlan {
 				p.targets = append(p.targets, tp)
 				continue
 			}
-			addr, err := netip.ParseAddr(t.ID)
-			if err != nil {
-				continue
+			addr, ok := sc.TargetAddress(tg, t.ID)
+			if !ok {
+				continue // not an address, or an instance that is not running
 			}
-			addr = addr.Unmap()
 			tp.modeled = netip.AddrPortFrom(addr, uint16(port))
-			tp.real, tp.rule = network.RealAddress(idx.Owner, addr, port)
+			tp.real, tp.rule = network.RealAddress(idx.Owner, sc.EC2Instance, addr, port)
 			// An address nobody owns never answers: the check times out.
 			dst := network.TargetEndpoint(sc, tg.VpcID, addr, t.AvailabilityZone == "all")
 			tp.blocked = blockedHop(rules, nodes, dst, port)

@@ -147,7 +147,7 @@ func (cm *CloudMap) call(req *http.Request, env Env, now time.Time) (*http.Respo
 	if !v.Allowed {
 		return nil, env.dropped(req.Context(), "VPC link -> "+inst.ID)
 	}
-	real, _ := network.RealAddress(cm.Lookup, dst.Addr, port)
+	real, _ := network.RealAddress(cm.Lookup, cm.EC2, dst.Addr, port)
 	req.URL.Host = real
 	resp, err := env.Transport.RoundTrip(req)
 	if err != nil {

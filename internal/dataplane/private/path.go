@@ -77,6 +77,9 @@ type CloudMap struct {
 	Links  []Entry
 	Lookup network.InterfaceLookup
 	Rules  network.Rules
+	// EC2 finds the instance an interface is attached to, whose
+	// gatehouse:host tag the address rule also reads.
+	EC2 network.InstanceLookup
 	// VpcID is the link's VPC, and sc the snapshot it is in, to place an
 	// instance's address (network.TargetEndpoint).
 	VpcID string
@@ -163,7 +166,7 @@ func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int,
 func CloudMapPath(sc *model.Scoped, link *model.VpcLink, svc *model.CloudMapService, query string, rules network.Rules) *Path {
 	cm := &CloudMap{Service: svc, Instances: sc.CloudMapInstances[svc.ID], Query: map[string]string{}, Links: linkSources(sc, link),
 		Rules: rules, VpcID: link.VpcID, sc: sc,
-		Lookup: func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(link.VpcID, ip) }}
+		Lookup: func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(link.VpcID, ip) }, EC2: sc.EC2Instance}
 	if q, err := url.ParseQuery(query); err == nil {
 		for k := range q {
 			cm.Query[k] = q.Get(k)

@@ -239,12 +239,12 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 				}
 			}
 		default:
-			addr, err := netip.ParseAddr(t.ID)
-			if err != nil {
-				continue
+			addr, ok := sc.TargetAddress(tg, t.ID)
+			if !ok {
+				continue // not an address, or an instance that is not running
 			}
 			ct.Modeled = netip.AddrPortFrom(addr, uint16(t.Port))
-			ct.Real, ct.AddrRule = network.RealAddress(lookup, addr, t.Port)
+			ct.Real, ct.AddrRule = network.RealAddress(lookup, sc.EC2Instance, addr, t.Port)
 			// An address nobody owns answers nothing; one outside the VPC
 			// registered for all zones is beyond what the model filters.
 			dst := network.TargetEndpoint(sc, tg.VpcID, addr, t.AvailabilityZone == "all")

@@ -143,9 +143,40 @@ func (s *Service) checkTarget(tx model.Tx, tg *model.TargetGroup, d TargetDescri
 			return t, api.BadRequest("InvalidTarget", "The Application Load Balancer '%s' is not in the target group's VPC", d.ID)
 		}
 	case "instance":
-		return t, api.BadRequest("InvalidTarget", "The following targets are not valid instances: '%s' (gatehouse does not model EC2 instances; use target type ip)", d.ID)
+		return t, checkInstanceTarget(tx, tg, d.ID)
 	}
 	return t, nil
+}
+
+// checkInstanceTarget admits an instance that exists, is running and sits in
+// the group's VPC, as ELB does at registration.
+func checkInstanceTarget(tx model.Tx, tg *model.TargetGroup, id string) error {
+	inst, ok, err := model.Get[model.EC2Instance](tx, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ok || inst.State == "terminated":
+		return api.BadRequest("InvalidTarget", "The following targets are not valid instances: '%s'", id)
+	case inst.VpcID != tg.VpcID:
+		return api.BadRequest("InvalidTarget", "The following targets are not in the target group VPC '%s': '%s'", tg.VpcID, id)
+	case inst.State != "running":
+		return api.BadRequest("InvalidTarget", "The following targets are not in a running state and cannot be registered: '%s'", id)
+	}
+	return nil
+}
+
+// instanceState is the state of the instance an instance-type target names,
+// or "" for other target types and instances gatehouse does not know.
+func instanceState(tx model.Tx, tg *model.TargetGroup, id string) (string, error) {
+	if tg.TargetType != "instance" {
+		return "", nil
+	}
+	inst, ok, err := model.Get[model.EC2Instance](tx, id)
+	if err != nil || !ok {
+		return "", err
+	}
+	return inst.State, nil
 }
 
 // prune drops targets whose deregistration delay has passed.
@@ -215,7 +246,17 @@ func (s *Service) DescribeTargetHealth(ctx context.Context, in *DescribeTargetHe
 		var have []TargetHealthDescription
 		for _, t := range tg.Targets {
 			if draining, gone := Draining(tg, t, now); !gone {
-				have = append(have, describeTarget(tg, t, s.targetHealth(tg, t, len(users) > 0, draining)))
+				th := s.targetHealth(tg, t, len(users) > 0, draining)
+				state, err := instanceState(tx, tg, t.ID)
+				if err != nil {
+					return err
+				}
+				if state != "" && state != "running" && !draining {
+					// A stopped instance is out of service whatever its
+					// last checks said.
+					th = TargetHealth{State: "unused", Reason: "Target.InvalidState", Description: "Target is in the " + state + " state"}
+				}
+				have = append(have, describeTarget(tg, t, th))
 			}
 		}
 		if len(in.Targets) == 0 {
