@@ -226,27 +226,20 @@ type DescribeInstanceAttributeInput struct {
 
 // DescribeInstanceAttributeOutput carries the one attribute asked for.
 type DescribeInstanceAttributeOutput struct {
-	InstanceID            string             `xml:"instanceId"`
-	DisableAPITermination *BoolValue         `xml:"disableApiTermination,omitempty"`
-	DisableAPIStop        *BoolValue         `xml:"disableApiStop,omitempty"`
-	ShutdownBehavior      *StringValue       `xml:"instanceInitiatedShutdownBehavior,omitempty"`
-	InstanceType          *StringValue       `xml:"instanceType,omitempty"`
-	UserData              *StringValue       `xml:"userData,omitempty"`
-	SourceDestCheck       *BoolValue         `xml:"sourceDestCheck,omitempty"`
-	EbsOptimized          *BoolValue         `xml:"ebsOptimized,omitempty"`
-	EnaSupport            *BoolValue         `xml:"enaSupport,omitempty"`
-	RootDeviceName        *StringValue       `xml:"rootDeviceName,omitempty"`
-	Groups                *[]GroupIdentifier `xml:"groupSet>item,omitempty"`
+	InstanceID            string                 `xml:"instanceId"`
+	DisableAPITermination *AttributeBooleanValue `xml:"disableApiTermination,omitempty"`
+	DisableAPIStop        *AttributeBooleanValue `xml:"disableApiStop,omitempty"`
+	ShutdownBehavior      *AttributeStringValue  `xml:"instanceInitiatedShutdownBehavior,omitempty"`
+	InstanceType          *AttributeStringValue  `xml:"instanceType,omitempty"`
+	UserData              *AttributeStringValue  `xml:"userData,omitempty"`
+	SourceDestCheck       *AttributeBooleanValue `xml:"sourceDestCheck,omitempty"`
+	EbsOptimized          *AttributeBooleanValue `xml:"ebsOptimized,omitempty"`
+	EnaSupport            *AttributeBooleanValue `xml:"enaSupport,omitempty"`
+	RootDeviceName        *AttributeStringValue  `xml:"rootDeviceName,omitempty"`
+	Groups                *[]GroupIdentifier     `xml:"groupSet>item,omitempty"`
 }
 
-// BoolValue and StringValue are EC2's attribute wrappers (<x><value>…</value></x>).
-type BoolValue struct {
-	Value bool `xml:"value"`
-}
-
-type StringValue struct {
-	Value string `xml:"value"`
-}
+func stringValue(s string) *AttributeStringValue { return &AttributeStringValue{Value: &s} }
 
 func (s *Service) DescribeInstanceAttribute(ctx context.Context, in *DescribeInstanceAttributeInput) (*DescribeInstanceAttributeOutput, error) {
 	out := &DescribeInstanceAttributeOutput{InstanceID: in.InstanceID}
@@ -258,21 +251,21 @@ func (s *Service) DescribeInstanceAttribute(ctx context.Context, in *DescribeIns
 		i := insts[0]
 		switch in.Attribute {
 		case "disableApiTermination":
-			out.DisableAPITermination = &BoolValue{i.DisableAPITermination}
+			out.DisableAPITermination = boolValue(i.DisableAPITermination)
 		case "disableApiStop":
-			out.DisableAPIStop = &BoolValue{i.DisableAPIStop}
+			out.DisableAPIStop = boolValue(i.DisableAPIStop)
 		case "instanceInitiatedShutdownBehavior":
 			b := i.ShutdownBehavior
 			if b == "" {
 				b = "stop"
 			}
-			out.ShutdownBehavior = &StringValue{b}
+			out.ShutdownBehavior = stringValue(b)
 		case "instanceType":
-			out.InstanceType = &StringValue{i.InstanceType}
+			out.InstanceType = stringValue(i.InstanceType)
 		case "userData":
 			// No user data is an empty element, which clients read as
 			// absent.
-			out.UserData = &StringValue{i.UserData}
+			out.UserData = stringValue(i.UserData)
 		case "sourceDestCheck":
 			look, err := newInstanceLook(tx)
 			if err != nil {
@@ -282,17 +275,17 @@ func (s *Service) DescribeInstanceAttribute(ctx context.Context, in *DescribeIns
 			if e := look.enis[i.PrimaryInterface]; e != nil {
 				sdc = !e.NoSourceDestCheck
 			}
-			out.SourceDestCheck = &BoolValue{sdc}
+			out.SourceDestCheck = boolValue(sdc)
 		case "ebsOptimized":
-			out.EbsOptimized = &BoolValue{false}
+			out.EbsOptimized = boolValue(false)
 		case "enaSupport":
-			out.EnaSupport = &BoolValue{true}
+			out.EnaSupport = boolValue(true)
 		case "rootDeviceName":
 			name := "/dev/xvda"
 			if img, err := findImage(i.ImageID); err == nil {
 				name = img.RootDeviceName
 			}
-			out.RootDeviceName = &StringValue{name}
+			out.RootDeviceName = stringValue(name)
 		case "groupSet":
 			look, err := newInstanceLook(tx)
 			if err != nil {
@@ -318,24 +311,16 @@ func (s *Service) DescribeInstanceAttribute(ctx context.Context, in *DescribeIns
 }
 
 type ModifyInstanceAttributeInput struct {
-	InstanceID            string          `query:"InstanceId,required"`
-	Attribute             string          `query:"Attribute"`
-	Value                 string          `query:"Value"`
-	DisableAPITermination *BoolAttribute  `query:"DisableApiTermination"`
-	DisableAPIStop        *BoolAttribute  `query:"DisableApiStop"`
-	ShutdownBehavior      *ValueAttribute `query:"InstanceInitiatedShutdownBehavior"`
-	InstanceType          *ValueAttribute `query:"InstanceType"`
-	UserData              *ValueAttribute `query:"UserData"`
-	SourceDestCheck       *BoolAttribute  `query:"SourceDestCheck"`
-	Groups                []string        `query:"GroupId"`
-}
-
-type BoolAttribute struct {
-	Value *bool `query:"Value"`
-}
-
-type ValueAttribute struct {
-	Value *string `query:"Value"`
+	InstanceID            string                 `query:"InstanceId,required"`
+	Attribute             string                 `query:"Attribute"`
+	Value                 string                 `query:"Value"`
+	DisableAPITermination *AttributeBooleanValue `query:"DisableApiTermination"`
+	DisableAPIStop        *AttributeBooleanValue `query:"DisableApiStop"`
+	ShutdownBehavior      *AttributeStringValue  `query:"InstanceInitiatedShutdownBehavior"`
+	InstanceType          *AttributeStringValue  `query:"InstanceType"`
+	UserData              *AttributeStringValue  `query:"UserData"`
+	SourceDestCheck       *AttributeBooleanValue `query:"SourceDestCheck"`
+	Groups                []string               `query:"GroupId"`
 }
 
 // ModifyInstanceAttribute changes one attribute per call, as EC2 insists:
@@ -400,12 +385,12 @@ type instanceChange struct {
 
 func oneInstanceChange(in *ModifyInstanceAttributeInput) (instanceChange, error) {
 	var chs []instanceChange
-	addBool := func(attr string, v *BoolAttribute) {
+	addBool := func(attr string, v *AttributeBooleanValue) {
 		if v != nil && v.Value != nil {
 			chs = append(chs, instanceChange{attr: attr, b: *v.Value})
 		}
 	}
-	addString := func(attr string, v *ValueAttribute) {
+	addString := func(attr string, v *AttributeStringValue) {
 		if v != nil && v.Value != nil {
 			chs = append(chs, instanceChange{attr: attr, s: *v.Value})
 		}
