@@ -433,3 +433,26 @@ func TestInstanceTags(t *testing.T) {
 	_, err = c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{"i-0000000000000dead"}, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 }
+
+// An instance launched without user data reads back with none: an empty
+// value would be user data of zero length, which Terraform hashes and then
+// plans to change on every run.
+func TestInstanceWithoutUserData(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	sn := aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId)
+	id := runOne(t, c, &ec2.RunInstancesInput{SubnetId: aws.String(sn)}).InstanceId
+	attr, err := c.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: id, Attribute: types.InstanceAttributeNameUserData})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if attr.UserData != nil && attr.UserData.Value != nil {
+		t.Fatalf("userData of an instance without any = %q, want no value", aws.ToString(attr.UserData.Value))
+	}
+	uefi, err := c.GetInstanceUefiData(ctx, &ec2.GetInstanceUefiDataInput{InstanceId: id})
+	if err != nil || aws.ToString(uefi.InstanceId) != aws.ToString(id) {
+		t.Fatalf("GetInstanceUefiData = %+v, %v", uefi, err)
+	}
+	_, err = c.GetInstanceUefiData(ctx, &ec2.GetInstanceUefiDataInput{InstanceId: aws.String("i-0000000000000dead")})
+	wantCode(t, err, "InvalidInstanceID.NotFound")
+}

@@ -263,9 +263,13 @@ func (s *Service) DescribeInstanceAttribute(ctx context.Context, in *DescribeIns
 		case "instanceType":
 			out.InstanceType = stringValue(i.InstanceType)
 		case "userData":
-			// No user data is an empty element, which clients read as
-			// absent.
-			out.UserData = stringValue(i.UserData)
+			// Without user data EC2 sends an empty <userData/>, no value,
+			// which clients read as absent; an empty value would read as
+			// user data of zero length.
+			out.UserData = &AttributeStringValue{}
+			if i.UserData != "" {
+				out.UserData = stringValue(i.UserData)
+			}
 		case "sourceDestCheck":
 			look, err := newInstanceLook(tx)
 			if err != nil {
@@ -459,4 +463,26 @@ func modifyPrimaryInterface(tx model.Tx, i *model.EC2Instance, ch instanceChange
 	}
 	e.Groups = ch.groups
 	return model.Put(tx, e)
+}
+
+type GetInstanceUefiDataInput struct {
+	InstanceID string `query:"InstanceId,required"`
+}
+
+type GetInstanceUefiDataOutput struct {
+	InstanceID string `xml:"instanceId"`
+	UefiData   string `xml:"uefiData"`
+}
+
+// GetInstanceUefiData answers an instance's UEFI variable store: empty, as
+// nothing boots.
+func (s *Service) GetInstanceUefiData(ctx context.Context, in *GetInstanceUefiDataInput) (*GetInstanceUefiDataOutput, error) {
+	err := s.view(ctx, func(tx model.Tx) error {
+		_, err := instancesByID(tx, []string{in.InstanceID}, s.clock.Now())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &GetInstanceUefiDataOutput{InstanceID: in.InstanceID}, nil
 }
