@@ -199,13 +199,17 @@ func (s *Service) UpdateSecurityGroupRuleDescriptionsEgress(ctx context.Context,
 
 // updateDescriptions sets the descriptions of existing rules, found by their
 // protocol, ports and peer (the permission's description is the new one) or
-// by their ids. A rule that is not there fails the whole call.
+// by their ids. The group is named by id, or by name in the default VPC, as
+// for Authorize. A rule that is not there fails the whole call.
 func (s *Service) updateDescriptions(ctx context.Context, in *UpdateRuleDescriptionsInput, isEgress bool) (*Return, error) {
 	if err := checkTarget(in.GroupID, in.GroupName); err != nil {
 		return nil, err
 	}
 	if len(in.IPPermissions) == 0 && len(in.RuleDescriptions) == 0 {
 		return nil, missing("IpPermissions")
+	}
+	if err := s.resolvePeerNames(ctx, in.IPPermissions); err != nil {
+		return nil, err
 	}
 	rules, err := expand(in.IPPermissions)
 	if err != nil {
@@ -220,7 +224,7 @@ func (s *Service) updateDescriptions(ctx context.Context, in *UpdateRuleDescript
 		}
 	}
 	err = s.update(ctx, func(tx model.Tx) error {
-		g, err := getGroup(tx, in.GroupID)
+		g, err := targetGroup(tx, in.GroupID, in.GroupName)
 		if err != nil {
 			return err
 		}

@@ -295,3 +295,31 @@ func TestRuleTags(t *testing.T) {
 		t.Fatalf("a failed CreateTags tagged %s: %+v", a, got)
 	}
 }
+
+// A group of the default VPC may be named instead of identified, and so may
+// a peer group in a permission, as in AuthorizeSecurityGroupIngress.
+func TestUpdateRuleDescriptionsByName(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpcs, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: filter("is-default", "true")})
+	if err != nil || len(vpcs.Vpcs) != 1 {
+		t.Fatalf("default VPC = %+v, %v", vpcs, err)
+	}
+	sg := newSecurityGroup(t, c, aws.ToString(vpcs.Vpcs[0].VpcId), "named")
+	peer := newSecurityGroup(t, c, aws.ToString(vpcs.Vpcs[0].VpcId), "peer")
+	rule := authorizeOne(t, c, sg, withGroups(tcpPerm(80, 80), peer))
+
+	p := types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
+		UserIdGroupPairs: []types.UserIdGroupPair{{GroupName: aws.String("peer"), Description: aws.String("by name")}}}
+	if _, err := c.UpdateSecurityGroupRuleDescriptionsIngress(ctx, &ec2.UpdateSecurityGroupRuleDescriptionsIngressInput{
+		GroupName: aws.String("named"), IpPermissions: []types.IpPermission{p},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if d := aws.ToString(ruleByID(t, c, rule).Description); d != "by name" {
+		t.Fatalf("description = %q", d)
+	}
+	_, err = c.UpdateSecurityGroupRuleDescriptionsIngress(ctx, &ec2.UpdateSecurityGroupRuleDescriptionsIngressInput{
+		GroupName: aws.String("nobody"), IpPermissions: []types.IpPermission{p},
+	})
+	wantCode(t, err, "InvalidGroup.NotFound")
+}
