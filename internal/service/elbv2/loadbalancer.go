@@ -618,3 +618,34 @@ func behindEndpointService(tx model.Tx, arn string) (bool, error) {
 	}
 	return false, nil
 }
+
+type DescribeCapacityReservationInput struct {
+	LoadBalancerArn string `query:"LoadBalancerArn,required"`
+}
+
+// DescribeCapacityReservationOutput is a balancer's reserved capacity.
+// gatehouse reserves none: the lists are empty, as for a balancer whose
+// capacity was never reserved.
+type DescribeCapacityReservationOutput struct {
+	CapacityReservationState []struct{} `xml:"CapacityReservationState>member"`
+}
+
+func (s *Service) DescribeCapacityReservation(ctx context.Context, in *DescribeCapacityReservationInput) (*DescribeCapacityReservationOutput, error) {
+	err := s.view(ctx, func(tx model.Tx) error {
+		lb, ok, err := model.Get[model.LoadBalancer](tx, in.LoadBalancerArn)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return lbNotFound()
+		}
+		if lb.Type != "application" && lb.Type != "network" {
+			return invalidConfig("Capacity reservations apply to Application and Network Load Balancers only")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &DescribeCapacityReservationOutput{CapacityReservationState: []struct{}{}}, nil
+}

@@ -84,3 +84,20 @@ func TestCreateLoadBalancerIsIdempotent(t *testing.T) {
 	_, err = c.CreateLoadBalancer(ctx, pinned("10.0.1.51"))
 	wantCode(t, err, "DuplicateLoadBalancerName")
 }
+
+// Terraform's aws_lb reads the capacity reservation of every ALB and NLB.
+func TestDescribeCapacityReservation(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.ELBv2()
+	n := newNetwork(t, srv.EC2())
+	alb, err := c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("alb"), Subnets: []string{n.subnetA, n.subnetB}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeCapacityReservation(ctx, &elb.DescribeCapacityReservationInput{LoadBalancerArn: alb.LoadBalancers[0].LoadBalancerArn})
+	if err != nil || out.MinimumLoadBalancerCapacity != nil || len(out.CapacityReservationState) != 0 {
+		t.Fatalf("DescribeCapacityReservation = %+v, %v; want no reservation", out, err)
+	}
+	_, err = c.DescribeCapacityReservation(ctx, &elb.DescribeCapacityReservationInput{LoadBalancerArn: aws.String(aws.ToString(alb.LoadBalancers[0].LoadBalancerArn) + "0")})
+	wantCode(t, err, "LoadBalancerNotFound")
+}

@@ -17,6 +17,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("SetSecurityGroups", s.SetSecurityGroups),
 		api.Handle("ModifyLoadBalancerAttributes", s.ModifyLoadBalancerAttributes),
 		api.Handle("DescribeLoadBalancerAttributes", s.DescribeLoadBalancerAttributes),
+		api.Handle("DescribeCapacityReservation", s.DescribeCapacityReservation),
 		api.Handle("CreateTargetGroup", s.CreateTargetGroup),
 		api.Handle("ModifyTargetGroup", s.ModifyTargetGroup),
 		api.Handle("DescribeTargetGroups", s.DescribeTargetGroups),
