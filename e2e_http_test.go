@@ -104,6 +104,7 @@ func TestSeedHTTPArchitecture(t *testing.T) {
 	tg, err := lb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("tasks"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
 		VpcId: vpc.Vpc.VpcId, TargetType: elbtypes.TargetTypeEnumIp})
 	must(err)
+	ownAddrs(t, e, aws.ToString(vpc.Vpc.VpcId), "10.0.1.10", "10.0.2.10")
 	_, err = lb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroups[0].TargetGroupArn, Targets: []elbtypes.TargetDescription{
 		{Id: aws.String("10.0.1.10"), Port: aws.Int32(echoBackend(t, "task-1"))}, {Id: aws.String("10.0.2.10"), Port: aws.Int32(echoBackend(t, "task-2"))}}})
 	must(err)

@@ -101,9 +101,12 @@ func (n *v2Net) targetGroup(name string, protocol elbtypes.ProtocolEnum, targets
 	arn := tg.TargetGroups[0].TargetGroupArn
 	if len(targets) > 0 {
 		var ds []elbtypes.TargetDescription
+		var ips []string
 		for ip, port := range targets {
 			ds = append(ds, elbtypes.TargetDescription{Id: aws.String(ip), Port: aws.Int32(port)})
+			ips = append(ips, ip)
 		}
+		ownAddrs(n.t, n.ec2, aws.ToString(n.vpc), ips...)
 		_, err = n.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: arn, Targets: ds})
 		n.must(err)
 	}
@@ -262,6 +265,7 @@ func TestHTTPAPIToCloudMap(t *testing.T) {
 	svc, err := cm.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String("cart"), NamespaceId: aws.String(op.Operation.Targets["NAMESPACE"]),
 		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{}})
 	n.must(err)
+	ownAddrs(t, n.ec2, aws.ToString(n.vpc), "10.0.1.40", "10.0.2.40")
 	for _, in := range []struct{ id, ip, color string }{{"green", "10.0.1.40", "green"}, {"blue", "10.0.2.40", "blue"}} {
 		_, err := cm.RegisterInstance(ctx, &sd.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String(in.id),
 			Attributes: map[string]string{"AWS_INSTANCE_IPV4": in.ip, "AWS_INSTANCE_PORT": fmt.Sprint(v2Backend(t, in.id)), "color": in.color}})

@@ -33,6 +33,7 @@ func TestNetworkChangeKeepsTheRouter(t *testing.T) {
 		}
 	}
 	net := benchNetwork(t, srv)
+	ownAddrs(t, e, net.vpc, "10.0.1.10")
 	_, err := srv.ELBv2().RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(net.targets),
 		Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.1.10"), Port: aws.Int32(echoBackend(t, "task-1"))}}})
 	must(err)

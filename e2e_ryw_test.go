@@ -129,6 +129,7 @@ func TestRegisterThenHealthCheck(t *testing.T) {
 	n.must(err)
 	n.listener(alb.LoadBalancers[0].LoadBalancerArn, elbtypes.ProtocolEnumHttp, arn)
 
+	ownAddrs(t, n.ec2, aws.ToString(n.vpc), "10.0.1.20", "10.0.1.21", "10.0.1.22")
 	for i, ip := range []string{"10.0.1.20", "10.0.1.21", "10.0.1.22"} {
 		port := v2Backend(t, ip)
 		_, err := n.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: arn,
@@ -235,6 +236,7 @@ func TestRegisterInstanceThenInvoke(t *testing.T) {
 			}
 		}
 	}
+	ownAddrs(t, n.ec2, aws.ToString(n.vpc), "10.0.1.40", "10.0.2.40")
 	for round := 0; round < 8; round++ {
 		a, b := fmt.Sprintf("a%d", round), fmt.Sprintf("b%d", round)
 		register(a, "10.0.1.40")

@@ -136,7 +136,7 @@ func BenchmarkWriteBesideBigAPI(b *testing.B) {
 // and targets (the target group) are empty for a bare group beside a
 // public API.
 type benchNet struct {
-	group, linkGroup, rule, link, listener, targets string
+	group, linkGroup, rule, link, listener, targets, vpc string
 }
 
 // benchNetwork makes a VPC with two subnets, an internal ALB with one
@@ -178,7 +178,7 @@ func benchNetwork(b testing.TB, srv *servertest.Server) *benchNet {
 	link, err := gw.CreateVpcLink(ctx, &apigatewayv2.CreateVpcLinkInput{Name: aws.String("link"), SubnetIds: subnets, SecurityGroupIds: []string{*linkSG.GroupId}})
 	must(err)
 	return &benchNet{group: *albSG.GroupId, linkGroup: *linkSG.GroupId, rule: *rule.SecurityGroupRules[0].SecurityGroupRuleId, link: *link.VpcLinkId,
-		listener: *l.Listeners[0].ListenerArn, targets: *tg.TargetGroups[0].TargetGroupArn}
+		listener: *l.Listeners[0].ListenerArn, targets: *tg.TargetGroups[0].TargetGroupArn, vpc: *vpc.Vpc.VpcId}
 }
 
 // benchAPI makes an HTTP API with n routes on one integration, public or,

@@ -245,9 +245,17 @@ func setup(ctx context.Context, cfg aws.Config, backends []*backend, timeoutMs i
 	tg := must(lb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("faults"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
 		VpcId: vpc, TargetType: elbtypes.TargetTypeEnumIp, HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(2),
 		HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2)})).TargetGroups[0].TargetGroupArn
+	// The backends' interfaces, in a group admitting the VPC: an address no
+	// interface owns answers nothing.
+	appSG := must(e.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("app"), Description: aws.String("app"), VpcId: vpc})).GroupId
+	must(e.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: appSG, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(0), ToPort: aws.Int32(65535), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}}}))
 	var targets []elbtypes.TargetDescription
 	for i, b := range backends {
-		targets = append(targets, elbtypes.TargetDescription{Id: aws.String(fmt.Sprintf("10.0.%d.10", i+1)), Port: aws.Int32(int32(b.port))})
+		ip := fmt.Sprintf("10.0.%d.10", i+1)
+		must(e.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subnets[i]), PrivateIpAddress: aws.String(ip),
+			Groups: []string{aws.ToString(appSG)}}))
+		targets = append(targets, elbtypes.TargetDescription{Id: aws.String(ip), Port: aws.Int32(int32(b.port))})
 	}
 	must(lb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg, Targets: targets}))
 	alb := must(lb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("faults"), Scheme: elbtypes.LoadBalancerSchemeEnumInternal,

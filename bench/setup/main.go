@@ -49,6 +49,16 @@ func main() {
 	must(e.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: albSG, IpPermissions: []ec2types.IpPermission{{
 		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: linkSG}}}}}))
 
+	// The backends' interfaces: an address no interface owns answers
+	// nothing. Their group admits the VPC.
+	appSG := group("app")
+	must(e.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: appSG, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(0), ToPort: aws.Int32(65535), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}}}))
+	for _, ip := range []string{"10.0.1.10", "10.0.1.11"} {
+		must(e.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subnets[0]), PrivateIpAddress: aws.String(ip),
+			Groups: []string{aws.ToString(appSG)}}))
+	}
+
 	// HTTP API -> link V2 -> ALB -> 10.0.1.10:backend (loopback by the address rule).
 	tg := must(lb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("bench-http"), Protocol: elbtypes.ProtocolEnumHttp,
 		Port: aws.Int32(int32(*backend)), VpcId: vpc, TargetType: elbtypes.TargetTypeEnumIp})).TargetGroups[0].TargetGroupArn

@@ -82,6 +82,22 @@ func (n *seedNet) group(t *testing.T, name string) string {
 	return aws.ToString(g.GroupId)
 }
 
+// own gives each address an interface in the subnet holding it, as the
+// instance behind a target has (an address no interface owns answers
+// nothing), in a group admitting the VPC on every TCP port.
+func (n *seedNet) own(t *testing.T, ips ...string) {
+	g := n.group(t, "tasks")
+	n.ingress(t, g, 0, 65535, ec2types.IpPermission{IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}})
+	for _, ip := range ips {
+		sn := n.subnets[0]
+		if strings.HasPrefix(ip, "10.0.2.") {
+			sn = n.subnets[1]
+		}
+		_, err := n.e.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sn), PrivateIpAddress: aws.String(ip), Groups: []string{g}})
+		must(t, err)
+	}
+}
+
 // ingress returns the ids of the rules it made: one per peer.
 func (n *seedNet) ingress(t *testing.T, group string, from, to int32, perm ec2types.IpPermission) []string {
 	perm.IpProtocol, perm.FromPort, perm.ToPort = aws.String("tcp"), aws.Int32(from), aws.Int32(to)
@@ -110,6 +126,7 @@ func buildHTTPSeed(t *testing.T, srv *servertest.Server) httpSeed {
 		VpcId: n.vpc, TargetType: elbtypes.TargetTypeEnumIp})
 	must(t, err)
 	tgARN := tg.TargetGroups[0].TargetGroupArn
+	n.own(t, "10.0.1.10", "10.0.2.10")
 	_, err = lb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tgARN, Targets: []elbtypes.TargetDescription{
 		{Id: aws.String("10.0.1.10"), Port: aws.Int32(18080)}, {Id: aws.String("10.0.2.10"), Port: aws.Int32(18081)}}})
 	must(t, err)

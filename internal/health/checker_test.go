@@ -129,13 +129,24 @@ func TestNLBWithoutGroupsNeedsEverySubnetAdmitted(t *testing.T) {
 	}
 }
 
-// A target without an ENI has no groups of its own, so nothing on its side
-// filters; the ALB's egress still applies.
+// An address in the VPC that no interface (nor instance) owns answers
+// nothing: its checks time out without a connection, as on AWS. An address
+// beyond the VPC registered for all zones has no groups of its own, so
+// nothing on its side filters; the ALB's egress still applies.
 func TestTargetWithoutInterface(t *testing.T) {
 	w := newWorld(t)
 	b := newBackend(t, ok)
-	w.put(webGroup(model.Target{ID: "10.0.1.99", Port: b.port}), forward(webListener, albARN, 80, webTG))
+	w.put(webGroup(model.Target{ID: "10.0.1.99", Port: b.port}, model.Target{ID: "192.168.40.9", Port: b.port, AvailabilityZone: "all"}),
+		forward(webListener, albARN, 80, webTG))
 	w.rounds(3)
+	w.want(webTG, "10.0.1.99", b.port, StateUnhealthy, ReasonTimeout)
+	w.want(webTG, "192.168.40.9", b.port, StateHealthy, "")
+	if n := b.accepted(); n != 3 {
+		t.Errorf("the backend saw %d checks, want the 3 of the outside address alone", n)
+	}
+	// An interface taking the address makes the target answer.
+	w.put(appENI("eni-late", "10.0.1.99", "sg-app"))
+	w.rounds(5)
 	w.want(webTG, "10.0.1.99", b.port, StateHealthy, "")
 }
 

@@ -35,7 +35,7 @@ func TestCompileExplainsEachCheck(t *testing.T) {
 	}{
 		{"10.0.1.15", "10.0.1.15:8081", "backend.test:8081", network.RuleHostTag, ""},
 		{"10.0.1.16", "10.0.1.16:8081", "127.0.0.1:8081", network.RuleLoopback, "no ingress rule of sg-closed allows tcp/8081"},
-		{"10.0.1.17", "10.0.1.17:8081", "127.0.0.1:8081", network.RuleLoopback, ""},
+		{"10.0.1.17", "10.0.1.17:8081", "127.0.0.1:8081", network.RuleLoopback, "no network interface or instance in vpc-1 owns 10.0.1.17"},
 	}
 	for _, tt := range tests {
 		tp := byID[tt.id]

@@ -163,11 +163,12 @@ func TestTargetEndpoint(t *testing.T) {
 		layer    network.Layer // "" when the flow passes
 		vpc      string
 	}{
-		{"10.0.1.15", false, "", "vpc-1"}, // owned
-		{"10.0.1.99", false, "", "vpc-1"}, // in the VPC, nobody holds it
-		{"192.168.7.7", false, "", "vpc-1"},
-		{"192.168.7.7", true, "", ""},                 // beyond every modeled VPC
-		{"10.2.0.9", true, network.LayerVPC, "vpc-2"}, // another VPC's interface: not connected
+		{"10.0.1.15", false, "", "vpc-1"},                   // owned
+		{"10.0.1.99", false, network.LayerAddress, "vpc-1"}, // in the VPC, nobody holds it
+		{"10.0.1.99", true, network.LayerAddress, "vpc-1"},
+		{"192.168.7.7", false, network.LayerAddress, "vpc-1"}, // beyond the VPC, not registered for all zones
+		{"192.168.7.7", true, "", ""},                         // beyond every modeled VPC
+		{"10.2.0.9", true, network.LayerVPC, "vpc-2"},         // another VPC's interface: not connected
 		{"10.2.0.10", true, network.LayerVPC, "vpc-2"},
 	} {
 		addr := netip.MustParseAddr(c.addr)

@@ -52,7 +52,8 @@ func InterfaceEndpoint(n *model.NetworkInterface) (Endpoint, bool) {
 
 // TargetEndpoint places a target address registered in vpcID: at the
 // interface that owns it there (an instance's address is its primary
-// interface's), else in the VPC without groups. An address
+// interface's). Any other address in the VPC is Unowned: on AWS nothing
+// answers there, and the target never passes a health check. An address
 // beyond the VPC is accepted only for a target registered with
 // AvailabilityZone "all" (allZones): if it lies in another modeled VPC it is
 // placed there, which no modeled path connects to, else it is outside the
@@ -64,7 +65,7 @@ func TargetEndpoint(sc *model.Scoped, vpcID string, addr netip.Addr, allZones bo
 		return e
 	}
 	if !allZones || InVPC(sc.VPCs[vpcID], addr) {
-		return Endpoint{Addr: addr, VPC: vpcID}
+		return Endpoint{Addr: addr, VPC: vpcID, Unowned: true}
 	}
 	other := ""
 	for id, v := range sc.VPCs {

@@ -27,8 +27,9 @@ func TestNLBCrossZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	tgARN := tg.TargetGroups[0].TargetGroupArn
-	// One target per zone, and no interface at either address: the zone
-	// comes from the subnet that holds it.
+	// One target per zone, registered without a zone: it comes from the
+	// subnet that holds the address.
+	f.own(t, "10.0.1.10", "10.0.2.10")
 	if _, err := f.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tgARN, Targets: []types.TargetDescription{
 		{Id: aws.String("10.0.1.10"), Port: aws.Int32(int32(backend(t, "zone-a")))},
 		{Id: aws.String("10.0.2.10"), Port: aws.Int32(int32(backend(t, "zone-b")))}}}); err != nil {

@@ -58,16 +58,13 @@ func TestALBAnswersForBrokenTargets(t *testing.T) {
 func TestDeniedHopTimesOutAtTheALB(t *testing.T) {
 	f := newFixture(t)
 	port := backend(t, "app")
-	tg := f.targetGroup(t, "app", port)
 	// The target's interface admits nothing: its group has no ingress rule.
 	g, err := f.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("app"), Description: aws.String("app"), VpcId: aws.String(f.vpc)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(f.subnets[0]),
-		PrivateIpAddress: aws.String("10.0.1.10"), Groups: []string{aws.ToString(g.GroupId)}}); err != nil {
-		t.Fatal(err)
-	}
+	f.ownWith(t, aws.ToString(g.GroupId), "10.0.1.10")
+	tg := f.targetGroup(t, "app", port)
 	arn := f.alb(t, "alb", tg)
 	b := f.compile(t)[arn]
 	fw := &upstream.Forwarder{Transport: dial.New().H1Transport(), Clock: f.srv.Clock}
@@ -141,6 +138,7 @@ func TestNLBFlowsAndClientAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg := out.TargetGroups[0].TargetGroupArn
+	f.own(t, "10.0.1.10", "10.0.1.11")
 	if _, err := f.elb.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg, Targets: []types.TargetDescription{
 		{Id: aws.String("10.0.1.10"), Port: aws.Int32(int32(backend(t, "x")))}, {Id: aws.String("10.0.1.11"), Port: aws.Int32(int32(backend(t, "y")))}}}); err != nil {
 		t.Fatal(err)
@@ -180,9 +178,8 @@ func TestNLBFlowsAndClientAddress(t *testing.T) {
 		t.Fatalf("no listener: %v, want a Refused fault", err)
 	}
 	// A denied hop drops the flow: the caller waits for its own deadline.
-	blocked, _ := f.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("closed"), Description: aws.String("closed"), VpcId: aws.String(f.vpc)})
-	for _, ip := range []string{"10.0.1.10", "10.0.1.11"} {
-		f.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(f.subnets[0]), PrivateIpAddress: aws.String(ip), Groups: []string{aws.ToString(blocked.GroupId)}})
+	if _, err := f.ec2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(f.appGroup), IpPermissions: openVPC}); err != nil {
+		t.Fatal(err)
 	}
 	b = f.compile(t)[b.ARN]
 	dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -263,10 +260,7 @@ func TestDroppedHopIsHeldOnTheClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(f.subnets[0]),
-		PrivateIpAddress: aws.String("10.0.1.10"), Groups: []string{aws.ToString(closed.GroupId)}}); err != nil {
-		t.Fatal(err)
-	}
+	f.ownWith(t, aws.ToString(closed.GroupId), "10.0.1.10")
 	alb := f.alb(t, "alb", f.targetGroup(t, "app", backend(t, "app")))
 	out, err := f.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("tcp"), Protocol: types.ProtocolEnumTcp,
 		Port: aws.Int32(80), VpcId: aws.String(f.vpc), TargetType: types.TargetTypeEnumIp})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
@@ -43,6 +44,9 @@ type fixture struct {
 	vpc      string
 	subnets  []string
 	albGroup string
+	// appGroup is the group of the targets' interfaces (own).
+	appGroup string
+	owned    map[string]bool
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -78,7 +82,9 @@ func (f *fixture) targetGroup(t *testing.T, name string, ports ...int) *string {
 	}
 	var targets []types.TargetDescription
 	for i, p := range ports {
-		targets = append(targets, types.TargetDescription{Id: aws.String(fmt.Sprintf("10.0.1.%d", 10+i)), Port: aws.Int32(int32(p))})
+		ip := fmt.Sprintf("10.0.1.%d", 10+i)
+		f.own(t, ip)
+		targets = append(targets, types.TargetDescription{Id: aws.String(ip), Port: aws.Int32(int32(p))})
 	}
 	if len(targets) == 0 {
 		return out.TargetGroups[0].TargetGroupArn
@@ -87,6 +93,52 @@ func (f *fixture) targetGroup(t *testing.T, name string, ports ...int) *string {
 		t.Fatal(err)
 	}
 	return out.TargetGroups[0].TargetGroupArn
+}
+
+// own gives each address an interface in the subnet holding it, as a
+// backend instance's: an address no interface owns answers nothing. The
+// interfaces' group admits the whole VPC, so that only what a test changes
+// decides.
+func (f *fixture) own(t *testing.T, ips ...string) {
+	t.Helper()
+	if f.appGroup == "" {
+		g, err := f.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("targets"), Description: aws.String("targets"), VpcId: aws.String(f.vpc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.appGroup = aws.ToString(g.GroupId)
+		if _, err := f.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId, IpPermissions: openVPC}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.ownWith(t, f.appGroup, ips...)
+}
+
+// openVPC is the targets' group's one rule.
+var openVPC = []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(0), ToPort: aws.Int32(65535),
+	IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}}
+
+// ownWith is own with the interfaces in group; an address owned already
+// keeps its interface.
+func (f *fixture) ownWith(t *testing.T, group string, ips ...string) {
+	t.Helper()
+	if f.owned == nil {
+		f.owned = map[string]bool{}
+	}
+	for _, ip := range ips {
+		if f.owned[ip] {
+			continue
+		}
+		subnet := f.subnets[0]
+		if strings.HasPrefix(ip, "10.0.2.") {
+			subnet = f.subnets[1]
+		}
+		if _, err := f.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subnet), PrivateIpAddress: aws.String(ip),
+			Groups: []string{group}}); err != nil {
+			t.Fatal(err)
+		}
+		f.owned[ip] = true
+	}
 }
 
 func (f *fixture) compile(t *testing.T) map[string]*upstream.Balancer {

@@ -179,6 +179,7 @@ func TestTargetHealthBehindALB(t *testing.T) {
 	n.allow(appSG, albSG)
 	n.eni("10.0.1.15", appSG)
 	n.eni("10.0.1.16", closedSG)
+	n.eni("10.0.1.17", appSG)
 
 	up := startBackend(t, answer(http.StatusOK))
 	walled := startBackend(t, answer(http.StatusOK))
@@ -199,7 +200,7 @@ func TestTargetHealthBehindALB(t *testing.T) {
 	h := &healthCase{t: t, srv: srv, c: c, tg: aws.ToString(tg.TargetGroups[0].TargetGroupArn)}
 	h.register("10.0.1.15", up.port)
 	h.register("10.0.1.16", walled.port)
-	h.register("10.0.1.17", sick.port) // no ENI: no groups on its side
+	h.register("10.0.1.17", sick.port)
 	h.after(2)
 	h.want("10.0.1.15", up.port, types.TargetHealthStateEnumUnused, types.TargetHealthReasonEnumNotInUse)
 	if up.conns.Load() != 0 {
