@@ -456,3 +456,37 @@ func TestInstanceWithoutUserData(t *testing.T) {
 	_, err = c.GetInstanceUefiData(ctx, &ec2.GetInstanceUefiDataInput{InstanceId: aws.String("i-0000000000000dead")})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 }
+
+// Without a subnet an instance goes to the default VPC's default subnet
+// (the zone asked for, else the first), with the VPC's default group and
+// groups named as in the default VPC; an account without a default VPC
+// must name a subnet.
+func TestRunInstancesDefaultVPC(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpcs, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: filter("is-default", "true")})
+	if err != nil || len(vpcs.Vpcs) != 1 {
+		t.Fatalf("default VPC: %+v, %v", vpcs, err)
+	}
+	def := aws.ToString(vpcs.Vpcs[0].VpcId)
+	inst := runOne(t, c, &ec2.RunInstancesInput{})
+	if aws.ToString(inst.VpcId) != def || aws.ToString(inst.Placement.AvailabilityZone) != "us-east-1a" ||
+		len(inst.SecurityGroups) != 1 || aws.ToString(inst.SecurityGroups[0].GroupName) != "default" {
+		t.Fatalf("instance without a subnet = vpc %s zone %s groups %+v", aws.ToString(inst.VpcId),
+			aws.ToString(inst.Placement.AvailabilityZone), inst.SecurityGroups)
+	}
+	if _, err := c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("web"), Description: aws.String("web"), VpcId: aws.String(def)}); err != nil {
+		t.Fatal(err)
+	}
+	inst = runOne(t, c, &ec2.RunInstancesInput{SecurityGroups: []string{"web"}, Placement: &types.Placement{AvailabilityZone: aws.String("us-east-1c")}})
+	if aws.ToString(inst.Placement.AvailabilityZone) != "us-east-1c" || len(inst.SecurityGroups) != 1 || aws.ToString(inst.SecurityGroups[0].GroupName) != "web" {
+		t.Fatalf("instance by group name in us-east-1c = zone %s groups %+v", aws.ToString(inst.Placement.AvailabilityZone), inst.SecurityGroups)
+	}
+	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(al2023), InstanceType: types.InstanceTypeT3Micro,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SecurityGroups: []string{"nope"}})
+	wantCode(t, err, "InvalidGroup.NotFound")
+
+	bare := servertest.Start(t, servertest.NoDefaultVpc()).EC2()
+	_, err = bare.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(al2023), InstanceType: types.InstanceTypeT3Micro,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	wantCode(t, err, "VPCIdNotSpecified")
+}
