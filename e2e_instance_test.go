@@ -2,7 +2,11 @@ package gatehouse_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +15,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"gatehouse/internal/dataplane"
 )
 
 // TestInstanceTargets sends an HTTP API request through a VPC link and an
@@ -122,6 +128,17 @@ func TestInstanceTargets(t *testing.T) {
 	n.must(err)
 	if a := invoke(t, n.srv, api, "/cart"); a.status != 503 {
 		t.Fatalf("with every instance stopped: %d %s", a.status, a.body)
+	}
+	// explain says why the group is empty: its instances are stopped, not
+	// unregistered.
+	resp, err := http.Get(n.srv.URL() + "/_gatehouse/explain?" + url.Values{"api": {api}}.Encode())
+	n.must(err)
+	var rep dataplane.Report
+	n.must(json.NewDecoder(resp.Body).Decode(&rep))
+	resp.Body.Close()
+	if len(rep.Paths) != 1 || len(rep.Paths[0].Problems) == 0 ||
+		!strings.Contains(rep.Paths[0].Problems[0], "no running instance") || !strings.Contains(rep.Paths[0].Problems[0], web1) {
+		t.Fatalf("explain with every instance stopped: %+v", rep.Paths)
 	}
 
 	// Started again, web-2 serves once its checks pass.

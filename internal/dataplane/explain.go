@@ -424,6 +424,12 @@ func (w *walker) pool(b *upstream.Balancer, wp upstream.WeightedPool, node int, 
 			pa.Balancer.Pools = append(pa.Balancer.Pools, pi)
 		}
 	}
+	if len(p.Targets) == 0 && len(p.Stopped) > 0 {
+		ids := strings.Join(p.Stopped, ", ")
+		noTarget("target group "+p.Name+" has no running instance ("+ids+" not running)", "start instance "+ids,
+			"target group "+p.Name+" has no running instance")
+		return
+	}
 	if len(p.Targets) == 0 {
 		noTarget("target group "+p.Name+" has no registered targets", "register a target in target group "+p.Name,
 			"target group "+p.Name+" has no targets")

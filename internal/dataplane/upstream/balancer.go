@@ -84,6 +84,9 @@ type Pool struct {
 	// CrossZone is the group's load_balancing.cross_zone.enabled, the
 	// balancer's unless the group sets true or false.
 	CrossZone bool
+	// Stopped are the registered instances left out of Targets because
+	// they are not running, so explain can say why a group is empty.
+	Stopped []string
 }
 
 // Target is a registered, non-draining target with its real address and the
@@ -241,6 +244,9 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 		default:
 			addr, ok := sc.TargetAddress(tg, t.ID)
 			if !ok {
+				if tg.TargetType == "instance" {
+					p.Stopped = append(p.Stopped, t.ID)
+				}
 				continue // not an address, or an instance that is not running
 			}
 			ct.Modeled = netip.AddrPortFrom(addr, uint16(t.Port))
