@@ -1,6 +1,7 @@
 package ec2_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -159,4 +160,30 @@ func TestCreateNetworkInterfaceAddressList(t *testing.T) {
 	_, err = c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: sn.SubnetId,
 		PrivateIpAddresses: []types.PrivateIpAddressSpecification{{PrivateIpAddress: aws.String("10.0.1.50")}}})
 	wantCode(t, err, "InvalidIPAddress.InUse")
+}
+
+// What the SDK would not send: an attribute without its value.
+func TestModifyNetworkInterfaceAttributeRaw(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	sn := newSubnet(t, c, vpc, "10.0.1.0/24", "")
+	eni := aws.ToString(newENI(t, c, aws.ToString(sn.SubnetId), "").NetworkInterfaceId)
+	base := "Action=ModifyNetworkInterfaceAttribute&Version=2016-11-15&NetworkInterfaceId=" + eni
+	long := strings.Repeat("d", 256)
+	for _, tc := range []struct{ what, body, code, part string }{
+		{"no interface", "Action=ModifyNetworkInterfaceAttribute&Version=2016-11-15&Description.Value=x", "MissingParameter", "NetworkInterfaceId"},
+		{"description without a value", base + "&Description.Foo=x", "MissingParameter", "Description.Value"},
+		{"check without a value", base + "&SourceDestCheck.Foo=x", "MissingParameter", "SourceDestCheck.Value"},
+		{"attachment without an id", base + "&Attachment.DeleteOnTermination=true", "MissingParameter", "Attachment.AttachmentId"},
+		{"long description", base + "&Description.Value=" + long, "InvalidParameterValue", "255"},
+	} {
+		status, body := rawPost(t, srv, tc.body)
+		if status != 400 || !contains(body, "<Code>"+tc.code+"</Code>", tc.part) {
+			t.Errorf("%s: %d %s, want %s", tc.what, status, body, tc.code)
+		}
+	}
+	if n := describeENI(t, c, eni); aws.ToString(n.Description) != "" {
+		t.Fatalf("description = %q", aws.ToString(n.Description))
+	}
 }

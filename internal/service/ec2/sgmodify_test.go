@@ -323,3 +323,30 @@ func TestUpdateRuleDescriptionsByName(t *testing.T) {
 	})
 	wantCode(t, err, "InvalidGroup.NotFound")
 }
+
+// What the SDK would not send: parts of an update left out, or a prefix
+// list, which gatehouse does not have.
+func TestModifySecurityGroupRulesRaw(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.EC2()
+	vpc, _ := sgTestVpc(t, c, "10.0.0.0/16")
+	sg := newSecurityGroup(t, c, vpc, "app")
+	rule := authorizeOne(t, c, sg, tcpPerm(80, 80, "10.0.0.0/16"))
+	base := "Action=ModifySecurityGroupRules&Version=2016-11-15&GroupId=" + sg
+	for _, tc := range []struct{ what, body, code, part string }{
+		{"no update", base, "MissingParameter", "SecurityGroupRule"},
+		{"no rule id", base + "&SecurityGroupRule.1.SecurityGroupRule.IpProtocol=tcp", "MissingParameter", "SecurityGroupRuleId"},
+		{"no rule", base + "&SecurityGroupRule.1.SecurityGroupRuleId=" + rule, "MissingParameter", "SecurityGroupRule"},
+		{"prefix list", base + "&SecurityGroupRule.1.SecurityGroupRuleId=" + rule + "&SecurityGroupRule.1.SecurityGroupRule.IpProtocol=tcp" +
+			"&SecurityGroupRule.1.SecurityGroupRule.FromPort=80&SecurityGroupRule.1.SecurityGroupRule.ToPort=80" +
+			"&SecurityGroupRule.1.SecurityGroupRule.PrefixListId=pl-0123456789abcdef0", "InvalidPrefixListId.NotFound", "pl-0123456789abcdef0"},
+	} {
+		status, body := rawPost(t, srv, tc.body)
+		if status != 400 || !contains(body, "<Code>"+tc.code+"</Code>", tc.part) {
+			t.Errorf("%s: %d %s, want %s", tc.what, status, body, tc.code)
+		}
+	}
+	if got := groupRules(t, c, sg); !slices.Contains(got, "in tcp 80-80 10.0.0.0/16") {
+		t.Fatalf("rules = %q", got)
+	}
+}
