@@ -490,3 +490,29 @@ func TestRunInstancesDefaultVPC(t *testing.T) {
 		MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
 	wantCode(t, err, "VPCIdNotSpecified")
 }
+
+// An existing interface named at launch is attached, not deleted on
+// termination unless asked, and comes back available afterwards.
+func TestRunInstancesExistingInterface(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	sn := aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId)
+	eni := newENI(t, c, sn, "10.0.1.50")
+	inst := runOne(t, c, &ec2.RunInstancesInput{NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{
+		{DeviceIndex: aws.Int32(0), NetworkInterfaceId: eni.NetworkInterfaceId}}})
+	if aws.ToString(inst.PrivateIpAddress) != "10.0.1.50" || len(inst.NetworkInterfaces) != 1 ||
+		aws.ToBool(inst.NetworkInterfaces[0].Attachment.DeleteOnTermination) {
+		t.Fatalf("instance on an existing interface = %s %+v", aws.ToString(inst.PrivateIpAddress), inst.NetworkInterfaces)
+	}
+	// The interface is taken now.
+	_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(al2023), InstanceType: types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(0), NetworkInterfaceId: eni.NetworkInterfaceId}}})
+	wantCode(t, err, "InvalidParameterValue")
+	if _, err := c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{aws.ToString(inst.InstanceId)}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{aws.ToString(eni.NetworkInterfaceId)}})
+	if err != nil || out.NetworkInterfaces[0].Status != types.NetworkInterfaceStatusAvailable || out.NetworkInterfaces[0].Attachment != nil {
+		t.Fatalf("interface after its instance terminated = %+v, %v", out, err)
+	}
+}
