@@ -147,7 +147,7 @@ func TestEmptyListsReadByBoto3(t *testing.T) {
 	group, eni := shapeFixture(t, srv.EC2())
 	script := `
 import sys, boto3
-ec2 = boto3.client("ec2")
+ec2 = boto3.client("ec2", endpoint_url=sys.argv[3])
 g = ec2.describe_security_groups(GroupIds=[sys.argv[1]])["SecurityGroups"][0]
 for perm in g["IpPermissions"] + g["IpPermissionsEgress"]:
     perm["IpRanges"], perm["Ipv6Ranges"], perm["PrefixListIds"], perm["UserIdGroupPairs"]
@@ -157,9 +157,9 @@ for r in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values
     r["Tags"]
 print("ok")
 `
-	cmd := exec.Command("python3", "-c", script, group, eni)
+	cmd := exec.Command("python3", "-c", script, group, eni, srv.URL())
 	cmd.Env = append(cmd.Environ(),
-		"AWS_ENDPOINT_URL="+srv.URL(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_MAX_ATTEMPTS=1")
 	out, err := cmd.CombinedOutput()
