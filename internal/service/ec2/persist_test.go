@@ -2,6 +2,7 @@ package ec2_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -43,5 +44,38 @@ func TestStateSurvivesRestart(t *testing.T) {
 	}
 	// The restarted server still knows the address is taken.
 	_, err = c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sn), PrivateIpAddress: aws.String("10.0.1.20")})
+	wantCode(t, err, "InvalidIPAddress.InUse")
+}
+
+func TestInstancesSurviveRestart(t *testing.T) {
+	srv := servertest.Start(t, servertest.DataDir(t.TempDir()))
+	c := srv.EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	sn := aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId)
+	running := aws.ToString(runOne(t, c, &ec2.RunInstancesInput{SubnetId: aws.String(sn), PrivateIpAddress: aws.String("10.0.1.30"),
+		TagSpecifications: tagSpec(types.ResourceTypeInstance, "Name", "kept")}).InstanceId)
+	stopped := aws.ToString(runOne(t, c, &ec2.RunInstancesInput{SubnetId: aws.String(sn)}).InstanceId)
+	if _, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{stopped}}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Advance(time.Minute)
+
+	c = srv.Restart().EC2()
+
+	out, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{running, stopped}})
+	if err != nil || len(out.Reservations) != 2 {
+		t.Fatalf("instances after restart = %+v, %v", out, err)
+	}
+	states := map[string]types.InstanceStateName{}
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			states[aws.ToString(i.InstanceId)] = i.State.Name
+		}
+	}
+	if states[running] != types.InstanceStateNameRunning || states[stopped] != types.InstanceStateNameStopped {
+		t.Fatalf("states after restart = %v", states)
+	}
+	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(al2023), InstanceType: types.InstanceTypeT3Micro,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: aws.String(sn), PrivateIpAddress: aws.String("10.0.1.30")})
 	wantCode(t, err, "InvalidIPAddress.InUse")
 }
