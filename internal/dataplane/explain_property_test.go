@@ -26,7 +26,9 @@ import (
 // TestExplainMatchesServing builds random small topologies (an HTTP or REST
 // API, a V2 or v1 link in some zones, an ALB or NLB in some zones with
 // cross-zone load balancing on or off, groups that admit each hop or not,
-// targets healthy and running or unhealthy and down) and checks that
+// a subnet's network ACL that denies a port one way, a link in a VPC
+// nothing connects to the balancer's, targets healthy and running or
+// unhealthy and down) and checks that
 // explain's verdict is what real requests through the data plane to real
 // loopback backends get: OK means every request reaches a backend; BROKEN
 // means requests get the statuses explain predicts, and only those, and
@@ -90,6 +92,14 @@ type topology struct {
 	// connect timeout (a hop the ALB's group drops gets the ALB's 504
 	// page) or shorter (the caller gives up first).
 	timeoutMillis int
+	// aclZone is the zone whose subnet has a network ACL of its own (-1:
+	// none), which allows everything but, by aclDeny: 1 inbound tcp/80, 2
+	// outbound tcp/1024-65535 (answers and flows to targets leaving it), 3
+	// inbound tcp/1024-65535.
+	aclZone, aclDeny int
+	// farLink puts the V2 link's interfaces in another VPC, which nothing
+	// connects to the balancer's.
+	farLink bool
 }
 
 type target struct {
@@ -115,6 +125,12 @@ func (tp *topology) kind() string {
 	}
 	if tp.albBehind {
 		k += "-alb"
+	}
+	if tp.aclZone >= 0 && tp.aclDeny > 0 {
+		k += "-acl"
+	}
+	if tp.farLink {
+		k += "-farvpc"
 	}
 	return k
 }
@@ -156,6 +172,11 @@ func generate(r *rand.Rand) *topology {
 		tp.targets = append(tp.targets, target{zone: r.IntN(len(zones)), healthy: chance(0.65)})
 	}
 	tp.timeoutMillis = []int{8000, 29000}[r.IntN(2)]
+	tp.aclZone = -1
+	if chance(0.3) {
+		tp.aclZone, tp.aclDeny = r.IntN(len(zones)), r.IntN(4)
+	}
+	tp.farLink = !tp.v1 && chance(0.08)
 	return tp
 }
 
@@ -326,15 +347,44 @@ func (tp *topology) records(t *testing.T, h health) (network, apis []model.Recor
 		recs = append(recs, &model.NetworkInterface{ID: id, SubnetID: subnet(z), VpcID: vpc, AvailabilityZone: zones[z], PrivateIP: ip, Groups: groups})
 	}
 
-	// The link.
+	if z := tp.aclZone; z >= 0 {
+		all := func(n int, egress bool) model.ACLEntry {
+			return model.ACLEntry{RuleNumber: n, Egress: egress, Protocol: "-1", Action: "allow", CidrBlock: "0.0.0.0/0"}
+		}
+		acl := &model.NetworkACL{ID: "acl-prop", VpcID: vpc, Entries: []model.ACLEntry{all(100, false), all(100, true)},
+			Associations: []model.ACLAssociation{{ID: "aclassoc-prop", SubnetID: subnet(z)}}}
+		deny := model.ACLEntry{RuleNumber: 50, Protocol: "6", Action: "deny", CidrBlock: "0.0.0.0/0", FromPort: 1024, ToPort: 65535}
+		switch tp.aclDeny {
+		case 1:
+			deny.FromPort, deny.ToPort = 80, 80
+		case 2:
+			deny.Egress = true
+		}
+		if tp.aclDeny > 0 {
+			acl.Entries = append(acl.Entries, deny)
+		}
+		recs = append(recs, acl)
+	}
+
+	// The link, in the balancer's VPC or in one nothing connects to it.
 	group("sg-link", tp.linkEgress)
-	link := &model.VpcLink{ID: "vlink01", Name: "link", VpcID: vpc, SecurityGroupIDs: []string{"sg-link"}, Status: tp.linkStatus, Interfaces: map[string]string{}}
+	linkVPC, linkNet, linkSubnet := vpc, "10.0", subnet
+	if tp.farLink {
+		linkVPC, linkNet = "vpc-far", "10.1"
+		linkSubnet = func(z int) string { return fmt.Sprintf("subnet-far%d", z) }
+		recs = append(recs, &model.VPC{ID: linkVPC, CidrBlock: "10.1.0.0/16", State: "available"})
+		for z, az := range zones {
+			recs = append(recs, &model.Subnet{ID: linkSubnet(z), VpcID: linkVPC, CidrBlock: fmt.Sprintf("10.1.%d.0/24", z+1), AvailabilityZone: az})
+		}
+	}
+	link := &model.VpcLink{ID: "vlink01", Name: "link", VpcID: linkVPC, SecurityGroupIDs: []string{"sg-link"}, Status: tp.linkStatus, Interfaces: map[string]string{}}
 	if !tp.v1 {
 		for _, z := range tp.linkZones {
 			id := fmt.Sprintf("eni-link%d", z)
-			link.SubnetIDs = append(link.SubnetIDs, subnet(z))
-			link.Interfaces[subnet(z)] = id
-			eni(id, z, fmt.Sprintf("10.0.%d.50", z+1), "sg-link")
+			link.SubnetIDs = append(link.SubnetIDs, linkSubnet(z))
+			link.Interfaces[linkSubnet(z)] = id
+			recs = append(recs, &model.NetworkInterface{ID: id, SubnetID: linkSubnet(z), VpcID: linkVPC, AvailabilityZone: zones[z],
+				PrivateIP: fmt.Sprintf("%s.%d.50", linkNet, z+1), Groups: []string{"sg-link"}})
 		}
 		recs = append(recs, link)
 	}
