@@ -140,11 +140,30 @@ func aclEntryExists(rule int) error {
 }
 
 func aclEntryNotFound(rule int, egress bool, id string) error {
-	dir := "ingress"
+	return api.BadRequest("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d (%s) does not exist in network acl %s.", rule, direction(egress), id)
+}
+
+func direction(egress bool) string {
 	if egress {
-		dir = "egress"
+		return "egress"
 	}
-	return api.BadRequest("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d (%s) does not exist in network acl %s.", rule, dir, id)
+	return "ingress"
+}
+
+// maxACLEntries is EC2's default quota of entries per direction, the
+// catch-all deny not counted.
+const maxACLEntries = 20
+
+// userEntries counts an ACL's entries in one direction, the catch-all deny
+// not counted.
+func userEntries(acl *model.NetworkACL, egress bool) int {
+	n := 0
+	for _, e := range acl.Entries {
+		if e.Egress == egress && e.RuleNumber != model.ACLDefaultRule {
+			n++
+		}
+	}
+	return n
 }
 
 func associationNotFound(id string) error {
@@ -327,6 +346,8 @@ func (s *Service) putACLEntry(ctx context.Context, in *NetworkACLEntryInput, rep
 			acl.Entries[i] = e
 		case i >= 0:
 			return aclEntryExists(e.RuleNumber)
+		case userEntries(acl, e.Egress) >= maxACLEntries:
+			return api.BadRequest("NetworkAclEntryLimitExceeded", "The network ACL '%s' already has %d %s entries, the most it may have.", acl.ID, maxACLEntries, direction(e.Egress))
 		default:
 			acl.Entries = append(acl.Entries, e)
 		}

@@ -369,3 +369,32 @@ func TestNetworkACLEmptyListsPresent(t *testing.T) {
 		t.Errorf("empty DescribeNetworkAcls = %s", body)
 	}
 }
+
+// An ACL takes 20 entries a direction besides its catch-all deny, EC2's
+// default quota; the 21st is refused and changes nothing.
+func TestNetworkACLEntryLimit(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	out, err := c.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: aws.String(newVpc(t, c, "10.0.0.0/16"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := out.NetworkAcl.NetworkAclId
+	entry := func(rule int32, egress bool) error {
+		_, err := c.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: id, RuleNumber: aws.Int32(rule), Egress: aws.Bool(egress),
+			Protocol: aws.String("-1"), RuleAction: types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0")})
+		return err
+	}
+	for i := int32(1); i <= 20; i++ {
+		if err := entry(i, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCode(t, entry(21, false), "NetworkAclEntryLimitExceeded")
+	// The other direction has its own quota.
+	if err := entry(21, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := aclOf(t, c, *id); len(got.Entries) != 23 {
+		t.Fatalf("ACL has %d entries, want 20 ingress, 1 egress and the two catch-alls", len(got.Entries))
+	}
+}

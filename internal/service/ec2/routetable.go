@@ -404,6 +404,9 @@ func (s *Service) putRoute(ctx context.Context, in *RouteInput, replace bool) (*
 			if err := checkMoreSpecific(tx, rtb, dest.DestinationCidr); err != nil {
 				return err
 			}
+			if userRoutes(rtb) >= maxRoutes {
+				return api.BadRequest("RouteLimitExceeded", "The route table '%s' already has %d routes, the most it may have.", rtb.ID, maxRoutes)
+			}
 			rtb.Routes = append(rtb.Routes, route)
 		}
 		return model.Put(tx, rtb)
@@ -412,6 +415,20 @@ func (s *Service) putRoute(ctx context.Context, in *RouteInput, replace bool) (*
 		return nil, err
 	}
 	return &Return{Return: true}, nil
+}
+
+// maxRoutes is EC2's default quota of routes a table may have besides its
+// local ones.
+const maxRoutes = 50
+
+func userRoutes(rtb *model.RouteTable) int {
+	n := 0
+	for _, r := range rtb.Routes {
+		if r.GatewayID != "local" {
+			n++
+		}
+	}
+	return n
 }
 
 // restoreLocal is ReplaceRoute with LocalTarget: the local route's target

@@ -2,6 +2,7 @@ package ec2_test
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -438,5 +439,28 @@ func TestRouteToInstance(t *testing.T) {
 		if r.State != types.RouteStateBlackhole {
 			t.Fatalf("route to a terminated instance = %+v", r)
 		}
+	}
+}
+
+// A table takes 50 routes besides its local one, EC2's default quota; the
+// 51st is refused and changes nothing.
+func TestRouteLimit(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	eni := aws.ToString(newENI(t, c, aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId), "").NetworkInterfaceId)
+	rt := newRouteTable(t, c, vpc)
+	route := func(i int) error {
+		_, err := c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(rt), NetworkInterfaceId: aws.String(eni),
+			DestinationCidrBlock: aws.String("192.168." + strconv.Itoa(i) + ".0/24")})
+		return err
+	}
+	for i := range 50 {
+		if err := route(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCode(t, route(50), "RouteLimitExceeded")
+	if got := tableOf(t, c, rt); len(got.Routes) != 51 {
+		t.Fatalf("table has %d routes, want 50 and the local one", len(got.Routes))
 	}
 }
