@@ -1,6 +1,7 @@
 # The network under the APIs, on its own: the account's default VPC (as
 # every AWS account has it), and a VPC of one's own with a route table, a
-# network ACL, an appliance's network interface and an EC2 instance.
+# network ACL, an appliance's network interface, an EC2 instance and its
+# name in a Cloud Map private DNS namespace.
 # Nothing here serves traffic: the three API examples do.
 
 terraform {
@@ -170,6 +171,36 @@ resource "aws_instance" "app" {
   private_ip             = "10.1.1.10"
   vpc_security_group_ids = [aws_security_group.app.id]
   tags                   = { Name = "${var.name}-app" }
+}
+
+# Names in the VPC: a private DNS namespace, a service with A records, and
+# the instance registered in it.
+resource "aws_service_discovery_private_dns_namespace" "internal" {
+  name        = "${var.name}.internal"
+  description = "names of the application's services"
+  vpc         = aws_vpc.main.id
+}
+
+resource "aws_service_discovery_service" "app" {
+  name = "app"
+
+  dns_config {
+    namespace_id   = aws_service_discovery_private_dns_namespace.internal.id
+    routing_policy = "MULTIVALUE"
+
+    dns_records {
+      ttl  = 10
+      type = "A"
+    }
+  }
+}
+
+resource "aws_service_discovery_instance" "app" {
+  instance_id = aws_instance.app.id
+  service_id  = aws_service_discovery_service.app.id
+  attributes = {
+    AWS_INSTANCE_IPV4 = aws_instance.app.private_ip
+  }
 }
 
 output "default_vpc_id" {
