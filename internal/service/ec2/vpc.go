@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"gatehouse/internal/api"
 	"gatehouse/internal/model"
@@ -119,7 +120,7 @@ func allEgress() model.Rule {
 
 func (s *Service) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*DescribeVpcsOutput, error) {
 	out := &DescribeVpcsOutput{}
-	if err := checkFilters(in.Filters, vpcFields(&model.VPC{})); err != nil {
+	if err := checkFilters(in.Filters, vpcFields(&model.VPC{}, "")); err != nil {
 		return nil, err
 	}
 	err := s.view(ctx, func(tx model.Tx) error {
@@ -128,7 +129,7 @@ func (s *Service) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*Des
 			return err
 		}
 		for _, v := range vpcs {
-			if ok, err := matchFilters(in.Filters, vpcFields(v)); err != nil {
+			if ok, err := matchFilters(in.Filters, vpcFields(v, api.MetaFrom(ctx).Account)); err != nil {
 				return err
 			} else if ok {
 				out.Vpcs = append(out.Vpcs, vpcShape(ctx, v))
@@ -139,17 +140,27 @@ func (s *Service) DescribeVpcs(ctx context.Context, in *DescribeVpcsInput) (*Des
 	return out, err
 }
 
-func vpcFields(v *model.VPC) fields {
+func vpcFields(v *model.VPC, account string) fields {
 	return func(name string) ([]string, bool) {
 		switch name {
 		case "vpc-id":
 			return []string{v.ID}, true
 		case "cidr", "cidr-block-association.cidr-block":
 			return []string{v.CidrBlock}, true
+		case "cidr-block-association.association-id":
+			return []string{cidrAssociationID(v)}, true
+		case "cidr-block-association.state":
+			return []string{"associated"}, true
 		case "state":
 			return []string{v.State}, true
 		case "is-default", "isDefault":
 			return []string{strconv.FormatBool(v.IsDefault)}, true
+		case "owner-id":
+			return []string{account}, true
+		case "dhcp-options-id":
+			return []string{"default"}, true
+		case "instance-tenancy":
+			return []string{tenancy(v)}, true
 		}
 		return tagFields(v.Tags, name)
 	}
@@ -197,22 +208,18 @@ func (s *Service) DeleteVpc(ctx context.Context, in *DeleteVpcInput) (*Return, e
 }
 
 func vpcShape(ctx context.Context, v *model.VPC) Vpc {
-	tenancy := v.InstanceTenancy
-	if tenancy == "" {
-		tenancy = "default"
-	}
 	return Vpc{
 		VpcID:     v.ID,
 		OwnerID:   api.MetaFrom(ctx).Account,
 		State:     v.State,
 		CidrBlock: v.CidrBlock,
 		CidrAssociation: []CidrAssociation{{
-			AssociationID: "vpc-cidr-assoc-" + v.ID[len("vpc-"):],
+			AssociationID: cidrAssociationID(v),
 			CidrBlock:     v.CidrBlock,
 			State:         "associated",
 		}},
 		DhcpOptionsID:   "default",
-		InstanceTenancy: tenancy,
+		InstanceTenancy: tenancy(v),
 		IsDefault:       v.IsDefault,
 		Tags:            tagSet(v.Tags),
 	}
@@ -239,4 +246,19 @@ func byIDs[T any, P interface {
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// tenancy is the VPC's instance tenancy; records stored before it was kept
+// were all "default".
+func tenancy(v *model.VPC) string {
+	if v.InstanceTenancy == "" {
+		return "default"
+	}
+	return v.InstanceTenancy
+}
+
+// cidrAssociationID is the id of the association of the VPC's one block,
+// derived from the VPC's id.
+func cidrAssociationID(v *model.VPC) string {
+	return "vpc-cidr-assoc-" + strings.TrimPrefix(v.ID, "vpc-")
 }

@@ -85,3 +85,30 @@ func TestVpcAttributes(t *testing.T) {
 	_, err = c.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String("vpc-0123456789abcdef0"), Attribute: types.VpcAttributeNameEnableDnsSupport})
 	wantCode(t, err, "InvalidVpcID.NotFound")
 }
+
+func TestDescribeVpcsFilters(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	out, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpc}})
+	if err != nil || len(out.Vpcs) != 1 {
+		t.Fatal(out, err)
+	}
+	assoc := aws.ToString(out.Vpcs[0].CidrBlockAssociationSet[0].AssociationId)
+	for _, tc := range []struct {
+		f    []types.Filter
+		want int
+	}{
+		{filter("owner-id", "000000000000"), 2}, // with the default VPC
+		{filter("owner-id", "111111111111"), 0},
+		{filter("instance-tenancy", "default"), 2},
+		{filter("dhcp-options-id", "default"), 2},
+		{filter("cidr-block-association.association-id", assoc), 1},
+		{append(filter("cidr-block-association.state", "associated"), filter("is-default", "false")...), 1},
+		{filter("isDefault", "true"), 1},
+	} {
+		got, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: tc.f})
+		if err != nil || len(got.Vpcs) != tc.want {
+			t.Errorf("DescribeVpcs(%s) = %d VPCs, %v; want %d", aws.ToString(tc.f[0].Name), len(got.Vpcs), err, tc.want)
+		}
+	}
+}
