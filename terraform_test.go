@@ -158,9 +158,10 @@ type invokeCall struct {
 
 var terraformExamples = []terraformExample{
 	{dir: "http-api",
-		backends: map[string][]string{"task_ports": {"task-1", "task-2"}, "catalog_port": {"catalog"}},
+		backends: map[string][]string{"task_ports": {"task-1", "task-2"}, "catalog_port": {"catalog"}, "orders_port": {"orders"}},
 		calls: []invokeCall{
 			{path: "/pets/1", status: 200, backends: []string{"task-1", "task-2"}},
+			{path: "/orders/7", status: 200, backends: []string{"orders"}},
 			{path: "/catalog/books", status: 200, backends: []string{"catalog"}},
 			{path: "/admin/users", status: 403, body: "not here"},
 		}},

@@ -1,13 +1,16 @@
 # The HTTP API architecture: an HTTP API -> VPC link V2 (its network
 # interfaces in two subnets carry the link's group) -> internal ALB (its
 # group admits the link's group) -> two backends (their group admits the
-# ALB's), and a second route straight to a Cloud Map service.
+# ALB's), /orders to an EC2 instance, and a second route straight to a
+# Cloud Map service.
 #
-# The backends are modeled at 10.0.1.10, 10.0.2.10 and 10.0.1.40;
-# gatehouse dials the same ports on loopback, so start them first:
+# The backends are modeled at 10.0.1.10, 10.0.2.10, the instance's
+# 10.0.1.50 and 10.0.1.40; gatehouse dials the same ports on loopback, so
+# start them first:
 #   gatehouse echo --listen 127.0.0.1:9001 --name task-1
 #   gatehouse echo --listen 127.0.0.1:9002 --name task-2
 #   gatehouse echo --listen 127.0.0.1:9003 --name catalog
+#   gatehouse echo --listen 127.0.0.1:9004 --name orders
 # then terraform init && terraform apply.
 
 terraform {
@@ -34,6 +37,12 @@ variable "task_ports" {
   description = "the loopback ports of the two backends behind the ALB"
   type        = list(number)
   default     = [9001, 9002]
+}
+
+variable "orders_port" {
+  description = "the loopback port of the backend the EC2 instance stands for"
+  type        = number
+  default     = 9004
 }
 
 variable "catalog_port" {
@@ -214,6 +223,62 @@ resource "aws_lb_listener" "http" {
   default_action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.tasks.arn
+  }
+}
+
+# /orders goes to an EC2 instance, registered by its id.
+data "aws_ami" "al2023" {
+  most_recent = true
+  owners      = ["amazon"]
+
+  filter {
+    name   = "name"
+    values = ["al2023-ami-*-x86_64"]
+  }
+}
+
+resource "aws_instance" "orders" {
+  ami                    = data.aws_ami.al2023.id
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.a.id
+  private_ip             = "10.0.1.50"
+  vpc_security_group_ids = [aws_security_group.backend.id]
+  tags                   = { Name = "${var.name}-orders" }
+}
+
+resource "aws_lb_target_group" "orders" {
+  name        = "${var.name}-orders"
+  protocol    = "HTTP"
+  port        = 80
+  vpc_id      = aws_vpc.main.id
+  target_type = "instance"
+
+  health_check {
+    path     = "/"
+    interval = 5
+    timeout  = 2
+  }
+}
+
+resource "aws_lb_target_group_attachment" "orders" {
+  target_group_arn = aws_lb_target_group.orders.arn
+  target_id        = aws_instance.orders.id
+  port             = var.orders_port
+}
+
+resource "aws_lb_listener_rule" "orders" {
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 20
+
+  condition {
+    path_pattern {
+      values = ["/orders/*"]
+    }
+  }
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.orders.arn
   }
 }
 
