@@ -631,8 +631,12 @@ func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.
 	case network.LayerVPC:
 		// No rule can fix this: EC2 refuses a group of another VPC, and
 		// an address rule changes nothing while no route joins them.
-		return fmt.Sprintf("the VPCs are not connected: put %s and %s in one VPC (a VPC link belongs in its load balancer's VPC, %s); "+
-			"gatehouse models no peering connection or transit gateway", src.Addr, dst.Addr, w.vpcName(dst.VPC))
+		where := "register targets in the load balancer's VPC, " + w.vpcName(src.VPC)
+		if w.linkSubnet(src.Addr).IsValid() {
+			where = "create the VPC link in its load balancer's VPC, " + w.vpcName(dst.VPC)
+		}
+		return fmt.Sprintf("the VPCs are not connected: %s is in %s and %s in %s; %s "+
+			"(gatehouse models no peering connection or transit gateway)", src.Addr, w.vpcName(src.VPC), dst.Addr, w.vpcName(dst.VPC), where)
 	case network.LayerAddress:
 		return fmt.Sprintf("register an address that a network interface or instance in %s owns (create an ENI with private IP %s), "+
 			"or, for an address outside the VPC, register it with AvailabilityZone all", w.vpcName(dst.VPC), dst.Addr)

@@ -216,6 +216,28 @@ func textTarget(b *strings.Builder, t dataplane.TargetInfo) {
 	fmt.Fprintf(b, "    target %s:%d%s, %s -> real %s by rule %s\n", t.ID, t.Port, zone, health, t.Real, t.AddrRule)
 }
 
+// dropper names what other than a security group dropped a hop: the
+// network ACL rule (from the hop's ACL decisions, which survive JSON), or
+// the VPC or address layer; "" otherwise.
+func dropper(h dataplane.Hop) string {
+	if h.Verdict.Allowed {
+		return ""
+	}
+	switch h.Verdict.Layer {
+	case network.LayerVPC:
+		return "VPCs not connected"
+	case network.LayerAddress:
+		return "no interface owns the address"
+	case network.LayerACL:
+		for _, c := range h.ACLs {
+			if !c.Allowed {
+				return fmt.Sprintf("network ACL %s %s rule %s", c.ACL, c.Direction(), c.RuleName())
+			}
+		}
+	}
+	return ""
+}
+
 // deciding names the rule that let a flow in, or on a deny the side that
 // dropped it: "rule sgr-1 of sg-2 (peer sg-3)".
 func deciding(v network.Verdict, n names) string {

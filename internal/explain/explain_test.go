@@ -68,6 +68,47 @@ func TestEachRuleOnce(t *testing.T) {
 	}
 }
 
+// Network ACLs show on the hop: the rules that passed each leg under an
+// allowed hop, the denying rule in a denied hop's picture label; both
+// survive the JSON the command line reads.
+func TestNetworkACLs(t *testing.T) {
+	r := report()
+	leg := func(acl string, egress, ret, allowed bool, rule int) network.ACLCheck {
+		return network.ACLCheck{ACL: acl, Subnet: "subnet-" + acl, Egress: egress, Return: ret, Allowed: allowed,
+			Rule: model.ACLEntry{RuleNumber: rule, Egress: egress, Protocol: "-1", Action: map[bool]string{true: "allow", false: "deny"}[allowed]}}
+	}
+	ok := &r.Paths[0].Hops[1]
+	ok.ACLs = []network.ACLCheck{leg("acl-a", true, false, true, 100), leg("acl-b", false, false, true, 100), leg("acl-b", true, true, true, 110), leg("acl-a", false, true, true, 120)}
+	denied := &r.Paths[0].Hops[0]
+	denied.Verdict = network.Verdict{Layer: network.LayerACL}
+	denied.ACLs = []network.ACLCheck{leg("acl-a", true, false, true, 100), leg("acl-b", false, false, false, model.ACLDefaultRule)}
+	var j bytes.Buffer
+	if err := JSON(&j, r); err != nil {
+		t.Fatal(err)
+	}
+	var got dataplane.Report
+	if err := json.Unmarshal(j.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Render(&b, &got, "text"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"network ACL acl-b of subnet-acl-b: inbound rule 100 allows the request",
+		"network ACL acl-a of subnet-acl-a: inbound rule 120 allows the return traffic"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := Render(&b, &got, "dot"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "tcp/80 DENY: network ACL acl-b inbound rule * (32767)") {
+		t.Errorf("the denied hop's label does not name the ACL rule:\n%s", b.String())
+	}
+}
+
 func TestPictures(t *testing.T) {
 	for _, format := range []string{"dot", "mermaid"} {
 		var b bytes.Buffer

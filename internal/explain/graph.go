@@ -101,6 +101,8 @@ func buildGraph(r *dataplane.Report) *graph {
 			label := fmt.Sprintf("%s/%d %s", h.Protocol, h.Port, map[bool]string{true: "allow", false: "DENY"}[h.Verdict.Allowed])
 			if d := deciding(h.Verdict, names(r.GroupNames)); d != "" {
 				label += ": " + d
+			} else if d := dropper(h); d != "" {
+				label += ": " + d
 			}
 			g.edges = append(g.edges, edge{from: g.node(h.From), to: g.node(h.To), label: label, denied: !h.Verdict.Allowed, hop: true})
 		}
