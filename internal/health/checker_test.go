@@ -338,3 +338,38 @@ func TestWaitRounds(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// A network ACL between a node's subnet and the target's drops the checks
+// from that node, which is enough to fail them (Target.Timeout, no
+// connection); since ACLs are stateless, one that lets the check in but not
+// its answer out on the ephemeral ports fails them too. A change to the
+// ACL takes effect on the next round.
+func TestNetworkACLDropsChecks(t *testing.T) {
+	w := newWorld(t)
+	b := newBackend(t, ok)
+	acl := func(entries ...model.ACLEntry) *model.NetworkACL {
+		return &model.NetworkACL{ID: "acl-app", VpcID: "vpc-1", Entries: entries,
+			Associations: []model.ACLAssociation{{ID: "aclassoc-1", SubnetID: "subnet-a"}}}
+	}
+	in := model.ACLEntry{RuleNumber: 100, Protocol: "6", Action: "allow", CidrBlock: "10.0.0.0/16", FromPort: b.port, ToPort: b.port}
+	back := model.ACLEntry{RuleNumber: 100, Egress: true, Protocol: "6", Action: "allow", CidrBlock: "10.0.0.0/16", FromPort: 1024, ToPort: 65535}
+	deny := model.ACLEntry{RuleNumber: 50, Protocol: "6", Action: "deny", CidrBlock: "10.0.2.0/24", FromPort: 0, ToPort: 65535}
+	w.put(appENI("eni-app", "10.0.1.15", "sg-app"), acl(deny, in, back), webGroup(model.Target{ID: "10.0.1.15", Port: b.port}),
+		forward(webListener, albARN, 80, webTG))
+	w.rounds(2)
+	w.want(webTG, "10.0.1.15", b.port, StateUnhealthy, ReasonTimeout)
+	if n := b.accepted(); n != 0 {
+		t.Fatalf("checks the ACL drops reached the backend %d times", n)
+	}
+	narrow := back
+	narrow.FromPort = 32768
+	w.put(acl(in, narrow))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", b.port, StateUnhealthy, ReasonTimeout)
+	if n := b.accepted(); n != 0 {
+		t.Fatalf("checks whose answers the ACL drops reached the backend %d times", n)
+	}
+	w.put(acl(in, back))
+	w.rounds(3)
+	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "")
+}
