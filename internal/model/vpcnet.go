@@ -124,7 +124,25 @@ type EC2Instance struct {
 	DisableAPITermination bool   `json:",omitempty"`
 	DisableAPIStop        bool   `json:",omitempty"`
 	ShutdownBehavior      string `json:",omitempty"`
-	Tags                  Tags
+	// RootVolume is the EBS volume the instance boots from; nil in records
+	// stored before volumes were kept.
+	RootVolume *EC2Volume `json:",omitempty"`
+	Tags       Tags
+}
+
+// EC2Volume is an instance's root EBS volume, kept inside the instance's
+// record: it exists exactly as long as its instance does.
+type EC2Volume struct {
+	ID                  string
+	Device              string
+	SizeGiB             int
+	Type                string
+	Iops                int  `json:",omitempty"`
+	Throughput          int  `json:",omitempty"`
+	Encrypted           bool `json:",omitempty"`
+	DeleteOnTermination bool
+	Snapshot            string `json:",omitempty"`
+	Tags                Tags   `json:",omitempty"`
 }
 
 func (EC2Instance) Kind() string  { return "ec2-instance" }

@@ -37,6 +37,7 @@ type RunInstancesInput struct {
 	DisableAPIStop    *bool                           `query:"DisableApiStop"`
 	ShutdownBehavior  string                          `query:"InstanceInitiatedShutdownBehavior"`
 	Placement         PlacementInput                  `query:"Placement"`
+	BlockDevices      []BlockDeviceMappingInput       `query:"BlockDeviceMapping"`
 }
 
 // InstanceNetworkInterfaceInput is one NetworkInterface.N of RunInstances.
@@ -108,7 +109,7 @@ type Instance struct {
 	Architecture        string                     `xml:"architecture"`
 	RootDeviceType      string                     `xml:"rootDeviceType"`
 	RootDeviceName      string                     `xml:"rootDeviceName"`
-	BlockDeviceMappings []struct{}                 `xml:"blockDeviceMapping"`
+	BlockDeviceMappings []InstanceBlockDevice      `xml:"blockDeviceMapping>item"`
 	VirtualizationType  string                     `xml:"virtualizationType"`
 	ClientToken         string                     `xml:"clientToken"`
 	Tags                []Tag                      `xml:"tagSet>item,omitempty"`
@@ -303,8 +304,11 @@ func (s *Service) RunInstances(ctx context.Context, in *RunInstancesInput) (*Res
 	default:
 		return nil, invalidValue("Value (%s) for parameter instanceInitiatedShutdownBehavior is invalid.", in.ShutdownBehavior)
 	}
-	instTags, eniTags, err := launchTags(in.TagSpecifications)
+	instTags, eniTags, volTags, err := launchTags(in.TagSpecifications)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := rootVolume(img, in.BlockDevices, nil); err != nil {
 		return nil, err
 	}
 	nic, err := primaryInterfaceSpec(in)
@@ -344,6 +348,9 @@ func (s *Service) RunInstances(ctx context.Context, in *RunInstancesInput) (*Res
 				return err
 			}
 			inst.ReservationID, inst.LaunchIndex, inst.Tags = res.ReservationID, n, maps.Clone(instTags)
+			if inst.RootVolume, err = rootVolume(img, in.BlockDevices, maps.Clone(volTags)); err != nil {
+				return err
+			}
 			if err := model.Put(tx, inst); err != nil {
 				return err
 			}
@@ -381,29 +388,28 @@ func isCode(err error, code string) bool {
 	return errors.As(err, &e) && e.Code == code
 }
 
-// launchTags splits RunInstances' TagSpecifications into the instance's and
-// its interface's tags; volume tags are accepted and dropped, since no
-// volumes are modelled.
-func launchTags(specs []TagSpecification) (inst, eni model.Tags, err error) {
+// launchTags splits RunInstances' TagSpecifications into the instance's, its
+// interface's and its root volume's tags.
+func launchTags(specs []TagSpecification) (inst, eni, vol model.Tags, err error) {
 	var byType = map[string][]TagSpecification{}
 	for _, sp := range specs {
 		switch sp.ResourceType {
 		case "instance", "network-interface", "volume":
 			byType[sp.ResourceType] = append(byType[sp.ResourceType], sp)
 		default:
-			return nil, nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", sp.ResourceType)
+			return nil, nil, nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", sp.ResourceType)
 		}
 	}
 	if inst, err = tagsFor(byType["instance"], "instance"); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if eni, err = tagsFor(byType["network-interface"], "network-interface"); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if _, err = tagsFor(byType["volume"], "volume"); err != nil {
-		return nil, nil, err
+	if vol, err = tagsFor(byType["volume"], "volume"); err != nil {
+		return nil, nil, nil, err
 	}
-	return inst, eni, nil
+	return inst, eni, vol, nil
 }
 
 // primaryInterfaceSpec folds the instance-level network parameters and
@@ -824,6 +830,7 @@ func instanceShape(ctx context.Context, i *model.EC2Instance, look *instanceLook
 		VirtualizationType:  "hvm",
 		ClientToken:         i.ClientToken,
 		Tags:                tagSet(i.Tags),
+		BlockDeviceMappings: blockDevices(i),
 		Hypervisor:          "xen",
 		EnaSupport:          true,
 		CapacityReservation: CapacityReservationSpec{Preference: "open"},

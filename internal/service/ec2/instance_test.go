@@ -516,3 +516,67 @@ func TestRunInstancesExistingInterface(t *testing.T) {
 		t.Fatalf("interface after its instance terminated = %+v, %v", out, err)
 	}
 }
+
+// The root volume is listed by DescribeInstances and described by
+// DescribeVolumes, as Terraform reads root_block_device back, and goes with
+// its instance.
+func TestInstanceRootVolume(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	sn := aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId)
+	inst := runOne(t, c, &ec2.RunInstancesInput{SubnetId: aws.String(sn),
+		BlockDeviceMappings: []types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"),
+			Ebs: &types.EbsBlockDevice{VolumeSize: aws.Int32(20), VolumeType: types.VolumeTypeGp3, Encrypted: aws.Bool(true)}}},
+		TagSpecifications: tagSpec(types.ResourceTypeVolume, "Name", "root")})
+	id := aws.ToString(inst.InstanceId)
+	if len(inst.BlockDeviceMappings) != 1 || aws.ToString(inst.BlockDeviceMappings[0].DeviceName) != "/dev/xvda" ||
+		aws.ToString(inst.RootDeviceName) != "/dev/xvda" || !aws.ToBool(inst.BlockDeviceMappings[0].Ebs.DeleteOnTermination) {
+		t.Fatalf("block devices = %+v", inst.BlockDeviceMappings)
+	}
+	vol := aws.ToString(inst.BlockDeviceMappings[0].Ebs.VolumeId)
+	out, err := c.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{vol}})
+	if err != nil || len(out.Volumes) != 1 {
+		t.Fatalf("DescribeVolumes = %+v, %v", out, err)
+	}
+	v := out.Volumes[0]
+	if aws.ToInt32(v.Size) != 20 || v.VolumeType != types.VolumeTypeGp3 || aws.ToInt32(v.Iops) != 3000 || aws.ToInt32(v.Throughput) != 125 ||
+		!aws.ToBool(v.Encrypted) || v.State != types.VolumeStateInUse || len(v.Attachments) != 1 ||
+		aws.ToString(v.Attachments[0].InstanceId) != id || len(v.Tags) != 1 {
+		t.Fatalf("root volume = %+v", v)
+	}
+	out, err = c.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{Filters: filter("attachment.instance-id", id)})
+	if err != nil || len(out.Volumes) != 1 {
+		t.Fatalf("volumes by instance = %+v, %v", out, err)
+	}
+	if _, err := c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{vol}})
+	wantCode(t, err, "InvalidVolume.NotFound")
+	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(al2023), InstanceType: types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		SubnetId: aws.String(sn), BlockDeviceMappings: []types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"), Ebs: &types.EbsBlockDevice{VolumeSize: aws.Int32(2)}}}})
+	wantCode(t, err, "InvalidParameterCombination")
+}
+
+// A root volume's tags are reached by its id, as Terraform's volume_tags
+// reads and writes them.
+func TestRootVolumeTags(t *testing.T) {
+	c := servertest.Start(t).EC2()
+	vpc := newVpc(t, c, "10.0.0.0/16")
+	sn := aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId)
+	inst := runOne(t, c, &ec2.RunInstancesInput{SubnetId: aws.String(sn), TagSpecifications: tagSpec(types.ResourceTypeVolume, "Name", "root")})
+	vol := aws.ToString(inst.BlockDeviceMappings[0].Ebs.VolumeId)
+	out, err := c.DescribeTags(ctx, &ec2.DescribeTagsInput{Filters: filter("resource-id", vol)})
+	if err != nil || len(out.Tags) != 1 || out.Tags[0].ResourceType != types.ResourceTypeVolume || aws.ToString(out.Tags[0].Value) != "root" {
+		t.Fatalf("volume tags = %+v, %v", out.Tags, err)
+	}
+	if _, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{vol}, Tags: []types.Tag{{Key: aws.String("Env"), Value: aws.String("dev")}}}); err != nil {
+		t.Fatal(err)
+	}
+	vols, err := c.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{Filters: filter("tag:Env", "dev")})
+	if err != nil || len(vols.Volumes) != 1 || len(vols.Volumes[0].Tags) != 2 {
+		t.Fatalf("volume after CreateTags = %+v, %v", vols, err)
+	}
+	_, err = c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{"vol-0000000000000dead"}, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
+	wantCode(t, err, "InvalidVolume.NotFound")
+}

@@ -55,6 +55,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("ModifyInstanceAttribute", s.ModifyInstanceAttribute),
 		api.Handle("DescribeInstanceCreditSpecifications", s.DescribeInstanceCreditSpecifications),
 		api.Handle("GetInstanceUefiData", s.GetInstanceUefiData),
+		api.Handle("DescribeVolumes", s.DescribeVolumes),
 		api.Handle("DescribeImages", s.DescribeImages),
 		api.Handle("DescribeInstanceTypes", s.DescribeInstanceTypes),
 		api.Handle("DescribeVpcEndpointServiceConfigurations", s.DescribeVpcEndpointServiceConfigurations),

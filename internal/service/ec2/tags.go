@@ -175,6 +175,42 @@ var tagKinds = []tagKind{
 	kindOf[model.RouteTable]("rtb-", routeTableNotFound, func(r *model.RouteTable) *model.Tags { return &r.Tags }),
 	ruleTagKind,
 	instanceTagKind,
+	volumeTagKind,
+}
+
+// volumeTagKind reaches instances' root volumes, whose tags are kept on the
+// volume inside its instance's record.
+var volumeTagKind = tagKind{
+	prefix:       "vol-",
+	resourceType: "volume",
+	notFound: func(id string) error {
+		return api.BadRequest("InvalidVolume.NotFound", "The volume '%s' does not exist.", id)
+	},
+	get: func(tx model.Tx, id string) (taggable, bool, error) {
+		vols, err := volumeTaggables(tx)
+		for _, v := range vols {
+			if v.id == id {
+				return v, true, err
+			}
+		}
+		return taggable{}, false, err
+	},
+	list: volumeTaggables,
+}
+
+func volumeTaggables(tx model.Tx) ([]taggable, error) {
+	insts, err := model.List[model.EC2Instance](tx)
+	var out []taggable
+	for _, i := range insts {
+		if i.RootVolume == nil || i.State == "terminated" {
+			continue
+		}
+		if i.RootVolume.Tags == nil {
+			i.RootVolume.Tags = model.Tags{}
+		}
+		out = append(out, taggable{rec: i, tags: &i.RootVolume.Tags, id: i.RootVolume.ID})
+	}
+	return out, err
 }
 
 // ruleTagKind reaches security-group rules, whose tags are kept on the rule
