@@ -246,3 +246,48 @@ func TestExplainCloudMapWithoutHealthyInstance(t *testing.T) {
 		t.Fatalf("no healthy instance: explain ok=%v failures %+v instances %+v", rep.OK, pa.Failures, pa.CloudMap.Instances)
 	}
 }
+
+// A Cloud Map instance registered at an address in the link's VPC that no
+// interface owns answers nothing: requests are dropped (503 after the
+// timeout), explain says nothing owns the address, and an interface taking
+// the address makes it answer. An address beyond every modeled VPC is
+// reached as before.
+func TestCloudMapInstanceNobodyOwns(t *testing.T) {
+	p := newPrivateALB(t)
+	sd := p.srv.ServiceDiscovery()
+	ns, err := sd.CreateHttpNamespace(ctx, &servicediscovery.CreateHttpNamespaceInput{Name: aws.String("blog")})
+	must(t, err)
+	op, err := sd.GetOperation(ctx, &servicediscovery.GetOperationInput{OperationId: ns.OperationId})
+	must(t, err)
+	svc, err := sd.CreateService(ctx, &servicediscovery.CreateServiceInput{Name: aws.String("app"), NamespaceId: aws.String(op.Operation.Targets["NAMESPACE"])})
+	must(t, err)
+	register := func(ip string) {
+		_, err = sd.RegisterInstance(ctx, &servicediscovery.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String("i1"),
+			Attributes: map[string]string{"AWS_INSTANCE_IPV4": ip, "AWS_INSTANCE_PORT": fmt.Sprint(echo(t, "target-cm"))}})
+		must(t, err)
+	}
+	register("10.0.1.99")
+	p.apiTo(t, aws.ToString(svc.Service.Arn), model.LinkAvailable, 30000, nil)
+	if code, _ := p.getDropped(t, "GATEHOUSE/x", 30*time.Second); code != 503 {
+		t.Fatalf("an instance address nobody owns: %d, want 503 after the timeout", code)
+	}
+	q := url.Values{"api": {"api0000001"}}
+	_, rep := p.explainVia(t, q)
+	pa := rep.Paths[0]
+	if rep.OK || !onlyStatus(pa.Failures, 503) || len(pa.Hops) == 0 {
+		t.Fatalf("explain: ok=%v failures %+v", rep.OK, pa.Failures)
+	}
+	for _, h := range pa.Hops {
+		if h.Verdict.Layer != network.LayerAddress || !strings.Contains(h.Reason, "owns 10.0.1.99") {
+			t.Errorf("hop %s -> %s: layer %q: %s", h.From, h.To, h.Verdict.Layer, h.Reason)
+		}
+	}
+	p.own(t, 0, "10.0.1.99")
+	if code, s, _ := p.get(t, "GATEHOUSE/x"); code != 200 || s.Backend != "target-cm" {
+		t.Fatalf("after an interface took the address: %d %s", code, s.Backend)
+	}
+	register("192.168.60.6")
+	if code, s, _ := p.get(t, "GATEHOUSE/x"); code != 200 || s.Backend != "target-cm" {
+		t.Fatalf("an address beyond the VPC: %d %s", code, s.Backend)
+	}
+}
