@@ -285,7 +285,7 @@ func (tp *topology) check(t *testing.T, tr http.RoundTripper) string {
 		}
 	}
 	if pa.OK && held > 0 {
-		t.Errorf("explain says OK, %d of %d requests were dropped by a security group", held, n)
+		t.Errorf("explain says OK, %d of %d requests were dropped by the network", held, n)
 	}
 	if !pa.OK && !pa.Partial && reached > 0 {
 		t.Errorf("explain says every request fails (%+v), %d of %d reached a backend", pa.Failures, reached, n)

@@ -70,12 +70,12 @@ func FailureOf(ctx context.Context, err error) Failure {
 var httpUnavailable = Answer{Status: http.StatusServiceUnavailable, Message: "Service Unavailable"}
 
 // HTTP is an HTTP API's answer to f: AWS answers a connection that failed,
-// timed out, was dropped by a security group or found the link down with
+// timed out, was dropped by the network or found the link down with
 // 503 Service Unavailable alike.
 func HTTP(f Failure) Answer { return httpUnavailable }
 
 // REST is a REST API's answer to f: the integration timeout (which packets
-// dropped by a security group run into) is 504 "Endpoint request timed
+// dropped by the network run into) is 504 "Endpoint request timed
 // out"; a link or connection failure is a configuration error, 500.
 func REST(f Failure) Answer {
 	switch f {

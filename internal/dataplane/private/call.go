@@ -19,8 +19,9 @@ type Failure uint8
 const (
 	// LinkDown: the VPC link is not AVAILABLE, or has no ENIs yet.
 	LinkDown Failure = iota + 1
-	// Dropped: a security group dropped the packets, so the caller waited
-	// out its own timeout.
+	// Dropped: the network dropped the packets (a security group, a
+	// network ACL, two unconnected VPCs, an address nobody owns), so the
+	// caller waited out its own timeout.
 	Dropped
 	// Refused: nothing took the connection (no listener on the port, no
 	// target to send to, or the target's process is down).
@@ -31,7 +32,7 @@ const (
 	TimedOut
 )
 
-var failureText = [...]string{LinkDown: "VPC link is not available", Dropped: "dropped by a security group",
+var failureText = [...]string{LinkDown: "VPC link is not available", Dropped: "dropped by the network",
 	Refused: "connection refused", NoInstance: "no healthy Cloud Map instance", TimedOut: "timed out"}
 
 func (f Failure) String() string {
