@@ -199,3 +199,20 @@ func TestEvaluateWithACLsDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per Evaluate across two ACLs, want 0", n)
 	}
 }
+
+// An end outside every subnet (PrivateLink's side, an address beyond the
+// VPC) brings no ACL of its own, but the subnet it enters or leaves still
+// judges it: an ACL admitting only the VPC drops PrivateLink's traffic.
+func TestACLOfTheOtherSide(t *testing.T) {
+	vpcOnly := []model.ACLEntry{entry(100, false, "-1", "allow", "10.0.0.0/16", 0, 0), entry(100, true, "-1", "allow", "10.0.0.0/16", 0, 0)}
+	rules, _, dst := aclWorld(allowAll(), vpcOnly)
+	outside := network.Endpoint{Addr: netip.MustParseAddr("198.18.0.1")}
+	v := network.Evaluate(rules, outside, dst, tcp(80))
+	if v.Allowed || v.Layer != network.LayerACL || !strings.Contains(v.Reason(), "acl-b of subnet-b: inbound rule * (32767) denies tcp/80 from 198.18.0.1") {
+		t.Fatalf("PrivateLink into a subnet whose ACL admits the VPC alone: %s", v.Reason())
+	}
+	rules, _, dst = aclWorld(allowAll(), allowAll())
+	if v := network.Evaluate(rules, outside, dst, tcp(80)); !v.Allowed || len(v.ACLChecks()) != 2 {
+		t.Errorf("open ACL: %s, %d checks (want the destination's two)", v.Reason(), len(v.ACLChecks()))
+	}
+}
