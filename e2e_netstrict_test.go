@@ -440,3 +440,65 @@ func TestTargetNobodyOwnsNeverBecomesHealthy(t *testing.T) {
 		t.Fatalf("after an interface took the address: %s/%s, %d checks reached it", st, r, hits.Load())
 	}
 }
+
+// An ip target at a running instance's address is reached; once the
+// instance stops, its address answers nothing, as on AWS: the checks time
+// out (Target.Timeout), requests are dropped (503 after the timeout) and
+// explain says the instance is not running. Started again, it serves.
+func TestStoppedInstanceAddressTimesOut(t *testing.T) {
+	n := newStrictNet(t, "")
+	ctx := context.Background()
+	web := n.group(n.vpc, "web", tcpFrom(0, 65535, "10.0.0.0/16"))
+	run, err := n.ec2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-0b5eea76982371e91"), InstanceType: ec2types.InstanceTypeT3Micro,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: aws.String(n.albNets[0]), PrivateIpAddress: aws.String("10.0.1.20"),
+		SecurityGroupIds: []string{web}})
+	n.must(err)
+	id := aws.ToString(run.Instances[0].InstanceId)
+	port := v2Backend(t, "web")
+	n.register(elbtypes.TargetDescription{Id: aws.String("10.0.1.20"), Port: aws.Int32(port)})
+	_, err = n.elb.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: aws.String(n.tg),
+		Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.1.10")}}})
+	n.must(err)
+	n.rounds(2)
+	if s, r := n.health("10.0.1.20"); s != elbtypes.TargetHealthStateEnumHealthy {
+		t.Fatalf("running instance: %s/%s", s, r)
+	}
+	if code, body := strictGet(t, n, "/orders"); code != 200 || !strings.Contains(body, `"Backend":"web"`) {
+		t.Fatalf("running instance: %d %s", code, body)
+	}
+
+	_, err = n.ec2.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}})
+	n.must(err)
+	n.rounds(2)
+	if s, r := n.health("10.0.1.20"); s != elbtypes.TargetHealthStateEnumUnhealthy || r != elbtypes.TargetHealthReasonEnumTimeout {
+		t.Fatalf("stopped instance: %s/%s, want unhealthy/Target.Timeout", s, r)
+	}
+	if code, body := n.dropped("/orders"); code != 503 || body != `{"message":"Service Unavailable"}` {
+		t.Fatalf("stopped instance: %d %s, want 503 after the timeout", code, body)
+	}
+	pa := n.explain()
+	matched := 0
+	for _, h := range pa.Hops {
+		if h.To != "target 10.0.1.20:"+fmt.Sprint(port) {
+			continue
+		}
+		matched++
+		if h.Verdict.Allowed || h.Verdict.Layer != network.LayerAddress || !strings.Contains(h.Reason, "instance "+id+", which is not running") ||
+			h.Fix != "start instance "+id+", or register the address of a running one" {
+			t.Errorf("hop %s -> %s: layer %q: %s (fix %q)", h.From, h.To, h.Verdict.Layer, h.Reason, h.Fix)
+		}
+	}
+	if pa.OK || matched == 0 {
+		t.Fatalf("stopped instance: explain ok=%v, %d hops to the target: %+v", pa.OK, matched, pa.Hops)
+	}
+
+	_, err = n.ec2.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}})
+	n.must(err)
+	n.rounds(2)
+	if s, r := n.health("10.0.1.20"); s != elbtypes.TargetHealthStateEnumHealthy {
+		t.Fatalf("started again: %s/%s", s, r)
+	}
+	if code, body := strictGet(t, n, "/orders"); code != 200 || !strings.Contains(body, `"Backend":"web"`) {
+		t.Fatalf("started again: %d %s", code, body)
+	}
+}

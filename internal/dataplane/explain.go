@@ -638,6 +638,9 @@ func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.
 		return fmt.Sprintf("the VPCs are not connected: %s is in %s and %s in %s; %s "+
 			"(gatehouse models no peering connection or transit gateway)", src.Addr, w.vpcName(src.VPC), dst.Addr, w.vpcName(dst.VPC), where)
 	case network.LayerAddress:
+		if dst.Instance != "" {
+			return "start instance " + dst.Instance + ", or register the address of a running one"
+		}
 		return fmt.Sprintf("register an address that a network interface or instance in %s owns (create an ENI with private IP %s), "+
 			"or, for an address outside the VPC, register it with AvailabilityZone all", w.vpcName(dst.VPC), dst.Addr)
 	case network.LayerACL:
@@ -720,6 +723,9 @@ func dropCause(v network.Verdict, from, to string) string {
 	case network.LayerVPC:
 		return from + " -> " + to + " crosses two VPCs that are not connected"
 	case network.LayerAddress:
+		if _, dst := v.Ends(); dst.Instance != "" {
+			return "instance " + dst.Instance + " holding the address of " + to + " is not running"
+		}
 		return "no network interface or instance owns the address of " + to
 	case network.LayerACL:
 		return "network ACL " + v.DroppedBy().ACL + " drops " + from + " -> " + to

@@ -32,8 +32,12 @@ type Endpoint struct {
 	// both subnets' network ACLs.
 	VPC, Subnet string
 	// Unowned marks an address inside a VPC that no network interface (and
-	// so no instance) holds: nothing answers there.
+	// so no instance) holds, or whose interface is attached to an
+	// instance that is not running: nothing answers there.
 	Unowned bool
+	// Instance is the instance an Unowned address's interface is attached
+	// to, which is not running; "" when no interface holds the address.
+	Instance string
 }
 
 // InterfaceEndpoint is the endpoint of an ENI. It shares n.Groups rather than
@@ -53,7 +57,9 @@ func InterfaceEndpoint(n *model.NetworkInterface) (Endpoint, bool) {
 // TargetEndpoint places a target address registered in vpcID: at the
 // interface that owns it there (an instance's address is its primary
 // interface's). Any other address in the VPC is Unowned: on AWS nothing
-// answers there, and the target never passes a health check. An address
+// answers there, and the target never passes a health check. So is the
+// address of an interface attached to an instance that is not running: a
+// stopped instance's address times out as an unused one does. An address
 // beyond the VPC is accepted only for a target registered with
 // AvailabilityZone "all" (allZones): if it lies in another modeled VPC it is
 // placed there, which no modeled path connects to, else it is outside the
@@ -61,7 +67,7 @@ func InterfaceEndpoint(n *model.NetworkInterface) (Endpoint, bool) {
 // filtered by nothing it models.
 func TargetEndpoint(sc *model.Scoped, vpcID string, addr netip.Addr, allZones bool) Endpoint {
 	addr = addr.Unmap()
-	if e, ok := InterfaceEndpoint(sc.InterfaceAt(vpcID, addr)); ok {
+	if e, ok := ownerEndpoint(sc, vpcID, addr); ok {
 		return e
 	}
 	if !allZones || InVPC(sc.VPCs[vpcID], addr) {
@@ -76,10 +82,28 @@ func TargetEndpoint(sc *model.Scoped, vpcID string, addr netip.Addr, allZones bo
 	if other == "" {
 		return Endpoint{Addr: addr}
 	}
-	if e, ok := InterfaceEndpoint(sc.InterfaceAt(other, addr)); ok {
+	if e, ok := ownerEndpoint(sc, other, addr); ok {
 		return e
 	}
 	return Endpoint{Addr: addr, VPC: other, Unowned: true}
+}
+
+// ownerEndpoint is the endpoint of the interface of vpcID holding addr, or
+// ok false when none does. An interface attached to an instance that is not
+// running (or no longer exists) answers nothing: its endpoint is Unowned,
+// naming the instance, so that explain can say to start it.
+func ownerEndpoint(sc *model.Scoped, vpcID string, addr netip.Addr) (Endpoint, bool) {
+	n := sc.InterfaceAt(vpcID, addr)
+	e, ok := InterfaceEndpoint(n)
+	if !ok {
+		return e, false
+	}
+	if at := n.Attachment; at != nil && at.InstanceID != "" {
+		if inst := sc.EC2Instances[at.InstanceID]; inst == nil || inst.State != "running" {
+			return Endpoint{Addr: addr, VPC: vpcID, Subnet: n.SubnetID, Unowned: true, Instance: at.InstanceID}, true
+		}
+	}
+	return e, true
 }
 
 // InVPC reports whether addr lies in vpc's CIDR block.
@@ -345,6 +369,10 @@ func (v Verdict) ReasonWith(name func(id string) string) string {
 			return fmt.Sprintf("%s is in %s and %s in %s: the VPCs are not connected (no peering connection or transit gateway), "+
 				"so no traffic passes between them whatever the security groups say", v.src.Addr, v.src.VPC, v.dst.Addr, v.dst.VPC)
 		case LayerAddress:
+			if v.dst.Instance != "" {
+				return fmt.Sprintf("%s belongs to instance %s, which is not running: nothing answers there, so the connection times out",
+					v.dst.Addr, v.dst.Instance)
+			}
 			return fmt.Sprintf("no network interface or instance in %s owns %s: nothing answers there, so the connection times out",
 				v.dst.VPC, v.dst.Addr)
 		case LayerACL:

@@ -2,6 +2,7 @@ package network_test
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"gatehouse/internal/model"
@@ -254,5 +255,36 @@ func BenchmarkEvaluate(b *testing.B) {
 		if !network.Evaluate(idx, src, dst, f).Allowed {
 			b.Fatal("denied")
 		}
+	}
+}
+
+// The address of an interface attached to an instance that is not running
+// belongs to nobody: ip targets, Cloud Map instances and health checks all
+// place addresses here, and all of them time out at a stopped instance.
+func TestTargetEndpointOfStoppedInstance(t *testing.T) {
+	eni := &model.NetworkInterface{ID: "eni-1", VpcID: "vpc-1", SubnetID: "subnet-1", PrivateIP: "10.0.1.20", Groups: []string{"sg-web"},
+		Attachment: &model.InterfaceAttachment{InstanceID: "i-1"}}
+	inst := &model.EC2Instance{ID: "i-1", State: "running"}
+	sc := &model.Scoped{VPCs: map[string]*model.VPC{"vpc-1": {ID: "vpc-1", CidrBlock: "10.0.0.0/16"}},
+		InterfaceByIP: map[string]*model.NetworkInterface{"vpc-1/10.0.1.20": eni}, EC2Instances: map[string]*model.EC2Instance{"i-1": inst}}
+	addr := netip.MustParseAddr("10.0.1.20")
+	src := network.Endpoint{Addr: netip.MustParseAddr("10.0.2.5"), VPC: "vpc-1"}
+	if e := network.TargetEndpoint(sc, "vpc-1", addr, false); e.Unowned || len(e.Groups) != 1 || e.Instance != "" {
+		t.Fatalf("running: %+v", e)
+	}
+	for _, state := range []string{"stopped", "terminated"} {
+		inst.State = state
+		e := network.TargetEndpoint(sc, "vpc-1", addr, false)
+		if !e.Unowned || e.Instance != "i-1" || len(e.Groups) != 0 {
+			t.Fatalf("%s: %+v", state, e)
+		}
+		if v := network.Evaluate(network.GroupMap{}, src, e, tcp(80)); v.Allowed || v.Layer != network.LayerAddress ||
+			!strings.Contains(v.Reason(), "instance i-1, which is not running") {
+			t.Fatalf("%s: %+v %s", state, v, v.Reason())
+		}
+	}
+	delete(sc.EC2Instances, "i-1")
+	if e := network.TargetEndpoint(sc, "vpc-1", addr, true); !e.Unowned {
+		t.Fatalf("attached to an instance that is gone: %+v", e)
 	}
 }
