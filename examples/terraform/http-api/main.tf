@@ -334,6 +334,7 @@ resource "aws_apigatewayv2_vpc_link" "main" {
 resource "aws_apigatewayv2_api" "main" {
   name          = "${var.name}-api"
   protocol_type = "HTTP"
+  tags          = { Name = "${var.name}-api" }
 }
 
 resource "aws_apigatewayv2_integration" "alb" {
@@ -374,6 +375,11 @@ resource "aws_apigatewayv2_stage" "default" {
   api_id      = aws_apigatewayv2_api.main.id
   name        = "$default"
   auto_deploy = true
+
+  default_route_settings {
+    throttling_burst_limit = 200
+    throttling_rate_limit  = 100
+  }
 }
 
 # A second stage that moves only when deployed explicitly.

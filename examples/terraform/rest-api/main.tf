@@ -174,6 +174,7 @@ resource "aws_api_gateway_vpc_link" "nlb" {
 
 resource "aws_api_gateway_rest_api" "main" {
   name = "${var.name}-api"
+  tags = { Name = "${var.name}-api" }
 
   endpoint_configuration {
     types = ["REGIONAL"]
