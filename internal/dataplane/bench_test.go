@@ -2,12 +2,16 @@ package dataplane_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"gatehouse/internal/model"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 )
 
 // BenchmarkPrivateIntegrationALB measures one HTTP API request through a VPC
@@ -30,6 +34,30 @@ func BenchmarkRestPrivateIntegrationNLB(b *testing.B) {
 	p.restAPI(b, &model.RestIntegration{Type: "HTTP_PROXY", HTTPMethod: "ANY", ConnectionType: "VPC_LINK", ConnectionID: "v1link",
 		URI: "http://rest-nlb.internal/{proxy}", TimeoutMillis: 29000}, map[string]map[string]string{"prod": nil}, link)
 	bench(b, p, "rest000001.execute-api.localhost", "/prod/pets/7")
+}
+
+// BenchmarkPrivateIntegrationCloudMap measures one HTTP API request through
+// a VPC link V2 straight to a Cloud Map instance, chosen among a service's
+// instances by the integration's attribute query, and a real loopback
+// backend.
+func BenchmarkPrivateIntegrationCloudMap(b *testing.B) {
+	p := newPrivateALB(b)
+	sd := p.srv.ServiceDiscovery()
+	ns, err := sd.CreateHttpNamespace(ctx, &servicediscovery.CreateHttpNamespaceInput{Name: aws.String("blog")})
+	must(b, err)
+	op, err := sd.GetOperation(ctx, &servicediscovery.GetOperationInput{OperationId: ns.OperationId})
+	must(b, err)
+	svc, err := sd.CreateService(ctx, &servicediscovery.CreateServiceInput{Name: aws.String("app"), NamespaceId: aws.String(op.Operation.Targets["NAMESPACE"])})
+	must(b, err)
+	for i, color := range []string{"blue", "green", "green"} {
+		ip := fmt.Sprintf("10.0.1.%d", 40+i)
+		p.own(b, 0, ip)
+		_, err = sd.RegisterInstance(ctx, &servicediscovery.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String(fmt.Sprint("cm-", i)),
+			Attributes: map[string]string{"AWS_INSTANCE_IPV4": ip, "AWS_INSTANCE_PORT": fmt.Sprint(echo(b, color)), "color": color}})
+		must(b, err)
+	}
+	p.apiTo(b, aws.ToString(svc.Service.Arn)+"?color=green", model.LinkAvailable, 30000, nil)
+	bench(b, p, "api0000001.execute-api.localhost", "/pets/7")
 }
 
 func bench(b *testing.B, p *privateALB, host, path string) {

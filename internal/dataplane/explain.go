@@ -498,36 +498,38 @@ func (w *walker) cloudMap(cm *private.CloudMap) {
 	pa := w.pa
 	ci := &CloudMapInfo{Service: cm.Service.Name}
 	pa.CloudMap = ci
-	eligible := map[*model.Instance]bool{}
-	for _, inst := range model.Discover(cm.Service, cm.Instances, model.Discovery{Query: cm.Query, Health: model.Healthy}, w.rep.now) {
-		eligible[inst] = true
+	eligible := 0
+	targets := map[*model.Instance]*private.Target{}
+	for i := range cm.Targets {
+		targets[cm.Targets[i].Instance] = &cm.Targets[i]
 	}
 	for _, inst := range cm.Instances {
 		ti := TargetInfo{ID: inst.ID, Health: model.InstanceHealth(cm.Service, inst, w.rep.now)}
-		if !eligible[inst] {
+		t := targets[inst]
+		if t == nil || !cm.Eligible(t, w.rep.now) {
 			ti.HealthReason = "not picked: unhealthy, or its attributes do not match the integration's query"
 			ci.Instances = append(ci.Instances, ti)
 			continue
 		}
+		eligible++
 		if len(cm.Links) == 0 {
 			ci.Instances = append(ci.Instances, ti)
 			continue
 		}
-		dst, port, _, ok := cm.Instance(inst, cm.Links[0].Src)
-		if !ok {
+		if !t.OK {
 			pa.problem("Cloud Map instance "+inst.ID+" has no AWS_INSTANCE_IPV4 and AWS_INSTANCE_PORT",
 				"register instance "+inst.ID+" with AWS_INSTANCE_IPV4 and AWS_INSTANCE_PORT")
 			w.fail(private.NoInstance, "instance "+inst.ID+" has no address")
 			ci.Instances = append(ci.Instances, ti)
 			continue
 		}
-		ti.Port, ti.Modeled = port, netip.AddrPortFrom(dst.Addr, uint16(port)).String()
-		ti.Real, ti.AddrRule = network.RealAddress(cm.Lookup, cm.EC2, dst.Addr, port)
+		ti.Port, ti.Modeled = t.Port, netip.AddrPortFrom(t.Dst.Addr, uint16(t.Port)).String()
+		ti.Real, ti.AddrRule = t.Real, t.AddrRule
 		ci.Instances = append(ci.Instances, ti)
-		for _, e := range cm.Links {
-			_, _, v, _ := cm.Instance(inst, e.Src)
+		for j, e := range cm.Links {
+			v := t.Verdicts[j]
 			from := eniName(e.ENI, w.path.Link.ID)
-			pa.hop(w.hopOf(from, "instance "+inst.ID, e.Src, dst, port, v, ""))
+			pa.hop(w.hopOf(from, "instance "+inst.ID, e.Src, t.Dst, t.Port, v, ""))
 			if v.Allowed {
 				w.ok()
 			} else {
@@ -535,7 +537,7 @@ func (w *walker) cloudMap(cm *private.CloudMap) {
 			}
 		}
 	}
-	if len(eligible) == 0 {
+	if eligible == 0 {
 		what := "Cloud Map service " + cm.Service.Name + " has no healthy instance matching the integration"
 		if len(cm.Instances) == 0 {
 			what = "Cloud Map service " + cm.Service.Name + " has no instances"

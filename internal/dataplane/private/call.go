@@ -9,7 +9,6 @@ import (
 
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
-	"gatehouse/internal/network"
 	"gatehouse/internal/usage"
 )
 
@@ -133,26 +132,22 @@ func (env Env) dropped(ctx context.Context, hop string) error {
 }
 
 // call picks a healthy instance and dials it directly from one of the
-// link's interfaces.
+// link's interfaces, by what CloudMapPath settled.
 func (cm *CloudMap) call(req *http.Request, env Env, now time.Time) (*http.Response, error) {
-	found := model.Discover(cm.Service, cm.Instances, model.Discovery{Query: cm.Query, Health: "HEALTHY"}, now)
-	if len(found) == 0 || len(cm.Links) == 0 {
+	t := cm.pick(now)
+	if t == nil || len(cm.Links) == 0 {
 		return nil, errNoInstance
 	}
-	inst := found[rand.IntN(len(found))]
-	src := cm.Links[rand.IntN(len(cm.Links))]
-	dst, port, v, ok := cm.Instance(inst, src.Src)
-	if !ok {
+	if !t.OK {
 		return nil, errBadInst
 	}
-	if !v.Allowed {
-		return nil, env.dropped(req.Context(), "VPC link -> "+inst.ID)
+	if !t.Verdicts[rand.IntN(len(cm.Links))].Allowed {
+		return nil, env.dropped(req.Context(), t.hop)
 	}
-	real, _ := network.RealAddress(cm.Lookup, cm.EC2, dst.Addr, port)
-	req.URL.Host = real
+	req.URL.Host = t.Real
 	resp, err := env.Transport.RoundTrip(req)
 	if err != nil {
-		return nil, transportError(req.Context(), inst.ID, err)
+		return nil, transportError(req.Context(), t.Instance.ID, err)
 	}
 	return resp, nil
 }

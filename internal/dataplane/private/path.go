@@ -10,9 +10,11 @@
 package private
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"net/url"
 	"strconv"
+	"time"
 
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
@@ -69,21 +71,38 @@ type Entry struct {
 }
 
 // CloudMap is a Cloud Map service reached straight from the link's ENIs.
+// Everything about its instances but their health is settled at compile
+// time: which match the integration's query, where each is, and the
+// network's verdict from every link ENI to it. A request only asks which
+// are healthy now and picks one.
 type CloudMap struct {
-	Service   *model.CloudMapService
+	Service *model.CloudMapService
+	// Instances are all the service's instances, for explain to list.
 	Instances []*model.Instance
 	Query     map[string]string
 	// Links are the link's ENIs, the sources a request leaves from.
-	Links  []Entry
-	Lookup network.InterfaceLookup
-	Rules  network.Rules
-	// EC2 finds the instance an interface is attached to, whose
-	// gatehouse:host tag the address rule also reads.
-	EC2 network.InstanceLookup
-	// VpcID is the link's VPC, and sc the snapshot it is in, to place an
-	// instance's address (network.TargetEndpoint).
-	VpcID string
-	sc    *model.Scoped
+	Links []Entry
+	// Targets are the instances the query matches, in Instances' order.
+	Targets []Target
+}
+
+// Target is a Cloud Map instance the integration's query matches, placed
+// and judged once.
+type Target struct {
+	Instance *model.Instance
+	// OK is false when the instance lacks AWS_INSTANCE_IPV4 and
+	// AWS_INSTANCE_PORT; nothing else is set then.
+	OK bool
+	// Dst and Port are where the instance is in the model; Real is where
+	// gatehouse dials it, by the rule AddrRule (network.RealAddress).
+	Dst            network.Endpoint
+	Port           int
+	Real, AddrRule string
+	// Verdicts are the network's verdicts from each of the Links, in
+	// their order.
+	Verdicts []network.Verdict
+	// hop names a dropped request's hop, written once.
+	hop string
 }
 
 // PrivateLinkSource stands for the endpoint side of PrivateLink: API
@@ -164,28 +183,65 @@ func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int,
 // CloudMapPath compiles a V2 link that reaches a Cloud Map service's
 // instances directly; query filters them by attribute.
 func CloudMapPath(sc *model.Scoped, link *model.VpcLink, svc *model.CloudMapService, query string, rules network.Rules) *Path {
-	cm := &CloudMap{Service: svc, Instances: sc.CloudMapInstances[svc.ID], Query: map[string]string{}, Links: linkSources(sc, link),
-		Rules: rules, VpcID: link.VpcID, sc: sc,
-		Lookup: func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(link.VpcID, ip) }, EC2: sc.EC2Instance}
+	cm := &CloudMap{Service: svc, Instances: sc.CloudMapInstances[svc.ID], Query: map[string]string{}, Links: linkSources(sc, link)}
 	if q, err := url.ParseQuery(query); err == nil {
 		for k := range q {
 			cm.Query[k] = q.Get(k)
 		}
 	}
+	lookup := func(ip netip.Addr) *model.NetworkInterface { return sc.InterfaceAt(link.VpcID, ip) }
+	for _, inst := range cm.Instances {
+		// The query is matched as DiscoverInstances matches it, health
+		// aside: health changes with time and is asked per request.
+		if len(model.Discover(svc, []*model.Instance{inst}, model.Discovery{Query: cm.Query, Health: "ALL"}, time.Time{})) == 0 {
+			continue
+		}
+		t := Target{Instance: inst}
+		addr, err := netip.ParseAddr(inst.Attributes["AWS_INSTANCE_IPV4"])
+		port, perr := strconv.Atoi(inst.Attributes["AWS_INSTANCE_PORT"])
+		if err == nil && perr == nil {
+			// Cloud Map takes any address: one beyond the link's VPC is
+			// placed as a target registered for all zones is.
+			t.OK, t.Port, t.hop = true, port, "VPC link -> "+inst.ID
+			t.Dst = network.TargetEndpoint(sc, link.VpcID, addr, true)
+			t.Real, t.AddrRule = network.RealAddress(lookup, sc.EC2Instance, t.Dst.Addr, port)
+			for _, e := range cm.Links {
+				t.Verdicts = append(t.Verdicts, network.Evaluate(rules, e.Src, t.Dst, network.Flow{Protocol: "tcp", Port: port}))
+			}
+		}
+		cm.Targets = append(cm.Targets, t)
+	}
 	return &Path{Link: v2Link(link), CloudMap: cm, Groups: rules.Groups, VPCs: sc.VPCs}
 }
 
-// Instance is where a Cloud Map instance is: its modeled address and the
-// verdict from src, or ok false when it lacks AWS_INSTANCE_IPV4 and
-// AWS_INSTANCE_PORT.
-func (cm *CloudMap) Instance(inst *model.Instance, src network.Endpoint) (dst network.Endpoint, port int, v network.Verdict, ok bool) {
-	addr, err := netip.ParseAddr(inst.Attributes["AWS_INSTANCE_IPV4"])
-	port, perr := strconv.Atoi(inst.Attributes["AWS_INSTANCE_PORT"])
-	if err != nil || perr != nil {
-		return dst, 0, v, false
+// Eligible reports whether requests at now may pick t: it is healthy, as
+// DiscoverInstances asking for HEALTHY instances answers (a service
+// without health checks has every instance eligible).
+func (cm *CloudMap) Eligible(t *Target, now time.Time) bool {
+	svc := cm.Service
+	return !svc.CustomHealth && svc.HealthCheck == nil || model.InstanceHealth(svc, t.Instance, now) == model.Healthy
+}
+
+// pick is one of the targets eligible at now, at random, or nil when none
+// is; it counts them rather than collecting them, so it allocates nothing.
+func (cm *CloudMap) pick(now time.Time) *Target {
+	n := 0
+	for i := range cm.Targets {
+		if cm.Eligible(&cm.Targets[i], now) {
+			n++
+		}
 	}
-	// Cloud Map takes any address: one beyond the link's VPC is placed as
-	// a target registered for all zones is.
-	dst = network.TargetEndpoint(cm.sc, cm.VpcID, addr, true)
-	return dst, port, network.Evaluate(cm.Rules, src, dst, network.Flow{Protocol: "tcp", Port: port}), true
+	if n == 0 {
+		return nil
+	}
+	k := rand.IntN(n)
+	for i := range cm.Targets {
+		if t := &cm.Targets[i]; cm.Eligible(t, now) {
+			if k == 0 {
+				return t
+			}
+			k--
+		}
+	}
+	return nil
 }
