@@ -1,13 +1,19 @@
 package dataplane_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"testing"
 	"time"
 
+	"gatehouse/internal/clock/clocktest"
+	"gatehouse/internal/dataplane"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
+	"gatehouse/internal/store"
+	"gatehouse/internal/store/mem"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -90,5 +96,81 @@ func TestCloudMapPathFollowsTheModel(t *testing.T) {
 		if h.Verdict.Allowed || h.Verdict.Layer != network.LayerGroups {
 			t.Errorf("hop %s -> %s: %s", h.From, h.To, h.Reason)
 		}
+	}
+}
+
+// Every kind of record a Cloud Map path is compiled from recompiles the
+// API that uses it: the instances and their service, and the network the
+// verdicts and addresses come from (VPCs, subnets, groups, ACLs,
+// interfaces, instances). A tag recompiles it only when it is the one that
+// moves a real address.
+func TestCloudMapPathRecompilesOnWhatItReads(t *testing.T) {
+	st := mem.New()
+	put := func(recs ...model.Record) {
+		t.Helper()
+		_, err := st.Update(func(tx store.Tx) error {
+			mt := model.Tx{Tx: tx, Account: "1", Region: "r"}
+			for _, r := range recs {
+				if err := model.Put(mt, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		must(t, err)
+	}
+	const arn = "arn:aws:servicediscovery:r:1:service/srv-1"
+	integ := model.Integration{APIID: "p1", ID: "i1", Type: "HTTP_PROXY", ConnectionType: "VPC_LINK", ConnectionID: "lnk1", URI: arn, Method: "ANY"}
+	put(&model.VPC{ID: "vpc-1", CidrBlock: "10.0.0.0/16"},
+		&model.Subnet{ID: "subnet-1", VpcID: "vpc-1", CidrBlock: "10.0.1.0/24", AvailabilityZone: "a"},
+		&model.SecurityGroup{ID: "sg-1", VpcID: "vpc-1"},
+		&model.NetworkInterface{ID: "eni-l1", SubnetID: "subnet-1", VpcID: "vpc-1", AvailabilityZone: "a", PrivateIP: "10.0.1.50", Groups: []string{"sg-1"}},
+		&model.VpcLink{ID: "lnk1", VpcID: "vpc-1", SubnetIDs: []string{"subnet-1"}, SecurityGroupIDs: []string{"sg-1"}, Status: model.LinkAvailable,
+			Interfaces: map[string]string{"subnet-1": "eni-l1"}},
+		&model.CloudMapService{ID: "srv-1", ARN: arn, Name: "app"},
+		&model.Instance{ServiceID: "srv-1", ID: "i1", Attributes: map[string]string{"AWS_INSTANCE_IPV4": "10.0.1.40", "AWS_INSTANCE_PORT": "8080"}},
+		&model.HTTPAPI{ID: "p1", Name: "p1", ProtocolType: "HTTP"},
+		&model.Deployment{APIID: "p1", ID: "d1", Integrations: []model.Integration{integ},
+			Routes: []model.Route{{APIID: "p1", ID: "r1", RouteKey: "GET /a", Target: "integrations/i1"}}},
+		&model.Stage{APIID: "p1", Name: "$default", DeploymentID: "d1"})
+	plane := dataplane.New(dataplane.Config{Load: model.NewLoader(st).Load, Watch: st.Watch, Revision: st.Revision,
+		Changed: func(after, upto uint64) ([]string, uint64, bool) { return model.Changed(st, after, upto) },
+		Clock:   clocktest.New(time.Unix(0, 0)), Log: slog.New(slog.DiscardHandler)})
+	plane.Start()
+	defer plane.Stop()
+	last := func() *dataplane.Snapshot {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		must(t, plane.Sync(ctx))
+		return plane.Snapshot()
+	}()
+	for _, c := range []struct {
+		what      string
+		rec       model.Record
+		recompile bool
+	}{
+		{"an instance registered", &model.Instance{ServiceID: "srv-1", ID: "i2", Attributes: map[string]string{"AWS_INSTANCE_IPV4": "10.0.1.41", "AWS_INSTANCE_PORT": "8080"}}, true},
+		{"the service changed", &model.CloudMapService{ID: "srv-1", ARN: arn, Name: "app", CustomHealth: true}, true},
+		{"a group's rules", &model.SecurityGroup{ID: "sg-1", VpcID: "vpc-1", Egress: []model.Rule{{ID: "sgr-1", Protocol: "-1", CidrIPv4: "0.0.0.0/0"}}}, true},
+		{"a network ACL", &model.NetworkACL{ID: "acl-1", VpcID: "vpc-1", Associations: []model.ACLAssociation{{ID: "aclassoc-1", SubnetID: "subnet-1"}}}, true},
+		{"an interface taking an instance's address", &model.NetworkInterface{ID: "eni-i", SubnetID: "subnet-1", VpcID: "vpc-1", AvailabilityZone: "a", PrivateIP: "10.0.1.40"}, true},
+		{"the interface's host tag", &model.NetworkInterface{ID: "eni-i", SubnetID: "subnet-1", VpcID: "vpc-1", AvailabilityZone: "a", PrivateIP: "10.0.1.40",
+			Tags: model.Tags{network.HostTag: "localhost"}}, true},
+		{"another tag", &model.NetworkInterface{ID: "eni-i", SubnetID: "subnet-1", VpcID: "vpc-1", AvailabilityZone: "a", PrivateIP: "10.0.1.40",
+			Tags: model.Tags{network.HostTag: "localhost", "team": "web"}}, false},
+		{"an EC2 instance", &model.EC2Instance{ID: "i-0123", State: "running", SubnetID: "subnet-1", VpcID: "vpc-1", PrivateIP: "10.0.1.41"}, true},
+		{"a subnet", &model.Subnet{ID: "subnet-2", VpcID: "vpc-1", CidrBlock: "10.0.2.0/24", AvailabilityZone: "b"}, true},
+		{"a VPC", &model.VPC{ID: "vpc-2", CidrBlock: "192.168.0.0/16"}, true},
+	} {
+		put(c.rec)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		must(t, plane.Sync(ctx))
+		cancel()
+		next := plane.Snapshot()
+		if got := next.HTTPAPIs["p1"] != last.HTTPAPIs["p1"]; got != c.recompile {
+			t.Errorf("%s: recompiled %v, want %v", c.what, got, c.recompile)
+		}
+		last = next
 	}
 }
