@@ -33,7 +33,7 @@ import (
 // API's invoke URL to real backends, a plan that finds nothing to change,
 // destroy, and then nothing left but the default VPC's own records.
 //
-// It takes two to three minutes (Terraform's AWS provider waits 30 s
+// It takes two to five minutes on two cores (Terraform's AWS provider waits 30 s
 // twice for every load balancer it creates), so it runs only when asked:
 //
 //	GATEHOUSE_TERRAFORM=1 go test -run TestTerraformExamples .
@@ -43,7 +43,7 @@ import (
 // rest-api-v2 example also needs the AWS CLI.
 func TestTerraformExamples(t *testing.T) {
 	if os.Getenv("GATEHOUSE_TERRAFORM") == "" {
-		t.Skip("set GATEHOUSE_TERRAFORM=1 to apply, plan and destroy the Terraform examples (two to three minutes)")
+		t.Skip("set GATEHOUSE_TERRAFORM=1 to apply, plan and destroy the Terraform examples (two to five minutes)")
 	}
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Skip("skipped: terraform is not on PATH")
