@@ -20,7 +20,11 @@ type VPC struct {
 	NoDNSSupport               bool `json:",omitempty"`
 	DNSHostnames               bool `json:",omitempty"`
 	NetworkAddressUsageMetrics bool `json:",omitempty"`
-	Tags                       Tags
+	// DhcpOptionsID is the DHCP options set associated with the VPC; empty
+	// when it has none ("default" in EC2's answers), which is also what
+	// VPCs stored before DHCP options were kept had.
+	DhcpOptionsID string `json:",omitempty"`
+	Tags          Tags
 }
 
 func (VPC) Kind() string  { return "vpc" }
@@ -167,6 +171,10 @@ func InterfacesInSubnet(tx Tx, subnetID string) ([]*NetworkInterface, error) {
 type EC2Defaults struct {
 	// VpcID is the default VPC made last; empty when none was.
 	VpcID string `json:",omitempty"`
+	// DhcpOptionsID is the region's default DHCP options set, which new
+	// VPCs are associated with; empty in markers stored before DHCP options
+	// were kept, whose scope gets its set on EC2's next call.
+	DhcpOptionsID string `json:",omitempty"`
 }
 
 // EC2DefaultsKey is the one EC2Defaults record's key in each scope.
@@ -174,3 +182,21 @@ const EC2DefaultsKey = "default-vpc"
 
 func (EC2Defaults) Kind() string { return "ec2-defaults" }
 func (EC2Defaults) Key() string  { return EC2DefaultsKey }
+
+// DHCPOptions is a DHCP options set: what the VPCs associated with it hand
+// their instances. Sets are immutable but for their tags.
+type DHCPOptions struct {
+	ID             string
+	Configurations []DHCPConfiguration
+	Tags           Tags
+}
+
+// DHCPConfiguration is one option (domain-name, domain-name-servers, ...)
+// and its values, in the order given.
+type DHCPConfiguration struct {
+	Key    string
+	Values []string
+}
+
+func (DHCPOptions) Kind() string  { return "dhcp-options" }
+func (d DHCPOptions) Key() string { return d.ID }

@@ -66,24 +66,13 @@ func (s *Service) ensureDefaults(ctx context.Context) error {
 	}
 	var done bool
 	err := model.View(s.store, m.Account, m.Region, func(tx model.Tx) error {
-		_, ok, err := model.Get[defaultsMarker](tx, model.EC2DefaultsKey)
-		done = ok
+		marker, ok, err := model.Get[defaultsMarker](tx, model.EC2DefaultsKey)
+		done = ok && marker.DhcpOptionsID != ""
 		return err
 	})
 	if err == nil && !done {
 		err = model.Update(s.store, m.Account, m.Region, func(tx model.Tx) error {
-			if _, ok, err := model.Get[defaultsMarker](tx, model.EC2DefaultsKey); err != nil || ok {
-				return err
-			}
-			marker := &defaultsMarker{}
-			if !s.noDefaultVpc {
-				vpc, err := makeDefaultVpc(tx, m.Region)
-				if err != nil {
-					return err
-				}
-				marker.VpcID = vpc.ID
-			}
-			return model.Put(tx, marker)
+			return settle(tx, m.Region, !s.noDefaultVpc)
 		})
 	}
 	if err != nil {
@@ -93,11 +82,40 @@ func (s *Service) ensureDefaults(ctx context.Context) error {
 	return nil
 }
 
-// makeDefaultVpc writes a default VPC, with what every VPC has and a default
+// settle gives a scope what AWS gives every account in a region: the default
+// DHCP options set, and (withVpc) the default VPC. A scope settled before
+// DHCP options were kept gets its set alone; its VPCs keep none, as they
+// were described.
+func settle(tx model.Tx, region string, withVpc bool) error {
+	marker, ok, err := model.Get[defaultsMarker](tx, model.EC2DefaultsKey)
+	if err != nil || ok && marker.DhcpOptionsID != "" {
+		return err
+	}
+	if !ok {
+		marker = &defaultsMarker{}
+	}
+	dhcp := defaultDhcpOptions(region)
+	if err := model.Put(tx, dhcp); err != nil {
+		return err
+	}
+	marker.DhcpOptionsID = dhcp.ID
+	if !ok && withVpc {
+		vpc, err := makeDefaultVpc(tx, region, dhcp.ID)
+		if err != nil {
+			return err
+		}
+		marker.VpcID = vpc.ID
+	}
+	return model.Put(tx, marker)
+}
+
+// makeDefaultVpc writes a default VPC, associated with the DHCP options set
+// dhcp, with what every VPC has and a default
 // subnet in each of the region's zones, in AWS's order: the first zone gets
 // 172.31.0.0/20, the next 172.31.16.0/20, and so on.
-func makeDefaultVpc(tx model.Tx, region string) (*model.VPC, error) {
+func makeDefaultVpc(tx model.Tx, region, dhcp string) (*model.VPC, error) {
 	vpc := &model.VPC{
+		DhcpOptionsID:   dhcp,
 		ID:              api.NewID("vpc"),
 		CidrBlock:       DefaultVpcCIDR,
 		State:           "available",
@@ -179,12 +197,22 @@ func (s *Service) CreateDefaultVpc(ctx context.Context, _ *CreateDefaultVpcInput
 		} else if ok {
 			return api.BadRequest("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
 		}
-		var err error
-		vpc, err = makeDefaultVpc(tx, api.MetaFrom(ctx).Region)
+		marker, ok, err := model.Get[defaultsMarker](tx, model.EC2DefaultsKey)
+		if err != nil {
+			return err
+		} else if !ok {
+			marker = &defaultsMarker{}
+		}
+		dhcp, err := regionDhcpOptions(tx)
 		if err != nil {
 			return err
 		}
-		return model.Put(tx, &defaultsMarker{VpcID: vpc.ID})
+		vpc, err = makeDefaultVpc(tx, api.MetaFrom(ctx).Region, dhcp)
+		if err != nil {
+			return err
+		}
+		marker.VpcID = vpc.ID
+		return model.Put(tx, marker)
 	})
 	if err != nil {
 		return nil, err

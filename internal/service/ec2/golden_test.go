@@ -23,14 +23,19 @@ var update = flag.Bool("update", false, "rewrite the response half of each golde
 const goldenAccount, goldenRegion = "123456789012", "us-east-1"
 
 // goldenSeed is a small account with fixed ids: its default VPC with one
-// default subnet, and a VPC of the user's with a subnet, a group with rules
+// default subnet and the region's default DHCP options, and a VPC of the
+// user's (with no DHCP options) with a subnet, a group with rules
 // and an interface. The records are written straight into the store, so the
 // answers depend on nothing random and compare byte for byte.
 func goldenSeed() []model.Record {
 	return []model.Record{
-		&model.EC2Defaults{VpcID: "vpc-00000000000000001"},
+		&model.EC2Defaults{VpcID: "vpc-00000000000000001", DhcpOptionsID: "dopt-00000000000000001"},
+		&model.DHCPOptions{ID: "dopt-00000000000000001", Configurations: []model.DHCPConfiguration{
+			{Key: "domain-name", Values: []string{"ec2.internal"}},
+			{Key: "domain-name-servers", Values: []string{"AmazonProvidedDNS"}},
+		}},
 		&model.VPC{ID: "vpc-00000000000000001", CidrBlock: "172.31.0.0/16", State: "available", InstanceTenancy: "default",
-			IsDefault: true, DNSHostnames: true, DefaultSecurityGroup: "sg-00000000000000001"},
+			IsDefault: true, DNSHostnames: true, DefaultSecurityGroup: "sg-00000000000000001", DhcpOptionsID: "dopt-00000000000000001"},
 		&model.SecurityGroup{ID: "sg-00000000000000001", VpcID: "vpc-00000000000000001", Name: "default", Description: "default VPC security group",
 			Ingress: []model.Rule{{ID: "sgr-00000000000000001", Protocol: "-1", FromPort: -1, ToPort: -1, GroupID: "sg-00000000000000001"}},
 			Egress:  []model.Rule{{ID: "sgr-00000000000000002", Protocol: "-1", FromPort: -1, ToPort: -1, CidrIPv4: "0.0.0.0/0"}}},

@@ -173,6 +173,7 @@ var tagKinds = []tagKind{
 	kindOf[model.NetworkInterface]("eni-", eniNotFound, func(n *model.NetworkInterface) *model.Tags { return &n.Tags }),
 	kindOf[model.NetworkACL]("acl-", aclNotFound, func(a *model.NetworkACL) *model.Tags { return &a.Tags }),
 	kindOf[model.RouteTable]("rtb-", routeTableNotFound, func(r *model.RouteTable) *model.Tags { return &r.Tags }),
+	kindOf[model.DHCPOptions]("dopt-", dhcpNotFound, func(d *model.DHCPOptions) *model.Tags { return &d.Tags }),
 	ruleTagKind,
 	instanceTagKind,
 	volumeTagKind,

@@ -78,6 +78,11 @@ func (s *Service) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpc
 	}
 	vpc := &model.VPC{ID: api.NewID("vpc"), CidrBlock: p.String(), State: "available", InstanceTenancy: in.InstanceTenancy, Tags: tags}
 	err = s.update(ctx, func(tx model.Tx) error {
+		dhcp, err := regionDhcpOptions(tx)
+		if err != nil {
+			return err
+		}
+		vpc.DhcpOptionsID = dhcp
 		for _, rec := range furnish(vpc) {
 			if err := model.Put(tx, rec); err != nil {
 				return err
@@ -158,7 +163,7 @@ func vpcFields(v *model.VPC, account string) fields {
 		case "owner-id":
 			return []string{account}, true
 		case "dhcp-options-id":
-			return []string{"default"}, true
+			return []string{vpcDhcpOptions(v)}, true
 		case "instance-tenancy":
 			return []string{tenancy(v)}, true
 		}
@@ -218,7 +223,7 @@ func vpcShape(ctx context.Context, v *model.VPC) Vpc {
 			CidrBlock:     v.CidrBlock,
 			State:         "associated",
 		}},
-		DhcpOptionsID:   "default",
+		DhcpOptionsID:   vpcDhcpOptions(v),
 		InstanceTenancy: tenancy(v),
 		IsDefault:       v.IsDefault,
 		Tags:            tagSet(v.Tags),

@@ -101,7 +101,8 @@ func TestDescribeVpcsFilters(t *testing.T) {
 		{filter("owner-id", "000000000000"), 2}, // with the default VPC
 		{filter("owner-id", "111111111111"), 0},
 		{filter("instance-tenancy", "default"), 2},
-		{filter("dhcp-options-id", "default"), 2},
+		{filter("dhcp-options-id", aws.ToString(out.Vpcs[0].DhcpOptionsId)), 2}, // the region's default set
+		{filter("dhcp-options-id", "default"), 0},
 		{filter("cidr-block-association.association-id", assoc), 1},
 		{append(filter("cidr-block-association.state", "associated"), filter("is-default", "false")...), 1},
 		{filter("isDefault", "true"), 1},
