@@ -14,17 +14,6 @@ import (
 	"gatehouse/internal/servertest"
 )
 
-// terraformMirror is the provider mirror on this kind of machine, or "" when
-// there is none.
-func terraformMirror() string {
-	for _, dir := range []string{"/tf-plugins", "/opt/tf-plugins"} {
-		if _, err := os.Stat(filepath.Join(dir, "registry.terraform.io", "hashicorp", "aws")); err == nil {
-			return dir
-		}
-	}
-	return ""
-}
-
 // TestTerraformSecurityGroups applies testdata/terraform/sg.tf with
 // Terraform's AWS provider, from the local mirror only: every security-group
 // resource kind and a network interface. A second apply changes what the
@@ -38,35 +27,15 @@ func TestTerraformSecurityGroups(t *testing.T) {
 	if os.Getenv("GATEHOUSE_TERRAFORM") == "" {
 		t.Skip("set GATEHOUSE_TERRAFORM=1 to apply, change, plan and destroy the security-group configuration with terraform (about a minute)")
 	}
-	tf, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Skip("skipped: terraform is not installed")
-	}
-	mirror := terraformMirror()
-	if mirror == "" {
-		t.Skip("skipped: no provider mirror with hashicorp/aws at /tf-plugins or /opt/tf-plugins")
-	}
+	tf, cli := servertest.Terraform(t)
 	srv := servertest.Start(t)
 	dir := t.TempDir()
 	src, err := os.ReadFile("testdata/terraform/sg.tf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli := filepath.Join(dir, "cli.tfrc")
-	config := `provider_installation {
-  filesystem_mirror {
-    path    = "` + mirror + `"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/aws"]
-  }
-}
-`
-	for name, body := range map[string][]byte{"main.tf": src, "cli.tfrc": []byte(config)} {
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), src, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	run := func(args ...string) (string, error) {
 		defer func(start time.Time) { t.Logf("terraform %s: %v", args[0], time.Since(start).Round(time.Millisecond)) }(time.Now())
