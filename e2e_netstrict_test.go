@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	v2types "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -500,5 +501,72 @@ func TestStoppedInstanceAddressTimesOut(t *testing.T) {
 	}
 	if code, body := strictGet(t, n, "/orders"); code != 200 || !strings.Contains(body, `"Backend":"web"`) {
 		t.Fatalf("started again: %d %s", code, body)
+	}
+}
+
+// A REST API's v1 link reaches an NLB without security groups, so nothing
+// filters PrivateLink's traffic by group; the NLB's subnets' network ACL
+// still does. An ACL admitting only the VPC (10.0.0.0/16) drops it: the
+// request times out as the v1 path answers drops, and explain names the
+// ACL rule rather than saying the traffic is unfiltered.
+func TestNetworkACLFiltersPrivateLinkToNLBWithoutGroups(t *testing.T) {
+	const linkDelay = time.Minute
+	srv := servertest.Start(t, servertest.VpcLinkV1Delay(linkDelay))
+	n := newRESTNet(t, srv)
+	nlb := n.nlb(t, "acl-nlb", 8080, "task-a")
+	link := n.linkV1(t, "acl-link", nlb.arn, linkDelay)
+	srv.Advance(n.healthAfter(t, nlb.tg, true))
+	id := n.proxyAPI(t, "acl", apigateway.PutIntegrationInput{ConnectionId: aws.String(link), Uri: aws.String("http://" + nlb.dns + ":8080/{proxy}")})
+	_, err := n.gw.CreateDeployment(restCtx, &apigateway.CreateDeploymentInput{RestApiId: aws.String(id), StageName: aws.String("prod")})
+	restMust(t, err)
+	if r := restInvoke(t, srv, id, "prod", "/pets/1", false); r.status != http.StatusOK {
+		t.Fatalf("default ACLs: %d %s", r.status, r.body)
+	}
+
+	acl, err := n.e.CreateNetworkAcl(restCtx, &ec2.CreateNetworkAclInput{VpcId: aws.String(n.vpc)})
+	restMust(t, err)
+	for _, egress := range []bool{false, true} {
+		_, err = n.e.CreateNetworkAclEntry(restCtx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: acl.NetworkAcl.NetworkAclId, RuleNumber: aws.Int32(100),
+			Egress: aws.Bool(egress), Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, CidrBlock: aws.String("10.0.0.0/16")})
+		restMust(t, err)
+	}
+	for _, sn := range n.subnets {
+		out, err := n.e.DescribeNetworkAcls(restCtx, &ec2.DescribeNetworkAclsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{sn}}}})
+		restMust(t, err)
+		for _, a := range out.NetworkAcls[0].Associations {
+			if aws.ToString(a.SubnetId) == sn {
+				_, err = n.e.ReplaceNetworkAclAssociation(restCtx, &ec2.ReplaceNetworkAclAssociationInput{AssociationId: a.NetworkAclAssociationId,
+					NetworkAclId: acl.NetworkAcl.NetworkAclId})
+				restMust(t, err)
+			}
+		}
+	}
+	restWantTimeout(t, restInvoke(t, srv, id, "prod", "/pets/1", false), "PrivateLink into subnets whose ACL admits the VPC alone")
+
+	resp, err := http.Get(srv.URL() + "/_gatehouse/explain?" + url.Values{"api": {id}}.Encode())
+	restMust(t, err)
+	defer resp.Body.Close()
+	var rep dataplane.Report
+	restMust(t, json.NewDecoder(resp.Body).Decode(&rep))
+	if len(rep.Paths) != 1 || rep.Paths[0].OK {
+		t.Fatalf("explain: %+v", rep.Paths)
+	}
+	entries := 0
+	for _, h := range rep.Paths[0].Hops {
+		if !strings.HasPrefix(h.From, "endpoint service ") {
+			continue
+		}
+		entries++
+		aclID := aws.ToString(acl.NetworkAcl.NetworkAclId)
+		if h.Verdict.Allowed || h.Verdict.Layer != network.LayerACL || !strings.HasPrefix(h.Reason, "network ACL "+aclID+" of subnet-") ||
+			!strings.Contains(h.Reason, ": inbound rule * (32767) denies tcp/8080 from 198.18.0.1") ||
+			!strings.Contains(h.Fix, "add an inbound rule to network ACL "+aclID+" allowing tcp/8080 from 0.0.0.0/0") ||
+			!strings.Contains(h.Reason, "the NLB has no security groups") {
+			t.Errorf("hop %s -> %s: layer %q: %s (fix %q)", h.From, h.To, h.Verdict.Layer, h.Reason, h.Fix)
+		}
+	}
+	if entries != 2 {
+		t.Fatalf("explain shows %d PrivateLink hops, want one per NLB node: %+v", entries, rep.Paths[0].Hops)
 	}
 }

@@ -332,9 +332,14 @@ func (w *walker) walk(req *http.Request) {
 			from, openPeer = "endpoint service "+p.Link.EndpointService+" (PrivateLink)", "0.0.0.0/0"
 		}
 		h := w.hopOf(from, nodeName(b, n), e.Src, n.Endpoint, p.Port, e.Verdict, openPeer)
-		if p.Unfiltered != "" {
+		switch {
+		case p.Unfiltered != "" && e.Verdict.Allowed:
 			h.Reason = p.Unfiltered
-		} else if !p.Link.V2 && !e.Verdict.Allowed {
+		case p.Unfiltered != "":
+			// The groups were left out; what dropped the hop is another
+			// layer (the node's subnet's network ACL).
+			h.Reason += " (" + p.Unfiltered + ")"
+		case !p.Link.V2 && e.Verdict.Layer == network.LayerGroups:
 			h.Fix += ", or turn off EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic on " + b.Name
 		}
 		pa.hop(h)
@@ -646,7 +651,7 @@ func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.
 		return fmt.Sprintf("register an address that a network interface or instance in %s owns (create an ENI with private IP %s), "+
 			"or, for an address outside the VPC, register it with AvailabilityZone all", w.vpcName(dst.VPC), dst.Addr)
 	case network.LayerACL:
-		return w.aclFix(v.DroppedBy(), src, dst, f)
+		return w.aclFix(v.DroppedBy(), src, dst, f, openPeer)
 	}
 	vpcOf := func(e network.Endpoint) string {
 		if len(e.Groups) > 0 {
@@ -686,7 +691,9 @@ func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.
 // aclFix names the ACL entry that lets the dropped leg through: in the ACL
 // and direction that dropped it, numbered before the entry that did, for
 // the flow's port on the request and the ephemeral range on the return.
-func (w *walker) aclFix(c network.ACLCheck, src, dst network.Endpoint, f network.Flow) string {
+// openPeer, when set, stands for a source outside the VPC whose modeled
+// address is only a placeholder.
+func (w *walker) aclFix(c network.ACLCheck, src, dst network.Endpoint, f network.Flow, openPeer string) string {
 	// The leg's peer: the request goes to dst and comes from src; the
 	// answer goes back to src and comes from dst.
 	peer, ports := src, f.Protocol+"/"+strconv.Itoa(f.Port)
@@ -699,6 +706,8 @@ func (w *walker) aclFix(c network.ACLCheck, src, dst network.Endpoint, f network
 	cidr := peer.Addr.String() + "/32"
 	if sub := w.linkSubnet(peer.Addr); sub.IsValid() {
 		cidr = sub.String()
+	} else if openPeer != "" && c.Egress == c.Return {
+		cidr = openPeer
 	}
 	dir, way := "an inbound", "from"
 	if c.Egress {

@@ -155,7 +155,9 @@ func V2(sc *model.Scoped, link *model.VpcLink, b *upstream.Balancer, port int, r
 
 // V1 compiles a v1 VPC link: the endpoint service hands each flow to one of
 // the NLB's nodes. The NLB's groups filter PrivateLink traffic only when it
-// has some and does not turn their enforcement off.
+// has some and does not turn their enforcement off; either way the hop is
+// judged, with the groups left out when they do not filter, since the
+// node's subnet's network ACL still applies.
 func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int, rules network.Rules) *Path {
 	p := &Path{Link: Link{ID: link.ID, Status: link.Status, EndpointService: link.EndpointService}, Balancer: b, Port: port,
 		Groups: rules.Groups, VPCs: sc.VPCs}
@@ -171,11 +173,12 @@ func V1(sc *model.Scoped, link *model.VpcLinkV1, b *upstream.Balancer, port int,
 		p.Unfiltered = "the NLB does not enforce its security groups on PrivateLink traffic"
 	}
 	for i, n := range b.Nodes {
-		e := Entry{Zone: n.Zone, Src: PrivateLinkSource, Node: i, Verdict: network.Verdict{Allowed: true}}
-		if p.Unfiltered == "" {
-			e.Verdict = network.Evaluate(rules, PrivateLinkSource, n.Endpoint, network.Flow{Protocol: "tcp", Port: port})
+		dst := n.Endpoint
+		if p.Unfiltered != "" {
+			dst.Groups = nil
 		}
-		p.Entries = append(p.Entries, e)
+		p.Entries = append(p.Entries, Entry{Zone: n.Zone, Src: PrivateLinkSource, Node: i,
+			Verdict: network.Evaluate(rules, PrivateLinkSource, dst, network.Flow{Protocol: "tcp", Port: port})})
 	}
 	return p
 }
