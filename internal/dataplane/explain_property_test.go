@@ -28,7 +28,9 @@ import (
 // cross-zone load balancing on or off, groups that admit each hop or not,
 // a subnet's network ACL that denies a port one way, a link in a VPC
 // nothing connects to the balancer's, targets healthy and running or
-// unhealthy and down) and checks that
+// unhealthy and down, or an HTTP API's link straight to a Cloud Map
+// service whose instances are the targets, some not matching the
+// integration's query) and checks that
 // explain's verdict is what real requests through the data plane to real
 // loopback backends get: OK means every request reaches a backend; BROKEN
 // means requests get the statuses explain predicts, and only those, and
@@ -49,7 +51,7 @@ func TestExplainMatchesServing(t *testing.T) {
 		verdict = map[string]int{}
 		slots   = make(chan struct{}, 8)
 	)
-	for seed := uint64(1); seed <= 100; seed++ {
+	for seed := uint64(1); seed <= 120; seed++ {
 		topo := generate(rand.New(rand.NewPCG(seed, 11)))
 		wg.Add(1)
 		slots <- struct{}{}
@@ -100,11 +102,18 @@ type topology struct {
 	// farLink puts the V2 link's interfaces in another VPC, which nothing
 	// connects to the balancer's.
 	farLink bool
+	// cloudMap sends an HTTP API's link straight to a Cloud Map service
+	// with custom health checks, whose instances are the targets; the
+	// balancer is left unused.
+	cloudMap bool
 }
 
 type target struct {
 	zone    int
 	healthy bool // healthy and running, else unhealthy and down
+	// blue is a Cloud Map instance the integration's query (color=green)
+	// does not match.
+	blue bool
 }
 
 func (tp *topology) kind() string {
@@ -116,6 +125,8 @@ func (tp *topology) kind() string {
 		k += "-http"
 	}
 	switch {
+	case tp.cloudMap:
+		k += "-cloudmap"
 	case tp.v1:
 		k += "-v1"
 	case tp.alb:
@@ -123,7 +134,7 @@ func (tp *topology) kind() string {
 	default:
 		k += "-nlb"
 	}
-	if tp.albBehind {
+	if tp.albBehind && !tp.cloudMap {
 		k += "-alb"
 	}
 	if tp.aclZone >= 0 && tp.aclDeny > 0 {
@@ -177,6 +188,14 @@ func generate(r *rand.Rand) *topology {
 		tp.aclZone, tp.aclDeny = r.IntN(len(zones)), r.IntN(4)
 	}
 	tp.farLink = !tp.v1 && chance(0.08)
+	// Drawn last, so that the topologies drawn before Cloud Map was
+	// added stay as they were.
+	tp.cloudMap = !tp.rest && chance(0.3)
+	if tp.cloudMap {
+		for i := range tp.targets {
+			tp.targets[i].blue = chance(0.2)
+		}
+	}
 	return tp
 }
 
@@ -482,6 +501,24 @@ func (tp *topology) records(t *testing.T, h health) (network, apis []model.Recor
 	recs = append(recs, &model.Listener{ARN: listenerARN, LoadBalancerARN: lbARN, Port: 80, Protocol: map[bool]string{true: "HTTP", false: "TCP"}[tp.alb],
 		DefaultActions: []model.Action{{Type: "forward", TargetGroups: []model.WeightedTargetGroup{{ARN: forward, Weight: 1}}}}})
 
+	apiTarget := listenerARN
+	if tp.cloudMap {
+		svc := &model.CloudMapService{ID: "srv-prop", ARN: "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-prop", Name: "app", CustomHealth: true}
+		apiTarget = svc.ARN + "?color=green"
+		recs = append(recs, svc)
+		for i, tt := range tg.Targets {
+			in := &model.Instance{ServiceID: svc.ID, ID: fmt.Sprintf("inst-%d", i), CustomHealth: model.Unhealthy,
+				Attributes: map[string]string{"AWS_INSTANCE_IPV4": tt.ID, "AWS_INSTANCE_PORT": fmt.Sprint(tt.Port), "color": "green"}}
+			if tp.targets[i].healthy {
+				in.CustomHealth = model.Healthy
+			}
+			if tp.targets[i].blue {
+				in.Attributes["color"] = "blue"
+			}
+			recs = append(recs, in)
+		}
+	}
+
 	// The API.
 	network, recs = recs, nil
 	if tp.rest {
@@ -504,7 +541,7 @@ func (tp *topology) records(t *testing.T, h health) (network, apis []model.Recor
 			&model.RestStage{APIID: "restapi001", Name: "prod", DeploymentID: "rdep01"})
 	} else {
 		integ := model.Integration{APIID: "httpapi001", ID: "int0001", Type: "HTTP_PROXY", ConnectionType: "VPC_LINK", ConnectionID: "vlink01",
-			URI: listenerARN, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: tp.timeoutMillis}
+			URI: apiTarget, Method: "ANY", PayloadFormatVersion: "1.0", TimeoutMillis: tp.timeoutMillis}
 		recs = append(recs, &model.HTTPAPI{ID: "httpapi001", Name: "http", ProtocolType: "HTTP"},
 			&model.Deployment{APIID: "httpapi001", ID: "dep001", Integrations: []model.Integration{integ},
 				Routes: []model.Route{{APIID: "httpapi001", ID: "rt00001", RouteKey: "ANY /{proxy+}", Target: "integrations/int0001"}}},
