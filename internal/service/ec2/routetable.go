@@ -242,22 +242,30 @@ func liveTargets(tx model.Tx) (*targets, error) {
 	return t, nil
 }
 
-// state is a route's state: blackhole once its target is gone (a deleted
-// interface, a terminated instance), active otherwise.
+// state is a route's state: blackhole while its target cannot take
+// traffic (a deleted interface, an instance that is not running, or an
+// interface attached to one), active otherwise. The instance's settled
+// state decides, as it does for the data plane.
 func (t *targets) state(r model.RouteEntry) string {
 	switch {
 	case t == nil, r.GatewayID == "local":
 		return "active"
 	case r.InstanceID != "":
-		if i := t.instances[r.InstanceID]; i == nil || i.State == "terminated" {
+		if !t.running(r.InstanceID) {
 			return "blackhole"
 		}
 	case r.NetworkInterfaceID != "":
-		if t.enis[r.NetworkInterfaceID] == nil {
+		e := t.enis[r.NetworkInterfaceID]
+		if e == nil || e.Attachment != nil && !t.running(e.Attachment.InstanceID) {
 			return "blackhole"
 		}
 	}
 	return "active"
+}
+
+func (t *targets) running(instanceID string) bool {
+	i := t.instances[instanceID]
+	return i != nil && i.State == "running"
 }
 
 func routeTableFields(ctx context.Context, r *model.RouteTable, live *targets) fields {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -396,9 +397,11 @@ func TestRoutesAndACLsSurviveRestart(t *testing.T) {
 
 // A route may target an instance: EC2 describes it with the instance, its
 // owner and its primary interface, and a route to that interface names the
-// instance too; both turn blackhole when the instance is terminated.
+// instance too; both turn blackhole while the instance is stopped, and when
+// it is terminated.
 func TestRouteToInstance(t *testing.T) {
-	c := servertest.Start(t).EC2()
+	srv := servertest.Start(t)
+	c := srv.EC2()
 	vpc := newVpc(t, c, "10.0.0.0/16")
 	sn := aws.ToString(newSubnet(t, c, vpc, "10.0.1.0/24", "").SubnetId)
 	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-0a3c3a20c09d6f377"), InstanceType: types.InstanceTypeT3Micro,
@@ -432,14 +435,35 @@ func TestRouteToInstance(t *testing.T) {
 	_, err = c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(newRouteTable(t, c, other)), DestinationCidrBlock: aws.String("0.0.0.0/0"), InstanceId: aws.String(id)})
 	wantMessage(t, err, "InvalidParameterValue", "belong to different networks")
 
+	// A stopped instance takes no traffic: its routes are blackhole until
+	// it runs again.
+	wantRoutes := func(state types.RouteState, when string) {
+		t.Helper()
+		for _, r := range tableOf(t, c, rt).Routes[1:] {
+			if r.State != state {
+				t.Fatalf("route to %s instance = %+v, want %s", when, r, state)
+			}
+		}
+	}
+	if _, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	wantRoutes(types.RouteStateBlackhole, "a stopping")
+	srv.Advance(time.Minute)
+	wantRoutes(types.RouteStateBlackhole, "a stopped")
+	d, err = c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: filter("route.state", "blackhole")})
+	if err != nil || len(d.RouteTables) != 1 {
+		t.Fatalf("DescribeRouteTables(route.state=blackhole) = %+v, %v", d, err)
+	}
+	if _, err := c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	wantRoutes(types.RouteStateActive, "a started")
+
 	if _, err := c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range tableOf(t, c, rt).Routes[1:] {
-		if r.State != types.RouteStateBlackhole {
-			t.Fatalf("route to a terminated instance = %+v", r)
-		}
-	}
+	wantRoutes(types.RouteStateBlackhole, "a terminated")
 }
 
 // A table takes 50 routes besides its local one, EC2's default quota; the
