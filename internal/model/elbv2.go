@@ -143,3 +143,33 @@ type Condition struct {
 type KeyValue struct {
 	Key, Value string
 }
+
+// DeregisterInstance removes an instance from every target group of the
+// scope, on every port it was registered with, as Elastic Load Balancing
+// does when the instance is terminated. EC2 calls it in the transaction
+// that terminates the instance, since services may not import each other.
+func DeregisterInstance(tx Tx, instanceID string) error {
+	groups, err := List[TargetGroup](tx)
+	if err != nil {
+		return err
+	}
+	for _, tg := range groups {
+		if tg.TargetType != "instance" {
+			continue
+		}
+		kept := tg.Targets[:0]
+		for _, t := range tg.Targets {
+			if t.ID != instanceID {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) == len(tg.Targets) {
+			continue
+		}
+		tg.Targets = kept
+		if err := Put(tx, tg); err != nil {
+			return err
+		}
+	}
+	return nil
+}

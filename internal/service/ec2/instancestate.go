@@ -50,7 +50,10 @@ func (s *Service) TerminateInstances(ctx context.Context, in *InstanceIDsInput) 
 		if i.DisableAPITermination {
 			return "", api.BadRequest("OperationNotPermitted", "The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", i.ID)
 		}
-		return "terminated", releaseInterfaces(tx, i)
+		if err := releaseInterfaces(tx, i); err != nil {
+			return "", err
+		}
+		return "terminated", model.DeregisterInstance(tx, i.ID)
 	})
 }
 
