@@ -16,10 +16,10 @@ import (
 // marker, not the VPC, is what is looked for, so a default VPC the user
 // deletes stays deleted until CreateDefaultVpc, as on AWS.
 
-// DefaultVpcCIDR is the default VPC's block, and defaultSubnetBits the size
+// defaultVpcCIDR is the default VPC's block, and defaultSubnetBits the size
 // of its default subnets.
 const (
-	DefaultVpcCIDR    = "172.31.0.0/16"
+	defaultVpcCIDR    = "172.31.0.0/16"
 	defaultSubnetBits = 20
 )
 
@@ -117,7 +117,7 @@ func makeDefaultVpc(tx model.Tx, region, dhcp string) (*model.VPC, error) {
 	vpc := &model.VPC{
 		DhcpOptionsID:   dhcp,
 		ID:              api.NewID("vpc"),
-		CidrBlock:       DefaultVpcCIDR,
+		CidrBlock:       defaultVpcCIDR,
 		State:           "available",
 		InstanceTenancy: "default",
 		IsDefault:       true,
