@@ -624,6 +624,13 @@ func (w *walker) hopOf(from, to string, src, dst network.Endpoint, port int, v n
 	if !v.Allowed {
 		h.Fix = w.fixFor(v, src, dst, network.Flow{Protocol: "tcp", Port: port}, openPeer)
 	}
+	for _, c := range h.ACLs {
+		// A return leg that passes may still deny some ephemeral ports:
+		// the few connections picking one of them fail on AWS.
+		if warn := c.Warning(network.Flow{Protocol: "tcp", Port: port}); warn != "" {
+			w.note(warn)
+		}
+	}
 	return h
 }
 

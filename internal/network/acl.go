@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"gatehouse/internal/model"
 )
@@ -12,10 +13,16 @@ import (
 // return traffic goes to. Every source gatehouse models is an AWS-managed
 // interface (a load balancer node, a VPC link's ENI, PrivateLink), and AWS
 // documents that traffic from Elastic Load Balancing uses ports 1024-65535:
-// the network ACL guidance for load balancers admits exactly that range. Any
-// port in it may be picked for a connection, so an ACL must admit the whole
-// range; one that admits less (32768-65535, say, right for a Linux client)
-// drops some connections on AWS and, to be deterministic, all of them here.
+// the network ACL guidance for load balancers admits exactly that range.
+// Each connection picks one port of it, so on AWS an ACL that denies part
+// of the range drops only the connections that happen to pick a denied
+// port. To stay deterministic the model decides by the majority: the return
+// leg is dropped when an ACL denies more than half of the range, and passes
+// otherwise, its check listing the denied ports (ACLCheck.Denied) so that
+// explain can warn about them. A common "deny tcp 3306" entry in front of
+// "allow all" passes; an ACL admitting only 49152-65535 drops; one
+// admitting 32768-65535 (a Linux client's range, just over half) passes,
+// with the warning.
 const EphemeralFirst, EphemeralLast = 1024, 65535
 
 // ACLIndex finds the network ACL that filters a subnet's traffic.
@@ -67,6 +74,46 @@ type ACLCheck struct {
 	// or on the return leg the first ephemeral port the rule decided.
 	Port    int  `json:"port"`
 	Allowed bool `json:"allowed"`
+	// Denied lists the ephemeral ports a return leg that passed still
+	// denies, with the entry denying each range; nil when none is.
+	Denied []DeniedPorts `json:"denied,omitempty"`
+}
+
+// DeniedPorts is a range of ports an ACL entry denies.
+type DeniedPorts struct {
+	From, To int
+	// Rule is the denying entry's number; ACLDefaultRule for the
+	// catch-all.
+	Rule int
+}
+
+func (d DeniedPorts) String() string {
+	rule := strconv.Itoa(d.Rule)
+	if d.Rule == model.ACLDefaultRule {
+		rule = "*"
+	}
+	if d.From == d.To {
+		return fmt.Sprintf("%d (rule %s)", d.From, rule)
+	}
+	return fmt.Sprintf("%d-%d (rule %s)", d.From, d.To, rule)
+}
+
+// Warning says which ephemeral ports a return leg that passed still denies,
+// or "" when it denies none: on AWS a connection whose source port is one
+// of them times out.
+func (c ACLCheck) Warning(f Flow) string {
+	if !c.Allowed || len(c.Denied) == 0 {
+		return ""
+	}
+	n := 0
+	parts := make([]string, len(c.Denied))
+	for i, d := range c.Denied {
+		n += d.To - d.From + 1
+		parts[i] = d.String()
+	}
+	return fmt.Sprintf("network ACL %s of %s: %s rules deny the return traffic on %s/%s, %d of the ephemeral ports %d-%d: "+
+		"on AWS a connection whose source port is one of them times out (gatehouse passes the return leg while most of the range is admitted)",
+		c.ACL, c.Subnet, c.Direction(), f.Protocol, strings.Join(parts, ", "), n, EphemeralFirst, EphemeralLast)
 }
 
 // Checked reports whether c records a decision.
@@ -117,8 +164,8 @@ func (c ACLCheck) reason(f Flow, src, dst netip.Addr) string {
 	if c.Egress {
 		peer = "to " + src.String()
 	}
-	return fmt.Sprintf("%s denies the return traffic %s on ephemeral port %d (ACLs are stateless: %s/%d-%d must be allowed back)",
-		head, peer, c.Port, f.Protocol, EphemeralFirst, EphemeralLast)
+	return fmt.Sprintf("%s denies the return traffic %s on ephemeral port %d (ACLs are stateless: the answer comes back on %s/%d-%d, "+
+		"and this ACL denies most of that range)", head, peer, c.Port, f.Protocol, EphemeralFirst, EphemeralLast)
 }
 
 // aclLegs are the four places a flow across subnets meets an ACL, in the
@@ -180,25 +227,44 @@ func checkACLs(idx Index, src, dst Endpoint, f Flow, acl *[aclLegs]ACLCheck, fir
 // judgeACL runs one ACL's list for every destination port in [from, to]:
 // the ports of a range can meet different entries, so the range is cut at
 // each entry's bounds and each piece judged by the first entry matching it.
-// The first piece an entry denies decides; if none is denied, the entry that
-// passed the range's first port is reported.
+// A single port (the request's) passes only if allowed; a range (the return
+// leg's ephemeral ports) passes unless more than half of it is denied (see
+// EphemeralFirst), listing what it denies in Denied. The check reports the
+// entry that passed the range's first allowed port, or, on a drop, the one
+// that denied its first denied port.
 func judgeACL(a *model.NetworkACL, egress bool, proto string, peer netip.Addr, from, to int) ACLCheck {
 	out := ACLCheck{ACL: a.ID, Egress: egress}
-	first := true
+	var deny ACLCheck
+	denied, passed := 0, false
 	for p := from; p <= to; {
+		next := nextCut(a, egress, p, to)
 		e, ok := firstEntry(a, egress, proto, peer, p)
-		if !ok || e.Action != "allow" {
+		switch {
+		case ok && e.Action == "allow":
+			if !passed {
+				out.Rule, out.Port, passed = e, p, true
+			}
+		default:
 			if !ok {
 				e = model.ACLEntry{RuleNumber: model.ACLDefaultRule, Egress: egress, Protocol: "-1", Action: "deny", CidrBlock: "0.0.0.0/0"}
 			}
-			out.Rule, out.Port, out.Allowed = e, p, false
-			return out
+			if denied == 0 {
+				deny.Rule, deny.Port = e, p
+			}
+			denied += next - p
+			if k := len(out.Denied) - 1; k >= 0 && out.Denied[k].To == p-1 && out.Denied[k].Rule == e.RuleNumber {
+				out.Denied[k].To = next - 1
+			} else {
+				out.Denied = append(out.Denied, DeniedPorts{From: p, To: next - 1, Rule: e.RuleNumber})
+			}
 		}
-		if first {
-			out.Rule, out.Port, out.Allowed, first = e, p, true, false
-		}
-		p = nextCut(a, egress, p, to)
+		p = next
 	}
+	if 2*denied > to-from+1 {
+		out.Rule, out.Port, out.Denied = deny.Rule, deny.Port, nil
+		return out
+	}
+	out.Allowed = true
 	return out
 }
 

@@ -50,6 +50,9 @@ func TestACLVerdicts(t *testing.T) {
 		// and rule number must show in the reason.
 		layer network.Layer
 		want  []string
+		// warn is what the warnings of an allowed flow must say: the
+		// ephemeral ports a passing return leg still denies.
+		warn []string
 	}{
 		{name: "default ACLs pass", a: allowAll(), b: allowAll()},
 		{name: "inbound deny on the destination, lowest number first",
@@ -63,21 +66,39 @@ func TestACLVerdicts(t *testing.T) {
 			a:     []model.ACLEntry{entry(100, false, "-1", "allow", "0.0.0.0/0", 0, 0)},
 			b:     allowAll(),
 			layer: network.LayerACL, want: []string{"network ACL acl-a of subnet-a: outbound rule * (32767) denies tcp/80 to 10.0.1.10"}},
-		{name: "return traffic: the destination's outbound rules must admit the ephemeral ports",
+		{name: "return traffic: the destination's outbound rules must admit most of the ephemeral ports",
 			a: allowAll(),
 			b: []model.ACLEntry{
 				entry(100, false, "6", "allow", "10.0.0.0/24", 80, 80),
-				entry(100, true, "6", "allow", "10.0.0.0/24", 32768, 65535), // a Linux client's range: too narrow
+				entry(100, true, "6", "allow", "10.0.0.0/24", 49152, 65535), // the IANA range: a quarter of 1024-65535
 			},
 			layer: network.LayerACL, want: []string{"acl-b of subnet-b: outbound rule * (32767) denies the return traffic to 10.0.0.5 on ephemeral port 1024"}},
-		{name: "return traffic: the source's inbound rules, a deny inside the range",
+		{name: "return traffic: admitting just over half of the ephemeral ports passes, with a warning",
+			a: allowAll(),
+			b: []model.ACLEntry{
+				entry(100, false, "6", "allow", "10.0.0.0/24", 80, 80),
+				entry(100, true, "6", "allow", "10.0.0.0/24", 32768, 65535), // a Linux client's range
+			},
+			warn: []string{"network ACL acl-b of subnet-b: outbound rules deny the return traffic on tcp/1024-32767 (rule *), 31744 of the ephemeral ports 1024-65535"}},
+		{name: "return traffic: the source's inbound rules, a deny inside the range passes, with a warning",
 			a: []model.ACLEntry{
 				entry(100, true, "6", "allow", "10.0.1.0/24", 80, 80),
 				entry(110, false, "6", "deny", "10.0.1.0/24", 40000, 40010),
 				entry(120, false, "6", "allow", "0.0.0.0/0", 1024, 65535),
 			},
-			b:     allowAll(),
-			layer: network.LayerACL, want: []string{"acl-a of subnet-a: inbound rule 110 denies the return traffic from 10.0.1.10 on ephemeral port 40000"}},
+			b:    allowAll(),
+			warn: []string{"network ACL acl-a of subnet-a: inbound rules deny the return traffic on tcp/40000-40010 (rule 110), 11 of the ephemeral ports"}},
+		{name: "the common deny of one port in front of allow all passes, with a warning",
+			a:    append([]model.ACLEntry{entry(90, false, "6", "deny", "0.0.0.0/0", 3306, 3306)}, allowAll()...),
+			b:    allowAll(),
+			warn: []string{"network ACL acl-a of subnet-a: inbound rules deny the return traffic on tcp/3306 (rule 90), 1 of the ephemeral ports 1024-65535"}},
+		{name: "denies of several entries add up",
+			a: allowAll(),
+			b: append([]model.ACLEntry{
+				entry(80, true, "6", "deny", "0.0.0.0/0", 1024, 20000),
+				entry(90, true, "6", "deny", "0.0.0.0/0", 20001, 40000),
+			}, allowAll()...),
+			layer: network.LayerACL, want: []string{"acl-b of subnet-b: outbound rule 80 denies the return traffic to 10.0.0.5 on ephemeral port 1024"}},
 		{name: "the full ephemeral range, in two rules, passes",
 			a: []model.ACLEntry{
 				entry(100, true, "6", "allow", "10.0.1.0/24", 80, 80),
@@ -106,6 +127,20 @@ func TestACLVerdicts(t *testing.T) {
 			}
 			if c.layer == "" && len(v.ACLChecks()) != 4 {
 				t.Errorf("an allowed flow across subnets records %d ACL checks, want 4: %+v", len(v.ACLChecks()), v.ACLChecks())
+			}
+			var warnings []string
+			for _, ch := range v.ACLChecks() {
+				if w := ch.Warning(tcp(80)); w != "" {
+					warnings = append(warnings, w)
+				}
+			}
+			if len(warnings) != len(c.warn) {
+				t.Fatalf("warnings %q, want %d", warnings, len(c.warn))
+			}
+			for i, w := range c.warn {
+				if !strings.Contains(warnings[i], w) {
+					t.Errorf("warning %q does not say %q", warnings[i], w)
+				}
 			}
 		})
 	}
