@@ -32,9 +32,25 @@ type DescribeListenerCertificatesOutput struct {
 	NextMarker   string        `xml:"NextMarker,omitempty"`
 }
 
-// maxListenerCertificates is AWS's quota of certificates per listener
-// beyond the default one.
-const maxListenerCertificates = 25
+// maxCertificates is AWS's quota of certificates per load balancer, its
+// listeners' default certificates not counted.
+const maxCertificates = 25
+
+// certificatesOf counts the certificates of a load balancer's listeners
+// beyond each listener's default, with l as it is about to be stored.
+func certificatesOf(tx model.Tx, l *model.Listener) (int, error) {
+	all, err := model.List[model.Listener](tx)
+	if err != nil {
+		return 0, err
+	}
+	n := len(l.Certificates) - 1
+	for _, other := range all {
+		if other.LoadBalancerARN == l.LoadBalancerARN && other.ARN != l.ARN && len(other.Certificates) > 1 {
+			n += len(other.Certificates) - 1
+		}
+	}
+	return n, nil
+}
 
 func (s *Service) AddListenerCertificates(ctx context.Context, in *ListenerCertificatesInput) (*ListenerCertificatesOutput, error) {
 	if len(in.Certificates) == 0 {
@@ -59,7 +75,9 @@ func (s *Service) AddListenerCertificates(ctx context.Context, in *ListenerCerti
 			}
 			out.Certificates = append(out.Certificates, Certificate{CertificateArn: c.CertificateArn, IsDefault: ptr(false)})
 		}
-		if len(l.Certificates)-1 > maxListenerCertificates {
+		if n, err := certificatesOf(tx, l); err != nil {
+			return err
+		} else if n > maxCertificates {
 			return tooManyCertificates()
 		}
 		return model.Put(tx, l)

@@ -1,6 +1,7 @@
 package elbv2_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,6 +103,57 @@ func TestListenerCertificates(t *testing.T) {
 	wantCode(t, err, "InvalidConfigurationRequest")
 	_, err = c.DescribeListenerCertificates(ctx, &elb.DescribeListenerCertificatesInput{ListenerArn: aws.String(aws.ToString(arn) + "0")})
 	wantCode(t, err, "ListenerNotFound")
+}
+
+// The quota of 25 certificates beyond the default ones is the load
+// balancer's, shared by its listeners, as AWS counts it.
+func TestCertificateQuotaPerLoadBalancer(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.ELBv2()
+	n := newNetwork(t, srv.EC2())
+	cert := func(id string) string { return "arn:aws:acm:us-east-1:000000000000:certificate/" + id }
+	fixed := []types.Action{{Type: types.ActionTypeEnumFixedResponse, FixedResponseConfig: &types.FixedResponseActionConfig{StatusCode: aws.String("200")}}}
+	alb, err := c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("alb"), Subnets: []string{n.subnetA, n.subnetB}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener := func(port int32) *string {
+		t.Helper()
+		l, err := c.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: alb.LoadBalancers[0].LoadBalancerArn, Protocol: types.ProtocolEnumHttps,
+			Port: aws.Int32(port), DefaultActions: fixed, Certificates: []types.Certificate{{CertificateArn: aws.String(cert("default-" + strconv.Itoa(int(port))))}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Listeners[0].ListenerArn
+	}
+	add := func(arn *string, from, to int) error {
+		var certs []types.Certificate
+		for i := from; i < to; i++ {
+			certs = append(certs, types.Certificate{CertificateArn: aws.String(cert(strconv.Itoa(i)))})
+		}
+		_, err := c.AddListenerCertificates(ctx, &elb.AddListenerCertificatesInput{ListenerArn: arn, Certificates: certs})
+		return err
+	}
+	a, b := listener(443), listener(8443)
+	if err := add(a, 0, 13); err != nil {
+		t.Fatal(err)
+	}
+	if err := add(b, 13, 25); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, add(b, 25, 26), "TooManyCertificates")
+	d, err := c.DescribeListenerCertificates(ctx, &elb.DescribeListenerCertificatesInput{ListenerArn: b})
+	if err != nil || len(d.Certificates) != 13 {
+		t.Fatalf("after the refused add, listener b has %d certificates, %v; want its default and 12", len(d.Certificates), err)
+	}
+	// Removing one on a makes room on b.
+	if _, err := c.RemoveListenerCertificates(ctx, &elb.RemoveListenerCertificatesInput{ListenerArn: a,
+		Certificates: []types.Certificate{{CertificateArn: aws.String(cert("0"))}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := add(b, 25, 26); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestListenerAttributes(t *testing.T) {
