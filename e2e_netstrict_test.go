@@ -412,6 +412,9 @@ func TestCrossVPCHopIsImpossible(t *testing.T) {
 	if pa.OK || entries != 2 {
 		t.Fatalf("explain: ok=%v, %d link hops: %+v", pa.OK, entries, pa.Hops)
 	}
+	if len(pa.Fixes) == 0 {
+		t.Fatalf("explain proposes no fix for hops across unconnected VPCs: %+v", pa.Hops)
+	}
 	for _, fix := range pa.Fixes {
 		if strings.Contains(fix, "rule") || !strings.Contains(fix, "the VPCs are not connected") {
 			t.Errorf("fix %q: no rule joins two VPCs that nothing connects", fix)
@@ -451,18 +454,29 @@ func TestTargetNobodyOwnsNeverBecomesHealthy(t *testing.T) {
 			t.Fatalf("%s: %s/%s, want healthy", id, st, r)
 		}
 	}
+	// Requests go to healthy targets only while there are some: with the
+	// healthy ones deregistered, the ALB fails open to 10.0.1.77, and
+	// explain shows that hop.
+	_, err := n.elb.DeregisterTargets(context.Background(), &elb.DeregisterTargetsInput{TargetGroupArn: aws.String(n.tg), Targets: []elbtypes.TargetDescription{
+		{Id: aws.String("10.0.1.10")}, {Id: aws.String("192.168.50.5")}}})
+	n.must(err)
 	pa := n.explain()
+	matched := 0
 	for _, h := range pa.Hops {
 		if h.To != "target 10.0.1.77:"+fmt.Sprint(s) {
 			continue
 		}
+		matched++
 		if h.Verdict.Allowed || h.Verdict.Layer != network.LayerAddress || !strings.Contains(h.Reason, "owns 10.0.1.77") ||
 			!strings.Contains(h.Fix, "create an ENI with private IP 10.0.1.77") {
 			t.Errorf("hop %s -> %s: layer %q: %s (fix %q)", h.From, h.To, h.Verdict.Layer, h.Reason, h.Fix)
 		}
 	}
+	if matched == 0 || pa.OK {
+		t.Fatalf("explain shows no hop to 10.0.1.77 (ok=%v): %+v", pa.OK, pa.Hops)
+	}
 
-	_, err := n.ec2.CreateNetworkInterface(context.Background(), &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(n.albNets[0]),
+	_, err = n.ec2.CreateNetworkInterface(context.Background(), &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(n.albNets[0]),
 		PrivateIpAddress: aws.String("10.0.1.77"), Groups: []string{n.group(n.vpc, "late", tcpFrom(0, 65535, "10.0.0.0/16"))}})
 	n.must(err)
 	n.rounds(2)

@@ -190,6 +190,9 @@ func TestCrossVPCLinkIsNotConnected(t *testing.T) {
 			t.Errorf("hop %s -> %s: layer %q: %s", h.From, h.To, h.Verdict.Layer, h.Reason)
 		}
 	}
+	if len(pa.Fixes) == 0 {
+		t.Fatalf("explain proposes no fix for hops across unconnected VPCs: %+v", pa.Hops)
+	}
 	for _, fix := range pa.Fixes {
 		if strings.Contains(fix, "rule") || !strings.Contains(fix, "the VPCs are not connected") {
 			t.Errorf("fix %q: no security-group rule can join two unconnected VPCs", fix)
