@@ -668,14 +668,12 @@ func (w *walker) fixFor(v network.Verdict, src, dst network.Endpoint, f network.
 		}
 		return ""
 	}
+	// Ends in two VPCs never reach here (Evaluate drops them as
+	// LayerVPC first), but a peer's group is named only when it is in the
+	// VPC of self's group, as EC2 would accept.
 	peerOf := func(e, self network.Endpoint) string {
 		if len(e.Groups) > 0 && vpcOf(e) == vpcOf(self) {
 			return w.name(e.Groups[0])
-		}
-		if pv, sv := vpcOf(e), vpcOf(self); pv != "" && sv != "" && pv != sv {
-			w.note(fmt.Sprintf("%s is in %s and %s in %s: EC2 refuses a rule naming a group of another VPC, so the fix names addresses; "+
-				"on AWS traffic flows between them only if the VPCs are connected (peering or a transit gateway)",
-				e.Addr, pv, self.Addr, sv))
 		}
 		if sub := w.linkSubnet(e.Addr); sub.IsValid() {
 			return sub.String()

@@ -28,11 +28,11 @@ const EphemeralFirst, EphemeralLast = 1024, 65535
 // ACLIndex finds the network ACL that filters a subnet's traffic.
 type ACLIndex map[string]*model.NetworkACL
 
-// IndexACLs maps every subnet to its ACL: the one whose association names
+// indexACLs maps every subnet to its ACL: the one whose association names
 // it, else its VPC's default ACL (as EC2 places a subnet it has no explicit
 // association for). A subnet with neither, as in stores written before
 // ACLs were kept, is missing from the index and filters nothing.
-func IndexACLs(acls map[string]*model.NetworkACL, subnets map[string]*model.Subnet) ACLIndex {
+func indexACLs(acls map[string]*model.NetworkACL, subnets map[string]*model.Subnet) ACLIndex {
 	if len(acls) == 0 {
 		return nil
 	}
@@ -53,9 +53,6 @@ func IndexACLs(acls map[string]*model.NetworkACL, subnets map[string]*model.Subn
 	}
 	return idx
 }
-
-// ACL returns subnet's ACL, or nil when it has none.
-func (x ACLIndex) ACL(subnet string) *model.NetworkACL { return x[subnet] }
 
 // ACLCheck is one network ACL's decision on one leg of a flow: the
 // request leaving its source subnet (egress) or entering the destination's

@@ -165,7 +165,7 @@ func TestACLOnlyAcrossSubnets(t *testing.T) {
 	}
 	idx := network.IndexACLs(map[string]*model.NetworkACL{"acl-d": {ID: "acl-d", VpcID: "vpc-1", IsDefault: true}},
 		map[string]*model.Subnet{"subnet-b": {ID: "subnet-b", VpcID: "vpc-1"}, "subnet-x": {ID: "subnet-x", VpcID: "vpc-2"}})
-	if idx.ACL("subnet-b") == nil || idx.ACL("subnet-b").ID != "acl-d" || idx.ACL("subnet-x") != nil {
+	if idx["subnet-b"] == nil || idx["subnet-b"].ID != "acl-d" || idx["subnet-x"] != nil {
 		t.Errorf("default ACL placement: %+v", idx)
 	}
 }

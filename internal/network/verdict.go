@@ -70,12 +70,12 @@ func TargetEndpoint(sc *model.Scoped, vpcID string, addr netip.Addr, allZones bo
 	if e, ok := ownerEndpoint(sc, vpcID, addr); ok {
 		return e
 	}
-	if !allZones || InVPC(sc.VPCs[vpcID], addr) {
+	if !allZones || inVPC(sc.VPCs[vpcID], addr) {
 		return Endpoint{Addr: addr, VPC: vpcID, Unowned: true}
 	}
 	other := ""
 	for id, v := range sc.VPCs {
-		if id != vpcID && InVPC(v, addr) && (other == "" || id < other) {
+		if id != vpcID && inVPC(v, addr) && (other == "" || id < other) {
 			other = id
 		}
 	}
@@ -106,8 +106,8 @@ func ownerEndpoint(sc *model.Scoped, vpcID string, addr netip.Addr) (Endpoint, b
 	return e, true
 }
 
-// InVPC reports whether addr lies in vpc's CIDR block.
-func InVPC(vpc *model.VPC, addr netip.Addr) bool {
+// inVPC reports whether addr lies in vpc's CIDR block.
+func inVPC(vpc *model.VPC, addr netip.Addr) bool {
 	if vpc == nil {
 		return false
 	}
@@ -156,7 +156,7 @@ type Rules struct {
 
 // RulesOf indexes sc's groups and ACLs.
 func RulesOf(sc *model.Scoped) Rules {
-	return Rules{Groups: GroupMap(sc.SecurityGroups), ACLs: IndexACLs(sc.NetworkACLs, sc.Subnets)}
+	return Rules{Groups: GroupMap(sc.SecurityGroups), ACLs: indexACLs(sc.NetworkACLs, sc.Subnets)}
 }
 
 func (r Rules) Group(id string) *model.SecurityGroup { return r.Groups[id] }

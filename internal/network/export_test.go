@@ -1,0 +1,5 @@
+package network
+
+// IndexACLs lets the tests build an ACL index from records without a
+// snapshot.
+var IndexACLs = indexACLs
