@@ -177,10 +177,11 @@ const (
 	aclLegs
 )
 
-// checkACLs judges legs first..last of a flow from src to dst, filling acl.
+// checkACLs judges legs first..last of a flow from src to dst, recording
+// them in *acls (allocated the first time an ACL takes part).
 // It reports the first leg that drops the flow, or -1. Traffic within one
 // subnet crosses no ACL, and an end outside every subnet brings none.
-func checkACLs(idx Index, src, dst Endpoint, f Flow, acl *[aclLegs]ACLCheck, first, last int) int {
+func checkACLs(idx Index, src, dst Endpoint, f Flow, acls **[aclLegs]ACLCheck, first, last int) int {
 	if idx == nil || src.Subnet == dst.Subnet {
 		return -1
 	}
@@ -193,6 +194,9 @@ func checkACLs(idx Index, src, dst Endpoint, f Flow, acl *[aclLegs]ACLCheck, fir
 	}
 	if sa == nil && da == nil {
 		return -1
+	}
+	if *acls == nil {
+		*acls = new([aclLegs]ACLCheck)
 	}
 	legs := [aclLegs]struct {
 		a        *model.NetworkACL
@@ -213,7 +217,7 @@ func checkACLs(idx Index, src, dst Endpoint, f Flow, acl *[aclLegs]ACLCheck, fir
 		}
 		c := judgeACL(l.a, l.egress, f.Protocol, l.peer, l.from, l.to)
 		c.Subnet, c.Return = l.subnet, i >= legDstOut
-		acl[i] = c
+		(*acls)[i] = c
 		if !c.Allowed {
 			return i
 		}

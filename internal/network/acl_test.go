@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
@@ -222,7 +223,10 @@ func TestTargetEndpoint(t *testing.T) {
 	}
 }
 
-func TestEvaluateWithACLsDoesNotAllocate(t *testing.T) {
+// Compiled snapshots keep a verdict per hop, node and target: the ACL
+// decisions live behind a pointer, allocated once per flow that meets an
+// ACL, rather than in every verdict.
+func TestEvaluateWithACLsAllocatesOnce(t *testing.T) {
 	rules, src, dst := aclWorld(allowAll(), allowAll())
 	var idx network.Index = rules
 	n := testing.AllocsPerRun(100, func() {
@@ -230,8 +234,15 @@ func TestEvaluateWithACLsDoesNotAllocate(t *testing.T) {
 			t.Fatal("denied")
 		}
 	})
-	if n != 0 {
-		t.Errorf("%v allocations per Evaluate across two ACLs, want 0", n)
+	if n != 1 {
+		t.Errorf("%v allocations per Evaluate across two ACLs, want 1", n)
+	}
+	dst.Subnet = src.Subnet
+	if n := testing.AllocsPerRun(100, func() { network.Evaluate(idx, src, dst, tcp(80)) }); n != 0 {
+		t.Errorf("%v allocations per Evaluate within one subnet, want 0", n)
+	}
+	if v, c := unsafe.Sizeof(network.Verdict{}), unsafe.Sizeof(network.ACLCheck{}); v >= 4*c {
+		t.Errorf("a Verdict takes %d bytes, as much as four ACL checks (%d each)", v, c)
 	}
 }
 

@@ -202,10 +202,12 @@ type Verdict struct {
 	Side Side
 	// Egress and Ingress are the rules that passed the flow on each side.
 	Egress, Ingress Match
-	// ACL holds the network ACL decisions of a flow between two subnets,
+	// acls holds the network ACL decisions of a flow between two subnets,
 	// one per leg (request out, request in, return out, return in); legs
-	// with no ACL, or after the one that dropped the flow, are zero.
-	ACL [aclLegs]ACLCheck `json:"-"`
+	// with no ACL, or after the one that dropped the flow, are zero. It is
+	// nil when no ACL took part: compiled snapshots keep a verdict per
+	// hop, node and target, and most cross no ACL worth the space.
+	acls *[aclLegs]ACLCheck
 
 	src, dst Endpoint
 	flow     Flow
@@ -214,8 +216,11 @@ type Verdict struct {
 // ACLChecks lists the ACL decisions v recorded, in the order packets meet
 // them; the last one dropped the flow when v.Layer is LayerACL.
 func (v Verdict) ACLChecks() []ACLCheck {
+	if v.acls == nil {
+		return nil
+	}
 	var out []ACLCheck
-	for _, c := range v.ACL {
+	for _, c := range v.acls {
 		if c.Checked() {
 			out = append(out, c)
 		}
@@ -226,10 +231,10 @@ func (v Verdict) ACLChecks() []ACLCheck {
 // DroppedBy is the ACL decision that dropped the flow, or the zero check
 // when no ACL did.
 func (v Verdict) DroppedBy() ACLCheck {
-	if v.Layer != LayerACL {
+	if v.Layer != LayerACL || v.acls == nil {
 		return ACLCheck{}
 	}
-	for _, c := range v.ACL {
+	for _, c := range v.acls {
 		if c.Checked() && !c.Allowed {
 			return c
 		}
@@ -262,7 +267,7 @@ func (v Verdict) Deciding() Match {
 // then, ACLs being stateless, the answer must get back through both ACLs on
 // the source's ephemeral ports. Groups are searched in endpoint order and
 // rules in group order, so the reported rule is stable for a given snapshot.
-// It does not allocate.
+// It allocates only to record the decisions of ACLs a flow meets.
 func Evaluate(idx Index, src, dst Endpoint, f Flow) Verdict {
 	src.Addr, dst.Addr = src.Addr.Unmap(), dst.Addr.Unmap()
 	v := Verdict{src: src, dst: dst, flow: f}
@@ -283,7 +288,7 @@ func Evaluate(idx Index, src, dst Endpoint, f Flow) Verdict {
 		}
 		v.Egress = m
 	}
-	if checkACLs(idx, src, dst, f, &v.ACL, legSrcOut, legDstIn) >= 0 {
+	if checkACLs(idx, src, dst, f, &v.acls, legSrcOut, legDstIn) >= 0 {
 		v.Side, v.Layer = "", LayerACL
 		return v
 	}
@@ -296,7 +301,7 @@ func Evaluate(idx Index, src, dst Endpoint, f Flow) Verdict {
 		}
 		v.Ingress = m
 	}
-	if checkACLs(idx, src, dst, f, &v.ACL, legDstOut, legSrcIn) >= 0 {
+	if checkACLs(idx, src, dst, f, &v.acls, legDstOut, legSrcIn) >= 0 {
 		v.Side, v.Layer = "", LayerACL
 		return v
 	}
