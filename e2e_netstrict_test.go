@@ -163,12 +163,21 @@ func (n *strictNet) rounds(k int) {
 	}
 }
 
-// dropped sends a request whose packets the network drops: once the data
-// plane holds it, the server's clock passes the integration's timeout, and
-// the answer is what the caller then gets, without a wall-clock wait.
+// dropped sends a request whose packets the network drops and returns the
+// answer the caller gets once the integration's timeout has passed.
 func (n *strictNet) dropped(path string) (int, string) {
 	n.t.Helper()
-	held := n.srv.Guard().Dropped.Load()
+	return invokeDropped(n.t, n.srv, n.api, path, 5*time.Second)
+}
+
+// invokeDropped sends GET path to HTTP API apiID and expects the data plane
+// to hold it as dropped by the network: once it does, the server's clock
+// passes wait (the integration's timeout), and the answer the caller then
+// gets is returned, without a wall-clock wait. An answer before the hold
+// fails the test.
+func invokeDropped(t *testing.T, srv *servertest.Server, apiID, path string, wait time.Duration) (int, string) {
+	t.Helper()
+	held := srv.Guard().Dropped.Load()
 	type answer struct {
 		code int
 		body string
@@ -177,8 +186,8 @@ func (n *strictNet) dropped(path string) (int, string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, "GET", n.srv.URL()+path, nil)
-		req.Host = n.api + ".execute-api.localhost"
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL()+path, nil)
+		req.Host = apiID + ".execute-api.localhost"
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			done <- answer{0, err.Error()}
@@ -188,14 +197,15 @@ func (n *strictNet) dropped(path string) (int, string) {
 		b, _ := io.ReadAll(resp.Body)
 		done <- answer{resp.StatusCode, string(b)}
 	}()
-	for n.srv.Guard().Dropped.Load() == held {
+	// The guard counts held requests but signals nothing: poll it.
+	for srv.Guard().Dropped.Load() == held {
 		select {
 		case a := <-done:
-			n.t.Fatalf("%s: answered %d %s, not dropped", path, a.code, a.body)
+			t.Fatalf("%s: answered %d %s, not dropped", path, a.code, a.body)
 		case <-time.After(time.Millisecond): // until the request is held
 		}
 	}
-	n.srv.Clock.Advance(5 * time.Second)
+	srv.Clock.Advance(wait)
 	a := <-done
 	return a.code, a.body
 }

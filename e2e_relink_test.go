@@ -2,7 +2,6 @@ package gatehouse_test
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -64,28 +63,7 @@ func TestNetworkChangeKeepsTheRouter(t *testing.T) {
 	}
 	// The request is dropped: held until the integration's timeout (30 s)
 	// passes on the server's clock, then AWS's 503.
-	held := srv.Guard().Dropped.Load()
-	done := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest("GET", srv.URL()+"/r/7", nil)
-		req.Host = id + ".execute-api.localhost"
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			done <- 0
-			return
-		}
-		resp.Body.Close()
-		done <- resp.StatusCode
-	}()
-	for srv.Guard().Dropped.Load() == held {
-		select {
-		case code := <-done:
-			t.Fatalf("with the ALB's rule revoked: %d, not dropped", code)
-		case <-time.After(time.Millisecond): // until the request is held
-		}
-	}
-	srv.Clock.Advance(30 * time.Second)
-	if code := <-done; code != 503 {
+	if code, _ := invokeDropped(t, srv, id, "/r/7", 30*time.Second); code != 503 {
 		t.Fatalf("with the ALB's rule revoked: %d", code)
 	}
 
