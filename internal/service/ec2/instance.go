@@ -531,18 +531,9 @@ func (s *Service) launchSubnet(tx model.Tx, id, zone string) (*model.Subnet, err
 		}
 		return sn, nil
 	}
-	vpcs, err := model.List[model.VPC](tx)
+	def, err := requireDefaultVpc(tx)
 	if err != nil {
 		return nil, err
-	}
-	var def *model.VPC
-	for _, v := range vpcs {
-		if v.IsDefault {
-			def = v
-		}
-	}
-	if def == nil {
-		return nil, api.BadRequest("VPCIdNotSpecified", "No default VPC for this user")
 	}
 	subnets, err := model.List[model.Subnet](tx)
 	if err != nil {
@@ -576,22 +567,13 @@ func launchGroups(tx model.Tx, sn *model.Subnet, ids, names []string, subnetName
 		if subnetNamed && (vpc == nil || !vpc.IsDefault) {
 			return nil, invalidParameterCombination("The parameter groupName cannot be used with the parameter subnet")
 		}
-		all, err := model.List[model.SecurityGroup](tx)
+		named, err := groupsByName(tx, dedupe(names))
 		if err != nil {
 			return nil, err
 		}
-		for _, name := range dedupe(names) {
-			found := ""
-			for _, g := range all {
-				if g.VpcID == sn.VpcID && g.Name == name {
-					found = g.ID
-				}
-			}
-			if found == "" {
-				return nil, api.BadRequest("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, sn.VpcID)
-			}
-			if !slices.Contains(ids, found) {
-				ids = append(ids, found)
+		for _, g := range named {
+			if !slices.Contains(ids, g.ID) {
+				ids = append(ids, g.ID)
 			}
 		}
 	}
