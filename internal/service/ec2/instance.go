@@ -319,6 +319,18 @@ func (s *Service) RunInstances(ctx context.Context, in *RunInstancesInput) (*Res
 	now := s.clock.Now().UTC()
 	res := &Reservation{ReservationID: api.NewID("r"), OwnerID: m.Account}
 	var launched []*model.EC2Instance
+	// answer describes the instances launched in the transaction that
+	// launches them, so a launch that succeeds always gets its answer.
+	answer := func(tx model.Tx) error {
+		look, err := newInstanceLook(tx)
+		if err != nil {
+			return err
+		}
+		for _, inst := range launched {
+			res.Instances = append(res.Instances, instanceShape(ctx, inst, look, now))
+		}
+		return nil
+	}
 	err = s.update(ctx, func(tx model.Tx) error {
 		if in.ClientToken != "" {
 			// A retried call with the same token gets the first call's
@@ -334,7 +346,7 @@ func (s *Service) RunInstances(ctx context.Context, in *RunInstancesInput) (*Res
 			}
 			if len(launched) > 0 {
 				res.ReservationID = launched[0].ReservationID
-				return nil
+				return answer(tx)
 			}
 		}
 		for n := 0; n < maxN; n++ {
@@ -364,22 +376,12 @@ func (s *Service) RunInstances(ctx context.Context, in *RunInstancesInput) (*Res
 			}
 			launched = append(launched, inst)
 		}
-		return nil
+		return answer(tx)
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = s.view(ctx, func(tx model.Tx) error {
-		look, err := newInstanceLook(tx)
-		if err != nil {
-			return err
-		}
-		for _, inst := range launched {
-			res.Instances = append(res.Instances, instanceShape(ctx, inst, look, now))
-		}
-		return nil
-	})
-	return res, err
+	return res, nil
 }
 
 // isCode reports whether err is an api.Error with code.
