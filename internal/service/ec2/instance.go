@@ -227,11 +227,11 @@ type InstanceStateChange struct {
 	PreviousState InstanceState `xml:"previousState"`
 }
 
-// Transition is how long an instance shows a passing state (pending,
+// transition is how long an instance shows a passing state (pending,
 // stopping, shutting-down) before the one it settles in. AWS takes tens of
 // seconds; a short while keeps clients that wait for a state quick while
 // still showing them the state they must wait through.
-const Transition = 2 * time.Second
+const transition = 2 * time.Second
 
 // terminatedVisible is how long a terminated instance stays in
 // DescribeInstances, as on AWS (about an hour).
@@ -243,7 +243,7 @@ const maxLaunch = 100
 // shownState is the state an instance is in at now: its stored, settled
 // state, or the passing state before it while the transition lasts.
 func shownState(i *model.EC2Instance, now time.Time) string {
-	if now.Before(i.StateSince.Add(Transition)) {
+	if now.Before(i.StateSince.Add(transition)) {
 		switch i.State {
 		case "running":
 			return "pending"

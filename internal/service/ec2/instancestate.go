@@ -11,7 +11,7 @@ import (
 )
 
 // The state operations store the state an instance settles in at once, and
-// show the passing state before it for Transition (shownState): the data
+// show the passing state before it for transition (shownState): the data
 // plane and health checks act on the settled state, so a stopped instance
 // stops taking traffic the moment StopInstances answers.
 
