@@ -144,11 +144,14 @@ type KeyValue struct {
 	Key, Value string
 }
 
-// DeregisterInstance removes an instance from every target group of the
-// scope, on every port it was registered with, as Elastic Load Balancing
-// does when the instance is terminated. EC2 calls it in the transaction
-// that terminates the instance, since services may not import each other.
-func DeregisterInstance(tx Tx, instanceID string) error {
+// DeregisterInstance deregisters an instance from every target group of
+// the scope, on every port it was registered with, as Elastic Load
+// Balancing does when the instance is terminated: each of its targets
+// starts draining at now, as DeregisterTargets makes it, and leaves its
+// group once the group's deregistration delay has passed. EC2 calls it in
+// the transaction that terminates the instance, since services may not
+// import each other. Targets already draining keep their start.
+func DeregisterInstance(tx Tx, instanceID string, now time.Time) error {
 	groups, err := List[TargetGroup](tx)
 	if err != nil {
 		return err
@@ -157,16 +160,17 @@ func DeregisterInstance(tx Tx, instanceID string) error {
 		if tg.TargetType != "instance" {
 			continue
 		}
-		kept := tg.Targets[:0]
-		for _, t := range tg.Targets {
-			if t.ID != instanceID {
-				kept = append(kept, t)
+		changed := false
+		for i, t := range tg.Targets {
+			if t.ID == instanceID && t.DrainingSince == nil {
+				since := now
+				tg.Targets[i].DrainingSince = &since
+				changed = true
 			}
 		}
-		if len(kept) == len(tg.Targets) {
+		if !changed {
 			continue
 		}
-		tg.Targets = kept
 		if err := Put(tx, tg); err != nil {
 			return err
 		}

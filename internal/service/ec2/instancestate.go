@@ -45,7 +45,9 @@ func (s *Service) StartInstances(ctx context.Context, in *InstanceIDsInput) (*In
 func (s *Service) TerminateInstances(ctx context.Context, in *InstanceIDsInput) (*InstanceStateChangeOutput, error) {
 	return s.changeState(ctx, in.InstanceIDs, func(tx model.Tx, i *model.EC2Instance, shown string) (string, error) {
 		if i.State == "terminated" {
-			return "", nil
+			// Targets left registered by a store from before termination
+			// deregistered them go now.
+			return "", model.DeregisterInstance(tx, i.ID, s.clock.Now())
 		}
 		if i.DisableAPITermination {
 			return "", api.BadRequest("OperationNotPermitted", "The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", i.ID)
@@ -53,7 +55,7 @@ func (s *Service) TerminateInstances(ctx context.Context, in *InstanceIDsInput) 
 		if err := releaseInterfaces(tx, i); err != nil {
 			return "", err
 		}
-		return "terminated", model.DeregisterInstance(tx, i.ID)
+		return "terminated", model.DeregisterInstance(tx, i.ID, s.clock.Now())
 	})
 }
 
