@@ -744,6 +744,16 @@ func dropCause(v network.Verdict, from, to string) string {
 		}
 		return "no network interface or instance owns the address of " + to
 	case network.LayerACL:
+		if c := v.DroppedBy(); c.Together {
+			// Both return legs decided: name the two ACLs.
+			var acls []string
+			for _, c := range v.ACLChecks() {
+				if !c.Allowed {
+					acls = append(acls, c.ACL)
+				}
+			}
+			return "network ACLs " + strings.Join(acls, " and ") + " together drop " + from + " -> " + to
+		}
 		return "network ACL " + v.DroppedBy().ACL + " drops " + from + " -> " + to
 	}
 	return "security groups drop " + from + " -> " + to

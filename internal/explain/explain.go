@@ -229,10 +229,15 @@ func dropper(h dataplane.Hop) string {
 	case network.LayerAddress:
 		return "no interface owns the address"
 	case network.LayerACL:
+		var parts []string
 		for _, c := range h.ACLs {
 			if !c.Allowed {
-				return fmt.Sprintf("network ACL %s %s rule %s", c.ACL, c.Direction(), c.RuleName())
+				parts = append(parts, fmt.Sprintf("network ACL %s %s rule %s", c.ACL, c.Direction(), c.RuleName()))
 			}
+		}
+		// Two return legs dropped the flow together when both are denied.
+		if len(parts) > 0 {
+			return strings.Join(parts, " with ")
 		}
 	}
 	return ""

@@ -16,10 +16,12 @@ import (
 // the network ACL guidance for load balancers admits exactly that range.
 // Each connection picks one port of it, so on AWS an ACL that denies part
 // of the range drops only the connections that happen to pick a denied
-// port. To stay deterministic the model decides by the majority: the return
-// leg is dropped when an ACL denies more than half of the range, and passes
-// otherwise, its check listing the denied ports (ACLCheck.Denied) so that
-// explain can warn about them. A common "deny tcp 3306" entry in front of
+// port. To stay deterministic the model decides by the majority: since an
+// answer must pass the destination's outbound and the source's inbound ACL
+// on the same port, the return traffic is dropped when the two ACLs
+// together deny more than half of the range, and passes otherwise, each
+// check listing the ports it denies (ACLCheck.Denied) so that explain can
+// warn about them. A common "deny tcp 3306" entry in front of
 // "allow all" passes; an ACL admitting only 49152-65535 drops; one
 // admitting 32768-65535 (a Linux client's range, just over half) passes,
 // with the warning.
@@ -72,8 +74,14 @@ type ACLCheck struct {
 	Port    int  `json:"port"`
 	Allowed bool `json:"allowed"`
 	// Denied lists the ephemeral ports a return leg that passed still
-	// denies, with the entry denying each range; nil when none is.
+	// denies, with the entry denying each range; nil when none is. On
+	// return legs dropped Together it lists the ports this ACL denies.
 	Denied []DeniedPorts `json:"denied,omitempty"`
+	// Together is set on both return legs when neither denies more than
+	// half of the ephemeral range alone but the two do between them: a
+	// reply must pass both ACLs on the same port, so only the ports both
+	// admit are usable.
+	Together bool `json:"together,omitempty"`
 }
 
 // DeniedPorts is a range of ports an ACL entry denies.
@@ -165,6 +173,24 @@ func (c ACLCheck) reason(f Flow, src, dst netip.Addr) string {
 		"and this ACL denies most of that range)", head, peer, c.Port, f.Protocol, EphemeralFirst, EphemeralLast)
 }
 
+// togetherReason says why the two return legs out and in, each denying no
+// more than half of the ephemeral range, dropped flow f from src to dst
+// between them.
+func togetherReason(out, in ACLCheck, f Flow, src, dst netip.Addr) string {
+	list := func(c ACLCheck) string {
+		parts := make([]string, len(c.Denied))
+		for i, d := range c.Denied {
+			parts[i] = d.String()
+		}
+		return strings.Join(parts, ", ")
+	}
+	n := unionSize(out.Denied, in.Denied)
+	return fmt.Sprintf("network ACL %s of %s: outbound rule %s and network ACL %s of %s: inbound rule %s together deny the return traffic from %s to %s "+
+		"on %d of the ephemeral ports %d-%d (ACLs are stateless: the answer comes back on %s/%d-%d and must pass both ACLs on the same port; "+
+		"%s denies %s, %s denies %s)", out.ACL, out.Subnet, out.RuleName(), in.ACL, in.Subnet, in.RuleName(), dst, src,
+		n, EphemeralFirst, EphemeralLast, f.Protocol, EphemeralFirst, EphemeralLast, out.ACL, list(out), in.ACL, list(in))
+}
+
 // aclLegs are the four places a flow across subnets meets an ACL, in the
 // order its packets do: the request out of the source subnet and into the
 // destination's, then the answer out of the destination subnet and back
@@ -210,19 +236,53 @@ func checkACLs(idx Index, src, dst Endpoint, f Flow, acls **[aclLegs]ACLCheck, f
 		legDstOut: {da, dst.Subnet, true, src.Addr, EphemeralFirst, EphemeralLast},
 		legSrcIn:  {sa, src.Subnet, false, dst.Addr, EphemeralFirst, EphemeralLast},
 	}
+	var firstDeny [aclLegs]ACLCheck
 	for i := first; i <= last; i++ {
 		l := &legs[i]
 		if l.a == nil {
 			continue
 		}
-		c := judgeACL(l.a, l.egress, f.Protocol, l.peer, l.from, l.to)
+		c, deny := judgeACL(l.a, l.egress, f.Protocol, l.peer, l.from, l.to)
 		c.Subnet, c.Return = l.subnet, i >= legDstOut
-		(*acls)[i] = c
+		(*acls)[i], firstDeny[i] = c, deny
 		if !c.Allowed {
 			return i
 		}
 	}
-	return -1
+	// Each return leg passed alone; the answer still needs a port both
+	// admit, so the ports either denies count together.
+	out, in := &(*acls)[legDstOut], &(*acls)[legSrcIn]
+	if last < legSrcIn || !out.Checked() || !in.Checked() || len(out.Denied) == 0 || len(in.Denied) == 0 {
+		return -1
+	}
+	if 2*unionSize(out.Denied, in.Denied) <= EphemeralLast-EphemeralFirst+1 {
+		return -1
+	}
+	out.Rule, out.Port, out.Allowed, out.Together = firstDeny[legDstOut].Rule, firstDeny[legDstOut].Port, false, true
+	in.Rule, in.Port, in.Allowed, in.Together = firstDeny[legSrcIn].Rule, firstDeny[legSrcIn].Port, false, true
+	return legDstOut
+}
+
+// unionSize counts the ports in a or b, each a sorted list of disjoint
+// ranges.
+func unionSize(a, b []DeniedPorts) int {
+	n, end := 0, 0 // end: the highest port counted so far
+	for len(a) > 0 || len(b) > 0 {
+		var d DeniedPorts
+		if len(b) == 0 || len(a) > 0 && a[0].From <= b[0].From {
+			d, a = a[0], a[1:]
+		} else {
+			d, b = b[0], b[1:]
+		}
+		if d.From <= end {
+			d.From = end + 1
+		}
+		if d.To >= d.From {
+			n += d.To - d.From + 1
+			end = d.To
+		}
+	}
+	return n
 }
 
 // judgeACL runs one ACL's list for every destination port in [from, to]:
@@ -232,10 +292,10 @@ func checkACLs(idx Index, src, dst Endpoint, f Flow, acls **[aclLegs]ACLCheck, f
 // leg's ephemeral ports) passes unless more than half of it is denied (see
 // EphemeralFirst), listing what it denies in Denied. The check reports the
 // entry that passed the range's first allowed port, or, on a drop, the one
-// that denied its first denied port.
-func judgeACL(a *model.NetworkACL, egress bool, proto string, peer netip.Addr, from, to int) ACLCheck {
+// that denied its first denied port; deny holds that entry and port either
+// way, for a drop decided by two return legs together.
+func judgeACL(a *model.NetworkACL, egress bool, proto string, peer netip.Addr, from, to int) (_ ACLCheck, deny ACLCheck) {
 	out := ACLCheck{ACL: a.ID, Egress: egress}
-	var deny ACLCheck
 	denied, passed := 0, false
 	for p := from; p <= to; {
 		next := nextCut(a, egress, p, to)
@@ -263,10 +323,10 @@ func judgeACL(a *model.NetworkACL, egress bool, proto string, peer netip.Addr, f
 	}
 	if 2*denied > to-from+1 {
 		out.Rule, out.Port, out.Denied = deny.Rule, deny.Port, nil
-		return out
+		return out, deny
 	}
 	out.Allowed = true
-	return out
+	return out, deny
 }
 
 // nextCut is the lowest port above p at which some entry's range begins or

@@ -100,6 +100,18 @@ func TestACLVerdicts(t *testing.T) {
 				entry(90, true, "6", "deny", "0.0.0.0/0", 20001, 40000),
 			}, allowAll()...),
 			layer: network.LayerACL, want: []string{"acl-b of subnet-b: outbound rule 80 denies the return traffic to 10.0.0.5 on ephemeral port 1024"}},
+		{name: "return traffic: the two return legs' denies count together",
+			// Neither denies half alone, but a reply must pass both on
+			// the same port: only 32001-33999 are left.
+			a:     append([]model.ACLEntry{entry(90, false, "6", "deny", "0.0.0.0/0", 34000, 65535)}, allowAll()...),
+			b:     append([]model.ACLEntry{entry(80, true, "6", "deny", "0.0.0.0/0", 1024, 32000)}, allowAll()...),
+			layer: network.LayerACL, want: []string{
+				"network ACL acl-b of subnet-b: outbound rule 80 and network ACL acl-a of subnet-a: inbound rule 90 together deny the return traffic from 10.0.1.10 to 10.0.0.5 on 62513 of the ephemeral ports 1024-65535",
+				"acl-b denies 1024-32000 (rule 80), acl-a denies 34000-65535 (rule 90)"}},
+		{name: "return traffic: overlapping denies of the two legs count once",
+			a:    append([]model.ACLEntry{entry(90, false, "6", "deny", "0.0.0.0/0", 1024, 30000)}, allowAll()...),
+			b:    append([]model.ACLEntry{entry(80, true, "6", "deny", "0.0.0.0/0", 1024, 30000)}, allowAll()...),
+			warn: []string{"acl-b of subnet-b: outbound rules deny", "acl-a of subnet-a: inbound rules deny"}},
 		{name: "the full ephemeral range, in two rules, passes",
 			a: []model.ACLEntry{
 				entry(100, true, "6", "allow", "10.0.1.0/24", 80, 80),

@@ -381,6 +381,9 @@ func (v Verdict) ReasonWith(name func(id string) string) string {
 			return fmt.Sprintf("no network interface or instance in %s owns %s: nothing answers there, so the connection times out",
 				v.dst.VPC, v.dst.Addr)
 		case LayerACL:
+			if c := v.DroppedBy(); c.Together {
+				return togetherReason(v.acls[legDstOut], v.acls[legSrcIn], v.flow, v.src.Addr, v.dst.Addr)
+			}
 			return v.DroppedBy().reason(v.flow, v.src.Addr, v.dst.Addr)
 		}
 		switch v.Side {
