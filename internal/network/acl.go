@@ -86,10 +86,11 @@ type ACLCheck struct {
 
 // DeniedPorts is a range of ports an ACL entry denies.
 type DeniedPorts struct {
-	From, To int
+	From int `json:"from"`
+	To   int `json:"to"`
 	// Rule is the denying entry's number; ACLDefaultRule for the
 	// catch-all.
-	Rule int
+	Rule int `json:"rule"`
 }
 
 func (d DeniedPorts) String() string {

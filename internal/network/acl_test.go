@@ -1,6 +1,7 @@
 package network_test
 
 import (
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -272,5 +273,15 @@ func TestACLOfTheOtherSide(t *testing.T) {
 	rules, _, dst = aclWorld(allowAll(), allowAll())
 	if v := network.Evaluate(rules, outside, dst, tcp(80)); !v.Allowed || len(v.ACLChecks()) != 2 {
 		t.Errorf("open ACL: %s, %d checks (want the destination's two)", v.Reason(), len(v.ACLChecks()))
+	}
+}
+
+func TestDeniedPortsJSON(t *testing.T) {
+	b, err := json.Marshal(network.DeniedPorts{From: 1024, To: 2000, Rule: 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"from":1024,"to":2000,"rule":90}`; string(b) != want {
+		t.Errorf("DeniedPorts marshals as %s, want %s", b, want)
 	}
 }
