@@ -244,8 +244,9 @@ func liveTargets(tx model.Tx) (*targets, error) {
 
 // state is a route's state: blackhole while its target cannot take
 // traffic (a deleted interface, an instance that is not running, or an
-// interface attached to one), active otherwise. The instance's settled
-// state decides, as it does for the data plane.
+// interface attached to one; an attachment naming no instance does not
+// count), active otherwise. The instance's settled state decides, as it
+// does for the data plane.
 func (t *targets) state(r model.RouteEntry) string {
 	switch {
 	case t == nil, r.GatewayID == "local":
@@ -256,7 +257,7 @@ func (t *targets) state(r model.RouteEntry) string {
 		}
 	case r.NetworkInterfaceID != "":
 		e := t.enis[r.NetworkInterfaceID]
-		if e == nil || e.Attachment != nil && !t.running(e.Attachment.InstanceID) {
+		if e == nil || e.Attachment != nil && e.Attachment.InstanceID != "" && !t.running(e.Attachment.InstanceID) {
 			return "blackhole"
 		}
 	}

@@ -55,3 +55,21 @@ func TestVpcStoredBeforeACLs(t *testing.T) {
 		t.Fatalf("second DescribeNetworkAcls = %+v, %v", again, err)
 	}
 }
+
+// An interface whose attachment names no instance (as a managed
+// interface's may) is as live as a detached one, as the data plane has it.
+func TestRouteToInterfaceAttachedToNoInstance(t *testing.T) {
+	live := &targets{
+		enis: map[string]*model.NetworkInterface{
+			"eni-1": {ID: "eni-1", Attachment: &model.InterfaceAttachment{ID: "eni-attach-1", Status: "attached"}},
+			"eni-2": {ID: "eni-2", Attachment: &model.InterfaceAttachment{ID: "eni-attach-2", InstanceID: "i-stopped", Status: "attached"}},
+		},
+		instances: map[string]*model.EC2Instance{"i-stopped": {ID: "i-stopped", State: "stopped"}},
+	}
+	if got := live.state(model.RouteEntry{NetworkInterfaceID: "eni-1"}); got != "active" {
+		t.Errorf("route to an interface attached to no instance is %s, want active", got)
+	}
+	if got := live.state(model.RouteEntry{NetworkInterfaceID: "eni-2"}); got != "blackhole" {
+		t.Errorf("route to an interface of a stopped instance is %s, want blackhole", got)
+	}
+}
