@@ -146,3 +146,41 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Fatal("an unknown format must fail")
 	}
 }
+
+// Return legs that drop a flow together both show on the denied hop's
+// label, and their denied ports survive JSON under lowercase keys.
+func TestNetworkACLsTogether(t *testing.T) {
+	r := report()
+	leg := func(acl string, egress, ret, allowed bool, rule int) network.ACLCheck {
+		return network.ACLCheck{ACL: acl, Subnet: "subnet-" + acl, Egress: egress, Return: ret, Allowed: allowed,
+			Rule: model.ACLEntry{RuleNumber: rule, Egress: egress, Protocol: "6", Action: map[bool]string{true: "allow", false: "deny"}[allowed]}}
+	}
+	out, in := leg("acl-b", true, true, false, 80), leg("acl-a", false, true, false, 90)
+	out.Together, out.Denied = true, []network.DeniedPorts{{From: 1024, To: 32000, Rule: 80}}
+	in.Together, in.Denied = true, []network.DeniedPorts{{From: 34000, To: 65535, Rule: 90}}
+	denied := &r.Paths[0].Hops[0]
+	denied.Verdict = network.Verdict{Layer: network.LayerACL}
+	denied.ACLs = []network.ACLCheck{leg("acl-a", true, false, true, 100), leg("acl-b", false, false, true, 100), out, in}
+	var j bytes.Buffer
+	if err := JSON(&j, r); err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, j.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(compact.String(), `{"from":34000,"to":65535,"rule":90}`) {
+		t.Errorf("JSON lacks the denied ports in lowercase keys:\n%s", j.String())
+	}
+	var got dataplane.Report
+	if err := json.Unmarshal(j.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Render(&b, &got, "dot"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "tcp/80 DENY: network ACL acl-b outbound rule 80 with network ACL acl-a inbound rule 90") {
+		t.Errorf("the denied hop's label does not name both ACL rules:\n%s", b.String())
+	}
+}
