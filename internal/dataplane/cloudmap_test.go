@@ -103,7 +103,8 @@ func TestCloudMapPathFollowsTheModel(t *testing.T) {
 // API that uses it: the instances and their service, and the network the
 // verdicts and addresses come from (VPCs, subnets, groups, ACLs,
 // interfaces, instances). A tag recompiles it only when it is the one that
-// moves a real address.
+// moves a real address; a VPC's DNS settings and DHCP options and a
+// subnet's launch settings never do.
 func TestCloudMapPathRecompilesOnWhatItReads(t *testing.T) {
 	st := mem.New()
 	put := func(recs ...model.Record) {
@@ -162,6 +163,10 @@ func TestCloudMapPathRecompilesOnWhatItReads(t *testing.T) {
 		{"an EC2 instance", &model.EC2Instance{ID: "i-0123", State: "running", SubnetID: "subnet-1", VpcID: "vpc-1", PrivateIP: "10.0.1.41"}, true},
 		{"a subnet", &model.Subnet{ID: "subnet-2", VpcID: "vpc-1", CidrBlock: "10.0.2.0/24", AvailabilityZone: "b"}, true},
 		{"a VPC", &model.VPC{ID: "vpc-2", CidrBlock: "192.168.0.0/16"}, true},
+		{"a VPC's DNS settings and DHCP options", &model.VPC{ID: "vpc-1", CidrBlock: "10.0.0.0/16", DNSHostnames: true, DhcpOptionsID: "dopt-1"}, false},
+		{"a subnet's launch settings", &model.Subnet{ID: "subnet-1", VpcID: "vpc-1", CidrBlock: "10.0.1.0/24", AvailabilityZone: "a",
+			SubnetAttributes: model.SubnetAttributes{MapPublicIPOnLaunch: true}}, false},
+		{"a VPC's block", &model.VPC{ID: "vpc-1", CidrBlock: "10.0.0.0/8", DNSHostnames: true, DhcpOptionsID: "dopt-1"}, true},
 	} {
 		put(c.rec)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

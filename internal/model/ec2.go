@@ -10,20 +10,20 @@ type VPC struct {
 	DefaultSecurityGroup string
 	// InstanceTenancy is "default" or "dedicated"; empty in VPCs stored
 	// before it was kept, which were all "default".
-	InstanceTenancy string `json:",omitempty"`
+	InstanceTenancy string `json:",omitempty" served:"-"`
 	// IsDefault marks the account's default VPC in its region.
 	IsDefault bool `json:",omitempty"`
 	// The VPC's attributes, each stored so that its zero value is AWS's
 	// default for a new VPC, which is what records stored before they
 	// were kept had: DNS resolution on, DNS host names and Network Address
 	// Usage metrics off.
-	NoDNSSupport               bool `json:",omitempty"`
-	DNSHostnames               bool `json:",omitempty"`
-	NetworkAddressUsageMetrics bool `json:",omitempty"`
+	NoDNSSupport               bool `json:",omitempty" served:"-"`
+	DNSHostnames               bool `json:",omitempty" served:"-"`
+	NetworkAddressUsageMetrics bool `json:",omitempty" served:"-"`
 	// DhcpOptionsID is the DHCP options set associated with the VPC; empty
 	// when it has none ("default" in EC2's answers), which is also what
 	// VPCs stored before DHCP options were kept had.
-	DhcpOptionsID string `json:",omitempty"`
+	DhcpOptionsID string `json:",omitempty" served:"-"`
 	Tags          Tags
 }
 
@@ -40,8 +40,8 @@ type Subnet struct {
 	// zone.
 	DefaultForAz bool `json:",omitempty"`
 	// SubnetAttributes are what ModifySubnetAttribute changes.
-	SubnetAttributes
-	Tags Tags
+	SubnetAttributes `served:"-"`
+	Tags             Tags
 }
 
 // SubnetAttributes are a subnet's launch settings. Each zero value is AWS's

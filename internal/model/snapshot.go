@@ -556,7 +556,9 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 }
 
 // SameButTags reports whether two records are equal in everything but
-// their tags (theirs and their parts'), which nothing served depends on.
+// their tags (theirs and their parts') and the fields tagged served:"-"
+// (a VPC's DNS settings and DHCP options, a subnet's launch settings),
+// which nothing served depends on.
 func SameButTags(a, b any) bool {
 	return equalButTags(reflect.ValueOf(a), reflect.ValueOf(b))
 }
@@ -578,7 +580,7 @@ func equalButTags(a, b reflect.Value) bool {
 			return reflect.DeepEqual(a.Interface(), b.Interface())
 		}
 		for i := range a.NumField() {
-			if a.Type().Field(i).Type == tagsType {
+			if f := a.Type().Field(i); f.Type == tagsType || f.Tag.Get("served") == "-" {
 				continue
 			}
 			if !equalButTags(a.Field(i), b.Field(i)) {
