@@ -14,6 +14,12 @@ type ref struct{ name, attr string }
 // each naming its resource (or output) and line, and returns the resources
 // in an order where each follows everything it refers to.
 func Check(t *Template) ([]*Resource, error) {
+	ordered, _, err := check(t)
+	return ordered, err
+}
+
+// check is Check that also returns each resource's direct dependencies.
+func check(t *Template) ([]*Resource, map[string][]string, error) {
 	byName := map[string]*Resource{}
 	for _, r := range t.Resources {
 		byName[r.Name] = r
@@ -81,10 +87,14 @@ func Check(t *Template) ([]*Resource, error) {
 			errs = append(errs, t.errAt(p.Line, "parameter %s has the name of a resource", p.Name))
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	for _, r := range t.Resources {
+		errs = append(errs, checkProperties(t, r)...)
 	}
-	return order(t, deps)
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	ordered, err := order(t, deps)
+	return ordered, deps, err
 }
 
 // order sorts topologically, keeping the template's order among resources

@@ -9,10 +9,14 @@ import (
 // recorder is a Provisioner that remembers what it was asked to create.
 type recorder struct{ made []string }
 
-func (r *recorder) Create(_ context.Context, _, logicalID, typ string, _ map[string]any) (Created, error) {
-	r.made = append(r.made, logicalID)
-	return Created{Ref: "id-" + logicalID, Attrs: map[string]any{}}, nil
+func (r *recorder) Create(_ context.Context, t Target, _ map[string]any) (Created, error) {
+	r.made = append(r.made, t.LogicalID)
+	return Created{Ref: "id-" + t.LogicalID, Attrs: map[string]any{}}, nil
 }
+func (r *recorder) Update(_ context.Context, _ Target, cur Created, _, _ map[string]any) (Created, error) {
+	return cur, nil
+}
+func (r *recorder) Delete(context.Context, Target, Created, map[string]any) error { return nil }
 func (r *recorder) Region() string    { return "us-east-1" }
 func (r *recorder) AccountID() string { return "000000000000" }
 func (r *recorder) Zones(context.Context) ([]string, error) {

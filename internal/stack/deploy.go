@@ -7,25 +7,6 @@ import (
 	"strings"
 )
 
-// Created is what a Provisioner reports of a new resource: the value of
-// Ref and of each attribute, as CloudFormation defines them for its type.
-type Created struct {
-	Ref   string
-	Attrs map[string]any
-}
-
-// Provisioner creates one resource of a type with resolved properties.
-// Properties hold no intrinsic functions any more.
-type Provisioner interface {
-	Create(ctx context.Context, stackName, logicalID, typ string, props map[string]any) (Created, error)
-	// Region answers AWS::Region and Fn::GetAZs.
-	Region() string
-	// AccountID answers AWS::AccountId.
-	AccountID() string
-	// Zones answers Fn::GetAZs: the region's availability zones.
-	Zones(ctx context.Context) ([]string, error)
-}
-
 // Options are a deployment's inputs.
 type Options struct {
 	// StackName answers AWS::StackName and prefixes generated names.
@@ -46,69 +27,176 @@ type Result struct {
 // OutputValue is one resolved output.
 type OutputValue struct {
 	Name, Description, Value string
+	// ExportName is the output's Export Name, empty when it exports nothing.
+	ExportName string
+}
+
+// Inputs are what a template is instantiated with.
+type Inputs struct {
+	StackName, StackID string
+	Region, AccountID  string
+	// Parameters are the values given; the others take their defaults.
+	Parameters map[string]string
+	// Zones answer Fn::GetAZs.
+	Zones []string
+	// Import answers Fn::ImportValue from the region's exports.
+	Import func(name string) (string, bool)
+	// SSM answers parameters of type AWS::SSM::Parameter::Value<...>.
+	SSM func(name string) (string, bool)
+}
+
+// Instance is a template with its inputs: parameters resolved, and the
+// resources that exist under them in an order where each follows
+// everything it refers to.
+type Instance struct {
+	Template  *Template
+	Inputs    Inputs
+	Params    map[string]any
+	Resources []*Resource
+	deps      map[string][]string
+}
+
+// Instantiate checks the template and resolves its parameters. Nothing it
+// finds wrong has created anything yet.
+func Instantiate(t *Template, in Inputs) (*Instance, error) {
+	ordered, deps, err := check(t)
+	if err != nil {
+		return nil, err
+	}
+	i := &Instance{Template: t, Inputs: in, Params: map[string]any{}, Resources: ordered, deps: deps}
+	declared := map[string]bool{}
+	for _, prm := range t.Parameters {
+		declared[prm.Name] = true
+		v, ok := in.Parameters[prm.Name]
+		switch {
+		case ok:
+			i.Params[prm.Name] = paramValue(prm.Type, v)
+		case prm.Default != nil:
+			i.Params[prm.Name] = paramValue(prm.Type, fmt.Sprint(prm.Default))
+		default:
+			return nil, t.errAt(prm.Line, "parameter %s has no default and no value was given", prm.Name)
+		}
+	}
+	for k := range in.Parameters {
+		if !declared[k] {
+			return nil, fmt.Errorf("%s: no parameter %s in the template", t.File, k)
+		}
+	}
+	return i, nil
+}
+
+// DependsOn names the resources r refers to or depends on directly.
+func (i *Instance) DependsOn(name string) []string { return i.deps[name] }
+
+// Properties resolves r's properties against the resources made so far.
+func (i *Instance) Properties(r *Resource, made map[string]Created) (map[string]any, error) {
+	v, err := i.env(made).eval(r.Properties)
+	if err != nil {
+		return nil, i.Template.errAt(r.Line, "resource %s: %v", r.Name, err)
+	}
+	props, _ := v.(map[string]any)
+	if props == nil {
+		props = map[string]any{}
+	}
+	return props, nil
+}
+
+// Outputs resolves the template's outputs, in its order.
+func (i *Instance) Outputs(made map[string]Created) ([]OutputValue, error) {
+	e := i.env(made)
+	var out []OutputValue
+	for _, o := range i.Template.Outputs {
+		v, err := e.eval(o.Value)
+		if err != nil {
+			return nil, i.Template.errAt(o.Line, "output %s: %v", o.Name, err)
+		}
+		s, err := String(v)
+		if err != nil {
+			return nil, i.Template.errAt(o.Line, "output %s: %v", o.Name, err)
+		}
+		out = append(out, OutputValue{Name: o.Name, Description: o.Description, Value: s})
+	}
+	return out, nil
+}
+
+func (i *Instance) env(made map[string]Created) *env {
+	return &env{in: i.Inputs, params: i.Params, made: made}
 }
 
 // Deploy checks the template, then creates its resources in order. A
 // failed creation stops the deployment; what was created stays, as it does
 // when a stack is created with rollback disabled.
 func Deploy(ctx context.Context, t *Template, p Provisioner, opt Options) (*Result, error) {
-	ordered, err := Check(t)
-	if err != nil {
-		return nil, err
-	}
 	if opt.StackName == "" {
 		opt.StackName = "gatehouse"
 	}
-	e := &env{ctx: ctx, p: p, stack: opt.StackName, params: map[string]any{}, made: map[string]Created{}}
-	declared := map[string]bool{}
-	for _, prm := range t.Parameters {
-		declared[prm.Name] = true
-		v, ok := opt.Parameters[prm.Name]
-		switch {
-		case ok:
-			e.params[prm.Name] = paramValue(prm.Type, v)
-		case prm.Default != nil:
-			e.params[prm.Name] = paramValue(prm.Type, fmt.Sprint(prm.Default))
-		default:
-			return nil, t.errAt(prm.Line, "parameter %s has no default and no value was given", prm.Name)
-		}
-	}
-	for k := range opt.Parameters {
-		if !declared[k] {
-			return nil, fmt.Errorf("%s: no parameter %s in the template", t.File, k)
-		}
-	}
-	for _, r := range ordered {
-		v, err := e.eval(r.Properties)
+	in := Inputs{StackName: opt.StackName, Region: p.Region(), AccountID: p.AccountID(), Parameters: opt.Parameters}
+	in.StackID = fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/gatehouse", in.Region, in.AccountID, in.StackName)
+	if usesZones(t) {
+		zones, err := p.Zones(ctx)
 		if err != nil {
-			return nil, t.errAt(r.Line, "resource %s: %v", r.Name, err)
+			return nil, fmt.Errorf("Fn::GetAZs: %v", err)
 		}
-		props, _ := v.(map[string]any)
-		if props == nil {
-			props = map[string]any{}
+		in.Zones = zones
+	}
+	inst, err := Instantiate(t, in)
+	if err != nil {
+		return nil, err
+	}
+	made := map[string]Created{}
+	for _, r := range inst.Resources {
+		props, err := inst.Properties(r, made)
+		if err != nil {
+			return nil, err
 		}
-		c, err := p.Create(ctx, opt.StackName, r.Name, r.Type, props)
+		target := Target{StackName: in.StackName, StackID: in.StackID, LogicalID: r.Name, Type: r.Type}
+		c, err := p.Create(ctx, target, props)
 		if err != nil {
 			return nil, t.errAt(r.Line, "resource %s (%s): %v", r.Name, r.Type, err)
 		}
-		e.made[r.Name] = c
+		made[r.Name] = c
 		if opt.Progress != nil {
 			opt.Progress(r, c)
 		}
 	}
-	res := &Result{Resources: e.made}
-	for _, o := range t.Outputs {
-		v, err := e.eval(o.Value)
-		if err != nil {
-			return nil, t.errAt(o.Line, "output %s: %v", o.Name, err)
-		}
-		s, err := String(v)
-		if err != nil {
-			return nil, t.errAt(o.Line, "output %s: %v", o.Name, err)
-		}
-		res.Outputs = append(res.Outputs, OutputValue{Name: o.Name, Description: o.Description, Value: s})
+	outs, err := inst.Outputs(made)
+	if err != nil {
+		return nil, err
 	}
-	return res, nil
+	return &Result{Resources: made, Outputs: outs}, nil
+}
+
+// usesZones reports whether the template calls Fn::GetAZs anywhere.
+func usesZones(t *Template) bool {
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case []any:
+			for _, x := range v {
+				if walk(x) {
+					return true
+				}
+			}
+		case map[string]any:
+			for k, x := range v {
+				if k == "Fn::GetAZs" || walk(x) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, r := range t.Resources {
+		if walk(r.Properties) {
+			return true
+		}
+	}
+	for _, o := range t.Outputs {
+		if walk(o.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 // paramValue splits list parameters, which Ref answers with a list.
@@ -127,9 +215,7 @@ func paramValue(typ, v string) any {
 type noValue struct{}
 
 type env struct {
-	ctx    context.Context
-	p      Provisioner
-	stack  string
+	in     Inputs
 	params map[string]any
 	made   map[string]Created
 }
@@ -137,13 +223,13 @@ type env struct {
 func (e *env) ref(name string) (any, error) {
 	switch name {
 	case "AWS::Region":
-		return e.p.Region(), nil
+		return e.in.Region, nil
 	case "AWS::AccountId":
-		return e.p.AccountID(), nil
+		return e.in.AccountID, nil
 	case "AWS::StackName":
-		return e.stack, nil
+		return e.in.StackName, nil
 	case "AWS::StackId":
-		return fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/gatehouse", e.p.Region(), e.p.AccountID(), e.stack), nil
+		return e.in.StackID, nil
 	case "AWS::Partition":
 		return "aws", nil
 	case "AWS::URLSuffix":
@@ -277,12 +363,8 @@ func (e *env) call(fn string, arg any) (any, error) {
 		}
 		return out, nil
 	case "Fn::GetAZs":
-		zones, err := e.p.Zones(e.ctx)
-		if err != nil {
-			return nil, fmt.Errorf("Fn::GetAZs: %v", err)
-		}
 		var out []any
-		for _, z := range zones {
+		for _, z := range e.in.Zones {
 			out = append(out, z)
 		}
 		return out, nil

@@ -45,7 +45,15 @@ type Resource struct {
 	Type       string
 	Properties map[string]any
 	DependsOn  []string
-	Line       int
+	// Condition names the condition under which the resource exists.
+	Condition string
+	// DeletionPolicy and UpdateReplacePolicy are Delete (the default),
+	// Retain or Snapshot: Retain keeps the resource when the stack
+	// deletes or replaces it.
+	DeletionPolicy      string
+	UpdateReplacePolicy string
+	Metadata            any
+	Line                int
 }
 
 // Output is one entry of Outputs.
@@ -53,7 +61,10 @@ type Output struct {
 	Name        string
 	Description string
 	Value       any
-	Line        int
+	// Export is the Export Name's unresolved value; nil exports nothing.
+	Export    any
+	Condition string
+	Line      int
 }
 
 // shortForms maps each supported short-form tag to its long form.

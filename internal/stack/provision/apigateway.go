@@ -33,7 +33,7 @@ func tagMap(p props) map[string]string {
 	return nil
 }
 
-func createRestAPI(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
+func createRestAPI(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
 	rest := without(p, "Tags", "ApiKeySourceType")
 	var in apigateway.CreateRestApiInput
 	if err := decode(rest, &in); err != nil {
@@ -52,7 +52,7 @@ func createRestAPI(ctx context.Context, s *SDK, name string, p props) (stack.Cre
 	return stack.Created{Ref: id, Attrs: map[string]any{"RestApiId": id, "RootResourceId": aws.ToString(out.RootResourceId)}}, nil
 }
 
-func createResource(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createResource(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigateway.CreateResourceInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -68,7 +68,7 @@ func createResource(ctx context.Context, s *SDK, _ string, p props) (stack.Creat
 // createMethod puts the method, its responses, its integration and the
 // integration's responses: four API calls behind one resource, in the
 // order the API needs them.
-func createMethod(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createMethod(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigateway.PutMethodInput
 	if err := decode(without(p, "Integration", "MethodResponses"), &in); err != nil {
 		return stack.Created{}, err
@@ -115,7 +115,7 @@ func createMethod(ctx context.Context, s *SDK, _ string, p props) (stack.Created
 
 // createVpcLinkV1 waits for AVAILABLE: a deployment whose integration uses
 // a link that is not ready would fail its first requests.
-func createVpcLinkV1(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createVpcLinkV1(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigateway.CreateVpcLinkInput
 	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err
@@ -145,7 +145,7 @@ func createVpcLinkV1(ctx context.Context, s *SDK, _ string, p props) (stack.Crea
 	return stack.Created{Ref: id, Attrs: map[string]any{"VpcLinkId": id}}, nil
 }
 
-func createDeploymentV1(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createDeploymentV1(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigateway.CreateDeploymentInput
 	if err := decode(without(p, "StageDescription"), &in); err != nil {
 		return stack.Created{}, err
@@ -196,7 +196,7 @@ func createDeploymentV1(ctx context.Context, s *SDK, _ string, p props) (stack.C
 
 // createStageV1 creates the stage, then patches its MethodSettings and
 // AccessLogSetting onto it: CreateStage has no members for them.
-func createStageV1(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createStageV1(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigateway.CreateStageInput
 	if err := decode(without(p, "Tags", "MethodSettings", "AccessLogSetting"), &in); err != nil {
 		return stack.Created{}, err

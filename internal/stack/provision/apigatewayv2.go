@@ -23,7 +23,7 @@ func init() {
 	creators["AWS::ApiGatewayV2::Deployment"] = createDeploymentV2
 }
 
-func createHTTPAPI(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createHTTPAPI(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateApiInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -39,7 +39,7 @@ func createHTTPAPI(ctx context.Context, s *SDK, _ string, p props) (stack.Create
 // createVpcLinkV2 waits for the link to become AVAILABLE: integrations on
 // a PENDING link are accepted, but the stack would not be usable when `up`
 // reports it done.
-func createVpcLinkV2(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createVpcLinkV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateVpcLinkInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -68,7 +68,7 @@ func createVpcLinkV2(ctx context.Context, s *SDK, _ string, p props) (stack.Crea
 	return stack.Created{Ref: id, Attrs: map[string]any{"VpcLinkId": id}}, nil
 }
 
-func createIntegrationV2(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createIntegrationV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateIntegrationInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -81,7 +81,7 @@ func createIntegrationV2(ctx context.Context, s *SDK, _ string, p props) (stack.
 	return stack.Created{Ref: id, Attrs: map[string]any{"IntegrationId": id}}, nil
 }
 
-func createRouteV2(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createRouteV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateRouteInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -94,7 +94,7 @@ func createRouteV2(ctx context.Context, s *SDK, _ string, p props) (stack.Create
 	return stack.Created{Ref: id, Attrs: map[string]any{"RouteId": id}}, nil
 }
 
-func createStageV2(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createStageV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateStageInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -106,7 +106,7 @@ func createStageV2(ctx context.Context, s *SDK, _ string, p props) (stack.Create
 	return stack.Created{Ref: aws.ToString(out.StageName), Attrs: map[string]any{}}, nil
 }
 
-func createDeploymentV2(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createDeploymentV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateDeploymentInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err

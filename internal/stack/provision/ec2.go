@@ -35,7 +35,7 @@ func tagEC2(ctx context.Context, s *SDK, id string, p props) error {
 	return err
 }
 
-func createVPC(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createVPC(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	out, err := s.EC2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: p.str("CidrBlock")})
 	if err != nil {
 		return stack.Created{}, err
@@ -56,7 +56,7 @@ func createVPC(ctx context.Context, s *SDK, _ string, p props) (stack.Created, e
 	return stack.Created{Ref: id, Attrs: attrs}, nil
 }
 
-func createSubnet(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createSubnet(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	out, err := s.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: p.str("VpcId"), CidrBlock: p.str("CidrBlock"),
 		AvailabilityZone: p.str("AvailabilityZone"), AvailabilityZoneId: p.str("AvailabilityZoneId")})
 	if err != nil {
@@ -129,7 +129,7 @@ func authorize(ctx context.Context, s *SDK, group string, perms []ec2types.IpPer
 	return ids, nil
 }
 
-func createSecurityGroup(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
+func createSecurityGroup(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
 	if n := p.str("GroupName"); n != nil {
 		name = *n
 	}
@@ -177,7 +177,7 @@ func createSecurityGroup(ctx context.Context, s *SDK, name string, p props) (sta
 }
 
 func createRule(egress bool) creator {
-	return func(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+	return func(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 		perm, err := permission(p, egress)
 		if err != nil {
 			return stack.Created{}, err
@@ -193,7 +193,7 @@ func createRule(egress bool) creator {
 	}
 }
 
-func createENI(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createENI(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	out, err := s.EC2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: p.str("SubnetId"),
 		PrivateIpAddress: p.str("PrivateIpAddress"), Groups: p.strings("GroupSet"), Description: p.str("Description")})
 	if err != nil {

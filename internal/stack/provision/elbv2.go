@@ -31,7 +31,7 @@ func attributes(p props, key string) []elbtypes.LoadBalancerAttribute {
 	return out
 }
 
-func createLoadBalancer(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
+func createLoadBalancer(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
 	var in elb.CreateLoadBalancerInput
 	if err := decode(without(p, "LoadBalancerAttributes"), &in); err != nil {
 		return stack.Created{}, err
@@ -60,7 +60,7 @@ func createLoadBalancer(ctx context.Context, s *SDK, name string, p props) (stac
 		"LoadBalancerFullName": fullName, "SecurityGroups": groups}}, nil
 }
 
-func createTargetGroup(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
+func createTargetGroup(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
 	var in elb.CreateTargetGroupInput
 	if err := decode(without(p, "Targets", "TargetGroupAttributes"), &in); err != nil {
 		return stack.Created{}, err
@@ -97,7 +97,7 @@ func createTargetGroup(ctx context.Context, s *SDK, name string, p props) (stack
 		"TargetGroupFullName": fullName, "LoadBalancerArns": []any{}}}, nil
 }
 
-func createListener(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createListener(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in elb.CreateListenerInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -110,7 +110,7 @@ func createListener(ctx context.Context, s *SDK, _ string, p props) (stack.Creat
 	return stack.Created{Ref: arn, Attrs: map[string]any{"ListenerArn": arn}}, nil
 }
 
-func createListenerRule(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createListenerRule(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in elb.CreateRuleInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err

@@ -82,18 +82,48 @@ func (s *SDK) Zones(ctx context.Context) ([]string, error) {
 	return s.zones, s.zonesErr
 }
 
-type creator func(ctx context.Context, s *SDK, name string, p props) (stack.Created, error)
+// creator makes a resource; name is the physical name to use when the
+// template names none.
+type creator func(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error)
 
-// creators holds one function per type in Types.
-var creators = map[string]creator{}
+// updater changes a resource in place from old to new properties.
+type updater func(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error)
+
+// deleter removes a resource; one already gone is not an error.
+type deleter func(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, p props) error
+
+// One function per type in stack.Specs, registered by each service's file.
+var (
+	creators = map[string]creator{}
+	updaters = map[string]updater{}
+	deleters = map[string]deleter{}
+)
 
 // Create implements Provisioner.
-func (s *SDK) Create(ctx context.Context, stackName, logicalID, typ string, p map[string]any) (stack.Created, error) {
-	c, ok := creators[typ]
+func (s *SDK) Create(ctx context.Context, t stack.Target, p map[string]any) (stack.Created, error) {
+	c, ok := creators[t.Type]
 	if !ok {
-		return stack.Created{}, fmt.Errorf("unsupported resource type %s", typ)
+		return stack.Created{}, fmt.Errorf("unsupported resource type %s", t.Type)
 	}
-	return c(ctx, s, physicalName(stackName, logicalID), props(p))
+	return c(ctx, s, t, physicalName(t.StackName, t.LogicalID), props(p))
+}
+
+// Update implements Provisioner.
+func (s *SDK) Update(ctx context.Context, t stack.Target, cur stack.Created, old, new map[string]any) (stack.Created, error) {
+	u, ok := updaters[t.Type]
+	if !ok {
+		return stack.Created{}, fmt.Errorf("updating %s in place is not supported", t.Type)
+	}
+	return u(ctx, s, t, cur, props(old), props(new))
+}
+
+// Delete implements Provisioner.
+func (s *SDK) Delete(ctx context.Context, t stack.Target, cur stack.Created, p map[string]any) error {
+	d, ok := deleters[t.Type]
+	if !ok {
+		return fmt.Errorf("deleting %s is not supported", t.Type)
+	}
+	return d(ctx, s, t, cur, props(p))
 }
 
 // physicalName is the name CloudFormation would generate when a template

@@ -50,7 +50,7 @@ func namespaceFrom(ctx context.Context, s *SDK, opID *string) (stack.Created, er
 	return stack.Created{Ref: nsID, Attrs: attrs}, nil
 }
 
-func createPrivateDNSNamespace(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createPrivateDNSNamespace(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in servicediscovery.CreatePrivateDnsNamespaceInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -62,7 +62,7 @@ func createPrivateDNSNamespace(ctx context.Context, s *SDK, _ string, p props) (
 	return namespaceFrom(ctx, s, out.OperationId)
 }
 
-func createHTTPNamespace(ctx context.Context, s *SDK, _ string, p props) (stack.Created, error) {
+func createHTTPNamespace(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in servicediscovery.CreateHttpNamespaceInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -74,7 +74,7 @@ func createHTTPNamespace(ctx context.Context, s *SDK, _ string, p props) (stack.
 	return namespaceFrom(ctx, s, out.OperationId)
 }
 
-func createCloudMapService(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
+func createCloudMapService(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
 	var in servicediscovery.CreateServiceInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -90,7 +90,7 @@ func createCloudMapService(ctx context.Context, s *SDK, name string, p props) (s
 	return stack.Created{Ref: id, Attrs: map[string]any{"Id": id, "Arn": aws.ToString(out.Service.Arn), "Name": aws.ToString(out.Service.Name)}}, nil
 }
 
-func createCloudMapInstance(ctx context.Context, s *SDK, name string, p props) (stack.Created, error) {
+func createCloudMapInstance(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
 	var in servicediscovery.RegisterInstanceInput
 	if err := decode(without(p, "InstanceAttributes"), &in); err != nil {
 		return stack.Created{}, err
