@@ -17,8 +17,8 @@ func (r *recorder) Update(_ context.Context, _ Target, cur Created, _, _ map[str
 	return cur, nil
 }
 func (r *recorder) Delete(context.Context, Target, Created, map[string]any) error { return nil }
-func (r *recorder) Region() string    { return "us-east-1" }
-func (r *recorder) AccountID() string { return "000000000000" }
+func (r *recorder) Region() string                                                { return "us-east-1" }
+func (r *recorder) AccountID() string                                             { return "000000000000" }
 func (r *recorder) Zones(context.Context) ([]string, error) {
 	return []string{"us-east-1a", "us-east-1b"}, nil
 }
