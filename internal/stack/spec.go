@@ -24,3 +24,6 @@ type PropSpec struct {
 func checkProperties(t *Template, r *Resource) []error {
 	return nil
 }
+
+// Specs holds the specification of every resource type gatehouse deploys.
+var Specs = map[string]*TypeSpec{}
