@@ -18,6 +18,33 @@ func init() {
 	creators["AWS::EC2::SecurityGroupIngress"] = createRule(false)
 	creators["AWS::EC2::SecurityGroupEgress"] = createRule(true)
 	creators["AWS::EC2::NetworkInterface"] = createENI
+
+	deleters["AWS::EC2::VPC"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "VPC "+cur.Ref, func() error {
+			_, err := s.EC2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: &cur.Ref})
+			return err
+		})
+	}
+	deleters["AWS::EC2::Subnet"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "subnet "+cur.Ref, func() error {
+			_, err := s.EC2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: &cur.Ref})
+			return err
+		})
+	}
+	deleters["AWS::EC2::SecurityGroup"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "security group "+cur.Ref, func() error {
+			_, err := s.EC2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: &cur.Ref})
+			return err
+		})
+	}
+	deleters["AWS::EC2::SecurityGroupIngress"] = deleteRule(false)
+	deleters["AWS::EC2::SecurityGroupEgress"] = deleteRule(true)
+	deleters["AWS::EC2::NetworkInterface"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "network interface "+cur.Ref, func() error {
+			_, err := s.EC2.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: &cur.Ref})
+			return err
+		})
+	}
 }
 
 // tagEC2 applies a template's Tags with CreateTags, which every EC2
@@ -190,6 +217,27 @@ func createRule(egress bool) creator {
 			return stack.Created{}, fmt.Errorf("EC2 made no rule")
 		}
 		return stack.Created{Ref: ids[0], Attrs: map[string]any{"Id": ids[0]}}, nil
+	}
+}
+
+// deleteRule revokes the one rule a SecurityGroupIngress or -Egress made,
+// by its id; a rule or group already gone is done.
+func deleteRule(egress bool) deleter {
+	return func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, p props) error {
+		ids := []string{cur.Ref}
+		if egress {
+			_, err := s.EC2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: p.str("GroupId"), SecurityGroupRuleIds: ids})
+			if gone(err) {
+				return nil
+			}
+			return err
+		}
+		_, err := s.EC2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: p.str("GroupId"),
+			GroupName: p.str("GroupName"), SecurityGroupRuleIds: ids})
+		if gone(err) {
+			return nil
+		}
+		return err
 	}
 }
 

@@ -20,6 +20,34 @@ func init() {
 	creators["AWS::ElasticLoadBalancingV2::TargetGroup"] = createTargetGroup
 	creators["AWS::ElasticLoadBalancingV2::Listener"] = createListener
 	creators["AWS::ElasticLoadBalancingV2::ListenerRule"] = createListenerRule
+
+	// A load balancer takes its listeners and their rules with it; a
+	// target group is refused while a listener or rule still forwards to
+	// it, so its deletion waits for theirs.
+	deleters["AWS::ElasticLoadBalancingV2::LoadBalancer"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "load balancer "+cur.Ref, func() error {
+			_, err := s.ELB.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: &cur.Ref})
+			return err
+		})
+	}
+	deleters["AWS::ElasticLoadBalancingV2::TargetGroup"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "target group "+cur.Ref, func() error {
+			_, err := s.ELB.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: &cur.Ref})
+			return err
+		})
+	}
+	deleters["AWS::ElasticLoadBalancingV2::Listener"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "listener "+cur.Ref, func() error {
+			_, err := s.ELB.DeleteListener(ctx, &elb.DeleteListenerInput{ListenerArn: &cur.Ref})
+			return err
+		})
+	}
+	deleters["AWS::ElasticLoadBalancingV2::ListenerRule"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "listener rule "+cur.Ref, func() error {
+			_, err := s.ELB.DeleteRule(ctx, &elb.DeleteRuleInput{RuleArn: &cur.Ref})
+			return err
+		})
+	}
 }
 
 // attributes reads [{Key, Value}] attribute lists.

@@ -33,6 +33,9 @@ type SDK struct {
 	LinkTimeout time.Duration
 	// PollEvery is the pause between looks at a provisioning VPC link.
 	PollEvery time.Duration
+	// DependencyWait bounds the retries of a delete that a dependent
+	// resource still blocks (DependencyViolation, ResourceInUse).
+	DependencyWait time.Duration
 
 	region    string
 	zonesOnce sync.Once
@@ -57,7 +60,8 @@ func NewSDK(cfg aws.Config) *SDK {
 		APIGW: apigateway.NewFromConfig(cfg), HTTP: apigatewayv2.NewFromConfig(cfg),
 		CloudMap: servicediscovery.NewFromConfig(cfg),
 		Account:  "000000000000", LinkTimeout: 10 * time.Minute, PollEvery: 200 * time.Millisecond,
-		region: cfg.Region,
+		DependencyWait: time.Minute,
+		region:         cfg.Region,
 	}
 }
 

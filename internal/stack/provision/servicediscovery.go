@@ -16,12 +16,45 @@ func init() {
 	creators["AWS::ServiceDiscovery::HttpNamespace"] = createHTTPNamespace
 	creators["AWS::ServiceDiscovery::Service"] = createCloudMapService
 	creators["AWS::ServiceDiscovery::Instance"] = createCloudMapInstance
+
+	deleters["AWS::ServiceDiscovery::PrivateDnsNamespace"] = deleteNamespace
+	deleters["AWS::ServiceDiscovery::HttpNamespace"] = deleteNamespace
+	deleters["AWS::ServiceDiscovery::Service"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+		return s.remove(ctx, "Cloud Map service "+cur.Ref, func() error {
+			_, err := s.CloudMap.DeleteService(ctx, &servicediscovery.DeleteServiceInput{Id: &cur.Ref})
+			return err
+		})
+	}
+	deleters["AWS::ServiceDiscovery::Instance"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, p props) error {
+		return s.remove(ctx, "Cloud Map instance "+cur.Ref, func() error {
+			out, err := s.CloudMap.DeregisterInstance(ctx, &servicediscovery.DeregisterInstanceInput{ServiceId: p.str("ServiceId"), InstanceId: &cur.Ref})
+			if err != nil {
+				return err
+			}
+			_, err = s.operation(ctx, out.OperationId)
+			return err
+		})
+	}
 }
 
-// namespaceFrom follows a namespace creation, which Cloud Map answers with
-// an operation, to the namespace it made.
-func namespaceFrom(ctx context.Context, s *SDK, opID *string) (stack.Created, error) {
-	var nsID string
+// deleteNamespace deletes a namespace and waits for the operation that
+// does it; a namespace still holding services is retried, since their
+// deletion comes first.
+func deleteNamespace(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+	return s.remove(ctx, "Cloud Map namespace "+cur.Ref, func() error {
+		out, err := s.CloudMap.DeleteNamespace(ctx, &servicediscovery.DeleteNamespaceInput{Id: &cur.Ref})
+		if err != nil {
+			return err
+		}
+		_, err = s.operation(ctx, out.OperationId)
+		return err
+	})
+}
+
+// operation waits for a Cloud Map operation to succeed and returns its
+// targets.
+func (s *SDK) operation(ctx context.Context, opID *string) (map[string]string, error) {
+	var targets map[string]string
 	err := s.poll(ctx, "waiting for Cloud Map operation "+aws.ToString(opID), func() (bool, error) {
 		op, err := s.CloudMap.GetOperation(ctx, &servicediscovery.GetOperationInput{OperationId: opID})
 		if err != nil {
@@ -29,16 +62,24 @@ func namespaceFrom(ctx context.Context, s *SDK, opID *string) (stack.Created, er
 		}
 		switch op.Operation.Status {
 		case sdtypes.OperationStatusSuccess:
-			nsID = op.Operation.Targets[string(sdtypes.OperationTargetTypeNamespace)]
+			targets = op.Operation.Targets
 			return true, nil
 		case sdtypes.OperationStatusFail:
 			return false, fmt.Errorf("%s: %s", aws.ToString(op.Operation.ErrorCode), aws.ToString(op.Operation.ErrorMessage))
 		}
 		return false, nil
 	})
+	return targets, err
+}
+
+// namespaceFrom follows a namespace creation, which Cloud Map answers with
+// an operation, to the namespace it made.
+func namespaceFrom(ctx context.Context, s *SDK, opID *string) (stack.Created, error) {
+	targets, err := s.operation(ctx, opID)
 	if err != nil {
 		return stack.Created{}, err
 	}
+	nsID := targets[string(sdtypes.OperationTargetTypeNamespace)]
 	ns, err := s.CloudMap.GetNamespace(ctx, &servicediscovery.GetNamespaceInput{Id: &nsID})
 	if err != nil {
 		return stack.Created{}, err
