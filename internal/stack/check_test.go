@@ -140,6 +140,7 @@ func TestOrderFollowsReferences(t *testing.T) {
     Type: AWS::ApiGatewayV2::Integration
     Properties:
       ApiId: !GetAtt Api.ApiId
+      IntegrationType: HTTP_PROXY
       ConnectionId: !Sub "${Link}"
       IntegrationUri: !Sub ["${l}", {l: !Ref Listener}]
   Api:
@@ -151,10 +152,12 @@ func TestOrderFollowsReferences(t *testing.T) {
     Type: AWS::ElasticLoadBalancingV2::Listener
     Properties:
       LoadBalancerArn: x
+      DefaultActions: []
   Link:
     Type: AWS::ApiGatewayV2::VpcLink
     Properties:
       Name: l
+      SubnetIds: []
 `))
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,13 @@
 package stack
 
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+)
+
 // TypeSpec is what CloudFormation's resource specification says of one
 // resource type: the properties a template may set and the attributes
 // Fn::GetAtt may read.
@@ -10,20 +18,103 @@ type TypeSpec struct {
 
 // PropSpec is one documented property of a resource type.
 type PropSpec struct {
-	Required bool
+	Required bool `json:",omitempty"`
 	// CreateOnly properties cannot change in place: a new value replaces
 	// the resource.
-	CreateOnly bool
+	CreateOnly bool `json:",omitempty"`
+	// Conditional properties hold a create-only member: a new value
+	// replaces the resource when that member changes (AWS's change sets
+	// say Replacement: Conditional).
+	Conditional bool `json:",omitempty"`
 	// Unsupported, when set, says why gatehouse refuses a property
 	// CloudFormation documents; the template is refused naming it.
-	Unsupported string
+	Unsupported string `json:"-"`
 }
+
+// specJSON is generated from CloudFormation's registry schemas; see
+// specgen/gen.py for the one command that regenerates it.
+//
+//go:embed spec.json
+var specJSON []byte
+
+// Specs holds the specification of every resource type gatehouse deploys:
+// spec.json, with the properties unsupported_*.go refuse.
+var Specs = loadSpecs(specJSON, unsupportedEC2, unsupportedELBv2, unsupportedServiceDiscovery,
+	unsupportedAPIGateway, unsupportedAPIGatewayV2, unsupportedCDK)
+
+// loadSpecs reads the generated specification and marks the refused
+// properties. A refusal naming a type or property the specification does
+// not document is a mistake in this package, so it panics.
+func loadSpecs(data []byte, refused ...map[string]map[string]string) map[string]*TypeSpec {
+	var specs map[string]*TypeSpec
+	if err := json.Unmarshal(data, &specs); err != nil {
+		panic("stack: spec.json: " + err.Error())
+	}
+	for _, byType := range refused {
+		for typ, props := range byType {
+			spec, ok := specs[typ]
+			if !ok {
+				panic("stack: unsupported property of undocumented type " + typ)
+			}
+			for name, why := range props {
+				p, ok := spec.Properties[name]
+				if !ok {
+					panic(fmt.Sprintf("stack: unsupported property %s is not documented for %s", name, typ))
+				}
+				p.Unsupported = why
+				spec.Properties[name] = p
+			}
+		}
+	}
+	return specs
+}
+
+// Types lists the resource types Deploy knows, with the attributes
+// Fn::GetAtt may read from each. Check refuses any other type or attribute
+// before anything is created.
+var Types = func() map[string][]string {
+	out := map[string][]string{}
+	for typ, spec := range Specs {
+		out[typ] = spec.Attributes
+	}
+	return out
+}()
 
 // checkProperties reports the properties of r that its type does not
 // document, that gatehouse refuses, or that are required and missing.
+// Values are not looked at, as an intrinsic function may stand for any of
+// them, except that a required property set to Ref AWS::NoValue is
+// missing.
 func checkProperties(t *Template, r *Resource) []error {
-	return nil
+	spec, ok := Specs[r.Type]
+	if !ok {
+		return nil // Check reports the type
+	}
+	var errs []error
+	what := "resource " + r.Name
+	for _, name := range slices.Sorted(maps.Keys(r.Properties)) {
+		p, ok := spec.Properties[name]
+		switch {
+		case !ok:
+			errs = append(errs, t.errAt(r.Line, "%s: Encountered unsupported property %s", what, name))
+		case p.Unsupported != "":
+			errs = append(errs, t.errAt(r.Line, "%s: property %s of %s is not supported by gatehouse: %s", what, name, r.Type, p.Unsupported))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(spec.Properties)) {
+		if spec.Properties[name].Required && !present(r.Properties, name) {
+			errs = append(errs, t.errAt(r.Line, "%s: Properties validation failed for resource %s with message: #: required key [%s] not found", what, r.Name, name))
+		}
+	}
+	return errs
 }
 
-// Specs holds the specification of every resource type gatehouse deploys.
-var Specs = map[string]*TypeSpec{}
+// present reports whether props sets name to something other than
+// AWS::NoValue.
+func present(props map[string]any, name string) bool {
+	v, ok := props[name]
+	if m, isMap := v.(map[string]any); isMap && len(m) == 1 && m["Ref"] == "AWS::NoValue" {
+		return false
+	}
+	return ok
+}

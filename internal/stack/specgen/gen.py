@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Writes ../spec.json: what CloudFormation's registry schemas say of each
+resource type gatehouse deploys.
+
+Regenerate (needs cfn-lint, `pip install cfn-lint`) from internal/stack:
+
+    python3 specgen/gen.py > spec.json
+
+For each type: every top-level property, whether it is required, whether
+it is create-only (a new value replaces the resource) or has a create-only
+member inside it (a new value may replace the resource: AWS's change sets
+say Replacement: Conditional), and the attributes Fn::GetAtt may read, as
+cfn-lint lists them from the same schemas. Which properties gatehouse
+refuses is not here: that is unsupported_*.go.
+"""
+
+import json
+import sys
+
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+REGION = "us-east-1"
+
+TYPES = [
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::NetworkInterface",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::Route",
+    "AWS::EC2::NetworkAcl",
+    "AWS::EC2::NetworkAclEntry",
+    "AWS::EC2::SubnetNetworkAclAssociation",
+    "AWS::EC2::Instance",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ElasticLoadBalancingV2::Listener",
+    "AWS::ElasticLoadBalancingV2::ListenerRule",
+    "AWS::ServiceDiscovery::PrivateDnsNamespace",
+    "AWS::ServiceDiscovery::HttpNamespace",
+    "AWS::ServiceDiscovery::Service",
+    "AWS::ServiceDiscovery::Instance",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::VpcLink",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Resource",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::VpcLink",
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGateway::Stage",
+    "AWS::SSM::Parameter",
+]
+
+# AWS::CDK::Metadata is no registry type: CloudFormation accepts it from
+# CDK's output and creates nothing. Its one property is CDK's usage record.
+HAND_WRITTEN = {
+    "AWS::CDK::Metadata": {"Attributes": [], "Properties": {"Analytics": {}}},
+}
+
+
+def top(path):
+    """Splits /properties/Foo/Bar into ("Foo", True: nested)."""
+    parts = path.split("/")
+    return parts[2], len(parts) > 3
+
+
+def spec(type_name):
+    s = PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, type_name)
+    schema = s.schema
+    props = {name: {} for name in schema.get("properties", {})}
+    for name in schema.get("required", []):
+        props[name]["Required"] = True
+    for path in schema.get("createOnlyProperties", []):
+        name, nested = top(path)
+        if nested:
+            if not props[name].get("CreateOnly"):
+                props[name]["Conditional"] = True
+        else:
+            props[name].pop("Conditional", None)
+            props[name]["CreateOnly"] = True
+    # Read-only properties are what the resource reports, not input;
+    # one also create-only (a Cloud Map instance's InstanceId) is both.
+    for path in schema.get("readOnlyProperties", []):
+        name, nested = top(path)
+        if not nested and not props.get(name, {}).get("CreateOnly"):
+            props.pop(name, None)
+    return {"Attributes": sorted(s.get_atts.keys()), "Properties": props}
+
+
+def main():
+    out = {t: spec(t) for t in TYPES}
+    out.update(HAND_WRITTEN)
+    json.dump(out, sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+package stack
+
+// Reasons gatehouse gives for refusing a documented property.
+const (
+	notYet = "not supported by gatehouse yet"
+	noIPv6 = "IPv6 is not modeled"
+	noIPAM = "IPAM pools are not modeled"
+	noOutp = "Outposts are not modeled"
+)
+
+// unsupportedEC2 lists the EC2 properties CloudFormation documents that
+// gatehouse refuses, by type, with the reason.
+var unsupportedEC2 = map[string]map[string]string{
+	"AWS::EC2::VPC": {
+		"EnableDnsHostnames": notYet,
+		"EnableDnsSupport":   notYet,
+		"InstanceTenancy":    notYet,
+		"Ipv4IpamPoolId":     noIPAM,
+		"Ipv4NetmaskLength":  noIPAM,
+	},
+	"AWS::EC2::Subnet": {
+		"AssignIpv6AddressOnCreation":   noIPv6,
+		"EnableDns64":                   noIPv6,
+		"EnableLniAtDeviceIndex":        noOutp,
+		"Ipv4IpamPoolId":                noIPAM,
+		"Ipv4NetmaskLength":             noIPAM,
+		"Ipv6CidrBlock":                 noIPv6,
+		"Ipv6IpamPoolId":                noIPv6,
+		"Ipv6Native":                    noIPv6,
+		"Ipv6NetmaskLength":             noIPv6,
+		"MapPublicIpOnLaunch":           notYet,
+		"OutpostArn":                    noOutp,
+		"PrivateDnsNameOptionsOnLaunch": notYet,
+	},
+	"AWS::EC2::SecurityGroupIngress": {
+		"GroupName":                  "security groups named rather than given by id belong to the default VPC; use GroupId",
+		"SourceSecurityGroupName":    "security groups named rather than given by id belong to the default VPC; use SourceSecurityGroupId",
+		"SourceSecurityGroupOwnerId": "rules for another account's security groups are not modeled",
+	},
+	"AWS::EC2::NetworkInterface": {
+		"ConnectionTrackingSpecification":      notYet,
+		"EnablePrimaryIpv6":                    noIPv6,
+		"InterfaceType":                        notYet,
+		"Ipv4PrefixCount":                      "prefix delegation is not modeled",
+		"Ipv4Prefixes":                         "prefix delegation is not modeled",
+		"Ipv6AddressCount":                     noIPv6,
+		"Ipv6Addresses":                        noIPv6,
+		"Ipv6PrefixCount":                      noIPv6,
+		"Ipv6Prefixes":                         noIPv6,
+		"PrivateIpAddresses":                   notYet,
+		"PublicIpDnsHostnameTypeSpecification": notYet,
+		"SecondaryPrivateIpAddressCount":       "secondary private addresses are not modeled",
+		"SourceDestCheck":                      notYet,
+	},
+}
