@@ -75,7 +75,7 @@ func TestUpChecksEveryTemplateFirst(t *testing.T) {
 	if code := Main([]string{"up", "--endpoint", srv.URL(), good, bad}, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if msg := stderr.String(); !strings.Contains(msg, "bad.yaml:2: resource Topic: unsupported resource type AWS::SNS::Topic") {
+	if msg := stderr.String(); !strings.Contains(msg, "bad.yaml:2: Template format error: Unrecognized resource types: [AWS::SNS::Topic]") {
 		t.Fatalf("stderr: %s", msg)
 	}
 	vpcs, _ := srv.EC2().DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})

@@ -2,24 +2,36 @@ package stack
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 )
 
 // ref is one reference found in a value: a Ref (attr empty) or a GetAtt.
-type ref struct{ name, attr string }
-
-// Check reports every unsupported type and bad reference in the template,
-// each naming its resource (or output) and line, and returns the resources
-// in an order where each follows everything it refers to.
-func Check(t *Template) ([]*Resource, error) {
-	ordered, _, err := check(t)
-	return ordered, err
+type ref struct {
+	name, attr string
+	// imported marks a reference inside Fn::ImportValue, which may not
+	// name a resource.
+	imported bool
 }
 
-// check is Check that also returns each resource's direct dependencies.
-func check(t *Template) ([]*Resource, map[string][]string, error) {
+// Check reports every unsupported type, bad reference and malformed
+// function in the template, with CloudFormation's texts, and returns the
+// resources in an order where each follows everything it refers to under
+// any condition.
+func Check(t *Template) ([]*Resource, error) {
+	if err := validate(t); err != nil {
+		return nil, err
+	}
+	deps, err := dependencies(t, t.Resources, nil)
+	if err != nil {
+		return nil, err
+	}
+	return order(t, t.Resources, deps)
+}
+
+// validate checks what does not depend on parameters: every mistake it
+// finds is reported, the first being the one the stack API returns.
+func validate(t *Template) error {
 	byName := map[string]*Resource{}
 	for _, r := range t.Resources {
 		byName[r.Name] = r
@@ -28,83 +40,173 @@ func check(t *Template) ([]*Resource, map[string][]string, error) {
 	for _, p := range t.Parameters {
 		params[p.Name] = true
 	}
+	conds := map[string]bool{}
+	for _, c := range t.Conditions {
+		conds[c.Name] = true
+	}
 	var errs []error
-	deps := map[string][]string{}
-	checkRefs := func(what string, line int, refs []ref, err error) []string {
-		if err != nil {
-			errs = append(errs, t.errAt(line, "%s: %v", what, err))
-			return nil
+	var types []string
+	for _, r := range t.Resources {
+		if _, ok := Types[r.Type]; !ok && !slices.Contains(types, r.Type) {
+			types = append(types, r.Type)
 		}
-		var names []string
-		for _, x := range refs {
+	}
+	if len(types) > 0 {
+		errs = append(errs, t.formatErr(lineOf(t, types[0]), "Unrecognized resource types: [%s]", strings.Join(types, ", ")))
+	}
+	// unresolved collects names that are neither parameters nor resources,
+	// per block, reported together as CloudFormation does.
+	unresolved := map[string][]string{}
+	firstLine := map[string]int{}
+	missing := func(block, name string, line int) {
+		if !slices.Contains(unresolved[block], name) {
+			unresolved[block] = append(unresolved[block], name)
+		}
+		if firstLine[block] == 0 {
+			firstLine[block] = line
+		}
+	}
+	checkValue := func(block string, line int, v any) {
+		w := &walker{}
+		if err := w.walk(v); err != nil {
+			errs = append(errs, t.at(line, err))
+			return
+		}
+		for _, c := range w.ifConds {
+			if !conds[c] {
+				errs = append(errs, t.templateErr(line, "unresolved condition dependency %s in Fn::If", c))
+			}
+		}
+		for _, x := range w.refs {
 			if x.attr == "" && (params[x.name] || pseudo[x.name]) {
 				continue
 			}
 			target, ok := byName[x.name]
 			switch {
 			case !ok && x.attr == "":
-				errs = append(errs, t.errAt(line, "%s: Ref to %s, which is neither a parameter nor a resource", what, x.name))
+				missing(block, x.name, line)
 			case !ok:
-				errs = append(errs, t.errAt(line, "%s: GetAtt of %s.%s: no resource %s", what, x.name, x.attr, x.name))
+				errs = append(errs, t.templateErr(line, "instance of Fn::GetAtt references undefined resource %s", x.name))
+			case x.imported:
+				errs = append(errs, t.templateErr(line, "the attribute in Fn::ImportValue must not depend on any resources, imported values, or Fn::GetAZs"))
 			case x.attr != "" && !slices.Contains(Types[target.Type], x.attr):
 				if _, known := Types[target.Type]; known {
-					errs = append(errs, t.errAt(line, "%s: %s (%s) has no attribute %s", what, x.name, target.Type, x.attr))
+					errs = append(errs, t.templateErr(line, "resource %s does not support attribute type %s in Fn::GetAtt", x.name, x.attr))
 				}
-			default:
-				names = append(names, x.name)
 			}
 		}
-		return names
 	}
 	for _, r := range t.Resources {
-		what := "resource " + r.Name
-		if _, ok := Types[r.Type]; !ok {
-			errs = append(errs, t.errAt(r.Line, "%s: unsupported resource type %s", what, r.Type))
-		}
-		refs, err := findRefs(r.Properties)
-		names := checkRefs(what, r.Line, refs, err)
+		checkValue("Resources", r.Line, r.Properties)
 		for _, d := range r.DependsOn {
-			if _, ok := byName[d]; !ok {
-				errs = append(errs, t.errAt(r.Line, "%s: DependsOn %s, which is not a resource", what, d))
-				continue
+			if byName[d] == nil {
+				missing("Resources", d, r.Line)
 			}
-			names = append(names, d)
 		}
-		for _, n := range names {
-			if n == r.Name {
-				errs = append(errs, t.errAt(r.Line, "%s refers to itself", what))
-			} else if !slices.Contains(deps[r.Name], n) {
-				deps[r.Name] = append(deps[r.Name], n)
-			}
+		if r.Condition != "" && !conds[r.Condition] {
+			errs = append(errs, t.formatErr(r.Line, "Unresolved condition dependency %s in the Resources block of the template", r.Condition))
 		}
 	}
 	for _, o := range t.Outputs {
-		refs, err := findRefs(o.Value)
-		checkRefs("output "+o.Name, o.Line, refs, err)
+		checkValue("Outputs", o.Line, o.Value)
+		if o.Export != nil {
+			checkValue("Outputs", o.Line, o.Export)
+		}
+		if o.Condition != "" && !conds[o.Condition] {
+			errs = append(errs, t.formatErr(o.Line, "Unresolved condition dependency %s in the Outputs block of the template", o.Condition))
+		}
 	}
+	// CloudFormation names unknown types first, then unresolved names.
+	var first []error
+	if len(types) > 0 {
+		first = append(first, errs[0])
+		errs = errs[1:]
+	}
+	for _, block := range []string{"Resources", "Outputs"} {
+		if names := unresolved[block]; len(names) > 0 {
+			first = append(first, t.formatErr(firstLine[block], "Unresolved resource dependencies [%s] in the %s block of the template",
+				strings.Join(names, ", "), block))
+		}
+	}
+	errs = append(first, errs...)
+	errs = append(errs, checkConditions(t, params, byName)...)
+	errs = append(errs, checkRules(t, params)...)
 	for _, p := range t.Parameters {
 		if byName[p.Name] != nil {
-			errs = append(errs, t.errAt(p.Line, "parameter %s has the name of a resource", p.Name))
+			errs = append(errs, t.formatErr(p.Line, "Duplicate logical ID %s: it names a parameter and a resource", p.Name))
 		}
 	}
 	for _, r := range t.Resources {
 		errs = append(errs, checkProperties(t, r)...)
 	}
-	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
+	return errors.Join(errs...)
+}
+
+// lineOf is the line of the first resource of a type.
+func lineOf(t *Template, typ string) int {
+	for _, r := range t.Resources {
+		if r.Type == typ {
+			return r.Line
+		}
 	}
-	ordered, err := order(t, deps)
-	return ordered, deps, err
+	return 0
+}
+
+// dependencies are each resource's direct dependencies among rs: what it
+// refers to and what it DependsOn. With conditions, only the branches of
+// Fn::If they choose count; without, every branch does.
+func dependencies(t *Template, rs []*Resource, conds map[string]bool) (map[string][]string, error) {
+	active := map[string]bool{}
+	for _, r := range rs {
+		active[r.Name] = true
+	}
+	declared := map[string]bool{}
+	for _, r := range t.Resources {
+		declared[r.Name] = true
+	}
+	deps := map[string][]string{}
+	var unresolved []string
+	line := 0
+	for _, r := range rs {
+		w := &walker{conds: conds}
+		if err := w.walk(r.Properties); err != nil {
+			return nil, t.at(r.Line, err)
+		}
+		names := slices.Clone(r.DependsOn)
+		for _, x := range w.refs {
+			if declared[x.name] {
+				names = append(names, x.name)
+			}
+		}
+		for _, n := range names {
+			if !active[n] {
+				if !slices.Contains(unresolved, n) {
+					unresolved = append(unresolved, n)
+				}
+				if line == 0 {
+					line = r.Line
+				}
+				continue
+			}
+			if !slices.Contains(deps[r.Name], n) {
+				deps[r.Name] = append(deps[r.Name], n)
+			}
+		}
+	}
+	if len(unresolved) > 0 {
+		return nil, t.formatErr(line, "Unresolved resource dependencies [%s] in the Resources block of the template", strings.Join(unresolved, ", "))
+	}
+	return deps, nil
 }
 
 // order sorts topologically, keeping the template's order among resources
 // that do not depend on each other, so that a deployment is predictable.
-func order(t *Template, deps map[string][]string) ([]*Resource, error) {
+func order(t *Template, rs []*Resource, deps map[string][]string) ([]*Resource, error) {
 	done := map[string]bool{}
 	var out []*Resource
-	for len(out) < len(t.Resources) {
+	for len(out) < len(rs) {
 		progress := false
-		for _, r := range t.Resources {
+		for _, r := range rs {
 			if done[r.Name] {
 				continue
 			}
@@ -120,123 +222,153 @@ func order(t *Template, deps map[string][]string) ([]*Resource, error) {
 			}
 		}
 		if !progress {
-			return nil, cycleError(t, deps, done)
+			var left []string
+			line := 0
+			for _, r := range rs {
+				if !done[r.Name] {
+					left = append(left, r.Name)
+					if line == 0 {
+						line = r.Line
+					}
+				}
+			}
+			return nil, t.errAt(line, "Circular dependency between resources: [%s]", strings.Join(left, ", "))
 		}
 	}
 	return out, nil
 }
 
-// cycleError names the resources of one cycle among those left, walking
-// dependencies until a resource repeats.
-func cycleError(t *Template, deps map[string][]string, done map[string]bool) error {
-	lines := map[string]int{}
-	for _, r := range t.Resources {
-		lines[r.Name] = r.Line
-	}
-	var start string
-	for _, r := range t.Resources {
-		if !done[r.Name] {
-			start = r.Name
-			break
-		}
-	}
-	seen := map[string]int{}
-	var path []string
-	for n := start; ; {
-		if i, ok := seen[n]; ok {
-			path = append(path[i:], n)
-			break
-		}
-		seen[n] = len(path)
-		path = append(path, n)
-		for _, d := range deps[n] {
-			if !done[d] {
-				n = d
-				break
-			}
-		}
-	}
-	return t.errAt(lines[path[0]], "resource %s: circular dependency: %s", path[0], strings.Join(path, " -> "))
+// walker collects the references in a value and reports malformed
+// intrinsic functions with CloudFormation's texts.
+type walker struct {
+	// conds, when set, choose one branch of each Fn::If; nil walks both.
+	conds map[string]bool
+	// imported is set inside Fn::ImportValue.
+	imported bool
+	refs     []ref
+	ifConds  []string
+	depth    int
 }
 
-// findRefs collects the references in a value, and reports malformed
-// intrinsic functions.
-func findRefs(v any) ([]ref, error) {
-	var refs []ref
-	var walk func(v any) error
-	walk = func(v any) error {
-		switch v := v.(type) {
-		case []any:
-			for _, x := range v {
-				if err := walk(x); err != nil {
-					return err
-				}
+func (w *walker) walk(v any) error {
+	w.depth++
+	defer func() { w.depth-- }()
+	if w.depth > 2*maxDepth {
+		return evalErr("Template error: values nest too deeply")
+	}
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			if err := w.walk(x); err != nil {
+				return err
 			}
-		case map[string]any:
-			if fn, arg, ok := intrinsic(v); ok {
-				switch fn {
-				case "Ref":
-					s, ok := arg.(string)
-					if !ok {
-						return fmt.Errorf("Ref takes a name")
-					}
-					refs = append(refs, ref{name: s})
-					return nil
-				case "Fn::GetAtt":
-					name, attr, err := getAttArgs(arg)
-					if err != nil {
-						return err
-					}
-					refs = append(refs, ref{name, attr})
-					return nil
-				case "Fn::Sub":
-					body, vars, err := subArgs(arg)
-					if err != nil {
-						return err
-					}
-					parts, err := parseSub(body)
-					if err != nil {
-						return err
-					}
-					for _, p := range parts {
-						if p.ref == nil {
-							continue
-						}
-						if _, local := vars[p.ref.name]; local && p.ref.attr == "" {
-							continue
-						}
-						refs = append(refs, *p.ref)
-					}
-					return walk(mapValues(vars))
-				}
-				if !supportedFns[fn] {
-					return fmt.Errorf("unsupported function %s", fn)
-				}
-				return walk(arg)
+		}
+	case map[string]any:
+		if fn, arg, ok := intrinsic(v); ok {
+			return w.call(fn, arg)
+		}
+		for _, k := range sortedKeys(v) {
+			if err := w.walk(v[k]); err != nil {
+				return err
 			}
-			for _, x := range v {
-				if err := walk(x); err != nil {
-					return err
-				}
+		}
+	}
+	return nil
+}
+
+func (w *walker) call(fn string, arg any) error {
+	switch fn {
+	case "Ref":
+		s, ok := arg.(string)
+		if !ok {
+			return evalErr("Template format error: Every Ref object must have a single String value.")
+		}
+		w.refs = append(w.refs, ref{name: s, imported: w.imported})
+		return nil
+	case "Fn::GetAtt":
+		name, attr, err := getAttArgs(arg)
+		if err != nil {
+			return err
+		}
+		w.refs = append(w.refs, ref{name: name, attr: attr, imported: w.imported})
+		return nil
+	case "Fn::Sub":
+		body, vars, err := subArgs(arg)
+		if err != nil {
+			return err
+		}
+		parts, err := parseSub(body)
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
+			if p.ref == nil {
+				continue
+			}
+			if _, local := vars[p.ref.name]; local && p.ref.attr == "" {
+				continue
+			}
+			r := *p.ref
+			r.imported = w.imported
+			w.refs = append(w.refs, r)
+		}
+		for _, k := range sortedKeys(vars) {
+			if err := w.walk(vars[k]); err != nil {
+				return err
 			}
 		}
 		return nil
+	case "Fn::If":
+		cond, yes, no, err := ifArgs(arg)
+		if err != nil {
+			return err
+		}
+		w.ifConds = append(w.ifConds, cond)
+		if w.conds != nil {
+			if w.conds[cond] {
+				return w.walk(yes)
+			}
+			return w.walk(no)
+		}
+		if err := w.walk(yes); err != nil {
+			return err
+		}
+		return w.walk(no)
+	case "Fn::FindInMap":
+		if _, _, err := findInMapArgs(arg); err != nil {
+			return err
+		}
+	case "Fn::ImportValue":
+		w.imported = true
+		defer func() { w.imported = false }()
+	case "Fn::Cidr":
+		if l, ok := arg.([]any); !ok || len(l) != 3 {
+			return evalErr("Template error: every Fn::Cidr object requires three parameters, the ip block, the count of subnets and the number of subnet bits")
+		}
+	case "Fn::Join":
+		if l, ok := arg.([]any); !ok || len(l) != 2 {
+			return evalErr(joinUsage)
+		}
+	case "Fn::Select":
+		if l, ok := arg.([]any); !ok || len(l) != 2 {
+			return evalErr("Template error: Fn::Select requires a list argument with two elements: an integer index and a list")
+		}
+	case "Fn::Split":
+		if l, ok := arg.([]any); !ok || len(l) != 2 {
+			return evalErr("Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.")
+		}
+	case "Fn::Base64", "Fn::GetAZs":
+	default:
+		return evalErr("Template format error: Unrecognized function %s (gatehouse evaluates %s)", fn, strings.Join(functions, ", "))
 	}
-	err := walk(v)
-	return refs, err
+	return w.walk(arg)
 }
 
-// supportedFns are the functions besides Ref, GetAtt and Sub that Deploy
-// evaluates; any other is refused before anything is created.
-var supportedFns = map[string]bool{"Fn::Join": true, "Fn::Select": true, "Fn::Split": true, "Fn::GetAZs": true}
+// functions are the functions a property or output may call.
+var functions = []string{"Ref", "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs",
+	"Fn::If", "Fn::ImportValue", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Sub"}
 
-func mapValues(m map[string]any) []any {
-	var out []any
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
-}
+const joinUsage = "Template error: every Fn::Join object requires two parameters, (1) a string delimiter and (2) a list of strings to be joined or a function that returns a list of strings (such as Fn::GetAZs) to be joined."
 
 // intrinsic recognises a function call: a one-key map whose key is Ref or
 // starts with Fn::.
@@ -255,19 +387,48 @@ func intrinsic(m map[string]any) (string, any, bool) {
 func getAttArgs(arg any) (string, string, error) {
 	switch a := arg.(type) {
 	case string:
-		if name, attr, ok := strings.Cut(a, "."); ok {
+		if name, attr, ok := strings.Cut(a, "."); ok && name != "" && attr != "" {
 			return name, attr, nil
 		}
 	case []any:
 		if len(a) == 2 {
 			name, ok1 := a[0].(string)
 			attr, ok2 := a[1].(string)
-			if ok1 && ok2 {
+			if ok1 && ok2 && name != "" && attr != "" {
 				return name, attr, nil
 			}
 		}
 	}
-	return "", "", fmt.Errorf("Fn::GetAtt takes [Resource, Attribute]")
+	return "", "", evalErr("Template error: every Fn::GetAtt object requires two non-empty parameters, the resource name and the resource attribute")
+}
+
+func ifArgs(arg any) (string, any, any, error) {
+	l, ok := arg.([]any)
+	if !ok || len(l) != 3 {
+		return "", nil, nil, evalErr("Template error: Fn::If requires a list argument with three elements")
+	}
+	cond, ok := l[0].(string)
+	if !ok {
+		return "", nil, nil, evalErr("Template error: Fn::If requires a list argument with the first element being a condition")
+	}
+	return cond, l[1], l[2], nil
+}
+
+// findInMapArgs splits Fn::FindInMap into its three keys and, with the
+// fourth argument {DefaultValue: x}, the default.
+func findInMapArgs(arg any) ([]any, any, error) {
+	l, ok := arg.([]any)
+	if ok && len(l) == 4 {
+		if d, ok := l[3].(map[string]any); ok && len(d) == 1 {
+			if v, ok := d["DefaultValue"]; ok {
+				return l[:3], v, nil
+			}
+		}
+	}
+	if !ok || len(l) != 3 {
+		return nil, nil, evalErr("Template error: every Fn::FindInMap object requires three parameters, the map name, map key and the attribute for return value")
+	}
+	return l, nil, nil
 }
 
 func subArgs(arg any) (string, map[string]any, error) {
@@ -283,7 +444,7 @@ func subArgs(arg any) (string, map[string]any, error) {
 			}
 		}
 	}
-	return "", nil, fmt.Errorf("Fn::Sub takes a string or [string, {variables}]")
+	return "", nil, evalErr("Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments. Specify a string as first argument, and an optional second argument to specify a mapping of values to replace in the string")
 }
 
 // subPart is a literal stretch of a Fn::Sub string or one ${} in it.
@@ -303,7 +464,7 @@ func parseSub(s string) ([]subPart, error) {
 		parts = append(parts, subPart{text: s[:i]})
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
-			return nil, fmt.Errorf("Fn::Sub %q: ${ without a closing }", s)
+			return nil, evalErr("Template error: Fn::Sub %q has a ${ without a closing }", s)
 		}
 		inner := s[i+2 : i+end]
 		s = s[i+end+1:]
@@ -313,15 +474,15 @@ func parseSub(s string) ([]subPart, error) {
 		}
 		inner = strings.TrimSpace(inner)
 		if inner == "" || strings.ContainsAny(inner, " ${") {
-			return nil, fmt.Errorf("Fn::Sub: bad variable ${%s}", inner)
+			return nil, evalErr("Template error: variable names in Fn::Sub syntax must contain only alphanumeric characters, underscores, periods, and colons")
 		}
 		r := ref{name: inner}
 		// Pseudo parameters contain "::", not a dot, so the first dot
 		// splits a GetAtt.
 		if name, attr, ok := strings.Cut(inner, "."); ok {
-			r = ref{name, attr}
+			r = ref{name: name, attr: attr}
 			if name == "" || attr == "" {
-				return nil, fmt.Errorf("Fn::Sub: bad variable ${%s}", inner)
+				return nil, evalErr("Template error: variable names in Fn::Sub syntax must contain only alphanumeric characters, underscores, periods, and colons")
 			}
 		}
 		parts = append(parts, subPart{ref: &r})

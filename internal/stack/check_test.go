@@ -38,17 +38,17 @@ func TestTemplateErrorsCreateNothing(t *testing.T) {
 	}{
 		{"unknown type", `  Queue:
     Type: AWS::SQS::Queue
-`, []string{"t.yaml:7:", "resource Queue", "unsupported resource type AWS::SQS::Queue"}},
+`, []string{"t.yaml:7: Template format error: Unrecognized resource types: [AWS::SQS::Queue]"}},
 		{"dangling ref", `  Subnet:
     Type: AWS::EC2::Subnet
     Properties:
       VpcId: !Ref Vppc
-`, []string{"t.yaml:7:", "resource Subnet", "Ref to Vppc"}},
+`, []string{"t.yaml:7: Template format error: Unresolved resource dependencies [Vppc] in the Resources block of the template"}},
 		{"unknown attribute", `  Subnet:
     Type: AWS::EC2::Subnet
     Properties:
       VpcId: !GetAtt Vpc.Arn
-`, []string{"t.yaml:7:", "resource Subnet", "AWS::EC2::VPC) has no attribute Arn"}},
+`, []string{"t.yaml:7: Template error: resource Vpc does not support attribute type Arn in Fn::GetAtt"}},
 		{"cycle", `  A:
     Type: AWS::EC2::SecurityGroup
     Properties:
@@ -59,25 +59,25 @@ func TestTemplateErrorsCreateNothing(t *testing.T) {
     Properties:
       GroupDescription: !Sub ["after ${x}", {x: !GetAtt A.GroupId}]
       VpcId: !Ref Vpc
-`, []string{"t.yaml:7:", "resource A", "circular dependency: A -> B -> A"}},
+`, []string{"t.yaml:7: Circular dependency between resources: [A, B]"}},
 		{"bad sub", `  Sg:
     Type: AWS::EC2::SecurityGroup
     Properties:
       GroupDescription: !Sub "in ${Vpc"
       VpcId: !Ref Vpc
-`, []string{"t.yaml:7:", "resource Sg", "${ without a closing }"}},
+`, []string{"t.yaml:7: Template error: Fn::Sub", "${ without a closing }"}},
 		{"sub of a missing name", `  Sg:
     Type: AWS::EC2::SecurityGroup
     Properties:
       GroupDescription: !Sub "in ${Nowhere}"
       VpcId: !Ref Vpc
-`, []string{"t.yaml:7:", "resource Sg", "Ref to Nowhere"}},
+`, []string{"t.yaml:7: Template format error: Unresolved resource dependencies [Nowhere] in the Resources block of the template"}},
 		{"depends on nothing", `  Sg:
     Type: AWS::EC2::SecurityGroup
     DependsOn: Ghost
     Properties:
       GroupDescription: x
-`, []string{"t.yaml:7:", "resource Sg", "DependsOn Ghost"}},
+`, []string{"t.yaml:7: Template format error: Unresolved resource dependencies [Ghost] in the Resources block of the template"}},
 		{"getatt without attribute", `  Sg:
     Type: AWS::EC2::SecurityGroup
     Properties:
@@ -86,8 +86,13 @@ func TestTemplateErrorsCreateNothing(t *testing.T) {
 		{"unsupported function", `  Sg:
     Type: AWS::EC2::SecurityGroup
     Properties:
-      GroupDescription: {"Fn::FindInMap": [M, k, v]}
-`, []string{"t.yaml:7:", "resource Sg", "unsupported function Fn::FindInMap"}},
+      GroupDescription: {"Fn::Transform": {Name: M}}
+`, []string{"t.yaml:7: Template format error: Unrecognized function Fn::Transform"}},
+		{"missing mapping", `  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: !FindInMap [M, k, v]
+`, []string{"t.yaml:7: Template error: Mapping named 'M' is not present in the 'Mappings' section of template"}},
 		{"alias inside its own anchor", `  Sg:
     Type: AWS::EC2::SecurityGroup
     Properties:

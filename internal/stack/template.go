@@ -1,21 +1,31 @@
 package stack
 
 import (
+	"bytes"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// Template is a parsed template. Property values are plain Go values
-// (string, int, float64, bool, []any, map[string]any); an intrinsic
-// function is a map with the one key of its long form ("Ref",
-// "Fn::GetAtt", ...), whichever form the template used.
+// Template is a parsed template. Values are plain Go values (string, int,
+// float64, bool, []any, map[string]any); an intrinsic function is a map
+// with the one key of its long form ("Ref", "Fn::GetAtt", "Condition" in
+// a condition, ...), whichever form the template used.
 type Template struct {
 	// File names the template in messages.
-	File       string
+	File        string
+	Description string
+	// Metadata is the template's Metadata section, kept as written.
+	Metadata   any
 	Parameters []*Parameter
+	// Mappings are map name -> top-level key -> second-level key -> value.
+	Mappings   map[string]map[string]map[string]any
+	Conditions []*Condition
+	Rules      []*Rule
 	Resources  []*Resource
 	Outputs    []*Output
 
@@ -31,12 +41,56 @@ const (
 	maxDepth  = 100
 )
 
-// Parameter is a template parameter.
+// Parameter is a template parameter's declaration.
 type Parameter struct {
-	Name    string
-	Type    string
-	Default any // nil when there is none
-	Line    int
+	Name string
+	Type string
+	// Default is nil when there is none.
+	Default     any
+	Description string
+	// NoEcho parameters are shown masked (*****) by the stack API.
+	NoEcho                bool
+	AllowedValues         []string
+	AllowedPattern        string
+	MinLength, MaxLength  *int
+	MinValue, MaxValue    *float64
+	ConstraintDescription string
+	Line                  int
+}
+
+// DefaultString is the parameter's default as CloudFormation reports it,
+// and whether there is one.
+func (p *Parameter) DefaultString() (string, bool) {
+	if p.Default == nil {
+		return "", false
+	}
+	s, err := String(p.Default)
+	if err != nil {
+		return fmt.Sprint(p.Default), true
+	}
+	return s, true
+}
+
+// Condition is one entry of Conditions.
+type Condition struct {
+	Name  string
+	Value any
+	Line  int
+}
+
+// Rule is one entry of Rules: when Condition (nil: always) holds, every
+// assertion must.
+type Rule struct {
+	Name       string
+	Condition  any
+	Assertions []Assertion
+	Line       int
+}
+
+// Assertion is one of a rule's Assertions.
+type Assertion struct {
+	Assert      any
+	Description string
 }
 
 // Resource is one entry of Resources.
@@ -48,8 +102,8 @@ type Resource struct {
 	// Condition names the condition under which the resource exists.
 	Condition string
 	// DeletionPolicy and UpdateReplacePolicy are Delete (the default),
-	// Retain or Snapshot: Retain keeps the resource when the stack
-	// deletes or replaces it.
+	// Retain, Snapshot or RetainExceptOnCreate: Retain keeps the resource
+	// when the stack deletes or replaces it.
 	DeletionPolicy      string
 	UpdateReplacePolicy string
 	Metadata            any
@@ -67,25 +121,50 @@ type Output struct {
 	Line      int
 }
 
-// shortForms maps each supported short-form tag to its long form.
+// shortForms maps each short-form tag to its long form.
 var shortForms = map[string]string{
 	"!Ref": "Ref", "!GetAtt": "Fn::GetAtt", "!Sub": "Fn::Sub", "!Join": "Fn::Join",
 	"!Select": "Fn::Select", "!Split": "Fn::Split", "!GetAZs": "Fn::GetAZs",
+	"!If": "Fn::If", "!Equals": "Fn::Equals", "!Not": "Fn::Not", "!And": "Fn::And",
+	"!Or": "Fn::Or", "!Condition": "Condition", "!FindInMap": "Fn::FindInMap",
+	"!Base64": "Fn::Base64", "!Cidr": "Fn::Cidr", "!ImportValue": "Fn::ImportValue",
+	"!Contains": "Fn::Contains", "!EachMemberEquals": "Fn::EachMemberEquals",
+	"!EachMemberIn": "Fn::EachMemberIn", "!RefAll": "Fn::RefAll", "!ValueOf": "Fn::ValueOf",
+	"!Transform": "Fn::Transform",
 }
+
+// sections are the top-level keys a template may have.
+var sections = []string{"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters",
+	"Rules", "Mappings", "Conditions", "Transform", "Resources", "Outputs", "Hooks"}
+
+// yamlLine finds the line in yaml.v3's error text.
+var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 // Parse reads a template. JSON is YAML too, so one parser serves both and
 // gives lines for both.
 func Parse(file string, data []byte) (*Template, error) {
+	t := &Template{File: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		kind := "YAML"
+		if b := bytes.TrimSpace(data); len(b) > 0 && b[0] == '{' {
+			kind = "JSON"
+		}
+		line := 0
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		if line > 0 {
+			return nil, t.formatErr(line, "%s not well-formed. (line %d)", kind, line)
+		}
+		return nil, t.formatErr(0, "%s not well-formed.", kind)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: a template is a mapping with a Resources section", file)
+		return nil, t.formatErr(0, "At least one Resources member must be defined.")
 	}
-	t := &Template{File: file}
 	root := doc.Content[0]
-	var resources *yaml.Node
+	var unknown []string
+	var resources, outputs *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, val := root.Content[i], root.Content[i+1]
 		var err error
@@ -95,88 +174,284 @@ func Parse(file string, data []byte) (*Template, error) {
 		case "Resources":
 			resources = val
 		case "Outputs":
-			err = t.parseOutputs(val)
+			outputs = val
+		case "Conditions":
+			err = t.parseConditions(val)
+		case "Mappings":
+			err = t.parseMappings(val)
+		case "Rules":
+			err = t.parseRules(val)
+		case "Metadata":
+			t.Metadata, err = t.plain(val, "Metadata")
+		case "Description":
+			t.Description = val.Value
 		case "Transform":
 			err = t.errAt(key.Line, "Transform (macros, SAM) is not supported")
-		case "Conditions":
-			if len(val.Content) > 0 {
-				err = t.errAt(key.Line, "Conditions are not supported yet")
+		default:
+			if !slices.Contains(sections, key.Value) {
+				unknown = append(unknown, key.Value)
 			}
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
+	if len(unknown) > 0 {
+		return nil, t.formatErr(root.Line, "Invalid template property or properties [%s]", strings.Join(unknown, ", "))
+	}
 	if resources == nil || resources.Kind != yaml.MappingNode || len(resources.Content) == 0 {
-		return nil, fmt.Errorf("%s: no Resources", file)
+		return nil, t.formatErr(0, "At least one Resources member must be defined.")
 	}
 	for i := 0; i+1 < len(resources.Content); i += 2 {
-		key, val := resources.Content[i], resources.Content[i+1]
-		r, err := t.parseResource(key, val)
+		r, err := t.parseResource(resources.Content[i], resources.Content[i+1])
 		if err != nil {
 			return nil, err
 		}
 		t.Resources = append(t.Resources, r)
 	}
+	if outputs != nil {
+		if err := t.parseOutputs(outputs); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
-func (t *Template) errAt(line int, format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %s", t.File, line, fmt.Sprintf(format, args...))
+// plain turns a node into a value, naming what it belongs to in errors.
+func (t *Template) plain(n *yaml.Node, what string) (any, error) {
+	v, err := t.value(n)
+	if le, ok := err.(*lineError); ok {
+		return nil, t.errAt(le.line, "%s: %s", what, le.msg)
+	}
+	return v, err
+}
+
+// entries is a mapping section's keys with their plain values.
+func (t *Template) entries(n *yaml.Node, section string) ([]*yaml.Node, []any, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, nil, t.formatErr(n.Line, "Every %s member must be an object", section)
+	}
+	var keys []*yaml.Node
+	var vals []any
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v, err := t.plain(n.Content[i+1], n.Content[i].Value)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys = append(keys, n.Content[i])
+		vals = append(vals, v)
+	}
+	return keys, vals, nil
 }
 
 func (t *Template) parseParameters(n *yaml.Node) error {
-	if n.Kind != yaml.MappingNode {
-		return t.errAt(n.Line, "Parameters must be a mapping")
+	keys, vals, err := t.entries(n, "Parameters")
+	if err != nil {
+		return err
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, val := n.Content[i], n.Content[i+1]
-		p := &Parameter{Name: key.Value, Type: "String", Line: key.Line}
-		if val.Kind != yaml.MappingNode {
-			return t.errAt(key.Line, "parameter %s must be a mapping", key.Value)
+	for i, key := range keys {
+		m, ok := vals[i].(map[string]any)
+		if !ok {
+			return t.formatErr(key.Line, "Every Parameters object must contain a Type member.")
 		}
-		for j := 0; j+1 < len(val.Content); j += 2 {
-			v, err := t.value(val.Content[j+1])
-			if err != nil {
-				return t.errAt(key.Line, "parameter %s: %v", p.Name, err)
-			}
-			switch val.Content[j].Value {
-			case "Type":
-				p.Type = fmt.Sprint(v)
-			case "Default":
-				p.Default = v
-			}
+		p := &Parameter{Name: key.Value, Line: key.Line}
+		if err := t.parameterFields(p, m); err != nil {
+			return err
 		}
 		t.Parameters = append(t.Parameters, p)
 	}
 	return nil
 }
 
-func (t *Template) parseOutputs(n *yaml.Node) error {
-	if n.Kind != yaml.MappingNode {
-		return t.errAt(n.Line, "Outputs must be a mapping")
+// parameterFields fills a parameter's declaration from its mapping.
+func (t *Template) parameterFields(p *Parameter, m map[string]any) error {
+	typ, ok := m["Type"].(string)
+	if !ok {
+		return t.formatErr(p.Line, "Every Parameters object must contain a Type member.")
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, val := n.Content[i], n.Content[i+1]
-		v, err := t.value(val)
-		if le, ok := err.(*lineError); ok {
-			return t.errAt(le.line, "output %s: %s", key.Value, le.msg)
-		} else if err != nil {
-			return err
+	p.Type = typ
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		bad := false
+		switch k {
+		case "Type":
+		case "Default":
+			p.Default = v
+		case "Description":
+			p.Description, bad = stringOf(v)
+		case "ConstraintDescription":
+			p.ConstraintDescription, bad = stringOf(v)
+		case "AllowedPattern":
+			p.AllowedPattern, bad = stringOf(v)
+		case "NoEcho":
+			s, _ := String(v)
+			p.NoEcho = strings.EqualFold(s, "true")
+		case "AllowedValues":
+			l, ok := v.([]any)
+			bad = !ok
+			for _, x := range l {
+				s, err := String(x)
+				if err != nil {
+					bad = true
+				}
+				p.AllowedValues = append(p.AllowedValues, s)
+			}
+		case "MinLength", "MaxLength":
+			s, _ := String(v)
+			n, err := strconv.Atoi(s)
+			bad = err != nil
+			if k == "MinLength" {
+				p.MinLength = &n
+			} else {
+				p.MaxLength = &n
+			}
+		case "MinValue", "MaxValue":
+			s, _ := String(v)
+			f, err := strconv.ParseFloat(s, 64)
+			bad = err != nil
+			if k == "MinValue" {
+				p.MinValue = &f
+			} else {
+				p.MaxValue = &f
+			}
+		default:
+			return t.formatErr(p.Line, "Invalid template parameter property '%s'", k)
 		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return t.errAt(key.Line, "output %s must be a mapping with a Value", key.Value)
+		if bad {
+			return t.formatErr(p.Line, "Invalid value for parameter property '%s' of parameter %s", k, p.Name)
 		}
-		value, ok := m["Value"]
-		if !ok {
-			return t.errAt(key.Line, "output %s has no Value", key.Value)
-		}
-		desc, _ := m["Description"].(string)
-		t.Outputs = append(t.Outputs, &Output{Name: key.Value, Description: desc, Value: value, Line: key.Line})
+	}
+	if !knownParamType(p.Type) {
+		return t.formatErr(p.Line, "Unrecognized parameter type: %s", p.Type)
 	}
 	return nil
 }
+
+// stringOf reads a string attribute; the bool reports a non-string.
+func stringOf(v any) (string, bool) {
+	s, err := String(v)
+	if _, list := v.([]any); list {
+		return "", true
+	}
+	return s, err != nil
+}
+
+func (t *Template) parseConditions(n *yaml.Node) error {
+	keys, vals, err := t.entries(n, "Conditions")
+	if err != nil {
+		return err
+	}
+	for i, key := range keys {
+		t.Conditions = append(t.Conditions, &Condition{Name: key.Value, Value: vals[i], Line: key.Line})
+	}
+	return nil
+}
+
+func (t *Template) parseMappings(n *yaml.Node) error {
+	keys, vals, err := t.entries(n, "Mappings")
+	if err != nil {
+		return err
+	}
+	t.Mappings = map[string]map[string]map[string]any{}
+	for i, key := range keys {
+		top, ok := vals[i].(map[string]any)
+		if !ok {
+			return t.formatErr(key.Line, "Every Mappings member %s must be a map", key.Value)
+		}
+		m := map[string]map[string]any{}
+		for k, v := range top {
+			second, ok := v.(map[string]any)
+			if !ok {
+				return t.formatErr(key.Line, "Every Mappings member %s must be a map", k)
+			}
+			for _, x := range second {
+				switch x := x.(type) {
+				case map[string]any:
+					return t.formatErr(key.Line, "Every Mappings attribute must be a String or a List.")
+				case []any:
+					for _, y := range x {
+						if _, ok := y.([]any); ok {
+							return t.formatErr(key.Line, "Every Mappings attribute must be a String or a List.")
+						}
+					}
+				}
+			}
+			m[k] = second
+		}
+		t.Mappings[key.Value] = m
+	}
+	return nil
+}
+
+func (t *Template) parseRules(n *yaml.Node) error {
+	keys, vals, err := t.entries(n, "Rules")
+	if err != nil {
+		return err
+	}
+	for i, key := range keys {
+		m, ok := vals[i].(map[string]any)
+		as, ok2 := m["Assertions"].([]any)
+		if !ok || !ok2 {
+			return t.formatErr(key.Line, "Every Rules member %s must contain an Assertions list", key.Value)
+		}
+		r := &Rule{Name: key.Value, Condition: m["RuleCondition"], Line: key.Line}
+		for _, a := range as {
+			am, ok := a.(map[string]any)
+			if !ok || am["Assert"] == nil {
+				return t.formatErr(key.Line, "Every Assertions member of rule %s must contain an Assert", key.Value)
+			}
+			desc, _ := am["AssertDescription"].(string)
+			r.Assertions = append(r.Assertions, Assertion{Assert: am["Assert"], Description: desc})
+		}
+		t.Rules = append(t.Rules, r)
+	}
+	return nil
+}
+
+func (t *Template) parseOutputs(n *yaml.Node) error {
+	keys, vals, err := t.entries(n, "Outputs")
+	if err != nil {
+		return err
+	}
+	for i, key := range keys {
+		m, ok := vals[i].(map[string]any)
+		value, hasValue := m["Value"]
+		if !ok || !hasValue {
+			return t.formatErr(key.Line, "Every Outputs member must contain a Value object")
+		}
+		o := &Output{Name: key.Value, Value: value, Line: key.Line}
+		for k, v := range m {
+			switch k {
+			case "Value":
+			case "Description":
+				o.Description, _ = String(v)
+			case "Condition":
+				s, ok := v.(string)
+				if !ok {
+					return t.formatErr(key.Line, "Every Condition member must be a string.")
+				}
+				o.Condition = s
+			case "Export":
+				e, ok := v.(map[string]any)
+				if !ok || e["Name"] == nil || len(e) != 1 {
+					return t.formatErr(key.Line, "Output %s is malformed. The Export member must contain a Name.", key.Value)
+				}
+				o.Export = e["Name"]
+			default:
+				return t.formatErr(key.Line, "Invalid outputs property : [%s]", k)
+			}
+		}
+		t.Outputs = append(t.Outputs, o)
+	}
+	return nil
+}
+
+// resourceAttrs are the keys a resource may have besides Type.
+var resourceAttrs = []string{"Properties", "DependsOn", "Condition", "DeletionPolicy",
+	"UpdateReplacePolicy", "Metadata", "CreationPolicy", "UpdatePolicy", "Version"}
+
+// policies are the values of DeletionPolicy and UpdateReplacePolicy.
+var policies = []string{"Delete", "Retain", "Snapshot", "RetainExceptOnCreate"}
 
 func (t *Template) parseResource(key, val *yaml.Node) (*Resource, error) {
 	r := &Resource{Name: key.Value, Line: key.Line, Properties: map[string]any{}}
@@ -188,15 +463,20 @@ func (t *Template) parseResource(key, val *yaml.Node) (*Resource, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, t.errAt(key.Line, "resource %s must be a mapping with a Type", r.Name)
+		return nil, t.formatErr(key.Line, "[/Resources/%s] Every Resources object must contain a Type member.", r.Name)
 	}
 	r.Type, _ = m["Type"].(string)
 	if r.Type == "" {
-		return nil, t.errAt(key.Line, "resource %s has no Type", r.Name)
+		return nil, t.formatErr(key.Line, "[/Resources/%s] Every Resources object must contain a Type member.", r.Name)
 	}
-	if p, ok := m["Properties"]; ok {
+	for _, k := range sortedKeys(m) {
+		if k != "Type" && !slices.Contains(resourceAttrs, k) {
+			return nil, t.formatErr(key.Line, "Invalid template resource property '%s'", k)
+		}
+	}
+	if p, ok := m["Properties"]; ok && p != nil {
 		if r.Properties, ok = p.(map[string]any); !ok {
-			return nil, t.errAt(key.Line, "resource %s: Properties must be a mapping", r.Name)
+			return nil, t.formatErr(key.Line, "[/Resources/%s/Properties] Every Properties object must be a map", r.Name)
 		}
 	}
 	switch d := m["DependsOn"].(type) {
@@ -207,16 +487,33 @@ func (t *Template) parseResource(key, val *yaml.Node) (*Resource, error) {
 		for _, x := range d {
 			s, ok := x.(string)
 			if !ok {
-				return nil, t.errAt(key.Line, "resource %s: DependsOn must name resources", r.Name)
+				return nil, t.formatErr(key.Line, "DependsOn must be a string or list of strings.")
 			}
 			r.DependsOn = append(r.DependsOn, s)
 		}
 	default:
-		return nil, t.errAt(key.Line, "resource %s: DependsOn must name resources", r.Name)
+		return nil, t.formatErr(key.Line, "DependsOn must be a string or list of strings.")
 	}
-	if _, ok := m["Condition"]; ok {
-		return nil, t.errAt(key.Line, "resource %s: Condition is not supported yet", r.Name)
+	if c, ok := m["Condition"]; ok {
+		if r.Condition, ok = c.(string); !ok {
+			return nil, t.formatErr(key.Line, "Every Condition member must be a string.")
+		}
 	}
+	for _, a := range []struct {
+		name string
+		to   *string
+	}{{"DeletionPolicy", &r.DeletionPolicy}, {"UpdateReplacePolicy", &r.UpdateReplacePolicy}} {
+		p, ok := m[a.name]
+		if !ok {
+			continue
+		}
+		s, _ := p.(string)
+		if !slices.Contains(policies, s) {
+			return nil, t.formatErr(key.Line, "Unrecognized %s %v for resource %s", a.name, p, r.Name)
+		}
+		*a.to = s
+	}
+	r.Metadata = m["Metadata"]
 	return r, nil
 }
 
@@ -318,4 +615,13 @@ func scalar(n *yaml.Node) any {
 		return nil
 	}
 	return n.Value
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
