@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // TypeSpec is what CloudFormation's resource specification says of one
@@ -29,6 +30,15 @@ type PropSpec struct {
 	// Unsupported, when set, says why gatehouse refuses a property
 	// CloudFormation documents; the template is refused naming it.
 	Unsupported string `json:"-"`
+	Shape
+}
+
+// Shape is what CloudFormation documents of the names inside a value.
+type Shape struct {
+	// Members, when not nil, are all the names an object value may have.
+	Members map[string]*Shape `json:",omitempty"`
+	// Items, when not nil, is the shape of each element of a list value.
+	Items *Shape `json:",omitempty"`
 }
 
 // specJSON is generated from CloudFormation's registry schemas; see
@@ -99,6 +109,10 @@ func checkProperties(t *Template, r *Resource) []error {
 			errs = append(errs, t.errAt(r.Line, "%s: Encountered unsupported property %s", what, name))
 		case p.Unsupported != "":
 			errs = append(errs, t.errAt(r.Line, "%s: property %s of %s is not supported by gatehouse: %s", what, name, r.Type, p.Unsupported))
+		default:
+			for _, msg := range p.check("/"+name, r.Properties[name], nil) {
+				errs = append(errs, t.errAt(r.Line, "%s: %s", what, msg))
+			}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(spec.Properties)) {
@@ -117,4 +131,35 @@ func present(props map[string]any, name string) bool {
 		return false
 	}
 	return ok
+}
+
+// check reports the names in v, at path, that s does not document, in
+// AWS's words. Intrinsic functions are not looked into: what they
+// produce is known only when the stack is deployed.
+func (s *Shape) check(path string, v any, msgs []string) []string {
+	switch v := v.(type) {
+	case map[string]any:
+		if _, _, ok := intrinsic(v); ok || s.Members == nil {
+			return msgs
+		}
+		var unknown []string
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			m, ok := s.Members[k]
+			if !ok {
+				unknown = append(unknown, k)
+				continue
+			}
+			msgs = m.check(path+"/"+k, v[k], msgs)
+		}
+		if len(unknown) > 0 {
+			msgs = append(msgs, fmt.Sprintf("Property validation failure: [Encountered unsupported properties in {%s}: [%s]]", path, strings.Join(unknown, ", ")))
+		}
+	case []any:
+		if s.Items != nil {
+			for i, x := range v {
+				msgs = s.Items.check(fmt.Sprintf("%s/%d", path, i), x, msgs)
+			}
+		}
+	}
+	return msgs
 }

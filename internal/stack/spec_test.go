@@ -54,9 +54,10 @@ func TestSpecsNameWellKnownProperties(t *testing.T) {
 	}
 }
 
-// TestPropertyMistakesCreateNothing deploys a template with a misspelt
-// property, a refused one and a missing required one: all three are
-// reported at once and nothing is created.
+// TestPropertyMistakesCreateNothing deploys a template with misspelt
+// properties, at the top and nested, a refused one and missing required
+// ones: all are reported at once, what an intrinsic function stands for
+// is left for later, and nothing is created.
 func TestPropertyMistakesCreateNothing(t *testing.T) {
 	tmpl, err := Parse("t.yaml", []byte(header+`  Subnet:
     Type: AWS::EC2::Subnet
@@ -73,6 +74,17 @@ func TestPropertyMistakesCreateNothing(t *testing.T) {
     Properties:
       Name: !Ref AWS::NoValue
       SubnetIds: [!Ref Subnet]
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: arn
+      DefaultActions:
+        - Type: forward
+          ForwardConfig:
+            TargetGroups: [{TargetGroupArn: a, Weigth: 1}]
+        - !Select [0, [{Type: fixed-response}, {Typo: x}]]
+        - Type: fixed-response
+          FixedResponseConfig: {StatusCode: 200, Body: x, ContentTipe: y}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -87,10 +99,15 @@ func TestPropertyMistakesCreateNothing(t *testing.T) {
 		"t.yaml:7: resource Subnet: property Ipv6Native of AWS::EC2::Subnet is not supported by gatehouse: IPv6 is not modeled",
 		"t.yaml:13: resource Group: Properties validation failed for resource Group with message: #: required key [GroupDescription] not found",
 		"t.yaml:17: resource Link: Properties validation failed for resource Link with message: #: required key [Name] not found",
+		"t.yaml:22: resource Listener: Property validation failure: [Encountered unsupported properties in {/DefaultActions/0/ForwardConfig/TargetGroups/0}: [Weigth]]",
+		"t.yaml:22: resource Listener: Property validation failure: [Encountered unsupported properties in {/DefaultActions/2/FixedResponseConfig}: [Body, ContentTipe]]",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+	if n := strings.Count(err.Error(), "\n") + 1; n != 6 {
+		t.Errorf("%d errors, want 6:\n%v", n, err)
 	}
 	if len(rec.made) > 0 {
 		t.Errorf("created %v", rec.made)

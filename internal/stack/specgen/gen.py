@@ -10,8 +10,11 @@ For each type: every top-level property, whether it is required, whether
 it is create-only (a new value replaces the resource) or has a create-only
 member inside it (a new value may replace the resource: AWS's change sets
 say Replacement: Conditional), and the attributes Fn::GetAtt may read, as
-cfn-lint lists them from the same schemas. Which properties gatehouse
-refuses is not here: that is unsupported_*.go.
+cfn-lint lists them from the same schemas. A property whose value is an
+object of fixed members, or a list of such objects, has those members
+(Members, Items) down to any depth, so that a misspelt name inside it is
+found before anything is created. Which properties gatehouse refuses is
+not here: that is unsupported_*.go.
 """
 
 import json
@@ -71,10 +74,41 @@ def top(path):
     return parts[2], len(parts) > 3
 
 
+def shape(schema, node, refs=()):
+    """The names an object value may have, down to any depth: {} when
+    anything goes (free-form JSON, maps keyed by the user, scalars)."""
+    ref = node.get("$ref")
+    if ref:
+        if ref in refs:
+            return {}  # a recursive definition: stop checking there
+        name = ref.rsplit("/", 1)[1]
+        return shape(schema, schema["definitions"][name], refs + (ref,))
+    out = {}
+    if "properties" in node:
+        if node.get("additionalProperties") is not False or "patternProperties" in node:
+            return {}
+        out["Members"] = {k: shape(schema, v, refs) for k, v in node["properties"].items()}
+    elif "items" in node and isinstance(node["items"], dict):
+        items = shape(schema, node["items"], refs)
+        if items:
+            out["Items"] = items
+    else:
+        # Alternatives (oneOf, anyOf) check only when every one of them
+        # is an object of fixed members: their names together.
+        alts = node.get("oneOf", []) + node.get("anyOf", [])
+        shapes = [shape(schema, a, refs) for a in alts]
+        if shapes and all("Members" in x for x in shapes):
+            members = {}
+            for x in shapes:
+                members.update(x["Members"])
+            out["Members"] = members
+    return out
+
+
 def spec(type_name):
     s = PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, type_name)
     schema = s.schema
-    props = {name: {} for name in schema.get("properties", {})}
+    props = {name: shape(schema, v) for name, v in schema.get("properties", {}).items()}
     for name in schema.get("required", []):
         props[name]["Required"] = True
     for path in schema.get("createOnlyProperties", []):
