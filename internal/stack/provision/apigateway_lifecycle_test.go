@@ -275,3 +275,9 @@ func TestDeleteVpcLinksWaitsUntilGone(t *testing.T) {
 	wantGoneV2(t, "VPC link V2", links[0].get())
 	wantGoneV1(t, "VPC link V1", links[1].get())
 }
+
+// servertestLinksAtOnce makes VPC links of both kinds provision and go at
+// once.
+func servertestLinksAtOnce() []servertest.Option {
+	return []servertest.Option{servertest.VpcLinkDelay(-1), servertest.VpcLinkV1Delay(-1)}
+}

@@ -1,0 +1,366 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	agtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+
+	"gatehouse/internal/stack"
+)
+
+// Updating REST API resources in place, with the JSON-patch operations
+// API Gateway's Update calls take. Each changed property becomes its
+// operations; one the service cannot change is an error naming it, so
+// the update is rolled back before anything is sent.
+
+func init() {
+	updaters["AWS::ApiGateway::RestApi"] = updateRestAPI
+	updaters["AWS::ApiGateway::Resource"] = updateResource
+	updaters["AWS::ApiGateway::Method"] = updateMethod
+	updaters["AWS::ApiGateway::VpcLink"] = updateVpcLinkV1
+	updaters["AWS::ApiGateway::Deployment"] = updateDeploymentV1
+	updaters["AWS::ApiGateway::Stage"] = updateStageV1
+}
+
+func replaceOp(path, value string) agtypes.PatchOperation {
+	return agtypes.PatchOperation{Op: agtypes.OpReplace, Path: aws.String(path), Value: aws.String(value)}
+}
+
+func removeOp(path string) agtypes.PatchOperation {
+	return agtypes.PatchOperation{Op: agtypes.OpRemove, Path: aws.String(path)}
+}
+
+// escapePath escapes a patch path segment as JSON pointer does: "~" as
+// "~0", "/" as "~1" (image/png becomes image~1png).
+func escapePath(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// cannotChange is the error for a property an updater has no call for.
+func cannotChange(k string) error {
+	return fmt.Errorf("%s cannot be changed in place", k)
+}
+
+func updateRestAPI(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	var ops []agtypes.PatchOperation
+	for _, k := range changedKeys(old, new) {
+		switch k {
+		case "Tags":
+		case "Name":
+			ops = append(ops, replaceOp("/name", new.string(k)))
+		case "Description":
+			ops = append(ops, replaceOp("/description", new.string(k)))
+		case "ApiKeySourceType":
+			v := new.string(k)
+			if v == "" {
+				v = "HEADER"
+			}
+			ops = append(ops, replaceOp("/apiKeySource", v))
+		case "DisableExecuteApiEndpoint":
+			b, err := new.bool(k)
+			if err != nil {
+				return cur, err
+			}
+			ops = append(ops, replaceOp("/disableExecuteApiEndpoint", strconv.FormatBool(b != nil && *b)))
+		case "BinaryMediaTypes":
+			was, now := old.strings(k), new.strings(k)
+			for _, m := range was {
+				if !contains(now, m) {
+					ops = append(ops, agtypes.PatchOperation{Op: agtypes.OpRemove, Path: aws.String("/binaryMediaTypes/" + escapePath(m))})
+				}
+			}
+			for _, m := range now {
+				if !contains(was, m) {
+					ops = append(ops, agtypes.PatchOperation{Op: agtypes.OpAdd, Path: aws.String("/binaryMediaTypes/" + escapePath(m))})
+				}
+			}
+		case "EndpointConfiguration":
+			op, err := endpointTypeOp(ctx, s, cur.Ref, old, new)
+			if err != nil {
+				return cur, err
+			}
+			if op != nil {
+				ops = append(ops, *op)
+			}
+		case "Policy", "MinimumCompressionSize":
+			// Accepted and not kept, on update as on create.
+		default:
+			return cur, cannotChange(k)
+		}
+	}
+	if len(ops) > 0 {
+		if _, err := s.APIGW.UpdateRestApi(ctx, &apigateway.UpdateRestApiInput{RestApiId: aws.String(cur.Ref), PatchOperations: ops}); err != nil {
+			return cur, err
+		}
+	}
+	return cur, s.retagV1(ctx, "/restapis/"+cur.Ref, t, new)
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// endpointTypeOp switches the API's endpoint type as AWS does: replace
+// on /endpointConfiguration/types/OLD with the new type. No type is EDGE,
+// the default; VpcEndpointIds (private APIs) cannot change.
+func endpointTypeOp(ctx context.Context, s *SDK, id string, old, new props) (*agtypes.PatchOperation, error) {
+	endpoint := func(p props) (string, any) {
+		ec, _ := p["EndpointConfiguration"].(map[string]any)
+		types := props(ec).strings("Types")
+		if len(types) == 0 {
+			return "EDGE", ec["VpcEndpointIds"]
+		}
+		return types[0], ec["VpcEndpointIds"]
+	}
+	was, wasIDs := endpoint(old)
+	now, nowIDs := endpoint(new)
+	if !reflect.DeepEqual(wasIDs, nowIDs) {
+		return nil, cannotChange("EndpointConfiguration.VpcEndpointIds")
+	}
+	if was == now {
+		return nil, nil
+	}
+	got, err := s.APIGW.GetRestApi(ctx, &apigateway.GetRestApiInput{RestApiId: &id})
+	if err != nil {
+		return nil, err
+	}
+	if got.EndpointConfiguration != nil && len(got.EndpointConfiguration.Types) > 0 {
+		was = string(got.EndpointConfiguration.Types[0])
+	}
+	op := replaceOp("/endpointConfiguration/types/"+was, now)
+	return &op, nil
+}
+
+// updateResource has nothing to do: a resource's every property
+// (RestApiId, ParentId, PathPart) is create-only, so a change replaces it.
+func updateResource(_ context.Context, _ *SDK, _ stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	if k := changedKeys(old, new); len(k) > 0 {
+		return cur, cannotChange(k[0])
+	}
+	return cur, nil
+}
+
+// updateMethod puts the method again: deleting it and putting it with
+// its responses, integration and integration responses as they now are.
+// PutMethod refuses a method that exists, and patching each of the four
+// parts would leave a half-changed method behind when one part fails.
+// Stages serve a deployment's frozen copy, so no request sees the gap;
+// the change reaches traffic with the next deployment, as on AWS.
+func updateMethod(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	api, resource, verb := methodID(cur, old)
+	_, err := s.APIGW.DeleteMethod(ctx, &apigateway.DeleteMethodInput{RestApiId: &api, ResourceId: &resource, HttpMethod: &verb})
+	if err := ignoreGone(err); err != nil {
+		return cur, err
+	}
+	return createMethod(ctx, s, t, "", new)
+}
+
+func updateVpcLinkV1(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	var ops []agtypes.PatchOperation
+	for _, k := range changedKeys(old, new) {
+		switch k {
+		case "Tags":
+		case "Name":
+			ops = append(ops, replaceOp("/name", new.string(k)))
+		case "Description":
+			ops = append(ops, replaceOp("/description", new.string(k)))
+		default:
+			return cur, cannotChange(k)
+		}
+	}
+	if len(ops) > 0 {
+		if _, err := s.APIGW.UpdateVpcLink(ctx, &apigateway.UpdateVpcLinkInput{VpcLinkId: aws.String(cur.Ref), PatchOperations: ops}); err != nil {
+			return cur, err
+		}
+	}
+	return cur, s.retagV1(ctx, "/vpclinks/"+cur.Ref, withoutSystemTags(t), new)
+}
+
+// updateDeploymentV1 changes the description in place and applies a
+// changed StageDescription to the stage the deployment made. A deployment
+// is a frozen copy of the API: nothing else of it can change.
+func updateDeploymentV1(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	api := new.str("RestApiId")
+	for _, k := range changedKeys(old, new) {
+		switch k {
+		case "Description":
+			_, err := s.APIGW.UpdateDeployment(ctx, &apigateway.UpdateDeploymentInput{RestApiId: api, DeploymentId: aws.String(cur.Ref),
+				PatchOperations: []agtypes.PatchOperation{replaceOp("/description", new.string(k))}})
+			if err != nil {
+				return cur, err
+			}
+		case "StageDescription":
+			if new.str("StageName") == nil {
+				return cur, fmt.Errorf("StageDescription: needs a StageName")
+			}
+			was, _ := old[k].(map[string]any)
+			now, _ := new[k].(map[string]any)
+			ops, err := stageDescriptionOps(props(was), props(now))
+			if err != nil {
+				return cur, fmt.Errorf("StageDescription: %v", err)
+			}
+			if len(ops) > 0 {
+				_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: api, StageName: new.str("StageName"), PatchOperations: ops})
+				if err != nil {
+					return cur, fmt.Errorf("StageDescription: %w", err)
+				}
+			}
+		default:
+			return cur, cannotChange(k)
+		}
+	}
+	return cur, nil
+}
+
+func updateStageV1(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	var ops []agtypes.PatchOperation
+	for _, k := range changedKeys(old, new) {
+		switch k {
+		case "Tags", "Variables", "MethodSettings", "AccessLogSetting":
+			// below, together
+		case "Description":
+			ops = append(ops, replaceOp("/description", new.string(k)))
+		case "DeploymentId":
+			if new.str(k) == nil {
+				return cur, fmt.Errorf("DeploymentId cannot be removed: a stage serves a deployment")
+			}
+			ops = append(ops, replaceOp("/deploymentId", new.string(k)))
+		default:
+			return cur, cannotChange(k)
+		}
+	}
+	more, err := stageSettingOps(old, new, "Variables")
+	if err != nil {
+		return cur, err
+	}
+	if ops = append(ops, more...); len(ops) > 0 {
+		_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: new.str("RestApiId"), StageName: aws.String(cur.Ref), PatchOperations: ops})
+		if err != nil {
+			return cur, err
+		}
+	}
+	return cur, s.retagV1(ctx, "/restapis/"+new.string("RestApiId")+"/stages/"+cur.Ref, t, new)
+}
+
+// stageDescriptionOps are the UpdateStage operations that take a stage
+// from one StageDescription to another: its description, variables,
+// method settings and access logging, and the stage-wide settings it
+// holds as members of its own (ThrottlingRateLimit...), which are the
+// "*/*" method setting.
+func stageDescriptionOps(old, new props) ([]agtypes.PatchOperation, error) {
+	stageWide := func(p props) props {
+		out := props{}
+		for _, n := range methodSettingNames {
+			if v, ok := p[n]; ok {
+				out[n] = v
+			}
+		}
+		if len(out) > 0 {
+			out["ResourcePath"], out["HttpMethod"] = "/*", "*"
+		}
+		return out
+	}
+	var ops []agtypes.PatchOperation
+	for _, k := range changedKeys(old, new) {
+		switch {
+		case k == "Description":
+			ops = append(ops, replaceOp("/description", new.string(k)))
+		case k == "Variables", k == "MethodSettings", k == "AccessLogSetting", contains(methodSettingNames, k):
+		default:
+			return nil, cannotChange(k)
+		}
+	}
+	// The stage-wide members join the method settings as their */* entry.
+	withWide := func(p props) props {
+		out := props{"Variables": p["Variables"], "AccessLogSetting": p["AccessLogSetting"]}
+		var list []any
+		if w := stageWide(p); len(w) > 0 {
+			list = append(list, map[string]any(w))
+		}
+		if l, ok := p["MethodSettings"].([]any); ok {
+			list = append(list, l...)
+		}
+		if list != nil {
+			out["MethodSettings"] = list
+		}
+		return out
+	}
+	more, err := stageSettingOps(withWide(old), withWide(new), "Variables")
+	return append(ops, more...), err
+}
+
+// stageSettingOps are the operations for a stage's variables (under
+// varsKey), MethodSettings and AccessLogSetting. A method setting entry
+// that changed is removed and set again, since a member it no longer
+// sets must go back to the stage's default.
+func stageSettingOps(old, new props, varsKey string) ([]agtypes.PatchOperation, error) {
+	var ops []agtypes.PatchOperation
+	was, now := old.stringMap(varsKey), new.stringMap(varsKey)
+	for k := range was {
+		if _, ok := now[k]; !ok {
+			ops = append(ops, removeOp("/variables/"+escapePath(k)))
+		}
+	}
+	for k, v := range now {
+		if cur, ok := was[k]; !ok || cur != v {
+			ops = append(ops, replaceOp("/variables/"+escapePath(k), v))
+		}
+	}
+	entries := func(p props) (map[string]props, error) {
+		out := map[string]props{}
+		for i, ms := range p.list("MethodSettings") {
+			resource, verb := ms.string("ResourcePath"), ms.string("HttpMethod")
+			if resource == "" || verb == "" {
+				return nil, fmt.Errorf("MethodSettings[%d]: ResourcePath and HttpMethod are required", i)
+			}
+			out["/"+strings.TrimPrefix(resource, "/")+"/"+verb] = ms
+		}
+		return out, nil
+	}
+	before, err := entries(old)
+	if err != nil {
+		return nil, err
+	}
+	after, err := entries(new)
+	if err != nil {
+		return nil, err
+	}
+	for key, ms := range before {
+		if next, ok := after[key]; !ok || !reflect.DeepEqual(next, ms) {
+			ops = append(ops, removeOp(key))
+		}
+	}
+	for key, ms := range after {
+		if prev, ok := before[key]; ok && reflect.DeepEqual(prev, ms) {
+			continue
+		}
+		more, err := methodSettingOps(key, without(ms, "ResourcePath", "HttpMethod"))
+		if err != nil {
+			return nil, fmt.Errorf("MethodSettings %s: %v", key, err)
+		}
+		ops = append(ops, more...)
+	}
+	if !reflect.DeepEqual(old["AccessLogSetting"], new["AccessLogSetting"]) {
+		if new["AccessLogSetting"] == nil {
+			ops = append(ops, removeOp("/accessLogSettings"))
+		} else {
+			more, err := accessLogOps(new)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, more...)
+		}
+	}
+	return ops, nil
+}
