@@ -36,6 +36,7 @@ import (
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
 	"gatehouse/internal/service/servicediscovery"
+	"gatehouse/internal/service/ssm"
 	"gatehouse/internal/service/sts"
 	"gatehouse/internal/sigv4"
 	"gatehouse/internal/store"
@@ -397,6 +398,9 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 		edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, settle(sdSvc.Ops()), cfg.Log),
 		edge.APIGatewayV2:     restjson.NewHandler(settle(apigwv2Svc.Ops()), cfg.Log),
 		edge.APIGateway:       restjson.NewHandler(settle(apigwSvc.Ops()), cfg.Log),
+
+		// Parameters feed no controller: their writes need not wait.
+		edge.SSM: awsjson.NewHandler(ssm.TargetPrefix, ssm.New(st, cfg.Clock).Ops(), cfg.Log),
 	}, nil
 }
 

@@ -47,6 +47,7 @@ const (
 	APIGateway       = "apigateway"   // v1 paths
 	APIGatewayV2     = "apigatewayv2" // /v2/ paths; signs as "apigateway"
 	ServiceDiscovery = "servicediscovery"
+	SSM              = "ssm"
 	STS              = "sts"
 )
 
@@ -133,6 +134,7 @@ var versionService = map[string]string{
 // targetService maps an X-Amz-Target prefix to its service.
 var targetService = map[string]string{
 	"Route53AutoNaming_v20170314": ServiceDiscovery,
+	"AmazonSSM":                   SSM,
 }
 
 // AdminPrefix is the one path prefix gatehouse reserves for itself, on its
@@ -323,7 +325,7 @@ func (e *Edge) classify(r *http.Request, scope string, body []byte) string {
 		}
 	}
 	switch scope {
-	case EC2, ELBv2, ServiceDiscovery, STS:
+	case EC2, ELBv2, ServiceDiscovery, SSM, STS:
 		return scope
 	case APIGateway:
 		return restService(r.URL.Path)

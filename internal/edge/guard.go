@@ -19,7 +19,7 @@ type family uint8
 const (
 	queryEC2 family = iota + 1 // EC2's Query dialect
 	awsQuery                   // Elastic Load Balancing, STS
-	awsJSON                    // Cloud Map
+	awsJSON                    // Cloud Map, Systems Manager
 	restJSON                   // API Gateway v1 and v2
 )
 
@@ -28,6 +28,7 @@ var families = map[string]family{
 	ELBv2:            awsQuery,
 	STS:              awsQuery,
 	ServiceDiscovery: awsJSON,
+	SSM:              awsJSON,
 	APIGateway:       restJSON,
 	APIGatewayV2:     restJSON,
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -151,6 +152,9 @@ func (s *Server) ServiceDiscovery() *servicediscovery.Client {
 		o.APIOptions = append(o.APIOptions, keepHost)
 	})
 }
+
+// SSM is a Systems Manager (Parameter Store) client for the server.
+func (s *Server) SSM() *ssm.Client { return ssm.NewFromConfig(s.AWSConfig()) }
 
 func keepHost(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("gatehouseKeepHost",
