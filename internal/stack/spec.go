@@ -27,18 +27,22 @@ type PropSpec struct {
 	// replaces the resource when that member changes (AWS's change sets
 	// say Replacement: Conditional).
 	Conditional bool `json:",omitempty"`
-	// Unsupported, when set, says why gatehouse refuses a property
-	// CloudFormation documents; the template is refused naming it.
-	Unsupported string `json:"-"`
 	Shape
 }
 
-// Shape is what CloudFormation documents of the names inside a value.
+// Shape is what CloudFormation documents of a value and the names inside
+// it.
 type Shape struct {
+	// Unsupported, when set, says why gatehouse refuses a property
+	// CloudFormation documents; the template is refused naming it.
+	Unsupported string `json:"-"`
 	// Members, when not nil, are all the names an object value may have.
 	Members map[string]*Shape `json:",omitempty"`
 	// Items, when not nil, is the shape of each element of a list value.
 	Items *Shape `json:",omitempty"`
+	// Values, when not nil, is the shape of each value of an object
+	// whose keys are the template's own (status codes, parameter names).
+	Values *Shape `json:",omitempty"`
 }
 
 // specJSON is generated from CloudFormation's registry schemas; see
@@ -53,7 +57,8 @@ var Specs = loadSpecs(specJSON, unsupportedEC2, unsupportedELBv2, unsupportedSer
 	unsupportedAPIGateway, unsupportedAPIGatewayV2, unsupportedCDK)
 
 // loadSpecs reads the generated specification and marks the refused
-// properties. A refusal naming a type or property the specification does
+// properties: a top-level name, or a path to a member inside one
+// ("StageDescription/CanarySetting", lists passed through). A refusal naming a type or property the specification does
 // not document is a mistake in this package, so it panics.
 func loadSpecs(data []byte, refused ...map[string]map[string]string) map[string]*TypeSpec {
 	var specs map[string]*TypeSpec
@@ -67,12 +72,26 @@ func loadSpecs(data []byte, refused ...map[string]map[string]string) map[string]
 				panic("stack: unsupported property of undocumented type " + typ)
 			}
 			for name, why := range props {
-				p, ok := spec.Properties[name]
+				top, inner, _ := strings.Cut(name, "/")
+				p, ok := spec.Properties[top]
 				if !ok {
 					panic(fmt.Sprintf("stack: unsupported property %s is not documented for %s", name, typ))
 				}
-				p.Unsupported = why
-				spec.Properties[name] = p
+				if inner == "" {
+					p.Unsupported = why
+					spec.Properties[top] = p
+					continue
+				}
+				s := &p.Shape
+				for _, member := range strings.Split(inner, "/") {
+					for s.Items != nil {
+						s = s.Items
+					}
+					if s = s.Members[member]; s == nil {
+						panic(fmt.Sprintf("stack: unsupported property %s is not documented for %s", name, typ))
+					}
+				}
+				s.Unsupported = why
 			}
 		}
 	}
@@ -110,7 +129,7 @@ func checkProperties(t *Template, r *Resource) []error {
 		case p.Unsupported != "":
 			errs = append(errs, t.errAt(r.Line, "%s: property %s of %s is not supported by gatehouse: %s", what, name, r.Type, p.Unsupported))
 		default:
-			for _, msg := range p.check("/"+name, r.Properties[name], nil) {
+			for _, msg := range p.check(r.Type, "/"+name, r.Properties[name], nil) {
 				errs = append(errs, t.errAt(r.Line, "%s: %s", what, msg))
 			}
 		}
@@ -136,20 +155,31 @@ func present(props map[string]any, name string) bool {
 // check reports the names in v, at path, that s does not document, in
 // AWS's words. Intrinsic functions are not looked into: what they
 // produce is known only when the stack is deployed.
-func (s *Shape) check(path string, v any, msgs []string) []string {
+func (s *Shape) check(typ, path string, v any, msgs []string) []string {
 	switch v := v.(type) {
 	case map[string]any:
-		if _, _, ok := intrinsic(v); ok || s.Members == nil {
+		if _, _, ok := intrinsic(v); ok {
+			return msgs
+		}
+		if s.Values != nil {
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				msgs = s.Values.check(typ, path+"/"+k, v[k], msgs)
+			}
+		}
+		if s.Members == nil {
 			return msgs
 		}
 		var unknown []string
 		for _, k := range slices.Sorted(maps.Keys(v)) {
 			m, ok := s.Members[k]
-			if !ok {
+			switch {
+			case !ok:
 				unknown = append(unknown, k)
-				continue
+			case m.Unsupported != "":
+				msgs = append(msgs, fmt.Sprintf("property %s of %s is not supported by gatehouse: %s", strings.TrimPrefix(path+"/"+k, "/"), typ, m.Unsupported))
+			default:
+				msgs = m.check(typ, path+"/"+k, v[k], msgs)
 			}
-			msgs = m.check(path+"/"+k, v[k], msgs)
 		}
 		if len(unknown) > 0 {
 			msgs = append(msgs, fmt.Sprintf("Property validation failure: [Encountered unsupported properties in {%s}: [%s]]", path, strings.Join(unknown, ", ")))
@@ -157,7 +187,7 @@ func (s *Shape) check(path string, v any, msgs []string) []string {
 	case []any:
 		if s.Items != nil {
 			for i, x := range v {
-				msgs = s.Items.check(fmt.Sprintf("%s/%d", path, i), x, msgs)
+				msgs = s.Items.check(typ, fmt.Sprintf("%s/%d", path, i), x, msgs)
 			}
 		}
 	}

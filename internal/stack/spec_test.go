@@ -69,6 +69,9 @@ func TestPropertyMistakesCreateNothing(t *testing.T) {
     Type: AWS::EC2::SecurityGroup
     Properties:
       VpcId: !Ref Vpc
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8}
+        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, SourceSecurityGroupName: default}
   Link:
     Type: AWS::ApiGatewayV2::VpcLink
     Properties:
@@ -97,17 +100,18 @@ func TestPropertyMistakesCreateNothing(t *testing.T) {
 	for _, want := range []string{
 		"t.yaml:7: resource Subnet: Encountered unsupported property CidrBlok",
 		"t.yaml:7: resource Subnet: property Ipv6Native of AWS::EC2::Subnet is not supported by gatehouse: IPv6 is not modeled",
+		"t.yaml:13: resource Group: property SecurityGroupIngress/1/SourceSecurityGroupName of AWS::EC2::SecurityGroup is not supported by gatehouse: security groups named",
 		"t.yaml:13: resource Group: Properties validation failed for resource Group with message: #: required key [GroupDescription] not found",
-		"t.yaml:17: resource Link: Properties validation failed for resource Link with message: #: required key [Name] not found",
-		"t.yaml:22: resource Listener: Property validation failure: [Encountered unsupported properties in {/DefaultActions/0/ForwardConfig/TargetGroups/0}: [Weigth]]",
-		"t.yaml:22: resource Listener: Property validation failure: [Encountered unsupported properties in {/DefaultActions/2/FixedResponseConfig}: [Body, ContentTipe]]",
+		"t.yaml:20: resource Link: Properties validation failed for resource Link with message: #: required key [Name] not found",
+		"t.yaml:25: resource Listener: Property validation failure: [Encountered unsupported properties in {/DefaultActions/0/ForwardConfig/TargetGroups/0}: [Weigth]]",
+		"t.yaml:25: resource Listener: Property validation failure: [Encountered unsupported properties in {/DefaultActions/2/FixedResponseConfig}: [Body, ContentTipe]]",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	if n := strings.Count(err.Error(), "\n") + 1; n != 6 {
-		t.Errorf("%d errors, want 6:\n%v", n, err)
+	if n := strings.Count(err.Error(), "\n") + 1; n != 7 {
+		t.Errorf("%d errors, want 7:\n%v", n, err)
 	}
 	if len(rec.made) > 0 {
 		t.Errorf("created %v", rec.made)
@@ -129,5 +133,19 @@ func TestSpecIsGenerated(t *testing.T) {
 	}
 	if !bytes.Equal(out, specJSON) {
 		t.Fatal("spec.json is not what specgen/gen.py writes; regenerate it: cd internal/stack && python3 specgen/gen.py > spec.json")
+	}
+}
+
+// TestShapeOfMapValues checks the values of a map keyed by the template
+// (an HTTP API integration's response parameters, keyed by status code).
+func TestShapeOfMapValues(t *testing.T) {
+	p := Specs["AWS::ApiGatewayV2::Integration"].Properties["ResponseParameters"]
+	got := p.check("T", "/ResponseParameters", map[string]any{
+		"200": map[string]any{"ResponseParameters": []any{map[string]any{"Source": "a", "Destination": "b"}}},
+		"404": map[string]any{"ResponseParameters": []any{map[string]any{"Source": "a", "Destnation": "b"}}},
+	}, nil)
+	want := "Property validation failure: [Encountered unsupported properties in {/ResponseParameters/404/ResponseParameters/0}: [Destnation]]"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

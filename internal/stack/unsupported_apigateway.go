@@ -15,7 +15,14 @@ var unsupportedAPIGateway = map[string]map[string]string{
 		"Parameters":     importOnly,
 	},
 	"AWS::ApiGateway::Deployment": {
-		"DeploymentCanarySettings": "canary releases are not modeled",
+		"DeploymentCanarySettings":              "canary releases are not modeled",
+		"StageDescription/CacheClusterEnabled":  "cache clusters are not modeled",
+		"StageDescription/CacheClusterSize":     "cache clusters are not modeled",
+		"StageDescription/CanarySetting":        "canary releases are not modeled",
+		"StageDescription/ClientCertificateId":  "client certificates are not modeled",
+		"StageDescription/DocumentationVersion": notYet,
+		"StageDescription/Tags":                 notYet,
+		"StageDescription/TracingEnabled":       notYet,
 	},
 	"AWS::ApiGateway::Stage": {
 		"CanarySetting":       "canary releases are not modeled",

@@ -10,4 +10,7 @@ var unsupportedAPIGatewayV2 = map[string]map[string]string{
 		"BodyS3Location": importOnly,
 		"FailOnWarnings": importOnly,
 	},
+	"AWS::ApiGatewayV2::Integration": {
+		"ResponseParameters": "CloudFormation's form ({status: {ResponseParameters: [{Destination, Source}]}}) is not translated to the API's yet",
+	},
 }

@@ -32,6 +32,10 @@ var unsupportedEC2 = map[string]map[string]string{
 		"OutpostArn":                    noOutp,
 		"PrivateDnsNameOptionsOnLaunch": notYet,
 	},
+	"AWS::EC2::SecurityGroup": {
+		"SecurityGroupIngress/SourceSecurityGroupName":    "security groups named rather than given by id belong to the default VPC; use SourceSecurityGroupId",
+		"SecurityGroupIngress/SourceSecurityGroupOwnerId": "rules for another account's security groups are not modeled",
+	},
 	"AWS::EC2::SecurityGroupIngress": {
 		"GroupName":                  "security groups named rather than given by id belong to the default VPC; use GroupId",
 		"SourceSecurityGroupName":    "security groups named rather than given by id belong to the default VPC; use SourceSecurityGroupId",

@@ -12,7 +12,7 @@ member inside it (a new value may replace the resource: AWS's change sets
 say Replacement: Conditional), and the attributes Fn::GetAtt may read, as
 cfn-lint lists them from the same schemas. A property whose value is an
 object of fixed members, or a list of such objects, has those members
-(Members, Items) down to any depth, so that a misspelt name inside it is
+(Members, Items, Values for a map's values) down to any depth, so that a misspelt name inside it is
 found before anything is created. Which properties gatehouse refuses is
 not here: that is unsupported_*.go.
 """
@@ -84,11 +84,18 @@ def shape(schema, node, refs=()):
         name = ref.rsplit("/", 1)[1]
         return shape(schema, schema["definitions"][name], refs + (ref,))
     out = {}
+    types = node.get("type", [])
     if "properties" in node:
         if node.get("additionalProperties") is not False or "patternProperties" in node:
             return {}
         out["Members"] = {k: shape(schema, v, refs) for k, v in node["properties"].items()}
-    elif "items" in node and isinstance(node["items"], dict):
+    elif len(node.get("patternProperties", {})) == 1:
+        # A map keyed by the user (status codes, parameter names): only
+        # its values have documented names.
+        values = shape(schema, list(node["patternProperties"].values())[0], refs)
+        if values:
+            out["Values"] = values
+    elif "items" in node and isinstance(node["items"], dict) and "array" in types:
         items = shape(schema, node["items"], refs)
         if items:
             out["Items"] = items
