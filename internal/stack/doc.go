@@ -1,11 +1,14 @@
 // Package stack deploys CloudFormation templates onto gatehouse.
 //
-// A deployment runs in four steps: Parse reads the template (YAML with the
-// short-form tags, or JSON) keeping the line of every resource; Check finds
-// every unsupported type and bad reference; Order sorts the resources so
-// that each comes after what it refers to; Deploy resolves each resource's
-// properties and hands them to a Provisioner. The first three create
-// nothing, so a template with a mistake leaves no half-built stack behind.
+// A deployment runs in steps that create nothing until the last: Parse
+// reads the template (YAML with the short-form tags, or JSON) keeping the
+// line of every entry; Check finds every unsupported type, bad reference
+// and malformed function; Instantiate resolves and checks the parameters,
+// evaluates the conditions and rules, and orders the resources that exist
+// under them so that each comes after what it refers to; then each
+// resource's properties are resolved against what was made before it and
+// handed to a Provisioner. A mistake is a *ValidationError carrying
+// CloudFormation's text, found before anything is created.
 //
 // The package must not reach into the model or the store: the Provisioner
 // given to Deploy (provision.SDK) creates every resource through the same
