@@ -1,13 +1,18 @@
 package stack
 
-// importOnly is why the properties of an OpenAPI import are refused.
-const importOnly = "importing an OpenAPI definition is not supported by gatehouse"
+// Reasons shared by both API Gateway versions.
+const (
+	importOnly    = "importing an OpenAPI definition is not supported by gatehouse"
+	noAuthorizers = "authorizers are not modeled"
+	webSocketOnly = "WebSocket APIs are not modeled"
+)
 
 // unsupportedAPIGateway lists the API Gateway (REST API) properties
 // CloudFormation documents that gatehouse refuses, by type, with the
 // reason.
 var unsupportedAPIGateway = map[string]map[string]string{
 	"AWS::ApiGateway::RestApi": {
+		"CloneFrom":      "cloning a REST API is not supported by gatehouse",
 		"Body":           importOnly,
 		"BodyS3Location": importOnly,
 		"FailOnWarnings": importOnly,
@@ -25,7 +30,16 @@ var unsupportedAPIGateway = map[string]map[string]string{
 		"StageDescription/TracingEnabled":       notYet,
 	},
 	"AWS::ApiGateway::Stage": {
-		"CanarySetting":       "canary releases are not modeled",
-		"ClientCertificateId": "client certificates are not modeled",
+		"CacheClusterEnabled":  "cache clusters are not modeled",
+		"CacheClusterSize":     "cache clusters are not modeled",
+		"CanarySetting":        "canary releases are not modeled",
+		"ClientCertificateId":  "client certificates are not modeled",
+		"DocumentationVersion": "documentation is not modeled",
+		"TracingEnabled":       "X-Ray tracing is not modeled",
+	},
+	"AWS::ApiGateway::Method": {
+		"AuthorizationScopes": noAuthorizers,
+		"AuthorizerId":        noAuthorizers,
+		"RequestValidatorId":  "request validators are not modeled",
 	},
 }

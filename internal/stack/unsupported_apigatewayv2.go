@@ -1,16 +1,40 @@
 package stack
 
+// quickCreate is why the members of an HTTP API's quick create are
+// refused.
+const quickCreate = "quick create (an API with its route and integration in one) is not supported by gatehouse"
+
 // unsupportedAPIGatewayV2 lists the API Gateway V2 (HTTP API) properties
 // CloudFormation documents that gatehouse refuses, by type, with the
 // reason.
 var unsupportedAPIGatewayV2 = map[string]map[string]string{
 	"AWS::ApiGatewayV2::Api": {
-		"BasePath":       importOnly,
-		"Body":           importOnly,
-		"BodyS3Location": importOnly,
-		"FailOnWarnings": importOnly,
+		"BasePath":                importOnly,
+		"Body":                    importOnly,
+		"BodyS3Location":          importOnly,
+		"FailOnWarnings":          importOnly,
+		"CredentialsArn":          quickCreate,
+		"RouteKey":                quickCreate,
+		"Target":                  quickCreate,
+		"DisableSchemaValidation": webSocketOnly,
 	},
 	"AWS::ApiGatewayV2::Integration": {
-		"ResponseParameters": "CloudFormation's form ({status: {ResponseParameters: [{Destination, Source}]}}) is not translated to the API's yet",
+		"ResponseParameters":          "CloudFormation's form ({status: {ResponseParameters: [{Destination, Source}]}}) is not translated to the API's yet",
+		"ContentHandlingStrategy":     webSocketOnly,
+		"PassthroughBehavior":         webSocketOnly,
+		"RequestTemplates":            webSocketOnly,
+		"TemplateSelectionExpression": webSocketOnly,
+		"CredentialsArn":              "AWS service integrations are not modeled",
+		"IntegrationSubtype":          "AWS service integrations are not modeled",
+	},
+	"AWS::ApiGatewayV2::Route": {
+		"AuthorizationScopes":              noAuthorizers,
+		"AuthorizerId":                     noAuthorizers,
+		"ModelSelectionExpression":         webSocketOnly,
+		"RequestModels":                    webSocketOnly,
+		"RouteResponseSelectionExpression": webSocketOnly,
+	},
+	"AWS::ApiGatewayV2::Stage": {
+		"ClientCertificateId": "client certificates are not modeled",
 	},
 }
