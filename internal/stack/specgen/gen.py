@@ -62,9 +62,10 @@ TYPES = [
 ]
 
 # AWS::CDK::Metadata is no registry type: CloudFormation accepts it from
-# CDK's output and creates nothing. Its one property is CDK's usage record.
+# CDK's output and creates nothing. Its property is CDK's usage record:
+# Analytics from CDK v2, Modules from v1.
 HAND_WRITTEN = {
-    "AWS::CDK::Metadata": {"Attributes": [], "Properties": {"Analytics": {}}},
+    "AWS::CDK::Metadata": {"Attributes": [], "Properties": {"Analytics": {}, "Modules": {}}},
 }
 
 
