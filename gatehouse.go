@@ -108,6 +108,10 @@ type Config struct {
 	// and address literals, that the management API answers to; any other
 	// name is refused (DNS rebinding). API host names always answer.
 	AllowHosts []string
+	// CDKQualifier, when set, has Start put the parameter CDK templates
+	// check, /cdk-bootstrap/CDKQualifier/version, in the default account
+	// and region unless it is there (see DefaultCDKQualifier).
+	CDKQualifier string
 	// Pprof serves Go's profiler under /_gatehouse/debug/pprof/.
 	Pprof bool
 	// IdleTimeout closes keep-alive connections idle that long
@@ -235,6 +239,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, store: st, done: make(chan error, 1)}
 	s.newControllers(loader)
 	services, err := s.newServices()
+	if err == nil && cfg.CDKQualifier != "" {
+		err = s.seedCDKBootstrap(cfg.CDKQualifier)
+	}
 	if err != nil {
 		ln.Close()
 		st.Close()

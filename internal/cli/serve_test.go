@@ -45,3 +45,14 @@ func TestServeFlags(t *testing.T) {
 		t.Errorf("a key without a secret: ok %v, %q", ok, stderr.String())
 	}
 }
+
+// serve seeds CDK's bootstrap parameter with the default qualifier unless
+// told another, or none.
+func TestServeCDKQualifier(t *testing.T) {
+	for args, want := range map[string]string{"": gatehouse.DefaultCDKQualifier, "--cdk-qualifier=team1": "team1", "--cdk-qualifier=": ""} {
+		cfg, ok := serveConfig(strings.Fields(args), io.Discard)
+		if !ok || cfg.CDKQualifier != want {
+			t.Errorf("serve %s: qualifier %q, want %q", args, cfg.CDKQualifier, want)
+		}
+	}
+}

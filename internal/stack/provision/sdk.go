@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"gatehouse/internal/stack"
 )
@@ -27,6 +28,8 @@ type SDK struct {
 	HTTP  *apigatewayv2.Client
 	// CloudMap is AWS Cloud Map (servicediscovery).
 	CloudMap *servicediscovery.Client
+	// SSM is Systems Manager's Parameter Store.
+	SSM *ssm.Client
 	// Account answers AWS::AccountId (gatehouse's default account).
 	Account string
 	// LinkTimeout bounds the wait for a VPC link to become AVAILABLE.
@@ -59,6 +62,7 @@ func NewSDK(cfg aws.Config) *SDK {
 		EC2: ec2.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg),
 		APIGW: apigateway.NewFromConfig(cfg), HTTP: apigatewayv2.NewFromConfig(cfg),
 		CloudMap: servicediscovery.NewFromConfig(cfg),
+		SSM:      ssm.NewFromConfig(cfg),
 		Account:  "000000000000", LinkTimeout: 10 * time.Minute, PollEvery: 200 * time.Millisecond,
 		DependencyWait: time.Minute,
 		region:         cfg.Region,
