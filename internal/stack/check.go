@@ -45,6 +45,31 @@ func validate(t *Template) error {
 		conds[c.Name] = true
 	}
 	var errs []error
+	if n := len(t.Resources); n > maxResources {
+		return t.formatErr(0, "Number of resources, %d, is greater than maximum allowed, %d", n, maxResources)
+	}
+	type id struct {
+		what, name string
+		line       int
+	}
+	var ids []id
+	for _, p := range t.Parameters {
+		ids = append(ids, id{"Parameter", p.Name, p.Line})
+	}
+	for _, r := range t.Resources {
+		ids = append(ids, id{"Resource", r.Name, r.Line})
+	}
+	for _, o := range t.Outputs {
+		ids = append(ids, id{"Output", o.Name, o.Line})
+	}
+	for _, x := range ids {
+		if !alphanumeric(x.name) {
+			errs = append(errs, t.formatErr(x.line, "%s name %s is non alphanumeric.", x.what, x.name))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
 	var types []string
 	for _, r := range t.Resources {
 		if _, ok := Types[r.Type]; !ok && !slices.Contains(types, r.Type) {
@@ -140,6 +165,20 @@ func validate(t *Template) error {
 		errs = append(errs, checkProperties(t, r)...)
 	}
 	return errors.Join(errs...)
+}
+
+// maxResources is CloudFormation's limit on a template's resources.
+const maxResources = 500
+
+// alphanumeric reports whether a logical id is made of ASCII letters and
+// digits only, as CloudFormation requires.
+func alphanumeric(s string) bool {
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // lineOf is the line of the first resource of a type.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,7 +63,10 @@ type Instance struct {
 	Conditions map[string]bool
 	// Resources are the resources whose condition holds, in order.
 	Resources []*Resource
-	deps      map[string][]string
+	// Imports are the export names the instance's Fn::ImportValue read,
+	// sorted: an export another stack imports may not go away.
+	Imports []string
+	deps    map[string][]string
 }
 
 // Instantiate checks the template, resolves its parameters, evaluates its
@@ -119,8 +123,14 @@ type unknown struct{}
 func (i *Instance) dryRun() error {
 	e := i.env(nil)
 	e.dry = true
+	e.imports = map[string]bool{}
+	defer func() { i.Imports = sortedKeys(e.imports) }()
 	for _, r := range i.Resources {
-		if _, err := e.eval(r.Properties); err != nil {
+		v, err := e.eval(r.Properties)
+		if err == nil {
+			_, err = e.dynamic(v)
+		}
+		if err != nil {
 			return i.Template.at(r.Line, err)
 		}
 	}
@@ -133,6 +143,61 @@ func (i *Instance) dryRun() error {
 		}
 	}
 	return nil
+}
+
+// ssmRef is a dynamic reference to a Parameter Store parameter, with an
+// optional version.
+var ssmRef = regexp.MustCompile(`\{\{resolve:ssm:([a-zA-Z0-9_.\-/]+)(?::(\d+))?\}\}`)
+
+// dynamic replaces the {{resolve:ssm:NAME}} references in a resolved
+// value's strings with the parameters' values, as CloudFormation does
+// with property values. Other dynamic references are left as written.
+func (e *env) dynamic(v any) (any, error) {
+	switch v := v.(type) {
+	case string:
+		if !strings.Contains(v, "{{resolve:ssm:") {
+			return v, nil
+		}
+		var missing error
+		out := ssmRef.ReplaceAllStringFunc(v, func(m string) string {
+			sub := ssmRef.FindStringSubmatch(m)
+			name := sub[1]
+			if sub[2] != "" {
+				name += ":" + sub[2]
+			}
+			if e.in.SSM != nil {
+				if val, ok := e.in.SSM(name); ok {
+					return val
+				}
+			}
+			if missing == nil {
+				missing = evalErr("Parameters: [ssm:%s] cannot be found.", name)
+			}
+			return m
+		})
+		return out, missing
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			r, err := e.dynamic(x)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			r, err := e.dynamic(x)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		}
+		return out, nil
+	}
+	return v, nil
 }
 
 // hasUnknown reports whether a value holds an unknown anywhere.
@@ -191,7 +256,11 @@ func (i *Instance) DependsOn(name string) []string { return i.deps[name] }
 
 // Properties resolves r's properties against the resources made so far.
 func (i *Instance) Properties(r *Resource, made map[string]Created) (map[string]any, error) {
-	v, err := i.env(made).eval(r.Properties)
+	e := i.env(made)
+	v, err := e.eval(r.Properties)
+	if err == nil {
+		v, err = e.dynamic(v)
+	}
 	if err != nil {
 		return nil, i.Template.at(r.Line, err)
 	}
@@ -331,9 +400,11 @@ type env struct {
 	evaluating map[string]bool
 	// rules enables the functions only Rules may call.
 	rules bool
-	// dry answers resources' values with unknown.
-	dry   bool
-	depth int
+	// dry answers resources' values with unknown, and notes in imports
+	// the exports read.
+	dry     bool
+	imports map[string]bool
+	depth   int
 }
 
 func (e *env) ref(name string) (any, error) {
@@ -557,6 +628,9 @@ func (e *env) call(fn string, arg any) (any, error) {
 		}
 		if e.in.Import != nil {
 			if v, ok := e.in.Import(name); ok {
+				if e.imports != nil {
+					e.imports[name] = true
+				}
 				return v, nil
 			}
 		}

@@ -172,6 +172,13 @@ Resources:` + vpc, nil, "Template format error: Unrecognized parameter type: Str
 Resources:` + vpc, nil, "Template format error: Every Parameters object must contain a Type member.", 2},
 		{"YAML", "Resources:\n  Vpc: [\n", nil, "Template format error: YAML not well-formed. (line 2)", 2},
 		{"JSON", "{\"Resources\": {\"Vpc\": }", nil, "Template format error: JSON not well-formed. (line 1)", 1},
+		{"logical id with a dash", "Resources:\n  my-vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n",
+			nil, "Template format error: Resource name my-vpc is non alphanumeric.", 2},
+		{"missing dynamic reference", `Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: "{{resolve:ssm:/net/cidr}}"}
+`, nil, "Parameters: [ssm:/net/cidr] cannot be found.", 2},
 		{"a cycle", `Resources:
   A:
     Type: AWS::EC2::SecurityGroup

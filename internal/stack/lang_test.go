@@ -129,6 +129,9 @@ func TestCDKStyleTemplate(t *testing.T) {
 			if !reflect.DeepEqual(inst.Parameters, want) {
 				t.Errorf("parameters %+v, want %+v", inst.Parameters, want)
 			}
+			if !reflect.DeepEqual(inst.Imports, []string{"shared-link-sg"}) {
+				t.Errorf("imports %v", inst.Imports)
+			}
 		})
 	}
 	tmpl, err := Parse("cdk-style.yaml", body)
@@ -144,7 +147,7 @@ func TestCDKStyleTemplate(t *testing.T) {
 	if c.Condition != "IsProd" || c.DeletionPolicy != "Retain" || c.UpdateReplacePolicy != "Delete" {
 		t.Errorf("SubnetC attributes: %+v", c)
 	}
-	if tmpl.Resources[0].Metadata == nil || tmpl.Metadata == nil {
+	if tmpl.Resources[0].Metadata == nil || tmpl.Metadata == nil || tmpl.Description != "Hand-written in the shape of CDK output" {
 		t.Error("Metadata was not kept")
 	}
 }
@@ -180,5 +183,32 @@ func TestCDKStyleRefusals(t *testing.T) {
 				t.Errorf("error %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDynamicReferences shows {{resolve:ssm:...}} in property values
+// replaced by the parameter's value, wherever in a string, also when a
+// function built the reference.
+func TestDynamicReferences(t *testing.T) {
+	inst, err := instantiate(t, `Parameters:
+  Name: {Type: String, Default: /net/cidr}
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: !Sub "{{resolve:ssm:${Name}}}"
+      Tags:
+        - {Key: a, Value: "x-{{resolve:ssm:/net/name:2}}-{{resolve:ssm:/net/cidr}}"}
+        - {Key: b, Value: "{{resolve:secretsmanager:s}}"}
+`, nil, map[string]string{"/net/cidr": "10.9.0.0/16", "/net/name:2": "blue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	props, _ := resolveAll(t, inst)
+	want := map[string]any{"CidrBlock": "10.9.0.0/16", "Tags": []any{
+		map[string]any{"Key": "a", "Value": "x-blue-10.9.0.0/16"},
+		map[string]any{"Key": "b", "Value": "{{resolve:secretsmanager:s}}"}}}
+	if got := jsonOf(t, props["Vpc"]); got != jsonOf(t, want) {
+		t.Errorf("properties %s", got)
 	}
 }

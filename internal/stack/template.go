@@ -17,7 +17,9 @@ import (
 // a condition, ...), whichever form the template used.
 type Template struct {
 	// File names the template in messages.
-	File        string
+	File string
+	// Version is AWSTemplateFormatVersion, empty when not given.
+	Version     string
 	Description string
 	// Metadata is the template's Metadata section, kept as written.
 	Metadata   any
@@ -185,6 +187,8 @@ func Parse(file string, data []byte) (*Template, error) {
 			t.Metadata, err = t.plain(val, "Metadata")
 		case "Description":
 			t.Description = val.Value
+		case "AWSTemplateFormatVersion":
+			t.Version = val.Value
 		case "Transform":
 			err = t.errAt(key.Line, "Transform (macros, SAM) is not supported")
 		default:
