@@ -65,7 +65,14 @@ type Meta struct {
 	RequestID string
 	Account   string
 	Region    string
+	// Caller names the AWS service calling on the user's behalf, from the
+	// CallerHeader: gatehouse's own stack engine says "cloudformation",
+	// and may then write the tags AWS reserves for CloudFormation.
+	Caller string
 }
+
+// CallerHeader carries Meta.Caller.
+const CallerHeader = "X-Gatehouse-Caller"
 
 type metaKey struct{}
 

@@ -176,7 +176,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (e *Edge) manage(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	scopeRegion, scopeService := credentialScope(r.Header.Get("Authorization"))
-	meta := api.Meta{RequestID: api.NewRequestID(), Account: e.cfg.Account, Region: e.cfg.Region}
+	meta := api.Meta{RequestID: api.NewRequestID(), Account: e.cfg.Account, Region: e.cfg.Region, Caller: r.Header.Get(api.CallerHeader)}
 	if scopeRegion != "" {
 		meta.Region = scopeRegion
 	}

@@ -5,12 +5,8 @@ package stack
 // reason.
 var unsupportedELBv2 = map[string]map[string]string{
 	"AWS::ElasticLoadBalancingV2::LoadBalancer": {
-		"EnableCapacityReservationProvisionStabilize":          "load balancer capacity reservations are not modeled",
-		"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic": notYet,
+		"EnableCapacityReservationProvisionStabilize": "load balancer capacity reservations are not modeled",
 		"Ipv4IpamPoolId":              noIPAM,
 		"MinimumLoadBalancerCapacity": "load balancer capacity reservations are not modeled",
-	},
-	"AWS::ElasticLoadBalancingV2::Listener": {
-		"ListenerAttributes": notYet,
 	},
 }

@@ -284,6 +284,10 @@ func (s *Service) CreateTags(ctx context.Context, in *CreateTagsInput) (*Return,
 		return nil, missing("Tag")
 	}
 	for _, t := range in.Tags {
+		// CloudFormation marks what it creates with its own aws: tags.
+		if strings.HasPrefix(t.Key, "aws:cloudformation:") && api.MetaFrom(ctx).Caller == "cloudformation" {
+			continue
+		}
 		if err := checkTag(t); err != nil {
 			return nil, err
 		}

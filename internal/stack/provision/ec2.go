@@ -11,34 +11,29 @@ import (
 	"gatehouse/internal/stack"
 )
 
+// EC2's VPCs, subnets and network interfaces. Settings CloudFormation
+// gives as properties are separate attribute calls in EC2, one attribute a
+// call, made after the resource exists and again when they change.
+
 func init() {
 	creators["AWS::EC2::VPC"] = createVPC
-	creators["AWS::EC2::Subnet"] = createSubnet
-	creators["AWS::EC2::SecurityGroup"] = createSecurityGroup
-	creators["AWS::EC2::SecurityGroupIngress"] = createRule(false)
-	creators["AWS::EC2::SecurityGroupEgress"] = createRule(true)
-	creators["AWS::EC2::NetworkInterface"] = createENI
-
+	updaters["AWS::EC2::VPC"] = updateVPC
 	deleters["AWS::EC2::VPC"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
 		return s.remove(ctx, "VPC "+cur.Ref, func() error {
 			_, err := s.EC2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: &cur.Ref})
 			return err
 		})
 	}
+	creators["AWS::EC2::Subnet"] = createSubnet
+	updaters["AWS::EC2::Subnet"] = updateSubnet
 	deleters["AWS::EC2::Subnet"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
 		return s.remove(ctx, "subnet "+cur.Ref, func() error {
 			_, err := s.EC2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: &cur.Ref})
 			return err
 		})
 	}
-	deleters["AWS::EC2::SecurityGroup"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
-		return s.remove(ctx, "security group "+cur.Ref, func() error {
-			_, err := s.EC2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: &cur.Ref})
-			return err
-		})
-	}
-	deleters["AWS::EC2::SecurityGroupIngress"] = deleteRule(false)
-	deleters["AWS::EC2::SecurityGroupEgress"] = deleteRule(true)
+	creators["AWS::EC2::NetworkInterface"] = createENI
+	updaters["AWS::EC2::NetworkInterface"] = updateENI
 	deleters["AWS::EC2::NetworkInterface"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
 		return s.remove(ctx, "network interface "+cur.Ref, func() error {
 			_, err := s.EC2.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: &cur.Ref})
@@ -47,43 +42,180 @@ func init() {
 	}
 }
 
-// tagEC2 applies a template's Tags with CreateTags, which every EC2
-// resource type accepts, rather than each call's TagSpecifications.
-func tagEC2(ctx context.Context, s *SDK, id string, p props) error {
-	tags := p.tags()
-	if len(tags) == 0 {
-		return nil
+// boolValue is p's boolean k, or def when the template leaves it out (or
+// an update removes it, which restores EC2's default).
+func boolValue(p props, k string, def bool) (*ec2types.AttributeBooleanValue, error) {
+	b, err := p.bool(k)
+	if err != nil {
+		return nil, err
 	}
-	var list []ec2types.Tag
-	for k, v := range tags {
-		list = append(list, ec2types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	if b == nil {
+		b = &def
 	}
-	_, err := s.EC2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: list})
-	return err
+	return &ec2types.AttributeBooleanValue{Value: b}, nil
 }
 
-func createVPC(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
-	out, err := s.EC2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: p.str("CidrBlock")})
+// setVPCAttributes applies the named DNS settings of p, one call each.
+// DNS support goes first when it is being turned on and last when off,
+// since EC2 allows DNS hostnames only with DNS support.
+func setVPCAttributes(ctx context.Context, s *SDK, id string, p props, names []string) error {
+	order := []string{"EnableDnsSupport", "EnableDnsHostnames"}
+	if b, _ := p.bool("EnableDnsSupport"); b != nil && !*b {
+		order = []string{"EnableDnsHostnames", "EnableDnsSupport"}
+	}
+	for _, name := range order {
+		if !contains(names, name) {
+			continue
+		}
+		in := &ec2.ModifyVpcAttributeInput{VpcId: &id}
+		v, err := boolValue(p, name, name == "EnableDnsSupport")
+		if err != nil {
+			return err
+		}
+		if name == "EnableDnsSupport" {
+			in.EnableDnsSupport = v
+		} else {
+			in.EnableDnsHostnames = v
+		}
+		if _, err := s.EC2.ModifyVpcAttribute(ctx, in); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func present(p props, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if _, ok := p[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func createVPC(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
+	in := &ec2.CreateVpcInput{CidrBlock: p.str("CidrBlock")}
+	if v := p.str("InstanceTenancy"); v != nil {
+		in.InstanceTenancy = ec2types.Tenancy(*v)
+	}
+	out, err := s.EC2.CreateVpc(ctx, in)
 	if err != nil {
 		return stack.Created{}, err
 	}
 	id := aws.ToString(out.Vpc.VpcId)
-	if err := tagEC2(ctx, s, id, p); err != nil {
+	if err := tagEC2(ctx, s, id, t, p); err != nil {
 		return stack.Created{}, err
 	}
+	if err := setVPCAttributes(ctx, s, id, p, present(p, "EnableDnsSupport", "EnableDnsHostnames")); err != nil {
+		return stack.Created{}, err
+	}
+	attrs := map[string]any{"VpcId": id, "CidrBlock": aws.ToString(out.Vpc.CidrBlock), "Ipv6CidrBlocks": []any{}}
+	var assocs []any
+	for _, a := range out.Vpc.CidrBlockAssociationSet {
+		assocs = append(assocs, aws.ToString(a.AssociationId))
+	}
+	attrs["CidrBlockAssociations"] = assocs
 	groups, err := s.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
 		{Name: aws.String("vpc-id"), Values: []string{id}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
 	if err != nil {
 		return stack.Created{}, err
 	}
-	attrs := map[string]any{"VpcId": id, "CidrBlock": aws.ToString(out.Vpc.CidrBlock)}
 	if len(groups.SecurityGroups) > 0 {
 		attrs["DefaultSecurityGroup"] = aws.ToString(groups.SecurityGroups[0].GroupId)
+	}
+	acls, err := s.EC2.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{id}}, {Name: aws.String("default"), Values: []string{"true"}}}})
+	if err != nil {
+		return stack.Created{}, err
+	}
+	if len(acls.NetworkAcls) > 0 {
+		attrs["DefaultNetworkAcl"] = aws.ToString(acls.NetworkAcls[0].NetworkAclId)
 	}
 	return stack.Created{Ref: id, Attrs: attrs}, nil
 }
 
-func createSubnet(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+func updateVPC(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	changed, err := updatable(t, old, new, "Tags", "EnableDnsSupport", "EnableDnsHostnames")
+	if err != nil {
+		return cur, err
+	}
+	if contains(changed, "Tags") {
+		if err := retagEC2(ctx, s, cur.Ref, t, new); err != nil {
+			return cur, err
+		}
+	}
+	return cur, setVPCAttributes(ctx, s, cur.Ref, new, changed)
+}
+
+// subnetAttributes are the subnet settings CloudFormation takes as
+// properties, each one ModifySubnetAttribute call.
+var subnetAttributes = []string{"MapPublicIpOnLaunch", "EnableDns64", "AssignIpv6AddressOnCreation",
+	"EnableLniAtDeviceIndex", "PrivateDnsNameOptionsOnLaunch"}
+
+// setSubnetAttributes applies the named settings of p, EC2's defaults for
+// those p leaves out.
+func setSubnetAttributes(ctx context.Context, s *SDK, id string, p props, names []string) error {
+	var calls []*ec2.ModifySubnetAttributeInput
+	var err error
+	for _, name := range names {
+		in := &ec2.ModifySubnetAttributeInput{SubnetId: &id}
+		switch name {
+		case "MapPublicIpOnLaunch":
+			in.MapPublicIpOnLaunch, err = boolValue(p, name, false)
+		case "EnableDns64":
+			in.EnableDns64, err = boolValue(p, name, false)
+		case "AssignIpv6AddressOnCreation":
+			in.AssignIpv6AddressOnCreation, err = boolValue(p, name, false)
+		case "EnableLniAtDeviceIndex":
+			in.EnableLniAtDeviceIndex, err = p.int32(name)
+			if in.EnableLniAtDeviceIndex == nil && err == nil {
+				in.DisableLniAtDeviceIndex = &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}
+			}
+		case "PrivateDnsNameOptionsOnLaunch":
+			opts := props{}
+			if m, ok := p[name].(map[string]any); ok {
+				opts = props(m)
+			}
+			for _, k := range changedKeys(props{}, opts) {
+				if k != "HostnameType" && k != "EnableResourceNameDnsARecord" && k != "EnableResourceNameDnsAAAARecord" {
+					return fmt.Errorf("%s: unknown property %s", name, k)
+				}
+			}
+			kind := "ip-name"
+			if v := opts.str("HostnameType"); v != nil {
+				kind = *v
+			}
+			a, err := boolValue(opts, "EnableResourceNameDnsARecord", false)
+			if err != nil {
+				return fmt.Errorf("%s.%v", name, err)
+			}
+			aaaa, err := boolValue(opts, "EnableResourceNameDnsAAAARecord", false)
+			if err != nil {
+				return fmt.Errorf("%s.%v", name, err)
+			}
+			calls = append(calls,
+				&ec2.ModifySubnetAttributeInput{SubnetId: &id, PrivateDnsHostnameTypeOnLaunch: ec2types.HostnameType(kind)},
+				&ec2.ModifySubnetAttributeInput{SubnetId: &id, EnableResourceNameDnsARecordOnLaunch: a},
+				&ec2.ModifySubnetAttributeInput{SubnetId: &id, EnableResourceNameDnsAAAARecordOnLaunch: aaaa})
+			continue
+		default:
+			return fmt.Errorf("no setting %s", name)
+		}
+		if err != nil {
+			return err
+		}
+		calls = append(calls, in)
+	}
+	for _, in := range calls {
+		if _, err := s.EC2.ModifySubnetAttribute(ctx, in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func createSubnet(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	out, err := s.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: p.str("VpcId"), CidrBlock: p.str("CidrBlock"),
 		AvailabilityZone: p.str("AvailabilityZone"), AvailabilityZoneId: p.str("AvailabilityZoneId")})
 	if err != nil {
@@ -91,173 +223,153 @@ func createSubnet(ctx context.Context, s *SDK, _ stack.Target, _ string, p props
 	}
 	sn := out.Subnet
 	id := aws.ToString(sn.SubnetId)
-	if err := tagEC2(ctx, s, id, p); err != nil {
+	if err := tagEC2(ctx, s, id, t, p); err != nil {
 		return stack.Created{}, err
 	}
-	return stack.Created{Ref: id, Attrs: map[string]any{"SubnetId": id, "VpcId": aws.ToString(sn.VpcId),
-		"CidrBlock": aws.ToString(sn.CidrBlock), "AvailabilityZone": aws.ToString(sn.AvailabilityZone)}}, nil
-}
-
-// permission turns one CloudFormation rule (inline or a separate resource)
-// into the API's shape. The peer is named Source* inbound, Destination*
-// outbound.
-func permission(p props, egress bool) (ec2types.IpPermission, error) {
-	from, err := p.int32("FromPort")
-	if err != nil {
-		return ec2types.IpPermission{}, err
-	}
-	to, err := p.int32("ToPort")
-	if err != nil {
-		return ec2types.IpPermission{}, err
-	}
-	perm := ec2types.IpPermission{IpProtocol: p.str("IpProtocol"), FromPort: from, ToPort: to}
-	desc := p.str("Description")
-	if c := p.str("CidrIp"); c != nil {
-		perm.IpRanges = []ec2types.IpRange{{CidrIp: c, Description: desc}}
-	}
-	if c := p.str("CidrIpv6"); c != nil {
-		perm.Ipv6Ranges = []ec2types.Ipv6Range{{CidrIpv6: c, Description: desc}}
-	}
-	group, prefixList := "SourceSecurityGroupId", "SourcePrefixListId"
-	if egress {
-		group, prefixList = "DestinationSecurityGroupId", "DestinationPrefixListId"
-	}
-	if g := p.str(group); g != nil {
-		perm.UserIdGroupPairs = []ec2types.UserIdGroupPair{{GroupId: g, Description: desc}}
-	}
-	if pl := p.str(prefixList); pl != nil {
-		perm.PrefixListIds = []ec2types.PrefixListId{{PrefixListId: pl, Description: desc}}
-	}
-	if perm.IpRanges == nil && perm.Ipv6Ranges == nil && perm.UserIdGroupPairs == nil && perm.PrefixListIds == nil {
-		return perm, fmt.Errorf("a rule needs CidrIp, CidrIpv6, %s or %s", group, prefixList)
-	}
-	return perm, nil
-}
-
-func authorize(ctx context.Context, s *SDK, group string, perms []ec2types.IpPermission, egress bool) ([]string, error) {
-	var rules []ec2types.SecurityGroupRule
-	if egress {
-		out, err := s.EC2.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(group), IpPermissions: perms})
-		if err != nil {
-			return nil, err
-		}
-		rules = out.SecurityGroupRules
-	} else {
-		out, err := s.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(group), IpPermissions: perms})
-		if err != nil {
-			return nil, err
-		}
-		rules = out.SecurityGroupRules
-	}
-	var ids []string
-	for _, r := range rules {
-		ids = append(ids, aws.ToString(r.SecurityGroupRuleId))
-	}
-	return ids, nil
-}
-
-func createSecurityGroup(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
-	if n := p.str("GroupName"); n != nil {
-		name = *n
-	}
-	out, err := s.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name),
-		Description: p.str("GroupDescription"), VpcId: p.str("VpcId")})
-	if err != nil {
+	if err := setSubnetAttributes(ctx, s, id, p, present(p, subnetAttributes...)); err != nil {
 		return stack.Created{}, err
 	}
-	id := aws.ToString(out.GroupId)
-	if err := tagEC2(ctx, s, id, p); err != nil {
+	attrs := map[string]any{"SubnetId": id, "VpcId": aws.ToString(sn.VpcId), "CidrBlock": aws.ToString(sn.CidrBlock),
+		"AvailabilityZone": aws.ToString(sn.AvailabilityZone), "AvailabilityZoneId": aws.ToString(sn.AvailabilityZoneId),
+		"Ipv6CidrBlocks": []any{}, "OutpostArn": aws.ToString(sn.OutpostArn)}
+	if assoc, err := aclAssociation(ctx, s, id); err != nil {
 		return stack.Created{}, err
+	} else if assoc != "" {
+		attrs["NetworkAclAssociationId"] = assoc
 	}
-	for _, egress := range []bool{false, true} {
-		key := "SecurityGroupIngress"
-		if egress {
-			key = "SecurityGroupEgress"
+	return stack.Created{Ref: id, Attrs: attrs}, nil
+}
+
+// aclAssociation is the id of the association that ties a subnet to its
+// network ACL.
+func aclAssociation(ctx context.Context, s *SDK, subnet string) (string, error) {
+	out, err := s.EC2.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("association.subnet-id"), Values: []string{subnet}}}})
+	if err != nil {
+		return "", err
+	}
+	for _, acl := range out.NetworkAcls {
+		for _, a := range acl.Associations {
+			if aws.ToString(a.SubnetId) == subnet {
+				return aws.ToString(a.NetworkAclAssociationId), nil
+			}
 		}
-		if _, ok := p[key]; !ok {
+	}
+	return "", nil
+}
+
+func updateSubnet(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	changed, err := updatable(t, old, new, append([]string{"Tags"}, subnetAttributes...)...)
+	if err != nil {
+		return cur, err
+	}
+	var settings []string
+	for _, k := range changed {
+		if k == "Tags" {
+			if err := retagEC2(ctx, s, cur.Ref, t, new); err != nil {
+				return cur, err
+			}
 			continue
 		}
-		var perms []ec2types.IpPermission
-		for i, r := range p.list(key) {
-			perm, err := permission(r, egress)
-			if err != nil {
-				return stack.Created{}, fmt.Errorf("%s[%d]: %v", key, i, err)
-			}
-			perms = append(perms, perm)
-		}
-		if egress {
-			// A template's egress rules replace the allow-all rule EC2
-			// gives a new group, as CloudFormation does.
-			_, err := s.EC2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(id),
-				IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
-			if err != nil {
-				return stack.Created{}, err
-			}
-		}
-		if len(perms) > 0 {
-			if _, err := authorize(ctx, s, id, perms, egress); err != nil {
-				return stack.Created{}, fmt.Errorf("%s: %v", key, err)
-			}
-		}
+		settings = append(settings, k)
 	}
-	return stack.Created{Ref: id, Attrs: map[string]any{"GroupId": id, "VpcId": p.string("VpcId")}}, nil
+	return cur, setSubnetAttributes(ctx, s, cur.Ref, new, settings)
 }
 
-func createRule(egress bool) creator {
-	return func(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
-		perm, err := permission(p, egress)
-		if err != nil {
-			return stack.Created{}, err
-		}
-		ids, err := authorize(ctx, s, p.string("GroupId"), []ec2types.IpPermission{perm}, egress)
-		if err != nil {
-			return stack.Created{}, err
-		}
-		if len(ids) == 0 {
-			return stack.Created{}, fmt.Errorf("EC2 made no rule")
-		}
-		return stack.Created{Ref: ids[0], Attrs: map[string]any{"Id": ids[0]}}, nil
+func createENI(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
+	in := &ec2.CreateNetworkInterfaceInput{SubnetId: p.str("SubnetId"), PrivateIpAddress: p.str("PrivateIpAddress"),
+		Groups: p.strings("GroupSet"), Description: p.str("Description")}
+	if v := p.str("InterfaceType"); v != nil {
+		in.InterfaceType = ec2types.NetworkInterfaceCreationType(*v)
 	}
-}
-
-// deleteRule revokes the one rule a SecurityGroupIngress or -Egress made,
-// by its id; a rule or group already gone is done.
-func deleteRule(egress bool) deleter {
-	return func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, p props) error {
-		ids := []string{cur.Ref}
-		if egress {
-			_, err := s.EC2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: p.str("GroupId"), SecurityGroupRuleIds: ids})
-			if gone(err) {
-				return nil
-			}
-			return err
-		}
-		_, err := s.EC2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: p.str("GroupId"),
-			GroupName: p.str("GroupName"), SecurityGroupRuleIds: ids})
-		if gone(err) {
-			return nil
-		}
-		return err
-	}
-}
-
-func createENI(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
-	out, err := s.EC2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: p.str("SubnetId"),
-		PrivateIpAddress: p.str("PrivateIpAddress"), Groups: p.strings("GroupSet"), Description: p.str("Description")})
+	out, err := s.EC2.CreateNetworkInterface(ctx, in)
 	if err != nil {
 		return stack.Created{}, err
 	}
 	ni := out.NetworkInterface
 	id := aws.ToString(ni.NetworkInterfaceId)
-	if err := tagEC2(ctx, s, id, p); err != nil {
+	if err := tagEC2(ctx, s, id, t, p); err != nil {
 		return stack.Created{}, err
 	}
-	var secondary []any
+	if _, ok := p["SourceDestCheck"]; ok {
+		if err := setENIAttribute(ctx, s, id, p, "SourceDestCheck"); err != nil {
+			return stack.Created{}, err
+		}
+	}
+	secondary := []any{}
 	for _, a := range ni.PrivateIpAddresses {
 		if !aws.ToBool(a.Primary) {
 			secondary = append(secondary, aws.ToString(a.PrivateIpAddress))
 		}
 	}
 	return stack.Created{Ref: id, Attrs: map[string]any{"Id": id, "PrimaryPrivateIpAddress": aws.ToString(ni.PrivateIpAddress),
-		"SecondaryPrivateIpAddresses": secondary}}, nil
+		"SecondaryPrivateIpAddresses": secondary, "VpcId": aws.ToString(ni.VpcId)}}, nil
+}
+
+// setENIAttribute changes one attribute of an interface to p's value, or
+// to EC2's default when p has none.
+func setENIAttribute(ctx context.Context, s *SDK, id string, p props, name string) error {
+	in := &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: &id}
+	switch name {
+	case "Description":
+		in.Description = &ec2types.AttributeValue{Value: aws.String(p.string(name))}
+	case "SourceDestCheck":
+		v, err := boolValue(p, name, true)
+		if err != nil {
+			return err
+		}
+		in.SourceDestCheck = v
+	case "GroupSet":
+		in.Groups = p.strings(name)
+		if len(in.Groups) == 0 {
+			// As when it was created without groups: the VPC's default.
+			group, err := defaultGroupOfSubnet(ctx, s, p.string("SubnetId"))
+			if err != nil {
+				return err
+			}
+			in.Groups = []string{group}
+		}
+	}
+	if _, err := s.EC2.ModifyNetworkInterfaceAttribute(ctx, in); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func defaultGroupOfSubnet(ctx context.Context, s *SDK, subnet string) (string, error) {
+	sn, err := s.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{subnet}})
+	if err != nil {
+		return "", err
+	}
+	if len(sn.Subnets) == 0 {
+		return "", fmt.Errorf("no subnet %s", subnet)
+	}
+	groups, err := s.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{aws.ToString(sn.Subnets[0].VpcId)}},
+		{Name: aws.String("group-name"), Values: []string{"default"}}}})
+	if err != nil {
+		return "", err
+	}
+	if len(groups.SecurityGroups) == 0 {
+		return "", fmt.Errorf("the VPC of %s has no default security group", subnet)
+	}
+	return aws.ToString(groups.SecurityGroups[0].GroupId), nil
+}
+
+func updateENI(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	changed, err := updatable(t, old, new, "Tags", "Description", "SourceDestCheck", "GroupSet")
+	if err != nil {
+		return cur, err
+	}
+	for _, k := range changed {
+		if k == "Tags" {
+			err = retagEC2(ctx, s, cur.Ref, t, new)
+		} else {
+			err = setENIAttribute(ctx, s, cur.Ref, new, k)
+		}
+		if err != nil {
+			return cur, err
+		}
+	}
+	return cur, nil
 }

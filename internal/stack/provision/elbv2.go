@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,36 +14,53 @@ import (
 )
 
 // ELBv2's CloudFormation properties carry the API's member names, so most
-// of each resource decodes straight into the create call's input.
+// of each resource decodes straight into the create call's input, and an
+// update into the modify call's. What CloudFormation folds into one
+// resource (attributes, targets, an NLB's PrivateLink setting) is a
+// separate call.
+
+const (
+	typeLoadBalancer = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+	typeTargetGroup  = "AWS::ElasticLoadBalancingV2::TargetGroup"
+	typeListener     = "AWS::ElasticLoadBalancingV2::Listener"
+	typeListenerRule = "AWS::ElasticLoadBalancingV2::ListenerRule"
+)
 
 func init() {
-	creators["AWS::ElasticLoadBalancingV2::LoadBalancer"] = createLoadBalancer
-	creators["AWS::ElasticLoadBalancingV2::TargetGroup"] = createTargetGroup
-	creators["AWS::ElasticLoadBalancingV2::Listener"] = createListener
-	creators["AWS::ElasticLoadBalancingV2::ListenerRule"] = createListenerRule
+	nameLimits[typeLoadBalancer] = 32
+	nameLimits[typeTargetGroup] = 32
+
+	creators[typeLoadBalancer] = createLoadBalancer
+	updaters[typeLoadBalancer] = updateLoadBalancer
+	creators[typeTargetGroup] = createTargetGroup
+	updaters[typeTargetGroup] = updateTargetGroup
+	creators[typeListener] = createListener
+	updaters[typeListener] = updateListener
+	creators[typeListenerRule] = createListenerRule
+	updaters[typeListenerRule] = updateListenerRule
 
 	// A load balancer takes its listeners and their rules with it; a
 	// target group is refused while a listener or rule still forwards to
 	// it, so its deletion waits for theirs.
-	deleters["AWS::ElasticLoadBalancingV2::LoadBalancer"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+	deleters[typeLoadBalancer] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
 		return s.remove(ctx, "load balancer "+cur.Ref, func() error {
 			_, err := s.ELB.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: &cur.Ref})
 			return err
 		})
 	}
-	deleters["AWS::ElasticLoadBalancingV2::TargetGroup"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+	deleters[typeTargetGroup] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
 		return s.remove(ctx, "target group "+cur.Ref, func() error {
 			_, err := s.ELB.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: &cur.Ref})
 			return err
 		})
 	}
-	deleters["AWS::ElasticLoadBalancingV2::Listener"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+	deleters[typeListener] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
 		return s.remove(ctx, "listener "+cur.Ref, func() error {
 			_, err := s.ELB.DeleteListener(ctx, &elb.DeleteListenerInput{ListenerArn: &cur.Ref})
 			return err
 		})
 	}
-	deleters["AWS::ElasticLoadBalancingV2::ListenerRule"] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+	deleters[typeListenerRule] = func(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
 		return s.remove(ctx, "listener rule "+cur.Ref, func() error {
 			_, err := s.ELB.DeleteRule(ctx, &elb.DeleteRuleInput{RuleArn: &cur.Ref})
 			return err
@@ -59,75 +77,274 @@ func attributes(p props, key string) []elbtypes.LoadBalancerAttribute {
 	return out
 }
 
-func createLoadBalancer(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
+func setLoadBalancerAttributes(ctx context.Context, s *SDK, arn string, p props) error {
+	attrs := attributes(p, "LoadBalancerAttributes")
+	if len(attrs) == 0 {
+		return nil
+	}
+	if _, err := s.ELB.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: &arn, Attributes: attrs}); err != nil {
+		return fmt.Errorf("LoadBalancerAttributes: %w", err)
+	}
+	return nil
+}
+
+// setSecurityGroups gives a load balancer p's groups and, for an NLB,
+// whether they apply to PrivateLink traffic: the one API call that takes
+// EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic.
+func setSecurityGroups(ctx context.Context, s *SDK, arn string, p props) error {
+	in := &elb.SetSecurityGroupsInput{LoadBalancerArn: &arn, SecurityGroups: p.strings("SecurityGroups")}
+	if in.SecurityGroups == nil {
+		in.SecurityGroups = []string{}
+	}
+	if v := p.str("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"); v != nil {
+		in.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = elbtypes.EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum(*v)
+	}
+	if _, err := s.ELB.SetSecurityGroups(ctx, in); err != nil {
+		return fmt.Errorf("SecurityGroups: %w", err)
+	}
+	return nil
+}
+
+func loadBalancerAttrs(lb elbtypes.LoadBalancer) map[string]any {
+	arn := aws.ToString(lb.LoadBalancerArn)
+	_, fullName, _ := strings.Cut(arn, ":loadbalancer/")
+	groups := []any{}
+	for _, g := range lb.SecurityGroups {
+		groups = append(groups, g)
+	}
+	return map[string]any{"LoadBalancerArn": arn, "DNSName": aws.ToString(lb.DNSName),
+		"CanonicalHostedZoneID": aws.ToString(lb.CanonicalHostedZoneId), "LoadBalancerName": aws.ToString(lb.LoadBalancerName),
+		"LoadBalancerFullName": fullName, "SecurityGroups": groups}
+}
+
+func createLoadBalancer(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error) {
 	var in elb.CreateLoadBalancerInput
-	if err := decode(without(p, "LoadBalancerAttributes"), &in); err != nil {
+	if err := decode(without(p, "LoadBalancerAttributes", "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", "Tags"), &in); err != nil {
 		return stack.Created{}, err
 	}
 	if in.Name == nil {
 		in.Name = aws.String(name)
 	}
+	in.Tags = elbTagList(tagsOf(t, p))
 	out, err := s.ELB.CreateLoadBalancer(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
 	}
 	lb := out.LoadBalancers[0]
-	arn := aws.ToString(lb.LoadBalancerArn)
-	if attrs := attributes(p, "LoadBalancerAttributes"); len(attrs) > 0 {
-		if _, err := s.ELB.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: &arn, Attributes: attrs}); err != nil {
-			return stack.Created{}, fmt.Errorf("LoadBalancerAttributes: %v", err)
+	made := stack.Created{Ref: aws.ToString(lb.LoadBalancerArn), Attrs: loadBalancerAttrs(lb)}
+	if err := setLoadBalancerAttributes(ctx, s, made.Ref, p); err != nil {
+		return made, err
+	}
+	if p.str("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic") != nil {
+		if err := setSecurityGroups(ctx, s, made.Ref, p); err != nil {
+			return made, err
 		}
 	}
-	_, fullName, _ := strings.Cut(arn, ":loadbalancer/")
-	var groups []any
-	for _, g := range lb.SecurityGroups {
-		groups = append(groups, g)
-	}
-	return stack.Created{Ref: arn, Attrs: map[string]any{"LoadBalancerArn": arn, "DNSName": aws.ToString(lb.DNSName),
-		"CanonicalHostedZoneID": aws.ToString(lb.CanonicalHostedZoneId), "LoadBalancerName": aws.ToString(lb.LoadBalancerName),
-		"LoadBalancerFullName": fullName, "SecurityGroups": groups}}, nil
+	return made, nil
 }
 
-func createTargetGroup(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
+// updateLoadBalancer changes what ELBv2 lets change: security groups (and
+// the NLB's PrivateLink setting), attributes and tags. gatehouse serves
+// no SetSubnets or SetIpAddressType, so a change of subnets or address
+// type is refused by name.
+func updateLoadBalancer(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	changed, err := updatable(t, old, new, "Tags", "LoadBalancerAttributes", "SecurityGroups",
+		"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic")
+	if err != nil {
+		return cur, err
+	}
+	groups := false
+	for _, k := range changed {
+		switch k {
+		case "Tags":
+			err = retagELB(ctx, s, cur.Ref, t, new)
+		case "LoadBalancerAttributes":
+			err = setLoadBalancerAttributes(ctx, s, cur.Ref, new)
+		default:
+			groups = true
+		}
+		if err != nil {
+			return cur, err
+		}
+	}
+	if !groups {
+		return cur, nil
+	}
+	if err := setSecurityGroups(ctx, s, cur.Ref, new); err != nil {
+		return cur, err
+	}
+	out, err := s.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{cur.Ref}})
+	if err != nil || len(out.LoadBalancers) == 0 {
+		return cur, err
+	}
+	return stack.Created{Ref: cur.Ref, Attrs: loadBalancerAttrs(out.LoadBalancers[0])}, nil
+}
+
+func targetGroupAttrs(tg elbtypes.TargetGroup) map[string]any {
+	arn := aws.ToString(tg.TargetGroupArn)
+	lbs := []any{}
+	for _, a := range tg.LoadBalancerArns {
+		lbs = append(lbs, a)
+	}
+	return map[string]any{"TargetGroupArn": arn, "TargetGroupName": aws.ToString(tg.TargetGroupName),
+		"TargetGroupFullName": arn[strings.LastIndex(arn, ":")+1:], "LoadBalancerArns": lbs}
+}
+
+// targets reads a target group's Targets, keyed by id, port and zone.
+func targets(p props) (map[string]elbtypes.TargetDescription, error) {
+	var list []elbtypes.TargetDescription
+	if err := decode(p["Targets"], &list); err != nil {
+		return nil, fmt.Errorf("Targets%v", err)
+	}
+	out := map[string]elbtypes.TargetDescription{}
+	for _, d := range list {
+		out[fmt.Sprintf("%s|%d|%s", aws.ToString(d.Id), aws.ToInt32(d.Port), aws.ToString(d.AvailabilityZone))] = d
+	}
+	return out, nil
+}
+
+func onlyTargets(a, b map[string]elbtypes.TargetDescription) []elbtypes.TargetDescription {
+	var keys []string
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []elbtypes.TargetDescription
+	for _, k := range keys {
+		out = append(out, a[k])
+	}
+	return out
+}
+
+// setTargets deregisters the targets old has and new lacks, and registers
+// those new adds.
+func setTargets(ctx context.Context, s *SDK, arn string, old, new props) error {
+	have, err := targets(old)
+	if err != nil {
+		return err
+	}
+	want, err := targets(new)
+	if err != nil {
+		return err
+	}
+	if gone := onlyTargets(have, want); len(gone) > 0 {
+		if _, err := s.ELB.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: &arn, Targets: gone}); err != nil {
+			return fmt.Errorf("Targets: %w", err)
+		}
+	}
+	if added := onlyTargets(want, have); len(added) > 0 {
+		if _, err := s.ELB.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: &arn, Targets: added}); err != nil {
+			return fmt.Errorf("Targets: %w", err)
+		}
+	}
+	return nil
+}
+
+func setTargetGroupAttributes(ctx context.Context, s *SDK, arn string, p props) error {
+	var attrs []elbtypes.TargetGroupAttribute
+	for _, a := range attributes(p, "TargetGroupAttributes") {
+		attrs = append(attrs, elbtypes.TargetGroupAttribute{Key: a.Key, Value: a.Value})
+	}
+	if len(attrs) == 0 {
+		return nil
+	}
+	if _, err := s.ELB.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: &arn, Attributes: attrs}); err != nil {
+		return fmt.Errorf("TargetGroupAttributes: %w", err)
+	}
+	return nil
+}
+
+// healthCheck are the target group's properties ModifyTargetGroup takes.
+var healthCheck = []string{"HealthCheckEnabled", "HealthCheckIntervalSeconds", "HealthCheckPath", "HealthCheckPort",
+	"HealthCheckProtocol", "HealthCheckTimeoutSeconds", "HealthyThresholdCount", "UnhealthyThresholdCount", "Matcher"}
+
+func createTargetGroup(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error) {
 	var in elb.CreateTargetGroupInput
-	if err := decode(without(p, "Targets", "TargetGroupAttributes"), &in); err != nil {
+	if err := decode(without(p, "Targets", "TargetGroupAttributes", "Tags"), &in); err != nil {
+		return stack.Created{}, err
+	}
+	if _, err := targets(p); err != nil {
 		return stack.Created{}, err
 	}
 	if in.Name == nil {
 		in.Name = aws.String(name)
 	}
+	in.Tags = elbTagList(tagsOf(t, p))
 	out, err := s.ELB.CreateTargetGroup(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
 	}
 	tg := out.TargetGroups[0]
-	arn := aws.ToString(tg.TargetGroupArn)
-	var targets []elbtypes.TargetDescription
-	if err := decode(p["Targets"], &targets); err != nil {
-		return stack.Created{}, fmt.Errorf("Targets%v", err)
+	made := stack.Created{Ref: aws.ToString(tg.TargetGroupArn), Attrs: targetGroupAttrs(tg)}
+	if err := setTargets(ctx, s, made.Ref, props{}, p); err != nil {
+		return made, err
 	}
-	if len(targets) > 0 {
-		if _, err := s.ELB.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: &arn, Targets: targets}); err != nil {
-			return stack.Created{}, fmt.Errorf("Targets: %v", err)
+	return made, setTargetGroupAttributes(ctx, s, made.Ref, p)
+}
+
+func updateTargetGroup(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	changed, err := updatable(t, old, new, append([]string{"Tags", "Targets", "TargetGroupAttributes"}, healthCheck...)...)
+	if err != nil {
+		return cur, err
+	}
+	modify := false
+	for _, k := range changed {
+		switch k {
+		case "Tags":
+			err = retagELB(ctx, s, cur.Ref, t, new)
+		case "Targets":
+			err = setTargets(ctx, s, cur.Ref, old, new)
+		case "TargetGroupAttributes":
+			err = setTargetGroupAttributes(ctx, s, cur.Ref, new)
+		default:
+			modify = true
+		}
+		if err != nil {
+			return cur, err
 		}
 	}
-	if list := attributes(p, "TargetGroupAttributes"); len(list) > 0 {
-		var attrs []elbtypes.TargetGroupAttribute
-		for _, a := range list {
-			attrs = append(attrs, elbtypes.TargetGroupAttribute{Key: a.Key, Value: a.Value})
+	if modify {
+		// The settings a template leaves out stay as they are.
+		in := elb.ModifyTargetGroupInput{TargetGroupArn: &cur.Ref}
+		check := map[string]any{}
+		for _, k := range healthCheck {
+			if v, ok := new[k]; ok {
+				check[k] = v
+			}
 		}
-		if _, err := s.ELB.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: &arn, Attributes: attrs}); err != nil {
-			return stack.Created{}, fmt.Errorf("TargetGroupAttributes: %v", err)
+		if err := decode(check, &in); err != nil {
+			return cur, err
+		}
+		if _, err := s.ELB.ModifyTargetGroup(ctx, &in); err != nil {
+			return cur, err
 		}
 	}
-	fullName := arn[strings.LastIndex(arn, ":")+1:]
-	return stack.Created{Ref: arn, Attrs: map[string]any{"TargetGroupArn": arn, "TargetGroupName": aws.ToString(tg.TargetGroupName),
-		"TargetGroupFullName": fullName, "LoadBalancerArns": []any{}}}, nil
+	out, err := s.ELB.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{cur.Ref}})
+	if err != nil || len(out.TargetGroups) == 0 {
+		return cur, err
+	}
+	return stack.Created{Ref: cur.Ref, Attrs: targetGroupAttrs(out.TargetGroups[0])}, nil
+}
+
+func setListenerAttributes(ctx context.Context, s *SDK, arn string, p props) error {
+	var attrs []elbtypes.ListenerAttribute
+	for _, a := range attributes(p, "ListenerAttributes") {
+		attrs = append(attrs, elbtypes.ListenerAttribute{Key: a.Key, Value: a.Value})
+	}
+	if len(attrs) == 0 {
+		return nil
+	}
+	if _, err := s.ELB.ModifyListenerAttributes(ctx, &elb.ModifyListenerAttributesInput{ListenerArn: &arn, Attributes: attrs}); err != nil {
+		return fmt.Errorf("ListenerAttributes: %w", err)
+	}
+	return nil
 }
 
 func createListener(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
 	var in elb.CreateListenerInput
-	if err := decode(map[string]any(p), &in); err != nil {
+	if err := decode(without(p, "ListenerAttributes"), &in); err != nil {
 		return stack.Created{}, err
 	}
 	out, err := s.ELB.CreateListener(ctx, &in)
@@ -135,7 +352,32 @@ func createListener(ctx context.Context, s *SDK, _ stack.Target, _ string, p pro
 		return stack.Created{}, err
 	}
 	arn := aws.ToString(out.Listeners[0].ListenerArn)
-	return stack.Created{Ref: arn, Attrs: map[string]any{"ListenerArn": arn}}, nil
+	made := stack.Created{Ref: arn, Attrs: map[string]any{"ListenerArn": arn}}
+	return made, setListenerAttributes(ctx, s, arn, p)
+}
+
+// listenerSettings are the listener's properties ModifyListener takes.
+var listenerSettings = []string{"DefaultActions", "Port", "Protocol", "SslPolicy", "Certificates", "AlpnPolicy", "MutualAuthentication"}
+
+func updateListener(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	changed, err := updatable(t, old, new, append([]string{"ListenerAttributes"}, listenerSettings...)...)
+	if err != nil {
+		return cur, err
+	}
+	if contains(changed, "ListenerAttributes") {
+		if err := setListenerAttributes(ctx, s, cur.Ref, new); err != nil {
+			return cur, err
+		}
+		if len(changed) == 1 {
+			return cur, nil
+		}
+	}
+	in := elb.ModifyListenerInput{ListenerArn: &cur.Ref}
+	if err := decode(without(new, "LoadBalancerArn", "ListenerAttributes"), &in); err != nil {
+		return cur, err
+	}
+	_, err = s.ELB.ModifyListener(ctx, &in)
+	return cur, err
 }
 
 func createListenerRule(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
@@ -148,5 +390,33 @@ func createListenerRule(ctx context.Context, s *SDK, _ stack.Target, _ string, p
 		return stack.Created{}, err
 	}
 	arn := aws.ToString(out.Rules[0].RuleArn)
-	return stack.Created{Ref: arn, Attrs: map[string]any{"RuleArn": arn}}, nil
+	return stack.Created{Ref: arn, Attrs: map[string]any{"RuleArn": arn, "IsDefault": aws.ToBool(out.Rules[0].IsDefault)}}, nil
+}
+
+// updateListenerRule changes a rule's conditions and actions with
+// ModifyRule and its priority with SetRulePriorities.
+func updateListenerRule(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	changed, err := updatable(t, old, new, "Actions", "Conditions", "Priority", "Transforms")
+	if err != nil {
+		return cur, err
+	}
+	if contains(changed, "Priority") {
+		prio, err := new.int32("Priority")
+		if err != nil {
+			return cur, err
+		}
+		if _, err := s.ELB.SetRulePriorities(ctx, &elb.SetRulePrioritiesInput{RulePriorities: []elbtypes.RulePriorityPair{
+			{RuleArn: &cur.Ref, Priority: prio}}}); err != nil {
+			return cur, fmt.Errorf("Priority: %w", err)
+		}
+	}
+	if len(changed) == 1 && changed[0] == "Priority" {
+		return cur, nil
+	}
+	in := elb.ModifyRuleInput{RuleArn: &cur.Ref}
+	if err := decode(without(new, "ListenerArn", "Priority"), &in); err != nil {
+		return cur, err
+	}
+	_, err = s.ELB.ModifyRule(ctx, &in)
+	return cur, err
 }

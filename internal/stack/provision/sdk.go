@@ -3,6 +3,8 @@ package provision
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,7 +17,9 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"gatehouse/internal/api"
 	"gatehouse/internal/stack"
 )
 
@@ -56,8 +60,10 @@ func EndpointConfig(url, region string) aws.Config {
 	}
 }
 
-// NewSDK makes the clients from one configuration.
+// NewSDK makes the clients from one configuration. Its calls say they come
+// from CloudFormation, which may tag what it makes aws:cloudformation:*.
 func NewSDK(cfg aws.Config) *SDK {
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), smithyhttp.SetHeaderValue(api.CallerHeader, "cloudformation"))
 	return &SDK{
 		EC2: ec2.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg),
 		APIGW: apigateway.NewFromConfig(cfg), HTTP: apigatewayv2.NewFromConfig(cfg),
@@ -113,7 +119,18 @@ func (s *SDK) Create(ctx context.Context, t stack.Target, p map[string]any) (sta
 	if !ok {
 		return stack.Created{}, fmt.Errorf("unsupported resource type %s", t.Type)
 	}
-	return c(ctx, s, t, physicalName(t.StackName, t.LogicalID), props(p))
+	made, err := c(ctx, s, t, physicalName(t), props(p))
+	if err != nil && made.Ref != "" {
+		// The resource exists but is not what the template says: take it
+		// away, so that a failed creation leaves nothing behind.
+		if d, ok := deleters[t.Type]; ok {
+			if derr := d(ctx, s, t, made, props(p)); derr != nil {
+				err = fmt.Errorf("%w (and deleting %s again: %v)", err, made.Ref, derr)
+			}
+		}
+		return stack.Created{}, err
+	}
+	return made, err
 }
 
 // Update implements Provisioner.
@@ -134,21 +151,63 @@ func (s *SDK) Delete(ctx context.Context, t stack.Target, cur stack.Created, p m
 	return d(ctx, s, t, cur, props(p))
 }
 
-// physicalName is the name CloudFormation would generate when a template
-// names nothing: stack and logical id, cut to the 32 characters load
-// balancers and target groups allow.
-func physicalName(stackName, logicalID string) string {
+// nameLimits holds the length limit of the names a type takes, where
+// it is below 255.
+var nameLimits = map[string]int{}
+
+// suffixChars make the random end of a generated name.
+const suffixChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// physicalName is the name CloudFormation generates for a resource whose
+// template names none: the stack name, the logical id and 13 random
+// upper-case letters and digits, so that a replacement, made before the
+// resource it replaces is deleted, never collides with it. Where a type
+// allows 32 characters or fewer (load balancers, target groups) the stack
+// name is cut to 6 characters and the logical id to 5, as CloudFormation's
+// names show; elsewhere both are cut evenly as far as the limit needs.
+func physicalName(t stack.Target) string {
+	stackName, logical := nameChars(t.StackName), nameChars(t.LogicalID)
+	limit := nameLimits[t.Type]
+	if limit == 0 {
+		limit = 255
+	}
+	if limit <= 32 {
+		stackName, logical = cut(stackName, 6), cut(logical, 5)
+	} else if budget := limit - 13 - 2; len(stackName)+len(logical) > budget {
+		keep := max(budget/2, budget-len(stackName))
+		logical = cut(logical, keep)
+		stackName = cut(stackName, budget-len(logical))
+	}
 	var b strings.Builder
-	for _, r := range stackName + "-" + logicalID {
+	for _, part := range []string{stackName, logical} {
+		if part != "" {
+			b.WriteString(part)
+			b.WriteByte('-')
+		}
+	}
+	for range 13 {
+		b.WriteByte(suffixChars[rand.IntN(len(suffixChars))])
+	}
+	return b.String()
+}
+
+// nameChars keeps the letters, digits and hyphens names allow.
+func nameChars(s string) string {
+	var b strings.Builder
+	for _, r := range s {
 		if r < 128 && (r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
 			b.WriteRune(r)
 		}
 	}
-	n := b.String()
-	if len(n) > 32 {
-		n = n[:32]
+	return strings.Trim(b.String(), "-")
+}
+
+// cut shortens s to n bytes, never leaving a hyphen at its end.
+func cut(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
 	}
-	return strings.Trim(n, "-")
+	return strings.TrimRight(s, "-")
 }
 
 // without copies p minus the named keys, for properties decoded into an

@@ -11,11 +11,23 @@ import (
 	"gatehouse/internal/stack"
 )
 
+// Cloud Map answers namespace and instance changes with an operation,
+// which each call here follows to its end, so a resource reported made
+// (or gone) is.
+
 func init() {
+	nameLimits["AWS::ServiceDiscovery::Service"] = 63 // a DNS label
+	nameLimits["AWS::ServiceDiscovery::Instance"] = 64
+
 	creators["AWS::ServiceDiscovery::PrivateDnsNamespace"] = createPrivateDNSNamespace
 	creators["AWS::ServiceDiscovery::HttpNamespace"] = createHTTPNamespace
 	creators["AWS::ServiceDiscovery::Service"] = createCloudMapService
 	creators["AWS::ServiceDiscovery::Instance"] = createCloudMapInstance
+
+	updaters["AWS::ServiceDiscovery::PrivateDnsNamespace"] = updateNamespace
+	updaters["AWS::ServiceDiscovery::HttpNamespace"] = updateNamespace
+	updaters["AWS::ServiceDiscovery::Service"] = updateCloudMapService
+	updaters["AWS::ServiceDiscovery::Instance"] = updateCloudMapInstance
 
 	deleters["AWS::ServiceDiscovery::PrivateDnsNamespace"] = deleteNamespace
 	deleters["AWS::ServiceDiscovery::HttpNamespace"] = deleteNamespace
@@ -35,20 +47,6 @@ func init() {
 			return err
 		})
 	}
-}
-
-// deleteNamespace deletes a namespace and waits for the operation that
-// does it; a namespace still holding services is retried, since their
-// deletion comes first.
-func deleteNamespace(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
-	return s.remove(ctx, "Cloud Map namespace "+cur.Ref, func() error {
-		out, err := s.CloudMap.DeleteNamespace(ctx, &servicediscovery.DeleteNamespaceInput{Id: &cur.Ref})
-		if err != nil {
-			return err
-		}
-		_, err = s.operation(ctx, out.OperationId)
-		return err
-	})
 }
 
 // operation waits for a Cloud Map operation to succeed and returns its
@@ -82,7 +80,7 @@ func namespaceFrom(ctx context.Context, s *SDK, opID *string) (stack.Created, er
 	nsID := targets[string(sdtypes.OperationTargetTypeNamespace)]
 	ns, err := s.CloudMap.GetNamespace(ctx, &servicediscovery.GetNamespaceInput{Id: &nsID})
 	if err != nil {
-		return stack.Created{}, err
+		return stack.Created{Ref: nsID}, err
 	}
 	attrs := map[string]any{"Id": nsID, "Arn": aws.ToString(ns.Namespace.Arn)}
 	if p := ns.Namespace.Properties; p != nil && p.DnsProperties != nil {
@@ -91,11 +89,12 @@ func namespaceFrom(ctx context.Context, s *SDK, opID *string) (stack.Created, er
 	return stack.Created{Ref: nsID, Attrs: attrs}, nil
 }
 
-func createPrivateDNSNamespace(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+func createPrivateDNSNamespace(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	var in servicediscovery.CreatePrivateDnsNamespaceInput
-	if err := decode(map[string]any(p), &in); err != nil {
+	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err
 	}
+	in.Tags = cloudMapTagList(tagsOf(t, p))
 	out, err := s.CloudMap.CreatePrivateDnsNamespace(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
@@ -103,11 +102,12 @@ func createPrivateDNSNamespace(ctx context.Context, s *SDK, _ stack.Target, _ st
 	return namespaceFrom(ctx, s, out.OperationId)
 }
 
-func createHTTPNamespace(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+func createHTTPNamespace(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	var in servicediscovery.CreateHttpNamespaceInput
-	if err := decode(map[string]any(p), &in); err != nil {
+	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err
 	}
+	in.Tags = cloudMapTagList(tagsOf(t, p))
 	out, err := s.CloudMap.CreateHttpNamespace(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
@@ -115,14 +115,39 @@ func createHTTPNamespace(ctx context.Context, s *SDK, _ stack.Target, _ string, 
 	return namespaceFrom(ctx, s, out.OperationId)
 }
 
-func createCloudMapService(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
+// updateNamespace changes a namespace's tags. gatehouse serves no
+// UpdateHttpNamespace or UpdatePrivateDnsNamespace, so a new description
+// or SOA is refused by name.
+func updateNamespace(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	if _, err := updatable(t, old, new, "Tags"); err != nil {
+		return cur, err
+	}
+	return cur, retagCloudMap(ctx, s, fmt.Sprint(cur.Attrs["Arn"]), t, new)
+}
+
+// deleteNamespace deletes a namespace and waits for the operation that
+// does it; a namespace still holding services is retried, since their
+// deletion comes first.
+func deleteNamespace(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
+	return s.remove(ctx, "Cloud Map namespace "+cur.Ref, func() error {
+		out, err := s.CloudMap.DeleteNamespace(ctx, &servicediscovery.DeleteNamespaceInput{Id: &cur.Ref})
+		if err != nil {
+			return err
+		}
+		_, err = s.operation(ctx, out.OperationId)
+		return err
+	})
+}
+
+func createCloudMapService(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error) {
 	var in servicediscovery.CreateServiceInput
-	if err := decode(map[string]any(p), &in); err != nil {
+	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err
 	}
 	if in.Name == nil {
 		in.Name = aws.String(name)
 	}
+	in.Tags = cloudMapTagList(tagsOf(t, p))
 	out, err := s.CloudMap.CreateService(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
@@ -131,17 +156,80 @@ func createCloudMapService(ctx context.Context, s *SDK, _ stack.Target, name str
 	return stack.Created{Ref: id, Attrs: map[string]any{"Id": id, "Arn": aws.ToString(out.Service.Arn), "Name": aws.ToString(out.Service.Name)}}, nil
 }
 
-func createCloudMapInstance(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
+// updateCloudMapService changes what UpdateService takes: the
+// description, the records' TTLs and the Route 53 health check.
+func updateCloudMapService(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	changed, err := updatable(t, old, new, "Tags", "Description", "DnsConfig", "HealthCheckConfig")
+	if err != nil {
+		return cur, err
+	}
+	if contains(changed, "Tags") {
+		if err := retagCloudMap(ctx, s, fmt.Sprint(cur.Attrs["Arn"]), t, new); err != nil {
+			return cur, err
+		}
+		if len(changed) == 1 {
+			return cur, nil
+		}
+	}
+	var oldDNS, newDNS props
+	if m, ok := old["DnsConfig"].(map[string]any); ok {
+		oldDNS = m
+	}
+	if m, ok := new["DnsConfig"].(map[string]any); ok {
+		newDNS = m
+	}
+	if _, err := updatable(stack.Target{Type: t.Type + " DnsConfig"}, oldDNS, newDNS, "DnsRecords"); err != nil {
+		return cur, err
+	}
+	change := &sdtypes.ServiceChange{Description: aws.String(new.string("Description"))}
+	if newDNS != nil {
+		change.DnsConfig = &sdtypes.DnsConfigChange{}
+		if err := decode(map[string]any{"DnsRecords": newDNS["DnsRecords"]}, change.DnsConfig); err != nil {
+			return cur, fmt.Errorf("DnsConfig.%v", err)
+		}
+	}
+	if err := decode(new["HealthCheckConfig"], &change.HealthCheckConfig); err != nil {
+		return cur, fmt.Errorf("HealthCheckConfig%v", err)
+	}
+	out, err := s.CloudMap.UpdateService(ctx, &servicediscovery.UpdateServiceInput{Id: &cur.Ref, Service: change})
+	if err != nil {
+		return cur, err
+	}
+	_, err = s.operation(ctx, out.OperationId)
+	return cur, err
+}
+
+func registerInstance(ctx context.Context, s *SDK, id string, p props) error {
 	var in servicediscovery.RegisterInstanceInput
-	if err := decode(without(p, "InstanceAttributes"), &in); err != nil {
-		return stack.Created{}, err
+	if err := decode(without(p, "InstanceAttributes", "InstanceId"), &in); err != nil {
+		return err
 	}
 	in.Attributes = p.stringMap("InstanceAttributes")
-	if in.InstanceId == nil {
-		in.InstanceId = aws.String(name)
+	in.InstanceId = &id
+	out, err := s.CloudMap.RegisterInstance(ctx, &in)
+	if err != nil {
+		return err
 	}
-	if _, err := s.CloudMap.RegisterInstance(ctx, &in); err != nil {
+	_, err = s.operation(ctx, out.OperationId)
+	return err
+}
+
+func createCloudMapInstance(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
+	id := name
+	if v := p.str("InstanceId"); v != nil {
+		id = *v
+	}
+	if err := registerInstance(ctx, s, id, p); err != nil {
 		return stack.Created{}, err
 	}
-	return stack.Created{Ref: aws.ToString(in.InstanceId), Attrs: map[string]any{}}, nil
+	return stack.Created{Ref: id, Attrs: map[string]any{}}, nil
+}
+
+// updateCloudMapInstance registers the instance again under its id, which
+// replaces its attributes, as CloudFormation does.
+func updateCloudMapInstance(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	if _, err := updatable(t, old, new, "InstanceAttributes"); err != nil {
+		return cur, err
+	}
+	return cur, registerInstance(ctx, s, cur.Ref, new)
 }
