@@ -154,6 +154,15 @@ func validate(t *Template) error {
 		}
 	}
 	errs = append(first, errs...)
+	// A default must satisfy its own parameter's constraints, whether or
+	// not a value is given.
+	for _, p := range t.Parameters {
+		if d, ok := p.DefaultString(); ok && !strings.HasPrefix(p.Type, ssmPrefix) {
+			if err := checkParameter(t, p, d); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
 	errs = append(errs, checkConditions(t, params, byName)...)
 	errs = append(errs, checkRules(t, params)...)
 	for _, p := range t.Parameters {

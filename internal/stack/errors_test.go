@@ -179,6 +179,8 @@ Resources:` + vpc, nil, "Template format error: Every Parameters object must con
     Type: AWS::EC2::VPC
     Properties: {CidrBlock: "{{resolve:ssm:/net/cidr}}"}
 `, nil, "Parameters: [ssm:/net/cidr] cannot be found.", 2},
+		{"a default its constraints refuse", "Parameters:\n  P: {Type: String, Default: ab, MinLength: 3}\nResources:" + vpc,
+			map[string]string{"P": "abc"}, "Parameter 'P' must contain at least 3 characters", 2},
 		{"a cycle", `Resources:
   A:
     Type: AWS::EC2::SecurityGroup

@@ -7,12 +7,14 @@ import (
 	"testing"
 )
 
-// fuzzSeeds are the example templates, the CDK-style one and small
-// templates that reach each function and section.
-func fuzzSeeds(f *testing.F) [][]byte {
+// fuzzSeeds are the example templates (with CDK's synthesized one), the
+// CDK-style one written by hand, and small templates that reach each
+// function and section.
+func fuzzSeeds() [][]byte {
 	var seeds [][]byte
 	paths, _ := filepath.Glob("../../examples/blog/*.yaml")
-	paths = append(paths, "testdata/cdk-style.yaml")
+	synth, _ := filepath.Glob("../../examples/cdk/synth/*.json")
+	paths = append(append(paths, synth...), "testdata/cdk-style.yaml")
 	for _, p := range paths {
 		if b, err := os.ReadFile(p); err == nil {
 			seeds = append(seeds, b)
@@ -38,7 +40,7 @@ func fuzzSeeds(f *testing.F) [][]byte {
 // checking: nothing may panic, and a template that parses and checks must
 // order every resource it declares.
 func FuzzParseAndCheck(f *testing.F) {
-	for _, s := range fuzzSeeds(f) {
+	for _, s := range fuzzSeeds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -62,7 +64,7 @@ func FuzzParseAndCheck(f *testing.F) {
 // resources give. Nothing may panic or hang, every refusal is a
 // ValidationError, and only resources whose condition holds are kept.
 func FuzzInstantiate(f *testing.F) {
-	for _, s := range fuzzSeeds(f) {
+	for _, s := range fuzzSeeds() {
 		f.Add(s, "Stage=prod\nP=2")
 	}
 	f.Add([]byte("Parameters:\n  L: {Type: List<Number>, MaxValue: 3}\nConditions:\n  C: !Equals [!Select [1, !Ref L], 2]\nResources:\n  V: {Type: AWS::EC2::VPC, Condition: C}\n"), "L=1,2")
