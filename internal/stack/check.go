@@ -32,44 +32,149 @@ func Check(t *Template) ([]*Resource, error) {
 // validate checks what does not depend on parameters: every mistake it
 // finds is reported, the first being the one the stack API returns.
 func validate(t *Template) error {
-	byName := map[string]*Resource{}
+	if err := checkIDs(t); err != nil {
+		return err
+	}
+	rc := newRefChecker(t)
 	for _, r := range t.Resources {
-		byName[r.Name] = r
+		rc.value("Resources", r.Line, r.Properties)
+		for _, d := range r.DependsOn {
+			if rc.byName[d] == nil {
+				rc.missing("Resources", d, r.Line)
+			}
+		}
+		if r.Condition != "" && !rc.conds[r.Condition] {
+			rc.errs = append(rc.errs, t.formatErr(r.Line, "Unresolved condition dependency %s in the Resources block of the template", r.Condition))
+		}
 	}
-	params := map[string]bool{}
+	for _, o := range t.Outputs {
+		rc.value("Outputs", o.Line, o.Value)
+		if o.Export != nil {
+			rc.value("Outputs", o.Line, o.Export)
+		}
+		if o.Condition != "" && !rc.conds[o.Condition] {
+			rc.errs = append(rc.errs, t.formatErr(o.Line, "Unresolved condition dependency %s in the Outputs block of the template", o.Condition))
+		}
+	}
+	errs := rc.errors()
 	for _, p := range t.Parameters {
-		params[p.Name] = true
+		// A default must satisfy its own parameter's constraints, whether
+		// or not a value is given.
+		if d, ok := p.DefaultString(); ok && !strings.HasPrefix(p.Type, ssmPrefix) {
+			if err := checkParameter(t, p, d); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if rc.byName[p.Name] != nil {
+			errs = append(errs, t.formatErr(p.Line, "Duplicate logical ID %s: it names a parameter and a resource", p.Name))
+		}
 	}
-	conds := map[string]bool{}
-	for _, c := range t.Conditions {
-		conds[c.Name] = true
+	errs = append(errs, checkConditions(t, rc.params, rc.byName)...)
+	errs = append(errs, checkRules(t, rc.params)...)
+	for _, r := range t.Resources {
+		errs = append(errs, checkProperties(t, r)...)
 	}
-	var errs []error
+	return errors.Join(errs...)
+}
+
+// checkIDs refuses logical ids CloudFormation does not take, and too many
+// resources.
+func checkIDs(t *Template) error {
 	if n := len(t.Resources); n > maxResources {
 		return t.formatErr(0, "Number of resources, %d, is greater than maximum allowed, %d", n, maxResources)
 	}
-	type id struct {
-		what, name string
-		line       int
-	}
-	var ids []id
-	for _, p := range t.Parameters {
-		ids = append(ids, id{"Parameter", p.Name, p.Line})
-	}
-	for _, r := range t.Resources {
-		ids = append(ids, id{"Resource", r.Name, r.Line})
-	}
-	for _, o := range t.Outputs {
-		ids = append(ids, id{"Output", o.Name, o.Line})
-	}
-	for _, x := range ids {
-		if !alphanumeric(x.name) {
-			errs = append(errs, t.formatErr(x.line, "%s name %s is non alphanumeric.", x.what, x.name))
+	var errs []error
+	bad := func(what, name string, line int) {
+		if !alphanumeric(name) {
+			errs = append(errs, t.formatErr(line, "%s name %s is non alphanumeric.", what, name))
 		}
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	for _, p := range t.Parameters {
+		bad("Parameter", p.Name, p.Line)
 	}
+	for _, r := range t.Resources {
+		bad("Resource", r.Name, r.Line)
+	}
+	for _, o := range t.Outputs {
+		bad("Output", o.Name, o.Line)
+	}
+	return errors.Join(errs...)
+}
+
+// refChecker checks the references and functions of resources' and
+// outputs' values, gathering names that resolve to nothing per block, as
+// CloudFormation reports them together.
+type refChecker struct {
+	t             *Template
+	byName        map[string]*Resource
+	params, conds map[string]bool
+	unresolved    map[string][]string
+	firstLine     map[string]int
+	errs          []error
+}
+
+func newRefChecker(t *Template) *refChecker {
+	rc := &refChecker{t: t, byName: map[string]*Resource{}, params: map[string]bool{}, conds: map[string]bool{},
+		unresolved: map[string][]string{}, firstLine: map[string]int{}}
+	for _, r := range t.Resources {
+		rc.byName[r.Name] = r
+	}
+	for _, p := range t.Parameters {
+		rc.params[p.Name] = true
+	}
+	for _, c := range t.Conditions {
+		rc.conds[c.Name] = true
+	}
+	return rc
+}
+
+func (rc *refChecker) missing(block, name string, line int) {
+	if !slices.Contains(rc.unresolved[block], name) {
+		rc.unresolved[block] = append(rc.unresolved[block], name)
+	}
+	if rc.firstLine[block] == 0 {
+		rc.firstLine[block] = line
+	}
+}
+
+// value checks one value of a block at a line.
+func (rc *refChecker) value(block string, line int, v any) {
+	t := rc.t
+	w := &walker{}
+	if err := w.walk(v); err != nil {
+		rc.errs = append(rc.errs, t.at(line, err))
+		return
+	}
+	for _, c := range w.ifConds {
+		if !rc.conds[c] {
+			rc.errs = append(rc.errs, t.templateErr(line, "unresolved condition dependency %s in Fn::If", c))
+		}
+	}
+	for _, x := range w.refs {
+		if x.attr == "" && (rc.params[x.name] || pseudo[x.name]) {
+			continue
+		}
+		target, ok := rc.byName[x.name]
+		switch {
+		case !ok && x.attr == "":
+			rc.missing(block, x.name, line)
+		case !ok:
+			rc.errs = append(rc.errs, t.templateErr(line, "instance of Fn::GetAtt references undefined resource %s", x.name))
+		case x.imported:
+			rc.errs = append(rc.errs, t.templateErr(line, "the attribute in Fn::ImportValue must not depend on any resources, imported values, or Fn::GetAZs"))
+		case x.attr != "" && !slices.Contains(Types[target.Type], x.attr):
+			if _, known := Types[target.Type]; known {
+				rc.errs = append(rc.errs, t.templateErr(line, "resource %s does not support attribute type %s in Fn::GetAtt", x.name, x.attr))
+			}
+		}
+	}
+}
+
+// errors are the mistakes found, in the order CloudFormation reports
+// them: unknown types first, then unresolved names, then the rest.
+func (rc *refChecker) errors() []error {
+	t := rc.t
+	var first []error
 	var types []string
 	for _, r := range t.Resources {
 		if _, ok := Types[r.Type]; !ok && !slices.Contains(types, r.Type) {
@@ -77,103 +182,15 @@ func validate(t *Template) error {
 		}
 	}
 	if len(types) > 0 {
-		errs = append(errs, t.formatErr(lineOf(t, types[0]), "Unrecognized resource types: [%s]", strings.Join(types, ", ")))
-	}
-	// unresolved collects names that are neither parameters nor resources,
-	// per block, reported together as CloudFormation does.
-	unresolved := map[string][]string{}
-	firstLine := map[string]int{}
-	missing := func(block, name string, line int) {
-		if !slices.Contains(unresolved[block], name) {
-			unresolved[block] = append(unresolved[block], name)
-		}
-		if firstLine[block] == 0 {
-			firstLine[block] = line
-		}
-	}
-	checkValue := func(block string, line int, v any) {
-		w := &walker{}
-		if err := w.walk(v); err != nil {
-			errs = append(errs, t.at(line, err))
-			return
-		}
-		for _, c := range w.ifConds {
-			if !conds[c] {
-				errs = append(errs, t.templateErr(line, "unresolved condition dependency %s in Fn::If", c))
-			}
-		}
-		for _, x := range w.refs {
-			if x.attr == "" && (params[x.name] || pseudo[x.name]) {
-				continue
-			}
-			target, ok := byName[x.name]
-			switch {
-			case !ok && x.attr == "":
-				missing(block, x.name, line)
-			case !ok:
-				errs = append(errs, t.templateErr(line, "instance of Fn::GetAtt references undefined resource %s", x.name))
-			case x.imported:
-				errs = append(errs, t.templateErr(line, "the attribute in Fn::ImportValue must not depend on any resources, imported values, or Fn::GetAZs"))
-			case x.attr != "" && !slices.Contains(Types[target.Type], x.attr):
-				if _, known := Types[target.Type]; known {
-					errs = append(errs, t.templateErr(line, "resource %s does not support attribute type %s in Fn::GetAtt", x.name, x.attr))
-				}
-			}
-		}
-	}
-	for _, r := range t.Resources {
-		checkValue("Resources", r.Line, r.Properties)
-		for _, d := range r.DependsOn {
-			if byName[d] == nil {
-				missing("Resources", d, r.Line)
-			}
-		}
-		if r.Condition != "" && !conds[r.Condition] {
-			errs = append(errs, t.formatErr(r.Line, "Unresolved condition dependency %s in the Resources block of the template", r.Condition))
-		}
-	}
-	for _, o := range t.Outputs {
-		checkValue("Outputs", o.Line, o.Value)
-		if o.Export != nil {
-			checkValue("Outputs", o.Line, o.Export)
-		}
-		if o.Condition != "" && !conds[o.Condition] {
-			errs = append(errs, t.formatErr(o.Line, "Unresolved condition dependency %s in the Outputs block of the template", o.Condition))
-		}
-	}
-	// CloudFormation names unknown types first, then unresolved names.
-	var first []error
-	if len(types) > 0 {
-		first = append(first, errs[0])
-		errs = errs[1:]
+		first = append(first, t.formatErr(lineOf(t, types[0]), "Unrecognized resource types: [%s]", strings.Join(types, ", ")))
 	}
 	for _, block := range []string{"Resources", "Outputs"} {
-		if names := unresolved[block]; len(names) > 0 {
-			first = append(first, t.formatErr(firstLine[block], "Unresolved resource dependencies [%s] in the %s block of the template",
+		if names := rc.unresolved[block]; len(names) > 0 {
+			first = append(first, t.formatErr(rc.firstLine[block], "Unresolved resource dependencies [%s] in the %s block of the template",
 				strings.Join(names, ", "), block))
 		}
 	}
-	errs = append(first, errs...)
-	// A default must satisfy its own parameter's constraints, whether or
-	// not a value is given.
-	for _, p := range t.Parameters {
-		if d, ok := p.DefaultString(); ok && !strings.HasPrefix(p.Type, ssmPrefix) {
-			if err := checkParameter(t, p, d); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	errs = append(errs, checkConditions(t, params, byName)...)
-	errs = append(errs, checkRules(t, params)...)
-	for _, p := range t.Parameters {
-		if byName[p.Name] != nil {
-			errs = append(errs, t.formatErr(p.Line, "Duplicate logical ID %s: it names a parameter and a resource", p.Name))
-		}
-	}
-	for _, r := range t.Resources {
-		errs = append(errs, checkProperties(t, r)...)
-	}
-	return errors.Join(errs...)
+	return append(first, rc.errs...)
 }
 
 // maxResources is CloudFormation's limit on a template's resources.
