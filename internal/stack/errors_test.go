@@ -181,6 +181,10 @@ Resources:` + vpc, nil, "Template format error: Every Parameters object must con
 `, nil, "Parameters: [ssm:/net/cidr] cannot be found.", 2},
 		{"a default its constraints refuse", "Parameters:\n  P: {Type: String, Default: ab, MinLength: 3}\nResources:" + vpc,
 			map[string]string{"P": "abc"}, "Parameter 'P' must contain at least 3 characters", 2},
+		{"Fn::Sub of a list", "Parameters:\n  L: {Type: CommaDelimitedList, Default: a}\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: !Sub \"${L}\"}\n",
+			nil, "Template error: variable L in Fn::Sub expression does not resolve to a string", 4},
+		{"Fn::Join of a list of lists", "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: !Join [\",\", [a, [b]]]}\n",
+			nil, joinUsage, 2},
 		{"a cycle", `Resources:
   A:
     Type: AWS::EC2::SecurityGroup

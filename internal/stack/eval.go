@@ -183,7 +183,7 @@ func (e *env) call(fn string, arg any) (any, error) {
 		}
 		ss := make([]string, 0, len(items))
 		for _, x := range items {
-			s, err := String(x)
+			s, err := scalarString(x)
 			if err != nil {
 				return nil, evalErr(joinUsage)
 			}
@@ -346,13 +346,22 @@ func (e *env) sub(arg any) (any, error) {
 		if hasUnknown(v) {
 			return unknown{}, nil
 		}
-		s, err := String(v)
+		s, err := scalarString(v)
 		if err != nil {
 			return nil, evalErr("Template error: variable %s in Fn::Sub expression does not resolve to a string", p.ref.name)
 		}
 		b.WriteString(s)
 	}
 	return b.String(), nil
+}
+
+// scalarString is String for a place that takes one value, not a list.
+func scalarString(v any) (string, error) {
+	switch v.(type) {
+	case []any, []string:
+		return "", fmt.Errorf("want a string, got a list")
+	}
+	return String(v)
 }
 
 // String renders a resolved value as CloudFormation does when a string is wanted.
