@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"gatehouse/internal/admin"
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane"
@@ -33,12 +35,15 @@ import (
 	"gatehouse/internal/privatelink"
 	"gatehouse/internal/service/apigateway"
 	"gatehouse/internal/service/apigatewayv2"
+	"gatehouse/internal/service/cloudformation"
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
 	"gatehouse/internal/service/servicediscovery"
 	"gatehouse/internal/service/ssm"
 	"gatehouse/internal/service/sts"
 	"gatehouse/internal/sigv4"
+	"gatehouse/internal/stack"
+	"gatehouse/internal/stack/provision"
 	"gatehouse/internal/store"
 	"gatehouse/internal/store/bolt"
 	"gatehouse/internal/store/mem"
@@ -127,6 +132,11 @@ type Config struct {
 	// at once (edge.DefaultBodyBudget when zero); callers beyond it wait,
 	// then are throttled.
 	BodyBudget int64
+	// StackWait makes a CloudFormation call that starts a stack operation
+	// (CreateStack, UpdateStack, DeleteStack, ExecuteChangeSet) wait up to
+	// this long for it to finish before answering. Zero answers as soon as
+	// the operation is recorded IN_PROGRESS, as AWS does.
+	StackWait time.Duration
 }
 
 // DefaultMaxInflight is the default bound on integration requests in
@@ -217,6 +227,9 @@ type Server struct {
 	v1links *privatelink.Controller
 	// settle makes each write's answer wait for the controllers above.
 	settle *settler
+	// stacks runs CloudFormation's stack operations, calling this
+	// server's own APIs.
+	stacks *cloudformation.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -267,6 +280,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	cfg.Log.Info("gatehouse serving", "addr", ln.Addr().String(), "region", cfg.Region, "account", cfg.Account,
 		"store", storeName(cfg))
+	// Stack operations a stop or a crash interrupted carry on through the
+	// listener, which serves now.
+	if err := s.stacks.Resume(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("resuming stack operations in %s: %w", storeName(cfg), err)
+	}
 	return s, nil
 }
 
@@ -397,10 +416,15 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 		return nil, fmt.Errorf("indexing route keys in the store in %s: %w", storeName(cfg), err)
 	}
 	apigwSvc := apigateway.New(st, cfg.Clock)
+	s.stacks = cloudformation.New(cloudformation.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log,
+		Provisioner: s.provisioner, Wait: cfg.StackWait})
 	return map[string]http.Handler{
 		edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, settle(ec2Svc.Ops()), cfg.Log),
 		edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, settle(elbSvc.Ops()), cfg.Log),
 		edge.STS:   query.NewHandler(query.Flavor{Version: sts.Version, XMLNS: sts.XMLNS}, sts.New().Ops(), cfg.Log),
+		// Stack operations write stack records only, which no controller
+		// follows; the resources they make are settled as their own calls.
+		edge.CloudFormation: query.NewHandler(query.Flavor{Version: cloudformation.Version, XMLNS: cloudformation.XMLNS}, s.stacks.Ops(), cfg.Log),
 
 		edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, settle(sdSvc.Ops()), cfg.Log),
 		edge.APIGatewayV2:     restjson.NewHandler(settle(apigwv2Svc.Ops()), cfg.Log),
@@ -409,6 +433,19 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 		// Parameters feed no controller: their writes need not wait.
 		edge.SSM: awsjson.NewHandler(ssm.TargetPrefix, ssm.New(st, cfg.Clock).Ops(), cfg.Log),
 	}, nil
+}
+
+// provisioner makes stacks' resources through this server's own APIs, as
+// any SDK client would, signed with a key the server accepts.
+func (s *Server) provisioner(account, region string) stack.Provisioner {
+	cfg := provision.EndpointConfig(s.URL(), region)
+	for id, secret := range s.cfg.AccessKeys {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(id, secret, "")
+		break
+	}
+	p := provision.NewSDK(cfg)
+	p.Account = account
+	return p
 }
 
 // newEdge is the root handler: invoke URLs to the data plane, the admin
@@ -532,6 +569,9 @@ func (s *Server) Links() *usage.Links { return s.links }
 // done), then closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
+		// Stack workers call the listener, so they stop first; what they
+		// were doing carries on at the next start.
+		s.stacks.Stop()
 		err := s.http.Shutdown(ctx)
 		if serr := <-s.done; err == nil {
 			err = serr

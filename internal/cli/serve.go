@@ -85,6 +85,8 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 		"client connections open at once; past it, new connections close the longest-idle ones (0: the descriptor limit less a reserve; negative: no bound)")
 	fs.DurationVar(&cfg.SendTimeout, "send-timeout", gatehouse.DefaultSendTimeout,
 		"how long an invoke client may read none of its answer before it is cut (0: no bound)")
+	fs.DurationVar(&cfg.StackWait, "stack-wait", 0,
+		"how long CreateStack, UpdateStack, DeleteStack and ExecuteChangeSet wait for the stack operation to finish before answering (0: answer once it is IN_PROGRESS, as AWS does)")
 	budget := fs.Int64("body-budget", edge.DefaultBodyBudget>>20, "MiB of management request bodies held in memory at once; callers beyond it wait, then are throttled")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false

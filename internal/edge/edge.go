@@ -49,6 +49,7 @@ const (
 	ServiceDiscovery = "servicediscovery"
 	SSM              = "ssm"
 	STS              = "sts"
+	CloudFormation   = "cloudformation"
 )
 
 // Config wires the edge.
@@ -129,6 +130,7 @@ var versionService = map[string]string{
 	"2016-11-15": EC2,
 	"2015-12-01": ELBv2,
 	"2011-06-15": STS,
+	"2010-05-15": CloudFormation,
 }
 
 // targetService maps an X-Amz-Target prefix to its service.
@@ -325,7 +327,7 @@ func (e *Edge) classify(r *http.Request, scope string, body []byte) string {
 		}
 	}
 	switch scope {
-	case EC2, ELBv2, ServiceDiscovery, SSM, STS:
+	case EC2, ELBv2, ServiceDiscovery, SSM, STS, CloudFormation:
 		return scope
 	case APIGateway:
 		return restService(r.URL.Path)

@@ -18,7 +18,7 @@ type family uint8
 
 const (
 	queryEC2 family = iota + 1 // EC2's Query dialect
-	awsQuery                   // Elastic Load Balancing, STS
+	awsQuery                   // Elastic Load Balancing, STS, CloudFormation
 	awsJSON                    // Cloud Map, Systems Manager
 	restJSON                   // API Gateway v1 and v2
 )
@@ -27,6 +27,7 @@ var families = map[string]family{
 	EC2:              queryEC2,
 	ELBv2:            awsQuery,
 	STS:              awsQuery,
+	CloudFormation:   awsQuery,
 	ServiceDiscovery: awsJSON,
 	SSM:              awsJSON,
 	APIGateway:       restJSON,

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
@@ -66,6 +67,12 @@ func VpcLinkV1Delay(d time.Duration) Option {
 // clock by sixty days would run every health-check round on the way.
 func VpcLinkIdle(d time.Duration) Option {
 	return func(c *gatehouse.Config) { c.VpcLinkIdle = d }
+}
+
+// StackWait makes calls that start a stack operation wait for it
+// (gatehouse.Config.StackWait).
+func StackWait(d time.Duration) Option {
+	return func(c *gatehouse.Config) { c.StackWait = d }
 }
 
 // Log sends the server's structured logs (access log lines among them) to
@@ -125,6 +132,11 @@ func (b bodyCopier) Do(r *http.Request) (*http.Response, error) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	return b.c.Do(r)
+}
+
+// CloudFormation is a CloudFormation client for the server.
+func (s *Server) CloudFormation() *cloudformation.Client {
+	return cloudformation.NewFromConfig(s.AWSConfig())
 }
 
 // EC2 is an EC2 client for the server.

@@ -1,0 +1,512 @@
+package cloudformation
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gatehouse/internal/api"
+	"gatehouse/internal/clock/clocktest"
+	"gatehouse/internal/model"
+	"gatehouse/internal/stack"
+	"gatehouse/internal/store"
+	"gatehouse/internal/store/mem"
+)
+
+// fake is a provisioner that keeps resources in a map, fails the calls a
+// test names, and can hold a creation until the test lets it go.
+type fake struct {
+	mu   sync.Mutex
+	seq  int
+	live map[string]fakeRes // by physical id
+	// fail makes the named call fail: "create Group", "update Vpc".
+	fail map[string]string
+	// hold, when set, makes creating the named resource wait for release
+	// (or the context), after saying so on held.
+	hold    string
+	held    chan struct{}
+	release chan struct{}
+	log     []string
+}
+
+type fakeRes struct {
+	logical string
+	props   map[string]any
+}
+
+func newFake() *fake {
+	return &fake{live: map[string]fakeRes{}, fail: map[string]string{}}
+}
+
+func (f *fake) Create(ctx context.Context, t stack.Target, props map[string]any) (stack.Created, error) {
+	if t.LogicalID == f.hold {
+		f.held <- struct{}{}
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			return stack.Created{}, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, "create "+t.LogicalID)
+	if msg, ok := f.fail["create "+t.LogicalID]; ok {
+		return stack.Created{}, fmt.Errorf("%s", msg)
+	}
+	if t.Tags["aws:cloudformation:logical-id"] != t.LogicalID || !strings.HasPrefix(t.Tags["aws:cloudformation:stack-id"], "arn:aws:cloudformation:") {
+		return stack.Created{}, fmt.Errorf("tags %v", t.Tags)
+	}
+	f.seq++
+	id := fmt.Sprintf("%s-%d", strings.ToLower(t.LogicalID), f.seq)
+	f.live[id] = fakeRes{t.LogicalID, props}
+	c := stack.Created{Ref: id, Attrs: map[string]any{}}
+	for _, a := range stack.Types[t.Type] {
+		c.Attrs[a] = id + "." + a
+	}
+	return c, nil
+}
+
+func (f *fake) Update(ctx context.Context, t stack.Target, cur stack.Created, old, new map[string]any) (stack.Created, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, "update "+t.LogicalID)
+	if msg, ok := f.fail["update "+t.LogicalID]; ok {
+		return stack.Created{}, fmt.Errorf("%s", msg)
+	}
+	if _, ok := f.live[cur.Ref]; !ok {
+		return stack.Created{}, fmt.Errorf("update of %s, which does not exist", cur.Ref)
+	}
+	f.live[cur.Ref] = fakeRes{t.LogicalID, new}
+	return cur, nil
+}
+
+func (f *fake) Delete(ctx context.Context, t stack.Target, cur stack.Created, props map[string]any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, "delete "+t.LogicalID)
+	if msg, ok := f.fail["delete "+t.LogicalID]; ok {
+		return fmt.Errorf("%s", msg)
+	}
+	delete(f.live, cur.Ref)
+	return nil
+}
+
+func (f *fake) Region() string                             { return "us-east-1" }
+func (f *fake) AccountID() string                          { return "000000000000" }
+func (f *fake) Zones(ctx context.Context) ([]string, error) { return []string{"us-east-1a"}, nil }
+
+// logical lists the live resources' logical ids.
+func (f *fake) logical() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, r := range f.live {
+		out = append(out, r.logical)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (f *fake) calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.log...)
+}
+
+type harness struct {
+	t   *testing.T
+	st  store.Store
+	svc *Service
+	p   *fake
+	ctx context.Context
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, st: mem.New(), p: newFake(),
+		ctx: api.WithMeta(context.Background(), api.Meta{Account: "000000000000", Region: "us-east-1"})}
+	h.start()
+	return h
+}
+
+// start makes the service on the harness's store, as a (re)start does.
+func (h *harness) start() {
+	h.svc = New(Config{Store: h.st, Clock: clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+		Provisioner: func(account, region string) stack.Provisioner { return h.p }, Wait: 10 * time.Second})
+	h.t.Cleanup(h.svc.Stop)
+}
+
+func (h *harness) stack(name string) *model.Stack {
+	h.t.Helper()
+	var st *model.Stack
+	err := h.svc.view(scopeOf(h.ctx), func(tx model.Tx) error {
+		var err error
+		st, err = findStack(tx, name)
+		return err
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st
+}
+
+func (h *harness) status(name string) string { return h.stack(name).Status }
+
+func (h *harness) create(name, body string, opt ...func(*CreateStackInput)) {
+	h.t.Helper()
+	in := &CreateStackInput{StackName: name, TemplateBody: body}
+	for _, o := range opt {
+		o(in)
+	}
+	if _, err := h.svc.CreateStack(h.ctx, in); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) events(name string) []string {
+	h.t.Helper()
+	out, err := h.svc.DescribeStackEvents(h.ctx, &DescribeStackEventsInput{StackName: name})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var lines []string
+	for i := len(out.StackEvents) - 1; i >= 0; i-- {
+		e := out.StackEvents[i]
+		line := e.LogicalResourceID + " " + e.ResourceStatus
+		if e.ResourceStatusReason != "" {
+			line += " " + e.ResourceStatusReason
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+const threeTier = `
+Parameters:
+  SubnetCidr:
+    Type: String
+    Default: 10.0.1.0/24
+  Dns:
+    Type: String
+    Default: "true"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.0.0.0/16
+      EnableDnsSupport: !Ref Dns
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: !Ref SubnetCidr
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: g
+      VpcId: !GetAtt Subnet.VpcId
+Outputs:
+  Subnet:
+    Value: !Ref Subnet
+`
+
+func TestCreateFailureRollsBackInReverse(t *testing.T) {
+	h := newHarness(t)
+	h.p.fail["create Group"] = "InvalidGroup.Duplicate: no"
+	h.create("s", threeTier)
+	if got := h.status("s"); got != "ROLLBACK_COMPLETE" {
+		t.Fatalf("status %s", got)
+	}
+	if live := h.p.logical(); len(live) != 0 {
+		t.Fatalf("left behind: %v", live)
+	}
+	want := []string{"create Vpc", "create Subnet", "create Group", "delete Subnet", "delete Vpc"}
+	if got := h.p.calls(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("calls %v", got)
+	}
+	ev := strings.Join(h.events("s"), "\n")
+	for _, line := range []string{
+		"Group CREATE_FAILED InvalidGroup.Duplicate: no",
+		"s ROLLBACK_IN_PROGRESS The following resource(s) failed to create: [Group]. Rollback requested by user.",
+		"Vpc DELETE_COMPLETE",
+		"s ROLLBACK_COMPLETE",
+	} {
+		if !strings.Contains(ev, line) {
+			t.Errorf("no event %q in\n%s", line, ev)
+		}
+	}
+	// The record stays until DeleteStack, which then removes it.
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: threeTier}); err == nil ||
+		!strings.Contains(err.Error(), "is in ROLLBACK_COMPLETE state and can not be updated.") {
+		t.Fatalf("update of a rolled back stack: %v", err)
+	}
+	if _, err := h.svc.DeleteStack(h.ctx, &DeleteStackInput{StackName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.DescribeStacks(h.ctx, &DescribeStacksInput{StackName: "s"}); err == nil {
+		t.Fatal("a deleted stack is still found by name")
+	}
+}
+
+func TestCreateFailureOptions(t *testing.T) {
+	h := newHarness(t)
+	h.p.fail["create Group"] = "no"
+	h.create("keep", threeTier, func(in *CreateStackInput) { in.OnFailure = "DO_NOTHING" })
+	if got := h.status("keep"); got != "CREATE_FAILED" {
+		t.Fatalf("DO_NOTHING: %s", got)
+	}
+	if live := h.p.logical(); !reflect.DeepEqual(live, []string{"Subnet", "Vpc"}) {
+		t.Fatalf("DO_NOTHING left %v", live)
+	}
+	h.create("gone", threeTier, func(in *CreateStackInput) { in.OnFailure = "DELETE" })
+	st := h.stack(h.svc.mustList(t)["gone"])
+	if st.Status != "DELETE_COMPLETE" {
+		t.Fatalf("OnFailure DELETE: %s", st.Status)
+	}
+	retained := strings.Replace(threeTier, "  Vpc:\n    Type: AWS::EC2::VPC\n", "  Vpc:\n    Type: AWS::EC2::VPC\n    DeletionPolicy: Retain\n", 1)
+	h.create("retain", retained)
+	if got := h.status("retain"); got != "ROLLBACK_COMPLETE" {
+		t.Fatalf("retain: %s", got)
+	}
+	if !strings.Contains(strings.Join(h.events("retain"), "\n"), "Vpc DELETE_SKIPPED") {
+		t.Fatalf("no DELETE_SKIPPED: %v", h.events("retain"))
+	}
+}
+
+// mustList maps stack names to ids, deleted stacks included.
+func (s *Service) mustList(t *testing.T) map[string]string {
+	out, err := s.ListStacks(api.WithMeta(context.Background(), api.Meta{Account: "000000000000", Region: "us-east-1"}), &ListStacksInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, s := range out.StackSummaries {
+		m[s.StackName] = s.StackID
+	}
+	return m
+}
+
+func withCreateOnly(t *testing.T) {
+	if stack.Specs["AWS::EC2::Subnet"] == nil {
+		stack.Specs["AWS::EC2::Subnet"] = &stack.TypeSpec{Attributes: stack.Types["AWS::EC2::Subnet"],
+			Properties: map[string]stack.PropSpec{"VpcId": {CreateOnly: true}, "CidrBlock": {CreateOnly: true}}}
+		t.Cleanup(func() { delete(stack.Specs, "AWS::EC2::Subnet") })
+	}
+}
+
+func TestUpdateInPlaceAndReplace(t *testing.T) {
+	withCreateOnly(t)
+	h := newHarness(t)
+	h.create("s", threeTier)
+	before := h.stack("s")
+	vpc, subnet := before.Resource("Vpc").PhysicalID, before.Resource("Subnet").PhysicalID
+
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: threeTier}); err == nil || err.Error() != "ValidationError: No updates are to be performed." {
+		t.Fatalf("unchanged update: %v", err)
+	}
+
+	// A change set shows the plan: the subnet replaced, the group that
+	// reads its attribute changed as it goes, the VPC updated in place.
+	params := []Parameter{{ParameterKey: "SubnetCidr", ParameterValue: "10.0.2.0/24"}, {ParameterKey: "Dns", ParameterValue: "false"}}
+	cs, err := h.svc.CreateChangeSet(h.ctx, &CreateChangeSetInput{StackName: "s", ChangeSetName: "cs", UsePreviousTemplate: true, Parameters: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := h.svc.DescribeChangeSet(h.ctx, &DescribeChangeSetInput{ChangeSetName: cs.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range d.Changes {
+		rc := c.ResourceChange
+		got[rc.LogicalResourceID] = rc.Action + " " + rc.Replacement
+		for _, det := range rc.Details {
+			got[rc.LogicalResourceID] += " " + det.Target.Name + ":" + det.Evaluation + ":" + det.Target.RequiresRecreation
+		}
+	}
+	want := map[string]string{
+		"Vpc":    "Modify False EnableDnsSupport:Static:Never",
+		"Subnet": "Modify True CidrBlock:Static:Always",
+		"Group":  "Modify False VpcId:Dynamic:Never",
+	}
+	if !reflect.DeepEqual(got, want) || d.Status != "CREATE_COMPLETE" || d.ExecutionStatus != "AVAILABLE" {
+		t.Fatalf("changes %v (%s %s)", got, d.Status, d.ExecutionStatus)
+	}
+	if _, err := h.svc.ExecuteChangeSet(h.ctx, &ExecuteChangeSetInput{ChangeSetName: "cs", StackName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	after := h.stack("s")
+	if after.Status != "UPDATE_COMPLETE" {
+		t.Fatalf("status %s %s", after.Status, strings.Join(h.events("s"), "\n"))
+	}
+	if after.Resource("Vpc").PhysicalID != vpc || after.Resource("Subnet").PhysicalID == subnet {
+		t.Fatalf("vpc %s→%s subnet %s→%s", vpc, after.Resource("Vpc").PhysicalID, subnet, after.Resource("Subnet").PhysicalID)
+	}
+	if _, ok := h.p.live[subnet]; ok {
+		t.Fatal("the replaced subnet is still there")
+	}
+	if after.Outputs[0].Value != after.Resource("Subnet").PhysicalID {
+		t.Fatalf("output %v", after.Outputs)
+	}
+	d, _ = h.svc.DescribeChangeSet(h.ctx, &DescribeChangeSetInput{ChangeSetName: cs.ID})
+	if d.ExecutionStatus != "EXECUTE_COMPLETE" {
+		t.Fatalf("change set %s after execution", d.ExecutionStatus)
+	}
+	ev := strings.Join(h.events("s"), "\n")
+	if !strings.Contains(ev, "s UPDATE_COMPLETE_CLEANUP_IN_PROGRESS\nSubnet DELETE_IN_PROGRESS\nSubnet DELETE_COMPLETE\ns UPDATE_COMPLETE") {
+		t.Fatalf("events:\n%s", ev)
+	}
+
+	// A change set that changes nothing fails with AWS's reason.
+	cs2, err := h.svc.CreateChangeSet(h.ctx, &CreateChangeSetInput{StackName: "s", ChangeSetName: "same", UsePreviousTemplate: true,
+		Parameters: []Parameter{{ParameterKey: "SubnetCidr", UsePreviousValue: true}, {ParameterKey: "Dns", UsePreviousValue: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ = h.svc.DescribeChangeSet(h.ctx, &DescribeChangeSetInput{ChangeSetName: cs2.ID})
+	if d.Status != "FAILED" || d.StatusReason != noChanges || d.ExecutionStatus != "UNAVAILABLE" {
+		t.Fatalf("empty change set: %s %q %s", d.Status, d.StatusReason, d.ExecutionStatus)
+	}
+}
+
+func TestUpdateFailureRollsBack(t *testing.T) {
+	withCreateOnly(t)
+	h := newHarness(t)
+	h.create("s", threeTier)
+	before := h.stack("s")
+	added := strings.Replace(threeTier, "Outputs:", `  Extra:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: extra
+      VpcId: !Ref Vpc
+  Broken:
+    Type: AWS::EC2::SecurityGroup
+    DependsOn: Extra
+    Properties:
+      GroupDescription: broken
+      VpcId: !Ref Vpc
+Outputs:`, 1)
+	h.p.fail["create Broken"] = "no room"
+	_, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: added,
+		Parameters: []Parameter{{ParameterKey: "SubnetCidr", ParameterValue: "10.0.3.0/24"}, {ParameterKey: "Dns", ParameterValue: "false"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := h.stack("s")
+	if after.Status != "UPDATE_ROLLBACK_COMPLETE" {
+		t.Fatalf("status %s\n%s", after.Status, strings.Join(h.events("s"), "\n"))
+	}
+	if after.Template != threeTier || !reflect.DeepEqual(after.Parameters, before.Parameters) || !reflect.DeepEqual(after.Outputs, before.Outputs) {
+		t.Fatalf("the previous template, parameters and outputs are not back: %v %v", after.Parameters, after.Outputs)
+	}
+	if live := h.p.logical(); !reflect.DeepEqual(live, []string{"Group", "Subnet", "Vpc"}) {
+		t.Fatalf("live after rollback: %v", live)
+	}
+	for _, name := range []string{"Vpc", "Subnet", "Group"} {
+		if a, b := after.Resource(name), before.Resource(name); a.PhysicalID != b.PhysicalID || !stack.Same(a.Props, b.Props) || a.Status != "UPDATE_COMPLETE" && a.Status != "CREATE_COMPLETE" {
+			t.Errorf("%s: %+v, was %+v", name, a, b)
+		}
+	}
+	if h.p.live[before.Resource("Vpc").PhysicalID].props["EnableDnsSupport"] != "true" {
+		t.Errorf("the VPC's update was not undone: %v", h.p.live[before.Resource("Vpc").PhysicalID].props)
+	}
+	ev := strings.Join(h.events("s"), "\n")
+	for _, line := range []string{
+		"s UPDATE_ROLLBACK_IN_PROGRESS The following resource(s) failed to create: [Broken].",
+		"s UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+		"Extra DELETE_COMPLETE",
+		"s UPDATE_ROLLBACK_COMPLETE",
+	} {
+		if !strings.Contains(ev, line) {
+			t.Errorf("no event %q in\n%s", line, ev)
+		}
+	}
+	if len(after.Resources) != 3 {
+		t.Fatalf("%d resources", len(after.Resources))
+	}
+}
+
+// TestCustomNamedReplacementFails: a change that replaces a resource its
+// template names fails as AWS's does, and the update rolls back.
+func TestCustomNamedReplacementFails(t *testing.T) {
+	if stack.Specs["AWS::EC2::SecurityGroup"] == nil {
+		stack.Specs["AWS::EC2::SecurityGroup"] = &stack.TypeSpec{Attributes: stack.Types["AWS::EC2::SecurityGroup"],
+			Properties: map[string]stack.PropSpec{"GroupDescription": {CreateOnly: true}, "GroupName": {CreateOnly: true}, "VpcId": {CreateOnly: true}}}
+		t.Cleanup(func() { delete(stack.Specs, "AWS::EC2::SecurityGroup") })
+	}
+	h := newHarness(t)
+	named := strings.Replace(threeTier, "GroupDescription: g", "GroupDescription: g\n      GroupName: web", 1)
+	h.create("s", named)
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: strings.Replace(named, "GroupDescription: g", "GroupDescription: h", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.status("s"); got != "UPDATE_ROLLBACK_COMPLETE" {
+		t.Fatalf("status %s", got)
+	}
+	ev := strings.Join(h.events("s"), "\n")
+	if !strings.Contains(ev, "Group UPDATE_FAILED CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename web and update the stack again.") {
+		t.Fatalf("events:\n%s", ev)
+	}
+}
+
+func TestDeleteStack(t *testing.T) {
+	h := newHarness(t)
+	retained := strings.Replace(threeTier, "  Vpc:\n    Type: AWS::EC2::VPC\n", "  Vpc:\n    Type: AWS::EC2::VPC\n    DeletionPolicy: Retain\n", 1)
+	h.create("s", retained)
+	id := h.stack("s").ID
+	if _, err := h.svc.DeleteStack(h.ctx, &DeleteStackInput{StackName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	st := h.stack(id)
+	if st.Status != "DELETE_COMPLETE" || st.Deleted.IsZero() {
+		t.Fatalf("status %s", st.Status)
+	}
+	if live := h.p.logical(); !reflect.DeepEqual(live, []string{"Vpc"}) {
+		t.Fatalf("after delete: %v", live)
+	}
+	// Deleting again, or a stack that never was, is no error.
+	for _, name := range []string{"s", id, "never"} {
+		if _, err := h.svc.DeleteStack(h.ctx, &DeleteStackInput{StackName: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _ := h.svc.ListStacks(h.ctx, &ListStacksInput{StackStatusFilter: []string{"DELETE_COMPLETE"}})
+	if len(list.StackSummaries) != 1 {
+		t.Fatalf("ListStacks DELETE_COMPLETE: %v", list)
+	}
+}
+
+// TestResumeAfterStop stops the service while a resource is being
+// created; the next start rolls the create back, saying why.
+func TestResumeAfterStop(t *testing.T) {
+	h := newHarness(t)
+	h.svc.cfg.Wait = 0
+	h.p.hold, h.p.held, h.p.release = "Group", make(chan struct{}, 1), make(chan struct{})
+	h.create("s", threeTier)
+	<-h.p.held
+	h.svc.Stop()
+	st := h.stack("s")
+	if st.Status != "CREATE_IN_PROGRESS" || st.Resource("Group").Status != "CREATE_IN_PROGRESS" {
+		t.Fatalf("after stop: %s, group %s", st.Status, st.Resource("Group").Status)
+	}
+	h.p.hold = ""
+	h.start()
+	if err := h.svc.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.eng.wait(st.ID)
+	st = h.stack(st.ID)
+	if st.Status != "ROLLBACK_COMPLETE" {
+		t.Fatalf("after resume: %s\n%s", st.Status, strings.Join(h.events("s"), "\n"))
+	}
+	if live := h.p.logical(); len(live) != 0 {
+		t.Fatalf("left behind: %v", live)
+	}
+	if !strings.Contains(strings.Join(h.events(st.ID), "\n"), "s ROLLBACK_IN_PROGRESS The operation was interrupted by a restart of gatehouse. Rollback requested by user.") {
+		t.Fatalf("events:\n%s", strings.Join(h.events(st.ID), "\n"))
+	}
+}
