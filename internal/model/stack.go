@@ -160,8 +160,8 @@ type ResourceChange struct {
 	LogicalID   string
 	PhysicalID  string `json:",omitempty"`
 	Type        string
-	Replacement string   `json:",omitempty"` // True, False, Conditional
-	Scope       []string `json:",omitempty"`
+	Replacement string         `json:",omitempty"` // True, False, Conditional
+	Scope       []string       `json:",omitempty"`
 	Details     []ChangeDetail `json:",omitempty"`
 }
 

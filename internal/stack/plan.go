@@ -166,7 +166,7 @@ func Diff(typ string, old, new map[string]any) (changed []string, replace bool) 
 		keys[k] = true
 	}
 	for k := range keys {
-		if !same(normal(old[k]), normal(new[k])) {
+		if !sameValue(normal(old[k]), normal(new[k])) {
 			changed = append(changed, k)
 			if spec != nil && spec.Properties[k].CreateOnly {
 				replace = true
@@ -178,7 +178,7 @@ func Diff(typ string, old, new map[string]any) (changed []string, replace bool) 
 }
 
 // Same reports whether two resolved values are the same to CloudFormation.
-func Same(a, b any) bool { return same(normal(a), normal(b)) }
+func Same(a, b any) bool { return sameValue(normal(a), normal(b)) }
 
 // normal is v as it reads back from JSON, the form a stack keeps.
 func normal(v any) any {
@@ -195,7 +195,7 @@ func normal(v any) any {
 
 // same compares resolved values the way CloudFormation reads them: a
 // scalar equals its string form ("80" and 80 are one port).
-func same(a, b any) bool {
+func sameValue(a, b any) bool {
 	switch a := a.(type) {
 	case map[string]any:
 		bm, ok := b.(map[string]any)
@@ -204,7 +204,7 @@ func same(a, b any) bool {
 		}
 		for k, v := range a {
 			w, ok := bm[k]
-			if !ok || !same(v, w) {
+			if !ok || !sameValue(v, w) {
 				return false
 			}
 		}
@@ -215,7 +215,7 @@ func same(a, b any) bool {
 			return false
 		}
 		for i := range a {
-			if !same(a[i], bl[i]) {
+			if !sameValue(a[i], bl[i]) {
 				return false
 			}
 		}

@@ -249,7 +249,7 @@ func (s *Service) ExecuteChangeSet(ctx context.Context, in *ExecuteChangeSetInpu
 			if st.Status != "REVIEW_IN_PROGRESS" {
 				return invalidChangeSetStatus("ChangeSet [%s] cannot be executed in its current execution status of [%s]", cs.ID, "OBSOLETE")
 			}
-			st.StackConfig, st.Description = cs.StackConfig, describeTemplate(cs.Template).Description
+			st.StackConfig, st.Description = cs.StackConfig, templateDescription(cs.Template)
 			if in.DisableRollback != nil {
 				st.DisableRollback = *in.DisableRollback
 			}
@@ -262,7 +262,7 @@ func (s *Service) ExecuteChangeSet(ctx context.Context, in *ExecuteChangeSetInpu
 				return cannotUpdate(st.ID, st.Status)
 			}
 			st.Previous = &model.StackGeneration{StackConfig: st.StackConfig, Description: st.Description, Outputs: st.Outputs, Imports: st.Imports}
-			st.StackConfig, st.Description = cs.StackConfig, describeTemplate(cs.Template).Description
+			st.StackConfig, st.Description = cs.StackConfig, templateDescription(cs.Template)
 			st.Updated, st.ChangeSetID = now, cs.ID
 			st.Status, st.StatusReason = "UPDATE_IN_PROGRESS", ""
 			if err := putStack(tx, st, stackEvent(st, st.Status, "User Initiated", now)); err != nil {
@@ -334,4 +334,13 @@ func (s *Service) ListChangeSets(ctx context.Context, in *ListChangeSetsInput) (
 		return err
 	})
 	return out, err
+}
+
+// templateDescription is a stored template's Description.
+func templateDescription(body string) string {
+	t, err := stack.Parse("template", []byte(body))
+	if err != nil {
+		return ""
+	}
+	return t.Description
 }

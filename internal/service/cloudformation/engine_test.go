@@ -65,8 +65,11 @@ func (f *fake) Create(ctx context.Context, t stack.Target, props map[string]any)
 	id := fmt.Sprintf("%s-%d", strings.ToLower(t.LogicalID), f.seq)
 	f.live[id] = fakeRes{t.LogicalID, props}
 	c := stack.Created{Ref: id, Attrs: map[string]any{}}
-	for _, a := range stack.Types[t.Type] {
+	for _, a := range stack.Specs[t.Type].Attributes {
 		c.Attrs[a] = id + "." + a
+		if v, ok := props[a].(string); ok {
+			c.Attrs[a] = v
+		}
 	}
 	return c, nil
 }
@@ -96,8 +99,8 @@ func (f *fake) Delete(ctx context.Context, t stack.Target, cur stack.Created, pr
 	return nil
 }
 
-func (f *fake) Region() string                             { return "us-east-1" }
-func (f *fake) AccountID() string                          { return "000000000000" }
+func (f *fake) Region() string                              { return "us-east-1" }
+func (f *fake) AccountID() string                           { return "000000000000" }
 func (f *fake) Zones(ctx context.Context) ([]string, error) { return []string{"us-east-1a"}, nil }
 
 // logical lists the live resources' logical ids.
@@ -190,15 +193,17 @@ Parameters:
   SubnetCidr:
     Type: String
     Default: 10.0.1.0/24
-  Dns:
+  Env:
     Type: String
-    Default: "true"
+    Default: one
 Resources:
   Vpc:
     Type: AWS::EC2::VPC
     Properties:
       CidrBlock: 10.0.0.0/16
-      EnableDnsSupport: !Ref Dns
+      Tags:
+        - Key: env
+          Value: !Ref Env
   Subnet:
     Type: AWS::EC2::Subnet
     Properties:
@@ -303,7 +308,7 @@ func TestUpdateInPlaceAndReplace(t *testing.T) {
 	h := newHarness(t)
 	h.create("s", threeTier)
 	before := h.stack("s")
-	vpc, subnet := before.Resource("Vpc").PhysicalID, before.Resource("Subnet").PhysicalID
+	vpc, subnet, group := before.Resource("Vpc").PhysicalID, before.Resource("Subnet").PhysicalID, before.Resource("Group").PhysicalID
 
 	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: threeTier}); err == nil || err.Error() != "ValidationError: No updates are to be performed." {
 		t.Fatalf("unchanged update: %v", err)
@@ -311,7 +316,7 @@ func TestUpdateInPlaceAndReplace(t *testing.T) {
 
 	// A change set shows the plan: the subnet replaced, the group that
 	// reads its attribute changed as it goes, the VPC updated in place.
-	params := []Parameter{{ParameterKey: "SubnetCidr", ParameterValue: "10.0.2.0/24"}, {ParameterKey: "Dns", ParameterValue: "false"}}
+	params := []Parameter{{ParameterKey: "SubnetCidr", ParameterValue: "10.0.2.0/24"}, {ParameterKey: "Env", ParameterValue: "two"}}
 	cs, err := h.svc.CreateChangeSet(h.ctx, &CreateChangeSetInput{StackName: "s", ChangeSetName: "cs", UsePreviousTemplate: true, Parameters: params})
 	if err != nil {
 		t.Fatal(err)
@@ -329,9 +334,9 @@ func TestUpdateInPlaceAndReplace(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"Vpc":    "Modify False EnableDnsSupport:Static:Never",
+		"Vpc":    "Modify False Tags:Static:Never",
 		"Subnet": "Modify True CidrBlock:Static:Always",
-		"Group":  "Modify False VpcId:Dynamic:Never",
+		"Group":  "Modify Conditional VpcId:Dynamic:Always",
 	}
 	if !reflect.DeepEqual(got, want) || d.Status != "CREATE_COMPLETE" || d.ExecutionStatus != "AVAILABLE" {
 		t.Fatalf("changes %v (%s %s)", got, d.Status, d.ExecutionStatus)
@@ -345,6 +350,10 @@ func TestUpdateInPlaceAndReplace(t *testing.T) {
 	}
 	if after.Resource("Vpc").PhysicalID != vpc || after.Resource("Subnet").PhysicalID == subnet {
 		t.Fatalf("vpc %s→%s subnet %s→%s", vpc, after.Resource("Vpc").PhysicalID, subnet, after.Resource("Subnet").PhysicalID)
+	}
+	// The group's VpcId turned out the same: it stays.
+	if after.Resource("Group").PhysicalID != group {
+		t.Fatalf("group replaced: %s→%s", group, after.Resource("Group").PhysicalID)
 	}
 	if _, ok := h.p.live[subnet]; ok {
 		t.Fatal("the replaced subnet is still there")
@@ -363,7 +372,7 @@ func TestUpdateInPlaceAndReplace(t *testing.T) {
 
 	// A change set that changes nothing fails with AWS's reason.
 	cs2, err := h.svc.CreateChangeSet(h.ctx, &CreateChangeSetInput{StackName: "s", ChangeSetName: "same", UsePreviousTemplate: true,
-		Parameters: []Parameter{{ParameterKey: "SubnetCidr", UsePreviousValue: true}, {ParameterKey: "Dns", UsePreviousValue: true}}})
+		Parameters: []Parameter{{ParameterKey: "SubnetCidr", UsePreviousValue: true}, {ParameterKey: "Env", UsePreviousValue: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +401,7 @@ func TestUpdateFailureRollsBack(t *testing.T) {
 Outputs:`, 1)
 	h.p.fail["create Broken"] = "no room"
 	_, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: added,
-		Parameters: []Parameter{{ParameterKey: "SubnetCidr", ParameterValue: "10.0.3.0/24"}, {ParameterKey: "Dns", ParameterValue: "false"}}})
+		Parameters: []Parameter{{ParameterKey: "SubnetCidr", ParameterValue: "10.0.3.0/24"}, {ParameterKey: "Env", ParameterValue: "two"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +420,7 @@ Outputs:`, 1)
 			t.Errorf("%s: %+v, was %+v", name, a, b)
 		}
 	}
-	if h.p.live[before.Resource("Vpc").PhysicalID].props["EnableDnsSupport"] != "true" {
+	if tags := fmt.Sprint(h.p.live[before.Resource("Vpc").PhysicalID].props["Tags"]); tags != "[map[Key:env Value:one]]" {
 		t.Errorf("the VPC's update was not undone: %v", h.p.live[before.Resource("Vpc").PhysicalID].props)
 	}
 	ev := strings.Join(h.events("s"), "\n")

@@ -113,4 +113,3 @@ func handlerCode(code string, status int) string {
 	}
 	return "GeneralServiceException"
 }
-

@@ -26,9 +26,6 @@ type Config struct {
 	// long for it to finish before answering; zero answers at once, as
 	// AWS does.
 	Wait time.Duration
-	// SSM answers template parameters of type
-	// AWS::SSM::Parameter::Value<...>; nil finds none.
-	SSM func(account, region, name string) (string, bool)
 }
 
 // Service implements the CloudFormation operations.

@@ -2,11 +2,10 @@ package cloudformation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"gatehouse/internal/model"
 	"gatehouse/internal/stack"
@@ -41,41 +40,17 @@ func parseTemplate(body, url string) (*stack.Template, *templateInfo, error) {
 	}
 	t, err := stack.Parse("template", []byte(body))
 	if err != nil {
-		return nil, nil, validation("Template format error: %s", strings.TrimPrefix(err.Error(), "template: "))
+		return nil, nil, validation("%s", stack.Message(err))
 	}
-	return t, describeTemplate(body), nil
+	return t, describeTemplate(t), nil
 }
 
-// describeTemplate reads the Description and each parameter's
-// declaration. The template has parsed already, so what does not read
-// here is left out rather than refused.
-func describeTemplate(body string) *templateInfo {
-	var doc struct {
-		Description string    `yaml:"Description"`
-		Parameters  yaml.Node `yaml:"Parameters"`
-	}
-	info := &templateInfo{}
-	if yaml.Unmarshal([]byte(body), &doc) != nil {
-		return info
-	}
-	info.Description = doc.Description
-	p := doc.Parameters
-	for i := 0; p.Kind == yaml.MappingNode && i+1 < len(p.Content); i += 2 {
-		var decl struct {
-			Type        string `yaml:"Type"`
-			Default     any    `yaml:"Default"`
-			Description string `yaml:"Description"`
-			NoEcho      any    `yaml:"NoEcho"`
-		}
-		p.Content[i+1].Decode(&decl)
-		pi := paramInfo{Name: p.Content[i].Value, Type: decl.Type, Description: decl.Description}
-		if decl.Default != nil {
-			pi.HasDefault = true
-			if s, err := stack.String(decl.Default); err == nil {
-				pi.Default = s
-			}
-		}
-		pi.NoEcho = fmt.Sprint(decl.NoEcho) == "true"
+// describeTemplate is what the API reports of a parsed template.
+func describeTemplate(t *stack.Template) *templateInfo {
+	info := &templateInfo{Description: t.Description}
+	for _, p := range t.Parameters {
+		pi := paramInfo{Name: p.Name, Type: p.Type, Description: p.Description, NoEcho: p.NoEcho}
+		pi.Default, pi.HasDefault = p.DefaultString()
 		info.Params = append(info.Params, pi)
 	}
 	return info
@@ -154,12 +129,23 @@ func (s *Service) instantiate(ctx context.Context, sc model.Scope, st *model.Sta
 		}
 		return v, ok
 	}
-	if s.cfg.SSM != nil {
-		in.SSM = func(name string) (string, bool) { return s.cfg.SSM(sc.Account, sc.Region, name) }
+	in.SSM = func(name string) (string, bool) {
+		var v string
+		var ok bool
+		s.view(sc, func(tx model.Tx) error {
+			var err error
+			v, ok, err = model.SSMParameterValue(tx, name)
+			return err
+		})
+		return v, ok
 	}
 	inst, err := stack.Instantiate(t, in)
 	if err != nil {
-		return nil, nil, validation("%s", strings.TrimPrefix(err.Error(), "template: "))
+		var ve *stack.ValidationError
+		if errors.As(err, &ve) {
+			return nil, nil, validation("%s", ve.Message)
+		}
+		return nil, nil, err
 	}
 	return inst, imports, nil
 }
