@@ -26,7 +26,6 @@ var unsupportedAPIGateway = map[string]map[string]string{
 		"StageDescription/CanarySetting":        "canary releases are not modeled",
 		"StageDescription/ClientCertificateId":  "client certificates are not modeled",
 		"StageDescription/DocumentationVersion": notYet,
-		"StageDescription/Tags":                 notYet,
 		"StageDescription/TracingEnabled":       notYet,
 	},
 	"AWS::ApiGateway::Stage": {

@@ -19,7 +19,6 @@ var unsupportedAPIGatewayV2 = map[string]map[string]string{
 		"DisableSchemaValidation": webSocketOnly,
 	},
 	"AWS::ApiGatewayV2::Integration": {
-		"ResponseParameters":          "CloudFormation's form ({status: {ResponseParameters: [{Destination, Source}]}}) is not translated to the API's yet",
 		"ContentHandlingStrategy":     webSocketOnly,
 		"PassthroughBehavior":         webSocketOnly,
 		"RequestTemplates":            webSocketOnly,

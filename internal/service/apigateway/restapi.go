@@ -87,7 +87,7 @@ func (s *Service) CreateRestApi(ctx context.Context, in *CreateRestApiInput) (*R
 	if err := checkEndpointTypes(types); err != nil {
 		return nil, err
 	}
-	tags, err := checkTags(in.Tags)
+	tags, err := checkTags(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func (s *Service) CreateStage(ctx context.Context, in *CreateStageInput) (*Stage
 	if err := checkVariables(in.Variables); err != nil {
 		return nil, err
 	}
-	tags, err := checkTags(in.Tags)
+	tags, err := checkTags(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

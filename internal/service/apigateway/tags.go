@@ -32,7 +32,10 @@ type GetTagsOutput struct {
 const maxTags = 50
 
 // checkTags validates tags as a create call or TagResource gives them.
-func checkTags(tags map[string]string) (model.Tags, error) {
+// gatehouse's stack engine may write the aws:cloudformation: keys, as AWS
+// lets CloudFormation mark what it makes.
+func checkTags(ctx context.Context, tags map[string]string) (model.Tags, error) {
+	system := api.MetaFrom(ctx).Caller == "cloudformation"
 	if len(tags) > maxTags {
 		return nil, badRequest("A resource can have at most %d tags, not %d", maxTags, len(tags))
 	}
@@ -41,7 +44,7 @@ func checkTags(tags map[string]string) (model.Tags, error) {
 		switch {
 		case k == "" || len(k) > 128:
 			return nil, badRequest("Tag keys must be 1 to 128 characters long: %q", k)
-		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+		case strings.HasPrefix(strings.ToLower(k), "aws:") && !(system && strings.HasPrefix(k, "aws:cloudformation:")):
 			return nil, badRequest("Tag keys may not start with aws: (%s); that prefix is AWS's", k)
 		case len(v) > 256:
 			return nil, badRequest("Tag values must be at most 256 characters long (key %s)", k)
@@ -52,7 +55,7 @@ func checkTags(tags map[string]string) (model.Tags, error) {
 }
 
 func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*Empty, error) {
-	add, err := checkTags(in.Tags)
+	add, err := checkTags(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

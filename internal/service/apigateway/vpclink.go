@@ -64,7 +64,7 @@ func (s *Service) CreateVpcLink(ctx context.Context, in *CreateVpcLinkInput) (*V
 	if !wellFormedARN(in.TargetArns[0]) {
 		return nil, badRequest("Invalid ARN. ARN is not well formed %s", in.TargetArns[0])
 	}
-	tags, err := checkTags(in.Tags)
+	tags, err := checkTags(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func (s *Service) CreateApi(ctx context.Context, in *CreateApiInput) (*Api, erro
 		in.APIKeySelectionExpression, in.DisableExecuteAPIEndpoint, in.IPAddressType, in.CorsConfiguration}); err != nil {
 		return nil, err
 	}
-	tags, err := checkTags(in.Tags)
+	tags, err := checkTags(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

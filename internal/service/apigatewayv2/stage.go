@@ -93,7 +93,7 @@ func (s *Service) CreateStage(ctx context.Context, in *CreateStageInput) (*Stage
 	if deref(in.AutoDeploy) && deref(in.DeploymentID) != "" {
 		return nil, badRequest("A stage with autoDeploy cannot be given a deploymentId: API Gateway deploys it itself.")
 	}
-	tags, err := checkTags(in.Tags)
+	tags, err := checkTags(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

@@ -35,12 +35,19 @@ const (
 )
 
 // checkTags validates tags as a create call or TagResource gives them.
-func checkTags(tags map[string]string) (model.Tags, error) {
+// gatehouse's stack engine may write the aws:cloudformation: keys, as AWS
+// lets CloudFormation mark what it makes.
+func checkTags(ctx context.Context, tags map[string]string) (model.Tags, error) {
+	system := api.MetaFrom(ctx).Caller == "cloudformation"
 	if len(tags) > maxTags {
 		return nil, badRequest("A resource can have at most %d tags.", maxTags)
 	}
 	out := model.Tags{}
 	for k, v := range tags {
+		if system && strings.HasPrefix(k, "aws:cloudformation:") {
+			out[k] = v
+			continue
+		}
 		if err := checkTagKey(k); err != nil {
 			return nil, err
 		}
@@ -105,7 +112,7 @@ func taggable(ctx context.Context, tx model.Tx, resourceARN string) (model.Tags,
 
 // TagResource adds tags, replacing the values of keys the resource has.
 func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*Empty, error) {
-	add, err := checkTags(in.Tags)
+	add, err := checkTags(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func (s *Service) CreateVpcLink(ctx context.Context, in *CreateVpcLinkInput) (*V
 	if len(in.SubnetIDs) == 0 {
 		return nil, badRequest("subnetIds is required: a VPC link needs at least one subnet.")
 	}
-	tags, err := checkTags(in.Tags)
+	tags, err := checkTags(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,9 @@ package provision
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,22 +27,27 @@ func init() {
 	creators["AWS::ApiGateway::Stage"] = createStageV1
 }
 
-// tagMap is nil rather than empty, so that no tags send nothing.
-func tagMap(p props) map[string]string {
-	if t := p.tags(); len(t) > 0 {
-		return t
-	}
-	return nil
-}
-
-func createRestAPI(ctx context.Context, s *SDK, _ stack.Target, name string, p props) (stack.Created, error) {
-	rest := without(p, "Tags", "ApiKeySourceType")
+// createRestAPI takes the Policy as CloudFormation writes it, a JSON
+// object, or as the API does, a string.
+func createRestAPI(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error) {
+	rest := without(p, "Tags", "ApiKeySourceType", "Policy")
 	var in apigateway.CreateRestApiInput
 	if err := decode(rest, &in); err != nil {
 		return stack.Created{}, err
 	}
+	if policy, ok := p["Policy"]; ok && policy != nil {
+		if _, isText := policy.(string); isText {
+			in.Policy = p.str("Policy")
+		} else {
+			b, err := json.Marshal(policy)
+			if err != nil {
+				return stack.Created{}, fmt.Errorf("Policy: %v", err)
+			}
+			in.Policy = aws.String(string(b))
+		}
+	}
 	in.ApiKeySource = agtypes.ApiKeySourceType(p.string("ApiKeySourceType"))
-	in.Tags = tagMap(p)
+	in.Tags = tagsOf(t, p)
 	if in.Name == nil {
 		in.Name = aws.String(name)
 	}
@@ -79,48 +86,62 @@ func createMethod(ctx context.Context, s *SDK, _ stack.Target, _ string, p props
 	if _, err := s.APIGW.PutMethod(ctx, &in); err != nil {
 		return stack.Created{}, err
 	}
+	id := aws.ToString(in.RestApiId) + "/" + aws.ToString(in.ResourceId) + "/" + aws.ToString(in.HttpMethod)
+	made := stack.Created{Ref: id, Attrs: map[string]any{}}
+	// From here on the method exists: a failure reports it, so that it is
+	// deleted again rather than left half made.
+	if err := putMethodParts(ctx, s, &in, p); err != nil {
+		return made, err
+	}
+	return made, nil
+}
+
+// putMethodParts puts a method's responses, integration and integration
+// responses, in the order the API needs them.
+func putMethodParts(ctx context.Context, s *SDK, in *apigateway.PutMethodInput, p props) error {
 	for i, r := range p.list("MethodResponses") {
 		var mr apigateway.PutMethodResponseInput
 		if err := decode(map[string]any(r), &mr); err != nil {
-			return stack.Created{}, fmt.Errorf("MethodResponses[%d]: %v", i, err)
+			return fmt.Errorf("MethodResponses[%d]: %v", i, err)
 		}
 		mr.RestApiId, mr.ResourceId, mr.HttpMethod = in.RestApiId, in.ResourceId, in.HttpMethod
 		if _, err := s.APIGW.PutMethodResponse(ctx, &mr); err != nil {
-			return stack.Created{}, fmt.Errorf("MethodResponses[%d]: %v", i, err)
+			return fmt.Errorf("MethodResponses[%d]: %w", i, err)
 		}
 	}
 	if integ, ok := p["Integration"].(map[string]any); ok {
 		var pi apigateway.PutIntegrationInput
 		if err := decode(without(integ, "IntegrationResponses"), &pi); err != nil {
-			return stack.Created{}, fmt.Errorf("Integration: %v", err)
+			return fmt.Errorf("Integration: %v", err)
 		}
 		pi.RestApiId, pi.ResourceId, pi.HttpMethod = in.RestApiId, in.ResourceId, in.HttpMethod
 		if _, err := s.APIGW.PutIntegration(ctx, &pi); err != nil {
-			return stack.Created{}, fmt.Errorf("Integration: %v", err)
+			return fmt.Errorf("Integration: %w", err)
 		}
 		for i, r := range props(integ).list("IntegrationResponses") {
 			var ir apigateway.PutIntegrationResponseInput
 			if err := decode(map[string]any(r), &ir); err != nil {
-				return stack.Created{}, fmt.Errorf("IntegrationResponses[%d]: %v", i, err)
+				return fmt.Errorf("IntegrationResponses[%d]: %v", i, err)
 			}
 			ir.RestApiId, ir.ResourceId, ir.HttpMethod = in.RestApiId, in.ResourceId, in.HttpMethod
 			if _, err := s.APIGW.PutIntegrationResponse(ctx, &ir); err != nil {
-				return stack.Created{}, fmt.Errorf("IntegrationResponses[%d]: %v", i, err)
+				return fmt.Errorf("IntegrationResponses[%d]: %w", i, err)
 			}
 		}
 	}
-	id := aws.ToString(in.RestApiId) + "/" + aws.ToString(in.ResourceId) + "/" + aws.ToString(in.HttpMethod)
-	return stack.Created{Ref: id, Attrs: map[string]any{}}, nil
+	return nil
 }
 
 // createVpcLinkV1 waits for AVAILABLE: a deployment whose integration uses
 // a link that is not ready would fail its first requests.
-func createVpcLinkV1(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+// Its tags are the stack's own and the template's: CloudFormation puts no
+// aws:cloudformation:* tags on this type.
+func createVpcLinkV1(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigateway.CreateVpcLinkInput
 	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err
 	}
-	in.Tags = tagMap(p)
+	in.Tags = tagsOf(withoutSystemTags(t), p)
 	out, err := s.APIGW.CreateVpcLink(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
@@ -139,89 +160,109 @@ func createVpcLinkV1(ctx context.Context, s *SDK, _ stack.Target, _ string, p pr
 		}
 		return false, nil
 	})
-	if err != nil {
-		return stack.Created{}, err
-	}
-	return stack.Created{Ref: id, Attrs: map[string]any{"VpcLinkId": id}}, nil
+	// A link that never became AVAILABLE is reported with its id, so that
+	// it is deleted again.
+	return stack.Created{Ref: id, Attrs: map[string]any{"VpcLinkId": id}}, err
 }
 
-func createDeploymentV1(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+// createDeploymentV1 makes the deployment and, through its StageName, the
+// stage. CloudFormation's StageDescription configures that stage: its
+// description, variables, caching and tracing flags map onto the call; its
+// stage-wide settings (ThrottlingRateLimit...), MethodSettings and
+// AccessLogSetting are patched onto the stage afterwards, and its Tags,
+// with the stack's, put on it.
+func createDeploymentV1(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigateway.CreateDeploymentInput
 	if err := decode(without(p, "StageDescription"), &in); err != nil {
 		return stack.Created{}, err
 	}
-	// CloudFormation's StageDescription configures the stage the
-	// deployment creates: its description and variables map onto the
-	// call; its stage-wide settings (ThrottlingRateLimit...) and
-	// MethodSettings are patched onto the stage afterwards.
 	var ops []agtypes.PatchOperation
+	var stageTags map[string]string
 	if sd, ok := p["StageDescription"].(map[string]any); ok {
-		var stage struct {
-			Description *string
-			Variables   map[string]string
+		for _, k := range []string{"CanarySetting", "ClientCertificateId", "DocumentationVersion"} {
+			if _, ok := sd[k]; ok {
+				return stack.Created{}, fmt.Errorf("StageDescription: %s is not supported by gatehouse", k)
+			}
 		}
-		if err := decode(without(sd, append([]string{"MethodSettings", "AccessLogSetting"}, methodSettingNames...)...), &stage); err != nil {
+		var stage struct {
+			Description         *string
+			Variables           map[string]string
+			CacheClusterEnabled *bool
+			CacheClusterSize    agtypes.CacheClusterSize
+			TracingEnabled      *bool
+		}
+		if err := decode(without(sd, append([]string{"MethodSettings", "AccessLogSetting", "Tags"}, methodSettingNames...)...), &stage); err != nil {
 			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
 		}
 		in.StageDescription, in.Variables = stage.Description, stage.Variables
+		in.CacheClusterEnabled, in.CacheClusterSize, in.TracingEnabled = stage.CacheClusterEnabled, stage.CacheClusterSize, stage.TracingEnabled
 		var err error
-		if ops, err = methodSettingOps("/*/*", without(sd, "Description", "Variables", "MethodSettings", "AccessLogSetting")); err != nil {
+		if ops, err = stageDescriptionOps(nil, without(sd, "CacheClusterEnabled", "CacheClusterSize", "TracingEnabled", "Tags")); err != nil {
 			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
 		}
-		more, err := methodSettingsOps(props(sd).list("MethodSettings"))
-		if err != nil {
-			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
-		}
-		logOps, err := accessLogOps(props(sd))
-		if err != nil {
-			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
-		}
-		if ops = append(append(ops, more...), logOps...); len(ops) > 0 && in.StageName == nil {
-			return stack.Created{}, fmt.Errorf("StageDescription: method and access log settings need a StageName")
+		// The description went with the call; what remains is settings.
+		ops = slices.DeleteFunc(ops, func(op agtypes.PatchOperation) bool {
+			return aws.ToString(op.Path) == "/description" || strings.HasPrefix(aws.ToString(op.Path), "/variables/")
+		})
+		stageTags = tagsOf(t, props(sd))
+		if (len(ops) > 0 || len(props(sd).tags()) > 0) && in.StageName == nil {
+			return stack.Created{}, fmt.Errorf("StageDescription: method settings, access log settings and tags need a StageName")
 		}
 	}
 	out, err := s.APIGW.CreateDeployment(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
 	}
+	id := aws.ToString(out.Id)
+	made := stack.Created{Ref: id, Attrs: map[string]any{"DeploymentId": id}}
+	if in.StageName == nil {
+		return made, nil
+	}
 	if len(ops) > 0 {
 		_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: in.RestApiId, StageName: in.StageName, PatchOperations: ops})
 		if err != nil {
-			return stack.Created{}, fmt.Errorf("StageDescription: %v", err)
+			return made, fmt.Errorf("StageDescription: %w", err)
 		}
 	}
-	id := aws.ToString(out.Id)
-	return stack.Created{Ref: id, Attrs: map[string]any{"DeploymentId": id}}, nil
+	if len(stageTags) > 0 {
+		arn := s.tagARN("/restapis/" + aws.ToString(in.RestApiId) + "/stages/" + aws.ToString(in.StageName))
+		if _, err := s.APIGW.TagResource(ctx, &apigateway.TagResourceInput{ResourceArn: &arn, Tags: stageTags}); err != nil {
+			return made, fmt.Errorf("StageDescription: %w", err)
+		}
+	}
+	return made, nil
 }
 
 // createStageV1 creates the stage, then patches its MethodSettings and
-// AccessLogSetting onto it: CreateStage has no members for them.
-func createStageV1(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+// AccessLogSetting onto it: CreateStage has no members for them. A stage
+// the template names not is named as CloudFormation names resources.
+func createStageV1(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error) {
 	var in apigateway.CreateStageInput
 	if err := decode(without(p, "Tags", "MethodSettings", "AccessLogSetting"), &in); err != nil {
 		return stack.Created{}, err
 	}
-	in.Tags = tagMap(p)
-	ops, err := methodSettingsOps(p.list("MethodSettings"))
+	if in.StageName == nil {
+		in.StageName = aws.String(name)
+	}
+	in.Tags = tagsOf(t, p)
+	ops, err := stageSettingOps(nil, p, "Variables")
 	if err != nil {
 		return stack.Created{}, err
 	}
-	logOps, err := accessLogOps(p)
-	if err != nil {
-		return stack.Created{}, err
-	}
-	ops = append(ops, logOps...)
+	// The variables went with the call.
+	ops = slices.DeleteFunc(ops, func(op agtypes.PatchOperation) bool { return strings.HasPrefix(aws.ToString(op.Path), "/variables/") })
 	out, err := s.APIGW.CreateStage(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
 	}
+	made := stack.Created{Ref: aws.ToString(out.StageName), Attrs: map[string]any{}}
 	if len(ops) > 0 {
 		_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: in.RestApiId, StageName: in.StageName, PatchOperations: ops})
 		if err != nil {
-			return stack.Created{}, fmt.Errorf("MethodSettings or AccessLogSetting: %v", err)
+			return made, fmt.Errorf("MethodSettings or AccessLogSetting: %w", err)
 		}
 	}
-	return stack.Created{Ref: aws.ToString(out.StageName), Attrs: map[string]any{}}, nil
+	return made, nil
 }
 
 // accessLogOps turns a stage's AccessLogSetting ({DestinationArn, Format})
@@ -270,25 +311,6 @@ var methodSettingNames = func() []string {
 	}
 	return out
 }()
-
-// methodSettingsOps turns a MethodSettings list ([{ResourcePath: /~1pets,
-// HttpMethod: GET, ThrottlingRateLimit: 10}, ...]; "/*" and "*" for the
-// whole stage) into patch operations.
-func methodSettingsOps(settings []props) ([]agtypes.PatchOperation, error) {
-	var ops []agtypes.PatchOperation
-	for i, ms := range settings {
-		resource, verb := ms.string("ResourcePath"), ms.string("HttpMethod")
-		if resource == "" || verb == "" {
-			return nil, fmt.Errorf("MethodSettings[%d]: ResourcePath and HttpMethod are required", i)
-		}
-		more, err := methodSettingOps("/"+strings.TrimPrefix(resource, "/")+"/"+verb, without(ms, "ResourcePath", "HttpMethod"))
-		if err != nil {
-			return nil, fmt.Errorf("MethodSettings[%d]: %v", i, err)
-		}
-		ops = append(ops, more...)
-	}
-	return ops, nil
-}
 
 // methodSettingOps replaces each member p sets under method, a
 // "/{resourcePath}/{httpMethod}" patch path.

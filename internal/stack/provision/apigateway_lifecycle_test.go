@@ -3,6 +3,7 @@ package provision_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,9 @@ type gwRig struct {
 	ctx context.Context
 	gw  *apigateway.Client
 	v2  *apigatewayv2.Client
+	// stackTags, when set, are the stack's tags: every target then
+	// carries them and CloudFormation's own, as the engine gives them.
+	stackTags map[string]string
 }
 
 func newGWRig(t *testing.T, opts ...servertest.Option) *gwRig {
@@ -40,9 +44,17 @@ func newGWRig(t *testing.T, opts ...servertest.Option) *gwRig {
 	return &gwRig{t: t, srv: srv, sdk: sdk, ctx: ctx, gw: srv.APIGateway(), v2: srv.APIGatewayV2()}
 }
 
+const gwStackID = "arn:aws:cloudformation:us-east-1:000000000000:stack/lifecycle/1"
+
 func (r *gwRig) target(typ, logical string) stack.Target {
-	return stack.Target{StackName: "lifecycle", StackID: "arn:aws:cloudformation:us-east-1:000000000000:stack/lifecycle/1",
-		LogicalID: logical, Type: typ}
+	t := stack.Target{StackName: "lifecycle", StackID: gwStackID, LogicalID: logical, Type: typ}
+	if r.stackTags != nil {
+		t.Tags = maps.Clone(r.stackTags)
+		t.Tags["aws:cloudformation:stack-name"] = "lifecycle"
+		t.Tags["aws:cloudformation:stack-id"] = gwStackID
+		t.Tags["aws:cloudformation:logical-id"] = logical
+	}
+	return t
 }
 
 func (r *gwRig) create(typ, logical string, p map[string]any) stack.Created {
@@ -215,14 +227,19 @@ func TestDeleteRESTDeploymentKeepsAMovedStage(t *testing.T) {
 }
 
 // nlb makes an internal network load balancer in the default VPC.
-func (r *gwRig) nlb() (arn string, subnets []string) {
+func (r *gwRig) nlb() (arn string, subnets []string) { return r.nlbNamed("backend") }
+
+// nlb2 makes a second one: a REST API's VPC link takes an NLB of its own.
+func (r *gwRig) nlb2() (arn string, subnets []string) { return r.nlbNamed("backend2") }
+
+func (r *gwRig) nlbNamed(name string) (arn string, subnets []string) {
 	r.t.Helper()
 	out, err := r.srv.EC2().DescribeSubnets(r.ctx, &ec2.DescribeSubnetsInput{})
 	if err != nil || len(out.Subnets) < 2 {
 		r.t.Fatalf("default subnets: %v %v", out, err)
 	}
 	subnets = []string{aws.ToString(out.Subnets[0].SubnetId), aws.ToString(out.Subnets[1].SubnetId)}
-	lb, err := r.srv.ELBv2().CreateLoadBalancer(r.ctx, &elb.CreateLoadBalancerInput{Name: aws.String("backend"),
+	lb, err := r.srv.ELBv2().CreateLoadBalancer(r.ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name),
 		Type: elbtypes.LoadBalancerTypeEnumNetwork, Scheme: elbtypes.LoadBalancerSchemeEnumInternal, Subnets: subnets})
 	if err != nil {
 		r.t.Fatal(err)

@@ -15,47 +15,10 @@ import (
 // taggable resource carries the stack's: its tags and CloudFormation's
 // aws:cloudformation:* ones, which the engine finds resources by.
 
-// resourceTags is what a resource's tags should be: the stack's, then its
-// own Tags (a list of Key/Value for v1, a map for v2), which win. Nil when
-// there are none, so that a create call sends nothing.
-func resourceTags(t stack.Target, p props) map[string]string {
-	out := map[string]string{}
-	for k, v := range t.Tags {
-		out[k] = v
-	}
-	for k, v := range p.tags() {
-		out[k] = v
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
-}
-
 // tagARN is an API Gateway resource's ARN, path being /restapis/ID,
 // /apis/ID/stages/NAME, /vpclinks/ID and the like.
 func (s *SDK) tagARN(path string) string {
 	return "arn:aws:apigateway:" + s.region + "::" + path
-}
-
-// retag compares the tags a resource has with those it should have (the
-// stack's and its new Tags): what to set, and which keys to drop. A key
-// under aws: is never dropped: only CloudFormation writes those.
-func retag(have, want map[string]string) (set map[string]string, drop []string) {
-	for k, v := range want {
-		if cur, ok := have[k]; !ok || cur != v {
-			if set == nil {
-				set = map[string]string{}
-			}
-			set[k] = v
-		}
-	}
-	for k := range have {
-		if _, ok := want[k]; !ok && !strings.HasPrefix(strings.ToLower(k), "aws:") {
-			drop = append(drop, k)
-		}
-	}
-	return set, drop
 }
 
 func (s *SDK) retagV2(ctx context.Context, path string, t stack.Target, new props) error {
@@ -64,7 +27,7 @@ func (s *SDK) retagV2(ctx context.Context, path string, t stack.Target, new prop
 	if err != nil {
 		return err
 	}
-	set, drop := retag(got.Tags, resourceTags(t, new))
+	set, drop := tagDiff(got.Tags, tagsOf(t, new))
 	if len(drop) > 0 {
 		if _, err := s.HTTP.UntagResource(ctx, &apigatewayv2.UntagResourceInput{ResourceArn: arn, TagKeys: drop}); err != nil {
 			return err
@@ -84,7 +47,7 @@ func (s *SDK) retagV1(ctx context.Context, path string, t stack.Target, new prop
 	if err != nil {
 		return err
 	}
-	set, drop := retag(got.Tags, resourceTags(t, new))
+	set, drop := tagDiff(got.Tags, tagsOf(t, new))
 	if len(drop) > 0 {
 		if _, err := s.APIGW.UntagResource(ctx, &apigateway.UntagResourceInput{ResourceArn: arn, TagKeys: drop}); err != nil {
 			return err

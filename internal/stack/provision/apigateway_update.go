@@ -188,11 +188,15 @@ func updateVpcLinkV1(ctx context.Context, s *SDK, t stack.Target, cur stack.Crea
 }
 
 // updateDeploymentV1 changes the description in place and applies a
-// changed StageDescription to the stage the deployment made. A deployment
-// is a frozen copy of the API: nothing else of it can change.
-func updateDeploymentV1(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+// changed StageDescription to the stage the deployment made. A new
+// StageName moves the deployment to that stage (made if need be, with the
+// whole StageDescription) and deletes the stage it made before, if that
+// still serves it, as deleting the deployment would. A deployment is a
+// frozen copy of the API: nothing else of it can change.
+func updateDeploymentV1(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
 	api := new.str("RestApiId")
-	for _, k := range changedKeys(old, new) {
+	changed := changedKeys(old, new)
+	for _, k := range changed {
 		switch k {
 		case "Description":
 			_, err := s.APIGW.UpdateDeployment(ctx, &apigateway.UpdateDeploymentInput{RestApiId: api, DeploymentId: aws.String(cur.Ref),
@@ -200,7 +204,14 @@ func updateDeploymentV1(ctx context.Context, s *SDK, _ stack.Target, cur stack.C
 			if err != nil {
 				return cur, err
 			}
+		case "StageName":
+			if err := moveDeployment(ctx, s, t, cur.Ref, old, new); err != nil {
+				return cur, fmt.Errorf("StageName: %w", err)
+			}
 		case "StageDescription":
+			if contains(changed, "StageName") {
+				continue // the new stage was given the whole description
+			}
 			if new.str("StageName") == nil {
 				return cur, fmt.Errorf("StageDescription: needs a StageName")
 			}
@@ -221,6 +232,51 @@ func updateDeploymentV1(ctx context.Context, s *SDK, _ stack.Target, cur stack.C
 		}
 	}
 	return cur, nil
+}
+
+// moveDeployment points the stage the new StageName names at deployment
+// id, making it if it does not exist, with the StageDescription's
+// settings; then deletes the stage the old StageName made while it still
+// serves id.
+func moveDeployment(ctx context.Context, s *SDK, t stack.Target, id string, old, new props) error {
+	api := new.str("RestApiId")
+	if name := new.str("StageName"); name != nil {
+		sd, _ := new["StageDescription"].(map[string]any)
+		_, err := s.APIGW.GetStage(ctx, &apigateway.GetStageInput{RestApiId: api, StageName: name})
+		switch {
+		case gone(err):
+			in := &apigateway.CreateStageInput{RestApiId: api, StageName: name, DeploymentId: &id,
+				Description: props(sd).str("Description"), Variables: props(sd).stringMap("Variables"), Tags: tagsOf(t, props(sd))}
+			if _, err := s.APIGW.CreateStage(ctx, in); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: api, StageName: name,
+				PatchOperations: []agtypes.PatchOperation{replaceOp("/deploymentId", id)}})
+			if err != nil {
+				return err
+			}
+		}
+		ops, err := stageDescriptionOps(nil, without(sd, "CacheClusterEnabled", "CacheClusterSize", "TracingEnabled", "Tags"))
+		if err != nil {
+			return err
+		}
+		if len(ops) > 0 {
+			if _, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: api, StageName: name, PatchOperations: ops}); err != nil {
+				return err
+			}
+		}
+	}
+	if name := old.str("StageName"); name != nil {
+		st, err := s.APIGW.GetStage(ctx, &apigateway.GetStageInput{RestApiId: api, StageName: name})
+		if err == nil && aws.ToString(st.DeploymentId) == id {
+			_, err = s.APIGW.DeleteStage(ctx, &apigateway.DeleteStageInput{RestApiId: api, StageName: name})
+		}
+		return ignoreGone(err)
+	}
+	return nil
 }
 
 func updateStageV1(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {

@@ -233,3 +233,55 @@ func TestUpdateVpcLinkV1(t *testing.T) {
 	}
 	r.del("AWS::ApiGateway::VpcLink", c, p)
 }
+
+// A deployment given another StageName serves that stage, made with its
+// StageDescription, and the stage it made before goes.
+func TestUpdateRESTDeploymentStageName(t *testing.T) {
+	r := newGWRig(t)
+	x := r.restAPI()
+	api := aws.String(x.api.Ref)
+	p := with(x.deployP, "StageName", "canary", "StageDescription", map[string]any{"Variables": map[string]any{"v": "2"}, "ThrottlingBurstLimit": 9})
+	r.update("AWS::ApiGateway::Deployment", x.deploy, x.deployP, p)
+	st, err := r.gw.GetStage(r.ctx, &apigateway.GetStageInput{RestApiId: api, StageName: aws.String("canary")})
+	if err != nil || aws.ToString(st.DeploymentId) != x.deploy.Ref || st.Variables["v"] != "2" || st.MethodSettings["*/*"].ThrottlingBurstLimit != 9 {
+		t.Fatalf("canary after the move: %+v %v", st, err)
+	}
+	_, err = r.gw.GetStage(r.ctx, &apigateway.GetStageInput{RestApiId: api, StageName: aws.String("live")})
+	wantGoneV1(t, "the stage the deployment made before", err)
+	// Moving it onto a stage that exists repoints that stage.
+	other := r.create("AWS::ApiGateway::Deployment", "Other", map[string]any{"RestApiId": x.api.Ref})
+	r.update("AWS::ApiGateway::Stage", x.stage, x.stageP, with(x.stageP, "DeploymentId", other.Ref))
+	r.update("AWS::ApiGateway::Deployment", x.deploy, p, with(p, "StageName", "prod", "StageDescription", nil))
+	st, err = r.gw.GetStage(r.ctx, &apigateway.GetStageInput{RestApiId: api, StageName: aws.String("prod")})
+	if err != nil || aws.ToString(st.DeploymentId) != x.deploy.Ref {
+		t.Fatalf("prod after the move: %+v %v", st, err)
+	}
+	_, err = r.gw.GetStage(r.ctx, &apigateway.GetStageInput{RestApiId: api, StageName: aws.String("canary")})
+	wantGoneV1(t, "canary, left", err)
+}
+
+// An integration's ResponseParameters, in CloudFormation's form, reach the
+// API in its form, and a status code the template drops goes.
+func TestIntegrationResponseParameters(t *testing.T) {
+	r := newGWRig(t)
+	h := r.httpAPI()
+	mapping := func(dest, src string) map[string]any {
+		return map[string]any{"ResponseParameters": []any{map[string]any{"Destination": dest, "Source": src}}}
+	}
+	p := with(h.integP, "ResponseParameters", map[string]any{"200": mapping("overwrite:header.x-ok", "yes"), "404": mapping("overwrite:statuscode", "410")})
+	c := r.create("AWS::ApiGatewayV2::Integration", "Mapped", p)
+	get := func() map[string]map[string]string {
+		got, err := r.v2.GetIntegration(r.ctx, &apigatewayv2.GetIntegrationInput{ApiId: aws.String(h.api.Ref), IntegrationId: aws.String(c.Ref)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.ResponseParameters
+	}
+	if got := get(); got["200"]["overwrite:header.x-ok"] != "yes" || got["404"]["overwrite:statuscode"] != "410" {
+		t.Fatalf("response parameters after create: %v", got)
+	}
+	r.update("AWS::ApiGatewayV2::Integration", c, p, with(p, "ResponseParameters", map[string]any{"200": mapping("overwrite:header.x-ok", "sure")}))
+	if got := get(); len(got) != 1 || got["200"]["overwrite:header.x-ok"] != "sure" {
+		t.Fatalf("response parameters after update: %v", got)
+	}
+}

@@ -23,11 +23,17 @@ func init() {
 	creators["AWS::ApiGatewayV2::Deployment"] = createDeploymentV2
 }
 
-func createHTTPAPI(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+// createHTTPAPI names an API the template names not as CloudFormation
+// names resources.
+func createHTTPAPI(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateApiInput
-	if err := decode(map[string]any(p), &in); err != nil {
+	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err
 	}
+	if in.Name == nil {
+		in.Name = aws.String(name)
+	}
+	in.Tags = tagsOf(t, p)
 	out, err := s.HTTP.CreateApi(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
@@ -39,11 +45,12 @@ func createHTTPAPI(ctx context.Context, s *SDK, _ stack.Target, _ string, p prop
 // createVpcLinkV2 waits for the link to become AVAILABLE: integrations on
 // a PENDING link are accepted, but the stack would not be usable when `up`
 // reports it done.
-func createVpcLinkV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+func createVpcLinkV2(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateVpcLinkInput
-	if err := decode(map[string]any(p), &in); err != nil {
+	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err
 	}
+	in.Tags = tagsOf(t, p)
 	out, err := s.HTTP.CreateVpcLink(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
@@ -62,13 +69,16 @@ func createVpcLinkV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p pr
 		}
 		return false, nil
 	})
-	if err != nil {
-		return stack.Created{}, err
-	}
-	return stack.Created{Ref: id, Attrs: map[string]any{"VpcLinkId": id}}, nil
+	// A link that never became AVAILABLE is reported with its id, so that
+	// it is deleted again.
+	return stack.Created{Ref: id, Attrs: map[string]any{"VpcLinkId": id}}, err
 }
 
 func createIntegrationV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+	p, err := apiResponseParameters(p)
+	if err != nil {
+		return stack.Created{}, err
+	}
 	var in apigatewayv2.CreateIntegrationInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
@@ -94,16 +104,20 @@ func createRouteV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p prop
 	return stack.Created{Ref: id, Attrs: map[string]any{"RouteId": id}}, nil
 }
 
-func createStageV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+// createStageV2 answers Ref and the Id attribute with the stage's name,
+// which is how the API identifies a stage.
+func createStageV2(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	var in apigatewayv2.CreateStageInput
-	if err := decode(map[string]any(p), &in); err != nil {
+	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err
 	}
+	in.Tags = tagsOf(t, p)
 	out, err := s.HTTP.CreateStage(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
 	}
-	return stack.Created{Ref: aws.ToString(out.StageName), Attrs: map[string]any{}}, nil
+	name := aws.ToString(out.StageName)
+	return stack.Created{Ref: name, Attrs: map[string]any{"Id": name}}, nil
 }
 
 func createDeploymentV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
@@ -117,4 +131,34 @@ func createDeploymentV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p
 	}
 	id := aws.ToString(out.DeploymentId)
 	return stack.Created{Ref: id, Attrs: map[string]any{"DeploymentId": id}}, nil
+}
+
+// apiResponseParameters turns an integration's ResponseParameters from
+// CloudFormation's form, {"200": {"ResponseParameters": [{"Destination":
+// "overwrite:header.x", "Source": "v"}]}}, into the API's, {"200":
+// {"overwrite:header.x": "v"}}, on a copy of p.
+func apiResponseParameters(p props) (props, error) {
+	byStatus, ok := p["ResponseParameters"].(map[string]any)
+	if !ok {
+		return p, nil
+	}
+	out := map[string]any{}
+	for status, v := range byStatus {
+		entry, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("ResponseParameters.%s: want a mapping with ResponseParameters", status)
+		}
+		m := map[string]any{}
+		for i, mapping := range props(entry).list("ResponseParameters") {
+			dest, src := mapping.str("Destination"), mapping.str("Source")
+			if dest == nil || src == nil {
+				return nil, fmt.Errorf("ResponseParameters.%s.ResponseParameters[%d]: Destination and Source are required", status, i)
+			}
+			m[*dest] = *src
+		}
+		out[status] = m
+	}
+	cp := props(without(p))
+	cp["ResponseParameters"] = out
+	return cp, nil
 }

@@ -82,6 +82,13 @@ var integrationResets = map[string]any{
 }
 
 func updateIntegrationV2(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	old, err := apiResponseParameters(old)
+	if err != nil {
+		return cur, err
+	}
+	if new, err = apiResponseParameters(new); err != nil {
+		return cur, err
+	}
 	m, err := mergeInput(old, new, integrationResets, []string{"RequestParameters", "ResponseParameters"}, "ApiId")
 	if err != nil {
 		return cur, err
