@@ -108,14 +108,14 @@ type refChecker struct {
 	t             *Template
 	byName        map[string]*Resource
 	params, conds map[string]bool
-	unresolved    map[string][]string
+	unresolved    map[string]*names
 	firstLine     map[string]int
 	errs          []error
 }
 
 func newRefChecker(t *Template) *refChecker {
 	rc := &refChecker{t: t, byName: map[string]*Resource{}, params: map[string]bool{}, conds: map[string]bool{},
-		unresolved: map[string][]string{}, firstLine: map[string]int{}}
+		unresolved: map[string]*names{}, firstLine: map[string]int{}}
 	for _, r := range t.Resources {
 		rc.byName[r.Name] = r
 	}
@@ -129,9 +129,12 @@ func newRefChecker(t *Template) *refChecker {
 }
 
 func (rc *refChecker) missing(block, name string, line int) {
-	if !slices.Contains(rc.unresolved[block], name) {
-		rc.unresolved[block] = append(rc.unresolved[block], name)
+	n := rc.unresolved[block]
+	if n == nil {
+		n = &names{}
+		rc.unresolved[block] = n
 	}
+	n.add(name)
 	if rc.firstLine[block] == 0 {
 		rc.firstLine[block] = line
 	}
@@ -185,12 +188,28 @@ func (rc *refChecker) errors() []error {
 		first = append(first, t.formatErr(lineOf(t, types[0]), "Unrecognized resource types: [%s]", strings.Join(types, ", ")))
 	}
 	for _, block := range []string{"Resources", "Outputs"} {
-		if names := rc.unresolved[block]; len(names) > 0 {
+		if n := rc.unresolved[block]; n != nil {
 			first = append(first, t.formatErr(rc.firstLine[block], "Unresolved resource dependencies [%s] in the %s block of the template",
-				strings.Join(names, ", "), block))
+				strings.Join(n.list, ", "), block))
 		}
 	}
 	return append(first, rc.errs...)
+}
+
+// names is a list of distinct names in the order first seen.
+type names struct {
+	list []string
+	seen map[string]bool
+}
+
+func (n *names) add(s string) {
+	if n.seen == nil {
+		n.seen = map[string]bool{}
+	}
+	if !n.seen[s] {
+		n.seen[s] = true
+		n.list = append(n.list, s)
+	}
 }
 
 // maxResources is CloudFormation's limit on a template's resources.
@@ -230,36 +249,36 @@ func dependencies(t *Template, rs []*Resource, conds map[string]bool) (map[strin
 		declared[r.Name] = true
 	}
 	deps := map[string][]string{}
-	var unresolved []string
+	var unresolved names
 	line := 0
 	for _, r := range rs {
 		w := &walker{conds: conds}
 		if err := w.walk(r.Properties); err != nil {
 			return nil, t.at(r.Line, err)
 		}
-		names := slices.Clone(r.DependsOn)
+		refs := slices.Clone(r.DependsOn)
 		for _, x := range w.refs {
 			if declared[x.name] {
-				names = append(names, x.name)
+				refs = append(refs, x.name)
 			}
 		}
-		for _, n := range names {
+		var mine names
+		for _, n := range refs {
 			if !active[n] {
-				if !slices.Contains(unresolved, n) {
-					unresolved = append(unresolved, n)
-				}
+				unresolved.add(n)
 				if line == 0 {
 					line = r.Line
 				}
 				continue
 			}
-			if !slices.Contains(deps[r.Name], n) {
-				deps[r.Name] = append(deps[r.Name], n)
-			}
+			mine.add(n)
+		}
+		if len(mine.list) > 0 {
+			deps[r.Name] = mine.list
 		}
 	}
-	if len(unresolved) > 0 {
-		return nil, t.formatErr(line, "Unresolved resource dependencies [%s] in the Resources block of the template", strings.Join(unresolved, ", "))
+	if len(unresolved.list) > 0 {
+		return nil, t.formatErr(line, "Unresolved resource dependencies [%s] in the Resources block of the template", strings.Join(unresolved.list, ", "))
 	}
 	return deps, nil
 }

@@ -33,20 +33,38 @@ func checkConditions(t *Template, params map[string]bool, byName map[string]*Res
 	if len(errs) > 0 {
 		return errs
 	}
-	// A condition that reaches itself through Condition references.
+	// A condition that reaches itself through Condition references: a
+	// depth-first walk that meets a condition it is still inside of.
+	const inside, done = 1, 2
+	state := map[string]int{}
+	var loop string
+	var visit func(n string) bool
+	visit = func(n string) bool {
+		switch state[n] {
+		case inside:
+			loop = n
+			return true
+		case done:
+			return false
+		}
+		state[n] = inside
+		for _, m := range uses[n] {
+			if visit(m) {
+				return true
+			}
+		}
+		state[n] = done
+		return false
+	}
 	for _, c := range t.Conditions {
-		seen := map[string]bool{}
-		stack := slices.Clone(uses[c.Name])
-		for len(stack) > 0 {
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if n == c.Name {
-				return []error{t.templateErr(c.Line, "Circular dependency between conditions: [%s]", c.Name)}
+		if visit(c.Name) {
+			line := c.Line
+			for _, d := range t.Conditions {
+				if d.Name == loop {
+					line = d.Line
+				}
 			}
-			if !seen[n] {
-				seen[n] = true
-				stack = append(stack, uses[n]...)
-			}
+			return []error{t.templateErr(line, "Circular dependency between conditions: [%s]", loop)}
 		}
 	}
 	return nil
@@ -140,21 +158,19 @@ func (c *condChecker) operands(l []any) error {
 	if err := w.walk(rulesOnly(l, c.rules)); err != nil {
 		return err
 	}
-	var bad []string
+	var bad names
 	for _, r := range w.refs {
 		if r.attr == "" && (c.params[r.name] || (pseudo[r.name] && r.name != "AWS::NoValue")) {
 			continue
 		}
-		if !slices.Contains(bad, r.name) {
-			bad = append(bad, r.name)
-		}
+		bad.add(r.name)
 	}
-	if len(bad) > 0 {
+	if len(bad.list) > 0 {
 		block := "Conditions"
 		if c.rules {
 			block = "Rules"
 		}
-		return evalErr("Template format error: Unresolved dependencies [%s]. Cannot reference resources in the %s block of the template", strings.Join(bad, ", "), block)
+		return evalErr("Template format error: Unresolved dependencies [%s]. Cannot reference resources in the %s block of the template", strings.Join(bad.list, ", "), block)
 	}
 	if len(w.ifConds) > 0 {
 		return evalErr("Template error: Fn::If cannot be used in a condition")
@@ -309,8 +325,12 @@ func (e *env) truth(v any) (bool, error) {
 				if !ok {
 					in = []any{b}
 				}
+				set := map[string]bool{}
+				for _, y := range in {
+					set[sameKey(y)] = true
+				}
 				for _, x := range list {
-					if !slices.ContainsFunc(in, func(y any) bool { return same(x, y) }) {
+					if !set[sameKey(x)] {
 						return false, nil
 					}
 				}
@@ -323,16 +343,19 @@ func (e *env) truth(v any) (bool, error) {
 }
 
 // same compares two resolved values as CloudFormation does: by their
-// string forms.
-func same(a, b any) bool {
-	sa, err1 := String(a)
-	sb, err2 := String(b)
-	if err1 != nil || err2 != nil {
-		return fmt.Sprint(a) == fmt.Sprint(b)
+// string forms, a list never equal to a string.
+func same(a, b any) bool { return sameKey(a) == sameKey(b) }
+
+// sameKey is the form same compares.
+func sameKey(v any) string {
+	s, err := String(v)
+	if err != nil {
+		s = fmt.Sprint(v)
 	}
-	_, la := a.([]any)
-	_, lb := b.([]any)
-	return sa == sb && la == lb
+	if _, list := v.([]any); list {
+		return "list:" + s
+	}
+	return "value:" + s
 }
 
 // checkAssertions evaluates the template's rules; a failing assertion

@@ -3,7 +3,6 @@ package stack
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -144,7 +143,7 @@ func (i *Instance) checkOutputs(active []*Resource) error {
 	for _, r := range active {
 		exists[r.Name] = true
 	}
-	var unresolved []string
+	var unresolved names
 	line := 0
 	for _, o := range i.Template.Outputs {
 		if o.Condition != "" && !i.Conditions[o.Condition] {
@@ -155,17 +154,17 @@ func (i *Instance) checkOutputs(active []*Resource) error {
 			return t.at(o.Line, err)
 		}
 		for _, x := range w.refs {
-			if exists[x.name] || i.Params[x.name] != nil || pseudo[x.name] || slices.Contains(unresolved, x.name) {
+			if exists[x.name] || i.Params[x.name] != nil || pseudo[x.name] {
 				continue
 			}
-			unresolved = append(unresolved, x.name)
+			unresolved.add(x.name)
 			if line == 0 {
 				line = o.Line
 			}
 		}
 	}
-	if len(unresolved) > 0 {
-		return t.formatErr(line, "Unresolved resource dependencies [%s] in the Outputs block of the template", strings.Join(unresolved, ", "))
+	if len(unresolved.list) > 0 {
+		return t.formatErr(line, "Unresolved resource dependencies [%s] in the Outputs block of the template", strings.Join(unresolved.list, ", "))
 	}
 	return nil
 }
