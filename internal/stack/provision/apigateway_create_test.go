@@ -20,9 +20,8 @@ func wantTags(t *testing.T, what string, got, want map[string]string) {
 }
 
 // Every taggable API Gateway resource carries its own Tags, the stack's
-// tags and CloudFormation's aws:cloudformation:* ones (a REST API's VPC
-// link takes no system tags); an update changes its own and keeps the
-// rest.
+// tags and CloudFormation's aws:cloudformation:* ones; an update changes
+// its own and keeps the rest.
 func TestCreateTagsEveryTaggableResource(t *testing.T) {
 	r := newGWRig(t, servertestLinksAtOnce()...)
 	r.stackTags = map[string]string{"team": "gw"}
@@ -79,7 +78,7 @@ func TestCreateTagsEveryTaggableResource(t *testing.T) {
 	nlb, _ := r.nlb2()
 	l1 := r.create("AWS::ApiGateway::VpcLink", "Link1", map[string]any{"Name": "l1", "TargetArns": []any{nlb},
 		"Tags": []any{map[string]any{"Key": "app", "Value": "l1"}}})
-	wantTags(t, "VPC link V1", v1Tags(prefix+"/vpclinks/"+l1.Ref), map[string]string{"team": "gw", "app": "l1"})
+	wantTags(t, "VPC link V1", v1Tags(prefix+"/vpclinks/"+l1.Ref), system("Link1", map[string]string{"app": "l1"}))
 
 	// Only the stack engine writes CloudFormation's keys.
 	_, err := r.v2.TagResource(r.ctx, &apigatewayv2.TagResourceInput{ResourceArn: aws.String(prefix + "/apis/" + api.Ref),

@@ -2,7 +2,6 @@ package provision
 
 import (
 	"context"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -59,18 +58,4 @@ func (s *SDK) retagV1(ctx context.Context, path string, t stack.Target, new prop
 		}
 	}
 	return nil
-}
-
-// withoutSystemTags keeps the stack's own tags only: some types (a REST
-// API's VPC link) take no aws:cloudformation:* tags in CloudFormation's
-// registry schema.
-func withoutSystemTags(t stack.Target) stack.Target {
-	tags := map[string]string{}
-	for k, v := range t.Tags {
-		if !strings.HasPrefix(k, "aws:") {
-			tags[k] = v
-		}
-	}
-	t.Tags = tags
-	return t
 }

@@ -184,7 +184,7 @@ func updateVpcLinkV1(ctx context.Context, s *SDK, t stack.Target, cur stack.Crea
 			return cur, err
 		}
 	}
-	return cur, s.retagV1(ctx, "/vpclinks/"+cur.Ref, withoutSystemTags(t), new)
+	return cur, s.retagV1(ctx, "/vpclinks/"+cur.Ref, t, new)
 }
 
 // updateDeploymentV1 changes the description in place and applies a
