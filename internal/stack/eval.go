@@ -26,6 +26,9 @@ type env struct {
 	evaluating map[string]bool
 	// rules enables the functions only Rules may call.
 	rules bool
+	// produced counts the bytes functions have built, which a template
+	// may not push past maxProduced.
+	produced int
 	// dry answers resources' values with unknown, and notes in imports
 	// the exports read.
 	dry     bool
@@ -75,6 +78,18 @@ func (e *env) getAtt(name, attr string) (any, error) {
 		return nil, evalErr("Template error: resource %s does not support attribute type %s in Fn::GetAtt", name, attr)
 	}
 	return v, nil
+}
+
+// maxProduced bounds what one evaluation builds. Strings can grow faster
+// than the template: a Fn::Join of many references to one long value.
+const maxProduced = 16 << 20
+
+// grow accounts for n more bytes built.
+func (e *env) grow(n int) error {
+	if e.produced += n; e.produced > maxProduced {
+		return evalErr("Template error: the template's functions build more than %d bytes", maxProduced)
+	}
+	return nil
 }
 
 // eval resolves every intrinsic function in v.
@@ -182,12 +197,17 @@ func (e *env) call(fn string, arg any) (any, error) {
 			return nil, evalErr(joinUsage)
 		}
 		ss := make([]string, 0, len(items))
+		size := len(sep) * len(items)
 		for _, x := range items {
 			s, err := scalarString(x)
 			if err != nil {
 				return nil, evalErr(joinUsage)
 			}
 			ss = append(ss, s)
+			size += len(s)
+		}
+		if err := e.grow(size); err != nil {
+			return nil, err
 		}
 		return strings.Join(ss, sep), nil
 	case "Fn::Select":
@@ -218,6 +238,9 @@ func (e *env) call(fn string, arg any) (any, error) {
 		if err1 != nil || err2 != nil || sep == "" {
 			return nil, evalErr("Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.")
 		}
+		if err := e.grow(16 * (strings.Count(s, sep) + 1)); err != nil {
+			return nil, err
+		}
 		var out []any
 		for _, x := range strings.Split(s, sep) {
 			out = append(out, x)
@@ -233,6 +256,9 @@ func (e *env) call(fn string, arg any) (any, error) {
 		s, err := String(a)
 		if err != nil {
 			return nil, evalErr("Template error: every Fn::Base64 object must contain a String")
+		}
+		if err := e.grow(base64.StdEncoding.EncodedLen(len(s))); err != nil {
+			return nil, err
 		}
 		return base64.StdEncoding.EncodeToString([]byte(s)), nil
 	case "Fn::Cidr":
@@ -329,6 +355,9 @@ func (e *env) sub(arg any) (any, error) {
 	var b strings.Builder
 	for _, p := range parts {
 		if p.ref == nil {
+			if err := e.grow(len(p.text)); err != nil {
+				return nil, err
+			}
 			b.WriteString(p.text)
 			continue
 		}
@@ -349,6 +378,9 @@ func (e *env) sub(arg any) (any, error) {
 		s, err := scalarString(v)
 		if err != nil {
 			return nil, evalErr("Template error: variable %s in Fn::Sub expression does not resolve to a string", p.ref.name)
+		}
+		if err := e.grow(len(s)); err != nil {
+			return nil, err
 		}
 		b.WriteString(s)
 	}
@@ -432,6 +464,9 @@ func (e *env) dynamic(v any) (any, error) {
 			}
 			if e.in.SSM != nil {
 				if val, ok := e.in.SSM(name); ok {
+					if err := e.grow(len(val)); err != nil && missing == nil {
+						missing = err
+					}
 					return val
 				}
 			}

@@ -47,3 +47,25 @@ func TestLargeTemplatesCheckQuickly(t *testing.T) {
 		})
 	}
 }
+
+// TestExpansionIsBounded shows the two ways a small template could build
+// a huge value refused: aliases of a long string, and a function joining
+// many references to a long parameter.
+func TestExpansionIsBounded(t *testing.T) {
+	long := strings.Repeat("x", 100_000)
+	aliases := "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: &a " + long + "\n      Tags: [" +
+		strings.TrimSuffix(strings.Repeat("*a,", 100), ",") + "]\n"
+	if _, err := Parse("t.yaml", []byte(aliases)); err == nil || !strings.Contains(err.Error(), "aliases expand the template past 8388608 bytes") {
+		t.Errorf("aliases of a long string: %v", err)
+	}
+	refs := "Parameters:\n  P: {Type: String}\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Join ['', [" +
+		strings.TrimSuffix(strings.Repeat("!Ref P,", 20_000), ",") + "]]\n"
+	_, err := instantiate(t, refs, map[string]string{"P": strings.Repeat("y", 1000)}, nil)
+	if want := "Template error: the template's functions build more than 16777216 bytes"; err == nil || Message(err) != want {
+		t.Errorf("joining a long parameter: %v", err)
+	}
+	// The same template with a short value is fine.
+	if _, err := instantiate(t, refs, map[string]string{"P": "y"}, nil); err != nil {
+		t.Errorf("joining a short parameter: %v", err)
+	}
+}

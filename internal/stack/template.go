@@ -31,15 +31,17 @@ type Template struct {
 	Resources  []*Resource
 	Outputs    []*Output
 
-	// values counts the values built so far: aliases can make a small
-	// document expand without bound, or into itself.
-	values int
+	// values and bytes count the values and scalar bytes built so far:
+	// aliases can make a small document expand without bound, or into
+	// itself.
+	values, bytes int
 }
 
 // Limits on what a template's aliases may build. A CloudFormation template
 // is at most 1 MB, far below either without aliases.
 const (
 	maxValues = 200_000
+	maxBytes  = 8 << 20
 	maxDepth  = 100
 )
 
@@ -534,6 +536,9 @@ func (t *Template) valueAt(n *yaml.Node, depth int) (any, error) {
 		return nil, &lineError{n.Line, fmt.Sprintf("values nest deeper than %d levels (an alias inside its own anchor?)", maxDepth)}
 	case t.values > maxValues:
 		return nil, &lineError{n.Line, fmt.Sprintf("aliases expand the template past %d values", maxValues)}
+	}
+	if t.bytes += len(n.Value); t.bytes > maxBytes {
+		return nil, &lineError{n.Line, fmt.Sprintf("aliases expand the template past %d bytes", maxBytes)}
 	}
 	if n.Kind == yaml.AliasNode {
 		return t.valueAt(n.Alias, depth+1)
