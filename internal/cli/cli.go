@@ -12,7 +12,10 @@ const usage = `gatehouse: Amazon API Gateway with working private integrations.
 Usage:
   gatehouse serve [flags]    run the server (gatehouse serve -h for flags)
   gatehouse up [flags] TEMPLATE...
-                             deploy CloudFormation templates and print their Outputs (up -h)
+                             create or update a CloudFormation stack from each template,
+                             printing its events and Outputs (up -h)
+  gatehouse down [flags] STACK...
+                             delete stacks, printing their events (down -h)
   gatehouse cost [flags]     price a private integration per month, three ways (cost -h)
   gatehouse explain [--endpoint URL] [--output text|json|dot|mermaid] API_ID [ROUTE_OR_PATH]
                              the hop-by-hop path of a route, with each security-group
@@ -36,6 +39,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "up":
 		return upCmd(args[1:], stdout, stderr)
+	case "down":
+		return downCmd(args[1:], stdout, stderr)
 	case "cost":
 		return costCmd(args[1:], stdout, stderr)
 	case "explain":

@@ -21,8 +21,6 @@ import (
 	"gatehouse/internal/echo"
 	"gatehouse/internal/network"
 	"gatehouse/internal/servertest"
-	"gatehouse/internal/stack"
-	"gatehouse/internal/stack/provision"
 )
 
 const blogDir = "../../examples/blog/"
@@ -50,23 +48,21 @@ func echoBackend(t *testing.T, name string) int {
 	return int(s.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port())
 }
 
-// deployBlog deploys a template file in-process, as `gatehouse up
-// --endpoint` would, and returns its outputs.
+// deployBlog deploys a template file with `gatehouse up --endpoint` as
+// the stack "blog" and returns its outputs. The server should be a
+// stackServer's kind, whose stack calls wait for their operation.
 func deployBlog(t *testing.T, srv *servertest.Server, file string, params map[string]string) map[string]string {
 	t.Helper()
-	data, err := os.ReadFile(file)
-	must(t, err)
-	tmpl, err := stack.Parse(file, data)
-	must(t, err)
-	sdk := provision.NewSDK(provision.EndpointConfig(srv.URL(), "us-east-1"))
-	sdk.PollEvery = 5 * time.Millisecond
-	dctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	res, err := stack.Deploy(dctx, tmpl, sdk, stack.Options{StackName: "blog", Parameters: params})
-	must(t, err)
+	args := []string{"up", "--endpoint", srv.URL(), "--stack-name", "blog", "--poll-interval", "1ms"}
+	for k, v := range params {
+		args = append(args, "--parameter", k+"="+v)
+	}
+	stdout, _ := run(t, 0, append(args, file)...)
 	out := map[string]string{}
-	for _, o := range res.Outputs {
-		out[o.Name] = o.Value
+	for _, line := range strings.Split(stdout, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "  "), " = "); ok && strings.HasPrefix(line, "  ") {
+			out[k] = v
+		}
 	}
 	return out
 }
@@ -186,7 +182,7 @@ func checkDecidingRule(t *testing.T, rules map[string]ec2types.SecurityGroupRule
 func TestBlogExamplesExplain(t *testing.T) {
 	for _, ex := range blogExamples {
 		t.Run(ex.file, func(t *testing.T) {
-			srv := servertest.Start(t, servertest.VpcLinkDelay(-1), servertest.VpcLinkV1Delay(-1))
+			srv := servertest.Start(t, servertest.VpcLinkDelay(-1), servertest.VpcLinkV1Delay(-1), servertest.StackWait(time.Minute))
 			params := map[string]string{}
 			names := map[string]bool{}
 			for p, name := range ex.ports {
@@ -311,7 +307,7 @@ func TestBlogExampleBrokenExplain(t *testing.T) {
 	}
 	file := writeTemplate(t, "http-api-broken.yaml", strings.Replace(text, ingress, "", 1))
 
-	srv := servertest.Start(t, servertest.VpcLinkDelay(-1))
+	srv := servertest.Start(t, servertest.VpcLinkDelay(-1), servertest.StackWait(time.Minute))
 	out := deployBlog(t, srv, file, map[string]string{"Task1Port": strconv.Itoa(echoBackend(t, "task-1")),
 		"Task2Port": strconv.Itoa(echoBackend(t, "task-2"))})
 	api, _, _ := strings.Cut(strings.TrimPrefix(out["ApiEndpoint"], "http://"), ".")

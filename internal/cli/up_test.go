@@ -5,18 +5,20 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"gatehouse/internal/servertest"
 )
 
-const upTemplate = `Parameters:
+const netTemplate = `Parameters:
   Cidr:
     Type: String
     Default: 10.9.0.0/16
@@ -46,44 +48,182 @@ func writeTemplate(t *testing.T, name, body string) string {
 	return p
 }
 
-func TestUpAgainstEndpoint(t *testing.T) {
-	srv := servertest.Start(t)
-	file := writeTemplate(t, "net.yaml", upTemplate)
-	var stdout, stderr bytes.Buffer
-	code := Main([]string{"up", "--endpoint", srv.URL(), "--parameter", "Cidr=10.7.0.0/16", file}, &stdout, &stderr)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+// stackServer is a gatehouse whose stack calls answer once the operation
+// they start has ended, so that `up` and `down` see it ended at their
+// first poll; it starts with no default VPC, so that "nothing left" sees
+// every VPC.
+func stackServer(t *testing.T) *servertest.Server {
+	return servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+}
+
+// run runs the command line, and fails the test unless it exits with want.
+func run(t *testing.T, want int, args ...string) (stdout, stderr string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	if code := Main(args, &out, &errs); code != want {
+		t.Fatalf("gatehouse %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, out.String(), errs.String())
 	}
-	out := stdout.String()
-	if !strings.Contains(out, "Stack net: 2 resources") || !strings.Contains(out, "Cidr = 10.7.0.0/16") || !strings.Contains(out, "VpcId = vpc-") {
-		t.Fatalf("output:\n%s", out)
+	return out.String(), errs.String()
+}
+
+func vpcCount(t *testing.T, srv *servertest.Server) int {
+	t.Helper()
+	out, err := srv.EC2().DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	must(t, err)
+	return len(out.Vpcs)
+}
+
+// eventLines are the progress lines of stderr, each as "status logical-id".
+func eventLines(stderr string) []string {
+	var out []string
+	for _, line := range strings.Split(stderr, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 4 && strings.HasSuffix(f[1], ":") && strings.Contains(f[2], "_") {
+			out = append(out, f[2]+" "+f[3])
+		}
 	}
-	vpcs, err := srv.EC2().DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"false"}}}})
-	if err != nil || len(vpcs.Vpcs) != 1 {
-		t.Fatalf("vpcs %v, %v", vpcs, err)
+	return out
+}
+
+// apiEvents are a stack's events as DescribeStackEvents gives them, oldest
+// first, each as "status logical-id".
+func apiEvents(t *testing.T, srv *servertest.Server, stack string) []string {
+	t.Helper()
+	var out []string
+	p := cfn.NewDescribeStackEventsPaginator(srv.CloudFormation(), &cfn.DescribeStackEventsInput{StackName: aws.String(stack)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		must(t, err)
+		for _, e := range page.StackEvents {
+			out = append(out, string(e.ResourceStatus)+" "+aws.ToString(e.LogicalResourceId))
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// up creates a stack, printing each of its events once, oldest first, and
+// its outputs; up again changes nothing; an update keeps the parameters it
+// is not given; down deletes it and leaves nothing.
+func TestUpUpdateDown(t *testing.T) {
+	srv := stackServer(t)
+	file := writeTemplate(t, "net.yaml", netTemplate)
+	stdout, stderr := run(t, 0, "up", "--endpoint", srv.URL(), "--poll-interval", "1ms", "--parameter", "Cidr=10.7.0.0/16", file)
+	if !strings.Contains(stdout, "Stack net: CREATE_COMPLETE\n") || !strings.Contains(stdout, "  Cidr = 10.7.0.0/16\n") || !strings.Contains(stdout, "  VpcId = vpc-") {
+		t.Fatalf("stdout:\n%s", stdout)
+	}
+	created := apiEvents(t, srv, "net")
+	if got := eventLines(stderr); !slices.Equal(got, created) {
+		t.Fatalf("progress lines %q, want the stack's events %q\n%s", got, created, stderr)
+	}
+	if created[0] != "CREATE_IN_PROGRESS net" || created[len(created)-1] != "CREATE_COMPLETE net" ||
+		!slices.Contains(created, "CREATE_COMPLETE Vpc") || !slices.Contains(created, "CREATE_COMPLETE Group") {
+		t.Fatalf("events %q", created)
+	}
+	vpcID := stdout[strings.Index(stdout, "vpc-"):]
+	vpcID = vpcID[:strings.IndexByte(vpcID, '\n')]
+
+	// Unchanged: no update, no events.
+	stdout, stderr = run(t, 0, "up", "--endpoint", srv.URL(), "--poll-interval", "1ms", file)
+	if !strings.Contains(stdout, "Stack net: CREATE_COMPLETE (no changes)\n") || !strings.Contains(stdout, "VpcId = "+vpcID+"\n") {
+		t.Fatalf("unchanged: stdout:\n%s", stdout)
+	}
+	if len(eventLines(stderr)) != 0 || len(apiEvents(t, srv, "net")) != len(created) {
+		t.Fatalf("an unchanged template made events:\n%s", stderr)
+	}
+
+	// A new output, no --parameter: Cidr keeps 10.7.0.0/16 rather than
+	// going back to its default, so the VPC stays as it is.
+	file = writeTemplate(t, "net.yaml", netTemplate+"  Group:\n    Value: !Ref Group\n")
+	stdout, stderr = run(t, 0, "up", "--endpoint", srv.URL(), "--poll-interval", "1ms", file)
+	if !strings.Contains(stdout, "Stack net: UPDATE_COMPLETE\n") || !strings.Contains(stdout, "  Cidr = 10.7.0.0/16\n") ||
+		!strings.Contains(stdout, "VpcId = "+vpcID+"\n") || !strings.Contains(stdout, "  Group = sg-") {
+		t.Fatalf("update: stdout:\n%s", stdout)
+	}
+	updated := apiEvents(t, srv, "net")[len(created):]
+	if got := eventLines(stderr); !slices.Equal(got, updated) || updated[0] != "UPDATE_IN_PROGRESS net" || updated[len(updated)-1] != "UPDATE_COMPLETE net" {
+		t.Fatalf("update: progress lines %q, want the update's events %q", got, updated)
+	}
+
+	stdout, stderr = run(t, 0, "down", "--endpoint", srv.URL(), "--poll-interval", "1ms", "net")
+	if stdout != "Stack net: DELETE_COMPLETE\n" {
+		t.Fatalf("down: stdout:\n%s", stdout)
+	}
+	got := eventLines(stderr)
+	if len(got) < 4 || got[0] != "DELETE_IN_PROGRESS net" || got[len(got)-1] != "DELETE_COMPLETE net" ||
+		!slices.Contains(got, "DELETE_COMPLETE Vpc") || !slices.Contains(got, "DELETE_COMPLETE Group") {
+		t.Fatalf("down: progress lines %q\n%s", got, stderr)
+	}
+	if n := vpcCount(t, srv); n != 0 {
+		t.Fatalf("%d VPCs left after down", n)
+	}
+	_, stderr = run(t, 1, "down", "--endpoint", srv.URL(), "net")
+	if !strings.Contains(stderr, "gatehouse down: Stack with id net does not exist") {
+		t.Fatalf("down of a deleted stack: stderr:\n%s", stderr)
+	}
+}
+
+// A create that fails rolls back: `up` prints the failed resource with its
+// type and the service's reason and exits 1, nothing is left, and the
+// next `up` replaces the rolled-back stack.
+func TestUpFailedCreate(t *testing.T) {
+	srv := stackServer(t)
+	bad := netTemplate + `  Subnet:
+    Value: !Ref Subnet
+`
+	bad = strings.Replace(bad, "Outputs:", `  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: 10.200.0.0/24
+Outputs:`, 1)
+	file := writeTemplate(t, "net.yaml", bad)
+	stdout, stderr := run(t, 1, "up", "--endpoint", srv.URL(), "--poll-interval", "1ms", file)
+	if stdout != "" {
+		t.Fatalf("stdout:\n%s", stdout)
+	}
+	summary := stderr[strings.Index(stderr, "gatehouse up: stack net: ROLLBACK_COMPLETE"):]
+	if !strings.Contains(summary, "\n  Subnet (AWS::EC2::Subnet) CREATE_FAILED: ") || strings.Contains(summary, "Vpc (") {
+		t.Fatalf("stderr:\n%s", stderr)
+	}
+	if !slices.Contains(eventLines(stderr), "ROLLBACK_COMPLETE net") {
+		t.Fatalf("no rollback among the progress lines:\n%s", stderr)
+	}
+	if n := vpcCount(t, srv); n != 0 {
+		t.Fatalf("%d VPCs left after a failed create", n)
+	}
+
+	file = writeTemplate(t, "net.yaml", strings.Replace(bad, "10.200.0.0/24", "10.9.1.0/24", 1))
+	stdout, stderr = run(t, 0, "up", "--endpoint", srv.URL(), "--poll-interval", "1ms", file)
+	if !strings.Contains(stdout, "Stack net: CREATE_COMPLETE\n") || !strings.Contains(stderr, "net: ROLLBACK_COMPLETE after a failed create; deleting it to create it again") {
+		t.Fatalf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}
 }
 
 // A mistake in the second template stops `up` before the first is
-// deployed.
+// deployed; what the API refuses is printed in its words.
 func TestUpChecksEveryTemplateFirst(t *testing.T) {
-	// No default VPC, so that "nothing deployed" sees every VPC.
-	srv := servertest.Start(t, servertest.NoDefaultVpc())
-	good := writeTemplate(t, "good.yaml", upTemplate)
+	srv := stackServer(t)
+	good := writeTemplate(t, "good.yaml", netTemplate)
 	bad := writeTemplate(t, "bad.yaml", "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
-	var stdout, stderr bytes.Buffer
-	if code := Main([]string{"up", "--endpoint", srv.URL(), good, bad}, &stdout, &stderr); code != 1 {
-		t.Fatalf("exit %d, want 1", code)
+	_, stderr := run(t, 1, "up", "--endpoint", srv.URL(), good, bad)
+	if !strings.Contains(stderr, "bad.yaml:2: Template format error: Unrecognized resource types: [AWS::SNS::Topic]") {
+		t.Fatalf("stderr: %s", stderr)
 	}
-	if msg := stderr.String(); !strings.Contains(msg, "bad.yaml:2: Template format error: Unrecognized resource types: [AWS::SNS::Topic]") {
-		t.Fatalf("stderr: %s", msg)
+	if n := vpcCount(t, srv); n != 0 {
+		t.Fatalf("created %d VPCs", n)
 	}
-	vpcs, _ := srv.EC2().DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
-	if len(vpcs.Vpcs) != 0 {
-		t.Fatalf("created %d VPCs", len(vpcs.Vpcs))
+	run(t, 2, "up", "--endpoint", srv.URL(), "--parameter", "Nope=1", good)
+	run(t, 2, "up", "--endpoint", srv.URL(), "--stack-name", "x", good, good)
+	env := writeTemplate(t, "env.yaml", "Parameters:\n  Env:\n    Type: String\n    AllowedValues: [dev, prod]\n"+
+		"Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n")
+	_, stderr = run(t, 1, "up", "--endpoint", srv.URL(), "--parameter", "Env=test", env)
+	if !strings.Contains(stderr, "gatehouse up: "+env+": Parameter 'Env' must be one of AllowedValues\n") || vpcCount(t, srv) != 0 {
+		t.Fatalf("a bad parameter value: stderr: %s", stderr)
 	}
-	if code := Main([]string{"up", "--endpoint", srv.URL(), "--parameter", "Nope=1", good}, &stdout, &stderr); code != 2 {
-		t.Fatalf("an undeclared parameter: exit %d, want 2", code)
+	_, stderr = run(t, 1, "up", "--endpoint", srv.URL(), "--stack-name", "no_underscores", good)
+	if !strings.Contains(stderr, "no_underscores") {
+		t.Fatalf("a bad stack name: stderr: %s", stderr)
 	}
 }
 
@@ -104,6 +244,10 @@ func (s *stopAfterOutputs) Write(p []byte) (int, error) {
 	return s.buf.Write(p)
 }
 
+// Without --endpoint, `up` serves the stack API itself, streams the
+// events as its stack operation runs (nothing waits for it), and keeps
+// serving until interrupted; `down` opens the same data directory and
+// deletes the stack.
 func TestUpServesInProcess(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -112,12 +256,20 @@ func TestUpServesInProcess(t *testing.T) {
 	defer func() { upContext = old }()
 	stdout := &stopAfterOutputs{cancel: cancel}
 	var stderr bytes.Buffer
-	file := writeTemplate(t, "net.yaml", upTemplate)
-	code := Main([]string{"up", "--in-memory", "--listen", "127.0.0.1:0", file}, stdout, &stderr)
+	file := writeTemplate(t, "net.yaml", netTemplate)
+	dir := t.TempDir()
+	code := Main([]string{"up", "--data-dir", dir, "--listen", "127.0.0.1:0", "--poll-interval", "5ms", file}, stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.buf.String(), "Stack net: 2 resources") || !strings.Contains(stderr.String(), "serving on http://127.0.0.1:") {
+	if !strings.Contains(stdout.buf.String(), "Stack net: CREATE_COMPLETE\n") || !strings.Contains(stderr.String(), "serving on http://127.0.0.1:") ||
+		!slices.Contains(eventLines(stderr.String()), "CREATE_COMPLETE Vpc") {
 		t.Fatalf("stdout:\n%s\nstderr:\n%s", stdout.buf.String(), stderr.String())
+	}
+
+	upContext = old
+	out, errs := run(t, 0, "down", "--data-dir", dir, "--poll-interval", "5ms", "net")
+	if out != "Stack net: DELETE_COMPLETE\n" || !slices.Contains(eventLines(errs), "DELETE_COMPLETE Vpc") {
+		t.Fatalf("down: stdout:\n%s\nstderr:\n%s", out, errs)
 	}
 }
