@@ -157,11 +157,12 @@ func TestDeleteWaitsForDependents(t *testing.T) {
 }
 
 // answered is an HTTP client that tells seen each time a Query call of
-// action has been answered.
+// action has been answered, after running then if set.
 type answered struct {
 	next   *http.Client
 	action string
 	seen   chan struct{}
+	then   func()
 }
 
 func (a answered) Do(req *http.Request) (*http.Response, error) {
@@ -169,6 +170,9 @@ func (a answered) Do(req *http.Request) (*http.Response, error) {
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	resp, err := a.next.Do(req)
 	if strings.Contains(string(body), "Action="+a.action+"&") {
+		if a.then != nil {
+			a.then()
+		}
 		select {
 		case a.seen <- struct{}{}:
 		default:
