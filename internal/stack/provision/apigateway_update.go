@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -222,8 +223,13 @@ func updateDeploymentV1(ctx context.Context, s *SDK, t stack.Target, cur stack.C
 				return cur, fmt.Errorf("StageDescription: %v", err)
 			}
 			if len(ops) > 0 {
-				_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: api, StageName: new.str("StageName"), PatchOperations: ops})
-				if err != nil {
+				if err := s.patchStage(ctx, api, new.str("StageName"), ops); err != nil {
+					return cur, fmt.Errorf("StageDescription: %w", err)
+				}
+			}
+			if !reflect.DeepEqual(was["Tags"], now["Tags"]) {
+				path := "/restapis/" + aws.ToString(api) + "/stages/" + new.string("StageName")
+				if err := s.retagV1(ctx, path, t, props(now)); err != nil {
 					return cur, fmt.Errorf("StageDescription: %w", err)
 				}
 			}
@@ -264,7 +270,7 @@ func moveDeployment(ctx context.Context, s *SDK, t stack.Target, id string, old,
 			return err
 		}
 		if len(ops) > 0 {
-			if _, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: api, StageName: name, PatchOperations: ops}); err != nil {
+			if err := s.patchStage(ctx, api, name, ops); err != nil {
 				return err
 			}
 		}
@@ -301,8 +307,7 @@ func updateStageV1(ctx context.Context, s *SDK, t stack.Target, cur stack.Create
 		return cur, err
 	}
 	if ops = append(ops, more...); len(ops) > 0 {
-		_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: new.str("RestApiId"), StageName: aws.String(cur.Ref), PatchOperations: ops})
-		if err != nil {
+		if err := s.patchStage(ctx, new.str("RestApiId"), aws.String(cur.Ref), ops); err != nil {
 			return cur, err
 		}
 	}
@@ -332,7 +337,7 @@ func stageDescriptionOps(old, new props) ([]agtypes.PatchOperation, error) {
 		switch {
 		case k == "Description":
 			ops = append(ops, replaceOp("/description", new.string(k)))
-		case k == "Variables", k == "MethodSettings", k == "AccessLogSetting", contains(methodSettingNames, k):
+		case k == "Variables", k == "MethodSettings", k == "AccessLogSetting", k == "Tags", contains(methodSettingNames, k):
 		default:
 			return nil, cannotChange(k)
 		}
@@ -419,4 +424,48 @@ func stageSettingOps(old, new props, varsKey string) ([]agtypes.PatchOperation, 
 		}
 	}
 	return ops, nil
+}
+
+// patchStage sends ops to the stage, less the removals of method settings
+// it does not have: an update rolled back after its UpdateStage failed
+// asks to remove entries that were never made, which the API refuses.
+func (s *SDK) patchStage(ctx context.Context, api, name *string, ops []agtypes.PatchOperation) error {
+	for _, op := range ops {
+		if !isSettingRemoval(op) {
+			continue
+		}
+		st, err := s.APIGW.GetStage(ctx, &apigateway.GetStageInput{RestApiId: api, StageName: name})
+		if err != nil {
+			return err
+		}
+		ops = slices.DeleteFunc(slices.Clone(ops), func(op agtypes.PatchOperation) bool {
+			_, have := st.MethodSettings[settingKey(aws.ToString(op.Path))]
+			return isSettingRemoval(op) && !have
+		})
+		break
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	_, err := s.APIGW.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: api, StageName: name, PatchOperations: ops})
+	return err
+}
+
+// isSettingRemoval reports whether op removes a method setting entry,
+// /{resourcePath}/{httpMethod}.
+func isSettingRemoval(op agtypes.PatchOperation) bool {
+	path := aws.ToString(op.Path)
+	return op.Op == agtypes.OpRemove && path != "/accessLogSettings" && !strings.HasPrefix(path, "/variables/")
+}
+
+// settingKey is the key of a stage's methodSettings that the patch path
+// /{resourcePath}/{httpMethod} names: /~1pets/GET is pets/GET, /*/* is
+// */*.
+func settingKey(path string) string {
+	i := strings.LastIndex(path, "/")
+	if i < 0 {
+		return path
+	}
+	resource := strings.ReplaceAll(strings.ReplaceAll(path[:i], "~1", "/"), "~0", "~")
+	return strings.TrimPrefix(strings.TrimPrefix(resource, "/"), "/") + path[i:]
 }

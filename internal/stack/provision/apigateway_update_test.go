@@ -285,3 +285,21 @@ func TestIntegrationResponseParameters(t *testing.T) {
 		t.Fatalf("response parameters after update: %v", got)
 	}
 }
+
+// An update the service refuses changes nothing, and rolling it back (the
+// update from what was asked to what was) succeeds though the method
+// settings it would remove were never made.
+func TestRollBackRefusedStageUpdate(t *testing.T) {
+	r := newGWRig(t)
+	x := r.restAPI()
+	bad := with(x.stageP, "MethodSettings", []any{map[string]any{"ResourcePath": "/~1pets", "HttpMethod": "GET", "ThrottlingRateLimit": 1}},
+		"AccessLogSetting", map[string]any{"DestinationArn": "not an arn", "Format": "$context.requestId"})
+	if _, err := r.sdk.Update(r.ctx, r.target("AWS::ApiGateway::Stage", "Stage"), x.stage, x.stageP, bad); err == nil {
+		t.Fatal("a stage logging to no destination was updated")
+	}
+	r.update("AWS::ApiGateway::Stage", x.stage, bad, x.stageP)
+	st, err := r.gw.GetStage(r.ctx, &apigateway.GetStageInput{RestApiId: aws.String(x.api.Ref), StageName: aws.String("prod")})
+	if err != nil || len(st.MethodSettings) != 0 || st.AccessLogSettings != nil {
+		t.Fatalf("stage after the rollback: %+v %v", st, err)
+	}
+}
