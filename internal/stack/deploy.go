@@ -70,7 +70,9 @@ type Instance struct {
 // Whatever it finds wrong is a *ValidationError with CloudFormation's text,
 // and nothing has been created yet.
 func Instantiate(t *Template, in Inputs) (*Instance, error) {
-	if err := validate(t); err != nil {
+	// A cycle is a mistake of the template whatever the conditions say,
+	// as CloudFormation finds it before reading the parameters.
+	if _, err := Check(t); err != nil {
 		return nil, err
 	}
 	params, values, err := resolveParameters(t, in)

@@ -196,6 +196,17 @@ Resources:` + vpc, nil, "Template format error: Every Parameters object must con
     Type: AWS::EC2::SecurityGroup
     Properties: {GroupDescription: x}
 `, nil, "Circular dependency between resources: [A, B]", 2},
+		{"a cycle through branches no condition takes together", `Conditions:
+  C: !Equals [a, b]
+  NotC: !Not [!Condition C]
+Resources:
+  A:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: !If [C, !Ref B, x]}
+  B:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: !If [NotC, !Ref A, y]}
+`, nil, "Circular dependency between resources: [A, B]", 5},
 		{"Transform", "Transform: AWS::Serverless-2016-10-31\nResources:" + vpc, nil, "Transform (macros, SAM) is not supported", 1},
 		{"rule reading a resource", `Rules:
   R:
