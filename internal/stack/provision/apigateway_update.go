@@ -114,20 +114,21 @@ func contains(l []string, s string) bool {
 
 // endpointTypeOp switches the API's endpoint type as AWS does: replace
 // on /endpointConfiguration/types/OLD with the new type. No type is EDGE,
-// the default; VpcEndpointIds (private APIs) cannot change.
+// the default; its other members (VpcEndpointIds, IpAddressType) cannot
+// change.
 func endpointTypeOp(ctx context.Context, s *SDK, id string, old, new props) (*agtypes.PatchOperation, error) {
-	endpoint := func(p props) (string, any) {
+	endpoint := func(p props) (string, map[string]any) {
 		ec, _ := p["EndpointConfiguration"].(map[string]any)
 		types := props(ec).strings("Types")
 		if len(types) == 0 {
-			return "EDGE", ec["VpcEndpointIds"]
+			return "EDGE", without(ec, "Types")
 		}
-		return types[0], ec["VpcEndpointIds"]
+		return types[0], without(ec, "Types")
 	}
-	was, wasIDs := endpoint(old)
-	now, nowIDs := endpoint(new)
-	if !reflect.DeepEqual(wasIDs, nowIDs) {
-		return nil, cannotChange("EndpointConfiguration.VpcEndpointIds")
+	was, wasRest := endpoint(old)
+	now, nowRest := endpoint(new)
+	for _, k := range changedKeys(wasRest, nowRest) {
+		return nil, cannotChange("EndpointConfiguration." + k)
 	}
 	if was == now {
 		return nil, nil

@@ -155,6 +155,12 @@ func TestUpdateRESTAPIInPlace(t *testing.T) {
 		t.Fatalf("REST API after updates: %+v %v", got, err)
 	}
 
+	_, err = r.sdk.Update(r.ctx, r.target("AWS::ApiGateway::RestApi", "Api"), x.api, p2,
+		with(p2, "EndpointConfiguration", map[string]any{"Types": []any{"REGIONAL"}, "IpAddressType": "dualstack"}))
+	if err == nil || !strings.Contains(err.Error(), "EndpointConfiguration.IpAddressType") {
+		t.Errorf("changing the endpoint's address type: %v", err)
+	}
+
 	// Resource: nothing of it changes in place.
 	if _, err := r.sdk.Update(r.ctx, r.target("AWS::ApiGateway::Resource", "R"), x.res, x.resP, with(x.resP, "PathPart", "cats")); err == nil {
 		t.Error("a resource's PathPart changed in place")
