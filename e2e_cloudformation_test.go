@@ -3,14 +3,17 @@ package gatehouse_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/smithy-go"
 
 	"gatehouse/internal/servertest"
@@ -191,4 +194,329 @@ func TestStackRefusedBeforeAnything(t *testing.T) {
 	if err != nil || len(vpcs.Vpcs) != 0 {
 		t.Fatalf("VPCs after refusals: %d %v", len(vpcs.Vpcs), err)
 	}
+}
+
+// balancerTemplate is a VPC with two subnets, an internal ALB, a target
+// group and a listener; Extra, when set, adds resources.
+const balancerTemplate = `
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.30.0.0/16
+  SubnetA:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: 10.30.1.0/24
+      AvailabilityZone: !Select [0, !GetAZs ""]
+  SubnetB:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: 10.30.2.0/24
+      AvailabilityZone: !Select [1, !GetAZs ""]
+  AlbGroup:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: alb
+      VpcId: !Ref Vpc
+  Alb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Scheme: internal
+      Subnets: [!Ref SubnetA, !Ref SubnetB]
+      SecurityGroups: [!Ref AlbGroup]
+  Targets:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      VpcId: !Ref Vpc
+      Protocol: HTTP
+      Port: 8080
+      TargetType: ip
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Alb
+      Protocol: HTTP
+      Port: 80
+      DefaultActions:
+        - Type: forward
+          TargetGroupArn: !Ref Targets
+`
+
+// duplicateListener is a second listener on the first one's port, which
+// ELBv2 refuses.
+const duplicateListener = `
+  Listener2:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    DependsOn: Listener
+    Properties:
+      LoadBalancerArn: !Ref Alb
+      Protocol: HTTP
+      Port: 80
+      DefaultActions:
+        - Type: forward
+          TargetGroupArn: !Ref Targets
+`
+
+// waitStack waits for the stack to leave its *_IN_PROGRESS status, with
+// the SDK's own waiter, and returns it.
+func waitSettled(t *testing.T, c *cfn.Client, name string) *cfntypes.Stack {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		out, err := c.DescribeStacks(ctx, &cfn.DescribeStacksInput{StackName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := out.Stacks[0]; !strings.HasSuffix(string(st.StackStatus), "_IN_PROGRESS") {
+			return &st
+		}
+	}
+	t.Fatalf("stack %s still in progress after 30s\n%s", name, eventLines(t, c, name))
+	return nil
+}
+
+// TestStackFailedCreateRollsBackToNothing creates a balancer stack whose
+// second listener ELBv2 refuses: the stack rolls back to
+// ROLLBACK_COMPLETE, an event names the listener and ELBv2's error, and
+// neither EC2 nor ELBv2 keeps anything it made.
+func TestStackFailedCreateRollsBackToNothing(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc())
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	_, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("lb"), TemplateBody: aws.String(balancerTemplate + duplicateListener)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The CLI's wait stack-create-complete stops at ROLLBACK_COMPLETE
+	// with a failure.
+	w := cfn.NewStackCreateCompleteWaiter(c, func(o *cfn.StackCreateCompleteWaiterOptions) {
+		o.MinDelay, o.MaxDelay = time.Millisecond, 10*time.Millisecond
+	})
+	if err := w.Wait(ctx, &cfn.DescribeStacksInput{StackName: aws.String("lb")}, 30*time.Second); err == nil || !strings.Contains(err.Error(), "Failure") {
+		t.Fatalf("waiting for CREATE_COMPLETE: %v", err)
+	}
+	if st := stackStatus(t, c, "lb"); st.StackStatus != cfntypes.StackStatusRollbackComplete {
+		t.Fatalf("status %s\n%s", st.StackStatus, eventLines(t, c, "lb"))
+	}
+	var failed *cfntypes.StackEvent
+	for _, e := range stackEvents(t, c, "lb") {
+		if e.ResourceStatus == cfntypes.ResourceStatusCreateFailed {
+			failed = &e
+		}
+	}
+	if failed == nil || aws.ToString(failed.LogicalResourceId) != "Listener2" ||
+		!strings.Contains(aws.ToString(failed.ResourceStatusReason), "A listener already exists on this port for this load balancer") ||
+		!strings.Contains(aws.ToString(failed.ResourceStatusReason), "DuplicateListener") {
+		t.Fatalf("failure event %+v\n%s", failed, eventLines(t, c, "lb"))
+	}
+	lbs, err := srv.ELBv2().DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
+	if err != nil || len(lbs.LoadBalancers) != 0 {
+		t.Fatalf("load balancers left: %v %v", lbs, err)
+	}
+	tgs, err := srv.ELBv2().DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{})
+	if err != nil || len(tgs.TargetGroups) != 0 {
+		t.Fatalf("target groups left: %v %v", tgs, err)
+	}
+	vpcs, err := srv.EC2().DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	if err != nil || len(vpcs.Vpcs) != 0 {
+		t.Fatalf("VPCs left: %v %v", vpcs, err)
+	}
+	groups, err := srv.EC2().DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{})
+	if err != nil || len(groups.SecurityGroups) != 0 {
+		t.Fatalf("security groups left: %d %v", len(groups.SecurityGroups), err)
+	}
+	// The stack stays until it is deleted.
+	if _, err := c.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: aws.String("lb")}); err != nil {
+		t.Fatal(err)
+	}
+	dw := cfn.NewStackDeleteCompleteWaiter(c, func(o *cfn.StackDeleteCompleteWaiterOptions) {
+		o.MinDelay, o.MaxDelay = time.Millisecond, 10*time.Millisecond
+	})
+	if err := dw.Wait(ctx, &cfn.DescribeStacksInput{StackName: aws.String("lb")}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eventLines(t *testing.T, c *cfn.Client, name string) string {
+	var b strings.Builder
+	events := stackEvents(t, c, name)
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		fmt.Fprintf(&b, "%s %s %s\n", aws.ToString(e.LogicalResourceId), e.ResourceStatus, aws.ToString(e.ResourceStatusReason))
+	}
+	return b.String()
+}
+
+// TestStackUpdateAndDelete updates a stack in place (the HTTP API's
+// description), then with a replacement (a subnet's CidrBlock: a new
+// subnet, the old one gone), then deletes it, leaving the resource marked
+// Retain.
+func TestStackUpdateAndDelete(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	body := networkTemplate + `
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: api
+      ProtocolType: HTTP
+      Description: !Sub "first ${Cidr}"
+  Kept:
+    Type: AWS::EC2::VPC
+    DeletionPolicy: Retain
+    Properties:
+      CidrBlock: 10.99.0.0/16
+`
+	body = strings.Replace(body, "Outputs:\n  VpcId:\n    Value: !Ref Vpc\n  SubnetId:\n    Description: the subnet\n    Value: !Ref Subnet\n", "", 1) +
+		"Outputs:\n  SubnetId:\n    Value: !Ref Subnet\n  ApiId:\n    Value: !Ref Api\n"
+	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("app"), TemplateBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitSettled(t, c, "app")
+	if st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("create: %s\n%s", st.StackStatus, eventLines(t, c, "app"))
+	}
+	out := outputsOf(st)
+	api := out["ApiId"]
+
+	// In place: the API keeps its id, with the new description.
+	_, err := c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("app"),
+		TemplateBody: aws.String(strings.Replace(body, "first ${Cidr}", "second ${Cidr}", 1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = waitSettled(t, c, "app")
+	if st.StackStatus != cfntypes.StackStatusUpdateComplete || outputsOf(st)["ApiId"] != api {
+		t.Fatalf("update in place: %s %v\n%s", st.StackStatus, outputsOf(st), eventLines(t, c, "app"))
+	}
+	got, err := srv.APIGatewayV2().GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: aws.String(api)})
+	if err != nil || aws.ToString(got.Description) != "second 10.20.0.0/16" {
+		t.Fatalf("API after update: %v %v", got, err)
+	}
+
+	// Replacement: a new subnet, made before the old one goes.
+	_, err = c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("app"), UsePreviousTemplate: aws.Bool(true),
+		Parameters: []cfntypes.Parameter{{ParameterKey: aws.String("SubnetCidr"), ParameterValue: aws.String("10.20.9.0/24")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = waitSettled(t, c, "app")
+	newSubnet := outputsOf(st)["SubnetId"]
+	if st.StackStatus != cfntypes.StackStatusUpdateComplete || newSubnet == out["SubnetId"] {
+		t.Fatalf("replacement: %s %v\n%s", st.StackStatus, outputsOf(st), eventLines(t, c, "app"))
+	}
+	if _, err := srv.EC2().DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{out["SubnetId"]}}); err == nil {
+		t.Fatal("the replaced subnet is still there")
+	}
+	subnets, err := srv.EC2().DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{newSubnet}})
+	if err != nil || aws.ToString(subnets.Subnets[0].CidrBlock) != "10.20.9.0/24" {
+		t.Fatalf("new subnet %v %v", subnets, err)
+	}
+	if !strings.Contains(eventLines(t, c, "app"), "Subnet UPDATE_IN_PROGRESS Requested update requires the creation of a new physical resource; hence creating one.") {
+		t.Fatalf("events:\n%s", eventLines(t, c, "app"))
+	}
+	kept := physicalID(t, c, "app", "Kept")
+
+	if _, err := c.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	st = waitSettled(t, c, aws.ToString(st.StackId))
+	if st.StackStatus != cfntypes.StackStatusDeleteComplete {
+		t.Fatalf("delete: %s\n%s", st.StackStatus, eventLines(t, c, aws.ToString(st.StackId)))
+	}
+	if _, err := srv.APIGatewayV2().GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: aws.String(api)}); err == nil {
+		t.Fatal("the API is still there")
+	}
+	vpcs, err := srv.EC2().DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	if err != nil || len(vpcs.Vpcs) != 1 || aws.ToString(vpcs.Vpcs[0].VpcId) != kept {
+		t.Fatalf("VPCs after delete (want only the retained %s): %v %v", kept, vpcs, err)
+	}
+	if !strings.Contains(eventLines(t, c, aws.ToString(st.StackId)), "Kept DELETE_SKIPPED") {
+		t.Fatalf("events:\n%s", eventLines(t, c, aws.ToString(st.StackId)))
+	}
+}
+
+func outputsOf(st *cfntypes.Stack) map[string]string {
+	out := map[string]string{}
+	for _, o := range st.Outputs {
+		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return out
+}
+
+func physicalID(t *testing.T, c *cfn.Client, stackName, logical string) string {
+	t.Helper()
+	out, err := c.DescribeStackResource(context.Background(), &cfn.DescribeStackResourceInput{StackName: aws.String(stackName), LogicalResourceId: aws.String(logical)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.StackResourceDetail.PhysicalResourceId)
+}
+
+// TestStackFailedUpdateRollsBack updates the API in place and adds a
+// security group in a VPC that does not exist: EC2 refuses it, the update
+// rolls back, the API has its old description again and the stack its
+// previous template, parameters and outputs.
+func TestStackFailedUpdateRollsBack(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	body := `
+Parameters:
+  Words:
+    Type: String
+    Default: before
+Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: api
+      ProtocolType: HTTP
+      Description: !Ref Words
+Outputs:
+  Words:
+    Value: !Ref Words
+`
+	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("s"), TemplateBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitSettled(t, c, "s")
+	api := physicalID(t, c, "s", "Api")
+	broken := strings.Replace(body, "Outputs:", `  Orphan:
+    Type: AWS::EC2::SecurityGroup
+    DependsOn: Api
+    Properties:
+      GroupDescription: nowhere
+      VpcId: vpc-0123456789abcdef0
+Outputs:`, 1)
+	_, err := c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("s"), TemplateBody: aws.String(broken),
+		Parameters: []cfntypes.Parameter{{ParameterKey: aws.String("Words"), ParameterValue: aws.String("after")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := waitSettled(t, c, "s")
+	if after.StackStatus != cfntypes.StackStatusUpdateRollbackComplete {
+		t.Fatalf("status %s\n%s", after.StackStatus, eventLines(t, c, "s"))
+	}
+	got, err := srv.APIGatewayV2().GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: aws.String(api)})
+	if err != nil || aws.ToString(got.Description) != "before" {
+		t.Fatalf("API after rollback: %v %v", aws.ToString(got.Description), err)
+	}
+	if outputsOf(after)["Words"] != "before" || aws.ToString(after.Parameters[0].ParameterValue) != "before" {
+		t.Fatalf("outputs %v parameters %v", outputsOf(after), after.Parameters)
+	}
+	tmpl, err := c.GetTemplate(ctx, &cfn.GetTemplateInput{StackName: aws.String("s")})
+	if err != nil || aws.ToString(tmpl.TemplateBody) != body {
+		t.Fatal("the template is not the previous one")
+	}
+	ev := eventLines(t, c, "s")
+	if !strings.Contains(ev, "Orphan CREATE_FAILED Resource handler returned message:") || !strings.Contains(ev, "InvalidVpcID.NotFound") ||
+		!strings.Contains(ev, "s UPDATE_ROLLBACK_IN_PROGRESS The following resource(s) failed to create: [Orphan].") {
+		t.Fatalf("events:\n%s", ev)
+	}
+	_ = st
 }
