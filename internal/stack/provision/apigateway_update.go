@@ -45,7 +45,7 @@ func escapePath(s string) string {
 
 // cannotChange is the error for a property an updater has no call for.
 func cannotChange(k string) error {
-	return fmt.Errorf("%s cannot be changed in place", k)
+	return fmt.Errorf("updating %s in place is not supported", k)
 }
 
 func updateRestAPI(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {

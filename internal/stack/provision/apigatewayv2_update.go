@@ -183,7 +183,7 @@ func updateDeploymentV2(ctx context.Context, s *SDK, _ stack.Target, cur stack.C
 				}
 			}
 		default:
-			return cur, fmt.Errorf("%s cannot be changed in place: gatehouse does not serve UpdateDeployment for HTTP APIs", k)
+			return cur, fmt.Errorf("updating %s in place is not supported: gatehouse does not serve UpdateDeployment for HTTP APIs", k)
 		}
 	}
 	return cur, nil

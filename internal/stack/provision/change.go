@@ -60,7 +60,7 @@ func mergeInput(old, new props, resets map[string]any, maps []string, skip ...st
 			continue
 		}
 		if !slices.Contains(maps, k) {
-			return nil, fmt.Errorf("%s cannot be removed in place", k)
+			return nil, fmt.Errorf("removing %s in place is not supported", k)
 		}
 		if _, ok := v.(map[string]any); ok {
 			out[k] = map[string]any{}
