@@ -72,15 +72,19 @@ func downCmd(args []string, stdout, stderr io.Writer) int {
 // the delete.
 func downStack(ctx context.Context, api stackAPI, st *cfntypes.Stack, name string, poll time.Duration, stderr io.Writer) error {
 	w := newWatcher(api, aws.ToString(st.StackId), name, stderr, poll)
+	if err := w.skipPast(ctx); err != nil {
+		return err
+	}
 	if st.StackStatus != cfntypes.StackStatusDeleteInProgress {
-		if err := w.skipPast(ctx); err != nil {
-			return err
-		}
 		if _, err := api.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: st.StackId}); err != nil {
 			return err
 		}
 	}
-	end, err := w.wait(ctx)
+	// A delete asked for while another operation runs starts when that
+	// one ends, so only a delete's own end is the end.
+	end, err := w.wait(ctx, func(s cfntypes.StackStatus) bool {
+		return s == cfntypes.StackStatusDeleteComplete || s == cfntypes.StackStatusDeleteFailed
+	})
 	if err != nil {
 		return err
 	}

@@ -155,10 +155,10 @@ func (w *watcher) line(e cfntypes.StackEvent) string {
 	return b.String()
 }
 
-// wait prints the stack's events until its operation ends and returns
-// the stack as it ended: nil when it is gone (deleted stacks may no longer
-// be described).
-func (w *watcher) wait(ctx context.Context) (*cfntypes.Stack, error) {
+// wait prints the stack's events until its status is one that ended
+// says ends the operation, and returns the stack as it ended: nil when it
+// is gone (deleted stacks may no longer be described).
+func (w *watcher) wait(ctx context.Context, ended func(cfntypes.StackStatus) bool) (*cfntypes.Stack, error) {
 	tick := time.NewTicker(w.interval)
 	defer tick.Stop()
 	for {
@@ -171,7 +171,7 @@ func (w *watcher) wait(ctx context.Context) (*cfntypes.Stack, error) {
 		if err := w.poll(ctx); err != nil && st != nil {
 			return nil, err
 		}
-		if st == nil || !inProgress(st.StackStatus) {
+		if st == nil || ended(st.StackStatus) {
 			return st, nil
 		}
 		select {

@@ -28,6 +28,7 @@ type scriptedStack struct {
 	// arriveMidPage adds one event after the first page of each poll.
 	arriveMidPage bool
 	n             int
+	deletes       int
 }
 
 func (s *scriptedStack) add(status string) {
@@ -47,6 +48,11 @@ func (s *scriptedStack) DescribeStacks(ctx context.Context, in *cfn.DescribeStac
 	status := s.status[min(s.step, len(s.status)-1)]
 	s.step++
 	return &cfn.DescribeStacksOutput{Stacks: []cfntypes.Stack{{StackId: aws.String(s.id), StackName: aws.String("net"), StackStatus: status}}}, nil
+}
+
+func (s *scriptedStack) DeleteStack(ctx context.Context, in *cfn.DeleteStackInput, _ ...func(*cfn.Options)) (*cfn.DeleteStackOutput, error) {
+	s.deletes++
+	return &cfn.DeleteStackOutput{}, nil
 }
 
 func (s *scriptedStack) DescribeStackEvents(ctx context.Context, in *cfn.DescribeStackEventsInput, _ ...func(*cfn.Options)) (*cfn.DescribeStackEventsOutput, error) {
@@ -81,7 +87,7 @@ func TestWatcherPrintsEachEventOnce(t *testing.T) {
 			var out bytes.Buffer
 			w := newWatcher(s, s.id, "net", &out, time.Millisecond)
 			must(t, w.skipPast(context.Background()))
-			st, err := w.wait(context.Background())
+			st, err := w.wait(context.Background(), func(s cfntypes.StackStatus) bool { return !inProgress(s) })
 			must(t, err)
 			if st.StackStatus != "ROLLBACK_COMPLETE" {
 				t.Fatalf("ended %s", st.StackStatus)
@@ -108,5 +114,20 @@ func TestWatcherPrintsEachEventOnce(t *testing.T) {
 				t.Fatalf("failure summary %q", msg)
 			}
 		})
+	}
+}
+
+// A stack deleted while an update runs is deleted once the update ends:
+// `down` waits past the update's end for the delete's.
+func TestDownWaitsPastTheRunningOperation(t *testing.T) {
+	s := &scriptedStack{id: "arn:stack/net/1", pageSize: 10,
+		batches: [][]string{{}, {"UPDATE_COMPLETE"}, {"DELETE_IN_PROGRESS"}, {"DELETE_COMPLETE"}},
+		status:  []cfntypes.StackStatus{"UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"}}
+	s.add("UPDATE_IN_PROGRESS")
+	var out bytes.Buffer
+	st := &cfntypes.Stack{StackId: aws.String(s.id), StackStatus: "UPDATE_IN_PROGRESS"}
+	must(t, downStack(context.Background(), s, st, "net", time.Millisecond, &out))
+	if s.deletes != 1 || s.step != 4 || !strings.HasSuffix(out.String(), "DELETE_COMPLETE    R4 (AWS::EC2::VPC)\n") {
+		t.Fatalf("%d deletes, %d looks at the stack, printed:\n%s", s.deletes, s.step, out.String())
 	}
 }

@@ -254,7 +254,7 @@ func upStack(ctx context.Context, api stackAPI, t *upFile, params paramFlags, po
 
 // finish waits for the operation w watches and checks it ended in want.
 func finish(ctx context.Context, w *watcher, want cfntypes.StackStatus) (*cfntypes.Stack, string, error) {
-	st, err := w.wait(ctx)
+	st, err := w.wait(ctx, func(s cfntypes.StackStatus) bool { return !inProgress(s) })
 	if err != nil {
 		return nil, "", err
 	}
