@@ -65,7 +65,10 @@ func (f *serverFlags) start(ctx context.Context) (stackAPI, *gatehouse.Server, e
 	url := f.endpoint
 	var srv *gatehouse.Server
 	if url == "" {
-		cfg := gatehouse.Config{Listen: f.listen, DataDir: f.dataDir, InMemory: f.inMemory, Region: f.region, VpcLinkDelay: f.linkDelay}
+		// As `serve` does by default, it puts the parameter CDK's
+		// templates check, so that their synthesized output deploys.
+		cfg := gatehouse.Config{Listen: f.listen, DataDir: f.dataDir, InMemory: f.inMemory, Region: f.region, VpcLinkDelay: f.linkDelay,
+			CDKQualifier: gatehouse.DefaultCDKQualifier}
 		if cfg.VpcLinkDelay <= 0 {
 			cfg.VpcLinkDelay = -1
 		}

@@ -244,32 +244,48 @@ func (s *stopAfterOutputs) Write(p []byte) (int, error) {
 	return s.buf.Write(p)
 }
 
-// Without --endpoint, `up` serves the stack API itself, streams the
-// events as its stack operation runs (nothing waits for it), and keeps
-// serving until interrupted; `down` opens the same data directory and
-// deletes the stack.
-func TestUpServesInProcess(t *testing.T) {
+// upInProcess runs `up` without --endpoint, interrupting it once it has
+// printed a stack, and returns what it printed.
+func upInProcess(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	old := upContext
 	upContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
 	defer func() { upContext = old }()
-	stdout := &stopAfterOutputs{cancel: cancel}
-	var stderr bytes.Buffer
-	file := writeTemplate(t, "net.yaml", netTemplate)
-	dir := t.TempDir()
-	code := Main([]string{"up", "--data-dir", dir, "--listen", "127.0.0.1:0", "--poll-interval", "5ms", file}, stdout, &stderr)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+	out := &stopAfterOutputs{cancel: cancel}
+	var errs bytes.Buffer
+	args = append([]string{"up", "--listen", "127.0.0.1:0", "--vpc-link-delay", "0", "--poll-interval", "5ms"}, args...)
+	if code := Main(args, out, &errs); code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.buf.String(), errs.String())
 	}
-	if !strings.Contains(stdout.buf.String(), "Stack net: CREATE_COMPLETE\n") || !strings.Contains(stderr.String(), "serving on http://127.0.0.1:") ||
-		!slices.Contains(eventLines(stderr.String()), "CREATE_COMPLETE Vpc") {
-		t.Fatalf("stdout:\n%s\nstderr:\n%s", stdout.buf.String(), stderr.String())
+	if !strings.Contains(errs.String(), "serving on http://127.0.0.1:") {
+		t.Fatalf("stderr:\n%s", errs.String())
 	}
+	return out.buf.String(), errs.String()
+}
 
-	upContext = old
+// Without --endpoint, `up` serves the stack API itself, streams the
+// events as its stack operation runs (nothing waits for it), and keeps
+// serving until interrupted; `down` opens the same data directory and
+// deletes the stack.
+func TestUpServesInProcess(t *testing.T) {
+	dir := t.TempDir()
+	stdout, stderr := upInProcess(t, "--data-dir", dir, writeTemplate(t, "net.yaml", netTemplate))
+	if !strings.Contains(stdout, "Stack net: CREATE_COMPLETE\n") || !slices.Contains(eventLines(stderr), "CREATE_COMPLETE Vpc") {
+		t.Fatalf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
 	out, errs := run(t, 0, "down", "--data-dir", dir, "--poll-interval", "5ms", "net")
 	if out != "Stack net: DELETE_COMPLETE\n" || !slices.Contains(eventLines(errs), "DELETE_COMPLETE Vpc") {
 		t.Fatalf("down: stdout:\n%s\nstderr:\n%s", out, errs)
+	}
+}
+
+// The gatehouse `up` starts has the parameter CDK's templates check, as
+// `serve` does, so CDK's synthesized output deploys with it.
+func TestUpDeploysCDKOutput(t *testing.T) {
+	stdout, _ := upInProcess(t, "--in-memory", "--stack-name", "cdk", "../../examples/cdk/synth/GatehouseCdk.template.json")
+	if !strings.Contains(stdout, "Stack cdk: CREATE_COMPLETE\n") || !strings.Contains(stdout, "  ApiUrl = http://") {
+		t.Fatalf("stdout:\n%s", stdout)
 	}
 }
