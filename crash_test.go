@@ -122,12 +122,13 @@ type process struct {
 	err  error         // Wait's result, once done is closed
 }
 
-// startProcess starts the server on a port the kernel picks and returns once
-// it logs that it is serving, which names the port.
-func startProcess(t *testing.T, bin, dir string) *process {
+// startProcess starts the server on a port the kernel picks, with flags
+// besides, and returns once it logs that it is serving, which names the
+// port.
+func startProcess(t *testing.T, bin, dir string, flags ...string) *process {
 	t.Helper()
 	log := &serveLog{serving: make(chan string, 1)}
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir)
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir}, flags...)...)
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -520,3 +520,170 @@ Outputs:`, 1)
 	}
 	_ = st
 }
+
+// TestStackExportsAndImports: a stack imports another's export; a third
+// stack exporting the same name fails and rolls back; the exporting stack
+// cannot be deleted while the export is imported, and can once the
+// importer is gone.
+func TestStackExportsAndImports(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	producer := `
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.50.0.0/16
+Outputs:
+  VpcId:
+    Value: !Ref Vpc
+    Export:
+      Name: shared-vpc
+`
+	consumer := `
+Resources:
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: imported
+      VpcId: !ImportValue shared-vpc
+`
+	create := func(name, body string) *cfntypes.Stack {
+		t.Helper()
+		if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String(name), TemplateBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+		return waitSettled(t, c, name)
+	}
+	if st := create("producer", producer); st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("producer: %s\n%s", st.StackStatus, eventLines(t, c, "producer"))
+	}
+	if st := create("consumer", consumer); st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("consumer: %s\n%s", st.StackStatus, eventLines(t, c, "consumer"))
+	}
+	vpc := physicalID(t, c, "producer", "Vpc")
+	exports, err := c.ListExports(ctx, &cfn.ListExportsInput{})
+	if err != nil || len(exports.Exports) != 1 || aws.ToString(exports.Exports[0].Name) != "shared-vpc" || aws.ToString(exports.Exports[0].Value) != vpc {
+		t.Fatalf("ListExports %v %v", exports, err)
+	}
+	imports, err := c.ListImports(ctx, &cfn.ListImportsInput{ExportName: aws.String("shared-vpc")})
+	if err != nil || len(imports.Imports) != 1 || imports.Imports[0] != "consumer" {
+		t.Fatalf("ListImports %v %v", imports, err)
+	}
+
+	dup := create("dup", strings.Replace(producer, "10.50.0.0/16", "10.51.0.0/16", 1))
+	if dup.StackStatus != cfntypes.StackStatusRollbackComplete ||
+		!strings.Contains(eventLines(t, c, "dup"), "Export with name shared-vpc is already exported by stack producer") {
+		t.Fatalf("a second export of the name: %s\n%s", dup.StackStatus, eventLines(t, c, "dup"))
+	}
+
+	if _, err := c.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: aws.String("producer")}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitSettled(t, c, "producer")
+	if st.StackStatus != cfntypes.StackStatusDeleteFailed || aws.ToString(st.StackStatusReason) != "Export shared-vpc cannot be deleted as it is in use by consumer" {
+		t.Fatalf("deleting an imported export: %s %q", st.StackStatus, aws.ToString(st.StackStatusReason))
+	}
+	if _, err := srv.EC2().DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpc}}); err != nil {
+		t.Fatalf("the VPC went: %v", err)
+	}
+	for _, name := range []string{"consumer", "producer"} {
+		if _, err := c.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if vpcs, err := srv.EC2().DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil || len(vpcs.Vpcs) != 0 {
+		t.Fatalf("VPCs after both deletes: %v %v", vpcs, err)
+	}
+}
+
+// TestStackChangeSets: a CREATE change set puts the stack in
+// REVIEW_IN_PROGRESS and lists every resource as Add; an UPDATE one shows
+// a replacement and what depends on it before anything changes, and
+// executing it does exactly that; one that changes nothing fails with
+// AWS's reason and cannot be executed.
+func TestStackChangeSets(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	cs, err := c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("net"), ChangeSetName: aws.String("first"),
+		ChangeSetType: cfntypes.ChangeSetTypeCreate, TemplateBody: aws.String(networkTemplate)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := stackStatus(t, c, "net"); st.StackStatus != cfntypes.StackStatusReviewInProgress {
+		t.Fatalf("stack %s before execution", st.StackStatus)
+	}
+	d, err := c.DescribeChangeSet(ctx, &cfn.DescribeChangeSetInput{ChangeSetName: cs.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != cfntypes.ChangeSetStatusCreateComplete || len(d.Changes) != 3 || d.Changes[0].ResourceChange.Action != cfntypes.ChangeActionAdd {
+		t.Fatalf("CREATE change set: %s %+v", d.Status, d.Changes)
+	}
+	if _, err := c.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: aws.String("first"), StackName: aws.String("net")}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitSettled(t, c, "net")
+	if st.StackStatus != cfntypes.StackStatusCreateComplete || aws.ToString(st.ChangeSetId) != aws.ToString(cs.Id) {
+		t.Fatalf("after execution: %s", st.StackStatus)
+	}
+	subnet := physicalID(t, c, "net", "Subnet")
+
+	cs, err = c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("net"), ChangeSetName: aws.String("move"),
+		UsePreviousTemplate: aws.Bool(true), Parameters: []cfntypes.Parameter{
+			{ParameterKey: aws.String("SubnetCidr"), ParameterValue: aws.String("10.20.7.0/24")},
+			{ParameterKey: aws.String("Cidr"), UsePreviousValue: aws.Bool(true)},
+			{ParameterKey: aws.String("Secret"), UsePreviousValue: aws.Bool(true)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = c.DescribeChangeSet(ctx, &cfn.DescribeChangeSetInput{ChangeSetName: aws.String("move"), StackName: aws.String("net")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Changes) != 1 {
+		t.Fatalf("changes %+v", d.Changes)
+	}
+	rc := d.Changes[0].ResourceChange
+	if rc.Action != cfntypes.ChangeActionModify || aws.ToString(rc.LogicalResourceId) != "Subnet" || aws.ToString(rc.PhysicalResourceId) != subnet ||
+		rc.Replacement != cfntypes.ReplacementTrue || len(rc.Details) != 1 || aws.ToString(rc.Details[0].Target.Name) != "CidrBlock" ||
+		rc.Details[0].Target.RequiresRecreation != cfntypes.RequiresRecreationAlways || rc.Details[0].Evaluation != cfntypes.EvaluationTypeStatic {
+		t.Fatalf("change %+v %+v", rc, rc.Details)
+	}
+	if _, err := c.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: cs.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitSettled(t, c, "net"); st.StackStatus != cfntypes.StackStatusUpdateComplete || physicalID(t, c, "net", "Subnet") == subnet {
+		t.Fatalf("after the update: %s\n%s", st.StackStatus, eventLines(t, c, "net"))
+	}
+
+	_, err = c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("net"), ChangeSetName: aws.String("same"),
+		UsePreviousTemplate: aws.Bool(true), Parameters: []cfntypes.Parameter{
+			{ParameterKey: aws.String("SubnetCidr"), UsePreviousValue: aws.Bool(true)},
+			{ParameterKey: aws.String("Cidr"), UsePreviousValue: aws.Bool(true)},
+			{ParameterKey: aws.String("Secret"), UsePreviousValue: aws.Bool(true)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = c.DescribeChangeSet(ctx, &cfn.DescribeChangeSetInput{ChangeSetName: aws.String("same"), StackName: aws.String("net")})
+	if err != nil || d.Status != cfntypes.ChangeSetStatusFailed || d.ExecutionStatus != cfntypes.ExecutionStatusUnavailable ||
+		aws.ToString(d.StatusReason) != "The submitted information didn't contain changes. Submit different information to create a change set." {
+		t.Fatalf("empty change set: %+v %v", d, err)
+	}
+	_, err = c.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: aws.String("same"), StackName: aws.String("net")})
+	var bad *cfntypes.InvalidChangeSetStatusException
+	if !errors.As(err, &bad) {
+		t.Fatalf("executing the empty change set: %v", err)
+	}
+	_, err = c.DescribeChangeSet(ctx, &cfn.DescribeChangeSetInput{ChangeSetName: aws.String("nope"), StackName: aws.String("net")})
+	var missing *cfntypes.ChangeSetNotFoundException
+	if !errors.As(err, &missing) {
+		t.Fatalf("a change set that does not exist: %v", err)
+	}
+	list, err := c.ListChangeSets(ctx, &cfn.ListChangeSetsInput{StackName: aws.String("net")})
+	if err != nil || len(list.Summaries) != 2 {
+		t.Fatalf("ListChangeSets %v %v", list, err)
+	}
+}
