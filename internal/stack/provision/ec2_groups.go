@@ -201,7 +201,7 @@ func createSecurityGroup(ctx context.Context, s *SDK, t stack.Target, name strin
 		return stack.Created{}, err
 	}
 	id := aws.ToString(out.GroupId)
-	created := stack.Created{Ref: id, Attrs: map[string]any{"GroupId": id, "VpcId": p.string("VpcId")}}
+	created := stack.Created{Ref: id, Attrs: map[string]any{"GroupId": id, "Id": id, "VpcId": p.string("VpcId")}}
 	if err := tagEC2(ctx, s, id, t, p); err != nil {
 		return created, err
 	}

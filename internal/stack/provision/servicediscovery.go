@@ -222,7 +222,7 @@ func createCloudMapInstance(ctx context.Context, s *SDK, _ stack.Target, name st
 	if err := registerInstance(ctx, s, id, p); err != nil {
 		return stack.Created{}, err
 	}
-	return stack.Created{Ref: id, Attrs: map[string]any{}}, nil
+	return stack.Created{Ref: id, Attrs: map[string]any{"InstanceId": id}}, nil
 }
 
 // updateCloudMapInstance registers the instance again under its id, which

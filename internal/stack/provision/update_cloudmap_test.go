@@ -60,6 +60,9 @@ func TestUpdateCloudMap(t *testing.T) {
 	if name, _ := r.made["Svc"].Attrs["Name"].(string); !regexp.MustCompile(`^net-Svc-[A-Z0-9]{13}$`).MatchString(name) {
 		t.Errorf("generated service name %q", name)
 	}
+	if r.made["Inst"].Attrs["InstanceId"] != inst {
+		t.Errorf("the InstanceId attribute is %v, want %s", r.made["Inst"].Attrs["InstanceId"], inst)
+	}
 	if !regexp.MustCompile(`^net-Inst-[A-Z0-9]{13}$`).MatchString(inst) {
 		t.Errorf("generated instance id %q", inst)
 	}

@@ -251,3 +251,67 @@ func TestUpdateTargetGroupListenerAndRule(t *testing.T) {
 	}
 	r.destroy()
 }
+
+// TestBalancerCreationMembers creates a balancer by SubnetMappings with a
+// fixed address and an address type, a target group with an address type,
+// and a listener with attributes, and finds each in the service; a
+// listener attribute changes in place.
+func TestBalancerCreationMembers(t *testing.T) {
+	const tmpl = balancerBase + `
+  Nlb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Type: network
+      Scheme: internal
+      IpAddressType: ipv4
+      SubnetMappings: [{SubnetId: !Ref A, PrivateIPv4Address: 10.5.1.100}, {SubnetId: !Ref B}]
+  Tg:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Protocol: TCP, Port: 8080, VpcId: !Ref Vpc, TargetType: ip, IpAddressType: ipv4}
+  Alb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {Scheme: internal, Subnets: [!Ref A, !Ref B]}
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Alb
+      Protocol: HTTP
+      Port: 80
+      ListenerAttributes: [{Key: routing.http.response.server.enabled, Value: "false"}]
+      DefaultActions: [{Type: fixed-response, FixedResponseConfig: {StatusCode: "200"}}]
+`
+	r := newRig(t)
+	r.apply(tmpl)
+	lb := r.balancer(r.ref("Nlb"))
+	var fixed string
+	for _, az := range lb.AvailabilityZones {
+		for _, a := range az.LoadBalancerAddresses {
+			if aws.ToString(az.SubnetId) == r.ref("A") {
+				fixed = aws.ToString(a.PrivateIPv4Address)
+			}
+		}
+	}
+	if fixed != "10.5.1.100" || lb.IpAddressType != elbtypes.IpAddressTypeIpv4 || len(lb.AvailabilityZones) != 2 {
+		t.Errorf("balancer: address in A %q, type %s, %d zones", fixed, lb.IpAddressType, len(lb.AvailabilityZones))
+	}
+	listenerAttr := func() string {
+		out, err := r.srv.ELBv2().DescribeListenerAttributes(r.ctx, &elb.DescribeListenerAttributesInput{ListenerArn: aws.String(r.ref("Listener"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range out.Attributes {
+			if aws.ToString(a.Key) == "routing.http.response.server.enabled" {
+				return aws.ToString(a.Value)
+			}
+		}
+		return ""
+	}
+	if got := listenerAttr(); got != "false" {
+		t.Errorf("listener attribute after create: %q", got)
+	}
+	r.apply(strings.Replace(tmpl, `Value: "false"`, `Value: "true"`, 1))
+	if got := listenerAttr(); got != "true" {
+		t.Errorf("listener attribute after update: %q", got)
+	}
+	r.destroy()
+}
