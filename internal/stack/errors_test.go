@@ -171,7 +171,10 @@ Resources:` + vpc, nil, "Template format error: Unrecognized parameter type: Str
   A: {Default: x}
 Resources:` + vpc, nil, "Template format error: Every Parameters object must contain a Type member.", 2},
 		{"YAML", "Resources:\n  Vpc: [\n", nil, "Template format error: YAML not well-formed. (line 2)", 2},
-		{"JSON", "{\"Resources\": {\"Vpc\": }", nil, "Template format error: JSON not well-formed. (line 1)", 1},
+		{"JSON", "{\"Resources\": {\"Vpc\": }", nil, "Template format error: JSON not well-formed. (line 1, column 23)", 1},
+		{"JSON that only YAML takes", "{\"Resources\": {\"Vpc\": {\"Type\": \"AWS::EC2::VPC\",}}\n}", nil,
+			"Template format error: JSON not well-formed. (line 1, column 48)", 1},
+		{"JSON on lines", "{\n  \"Resources\": {\n    \"Vpc\": [1 2]\n  }\n}", nil, "Template format error: JSON not well-formed. (line 3, column 15)", 3},
 		{"logical id with a dash", "Resources:\n  my-vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n",
 			nil, "Template format error: Resource name my-vpc is non alphanumeric.", 2},
 		{"missing dynamic reference", `Resources:

@@ -2,6 +2,8 @@ package stack
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -148,20 +150,25 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 // gives lines for both.
 func Parse(file string, data []byte) (*Template, error) {
 	t := &Template{File: file}
+	// A template that starts with { is JSON, and must be JSON, not the
+	// YAML that accepts more.
+	if b := bytes.TrimSpace(data); len(b) > 0 && b[0] == '{' {
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			line, col := jsonPosition(data, err)
+			return nil, t.formatErr(line, "JSON not well-formed. (line %d, column %d)", line, col)
+		}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		kind := "YAML"
-		if b := bytes.TrimSpace(data); len(b) > 0 && b[0] == '{' {
-			kind = "JSON"
-		}
 		line := 0
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
 		if line > 0 {
-			return nil, t.formatErr(line, "%s not well-formed. (line %d)", kind, line)
+			return nil, t.formatErr(line, "YAML not well-formed. (line %d)", line)
 		}
-		return nil, t.formatErr(0, "%s not well-formed.", kind)
+		return nil, t.formatErr(0, "YAML not well-formed.")
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, t.formatErr(0, "At least one Resources member must be defined.")
@@ -221,6 +228,25 @@ func Parse(file string, data []byte) (*Template, error) {
 		}
 	}
 	return t, nil
+}
+
+// jsonPosition is the line and column, from 1, where a JSON decoding
+// error was found.
+func jsonPosition(data []byte, err error) (int, int) {
+	offset := int64(len(data))
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		offset = se.Offset
+	case errors.As(err, &te):
+		offset = te.Offset
+	}
+	offset = min(max(offset, 1), int64(len(data)))
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(offset) - bytes.LastIndexByte(before, '\n') - 1
+	return line, max(col, 1)
 }
 
 // plain turns a node into a value, naming what it belongs to in errors.
