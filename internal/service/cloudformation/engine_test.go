@@ -519,3 +519,62 @@ func TestResumeAfterStop(t *testing.T) {
 		t.Fatalf("events:\n%s", strings.Join(h.events(st.ID), "\n"))
 	}
 }
+
+// TestResumeInterruptedUpdate stops the service while an update creates
+// a resource; the next start rolls the update back.
+func TestResumeInterruptedUpdate(t *testing.T) {
+	h := newHarness(t)
+	h.create("s", threeTier)
+	before := h.stack("s")
+	h.svc.cfg.Wait = 0
+	h.p.hold, h.p.held, h.p.release = "Extra", make(chan struct{}, 1), make(chan struct{})
+	added := strings.Replace(threeTier, "Outputs:", "  Extra:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: extra\n      VpcId: !Ref Vpc\nOutputs:", 1)
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: added,
+		Parameters: []Parameter{{ParameterKey: "Env", ParameterValue: "two"}}}); err != nil {
+		t.Fatal(err)
+	}
+	<-h.p.held
+	h.svc.Stop()
+	if got := h.status("s"); got != "UPDATE_IN_PROGRESS" {
+		t.Fatalf("after stop: %s", got)
+	}
+	h.p.hold = ""
+	h.start()
+	if err := h.svc.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.eng.wait(before.ID)
+	after := h.stack("s")
+	if after.Status != "UPDATE_ROLLBACK_COMPLETE" || after.Template != threeTier || len(after.Resources) != 3 {
+		t.Fatalf("after resume: %s, %d resources\n%s", after.Status, len(after.Resources), strings.Join(h.events("s"), "\n"))
+	}
+	if tags := fmt.Sprint(h.p.live[before.Resource("Vpc").PhysicalID].props["Tags"]); tags != "[map[Key:env Value:one]]" {
+		t.Fatalf("the VPC's update was not undone: %s", tags)
+	}
+	if live := h.p.logical(); !reflect.DeepEqual(live, []string{"Group", "Subnet", "Vpc"}) {
+		t.Fatalf("live after rollback: %v", live)
+	}
+}
+
+// TestUpdateReplacePolicyRetain keeps the resource a replacement
+// replaces.
+func TestUpdateReplacePolicyRetain(t *testing.T) {
+	h := newHarness(t)
+	body := strings.Replace(threeTier, "  Subnet:\n    Type: AWS::EC2::Subnet\n", "  Subnet:\n    Type: AWS::EC2::Subnet\n    UpdateReplacePolicy: Retain\n", 1)
+	h.create("s", body)
+	old := h.stack("s").Resource("Subnet").PhysicalID
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", UsePreviousTemplate: true,
+		Parameters: []Parameter{{ParameterKey: "SubnetCidr", ParameterValue: "10.0.5.0/24"}}}); err != nil {
+		t.Fatal(err)
+	}
+	st := h.stack("s")
+	if st.Status != "UPDATE_COMPLETE" || st.Resource("Subnet").PhysicalID == old {
+		t.Fatalf("%s, subnet %s", st.Status, st.Resource("Subnet").PhysicalID)
+	}
+	if _, ok := h.p.live[old]; !ok {
+		t.Fatal("the replaced subnet was deleted")
+	}
+	if !strings.Contains(strings.Join(h.events("s"), "\n"), "Subnet DELETE_SKIPPED") {
+		t.Fatalf("events:\n%s", strings.Join(h.events("s"), "\n"))
+	}
+}
