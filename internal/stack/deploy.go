@@ -42,6 +42,8 @@ type Inputs struct {
 	Import func(name string) (string, bool)
 	// SSM answers parameters of type AWS::SSM::Parameter::Value<...>.
 	SSM func(name string) (string, bool)
+	// NotificationARNs answers AWS::NotificationARNs.
+	NotificationARNs []string
 }
 
 // Instance is a template with its inputs: parameters resolved, conditions

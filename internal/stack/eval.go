@@ -52,6 +52,12 @@ func (e *env) ref(name string) (any, error) {
 		return "amazonaws.com", nil
 	case "AWS::NoValue":
 		return noValue{}, nil
+	case "AWS::NotificationARNs":
+		out := make([]any, 0, len(e.in.NotificationARNs))
+		for _, a := range e.in.NotificationARNs {
+			out = append(out, a)
+		}
+		return out, nil
 	}
 	if v, ok := e.params[name]; ok {
 		return v, nil

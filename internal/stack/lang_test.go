@@ -212,3 +212,33 @@ Resources:
 		t.Errorf("properties %s", got)
 	}
 }
+
+// TestPseudoParameters shows what each pseudo parameter answers.
+func TestPseudoParameters(t *testing.T) {
+	tmpl, err := Parse("t.yaml", []byte(`Resources:`+vpc+`
+Outputs:
+  All:
+    Value: !Join
+      - " "
+      - - !Ref AWS::Region
+        - !Ref AWS::AccountId
+        - !Ref AWS::StackName
+        - !Ref AWS::StackId
+        - !Ref AWS::Partition
+        - !Ref AWS::URLSuffix
+        - !Join [",", !Ref AWS::NotificationARNs]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := Instantiate(tmpl, Inputs{StackName: "s", StackID: "arn:aws:cloudformation:eu-west-1:123456789012:stack/s/1",
+		Region: "eu-west-1", AccountID: "123456789012", NotificationARNs: []string{"arn:a", "arn:b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := inst.Outputs(map[string]Created{"Vpc": {Ref: "vpc-1"}})
+	want := "eu-west-1 123456789012 s arn:aws:cloudformation:eu-west-1:123456789012:stack/s/1 aws amazonaws.com arn:a,arn:b"
+	if err != nil || len(outs) != 1 || outs[0].Value != want {
+		t.Fatalf("outputs %+v, %v; want %q", outs, err, want)
+	}
+}
