@@ -19,21 +19,31 @@ import (
 
 // The blog's two private-integration stacks, through the stack API: each
 // is created and carries traffic, is updated in place (the API's
-// description, the stage's variables) and still carries it, and is
+// description, the stage's variables) and then with replacements (a VPC
+// link, a REST method) and still carries it, and is
 // deleted leaving no API, stage or VPC link behind.
 func TestStackAPIGatewayLifecycle(t *testing.T) {
 	for _, tc := range []struct {
 		file, api, stage string
 		ports            []string
 		add              map[string]string // template line -> lines added after it
+		replace          map[string]string // text -> its replacement, in a second update that replaces resources
 	}{
 		{"http-api.yaml", "ApiEndpoint", "", []string{"Task1Port", "Task2Port"}, map[string]string{
 			"      ProtocolType: HTTP\n": "      Description: pets, updated\n",
 			"      AutoDeploy: true\n":   "      StageVariables:\n        color: blue\n",
+		}, map[string]string{
+			// A link on one subnet only is a new link; the integration
+			// moves to it and the old one is deleted.
+			"SubnetIds: [!Ref SubnetA, !Ref SubnetB]": "SubnetIds: [!Ref SubnetA]",
 		}},
 		{"rest-api.yaml", "RestApiId", "prod", []string{"TaskAPort", "TaskBPort"}, map[string]string{
 			"        Types: [REGIONAL]\n":       "      Description: pets, updated\n",
 			"      StageName: !Ref StageName\n": "      Variables:\n        color: blue\n",
+		}, map[string]string{
+			// A new verb is a new method, made beside the old one, which
+			// then goes; the stage serves its deployment's copy meanwhile.
+			"      HttpMethod: ANY\n": "      HttpMethod: GET\n",
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -105,6 +115,36 @@ func TestStackAPIGatewayLifecycle(t *testing.T) {
 				}
 			}
 			through("after the update")
+
+			replaced := updated
+			for from, to := range tc.replace {
+				if !strings.Contains(replaced, from) {
+					t.Fatalf("%s has no %q", tc.file, from)
+				}
+				replaced = strings.ReplaceAll(replaced, from, to)
+			}
+			_, err = c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("pets"), TemplateBody: aws.String(replaced), Parameters: params})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitStack(t, c, "pets", cfntypes.StackStatusUpdateComplete)
+			through("after the replacing update")
+			if tc.stage == "" {
+				links, err := srv.APIGatewayV2().GetVpcLinks(ctx, &apigatewayv2.GetVpcLinksInput{})
+				if err != nil || len(links.Items) != 1 || len(links.Items[0].SubnetIds) != 1 {
+					t.Fatalf("VPC links after the replacement: %+v %v", links, err)
+				}
+			} else {
+				proxy, err := c.DescribeStackResource(ctx, &cfn.DescribeStackResourceInput{StackName: aws.String("pets"), LogicalResourceId: aws.String("Proxy")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := srv.APIGateway().GetResource(ctx, &apigateway.GetResourceInput{RestApiId: &apiID,
+					ResourceId: proxy.StackResourceDetail.PhysicalResourceId, Embed: []string{"methods"}})
+				if err != nil || len(res.ResourceMethods) != 1 || res.ResourceMethods["GET"].HttpMethod == nil {
+					t.Fatalf("methods after the replacement: %+v %v", res, err)
+				}
+			}
 
 			if _, err := c.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: aws.String("pets")}); err != nil {
 				t.Fatal(err)
