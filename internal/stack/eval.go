@@ -181,7 +181,8 @@ func (e *env) call(fn string, arg any) (any, error) {
 			return nil, evalErr("Template error: %s reads attributes of resources in the account, which gatehouse does not look up", fn)
 		}
 	}
-	if !slices.Contains(functions, fn) {
+	strict, ok := strictFns[fn]
+	if !ok {
 		return nil, evalErr("Template format error: Unrecognized function %s (gatehouse evaluates %s)", fn, strings.Join(functions, ", "))
 	}
 	a, err := e.eval(arg)
@@ -191,110 +192,142 @@ func (e *env) call(fn string, arg any) (any, error) {
 	if hasUnknown(a) {
 		return unknown{}, nil
 	}
-	switch fn {
-	case "Fn::Join":
-		l, ok := a.([]any)
-		if !ok || len(l) != 2 {
+	return strict(e, a)
+}
+
+// strictFns are the functions that read their argument only once it is
+// resolved.
+var strictFns = map[string]func(e *env, a any) (any, error){
+	"Fn::Join":        (*env).join,
+	"Fn::Select":      (*env).selectFn,
+	"Fn::Split":       (*env).split,
+	"Fn::GetAZs":      (*env).getAZs,
+	"Fn::Base64":      (*env).base64Fn,
+	"Fn::Cidr":        (*env).cidrFn,
+	"Fn::ImportValue": (*env).importValue,
+}
+
+// join answers Fn::Join.
+func (e *env) join(a any) (any, error) {
+	l, ok := a.([]any)
+	if !ok || len(l) != 2 {
+		return nil, evalErr(joinUsage)
+	}
+	sep, err := String(l[0])
+	items, ok := l[1].([]any)
+	if err != nil || !ok {
+		return nil, evalErr(joinUsage)
+	}
+	ss := make([]string, 0, len(items))
+	size := len(sep) * len(items)
+	for _, x := range items {
+		s, err := scalarString(x)
+		if err != nil {
 			return nil, evalErr(joinUsage)
 		}
-		sep, err := String(l[0])
-		items, ok := l[1].([]any)
-		if err != nil || !ok {
-			return nil, evalErr(joinUsage)
-		}
-		ss := make([]string, 0, len(items))
-		size := len(sep) * len(items)
-		for _, x := range items {
-			s, err := scalarString(x)
-			if err != nil {
-				return nil, evalErr(joinUsage)
-			}
-			ss = append(ss, s)
-			size += len(s)
-		}
-		if err := e.grow(size); err != nil {
-			return nil, err
-		}
-		return strings.Join(ss, sep), nil
-	case "Fn::Select":
-		l, ok := a.([]any)
-		if !ok || len(l) != 2 {
-			return nil, evalErr("Template error: Fn::Select requires a list argument with two elements: an integer index and a list")
-		}
-		is, err := String(l[0])
-		if err != nil {
-			return nil, evalErr("Template error: Fn::Select requires a list argument with two elements: an integer index and a list")
-		}
-		i, err := strconv.Atoi(is)
-		items, ok := l[1].([]any)
-		if err != nil || !ok || i < 0 {
-			return nil, evalErr("Template error: Fn::Select requires a list argument with two elements: an integer index and a list")
-		}
-		if i >= len(items) {
-			return nil, evalErr("Template error: Fn::Select cannot select nonexistent value at index %d", i)
-		}
-		return items[i], nil
-	case "Fn::Split":
-		l, ok := a.([]any)
-		if !ok || len(l) != 2 {
-			return nil, evalErr("Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.")
-		}
-		sep, err1 := String(l[0])
-		s, err2 := String(l[1])
-		if err1 != nil || err2 != nil || sep == "" {
-			return nil, evalErr("Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.")
-		}
-		if err := e.grow(16 * (strings.Count(s, sep) + 1)); err != nil {
-			return nil, err
-		}
-		var out []any
-		for _, x := range strings.Split(s, sep) {
-			out = append(out, x)
-		}
-		return out, nil
-	case "Fn::GetAZs":
-		out := make([]any, 0, len(e.in.Zones))
-		for _, z := range e.in.Zones {
-			out = append(out, z)
-		}
-		return out, nil
-	case "Fn::Base64":
-		s, err := String(a)
-		if err != nil {
-			return nil, evalErr("Template error: every Fn::Base64 object must contain a String")
-		}
-		if err := e.grow(base64.StdEncoding.EncodedLen(len(s))); err != nil {
-			return nil, err
-		}
-		return base64.StdEncoding.EncodeToString([]byte(s)), nil
-	case "Fn::Cidr":
-		l, ok := a.([]any)
-		if !ok || len(l) != 3 {
+		ss = append(ss, s)
+		size += len(s)
+	}
+	if err := e.grow(size); err != nil {
+		return nil, err
+	}
+	return strings.Join(ss, sep), nil
+}
+
+// selectFn answers Fn::Select.
+func (e *env) selectFn(a any) (any, error) {
+	l, ok := a.([]any)
+	if !ok || len(l) != 2 {
+		return nil, evalErr("Template error: Fn::Select requires a list argument with two elements: an integer index and a list")
+	}
+	is, err := String(l[0])
+	if err != nil {
+		return nil, evalErr("Template error: Fn::Select requires a list argument with two elements: an integer index and a list")
+	}
+	i, err := strconv.Atoi(is)
+	items, ok := l[1].([]any)
+	if err != nil || !ok || i < 0 {
+		return nil, evalErr("Template error: Fn::Select requires a list argument with two elements: an integer index and a list")
+	}
+	if i >= len(items) {
+		return nil, evalErr("Template error: Fn::Select cannot select nonexistent value at index %d", i)
+	}
+	return items[i], nil
+}
+
+// split answers Fn::Split.
+func (e *env) split(a any) (any, error) {
+	l, ok := a.([]any)
+	if !ok || len(l) != 2 {
+		return nil, evalErr("Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.")
+	}
+	sep, err1 := String(l[0])
+	s, err2 := String(l[1])
+	if err1 != nil || err2 != nil || sep == "" {
+		return nil, evalErr("Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.")
+	}
+	if err := e.grow(16 * (strings.Count(s, sep) + 1)); err != nil {
+		return nil, err
+	}
+	var out []any
+	for _, x := range strings.Split(s, sep) {
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// getAZs answers Fn::GetAZs: the region's zones, whichever region is named.
+func (e *env) getAZs(a any) (any, error) {
+	out := make([]any, 0, len(e.in.Zones))
+	for _, z := range e.in.Zones {
+		out = append(out, z)
+	}
+	return out, nil
+}
+
+// base64Fn answers Fn::Base64.
+func (e *env) base64Fn(a any) (any, error) {
+	s, err := String(a)
+	if err != nil {
+		return nil, evalErr("Template error: every Fn::Base64 object must contain a String")
+	}
+	if err := e.grow(base64.StdEncoding.EncodedLen(len(s))); err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s)), nil
+}
+
+// cidrFn answers Fn::Cidr.
+func (e *env) cidrFn(a any) (any, error) {
+	l, ok := a.([]any)
+	if !ok || len(l) != 3 {
+		return nil, evalErr("Template error: every Fn::Cidr object requires three parameters, the ip block, the count of subnets and the number of subnet bits")
+	}
+	var ss [3]string
+	for i, x := range l {
+		var err error
+		if ss[i], err = String(x); err != nil {
 			return nil, evalErr("Template error: every Fn::Cidr object requires three parameters, the ip block, the count of subnets and the number of subnet bits")
 		}
-		var ss [3]string
-		for i, x := range l {
-			if ss[i], err = String(x); err != nil {
-				return nil, evalErr("Template error: every Fn::Cidr object requires three parameters, the ip block, the count of subnets and the number of subnet bits")
-			}
-		}
-		return cidr(ss[0], ss[1], ss[2])
-	case "Fn::ImportValue":
-		name, err := String(a)
-		if err != nil {
-			return nil, evalErr("Template error: the attribute in Fn::ImportValue must be a string")
-		}
-		if e.in.Import != nil {
-			if v, ok := e.in.Import(name); ok {
-				if e.imports != nil {
-					e.imports[name] = true
-				}
-				return v, nil
-			}
-		}
-		return nil, evalErr("No export named %s found.", name)
 	}
-	return nil, evalErr("Template format error: Unrecognized function %s", fn)
+	return cidr(ss[0], ss[1], ss[2])
+}
+
+// importValue answers Fn::ImportValue from the region's exports.
+func (e *env) importValue(a any) (any, error) {
+	name, err := String(a)
+	if err != nil {
+		return nil, evalErr("Template error: the attribute in Fn::ImportValue must be a string")
+	}
+	if e.in.Import != nil {
+		if v, ok := e.in.Import(name); ok {
+			if e.imports != nil {
+				e.imports[name] = true
+			}
+			return v, nil
+		}
+	}
+	return nil, evalErr("No export named %s found.", name)
 }
 
 // findInMap looks a value up in Mappings; each key may be computed.
