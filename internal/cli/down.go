@@ -25,10 +25,11 @@ func downCmd(args []string, stdout, stderr io.Writer) int {
 	var sf serverFlags
 	// Its own gatehouse serves only itself, on any free port.
 	sf.register(fs, "127.0.0.1:0")
-	if err := fs.Parse(args); err != nil {
+	names, err := parseInterleaved(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() == 0 {
+	if len(names) == 0 {
 		fmt.Fprintln(stderr, "gatehouse down: name at least one stack")
 		fs.Usage()
 		return 2
@@ -43,7 +44,7 @@ func downCmd(args []string, stdout, stderr io.Writer) int {
 	if srv != nil {
 		defer srv.Close()
 	}
-	for _, name := range fs.Args() {
+	for _, name := range names {
 		st, err := describeStack(ctx, api, name)
 		if err == nil && st == nil {
 			err = fmt.Errorf("Stack with id %s does not exist", name)

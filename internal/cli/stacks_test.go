@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,5 +131,33 @@ func TestDownWaitsPastTheRunningOperation(t *testing.T) {
 	must(t, downStack(context.Background(), s, st, "net", time.Millisecond, &out))
 	if s.deletes != 1 || s.step != 4 || !strings.HasSuffix(out.String(), "DELETE_COMPLETE    R4 (AWS::EC2::VPC)\n") {
 		t.Fatalf("%d deletes, %d looks at the stack, printed:\n%s", s.deletes, s.step, out.String())
+	}
+}
+
+// Flags may come after the templates or stacks they apply to, as users
+// type them; "--" ends the flags.
+func TestParseInterleaved(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		pos       []string
+		parameter string
+	}{
+		{[]string{"a.yaml", "--parameter", "K=1", "b.yaml"}, []string{"a.yaml", "b.yaml"}, "K=1"},
+		{[]string{"--parameter", "K=1", "a.yaml"}, []string{"a.yaml"}, "K=1"},
+		{[]string{"a.yaml", "--", "--parameter", "b.yaml"}, []string{"a.yaml", "--parameter", "b.yaml"}, ""},
+		{nil, nil, ""},
+	} {
+		fs := flag.NewFlagSet("up", flag.ContinueOnError)
+		params := paramFlags{}
+		fs.Var(params, "parameter", "")
+		pos, err := parseInterleaved(fs, tc.args)
+		must(t, err)
+		got := ""
+		for k, v := range params {
+			got = k + "=" + v
+		}
+		if !slices.Equal(pos, tc.pos) || got != tc.parameter {
+			t.Errorf("%q: positional %q, parameter %q; want %q, %q", tc.args, pos, got, tc.pos, tc.parameter)
+		}
 	}
 }

@@ -82,6 +82,25 @@ func (f *serverFlags) start(ctx context.Context) (stackAPI, *gatehouse.Server, e
 	return newStackAPI(provision.EndpointConfig(url, f.region)), srv, nil
 }
 
+// parseInterleaved parses flags given before, between or after the
+// positional arguments, which it returns; "--" ends the flags.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}
+
 // upFile is one template `up` deploys.
 type upFile struct {
 	file, stack, body string
@@ -106,20 +125,21 @@ func upCmd(args []string, stdout, stderr io.Writer) int {
 	var sf serverFlags
 	sf.register(fs, gatehouse.DefaultListen)
 	fs.BoolVar(&sf.inMemory, "in-memory", false, "without --endpoint: keep state in memory only")
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		fmt.Fprintln(stderr, "gatehouse up: name at least one template")
 		fs.Usage()
 		return 2
 	}
-	if *stackName != "" && fs.NArg() > 1 {
+	if *stackName != "" && len(files) > 1 {
 		fmt.Fprintln(stderr, "gatehouse up: --stack-name names one stack; give one template")
 		return 2
 	}
 	var tmpls []*upFile
-	for _, file := range fs.Args() {
+	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			fmt.Fprintf(stderr, "gatehouse up: %v\n", err)

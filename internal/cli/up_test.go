@@ -135,7 +135,7 @@ func TestUpUpdateDown(t *testing.T) {
 	// A new output, no --parameter: Cidr keeps 10.7.0.0/16 rather than
 	// going back to its default, so the VPC stays as it is.
 	file = writeTemplate(t, "net.yaml", netTemplate+"  Group:\n    Value: !Ref Group\n")
-	stdout, stderr = run(t, 0, "up", "--endpoint", srv.URL(), "--poll-interval", "1ms", file)
+	stdout, stderr = run(t, 0, "up", file, "--endpoint", srv.URL(), "--poll-interval", "1ms")
 	if !strings.Contains(stdout, "Stack net: UPDATE_COMPLETE\n") || !strings.Contains(stdout, "  Cidr = 10.7.0.0/16\n") ||
 		!strings.Contains(stdout, "VpcId = "+vpcID+"\n") || !strings.Contains(stdout, "  Group = sg-") {
 		t.Fatalf("update: stdout:\n%s", stdout)
