@@ -242,3 +242,17 @@ Outputs:
 		t.Fatalf("outputs %+v, %v; want %q", outs, err, want)
 	}
 }
+
+// TestScalarsKeepTheirText shows numbers that would not read back as
+// written kept as the template's text.
+func TestScalarsKeepTheirText(t *testing.T) {
+	tmpl, err := Parse("t.yaml", []byte("Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n"+
+		"      A: 1.10\n      B: 0123\n      C: 1e3\n      D: 80\n      E: 2.5\n      F: -7\n      G: true\n      H: \"80\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"A": "1.10", "B": "0123", "C": "1e3", "D": 80, "E": 2.5, "F": -7, "G": true, "H": "80"}
+	if got := tmpl.Resources[0].Properties; !reflect.DeepEqual(got, want) {
+		t.Errorf("properties %#v, want %#v", got, want)
+	}
+}

@@ -632,14 +632,17 @@ type lineError struct {
 
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
+// scalar is a scalar's value. A number is a number only when it reads
+// back as written: CloudFormation keeps a template's text, so 1.10, 0123
+// and 1e3 stay strings rather than becoming 1.1, 123 and 1000.
 func scalar(n *yaml.Node) any {
 	switch n.ShortTag() {
 	case "!!int":
-		if i, err := strconv.Atoi(n.Value); err == nil {
+		if i, err := strconv.Atoi(n.Value); err == nil && strconv.Itoa(i) == n.Value {
 			return i
 		}
 	case "!!float":
-		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil && strconv.FormatFloat(f, 'f', -1, 64) == n.Value {
 			return f
 		}
 	case "!!bool":
