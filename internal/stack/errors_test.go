@@ -161,6 +161,8 @@ Outputs:
   X:
     Description: nothing
 `, nil, "Template format error: Every Outputs member must contain a Value object", 8},
+		{"long description", "Description: " + strings.Repeat("d", 1025) + "\nResources:" + vpc, nil,
+			"Template format error: 'Description' length is greater than 1024.", 0},
 		{"no resources", `Parameters:
   A: {Type: String}
 `, nil, "Template format error: At least one Resources member must be defined.", 0},

@@ -42,6 +42,9 @@ type Template struct {
 // Limits on what a template's aliases may build. A CloudFormation template
 // is at most 1 MB, far below either without aliases.
 const (
+	// maxDescription is CloudFormation's limit on a template's Description.
+	maxDescription = 1024
+
 	maxValues = 200_000
 	maxBytes  = 8 << 20
 	maxDepth  = 100
@@ -211,6 +214,9 @@ func Parse(file string, data []byte) (*Template, error) {
 	}
 	if len(unknown) > 0 {
 		return nil, t.formatErr(root.Line, "Invalid template property or properties [%s]", strings.Join(unknown, ", "))
+	}
+	if len(t.Description) > maxDescription {
+		return nil, t.formatErr(0, "'Description' length is greater than %d.", maxDescription)
 	}
 	if resources == nil || resources.Kind != yaml.MappingNode || len(resources.Content) == 0 {
 		return nil, t.formatErr(0, "At least one Resources member must be defined.")
