@@ -31,6 +31,7 @@ var forbidden = []struct {
 		"internal/privatelink", "internal/servertest", "internal/service", "internal/stack", "internal/store/",
 		"internal/usage", "internal/vpclink", "internal/wildcard", "internal/wire",
 	}},
+	{"internal/service/cloudformation", "the stack API calls the other services through the provisioner the root hands it, as any client would", []string{"internal/stack/provision"}},
 	{"internal/usage", "usage is a leaf of counters", []string{"internal/"}},
 	{"internal/sigv4", "sigv4 is a pure verifier both the edge and the data plane use", []string{"internal/"}},
 	{"internal/dataplane/throttle", "throttle is a leaf of token buckets", []string{"internal/"}},
