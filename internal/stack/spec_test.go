@@ -121,13 +121,16 @@ func TestPropertyMistakesCreateNothing(t *testing.T) {
 // TestSpecIsGenerated checks that spec.json is what the generator writes
 // from the registry schemas on this machine.
 func TestSpecIsGenerated(t *testing.T) {
-	if err := exec.Command("python3", "-c", "import cfnlint.schema").Run(); err != nil {
-		t.Skip("cfn-lint is not installed (pip install cfn-lint): cannot regenerate spec.json")
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed: cannot regenerate spec.json")
 	}
 	var stderr bytes.Buffer
 	cmd := exec.Command("python3", "specgen/gen.py")
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	if strings.Contains(stderr.String(), "No module named 'cfnlint'") {
+		t.Skip("cfn-lint is not installed (pip install cfn-lint): cannot regenerate spec.json")
+	}
 	if err != nil {
 		t.Fatalf("specgen/gen.py: %v\n%s", err, stderr.String())
 	}
