@@ -3,7 +3,6 @@ package provision
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -228,7 +227,7 @@ func updateDeploymentV1(ctx context.Context, s *SDK, t stack.Target, cur stack.C
 					return cur, fmt.Errorf("StageDescription: %w", err)
 				}
 			}
-			if !reflect.DeepEqual(was["Tags"], now["Tags"]) {
+			if !same(was["Tags"], now["Tags"]) {
 				path := "/restapis/" + aws.ToString(api) + "/stages/" + new.string("StageName")
 				if err := s.retagV1(ctx, path, t, props(now)); err != nil {
 					return cur, fmt.Errorf("StageDescription: %w", err)
@@ -399,12 +398,12 @@ func stageSettingOps(old, new props, varsKey string) ([]agtypes.PatchOperation, 
 		return nil, err
 	}
 	for key, ms := range before {
-		if next, ok := after[key]; !ok || !reflect.DeepEqual(next, ms) {
+		if next, ok := after[key]; !ok || !same(map[string]any(next), map[string]any(ms)) {
 			ops = append(ops, removeOp(key))
 		}
 	}
 	for key, ms := range after {
-		if prev, ok := before[key]; ok && reflect.DeepEqual(prev, ms) {
+		if prev, ok := before[key]; ok && same(map[string]any(prev), map[string]any(ms)) {
 			continue
 		}
 		more, err := methodSettingOps(key, without(ms, "ResourcePath", "HttpMethod"))
@@ -413,7 +412,7 @@ func stageSettingOps(old, new props, varsKey string) ([]agtypes.PatchOperation, 
 		}
 		ops = append(ops, more...)
 	}
-	if !reflect.DeepEqual(old["AccessLogSetting"], new["AccessLogSetting"]) {
+	if !same(old["AccessLogSetting"], new["AccessLogSetting"]) {
 		if new["AccessLogSetting"] == nil {
 			ops = append(ops, removeOp("/accessLogSettings"))
 		} else {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+
+	"gatehouse/internal/stack"
 )
 
 // What an in-place update changes. CloudFormation hands an updater the
@@ -16,7 +18,7 @@ import (
 func changedKeys(old, new props) []string {
 	var out []string
 	for k, v := range new {
-		if !reflect.DeepEqual(v, old[k]) {
+		if !same(v, old[k]) {
 			out = append(out, k)
 		}
 	}
@@ -27,6 +29,50 @@ func changedKeys(old, new props) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// same reports whether two property values are equal as CloudFormation
+// compares them: scalars by their text, so that 80, 80.0 (a number that
+// went through JSON with the stack) and "80" are one value.
+func same(a, b any) bool {
+	if p, ok := b.(props); ok {
+		b = map[string]any(p)
+	}
+	switch a := a.(type) {
+	case props:
+		return same(map[string]any(a), b)
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, v := range a {
+			w, ok := b[k]
+			if !ok || !same(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !same(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		return b == nil
+	}
+	sa, errA := stack.String(a)
+	sb, errB := stack.String(b)
+	if errA != nil || errB != nil {
+		return reflect.DeepEqual(a, b)
+	}
+	return sa == sb
 }
 
 // onlyChanged reports whether every changed property is one of names.
