@@ -16,6 +16,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/smithy-go"
 
+	"gatehouse"
 	"gatehouse/internal/servertest"
 )
 
@@ -685,5 +686,21 @@ func TestStackChangeSets(t *testing.T) {
 	list, err := c.ListChangeSets(ctx, &cfn.ListChangeSetsInput{StackName: aws.String("net")})
 	if err != nil || len(list.Summaries) != 2 {
 		t.Fatalf("ListChangeSets %v %v", list, err)
+	}
+}
+
+// TestStackWithVerifiedSignatures: when the server verifies signatures,
+// the stack engine's own calls are signed with a key it accepts.
+func TestStackWithVerifiedSignatures(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second), func(c *gatehouse.Config) {
+		c.VerifySignatures = true
+		c.AccessKeys = map[string]string{"AKIDTEST": "secret"}
+	})
+	c := srv.CloudFormation()
+	if _, err := c.CreateStack(context.Background(), &cfn.CreateStackInput{StackName: aws.String("signed"), TemplateBody: aws.String(networkTemplate)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitSettled(t, c, "signed"); st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("%s\n%s", st.StackStatus, eventLines(t, c, "signed"))
 	}
 }

@@ -32,8 +32,11 @@ func TestServeFlags(t *testing.T) {
 	cfg, ok = serveConfig(nil, io.Discard)
 	if !ok || cfg.VerifySignatures || cfg.Pprof || cfg.AccessKeys != nil || cfg.IdleTimeout != gatehouse.DefaultIdleTimeout ||
 		cfg.ReadHeaderTimeout != 10*time.Second || cfg.BodyTimeout != 10*time.Second || cfg.BodyBudget != 64<<20 || cfg.MaxInflight != gatehouse.DefaultMaxInflight ||
-		cfg.MaxConns != 0 || cfg.NoDefaultVpc {
+		cfg.MaxConns != 0 || cfg.NoDefaultVpc || cfg.StackWait != 0 {
 		t.Errorf("defaults %+v", cfg)
+	}
+	if cfg, _ := serveConfig([]string{"--stack-wait", "2m"}, io.Discard); cfg.StackWait != 2*time.Minute {
+		t.Errorf("--stack-wait 2m gives StackWait %s", cfg.StackWait)
 	}
 
 	if cfg, _ := serveConfig([]string{"--max-inflight", "0"}, io.Discard); cfg.MaxInflight >= 0 {
