@@ -168,7 +168,7 @@ func (s *Service) CreateDhcpOptions(ctx context.Context, in *CreateDhcpOptionsIn
 	if err != nil {
 		return nil, err
 	}
-	tags, err := tagsFor(in.TagSpecifications, "dhcp-options")
+	tags, err := tagsFor(ctx, in.TagSpecifications, "dhcp-options")
 	if err != nil {
 		return nil, err
 	}

@@ -143,7 +143,7 @@ func (s *Service) CreateNetworkInterface(ctx context.Context, in *CreateNetworkI
 	if len(groupIDs) > maxGroupsPerInterface {
 		return nil, api.BadRequest("SecurityGroupsPerInterfaceLimitExceeded", "An interface can have at most %d security groups; %d were given.", maxGroupsPerInterface, len(groupIDs))
 	}
-	tags, err := tagsFor(in.TagSpecifications, "network-interface")
+	tags, err := tagsFor(ctx, in.TagSpecifications, "network-interface")
 	if err != nil {
 		return nil, err
 	}

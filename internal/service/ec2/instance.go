@@ -304,7 +304,7 @@ func (s *Service) RunInstances(ctx context.Context, in *RunInstancesInput) (*Res
 	default:
 		return nil, invalidValue("Value (%s) for parameter instanceInitiatedShutdownBehavior is invalid.", in.ShutdownBehavior)
 	}
-	instTags, eniTags, volTags, err := launchTags(in.TagSpecifications)
+	instTags, eniTags, volTags, err := launchTags(ctx, in.TagSpecifications)
 	if err != nil {
 		return nil, err
 	}
@@ -392,7 +392,7 @@ func isCode(err error, code string) bool {
 
 // launchTags splits RunInstances' TagSpecifications into the instance's, its
 // interface's and its root volume's tags.
-func launchTags(specs []TagSpecification) (inst, eni, vol model.Tags, err error) {
+func launchTags(ctx context.Context, specs []TagSpecification) (inst, eni, vol model.Tags, err error) {
 	var byType = map[string][]TagSpecification{}
 	for _, sp := range specs {
 		switch sp.ResourceType {
@@ -402,13 +402,13 @@ func launchTags(specs []TagSpecification) (inst, eni, vol model.Tags, err error)
 			return nil, nil, nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", sp.ResourceType)
 		}
 	}
-	if inst, err = tagsFor(byType["instance"], "instance"); err != nil {
+	if inst, err = tagsFor(ctx, byType["instance"], "instance"); err != nil {
 		return nil, nil, nil, err
 	}
-	if eni, err = tagsFor(byType["network-interface"], "network-interface"); err != nil {
+	if eni, err = tagsFor(ctx, byType["network-interface"], "network-interface"); err != nil {
 		return nil, nil, nil, err
 	}
-	if vol, err = tagsFor(byType["volume"], "volume"); err != nil {
+	if vol, err = tagsFor(ctx, byType["volume"], "volume"); err != nil {
 		return nil, nil, nil, err
 	}
 	return inst, eni, vol, nil

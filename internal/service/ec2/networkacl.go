@@ -171,7 +171,7 @@ func associationNotFound(id string) error {
 }
 
 func (s *Service) CreateNetworkAcl(ctx context.Context, in *CreateNetworkAclInput) (*CreateNetworkAclOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "network-acl")
+	tags, err := tagsFor(ctx, in.TagSpecifications, "network-acl")
 	if err != nil {
 		return nil, err
 	}

@@ -159,7 +159,7 @@ func differentNetworks(table, other string) error {
 }
 
 func (s *Service) CreateRouteTable(ctx context.Context, in *CreateRouteTableInput) (*CreateRouteTableOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "route-table")
+	tags, err := tagsFor(ctx, in.TagSpecifications, "route-table")
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, in *CreateSecurityGro
 	if err := checkGroupDescription(in.GroupDescription); err != nil {
 		return nil, err
 	}
-	tags, err := tagsFor(in.TagSpecifications, "security-group")
+	tags, err := tagsFor(ctx, in.TagSpecifications, "security-group")
 	if err != nil {
 		return nil, err
 	}

@@ -191,7 +191,7 @@ func (s *Service) authorize(ctx context.Context, in *AuthorizeSecurityGroupInput
 	if err != nil {
 		return nil, err
 	}
-	tags, err := tagsFor(in.TagSpecifications, "security-group-rule")
+	tags, err := tagsFor(ctx, in.TagSpecifications, "security-group-rule")
 	if err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func (s *Service) CreateSubnet(ctx context.Context, in *CreateSubnetInput) (*Cre
 	if err != nil {
 		return nil, err
 	}
-	tags, err := tagsFor(in.TagSpecifications, "subnet")
+	tags, err := tagsFor(ctx, in.TagSpecifications, "subnet")
 	if err != nil {
 		return nil, err
 	}

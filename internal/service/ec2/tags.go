@@ -10,14 +10,14 @@ import (
 
 // tagsFor collects the tags a create call's TagSpecifications give a resource
 // of type resourceType, rejecting specifications for other types as EC2 does.
-func tagsFor(specs []TagSpecification, resourceType string) (model.Tags, error) {
+func tagsFor(ctx context.Context, specs []TagSpecification, resourceType string) (model.Tags, error) {
 	tags := model.Tags{}
 	for _, s := range specs {
 		if s.ResourceType != resourceType {
 			return nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", s.ResourceType)
 		}
 		for _, t := range s.Tags {
-			if err := checkTag(t); err != nil {
+			if err := checkTagFrom(ctx, t); err != nil {
 				return nil, err
 			}
 			tags[t.Key] = t.Value
@@ -27,6 +27,15 @@ func tagsFor(specs []TagSpecification, resourceType string) (model.Tags, error) 
 		return nil, tagLimit("")
 	}
 	return tags, nil
+}
+
+// checkTagFrom is checkTag for a call that may come from gatehouse's stack
+// engine: CloudFormation marks what it creates with its own aws: tags.
+func checkTagFrom(ctx context.Context, t Tag) error {
+	if strings.HasPrefix(t.Key, "aws:cloudformation:") && api.MetaFrom(ctx).Caller == "cloudformation" {
+		return nil
+	}
+	return checkTag(t)
 }
 
 func checkTag(t Tag) error {
@@ -284,11 +293,7 @@ func (s *Service) CreateTags(ctx context.Context, in *CreateTagsInput) (*Return,
 		return nil, missing("Tag")
 	}
 	for _, t := range in.Tags {
-		// CloudFormation marks what it creates with its own aws: tags.
-		if strings.HasPrefix(t.Key, "aws:cloudformation:") && api.MetaFrom(ctx).Caller == "cloudformation" {
-			continue
-		}
-		if err := checkTag(t); err != nil {
+		if err := checkTagFrom(ctx, t); err != nil {
 			return nil, err
 		}
 	}

@@ -72,7 +72,7 @@ func (s *Service) CreateVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpc
 	if in.InstanceTenancy != "default" && in.InstanceTenancy != "dedicated" {
 		return nil, invalidValue("Value (%s) for parameter instanceTenancy is invalid.", in.InstanceTenancy)
 	}
-	tags, err := tagsFor(in.TagSpecifications, "vpc")
+	tags, err := tagsFor(ctx, in.TagSpecifications, "vpc")
 	if err != nil {
 		return nil, err
 	}

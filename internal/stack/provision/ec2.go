@@ -95,7 +95,7 @@ func present(p props, names ...string) []string {
 }
 
 func createVPC(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
-	in := &ec2.CreateVpcInput{CidrBlock: p.str("CidrBlock")}
+	in := &ec2.CreateVpcInput{CidrBlock: p.str("CidrBlock"), TagSpecifications: ec2Tagged(ec2types.ResourceTypeVpc, t, p)}
 	if v := p.str("InstanceTenancy"); v != nil {
 		in.InstanceTenancy = ec2types.Tenancy(*v)
 	}
@@ -104,11 +104,8 @@ func createVPC(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (
 		return stack.Created{}, err
 	}
 	id := aws.ToString(out.Vpc.VpcId)
-	if err := tagEC2(ctx, s, id, t, p); err != nil {
-		return stack.Created{}, err
-	}
 	if err := setVPCAttributes(ctx, s, id, p, present(p, "EnableDnsSupport", "EnableDnsHostnames")); err != nil {
-		return stack.Created{}, err
+		return stack.Created{Ref: id}, err
 	}
 	attrs := map[string]any{"VpcId": id, "CidrBlock": aws.ToString(out.Vpc.CidrBlock), "Ipv6CidrBlocks": []any{}}
 	var assocs []any
@@ -119,7 +116,7 @@ func createVPC(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (
 	groups, err := s.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
 		{Name: aws.String("vpc-id"), Values: []string{id}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
 	if err != nil {
-		return stack.Created{}, err
+		return stack.Created{Ref: id}, err
 	}
 	if len(groups.SecurityGroups) > 0 {
 		attrs["DefaultSecurityGroup"] = aws.ToString(groups.SecurityGroups[0].GroupId)
@@ -127,7 +124,7 @@ func createVPC(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (
 	acls, err := s.EC2.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{
 		{Name: aws.String("vpc-id"), Values: []string{id}}, {Name: aws.String("default"), Values: []string{"true"}}}})
 	if err != nil {
-		return stack.Created{}, err
+		return stack.Created{Ref: id}, err
 	}
 	if len(acls.NetworkAcls) > 0 {
 		attrs["DefaultNetworkAcl"] = aws.ToString(acls.NetworkAcls[0].NetworkAclId)
@@ -217,23 +214,21 @@ func setSubnetAttributes(ctx context.Context, s *SDK, id string, p props, names 
 
 func createSubnet(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	out, err := s.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: p.str("VpcId"), CidrBlock: p.str("CidrBlock"),
-		AvailabilityZone: p.str("AvailabilityZone"), AvailabilityZoneId: p.str("AvailabilityZoneId")})
+		AvailabilityZone: p.str("AvailabilityZone"), AvailabilityZoneId: p.str("AvailabilityZoneId"),
+		TagSpecifications: ec2Tagged(ec2types.ResourceTypeSubnet, t, p)})
 	if err != nil {
 		return stack.Created{}, err
 	}
 	sn := out.Subnet
 	id := aws.ToString(sn.SubnetId)
-	if err := tagEC2(ctx, s, id, t, p); err != nil {
-		return stack.Created{}, err
-	}
 	if err := setSubnetAttributes(ctx, s, id, p, present(p, subnetAttributes...)); err != nil {
-		return stack.Created{}, err
+		return stack.Created{Ref: id}, err
 	}
 	attrs := map[string]any{"SubnetId": id, "VpcId": aws.ToString(sn.VpcId), "CidrBlock": aws.ToString(sn.CidrBlock),
 		"AvailabilityZone": aws.ToString(sn.AvailabilityZone), "AvailabilityZoneId": aws.ToString(sn.AvailabilityZoneId),
 		"Ipv6CidrBlocks": []any{}, "OutpostArn": aws.ToString(sn.OutpostArn)}
 	if assoc, err := aclAssociation(ctx, s, id); err != nil {
-		return stack.Created{}, err
+		return stack.Created{Ref: id}, err
 	} else if assoc != "" {
 		attrs["NetworkAclAssociationId"] = assoc
 	}
@@ -278,7 +273,7 @@ func updateSubnet(ctx context.Context, s *SDK, t stack.Target, cur stack.Created
 
 func createENI(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	in := &ec2.CreateNetworkInterfaceInput{SubnetId: p.str("SubnetId"), PrivateIpAddress: p.str("PrivateIpAddress"),
-		Groups: p.strings("GroupSet"), Description: p.str("Description")}
+		Groups: p.strings("GroupSet"), Description: p.str("Description"), TagSpecifications: ec2Tagged(ec2types.ResourceTypeNetworkInterface, t, p)}
 	if v := p.str("InterfaceType"); v != nil {
 		in.InterfaceType = ec2types.NetworkInterfaceCreationType(*v)
 	}
@@ -288,12 +283,9 @@ func createENI(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (
 	}
 	ni := out.NetworkInterface
 	id := aws.ToString(ni.NetworkInterfaceId)
-	if err := tagEC2(ctx, s, id, t, p); err != nil {
-		return stack.Created{}, err
-	}
 	if _, ok := p["SourceDestCheck"]; ok {
 		if err := setENIAttribute(ctx, s, id, p, "SourceDestCheck"); err != nil {
-			return stack.Created{}, err
+			return stack.Created{Ref: id}, err
 		}
 	}
 	secondary := []any{}

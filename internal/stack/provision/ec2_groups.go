@@ -196,15 +196,12 @@ func createSecurityGroup(ctx context.Context, s *SDK, t stack.Target, name strin
 		}
 	}
 	out, err := s.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name),
-		Description: p.str("GroupDescription"), VpcId: p.str("VpcId")})
+		Description: p.str("GroupDescription"), VpcId: p.str("VpcId"), TagSpecifications: ec2Tagged(ec2types.ResourceTypeSecurityGroup, t, p)})
 	if err != nil {
 		return stack.Created{}, err
 	}
 	id := aws.ToString(out.GroupId)
 	created := stack.Created{Ref: id, Attrs: map[string]any{"GroupId": id, "Id": id, "VpcId": p.string("VpcId")}}
-	if err := tagEC2(ctx, s, id, t, p); err != nil {
-		return created, err
-	}
 	for _, egress := range []bool{false, true} {
 		if err := setRules(ctx, s, id, props{}, p, egress); err != nil {
 			return created, err

@@ -79,6 +79,7 @@ func createInstance(ctx context.Context, s *SDK, t stack.Target, _ string, p pro
 	if err != nil {
 		return stack.Created{}, err
 	}
+	in.TagSpecifications = ec2Tagged(ec2types.ResourceTypeInstance, t, p)
 	out, err := s.EC2.RunInstances(ctx, in)
 	if err != nil {
 		return stack.Created{}, err
@@ -87,8 +88,7 @@ func createInstance(ctx context.Context, s *SDK, t stack.Target, _ string, p pro
 		return stack.Created{}, fmt.Errorf("RunInstances launched %d instances", len(out.Instances))
 	}
 	i := out.Instances[0]
-	made := stack.Created{Ref: aws.ToString(i.InstanceId), Attrs: instanceAttrs(i)}
-	return made, tagEC2(ctx, s, made.Ref, t, p)
+	return stack.Created{Ref: aws.ToString(i.InstanceId), Attrs: instanceAttrs(i)}, nil
 }
 
 // updateInstance changes what ModifyInstanceAttribute takes. A new

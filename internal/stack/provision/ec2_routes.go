@@ -70,13 +70,13 @@ func nothingUpdatable(_ context.Context, _ *SDK, t stack.Target, cur stack.Creat
 }
 
 func createRouteTable(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
-	out, err := s.EC2.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: p.str("VpcId")})
+	out, err := s.EC2.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: p.str("VpcId"),
+		TagSpecifications: ec2Tagged(ec2types.ResourceTypeRouteTable, t, p)})
 	if err != nil {
 		return stack.Created{}, err
 	}
 	id := aws.ToString(out.RouteTable.RouteTableId)
-	made := stack.Created{Ref: id, Attrs: map[string]any{"RouteTableId": id}}
-	return made, tagEC2(ctx, s, id, t, p)
+	return stack.Created{Ref: id, Attrs: map[string]any{"RouteTableId": id}}, nil
 }
 
 func createRouteTableAssociation(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
@@ -139,13 +139,13 @@ func deleteRoute(ctx context.Context, s *SDK, _ stack.Target, _ stack.Created, p
 }
 
 func createNetworkACL(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
-	out, err := s.EC2.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: p.str("VpcId")})
+	out, err := s.EC2.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: p.str("VpcId"),
+		TagSpecifications: ec2Tagged(ec2types.ResourceTypeNetworkAcl, t, p)})
 	if err != nil {
 		return stack.Created{}, err
 	}
 	id := aws.ToString(out.NetworkAcl.NetworkAclId)
-	made := stack.Created{Ref: id, Attrs: map[string]any{"Id": id}}
-	return made, tagEC2(ctx, s, id, t, p)
+	return stack.Created{Ref: id, Attrs: map[string]any{"Id": id}}, nil
 }
 
 // aclEntry reads an entry into the API's shape; CloudFormation calls the

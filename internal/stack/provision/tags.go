@@ -87,15 +87,15 @@ func ec2TagList(m map[string]string) []ec2types.Tag {
 	return list
 }
 
-// tagEC2 gives a new EC2 resource its tags with CreateTags, which every
-// EC2 resource type accepts, rather than each call's TagSpecifications.
-func tagEC2(ctx context.Context, s *SDK, id string, t stack.Target, p props) error {
+// ec2Tagged is the TagSpecifications of a create call: a resource has its
+// tags, CloudFormation's included, from the moment it exists, so the
+// stack engine can find one whose creation a crash interrupted.
+func ec2Tagged(kind ec2types.ResourceType, t stack.Target, p props) []ec2types.TagSpecification {
 	tags := tagsOf(t, p)
 	if len(tags) == 0 {
 		return nil
 	}
-	_, err := s.EC2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2TagList(tags)})
-	return err
+	return []ec2types.TagSpecification{{ResourceType: kind, Tags: ec2TagList(tags)}}
 }
 
 // retagEC2 brings an EC2 resource's tags to what t and p say.

@@ -109,6 +109,11 @@ func TestUpdateVPCAndSubnet(t *testing.T) {
 	if err == nil {
 		t.Error("an ordinary caller wrote an aws:cloudformation: tag")
 	}
+	_, err = r.srv.EC2().CreateVpc(r.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.99.0.0/16"), TagSpecifications: []ec2types.TagSpecification{
+		{ResourceType: ec2types.ResourceTypeVpc, Tags: []ec2types.Tag{{Key: aws.String("aws:cloudformation:stack-name"), Value: aws.String("x")}}}}})
+	if err == nil {
+		t.Error("an ordinary caller made a VPC with an aws:cloudformation: tag")
+	}
 
 	before := r.made["Vpc"]
 	r.apply(vpcV2)
