@@ -10,24 +10,27 @@ import (
 // TestLargeTemplatesCheckQuickly feeds templates near the parser's limits
 // built to make quadratic checks crawl: tens of thousands of distinct
 // unresolved names, a long chain of conditions, a rule comparing two long
-// lists. Each must be answered in well under the time a quadratic walk
-// takes (minutes at this size).
+// lists. Each is answered in a second or two, even with the race
+// detector on a busy machine; a quadratic walk takes minutes at these
+// sizes.
 func TestLargeTemplatesCheckQuickly(t *testing.T) {
-	const n = 60000
-	var refs, chain, list strings.Builder
-	for i := range n {
-		fmt.Fprintf(&refs, "      - !Ref Missing%d\n", i)
+	const refs, conds, members = 150_000, 40_000, 90_000
+	var unresolved, chain, list strings.Builder
+	for i := range refs {
+		fmt.Fprintf(&unresolved, "      - !Ref Missing%d\n", i)
+	}
+	for i := range members {
 		fmt.Fprintf(&list, "\"v%d\",", i)
 	}
 	chain.WriteString("Conditions:\n  C0: !Equals [a, a]\n")
-	for i := 1; i < n/4; i++ {
+	for i := 1; i < conds; i++ {
 		fmt.Fprintf(&chain, "  C%d: !Not [!Condition C%d]\n", i, i-1)
 	}
 	items := strings.TrimSuffix(list.String(), ",")
 	for _, tc := range []struct{ name, body, want string }{
-		{"unresolved names", "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags:\n" + refs.String(),
+		{"unresolved names", "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags:\n" + unresolved.String(),
 			"Template format error: Unresolved resource dependencies [Missing0, Missing1, "},
-		{"condition chain", chain.String() + fmt.Sprintf("Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Condition: C%d\n    Properties: {CidrBlock: 10.0.0.0/16}\n", n/4-1), ""},
+		{"condition chain", chain.String() + fmt.Sprintf("Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Condition: C%d\n    Properties: {CidrBlock: 10.0.0.0/16}\n", conds-1), ""},
 		{"rule over long lists", "Rules:\n  R:\n    Assertions:\n      - Assert: {\"Fn::EachMemberIn\": [[" + items + "], [" + items + "]]}\n" + "Resources:" + vpc, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,7 +43,7 @@ func TestLargeTemplatesCheckQuickly(t *testing.T) {
 			case tc.want != "" && (err == nil || !strings.HasPrefix(Message(err), tc.want)):
 				t.Fatalf("error %v", err)
 			}
-			if took > 5*time.Second {
+			if took > 20*time.Second {
 				t.Fatalf("took %v", took)
 			}
 			t.Logf("%v", took)
