@@ -389,7 +389,7 @@ func outputs(inst *stack.Instance, made map[string]stack.Created) ([]model.Stack
 
 // rollback deletes what a failed create made.
 func (e *engine) rollback(sc model.Scope, st *model.Stack, p stack.Provisioner) bool {
-	failed, ok := e.deleteAll(sc, st, p)
+	failed, ok := e.deleteAll(sc, st, p, true)
 	if !ok {
 		return false
 	}
@@ -423,7 +423,7 @@ func (e *engine) delete(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 		})
 		return false
 	}
-	failed, ok := e.deleteAll(sc, st, p)
+	failed, ok := e.deleteAll(sc, st, p, false)
 	if !ok {
 		return false
 	}
@@ -436,18 +436,25 @@ func (e *engine) delete(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 	return false
 }
 
+// retained reports whether a resource's DeletionPolicy keeps it when the
+// stack lets it go; made says the operation doing so made it, which
+// RetainExceptOnCreate does not keep.
+func retained(r *model.StackResource, made bool) bool {
+	return r.DeletionPolicy == "Retain" || r.DeletionPolicy == "RetainExceptOnCreate" && !made
+}
+
 // deleteAll deletes every resource of the stack, last made first, but
-// those whose DeletionPolicy is Retain. It returns the logical id of the
-// resource that failed to delete, and false if it was stopped or could
-// not write.
-func (e *engine) deleteAll(sc model.Scope, st *model.Stack, p stack.Provisioner) (string, bool) {
+// those its DeletionPolicy keeps; creating says a failed create is rolled
+// back. It returns the logical id of the resource that failed to delete,
+// and false if it was stopped or could not write.
+func (e *engine) deleteAll(sc model.Scope, st *model.Stack, p stack.Provisioner, creating bool) (string, bool) {
 	for i := len(st.Resources) - 1; i >= 0; i-- {
 		r := st.Resources[i]
 		switch r.Status {
 		case "DELETE_COMPLETE", "DELETE_SKIPPED":
 			continue
 		}
-		if r.DeletionPolicy == "Retain" && r.PhysicalID != "" {
+		if retained(r, creating) && r.PhysicalID != "" {
 			if _, err := e.setResource(sc, st.ID, r.LogicalID, func(tx model.Tx, st *model.Stack, r *model.StackResource) (model.StackEvent, error) {
 				return e.mark(r, "DELETE_SKIPPED", ""), nil
 			}); err != nil {

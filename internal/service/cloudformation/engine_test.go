@@ -272,6 +272,11 @@ func TestCreateFailureOptions(t *testing.T) {
 	if st.Status != "DELETE_COMPLETE" {
 		t.Fatalf("OnFailure DELETE: %s", st.Status)
 	}
+	// RetainExceptOnCreate lets a failed create delete what it made.
+	h.create("except", strings.Replace(threeTier, "  Vpc:\n    Type: AWS::EC2::VPC\n", "  Vpc:\n    Type: AWS::EC2::VPC\n    DeletionPolicy: RetainExceptOnCreate\n", 1))
+	if got := h.status("except"); got != "ROLLBACK_COMPLETE" || strings.Contains(strings.Join(h.events("except"), "\n"), "DELETE_SKIPPED") {
+		t.Fatalf("RetainExceptOnCreate: %s %v", got, h.events("except"))
+	}
 	retained := strings.Replace(threeTier, "  Vpc:\n    Type: AWS::EC2::VPC\n", "  Vpc:\n    Type: AWS::EC2::VPC\n    DeletionPolicy: Retain\n", 1)
 	h.create("retain", retained)
 	if got := h.status("retain"); got != "ROLLBACK_COMPLETE" {
@@ -464,7 +469,7 @@ func TestCustomNamedReplacementFails(t *testing.T) {
 
 func TestDeleteStack(t *testing.T) {
 	h := newHarness(t)
-	retained := strings.Replace(threeTier, "  Vpc:\n    Type: AWS::EC2::VPC\n", "  Vpc:\n    Type: AWS::EC2::VPC\n    DeletionPolicy: Retain\n", 1)
+	retained := strings.Replace(threeTier, "  Vpc:\n    Type: AWS::EC2::VPC\n", "  Vpc:\n    Type: AWS::EC2::VPC\n    DeletionPolicy: RetainExceptOnCreate\n", 1)
 	h.create("s", retained)
 	id := h.stack("s").ID
 	if _, err := h.svc.DeleteStack(h.ctx, &DeleteStackInput{StackName: "s"}); err != nil {

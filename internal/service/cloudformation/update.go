@@ -248,7 +248,7 @@ func (e *engine) cleanup(sc model.Scope, st *model.Stack, p stack.Provisioner) b
 				return false
 			}
 		case r.Action == "Remove":
-			if r.DeletionPolicy == "Retain" {
+			if retained(r, false) {
 				if _, err := e.setResource(sc, st.ID, r.LogicalID, func(tx model.Tx, st *model.Stack, r *model.StackResource) (model.StackEvent, error) {
 					return e.mark(r, "DELETE_SKIPPED", ""), nil
 				}); err != nil {
@@ -346,7 +346,13 @@ func (e *engine) rollbackCleanup(sc model.Scope, st *model.Stack, p stack.Provis
 		r := st.Resources[i]
 		switch {
 		case r.Action == "Add":
-			if _, ok := e.deleteOne(sc, st, p, r, r.StackResourceState, ""); !ok {
+			if retained(r, true) && r.PhysicalID != "" {
+				if _, err := e.setResource(sc, st.ID, r.LogicalID, func(tx model.Tx, st *model.Stack, r *model.StackResource) (model.StackEvent, error) {
+					return e.mark(r, "DELETE_SKIPPED", ""), nil
+				}); err != nil {
+					return false
+				}
+			} else if _, ok := e.deleteOne(sc, st, p, r, r.StackResourceState, ""); !ok {
 				return false
 			}
 			if !e.drop(sc, st.ID, r.LogicalID) {
