@@ -69,7 +69,7 @@ func validate(t *Template) error {
 			errs = append(errs, t.formatErr(p.Line, "Duplicate logical ID %s: it names a parameter and a resource", p.Name))
 		}
 	}
-	errs = append(errs, checkConditions(t, rc.params, rc.byName)...)
+	errs = append(errs, checkConditions(t, rc.params)...)
 	errs = append(errs, checkRules(t, rc.params)...)
 	for _, r := range t.Resources {
 		errs = append(errs, checkProperties(t, r)...)

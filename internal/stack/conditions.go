@@ -15,7 +15,7 @@ var ruleFns = []string{"Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn
 // checkConditions checks the Conditions section: each condition is a
 // boolean function of parameters, mappings and other conditions, and no
 // condition depends on itself.
-func checkConditions(t *Template, params map[string]bool, byName map[string]*Resource) []error {
+func checkConditions(t *Template, params map[string]bool) []error {
 	declared := map[string]bool{}
 	for _, c := range t.Conditions {
 		declared[c.Name] = true
@@ -23,7 +23,7 @@ func checkConditions(t *Template, params map[string]bool, byName map[string]*Res
 	var errs []error
 	uses := map[string][]string{}
 	for _, c := range t.Conditions {
-		cc := &condChecker{t: t, params: params, byName: byName, declared: declared}
+		cc := &condChecker{t: t, params: params, declared: declared}
 		if err := cc.check(c.Value); err != nil {
 			errs = append(errs, t.at(c.Line, err))
 			continue
@@ -93,7 +93,6 @@ func checkRules(t *Template, params map[string]bool) []error {
 type condChecker struct {
 	t        *Template
 	params   map[string]bool
-	byName   map[string]*Resource
 	declared map[string]bool
 	rules    bool
 	uses     []string
@@ -108,7 +107,10 @@ func (c *condChecker) check(v any) error {
 		switch fn {
 		case "Condition":
 			name, ok := arg.(string)
-			if !ok || c.rules {
+			if c.rules {
+				return evalErr("Template format error: a rule cannot use the condition %v", arg)
+			}
+			if !ok {
 				return evalErr("Template format error: Every Condition member must be a string.")
 			}
 			if !c.declared[name] {
