@@ -180,3 +180,34 @@ func (a answered) Do(req *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// TestReplacementNeverCollides makes each type with a generated name twice
+// for the same logical id, as a replacement does before it deletes the
+// resource it replaces: the second never collides with the first.
+func TestReplacementNeverCollides(t *testing.T) {
+	r := newRig(t)
+	r.apply(network)
+	for _, name := range []string{"AlbSg", "Tg", "Alb", "Svc", "Inst"} {
+		again, err := r.sdk.Create(r.ctx, r.target(name), without(r.props[name], "Name"))
+		if err != nil {
+			t.Fatalf("a second %s: %v", name, err)
+		}
+		if again.Ref == r.ref(name) {
+			t.Fatalf("the second %s is the first: %s", name, again.Ref)
+		}
+		if err := r.sdk.Delete(r.ctx, r.target(name), again, r.props[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.destroy()
+}
+
+func without(p map[string]any, key string) map[string]any {
+	out := map[string]any{}
+	for k, v := range p {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
+}

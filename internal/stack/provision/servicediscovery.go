@@ -178,8 +178,10 @@ func updateCloudMapService(ctx context.Context, s *SDK, t stack.Target, cur stac
 	if m, ok := new["DnsConfig"].(map[string]any); ok {
 		newDNS = m
 	}
-	if _, err := updatable(stack.Target{Type: t.Type + " DnsConfig"}, oldDNS, newDNS, "DnsRecords"); err != nil {
-		return cur, err
+	for _, k := range changedKeys(oldDNS, newDNS) {
+		if k != "DnsRecords" {
+			return cur, cannotUpdate(t, "DnsConfig."+k)
+		}
 	}
 	change := &sdtypes.ServiceChange{Description: aws.String(new.string("Description"))}
 	if newDNS != nil {
