@@ -28,10 +28,12 @@ type fake struct {
 	fail map[string]string
 	// hold, when set, makes creating the named resource wait for release
 	// (or the context), after saying so on held.
-	hold    string
-	held    chan struct{}
-	release chan struct{}
-	log     []string
+	hold string
+	// holdDelete does the same for deleting the named resource.
+	holdDelete string
+	held       chan struct{}
+	release    chan struct{}
+	log        []string
 }
 
 type fakeRes struct {
@@ -89,6 +91,14 @@ func (f *fake) Update(ctx context.Context, t stack.Target, cur stack.Created, ol
 }
 
 func (f *fake) Delete(ctx context.Context, t stack.Target, cur stack.Created, props map[string]any) error {
+	if t.LogicalID == f.holdDelete {
+		f.held <- struct{}{}
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.log = append(f.log, "delete "+t.LogicalID)
@@ -581,5 +591,39 @@ func TestUpdateReplacePolicyRetain(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(h.events("s"), "\n"), "Subnet DELETE_SKIPPED") {
 		t.Fatalf("events:\n%s", strings.Join(h.events("s"), "\n"))
+	}
+}
+
+// TestResumeInterruptedDelete stops the service in the middle of a
+// delete; the next start carries the delete on where it was.
+func TestResumeInterruptedDelete(t *testing.T) {
+	h := newHarness(t)
+	h.create("s", threeTier)
+	id := h.stack("s").ID
+	h.svc.cfg.Wait = 0
+	h.p.holdDelete, h.p.held, h.p.release = "Subnet", make(chan struct{}, 1), make(chan struct{})
+	if _, err := h.svc.DeleteStack(h.ctx, &DeleteStackInput{StackName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	<-h.p.held
+	h.svc.Stop()
+	if st := h.stack(id); st.Status != "DELETE_IN_PROGRESS" || st.Resource("Group").Status != "DELETE_COMPLETE" || st.Resource("Subnet").Status != "DELETE_IN_PROGRESS" {
+		t.Fatalf("after stop: %s, group %s, subnet %s", st.Status, st.Resource("Group").Status, st.Resource("Subnet").Status)
+	}
+	h.p.holdDelete = ""
+	h.start()
+	if err := h.svc.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.eng.wait(id)
+	if st := h.stack(id); st.Status != "DELETE_COMPLETE" {
+		t.Fatalf("after resume: %s", st.Status)
+	}
+	if live := h.p.logical(); len(live) != 0 {
+		t.Fatalf("left behind: %v", live)
+	}
+	// The group was deleted once, before the stop.
+	if n := strings.Count(strings.Join(h.p.calls(), ","), "delete Group"); n != 1 {
+		t.Fatalf("group deleted %d times: %v", n, h.p.calls())
 	}
 }
