@@ -627,3 +627,36 @@ func TestResumeInterruptedDelete(t *testing.T) {
 		t.Fatalf("group deleted %d times: %v", n, h.p.calls())
 	}
 }
+
+// TestContinueUpdateRollback: a rollback that cannot put a resource back
+// fails; ContinueUpdateRollback tries again, or skips it.
+func TestContinueUpdateRollback(t *testing.T) {
+	h := newHarness(t)
+	h.create("s", threeTier)
+	h.p.fail["create Broken"] = "no"
+	h.p.fail["update Vpc"] = "stuck"
+	broken := strings.Replace(threeTier, "Outputs:", "  Broken:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: b\n      VpcId: !Ref Vpc\nOutputs:", 1)
+	// The VPC's update fails, and so does putting it back.
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: broken,
+		Parameters: []Parameter{{ParameterKey: "Env", ParameterValue: "two"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.status("s"); got != "UPDATE_ROLLBACK_FAILED" {
+		t.Fatalf("status %s\n%s", got, strings.Join(h.events("s"), "\n"))
+	}
+	if _, err := h.svc.ContinueUpdateRollback(h.ctx, &ContinueUpdateRollbackInput{StackName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.status("s"); got != "UPDATE_ROLLBACK_FAILED" {
+		t.Fatalf("status after a second try %s", got)
+	}
+	if _, err := h.svc.ContinueUpdateRollback(h.ctx, &ContinueUpdateRollbackInput{StackName: "s", ResourcesToSkip: []string{"Vpc"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.status("s"); got != "UPDATE_ROLLBACK_COMPLETE" {
+		t.Fatalf("status after skipping %s\n%s", got, strings.Join(h.events("s"), "\n"))
+	}
+	if _, err := h.svc.ContinueUpdateRollback(h.ctx, &ContinueUpdateRollbackInput{StackName: "s"}); err == nil {
+		t.Fatal("ContinueUpdateRollback of a stack not UPDATE_ROLLBACK_FAILED")
+	}
+}

@@ -15,6 +15,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("CreateStack", s.CreateStack),
 		api.Handle("UpdateStack", s.UpdateStack),
 		api.Handle("DeleteStack", s.DeleteStack),
+		api.Handle("ContinueUpdateRollback", s.ContinueUpdateRollback),
 		api.Handle("DescribeStacks", s.DescribeStacks),
 		api.Handle("ListStacks", s.ListStacks),
 		api.Handle("DescribeStackEvents", s.DescribeStackEvents),

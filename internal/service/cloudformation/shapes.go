@@ -379,3 +379,8 @@ type ChangeSetSummary struct {
 	CreationTime    string `xml:"CreationTime"`
 	Description     string `xml:"Description,omitempty"`
 }
+
+type ContinueUpdateRollbackInput struct {
+	StackName       string   `query:"StackName,required"`
+	ResourcesToSkip []string `query:"ResourcesToSkip"`
+}

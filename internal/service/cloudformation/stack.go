@@ -497,3 +497,39 @@ func (s *Service) ValidateTemplate(ctx context.Context, in *ValidateTemplateInpu
 	}
 	return out, nil
 }
+
+// ContinueUpdateRollback takes a rollback that failed up again; the
+// resources to skip are counted as rolled back as they are.
+func (s *Service) ContinueUpdateRollback(ctx context.Context, in *ContinueUpdateRollbackInput) (*Empty, error) {
+	sc := scopeOf(ctx)
+	var id string
+	err := s.update(sc, func(tx model.Tx) error {
+		st, err := findStack(tx, in.StackName)
+		if err != nil {
+			return err
+		}
+		if st.Status != "UPDATE_ROLLBACK_FAILED" {
+			return validation("Stack %s is in %s state and can not continue update rollback.", st.ID, st.Status)
+		}
+		now := s.cfg.Clock.Now()
+		var events []model.StackEvent
+		for _, name := range in.ResourcesToSkip {
+			r := st.Resource(name)
+			if r == nil || r.Action != "Modify" {
+				return validation("Nested stacks and resources that are not in UPDATE_FAILED state cannot be skipped: %s", name)
+			}
+			r.Action, r.Prior = "", nil
+			r.Status, r.Reason, r.Updated = "UPDATE_COMPLETE", "", now
+			events = append(events, model.StackEvent{LogicalID: r.LogicalID, PhysicalID: r.PhysicalID, Type: r.Type,
+				Status: "UPDATE_COMPLETE", Reason: "Resource skipped during UpdateRollback", Time: now})
+		}
+		st.Status, st.StatusReason = "UPDATE_ROLLBACK_IN_PROGRESS", ""
+		id = st.ID
+		return putStack(tx, st, append(events, stackEvent(st, st.Status, "User Initiated", now))...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.begin(ctx, sc, id)
+	return &Empty{}, nil
+}
