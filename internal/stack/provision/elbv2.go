@@ -342,11 +342,20 @@ func setListenerAttributes(ctx context.Context, s *SDK, arn string, p props) err
 	return nil
 }
 
-func createListener(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+// cfnTags are the tags a listener or rule gets: the stack's and
+// CloudFormation's own. Their types document no Tags property, but ELBv2
+// takes tags on them, and these let the stack engine find one whose
+// creation a crash interrupted.
+func cfnTags(t stack.Target) []elbtypes.Tag {
+	return elbTagList(t.Tags)
+}
+
+func createListener(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	var in elb.CreateListenerInput
 	if err := decode(without(p, "ListenerAttributes"), &in); err != nil {
 		return stack.Created{}, err
 	}
+	in.Tags = cfnTags(t)
 	out, err := s.ELB.CreateListener(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err
@@ -380,11 +389,12 @@ func updateListener(ctx context.Context, s *SDK, t stack.Target, cur stack.Creat
 	return cur, err
 }
 
-func createListenerRule(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+func createListenerRule(ctx context.Context, s *SDK, t stack.Target, _ string, p props) (stack.Created, error) {
 	var in elb.CreateRuleInput
 	if err := decode(map[string]any(p), &in); err != nil {
 		return stack.Created{}, err
 	}
+	in.Tags = cfnTags(t)
 	out, err := s.ELB.CreateRule(ctx, &in)
 	if err != nil {
 		return stack.Created{}, err

@@ -180,6 +180,8 @@ func TestUpdateTargetGroupListenerAndRule(t *testing.T) {
 		t.Errorf("generated target group name %q", name)
 	}
 	r.wantTags("the target group", r.elbTags(tg), "Tg", nil)
+	r.wantTags("the listener", r.elbTags(listener), "Listener", nil)
+	r.wantTags("the rule", r.elbTags(rule), "Rule", nil)
 
 	r.apply(strings.NewReplacer(
 		"HealthCheckPath: /health", "HealthCheckPath: /ready\n      HealthCheckIntervalSeconds: 10\n      Tags: [{Key: k, Value: v}]",
