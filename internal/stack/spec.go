@@ -58,8 +58,9 @@ var Specs = loadSpecs(specJSON, unsupportedEC2, unsupportedELBv2, unsupportedSer
 
 // loadSpecs reads the generated specification and marks the refused
 // properties: a top-level name, or a path to a member inside one
-// ("StageDescription/CanarySetting", lists passed through). A refusal naming a type or property the specification does
-// not document is a mistake in this package, so it panics.
+// ("StageDescription/CanarySetting", lists passed through). A refusal
+// naming a type or property the specification does not document is a
+// mistake in this package, so it panics.
 func loadSpecs(data []byte, refused ...map[string]map[string]string) map[string]*TypeSpec {
 	var specs map[string]*TypeSpec
 	if err := json.Unmarshal(data, &specs); err != nil {

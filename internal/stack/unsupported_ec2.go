@@ -77,5 +77,19 @@ var unsupportedEC2 = map[string]map[string]string{
 		"SsmAssociations":                 notYet,
 		"Tenancy":                         "dedicated hosts are not modeled",
 		"Volumes":                         notYet,
+		// RunInstances in gatehouse takes a network interface's device
+		// index, id, subnet, groups, one private address, description and
+		// DeleteOnTermination, and a block device's name and EBS size,
+		// type, performance and encryption flag.
+		"NetworkInterfaces/AssociateCarrierIpAddress":      "Wavelength Zones are not modeled",
+		"NetworkInterfaces/AssociatePublicIpAddress":       "public addresses are not modeled",
+		"NetworkInterfaces/EnaSrdSpecification":            notYet,
+		"NetworkInterfaces/Ipv6AddressCount":               noIPv6,
+		"NetworkInterfaces/Ipv6Addresses":                  noIPv6,
+		"NetworkInterfaces/PrivateIpAddresses":             "secondary private addresses are not modeled; use PrivateIpAddress",
+		"NetworkInterfaces/SecondaryPrivateIpAddressCount": "secondary private addresses are not modeled",
+		"BlockDeviceMappings/VirtualName":                  "instance store volumes are not modeled",
+		"BlockDeviceMappings/Ebs/KmsKeyId":                 "KMS keys are not modeled",
+		"BlockDeviceMappings/Ebs/SnapshotId":               "EBS snapshots are not modeled",
 	},
 }
