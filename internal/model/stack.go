@@ -39,6 +39,9 @@ type Stack struct {
 	// DeleteRequested asks for a delete once the operation under way
 	// ends, as DeleteStack does when it finds one running.
 	DeleteRequested bool `json:",omitempty"`
+	// CancelRequested asks the update under way to stop and roll back
+	// (CancelUpdateStack).
+	CancelRequested bool `json:",omitempty"`
 	// ChangeSetID is the change set the stack was last changed through.
 	ChangeSetID string `json:",omitempty"`
 	// Events counts the events written, numbering the next one.

@@ -209,6 +209,7 @@ func (e *engine) commit(sc model.Scope, id string, fn func(model.Tx, *model.Stac
 func (e *engine) setStatus(st *model.Stack, status, reason string) []model.StackEvent {
 	now := e.s.cfg.Clock.Now()
 	st.Status, st.StatusReason = status, reason
+	e.s.cfg.Log.Info("stack status", "stack", st.Name, "stack_id", st.ID, "status", status, "reason", reason)
 	if status == "DELETE_COMPLETE" {
 		st.Deleted = now
 	}

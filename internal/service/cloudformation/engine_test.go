@@ -660,3 +660,32 @@ func TestContinueUpdateRollback(t *testing.T) {
 		t.Fatal("ContinueUpdateRollback of a stack not UPDATE_ROLLBACK_FAILED")
 	}
 }
+
+// TestCancelUpdateStack: an update cancelled while it waits on a resource
+// stops before its next step and rolls back.
+func TestCancelUpdateStack(t *testing.T) {
+	h := newHarness(t)
+	h.create("s", threeTier)
+	h.svc.cfg.Wait = 0
+	h.p.hold, h.p.held, h.p.release = "Extra", make(chan struct{}, 1), make(chan struct{})
+	added := strings.Replace(threeTier, "Outputs:", "  Extra:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: extra\n      VpcId: !Ref Vpc\n  Later:\n    Type: AWS::EC2::SecurityGroup\n    DependsOn: Extra\n    Properties:\n      GroupDescription: later\n      VpcId: !Ref Vpc\nOutputs:", 1)
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", TemplateBody: added}); err != nil {
+		t.Fatal(err)
+	}
+	<-h.p.held
+	if _, err := h.svc.CancelUpdateStack(h.ctx, &CancelUpdateStackInput{StackName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	h.p.release <- struct{}{}
+	h.svc.eng.wait(h.stack("s").ID)
+	st := h.stack("s")
+	if st.Status != "UPDATE_ROLLBACK_COMPLETE" || len(st.Resources) != 3 {
+		t.Fatalf("%s, %d resources\n%s", st.Status, len(st.Resources), strings.Join(h.events("s"), "\n"))
+	}
+	if strings.Contains(strings.Join(h.p.calls(), ","), "create Later") {
+		t.Fatalf("the update went on after the cancel: %v", h.p.calls())
+	}
+	if _, err := h.svc.CancelUpdateStack(h.ctx, &CancelUpdateStackInput{StackName: "s"}); err == nil {
+		t.Fatal("cancelling with no update under way")
+	}
+}

@@ -16,6 +16,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("UpdateStack", s.UpdateStack),
 		api.Handle("DeleteStack", s.DeleteStack),
 		api.Handle("ContinueUpdateRollback", s.ContinueUpdateRollback),
+		api.Handle("CancelUpdateStack", s.CancelUpdateStack),
 		api.Handle("DescribeStacks", s.DescribeStacks),
 		api.Handle("ListStacks", s.ListStacks),
 		api.Handle("DescribeStackEvents", s.DescribeStackEvents),

@@ -533,3 +533,24 @@ func (s *Service) ContinueUpdateRollback(ctx context.Context, in *ContinueUpdate
 	s.begin(ctx, sc, id)
 	return &Empty{}, nil
 }
+
+type CancelUpdateStackInput struct {
+	StackName string `query:"StackName,required"`
+}
+
+// CancelUpdateStack stops an update under way before its next step and
+// rolls it back.
+func (s *Service) CancelUpdateStack(ctx context.Context, in *CancelUpdateStackInput) (*Empty, error) {
+	err := s.update(scopeOf(ctx), func(tx model.Tx) error {
+		st, err := findStack(tx, in.StackName)
+		if err != nil {
+			return err
+		}
+		if st.Status != "UPDATE_IN_PROGRESS" {
+			return validation("CancelUpdateStack cannot be called from current stack status")
+		}
+		st.CancelRequested = true
+		return putStack(tx, st)
+	})
+	return &Empty{}, err
+}

@@ -31,6 +31,7 @@ var nameProps = map[string]string{
 func (e *engine) update(sc model.Scope, st *model.Stack, p stack.Provisioner) bool {
 	fail := func(reason string) bool {
 		_, err := e.commit(sc, st.ID, func(tx model.Tx, st *model.Stack) ([]model.StackEvent, error) {
+			st.CancelRequested = false
 			return e.setStatus(st, "UPDATE_ROLLBACK_IN_PROGRESS", reason), nil
 		})
 		return err == nil
@@ -44,6 +45,9 @@ func (e *engine) update(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 	}
 	have := map[string]stack.Created{}
 	for _, r := range inst.Resources {
+		if st = e.reload(sc, st); st.CancelRequested {
+			return fail("User Initiated")
+		}
 		rec := st.Resource(r.Name)
 		if rec != nil && rec.Action != "" {
 			// Done already, before the worker had to look again.
@@ -134,6 +138,7 @@ func (e *engine) update(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 		slices.SortStableFunc(kept, func(a, b *model.StackResource) int { return order[a.LogicalID] - order[b.LogicalID] })
 		st.Resources = append(kept, removed...)
 		st.Outputs, st.Imports = outs, *imports
+		st.CancelRequested = false // too late: every step is done
 		return e.setStatus(st, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", ""), nil
 	})
 	return err == nil
