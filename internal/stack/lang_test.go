@@ -256,3 +256,47 @@ func TestScalarsKeepTheirText(t *testing.T) {
 		t.Errorf("properties %#v, want %#v", got, want)
 	}
 }
+
+// TestCDKSynthInstantiates instantiates the CDK example's synthesized
+// template: its bootstrap rule holds, its metadata resource exists only
+// in regions its condition lists, and every property and output resolves.
+func TestCDKSynthInstantiates(t *testing.T) {
+	body, err := os.ReadFile("../../examples/cdk/synth/GatehouseCdk.template.json")
+	if err != nil {
+		t.Skipf("no synthesized template: %v", err)
+	}
+	tmpl, err := Parse("GatehouseCdk.template.json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		region   string
+		metadata bool
+	}{{"us-east-1", true}, {"us-gov-west-1", false}} {
+		inst, err := Instantiate(tmpl, Inputs{StackName: "GatehouseCdk", Region: tc.region, AccountID: "000000000000",
+			Zones: []string{tc.region + "a", tc.region + "b"},
+			SSM:   func(string) (string, bool) { return "21", true }})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.region, err)
+		}
+		metadata := false
+		made := map[string]Created{}
+		for _, r := range inst.Resources {
+			metadata = metadata || r.Type == "AWS::CDK::Metadata"
+			if _, err := inst.Properties(r, made); err != nil {
+				t.Fatalf("%s: %v", tc.region, err)
+			}
+			attrs := map[string]any{}
+			for _, a := range Types[r.Type] {
+				attrs[a] = "attr-" + a
+			}
+			made[r.Name] = Created{Ref: "id-" + r.Name, Attrs: attrs}
+		}
+		if metadata != tc.metadata || inst.Conditions["CDKMetadataAvailable"] != tc.metadata {
+			t.Errorf("%s: metadata resource %v, condition %v", tc.region, metadata, inst.Conditions)
+		}
+		if outs, err := inst.Outputs(made); err != nil || len(outs) == 0 {
+			t.Errorf("%s: outputs %v, %v", tc.region, outs, err)
+		}
+	}
+}
