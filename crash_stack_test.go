@@ -14,7 +14,9 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"gatehouse/internal/model"
 	"gatehouse/internal/servertest"
+	"gatehouse/internal/store/bolt"
 )
 
 // linkTemplate ends with a VPC link V2, whose provisioning takes as long
@@ -123,6 +125,64 @@ func TestStackCreateKilledRollsBackOnRestart(t *testing.T) {
 	vpcs, err := ec2.NewFromConfig(cfg).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
 	if err != nil || len(vpcs.Vpcs) != 0 {
 		t.Fatalf("VPCs after the rollback: %v %v", vpcs, err)
+	}
+	srv.stop(t)
+}
+
+// TestStackCreateStoppedGracefullyResumes interrupts `gatehouse serve`
+// while a stack waits for its VPC link: the graceful stop records nothing
+// as failed (the stored stack is still CREATE_IN_PROGRESS), and the next
+// start rolls the create back.
+func TestStackCreateStoppedGracefullyResumes(t *testing.T) {
+	bin := buildGatehouse(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+
+	srv := startProcess(t, bin, dir, "--no-default-vpc", "--vpc-link-delay", "1h")
+	cfg := servertest.AWSConfig(srv.url)
+	if _, err := cfn.NewFromConfig(cfg).CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("linked"), TemplateBody: aws.String(linkTemplate)}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		out, err := apigatewayv2.NewFromConfig(cfg).GetVpcLinks(ctx, &apigatewayv2.GetVpcLinksInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Items) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no VPC link after 30s:\n%s", srv.log)
+		}
+	}
+	srv.stop(t)
+
+	st, err := bolt.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stacks []*model.Stack
+	err = model.View(st, "000000000000", "us-east-1", func(tx model.Tx) error {
+		stacks, err = model.List[model.Stack](tx)
+		return err
+	})
+	st.Close()
+	if err != nil || len(stacks) != 1 || stacks[0].Status != "CREATE_IN_PROGRESS" || stacks[0].Resource("Link").Status != "CREATE_IN_PROGRESS" {
+		t.Fatalf("stored after a graceful stop: %v %+v", err, stacks)
+	}
+
+	srv = startProcess(t, bin, dir, "--no-default-vpc", "--vpc-link-delay", "0")
+	c := cfn.NewFromConfig(servertest.AWSConfig(srv.url))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		out, err := c.DescribeStacks(ctx, &cfn.DescribeStacksInput{StackName: aws.String("linked")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := out.Stacks[0]; s.StackStatus == cfntypes.StackStatusRollbackComplete {
+			break
+		} else if !strings.HasSuffix(string(s.StackStatus), "_IN_PROGRESS") || time.Now().After(deadline) {
+			t.Fatalf("after the restart: %s\n%s", s.StackStatus, eventLines(t, c, "linked"))
+		}
 	}
 	srv.stop(t)
 }
