@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"gatehouse/internal/stack"
 )
 
 const balancerBase = `
@@ -316,4 +318,34 @@ func TestBalancerCreationMembers(t *testing.T) {
 		t.Errorf("listener attribute after update: %q", got)
 	}
 	r.destroy()
+}
+
+// TestUnmodeledBalancerMembersRefused: members ELBv2 in gatehouse would
+// silently ignore are refused by path before anything is created.
+func TestUnmodeledBalancerMembersRefused(t *testing.T) {
+	tp, err := stack.Parse("t.yaml", []byte(`
+Resources:
+  Lb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Type: network
+      SubnetMappings: [{SubnetId: subnet-1, AllocationId: eipalloc-1}]
+  Rule:
+    Type: AWS::ElasticLoadBalancingV2::ListenerRule
+    Properties:
+      ListenerArn: arn
+      Priority: 1
+      Conditions: [{Field: path-pattern, PathPatternConfig: {RegexValues: ["^/a"]}}]
+      Actions: [{Type: forward, TargetGroupArn: arn}]
+      Transforms: [{Type: url-rewrite}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stack.Instantiate(tp, stack.Inputs{StackName: "net", Region: "us-east-1", AccountID: "000000000000"})
+	for _, want := range []string{"SubnetMappings/0/AllocationId", "Conditions/0/PathPatternConfig/RegexValues", "property Transforms"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want a refusal naming %s, got %v", want, err)
+		}
+	}
 }
