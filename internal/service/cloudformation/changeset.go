@@ -197,6 +197,24 @@ func deleteChangeSets(tx model.Tx, stackID, keep string) error {
 	return nil
 }
 
+// obsolete marks the stack's executable change sets OBSOLETE: an update
+// not made through one of them changed what they were planned against.
+func obsolete(tx model.Tx, stackID string) error {
+	all, err := model.List[model.ChangeSet](tx)
+	if err != nil {
+		return err
+	}
+	for _, cs := range all {
+		if cs.StackID == stackID && cs.ExecutionStatus == "AVAILABLE" {
+			cs.ExecutionStatus = "OBSOLETE"
+			if err := model.Put(tx, cs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // DescribeChangeSet describes a change set and its changes.
 func (s *Service) DescribeChangeSet(ctx context.Context, in *DescribeChangeSetInput) (*DescribeChangeSetOutput, error) {
 	var out *DescribeChangeSetOutput

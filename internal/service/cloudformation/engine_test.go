@@ -689,3 +689,26 @@ func TestCancelUpdateStack(t *testing.T) {
 		t.Fatal("cancelling with no update under way")
 	}
 }
+
+// TestChangeSetObsoleteAfterUpdate: an update made directly leaves the
+// stack's change sets OBSOLETE, and they cannot be executed.
+func TestChangeSetObsoleteAfterUpdate(t *testing.T) {
+	h := newHarness(t)
+	h.create("s", threeTier)
+	cs, err := h.svc.CreateChangeSet(h.ctx, &CreateChangeSetInput{StackName: "s", ChangeSetName: "later", UsePreviousTemplate: true,
+		Parameters: []Parameter{{ParameterKey: "Env", ParameterValue: "two"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", UsePreviousTemplate: true,
+		Parameters: []Parameter{{ParameterKey: "Env", ParameterValue: "three"}}}); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := h.svc.DescribeChangeSet(h.ctx, &DescribeChangeSetInput{ChangeSetName: cs.ID})
+	if d.ExecutionStatus != "OBSOLETE" {
+		t.Fatalf("execution status %s", d.ExecutionStatus)
+	}
+	if _, err := h.svc.ExecuteChangeSet(h.ctx, &ExecuteChangeSetInput{ChangeSetName: cs.ID}); err == nil || !strings.Contains(err.Error(), "InvalidChangeSetStatus") {
+		t.Fatalf("executing an obsolete change set: %v", err)
+	}
+}

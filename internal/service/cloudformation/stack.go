@@ -189,6 +189,10 @@ func (s *Service) startUpdate(sc model.Scope, id string, p *proposal, changeSetI
 		if !updatable[st.Status] {
 			return cannotUpdate(st.ID, st.Status)
 		}
+		// The stack's change sets were planned against what it was.
+		if err := obsolete(tx, st.ID); err != nil {
+			return err
+		}
 		st.Previous = &model.StackGeneration{StackConfig: st.StackConfig, Description: st.Description, Outputs: st.Outputs, Imports: st.Imports}
 		st.StackConfig, st.Description = p.cfg, p.description
 		st.Updated = s.cfg.Clock.Now()
