@@ -130,7 +130,7 @@ func (s *Service) PutParameter(ctx context.Context, in *PutParameterInput) (*Put
 		return nil, validation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, " +
 			"please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
 	}
-	tags, err := tagsIn(in.Tags)
+	tags, err := tagsIn(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

@@ -381,6 +381,17 @@ func TestTags(t *testing.T) {
 	}
 	_, err = f.ssm.ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{ResourceType: types.ResourceTypeForTaggingParameter, ResourceId: aws.String("/t/none")})
 	wantError(t, err, "InvalidResourceId", "")
+	// The aws: prefix is AWS's: a user may not write it, on create or later.
+	f.fails(t, "ValidationException", "reserved", func() error {
+		_, err := f.ssm.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{ResourceType: types.ResourceTypeForTaggingParameter, ResourceId: id,
+			Tags: []types.Tag{{Key: aws.String("aws:cloudformation:stack-name"), Value: aws.String("x")}}})
+		return err
+	})
+	f.fails(t, "ValidationException", "reserved", func() error {
+		_, err := f.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/t/q"), Value: aws.String("v"), Type: types.ParameterTypeString,
+			Tags: []types.Tag{{Key: aws.String("aws:x"), Value: aws.String("y")}}})
+		return err
+	})
 	// Tags are not a version.
 	got, err := f.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: id})
 	if err != nil || got.Parameter.Version != 1 {

@@ -2,12 +2,17 @@ package ssm
 
 import (
 	"context"
+	"strings"
 
+	"gatehouse/internal/api"
 	"gatehouse/internal/model"
 )
 
-// tagsIn checks tags as PutParameter and AddTagsToResource take them.
-func tagsIn(tags []Tag) (model.Tags, error) {
+// tagsIn checks tags as PutParameter and AddTagsToResource take them. The
+// aws: prefix is AWS's own; only gatehouse's stack engine may write its
+// aws:cloudformation: tags, as CloudFormation marks what it creates.
+func tagsIn(ctx context.Context, tags []Tag) (model.Tags, error) {
+	engine := api.MetaFrom(ctx).Caller == "cloudformation"
 	if len(tags) > maxTags {
 		return nil, tooManyTags()
 	}
@@ -15,6 +20,9 @@ func tagsIn(tags []Tag) (model.Tags, error) {
 	for _, t := range tags {
 		if t.Key == "" || len(t.Key) > 128 {
 			return nil, constraint(t.Key, "tags.member.key", "have length between 1 and 128")
+		}
+		if strings.HasPrefix(t.Key, "aws:") && !(engine && strings.HasPrefix(t.Key, "aws:cloudformation:")) {
+			return nil, validation("Tag keys starting with 'aws:' are reserved for use by AWS: %s.", t.Key)
 		}
 		if len(t.Value) > 256 {
 			return nil, constraint(t.Value, "tags.member.value", "have length less than or equal to 256")
@@ -40,7 +48,7 @@ type ListTagsOutput struct {
 
 // AddTagsToResource adds or replaces a parameter's tags.
 func (s *Service) AddTagsToResource(ctx context.Context, in *TagsInput) (*Empty, error) {
-	add, err := tagsIn(in.Tags)
+	add, err := tagsIn(ctx, in.Tags)
 	if err != nil {
 		return nil, err
 	}

@@ -45,10 +45,31 @@ func createParameter(ctx context.Context, s *SDK, t stack.Target, _ string, p pr
 	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		in.Tags = append(in.Tags, ssmtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
-	if _, err := s.SSM.PutParameter(ctx, in); err != nil {
+	_, err := s.SSM.PutParameter(ctx, in)
+	if errorCode(err) == "ParameterAlreadyExists" && ownParameter(ctx, s, t, name) {
+		// This resource made it before a crash cut its creation short,
+		// before the stack could record it: take it up again.
+		in.Tags, in.Overwrite = nil, aws.Bool(true)
+		_, err = s.SSM.PutParameter(ctx, in)
+	}
+	if err != nil {
 		return stack.Created{}, err
 	}
 	return parameterCreated(ctx, s, name)
+}
+
+// ownParameter reports whether the parameter name carries the tags
+// CloudFormation gives t: the same stack and logical id.
+func ownParameter(ctx context.Context, s *SDK, t stack.Target, name string) bool {
+	out, err := s.SSM.ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: &name})
+	if err != nil || t.StackID == "" {
+		return false
+	}
+	tags := map[string]string{}
+	for _, tg := range out.TagList {
+		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	return tags["aws:cloudformation:stack-id"] == t.StackID && tags["aws:cloudformation:logical-id"] == t.LogicalID
 }
 
 // updateParameter writes the parameter's next version, and its tags where

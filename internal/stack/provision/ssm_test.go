@@ -89,6 +89,19 @@ Resources:
 		t.Fatalf("tags after update: %s", got)
 	}
 
+	// A create the stack did not get to record (a crash) is made again: the
+	// parameter it left, tagged as this resource's, is taken up; one of
+	// another resource's is not.
+	again, err := r.sdk.Create(r.ctx, r.target("Named"), map[string]any{"Name": "/app/endpoint", "Type": "String", "Value": "http://c"})
+	if err != nil || again.Ref != "/app/endpoint" || again.Attrs["Value"] != "http://c" {
+		t.Fatalf("creating a parameter this resource already made: %v %+v", err, again)
+	}
+	r.types["Other"] = "AWS::SSM::Parameter"
+	if _, err := r.sdk.Create(r.ctx, r.target("Other"), map[string]any{"Name": "/app/endpoint", "Type": "String", "Value": "x"}); err == nil ||
+		!strings.Contains(err.Error(), "ParameterAlreadyExists") {
+		t.Fatalf("creating another resource's parameter: %v, want ParameterAlreadyExists", err)
+	}
+
 	// CloudFormation creates no SecureString parameter.
 	r2 := newRig(t)
 	r2.types["S"] = "AWS::SSM::Parameter"
