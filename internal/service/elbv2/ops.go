@@ -15,6 +15,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DescribeLoadBalancers", s.DescribeLoadBalancers),
 		api.Handle("DeleteLoadBalancer", s.DeleteLoadBalancer),
 		api.Handle("SetSecurityGroups", s.SetSecurityGroups),
+		api.Handle("SetSubnets", s.SetSubnets),
 		api.Handle("ModifyLoadBalancerAttributes", s.ModifyLoadBalancerAttributes),
 		api.Handle("DescribeLoadBalancerAttributes", s.DescribeLoadBalancerAttributes),
 		api.Handle("DescribeCapacityReservation", s.DescribeCapacityReservation),

@@ -143,28 +143,40 @@ func createLoadBalancer(ctx context.Context, s *SDK, t stack.Target, name string
 	return made, nil
 }
 
-// updateLoadBalancer changes what ELBv2 lets change: security groups (and
-// the NLB's PrivateLink setting), attributes and tags. gatehouse serves
-// no SetSubnets or SetIpAddressType, so a change of subnets or address
-// type is refused by name.
+// updateLoadBalancer changes what ELBv2 lets change: subnets
+// (SetSubnets), security groups (and the NLB's PrivateLink setting),
+// attributes and tags. gatehouse models IPv4 only and serves no
+// SetIpAddressType, so a new address type is refused by name.
 func updateLoadBalancer(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
 	changed, err := updatable(t, old, new, "Tags", "LoadBalancerAttributes", "SecurityGroups",
-		"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic")
+		"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", "Subnets", "SubnetMappings")
 	if err != nil {
 		return cur, err
 	}
-	groups := false
+	groups, subnets := false, false
 	for _, k := range changed {
 		switch k {
 		case "Tags":
 			err = retagELB(ctx, s, cur.Ref, t, new)
 		case "LoadBalancerAttributes":
 			err = setLoadBalancerAttributes(ctx, s, cur.Ref, new)
+		case "Subnets", "SubnetMappings":
+			subnets = true
 		default:
 			groups = true
 		}
 		if err != nil {
 			return cur, err
+		}
+	}
+	if subnets {
+		var in elb.SetSubnetsInput
+		if err := decode(map[string]any{"Subnets": new["Subnets"], "SubnetMappings": new["SubnetMappings"]}, &in); err != nil {
+			return cur, err
+		}
+		in.LoadBalancerArn = &cur.Ref
+		if _, err := s.ELB.SetSubnets(ctx, &in); err != nil {
+			return cur, fmt.Errorf("Subnets: %w", err)
 		}
 	}
 	if !groups {

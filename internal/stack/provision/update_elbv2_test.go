@@ -85,7 +85,8 @@ func (r *rig) lbAttribute(arn, key string) string {
 
 // TestUpdateLoadBalancer creates an NLB with a security group, its
 // PrivateLink setting, an attribute and tags, under a generated name, and
-// changes each in place; a new set of subnets is refused by name.
+// changes each in place, then its subnets; a new address type is refused
+// by name.
 func TestUpdateLoadBalancer(t *testing.T) {
 	r := newRig(t)
 	r.apply(nlbV1)
@@ -122,8 +123,12 @@ func TestUpdateLoadBalancer(t *testing.T) {
 	}
 	r.wantTags("the balancer", r.elbTags(arn), "TheNetworkLoadBalancer", map[string]string{"app": "cats"})
 
-	if err := r.tryUpdate(strings.Replace(nlbV1, "Subnets: [!Ref A, !Ref B]", "Subnets: [!Ref A]", 1)); err == nil || !strings.Contains(err.Error(), "Subnets") {
-		t.Errorf("changing subnets: %v", err)
+	if err := r.tryUpdate(strings.Replace(nlbV1, "Scheme: internal", "Scheme: internal\n      IpAddressType: dualstack", 1)); err == nil || !strings.Contains(err.Error(), "IpAddressType") {
+		t.Errorf("changing the address type: %v", err)
+	}
+	r.apply(strings.Replace(nlbV1, "Subnets: [!Ref A, !Ref B]", "Subnets: [!Ref A]", 1))
+	if lb := r.balancer(arn); len(lb.AvailabilityZones) != 1 || aws.ToString(lb.AvailabilityZones[0].SubnetId) != r.ref("A") {
+		t.Errorf("zones after leaving subnet B: %+v", lb.AvailabilityZones)
 	}
 	r.destroy()
 }
