@@ -38,3 +38,20 @@ func TestPhysicalNames(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryTypeUpdatesAndDeletes: a type the provisioner creates can be
+// updated (or refuse an update by name) and deleted, so the stack engine
+// can roll any of them back.
+func TestEveryTypeUpdatesAndDeletes(t *testing.T) {
+	for typ := range creators {
+		if updaters[typ] == nil {
+			t.Errorf("%s has no updater", typ)
+		}
+		if deleters[typ] == nil {
+			t.Errorf("%s has no deleter", typ)
+		}
+		if _, ok := stack.Specs[typ]; !ok {
+			t.Errorf("%s has no specification", typ)
+		}
+	}
+}
