@@ -67,7 +67,10 @@ type StackGeneration struct {
 // StackParameter is one parameter value. NoEcho values are shown as ****.
 type StackParameter struct {
 	Key, Value string
-	NoEcho     bool `json:",omitempty"`
+	// ResolvedValue is an AWS::SSM::Parameter::Value<...> parameter's
+	// value, read when the stack was created or updated.
+	ResolvedValue string `json:",omitempty"`
+	NoEcho        bool   `json:",omitempty"`
 }
 
 // StackOutput is one resolved output.

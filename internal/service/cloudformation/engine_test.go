@@ -712,3 +712,35 @@ func TestChangeSetObsoleteAfterUpdate(t *testing.T) {
 		t.Fatalf("executing an obsolete change set: %v", err)
 	}
 }
+
+// TestSSMParameterResolvedValue: a parameter of an SSM type resolves
+// from Parameter Store, and DescribeStacks shows both the name given and
+// the value it resolved to.
+func TestSSMParameterResolvedValue(t *testing.T) {
+	h := newHarness(t)
+	if err := model.Update(h.st, "000000000000", "us-east-1", func(tx model.Tx) error {
+		return model.Put(tx, model.Parameter{Name: "/net/cidr", Type: "String", Value: "10.0.9.0/24"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Replace(threeTier, "  SubnetCidr:\n    Type: String\n    Default: 10.0.1.0/24",
+		"  SubnetCidr:\n    Type: AWS::SSM::Parameter::Value<String>\n    Default: /net/cidr", 1)
+	h.create("s", body)
+	st := h.stack("s")
+	if st.Status != "CREATE_COMPLETE" || h.p.live[st.Resource("Subnet").PhysicalID].props["CidrBlock"] != "10.0.9.0/24" {
+		t.Fatalf("%s %v", st.Status, h.p.live[st.Resource("Subnet").PhysicalID].props)
+	}
+	out, err := h.svc.DescribeStacks(h.ctx, &DescribeStacksInput{StackName: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Parameter
+	for _, p := range out.Stacks[0].Parameters {
+		if p.ParameterKey == "SubnetCidr" {
+			got = p
+		}
+	}
+	if got.ParameterValue != "/net/cidr" || got.ResolvedValue != "10.0.9.0/24" {
+		t.Fatalf("parameter %+v", got)
+	}
+}

@@ -10,6 +10,7 @@ type Parameter struct {
 	ParameterKey     string `query:"ParameterKey" xml:"ParameterKey"`
 	ParameterValue   string `query:"ParameterValue" xml:"ParameterValue"`
 	UsePreviousValue bool   `query:"UsePreviousValue" xml:"-"`
+	ResolvedValue    string `query:"-" xml:"ResolvedValue,omitempty"`
 }
 
 // Tag is a stack tag.

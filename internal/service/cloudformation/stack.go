@@ -41,9 +41,11 @@ func (s *Service) CreateStack(ctx context.Context, in *CreateStackInput) (*Creat
 	if in.DisableRollback != nil {
 		st.DisableRollback = *in.DisableRollback
 	}
-	if _, _, err := s.instantiate(ctx, sc, st, st.StackConfig, s.cfg.Provisioner(sc.Account, sc.Region)); err != nil {
+	inst, _, err := s.instantiate(ctx, sc, st, st.StackConfig, s.cfg.Provisioner(sc.Account, sc.Region))
+	if err != nil {
 		return nil, err
 	}
+	resolved(st.Parameters, inst)
 	err = s.update(sc, func(tx model.Tx) error {
 		if _, err := findStack(tx, in.StackName); err == nil {
 			return alreadyExists(in.StackName)
@@ -129,6 +131,7 @@ func (s *Service) propose(ctx context.Context, sc model.Scope, st *model.Stack, 
 	if err != nil {
 		return nil, err
 	}
+	resolved(cfg.Parameters, inst)
 	plan, err := stack.Plan(inst, current(st))
 	if err != nil {
 		return nil, validation("%s", err.Error())
@@ -293,13 +296,27 @@ func describe(st *model.Stack) Stack {
 func parameters(ps []model.StackParameter) []Parameter {
 	var out []Parameter
 	for _, p := range ps {
-		v := p.Value
+		v, r := p.Value, p.ResolvedValue
 		if p.NoEcho {
 			v = "****"
+			if r != "" {
+				r = "****"
+			}
 		}
-		out = append(out, Parameter{ParameterKey: p.Key, ParameterValue: v})
+		out = append(out, Parameter{ParameterKey: p.Key, ParameterValue: v, ResolvedValue: r})
 	}
 	return out
+}
+
+// resolved copies the values SSM parameter types resolved to.
+func resolved(ps []model.StackParameter, inst *stack.Instance) {
+	for i := range ps {
+		for _, v := range inst.Parameters {
+			if v.Name == ps[i].Key {
+				ps[i].ResolvedValue = v.ResolvedValue
+			}
+		}
+	}
 }
 
 func tagList(t model.Tags) []Tag {
