@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -702,5 +703,87 @@ func TestStackWithVerifiedSignatures(t *testing.T) {
 	}
 	if st := waitSettled(t, c, "signed"); st.StackStatus != cfntypes.StackStatusCreateComplete {
 		t.Fatalf("%s\n%s", st.StackStatus, eventLines(t, c, "signed"))
+	}
+}
+
+// TestStackTargetGroupReplaced changes a target group's Port, which
+// replaces it: the change set shows the replacement and the listener that
+// forwards to it changing with it; executing it makes the new group, moves
+// the listener, then deletes the old group. A second such update that
+// also adds a listener ELBv2 refuses rolls back: the listener forwards to
+// the group it had, and the new group is gone.
+func TestStackTargetGroupReplaced(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c, lb := srv.CloudFormation(), srv.ELBv2()
+	ctx := context.Background()
+	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("lb"), TemplateBody: aws.String(balancerTemplate)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitSettled(t, c, "lb"); st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("create: %s\n%s", st.StackStatus, eventLines(t, c, "lb"))
+	}
+	oldTG, listener := physicalID(t, c, "lb", "Targets"), physicalID(t, c, "lb", "Listener")
+	forwardsTo := func() string {
+		t.Helper()
+		out, err := lb.DescribeListeners(ctx, &elb.DescribeListenersInput{ListenerArns: []string{listener}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.Listeners[0].DefaultActions[0].TargetGroupArn)
+	}
+	groups := func() []string {
+		t.Helper()
+		out, err := lb.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var arns []string
+		for _, g := range out.TargetGroups {
+			arns = append(arns, aws.ToString(g.TargetGroupArn))
+		}
+		return arns
+	}
+
+	moved := strings.Replace(balancerTemplate, "Port: 8080", "Port: 9090", 1)
+	cs, err := c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("lb"), ChangeSetName: aws.String("port"), TemplateBody: aws.String(moved)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeChangeSet(ctx, &cfn.DescribeChangeSetInput{ChangeSetName: cs.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := map[string]string{}
+	for _, ch := range d.Changes {
+		rc := ch.ResourceChange
+		plan[aws.ToString(rc.LogicalResourceId)] = string(rc.Action) + " " + string(rc.Replacement)
+		for _, det := range rc.Details {
+			plan[aws.ToString(rc.LogicalResourceId)] += " " + aws.ToString(det.Target.Name) + ":" + string(det.Evaluation)
+		}
+	}
+	if plan["Targets"] != "Modify True Port:Static" || plan["Listener"] != "Modify False DefaultActions:Dynamic" || len(plan) != 2 {
+		t.Fatalf("plan %v", plan)
+	}
+	if _, err := c.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: cs.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitSettled(t, c, "lb"); st.StackStatus != cfntypes.StackStatusUpdateComplete {
+		t.Fatalf("update: %s\n%s", st.StackStatus, eventLines(t, c, "lb"))
+	}
+	newTG := physicalID(t, c, "lb", "Targets")
+	if newTG == oldTG || forwardsTo() != newTG || !reflect.DeepEqual(groups(), []string{newTG}) {
+		t.Fatalf("old %s new %s; the listener forwards to %s; groups %v", oldTG, newTG, forwardsTo(), groups())
+	}
+
+	_, err = c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("lb"),
+		TemplateBody: aws.String(strings.Replace(moved, "Port: 9090", "Port: 7070", 1) + duplicateListener)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := waitSettled(t, c, "lb"); st.StackStatus != cfntypes.StackStatusUpdateRollbackComplete {
+		t.Fatalf("failed update: %s\n%s", st.StackStatus, eventLines(t, c, "lb"))
+	}
+	if forwardsTo() != newTG || !reflect.DeepEqual(groups(), []string{newTG}) || physicalID(t, c, "lb", "Targets") != newTG {
+		t.Fatalf("after the rollback the listener forwards to %s; groups %v; want only %s\n%s", forwardsTo(), groups(), newTG, eventLines(t, c, "lb"))
 	}
 }
