@@ -288,9 +288,10 @@ func made(st *model.Stack) map[string]stack.Created {
 	return out
 }
 
-// stopped reports whether the engine is stopping: a call that failed then
-// failed because of it, and is not the resource's failure.
-func (e *engine) stopped_() bool { return e.ctx.Err() != nil }
+// stopping reports whether the engine is stopping: a call that failed then
+// failed because of it, and is not the resource's failure. A call that
+// succeeded is still recorded, so that nothing made is forgotten.
+func (e *engine) stopping() bool { return e.ctx.Err() != nil }
 
 // failure renders a provisioner's error as a resource's status reason.
 func failure(err error) string {
@@ -305,7 +306,7 @@ func failure(err error) string {
 func (e *engine) create(sc model.Scope, st *model.Stack, p stack.Provisioner) bool {
 	inst, imports, err := e.s.instantiate(e.ctx, sc, st, st.StackConfig, p)
 	if err != nil {
-		if e.stopped_() {
+		if e.stopping() {
 			return false
 		}
 		_, err = e.commit(sc, st.ID, func(tx model.Tx, st *model.Stack) ([]model.StackEvent, error) {
@@ -317,6 +318,9 @@ func (e *engine) create(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 	for _, r := range inst.Resources {
 		if _, ok := have[r.Name]; ok {
 			continue
+		}
+		if e.stopping() {
+			return false
 		}
 		props, perr := inst.Properties(r, have)
 		rec := &model.StackResource{LogicalID: r.Name, Type: r.Type, DeletionPolicy: r.DeletionPolicy,
@@ -335,7 +339,7 @@ func (e *engine) create(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 			return e.failCreate(sc, st.ID, r.Name)
 		}
 		c, cerr := p.Create(e.ctx, target(st, r.Name, r.Type), props)
-		if e.stopped_() {
+		if cerr != nil && e.stopping() {
 			return false
 		}
 		_, err = e.setResource(sc, st.ID, r.Name, func(tx model.Tx, st *model.Stack, rec *model.StackResource) (model.StackEvent, error) {
@@ -504,7 +508,7 @@ func (e *engine) deleteOne(sc model.Scope, st *model.Stack, p stack.Provisioner,
 			c = created(state)
 		}
 		err := p.Delete(e.ctx, target(st, r.LogicalID, r.Type), c, state.Props)
-		if e.stopped_() {
+		if err != nil && e.stopping() {
 			return "", false
 		}
 		if err != nil {

@@ -38,13 +38,16 @@ func (e *engine) update(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 	}
 	inst, imports, err := e.s.instantiate(e.ctx, sc, st, st.StackConfig, p)
 	if err != nil {
-		if e.stopped_() {
+		if e.stopping() {
 			return false
 		}
 		return fail(err.Error())
 	}
 	have := map[string]stack.Created{}
 	for _, r := range inst.Resources {
+		if e.stopping() {
+			return false
+		}
 		if st = e.reload(sc, st); st.CancelRequested {
 			return fail("User Initiated")
 		}
@@ -169,7 +172,7 @@ func (e *engine) add(sc model.Scope, st *model.Stack, p stack.Provisioner, r *st
 		return false, false
 	}
 	c, cerr := p.Create(e.ctx, target(st, r.Name, r.Type), props)
-	if e.stopped_() {
+	if cerr != nil && e.stopping() {
 		return false, false
 	}
 	_, err := e.setResource(sc, st.ID, r.Name, func(tx model.Tx, st *model.Stack, rec *model.StackResource) (model.StackEvent, error) {
@@ -211,7 +214,7 @@ func (e *engine) modify(sc model.Scope, st *model.Stack, p stack.Provisioner, r 
 	} else {
 		c, cerr = p.Update(e.ctx, t, created(prior), prior.Props, props)
 	}
-	if e.stopped_() {
+	if cerr != nil && e.stopping() {
 		return false, false
 	}
 	_, err := e.setResource(sc, st.ID, r.Name, func(tx model.Tx, st *model.Stack, rec *model.StackResource) (model.StackEvent, error) {
@@ -301,7 +304,7 @@ func (e *engine) rollbackUpdate(sc model.Scope, st *model.Stack, p stack.Provisi
 				return false
 			}
 			c, uerr := p.Update(e.ctx, target(st, r.LogicalID, r.Type), created(r.StackResourceState), r.Props, prior.Props)
-			if e.stopped_() {
+			if uerr != nil && e.stopping() {
 				return false
 			}
 			_, err := e.setResource(sc, st.ID, r.LogicalID, func(tx model.Tx, st *model.Stack, r *model.StackResource) (model.StackEvent, error) {
