@@ -29,6 +29,9 @@ type fake struct {
 	// hold, when set, makes creating the named resource wait for release
 	// (or the context), after saying so on held.
 	hold string
+	// finish makes a held creation complete even when its context ends,
+	// as a call the service had already carried out does.
+	finish bool
 	// holdDelete does the same for deleting the named resource.
 	holdDelete string
 	held       chan struct{}
@@ -51,7 +54,9 @@ func (f *fake) Create(ctx context.Context, t stack.Target, props map[string]any)
 		select {
 		case <-f.release:
 		case <-ctx.Done():
-			return stack.Created{}, ctx.Err()
+			if !f.finish {
+				return stack.Created{}, ctx.Err()
+			}
 		}
 	}
 	f.mu.Lock()
@@ -742,5 +747,30 @@ func TestSSMParameterResolvedValue(t *testing.T) {
 	}
 	if got.ParameterValue != "/net/cidr" || got.ResolvedValue != "10.0.9.0/24" {
 		t.Fatalf("parameter %+v", got)
+	}
+}
+
+// TestStopRecordsWhatWasMade: a creation that completes as the service
+// stops is recorded with its physical id, and the next start's rollback
+// deletes it.
+func TestStopRecordsWhatWasMade(t *testing.T) {
+	h := newHarness(t)
+	h.svc.cfg.Wait = 0
+	h.p.hold, h.p.finish, h.p.held, h.p.release = "Subnet", true, make(chan struct{}, 1), make(chan struct{})
+	h.create("s", threeTier)
+	<-h.p.held
+	h.svc.Stop()
+	st := h.stack("s")
+	if g := st.Resource("Subnet"); st.Status != "CREATE_IN_PROGRESS" || g.Status != "CREATE_COMPLETE" || g.PhysicalID == "" || st.Resource("Group") != nil {
+		t.Fatalf("after stop: %s, subnet %s %q, %d resources", st.Status, g.Status, g.PhysicalID, len(st.Resources))
+	}
+	h.p.hold = ""
+	h.start()
+	if err := h.svc.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.eng.wait(st.ID)
+	if live := h.p.logical(); h.status(st.ID) != "ROLLBACK_COMPLETE" || len(live) != 0 {
+		t.Fatalf("after resume: %s, left %v", h.status(st.ID), live)
 	}
 }
