@@ -774,3 +774,31 @@ func TestStopRecordsWhatWasMade(t *testing.T) {
 		t.Fatalf("after resume: %s, left %v", h.status(st.ID), live)
 	}
 }
+
+// TestImportedExportCannotChange: an update that would change the value
+// of an export another stack imports rolls back, and the stack exporting
+// it cannot be deleted.
+func TestImportedExportCannotChange(t *testing.T) {
+	h := newHarness(t)
+	producer := "Parameters:\n  Cidr:\n    Type: String\n    Default: 10.0.0.0/16\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Ref Cidr\nOutputs:\n  VpcId:\n    Value: !Ref Vpc\n    Export:\n      Name: the-vpc\n"
+	h.create("producer", producer)
+	h.create("consumer", "Resources:\n  Group:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: g\n      VpcId: !ImportValue the-vpc\n")
+	if got := h.status("consumer"); got != "CREATE_COMPLETE" {
+		t.Fatalf("consumer %s\n%s", got, strings.Join(h.events("consumer"), "\n"))
+	}
+	vpc := h.stack("producer").Resource("Vpc").PhysicalID
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "producer", UsePreviousTemplate: true,
+		Parameters: []Parameter{{ParameterKey: "Cidr", ParameterValue: "10.1.0.0/16"}}}); err != nil {
+		t.Fatal(err)
+	}
+	st := h.stack("producer")
+	if st.Status != "UPDATE_ROLLBACK_COMPLETE" || st.Resource("Vpc").PhysicalID != vpc || st.Outputs[0].Value != vpc {
+		t.Fatalf("%s, vpc %s\n%s", st.Status, st.Resource("Vpc").PhysicalID, strings.Join(h.events("producer"), "\n"))
+	}
+	if !strings.Contains(strings.Join(h.events("producer"), "\n"), "producer UPDATE_ROLLBACK_IN_PROGRESS Cannot update export the-vpc as it is in use by consumer") {
+		t.Fatalf("events:\n%s", strings.Join(h.events("producer"), "\n"))
+	}
+	if live := h.p.logical(); !reflect.DeepEqual(live, []string{"Group", "Vpc"}) {
+		t.Fatalf("live %v", live)
+	}
+}

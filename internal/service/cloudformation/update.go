@@ -112,18 +112,23 @@ func (e *engine) update(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 	if oerr != nil {
 		return fail(oerr.Error())
 	}
+	return e.finishUpdate(sc, st.ID, inst, outs, *imports)
+}
+
+// finishUpdate publishes the updated stack's outputs, unless an export
+// clashes, puts its resources in the template's order and hands what the
+// update replaced or dropped to the cleanup.
+func (e *engine) finishUpdate(sc model.Scope, id string, inst *stack.Instance, outs []model.StackOutput, imports []string) bool {
 	order := map[string]int{}
 	for i, r := range inst.Resources {
 		order[r.Name] = i
 	}
-	var conflict string
-	_, err = e.commit(sc, st.ID, func(tx model.Tx, st *model.Stack) ([]model.StackEvent, error) {
-		var err error
+	_, err := e.commit(sc, id, func(tx model.Tx, st *model.Stack) ([]model.StackEvent, error) {
 		var old []model.StackOutput
 		if st.Previous != nil {
 			old = st.Previous.Outputs
 		}
-		conflict, err = exportConflict(tx, st, old, outs)
+		conflict, err := exportConflict(tx, st, old, outs)
 		if err != nil || conflict != "" {
 			return e.setStatus(st, "UPDATE_ROLLBACK_IN_PROGRESS", conflict), err
 		}
@@ -140,7 +145,7 @@ func (e *engine) update(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 		}
 		slices.SortStableFunc(kept, func(a, b *model.StackResource) int { return order[a.LogicalID] - order[b.LogicalID] })
 		st.Resources = append(kept, removed...)
-		st.Outputs, st.Imports = outs, *imports
+		st.Outputs, st.Imports = outs, imports
 		st.CancelRequested = false // too late: every step is done
 		return e.setStatus(st, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", ""), nil
 	})
