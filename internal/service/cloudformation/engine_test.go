@@ -37,6 +37,8 @@ type fake struct {
 	held       chan struct{}
 	release    chan struct{}
 	log        []string
+	// deleted are the physical ids deleted, in order.
+	deleted []string
 }
 
 type fakeRes struct {
@@ -111,6 +113,7 @@ func (f *fake) Delete(ctx context.Context, t stack.Target, cur stack.Created, pr
 		return fmt.Errorf("%s", msg)
 	}
 	delete(f.live, cur.Ref)
+	f.deleted = append(f.deleted, cur.Ref)
 	return nil
 }
 
@@ -800,5 +803,48 @@ func TestImportedExportCannotChange(t *testing.T) {
 	}
 	if live := h.p.logical(); !reflect.DeepEqual(live, []string{"Group", "Vpc"}) {
 		t.Fatalf("live %v", live)
+	}
+}
+
+// TestInterruptedReplacementFoundByTags: the server stops while the
+// service makes a replacement, before the stack records it. The next
+// start rolls the update back and finds the half-made replacement by its
+// aws:cloudformation tags, keeping the resource it was to replace.
+func TestInterruptedReplacementFoundByTags(t *testing.T) {
+	h := newHarness(t)
+	h.create("s", threeTier)
+	before := h.stack("s")
+	old := before.Resource("Subnet").PhysicalID
+	h.svc.cfg.Wait = 0
+	h.p.hold, h.p.held, h.p.release = "Subnet", make(chan struct{}, 1), make(chan struct{})
+	if _, err := h.svc.UpdateStack(h.ctx, &UpdateStackInput{StackName: "s", UsePreviousTemplate: true,
+		Parameters: []Parameter{{ParameterKey: "SubnetCidr", ParameterValue: "10.0.8.0/24"}}}); err != nil {
+		t.Fatal(err)
+	}
+	<-h.p.held
+	// The service made the subnet; the answer never reached the stack. The
+	// subnet it replaces carries the same tags, and must stay.
+	tags := model.Tags{"aws:cloudformation:stack-id": before.ID, "aws:cloudformation:logical-id": "Subnet"}
+	if err := model.Update(h.st, "000000000000", "us-east-1", func(tx model.Tx) error {
+		if err := model.Put(tx, model.Subnet{ID: old, CidrBlock: "10.0.1.0/24", Tags: tags}); err != nil {
+			return err
+		}
+		return model.Put(tx, model.Subnet{ID: "subnet-halfmade", CidrBlock: "10.0.8.0/24", Tags: tags})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.Stop()
+	h.p.hold = ""
+	h.start()
+	if err := h.svc.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.eng.wait(before.ID)
+	st := h.stack("s")
+	if st.Status != "UPDATE_ROLLBACK_COMPLETE" || st.Resource("Subnet").PhysicalID != old {
+		t.Fatalf("%s, subnet %s\n%s", st.Status, st.Resource("Subnet").PhysicalID, strings.Join(h.events("s"), "\n"))
+	}
+	if !reflect.DeepEqual(h.p.deleted, []string{"subnet-halfmade"}) {
+		t.Fatalf("deleted %v", h.p.deleted)
 	}
 }
