@@ -848,3 +848,32 @@ func TestInterruptedReplacementFoundByTags(t *testing.T) {
 		t.Fatalf("deleted %v", h.p.deleted)
 	}
 }
+
+// TestDeleteDuringCreate: DeleteStack while the stack is being created
+// is accepted, and the delete runs once the create ends.
+func TestDeleteDuringCreate(t *testing.T) {
+	h := newHarness(t)
+	h.svc.cfg.Wait = 0
+	h.p.hold, h.p.held, h.p.release = "Subnet", make(chan struct{}, 1), make(chan struct{})
+	h.create("s", threeTier)
+	<-h.p.held
+	id := h.stack("s").ID
+	if _, err := h.svc.DeleteStack(h.ctx, &DeleteStackInput{StackName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.status(id); got != "CREATE_IN_PROGRESS" {
+		t.Fatalf("status while the create runs: %s", got)
+	}
+	h.p.release <- struct{}{}
+	h.svc.eng.wait(id)
+	if got := h.status(id); got != "DELETE_COMPLETE" {
+		t.Fatalf("status %s\n%s", got, strings.Join(h.events(id), "\n"))
+	}
+	if live := h.p.logical(); len(live) != 0 {
+		t.Fatalf("left %v", live)
+	}
+	ev := strings.Join(h.events(id), "\n")
+	if !strings.Contains(ev, "s CREATE_COMPLETE\ns DELETE_IN_PROGRESS User Initiated") {
+		t.Fatalf("events:\n%s", ev)
+	}
+}
