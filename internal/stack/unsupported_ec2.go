@@ -73,7 +73,6 @@ var unsupportedEC2 = map[string]map[string]string{
 		"PrivateDnsNameOptions":           notYet,
 		"PropagateTagsToVolumeOnCreation": notYet,
 		"RamdiskId":                       notYet,
-		"SourceDestCheck":                 notYet,
 		"SsmAssociations":                 notYet,
 		"Tenancy":                         "dedicated hosts are not modeled",
 		"Volumes":                         notYet,

@@ -34,7 +34,7 @@ func init() {
 // are translated.
 func runInput(p props) (*ec2.RunInstancesInput, error) {
 	in := &ec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1)}
-	if err := decode(without(p, "AvailabilityZone", "NetworkInterfaces", "BlockDeviceMappings", "Tags"), in); err != nil {
+	if err := decode(without(p, "AvailabilityZone", "NetworkInterfaces", "BlockDeviceMappings", "Tags", "SourceDestCheck"), in); err != nil {
 		return nil, err
 	}
 	if az := p.str("AvailabilityZone"); az != nil {
@@ -88,7 +88,19 @@ func createInstance(ctx context.Context, s *SDK, t stack.Target, _ string, p pro
 		return stack.Created{}, fmt.Errorf("RunInstances launched %d instances", len(out.Instances))
 	}
 	i := out.Instances[0]
-	return stack.Created{Ref: aws.ToString(i.InstanceId), Attrs: instanceAttrs(i)}, nil
+	made := stack.Created{Ref: aws.ToString(i.InstanceId), Attrs: instanceAttrs(i)}
+	if _, ok := p["SourceDestCheck"]; ok {
+		// RunInstances has no member for it: it is an attribute of the
+		// running instance's primary interface.
+		v, err := boolValue(p, "SourceDestCheck", true)
+		if err != nil {
+			return made, err
+		}
+		if _, err := s.EC2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: &made.Ref, SourceDestCheck: v}); err != nil {
+			return made, fmt.Errorf("SourceDestCheck: %w", err)
+		}
+	}
+	return made, nil
 }
 
 // updateInstance changes what ModifyInstanceAttribute takes. A new
@@ -96,7 +108,7 @@ func createInstance(ctx context.Context, s *SDK, t stack.Target, _ string, p pro
 // the instance is stopped, changed and started again.
 func updateInstance(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
 	changed, err := updatable(t, old, new, "Tags", "SecurityGroupIds", "DisableApiTermination",
-		"InstanceInitiatedShutdownBehavior", "InstanceType", "UserData")
+		"InstanceInitiatedShutdownBehavior", "InstanceType", "UserData", "SourceDestCheck")
 	if err != nil {
 		return cur, err
 	}
@@ -118,6 +130,12 @@ func updateInstance(ctx context.Context, s *SDK, t stack.Target, cur stack.Creat
 				return cur, err
 			}
 			in.DisableApiTermination = v
+		case "SourceDestCheck":
+			v, err := boolValue(new, k, true)
+			if err != nil {
+				return cur, err
+			}
+			in.SourceDestCheck = v
 		case "InstanceInitiatedShutdownBehavior":
 			v := new.string(k)
 			if v == "" {

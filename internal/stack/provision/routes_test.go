@@ -180,7 +180,8 @@ func TestInstance(t *testing.T) {
 	r.sdk.EC2 = ec2.NewFromConfig(r.srv.AWSConfig(), func(o *ec2.Options) {
 		o.HTTPClient = answered{next: http.DefaultClient, action: "StopInstances", seen: stopped, then: func() { r.srv.Clock.Advance(time.Minute) }}
 	})
-	r.apply(strings.NewReplacer("[!Ref A]", "[!Ref B]", "t3.micro", "t3.small", "Value: box", "Value: crate").Replace(instanceV1))
+	r.apply(strings.NewReplacer("[!Ref A]", "[!Ref B]", "t3.micro", "t3.small", "Value: box", "Value: crate",
+		"PrivateIpAddress: 10.3.1.40", "PrivateIpAddress: 10.3.1.40\n      SourceDestCheck: false").Replace(instanceV1))
 	select {
 	case <-stopped:
 	default:
@@ -191,8 +192,9 @@ func TestInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	i := out.Reservations[0].Instances[0]
-	if i.InstanceType != ec2types.InstanceTypeT3Small || len(i.SecurityGroups) != 1 || aws.ToString(i.SecurityGroups[0].GroupId) != r.ref("B") {
-		t.Errorf("instance after update: %s, groups %+v", i.InstanceType, i.SecurityGroups)
+	if i.InstanceType != ec2types.InstanceTypeT3Small || len(i.SecurityGroups) != 1 || aws.ToString(i.SecurityGroups[0].GroupId) != r.ref("B") ||
+		aws.ToBool(i.SourceDestCheck) {
+		t.Errorf("instance after update: %s, groups %+v, source/dest check %v", i.InstanceType, i.SecurityGroups, aws.ToBool(i.SourceDestCheck))
 	}
 	if s := i.State.Name; s != ec2types.InstanceStateNameRunning && s != ec2types.InstanceStateNamePending {
 		t.Errorf("instance is %s after the update, want it started again", s)

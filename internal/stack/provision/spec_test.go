@@ -54,7 +54,7 @@ var decodedProperties = []decoded{
 	{"AWS::EC2::Route", nil, ec2.CreateRouteInput{}, nil},
 	{"AWS::EC2::NetworkAclEntry", nil, ec2.CreateNetworkAclEntryInput{}, []string{"Icmp"}},
 	{"AWS::EC2::NetworkAclEntry", []string{"Icmp"}, ec2types.IcmpTypeCode{}, nil},
-	{"AWS::EC2::Instance", nil, ec2.RunInstancesInput{}, []string{"AvailabilityZone", "NetworkInterfaces", "BlockDeviceMappings"}},
+	{"AWS::EC2::Instance", nil, ec2.RunInstancesInput{}, []string{"AvailabilityZone", "NetworkInterfaces", "BlockDeviceMappings", "SourceDestCheck"}},
 	{"AWS::EC2::Instance", []string{"NetworkInterfaces"}, ec2types.InstanceNetworkInterfaceSpecification{}, []string{"GroupSet"}},
 	{"AWS::EC2::Instance", []string{"BlockDeviceMappings"}, ec2types.BlockDeviceMapping{}, []string{"NoDevice"}},
 	{"AWS::ElasticLoadBalancingV2::LoadBalancer", nil, elb.CreateLoadBalancerInput{}, []string{"LoadBalancerAttributes", "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"}},
