@@ -1,0 +1,394 @@
+package vtl
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Values a template works with are nil, string, int64, float64, bool,
+// *Map, *List, the read-only trees of Input (map[string]any,
+// map[string]string) and the objects behind $input, $util and $foreach.
+
+// Map is a map that keeps insertion order, as the LinkedHashMap behind a
+// parsed JSON object or a map literal does in Velocity.
+type Map struct {
+	keys []string
+	vals map[string]any
+}
+
+func newMap(n int) *Map { return &Map{keys: make([]string, 0, n), vals: make(map[string]any, n)} }
+
+func (m *Map) get(k string) (any, bool) {
+	v, ok := m.vals[k]
+	return v, ok
+}
+
+func (m *Map) put(k string, v any) any {
+	old, ok := m.vals[k]
+	if !ok {
+		m.keys = append(m.keys, k)
+	}
+	m.vals[k] = v
+	return old
+}
+
+func (m *Map) remove(k string) any {
+	old, ok := m.vals[k]
+	if !ok {
+		return nil
+	}
+	delete(m.vals, k)
+	m.keys = slices.DeleteFunc(m.keys, func(x string) bool { return x == k })
+	return old
+}
+
+// List is a mutable list, as Java's ArrayList.
+type List struct{ items []any }
+
+// entry is one element of a map's entrySet().
+type entry struct {
+	key string
+	val any
+}
+
+// Limits that keep a template from using unbounded memory or time.
+const (
+	maxOutput     = 10 << 20 // bytes of any string built, and of the body (AWS's payload limit)
+	maxIterations = 1000     // per #foreach, as AWS documents
+	maxItems      = 100000   // elements of one list or map
+	maxSteps      = 2000000  // nodes evaluated by one Execute
+	maxValueDepth = 100      // nesting while rendering or encoding a value
+)
+
+var (
+	errTooLarge = errors.New("result larger than 10 MiB")
+	errTooDeep  = errors.New("value nested too deeply")
+)
+
+// str renders v as Velocity renders a Java object: Java's toString.
+func str(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		return formatDouble(x), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	}
+	var b strings.Builder
+	if err := writeStr(&b, v, 0); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func writeStr(b *strings.Builder, v any, depth int) error {
+	if depth > maxValueDepth {
+		return errTooDeep
+	}
+	if b.Len() > maxOutput {
+		return errTooLarge
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString(x)
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		b.WriteString(formatDouble(x))
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case *Map:
+		b.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			if err := writeStr(b, x.vals[k], depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case *List:
+		b.WriteByte('[')
+		for i, it := range x.items {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if err := writeStr(b, it, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			if err := writeStr(b, x[k], depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case map[string]string:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(x[k])
+		}
+		b.WriteByte('}')
+	case []any:
+		return writeStr(b, &List{items: x}, depth)
+	case *entry:
+		b.WriteString(x.key)
+		b.WriteByte('=')
+		return writeStr(b, x.val, depth+1)
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	default:
+		b.WriteString("")
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// formatDouble writes a float as Java's Double.toString does: always a
+// decimal point, scientific notation outside [1e-3, 1e7).
+func formatDouble(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	abs := math.Abs(f)
+	if abs >= 1e-3 && abs < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'E', -1, 64) // 1.5E+10
+	mant, exp, _ := strings.Cut(s, "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	neg := strings.HasPrefix(exp, "-")
+	exp = strings.TrimLeft(exp, "+-0")
+	if neg {
+		exp = "-" + exp
+	}
+	return mant + "E" + exp
+}
+
+// truthy is Velocity 1.7's test in #if: only null and false are false.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	}
+	return true
+}
+
+// number reports v as int64 or float64.
+func number(v any) (i int64, f float64, isFloat, ok bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, float64(x), false, true
+	case float64:
+		return 0, x, true, true
+	case int:
+		return int64(x), float64(x), false, true
+	}
+	return 0, 0, false, false
+}
+
+func toInt(v any) (int, bool) {
+	i, f, isFloat, ok := number(v)
+	if !ok {
+		return 0, false
+	}
+	if isFloat {
+		if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return 0, false
+		}
+		return int(f), true
+	}
+	return int(i), true
+}
+
+// equal is Velocity's ==: numbers by value, objects of different kinds by
+// their string forms.
+func equal(a, b any) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	ai, af, aFloat, aNum := number(a)
+	bi, bf, bFloat, bNum := number(b)
+	if aNum && bNum {
+		if !aFloat && !bFloat {
+			return ai == bi
+		}
+		return af == bf
+	}
+	if ab, ok := a.(bool); ok {
+		if bb, ok := b.(bool); ok {
+			return ab == bb
+		}
+	}
+	as, err1 := str(a)
+	bs, err2 := str(b)
+	return err1 == nil && err2 == nil && as == bs
+}
+
+// compare orders two numbers or two strings.
+func compare(a, b any) (int, bool) {
+	ai, af, aFloat, aNum := number(a)
+	bi, bf, bFloat, bNum := number(b)
+	if aNum && bNum {
+		if !aFloat && !bFloat {
+			return cmpOrdered(ai, bi), true
+		}
+		return cmpOrdered(af, bf), true
+	}
+	as, aok := a.(string)
+	bs, bok := b.(string)
+	if aok && bok {
+		return strings.Compare(as, bs), true
+	}
+	return 0, false
+}
+
+func cmpOrdered[T int64 | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// arith applies + - * / % as Velocity does: integers stay integers
+// (division truncates), a decimal makes the result decimal, division by
+// zero is null, and + with a string concatenates.
+func arith(op string, a, b any) (any, error) {
+	if a == nil || b == nil {
+		return nil, nil
+	}
+	ai, af, aFloat, aNum := number(a)
+	bi, bf, bFloat, bNum := number(b)
+	if !aNum || !bNum {
+		if op != "+" {
+			return nil, nil
+		}
+		_, aStr := a.(string)
+		_, bStr := b.(string)
+		if !aStr && !bStr {
+			return nil, nil
+		}
+		as, err := str(a)
+		if err != nil {
+			return nil, err
+		}
+		bs, err := str(b)
+		if err != nil {
+			return nil, err
+		}
+		if len(as)+len(bs) > maxOutput {
+			return nil, errTooLarge
+		}
+		return as + bs, nil
+	}
+	if !aFloat && !bFloat {
+		switch op {
+		case "+":
+			if r := ai + bi; (r > ai) == (bi > 0) {
+				return r, nil
+			}
+			return af + bf, nil
+		case "-":
+			if r := ai - bi; (r < ai) == (bi > 0) {
+				return r, nil
+			}
+			return af - bf, nil
+		case "*":
+			if ai == 0 || bi == 0 {
+				return int64(0), nil
+			}
+			if r := ai * bi; r/bi == ai && !(ai == -1 && bi == math.MinInt64) && !(bi == -1 && ai == math.MinInt64) {
+				return r, nil
+			}
+			return af * bf, nil
+		case "/":
+			if bi == 0 {
+				return nil, nil
+			}
+			if ai == math.MinInt64 && bi == -1 {
+				return af / bf, nil
+			}
+			return ai / bi, nil
+		case "%":
+			if bi == 0 {
+				return nil, nil
+			}
+			if bi == -1 {
+				return int64(0), nil
+			}
+			return ai % bi, nil
+		}
+	}
+	switch op {
+	case "+":
+		return af + bf, nil
+	case "-":
+		return af - bf, nil
+	case "*":
+		return af * bf, nil
+	case "/":
+		if bf == 0 {
+			return nil, nil
+		}
+		return af / bf, nil
+	case "%":
+		if bf == 0 {
+			return nil, nil
+		}
+		return math.Mod(af, bf), nil
+	}
+	return nil, nil
+}
