@@ -54,6 +54,9 @@ type StackConfig struct {
 	Parameters   []StackParameter `json:",omitempty"`
 	Tags         Tags             `json:",omitempty"`
 	Capabilities []string         `json:",omitempty"`
+	// NotificationARNs are the SNS topics the stack names, answered by
+	// AWS::NotificationARNs; gatehouse serves no SNS and sends nothing.
+	NotificationARNs []string `json:",omitempty"`
 }
 
 // StackGeneration is a stack's template and results before an update.

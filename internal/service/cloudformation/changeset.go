@@ -67,7 +67,11 @@ func (s *Service) CreateChangeSet(ctx context.Context, in *CreateChangeSetInput)
 		if err != nil {
 			return nil, err
 		}
-		cs.StackConfig = model.StackConfig{Template: in.TemplateBody, Parameters: params, Tags: tags(in.Tags), Capabilities: in.Capabilities}
+		if err := checkNotificationARNs(in.NotificationARNs); err != nil {
+			return nil, err
+		}
+		cs.StackConfig = model.StackConfig{Template: in.TemplateBody, Parameters: params, Tags: tags(in.Tags), Capabilities: in.Capabilities,
+			NotificationARNs: in.NotificationARNs}
 		inst, _, err := s.instantiate(ctx, sc, st, cs.StackConfig, s.cfg.Provisioner(sc.Account, sc.Region))
 		if err != nil {
 			cs.Status, cs.StatusReason, cs.ExecutionStatus = "FAILED", err.Error(), "UNAVAILABLE"
@@ -77,7 +81,8 @@ func (s *Service) CreateChangeSet(ctx context.Context, in *CreateChangeSetInput)
 			}
 		}
 	} else {
-		p, err := s.propose(ctx, sc, st, in.TemplateBody, in.TemplateURL, in.UsePreviousTemplate, in.Parameters, in.Tags, in.Capabilities)
+		p, err := s.propose(ctx, sc, st, updateRequest{body: in.TemplateBody, url: in.TemplateURL, usePrevious: in.UsePreviousTemplate,
+			params: in.Parameters, tags: in.Tags, caps: in.Capabilities, arns: in.NotificationARNs})
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +231,7 @@ func (s *Service) DescribeChangeSet(ctx context.Context, in *DescribeChangeSetIn
 		out = &DescribeChangeSetOutput{ChangeSetName: cs.Name, ChangeSetID: cs.ID, StackID: cs.StackID, StackName: cs.StackName,
 			Description: cs.Description, Parameters: parameters(cs.Parameters), CreationTime: timestamp(cs.Created),
 			ExecutionStatus: cs.ExecutionStatus, Status: cs.Status, StatusReason: cs.StatusReason,
-			Capabilities: cs.Capabilities, Tags: tagList(cs.Tags), Changes: []Change{}}
+			NotificationARNs: cs.NotificationARNs, Capabilities: cs.Capabilities, Tags: tagList(cs.Tags), Changes: []Change{}}
 		for _, c := range cs.Changes {
 			rc := ResourceChange{Action: c.Action, LogicalResourceID: c.LogicalID, PhysicalResourceID: c.PhysicalID,
 				ResourceType: c.Type, Replacement: c.Replacement, Scope: c.Scope, Details: []ChangeDetail{}}

@@ -26,6 +26,7 @@ type CreateStackInput struct {
 	UsePreviousTemplate bool        `query:"UsePreviousTemplate"`
 	Parameters          []Parameter `query:"Parameters"`
 	Capabilities        []string    `query:"Capabilities"`
+	NotificationARNs    []string    `query:"NotificationARNs"`
 	Tags                []Tag       `query:"Tags"`
 	ClientRequestToken  string      `query:"ClientRequestToken"`
 	DisableRollback     *bool       `query:"DisableRollback"`
@@ -43,6 +44,7 @@ type UpdateStackInput struct {
 	UsePreviousTemplate bool        `query:"UsePreviousTemplate"`
 	Parameters          []Parameter `query:"Parameters"`
 	Capabilities        []string    `query:"Capabilities"`
+	NotificationARNs    []string    `query:"NotificationARNs"`
 	Tags                []Tag       `query:"Tags"`
 	ClientRequestToken  string      `query:"ClientRequestToken"`
 	DisableRollback     *bool       `query:"DisableRollback"`
@@ -241,9 +243,11 @@ type ValidateTemplateInput struct {
 }
 
 type ValidateTemplateOutput struct {
-	Parameters   []TemplateParameter `xml:"Parameters>member"`
-	Description  string              `xml:"Description,omitempty"`
-	Capabilities []string            `xml:"Capabilities>member,omitempty"`
+	Parameters         []TemplateParameter `xml:"Parameters>member"`
+	Description        string              `xml:"Description,omitempty"`
+	Capabilities       []string            `xml:"Capabilities>member,omitempty"`
+	CapabilitiesReason string              `xml:"CapabilitiesReason,omitempty"`
+	DeclaredTransforms []string            `xml:"DeclaredTransforms>member"`
 }
 
 type TemplateParameter struct {
@@ -283,6 +287,7 @@ type CreateChangeSetInput struct {
 	UsePreviousTemplate bool        `query:"UsePreviousTemplate"`
 	Parameters          []Parameter `query:"Parameters"`
 	Capabilities        []string    `query:"Capabilities"`
+	NotificationARNs    []string    `query:"NotificationARNs"`
 	Tags                []Tag       `query:"Tags"`
 	ClientRequestToken  string      `query:"ClientRequestToken"`
 	ChangeSetName       string      `query:"ChangeSetName,required"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"gatehouse/internal/model"
@@ -26,6 +27,9 @@ func (s *Service) CreateStack(ctx context.Context, in *CreateStackInput) (*Creat
 	default:
 		return nil, validation("1 validation error detected: Value '%s' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]", in.OnFailure)
 	}
+	if err := checkNotificationARNs(in.NotificationARNs); err != nil {
+		return nil, err
+	}
 	_, info, err := parseTemplate(in.TemplateBody, in.TemplateURL)
 	if err != nil {
 		return nil, err
@@ -36,8 +40,9 @@ func (s *Service) CreateStack(ctx context.Context, in *CreateStackInput) (*Creat
 	}
 	now := s.cfg.Clock.Now()
 	st := &model.Stack{ID: stackARN(sc, in.StackName), Name: in.StackName, Created: now, Description: info.Description,
-		StackConfig: model.StackConfig{Template: in.TemplateBody, Parameters: params, Tags: tags(in.Tags), Capabilities: in.Capabilities},
-		OnFailure:   in.OnFailure}
+		StackConfig: model.StackConfig{Template: in.TemplateBody, Parameters: params, Tags: tags(in.Tags), Capabilities: in.Capabilities,
+			NotificationARNs: in.NotificationARNs},
+		OnFailure: in.OnFailure}
 	if in.DisableRollback != nil {
 		st.DisableRollback = *in.DisableRollback
 	}
@@ -75,6 +80,17 @@ func (s *Service) begin(ctx context.Context, sc model.Scope, id string) {
 	}
 }
 
+// maxNotificationARNs is how many topics CloudFormation lets a stack name.
+const maxNotificationARNs = 5
+
+func checkNotificationARNs(arns []string) error {
+	if len(arns) > maxNotificationARNs {
+		return validation("1 validation error detected: Value '[%s]' at 'notificationARNs' failed to satisfy constraint: Member must have length less than or equal to %d",
+			strings.Join(arns, ", "), maxNotificationARNs)
+	}
+	return nil
+}
+
 func tags(in []Tag) model.Tags {
 	if len(in) == 0 {
 		return nil
@@ -107,25 +123,43 @@ type proposal struct {
 	same bool
 }
 
-// propose checks an update of st to what in asks for.
-func (s *Service) propose(ctx context.Context, sc model.Scope, st *model.Stack, body, url string, usePrevious bool, params []Parameter, tagList []Tag, caps []string) (*proposal, error) {
-	if usePrevious {
-		if body != "" || url != "" {
+// updateRequest is what UpdateStack and CreateChangeSet ask a stack to become.
+type updateRequest struct {
+	body, url   string
+	usePrevious bool
+	params      []Parameter
+	tags        []Tag
+	caps        []string
+	arns        []string
+}
+
+// propose checks an update of st to what c asks for. Tags and
+// notification topics not given are kept.
+func (s *Service) propose(ctx context.Context, sc model.Scope, st *model.Stack, c updateRequest) (*proposal, error) {
+	body := c.body
+	if c.usePrevious {
+		if body != "" || c.url != "" {
 			return nil, validation("You cannot specify both usePreviousTemplate and Template Body/Template URL")
 		}
 		body = st.Template
 	}
-	_, info, err := parseTemplate(body, url)
+	if err := checkNotificationARNs(c.arns); err != nil {
+		return nil, err
+	}
+	_, info, err := parseTemplate(body, c.url)
 	if err != nil {
 		return nil, err
 	}
-	values, err := resolveParams(info, params, st.Parameters)
+	values, err := resolveParams(info, c.params, st.Parameters)
 	if err != nil {
 		return nil, err
 	}
-	cfg := model.StackConfig{Template: body, Parameters: values, Tags: st.Tags, Capabilities: caps}
-	if len(tagList) > 0 {
-		cfg.Tags = tags(tagList)
+	cfg := model.StackConfig{Template: body, Parameters: values, Tags: st.Tags, Capabilities: c.caps, NotificationARNs: st.NotificationARNs}
+	if len(c.tags) > 0 {
+		cfg.Tags = tags(c.tags)
+	}
+	if len(c.arns) > 0 {
+		cfg.NotificationARNs = c.arns
 	}
 	inst, _, err := s.instantiate(ctx, sc, st, cfg, s.cfg.Provisioner(sc.Account, sc.Region))
 	if err != nil {
@@ -136,7 +170,8 @@ func (s *Service) propose(ctx context.Context, sc model.Scope, st *model.Stack, 
 	if err != nil {
 		return nil, validation("%s", err.Error())
 	}
-	same := len(plan) == 0 && body == st.Template && slices.Equal(values, st.Parameters) && equalTags(cfg.Tags, st.Tags)
+	same := len(plan) == 0 && body == st.Template && slices.Equal(values, st.Parameters) && equalTags(cfg.Tags, st.Tags) &&
+		slices.Equal(cfg.NotificationARNs, st.NotificationARNs)
 	return &proposal{cfg: cfg, description: info.Description, plan: plan, same: same}, nil
 }
 
@@ -167,7 +202,8 @@ func (s *Service) UpdateStack(ctx context.Context, in *UpdateStackInput) (*Updat
 	if !updatable[st.Status] {
 		return nil, cannotUpdate(st.ID, st.Status)
 	}
-	p, err := s.propose(ctx, sc, st, in.TemplateBody, in.TemplateURL, in.UsePreviousTemplate, in.Parameters, in.Tags, in.Capabilities)
+	p, err := s.propose(ctx, sc, st, updateRequest{body: in.TemplateBody, url: in.TemplateURL, usePrevious: in.UsePreviousTemplate,
+		params: in.Parameters, tags: in.Tags, caps: in.Capabilities, arns: in.NotificationARNs})
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +322,8 @@ func describe(st *model.Stack) Stack {
 	out := Stack{StackID: st.ID, StackName: st.Name, ChangeSetID: st.ChangeSetID, Description: st.Description,
 		Parameters: parameters(st.Parameters), CreationTime: timestamp(st.Created), LastUpdatedTime: timestamp(st.Updated),
 		DeletionTime: timestamp(st.Deleted), StackStatus: st.Status, StackStatusReason: st.StatusReason,
-		DisableRollback: st.DisableRollback, Capabilities: st.Capabilities, Tags: tagList(st.Tags), DriftStatus: "NOT_CHECKED"}
+		DisableRollback: st.DisableRollback, NotificationARNs: st.NotificationARNs, Capabilities: st.Capabilities, Tags: tagList(st.Tags),
+		DriftStatus: "NOT_CHECKED"}
 	for _, o := range st.Outputs {
 		out.Outputs = append(out.Outputs, Output{OutputKey: o.Key, OutputValue: o.Value, Description: o.Description, ExportName: o.ExportName})
 	}
@@ -505,13 +542,20 @@ func (s *Service) GetTemplateSummary(ctx context.Context, in *GetTemplateSummary
 	return out, nil
 }
 
-// ValidateTemplate parses a template and lists its parameters.
+// ValidateTemplate checks a template as CreateStack does before it creates
+// anything (its structure, functions, references, properties and cycles;
+// not what depends on parameter values) and lists its parameters. No type
+// gatehouse deploys needs a capability, and a Transform is refused, so
+// Capabilities and DeclaredTransforms are always empty.
 func (s *Service) ValidateTemplate(ctx context.Context, in *ValidateTemplateInput) (*ValidateTemplateOutput, error) {
-	_, info, err := parseTemplate(in.TemplateBody, in.TemplateURL)
+	t, info, err := parseTemplate(in.TemplateBody, in.TemplateURL)
 	if err != nil {
 		return nil, err
 	}
-	out := &ValidateTemplateOutput{Parameters: []TemplateParameter{}, Description: info.Description}
+	if _, err := stack.Check(t); err != nil {
+		return nil, validation("%s", stack.Message(err))
+	}
+	out := &ValidateTemplateOutput{Parameters: []TemplateParameter{}, Description: info.Description, DeclaredTransforms: []string{}}
 	for _, p := range info.Params {
 		out.Parameters = append(out.Parameters, TemplateParameter{ParameterKey: p.Name, DefaultValue: p.Default,
 			NoEcho: p.NoEcho, Description: p.Description})

@@ -113,7 +113,8 @@ func (s *Service) instantiate(ctx context.Context, sc model.Scope, st *model.Sta
 	for _, prm := range cfg.Parameters {
 		params[prm.Key] = prm.Value
 	}
-	in := stack.Inputs{StackName: st.Name, StackID: st.ID, Region: sc.Region, AccountID: sc.Account, Parameters: params}
+	in := stack.Inputs{StackName: st.Name, StackID: st.ID, Region: sc.Region, AccountID: sc.Account, Parameters: params,
+		NotificationARNs: cfg.NotificationARNs}
 	if strings.Contains(cfg.Template, "GetAZs") {
 		zones, err := p.Zones(ctx)
 		if err != nil {

@@ -1,0 +1,113 @@
+package gatehouse_test
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"gatehouse/internal/servertest"
+)
+
+// TestValidateTemplateChecksAsCreateStack: ValidateTemplate refuses what
+// CreateStack refuses before creating anything (a property the type does
+// not document, a missing required one, an attribute the type has not, a
+// malformed function, a cycle), each with CreateStack's ValidationError
+// text, and describes a template it accepts as AWS does.
+func TestValidateTemplateChecksAsCreateStack(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc())
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	for name, body := range map[string]string{
+		"unknown property":   strings.Replace(networkTemplate, "CidrBlock: !Ref Cidr", "CidrBlock: !Ref Cidr\n      Colour: blue", 1),
+		"missing required":   strings.Replace(networkTemplate, "      GroupDescription: backends\n", "", 1),
+		"unknown attribute":  networkTemplate + "  Zone:\n    Value: !GetAtt Subnet.Nope\n",
+		"malformed function": strings.Replace(networkTemplate, "CidrBlock: !Ref SubnetCidr", "CidrBlock: {\"Fn::Select\": [0]}", 1),
+		"cycle": strings.Replace(strings.Replace(networkTemplate, "GroupDescription: backends", "GroupDescription: !Ref Subnet", 1), "      VpcId: !Ref Vpc\n      CidrBlock: !Ref SubnetCidr",
+			"      VpcId: !Ref Vpc\n      CidrBlock: !GetAtt Group.GroupId", 1),
+		"cycle through DependsOn": strings.Replace(networkTemplate, "  Vpc:\n    Type: AWS::EC2::VPC\n", "  Vpc:\n    Type: AWS::EC2::VPC\n    DependsOn: Subnet\n", 1),
+	} {
+		_, cerr := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("never"), TemplateBody: aws.String(body)})
+		wantCode, wantMsg := apiError(cerr)
+		if wantCode != "ValidationError" {
+			t.Fatalf("%s: CreateStack answered %v", name, cerr)
+		}
+		_, err := c.ValidateTemplate(ctx, &cfn.ValidateTemplateInput{TemplateBody: aws.String(body)})
+		if code, msg := apiError(err); code != wantCode || msg != wantMsg {
+			t.Errorf("%s: ValidateTemplate answered %v, CreateStack %s: %s", name, err, wantCode, wantMsg)
+		}
+	}
+
+	out, err := c.ValidateTemplate(ctx, &cfn.ValidateTemplateInput{TemplateBody: aws.String(networkTemplate)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, p := range out.Parameters {
+		keys = append(keys, aws.ToString(p.ParameterKey)+"="+aws.ToString(p.DefaultValue))
+		if aws.ToString(p.ParameterKey) == "Secret" && !aws.ToBool(p.NoEcho) {
+			t.Errorf("Secret is not NoEcho: %+v", p)
+		}
+	}
+	if !reflect.DeepEqual(keys, []string{"Cidr=10.20.0.0/16", "SubnetCidr=10.20.1.0/24", "Secret=hush"}) ||
+		aws.ToString(out.Description) != "a network" || len(out.Capabilities) != 0 || out.CapabilitiesReason != nil ||
+		out.DeclaredTransforms == nil || len(out.DeclaredTransforms) != 0 {
+		t.Fatalf("ValidateTemplate: %v %q %v %v %v", keys, aws.ToString(out.Description), out.Capabilities, out.CapabilitiesReason, out.DeclaredTransforms)
+	}
+}
+
+// TestStackNotificationARNs: the topics CreateStack names are kept and
+// shown by DescribeStacks, answer AWS::NotificationARNs, are kept by an
+// update that names none and replaced by one that names others, and a
+// change set shows those it would set.
+func TestStackNotificationARNs(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	topic := func(n string) string { return "arn:aws:sns:us-east-1:000000000000:" + n }
+	body := networkTemplate + "  Topics:\n    Value: !Join [',', !Ref AWS::NotificationARNs]\n"
+	_, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("n"), TemplateBody: aws.String(body),
+		NotificationARNs: []string{topic("a"), topic("b")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, want ...string) {
+		t.Helper()
+		st := waitSettled(t, c, "n")
+		if !reflect.DeepEqual(st.NotificationARNs, want) || outputsOf(st)["Topics"] != strings.Join(want, ",") {
+			t.Fatalf("%s: %s NotificationARNs %v, Topics %q; want %v", when, st.StackStatus, st.NotificationARNs, outputsOf(st)["Topics"], want)
+		}
+	}
+	check("created", topic("a"), topic("b"))
+
+	more := strings.Replace(body, "Default: 10.20.1.0/24", "Default: 10.20.2.0/24", 1)
+	if _, err := c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("n"), TemplateBody: aws.String(more)}); err != nil {
+		t.Fatal(err)
+	}
+	check("updated naming none", topic("a"), topic("b"))
+
+	cs, err := c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("n"), ChangeSetName: aws.String("topics"),
+		UsePreviousTemplate: aws.Bool(true), NotificationARNs: []string{topic("c")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeChangeSet(ctx, &cfn.DescribeChangeSetInput{ChangeSetName: cs.Id})
+	if err != nil || !reflect.DeepEqual(d.NotificationARNs, []string{topic("c")}) || d.Status != cfntypes.ChangeSetStatusCreateComplete {
+		t.Fatalf("change set: %+v %v", d, err)
+	}
+	if _, err := c.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: cs.Id}); err != nil {
+		t.Fatal(err)
+	}
+	check("updated through a change set", topic("c"))
+
+	six := []string{topic("1"), topic("2"), topic("3"), topic("4"), topic("5"), topic("6")}
+	_, err = c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("six"), TemplateBody: aws.String(body), NotificationARNs: six})
+	if code, msg := apiError(err); code != "ValidationError" || !strings.Contains(msg, "Member must have length less than or equal to 5") {
+		t.Fatalf("six topics: %v", err)
+	}
+}
