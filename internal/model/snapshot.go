@@ -63,6 +63,10 @@ type Scoped struct {
 	RestStages       map[string]*RestStage
 	VpcLinksV1       map[string]*VpcLinkV1
 	EndpointServices map[string]*EndpointService
+	// API keys and usage plans by id; plan keys keyed "planID/keyID".
+	APIKeys       map[string]*APIKey
+	UsagePlans    map[string]*UsagePlan
+	UsagePlanKeys map[string]*UsagePlanKey
 	// Cloud Map: namespaces and services by id, services also by ARN (what
 	// an HTTP API integration names), and each service's instances in id
 	// order, keyed by service id.
@@ -100,6 +104,9 @@ func newScoped(s Scope) *Scoped {
 		RestStages:           map[string]*RestStage{},
 		VpcLinksV1:           map[string]*VpcLinkV1{},
 		EndpointServices:     map[string]*EndpointService{},
+		APIKeys:              map[string]*APIKey{},
+		UsagePlans:           map[string]*UsagePlan{},
+		UsagePlanKeys:        map[string]*UsagePlanKey{},
 		Namespaces:           map[string]*Namespace{},
 		CloudMapServices:     map[string]*CloudMapService{},
 		CloudMapServiceByARN: map[string]*CloudMapService{},
@@ -364,6 +371,12 @@ func (e *edit) set(key string, val []byte, present bool) error {
 		return put(se, kind, &sc.VpcLinksV1, key, id, val, present, nil)
 	case EndpointService{}.Kind():
 		return put(se, kind, &sc.EndpointServices, key, id, val, present, nil)
+	case APIKey{}.Kind():
+		return put(se, kind, &sc.APIKeys, key, id, val, present, nil)
+	case UsagePlan{}.Kind():
+		return put(se, kind, &sc.UsagePlans, key, id, val, present, nil)
+	case UsagePlanKey{}.Kind():
+		return put(se, kind, &sc.UsagePlanKeys, key, id, val, present, nil)
 	case Namespace{}.Kind():
 		return put(se, kind, &sc.Namespaces, key, id, val, present, nil)
 	case CloudMapService{}.Kind():
@@ -390,7 +403,7 @@ var indexed = map[string]bool{}
 func init() {
 	for _, r := range []Record{VPC{}, Subnet{}, SecurityGroup{}, NetworkInterface{}, NetworkACL{}, RouteTable{}, EC2Instance{}, LoadBalancer{}, TargetGroup{},
 		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Integration{}, Stage{}, Deployment{}, DeployedEntry{}, VpcLink{}, RestAPI{},
-		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, Namespace{},
+		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, APIKey{}, UsagePlan{}, UsagePlanKey{}, Namespace{},
 		CloudMapService{}, Instance{}} {
 		indexed[r.Kind()] = true
 	}
@@ -545,6 +558,12 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.VpcLinksV1
 	case EndpointService{}.Kind():
 		m = sc.EndpointServices
+	case APIKey{}.Kind():
+		m = sc.APIKeys
+	case UsagePlan{}.Kind():
+		m = sc.UsagePlans
+	case UsagePlanKey{}.Kind():
+		m = sc.UsagePlanKeys
 	case Namespace{}.Kind():
 		m = sc.Namespaces
 	case CloudMapService{}.Kind():

@@ -14,6 +14,7 @@ func (s *Service) Ops() api.Table {
 		resource    = restapi + "/resources/{resourceId}"
 		method      = resource + "/methods/{httpMethod}"
 		integration = method + "/integration"
+		plan        = "/usageplans/{usagePlanId}"
 		created     = http.StatusCreated
 		accepted    = http.StatusAccepted
 		noContent   = http.StatusNoContent
@@ -66,6 +67,25 @@ func (s *Service) Ops() api.Table {
 		api.Handle("GetVpcLinks", s.GetVpcLinks).Route("GET", "/vpclinks", 0),
 		api.Handle("UpdateVpcLink", s.UpdateVpcLink).Route("PATCH", "/vpclinks/{vpcLinkId}", 0),
 		api.Handle("DeleteVpcLink", s.DeleteVpcLink).Route("DELETE", "/vpclinks/{vpcLinkId}", accepted),
+
+		api.Handle("CreateApiKey", s.CreateApiKey).Route("POST", "/apikeys", created),
+		api.Handle("ImportApiKeys", s.ImportApiKeys).Route("POST", "/apikeys?mode=import", created),
+		api.Handle("GetApiKey", s.GetApiKey).Route("GET", "/apikeys/{apiKey}", 0),
+		api.Handle("GetApiKeys", s.GetApiKeys).Route("GET", "/apikeys", 0),
+		api.Handle("UpdateApiKey", s.UpdateApiKey).Route("PATCH", "/apikeys/{apiKey}", 0),
+		api.Handle("DeleteApiKey", s.DeleteApiKey).Route("DELETE", "/apikeys/{apiKey}", accepted),
+
+		api.Handle("CreateUsagePlan", s.CreateUsagePlan).Route("POST", "/usageplans", created),
+		api.Handle("GetUsagePlan", s.GetUsagePlan).Route("GET", plan, 0),
+		api.Handle("GetUsagePlans", s.GetUsagePlans).Route("GET", "/usageplans", 0),
+		api.Handle("UpdateUsagePlan", s.UpdateUsagePlan).Route("PATCH", plan, 0),
+		api.Handle("DeleteUsagePlan", s.DeleteUsagePlan).Route("DELETE", plan, accepted),
+		api.Handle("CreateUsagePlanKey", s.CreateUsagePlanKey).Route("POST", plan+"/keys", created),
+		api.Handle("GetUsagePlanKey", s.GetUsagePlanKey).Route("GET", plan+"/keys/{keyId}", 0),
+		api.Handle("GetUsagePlanKeys", s.GetUsagePlanKeys).Route("GET", plan+"/keys", 0),
+		api.Handle("DeleteUsagePlanKey", s.DeleteUsagePlanKey).Route("DELETE", plan+"/keys/{keyId}", accepted),
+		api.Handle("GetUsage", s.GetUsage).Route("GET", plan+"/usage", 0),
+		api.Handle("UpdateUsage", s.UpdateUsage).Route("PATCH", plan+"/keys/{keyId}/usage", 0),
 
 		api.Handle("TagResource", s.TagResource).Route("PUT", "/tags/{resourceArn}", noContent),
 		api.Handle("UntagResource", s.UntagResource).Route("DELETE", "/tags/{resourceArn}", noContent),

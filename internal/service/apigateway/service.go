@@ -16,6 +16,9 @@ import (
 type Service struct {
 	store store.Store
 	clock clock.Clock
+	// usageSync brings stored usage up to date (SetUsageSync); nil
+	// without a quota controller.
+	usageSync UsageSync
 }
 
 // New returns the REST API service over st.
