@@ -113,9 +113,10 @@ type Config struct {
 	// and address literals, that the management API answers to; any other
 	// name is refused (DNS rebinding). API host names always answer.
 	AllowHosts []string
-	// CDKQualifier, when set, has Start put the parameter CDK templates
-	// check, /cdk-bootstrap/CDKQualifier/version, in the default account
-	// and region unless it is there (see DefaultCDKQualifier).
+	// CDKQualifier, when set, gives every account and region the
+	// parameter CDK templates check, /cdk-bootstrap/CDKQualifier/version,
+	// unless one is there (see DefaultCDKQualifier): Start puts it in the
+	// default account and region, and any other has it from its first use.
 	CDKQualifier string
 	// Pprof serves Go's profiler under /_gatehouse/debug/pprof/.
 	Pprof bool
@@ -230,6 +231,8 @@ type Server struct {
 	// stacks runs CloudFormation's stack operations, calling this
 	// server's own APIs.
 	stacks *cloudformation.Service
+	// params is the Parameter Store, which stacks read too.
+	params *ssm.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -252,8 +255,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, store: st, done: make(chan error, 1)}
 	s.newControllers(loader)
 	services, err := s.newServices()
-	if err == nil && cfg.CDKQualifier != "" {
-		err = s.seedCDKBootstrap(cfg.CDKQualifier)
+	if err == nil {
+		if err = s.params.Seed(cfg.Account, cfg.Region); err != nil {
+			err = fmt.Errorf("seeding the Parameter Store: %w", err)
+		}
 	}
 	if err != nil {
 		ln.Close()
@@ -416,8 +421,12 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 		return nil, fmt.Errorf("indexing route keys in the store in %s: %w", storeName(cfg), err)
 	}
 	apigwSvc := apigateway.New(st, cfg.Clock)
+	s.params = ssm.New(st, cfg.Clock)
+	if cfg.CDKQualifier != "" {
+		s.params.SetDefaults(cdkBootstrap(cfg.CDKQualifier))
+	}
 	s.stacks = cloudformation.New(cloudformation.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log,
-		Provisioner: s.provisioner, Wait: cfg.StackWait})
+		Provisioner: s.provisioner, Wait: cfg.StackWait, SeedParameters: s.params.Seed})
 	return map[string]http.Handler{
 		edge.EC2:   query.NewHandler(query.Flavor{EC2: true, Version: ec2.Version, XMLNS: ec2.XMLNS}, settle(ec2Svc.Ops()), cfg.Log),
 		edge.ELBv2: query.NewHandler(query.Flavor{Version: elbv2.Version, XMLNS: elbv2.XMLNS}, settle(elbSvc.Ops()), cfg.Log),
@@ -431,7 +440,7 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 		edge.APIGateway:       restjson.NewHandler(settle(apigwSvc.Ops()), cfg.Log),
 
 		// Parameters feed no controller: their writes need not wait.
-		edge.SSM: awsjson.NewHandler(ssm.TargetPrefix, ssm.New(st, cfg.Clock).Ops(), cfg.Log),
+		edge.SSM: awsjson.NewHandler(ssm.TargetPrefix, s.params.Ops(), cfg.Log),
 	}, nil
 }
 

@@ -75,7 +75,7 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 	fs.Var(&hosts, "allow-host", "a host name, beyond localhost, address literals and the --listen name, the management API answers to (repeatable)")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /_gatehouse/debug/pprof/")
 	fs.StringVar(&cfg.CDKQualifier, "cdk-qualifier", gatehouse.DefaultCDKQualifier,
-		"put /cdk-bootstrap/QUALIFIER/version, the SSM parameter CDK templates check, unless it exists (empty: put nothing)")
+		"put /cdk-bootstrap/QUALIFIER/version, the SSM parameter CDK templates check, in every account and region unless it exists (empty: put nothing)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", gatehouse.DefaultIdleTimeout, "close keep-alive connections idle this long")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "header-timeout", gatehouse.DefaultReadHeaderTimeout, "how long a client may take to send a request's headers")
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", edge.DefaultBodyTimeout, "how long a management request body may take to arrive")

@@ -26,6 +26,10 @@ type Config struct {
 	// long for it to finish before answering; zero answers at once, as
 	// AWS does.
 	Wait time.Duration
+	// SeedParameters, when set, puts the Parameter Store's default
+	// parameters (CDK's bootstrap version) in an account and region before
+	// a template's SSM-typed parameter or dynamic reference reads it there.
+	SeedParameters func(account, region string) error
 }
 
 // Service implements the CloudFormation operations.

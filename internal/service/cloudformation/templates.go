@@ -133,6 +133,11 @@ func (s *Service) instantiate(ctx context.Context, sc model.Scope, st *model.Sta
 	in.SSM = func(name string) (string, bool) {
 		var v string
 		var ok bool
+		if s.cfg.SeedParameters != nil {
+			if err := s.cfg.SeedParameters(sc.Account, sc.Region); err != nil {
+				s.cfg.Log.Error("seeding the Parameter Store", "account", sc.Account, "region", sc.Region, "err", err)
+			}
+		}
 		s.view(sc, func(tx model.Tx) error {
 			var err error
 			v, ok, err = model.SSMParameterValue(tx, name)

@@ -15,8 +15,9 @@ const TargetPrefix = "AmazonSSM"
 
 // Service implements the Parameter Store operations.
 type Service struct {
-	store store.Store
-	clock clock.Clock
+	store    store.Store
+	clock    clock.Clock
+	defaults defaults
 }
 
 // New returns the Parameter Store over st.
@@ -27,12 +28,18 @@ func New(st store.Store, clk clock.Clock) *Service {
 // update runs fn in one write transaction scoped to the caller's account and
 // region: a failing call writes nothing.
 func (s *Service) update(ctx context.Context, fn func(model.Tx) error) error {
+	if err := s.seedCaller(ctx); err != nil {
+		return err
+	}
 	m := api.MetaFrom(ctx)
 	return api.Wrap(model.Update(s.store, m.Account, m.Region, fn))
 }
 
 // view runs fn in a read transaction scoped like update.
 func (s *Service) view(ctx context.Context, fn func(model.Tx) error) error {
+	if err := s.seedCaller(ctx); err != nil {
+		return err
+	}
 	m := api.MetaFrom(ctx)
 	return api.Wrap(model.View(s.store, m.Account, m.Region, fn))
 }
