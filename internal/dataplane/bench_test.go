@@ -36,6 +36,37 @@ func BenchmarkRestPrivateIntegrationNLB(b *testing.B) {
 	bench(b, p, "rest000001.execute-api.localhost", "/prod/pets/7")
 }
 
+// BenchmarkRestHTTPPlain and BenchmarkRestHTTPTemplated measure one REST
+// API request through a non-proxy HTTP integration to a real loopback
+// backend, without and with mapping templates (a request template that
+// reshapes the body and reads parameters and context, a response template
+// that walks the backend's JSON answer): the difference is what templates
+// cost a request.
+func BenchmarkRestHTTPPlain(b *testing.B) {
+	p := newPrivateALB(b)
+	p.restAPI(b, restHTTP(b, nil, nil), map[string]map[string]string{"prod": nil})
+	bench(b, p, "rest000001.execute-api.localhost", "/prod/pets/7")
+}
+
+func BenchmarkRestHTTPTemplated(b *testing.B) {
+	p := newPrivateALB(b)
+	p.restAPI(b, restHTTP(b,
+		map[string]string{"application/json": `#set($root = $input.path('$'))
+{"pet": "$input.params('proxy')", "stage": "$context.stage", "requestId": "$context.requestId", "body": $input.json('$')}`},
+		map[string]string{"application/json": `#set($seen = $input.path('$'))
+{"backend": "$seen.Backend", "path": "$util.escapeJavaScript($seen.Path)", "headers": [#foreach($h in $seen.Header.keySet())"$h"#if($foreach.hasNext),#end#end]}`}),
+		map[string]map[string]string{"prod": nil})
+	bench(b, p, "rest000001.execute-api.localhost", "/prod/pets/7")
+}
+
+func restHTTP(b *testing.B, requestTemplates, responseTemplates map[string]string) *model.RestIntegration {
+	return &model.RestIntegration{Type: "HTTP", HTTPMethod: "GET", ConnectionType: "INTERNET",
+		URI: fmt.Sprintf("http://127.0.0.1:%d/{proxy}", echo(b, "plain")), TimeoutMillis: 29000, PassthroughBehavior: "WHEN_NO_MATCH",
+		RequestParameters:    map[string]string{"integration.request.path.proxy": "method.request.path.proxy"},
+		RequestTemplates:     requestTemplates,
+		IntegrationResponses: map[string]*model.RestIntegrationResponse{"200": {StatusCode: "200", ResponseTemplates: responseTemplates}}}
+}
+
 // BenchmarkPrivateIntegrationCloudMap measures one HTTP API request through
 // a VPC link V2 straight to a Cloud Map instance, chosen among a service's
 // instances by the integration's attribute query, and a real loopback

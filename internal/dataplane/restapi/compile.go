@@ -47,6 +47,7 @@ type resource struct {
 type Method struct {
 	HTTPMethod  string
 	Resource    string
+	resourceID  string
 	Integration *Integration
 	// IAM says the method's authorizationType is AWS_IAM: a caller must
 	// sign with SigV4. APIKeyRequired says it requires an API key.
@@ -82,9 +83,13 @@ type Integration struct {
 	URI        *url.URL
 	Timeout    time.Duration
 	Params     []mapping
-	MockStatus int
 	Responses  []*response // by selection pattern; Default last
 	Default    *response
+	// requestTemplates map the method request's body by its content
+	// type, under passthrough's rule (WHEN_NO_MATCH, WHEN_NO_TEMPLATES or
+	// NEVER); nil for proxies and integrations without templates.
+	requestTemplates *templates
+	passthrough      string
 
 	Private bool
 	// Path is a private integration's way to its targets (a v1 or V2
@@ -107,11 +112,10 @@ type source struct {
 }
 
 type response struct {
-	status  int
-	pattern *regexp.Regexp
-	headers []headerMap
-	body    string
-	hasBody bool
+	status    int
+	pattern   *regexp.Regexp
+	headers   []headerMap
+	templates *templates // by the types the method request accepts
 }
 
 type headerMap struct {
@@ -149,7 +153,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 					if node.methods == nil {
 						node.methods = map[string]*Method{}
 					}
-					node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path,
+					node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path, resourceID: r.ID,
 						Integration: compileIntegration(sc, meth.Integration, st, balancers, rules),
 						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired}
 				}
@@ -279,9 +283,7 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 	for code, ir := range in.IntegrationResponses {
 		r := &response{}
 		r.status, _ = strconv.Atoi(code)
-		if ir.ResponseTemplates != nil {
-			r.body, r.hasBody = ir.ResponseTemplates["application/json"]
-		}
+		r.templates = compileTemplates(ir.ResponseTemplates)
 		for k, v := range ir.ResponseParameters {
 			if name, ok := strings.CutPrefix(k, "method.response.header."); ok {
 				r.headers = append(r.headers, headerMap{name: name, from: parseSource(v)})
@@ -298,8 +300,12 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 		r.pattern = re
 		out.Responses = append(out.Responses, r)
 	}
+	if in.Type != "HTTP_PROXY" {
+		// Templates parse here, once; a proxy passes the request as it is.
+		out.requestTemplates = compileTemplates(in.RequestTemplates)
+		out.passthrough = in.PassthroughBehavior
+	}
 	if in.Type == "MOCK" {
-		out.MockStatus = mockStatus(in.RequestTemplates["application/json"])
 		return out
 	}
 	// Each stage compiles its own copy, so its variables can be settled
@@ -381,13 +387,3 @@ func parseSource(v string) source {
 var stageVariableUse = regexp.MustCompile(`\$\{stageVariables\.[A-Za-z0-9_]+\}`)
 
 var statusCodeField = regexp.MustCompile(`"statusCode"\s*:\s*"?(\d{3})`)
-
-// mockStatus reads the status a MOCK integration's request template asks
-// for ({"statusCode": 200}); without one, MOCK answers 200.
-func mockStatus(tmpl string) int {
-	if m := statusCodeField.FindStringSubmatch(tmpl); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 200
-}

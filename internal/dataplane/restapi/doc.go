@@ -1,8 +1,9 @@
 // Package restapi is the REST API pipeline: resource-tree matching with AWS's
 // precedence, throttling by the stage's method settings, method request to
-// integration request mapping, MOCK, HTTP and HTTP_PROXY integrations over
-// the internet or a VPC link (v1 through the NLB's endpoint service, or V2
-// with an integration target), and integration responses chosen by
-// selection pattern. serve.go reads top to bottom; it works on compiled,
-// immutable values only.
+// integration request mapping, mapping templates (parsed at compile time,
+// chosen by content type under passthrough's rule), MOCK, HTTP and
+// HTTP_PROXY integrations over the internet or a VPC link (v1 through the
+// NLB's endpoint service, or V2 with an integration target), and
+// integration responses chosen by selection pattern. serve.go reads top to
+// bottom; it works on compiled, immutable values only.
 package restapi

@@ -18,6 +18,7 @@ import (
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/sigv4"
 	"gatehouse/internal/usage"
+	"gatehouse/internal/vtl"
 )
 
 // MaxPayload is API Gateway's request payload limit.
@@ -134,8 +135,20 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
 		return true
 	}
+	in := &request{r: r, params: params, stage: st, apiID: api.ID, reqID: reqID, env: env, method: m, path: path}
+	// A non-proxy integration's request template, chosen by content type,
+	// maps the body; passthrough decides what has none.
+	tmpl, mapped, ok := in.mapRequest(w, integ)
+	if !ok {
+		return true
+	}
 	if integ.Type == "MOCK" {
-		respond(w, nil, integ, integ.MockStatus, nil, nil)
+		status, err := mockAnswer(tmpl, mapped)
+		if err != nil {
+			in.templateFailed(w, "integration request", tmpl, err)
+			return true
+		}
+		respond(w, nil, in, integ, status, nil, nil)
 		return true
 	}
 	if !env.Guard.Enter() {
@@ -143,12 +156,14 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	defer env.Guard.Leave()
-	in := &request{r: r, params: params, stage: st, apiID: api.ID, reqID: reqID}
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
-	out := integrationRequest(ctx, in, integ)
+	out := integrationRequest(ctx, in, integ, mapped)
 	upstream.SetHops(out.Header, hops)
-	limited := upstream.LimitRequestBody(w, r, out, MaxPayload)
+	var limited *upstream.LimitedBody
+	if mapped == nil {
+		limited = upstream.LimitRequestBody(w, r, out, MaxPayload)
+	}
 	lg.Calling()
 	resp, err := call(out, env, integ)
 	lg.Called(resp, err)
@@ -177,7 +192,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		gatewayError(w, http.StatusBadGateway, "Internal server error", "InternalServerErrorException")
 		return true
 	}
-	respond(w, env.Guard, integ, resp.StatusCode, resp.Header, body)
+	respond(w, env.Guard, in, integ, resp.StatusCode, resp.Header, body)
 	return true
 }
 
@@ -216,8 +231,9 @@ var refusals = private.Refusals{
 
 // respond picks the integration response whose selection pattern matches
 // the backend status (the default one otherwise) and writes the method
-// response it maps to.
-func respond(w http.ResponseWriter, g *upstream.Guard, integ *Integration, status int, backend http.Header, body []byte) {
+// response it maps to: its headers, then its template for the types the
+// method request accepts, whose overrides have the last word.
+func respond(w http.ResponseWriter, g *upstream.Guard, q *request, integ *Integration, status int, backend http.Header, body []byte) {
 	sel := integ.Default
 	code := strconv.Itoa(status)
 	for _, r := range integ.Responses {
@@ -242,14 +258,29 @@ func respond(w http.ResponseWriter, g *upstream.Guard, integ *Integration, statu
 			h.Set(hm.name, hm.from.name)
 		}
 	}
+	status = sel.status
+	if t := sel.templates.forResponse(q.r.Header.Get("Accept")); t != nil {
+		res, err := t.run(q, body)
+		if err != nil {
+			q.templateFailed(w, "integration response", t, err)
+			return
+		}
+		body = []byte(res.Body)
+		if h.Get("Content-Type") == "" {
+			h.Set("Content-Type", t.contentType)
+		}
+		if res.Status != 0 {
+			status = res.Status
+		}
+		for k, v := range res.Headers {
+			h.Set(k, v)
+		}
+	}
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
 	}
-	if sel.hasBody && sel.body != "" {
-		body = []byte(sel.body) // templates are served as written: no VTL yet
-	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	g.Send(w, sel.status, body)
+	g.Send(w, status, body)
 }
 
 type request struct {
@@ -258,6 +289,10 @@ type request struct {
 	stage  *Stage
 	apiID  string
 	reqID  string
+	env    *Env
+	method *Method
+	path   string         // the request path after the stage
+	ctx    map[string]any // $context, once a template asks for it
 }
 
 func (q *request) value(s source) string {
@@ -289,10 +324,11 @@ func (q *request) value(s source) string {
 
 // integrationRequest builds the backend request: the URI (its host decides
 // the Host header), path parameters substituted, the method request's query
-// string and headers for proxies, and the mapped parameters. It copies only
-// what the backend request needs rather than r.Clone's deep copy, and the
-// result is the caller's own: later hops rewrite it in place.
-func integrationRequest(ctx context.Context, q *request, integ *Integration) *http.Request {
+// string and headers for proxies, the mapped parameters, and what a request
+// template made (mapped: its body and overrides; nil without one). It
+// copies only what the backend request needs rather than r.Clone's deep
+// copy, and the result is the caller's own: later hops rewrite it in place.
+func integrationRequest(ctx context.Context, q *request, integ *Integration, mapped *vtl.Result) *http.Request {
 	r := q.r
 	out := r.WithContext(ctx)
 	out.RequestURI = ""
@@ -358,7 +394,17 @@ func integrationRequest(ctx context.Context, q *request, integ *Integration) *ht
 			}
 		}
 	}
-	if len(integ.Params) > 0 {
+	if mapped != nil {
+		query, pathVals = requestOverrides(mapped, out.Header, query, pathVals)
+		out.Body = io.NopCloser(strings.NewReader(mapped.Body))
+		out.ContentLength = int64(len(mapped.Body))
+		out.TransferEncoding = nil
+		out.GetBody = nil
+		if out.Header.Get("Content-Type") == "" {
+			out.Header.Set("Content-Type", "application/json")
+		}
+	}
+	if len(integ.Params) > 0 || mapped != nil {
 		// A mapping cannot set a hop-by-hop header either.
 		for k := range out.Header {
 			if hop(k) {

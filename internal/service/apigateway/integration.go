@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"gatehouse/internal/model"
+	"gatehouse/internal/vtl"
 )
 
 // Integration is a method's integration.
@@ -310,7 +311,22 @@ func checkIntegration(tx model.Tx, member string, r *model.RestResource, m *mode
 			return err
 		}
 	}
+	if err := checkTemplates(ig.RequestTemplates); err != nil {
+		return err
+	}
 	return checkRequestMappings(m, ig.RequestParameters)
+}
+
+// checkTemplates parses each mapping template, as the data plane will, so
+// a template that cannot run is refused when it is put, not on the first
+// request.
+func checkTemplates(templates map[string]string) error {
+	for _, ct := range sortedKeys(templates) {
+		if _, err := vtl.Parse(templates[ct]); err != nil {
+			return badRequest("Invalid mapping template specified for content type %s: %s", ct, err)
+		}
+	}
+	return nil
 }
 
 // httpURI reports whether uri is an absolute http(s) URL with a host. Stage
@@ -437,6 +453,9 @@ func (s *Service) PutIntegrationResponse(ctx context.Context, in *PutIntegration
 		if err := checkResponseMappings(mr, ir.ResponseParameters); err != nil {
 			return err
 		}
+		if err := checkTemplates(ir.ResponseTemplates); err != nil {
+			return err
+		}
 		if ig.IntegrationResponses == nil {
 			ig.IntegrationResponses = map[string]*model.RestIntegrationResponse{}
 		}
@@ -520,6 +539,9 @@ func (s *Service) UpdateIntegrationResponse(ctx context.Context, in *UpdateInteg
 			mr = &model.RestMethodResponse{StatusCode: in.StatusCode}
 		}
 		if err := checkResponseMappings(mr, ir.ResponseParameters); err != nil {
+			return err
+		}
+		if err := checkTemplates(ir.ResponseTemplates); err != nil {
 			return err
 		}
 		return model.Put(tx, r)
