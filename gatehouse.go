@@ -11,6 +11,7 @@ package gatehouse
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +23,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"gatehouse/internal/admin"
+	"gatehouse/internal/api"
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane"
 	"gatehouse/internal/dataplane/upstream"
@@ -233,6 +237,10 @@ type Server struct {
 	stacks *cloudformation.Service
 	// params is the Parameter Store, which stacks read too.
 	params *ssm.Service
+	// engineKey marks the stack engine's calls as CloudFormation's. It is
+	// made afresh by each process and never leaves it, so no client can
+	// present it.
+	engineKey string
 
 	closeOnce sync.Once
 	closeErr  error
@@ -252,7 +260,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	ln = sendBuffered{Listener: ln, size: SendBuffer}
-	s := &Server{cfg: cfg, ln: ln, store: st, done: make(chan error, 1)}
+	s := &Server{cfg: cfg, ln: ln, store: st, done: make(chan error, 1), engineKey: rand.Text()}
 	s.newControllers(loader)
 	services, err := s.newServices()
 	if err == nil {
@@ -445,16 +453,25 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 }
 
 // provisioner makes stacks' resources through this server's own APIs, as
-// any SDK client would, signed with a key the server accepts.
+// any SDK client would.
 func (s *Server) provisioner(account, region string) stack.Provisioner {
+	p := provision.NewSDK(s.EngineConfig(region))
+	p.Account = account
+	return p
+}
+
+// EngineConfig is the SDK configuration the stack engine calls this server
+// with: signed with a key the server accepts, and carrying the engine key,
+// so that its calls may write the aws:cloudformation: tags AWS keeps for
+// CloudFormation. A client without it cannot.
+func (s *Server) EngineConfig(region string) aws.Config {
 	cfg := provision.EndpointConfig(s.URL(), region)
 	for id, secret := range s.cfg.AccessKeys {
 		cfg.Credentials = credentials.NewStaticCredentialsProvider(id, secret, "")
 		break
 	}
-	p := provision.NewSDK(cfg)
-	p.Account = account
-	return p
+	cfg.APIOptions = append(cfg.APIOptions, smithyhttp.SetHeaderValue(api.CallerHeader, s.engineKey))
+	return cfg
 }
 
 // newEdge is the root handler: invoke URLs to the data plane, the admin
@@ -478,6 +495,7 @@ func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
 		Verify:      verifier(cfg),
 		BodyTimeout: cfg.BodyTimeout,
 		BodyBudget:  cfg.BodyBudget,
+		EngineKey:   s.engineKey,
 	})
 }
 

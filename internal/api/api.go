@@ -65,13 +65,16 @@ type Meta struct {
 	RequestID string
 	Account   string
 	Region    string
-	// Caller names the AWS service calling on the user's behalf, from the
-	// CallerHeader: gatehouse's own stack engine says "cloudformation",
-	// and may then write the tags AWS reserves for CloudFormation.
+	// Caller names the AWS service calling on the user's behalf:
+	// "cloudformation" for gatehouse's own stack engine, which may then
+	// write the tags AWS reserves for CloudFormation. The edge sets it
+	// only for a call that proves it comes from the engine (CallerHeader).
 	Caller string
 }
 
-// CallerHeader carries Meta.Caller.
+// CallerHeader carries the stack engine's key: a secret each gatehouse
+// process makes at start and hands only to its own engine, so a client
+// that sends the header without it is not taken for CloudFormation.
 const CallerHeader = "X-Gatehouse-Caller"
 
 type metaKey struct{}

@@ -22,6 +22,7 @@ package edge
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
@@ -90,6 +91,11 @@ type Config struct {
 	// BudgetWait is how long a caller waits for the budget before it is
 	// answered as throttled (DefaultBudgetWait when zero).
 	BudgetWait time.Duration
+	// EngineKey is the secret the stack engine sends in api.CallerHeader:
+	// a management call carrying it is served as CloudFormation's
+	// (api.Meta.Caller "cloudformation"). Any other value is ignored, and
+	// every value when EngineKey is empty.
+	EngineKey string
 }
 
 // Defaults of the management plane's limits.
@@ -173,12 +179,23 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.manage(w, r)
 }
 
+// caller is "cloudformation" for a call from the stack engine, which alone
+// holds the key, and empty for every other call, whatever it claims. The
+// comparison takes the same time wherever the key first differs.
+func (e *Edge) caller(r *http.Request) string {
+	key := r.Header.Get(api.CallerHeader)
+	if key == "" || e.cfg.EngineKey == "" || subtle.ConstantTimeCompare([]byte(key), []byte(e.cfg.EngineKey)) != 1 {
+		return ""
+	}
+	return "cloudformation"
+}
+
 // manage serves a management call: it reads the body within the deadline
 // and the budget, classifies, guards, and hands the call to its service.
 func (e *Edge) manage(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	scopeRegion, scopeService := credentialScope(r.Header.Get("Authorization"))
-	meta := api.Meta{RequestID: api.NewRequestID(), Account: e.cfg.Account, Region: e.cfg.Region, Caller: r.Header.Get(api.CallerHeader)}
+	meta := api.Meta{RequestID: api.NewRequestID(), Account: e.cfg.Account, Region: e.cfg.Region, Caller: e.caller(r)}
 	if scopeRegion != "" {
 		meta.Region = scopeRegion
 	}

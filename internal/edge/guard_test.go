@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/internal/api"
 	"gatehouse/internal/sigv4"
 )
 
@@ -259,5 +260,35 @@ func TestBodyReadOnce(t *testing.T) {
 	runtime.ReadMemStats(&m2)
 	if got := m2.TotalAlloc - m1.TotalAlloc; got > 1<<20+64<<10 {
 		t.Errorf("a 1 MiB body allocated %d bytes", got)
+	}
+}
+
+// Only the engine key marks a call as CloudFormation's: the names a client
+// could send, a wrong key, and any header when no key is set are ignored.
+func TestCallerNeedsTheEngineKey(t *testing.T) {
+	const key = "Q2V4ZXJ0Q2xhaW1zQ2FsbGVy"
+	for _, tc := range []struct {
+		engineKey, header, want string
+	}{
+		{key, key, "cloudformation"},
+		{key, "cloudformation", ""},
+		{key, key[:len(key)-1], ""},
+		{key, key + "x", ""},
+		{key, "", ""},
+		{"", "", ""},
+		{"", "cloudformation", ""},
+	} {
+		got := "unset"
+		e := New(Config{EngineKey: tc.engineKey, Services: map[string]http.Handler{APIGateway: http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			got = api.MetaFrom(r.Context()).Caller
+		})}})
+		r := httptest.NewRequest("GET", "http://localhost/restapis", nil)
+		if tc.header != "" {
+			r.Header.Set(api.CallerHeader, tc.header)
+		}
+		e.ServeHTTP(httptest.NewRecorder(), r)
+		if got != tc.want {
+			t.Errorf("key %q, header %q: caller %q, want %q", tc.engineKey, tc.header, got, tc.want)
+		}
 	}
 }

@@ -37,7 +37,7 @@ type gwRig struct {
 
 func newGWRig(t *testing.T, opts ...servertest.Option) *gwRig {
 	srv := servertest.Start(t, opts...)
-	sdk := provision.NewSDK(provision.EndpointConfig(srv.URL(), "us-east-1"))
+	sdk := provision.NewSDK(srv.EngineConfig("us-east-1"))
 	sdk.PollEvery = 2 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

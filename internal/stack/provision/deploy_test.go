@@ -34,7 +34,7 @@ func deploy(t *testing.T, srv *servertest.Server, file string, params map[string
 	if err != nil {
 		t.Fatal(err)
 	}
-	sdk := provision.NewSDK(provision.EndpointConfig(srv.URL(), "us-east-1"))
+	sdk := provision.NewSDK(srv.EngineConfig("us-east-1"))
 	sdk.PollEvery = 5 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

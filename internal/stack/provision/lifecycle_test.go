@@ -31,7 +31,7 @@ const stackID = "arn:aws:cloudformation:us-east-1:000000000000:stack/net/0b1e0c6
 
 func newRig(t *testing.T, opts ...servertest.Option) *rig {
 	srv := servertest.Start(t, opts...)
-	sdk := provision.NewSDK(provision.EndpointConfig(srv.URL(), "us-east-1"))
+	sdk := provision.NewSDK(srv.EngineConfig("us-east-1"))
 	sdk.PollEvery = 2 * time.Millisecond
 	sdk.DependencyWait = 2 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,9 +16,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"gatehouse/internal/api"
 	"gatehouse/internal/stack"
 )
 
@@ -60,10 +57,11 @@ func EndpointConfig(url, region string) aws.Config {
 	}
 }
 
-// NewSDK makes the clients from one configuration. Its calls say they come
-// from CloudFormation, which may tag what it makes aws:cloudformation:*.
+// NewSDK makes the clients from one configuration. The aws:cloudformation:
+// tags it puts on what it makes are accepted only when cfg carries the
+// server's engine key (gatehouse's Server.EngineConfig); from any other
+// client AWS refuses them, and so does gatehouse.
 func NewSDK(cfg aws.Config) *SDK {
-	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), smithyhttp.SetHeaderValue(api.CallerHeader, "cloudformation"))
 	return &SDK{
 		EC2: ec2.NewFromConfig(cfg), ELB: elb.NewFromConfig(cfg),
 		APIGW: apigateway.NewFromConfig(cfg), HTTP: apigatewayv2.NewFromConfig(cfg),
