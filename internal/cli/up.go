@@ -121,7 +121,7 @@ func upCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	params := paramFlags{}
 	fs.Var(params, "parameter", "Key=Value for a template parameter (repeatable); on an update, parameters not given keep their previous values")
-	stackName := fs.String("stack-name", "", "stack name, with one template (default: the template's file name without its extension)")
+	stackName := fs.String("stack-name", "", "stack name, with one template (default: the template's file name without its extension, made a valid stack name)")
 	var sf serverFlags
 	sf.register(fs, gatehouse.DefaultListen)
 	fs.BoolVar(&sf.inMemory, "in-memory", false, "without --endpoint: keep state in memory only")
@@ -147,7 +147,7 @@ func upCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		name := *stackName
 		if name == "" {
-			name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+			name = defaultStackName(file)
 		}
 		tmpls = append(tmpls, &upFile{file: file, stack: name, body: string(data)})
 	}
@@ -187,6 +187,39 @@ func upCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// maxStackName is the longest stack name CloudFormation takes.
+const maxStackName = 128
+
+// defaultStackName is the stack name a template file gives when none is
+// named: its base name without its extension and CDK's ".template" before
+// it (CDK writes NAME.template.json), made one CloudFormation takes. A
+// stack name is a letter, then letters, digits and hyphens, so any other
+// character becomes a hyphen, and a name not starting with a letter is
+// prefixed "stack-" rather than cut, so that 1-net and 2-net stay apart.
+func defaultStackName(file string) string {
+	base := filepath.Base(file)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	if trimmed := strings.TrimSuffix(base, ".template"); trimmed != "" {
+		base = trimmed
+	}
+	name := strings.Map(func(r rune) rune {
+		if r == '-' || isLetter(r) || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, base)
+	switch {
+	case name == "":
+		name = "stack"
+	case !isLetter(rune(name[0])):
+		name = "stack-" + name
+	}
+	return name[:min(len(name), maxStackName)]
+}
+
+// isLetter reports whether r is an ASCII letter, as stack names need.
+func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 // checkAll checks every template before any stack is touched, so that a
 // mistake in the last leaves the first alone, and learns the parameters

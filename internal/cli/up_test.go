@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -282,10 +283,45 @@ func TestUpServesInProcess(t *testing.T) {
 }
 
 // The gatehouse `up` starts has the parameter CDK's templates check, as
-// `serve` does, so CDK's synthesized output deploys with it.
+// `serve` does, so CDK's synthesized output deploys with it, as the stack
+// CDK named in its file name (NAME.template.json).
 func TestUpDeploysCDKOutput(t *testing.T) {
-	stdout, _ := upInProcess(t, "--in-memory", "--stack-name", "cdk", "../../examples/cdk/synth/GatehouseCdk.template.json")
-	if !strings.Contains(stdout, "Stack cdk: CREATE_COMPLETE\n") || !strings.Contains(stdout, "  ApiUrl = http://") {
+	stdout, _ := upInProcess(t, "--in-memory", "../../examples/cdk/synth/GatehouseCdk.template.json")
+	if !strings.Contains(stdout, "Stack GatehouseCdk: CREATE_COMPLETE\n") || !strings.Contains(stdout, "  ApiUrl = http://") {
 		t.Fatalf("stdout:\n%s", stdout)
 	}
 }
+
+// A template's file name gives a stack name CloudFormation takes: without
+// its extension and CDK's ".template", a hyphen for each character a
+// name cannot hold, starting with a letter, at most 128 characters.
+func TestDefaultStackName(t *testing.T) {
+	long := strings.Repeat("n", 200)
+	for _, tc := range []struct{ file, want string }{
+		{"net.yaml", "net"},
+		{"dir/net.yml", "net"},
+		{"/abs/dir.d/Net.json", "Net"},
+		{"cdk.out/GatehouseCdk.template.json", "GatehouseCdk"},
+		{"App.template.yaml", "App"},
+		{"my_app.v2.yaml", "my-app-v2"},
+		{"web app.json", "web-app"},
+		{"café.yaml", "caf-"},
+		{"01-network.yaml", "stack-01-network"},
+		{"-x.yaml", "stack--x"},
+		{".template.json", "stack--template"},
+		{"noext", "noext"},
+		{long + ".yaml", long[:128]},
+		{"9" + long + ".yaml", ("stack-9" + long)[:128]},
+	} {
+		got := defaultStackName(tc.file)
+		if got != tc.want {
+			t.Errorf("defaultStackName(%q) = %q, want %q", tc.file, got, tc.want)
+		}
+		if !validStackName.MatchString(got) {
+			t.Errorf("defaultStackName(%q) = %q is not a valid stack name", tc.file, got)
+		}
+	}
+}
+
+// validStackName is CloudFormation's rule for a stack name.
+var validStackName = regexp.MustCompile(`^[a-zA-Z][-a-zA-Z0-9]{0,127}$`)
