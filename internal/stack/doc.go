@@ -10,7 +10,9 @@
 // handed to a Provisioner. A mistake is a *ValidationError carrying
 // CloudFormation's text, found before anything is created.
 //
+// The stack API (service/cloudformation) runs stack operations with it, and
+// `gatehouse up` checks templates with it before sending them to that API.
 // The package must not reach into the model or the store: the Provisioner
-// given to Deploy (provision.SDK) creates every resource through the same
-// AWS API operations any other client would call.
+// it is given (provision.SDK) creates every resource through the same AWS
+// API operations any other client would call.
 package stack
