@@ -3,23 +3,46 @@ package gatehouse_test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 
 	"gatehouse"
 )
 
-// TestIdleConnectionsGiveWayToNewClients holds more idle keep-alive
-// connections than the connection cap allows: the longest-idle ones are
-// closed as new ones arrive, so a new client's management call is answered
-// at once, while a connection with a request in flight is never closed.
+// TestIdleConnectionsGiveWayToNewClients holds as many connections as the
+// connection cap allows, one with a request in flight and the rest idle
+// keep-alive ones, then opens more: each new connection closes the one
+// idle the longest, so a new client's management call is answered at
+// once, the connections idle for less time keep serving, and the one
+// with a request in flight is never closed.
+//
+// The test waits for the server to take each connection as idle before
+// it opens the next, so the order the cap sees is the test's own: a
+// client reads its answer before the server marks the connection idle,
+// and on a loaded machine that mark can come after the next connection's.
 func TestIdleConnectionsGiveWayToNewClients(t *testing.T) {
 	const maxConns = 20
-	p := newPubNet(t, func(c *gatehouse.Config) { c.MaxConns = maxConns })
+	w := newConnWatch(t)
+	p := newPubNet(t, func(c *gatehouse.Config) {
+		c.MaxConns = maxConns
+		gatehouse.WatchConns(c, w.observe)
+	})
+	// The setup's calls go through a transport of the test's own, whose
+	// connections are closed before the test opens its own, so that the
+	// cap counts the test's connections alone.
+	setup := &http.Transport{}
+	cfg := p.srv.AWSConfig()
+	cfg.HTTPClient = &http.Client{Transport: setup}
+	p.gw2 = apigatewayv2.NewFromConfig(cfg)
+
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -30,16 +53,24 @@ func TestIdleConnectionsGiveWayToNewClients(t *testing.T) {
 	t.Cleanup(slow.Close)
 	apiID := p.httpAPI("held", slow.URL+"/x", 30000, "GET /held")
 	p.sync()
+	setup.CloseIdleConnections()
+	w.wait("the setup's connections to close", func(open map[string]http.ConnState) bool { return len(open) == 0 })
+
 	// Deadlines only keep a broken server from hanging the test; a loaded
 	// machine must not fail it, so they are generous.
 	deadline := time.Now().Add(30 * time.Second)
+	dial := func() net.Conn {
+		t.Helper()
+		c, err := net.Dial("tcp", p.srv.Addr().String())
+		p.must(err)
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(deadline)
+		return c
+	}
 
 	// The oldest connection carries a request that stays in flight.
-	held, err := net.Dial("tcp", p.srv.Addr().String())
-	p.must(err)
-	defer held.Close()
-	held.SetDeadline(deadline)
-	_, err = io.WriteString(held, "GET /held HTTP/1.1\r\nHost: "+apiID+".execute-api.localhost\r\n\r\n")
+	held := dial()
+	_, err := io.WriteString(held, "GET /held HTTP/1.1\r\nHost: "+apiID+".execute-api.localhost\r\n\r\n")
 	p.must(err)
 	<-entered
 
@@ -54,42 +85,38 @@ func TestIdleConnectionsGiveWayToNewClients(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	// As many idle keep-alive connections as the cap, each after one call.
+	// The rest of the cap in idle keep-alive connections, each after one
+	// call, in order: the last of them puts the cap one over, and closes
+	// the first.
 	conns := make([]net.Conn, maxConns)
 	readers := make([]*bufio.Reader, maxConns)
 	for i := range conns {
-		c, err := net.Dial("tcp", p.srv.Addr().String())
-		p.must(err)
-		defer c.Close()
-		c.SetDeadline(deadline)
+		c := dial()
 		conns[i], readers[i] = c, bufio.NewReader(c)
 		if code := call(c, readers[i]); code != 200 {
 			t.Fatalf("idle connection %d: %d", i, code)
 		}
+		addr := c.LocalAddr().String()
+		w.wait(fmt.Sprintf("the server to take connection %d as idle", i), func(open map[string]http.ConnState) bool {
+			return open[addr] == http.StateIdle
+		})
 	}
-	// A new client gets in at once.
-	c, err := net.Dial("tcp", p.srv.Addr().String())
-	p.must(err)
-	defer c.Close()
-	c.SetDeadline(deadline)
+	// A new client gets in at once, closing the second.
+	c := dial()
 	if code := call(c, bufio.NewReader(c)); code != 200 {
 		t.Fatalf("new client: %d", code)
 	}
 
-	// The cap holds the in-flight connection, the new client and the rest
-	// idle: the oldest idle one was closed. How many of this test's own
-	// connections go besides depends on the keep-alive connections the
-	// setup's SDK clients left open, which count against the cap too and
-	// are older still, so only the oldest is asserted.
-	for i := range 1 {
-		conns[i].SetReadDeadline(time.Now().Add(10 * time.Second))
+	// The two idle the longest were closed; every other still serves.
+	for i := range 2 {
 		if _, err := readers[i].ReadByte(); !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !isReset(err) {
-			t.Errorf("idle connection %d, among the oldest, still open: %v", i, err)
+			t.Errorf("idle connection %d, among the two oldest, still open: %v", i, err)
 		}
 	}
-	// The newest idle connection still serves.
-	if code := call(conns[maxConns-1], readers[maxConns-1]); code != 200 {
-		t.Errorf("newest idle connection: %d", code)
+	for i := 2; i < maxConns; i++ {
+		if code := call(conns[i], readers[i]); code != 200 {
+			t.Errorf("idle connection %d: %d", i, code)
+		}
 	}
 	// The request in flight completes.
 	close(release)
@@ -104,4 +131,52 @@ func TestIdleConnectionsGiveWayToNewClients(t *testing.T) {
 func isReset(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && !op.Timeout()
+}
+
+// connWatch follows the server's client connections through
+// gatehouse.WatchConns: each open one's latest state, by client address.
+type connWatch struct {
+	t       *testing.T
+	mu      sync.Mutex
+	open    map[string]http.ConnState
+	changed chan struct{}
+}
+
+func newConnWatch(t *testing.T) *connWatch {
+	return &connWatch{t: t, open: map[string]http.ConnState{}, changed: make(chan struct{}, 1)}
+}
+
+func (w *connWatch) observe(c net.Conn, s http.ConnState) {
+	w.mu.Lock()
+	if s == http.StateClosed || s == http.StateHijacked {
+		delete(w.open, c.RemoteAddr().String())
+	} else {
+		w.open[c.RemoteAddr().String()] = s
+	}
+	w.mu.Unlock()
+	select {
+	case w.changed <- struct{}{}:
+	default:
+	}
+}
+
+// wait returns once done holds of the open connections. Its deadline only
+// keeps a broken server from hanging the test.
+func (w *connWatch) wait(what string, done func(open map[string]http.ConnState) bool) {
+	w.t.Helper()
+	guard := time.NewTimer(30 * time.Second)
+	defer guard.Stop()
+	for {
+		w.mu.Lock()
+		ok := done(w.open)
+		w.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-w.changed:
+		case <-guard.C:
+			w.t.Fatalf("gave up waiting for %s", what)
+		}
+	}
 }

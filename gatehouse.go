@@ -142,6 +142,11 @@ type Config struct {
 	// this long for it to finish before answering. Zero answers as soon as
 	// the operation is recorded IN_PROGRESS, as AWS does.
 	StackWait time.Duration
+
+	// watchConns, set by tests (export_test.go), sees each client
+	// connection's change of state once the connection cap has, so that
+	// a test can wait for the server to take a connection as idle.
+	watchConns func(net.Conn, http.ConnState)
 }
 
 // DefaultMaxInflight is the default bound on integration requests in
@@ -279,6 +284,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.http = &http.Server{Handler: s.newEdge(services), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
 	if n := maxConns(cfg.MaxConns); n > 0 {
 		s.http.ConnState = newConnCap(n).state
+	}
+	if watch, capped := cfg.watchConns, s.http.ConnState; watch != nil {
+		s.http.ConnState = func(c net.Conn, st http.ConnState) {
+			if capped != nil {
+				capped(c, st)
+			}
+			watch(c, st)
+		}
 	}
 	s.health.Start()
 	s.v1links.Start()
