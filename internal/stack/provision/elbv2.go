@@ -202,23 +202,53 @@ func targetGroupAttrs(tg elbtypes.TargetGroup) map[string]any {
 		"TargetGroupFullName": arn[strings.LastIndex(arn, ":")+1:], "LoadBalancerArns": lbs}
 }
 
-// targets reads a target group's Targets, keyed by id, port and zone.
+// targets reads a target group's Targets, keyed by id and port (the
+// group's when the target names none), which is how ELBv2 tells targets
+// apart.
 func targets(p props) (map[string]elbtypes.TargetDescription, error) {
 	var list []elbtypes.TargetDescription
 	if err := decode(p["Targets"], &list); err != nil {
 		return nil, fmt.Errorf("Targets%v", err)
 	}
+	port, err := p.int32("Port")
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]elbtypes.TargetDescription{}
 	for _, d := range list {
-		out[fmt.Sprintf("%s|%d|%s", aws.ToString(d.Id), aws.ToInt32(d.Port), aws.ToString(d.AvailabilityZone))] = d
+		k := d
+		if k.Port == nil {
+			k.Port = port
+		}
+		out[targetKey(k)] = d
 	}
 	return out, nil
 }
 
-func onlyTargets(a, b map[string]elbtypes.TargetDescription) []elbtypes.TargetDescription {
+func targetKey(d elbtypes.TargetDescription) string {
+	return fmt.Sprintf("%s|%d", aws.ToString(d.Id), aws.ToInt32(d.Port))
+}
+
+// registered are the targets a group has, draining ones aside.
+func registered(ctx context.Context, s *SDK, arn string) (map[string]bool, error) {
+	out, err := s.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: &arn})
+	if err != nil {
+		return nil, err
+	}
+	live := map[string]bool{}
+	for _, d := range out.TargetHealthDescriptions {
+		if d.Target != nil && (d.TargetHealth == nil || d.TargetHealth.State != elbtypes.TargetHealthStateEnumDraining) {
+			live[targetKey(*d.Target)] = true
+		}
+	}
+	return live, nil
+}
+
+// targetsIn lists, in a stable order, the targets of a that pick keeps.
+func targetsIn(a map[string]elbtypes.TargetDescription, pick func(key string) bool) []elbtypes.TargetDescription {
 	var keys []string
 	for k := range a {
-		if _, ok := b[k]; !ok {
+		if pick(k) {
 			keys = append(keys, k)
 		}
 	}
@@ -230,8 +260,11 @@ func onlyTargets(a, b map[string]elbtypes.TargetDescription) []elbtypes.TargetDe
 	return out
 }
 
-// setTargets deregisters the targets old has and new lacks, and registers
-// those new adds.
+// setTargets deregisters the targets old has, new lacks and the group
+// still has, and registers those new has and the group lacks. Reading the
+// group keeps it sound when old is not what the group has: the rollback
+// of an update that failed half way, or a create whose registration a
+// stop cut short. Targets registered other than by the stack stay.
 func setTargets(ctx context.Context, s *SDK, arn string, old, new props) error {
 	have, err := targets(old)
 	if err != nil {
@@ -241,12 +274,18 @@ func setTargets(ctx context.Context, s *SDK, arn string, old, new props) error {
 	if err != nil {
 		return err
 	}
-	if gone := onlyTargets(have, want); len(gone) > 0 {
+	live := map[string]bool{}
+	if len(have) > 0 {
+		if live, err = registered(ctx, s, arn); err != nil {
+			return fmt.Errorf("Targets: %w", err)
+		}
+	}
+	if gone := targetsIn(have, func(k string) bool { _, wanted := want[k]; return !wanted && live[k] }); len(gone) > 0 {
 		if _, err := s.ELB.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: &arn, Targets: gone}); err != nil {
 			return fmt.Errorf("Targets: %w", err)
 		}
 	}
-	if added := onlyTargets(want, have); len(added) > 0 {
+	if added := targetsIn(want, func(k string) bool { return !live[k] }); len(added) > 0 {
 		if _, err := s.ELB.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: &arn, Targets: added}); err != nil {
 			return fmt.Errorf("Targets: %w", err)
 		}

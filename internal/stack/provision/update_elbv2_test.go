@@ -354,3 +354,39 @@ Resources:
 		}
 	}
 }
+
+// TestTargetsRollbackAfterAFailedUpdate: an update of a target group that
+// failed before its Targets changed is rolled back by an update from the
+// properties it was to have to those it had. Targets the failed update
+// never registered are not deregistered (ELBv2 would refuse with
+// InvalidTarget); the group ends with the targets it had.
+func TestTargetsRollbackAfterAFailedUpdate(t *testing.T) {
+	r := newRig(t)
+	r.apply(albV1)
+	tg := r.ref("Tg")
+	had := r.props["Tg"]
+	wanted := map[string]any{}
+	for k, v := range had {
+		wanted[k] = v
+	}
+	wanted["Targets"] = []any{map[string]any{"Id": "10.5.1.10", "Port": "9002"}, map[string]any{"Id": "10.5.1.11"}}
+	// The update failed before it reached the targets; the rollback goes
+	// from what it wanted back to what the group had.
+	if _, err := r.sdk.Update(r.ctx, r.target("Tg"), r.made["Tg"], wanted, had); err != nil {
+		t.Fatalf("rolling back: %v", err)
+	}
+	health, err := r.srv.ELBv2().DescribeTargetHealth(r.ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: &tg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range health.TargetHealthDescriptions {
+		if d.TargetHealth.State != elbtypes.TargetHealthStateEnumDraining {
+			got = append(got, aws.ToString(d.Target.Id)+":"+itoa(aws.ToInt32(d.Target.Port)))
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"10.5.1.10:8080", "10.5.1.11:8080"}; !slices.Equal(got, want) {
+		t.Errorf("targets after the rollback: %v, want %v", got, want)
+	}
+}
