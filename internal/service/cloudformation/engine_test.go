@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -875,5 +876,46 @@ func TestDeleteDuringCreate(t *testing.T) {
 	ev := strings.Join(h.events(id), "\n")
 	if !strings.Contains(ev, "s CREATE_COMPLETE\ns DELETE_IN_PROGRESS User Initiated") {
 		t.Fatalf("events:\n%s", ev)
+	}
+}
+
+// TestInterruptedParameterFoundByTags: the server stops while Parameter
+// Store makes a parameter whose name the template leaves to
+// CloudFormation, before the stack records it. The next start rolls the
+// create back and finds the parameter by the aws:cloudformation tags the
+// engine gave it, though nothing recorded its generated name.
+func TestInterruptedParameterFoundByTags(t *testing.T) {
+	h := newHarness(t)
+	h.svc.cfg.Wait = 0
+	h.p.hold, h.p.held, h.p.release = "Param", make(chan struct{}, 1), make(chan struct{})
+	h.create("s", strings.Replace(threeTier, "Outputs:\n",
+		"  Param:\n    Type: AWS::SSM::Parameter\n    DependsOn: Group\n    Properties:\n      Type: String\n      Value: v\nOutputs:\n", 1))
+	<-h.p.held
+	id := h.stack("s").ID
+	// Parameter Store made it with the stack's tags; the answer never
+	// reached the stack. Another stack's parameter of the same logical id
+	// stays.
+	if err := model.Update(h.st, "000000000000", "us-east-1", func(tx model.Tx) error {
+		if err := model.Put(tx, model.Parameter{Name: "CFN-Param-Z1x2C3v4B5n6", Type: "String", Value: "v",
+			Tags: model.Tags{"aws:cloudformation:stack-id": id, "aws:cloudformation:logical-id": "Param"}}); err != nil {
+			return err
+		}
+		return model.Put(tx, model.Parameter{Name: "CFN-Param-other", Type: "String", Value: "v",
+			Tags: model.Tags{"aws:cloudformation:stack-id": id + "x", "aws:cloudformation:logical-id": "Param"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.Stop()
+	h.p.hold = ""
+	h.start()
+	if err := h.svc.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.eng.wait(id)
+	if st := h.stack(id); st.Status != "ROLLBACK_COMPLETE" {
+		t.Fatalf("%s\n%s", st.Status, strings.Join(h.events(id), "\n"))
+	}
+	if !slices.Contains(h.p.deleted, "CFN-Param-Z1x2C3v4B5n6") || slices.Contains(h.p.deleted, "CFN-Param-other") {
+		t.Fatalf("deleted %v\n%s", h.p.deleted, strings.Join(h.events(id), "\n"))
 	}
 }

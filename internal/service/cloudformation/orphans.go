@@ -39,6 +39,9 @@ var taggedKinds = map[string]string{
 // orphans finds the physical ids of the records tagged as the stack's
 // resource logicalID, but keep.
 func (e *engine) orphans(sc model.Scope, stackID, logicalID, typ, keep string) []string {
+	if typ == "AWS::SSM::Parameter" {
+		return e.orphanParameters(sc, stackID, logicalID, keep)
+	}
 	field, ok := taggedKinds[typ]
 	if !ok {
 		return nil
@@ -72,6 +75,29 @@ func (e *engine) orphans(sc model.Scope, stackID, logicalID, typ, keep string) [
 		if tags["aws:cloudformation:stack-id"] == stackID && tags["aws:cloudformation:logical-id"] == logicalID && id != keep {
 			out = append(out, id)
 		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// orphanParameters finds the names of the parameters tagged as the
+// stack's resource logicalID, but keep. Snapshots do not index parameters
+// (nothing the data plane serves reads them), so they are listed from the
+// store; a generated name cannot be known any other way.
+func (e *engine) orphanParameters(sc model.Scope, stackID, logicalID, keep string) []string {
+	var out []string
+	err := e.s.view(sc, func(tx model.Tx) error {
+		params, err := model.List[model.Parameter](tx)
+		for _, p := range params {
+			if p.Tags["aws:cloudformation:stack-id"] == stackID && p.Tags["aws:cloudformation:logical-id"] == logicalID && p.Name != keep {
+				out = append(out, p.Name)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		e.s.cfg.Log.Error("looking for a parameter by its tags", "stack", stackID, "resource", logicalID, "err", err)
+		return nil
 	}
 	sort.Strings(out)
 	return out
