@@ -158,6 +158,11 @@ func TestRESTMappingTemplatesHTTP(t *testing.T) {
 	_, err = gw.UpdateIntegration(restCtx, &apigateway.UpdateIntegrationInput{RestApiId: id, ResourceId: res, HttpMethod: verb,
 		PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpAdd, Path: aws.String("/requestTemplates/text~1plain"), Value: aws.String("$input.json(")}}})
 	wantBadRequest(t, err, "UpdateIntegration with a broken template", "text/plain")
+	ig, err := gw.GetIntegration(restCtx, &apigateway.GetIntegrationInput{RestApiId: id, ResourceId: res, HttpMethod: verb})
+	restMust(t, err)
+	if len(ig.RequestTemplates) != 1 || ig.RequestTemplates["application/json"] != petRequestTemplate {
+		t.Fatalf("a refused update changed the templates: %v", ig.RequestTemplates)
+	}
 
 	for _, code := range []string{"200", "418"} {
 		_, err = gw.PutMethodResponse(restCtx, &apigateway.PutMethodResponseInput{RestApiId: id, ResourceId: res, HttpMethod: verb, StatusCode: aws.String(code)})
@@ -178,6 +183,11 @@ func TestRESTMappingTemplatesHTTP(t *testing.T) {
 	_, err = gw.UpdateIntegrationResponse(restCtx, &apigateway.UpdateIntegrationResponseInput{RestApiId: id, ResourceId: res, HttpMethod: verb,
 		StatusCode: aws.String("418"), PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpReplace, Path: aws.String("/responseTemplates/application~1json"), Value: aws.String("#end")}}})
 	wantBadRequest(t, err, "UpdateIntegrationResponse with a broken template", "#end without a matching #if or #foreach")
+	ir, err := gw.GetIntegrationResponse(restCtx, &apigateway.GetIntegrationResponseInput{RestApiId: id, ResourceId: res, HttpMethod: verb, StatusCode: aws.String("418")})
+	restMust(t, err)
+	if ir.ResponseTemplates["application/json"] != petErrorTemplate {
+		t.Fatalf("a refused update changed the template: %q", ir.ResponseTemplates["application/json"])
+	}
 	_, err = gw.CreateDeployment(restCtx, &apigateway.CreateDeploymentInput{RestApiId: id, StageName: aws.String("prod"), Variables: map[string]string{"env": "test"}})
 	restMust(t, err)
 	apiID := aws.ToString(id)

@@ -199,3 +199,33 @@ func TestEmptyBodyIsAnEmptyObject(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// One parsed template serves concurrent requests: each Execute has state
+// of its own, so what one request's #set builds never reaches another.
+func TestConcurrentExecute(t *testing.T) {
+	tp, err := Parse(`#set($m = {})#set($x = $m.put("v", $input.params('v')))#set($l = $input.path('$.l'))#set($y = $l.add($input.params('v')))$m.v $l`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 8)
+	for i := range 8 {
+		go func() {
+			v := strings.Repeat("x", i+1)
+			res, err := tp.Execute(&Input{Body: []byte(`{"l":[]}`), Query: map[string]string{"v": v}})
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			if want := v + " [" + v + "]"; res.Body != want {
+				done <- res.Body + " != " + want
+				return
+			}
+			done <- ""
+		}()
+	}
+	for range 8 {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+}

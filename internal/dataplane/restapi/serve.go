@@ -139,6 +139,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	// A non-proxy integration's request template, chosen by content type,
 	// maps the body; passthrough decides what has none.
 	tmpl, mapped, ok := in.mapRequest(w, integ)
+	defer env.Guard.Release(in.held)
 	if !ok {
 		return true
 	}
@@ -293,6 +294,7 @@ type request struct {
 	method *Method
 	path   string         // the request path after the stage
 	ctx    map[string]any // $context, once a template asks for it
+	held   int64          // bytes of the body a template reads, held from the guard
 }
 
 func (q *request) value(s source) string {

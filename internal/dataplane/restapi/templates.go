@@ -142,6 +142,14 @@ func (q *request) mapRequest(w http.ResponseWriter, integ *Integration) (*templa
 		// The template needs the whole body, read within the payload limit
 		// and the grace a client has to deliver it.
 		upstream.BoundBodyRead(w, r)
+		if !q.method.IAM { // an AWS_IAM method's body is held already
+			q.held = upstream.BodySize(r, MaxPayload)
+			if !q.env.Guard.Hold(q.held) {
+				q.held = 0
+				gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+				return nil, nil, false
+			}
+		}
 		var err error
 		body, err = io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 		switch {
