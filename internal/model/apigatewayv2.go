@@ -45,8 +45,12 @@ type Route struct {
 	RouteKey          string // "GET /pets/{id}", "ANY /{proxy+}", "$default"
 	Target            string `json:",omitempty"` // "integrations/{integrationId}"
 	AuthorizationType string
-	OperationName     string `json:",omitempty"`
-	APIKeyRequired    bool
+	// AuthorizerID names the route's authorizer (JWT), and
+	// AuthorizationScopes the scopes a token must hold one of.
+	AuthorizerID        string   `json:",omitempty"`
+	AuthorizationScopes []string `json:",omitempty"`
+	OperationName       string   `json:",omitempty"`
+	APIKeyRequired      bool
 }
 
 func (Route) Kind() string  { return "apigwv2-route" }
@@ -72,6 +76,38 @@ func RouteKeyPath(routeKey string) string {
 	}
 	return path + " " + method
 }
+
+// Authorizer is an HTTP API's authorizer. Its Key is "apiID/authorizerID".
+// Authorizers are not frozen in deployments: a stage's routes name them by
+// id, and the data plane reads the API's authorizers as they are now.
+type Authorizer struct {
+	APIID string
+	ID    string
+	Name  string
+	// Type is JWT or REQUEST (a Lambda authorizer, not served yet).
+	Type string
+	// IdentitySource are the selection expressions the identity is read
+	// from ("$request.header.Authorization").
+	IdentitySource []string `json:",omitempty"`
+	// JWT holds a JWT authorizer's jwtConfiguration.
+	JWT *JWTConfiguration `json:",omitempty"`
+	// The members of a REQUEST authorizer.
+	URI                   string `json:",omitempty"`
+	CredentialsARN        string `json:",omitempty"`
+	PayloadFormatVersion  string `json:",omitempty"`
+	ResultTTLSeconds      int    `json:",omitempty"`
+	EnableSimpleResponses bool   `json:",omitempty"`
+}
+
+// JWTConfiguration is the issuer a JWT authorizer trusts and the audiences
+// it accepts.
+type JWTConfiguration struct {
+	Issuer   string
+	Audience []string
+}
+
+func (Authorizer) Kind() string  { return "apigwv2-authorizer" }
+func (a Authorizer) Key() string { return a.APIID + "/" + a.ID }
 
 // Integration is an HTTP API integration.
 type Integration struct {

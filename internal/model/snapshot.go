@@ -48,6 +48,7 @@ type Scoped struct {
 	// deployments are keyed "apiID/id".
 	HTTPAPIs     map[string]*HTTPAPI
 	Routes       map[string]*Route
+	Authorizers  map[string]*Authorizer
 	Integrations map[string]*Integration
 	Stages       map[string]*Stage
 	Deployments  map[string]*Deployment
@@ -94,6 +95,7 @@ func newScoped(s Scope) *Scoped {
 
 		HTTPAPIs:             map[string]*HTTPAPI{},
 		Routes:               map[string]*Route{},
+		Authorizers:          map[string]*Authorizer{},
 		Integrations:         map[string]*Integration{},
 		Stages:               map[string]*Stage{},
 		Deployments:          map[string]*Deployment{},
@@ -349,6 +351,8 @@ func (e *edit) set(key string, val []byte, present bool) error {
 		return put(se, kind, &sc.HTTPAPIs, key, id, val, present, nil)
 	case Route{}.Kind():
 		return put(se, kind, &sc.Routes, key, id, val, present, nil)
+	case Authorizer{}.Kind():
+		return put(se, kind, &sc.Authorizers, key, id, val, present, nil)
 	case Integration{}.Kind():
 		return put(se, kind, &sc.Integrations, key, id, val, present, nil)
 	case Stage{}.Kind():
@@ -402,7 +406,7 @@ var indexed = map[string]bool{}
 
 func init() {
 	for _, r := range []Record{VPC{}, Subnet{}, SecurityGroup{}, NetworkInterface{}, NetworkACL{}, RouteTable{}, EC2Instance{}, LoadBalancer{}, TargetGroup{},
-		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Integration{}, Stage{}, Deployment{}, DeployedEntry{}, VpcLink{}, RestAPI{},
+		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Authorizer{}, Integration{}, Stage{}, Deployment{}, DeployedEntry{}, VpcLink{}, RestAPI{},
 		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, APIKey{}, UsagePlan{}, UsagePlanKey{}, Namespace{},
 		CloudMapService{}, Instance{}} {
 		indexed[r.Kind()] = true
@@ -538,6 +542,8 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.HTTPAPIs
 	case Route{}.Kind():
 		m = sc.Routes
+	case Authorizer{}.Kind():
+		m = sc.Authorizers
 	case Integration{}.Kind():
 		m = sc.Integrations
 	case Stage{}.Kind():

@@ -47,6 +47,10 @@ func deploymentNotFound(id string) error {
 	return notFound("Invalid Deployment identifier specified %s", id)
 }
 
+func authorizerNotFound(id string) error {
+	return notFound("Invalid Authorizer identifier specified %s", id)
+}
+
 func vpcLinkNotFound(id string) error {
 	return notFound("Invalid VpcLink identifier specified %s", id)
 }

@@ -276,6 +276,9 @@ func (s *Service) DeleteApi(ctx context.Context, in *ApiIDInput) (*Empty, error)
 		if err := deleteAll[model.RouteKeyEntry](tx, a.ID); err != nil {
 			return err
 		}
+		if err := deleteAll[model.Authorizer](tx, a.ID); err != nil {
+			return err
+		}
 		if err := deleteAll[model.Integration](tx, a.ID); err != nil {
 			return err
 		}

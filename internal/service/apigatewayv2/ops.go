@@ -27,6 +27,12 @@ func (s *Service) Ops() api.Table {
 		api.Handle("UpdateRoute", s.UpdateRoute).Route(patch, "/v2/apis/{apiId}/routes/{routeId}", ok),
 		api.Handle("DeleteRoute", s.DeleteRoute).Route(del, "/v2/apis/{apiId}/routes/{routeId}", noContent),
 
+		api.Handle("CreateAuthorizer", s.CreateAuthorizer).Route(post, "/v2/apis/{apiId}/authorizers", created),
+		api.Handle("GetAuthorizers", s.GetAuthorizers).Route(get, "/v2/apis/{apiId}/authorizers", ok),
+		api.Handle("GetAuthorizer", s.GetAuthorizer).Route(get, "/v2/apis/{apiId}/authorizers/{authorizerId}", ok),
+		api.Handle("UpdateAuthorizer", s.UpdateAuthorizer).Route(patch, "/v2/apis/{apiId}/authorizers/{authorizerId}", ok),
+		api.Handle("DeleteAuthorizer", s.DeleteAuthorizer).Route(del, "/v2/apis/{apiId}/authorizers/{authorizerId}", noContent),
+
 		api.Handle("CreateIntegration", s.CreateIntegration).Route(post, "/v2/apis/{apiId}/integrations", created),
 		api.Handle("GetIntegrations", s.GetIntegrations).Route(get, "/v2/apis/{apiId}/integrations", ok),
 		api.Handle("GetIntegration", s.GetIntegration).Route(get, "/v2/apis/{apiId}/integrations/{integrationId}", ok),

@@ -47,12 +47,14 @@ type ListInput struct {
 
 // Route is a route as API Gateway describes it.
 type Route struct {
-	APIKeyRequired    bool   `json:"apiKeyRequired"`
-	AuthorizationType string `json:"authorizationType"`
-	OperationName     string `json:"operationName,omitempty"`
-	RouteID           string `json:"routeId"`
-	RouteKey          string `json:"routeKey"`
-	Target            string `json:"target,omitempty"`
+	APIKeyRequired      bool     `json:"apiKeyRequired"`
+	AuthorizationScopes []string `json:"authorizationScopes,omitempty"`
+	AuthorizationType   string   `json:"authorizationType"`
+	AuthorizerID        string   `json:"authorizerId,omitempty"`
+	OperationName       string   `json:"operationName,omitempty"`
+	RouteID             string   `json:"routeId"`
+	RouteKey            string   `json:"routeKey"`
+	Target              string   `json:"target,omitempty"`
 }
 
 type GetRoutesOutput struct {
@@ -121,24 +123,61 @@ func applyRoute(tx model.Tx, r *model.Route, c routeChanges) error {
 		}
 		r.Target = *c.target
 	}
-	if c.authType != nil {
-		switch t := *c.authType; t {
-		case "NONE", "AWS_IAM":
-			r.AuthorizationType = t
-		case "JWT", "CUSTOM":
-			return badRequest("gatehouse does not serve authorizers yet: authorizationType %s cannot be used.", t)
-		default:
-			return badRequest("Invalid authorizationType %q: it must be NONE, AWS_IAM, JWT or CUSTOM.", t)
-		}
-	}
-	if deref(c.authorizer) != "" || len(c.scopes) > 0 {
-		return badRequest("gatehouse does not serve authorizers yet: authorizerId and authorizationScopes cannot be set.")
+	if err := applyAuthorization(tx, r, c); err != nil {
+		return err
 	}
 	if deref(c.apiKeyRequired) {
 		return badRequest("API keys are not supported for HTTP APIs: apiKeyRequired must be false.")
 	}
 	if c.operationName != nil {
 		r.OperationName = *c.operationName
+	}
+	return nil
+}
+
+// applyAuthorization sets the route's authorizationType, authorizerId and
+// authorizationScopes and checks them as they will be stored: JWT needs a
+// JWT authorizer of the same API; the authorizer and the scopes belong to
+// JWT routes alone, and a route leaving JWT drops them.
+func applyAuthorization(tx model.Tx, r *model.Route, c routeChanges) error {
+	if c.authType != nil {
+		switch t := *c.authType; t {
+		case "NONE", "AWS_IAM", "JWT":
+			r.AuthorizationType = t
+		case "CUSTOM":
+			return badRequest("gatehouse does not serve Lambda authorizers yet: authorizationType CUSTOM cannot be used.")
+		default:
+			return badRequest("Invalid authorizationType %q: it must be NONE, AWS_IAM, JWT or CUSTOM.", t)
+		}
+	}
+	if c.authorizer != nil {
+		r.AuthorizerID = *c.authorizer
+	}
+	if c.scopes != nil {
+		r.AuthorizationScopes = c.scopes
+	}
+	if r.AuthorizationType != "JWT" {
+		if deref(c.authorizer) != "" || len(c.scopes) > 0 {
+			return badRequest("authorizerId and authorizationScopes can only be set on a route whose authorizationType is JWT.")
+		}
+		r.AuthorizerID, r.AuthorizationScopes = "", nil
+		return nil
+	}
+	invalid := badRequest("Invalid authorizer ID specified. Setting the authorization type to JWT requires a valid JWT authorizer.")
+	if r.AuthorizerID == "" {
+		return invalid
+	}
+	a, ok, err := model.Get[model.Authorizer](tx, r.APIID+"/"+r.AuthorizerID)
+	if err != nil {
+		return err
+	}
+	if !ok || a.Type != "JWT" {
+		return invalid
+	}
+	for _, sc := range r.AuthorizationScopes {
+		if sc == "" || len(sc) > 64 {
+			return badRequest("Invalid authorization scope %q: a scope is 1 to 64 characters.", sc)
+		}
 	}
 	return nil
 }
@@ -320,12 +359,14 @@ func ofAPI[T any, P interface {
 
 func routeShape(r *model.Route) *Route {
 	return &Route{
-		APIKeyRequired:    r.APIKeyRequired,
-		AuthorizationType: r.AuthorizationType,
-		OperationName:     r.OperationName,
-		RouteID:           r.ID,
-		RouteKey:          r.RouteKey,
-		Target:            r.Target,
+		APIKeyRequired:      r.APIKeyRequired,
+		AuthorizationScopes: r.AuthorizationScopes,
+		AuthorizationType:   r.AuthorizationType,
+		AuthorizerID:        r.AuthorizerID,
+		OperationName:       r.OperationName,
+		RouteID:             r.ID,
+		RouteKey:            r.RouteKey,
+		Target:              r.Target,
 	}
 }
 

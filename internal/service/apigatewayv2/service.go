@@ -64,13 +64,14 @@ func timestamp(t time.Time) string {
 const alnumLower = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 // Identifier lengths as AWS hands them out: APIs "7ki6gvrngl", routes and
-// integrations "qtfgl2b", deployments and VPC links "l4er5c".
+// integrations "qtfgl2b", deployments, VPC links and authorizers "l4er5c".
 const (
 	apiIDLen         = 10
 	routeIDLen       = 7
 	integrationIDLen = 7
 	deploymentIDLen  = 6
 	vpcLinkIDLen     = 6
+	authorizerIDLen  = 6
 )
 
 // newID draws an identifier of n lowercase letters and digits that taken

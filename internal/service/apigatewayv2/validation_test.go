@@ -137,7 +137,7 @@ func TestRouteValidation(t *testing.T) {
 		{"conflicting greedy", "ConflictException", "conflicting variable", create("GET /{path+}", "")},
 		{"unknown integration", "BadRequestException", "has no integration nosuch1", create("GET /x", "integrations/nosuch1")},
 		{"malformed target", "BadRequestException", "Invalid target", create("GET /x", "lambda/abc")},
-		{"jwt", "BadRequestException", "authorizers", func() error {
+		{"jwt", "BadRequestException", "Setting the authorization type to JWT requires a valid JWT authorizer.", func() error {
 			_, err := f.gw.CreateRoute(ctx, &gw.CreateRouteInput{ApiId: aws.String(api), RouteKey: aws.String("GET /jwt"), AuthorizationType: gwtypes.AuthorizationTypeJwt})
 			return err
 		}},
