@@ -14,6 +14,7 @@ import (
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane/httpapi"
+	"gatehouse/internal/dataplane/jwtauth"
 	"gatehouse/internal/dataplane/restapi"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
@@ -49,6 +50,9 @@ type Config struct {
 	// AccessKeys (id -> secret) may sign requests to AWS_IAM routes and
 	// methods; without any, such requests are refused.
 	AccessKeys map[string]string
+	// IssuerClient fetches JWT issuers' discovery documents and keys
+	// (nil: jwtauth.LoopbackClient).
+	IssuerClient *http.Client
 }
 
 // Snapshot is everything the request path reads, compiled at one revision.
@@ -100,6 +104,7 @@ func New(cfg Config) *Plane {
 		Log:       cfg.Log,
 		Guard:     &p.guard,
 		Secret:    upstream.Keys(cfg.AccessKeys),
+		Issuers:   &jwtauth.Issuers{Clock: cfg.Clock, Log: cfg.Log, Client: cfg.IssuerClient},
 	}
 	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now, Log: cfg.Log,
 		Guard: &p.guard, Secret: p.env.Secret}
@@ -385,7 +390,7 @@ func (w work) none() bool { return !w.all && len(w.http) == 0 && len(w.rest) == 
 var (
 	httpKinds = map[string]bool{
 		model.HTTPAPI{}.Kind(): true, model.Stage{}.Kind(): true, model.Deployment{}.Kind(): true,
-		model.DeployedEntry{}.Kind(): true,
+		model.DeployedEntry{}.Kind(): true, model.Authorizer{}.Kind(): true,
 	}
 	restKinds = map[string]bool{
 		model.RestAPI{}.Kind(): true, model.RestStage{}.Kind(): true, model.RestDeployment{}.Kind(): true,

@@ -32,6 +32,10 @@ type Entry struct {
 	IntegrationStatus  int
 	IntegrationError   string
 	IntegrationLatency time.Duration
+	// Claims are the claims of the token a JWT authorizer accepted, nil
+	// when none did; AuthorizerError is why an authorizer refused.
+	Claims          Claims
+	AuthorizerError string
 
 	w       writer
 	now     func() time.Time
@@ -81,6 +85,25 @@ func (e *Entry) Route(key string) {
 func (e *Entry) Resource(path string) {
 	if e != nil {
 		e.ResourcePath = path
+	}
+}
+
+// Claims are an authorizer's claims, by name.
+type Claims interface {
+	Claim(name string) (string, bool)
+}
+
+// Authorized records the claims of the token an authorizer accepted.
+func (e *Entry) Authorized(c Claims) {
+	if e != nil {
+		e.Claims = c
+	}
+}
+
+// Denied records why an authorizer refused the request.
+func (e *Entry) Denied(reason string) {
+	if e != nil {
+		e.AuthorizerError = reason
 	}
 }
 

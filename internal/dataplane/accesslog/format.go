@@ -55,6 +55,10 @@ const (
 	integrationError
 	integrationLatency
 	responseLatency
+	authorizerError
+	// authorizerClaim is $context.authorizer.claims.NAME; the part's text
+	// holds NAME.
+	authorizerClaim
 )
 
 // variables are the $context variables gatehouse fills in, by name. Both
@@ -86,6 +90,7 @@ var variables = map[string]variable{
 	"integrationLatency":      integrationLatency,
 	"integration.latency":     integrationLatency,
 	"responseLatency":         responseLatency,
+	"authorizer.error":        authorizerError,
 }
 
 // Compile compiles a stage's access log settings; nil (no access logging)
@@ -112,6 +117,9 @@ func Compile(a *model.AccessLogSettings) *Format {
 		if !ok {
 			v = unknown
 		}
+		if claim, ok := strings.CutPrefix(name, "authorizer.claims."); ok && claim != "" {
+			v, name = authorizerClaim, claim
+		}
 		f.parts = append(f.parts, part{text: name, v: v})
 		rest = after
 	}
@@ -120,8 +128,16 @@ func Compile(a *model.AccessLogSettings) *Format {
 // Append renders e's line in the format onto b.
 func (f *Format) Append(b []byte, e *Entry) []byte {
 	for _, p := range f.parts {
-		if p.v == literal {
+		switch p.v {
+		case literal:
 			b = append(b, p.text...)
+			continue
+		case authorizerClaim:
+			var v string
+			if e.Claims != nil {
+				v, _ = e.Claims.Claim(p.text)
+			}
+			b = text(b, v, f.json)
 			continue
 		}
 		b = e.append(b, p.v, f.json)
@@ -209,6 +225,8 @@ func (e *Entry) append(b []byte, v variable, esc bool) []byte {
 			return append(b, '-')
 		}
 		return strconv.AppendInt(b, e.IntegrationLatency.Milliseconds(), 10)
+	case authorizerError:
+		return text(b, e.AuthorizerError, esc)
 	case responseLatency:
 		if e.Start.IsZero() || e.End.IsZero() {
 			return append(b, '-')

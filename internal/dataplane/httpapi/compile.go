@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gatehouse/internal/dataplane/accesslog"
+	"gatehouse/internal/dataplane/jwtauth"
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
@@ -21,6 +22,10 @@ type API struct {
 	ID     string
 	Scope  model.Scope
 	Stages map[string]*Stage
+	// Authorizers are the API's JWT authorizers by id. They are the
+	// API's current ones, not its deployments': AWS keeps them beside
+	// the routes too.
+	Authorizers map[string]*jwtauth.Authorizer
 }
 
 // Stage is a compiled stage.
@@ -151,7 +156,7 @@ func compileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 		last = &Reuse{}
 	}
 	var rules *network.Rules // built on the first private integration
-	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}}
+	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}, Authorizers: compileAuthorizers(sc, a.ID)}
 	next := &Reuse{integrations: map[*model.Integration]*Integration{}, stages: map[string]*built{}}
 	if changes != nil && !relink {
 		next.quiet = quietSeqs(last.quiet, changes, lowest(sc, a.ID, last))
@@ -233,7 +238,29 @@ func compileRoute(r *model.Route, index map[string]int) *Route {
 	if !ok {
 		return nil
 	}
-	return &Route{Key: r.RouteKey, Integration: i, IAM: r.AuthorizationType == "AWS_IAM"}
+	out := &Route{Key: r.RouteKey, Integration: i, IAM: r.AuthorizationType == "AWS_IAM"}
+	if r.AuthorizationType == "JWT" {
+		out.JWT = &RouteJWT{AuthorizerID: r.AuthorizerID, Scopes: r.AuthorizationScopes}
+	}
+	return out
+}
+
+// compileAuthorizers compiles the JWT authorizers of API id; nil when it
+// has none.
+func compileAuthorizers(sc *model.Scoped, id string) map[string]*jwtauth.Authorizer {
+	var out map[string]*jwtauth.Authorizer
+	for _, a := range sc.Authorizers {
+		if a.APIID != id {
+			continue
+		}
+		if c := jwtauth.Compile(a); c != nil {
+			if out == nil {
+				out = map[string]*jwtauth.Authorizer{}
+			}
+			out[a.ID] = c
+		}
+	}
+	return out
 }
 
 // relinked is the stage's last router with its integrations compiled

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"gatehouse/internal/dataplane/jwtauth"
 )
 
 // paramOp is one compiled requestParameters entry:
@@ -106,6 +108,8 @@ type reqContext struct {
 	stage     *Stage
 	apiID     string
 	requestID string
+	// claims are a JWT route's token claims, nil elsewhere.
+	claims *jwtauth.Claims
 }
 
 func (c *reqContext) eval(parts []part) string {
@@ -153,6 +157,10 @@ func (c *reqContext) contextVar(name string) string {
 		if c.match.Route != nil {
 			return c.match.Route.Key
 		}
+	}
+	if claim, ok := strings.CutPrefix(name, "authorizer.claims."); ok {
+		v, _ := c.claims.Claim(claim)
+		return v
 	}
 	return ""
 }

@@ -31,6 +31,17 @@ type Route struct {
 	// IAM says the route's authorizationType is AWS_IAM: a caller must
 	// sign with SigV4.
 	IAM bool
+	// JWT is the route's JWT authorization, nil for a route without.
+	JWT *RouteJWT
+}
+
+// RouteJWT is what a JWT route asks of a request: a token its API's
+// authorizer AuthorizerID accepts, holding one of Scopes (none: any).
+// The authorizer is looked up by id in the API, not held here, so a
+// change to the authorizer alone leaves the routers as they are.
+type RouteJWT struct {
+	AuthorizerID string
+	Scopes       []string
 }
 
 type node struct {

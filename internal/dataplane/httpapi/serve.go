@@ -15,6 +15,7 @@ import (
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane/accesslog"
+	"gatehouse/internal/dataplane/jwtauth"
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/usage"
@@ -39,6 +40,8 @@ type Env struct {
 	// Secret knows the access keys that may sign requests to AWS_IAM
 	// routes (nil: none).
 	Secret upstream.Secret
+	// Issuers hold the signing keys of the issuers JWT routes trust.
+	Issuers *jwtauth.Issuers
 }
 
 // Serve answers one invoke request for api's stage st. path is the request
@@ -113,6 +116,12 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 			return true
 		}
 	}
+	var claims *jwtauth.Claims
+	if m.Route.JWT != nil {
+		if claims = authorize(w, r, env, api, m.Route.JWT, lg); claims == nil {
+			return true
+		}
+	}
 	if b := st.throttleFor(m.Route.Key); b != nil && !b.Allow(env.Clock.Now()) {
 		reply(w, http.StatusTooManyRequests, "Too Many Requests")
 		return true
@@ -133,7 +142,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
 	out := outgoing(ctx, r, integ, full, &m)
-	apply(integ.Params, &reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID}, out)
+	apply(integ.Params, &reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID, claims: claims}, out)
 	upstream.SetHops(out.Header, hops)
 	limited := upstream.LimitRequestBody(w, r, out, MaxPayload)
 	lg.Calling()
