@@ -1,6 +1,6 @@
 // Package apigatewayv2 is the management half of Amazon API Gateway's HTTP
-// APIs: APIs, routes, integrations (public and private, through VPC links),
-// stages, deployments, VPC links V2 and tags. See README.md for the
+// APIs: APIs, routes, JWT authorizers, integrations (public and private,
+// through VPC links), stages, deployments, VPC links V2 and tags. See README.md for the
 // operations and where they differ from AWS.
 //
 // It writes the records the data plane serves (model.HTTPAPI, Route,
