@@ -101,6 +101,14 @@ func TestWhitespaceGobbling(t *testing.T) {
 	}
 }
 
+func TestWhitespaceAroundElseif(t *testing.T) {
+	tmpl := "[\n#foreach($n in [1, 2, 3])\n  #if($n == 1)\n  one\n  #elseif($n == 2)\n  two\n  #else\n  three\n  #end\n#end\n]"
+	want := "[\n  one\n  two\n  three\n]"
+	if got := run(t, tmpl, nil); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
 func TestResponseOverride(t *testing.T) {
 	tp, err := Parse(`#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-Tea = "yes")#set($context.responseOverride.header['X-Two'] = 2)#set($context.requestOverride.header.X-Up = "u")#set($context.requestOverride.querystring.q = "1")#set($context.requestOverride.path.id = "9")status $context.responseOverride.status`)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/vtl"
@@ -261,7 +262,10 @@ func (q *request) context() map[string]any {
 		return q.ctx
 	}
 	r := q.r
-	now := q.env.Now()
+	now := time.Now()
+	if q.env.Now != nil {
+		now = q.env.Now()
+	}
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		ip = r.RemoteAddr

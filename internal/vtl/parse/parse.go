@@ -222,9 +222,9 @@ func (p *parser) lineStart(pos int) (indent int, alone bool) {
 // gobble removes, for a directive alone on its line, the indentation
 // before it (from text) and the rest of its line after it, so directives
 // used for control flow leave no blank lines behind.
-func (p *parser) gobble(text *[]byte, start, indent int, alone bool) {
+func (p *parser) gobble(text *[]byte, start, indent int, alone bool) bool {
 	if !alone {
-		return
+		return false
 	}
 	j := p.pos
 	for j < p.end && (p.src[j] == ' ' || p.src[j] == '\t') {
@@ -237,11 +237,25 @@ func (p *parser) gobble(text *[]byte, start, indent int, alone bool) {
 	case p.src[j] == '\r' && j+1 < p.end && p.src[j+1] == '\n':
 		j += 2
 	default:
-		return
+		return false
 	}
 	p.pos = j
+	if text == nil {
+		return true
+	}
 	if t := *text; len(t) >= indent && string(t[len(t)-indent:]) == p.src[start-indent:start] {
 		*text = t[:len(t)-indent]
+	}
+	return true
+}
+
+// trimIndent removes indent from the end of a block's last text.
+func trimIndent(nodes []Node, indent string) {
+	if len(nodes) == 0 || indent == "" {
+		return
+	}
+	if t, ok := nodes[len(nodes)-1].(*Text); ok {
+		t.Text = strings.TrimSuffix(t.Text, indent)
 	}
 }
 
@@ -304,9 +318,12 @@ func (p *parser) ifBlock(start int, text *[]byte, indent int, alone bool) Node {
 			p.open("#elseif")
 			n.Conds = append(n.Conds, p.expr())
 			p.close("#elseif")
-			var none []byte
+			// Only now is it known whether #elseif stood alone on its line;
+			// then its indentation ends the branch before it.
 			ind, al := p.lineStart(at)
-			p.gobble(&none, at, ind, al)
+			if p.gobble(nil, at, ind, al) {
+				trimIndent(body, p.src[at-ind:at])
+			}
 		case "else":
 			if n.Else != nil {
 				p.failAt(at, "#else after #else")
