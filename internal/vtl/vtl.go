@@ -16,6 +16,7 @@ type Template struct {
 	// directives, which Execute returns as it is.
 	static   string
 	isStatic bool
+	roots    map[string]bool // the variables it names: $input, $context, ...
 }
 
 // Input is what one request gives a template.
@@ -49,12 +50,17 @@ func Parse(src string) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Template{nodes: nodes}, nil
+	return &Template{nodes: nodes, roots: roots(nodes)}, nil
 }
 
 // Static reports whether the template renders the same body for every
 // request.
 func (t *Template) Static() bool { return t.isStatic }
+
+// Uses reports whether the template names the variable $name ("input",
+// "context", "stageVariables", ...), so a caller need not build an Input
+// member it never reads.
+func (t *Template) Uses(name string) bool { return t.roots[name] }
 
 // Execute evaluates the template for one request. It never panics; a
 // failure at run time (a #foreach over more than 1,000 items, invalid

@@ -237,3 +237,19 @@ func TestConcurrentExecute(t *testing.T) {
 		}
 	}
 }
+
+func TestUses(t *testing.T) {
+	tp, err := Parse(`#foreach($x in $input.path('$'))#if($foreach.hasNext)"$util.urlEncode($x)"#end#end`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"input": true, "util": true, "foreach": true, "x": true, "context": false, "stageVariables": false} {
+		if tp.Uses(name) != want {
+			t.Errorf("Uses(%q) = %v", name, !want)
+		}
+	}
+	tp, _ = Parse(`#set($m = {"k": "$context.stage"})$m`)
+	if !tp.Uses("context") || tp.Uses("input") {
+		t.Error("a reference inside a string inside a map literal is a use")
+	}
+}

@@ -119,7 +119,10 @@ func (t *template) run(q *request, body []byte) (vtl.Result, error) {
 	if t.err != nil {
 		return vtl.Result{}, t.err
 	}
-	return t.t.Execute(q.templateInput(body))
+	if t.t.Static() {
+		return t.t.Execute(nil)
+	}
+	return t.t.Execute(q.templateInput(t.t, body))
 }
 
 // mapRequest applies the integration request template chosen by the
@@ -233,12 +236,20 @@ func mockStatus(out string) (int, bool) {
 	return n, err == nil
 }
 
-// templateInput is what a template sees of the request: the method
+// templateInput is what template t sees of the request: the method
 // request's parameters, the context, the stage variables and body as the
-// payload (the method request's, or the integration response's).
-func (q *request) templateInput(body []byte) *vtl.Input {
+// payload (the method request's, or the integration response's). The
+// parameters and the context are built only for a template that names
+// $input or $context.
+func (q *request) templateInput(t *vtl.Template, body []byte) *vtl.Input {
 	r := q.r
-	in := &vtl.Input{Body: body, Path: q.params, StageVariables: q.stage.Vars, Context: q.context()}
+	in := &vtl.Input{Body: body, Path: q.params, StageVariables: q.stage.Vars}
+	if t.Uses("context") {
+		in.Context = q.context()
+	}
+	if !t.Uses("input") {
+		return in
+	}
 	if r.URL.RawQuery != "" {
 		in.Query = map[string]string{}
 		for k, vs := range r.URL.Query() {
