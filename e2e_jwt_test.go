@@ -95,6 +95,8 @@ func TestHTTPAPIJWTAuthorizer(t *testing.T) {
 			Format: aws.String("$context.requestId $context.status $context.authorizer.claims.sub $context.authorizer.error")}})
 	restMust(t, err)
 	id := aws.ToString(api.ApiId)
+	// The keys are fetched once the API is compiled, before any request.
+	iss.WaitKeySet(t)
 
 	client := accessLogClient(t)
 	call := func(path, token string) (int, string, string) {
@@ -147,6 +149,9 @@ func TestHTTPAPIJWTAuthorizer(t *testing.T) {
 	}
 	if got := lastUser.Load(); got != "u7@example.com|[dev ops]|Bearer "+valid {
 		t.Fatalf("backend saw %q", got)
+	}
+	if n := iss.KeySets.Load(); n != 1 {
+		t.Fatalf("key set fetched %d times by the first request, want the one fetch made at compile", n)
 	}
 	if l := nextLine(); !strings.HasSuffix(l, " 200 user-7 -") {
 		t.Fatalf("access log %q", l)

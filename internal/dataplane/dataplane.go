@@ -214,6 +214,9 @@ func (p *Plane) compile() {
 		}
 	}
 	p.reuse = reuse
+	for _, api := range s.HTTPAPIs {
+		p.warm(api)
+	}
 	p.reg.Sweep()
 	if !kept {
 		// Kept APIs did not ask for their buckets again: sweeping now
@@ -330,6 +333,7 @@ func (p *Plane) compileSome(cur *Snapshot, prev, ms *model.Snapshot, w work, key
 				continue
 			}
 			s.HTTPAPIs[k.id], p.reuse[k.id] = httpapi.CompileAPIReuse(sc, a, cur.Balancers[k.scope], &p.buckets, p.reuse[k.id], changes[k])
+			p.warm(s.HTTPAPIs[k.id])
 		}
 	}
 	if len(w.rest) > 0 {
@@ -348,6 +352,14 @@ func (p *Plane) compileSome(cur *Snapshot, prev, ms *model.Snapshot, w work, key
 		}
 	}
 	return s
+}
+
+// warm starts fetching the keys of the issuers api's JWT authorizers
+// trust, off the request path.
+func (p *Plane) warm(api *httpapi.API) {
+	for _, a := range api.Authorizers {
+		p.env.Issuers.Warm(a.IssuerURL)
+	}
 }
 
 // publish swaps s in and wakes whoever waits for a compile.

@@ -255,6 +255,22 @@ func TestBackgroundRefresh(t *testing.T) {
 	}
 }
 
+// TestWarm: a warmed issuer's first request finds the keys held.
+func TestWarm(t *testing.T) {
+	e := setup(t)
+	e.issuers.Warm(e.iss.URL)
+	if err := <-e.fetched; err != nil {
+		t.Fatal(err)
+	}
+	e.issuers.Warm(e.iss.URL) // once tried, not again
+	if _, d := e.check(e.iss.Sign(t, e.claims(nil))); d != nil {
+		t.Fatal(d.Reason)
+	}
+	if n := e.iss.KeySets.Load(); n != 1 {
+		t.Fatalf("key set fetched %d times, want 1", n)
+	}
+}
+
 // TestUnreachableKeys: a key set that cannot be fetched is a 401, and the
 // failure is not retried by every request.
 func TestUnreachableKeys(t *testing.T) {

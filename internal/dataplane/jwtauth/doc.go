@@ -4,7 +4,8 @@
 // and the cache of each issuer's signing keys, fetched over real HTTP from
 // its OpenID discovery document and kept across compiles.
 //
-// The keys are read without a lock. A request fetches them only when it
+// The keys are read without a lock. The data plane warms an issuer when it
+// compiles an API trusting it (Issuers.Warm). A request fetches them only when it
 // names a key not held, at most once per issuer per RefreshInterval, and
 // waits on a fetch already under way rather than starting another; keys
 // older than MaxAge are fetched again in the background. Fetches reach

@@ -82,6 +82,21 @@ func (is *Issuers) Issuer(url string) *Issuer {
 	return iss
 }
 
+// Warm fetches the keys of the issuer at url in the background, unless a
+// fetch of them was ever started: the data plane calls it for the issuers
+// of each API it compiles, so a new authorizer's first request finds its
+// keys held, or joins the fetch, as AWS reads an issuer's keys when an
+// authorizer is created.
+func (is *Issuers) Warm(url string) {
+	iss := is.Issuer(url)
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	if iss.fetching != nil || !iss.tried.IsZero() {
+		return
+	}
+	go iss.run(iss.start(is.Clock.Now()))
+}
+
 // LoopbackClient fetches over real sockets to this machine only: an
 // issuer's host is taken as a name in the modeled network, so an address
 // in a private range is mapped by the network's address rule, and a name

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -32,11 +33,13 @@ type Issuer struct {
 	n       int
 	// jwksURI overrides the discovery document's jwks_uri.
 	jwksURI string
+	// served has a value for each key set served.
+	served chan struct{}
 }
 
 // Start runs an issuer with one RSA key, stopped when t ends.
 func Start(t testing.TB) *Issuer {
-	iss := &Issuer{}
+	iss := &Issuer{served: make(chan struct{}, 1024)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		iss.Discoveries.Add(1)
@@ -57,6 +60,10 @@ func Start(t testing.TB) *Issuer {
 		}
 		iss.mu.Unlock()
 		writeJSON(w, set)
+		select {
+		case iss.served <- struct{}{}:
+		default:
+		}
 	})
 	iss.srv = httptest.NewServer(mux)
 	iss.URL = iss.srv.URL
@@ -84,6 +91,17 @@ func (iss *Issuer) Rotate(t testing.TB, keepOld bool) string {
 	iss.keys = append(iss.keys, k)
 	iss.signing = &iss.keys[len(iss.keys)-1]
 	return k.KeyID
+}
+
+// WaitKeySet waits until the issuer has served its key set once more
+// than the last call saw, failing t after five seconds.
+func (iss *Issuer) WaitKeySet(t testing.TB) {
+	t.Helper()
+	select {
+	case <-iss.served:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the issuer's key set was not fetched within 5s")
+	}
 }
 
 // SetJWKSURI makes the discovery document name uri as the key set.
