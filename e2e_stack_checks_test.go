@@ -30,6 +30,8 @@ func TestValidateTemplateChecksAsCreateStack(t *testing.T) {
 		"malformed function": strings.Replace(networkTemplate, "CidrBlock: !Ref SubnetCidr", "CidrBlock: {\"Fn::Select\": [0]}", 1),
 		"cycle": strings.Replace(strings.Replace(networkTemplate, "GroupDescription: backends", "GroupDescription: !Ref Subnet", 1), "      VpcId: !Ref Vpc\n      CidrBlock: !Ref SubnetCidr",
 			"      VpcId: !Ref Vpc\n      CidrBlock: !GetAtt Group.GroupId", 1),
+		"attribute with no value": networkTemplate + "  Pool:\n    Value: !GetAtt Vpc.Ipv4IpamPoolId\n",
+		"snapshot policy":         strings.Replace(networkTemplate, "    Type: AWS::EC2::VPC\n", "    Type: AWS::EC2::VPC\n    DeletionPolicy: Snapshot\n", 1),
 		"cycle through DependsOn": strings.Replace(networkTemplate, "  Vpc:\n    Type: AWS::EC2::VPC\n", "  Vpc:\n    Type: AWS::EC2::VPC\n    DependsOn: Subnet\n", 1),
 	} {
 		_, cerr := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("never"), TemplateBody: aws.String(body)})
@@ -109,5 +111,46 @@ func TestStackNotificationARNs(t *testing.T) {
 	_, err = c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("six"), TemplateBody: aws.String(body), NotificationARNs: six})
 	if code, msg := apiError(err); code != "ValidationError" || !strings.Contains(msg, "Member must have length less than or equal to 5") {
 		t.Fatalf("six topics: %v", err)
+	}
+}
+
+// TestStackGetAttOfProperties: Fn::GetAtt of attributes that CloudFormation
+// documents but ELBv2 and EC2 give no value for (a balancer's Scheme, a
+// VPC's EnableDnsHostnames) answers the resource's property, after an
+// update in place too; an attribute neither given nor set is refused by
+// CreateStack before anything is made.
+func TestStackGetAttOfProperties(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	body := strings.Replace(balancerTemplate, "      CidrBlock: 10.30.0.0/16\n", "      CidrBlock: 10.30.0.0/16\n      EnableDnsHostnames: true\n", 1) + `Outputs:
+  Scheme:
+    Value: !GetAtt Alb.Scheme
+  Hostnames:
+    Value: !Sub "hostnames ${Vpc.EnableDnsHostnames}"
+  Port:
+    Value: !GetAtt Targets.Port
+`
+	// A target group's Port is no attribute of it at all.
+	_, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("attrs"), TemplateBody: aws.String(body)})
+	if code, msg := apiError(err); code != "ValidationError" || msg != "Template error: resource Targets does not support attribute type Port in Fn::GetAtt" {
+		t.Fatalf("GetAtt Targets.Port: %v", err)
+	}
+	body = strings.Replace(body, "  Port:\n    Value: !GetAtt Targets.Port\n", "", 1)
+	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("attrs"), TemplateBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitSettled(t, c, "attrs")
+	if out := outputsOf(st); st.StackStatus != cfntypes.StackStatusCreateComplete || out["Scheme"] != "internal" || out["Hostnames"] != "hostnames true" {
+		t.Fatalf("%s %v\n%s", st.StackStatus, out, eventLines(t, c, "attrs"))
+	}
+	_, err = c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("attrs"),
+		TemplateBody: aws.String(strings.Replace(body, "EnableDnsHostnames: true", "EnableDnsHostnames: false", 1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = waitSettled(t, c, "attrs")
+	if out := outputsOf(st); st.StackStatus != cfntypes.StackStatusUpdateComplete || out["Hostnames"] != "hostnames false" {
+		t.Fatalf("%s %v\n%s", st.StackStatus, out, eventLines(t, c, "attrs"))
 	}
 }

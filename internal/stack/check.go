@@ -73,8 +73,31 @@ func validate(t *Template) error {
 	errs = append(errs, checkRules(t, rc.params)...)
 	for _, r := range t.Resources {
 		errs = append(errs, checkProperties(t, r)...)
+		errs = append(errs, checkSnapshot(t, r)...)
 	}
 	return errors.Join(errs...)
+}
+
+// snapshotTypes are the types CloudFormation can snapshot before it
+// deletes or replaces one, the only ones DeletionPolicy and
+// UpdateReplacePolicy Snapshot are valid for. gatehouse deploys none of
+// them.
+var snapshotTypes = map[string]bool{
+	"AWS::EC2::Volume": true, "AWS::ElastiCache::CacheCluster": true, "AWS::ElastiCache::ReplicationGroup": true,
+	"AWS::Neptune::DBCluster": true, "AWS::RDS::DBCluster": true, "AWS::RDS::DBInstance": true,
+	"AWS::Redshift::Cluster": true, "AWS::DocDB::DBCluster": true,
+}
+
+// checkSnapshot refuses a Snapshot policy on a type that has no
+// snapshots.
+func checkSnapshot(t *Template, r *Resource) []error {
+	var errs []error
+	for _, p := range []struct{ name, value string }{{"DeletionPolicy", r.DeletionPolicy}, {"UpdateReplacePolicy", r.UpdateReplacePolicy}} {
+		if p.value == "Snapshot" && !snapshotTypes[r.Type] {
+			errs = append(errs, t.formatErr(r.Line, "%s Snapshot is not supported for resource %s of type %s, which has no snapshots", p.name, r.Name, r.Type))
+		}
+	}
+	return errs
 }
 
 // checkIDs refuses logical ids CloudFormation does not take, and too many
@@ -169,6 +192,8 @@ func (rc *refChecker) value(block string, line int, v any) {
 			if _, known := Types[target.Type]; known {
 				rc.errs = append(rc.errs, t.templateErr(line, "resource %s does not support attribute type %s in Fn::GetAtt", x.name, x.attr))
 			}
+		case x.attr != "" && !givenOrSet(target.Type, target.Properties, x.attr):
+			rc.errs = append(rc.errs, t.at(line, attributeErr(x.name, target.Type, x.attr)))
 		}
 	}
 }

@@ -106,34 +106,78 @@ func Instantiate(t *Template, in Inputs) (*Instance, error) {
 		return nil, err
 	}
 	i.deps = deps
-	if err := i.dryRun(); err != nil {
+	dry, err := i.dryRun()
+	if err != nil {
+		return nil, err
+	}
+	if err := i.checkAttributes(dry); err != nil {
 		return nil, err
 	}
 	return i, nil
 }
 
 // dryRun evaluates every active resource's properties and every output
-// with unknown values for what resources give.
-func (i *Instance) dryRun() error {
+// with unknown values for what resources give, and returns each
+// resource's properties so evaluated.
+func (i *Instance) dryRun() (map[string]any, error) {
 	e := i.env(nil)
 	e.dry = true
 	e.imports = map[string]bool{}
 	defer func() { i.Imports = sortedKeys(e.imports) }()
+	dry := map[string]any{}
 	for _, r := range i.Resources {
 		v, err := e.eval(r.Properties)
 		if err == nil {
 			_, err = e.dynamic(v)
 		}
 		if err != nil {
-			return i.Template.at(r.Line, err)
+			return nil, i.Template.at(r.Line, err)
 		}
+		dry[r.Name] = v
 	}
 	for _, o := range i.Template.Outputs {
 		if o.Condition != "" && !i.Conditions[o.Condition] {
 			continue
 		}
 		if _, err := e.eval([]any{o.Value, o.Export}); err != nil {
-			return i.Template.at(o.Line, err)
+			return nil, i.Template.at(o.Line, err)
+		}
+	}
+	return dry, nil
+}
+
+// checkAttributes refuses a Fn::GetAtt, in what exists under the
+// conditions, of an attribute the resource's creator does not give and
+// its properties, as they resolve, do not set: a value none would have
+// fails before anything is created rather than mid-deploy.
+func (i *Instance) checkAttributes(dry map[string]any) error {
+	types := map[string]string{}
+	for _, r := range i.Resources {
+		types[r.Name] = r.Type
+	}
+	check := func(line int, v any) error {
+		w := &walker{conds: i.Conditions}
+		if err := w.walk(v); err != nil {
+			return i.Template.at(line, err)
+		}
+		for _, x := range w.refs {
+			if typ, ok := types[x.name]; ok && x.attr != "" && !givenOrSet(typ, dry[x.name], x.attr) {
+				return i.Template.at(line, attributeErr(x.name, typ, x.attr))
+			}
+		}
+		return nil
+	}
+	for _, r := range i.Resources {
+		if err := check(r.Line, r.Properties); err != nil {
+			return err
+		}
+	}
+	for _, o := range i.Template.Outputs {
+		if o.Condition != "" && !i.Conditions[o.Condition] {
+			continue
+		}
+		if err := check(o.Line, []any{o.Value, o.Export}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -260,6 +304,7 @@ func Deploy(ctx context.Context, t *Template, p Provisioner, opt Options) (*Resu
 			// A failure to create is the service's, not the template's.
 			return nil, fmt.Errorf("%s:%d: resource %s (%s): %w", t.File, r.Line, r.Name, r.Type, err)
 		}
+		c.Props = props
 		made[r.Name] = c
 		if opt.Progress != nil {
 			opt.Progress(r, c)

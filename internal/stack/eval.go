@@ -81,6 +81,11 @@ func (e *env) getAtt(name, attr string) (any, error) {
 	}
 	v, ok := c.Attrs[attr]
 	if !ok {
+		// An attribute that is a readable property: the value the
+		// resource was made or last updated with.
+		v, ok = property(c.Props, attr)
+	}
+	if !ok {
 		return nil, evalErr("Template error: resource %s does not support attribute type %s in Fn::GetAtt", name, attr)
 	}
 	return v, nil

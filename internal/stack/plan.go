@@ -95,8 +95,12 @@ func Plan(inst *Instance, cur map[string]Current) ([]Change, error) {
 			continue
 		}
 		changed, replace := Diff(r.Type, old.Props, props)
+		// Updated in place, it answers its attributes that are properties
+		// with the new values.
+		kept := old.Created
+		kept.Props = props
 		if len(changed) == 0 {
-			made[r.Name] = old.Created
+			made[r.Name] = kept
 			continue
 		}
 		c := Change{Action: "Modify", LogicalID: r.Name, Type: r.Type, Replacement: "False"}
@@ -123,7 +127,7 @@ func Plan(inst *Instance, cur map[string]Current) ([]Change, error) {
 			c.Replacement = "Conditional"
 			made[r.Name] = placeholder(r)
 		default:
-			made[r.Name] = old.Created
+			made[r.Name] = kept
 		}
 		out = append(out, c)
 	}

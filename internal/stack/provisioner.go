@@ -8,6 +8,10 @@ import "context"
 type Created struct {
 	Ref   string         `json:"ref"`
 	Attrs map[string]any `json:"attrs,omitempty"`
+	// Props are the resolved properties the resource was made or last
+	// updated with: Fn::GetAtt of an attribute Attrs lacks reads the
+	// property of that name (see Given). The stack engine keeps them.
+	Props map[string]any `json:"-"`
 }
 
 // Target names the resource a Provisioner acts on.

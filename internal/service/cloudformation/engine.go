@@ -274,7 +274,7 @@ func target(st *model.Stack, logicalID, typ string) stack.Target {
 }
 
 func created(s model.StackResourceState) stack.Created {
-	return stack.Created{Ref: s.PhysicalID, Attrs: s.Attrs}
+	return stack.Created{Ref: s.PhysicalID, Attrs: s.Attrs, Props: s.Props}
 }
 
 // made is what the stack's complete resources give Ref and Fn::GetAtt.
@@ -355,6 +355,7 @@ func (e *engine) create(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 		if cerr != nil {
 			return e.failCreate(sc, st.ID, r.Name)
 		}
+		c.Props = props
 		have[r.Name] = c
 	}
 	outs, oerr := outputs(inst, have)

@@ -63,6 +63,7 @@ func (r *gwRig) create(typ, logical string, p map[string]any) stack.Created {
 	if err != nil {
 		r.t.Fatalf("create %s %s: %v", typ, logical, err)
 	}
+	givesWhatGivenSays(r.t, logical, typ, c)
 	return c
 }
 

@@ -38,7 +38,8 @@ func deploy(t *testing.T, srv *servertest.Server, file string, params map[string
 	sdk.PollEvery = 5 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := stack.Deploy(ctx, tmpl, sdk, stack.Options{StackName: "test", Parameters: params})
+	res, err := stack.Deploy(ctx, tmpl, sdk, stack.Options{StackName: "test", Parameters: params,
+		Progress: func(r *stack.Resource, c stack.Created) { givesWhatGivenSays(t, r.Name, r.Type, c) }})
 	if err != nil {
 		t.Fatal(err)
 	}

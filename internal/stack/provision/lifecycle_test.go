@@ -2,6 +2,7 @@ package provision_test
 
 import (
 	"context"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -83,6 +84,7 @@ func (r *rig) apply(tmpl string) {
 			if err != nil {
 				r.t.Fatalf("create %s: %v", res.Name, err)
 			}
+			r.gives(res, c)
 			r.made[res.Name] = c
 			r.order = append(r.order, res.Name)
 		case !reflect.DeepEqual(p, r.props[res.Name]):
@@ -90,9 +92,26 @@ func (r *rig) apply(tmpl string) {
 			if err != nil {
 				r.t.Fatalf("update %s: %v", res.Name, err)
 			}
+			r.gives(res, c)
 			r.made[res.Name] = c
 		}
 		r.props[res.Name] = p
+	}
+}
+
+// gives holds what a creator or updater answered to the attributes
+// stack.Given says its type gives, which the stack package's checks trust:
+// an attribute listed but not answered would fail a stack mid-deploy.
+func (r *rig) gives(res *stack.Resource, c stack.Created) {
+	r.t.Helper()
+	givesWhatGivenSays(r.t, res.Name, res.Type, c)
+}
+
+func givesWhatGivenSays(t testing.TB, name, typ string, c stack.Created) {
+	t.Helper()
+	got := slices.Sorted(maps.Keys(c.Attrs))
+	if want := slices.Sorted(slices.Values(stack.Given[typ])); !slices.Equal(got, want) {
+		t.Errorf("%s (%s) gives attributes %v, stack.Given says %v", name, typ, got, want)
 	}
 }
 
