@@ -36,6 +36,7 @@ var forbidden = []struct {
 	{"internal/sigv4", "sigv4 is a pure verifier both the edge and the data plane use", []string{"internal/"}},
 	{"internal/dataplane/throttle", "throttle is a leaf of token buckets", []string{"internal/"}},
 	{"internal/vtl", "vtl is a leaf language: the service validates and the data plane runs the same parsed templates", []string{"internal/"}},
+	{"internal/httpmap", "httpmap parses mappings for both the service and the data plane, so it depends on neither", []string{"internal/"}},
 	{"internal/explain", "explain renders a report; working out paths is the data plane's job", []string{"internal/store", "internal/service", "internal/wire", "internal/edge", "internal/dial", "internal/health", "internal/admin"}},
 	{"internal/admin", "admin reads the data plane's snapshot, never the store", []string{"internal/store", "internal/service", "internal/wire", "internal/edge"}},
 	{"internal/edge", "the edge classifies; it does not decode or serve operations", []string{"internal/service", "internal/model", "internal/store"}},

@@ -26,6 +26,9 @@ type API struct {
 	// API's current ones, not its deployments': AWS keeps them beside
 	// the routes too.
 	Authorizers map[string]*jwtauth.Authorizer
+	// CORS is the API's CORS configuration, nil when it has none: its
+	// requests then pay nothing for the feature.
+	CORS *CORS
 }
 
 // Stage is a compiled stage.
@@ -60,7 +63,8 @@ type Integration struct {
 	URL     *url.URL // INTERNET integrations
 	Method  string   // "" or ANY keeps the client's method
 	Timeout time.Duration
-	Params  []paramOp
+	// Map is the integration's request and response parameter mapping.
+	Map     Mapping
 	TLSName string
 	// Path is a private integration's way to its targets, nil for others
 	// and for broken ones.
@@ -156,7 +160,8 @@ func compileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 		last = &Reuse{}
 	}
 	var rules *network.Rules // built on the first private integration
-	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}, Authorizers: compileAuthorizers(sc, a.ID)}
+	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}, Authorizers: compileAuthorizers(sc, a.ID),
+		CORS: compileCORS(a.CORS)}
 	next := &Reuse{integrations: map[*model.Integration]*Integration{}, stages: map[string]*built{}}
 	if changes != nil && !relink {
 		next.quiet = quietSeqs(last.quiet, changes, lowest(sc, a.ID, last))
@@ -458,7 +463,7 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 		timeout = 30 * time.Second
 	}
 	out := &Integration{ID: in.ID, Type: in.Type, Method: in.Method, Timeout: timeout, TLSName: in.TLSServerName,
-		Params: compileParams(in.RequestParameters)}
+		Map: compileMapping(in.RequestParameters, in.ResponseParameters)}
 	if in.ConnectionType != "VPC_LINK" {
 		u, err := url.Parse(in.URI)
 		if err != nil || u.Host == "" {

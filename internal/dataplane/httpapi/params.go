@@ -1,104 +1,56 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
-	"sort"
+	"strconv"
 	"strings"
 
 	"gatehouse/internal/dataplane/jwtauth"
+	"gatehouse/internal/httpmap"
 )
 
-// paramOp is one compiled requestParameters entry:
-// "overwrite:header.X" = "$request.querystring.y", say.
-type paramOp struct {
-	action string // append | overwrite | remove
-	target string // header | querystring | path
-	name   string
-	value  []part
+// Mapping is an integration's compiled parameter mapping, parsed by
+// httpmap as the management API parsed it to validate it.
+type Mapping struct {
+	Request []httpmap.Op
+	// Response holds the mappings of each backend status code; nil when
+	// the integration maps no response.
+	Response map[int][]httpmap.Op
+	// RequestBody and ResponseBody say a value reads the body, which
+	// must then be held in memory.
+	RequestBody, ResponseBody bool
 }
 
-// part of a value: a literal, or a variable such as request.header.x.
-type part struct {
-	lit    string
-	source string // request.header | request.querystring | request.path | request.pathparam | context | stageVariables
-	name   string
-}
-
-// compileParams parses the mapping once; entries that do not parse were
-// rejected by the management API and are skipped here.
-func compileParams(m map[string]string) []paramOp {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// compileMapping parses an integration's mappings once. The management
+// API refused what does not parse, so an error here means a record
+// stored before the check existed: its mappings are left out.
+func compileMapping(req map[string]string, resp map[string]map[string]string) Mapping {
+	var m Mapping
+	m.Request, _ = httpmap.Request(req)
+	m.Response, _ = httpmap.Response(resp)
+	for _, op := range m.Request {
+		m.RequestBody = m.RequestBody || op.Value.Uses(httpmap.RequestBody)
 	}
-	sort.Strings(keys) // a stable order: removes and overwrites do not race
-	var out []paramOp
-	for _, k := range keys {
-		action, rest, ok := strings.Cut(k, ":")
-		if !ok {
-			continue
+	for _, ops := range m.Response {
+		for _, op := range ops {
+			m.ResponseBody = m.ResponseBody || op.Value.Uses(httpmap.ResponseBody)
 		}
-		target, name, _ := strings.Cut(rest, ".")
-		out = append(out, paramOp{action: action, target: target, name: name, value: parseValue(m[k])})
 	}
-	return out
+	return m
 }
 
-// parseValue splits "$request.header.x", "${request.path.id}-suffix" or a
-// literal into parts.
-func parseValue(v string) []part {
-	var parts []part
-	for v != "" {
-		i := strings.IndexByte(v, '$')
-		if i < 0 {
-			parts = append(parts, part{lit: v})
-			break
-		}
-		if i > 0 {
-			parts = append(parts, part{lit: v[:i]})
-		}
-		v = v[i+1:]
-		var expr string
-		if strings.HasPrefix(v, "{") {
-			end := strings.IndexByte(v, '}')
-			if end < 0 {
-				parts = append(parts, part{lit: "$" + v})
-				break
-			}
-			expr, v = v[1:end], v[end+1:]
-		} else {
-			end := 0
-			for end < len(v) && (isIdent(v[end]) || v[end] == '.') {
-				end++
-			}
-			expr, v = v[:end], v[end:]
-		}
-		parts = append(parts, variable(expr))
-	}
-	return parts
+// compileParams is the request side of compileMapping.
+func compileParams(m map[string]string) []httpmap.Op {
+	return compileMapping(m, nil).Request
 }
 
-func isIdent(c byte) bool {
-	return c == '_' || c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-}
-
-func variable(expr string) part {
-	switch {
-	case strings.HasPrefix(expr, "request.header."):
-		return part{source: "request.header", name: expr[len("request.header."):]}
-	case strings.HasPrefix(expr, "request.querystring."):
-		return part{source: "request.querystring", name: expr[len("request.querystring."):]}
-	case expr == "request.path":
-		return part{source: "request.path"}
-	case strings.HasPrefix(expr, "request.path."):
-		return part{source: "request.pathparam", name: expr[len("request.path."):]}
-	case strings.HasPrefix(expr, "context."):
-		return part{source: "context", name: expr[len("context."):]}
-	case strings.HasPrefix(expr, "stageVariables."):
-		return part{source: "stageVariables", name: expr[len("stageVariables."):]}
-	}
-	return part{lit: "$" + expr}
-}
+// maxMappedBody is how much of a body a JSONPath value reads: API Gateway
+// evaluates the first 100 KB, so a longer body is not a JSON document to
+// it and its paths are empty.
+const maxMappedBody = 100 << 10
 
 // reqContext is what mapping values can refer to.
 type reqContext struct {
@@ -110,38 +62,98 @@ type reqContext struct {
 	requestID string
 	// claims are a JWT route's token claims, nil elsewhere.
 	claims *jwtauth.Claims
+	// body is the request body, held when a mapping reads it; resp and
+	// respBody are the integration's answer, for response mappings.
+	body     []byte
+	resp     *http.Response
+	respBody []byte
+	// the bodies decoded, on the first JSONPath that reads them
+	doc, respDoc      any
+	docRead, respRead bool
 }
 
-func (c *reqContext) eval(parts []part) string {
-	if len(parts) == 1 && parts[0].source == "" {
-		return parts[0].lit
+func (c *reqContext) eval(parts httpmap.Value) string {
+	if s, ok := parts.Static(); ok {
+		return s
+	}
+	if len(parts) == 1 {
+		return c.part(&parts[0])
 	}
 	var b strings.Builder
-	for _, p := range parts {
-		switch p.source {
-		case "":
-			b.WriteString(p.lit)
-		case "request.header":
-			b.WriteString(strings.Join(c.in.Header.Values(p.name), ","))
-		case "request.querystring":
-			b.WriteString(strings.Join(c.in.URL.Query()[p.name], ","))
-		case "request.path":
-			b.WriteString(c.path)
-		case "request.pathparam":
-			v, _ := c.match.Param(p.name)
-			b.WriteString(v)
-		case "stageVariables":
-			b.WriteString(c.stage.Vars[p.name])
-		case "context":
-			b.WriteString(c.contextVar(p.name))
-		}
+	for i := range parts {
+		b.WriteString(c.part(&parts[i]))
 	}
 	return b.String()
 }
 
+func (c *reqContext) part(p *httpmap.Part) string {
+	switch p.Source {
+	case httpmap.Literal:
+		return p.Text
+	case httpmap.RequestHeader:
+		return strings.Join(c.in.Header.Values(p.Text), ",")
+	case httpmap.RequestQuery:
+		return strings.Join(c.in.URL.Query()[p.Text], ",")
+	case httpmap.RequestPath:
+		return c.path
+	case httpmap.RequestPathParam:
+		v, _ := c.match.Param(p.Text)
+		return v
+	case httpmap.RequestBody:
+		if !c.docRead {
+			c.doc, c.docRead = decode(c.body), true
+		}
+		return jsonText(c.doc, p.Path)
+	case httpmap.ResponseHeader:
+		if c.resp != nil {
+			return strings.Join(c.resp.Header.Values(p.Text), ",")
+		}
+	case httpmap.ResponseBody:
+		if !c.respRead {
+			c.respDoc, c.respRead = decode(c.respBody), true
+		}
+		return jsonText(c.respDoc, p.Path)
+	case httpmap.StageVariable:
+		return c.stage.Vars[p.Text]
+	case httpmap.Context:
+		return c.contextVar(p.Text)
+	}
+	return ""
+}
+
+// decode is a body as a JSON document, nil when it is not one (or is
+// longer than API Gateway reads).
+func decode(b []byte) any {
+	if len(b) == 0 || len(b) > maxMappedBody {
+		return nil
+	}
+	var doc any
+	if json.Unmarshal(b, &doc) != nil {
+		return nil
+	}
+	return doc
+}
+
+// jsonText is the value at path in doc as a mapping sees it: a string as
+// it is, anything else as JSON, nothing when the path leads nowhere.
+func jsonText(doc any, path []any) string {
+	if doc == nil {
+		return ""
+	}
+	v, ok := httpmap.Lookup(doc, path)
+	if !ok || v == nil {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
 func (c *reqContext) contextVar(name string) string {
 	switch name {
-	case "requestId":
+	case "requestId", "extendedRequestId":
 		return c.requestID
 	case "apiId":
 		return c.apiID
@@ -151,11 +163,24 @@ func (c *reqContext) contextVar(name string) string {
 		return c.in.Method
 	case "path":
 		return c.in.URL.Path
+	case "protocol":
+		return c.in.Proto
 	case "domainName":
 		return c.in.Host
+	case "domainPrefix":
+		prefix, _, _ := strings.Cut(c.in.Host, ".")
+		return prefix
+	case "identity.sourceIp":
+		return clientIP(c.in)
+	case "identity.userAgent":
+		return c.in.Header.Get("User-Agent")
 	case "routeKey":
 		if c.match.Route != nil {
 			return c.match.Route.Key
+		}
+	case "integrationStatus", "integration.status":
+		if c.resp != nil {
+			return strconv.Itoa(c.resp.StatusCode)
 		}
 	}
 	if claim, ok := strings.CutPrefix(name, "authorizer.claims."); ok {
@@ -165,44 +190,107 @@ func (c *reqContext) contextVar(name string) string {
 	return ""
 }
 
+// holdBody reads the integration request's body into memory for the
+// mappings that read it, and hands the backend the same bytes. It
+// reports false when the body could not be read whole within limit.
+func (c *reqContext) holdBody(out *http.Request, limit int64) bool {
+	if out.Body == nil || out.Body == http.NoBody {
+		return true
+	}
+	b, err := io.ReadAll(io.LimitReader(out.Body, limit+1))
+	if err != nil || int64(len(b)) > limit {
+		return false
+	}
+	c.body = b
+	out.Body = io.NopCloser(bytes.NewReader(b))
+	out.ContentLength = int64(len(b))
+	out.TransferEncoding = nil
+	return true
+}
+
 // apply maps the outgoing request: headers, query string and path.
-func apply(ops []paramOp, c *reqContext, out *http.Request) {
+func apply(ops []httpmap.Op, c *reqContext, out *http.Request) {
 	if len(ops) == 0 {
 		return
 	}
 	q := out.URL.Query()
 	qChanged := false
 	for _, op := range ops {
-		switch op.target {
-		case "header":
-			switch op.action {
-			case "remove":
-				out.Header.Del(op.name)
-			case "append":
-				out.Header.Add(op.name, c.eval(op.value))
+		switch op.Target {
+		case httpmap.Header:
+			switch op.Action {
+			case httpmap.Remove:
+				out.Header.Del(op.Name)
+			case httpmap.Append:
+				out.Header.Add(op.Name, c.eval(op.Value))
 			default:
-				v := c.eval(op.value)
-				out.Header.Set(op.name, v)
-				if strings.EqualFold(op.name, "host") {
+				v := c.eval(op.Value)
+				out.Header.Set(op.Name, v)
+				if strings.EqualFold(op.Name, "host") {
 					out.Host = v
 				}
 			}
-		case "querystring":
+		case httpmap.QueryString:
 			qChanged = true
-			switch op.action {
-			case "remove":
-				q.Del(op.name)
-			case "append":
-				q.Add(op.name, c.eval(op.value))
+			switch op.Action {
+			case httpmap.Remove:
+				q.Del(op.Name)
+			case httpmap.Append:
+				q.Add(op.Name, c.eval(op.Value))
 			default:
-				q.Set(op.name, c.eval(op.value))
+				q.Set(op.Name, c.eval(op.Value))
 			}
-		case "path":
-			out.URL.Path = c.eval(op.value)
+		case httpmap.Path:
+			out.URL.Path = c.eval(op.Value)
 			out.URL.RawPath = ""
 		}
 	}
 	if qChanged {
 		out.URL.RawQuery = q.Encode()
 	}
+}
+
+// mapResponse applies the mappings of the integration answer's status
+// code to it. Every value is read from the answer as the backend gave
+// it, before any mapping changes it. With holdBody set the body is read
+// into memory first (within limit) and the answer carries the same
+// bytes. It reports false when the answer cannot be given: a body that
+// broke off or is too long, or a status that is not one.
+func mapResponse(ops []httpmap.Op, c *reqContext, resp *http.Response, holdBody bool, limit int64) bool {
+	c.resp = resp
+	if holdBody {
+		b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		if err != nil || int64(len(b)) > limit {
+			return false
+		}
+		resp.Body.Close()
+		c.respBody = b
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	var buf [8]string
+	vals := buf[:0]
+	for _, op := range ops {
+		v := ""
+		if op.Action != httpmap.Remove {
+			v = c.eval(op.Value)
+		}
+		vals = append(vals, v)
+	}
+	for i, op := range ops {
+		switch {
+		case op.Target == httpmap.StatusCode:
+			code, ok := httpmap.Status(vals[i])
+			if !ok {
+				return false
+			}
+			resp.StatusCode = code
+		case op.Action == httpmap.Remove:
+			resp.Header.Del(op.Name)
+		case op.Action == httpmap.Append:
+			resp.Header.Add(op.Name, vals[i])
+		default:
+			resp.Header.Set(op.Name, vals[i])
+		}
+	}
+	return true
 }

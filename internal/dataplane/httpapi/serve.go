@@ -94,7 +94,19 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	var m Match
-	if !st.Router.Lookup(r.Method, path, &m) {
+	matched := st.Router.Lookup(r.Method, path, &m)
+	if api.CORS != nil {
+		// A preflight no route takes is the gateway's to answer; one a
+		// route takes (OPTIONS, ANY or $default) goes to the route,
+		// as on AWS. Every answer carries the API's CORS headers.
+		preflight := Preflight(r)
+		if preflight && !matched {
+			api.CORS.answerPreflight(w, r)
+			return true
+		}
+		api.CORS.decorate(w.Header(), r, preflight)
+	}
+	if !matched {
 		reply(w, http.StatusNotFound, "Not Found")
 		return true
 	}
@@ -142,9 +154,14 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
 	out := outgoing(ctx, r, integ, full, &m)
-	apply(integ.Params, &reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID, claims: claims}, out)
-	upstream.SetHops(out.Header, hops)
 	limited := upstream.LimitRequestBody(w, r, out, MaxPayload)
+	rc := reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID, claims: claims}
+	if integ.Map.RequestBody && !rc.holdBody(out, MaxPayload) {
+		reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return true
+	}
+	apply(integ.Map.Request, &rc, out)
+	upstream.SetHops(out.Header, hops)
 	lg.Calling()
 	resp, err := call(out, env, integ)
 	lg.Called(resp, err)
@@ -163,16 +180,23 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	defer resp.Body.Close()
-	return env.relay(w, resp, idHeader, api.ID)
+	if integ.Map.Response != nil {
+		if ops := integ.Map.Response[resp.StatusCode]; ops != nil && !mapResponse(ops, &rc, resp, integ.Map.ResponseBody, MaxPayload) {
+			reply(w, http.StatusInternalServerError, "Internal Server Error")
+			return true
+		}
+	}
+	return env.relay(w, resp, idHeader, api.ID, api.CORS != nil)
 }
 
 // relay passes the integration's answer to the client as it arrives, with
 // the request's id. It returns false when the answer broke off mid-body
-// and the client's connection must be aborted.
-func (env *Env) relay(w http.ResponseWriter, resp *http.Response, idHeader []string, apiID string) bool {
+// and the client's connection must be aborted. With cors set the API
+// answers CORS itself, and the backend's own CORS headers are dropped.
+func (env *Env) relay(w http.ResponseWriter, resp *http.Response, idHeader []string, apiID string, cors bool) bool {
 	h := w.Header()
 	for k, vs := range resp.Header {
-		if !upstream.HopByHop(k) {
+		if !upstream.HopByHop(k) && !(cors && corsHeader(k)) {
 			h[k] = vs
 		}
 	}

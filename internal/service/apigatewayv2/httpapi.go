@@ -3,6 +3,7 @@ package apigatewayv2
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"gatehouse/internal/model"
 )
@@ -198,14 +199,55 @@ func checkCors(c *Cors) (*model.CORS, error) {
 			return nil, badRequest("Invalid corsConfiguration: %q is not an HTTP method.", m)
 		}
 	}
+	if deref(c.AllowCredentials) && slices.Contains(c.AllowOrigins, "*") {
+		// Browsers refuse credentials with a wildcard origin, and so
+		// does API Gateway, with this text.
+		return nil, badRequest("allow-credentials is not supported if 'allow-origin' is *")
+	}
+	for _, o := range c.AllowOrigins {
+		if o == "" {
+			return nil, badRequest("Invalid corsConfiguration: an origin in allowOrigins is empty.")
+		}
+	}
 	return &model.CORS{
 		AllowCredentials: deref(c.AllowCredentials),
-		AllowHeaders:     c.AllowHeaders,
+		AllowHeaders:     lower(c.AllowHeaders),
 		AllowMethods:     c.AllowMethods,
 		AllowOrigins:     c.AllowOrigins,
-		ExposeHeaders:    c.ExposeHeaders,
+		ExposeHeaders:    lower(c.ExposeHeaders),
 		MaxAge:           c.MaxAge,
 	}, nil
+}
+
+// lower is a list of header names as API Gateway stores them: in lower
+// case, as it answers them.
+func lower(names []string) []string {
+	if names == nil {
+		return nil
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.ToLower(n)
+	}
+	return out
+}
+
+// DeleteCorsConfiguration removes the API's CORS configuration: its
+// preflights are then routed like any request, and its answers carry
+// what the backend sends. An API without one is left as it is.
+func (s *Service) DeleteCorsConfiguration(ctx context.Context, in *ApiIDInput) (*Empty, error) {
+	err := s.update(ctx, func(tx model.Tx) error {
+		a, err := getApi(ctx, tx, in.APIID)
+		if err != nil || a.CORS == nil {
+			return err
+		}
+		a.CORS = nil
+		return model.Put(tx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
 }
 
 func (s *Service) GetApi(ctx context.Context, in *ApiIDInput) (*Api, error) {

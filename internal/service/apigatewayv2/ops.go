@@ -20,6 +20,7 @@ func (s *Service) Ops() api.Table {
 		api.Handle("GetApi", s.GetApi).Route(get, "/v2/apis/{apiId}", ok),
 		api.Handle("UpdateApi", s.UpdateApi).Route(patch, "/v2/apis/{apiId}", ok),
 		api.Handle("DeleteApi", s.DeleteApi).Route(del, "/v2/apis/{apiId}", noContent),
+		api.Handle("DeleteCorsConfiguration", s.DeleteCorsConfiguration).Route(del, "/v2/apis/{apiId}/cors", noContent),
 
 		api.Handle("CreateRoute", s.CreateRoute).Route(post, "/v2/apis/{apiId}/routes", created),
 		api.Handle("GetRoutes", s.GetRoutes).Route(get, "/v2/apis/{apiId}/routes", ok),

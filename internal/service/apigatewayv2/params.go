@@ -1,65 +1,14 @@
 package apigatewayv2
 
-import (
-	"strconv"
-	"strings"
-)
+import "gatehouse/internal/httpmap"
 
-// reservedHeaders are the headers an HTTP API's parameter mapping may not
-// touch, in either direction, as API Gateway's developer guide lists them.
-// Entries ending in '*' are prefixes. Header names compare without case.
-var reservedHeaders = []string{
-	"access-control-*",
-	"apigw-*",
-	"authorization",
-	"connection",
-	"content-encoding",
-	"content-length",
-	"content-location",
-	"forwarded",
-	"keep-alive",
-	"origin",
-	"proxy-authenticate",
-	"proxy-authorization",
-	"te",
-	"trailers",
-	"transfer-encoding",
-	"upgrade",
-	"x-amz-*",
-	"x-amzn-*",
-	"x-forwarded-for",
-	"x-forwarded-host",
-	"x-forwarded-proto",
-	"via",
-}
-
-func reservedHeader(name string) bool {
-	name = strings.ToLower(name)
-	for _, r := range reservedHeaders {
-		if p, ok := strings.CutSuffix(r, "*"); ok && strings.HasPrefix(name, p) || name == r {
-			return true
-		}
-	}
-	return false
-}
-
-// maxParamValue is the longest mapping value AWS accepts.
-const maxParamValue = 512
-
-// checkRequestParameters validates an integration's request mapping: keys
+// checkRequestParameters validates an integration's request mapping by
+// parsing it as the data plane will: keys
 // append|overwrite|remove:header.NAME, append|overwrite|remove:querystring.NAME
-// and overwrite:path.
+// and overwrite:path, values of the variables a request can read.
 func checkRequestParameters(params map[string]string) error {
-	for k, v := range params {
-		if len(v) > maxParamValue {
-			return badRequest("Invalid mapping value for %s: it is longer than %d characters.", k, maxParamValue)
-		}
-		if k == "overwrite:path" {
-			continue
-		}
-		if err := checkMappingKey(k, "request", "querystring"); err != nil {
-			return err
-		}
+	if _, err := httpmap.Request(params); err != nil {
+		return badRequest("%s", err.Error())
 	}
 	return nil
 }
@@ -68,48 +17,10 @@ func checkRequestParameters(params map[string]string) error {
 // per backend status code 200-599, keys append|overwrite|remove:header.NAME
 // and overwrite:statuscode.
 func checkResponseParameters(params map[string]map[string]string) error {
-	for code, m := range params {
-		n, err := strconv.Atoi(code)
-		if err != nil || n < 200 || n > 599 || len(code) != 3 {
-			return badRequest("Invalid response parameter key %q: it must be a status code from 200 to 599.", code)
-		}
-		for k, v := range m {
-			if len(v) > maxParamValue {
-				return badRequest("Invalid mapping value for %s: it is longer than %d characters.", k, maxParamValue)
-			}
-			if k == "overwrite:statuscode" {
-				continue
-			}
-			if err := checkMappingKey(k, "response", ""); err != nil {
-				return err
-			}
-		}
+	if _, err := httpmap.Response(params); err != nil {
+		return badRequest("%s", err.Error())
 	}
 	return nil
-}
-
-// checkMappingKey checks an ACTION:header.NAME key (or, when other is set,
-// ACTION:other.NAME).
-func checkMappingKey(k, direction, other string) error {
-	action, target, ok := strings.Cut(k, ":")
-	if !ok || (action != "append" && action != "overwrite" && action != "remove") {
-		return badRequest("Invalid %s parameter mapping key %q: it must start with append:, overwrite: or remove:.", direction, k)
-	}
-	kind, name, ok := strings.Cut(target, ".")
-	switch {
-	case ok && name != "" && kind == "header":
-		if reservedHeader(name) {
-			return badRequest("Invalid %s parameter mapping key %q: the header %s is reserved and cannot be mapped.", direction, k, name)
-		}
-		return nil
-	case ok && name != "" && other != "" && kind == other:
-		return nil
-	}
-	want := "header.NAME"
-	if other != "" {
-		want += " or " + other + ".NAME"
-	}
-	return badRequest("Invalid %s parameter mapping key %q: after the action it must name %s.", direction, k, want)
 }
 
 // mergeParameters applies an update's request mapping to the stored one:

@@ -37,8 +37,17 @@ var apiResets = map[string]any{
 
 func updateHTTPAPI(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
 	changed := changedKeys(old, new)
-	if !onlyChanged(changed, "Tags") {
-		m, err := mergeInput(old, new, apiResets, nil, "Tags", "ProtocolType")
+	skip := []string{"Tags", "ProtocolType"}
+	if _, had := old["CorsConfiguration"]; had && new["CorsConfiguration"] == nil {
+		// UpdateApi cannot remove a CORS configuration, only replace it:
+		// removing it is a call of its own.
+		if _, err := s.HTTP.DeleteCorsConfiguration(ctx, &apigatewayv2.DeleteCorsConfigurationInput{ApiId: aws.String(cur.Ref)}); err != nil {
+			return cur, err
+		}
+		skip = append(skip, "CorsConfiguration")
+	}
+	if !onlyChanged(changed, skip...) {
+		m, err := mergeInput(old, new, apiResets, nil, skip...)
 		if err != nil {
 			return cur, err
 		}
