@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gatehouse/internal/model"
+	"gatehouse/internal/store"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
@@ -23,6 +24,52 @@ func BenchmarkPrivateIntegrationALB(b *testing.B) {
 	p := newPrivateALB(b)
 	p.api(b, model.LinkAvailable, 30000, nil)
 	bench(b, p, "api0000001.execute-api.localhost", "/pets/7")
+}
+
+// BenchmarkPrivateIntegrationALBCors is BenchmarkPrivateIntegrationALB
+// for an API with a CORS configuration, asked from an allowed origin: the
+// gateway adds its headers and drops the backend's.
+func BenchmarkPrivateIntegrationALBCors(b *testing.B) {
+	p := newPrivateALB(b)
+	p.api(b, model.LinkAvailable, 30000, nil)
+	p.change(b, func(a *model.HTTPAPI, _ *model.Deployment) {
+		a.CORS = &model.CORS{AllowOrigins: []string{"https://app.example"}, AllowHeaders: []string{"content-type"}, ExposeHeaders: []string{"x-id"}}
+	})
+	bench(b, p, "api0000001.execute-api.localhost", "/pets/7", "Origin", "https://app.example")
+}
+
+// BenchmarkPrivateIntegrationALBResponseMapping is
+// BenchmarkPrivateIntegrationALB for an integration that maps its 200
+// answers: a header from the backend's, one removed, one from the context.
+func BenchmarkPrivateIntegrationALBResponseMapping(b *testing.B) {
+	p := newPrivateALB(b)
+	p.api(b, model.LinkAvailable, 30000, nil)
+	p.change(b, func(_ *model.HTTPAPI, d *model.Deployment) {
+		d.Integrations[0].ResponseParameters = map[string]map[string]string{"200": {
+			"overwrite:header.x-type": "$response.header.content-type", "remove:header.x-drop": "''", "append:header.x-id": "$context.requestId"}}
+	})
+	bench(b, p, "api0000001.execute-api.localhost", "/pets/7")
+}
+
+// change rewrites the benchmark API's record and its deployment.
+func (p *privateALB) change(b *testing.B, f func(*model.HTTPAPI, *model.Deployment)) {
+	_, err := p.srv.Store().Update(func(tx store.Tx) error {
+		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
+		a, _, err := model.Get[model.HTTPAPI](mt, "api0000001")
+		if err != nil {
+			return err
+		}
+		d, _, err := model.Get[model.Deployment](mt, "api0000001/dep001")
+		if err != nil {
+			return err
+		}
+		f(a, d)
+		if err := model.Put(mt, a); err != nil {
+			return err
+		}
+		return model.Put(mt, d)
+	})
+	must(b, err)
 }
 
 // BenchmarkRestPrivateIntegrationNLB measures one REST API request through a
@@ -91,7 +138,8 @@ func BenchmarkPrivateIntegrationCloudMap(b *testing.B) {
 	bench(b, p, "api0000001.execute-api.localhost", "/pets/7")
 }
 
-func bench(b *testing.B, p *privateALB, host, path string) {
+// bench measures requests for path on host, with the header pairs given.
+func bench(b *testing.B, p *privateALB, host, path string, header ...string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := p.srv.Sync(ctx); err != nil {
@@ -100,6 +148,9 @@ func bench(b *testing.B, p *privateALB, host, path string) {
 	h := p.srv.Handler()
 	req := httptest.NewRequest("GET", "http://"+host+path, nil)
 	req.Host = host
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

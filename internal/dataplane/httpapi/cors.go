@@ -17,9 +17,10 @@ type CORS struct {
 	// methods and headers are the Access-Control-Allow-* values of a
 	// preflight; "*" when the configuration allows any.
 	methods, headers string
-	expose           string
-	maxAge           string
 	credentials      bool
+	// the header values every answer shares, made once: answers only
+	// read them.
+	trueVal, exposeVal, maxAgeVal, methodsVal, headersVal []string
 }
 
 // compileCORS is c compiled, nil for none.
@@ -32,13 +33,23 @@ func compileCORS(c *model.CORS) *CORS {
 		origins:     c.AllowOrigins,
 		methods:     joinList(c.AllowMethods),
 		headers:     joinList(c.AllowHeaders),
-		expose:      joinList(c.ExposeHeaders),
 		credentials: c.AllowCredentials,
+		trueVal:     []string{"true"},
+		exposeVal:   value(joinList(c.ExposeHeaders)),
 	}
+	out.methodsVal, out.headersVal = value(out.methods), value(out.headers)
 	if c.MaxAge != nil {
-		out.maxAge = strconv.Itoa(*c.MaxAge)
+		out.maxAgeVal = value(strconv.Itoa(*c.MaxAge))
 	}
 	return out
+}
+
+// value is a one-value header, nil for "".
+func value(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 // joinList is a list as one header value; "*" alone when it holds "*".
@@ -90,28 +101,30 @@ func (c *CORS) decorate(h http.Header, r *http.Request, preflight bool) {
 	}
 	h["Access-Control-Allow-Origin"] = []string{origin}
 	if c.credentials {
-		h["Access-Control-Allow-Credentials"] = []string{"true"}
+		h["Access-Control-Allow-Credentials"] = c.trueVal
 	}
 	if !preflight {
-		if c.expose != "" {
-			h["Access-Control-Expose-Headers"] = []string{c.expose}
+		if c.exposeVal != nil {
+			h["Access-Control-Expose-Headers"] = c.exposeVal
 		}
 		return
 	}
-	if m := c.wild(c.methods, r.Header.Get("Access-Control-Request-Method")); m != "" {
-		h["Access-Control-Allow-Methods"] = []string{m}
+	if m := c.wild(c.methodsVal, r.Header.Get("Access-Control-Request-Method")); m != nil {
+		h["Access-Control-Allow-Methods"] = m
 	}
-	if hs := c.wild(c.headers, r.Header.Get("Access-Control-Request-Headers")); hs != "" {
-		h["Access-Control-Allow-Headers"] = []string{hs}
+	if hs := c.wild(c.headersVal, r.Header.Get("Access-Control-Request-Headers")); hs != nil {
+		h["Access-Control-Allow-Headers"] = hs
 	}
-	if c.maxAge != "" {
-		h["Access-Control-Max-Age"] = []string{c.maxAge}
+	if c.maxAgeVal != nil {
+		h["Access-Control-Max-Age"] = c.maxAgeVal
 	}
 }
 
-func (c *CORS) wild(configured, asked string) string {
-	if configured == "*" && c.credentials && asked != "" {
-		return asked
+// wild is the configured value, or what the preflight asked for where
+// the configuration allows any and credentials too.
+func (c *CORS) wild(configured []string, asked string) []string {
+	if configured != nil && configured[0] == "*" && c.credentials && asked != "" {
+		return []string{asked}
 	}
 	return configured
 }

@@ -62,23 +62,36 @@ type reqContext struct {
 	requestID string
 	// claims are a JWT route's token claims, nil elsewhere.
 	claims *jwtauth.Claims
-	// body is the request body, held when a mapping reads it; resp and
-	// respBody are the integration's answer, for response mappings.
-	body     []byte
-	resp     *http.Response
-	respBody []byte
-	// the bodies decoded, on the first JSONPath that reads them
-	doc, respDoc      any
-	docRead, respRead bool
+	// bodies holds what a mapping reads of the request's and the
+	// answer's bodies, nil until one does. It sits behind a pointer of
+	// its own so that reading a body, which escapes, does not move the
+	// rest of the request's state to the heap.
+	bodies *bodies
+	resp   *http.Response
+}
+
+// bodies are the request's and the integration answer's bodies, held for
+// the mappings that read them, and each decoded on the first JSONPath.
+type bodies struct {
+	req, resp         []byte
+	reqDoc, respDoc   any
+	reqRead, respRead bool
+}
+
+func (c *reqContext) held() *bodies {
+	if c.bodies == nil {
+		c.bodies = &bodies{}
+	}
+	return c.bodies
 }
 
 func (c *reqContext) eval(parts httpmap.Value) string {
 	if s, ok := parts.Static(); ok {
 		return s
 	}
-	if len(parts) == 1 {
-		return c.part(&parts[0])
-	}
+	// The value is built in a buffer of its own even from one part: a
+	// string that shared the request's memory would take the request's
+	// state, match included, to the heap with it.
 	var b strings.Builder
 	for i := range parts {
 		b.WriteString(c.part(&parts[i]))
@@ -100,19 +113,21 @@ func (c *reqContext) part(p *httpmap.Part) string {
 		v, _ := c.match.Param(p.Text)
 		return v
 	case httpmap.RequestBody:
-		if !c.docRead {
-			c.doc, c.docRead = decode(c.body), true
+		b := c.held()
+		if !b.reqRead {
+			b.reqDoc, b.reqRead = decode(b.req), true
 		}
-		return jsonText(c.doc, p.Path)
+		return jsonText(b.reqDoc, p.Path)
 	case httpmap.ResponseHeader:
 		if c.resp != nil {
 			return strings.Join(c.resp.Header.Values(p.Text), ",")
 		}
 	case httpmap.ResponseBody:
-		if !c.respRead {
-			c.respDoc, c.respRead = decode(c.respBody), true
+		b := c.held()
+		if !b.respRead {
+			b.respDoc, b.respRead = decode(b.resp), true
 		}
-		return jsonText(c.respDoc, p.Path)
+		return jsonText(b.respDoc, p.Path)
 	case httpmap.StageVariable:
 		return c.stage.Vars[p.Text]
 	case httpmap.Context:
@@ -201,7 +216,7 @@ func (c *reqContext) holdBody(out *http.Request, limit int64) bool {
 	if err != nil || int64(len(b)) > limit {
 		return false
 	}
-	c.body = b
+	c.held().req = b
 	out.Body = io.NopCloser(bytes.NewReader(b))
 	out.ContentLength = int64(len(b))
 	out.TransferEncoding = nil
@@ -264,7 +279,7 @@ func mapResponse(ops []httpmap.Op, c *reqContext, resp *http.Response, holdBody 
 			return false
 		}
 		resp.Body.Close()
-		c.respBody = b
+		c.held().resp = b
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 	}
 	var buf [8]string

@@ -55,6 +55,18 @@ func TestUpdateHTTPAPIInPlace(t *testing.T) {
 	if got, _ := r.v2.GetApi(r.ctx, &apigatewayv2.GetApiInput{ApiId: api}); aws.ToString(got.Description) != "" {
 		t.Errorf("dropped description is still %q", aws.ToString(got.Description))
 	}
+	// CORS on, then dropped: UpdateApi cannot remove it, so the
+	// updater calls DeleteCorsConfiguration.
+	p = with(p, "Description", nil)
+	pc := with(p, "CorsConfiguration", map[string]any{"AllowOrigins": []any{"https://app.example"}, "MaxAge": 60})
+	r.update("AWS::ApiGatewayV2::Api", c, p, pc)
+	if got, _ := r.v2.GetApi(r.ctx, &apigatewayv2.GetApiInput{ApiId: api}); got.CorsConfiguration == nil || aws.ToInt32(got.CorsConfiguration.MaxAge) != 60 {
+		t.Fatalf("CORS after update: %+v", got.CorsConfiguration)
+	}
+	r.update("AWS::ApiGatewayV2::Api", c, pc, with(pc, "CorsConfiguration", nil))
+	if got, _ := r.v2.GetApi(r.ctx, &apigatewayv2.GetApiInput{ApiId: api}); got.CorsConfiguration != nil {
+		t.Errorf("dropped CORS configuration is still %+v", got.CorsConfiguration)
+	}
 
 	// Integration: a new URI, a timeout, request parameters; then one
 	// parameter and the timeout dropped.
