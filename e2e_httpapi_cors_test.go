@@ -159,6 +159,36 @@ func TestHTTPAPICors(t *testing.T) {
 	}
 	wantHeaders(t, "preflight to an ANY route", a.header, preflight)
 
+	// A route behind a JWT authorizer: the gateway's preflight answer
+	// runs no authorizer (this one's issuer cannot be reached, so it
+	// would refuse), while the request itself is refused with the CORS
+	// headers a browser needs to read the refusal.
+	authz, err := gw.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: aws.String(id), Name: aws.String("jwt"),
+		AuthorizerType: v2types.AuthorizerTypeJwt, IdentitySource: []string{"$request.header.Authorization"},
+		JwtConfiguration: &v2types.JWTConfiguration{Issuer: aws.String("http://127.0.0.1:1/issuer"), Audience: []string{"app"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	integs, err := gw.GetIntegrations(ctx, &apigatewayv2.GetIntegrationsInput{ApiId: aws.String(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: aws.String(id), RouteKey: aws.String("GET /secure"),
+		AuthorizationType: v2types.AuthorizationTypeJwt, AuthorizerId: authz.AuthorizerId,
+		Target: aws.String("integrations/" + aws.ToString(integs.Items[0].IntegrationId))}); err != nil {
+		t.Fatal(err)
+	}
+	if a = n.call(id, "OPTIONS", "/secure", preflightHeaders(app, "GET", "authorization")); a.status != http.StatusNoContent {
+		t.Fatalf("preflight of a JWT route: %d %s", a.status, a.body)
+	}
+	wantHeaders(t, "preflight of a JWT route", a.header, preflight)
+	if a = n.call(id, "GET", "/secure", http.Header{"Origin": {app}}); a.status != http.StatusUnauthorized || a.header.Get("Access-Control-Allow-Origin") != app {
+		t.Fatalf("GET of a JWT route without a token: %d %v", a.status, a.header)
+	}
+	if hits.Load() != 1 {
+		t.Fatalf("the backend got %d calls, want only the ANY route's", hits.Load())
+	}
+
 	a = n.call(id, "GET", "/pets", http.Header{"Origin": {app}})
 	if a.status != http.StatusOK || a.header.Get("X-Backend") != "b1" {
 		t.Fatalf("GET: %d %v", a.status, a.header)
