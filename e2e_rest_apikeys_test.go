@@ -3,10 +3,12 @@ package gatehouse_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -320,4 +322,181 @@ func TestRESTImportApiKeys(t *testing.T) {
 	}
 	_, err = gw.ImportApiKeys(restCtx, &apigateway.ImportApiKeysInput{Format: agtypes.ApiKeysFormatCsv, Body: []byte("name,description\nx,y\n")})
 	awsErr(t, err, "BadRequestException", "key column")
+}
+
+// call sends GET path to the API's stage with key as x-api-key (none
+// when empty), and returns the status, the error type and the body.
+func (k *keyedAPI) call(t *testing.T, srv *servertest.Server, stage, path, key string) (int, string, string) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(restCtx, "GET", srv.URL()+"/"+stage+path, nil)
+	req.Host = k.id + ".execute-api.localhost"
+	if key != "" {
+		req.Header.Set("x-api-key", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), string(b)
+}
+
+func (k *keyedAPI) expect(t *testing.T, srv *servertest.Server, what, stage, path, key string, status int, body string) {
+	t.Helper()
+	code, errType, got := k.call(t, srv, stage, path, key)
+	if code != status || body != "" && got != body {
+		t.Fatalf("%s: GET /%s%s = %d %q (%s), want %d %q", what, stage, path, code, got, errType, status, body)
+	}
+	want := map[string]string{`{"message":"Forbidden"}`: "ForbiddenException", `{"message":"Too Many Requests"}`: "TooManyRequestsException",
+		`{"message":"Limit Exceeded"}`: "LimitExceededException"}[body]
+	if status != http.StatusOK && errType != want {
+		t.Fatalf("%s: x-amzn-ErrorType %q, want %q", what, errType, want)
+	}
+}
+
+const (
+	forbidden   = `{"message":"Forbidden"}`
+	tooMany     = `{"message":"Too Many Requests"}`
+	overQuota   = `{"message":"Limit Exceeded"}`
+	testKeyBody = "0123456789abcdefghij-key-"
+)
+
+// A method requiring an API key admits a request only with the value of
+// an enabled key on a usage plan covering the stage; a method that does
+// not require one ignores keys.
+func TestRESTApiKeyRequired(t *testing.T) {
+	srv := servertest.Start(t)
+	k := newKeyedAPI(t, srv)
+	gw := k.gw
+	plan, err := gw.CreateUsagePlan(restCtx, &apigateway.CreateUsagePlanInput{Name: aws.String("p"),
+		ApiStages: []agtypes.ApiStage{{ApiId: aws.String(k.id), Stage: aws.String("prod")}}})
+	restMust(t, err)
+	on, err := gw.CreateApiKey(restCtx, &apigateway.CreateApiKeyInput{Name: aws.String("on"), Enabled: true, Value: aws.String(testKeyBody + "on")})
+	restMust(t, err)
+	off, err := gw.CreateApiKey(restCtx, &apigateway.CreateApiKeyInput{Name: aws.String("off"), Enabled: true, Value: aws.String(testKeyBody + "off")})
+	restMust(t, err)
+	_, err = gw.CreateUsagePlanKey(restCtx, &apigateway.CreateUsagePlanKeyInput{UsagePlanId: plan.Id, KeyId: on.Id, KeyType: aws.String("API_KEY")})
+	restMust(t, err)
+
+	k.expect(t, srv, "no key", "prod", "/pets", "", 403, forbidden)
+	k.expect(t, srv, "an unknown key", "prod", "/pets", testKeyBody+"nope", 403, forbidden)
+	k.expect(t, srv, "a key on no plan", "prod", "/pets", testKeyBody+"off", 403, forbidden)
+	k.expect(t, srv, "a key on the plan", "prod", "/pets", testKeyBody+"on", 200, `{"path":"/pets","key":"`+testKeyBody+`on"}`)
+	k.expect(t, srv, "a stage the plan does not cover", "test", "/pets", testKeyBody+"on", 403, forbidden)
+	k.expect(t, srv, "a method without apiKeyRequired", "prod", "/open", "", 200, "")
+
+	_, err = gw.UpdateApiKey(restCtx, &apigateway.UpdateApiKeyInput{ApiKey: on.Id, PatchOperations: []agtypes.PatchOperation{
+		{Op: agtypes.OpReplace, Path: aws.String("/enabled"), Value: aws.String("false")}}})
+	restMust(t, err)
+	k.expect(t, srv, "a disabled key", "prod", "/pets", testKeyBody+"on", 403, forbidden)
+	_, err = gw.UpdateApiKey(restCtx, &apigateway.UpdateApiKeyInput{ApiKey: on.Id, PatchOperations: []agtypes.PatchOperation{
+		{Op: agtypes.OpReplace, Path: aws.String("/enabled"), Value: aws.String("true")}}})
+	restMust(t, err)
+	k.expect(t, srv, "enabled again", "prod", "/pets", testKeyBody+"on", 200, "")
+
+	// The plan gains the test stage; the key loses its plan.
+	_, err = gw.UpdateUsagePlan(restCtx, &apigateway.UpdateUsagePlanInput{UsagePlanId: plan.Id, PatchOperations: []agtypes.PatchOperation{
+		{Op: agtypes.OpAdd, Path: aws.String("/apiStages"), Value: aws.String(k.id + ":test")}}})
+	restMust(t, err)
+	k.expect(t, srv, "a stage added to the plan", "test", "/orders", testKeyBody+"on", 200, "")
+	_, err = gw.DeleteUsagePlanKey(restCtx, &apigateway.DeleteUsagePlanKeyInput{UsagePlanId: plan.Id, KeyId: on.Id})
+	restMust(t, err)
+	k.expect(t, srv, "a key taken off its plan", "prod", "/pets", testKeyBody+"on", 403, forbidden)
+	_ = off
+}
+
+// A plan's throttle applies to each key, and its per-method throttles to
+// each key's requests of that method, before the integration is called;
+// time is the server's clock.
+func TestRESTUsagePlanThrottles(t *testing.T) {
+	srv := servertest.Start(t)
+	k := newKeyedAPI(t, srv)
+	gw := k.gw
+	plan, err := gw.CreateUsagePlan(restCtx, &apigateway.CreateUsagePlanInput{Name: aws.String("p"),
+		Throttle: &agtypes.ThrottleSettings{RateLimit: 1, BurstLimit: 3},
+		ApiStages: []agtypes.ApiStage{{ApiId: aws.String(k.id), Stage: aws.String("prod"),
+			Throttle: map[string]agtypes.ThrottleSettings{"/orders/GET": {RateLimit: 1, BurstLimit: 1}}}}})
+	restMust(t, err)
+	var keys []string
+	for _, name := range []string{"a", "b"} {
+		key, err := gw.CreateApiKey(restCtx, &apigateway.CreateApiKeyInput{Name: aws.String(name), Enabled: true, Value: aws.String(testKeyBody + name)})
+		restMust(t, err)
+		_, err = gw.CreateUsagePlanKey(restCtx, &apigateway.CreateUsagePlanKeyInput{UsagePlanId: plan.Id, KeyId: key.Id, KeyType: aws.String("API_KEY")})
+		restMust(t, err)
+		keys = append(keys, aws.ToString(key.Value))
+	}
+	a, b := keys[0], keys[1]
+	k.expect(t, srv, "GET /orders within its method throttle", "prod", "/orders", a, 200, "")
+	k.expect(t, srv, "GET /orders past its method throttle", "prod", "/orders", a, 429, tooMany)
+	k.expect(t, srv, "another key's own method bucket", "prod", "/orders", b, 200, "")
+	k.expect(t, srv, "the plan throttle, second token", "prod", "/pets", a, 200, "")
+	k.expect(t, srv, "the plan throttle, third token", "prod", "/pets", a, 200, "")
+	k.expect(t, srv, "the plan throttle spent", "prod", "/pets", a, 429, tooMany)
+	k.expect(t, srv, "the other key's plan bucket", "prod", "/pets", b, 200, "")
+	srv.Advance(time.Second)
+	k.expect(t, srv, "a token back after a second", "prod", "/pets", a, 200, "")
+	k.expect(t, srv, "and only one", "prod", "/pets", a, 429, tooMany)
+}
+
+// A key's quota counts its requests over the plan's stages; past it the
+// key gets 429 Limit Exceeded until the next period. The count survives a
+// restart, GetUsage reports it by day, and UpdateUsage changes what is
+// left.
+func TestRESTUsagePlanQuota(t *testing.T) {
+	srv := servertest.Start(t, servertest.DataDir(t.TempDir()))
+	k := newKeyedAPI(t, srv)
+	gw := k.gw
+	plan, err := gw.CreateUsagePlan(restCtx, &apigateway.CreateUsagePlanInput{Name: aws.String("p"),
+		Quota:     &agtypes.QuotaSettings{Limit: 3, Period: agtypes.QuotaPeriodTypeDay},
+		ApiStages: []agtypes.ApiStage{{ApiId: aws.String(k.id), Stage: aws.String("prod")}, {ApiId: aws.String(k.id), Stage: aws.String("test")}}})
+	restMust(t, err)
+	key, err := gw.CreateApiKey(restCtx, &apigateway.CreateApiKeyInput{Name: aws.String("q"), Enabled: true, Value: aws.String(testKeyBody + "q")})
+	restMust(t, err)
+	_, err = gw.CreateUsagePlanKey(restCtx, &apigateway.CreateUsagePlanKeyInput{UsagePlanId: plan.Id, KeyId: key.Id, KeyType: aws.String("API_KEY")})
+	restMust(t, err)
+	v := aws.ToString(key.Value)
+
+	k.expect(t, srv, "first", "prod", "/pets", v, 200, "")
+	k.expect(t, srv, "second, another stage", "test", "/orders", v, 200, "")
+	k.expect(t, srv, "third", "prod", "/orders", v, 200, "")
+	k.expect(t, srv, "past the quota", "prod", "/pets", v, 429, overQuota)
+	k.expect(t, srv, "past the quota, another stage", "test", "/pets", v, 429, overQuota)
+
+	usage, err := gw.GetUsage(restCtx, &apigateway.GetUsageInput{UsagePlanId: plan.Id, StartDate: aws.String("2026-01-01"), EndDate: aws.String("2026-01-02")})
+	restMust(t, err)
+	if got := usage.Items[aws.ToString(key.Id)]; len(got) != 2 || got[0][0] != 3 || got[0][1] != 0 || got[1][0] != 0 {
+		t.Fatalf("GetUsage: %v", usage.Items)
+	}
+
+	srv = srv.Restart()
+	k.srv, k.gw = srv, srv.APIGateway()
+	gw = k.gw
+	k.expect(t, srv, "still past the quota after a restart", "prod", "/pets", v, 429, overQuota)
+
+	// Two more today.
+	upd, err := gw.UpdateUsage(restCtx, &apigateway.UpdateUsageInput{UsagePlanId: plan.Id, KeyId: key.Id,
+		PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpReplace, Path: aws.String("/remaining"), Value: aws.String("2")}}})
+	restMust(t, err)
+	if got := upd.Items[aws.ToString(key.Id)]; len(got) != 1 || got[0][1] != 2 {
+		t.Fatalf("UpdateUsage answered %v", upd.Items)
+	}
+	k.expect(t, srv, "granted one", "prod", "/pets", v, 200, "")
+	k.expect(t, srv, "granted two", "prod", "/pets", v, 200, "")
+	k.expect(t, srv, "the grant spent", "prod", "/pets", v, 429, overQuota)
+	_, err = gw.UpdateUsage(restCtx, &apigateway.UpdateUsageInput{UsagePlanId: plan.Id, KeyId: key.Id,
+		PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpReplace, Path: aws.String("/used"), Value: aws.String("2")}}})
+	awsErr(t, err, "BadRequestException", "Invalid patch path")
+
+	// A new day is a new period.
+	srv.Advance(24 * time.Hour)
+	k.expect(t, srv, "the next day", "prod", "/pets", v, 200, "")
+	usage, err = gw.GetUsage(restCtx, &apigateway.GetUsageInput{UsagePlanId: plan.Id, KeyId: key.Id,
+		StartDate: aws.String("2026-01-01"), EndDate: aws.String("2026-01-02")})
+	restMust(t, err)
+	if got := usage.Items[aws.ToString(key.Id)]; len(got) != 2 || got[0][0] != 5 || got[1][0] != 1 || got[1][1] != 2 {
+		t.Fatalf("GetUsage over two days: %v", usage.Items)
+	}
+	_, err = gw.GetUsage(restCtx, &apigateway.GetUsageInput{UsagePlanId: plan.Id, StartDate: aws.String("2026-01-03"), EndDate: aws.String("2026-01-01")})
+	awsErr(t, err, "BadRequestException", "end date")
 }

@@ -37,6 +37,7 @@ import (
 	"gatehouse/internal/health"
 	"gatehouse/internal/model"
 	"gatehouse/internal/privatelink"
+	"gatehouse/internal/quota"
 	"gatehouse/internal/service/apigateway"
 	"gatehouse/internal/service/apigatewayv2"
 	"gatehouse/internal/service/cloudformation"
@@ -229,6 +230,10 @@ type Server struct {
 	plane     *dataplane.Plane
 	transport *dial.H1Transport
 	links     *usage.Links
+	// quotas count what each API key uses of its usage plans; quota
+	// keeps them in the store.
+	quotas *usage.Quotas
+	quota  *quota.Controller
 	// vpclinks moves VPC links V2 through PENDING, AVAILABLE, INACTIVE and
 	// deletion.
 	vpclinks *vpclink.Controller
@@ -293,9 +298,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			watch(c, st)
 		}
 	}
+	// Quota counters are loaded before the data plane serves, so a
+	// restart keeps what keys used.
+	if err := s.quota.Load(); err != nil {
+		ln.Close()
+		st.Close()
+		return nil, fmt.Errorf("reading usage plan quotas in %s: %w", storeName(cfg), err)
+	}
 	s.health.Start()
 	s.v1links.Start()
 	s.vpclinks.Start()
+	s.quota.Start()
 	s.plane.Start()
 	go func() {
 		err := s.http.Serve(ln)
@@ -395,6 +408,8 @@ func (s *Server) newControllers(loader *model.Loader) {
 	s.vpclinks = vpclink.New(vpclink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Links: s.links,
 		Delay: max(cfg.VpcLinkDelay, 0), Idle: cfg.VpcLinkIdle, Log: cfg.Log})
 	s.v1links = privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(cfg.VpcLinkV1Delay, 0), Log: cfg.Log})
+	s.quotas = usage.NewQuotas()
+	s.quota = quota.New(quota.Config{Store: st, Clock: cfg.Clock, Quotas: s.quotas, Log: cfg.Log})
 	s.plane = dataplane.New(dataplane.Config{
 		Load:     loader.Load,
 		Watch:    st.Watch,
@@ -405,6 +420,7 @@ func (s *Server) newControllers(loader *model.Loader) {
 		Clock:       cfg.Clock,
 		Health:      s.health.Table(),
 		Links:       s.links,
+		Quotas:      s.quotas,
 		Transport:   s.transport,
 		Log:         cfg.Log,
 		MaxInflight: maxInflight(cfg.MaxInflight),
@@ -442,6 +458,7 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 		return nil, fmt.Errorf("indexing route keys in the store in %s: %w", storeName(cfg), err)
 	}
 	apigwSvc := apigateway.New(st, cfg.Clock)
+	apigwSvc.SetUsageSync(s.quota.Sync)
 	s.params = ssm.New(st, cfg.Clock)
 	if cfg.CDKQualifier != "" {
 		s.params.SetDefaults(cdkBootstrap(cfg.CDKQualifier))
@@ -621,6 +638,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.v1links.Stop()
 		s.vpclinks.Stop()
 		s.plane.Stop()
+		// No request is served any more: the quota counters are final.
+		if qerr := s.quota.Stop(); qerr != nil {
+			s.cfg.Log.Error("writing usage plan quotas", "err", qerr)
+			if err == nil {
+				err = qerr
+			}
+		}
 		if cerr := s.store.Close(); err == nil {
 			err = cerr
 		}

@@ -35,10 +35,13 @@ type Config struct {
 	// reach, or ok=false when the feed does not go back that far. With it
 	// a compile follows the size of the change; nil recompiles everything
 	// on every commit.
-	Changed   func(after, upto uint64) (keys []string, rev uint64, ok bool)
-	Clock     clock.Clock
-	Health    upstream.Health
-	Links     *usage.Links
+	Changed func(after, upto uint64) (keys []string, rev uint64, ok bool)
+	Clock   clock.Clock
+	Health  upstream.Health
+	Links   *usage.Links
+	// Quotas are the usage plans' quota counters; nil admits no API key,
+	// since no use of a plan could be counted.
+	Quotas    *usage.Quotas
 	Transport http.RoundTripper
 	Log       *slog.Logger
 	// MaxInflight bounds the integration requests in flight at once
@@ -170,12 +173,14 @@ func (p *Plane) compile() {
 			keys = slices.DeleteFunc(keys, func(k string) bool { return tagsOnly(p.model, ms, k) })
 			w := classify(keys)
 			if !w.all {
+				w.expand(ms)
 				prev := p.model
 				p.model = ms
 				p.publish(p.compileSome(cur, prev, ms, w, keys))
 				return
 			}
 			w = classify(slices.DeleteFunc(keys, func(k string) bool { return allKinds[model.KindOf(k)] }))
+			w.expand(ms)
 			keep = &w
 		}
 	}
@@ -210,7 +215,7 @@ func (p *Plane) compile() {
 				s.RestAPIs[id], kept = old, true
 				continue
 			}
-			s.RestAPIs[id] = restapi.CompileAPI(sc, a, balancers, &p.buckets)
+			s.RestAPIs[id] = restapi.CompileAPI(sc, a, balancers, &p.buckets, p.cfg.Quotas)
 		}
 	}
 	p.reuse = reuse
@@ -348,7 +353,7 @@ func (p *Plane) compileSome(cur *Snapshot, prev, ms *model.Snapshot, w work, key
 				delete(s.RestAPIs, k.id)
 				continue
 			}
-			s.RestAPIs[k.id] = restapi.CompileAPI(sc, a, cur.Balancers[k.scope], &p.buckets)
+			s.RestAPIs[k.id] = restapi.CompileAPI(sc, a, cur.Balancers[k.scope], &p.buckets, p.cfg.Quotas)
 		}
 	}
 	return s
@@ -384,6 +389,9 @@ func (p *Plane) Guard() *upstream.Guard { return &p.guard }
 type work struct {
 	all        bool
 	http, rest map[apiKey]bool
+	// keys names the scopes whose API keys or usage plans changed: every
+	// REST API there is compiled again, as any stage may admit the keys.
+	keys map[model.Scope]bool
 }
 
 type apiKey struct {
@@ -391,7 +399,23 @@ type apiKey struct {
 	id    string
 }
 
-func (w work) none() bool { return !w.all && len(w.http) == 0 && len(w.rest) == 0 }
+func (w work) none() bool { return !w.all && len(w.http) == 0 && len(w.rest) == 0 && len(w.keys) == 0 }
+
+// expand names the REST APIs of the scopes whose keys or plans changed.
+func (w *work) expand(ms *model.Snapshot) {
+	for scope := range w.keys {
+		sc := ms.Scopes[scope]
+		if sc == nil {
+			continue
+		}
+		for id := range sc.RestAPIs {
+			if w.rest == nil {
+				w.rest = map[apiKey]bool{}
+			}
+			w.rest[apiKey{scope, id}] = true
+		}
+	}
+}
 
 // Kinds by what a change to them recompiles. Routes, integrations and
 // resources are served only through a deployment, which copies them, so
@@ -406,6 +430,9 @@ var (
 	}
 	restKinds = map[string]bool{
 		model.RestAPI{}.Kind(): true, model.RestStage{}.Kind(): true, model.RestDeployment{}.Kind(): true,
+	}
+	keyKinds = map[string]bool{
+		model.APIKey{}.Kind(): true, model.UsagePlan{}.Kind(): true, model.UsagePlanKey{}.Kind(): true,
 	}
 	allKinds = map[string]bool{
 		model.VPC{}.Kind(): true, model.Subnet{}.Kind(): true, model.SecurityGroup{}.Kind(): true,
@@ -446,6 +473,11 @@ func classify(keys []string) work {
 		switch {
 		case allKinds[kind]:
 			return work{all: true}
+		case keyKinds[kind]:
+			if w.keys == nil {
+				w.keys = map[model.Scope]bool{}
+			}
+			w.keys[model.ScopeOf(key)] = true
 		case httpKinds[kind], restKinds[kind]:
 			scope, id := model.ScopeOf(key), model.IDOf(key)
 			id, _, _ = strings.Cut(id, "/") // "apiID/stage", "apiID/deployment", "apiID/r/route/since"

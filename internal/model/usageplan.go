@@ -122,3 +122,9 @@ type Usage struct {
 
 func (Usage) Kind() string  { return "apigw-usage" }
 func (u Usage) Key() string { return u.PlanID + "/" + u.KeyID }
+
+// UsageID names the quota counter of key keyID on plan planID in scope:
+// the data plane counts under it, and the quota controller stores it.
+func UsageID(s Scope, planID, keyID string) string {
+	return s.Account + "/" + s.Region + "/" + planID + "/" + keyID
+}

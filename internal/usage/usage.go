@@ -1,7 +1,8 @@
 // Package usage holds lock-free counters the data plane writes and
-// controllers read: when each VPC link last carried traffic. Runtime state
+// controllers read: when each VPC link last carried traffic (runtime state
 // only, never stored: a restart counts as fresh use, which errs on the side
-// of keeping links alive.
+// of keeping links alive), and what each API key used of its usage plans'
+// quotas (made durable by the quota controller).
 package usage
 
 import (

@@ -37,7 +37,7 @@ func TestMethodAuthorization(t *testing.T) {
 		RestStages:      map[string]*model.RestStage{"api1/prod": {APIID: "api1", Name: "prod", DeploymentID: "dep1"}},
 	}
 	var buckets throttle.Registry
-	api := Compile(sc, nil, &buckets)["api1"]
+	api := Compile(sc, nil, &buckets, nil)["api1"]
 	env := &Env{Now: time.Now, Secret: upstream.Keys(map[string]string{"AKIDCALLER": "caller-secret"})}
 	send := func(method, path, body, id, secret string) *httptest.ResponseRecorder {
 		t.Helper()

@@ -14,6 +14,7 @@ import (
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
+	"gatehouse/internal/usage"
 )
 
 // API is a compiled REST API.
@@ -31,6 +32,9 @@ type Stage struct {
 	// logging.
 	AccessLog *accesslog.Format
 	root      *resource
+	// keys admit requests to methods that require an API key; nil when
+	// no method of the stage does.
+	keys *keyring
 }
 
 type resource struct {
@@ -124,18 +128,19 @@ type headerMap struct {
 }
 
 // Compile builds the REST APIs of one scope. Throttled stages and methods
-// take their buckets from buckets, so a recompile does not refill them.
-func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) map[string]*API {
+// take their buckets from buckets, and usage plans' keys their quota
+// counters from quotas, so a recompile neither refills nor resets them.
+func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, quotas *usage.Quotas) map[string]*API {
 	out := map[string]*API{}
 	for _, a := range sc.RestAPIs {
-		out[a.ID] = CompileAPI(sc, a, balancers, buckets)
+		out[a.ID] = CompileAPI(sc, a, balancers, buckets, quotas)
 	}
 	return out
 }
 
 // CompileAPI builds one REST API of sc, so that a change to one API
 // recompiles that API alone.
-func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry) *API {
+func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstream.Balancer, buckets *throttle.Registry, quotas *usage.Quotas) *API {
 	rules := network.RulesOf(sc)
 	api := &API{ID: a.ID, Stages: map[string]*Stage{}}
 	for _, st := range sc.RestStages {
@@ -160,6 +165,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 			}
 		}
 		compileThrottle(stage, st, buckets)
+		compileKeys(sc, a, stage, buckets, quotas)
 		api.Stages[st.Name] = stage
 	}
 	return api

@@ -117,10 +117,13 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		}
 	}
 	if m.APIKeyRequired {
-		// API keys and usage plans are not modeled yet, so no request
-		// carries a valid key: AWS's answer to a missing or unknown key.
-		gatewayError(w, http.StatusForbidden, "Forbidden", "ForbiddenException")
-		return true
+		// A valid key on a usage plan for the stage, within the plan's
+		// throttles and the key's quota. The empty string is where a
+		// Lambda authorizer's usageIdentifierKey will go.
+		if no := st.keys.admit(r, m, "", env.Now()); no != nil {
+			gatewayError(w, no.status, no.message, no.kind)
+			return true
+		}
 	}
 	if l := m.limit; l != nil && !l.allow(r.Method, env.Now()) {
 		gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")

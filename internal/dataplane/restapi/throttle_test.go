@@ -44,7 +44,7 @@ func TestThrottle(t *testing.T) {
 		"closed/GET":     {ThrottlingRateLimit: 0, ThrottlingBurstLimit: 0},  // 0 refuses everything
 		"gone/GET":       {ThrottlingRateLimit: 5, ThrottlingBurstLimit: 5},  // no such method: ignored
 	})
-	api := Compile(sc, nil, &buckets)["api1"]
+	api := Compile(sc, nil, &buckets, nil)["api1"]
 	buckets.Sweep()
 	now := t0
 	env := &Env{Now: func() time.Time { return now }}
@@ -87,7 +87,7 @@ func TestThrottle(t *testing.T) {
 	expect("still closed", "GET", "/closed", 429)
 
 	// A recompile with the same limits keeps the buckets as they are.
-	api = Compile(sc, nil, &buckets)["api1"]
+	api = Compile(sc, nil, &buckets, nil)["api1"]
 	buckets.Sweep()
 	expect("recompiled, still spent", "GET", "/pets", 429)
 	expect("recompiled, still spent", "POST", "/pets", 429)
@@ -102,7 +102,7 @@ func TestNoSettingsNoLimit(t *testing.T) {
 		"metrics": {"pets/GET": {ThrottlingRateLimit: -1, ThrottlingBurstLimit: -1, MetricsEnabled: true}},
 	} {
 		var buckets throttle.Registry
-		api := Compile(throttledScope(settings), nil, &buckets)["api1"]
+		api := Compile(throttledScope(settings), nil, &buckets, nil)["api1"]
 		for _, m := range api.Stages["prod"].Methods() {
 			if m.limit != nil {
 				t.Errorf("%s: %s %s is throttled: %+v", name, m.HTTPMethod, m.Resource, m.limit)
@@ -116,7 +116,7 @@ func TestThrottleDoesNotAllocate(t *testing.T) {
 	api := Compile(throttledScope(map[string]model.RestMethodSetting{
 		model.AllMethods: {ThrottlingRateLimit: 1e9, ThrottlingBurstLimit: 1 << 30},
 		"any/PUT":        {ThrottlingRateLimit: 1e9, ThrottlingBurstLimit: 1 << 30},
-	}), nil, &buckets)["api1"]
+	}), nil, &buckets, nil)["api1"]
 	st := api.Stages["prod"]
 	for _, c := range []struct{ verb, path string }{{"GET", "/pets"}, {"PUT", "/any"}, {"GET", "/any"}} {
 		l := st.Lookup(c.verb, c.path).limit

@@ -249,7 +249,8 @@ func (s *Service) UpdateApiKey(ctx context.Context, in *UpdateApiKeyInput) (*Api
 	return apiKeyShape(k, false), nil
 }
 
-// DeleteApiKey takes the key off every plan it is on, with its usage.
+// DeleteApiKey takes the key off every plan it is on, and forgets its
+// usage.
 func (s *Service) DeleteApiKey(ctx context.Context, in *ApiKeyIDInput) (*Empty, error) {
 	err := s.update(ctx, func(tx model.Tx) error {
 		k, err := getKey(tx, in.APIKey)
@@ -266,6 +267,9 @@ func (s *Service) DeleteApiKey(ctx context.Context, in *ApiKeyIDInput) (*Empty, 
 					return err
 				}
 			}
+		}
+		if err := forgetUsage(tx, "", func(u *model.Usage) bool { return u.KeyID == k.ID }); err != nil {
+			return err
 		}
 		return model.Delete(tx, k)
 	})

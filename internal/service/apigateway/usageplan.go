@@ -542,6 +542,9 @@ func (s *Service) DeleteUsagePlan(ctx context.Context, in *UsagePlanIDInput) (*E
 				return err
 			}
 		}
+		if err := forgetUsage(tx, p.ID+"/", func(*model.Usage) bool { return true }); err != nil {
+			return err
+		}
 		return model.Delete(tx, p)
 	})
 	if err != nil {
@@ -643,12 +646,27 @@ func (s *Service) DeleteUsagePlanKey(ctx context.Context, in *UsagePlanKeyInput)
 	return &Empty{}, nil
 }
 
-// deletePlanKey takes a key off a plan, forgetting its usage there.
+// deletePlanKey takes a key off a plan. Its usage there is kept, so a
+// key taken off and put back does not start its quota afresh; deleting
+// the key or the plan forgets it (forgetUsage).
 func deletePlanKey(tx model.Tx, pk *model.UsagePlanKey) error {
-	if err := model.Delete(tx, pk); err != nil {
+	return model.Delete(tx, pk)
+}
+
+// forgetUsage deletes the usage records match selects.
+func forgetUsage(tx model.Tx, prefix string, match func(*model.Usage) bool) error {
+	recs, err := model.ListPrefix[model.Usage](tx, prefix)
+	if err != nil {
 		return err
 	}
-	return model.Delete(tx, &model.Usage{PlanID: pk.PlanID, KeyID: pk.KeyID})
+	for _, u := range recs {
+		if match(u) {
+			if err := model.Delete(tx, u); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func getPlan(tx model.Tx, id string) (*model.UsagePlan, error) {
