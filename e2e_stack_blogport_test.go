@@ -146,3 +146,47 @@ Outputs:
 		t.Fatalf("after the rollback, backends %q", got)
 	}
 }
+
+// TestStackTargetGroupReplacedUnderARule: a listener rule forwarding to a
+// target group whose Port changes (which replaces the group) is moved to
+// the new group before the old one is deleted, as the listener is.
+func TestStackTargetGroupReplacedUnderARule(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c, lb := srv.CloudFormation(), srv.ELBv2()
+	ctx := context.Background()
+	body := balancerTemplate + `
+  Rule:
+    Type: AWS::ElasticLoadBalancingV2::ListenerRule
+    Properties:
+      ListenerArn: !Ref Listener
+      Priority: 10
+      Conditions: [{Field: path-pattern, PathPatternConfig: {Values: [/pets/*]}}]
+      Actions: [{Type: forward, TargetGroupArn: !Ref Targets}]
+`
+	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("ruled"), TemplateBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitSettled(t, c, "ruled"); st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("create: %s\n%s", st.StackStatus, eventLines(t, c, "ruled"))
+	}
+	oldTG, rule := physicalID(t, c, "ruled", "Targets"), physicalID(t, c, "ruled", "Rule")
+	if _, err := c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("ruled"),
+		TemplateBody: aws.String(strings.Replace(body, "Port: 8080", "Port: 9090", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitSettled(t, c, "ruled"); st.StackStatus != cfntypes.StackStatusUpdateComplete {
+		t.Fatalf("update: %s\n%s", st.StackStatus, eventLines(t, c, "ruled"))
+	}
+	newTG := physicalID(t, c, "ruled", "Targets")
+	out, err := lb.DescribeRules(ctx, &elb.DescribeRulesInput{RuleArns: []string{rule}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(out.Rules[0].Actions[0].TargetGroupArn); newTG == oldTG || got != newTG || physicalID(t, c, "ruled", "Rule") != rule {
+		t.Fatalf("the rule forwards to %s; old group %s, new %s", got, oldTG, newTG)
+	}
+	groups, err := lb.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{})
+	if err != nil || len(groups.TargetGroups) != 1 {
+		t.Fatalf("groups after the replacement: %+v %v", groups, err)
+	}
+}
