@@ -3,6 +3,7 @@ package vtl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -205,11 +206,7 @@ func iterate(v any) ([]any, error) {
 	case []any:
 		return x, nil
 	case *Map:
-		out := make([]any, len(x.keys))
-		for i, k := range x.keys {
-			out[i] = x.vals[k]
-		}
-		return out, nil
+		return slices.Clone(x.vals), nil
 	case map[string]any:
 		keys := sortedKeys(x)
 		out := make([]any, len(keys))
@@ -569,8 +566,8 @@ func (s *state) overrides(res *Result) {
 	if s.ctx == nil {
 		return
 	}
-	if ro, ok := s.ctx.vals["responseOverride"].(*Map); ok {
-		if v, ok := ro.vals["status"]; ok {
+	if ro, ok := mapValue(s.ctx, "responseOverride").(*Map); ok {
+		if v, ok := ro.get("status"); ok {
 			if n, ok := toInt(v); ok {
 				res.Status = n
 			} else if t, ok := v.(string); ok {
@@ -579,13 +576,18 @@ func (s *state) overrides(res *Result) {
 				}
 			}
 		}
-		res.Headers = stringMap(ro.vals["header"])
+		res.Headers = stringMap(mapValue(ro, "header"))
 	}
-	if ro, ok := s.ctx.vals["requestOverride"].(*Map); ok {
-		res.RequestHeaders = stringMap(ro.vals["header"])
-		res.RequestQuery = stringMap(ro.vals["querystring"])
-		res.RequestPath = stringMap(ro.vals["path"])
+	if ro, ok := mapValue(s.ctx, "requestOverride").(*Map); ok {
+		res.RequestHeaders = stringMap(mapValue(ro, "header"))
+		res.RequestQuery = stringMap(mapValue(ro, "querystring"))
+		res.RequestPath = stringMap(mapValue(ro, "path"))
 	}
+}
+
+func mapValue(m *Map, k string) any {
+	v, _ := m.get(k)
+	return v
 }
 
 func stringMap(v any) map[string]string {
@@ -594,8 +596,8 @@ func stringMap(v any) map[string]string {
 		return nil
 	}
 	out := make(map[string]string, len(m.keys))
-	for _, k := range m.keys {
-		if s, err := str(m.vals[k]); err == nil {
+	for i, k := range m.keys {
+		if s, err := str(m.vals[i]); err == nil {
 			out[k] = s
 		}
 	}

@@ -232,7 +232,7 @@ func appendJSON(b []byte, v any, depth int) ([]byte, error) {
 			}
 			b = appendJSONString(b, k)
 			b = append(b, ':')
-			if b, err = appendJSON(b, x.vals[k], depth+1); err != nil {
+			if b, err = appendJSON(b, x.vals[i], depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -623,8 +623,8 @@ func scan(out []any, n any, st pathStep, depth int) []any {
 	out = applyStep(out, n, st)
 	switch x := n.(type) {
 	case *Map:
-		for _, k := range x.keys {
-			out = scan(out, x.vals[k], st, depth+1)
+		for _, v := range x.vals {
+			out = scan(out, v, st, depth+1)
 		}
 	case *List:
 		for _, it := range x.items {
@@ -658,9 +658,7 @@ func applyStep(out []any, n any, st pathStep) []any {
 	case stepWild:
 		switch x := n.(type) {
 		case *Map:
-			for _, k := range x.keys {
-				out = append(out, x.vals[k])
-			}
+			out = append(out, x.vals...)
 		case *List:
 			out = append(out, x.items...)
 		}

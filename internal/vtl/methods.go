@@ -3,6 +3,7 @@ package vtl
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf16"
 )
@@ -493,8 +494,9 @@ func mapMethod(m *Map, name string, args []any) (any, error) {
 		if len(m.keys)+len(src.keys) > maxItems {
 			return nil, errors.New("map too large")
 		}
-		for _, k := range append([]string(nil), src.keys...) {
-			m.put(k, src.vals[k])
+		keys, vals := slices.Clone(src.keys), slices.Clone(src.vals)
+		for i, k := range keys {
+			m.put(k, vals[i])
 		}
 		return nil, nil
 	case "remove":
@@ -507,7 +509,7 @@ func mapMethod(m *Map, name string, args []any) (any, error) {
 		}
 		return m.remove(k), nil
 	case "clear":
-		m.keys, m.vals = m.keys[:0], map[string]any{}
+		m.keys, m.vals, m.index = m.keys[:0], m.vals[:0], nil
 		return nil, nil
 	}
 	return readMapMethod(m, name, args)

@@ -13,36 +13,76 @@ import (
 // map[string]string) and the objects behind $input, $util and $foreach.
 
 // Map is a map that keeps insertion order, as the LinkedHashMap behind a
-// parsed JSON object or a map literal does in Velocity.
+// parsed JSON object or a map literal does in Velocity. Most maps a
+// template sees are small objects, so keys are found by a scan until there
+// are too many for one, and by an index after.
 type Map struct {
-	keys []string
-	vals map[string]any
+	keys  []string
+	vals  []any
+	index map[string]int
 }
 
-func newMap(n int) *Map { return &Map{keys: make([]string, 0, n), vals: make(map[string]any, n)} }
+const scanMax = 8
+
+func newMap(n int) *Map { return &Map{keys: make([]string, 0, n), vals: make([]any, 0, n)} }
+
+func (m *Map) find(k string) int {
+	if m.index != nil {
+		if i, ok := m.index[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, x := range m.keys {
+		if x == k {
+			return i
+		}
+	}
+	return -1
+}
 
 func (m *Map) get(k string) (any, bool) {
-	v, ok := m.vals[k]
-	return v, ok
+	if i := m.find(k); i >= 0 {
+		return m.vals[i], true
+	}
+	return nil, false
 }
 
 func (m *Map) put(k string, v any) any {
-	old, ok := m.vals[k]
-	if !ok {
-		m.keys = append(m.keys, k)
+	if i := m.find(k); i >= 0 {
+		old := m.vals[i]
+		m.vals[i] = v
+		return old
 	}
-	m.vals[k] = v
-	return old
+	m.keys, m.vals = append(m.keys, k), append(m.vals, v)
+	if m.index != nil || len(m.keys) > scanMax {
+		m.reindex()
+	}
+	return nil
 }
 
 func (m *Map) remove(k string) any {
-	old, ok := m.vals[k]
-	if !ok {
+	i := m.find(k)
+	if i < 0 {
 		return nil
 	}
-	delete(m.vals, k)
-	m.keys = slices.DeleteFunc(m.keys, func(x string) bool { return x == k })
+	old := m.vals[i]
+	m.keys, m.vals = slices.Delete(m.keys, i, i+1), slices.Delete(m.vals, i, i+1)
+	if m.index != nil {
+		m.reindex()
+	}
 	return old
+}
+
+func (m *Map) reindex() {
+	if m.index == nil {
+		m.index = make(map[string]int, len(m.keys))
+	} else if len(m.index) > len(m.keys) {
+		clear(m.index)
+	}
+	for i, k := range m.keys {
+		m.index[k] = i
+	}
 }
 
 // List is a mutable list, as Java's ArrayList.
@@ -113,7 +153,7 @@ func writeStr(b *strings.Builder, v any, depth int) error {
 			}
 			b.WriteString(k)
 			b.WriteByte('=')
-			if err := writeStr(b, x.vals[k], depth+1); err != nil {
+			if err := writeStr(b, x.vals[i], depth+1); err != nil {
 				return err
 			}
 		}

@@ -253,3 +253,15 @@ func TestUses(t *testing.T) {
 		t.Error("a reference inside a string inside a map literal is a use")
 	}
 }
+
+func TestLargeMapKeepsOrder(t *testing.T) {
+	tmpl := `#set($m = {})#foreach($i in [1..12])#set($x = $m.put("k$i", $i))#end#set($x = $m.remove("k3"))#set($x = $m.put("k1", "one"))$m.size() $m.k12 $m.k1 $m.get("k3") #foreach($k in $m.keySet())$k,#end`
+	want := `11 12 one $m.get("k3") k1,k2,k4,k5,k6,k7,k8,k9,k10,k11,k12,`
+	if got := run(t, tmpl, nil); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	body := `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"a":11}`
+	if got := run(t, `$input.json('$') $input.path('$.j') $input.path('$.a')`, &Input{Body: []byte(body)}); got != `{"a":11,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10} 10 11` {
+		t.Errorf("got %q", got)
+	}
+}
