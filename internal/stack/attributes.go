@@ -38,6 +38,7 @@ var Given = map[string][]string{
 	"AWS::ApiGatewayV2::VpcLink":                 {"VpcLinkId"},
 	"AWS::ApiGatewayV2::Integration":             {"IntegrationId"},
 	"AWS::ApiGatewayV2::Route":                   {"RouteId"},
+	"AWS::ApiGatewayV2::Authorizer":              {"AuthorizerId"},
 	"AWS::ApiGatewayV2::Stage":                   {"Id"},
 	"AWS::ApiGatewayV2::Deployment":              {"DeploymentId"},
 	"AWS::ApiGateway::RestApi":                   {"RestApiId", "RootResourceId"},

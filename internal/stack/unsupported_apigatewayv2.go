@@ -27,8 +27,6 @@ var unsupportedAPIGatewayV2 = map[string]map[string]string{
 		"IntegrationSubtype":          "AWS service integrations are not modeled",
 	},
 	"AWS::ApiGatewayV2::Route": {
-		"AuthorizationScopes":              noAuthorizers,
-		"AuthorizerId":                     noAuthorizers,
 		"ModelSelectionExpression":         webSocketOnly,
 		"RequestModels":                    webSocketOnly,
 		"RouteResponseSelectionExpression": webSocketOnly,

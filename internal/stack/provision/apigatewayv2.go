@@ -19,6 +19,7 @@ func init() {
 	creators["AWS::ApiGatewayV2::VpcLink"] = createVpcLinkV2
 	creators["AWS::ApiGatewayV2::Integration"] = createIntegrationV2
 	creators["AWS::ApiGatewayV2::Route"] = createRouteV2
+	creators["AWS::ApiGatewayV2::Authorizer"] = createAuthorizerV2
 	creators["AWS::ApiGatewayV2::Stage"] = createStageV2
 	creators["AWS::ApiGatewayV2::Deployment"] = createDeploymentV2
 }
@@ -102,6 +103,19 @@ func createRouteV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p prop
 	}
 	id := aws.ToString(out.RouteId)
 	return stack.Created{Ref: id, Attrs: map[string]any{"RouteId": id}}, nil
+}
+
+func createAuthorizerV2(ctx context.Context, s *SDK, _ stack.Target, _ string, p props) (stack.Created, error) {
+	var in apigatewayv2.CreateAuthorizerInput
+	if err := decode(map[string]any(p), &in); err != nil {
+		return stack.Created{}, err
+	}
+	out, err := s.HTTP.CreateAuthorizer(ctx, &in)
+	if err != nil {
+		return stack.Created{}, err
+	}
+	id := aws.ToString(out.AuthorizerId)
+	return stack.Created{Ref: id, Attrs: map[string]any{"AuthorizerId": id}}, nil
 }
 
 // createStageV2 answers Ref and the Id attribute with the stage's name,

@@ -18,6 +18,7 @@ func init() {
 	deleters["AWS::ApiGatewayV2::VpcLink"] = deleteVpcLinkV2
 	deleters["AWS::ApiGatewayV2::Integration"] = deleteIntegrationV2
 	deleters["AWS::ApiGatewayV2::Route"] = deleteRouteV2
+	deleters["AWS::ApiGatewayV2::Authorizer"] = deleteAuthorizerV2
 	deleters["AWS::ApiGatewayV2::Stage"] = deleteStageV2
 	deleters["AWS::ApiGatewayV2::Deployment"] = deleteDeploymentV2
 }
@@ -51,6 +52,11 @@ func deleteIntegrationV2(ctx context.Context, s *SDK, _ stack.Target, cur stack.
 
 func deleteRouteV2(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, p props) error {
 	_, err := s.HTTP.DeleteRoute(ctx, &apigatewayv2.DeleteRouteInput{ApiId: p.str("ApiId"), RouteId: aws.String(cur.Ref)})
+	return ignoreGone(err)
+}
+
+func deleteAuthorizerV2(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, p props) error {
+	_, err := s.HTTP.DeleteAuthorizer(ctx, &apigatewayv2.DeleteAuthorizerInput{ApiId: p.str("ApiId"), AuthorizerId: aws.String(cur.Ref)})
 	return ignoreGone(err)
 }
 

@@ -20,6 +20,7 @@ func init() {
 	updaters["AWS::ApiGatewayV2::VpcLink"] = updateVpcLinkV2
 	updaters["AWS::ApiGatewayV2::Integration"] = updateIntegrationV2
 	updaters["AWS::ApiGatewayV2::Route"] = updateRouteV2
+	updaters["AWS::ApiGatewayV2::Authorizer"] = updateAuthorizerV2
 	updaters["AWS::ApiGatewayV2::Stage"] = updateStageV2
 	updaters["AWS::ApiGatewayV2::Deployment"] = updateDeploymentV2
 }
@@ -112,10 +113,40 @@ func updateIntegrationV2(ctx context.Context, s *SDK, _ stack.Target, cur stack.
 }
 
 var routeResets = map[string]any{
-	"Target":            "",
-	"AuthorizationType": "NONE",
-	"OperationName":     "",
-	"ApiKeyRequired":    false,
+	"Target":              "",
+	"AuthorizationType":   "NONE",
+	"AuthorizerId":        "",
+	"AuthorizationScopes": []any{},
+	"OperationName":       "",
+	"ApiKeyRequired":      false,
+}
+
+// authorizerResets undo an authorizer's dropped properties: the Lambda
+// members go empty; a dropped IdentitySource or JwtConfiguration sends
+// nothing, and the authorizer keeps what it has.
+var authorizerResets = map[string]any{
+	"AuthorizerCredentialsArn":       "",
+	"AuthorizerPayloadFormatVersion": "",
+	"AuthorizerResultTtlInSeconds":   nil,
+	"AuthorizerUri":                  "",
+	"EnableSimpleResponses":          false,
+	"IdentityValidationExpression":   "",
+	"IdentitySource":                 nil,
+	"JwtConfiguration":               nil,
+}
+
+func updateAuthorizerV2(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	m, err := mergeInput(old, new, authorizerResets, nil, "ApiId")
+	if err != nil {
+		return cur, err
+	}
+	var in apigatewayv2.UpdateAuthorizerInput
+	if err := decode(m, &in); err != nil {
+		return cur, err
+	}
+	in.ApiId, in.AuthorizerId = new.str("ApiId"), aws.String(cur.Ref)
+	_, err = s.HTTP.UpdateAuthorizer(ctx, &in)
+	return cur, err
 }
 
 func updateRouteV2(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, old, new props) (stack.Created, error) {

@@ -70,6 +70,7 @@ var decodedProperties = []decoded{
 	{"AWS::ApiGatewayV2::VpcLink", nil, apigatewayv2.CreateVpcLinkInput{}, nil},
 	{"AWS::ApiGatewayV2::Integration", nil, apigatewayv2.CreateIntegrationInput{}, []string{"ResponseParameters"}},
 	{"AWS::ApiGatewayV2::Route", nil, apigatewayv2.CreateRouteInput{}, nil},
+	{"AWS::ApiGatewayV2::Authorizer", nil, apigatewayv2.CreateAuthorizerInput{}, nil},
 	{"AWS::ApiGatewayV2::Stage", nil, apigatewayv2.CreateStageInput{}, nil},
 	{"AWS::ApiGatewayV2::Deployment", nil, apigatewayv2.CreateDeploymentInput{}, nil},
 	{"AWS::ApiGateway::RestApi", nil, apigateway.CreateRestApiInput{}, []string{"ApiKeySourceType", "Policy"}},

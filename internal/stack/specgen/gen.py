@@ -50,6 +50,7 @@ TYPES = [
     "AWS::ApiGatewayV2::VpcLink",
     "AWS::ApiGatewayV2::Integration",
     "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Authorizer",
     "AWS::ApiGatewayV2::Stage",
     "AWS::ApiGatewayV2::Deployment",
     "AWS::ApiGateway::RestApi",
