@@ -392,3 +392,60 @@ func TestHTTPAPIRouteSelection(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPAPIStageVariablesInURI: an HTTP integration's URI takes stage
+// variables in its host, path and query, as AWS's stage variable
+// reference shows, so each stage reaches its own backend; a stage whose
+// variables make no URL answers 500.
+func TestHTTPAPIStageVariablesInURI(t *testing.T) {
+	srv := servertest.Start(t)
+	gw := srv.APIGatewayV2()
+	n := &v2Net{t: t, srv: srv}
+	ctx := context.Background()
+	hostOf := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
+	blue := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(v2Seen{Backend: "blue", Path: r.URL.Path, Query: r.URL.RawQuery})
+	}))
+	t.Cleanup(blue.Close)
+	green := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(v2Seen{Backend: "green", Path: r.URL.Path, Query: r.URL.RawQuery})
+	}))
+	t.Cleanup(green.Close)
+
+	a, err := gw.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("colors"), ProtocolType: v2types.ProtocolTypeHttp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	integ, err := gw.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: a.ApiId, IntegrationType: v2types.IntegrationTypeHttpProxy,
+		IntegrationMethod: aws.String("GET"), PayloadFormatVersion: aws.String("1.0"),
+		IntegrationUri: aws.String("http://${stageVariables.host}/${stageVariables.version}/items?color=${stageVariables.color}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: a.ApiId, RouteKey: aws.String("GET /items"),
+		Target: aws.String("integrations/" + aws.ToString(integ.IntegrationId))}); err != nil {
+		t.Fatal(err)
+	}
+	for name, vars := range map[string]map[string]string{
+		"$default": {"host": hostOf(blue), "version": "v1", "color": "blue"},
+		"green":    {"host": hostOf(green), "version": "v2", "color": "green"},
+		"nohost":   {"version": "v3"},
+	} {
+		if _, err = gw.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: a.ApiId, StageName: aws.String(name), AutoDeploy: aws.Bool(true),
+			StageVariables: vars}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := aws.ToString(a.ApiId)
+	if got := n.call(id, "GET", "/items", nil); got.status != 200 || got.seen.Backend != "blue" || got.seen.Path != "/v1/items" || got.seen.Query != "color=blue" {
+		t.Fatalf("$default: %d %+v", got.status, got.seen)
+	}
+	if got := n.call(id, "GET", "/green/items", nil); got.status != 200 || got.seen.Backend != "green" || got.seen.Path != "/v2/items" || got.seen.Query != "color=green" {
+		t.Fatalf("green: %d %+v", got.status, got.seen)
+	}
+	if got := n.call(id, "GET", "/nohost/items", nil); got.status != 500 || got.body != `{"message":"Internal Server Error"}` {
+		t.Fatalf("a stage without the host variable: %d %s", got.status, got.body)
+	}
+}

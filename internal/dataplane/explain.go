@@ -152,6 +152,14 @@ func explainHTTPRoute(st *httpapi.Stage, r *httpapi.Route, req *http.Request, he
 	if integ.URL != nil {
 		pa.Integration.Target = integ.URL.String()
 	}
+	if integ.StageURI != "" {
+		// The URI as this stage's variables complete it, or as
+		// written when they make no URL of it.
+		pa.Integration.Target = integ.StageURI
+		if u := st.IntegrationURL(integ); u != nil {
+			pa.Integration.Target = u.String()
+		}
+	}
 	if integ.Broken != "" {
 		pa.problem(integ.Broken, "point the integration at something that exists: "+integ.Broken)
 		pa.fail(Failure{Status: http.StatusInternalServerError, Message: "Internal Server Error", Cause: integ.Broken})

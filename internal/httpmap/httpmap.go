@@ -446,3 +446,33 @@ func ReservedHeader(name string) bool {
 	}
 	return false
 }
+
+// stageVariableRef opens a stage variable in an integration URI.
+const stageVariableRef = "${stageVariables."
+
+// HasStageVariables reports whether an integration URI names a stage
+// variable, so that each stage resolves it with its own.
+func HasStageVariables(uri string) bool {
+	return strings.Contains(uri, stageVariableRef)
+}
+
+// StageVariables fills each ${stageVariables.NAME} of an integration URI
+// with value(NAME); a reference left open is kept as it is.
+func StageVariables(uri string, value func(name string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(uri, stageVariableRef)
+		if i < 0 {
+			b.WriteString(uri)
+			return b.String()
+		}
+		end := strings.IndexByte(uri[i:], '}')
+		if end < 0 {
+			b.WriteString(uri)
+			return b.String()
+		}
+		b.WriteString(uri[:i])
+		b.WriteString(value(uri[i+len(stageVariableRef) : i+end]))
+		uri = uri[i+end+1:]
+	}
+}

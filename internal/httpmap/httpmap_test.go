@@ -115,3 +115,20 @@ func FuzzParse(f *testing.F) {
 		Response(map[string]map[string]string{"200": {key: value}})
 	})
 }
+
+func TestStageVariables(t *testing.T) {
+	vars := map[string]string{"host": "127.0.0.1:9", "v": "2"}
+	get := func(n string) string { return vars[n] }
+	for in, want := range map[string]string{
+		"http://${stageVariables.host}/v${stageVariables.v}/x?q=${stageVariables.none}": "http://127.0.0.1:9/v2/x?q=",
+		"http://example.com/plain":     "http://example.com/plain",
+		"http://${stageVariables.host": "http://${stageVariables.host",
+	} {
+		if got := StageVariables(in, get); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+	if HasStageVariables("http://example.com/$stageVariables.x") || !HasStageVariables("http://${stageVariables.x}") {
+		t.Error("HasStageVariables")
+	}
+}

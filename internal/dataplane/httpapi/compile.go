@@ -12,6 +12,7 @@ import (
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/httpmap"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
 )
@@ -61,8 +62,12 @@ type Integration struct {
 	Type    string
 	Private bool
 	URL     *url.URL // INTERNET integrations
-	Method  string   // "" or ANY keeps the client's method
-	Timeout time.Duration
+	// StageURI is an INTERNET integration's URI when it names stage
+	// variables, which each request resolves with its stage's (URL is
+	// then nil).
+	StageURI string
+	Method   string // "" or ANY keeps the client's method
+	Timeout  time.Duration
 	// Map is the integration's request and response parameter mapping.
 	Map     Mapping
 	TLSName string
@@ -465,6 +470,10 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 	out := &Integration{ID: in.ID, Type: in.Type, Method: in.Method, Timeout: timeout, TLSName: in.TLSServerName,
 		Map: compileMapping(in.RequestParameters, in.ResponseParameters)}
 	if in.ConnectionType != "VPC_LINK" {
+		if httpmap.HasStageVariables(in.URI) {
+			out.StageURI = in.URI
+			return out
+		}
 		u, err := url.Parse(in.URI)
 		if err != nil || u.Host == "" {
 			out.Broken = "integration URI is not a URL"

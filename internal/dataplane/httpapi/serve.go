@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"gatehouse/internal/dataplane/jwtauth"
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/httpmap"
 	"gatehouse/internal/usage"
 )
 
@@ -153,7 +155,16 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer env.Guard.Leave()
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
-	out := outgoing(ctx, r, integ, full, &m)
+	target := integ.URL
+	if integ.StageURI != "" {
+		// The stage's variables complete the URI; one that then is no
+		// URL is the configuration's fault.
+		if target = stageURL(integ.StageURI, st); target == nil {
+			reply(w, http.StatusInternalServerError, "Internal Server Error")
+			return true
+		}
+	}
+	out := outgoing(ctx, r, integ, target, full, &m)
 	limited := upstream.LimitRequestBody(w, r, out, MaxPayload)
 	rc := reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID, claims: claims}
 	if integ.Map.RequestBody && !rc.holdBody(out, MaxPayload) {
@@ -219,7 +230,7 @@ var refusals = private.Refusals{
 // full path, stage segment included, as AWS does. It copies only what the
 // backend request needs (not r.Clone's deep copy of every header value and
 // form), and it is the caller's own: later hops rewrite it in place.
-func outgoing(ctx context.Context, r *http.Request, integ *Integration, full string, m *Match) *http.Request {
+func outgoing(ctx context.Context, r *http.Request, integ *Integration, target *url.URL, full string, m *Match) *http.Request {
 	out := r.WithContext(ctx)
 	out.RequestURI = ""
 	out.Trailer = nil // trailers belong to the client's connection
@@ -235,7 +246,7 @@ func outgoing(ctx context.Context, r *http.Request, integ *Integration, full str
 		}
 		out.URL = &u
 	} else {
-		u := *integ.URL
+		u := *target
 		u.Path = substitute(u.Path, m)
 		u.RawPath = ""
 		if u.RawQuery == "" {
@@ -275,6 +286,26 @@ func outgoing(ctx context.Context, r *http.Request, integ *Integration, full str
 	out.Header["Forwarded"] = vals[3:4:4]
 	out.Header["X-Amzn-Trace-Id"] = vals[4:5:5]
 	return out
+}
+
+// IntegrationURL is where a public integration sends this stage's
+// requests: its URL, or its URI completed by the stage's variables (nil
+// when that is no URL).
+func (st *Stage) IntegrationURL(integ *Integration) *url.URL {
+	if integ.StageURI != "" {
+		return stageURL(integ.StageURI, st)
+	}
+	return integ.URL
+}
+
+// stageURL is an integration URI with the stage's variables filled in,
+// nil when that is not an http or https URL.
+func stageURL(uri string, st *Stage) *url.URL {
+	u, err := url.Parse(httpmap.StageVariables(uri, func(name string) string { return st.Vars[name] }))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil
+	}
+	return u
 }
 
 // forwarded is the RFC 7239 Forwarded value, built in one allocation.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gatehouse/internal/api"
+	"gatehouse/internal/httpmap"
 	"gatehouse/internal/model"
 )
 
@@ -217,7 +218,9 @@ func checkIntegration(ctx context.Context, tx model.Tx, i *model.Integration) er
 			return badRequest("tlsConfig applies only to private integrations (connectionType VPC_LINK).")
 		}
 		if i.Type == "HTTP_PROXY" {
-			u, err := url.Parse(i.URI)
+			// A stage variable stands for whatever the stage gives it:
+			// the URI must hold with a plain name in its place.
+			u, err := url.Parse(httpmap.StageVariables(i.URI, func(string) string { return "stagevariable" }))
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return badRequest("Invalid HTTP endpoint specified for URI")
 			}
