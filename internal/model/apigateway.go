@@ -94,6 +94,9 @@ type RestDeployment struct {
 	Description string `json:",omitempty"`
 	CreatedDate time.Time
 	Resources   []RestResource
+	// BinaryMediaTypes are the API's when it was deployed: as on AWS, a
+	// change to them takes effect with the next deployment.
+	BinaryMediaTypes []string `json:",omitempty"`
 }
 
 func (RestDeployment) Kind() string  { return "apigw-deployment" }

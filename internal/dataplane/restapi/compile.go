@@ -12,6 +12,7 @@ import (
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/mapping/restparam"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
 	"gatehouse/internal/usage"
@@ -86,14 +87,25 @@ type Integration struct {
 	HTTPMethod string
 	URI        *url.URL
 	Timeout    time.Duration
-	Params     []mapping
-	Responses  []*response // by selection pattern; Default last
-	Default    *response
+	// Params are the requestParameters, parsed by the grammar the service
+	// checked them with, in key order.
+	Params    []restparam.Mapping
+	Responses []*response // by selection pattern; Default last
+	Default   *response
 	// requestTemplates map the method request's body by its content
 	// type, under passthrough's rule (WHEN_NO_MATCH, WHEN_NO_TEMPLATES or
 	// NEVER); nil for proxies and integrations without templates.
 	requestTemplates *templates
 	passthrough      string
+	// wholeBody says the method request's body is read whole before the
+	// integration is called: a mapping or a template reads it, or the
+	// integration is HTTP, whose payload is converted or read as text.
+	wholeBody bool
+	// binary is the API's binaryMediaTypes as deployed, contentHandling
+	// the integration's conversion of the request payload ("" for none);
+	// both unset for proxies, whose payloads pass through.
+	binary          mediaTypes
+	contentHandling string
 
 	Private bool
 	// Path is a private integration's way to its targets (a v1 or V2
@@ -102,29 +114,14 @@ type Integration struct {
 	Broken string
 }
 
-// mapping is one requestParameters entry: integration.request.{where}.{name}
-// from a method request value, a stage variable, a context value or a
-// 'literal'.
-type mapping struct {
-	where, name string // header | querystring | path
-	from        source
-}
-
-type source struct {
-	kind string // header | querystring | path | stageVariables | context | literal
-	name string
-}
-
 type response struct {
 	status    int
 	pattern   *regexp.Regexp
-	headers   []headerMap
+	headers   []restparam.Mapping
 	templates *templates // by the types the method request accepts
-}
-
-type headerMap struct {
-	name string
-	from source // literal or integration.response.header.x (kind "integration")
+	// contentHandling converts the backend's payload for the method
+	// response ("" for none).
+	contentHandling string
 }
 
 // Compile builds the REST APIs of one scope. Throttled stages and methods
@@ -149,6 +146,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 		}
 		stage := &Stage{Name: st.Name, Vars: st.Variables, AccessLog: accesslog.Compile(st.AccessLog), root: &resource{path: "/"}}
 		if dep := sc.RestDeployments[a.ID+"/"+st.DeploymentID]; dep != nil {
+			binary := compileMediaTypes(dep.BinaryMediaTypes)
 			resources := append([]model.RestResource(nil), dep.Resources...)
 			sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })
 			for i := range resources {
@@ -159,7 +157,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 						node.methods = map[string]*Method{}
 					}
 					node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path, resourceID: r.ID,
-						Integration: compileIntegration(sc, meth.Integration, st, balancers, rules),
+						Integration: compileIntegration(sc, meth.Integration, st, balancers, rules, binary),
 						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired}
 				}
 			}
@@ -268,7 +266,7 @@ func (r *resource) insert(path string) *resource {
 	return n
 }
 
-func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.RestStage, balancers map[string]*upstream.Balancer, rules network.Rules) *Integration {
+func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.RestStage, balancers map[string]*upstream.Balancer, rules network.Rules, binary mediaTypes) *Integration {
 	if in == nil {
 		return &Integration{Broken: "no integration"}
 	}
@@ -276,25 +274,12 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 	if timeout <= 0 || timeout > 29*time.Second {
 		timeout = 29 * time.Second
 	}
-	out := &Integration{Type: in.Type, HTTPMethod: in.HTTPMethod, Timeout: timeout}
-	for k, v := range in.RequestParameters {
-		parts := strings.SplitN(k, ".", 4) // integration.request.header.x
-		if len(parts) == 4 {
-			out.Params = append(out.Params, mapping{where: parts[2], name: parts[3], from: parseSource(v)})
-		}
-	}
-	sort.Slice(out.Params, func(i, j int) bool {
-		return out.Params[i].where+out.Params[i].name < out.Params[j].where+out.Params[j].name
-	})
+	out := &Integration{Type: in.Type, HTTPMethod: in.HTTPMethod, Timeout: timeout,
+		Params: restparam.Request(in.RequestParameters)}
 	for code, ir := range in.IntegrationResponses {
-		r := &response{}
+		r := &response{headers: restparam.Response(ir.ResponseParameters), contentHandling: ir.ContentHandling}
 		r.status, _ = strconv.Atoi(code)
 		r.templates = compileTemplates(ir.ResponseTemplates)
-		for k, v := range ir.ResponseParameters {
-			if name, ok := strings.CutPrefix(k, "method.response.header."); ok {
-				r.headers = append(r.headers, headerMap{name: name, from: parseSource(v)})
-			}
-		}
 		if ir.SelectionPattern == "" {
 			out.Default = r
 			continue
@@ -307,9 +292,15 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 		out.Responses = append(out.Responses, r)
 	}
 	if in.Type != "HTTP_PROXY" {
-		// Templates parse here, once; a proxy passes the request as it is.
+		// Templates parse here, once, and payloads are converted; a proxy
+		// passes the request as it is.
 		out.requestTemplates = compileTemplates(in.RequestTemplates)
 		out.passthrough = in.PassthroughBehavior
+		out.binary, out.contentHandling = binary, in.ContentHandling
+	}
+	out.wholeBody = in.Type == "HTTP" || out.requestTemplates != nil
+	for _, m := range out.Params {
+		out.wholeBody = out.wholeBody || m.Source.Body()
 	}
 	if in.Type == "MOCK" {
 		return out
@@ -363,29 +354,6 @@ func uriPort(u *url.URL) int {
 		return 443
 	}
 	return 80
-}
-
-// parseSource reads a mapping value: method.request.header.x,
-// method.request.querystring.x, method.request.path.x, stageVariables.x,
-// context.x, integration.response.header.x, or 'literal'.
-func parseSource(v string) source {
-	switch {
-	case strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'") && len(v) >= 2:
-		return source{kind: "literal", name: v[1 : len(v)-1]}
-	case strings.HasPrefix(v, "method.request.header."):
-		return source{kind: "header", name: v[len("method.request.header."):]}
-	case strings.HasPrefix(v, "method.request.querystring."):
-		return source{kind: "querystring", name: v[len("method.request.querystring."):]}
-	case strings.HasPrefix(v, "method.request.path."):
-		return source{kind: "path", name: v[len("method.request.path."):]}
-	case strings.HasPrefix(v, "stageVariables."):
-		return source{kind: "stageVariables", name: v[len("stageVariables."):]}
-	case strings.HasPrefix(v, "context."):
-		return source{kind: "context", name: v[len("context."):]}
-	case strings.HasPrefix(v, "integration.response.header."):
-		return source{kind: "integration", name: v[len("integration.response.header."):]}
-	}
-	return source{kind: "literal", name: v}
 }
 
 // stageVariableUse is a stage variable inside an integration URI, which AWS

@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -162,10 +163,14 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer env.Guard.Leave()
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
-	out := integrationRequest(ctx, in, integ, mapped)
+	out, a := integrationRequest(ctx, in, integ, mapped)
+	if a != nil {
+		gatewayError(w, a.Status, a.Message, a.ErrorType)
+		return true
+	}
 	upstream.SetHops(out.Header, hops)
 	var limited *upstream.LimitedBody
-	if mapped == nil {
+	if mapped == nil && in.body == nil {
 		limited = upstream.LimitRequestBody(w, r, out, MaxPayload)
 	}
 	lg.Calling()
@@ -252,15 +257,24 @@ func respond(w http.ResponseWriter, g *upstream.Guard, q *request, integ *Integr
 		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
 		return
 	}
+	a := &answer{header: backend, body: body}
 	for _, hm := range sel.headers {
-		switch hm.from.kind {
-		case "integration":
-			if v := backend.Get(hm.from.name); v != "" {
-				h.Set(hm.name, v)
-			}
-		default:
-			h.Set(hm.name, hm.from.name)
+		v, ok, err := a.value(q, hm.Source)
+		if err != nil {
+			// A body mapping of an answer that is not JSON.
+			gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+			return
 		}
+		if ok {
+			h.Set(hm.Target.Name, v)
+		}
+	}
+	// The backend's payload is converted before a template maps it.
+	body, ok := integ.responsePayload(sel, body, backend.Get("Content-Type"), q.r.Header.Get("Accept"))
+	if !ok {
+		// Text to be made binary that is not base64.
+		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+		return
 	}
 	status = sel.status
 	if t := sel.templates.forResponse(q.r.Header.Get("Accept")); t != nil {
@@ -296,35 +310,16 @@ type request struct {
 	env    *Env
 	method *Method
 	path   string         // the request path after the stage
-	ctx    map[string]any // $context, once a template asks for it
-	held   int64          // bytes of the body a template reads, held from the guard
-}
-
-func (q *request) value(s source) string {
-	switch s.kind {
-	case "literal":
-		return s.name
-	case "header":
-		return q.r.Header.Get(s.name)
-	case "querystring":
-		return q.r.URL.Query().Get(s.name)
-	case "path":
-		return q.params[s.name]
-	case "stageVariables":
-		return q.stage.Vars[s.name]
-	case "context":
-		switch s.name {
-		case "requestId":
-			return q.reqID
-		case "stage":
-			return q.stage.Name
-		case "apiId":
-			return q.apiID
-		case "httpMethod":
-			return q.r.Method
-		}
-	}
-	return ""
+	ctx    map[string]any // $context, once a template or mapping asks for it
+	held   int64          // bytes of the body read whole, held from the guard
+	// query is r's query string, parsed once when a mapping reads it.
+	query url.Values
+	// body is the method request's body when the method reads it whole
+	// (not nil then, even when empty), payload it converted as
+	// binaryMediaTypes and contentHandling ask; json is body decoded,
+	// once a JSONPath source reads it.
+	body, payload []byte
+	json          *decoded
 }
 
 // integrationRequest builds the backend request: the URI (its host decides
@@ -333,7 +328,9 @@ func (q *request) value(s source) string {
 // template made (mapped: its body and overrides; nil without one). It
 // copies only what the backend request needs rather than r.Clone's deep
 // copy, and the result is the caller's own: later hops rewrite it in place.
-func integrationRequest(ctx context.Context, q *request, integ *Integration, mapped *vtl.Result) *http.Request {
+//
+// It answers instead when a mapping reads a body that is not JSON.
+func integrationRequest(ctx context.Context, q *request, integ *Integration, mapped *vtl.Result) (*http.Request, *private.Answer) {
 	r := q.r
 	out := r.WithContext(ctx)
 	out.RequestURI = ""
@@ -380,24 +377,9 @@ func integrationRequest(ctx context.Context, q *request, integ *Integration, map
 			out.Header.Set("Content-Type", ct)
 		}
 	}
-	for _, m := range integ.Params {
-		v := q.value(m.from)
-		switch m.where {
-		case "header":
-			out.Header.Set(m.name, v)
-		case "querystring":
-			if query == nil {
-				query = url.Values{}
-			}
-			query.Set(m.name, v)
-		case "path":
-			if templated {
-				if pathVals == nil {
-					pathVals = map[string]string{}
-				}
-				pathVals[m.name] = v
-			}
-		}
+	query, pathVals, err := mapParams(q, integ.Params, out, query, pathVals)
+	if err != nil {
+		return nil, &badJSON
 	}
 	if mapped != nil {
 		query, pathVals = requestOverrides(mapped, out.Header, query, pathVals)
@@ -408,6 +390,11 @@ func integrationRequest(ctx context.Context, q *request, integ *Integration, map
 		if out.Header.Get("Content-Type") == "" {
 			out.Header.Set("Content-Type", "application/json")
 		}
+	} else if q.body != nil {
+		out.Body = io.NopCloser(bytes.NewReader(q.payload))
+		out.ContentLength = int64(len(q.payload))
+		out.TransferEncoding = nil
+		out.GetBody = nil
 	}
 	if len(integ.Params) > 0 || mapped != nil {
 		// A mapping cannot set a hop-by-hop header either.
@@ -429,8 +416,12 @@ func integrationRequest(ctx context.Context, q *request, integ *Integration, map
 	vals := []string{q.apiID, upstream.TraceID()}
 	out.Header["X-Amzn-Apigateway-Api-Id"] = vals[0:1:1]
 	out.Header["X-Amzn-Trace-Id"] = vals[1:2:2]
-	return out
+	return out, nil
 }
+
+// badJSON answers a request whose body a mapping reads as JSON when it is
+// not.
+var badJSON = private.Answer{Status: http.StatusBadRequest, Message: "Invalid JSON in request body", ErrorType: "BadRequestException"}
 
 func substitute(p string, vals map[string]string) string {
 	if !strings.Contains(p, "{") {

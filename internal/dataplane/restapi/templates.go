@@ -3,7 +3,6 @@ package restapi
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/vtl"
 )
 
@@ -130,6 +128,10 @@ func (t *template) run(q *request, body []byte) (vtl.Result, error) {
 // passes through) and false once it has answered the request itself: 415
 // when passthrough refuses the type, 500 when the template fails.
 func (q *request) mapRequest(w http.ResponseWriter, integ *Integration) (*template, *vtl.Result, bool) {
+	// Templates, mappings and conversions read the body whole, first.
+	if !q.readBody(w, integ) {
+		return nil, nil, false
+	}
 	if integ.Type == "HTTP_PROXY" {
 		return nil, nil, true
 	}
@@ -141,31 +143,9 @@ func (q *request) mapRequest(w http.ResponseWriter, integ *Integration) (*templa
 	if t == nil {
 		return nil, nil, true
 	}
-	var body []byte
-	if r := q.r; r.Body != nil && r.Body != http.NoBody {
-		// The template needs the whole body, read within the payload limit
-		// and the grace a client has to deliver it.
-		upstream.BoundBodyRead(w, r)
-		if !q.method.IAM { // an AWS_IAM method's body is held already
-			q.held = upstream.BodySize(r, MaxPayload)
-			if !q.env.Guard.Hold(q.held) {
-				q.held = 0
-				gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
-				return nil, nil, false
-			}
-		}
-		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
-		switch {
-		case len(body) > MaxPayload:
-			gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
-			return nil, nil, false
-		case err != nil:
-			gatewayError(w, http.StatusBadRequest, "Bad Request", "BadRequestException")
-			return nil, nil, false
-		}
-	}
-	res, err := t.run(q, body)
+	// The template maps the payload as converted: a binary one made text
+	// is its base64.
+	res, err := t.run(q, q.payload)
 	if err != nil {
 		q.templateFailed(w, "integration request", t, err)
 		return nil, nil, false

@@ -85,7 +85,8 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 	}
 	var d *model.RestDeployment
 	err := s.update(ctx, func(tx model.Tx) error {
-		if _, err := getAPI(ctx, tx, in.RestAPIID); err != nil {
+		a, err := getAPI(ctx, tx, in.RestAPIID)
+		if err != nil {
 			return err
 		}
 		resources, err := apiResources(tx, in.RestAPIID)
@@ -105,7 +106,8 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 		sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })
 		// The records were decoded for this transaction alone, so the copy
 		// shares nothing with the live tree.
-		d = &model.RestDeployment{APIID: in.RestAPIID, ID: id, Description: in.Description, CreatedDate: s.now()}
+		d = &model.RestDeployment{APIID: in.RestAPIID, ID: id, Description: in.Description, CreatedDate: s.now(),
+			BinaryMediaTypes: slices.Clone(a.BinaryMediaTypes)}
 		for _, r := range resources {
 			d.Resources = append(d.Resources, *r)
 		}

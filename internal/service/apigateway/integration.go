@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gatehouse/internal/mapping/restparam"
 	"gatehouse/internal/model"
 	"gatehouse/internal/vtl"
 )
@@ -121,11 +122,6 @@ var (
 	stageVariableUse = regexp.MustCompile(`\$\{stageVariables\.[A-Za-z0-9_]+\}`)
 	// loadBalancerARN is an ALB or NLB ARN, what integrationTarget names.
 	loadBalancerARN = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer/(app|net)/[^/]+/[^/]+$`)
-
-	integrationRequestParam = regexp.MustCompile(`^integration\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^\s.][^\s]*$`)
-	integrationResponseSrc  = regexp.MustCompile(`^integration\.response\.(header\.[^\s]+|multivalueheader\.[^\s]+|body(\..+)?)$`)
-	methodRequestBody       = regexp.MustCompile(`^method\.request\.body(\..+)?$`)
-	contextOrStageVariable  = regexp.MustCompile(`^(context|stageVariables)\.[A-Za-z0-9_.-]+$`)
 )
 
 func (s *Service) PutIntegration(ctx context.Context, in *PutIntegrationInput) (*Integration, error) {
@@ -398,31 +394,16 @@ func checkTarget(tx model.Tx, target, vpcID string) error {
 	return nil
 }
 
-// checkRequestMappings checks an integration's requestParameters: each key
+// checkRequestMappings checks an integration's requestParameters in
+// restparam's grammar, the one the data plane serves them with: each key
 // an integration request parameter, each value a method request parameter
-// the method declares, its body, a quoted literal, a context variable or a
-// stage variable.
+// the method declares, its body or a JSONPath into it, a quoted literal,
+// a context variable or a stage variable.
 func checkRequestMappings(m *model.RestMethod, params map[string]string) error {
-	for _, k := range sortedKeys(params) {
-		if !integrationRequestParam.MatchString(k) {
-			return mappingError("Invalid mapping expression specified: " + k)
-		}
-		v := params[k]
-		switch {
-		case isLiteral(v), methodRequestBody.MatchString(v), contextOrStageVariable.MatchString(v):
-		case methodRequestParam.MatchString(v):
-			if _, declared := m.RequestParameters[v]; !declared {
-				return mappingError("Invalid mapping expression parameter specified: " + v)
-			}
-		default:
-			return mappingError("Invalid mapping expression specified: " + v)
-		}
+	if err := restparam.CheckRequest(params, m.RequestParameters); err != nil {
+		return mappingError(err.Error())
 	}
 	return nil
-}
-
-func isLiteral(v string) bool {
-	return len(v) >= 2 && strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'")
 }
 
 func (s *Service) PutIntegrationResponse(ctx context.Context, in *PutIntegrationResponseInput) (*IntegrationResponse, error) {
@@ -470,19 +451,11 @@ func (s *Service) PutIntegrationResponse(ctx context.Context, in *PutIntegration
 
 // checkResponseMappings checks an integration response's
 // responseParameters: each key a header its method response declares, each
-// value something of the backend's answer, a literal, or a variable.
+// value a header or the body of the backend's answer, a literal, or a
+// variable.
 func checkResponseMappings(mr *model.RestMethodResponse, params map[string]string) error {
-	for _, k := range sortedKeys(params) {
-		if !methodResponseParam.MatchString(k) {
-			return mappingError("Invalid mapping expression specified: " + k)
-		}
-		if _, declared := mr.ResponseParameters[k]; !declared {
-			return mappingError("Invalid mapping expression parameter specified: " + k)
-		}
-		v := params[k]
-		if !isLiteral(v) && !integrationResponseSrc.MatchString(v) && !contextOrStageVariable.MatchString(v) {
-			return mappingError("Invalid mapping expression specified: " + v)
-		}
+	if err := restparam.CheckResponse(params, mr.ResponseParameters); err != nil {
+		return mappingError(err.Error())
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 
+	"gatehouse/internal/mapping/restparam"
 	"gatehouse/internal/model"
 )
 
@@ -80,9 +81,7 @@ var (
 	httpMethods        = []string{"GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY"}
 	authorizationTypes = []string{"NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"}
 
-	methodRequestParam  = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^\s.][^\s]*$`)
-	methodResponseParam = regexp.MustCompile(`^method\.response\.header\.[^\s.][^\s]*$`)
-	statusCodePattern   = regexp.MustCompile(`^[1-5]\d\d$`)
+	statusCodePattern = regexp.MustCompile(`^[1-5]\d\d$`)
 )
 
 func checkHTTPMethod(m string) error {
@@ -107,10 +106,27 @@ func checkAuthorization(t string) error {
 	return nil
 }
 
+// methodRequestParam checks a name a method declares in its
+// requestParameters, in restparam's grammar.
+func methodRequestParam(k string) error {
+	if _, err := restparam.MethodRequestParam(k); err != nil {
+		return badRequest("%s", err)
+	}
+	return nil
+}
+
+// methodResponseParam checks a header a method response declares.
+func methodResponseParam(k string) error {
+	if _, err := restparam.MethodResponseParam(k); err != nil {
+		return badRequest("%s", err)
+	}
+	return nil
+}
+
 func checkMethodRequestParams(params map[string]bool) error {
-	for k := range params {
-		if !methodRequestParam.MatchString(k) {
-			return badRequest("Invalid mapping expression parameter specified: %s", k)
+	for _, k := range sortedKeys(params) {
+		if err := methodRequestParam(k); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -222,9 +238,9 @@ func (s *Service) PutMethodResponse(ctx context.Context, in *PutMethodResponseIn
 	if !statusCodePattern.MatchString(in.StatusCode) {
 		return nil, badRequest("Invalid status code specified: %s", in.StatusCode)
 	}
-	for k := range in.ResponseParameters {
-		if !methodResponseParam.MatchString(k) {
-			return nil, badRequest("Invalid mapping expression parameter specified: %s", k)
+	for _, k := range sortedKeys(in.ResponseParameters) {
+		if err := methodResponseParam(k); err != nil {
+			return nil, err
 		}
 	}
 	mr := &model.RestMethodResponse{StatusCode: in.StatusCode, ResponseParameters: in.ResponseParameters, ResponseModels: in.ResponseModels}

@@ -1,7 +1,6 @@
 package apigateway
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -150,11 +149,11 @@ func mapMember(path string, m *map[string]string) patchPath {
 // flagMember is one declared parameter of a map from name to a boolean
 // ("/requestParameters/*": required or not): add and replace set it from
 // "true" or "false" (no value: false), remove deletes it, and a name
-// outside valid, or a remove of a name not declared, is refused.
-func flagMember(path string, m *map[string]bool, valid *regexp.Regexp) patchPath {
+// valid refuses, or a remove of a name not declared, is refused.
+func flagMember(path string, m *map[string]bool, valid func(string) error) patchPath {
 	set := func(k, v string) error {
-		if !valid.MatchString(k) {
-			return badRequest("Invalid mapping expression parameter specified: %s", k)
+		if err := valid(k); err != nil {
+			return err
 		}
 		flag := false
 		if v != "" {
