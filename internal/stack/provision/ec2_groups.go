@@ -161,7 +161,10 @@ func only(a, b map[string]ec2types.IpPermission) []ec2types.IpPermission {
 
 // setRules takes a group's rules of one direction from what old says to
 // what new says: revoked first, so a rule whose description alone changed
-// is authorized again rather than refused as a duplicate.
+// is authorized again rather than refused as a duplicate. One rule at a
+// time, a rule already revoked or already there counts as done, so that
+// the rollback of an update that failed half way, from properties the
+// group never fully had, still ends with the rules it had.
 func setRules(ctx context.Context, s *SDK, group string, old, new props, egress bool) error {
 	have, err := inlineRules(old, egress)
 	if err != nil {
@@ -171,13 +174,13 @@ func setRules(ctx context.Context, s *SDK, group string, old, new props, egress 
 	if err != nil {
 		return err
 	}
-	if gone := only(have, want); len(gone) > 0 {
-		if err := revoke(ctx, s, group, gone, egress); err != nil {
+	for _, perm := range only(have, want) {
+		if err := revoke(ctx, s, group, []ec2types.IpPermission{perm}, egress); err != nil && errorCode(err) != "InvalidPermission.NotFound" {
 			return fmt.Errorf("%s: %w", ruleKey(egress), err)
 		}
 	}
-	if added := only(want, have); len(added) > 0 {
-		if _, err := authorize(ctx, s, group, added, egress); err != nil {
+	for _, perm := range only(want, have) {
+		if _, err := authorize(ctx, s, group, []ec2types.IpPermission{perm}, egress); err != nil && errorCode(err) != "InvalidPermission.Duplicate" {
 			return fmt.Errorf("%s: %w", ruleKey(egress), err)
 		}
 	}

@@ -318,3 +318,31 @@ Resources:
 	}
 	r.destroy()
 }
+
+// TestRulesRollbackAfterAFailedUpdate: an update of a group's inline rules
+// that revoked the old rule but failed before authorizing the new one is
+// rolled back by an update from the rules it was to have to those it had:
+// the rule never authorized is not refused as missing, and the group ends
+// with the rule it had.
+func TestRulesRollbackAfterAFailedUpdate(t *testing.T) {
+	r := newRig(t)
+	r.apply(groupsV1)
+	web := r.ref("Web")
+	had := r.props["Web"]
+	wanted := map[string]any{}
+	for k, v := range had {
+		wanted[k] = v
+	}
+	wanted["SecurityGroupIngress"] = []any{map[string]any{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/8"}}
+	// The update revoked the old rule, then failed.
+	if _, err := r.srv.EC2().RevokeSecurityGroupIngress(r.ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: &web,
+		IpPermissions: r.group(web).IpPermissions}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.sdk.Update(r.ctx, r.target("Web"), r.made["Web"], wanted, had); err != nil {
+		t.Fatalf("rolling back: %v", err)
+	}
+	if got := rules(r.group(web).IpPermissions); !slices.Equal(got, []string{"tcp 80-80 10.0.0.0/8 (web)"}) {
+		t.Errorf("ingress after the rollback: %q", got)
+	}
+}
