@@ -512,7 +512,7 @@ func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
 	return edge.New(edge.Config{
 		Invoke:     s.plane,
 		IsInvoke:   dataplane.IsInvoke,
-		InvokeHost: dataplane.IsInvokeHost,
+		InvokeHost: s.plane.ServesHost,
 		// Every request an integration sends carries the hop count.
 		ViaIntegration: func(r *http.Request) bool { return r.Header.Get(upstream.HopsHeader) != "" },
 		Admin: admin.Handler(admin.Config{Snapshot: s.plane.Snapshot, Health: targetHealth(s.health.Table()),

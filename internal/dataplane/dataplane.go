@@ -64,6 +64,10 @@ type Snapshot struct {
 	HTTPAPIs  map[string]*httpapi.API
 	RestAPIs  map[string]*restapi.API
 	Balancers map[model.Scope]map[string]*upstream.Balancer
+	// Domains are the custom domain names by name, in lower case.
+	Domains map[string]*Domain
+	// wildcards says whether a domain name is a wildcard ("*.example.com").
+	wildcards bool
 }
 
 // Plane serves invoke URLs.
@@ -188,6 +192,7 @@ func (p *Plane) compile() {
 	reuse := map[string]*httpapi.Reuse{}
 	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: map[string]*httpapi.API{}, RestAPIs: map[string]*restapi.API{},
 		Balancers: map[model.Scope]map[string]*upstream.Balancer{}}
+	s.Domains, s.wildcards = compileDomains(ms)
 	kept := false
 	for scope, sc := range ms.Scopes {
 		balancers := upstream.Compile(sc, p.cfg.Health, &p.reg)
@@ -299,7 +304,11 @@ func restPrivate(sc *model.Scoped, apiID string) bool {
 // have followed any earlier change; with the deployments made among the
 // keys they tell a stage's router whether it may be patched.
 func (p *Plane) compileSome(cur *Snapshot, prev, ms *model.Snapshot, w work, keys []string) *Snapshot {
-	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: cur.HTTPAPIs, RestAPIs: cur.RestAPIs, Balancers: cur.Balancers}
+	s := &Snapshot{Revision: ms.Revision, HTTPAPIs: cur.HTTPAPIs, RestAPIs: cur.RestAPIs, Balancers: cur.Balancers,
+		Domains: cur.Domains, wildcards: cur.wildcards}
+	if w.domains {
+		s.Domains, s.wildcards = compileDomains(ms)
+	}
 	changes := map[apiKey]*httpapi.Changes{}
 	for k := range w.http {
 		changes[k] = &httpapi.Changes{}
@@ -385,13 +394,15 @@ const maxHeld = 256 << 20
 // ones refused or cut short.
 func (p *Plane) Guard() *upstream.Guard { return &p.guard }
 
-// work is what a change needs compiled: everything, or the APIs named.
+// work is what a change needs compiled: everything, or the APIs named,
+// and the custom domains.
 type work struct {
 	all        bool
 	http, rest map[apiKey]bool
 	// keys names the scopes whose API keys or usage plans changed: every
 	// REST API there is compiled again, as any stage may admit the keys.
-	keys map[model.Scope]bool
+	keys    map[model.Scope]bool
+	domains bool
 }
 
 type apiKey struct {
@@ -399,7 +410,9 @@ type apiKey struct {
 	id    string
 }
 
-func (w work) none() bool { return !w.all && len(w.http) == 0 && len(w.rest) == 0 && len(w.keys) == 0 }
+func (w work) none() bool {
+	return !w.all && len(w.http) == 0 && len(w.rest) == 0 && len(w.keys) == 0 && !w.domains
+}
 
 // expand names the REST APIs of the scopes whose keys or plans changed.
 func (w *work) expand(ms *model.Snapshot) {
@@ -434,7 +447,10 @@ var (
 	keyKinds = map[string]bool{
 		model.APIKey{}.Kind(): true, model.UsagePlan{}.Kind(): true, model.UsagePlanKey{}.Kind(): true,
 	}
-	allKinds = map[string]bool{
+	// domainKinds recompile the custom domains, which name APIs by id
+	// only: changing an API never recompiles them.
+	domainKinds = map[string]bool{model.DomainName{}.Kind(): true, model.APIMapping{}.Kind(): true}
+	allKinds    = map[string]bool{
 		model.VPC{}.Kind(): true, model.Subnet{}.Kind(): true, model.SecurityGroup{}.Kind(): true,
 		model.NetworkACL{}.Kind(): true, model.NetworkInterface{}.Kind(): true, model.LoadBalancer{}.Kind(): true, model.TargetGroup{}.Kind(): true,
 		model.Listener{}.Kind(): true, model.ListenerRule{}.Kind(): true, model.VpcLink{}.Kind(): true,
@@ -478,6 +494,8 @@ func classify(keys []string) work {
 				w.keys = map[model.Scope]bool{}
 			}
 			w.keys[model.ScopeOf(key)] = true
+		case domainKinds[kind]:
+			w.domains = true
 		case httpKinds[kind], restKinds[kind]:
 			scope, id := model.ScopeOf(key), model.IDOf(key)
 			id, _, _ = strings.Cut(id, "/") // "apiID/stage", "apiID/deployment", "apiID/r/route/since"
@@ -553,13 +571,27 @@ func IsInvokeHost(host string) bool {
 	return ok
 }
 
+// ServesHost reports whether host (a Host header) names an API or one of
+// the custom domain names the plane serves now: such a request goes to
+// the plane whatever its path.
+func (p *Plane) ServesHost(host string) bool {
+	if IsInvokeHost(host) {
+		return true
+	}
+	return p.snap.Load().Domain(host) != nil
+}
+
 // parseInvoke splits an invoke request into API id, an explicit stage (path
 // forms of other emulators only), and the path after them.
 func parseInvoke(r *http.Request) (apiID, stage string, explicit bool, path string, ok bool) {
 	if id, found := InvokeHost(r.Host); found {
 		return id, "", false, r.URL.Path, true
 	}
-	p := r.URL.Path
+	return parsePathInvoke(r.URL.Path)
+}
+
+// parsePathInvoke is parseInvoke for the path forms.
+func parsePathInvoke(p string) (apiID, stage string, explicit bool, path string, ok bool) {
 	if rest, found := strings.CutPrefix(p, "/_aws/execute-api/"); found {
 		id, tail := splitSegment(rest)
 		return id, "", false, tail, id != ""
@@ -581,8 +613,18 @@ func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A body is read only by an integration, which extends this bound to
 	// its own timeout; every other answer waits for it briefly.
 	upstream.BoundBodyRead(w, r)
-	id, stageName, explicit, path, _ := parseInvoke(r)
 	snap := p.snap.Load()
+	id, own := InvokeHost(r.Host)
+	stageName, explicit, path := "", false, r.URL.Path
+	if !own {
+		// Not an API's own host name: a custom domain's, when it is one,
+		// or else a path form.
+		if d := snap.Domain(r.Host); d != nil {
+			p.serveDomain(w, r, snap, d)
+			return
+		}
+		id, stageName, explicit, path, _ = parsePathInvoke(r.URL.Path)
+	}
 	api := snap.HTTPAPIs[id]
 	if api == nil {
 		if rest := snap.RestAPIs[id]; rest != nil {

@@ -3,8 +3,8 @@
 // it with request metadata (id, account, region), and hands it to that
 // service's wire handler. It decodes nothing itself.
 //
-// Order: a Host naming an API ({id}.execute-api.*) goes to the data plane
-// whatever its path; any other Host must be one gatehouse serves (DNS
+// Order: a Host naming an API ({id}.execute-api.*) or a custom domain name
+// goes to the data plane whatever its path; any other Host must be one gatehouse serves (DNS
 // rebinding); then /_gatehouse/ goes to the admin handler, the path forms of
 // invoke URLs to the data plane, and everything else is a management call.
 //
@@ -63,9 +63,9 @@ type Config struct {
 	Invoke http.Handler
 	// IsInvoke reports whether a request is for an invoke URL.
 	IsInvoke func(*http.Request) bool
-	// InvokeHost reports whether a Host names an API ({id}.execute-api.*):
-	// such a request goes to the API whatever its path, /_gatehouse/
-	// included.
+	// InvokeHost reports whether a Host names an API ({id}.execute-api.*)
+	// or a custom domain name: such a request goes to the data plane
+	// whatever its path, /_gatehouse/ included.
 	InvokeHost func(host string) bool
 	// ViaIntegration reports whether a request was sent by one of
 	// gatehouse's own integrations; it never reaches the admin endpoints.

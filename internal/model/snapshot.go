@@ -68,6 +68,10 @@ type Scoped struct {
 	APIKeys       map[string]*APIKey
 	UsagePlans    map[string]*UsagePlan
 	UsagePlanKeys map[string]*UsagePlanKey
+	// Custom domain names by name, and their API mappings keyed
+	// "domain/id".
+	DomainNames map[string]*DomainName
+	APIMappings map[string]*APIMapping
 	// Cloud Map: namespaces and services by id, services also by ARN (what
 	// an HTTP API integration names), and each service's instances in id
 	// order, keyed by service id.
@@ -109,6 +113,8 @@ func newScoped(s Scope) *Scoped {
 		APIKeys:              map[string]*APIKey{},
 		UsagePlans:           map[string]*UsagePlan{},
 		UsagePlanKeys:        map[string]*UsagePlanKey{},
+		DomainNames:          map[string]*DomainName{},
+		APIMappings:          map[string]*APIMapping{},
 		Namespaces:           map[string]*Namespace{},
 		CloudMapServices:     map[string]*CloudMapService{},
 		CloudMapServiceByARN: map[string]*CloudMapService{},
@@ -381,6 +387,10 @@ func (e *edit) set(key string, val []byte, present bool) error {
 		return put(se, kind, &sc.UsagePlans, key, id, val, present, nil)
 	case UsagePlanKey{}.Kind():
 		return put(se, kind, &sc.UsagePlanKeys, key, id, val, present, nil)
+	case DomainName{}.Kind():
+		return put(se, kind, &sc.DomainNames, key, id, val, present, nil)
+	case APIMapping{}.Kind():
+		return put(se, kind, &sc.APIMappings, key, id, val, present, nil)
 	case Namespace{}.Kind():
 		return put(se, kind, &sc.Namespaces, key, id, val, present, nil)
 	case CloudMapService{}.Kind():
@@ -407,7 +417,7 @@ var indexed = map[string]bool{}
 func init() {
 	for _, r := range []Record{VPC{}, Subnet{}, SecurityGroup{}, NetworkInterface{}, NetworkACL{}, RouteTable{}, EC2Instance{}, LoadBalancer{}, TargetGroup{},
 		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Authorizer{}, Integration{}, Stage{}, Deployment{}, DeployedEntry{}, VpcLink{}, RestAPI{},
-		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, APIKey{}, UsagePlan{}, UsagePlanKey{}, Namespace{},
+		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, APIKey{}, UsagePlan{}, UsagePlanKey{}, DomainName{}, APIMapping{}, Namespace{},
 		CloudMapService{}, Instance{}} {
 		indexed[r.Kind()] = true
 	}
@@ -570,6 +580,10 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.UsagePlans
 	case UsagePlanKey{}.Kind():
 		m = sc.UsagePlanKeys
+	case DomainName{}.Kind():
+		m = sc.DomainNames
+	case APIMapping{}.Kind():
+		m = sc.APIMappings
 	case Namespace{}.Kind():
 		m = sc.Namespaces
 	case CloudMapService{}.Kind():

@@ -15,6 +15,7 @@ func (s *Service) Ops() api.Table {
 		method      = resource + "/methods/{httpMethod}"
 		integration = method + "/integration"
 		plan        = "/usageplans/{usagePlanId}"
+		domain      = "/domainnames/{domainName}"
 		created     = http.StatusCreated
 		accepted    = http.StatusAccepted
 		noContent   = http.StatusNoContent
@@ -86,6 +87,16 @@ func (s *Service) Ops() api.Table {
 		api.Handle("DeleteUsagePlanKey", s.DeleteUsagePlanKey).Route("DELETE", plan+"/keys/{keyId}", accepted),
 		api.Handle("GetUsage", s.GetUsage).Route("GET", plan+"/usage", 0),
 		api.Handle("UpdateUsage", s.UpdateUsage).Route("PATCH", plan+"/keys/{keyId}/usage", 0),
+
+		api.Handle("CreateDomainName", s.CreateDomainName).Route("POST", "/domainnames", created),
+		api.Handle("GetDomainName", s.GetDomainName).Route("GET", domain, 0),
+		api.Handle("GetDomainNames", s.GetDomainNames).Route("GET", "/domainnames", 0),
+		api.Handle("DeleteDomainName", s.DeleteDomainName).Route("DELETE", domain, accepted),
+		api.Handle("CreateBasePathMapping", s.CreateBasePathMapping).Route("POST", domain+"/basepathmappings", created),
+		api.Handle("GetBasePathMapping", s.GetBasePathMapping).Route("GET", domain+"/basepathmappings/{basePath}", 0),
+		api.Handle("GetBasePathMappings", s.GetBasePathMappings).Route("GET", domain+"/basepathmappings", 0),
+		api.Handle("UpdateBasePathMapping", s.UpdateBasePathMapping).Route("PATCH", domain+"/basepathmappings/{basePath}", 0),
+		api.Handle("DeleteBasePathMapping", s.DeleteBasePathMapping).Route("DELETE", domain+"/basepathmappings/{basePath}", accepted),
 
 		api.Handle("TagResource", s.TagResource).Route("PUT", "/tags/{resourceArn}", noContent),
 		api.Handle("UntagResource", s.UntagResource).Route("DELETE", "/tags/{resourceArn}", noContent),

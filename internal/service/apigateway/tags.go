@@ -116,7 +116,8 @@ func (s *Service) GetTags(ctx context.Context, in *GetTagsInput) (*GetTagsOutput
 
 // tagged finds the record an apigateway ARN names and its tags: a REST API
 // (arn:aws:apigateway:REGION::/restapis/ID), one of its stages
-// (.../restapis/ID/stages/NAME) or a VPC link (.../vpclinks/ID).
+// (.../restapis/ID/stages/NAME), a VPC link (.../vpclinks/ID) or a
+// domain name (.../domainnames/NAME).
 func tagged(ctx context.Context, tx model.Tx, resourceARN string) (model.Record, *model.Tags, error) {
 	path, ok := strings.CutPrefix(resourceARN, arn(ctx, ""))
 	if !ok {
@@ -142,6 +143,12 @@ func tagged(ctx context.Context, tx model.Tx, resourceARN string) (model.Record,
 			return nil, nil, err
 		}
 		return link, &link.Tags, nil
+	case len(parts) == 2 && parts[0] == "domainnames":
+		d, err := getDomain(tx, parts[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, &d.Tags, nil
 	}
-	return nil, nil, badRequest("gatehouse tags REST APIs, their stages and VPC links; %s names none of them", resourceARN)
+	return nil, nil, badRequest("gatehouse tags REST APIs, their stages, VPC links and domain names; %s names none of them", resourceARN)
 }

@@ -59,6 +59,17 @@ func (s *Service) Ops() api.Table {
 		api.Handle("UpdateVpcLink", s.UpdateVpcLink).Route(patch, "/v2/vpclinks/{vpcLinkId}", ok),
 		api.Handle("DeleteVpcLink", s.DeleteVpcLink).Route(del, "/v2/vpclinks/{vpcLinkId}", accepted),
 
+		api.Handle("CreateDomainName", s.CreateDomainName).Route(post, "/v2/domainnames", created),
+		api.Handle("GetDomainNames", s.GetDomainNames).Route(get, "/v2/domainnames", ok),
+		api.Handle("GetDomainName", s.GetDomainName).Route(get, "/v2/domainnames/{DomainName}", ok),
+		api.Handle("UpdateDomainName", s.UpdateDomainName).Route(patch, "/v2/domainnames/{DomainName}", ok),
+		api.Handle("DeleteDomainName", s.DeleteDomainName).Route(del, "/v2/domainnames/{DomainName}", noContent),
+		api.Handle("CreateApiMapping", s.CreateApiMapping).Route(post, "/v2/domainnames/{DomainName}/apimappings", created),
+		api.Handle("GetApiMappings", s.GetApiMappings).Route(get, "/v2/domainnames/{DomainName}/apimappings", ok),
+		api.Handle("GetApiMapping", s.GetApiMapping).Route(get, "/v2/domainnames/{DomainName}/apimappings/{ApiMappingId}", ok),
+		api.Handle("UpdateApiMapping", s.UpdateApiMapping).Route(patch, "/v2/domainnames/{DomainName}/apimappings/{ApiMappingId}", ok),
+		api.Handle("DeleteApiMapping", s.DeleteApiMapping).Route(del, "/v2/domainnames/{DomainName}/apimappings/{ApiMappingId}", noContent),
+
 		api.Handle("TagResource", s.TagResource).Route(post, "/v2/tags/{resource-arn}", created),
 		api.Handle("UntagResource", s.UntagResource).Route(del, "/v2/tags/{resource-arn}", noContent),
 		api.Handle("GetTags", s.GetTags).Route(get, "/v2/tags/{resource-arn}", ok),

@@ -75,6 +75,7 @@ func checkTagKey(k string) error {
 //	arn:aws:apigateway:REGION::/apis/ID
 //	arn:aws:apigateway:REGION::/apis/ID/stages/NAME
 //	arn:aws:apigateway:REGION::/vpclinks/ID
+//	arn:aws:apigateway:REGION::/domainnames/NAME
 func taggable(ctx context.Context, tx model.Tx, resourceARN string) (model.Tags, func(model.Tags) error, error) {
 	path, ok := strings.CutPrefix(resourceARN, "arn:aws:apigateway:")
 	region, path, ok2 := strings.Cut(path, "::")
@@ -106,8 +107,14 @@ func taggable(ctx context.Context, tx model.Tx, resourceARN string) (model.Tags,
 			return nil, nil, err
 		}
 		return link.Tags, func(t model.Tags) error { link.Tags = t; return model.Put(tx, link) }, nil
+	case len(parts) == 2 && parts[0] == "domainnames":
+		d, err := getDomain(tx, parts[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		return d.Tags, func(t model.Tags) error { d.Tags = t; return model.Put(tx, d) }, nil
 	}
-	return nil, nil, badRequest("Invalid resource ARN specified %s: gatehouse tags APIs, stages and VPC links.", resourceARN)
+	return nil, nil, badRequest("Invalid resource ARN specified %s: gatehouse tags APIs, stages, VPC links and domain names.", resourceARN)
 }
 
 // TagResource adds tags, replacing the values of keys the resource has.

@@ -1,0 +1,163 @@
+package model
+
+import "time"
+
+// DomainName is a custom domain name. AWS keeps one namespace of domain
+// names for both API types: a domain made through either API is seen
+// through both, and its mappings may name HTTP or REST APIs. So one record
+// serves apigateway's DomainName and apigatewayv2's.
+type DomainName struct {
+	// Name is the domain name in lower case, as DNS compares it.
+	Name string
+	// EndpointType is REGIONAL or EDGE; SecurityPolicy TLS_1_2 or TLS_1_0.
+	EndpointType   string
+	SecurityPolicy string
+	// CertificateARN and CertificateName are recorded as given; gatehouse
+	// serves the domain with a certificate of its own authority.
+	CertificateARN  string `json:",omitempty"`
+	CertificateName string `json:",omitempty"`
+	// Target is the name AWS gives the domain's DNS records to point at
+	// ("d-abcdefghij.execute-api.us-east-1.amazonaws.com").
+	Target        string
+	IPAddressType string `json:",omitempty"`
+	CreatedDate   time.Time
+	Tags          Tags
+}
+
+func (DomainName) Kind() string  { return "apigw-domain" }
+func (d DomainName) Key() string { return d.Name }
+
+// APIMapping maps a path of a custom domain to an API's stage: an
+// apigatewayv2 API mapping or an apigateway base path mapping, which are
+// the same thing seen through the two APIs. Key "domain/id".
+type APIMapping struct {
+	Domain string
+	ID     string
+	// Path is the mapping key without slashes at either end: "" for the
+	// whole domain, "orders" or "orders/v1" (several levels).
+	Path  string
+	APIID string
+	// Stage is empty for a base path mapping made without one: the
+	// caller names the stage after the base path.
+	Stage string `json:",omitempty"`
+}
+
+func (APIMapping) Kind() string  { return "apigw-apimapping" }
+func (m APIMapping) Key() string { return m.Domain + "/" + m.ID }
+
+// Endpoint types and security policies of a custom domain name.
+const (
+	EndpointRegional = "REGIONAL"
+	EndpointEdge     = "EDGE"
+	TLS12            = "TLS_1_2"
+	TLS10            = "TLS_1_0"
+)
+
+// MultiLevel reports whether a mapping path has more than one level.
+func MultiLevel(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if path[i] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsMultiLevel reports whether the domain takes mappings of several
+// levels and HTTP APIs: AWS allows both on regional domains with the
+// TLS 1.2 policy only.
+func (d *DomainName) AllowsMultiLevel() bool {
+	return d.EndpointType == EndpointRegional && d.SecurityPolicy == TLS12
+}
+
+// HostedZoneID is the Route 53 zone a domain's alias record names: API
+// Gateway's regional zone of the region, or CloudFront's for an edge
+// domain. Regions missing here answer us-east-1's.
+func HostedZoneID(region, endpointType string) string {
+	if endpointType == EndpointEdge {
+		return "Z2FDTNDATAQYW2"
+	}
+	if z, ok := regionalZones[region]; ok {
+		return z
+	}
+	return regionalZones["us-east-1"]
+}
+
+// regionalZones are API Gateway's regional hosted zones, as AWS lists them
+// in its service endpoints table.
+var regionalZones = map[string]string{
+	"us-east-1": "Z1UJRXOUMOOFQ8", "us-east-2": "ZOJJZC49E0EPZ", "us-west-1": "Z2MUQ32089INYE",
+	"us-west-2": "Z2OJLYMUO9EFXC", "af-south-1": "Z2DHW2332DAMTN", "ap-east-1": "Z3FD1VL90ND7K5",
+	"ap-south-1": "Z3VO1THU9YC4UR", "ap-northeast-1": "Z1YSHQZHG15GKL", "ap-northeast-2": "Z20JF4UZKIW1U8",
+	"ap-northeast-3": "Z22ILHG95FLSZ2", "ap-southeast-1": "ZL327KTPIQFUL", "ap-southeast-2": "Z2RPCDW04V8134",
+	"ca-central-1": "Z19DQILCV0OWEC", "eu-central-1": "Z1U9ULNL0V5AJ3", "eu-west-1": "ZLY8HYME6SFDD",
+	"eu-west-2": "ZJ5UAJN8Y3Z2Q", "eu-west-3": "Z3KY65QIEKYHQQ", "eu-north-1": "Z3UWIKFBOOGXPP",
+	"eu-south-1": "Z3BT4WSQ9TDYZV", "sa-east-1": "ZCMLWB8V5SYIT", "me-south-1": "Z20ZBPC0SS8806",
+}
+
+// MappingPathProblem says what is wrong with a mapping path (without
+// slashes at its ends), or "" when nothing is: AWS allows letters, digits
+// and $-_.+!*'() in each level, levels joined by single slashes, and 300
+// characters in all.
+func MappingPathProblem(path string) string {
+	if len(path) > 300 {
+		return "it is longer than 300 characters"
+	}
+	if path == "" {
+		return ""
+	}
+	prev := byte('/')
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		switch {
+		case c == '/':
+			if prev == '/' {
+				return "it has an empty level"
+			}
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '$' || c == '-' || c == '_' || c == '.' || c == '+' || c == '!' || c == '*' || c == '\'' || c == '(' || c == ')':
+		default:
+			return "only letters, digits, $-_.+!*'() and / between levels are allowed"
+		}
+		prev = c
+	}
+	if prev == '/' {
+		return "it has an empty level"
+	}
+	return ""
+}
+
+// DomainNameProblem says what is wrong with a custom domain name, or ""
+// when nothing is: DNS labels of letters, digits and hyphens, at least two
+// of them, the first may be a wildcard "*".
+func DomainNameProblem(name string) string {
+	if len(name) == 0 || len(name) > 253 {
+		return "it must be 1 to 253 characters long"
+	}
+	labels := 0
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		if i < len(name) && name[i] != '.' {
+			continue
+		}
+		label := name[start:i]
+		start = i + 1
+		labels++
+		if label == "*" && labels == 1 {
+			continue
+		}
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return "each label must be 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen"
+		}
+		for j := 0; j < len(label); j++ {
+			c := label[j]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return "each label must be 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen"
+			}
+		}
+	}
+	if labels < 2 {
+		return "it must have at least two labels"
+	}
+	return ""
+}
