@@ -57,7 +57,7 @@ func TestRESTBinaryMediaTypes(t *testing.T) {
 	// method adds POST or GET /name, a non-proxy (or proxy) integration
 	// with backend path to, and a default 200 passing the backend's
 	// Content-Type on.
-	method := func(name, verb, to string, typ agtypes.IntegrationType, request, response agtypes.ContentHandlingStrategy) {
+	method := func(name, verb, to string, typ agtypes.IntegrationType, request, response agtypes.ContentHandlingStrategy) *string {
 		t.Helper()
 		res, err := gw.CreateResource(restCtx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: api.RootResourceId, PathPart: aws.String(name)})
 		restMust(t, err)
@@ -67,7 +67,7 @@ func TestRESTBinaryMediaTypes(t *testing.T) {
 			Type: typ, IntegrationHttpMethod: aws.String(verb), Uri: aws.String(backend.URL + to), ContentHandling: request})
 		restMust(t, err)
 		if typ == agtypes.IntegrationTypeHttpProxy {
-			return
+			return res.Id
 		}
 		_, err = gw.PutMethodResponse(restCtx, &apigateway.PutMethodResponseInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String(verb),
 			StatusCode: aws.String("200"), ResponseParameters: map[string]bool{"method.response.header.Content-Type": false}})
@@ -76,6 +76,7 @@ func TestRESTBinaryMediaTypes(t *testing.T) {
 			StatusCode: aws.String("200"), ContentHandling: response,
 			ResponseParameters: map[string]string{"method.response.header.Content-Type": "integration.response.header.Content-Type"}})
 		restMust(t, err)
+		return res.Id
 	}
 	nonProxy, proxy := agtypes.IntegrationTypeHttp, agtypes.IntegrationTypeHttpProxy
 	method("upload", "POST", "/echo", nonProxy, "", "")
@@ -85,6 +86,13 @@ func TestRESTBinaryMediaTypes(t *testing.T) {
 	method("decoded", "GET", "/b64", nonProxy, "", agtypes.ContentHandlingStrategyConvertToBinary)
 	method("encoded", "GET", "/png", nonProxy, "", agtypes.ContentHandlingStrategyConvertToText)
 	method("proxy", "POST", "/echo", proxy, "", "")
+	// A template maps the payload as converted: the binary body made text
+	// is its base64.
+	wrapped := method("wrapped", "POST", "/echo", nonProxy, agtypes.ContentHandlingStrategyConvertToText, "")
+	_, err = gw.UpdateIntegration(restCtx, &apigateway.UpdateIntegrationInput{RestApiId: api.Id, ResourceId: wrapped, HttpMethod: aws.String("POST"),
+		PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpAdd, Path: aws.String("/requestTemplates/application~1octet-stream"),
+			Value: aws.String(`{"data": "$input.body"}`)}}})
+	restMust(t, err)
 	_, err = gw.CreateDeployment(restCtx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")})
 	restMust(t, err)
 	id := aws.ToString(api.Id)
@@ -119,6 +127,7 @@ func TestRESTBinaryMediaTypes(t *testing.T) {
 		{"image, no Accept", "GET", "/image", "", "", nil, 200, nil, b64, false},
 		{"response CONVERT_TO_BINARY, text Accept", "GET", "/decoded", "", "application/json", nil, 200, nil, pixel, false},
 		{"response CONVERT_TO_TEXT, binary Accept", "GET", "/encoded", "", "image/png", nil, 200, nil, b64, false},
+		{"template over the converted payload", "POST", "/wrapped", "application/octet-stream", "application/json", pixel, 200, []byte(`{"data": "` + string(b64) + `"}`), nil, false},
 		{"proxy: passed through, whatever the types", "POST", "/proxy", "text/plain", "application/json", pixel, 200, pixel, pixel, false},
 	} {
 		h := http.Header{}
