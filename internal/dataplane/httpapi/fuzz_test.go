@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -44,5 +46,31 @@ func FuzzParameterMapping(f *testing.F) {
 		rt.Lookup("GET", "/7", &m)
 		out := in.Clone(in.Context())
 		apply(ops, &reqContext{in: in, path: "/7", match: &m, stage: &Stage{Name: "s"}, apiID: "a", requestID: "r"}, out)
+	})
+}
+
+// FuzzResponseMapping parses an arbitrary response mapping and applies it
+// to an answer with an arbitrary body: nothing may panic, and a status
+// it sets is one.
+func FuzzResponseMapping(f *testing.F) {
+	f.Add("overwrite:statuscode", "$response.body.status", `{"status":"404"}`)
+	f.Add("append:header.x", "${response.body.a[0]['b']}-$response.header.y", `{"a":[{"b":1}]}`)
+	f.Add("remove:header.y", "''", "not json")
+	f.Fuzz(func(t *testing.T, key, value, body string) {
+		m := compileMapping(nil, map[string]map[string]string{"200": {key: value}})
+		ops := m.Response[200]
+		if ops == nil {
+			return
+		}
+		rt := &Router{}
+		rt.Add(&Route{Key: "ANY /{id}"})
+		in := httptest.NewRequest("GET", "http://x/7", nil)
+		var match Match
+		rt.Lookup("GET", "/7", &match)
+		resp := &http.Response{StatusCode: 200, Header: http.Header{"Y": {"v"}}, Body: io.NopCloser(strings.NewReader(body))}
+		c := &reqContext{in: in, path: "/7", match: &match, stage: &Stage{Name: "s"}, apiID: "a", requestID: "r"}
+		if mapResponse(ops, c, resp, m.ResponseBody, 1<<20) && (resp.StatusCode < 100 || resp.StatusCode > 599) {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
 	})
 }
