@@ -47,6 +47,9 @@ var Given = map[string][]string{
 	"AWS::ApiGateway::VpcLink":                   {"VpcLinkId"},
 	"AWS::ApiGateway::Deployment":                {"DeploymentId"},
 	"AWS::ApiGateway::Stage":                     {},
+	"AWS::ApiGateway::ApiKey":                    {"APIKeyId"},
+	"AWS::ApiGateway::UsagePlan":                 {"Id"},
+	"AWS::ApiGateway::UsagePlanKey":              {"Id"},
 	"AWS::SSM::Parameter":                        {"AllowedPattern", "DataType", "Description", "Name", "Tier", "Type", "Value"},
 	"AWS::CDK::Metadata":                         {},
 }

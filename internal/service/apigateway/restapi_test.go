@@ -303,8 +303,12 @@ func TestTags(t *testing.T) {
 		_, err := f.gw.GetTags(ctx, &apigateway.GetTagsInput{ResourceArn: aws.String("arn:aws:apigateway:us-east-1::/vpclinks/nope00")})
 		return err
 	})
-	f.fails(t, "BadRequestException", "names none of them", func() error {
+	f.fails(t, "NotFoundException", "Invalid API Key identifier specified", func() error {
 		_, err := f.gw.GetTags(ctx, &apigateway.GetTagsInput{ResourceArn: aws.String("arn:aws:apigateway:us-east-1::/apikeys/k1")})
+		return err
+	})
+	f.fails(t, "BadRequestException", "names none of them", func() error {
+		_, err := f.gw.GetTags(ctx, &apigateway.GetTagsInput{ResourceArn: aws.String("arn:aws:apigateway:us-east-1::/clientcertificates/c1")})
 		return err
 	})
 }

@@ -116,8 +116,9 @@ func (s *Service) GetTags(ctx context.Context, in *GetTagsInput) (*GetTagsOutput
 
 // tagged finds the record an apigateway ARN names and its tags: a REST API
 // (arn:aws:apigateway:REGION::/restapis/ID), one of its stages
-// (.../restapis/ID/stages/NAME), a VPC link (.../vpclinks/ID) or a
-// domain name (.../domainnames/NAME).
+// (.../restapis/ID/stages/NAME), a VPC link (.../vpclinks/ID), a domain
+// name (.../domainnames/NAME), an API key (.../apikeys/ID) or a usage
+// plan (.../usageplans/ID).
 func tagged(ctx context.Context, tx model.Tx, resourceARN string) (model.Record, *model.Tags, error) {
 	path, ok := strings.CutPrefix(resourceARN, arn(ctx, ""))
 	if !ok {
@@ -149,6 +150,18 @@ func tagged(ctx context.Context, tx model.Tx, resourceARN string) (model.Record,
 			return nil, nil, err
 		}
 		return d, &d.Tags, nil
+	case len(parts) == 2 && parts[0] == "apikeys":
+		k, err := getKey(tx, parts[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		return k, &k.Tags, nil
+	case len(parts) == 2 && parts[0] == "usageplans":
+		p, err := getPlan(tx, parts[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, &p.Tags, nil
 	}
-	return nil, nil, badRequest("gatehouse tags REST APIs, their stages, VPC links and domain names; %s names none of them", resourceARN)
+	return nil, nil, badRequest("gatehouse tags REST APIs, their stages, VPC links, domain names, API keys and usage plans; %s names none of them", resourceARN)
 }

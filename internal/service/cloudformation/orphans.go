@@ -31,6 +31,8 @@ var taggedKinds = map[string]string{
 	"AWS::ApiGatewayV2::VpcLink":                 "VpcLinks",
 	"AWS::ApiGateway::RestApi":                   "RestAPIs",
 	"AWS::ApiGateway::VpcLink":                   "VpcLinksV1",
+	"AWS::ApiGateway::ApiKey":                    "APIKeys",
+	"AWS::ApiGateway::UsagePlan":                 "UsagePlans",
 	"AWS::ServiceDiscovery::PrivateDnsNamespace": "Namespaces",
 	"AWS::ServiceDiscovery::HttpNamespace":       "Namespaces",
 	"AWS::ServiceDiscovery::Service":             "CloudMapServices",

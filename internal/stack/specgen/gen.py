@@ -59,6 +59,9 @@ TYPES = [
     "AWS::ApiGateway::VpcLink",
     "AWS::ApiGateway::Deployment",
     "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::UsagePlanKey",
     "AWS::SSM::Parameter",
 ]
 
