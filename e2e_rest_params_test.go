@@ -309,3 +309,35 @@ func TestRESTParameterMappingRefused(t *testing.T) {
 		t.Errorf("PutMethod with method.request.body: %v", err)
 	}
 }
+
+// A non-proxy method reads its body whole before calling the backend, and
+// gives a client as long to send it as the integration's timeout, as a
+// streamed body had: a pause mid-body does not cut the request short.
+func TestRESTSlowBodyReadWhole(t *testing.T) {
+	srv := servertest.Start(t)
+	gw := srv.APIGateway()
+	backend, last := paramBackend(t)
+	apiID, _ := restAPIWith(t, gw, []string{"upload"}, "POST", nil, apigateway.PutIntegrationInput{
+		Type: agtypes.IntegrationTypeHttp, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String(backend.URL + "/upload"),
+	}, nil, apigateway.PutIntegrationResponseInput{StatusCode: aws.String("200")})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	restMust(t, srv.Sync(ctx))
+	pr, pw := io.Pipe()
+	go func() {
+		io.WriteString(pw, `{"part":`)
+		// Longer than the grace a request answered without its
+		// integration has to deliver its body.
+		time.Sleep(300 * time.Millisecond)
+		io.WriteString(pw, `"two"}`)
+		pw.Close()
+	}()
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL()+"/prod/upload", pr)
+	req.Host = apiID + ".execute-api.localhost"
+	resp, err := http.DefaultClient.Do(req)
+	restMust(t, err)
+	resp.Body.Close()
+	if seen := last.Load(); resp.StatusCode != 200 || seen == nil || seen.Body != `{"part":"two"}` {
+		t.Fatalf("status %d, backend saw %+v", resp.StatusCode, seen)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gatehouse/internal/dataplane/upstream"
@@ -139,15 +140,16 @@ func (in *Integration) responsePayload(r *response, body []byte, contentType, ac
 
 // readBody reads the method request's body whole when the integration
 // needs it (wholeBody), within the payload limit, the server's bound on
-// what it holds (q.held, which the caller releases) and the grace a client
-// has to deliver it, and converts it for a non-proxy backend (q.payload).
-// It reports false once it has answered the request itself.
+// what it holds (q.held, which the caller releases) and the integration's
+// timeout, which a streamed body would have had too, and converts it for a
+// non-proxy backend (q.payload). It reports false once it has answered the
+// request itself.
 func (q *request) readBody(w http.ResponseWriter, integ *Integration) bool {
 	r := q.r
 	if !integ.wholeBody || r.Body == nil || r.Body == http.NoBody {
 		return true
 	}
-	upstream.BoundBodyRead(w, r)
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(integ.Timeout))
 	if !q.method.IAM { // an AWS_IAM method's body is held already
 		q.held = upstream.BodySize(r, MaxPayload)
 		if !q.env.Guard.Hold(q.held) {
