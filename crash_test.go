@@ -128,7 +128,7 @@ type process struct {
 func startProcess(t *testing.T, bin, dir string, flags ...string) *process {
 	t.Helper()
 	log := &serveLog{serving: make(chan string, 1)}
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir}, flags...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--data-dir", dir}, flags...)...)
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

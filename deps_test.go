@@ -34,6 +34,7 @@ var forbidden = []struct {
 	}},
 	{"internal/service/cloudformation", "the stack API calls the other services through the provisioner the root hands it, as any client would", []string{"internal/stack/provision"}},
 	{"internal/usage", "usage is a leaf of counters", []string{"internal/"}},
+	{"internal/ca", "the certificate authority signs certificates; it knows nothing of what they serve", []string{"internal/"}},
 	{"internal/mapping/", "a mapping language is a leaf the services and the data plane both parse with, so they cannot disagree", []string{"internal/"}},
 	{"internal/sigv4", "sigv4 is a pure verifier both the edge and the data plane use", []string{"internal/"}},
 	{"internal/dataplane/throttle", "throttle is a leaf of token buckets", []string{"internal/"}},

@@ -2,10 +2,13 @@ package gatehouse_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +248,98 @@ func TestCustomDomainBadInput(t *testing.T) {
 	wantAPIError(t, err, "BadRequestException", "Invalid stage identifier specified")
 	if status, body := n.get("api.example.com", "/orders/x"); status != 200 || body != "rest saw /x" {
 		t.Errorf("after a refused update: %d %q", status, body)
+	}
+}
+
+// httpsClient trusts the server's certificate authority alone and sends
+// every connection to the HTTPS listener, whatever the URL's host, as DNS
+// pointing the names at gatehouse would.
+func httpsClient(srv *servertest.Server) *http.Client {
+	addr := srv.TLSAddr().String()
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: srv.CAPool()},
+		DisableKeepAlives: true, // every request a new handshake
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+func httpsGet(t *testing.T, c *http.Client, url string) (int, string, error) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+// Invoke URLs and custom domains are served over HTTPS with certificates
+// the server's authority issues per name (SNI) on the first handshake and
+// reuses after; a name gatehouse does not serve gets no certificate.
+func TestCustomDomainOverHTTPS(t *testing.T) {
+	n := newDomainNet(t, servertest.TLS())
+	ctx := context.Background()
+	if _, err := os.Stat(n.srv.CAFile()); err != nil {
+		t.Fatalf("CA file: %v", err)
+	}
+	_, err := n.gw.CreateDomainName(ctx, &apigateway.CreateDomainNameInput{DomainName: aws.String("shop.example.com"),
+		RegionalCertificateArn: aws.String("arn:aws:acm:us-east-1:000000000000:certificate/z"),
+		EndpointConfiguration:  &agtypes.EndpointConfiguration{Types: []agtypes.EndpointType{agtypes.EndpointTypeRegional}}})
+	n.must(err)
+	_, err = n.gw2.CreateApiMapping(ctx, &apigatewayv2.CreateApiMappingInput{DomainName: aws.String("shop.example.com"),
+		ApiId: aws.String(n.restID), Stage: aws.String("prod"), ApiMappingKey: aws.String("v1/orders")})
+	n.must(err)
+	_, err = n.gw2.CreateApiMapping(ctx, &apigatewayv2.CreateApiMappingInput{DomainName: aws.String("shop.example.com"),
+		ApiId: aws.String(n.httpID), Stage: aws.String("$default")})
+	n.must(err)
+
+	c := httpsClient(n.srv)
+	for _, tc := range []struct{ url, want string }{
+		{"https://shop.example.com/v1/orders/7", "rest saw /7"},
+		{"https://shop.example.com/pets", "http saw /pets"},
+		{"https://" + n.restID + ".execute-api.us-east-1.amazonaws.com/prod/x", "rest saw /x"},
+		{"https://" + n.httpID + ".execute-api.us-east-1.amazonaws.com/y", "http saw /y"},
+		{"https://" + n.httpID + ".execute-api.localhost/z", "http saw /z"},
+	} {
+		status, body, err := httpsGet(t, c, tc.url)
+		if err != nil || status != 200 || body != tc.want {
+			t.Errorf("%s: %d %q %v, want %q", tc.url, status, body, err, tc.want)
+		}
+	}
+	// Three names: the domain, and one wildcard per invoke URL suffix.
+	issued := n.srv.CertificatesIssued()
+	if issued != 3 {
+		t.Errorf("issued %d certificates, want 3", issued)
+	}
+	for range 5 {
+		if status, _, err := httpsGet(t, c, "https://shop.example.com/pets"); err != nil || status != 200 {
+			t.Fatalf("again: %d %v", status, err)
+		}
+	}
+	if got := n.srv.CertificatesIssued(); got != issued {
+		t.Errorf("five more handshakes issued %d more certificates", got-issued)
+	}
+
+	// The management API answers over HTTPS too, at the listener's address.
+	if _, err := apigatewayv2.NewFromConfig(n.srv.TLSConfig()).GetDomainNames(ctx, &apigatewayv2.GetDomainNamesInput{}); err != nil {
+		t.Errorf("management over HTTPS: %v", err)
+	}
+
+	if _, _, err := httpsGet(t, c, "https://evil.example.com/"); err == nil {
+		t.Error("a name gatehouse does not serve got a certificate")
+	}
+	// A client that trusts only the system roots refuses gatehouse's.
+	plain := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: c.Transport.(*http.Transport).DialContext}}
+	if _, _, err := httpsGet(t, plain, "https://shop.example.com/pets"); err == nil {
+		t.Error("a client without the authority trusted the certificate")
+	}
+
+	_, err = n.gw2.DeleteDomainName(ctx, &apigatewayv2.DeleteDomainNameInput{DomainName: aws.String("shop.example.com")})
+	n.must(err)
+	if _, _, err := httpsGet(t, c, "https://shop.example.com/pets"); err == nil {
+		t.Error("a deleted domain is still served over HTTPS")
 	}
 }

@@ -12,6 +12,7 @@ package gatehouse
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ import (
 
 	"gatehouse/internal/admin"
 	"gatehouse/internal/api"
+	"gatehouse/internal/ca"
 	"gatehouse/internal/clock"
 	"gatehouse/internal/dataplane"
 	"gatehouse/internal/dataplane/upstream"
@@ -62,8 +64,14 @@ import (
 // Config configures a server. The zero value serves on 127.0.0.1:4566 with
 // the embedded store in the default data directory.
 type Config struct {
-	// Listen is the address of the one listener (default 127.0.0.1:4566).
+	// Listen is the address of the plain HTTP listener (default
+	// 127.0.0.1:4566).
 	Listen string
+	// TLSListen, when set, is the address of a second listener serving the
+	// same over HTTPS, with certificates from a local certificate
+	// authority kept in DataDir (see CAFile); empty serves no HTTPS.
+	// `gatehouse serve` sets it to DefaultTLSListen unless told otherwise.
+	TLSListen string
 	// DataDir holds the embedded store (default: DefaultDataDir()).
 	DataDir string
 	// InMemory keeps state in memory only.
@@ -252,6 +260,13 @@ type Server struct {
 	// present it.
 	engineKey string
 
+	// https serves the same handler over TLS on tlsLn, with
+	// certificates from ca; all nil without Config.TLSListen.
+	https   *http.Server
+	tlsLn   net.Listener
+	tlsDone chan error
+	ca      *ca.Authority
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -271,6 +286,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	ln = sendBuffered{Listener: ln, size: SendBuffer}
 	s := &Server{cfg: cfg, ln: ln, store: st, done: make(chan error, 1), engineKey: rand.Text()}
+	if cfg.TLSListen != "" {
+		if err := s.listenTLS(); err != nil {
+			ln.Close()
+			st.Close()
+			return nil, err
+		}
+	}
 	s.newControllers(loader)
 	services, err := s.newServices()
 	if err == nil {
@@ -279,6 +301,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	if err != nil {
+		s.closeTLS()
 		ln.Close()
 		st.Close()
 		return nil, err
@@ -310,6 +333,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.vpclinks.Start()
 	s.quota.Start()
 	s.plane.Start()
+	if s.tlsLn != nil {
+		s.serveTLS(s.tlsLn)
+		cfg.Log.Info("HTTPS listener serving", "addr", s.tlsLn.Addr().String(), "ca", s.ca.Path())
+	}
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -579,6 +606,49 @@ func storeName(cfg Config) string {
 // URL is the server's base URL, for SDK endpoints.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
+// TLSURL is the base URL of the HTTPS listener, "" without one.
+func (s *Server) TLSURL() string {
+	if s.tlsLn == nil {
+		return ""
+	}
+	return "https://" + s.tlsLn.Addr().String()
+}
+
+// TLSAddr is the address the HTTPS listener listens on, nil without one.
+func (s *Server) TLSAddr() net.Addr {
+	if s.tlsLn == nil {
+		return nil
+	}
+	return s.tlsLn.Addr()
+}
+
+// CAFile is the PEM file of the certificate authority the HTTPS listener's
+// certificates come from (curl --cacert), "" without the listener.
+func (s *Server) CAFile() string {
+	if s.ca == nil {
+		return ""
+	}
+	return s.ca.Path()
+}
+
+// CAPool is a pool holding that authority's certificate, for clients; nil
+// without the listener.
+func (s *Server) CAPool() *x509.CertPool {
+	if s.ca == nil {
+		return nil
+	}
+	return s.ca.Pool()
+}
+
+// CertificatesIssued counts the certificates the authority has signed in
+// this process: one per name, however many handshakes.
+func (s *Server) CertificatesIssued() int64 {
+	if s.ca == nil {
+		return 0
+	}
+	return s.ca.Issued()
+}
+
 // Handler is the server's root handler, for in-process benchmarks.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
 
@@ -633,6 +703,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if serr := <-s.done; err == nil {
 			err = serr
 		}
+		if s.https != nil {
+			if terr := s.https.Shutdown(ctx); err == nil {
+				err = terr
+			}
+			if terr := <-s.tlsDone; err == nil {
+				err = terr
+			}
+		}
+		s.closeTLS()
 		// Controllers read the store, so they stop before it closes.
 		s.health.Stop()
 		s.v1links.Stop()

@@ -28,7 +28,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 			t.Skipf("the walkthrough needs %s: %v", tool, err)
 		}
 	}
-	for _, addr := range []string{"127.0.0.1:4566", "127.0.0.1:8081", "127.0.0.1:8082", "127.0.0.2:8080", "127.0.0.3:8080"} {
+	for _, addr := range []string{"127.0.0.1:4566", "127.0.0.1:4567", "127.0.0.1:8081", "127.0.0.1:8082", "127.0.0.2:8080", "127.0.0.3:8080"} {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			t.Skipf("the walkthrough listens on %s, which is taken: %v", addr, err)

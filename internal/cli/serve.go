@@ -58,6 +58,8 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 	fs.SetOutput(stderr)
 	var cfg gatehouse.Config
 	fs.StringVar(&cfg.Listen, "listen", gatehouse.DefaultListen, "address to listen on")
+	tlsListen := fs.String("tls-listen", gatehouse.DefaultTLSListen,
+		"address of the HTTPS listener for invoke URLs, custom domains and the management API, with certificates from a local authority kept in --data-dir (off: none)")
 	fs.StringVar(&cfg.DataDir, "data-dir", gatehouse.DefaultDataDir(), "directory of the embedded store")
 	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep state in memory only")
 	fs.StringVar(&cfg.Region, "region", "us-east-1", "region for requests that do not name one")
@@ -92,6 +94,9 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 		return cfg, false
 	}
 	cfg.AllowHosts = hosts
+	if *tlsListen != "off" {
+		cfg.TLSListen = *tlsListen
+	}
 	// The flag says 0 for no bound; Config keeps zero for its default.
 	cfg.MaxInflight = *inflight
 	if cfg.MaxInflight <= 0 {

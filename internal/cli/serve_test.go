@@ -35,6 +35,15 @@ func TestServeFlags(t *testing.T) {
 		cfg.MaxConns != 0 || cfg.NoDefaultVpc || cfg.StackWait != 0 {
 		t.Errorf("defaults %+v", cfg)
 	}
+	if cfg.TLSListen != gatehouse.DefaultTLSListen {
+		t.Errorf("HTTPS listener by default on %q, want %q", cfg.TLSListen, gatehouse.DefaultTLSListen)
+	}
+	if cfg, _ := serveConfig([]string{"--tls-listen", "off"}, io.Discard); cfg.TLSListen != "" {
+		t.Errorf("--tls-listen off gives TLSListen %q", cfg.TLSListen)
+	}
+	if cfg, _ := serveConfig([]string{"--tls-listen", "127.0.0.1:8443"}, io.Discard); cfg.TLSListen != "127.0.0.1:8443" {
+		t.Errorf("--tls-listen 127.0.0.1:8443 gives TLSListen %q", cfg.TLSListen)
+	}
 	if cfg, _ := serveConfig([]string{"--stack-wait", "2m"}, io.Discard); cfg.StackWait != 2*time.Minute {
 		t.Errorf("--stack-wait 2m gives StackWait %s", cfg.StackWait)
 	}

@@ -5,6 +5,7 @@ package servertest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net/http"
@@ -48,6 +49,12 @@ func DataDir(dir string) Option {
 // empty.
 func NoDefaultVpc() Option {
 	return func(c *gatehouse.Config) { c.NoDefaultVpc = true }
+}
+
+// TLS adds the HTTPS listener on a loopback port the kernel picks, with
+// an authority made for the test (Server.TLSURL, Server.CAPool).
+func TLS() Option {
+	return func(c *gatehouse.Config) { c.TLSListen = "127.0.0.1:0" }
 }
 
 // VpcLinkDelay sets how long VPC links take to provision and to delete
@@ -101,6 +108,14 @@ func Start(t testing.TB, opts ...Option) *Server {
 
 // AWSConfig is an SDK configuration pointed at the server.
 func (s *Server) AWSConfig() aws.Config { return AWSConfig(s.URL()) }
+
+// TLSConfig is AWSConfig on the HTTPS listener (see TLS), with a client
+// that trusts the server's certificate authority and no other.
+func (s *Server) TLSConfig() aws.Config {
+	cfg := AWSConfig(s.TLSURL())
+	cfg.HTTPClient = bodyCopier{&http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.CAPool()}}}}
+	return cfg
+}
 
 // AWSConfig is an SDK configuration pointed at a gatehouse at url, such as
 // one running as a separate process. Each call is sent once: a test that
