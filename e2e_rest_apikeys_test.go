@@ -277,6 +277,20 @@ func TestRESTUsagePlansManagement(t *testing.T) {
 	awsErr(t, err, "NotFoundException", "Invalid API Key identifier specified")
 	_, err = gw.DeleteUsagePlan(restCtx, &apigateway.DeleteUsagePlanInput{UsagePlanId: plan.Id})
 	restMust(t, err)
+
+	// A key may be on at most 10 plans, as AWS's quota says.
+	many, err := gw.CreateApiKey(restCtx, &apigateway.CreateApiKeyInput{Name: aws.String("many")})
+	restMust(t, err)
+	for i := range 11 {
+		p, err := gw.CreateUsagePlan(restCtx, &apigateway.CreateUsagePlanInput{Name: aws.String(fmt.Sprint("plan-", i))})
+		restMust(t, err)
+		_, err = gw.CreateUsagePlanKey(restCtx, &apigateway.CreateUsagePlanKeyInput{UsagePlanId: p.Id, KeyId: many.Id, KeyType: aws.String("API_KEY")})
+		if i < 10 {
+			restMust(t, err)
+			continue
+		}
+		awsErr(t, err, "LimitExceededException", "more than 10 usage plans")
+	}
 	_, err = gw.GetUsagePlan(restCtx, &apigateway.GetUsagePlanInput{UsagePlanId: plan.Id})
 	awsErr(t, err, "NotFoundException", "Invalid Usage Plan ID specified")
 }

@@ -76,6 +76,14 @@ const (
 	maxKeyName  = 1024
 )
 
+// AWS's default quotas: API keys per account and Region, usage plans per
+// account and Region, and usage plans per API key.
+const (
+	maxAPIKeys     = 10000
+	maxUsagePlans  = 300
+	maxPlansPerKey = 10
+)
+
 const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 // newKeyValue draws a key value. math/rand/v2's generator is seeded from
@@ -100,20 +108,6 @@ func checkKey(k *model.APIKey) error {
 		return badRequest("API Key name must be at most %d characters", maxKeyName)
 	}
 	return nil
-}
-
-// keyByValue finds the key with value among all keys of the scope.
-func keyByValue(tx model.Tx, value string) (*model.APIKey, error) {
-	keys, err := model.List[model.APIKey](tx)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range keys {
-		if k.Value == value {
-			return k, nil
-		}
-	}
-	return nil, nil
 }
 
 func (s *Service) CreateApiKey(ctx context.Context, in *CreateApiKeyInput) (*ApiKey, error) {
@@ -142,11 +136,17 @@ func (s *Service) CreateApiKey(ctx context.Context, in *CreateApiKeyInput) (*Api
 				k.StageKeys = append(k.StageKeys, sk)
 			}
 		}
-		if same, err := keyByValue(tx, k.Value); err != nil || same != nil {
-			if err == nil {
-				err = conflict("API Key already exists")
-			}
+		keys, err := model.List[model.APIKey](tx)
+		if err != nil {
 			return err
+		}
+		if len(keys) >= maxAPIKeys {
+			return limitExceeded("Cannot create more than %d API keys", maxAPIKeys)
+		}
+		for _, same := range keys {
+			if same.Value == k.Value {
+				return conflict("API Key already exists")
+			}
 		}
 		k.ID, err = freshID(longID, func(id string) (bool, error) {
 			_, ok, err := model.Get[model.APIKey](tx, id)

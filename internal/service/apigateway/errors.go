@@ -29,6 +29,11 @@ func notFound(format string, args ...any) error {
 	return api.Errorf(http.StatusNotFound, codeNotFound, format, args...)
 }
 
+// limitExceeded is AWS's answer past one of its quotas.
+func limitExceeded(format string, args ...any) error {
+	return api.Errorf(http.StatusTooManyRequests, "LimitExceededException", format, args...)
+}
+
 func conflict(format string, args ...any) error {
 	return api.Errorf(http.StatusConflict, codeConflict, format, args...)
 }

@@ -44,8 +44,16 @@ func (s *Service) ImportApiKeys(ctx context.Context, in *ImportApiKeysInput) (*I
 	now := s.now()
 	err = s.update(ctx, func(tx model.Tx) error {
 		out.IDs, out.Warnings = out.IDs[:0], out.Warnings[:0]
+		keys, err := model.List[model.APIKey](tx)
+		if err != nil {
+			return err
+		}
+		byValue := make(map[string]*model.APIKey, len(keys))
+		for _, k := range keys {
+			byValue[k.Value] = k
+		}
 		for _, row := range rows {
-			id, warning, err := importKey(tx, row, now)
+			id, warning, err := importKey(tx, row, now, byValue)
 			if err != nil {
 				return err
 			}
@@ -127,8 +135,9 @@ func readKeyFile(body []byte) ([]keyRow, error) {
 	return rows, nil
 }
 
-// importKey writes one row, or says why it cannot (warning).
-func importKey(tx model.Tx, row keyRow, now time.Time) (id, warning string, err error) {
+// importKey writes one row, or says why it cannot (warning). byValue
+// holds every key of the scope by value, the row's included once written.
+func importKey(tx model.Tx, row keyRow, now time.Time, byValue map[string]*model.APIKey) (id, warning string, err error) {
 	switch {
 	case row.badColCount:
 		return "", "the row has fewer columns than the header", nil
@@ -152,11 +161,11 @@ func importKey(tx model.Tx, row keyRow, now time.Time) (id, warning string, err 
 		}
 		plans = append(plans, p)
 	}
-	k, err := keyByValue(tx, row.value)
-	if err != nil {
-		return "", "", err
-	}
+	k := byValue[row.value]
 	if k == nil {
+		if len(byValue) >= maxAPIKeys {
+			return "", fmt.Sprintf("Cannot create more than %d API keys", maxAPIKeys), nil
+		}
 		k = &model.APIKey{Value: row.value, CreatedDate: now, Tags: model.Tags{}}
 		k.ID, err = freshID(longID, func(id string) (bool, error) {
 			_, ok, err := model.Get[model.APIKey](tx, id)
@@ -169,6 +178,9 @@ func importKey(tx model.Tx, row keyRow, now time.Time) (id, warning string, err 
 	k.Name, k.Description, k.Enabled, k.LastUpdatedDate = row.name, row.desc, row.enabled, now
 	for _, p := range plans {
 		if err := checkKeyStages(tx, p, k.ID); err != nil {
+			if e := api.AsError(err); e.Code == "LimitExceededException" {
+				return "", e.Message, nil
+			}
 			if !isConflict(err) {
 				return "", "", err
 			}
@@ -178,6 +190,7 @@ func importKey(tx model.Tx, row keyRow, now time.Time) (id, warning string, err 
 	if err := model.Put(tx, k); err != nil {
 		return "", "", err
 	}
+	byValue[k.Value] = k
 	for _, p := range plans {
 		pk := &model.UsagePlanKey{PlanID: p.ID, KeyID: k.ID}
 		if err := model.Put(tx, pk); err != nil {

@@ -139,7 +139,13 @@ func (s *Service) CreateUsagePlan(ctx context.Context, in *CreateUsagePlanInput)
 		if err := checkPlanStages(ctx, tx, p); err != nil {
 			return err
 		}
-		var err error
+		plans, err := model.List[model.UsagePlan](tx)
+		if err != nil {
+			return err
+		}
+		if len(plans) >= maxUsagePlans {
+			return limitExceeded("Cannot create more than %d usage plans", maxUsagePlans)
+		}
 		p.ID, err = freshID(shortID, func(id string) (bool, error) {
 			_, ok, err := model.Get[model.UsagePlan](tx, id)
 			return ok, err
@@ -250,6 +256,15 @@ func checkKeyStages(tx model.Tx, p *model.UsagePlan, keyID string) error {
 	all, err := model.List[model.UsagePlanKey](tx)
 	if err != nil {
 		return err
+	}
+	plans := 0
+	for _, pk := range all {
+		if pk.KeyID == keyID && pk.PlanID != p.ID {
+			plans++
+		}
+	}
+	if plans >= maxPlansPerKey {
+		return limitExceeded("API Key %s cannot be on more than %d usage plans", keyID, maxPlansPerKey)
 	}
 	for _, pk := range all {
 		if pk.KeyID != keyID || pk.PlanID == p.ID {
