@@ -81,7 +81,7 @@ func TestStackNotificationARNs(t *testing.T) {
 	check := func(when string, want ...string) {
 		t.Helper()
 		st := waitSettled(t, c, "n")
-		if !reflect.DeepEqual(st.NotificationARNs, want) || outputsOf(st)["Topics"] != strings.Join(want, ",") {
+		if len(st.NotificationARNs) != len(want) || len(want) > 0 && !reflect.DeepEqual(st.NotificationARNs, want) || outputsOf(st)["Topics"] != strings.Join(want, ",") {
 			t.Fatalf("%s: %s NotificationARNs %v, Topics %q; want %v", when, st.StackStatus, st.NotificationARNs, outputsOf(st)["Topics"], want)
 		}
 	}
@@ -106,6 +106,12 @@ func TestStackNotificationARNs(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("updated through a change set", topic("c"))
+
+	if _, err := c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("n"), TemplateBody: aws.String(body),
+		NotificationARNs: []string{}}); err != nil {
+		t.Fatal(err)
+	}
+	check("updated with an empty list")
 
 	six := []string{topic("1"), topic("2"), topic("3"), topic("4"), topic("5"), topic("6")}
 	_, err = c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("six"), TemplateBody: aws.String(body), NotificationARNs: six})

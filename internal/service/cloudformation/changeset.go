@@ -67,11 +67,15 @@ func (s *Service) CreateChangeSet(ctx context.Context, in *CreateChangeSetInput)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkNotificationARNs(in.NotificationARNs); err != nil {
+		var arns []string
+		if in.NotificationARNs != nil {
+			arns = *in.NotificationARNs
+		}
+		if err := checkNotificationARNs(arns); err != nil {
 			return nil, err
 		}
 		cs.StackConfig = model.StackConfig{Template: in.TemplateBody, Parameters: params, Tags: tags(in.Tags), Capabilities: in.Capabilities,
-			NotificationARNs: in.NotificationARNs}
+			NotificationARNs: arns}
 		inst, _, err := s.instantiate(ctx, sc, st, cs.StackConfig, s.cfg.Provisioner(sc.Account, sc.Region))
 		if err != nil {
 			cs.Status, cs.StatusReason, cs.ExecutionStatus = "FAILED", err.Error(), "UNAVAILABLE"

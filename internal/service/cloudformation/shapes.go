@@ -44,7 +44,7 @@ type UpdateStackInput struct {
 	UsePreviousTemplate bool        `query:"UsePreviousTemplate"`
 	Parameters          []Parameter `query:"Parameters"`
 	Capabilities        []string    `query:"Capabilities"`
-	NotificationARNs    []string    `query:"NotificationARNs"`
+	NotificationARNs    *[]string   `query:"NotificationARNs"`
 	Tags                []Tag       `query:"Tags"`
 	ClientRequestToken  string      `query:"ClientRequestToken"`
 	DisableRollback     *bool       `query:"DisableRollback"`
@@ -287,7 +287,7 @@ type CreateChangeSetInput struct {
 	UsePreviousTemplate bool        `query:"UsePreviousTemplate"`
 	Parameters          []Parameter `query:"Parameters"`
 	Capabilities        []string    `query:"Capabilities"`
-	NotificationARNs    []string    `query:"NotificationARNs"`
+	NotificationARNs    *[]string   `query:"NotificationARNs"`
 	Tags                []Tag       `query:"Tags"`
 	ClientRequestToken  string      `query:"ClientRequestToken"`
 	ChangeSetName       string      `query:"ChangeSetName,required"`

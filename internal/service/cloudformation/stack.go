@@ -130,11 +130,14 @@ type updateRequest struct {
 	params      []Parameter
 	tags        []Tag
 	caps        []string
-	arns        []string
+	// arns, when not nil, replace the stack's topics; empty removes
+	// them all.
+	arns *[]string
 }
 
 // propose checks an update of st to what c asks for. Tags and
-// notification topics not given are kept.
+// notification topics not given are kept; an empty list of topics
+// removes them.
 func (s *Service) propose(ctx context.Context, sc model.Scope, st *model.Stack, c updateRequest) (*proposal, error) {
 	body := c.body
 	if c.usePrevious {
@@ -143,8 +146,10 @@ func (s *Service) propose(ctx context.Context, sc model.Scope, st *model.Stack, 
 		}
 		body = st.Template
 	}
-	if err := checkNotificationARNs(c.arns); err != nil {
-		return nil, err
+	if c.arns != nil {
+		if err := checkNotificationARNs(*c.arns); err != nil {
+			return nil, err
+		}
 	}
 	_, info, err := parseTemplate(body, c.url)
 	if err != nil {
@@ -158,8 +163,8 @@ func (s *Service) propose(ctx context.Context, sc model.Scope, st *model.Stack, 
 	if len(c.tags) > 0 {
 		cfg.Tags = tags(c.tags)
 	}
-	if len(c.arns) > 0 {
-		cfg.NotificationARNs = c.arns
+	if c.arns != nil {
+		cfg.NotificationARNs = *c.arns
 	}
 	inst, _, err := s.instantiate(ctx, sc, st, cfg, s.cfg.Provisioner(sc.Account, sc.Region))
 	if err != nil {

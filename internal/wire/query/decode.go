@@ -88,6 +88,11 @@ func (d *decoder) value(v reflect.Value, key string) (bool, error) {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
 		present, err := d.value(elem.Elem(), key)
+		if !present && err == nil && elem.Elem().Kind() == reflect.Slice && d.emptyList(key) {
+			// A pointer to a list tells an empty list, which the SDKs
+			// send as "Name=", from none.
+			present = true
+		}
 		if present && err == nil {
 			v.Set(elem)
 		}
@@ -124,6 +129,13 @@ func (d *decoder) value(v reflect.Value, key string) (bool, error) {
 		return true, fmt.Errorf("query: unsupported field kind %s", v.Kind())
 	}
 	return true, nil
+}
+
+// emptyList reports whether the form holds key alone with no value, as
+// the SDKs send a list given empty.
+func (d *decoder) emptyList(key string) bool {
+	s, ok := d.form[key]
+	return ok && len(s) == 1 && s[0] == ""
 }
 
 // list decodes key.N (or key.member.N) entries, in index order.

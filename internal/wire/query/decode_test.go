@@ -305,3 +305,41 @@ func referenceDecode(form url.Values, v any, member bool) error {
 	}
 	return fields(reflect.ValueOf(v).Elem(), "")
 }
+
+// TestEmptyList: a pointer to a list tells the empty list the SDKs send
+// as "Name=" (nil would mean none given) from no list at all; a plain
+// list field is left nil either way.
+func TestEmptyList(t *testing.T) {
+	type in struct {
+		Topics *[]string `query:"Topics"`
+		Plain  []string  `query:"Plain"`
+	}
+	for form, want := range map[string]string{
+		"Topics=&Plain=":                     "empty <nil>",
+		"":                                   "none <nil>",
+		"Topics.member.1=a&Plain.member.1=b": "[a] [b]",
+	} {
+		vals, err := url.ParseQuery(form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got in
+		if err := Decode(vals, &got, true); err != nil {
+			t.Fatal(err)
+		}
+		s := "none"
+		if got.Topics != nil {
+			s = fmt.Sprint(*got.Topics)
+			if len(*got.Topics) == 0 {
+				s = "empty"
+			}
+		}
+		s += " " + fmt.Sprint(got.Plain)
+		if got.Plain == nil {
+			s = strings.TrimSuffix(s, "[]") + "<nil>"
+		}
+		if s != want {
+			t.Errorf("%q: %s, want %s", form, s, want)
+		}
+	}
+}
