@@ -43,10 +43,14 @@ type RestMethod struct {
 	HTTPMethod        string
 	AuthorizationType string
 	APIKeyRequired    bool
-	OperationName     string                         `json:",omitempty"`
-	RequestParameters map[string]bool                `json:",omitempty"` // "method.request.path.id": required
-	MethodResponses   map[string]*RestMethodResponse `json:",omitempty"`
-	Integration       *RestIntegration               `json:",omitempty"`
+	OperationName     string          `json:",omitempty"`
+	RequestParameters map[string]bool `json:",omitempty"` // "method.request.path.id": required
+	// RequestModels maps a content type to the name of the model its
+	// bodies must match; RequestValidatorID names what is checked.
+	RequestModels      map[string]string              `json:",omitempty"`
+	RequestValidatorID string                         `json:",omitempty"`
+	MethodResponses    map[string]*RestMethodResponse `json:",omitempty"`
+	Integration        *RestIntegration               `json:",omitempty"`
 }
 
 // RestMethodResponse is a declared method response.
@@ -97,6 +101,12 @@ type RestDeployment struct {
 	// BinaryMediaTypes are the API's when it was deployed: as on AWS, a
 	// change to them takes effect with the next deployment.
 	BinaryMediaTypes []string `json:",omitempty"`
+	// Models, Validators and GatewayResponses are frozen with the tree:
+	// what a stage validates and how it answers errors changes with the
+	// next deployment, as on AWS.
+	Models           []RestModel            `json:",omitempty"`
+	Validators       []RestRequestValidator `json:",omitempty"`
+	GatewayResponses []RestGatewayResponse  `json:",omitempty"`
 }
 
 func (RestDeployment) Kind() string  { return "apigw-deployment" }

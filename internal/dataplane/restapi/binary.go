@@ -154,17 +154,17 @@ func (q *request) readBody(w http.ResponseWriter, integ *Integration) bool {
 		q.held = upstream.BodySize(r, MaxPayload)
 		if !q.env.Guard.Hold(q.held) {
 			q.held = 0
-			gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+			fail(w, q, tooMany)
 			return false
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 	switch {
 	case len(body) > MaxPayload:
-		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
+		fail(w, q, tooLarge)
 		return false
 	case err != nil:
-		gatewayError(w, http.StatusBadRequest, "Bad Request", "BadRequestException")
+		fail(w, q, fault{kind: default4xx, status: http.StatusBadRequest, message: "Bad Request", errorType: "BadRequestException"})
 		return false
 	}
 	if body == nil {
@@ -176,7 +176,7 @@ func (q *request) readBody(w http.ResponseWriter, integ *Integration) bool {
 		if q.payload, ok = integ.requestPayload(body, r.Header.Get("Content-Type")); !ok {
 			// Text to be made binary that is not base64: AWS's
 			// configuration error.
-			gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+			fail(w, q, configurationError)
 			return false
 		}
 	}

@@ -36,6 +36,9 @@ type Stage struct {
 	// keys admit requests to methods that require an API key; nil when
 	// no method of the stage does.
 	keys *keyring
+	// responses are the deployment's customized gateway responses, nil
+	// when it has none.
+	responses *gatewayResponses
 }
 
 type resource struct {
@@ -60,6 +63,9 @@ type Method struct {
 	// limit is what the method's requests draw from; nil when nothing
 	// throttles them.
 	limit *limit
+	// validate is what the method's request validator checks; nil when
+	// it has none.
+	validate *validation
 }
 
 // limit is a throttle: a token bucket, or a closed door when a limit of 0
@@ -147,6 +153,12 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 		stage := &Stage{Name: st.Name, Vars: st.Variables, AccessLog: accesslog.Compile(st.AccessLog), root: &resource{path: "/"}}
 		if dep := sc.RestDeployments[a.ID+"/"+st.DeploymentID]; dep != nil {
 			binary := compileMediaTypes(dep.BinaryMediaTypes)
+			stage.responses = compileGatewayResponses(dep)
+			validators := make(map[string]model.RestRequestValidator, len(dep.Validators))
+			for _, v := range dep.Validators {
+				validators[v.ID] = v
+			}
+			ms := newModels(a.ID, dep)
 			resources := append([]model.RestResource(nil), dep.Resources...)
 			sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })
 			for i := range resources {
@@ -158,7 +170,8 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 					}
 					node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path, resourceID: r.ID,
 						Integration: compileIntegration(sc, meth.Integration, st, balancers, rules, binary),
-						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired}
+						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired,
+						validate: compileValidation(meth, validators, ms)}
 				}
 			}
 		}

@@ -85,35 +85,38 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	h["X-Amzn-Requestid"] = ids[0:1:1]
 	h["X-Amz-Apigw-Id"] = ids[1:2:2]
 	h["X-Amzn-Trace-Id"] = ids[2:3:3]
+	params := map[string]string{}
+	// q is what the integration request and the gateway's own answers
+	// (fail) read of the request.
+	q := &request{r: r, params: params, stage: st, apiID: api.ID, reqID: reqID, env: env, path: path}
 	if r.ContentLength > MaxPayload {
-		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
+		fail(w, q, tooLarge)
 		return true
 	}
 	if !upstream.AnyMethod(r.Method) {
 		// Methods take the verbs ANY stands for and no other: TRACE,
 		// CONNECT and made-up methods find no method, as on AWS.
-		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
+		fail(w, q, noMethod)
 		return true
 	}
-	params := map[string]string{}
 	m := st.root.match(r.Method, path, params)
 	if m == nil {
-		gatewayError(w, http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
+		fail(w, q, noMethod)
 		return true
 	}
+	q.method = m
 	lg.Resource(m.Resource)
 	if m.IAM {
 		// AWS_IAM: a SigV4 signature by a known key, checked first. The
 		// body it covers is held in memory, within the server's bound.
 		held := upstream.BodySize(r, MaxPayload)
 		if !env.Guard.Hold(held) {
-			gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+			fail(w, q, tooMany)
 			return true
 		}
 		defer env.Guard.Release(held)
 		if err := upstream.SignedBy(w, r, env.Secret, MaxPayload, time.Now().Add(m.Integration.Timeout)); err != nil {
-			a := refusals.Signature(err)
-			gatewayBody(w, a.Status, a.Body(), a.ErrorType)
+			fail(w, q, signatureAnswer(err))
 			return true
 		}
 	}
@@ -122,13 +125,19 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		// throttles and the key's quota. The empty string is where a
 		// Lambda authorizer's usageIdentifierKey will go.
 		if no := st.keys.admit(r, m, "", env.Now()); no != nil {
-			gatewayError(w, no.status, no.message, no.kind)
+			fail(w, q, keyAnswer(no))
 			return true
 		}
 	}
 	if l := m.limit; l != nil && !l.allow(r.Method, env.Now()) {
-		gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+		fail(w, q, tooMany)
 		return true
+	}
+	if v := m.validate; v != nil {
+		if a := v.check(r, params); a != nil {
+			fail(w, q, *a)
+			return true
+		}
 	}
 	integ := m.Integration
 	hops := upstream.Hops(r.Header)
@@ -136,41 +145,40 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		// A request that has passed through gatehouse MaxHops times is an
 		// integration calling its own API: answered as the configuration
 		// error it is, it ends the loop at once.
-		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+		fail(w, q, configurationError)
 		return true
 	}
-	in := &request{r: r, params: params, stage: st, apiID: api.ID, reqID: reqID, env: env, method: m, path: path}
 	// A non-proxy integration's request template, chosen by content type,
 	// maps the body; passthrough decides what has none.
-	tmpl, mapped, ok := in.mapRequest(w, integ)
-	defer env.Guard.Release(in.held)
+	tmpl, mapped, ok := q.mapRequest(w, integ)
+	defer env.Guard.Release(q.held)
 	if !ok {
 		return true
 	}
 	if integ.Type == "MOCK" {
 		status, err := mockAnswer(tmpl, mapped)
 		if err != nil {
-			in.templateFailed(w, "integration request", tmpl, err)
+			q.templateFailed(w, "integration request", tmpl, err)
 			return true
 		}
-		respond(w, nil, in, integ, status, nil, nil)
+		respond(w, nil, q, integ, status, nil, nil)
 		return true
 	}
 	if !env.Guard.Enter() {
-		gatewayError(w, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+		fail(w, q, tooMany)
 		return true
 	}
 	defer env.Guard.Leave()
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
-	out, a := integrationRequest(ctx, in, integ, mapped)
+	out, a := integrationRequest(ctx, q, integ, mapped)
 	if a != nil {
-		gatewayError(w, a.Status, a.Message, a.ErrorType)
+		fail(w, q, mappingFault(a))
 		return true
 	}
 	upstream.SetHops(out.Header, hops)
 	var limited *upstream.LimitedBody
-	if mapped == nil && in.body == nil {
+	if mapped == nil && q.body == nil {
 		limited = upstream.LimitRequestBody(w, r, out, MaxPayload)
 	}
 	lg.Calling()
@@ -182,12 +190,11 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		if err == nil {
 			resp.Body.Close()
 		}
-		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long", "RequestTooLargeException")
+		fail(w, q, tooLarge)
 		return true
 	}
 	if err != nil {
-		a := private.REST(private.FailureOf(ctx, err))
-		gatewayError(w, a.Status, a.Message, a.ErrorType)
+		fail(w, q, integrationAnswer(private.REST(private.FailureOf(ctx, err))))
 		return true
 	}
 	defer resp.Body.Close()
@@ -198,10 +205,10 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	// payload limit, is an integration failure, never served as complete.
 	body, ok := env.Guard.ReadAnswer(resp.Body, MaxPayload, reqID, api.ID)
 	if !ok {
-		gatewayError(w, http.StatusBadGateway, "Internal server error", "InternalServerErrorException")
+		fail(w, q, fault{kind: integrationFailure, status: http.StatusBadGateway, message: "Internal server error", errorType: "InternalServerErrorException"})
 		return true
 	}
-	respond(w, env.Guard, in, integ, resp.StatusCode, resp.Header, body)
+	respond(w, env.Guard, q, integ, resp.StatusCode, resp.Header, body)
 	return true
 }
 
@@ -254,7 +261,7 @@ func respond(w http.ResponseWriter, g *upstream.Guard, q *request, integ *Integr
 	h := w.Header()
 	if sel == nil {
 		// No integration response configured: AWS cannot map the answer.
-		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+		fail(w, q, configurationError)
 		return
 	}
 	a := &answer{header: backend, body: body}
@@ -262,7 +269,7 @@ func respond(w http.ResponseWriter, g *upstream.Guard, q *request, integ *Integr
 		v, ok, err := a.value(q, hm.Source)
 		if err != nil {
 			// A body mapping of an answer that is not JSON.
-			gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+			fail(w, q, configurationError)
 			return
 		}
 		if ok {
@@ -273,7 +280,7 @@ func respond(w http.ResponseWriter, g *upstream.Guard, q *request, integ *Integr
 	body, ok := integ.responsePayload(sel, body, backend.Get("Content-Type"), q.r.Header.Get("Accept"))
 	if !ok {
 		// Text to be made binary that is not base64.
-		gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+		fail(w, q, configurationError)
 		return
 	}
 	status = sel.status

@@ -137,7 +137,7 @@ func (q *request) mapRequest(w http.ResponseWriter, integ *Integration) (*templa
 	}
 	t, refuse := integ.requestTemplates.forRequest(q.r.Header.Get("Content-Type"), integ.passthrough)
 	if refuse {
-		gatewayError(w, http.StatusUnsupportedMediaType, "Unsupported Media Type", "UnsupportedMediaTypeException")
+		fail(w, q, fault{kind: unsupportedMediaType, status: http.StatusUnsupportedMediaType, message: "Unsupported Media Type", errorType: "UnsupportedMediaTypeException"})
 		return nil, nil, false
 	}
 	if t == nil {
@@ -185,7 +185,7 @@ func (q *request) templateFailed(w http.ResponseWriter, which string, t *templat
 	log.LogAttrs(context.Background(), slog.LevelError, "mapping template failed",
 		slog.String("request_id", q.reqID), slog.String("api_id", q.apiID), slog.String("template", which+" "+t.contentType),
 		slog.String("err", err.Error()))
-	gatewayError(w, http.StatusInternalServerError, "Internal server error", "InternalServerErrorException")
+	fail(w, q, configurationError)
 }
 
 var errNoStatusCode = errors.New(`a MOCK integration's request template must give "statusCode" as an integer`)

@@ -336,3 +336,34 @@ func sortedKeys(m map[string]string) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// ParseGatewayResponse parses one gateway response's responseParameters
+// entry: the key gatewayresponse.header.NAME, the value a static 'value',
+// a stage or context variable, or a method request header, query string
+// or path parameter (a gateway response has no body to read).
+func ParseGatewayResponse(key, value string) (Mapping, error) {
+	n, ok := strings.CutPrefix(key, "gatewayresponse.header.")
+	if !ok || !name(n) {
+		return Mapping{}, undeclared(key)
+	}
+	src, err := parseSource(value, "method.request.")
+	if err != nil {
+		return Mapping{}, err
+	}
+	if src.Body() {
+		return Mapping{}, invalid(value)
+	}
+	return Mapping{Target: Target{In: Header, Name: n}, Source: src}, nil
+}
+
+// GatewayResponse parses a gateway response's responseParameters for
+// serving, as Request does.
+func GatewayResponse(params map[string]string) []Mapping {
+	var out []Mapping
+	for _, k := range sortedKeys(params) {
+		if m, err := ParseGatewayResponse(k, params[k]); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}

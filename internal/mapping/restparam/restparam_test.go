@@ -184,3 +184,26 @@ func FuzzParse(f *testing.F) {
 		MethodResponseParam(key)
 	})
 }
+
+func TestParseGatewayResponse(t *testing.T) {
+	for _, c := range []struct {
+		key, value string
+		want       Kind
+		ok         bool
+	}{
+		{"gatewayresponse.header.x-a", "'fixed'", Static, true},
+		{"gatewayresponse.header.x-a", "method.request.header.x-trace", RequestHeader, true},
+		{"gatewayresponse.header.x-a", "method.request.querystring.q", RequestQuery, true},
+		{"gatewayresponse.header.x-a", "context.error.message", Context, true},
+		{"gatewayresponse.header.x-a", "stageVariables.team", StageVariable, true},
+		{"gatewayresponse.header.x-a", "method.request.body", Invalid, false},
+		{"gatewayresponse.header.x-a", "integration.response.header.x", Invalid, false},
+		{"method.response.header.x-a", "'fixed'", Invalid, false},
+		{"gatewayresponse.header.", "'fixed'", Invalid, false},
+	} {
+		m, err := ParseGatewayResponse(c.key, c.value)
+		if (err == nil) != c.ok || (c.ok && (m.Source.Kind != c.want || m.Target.In != Header)) {
+			t.Errorf("%s = %s: %+v, %v", c.key, c.value, m, err)
+		}
+	}
+}

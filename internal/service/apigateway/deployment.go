@@ -111,6 +111,9 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 		for _, r := range resources {
 			d.Resources = append(d.Resources, *r)
 		}
+		if err := freezeValidation(tx, d); err != nil {
+			return err
+		}
 		if err := model.Put(tx, d); err != nil {
 			return err
 		}

@@ -10,13 +10,15 @@ import (
 
 // Method is a method of a resource, with its integration.
 type Method struct {
-	HTTPMethod        string                    `json:"httpMethod"`
-	AuthorizationType string                    `json:"authorizationType"`
-	APIKeyRequired    bool                      `json:"apiKeyRequired"`
-	OperationName     string                    `json:"operationName,omitempty"`
-	RequestParameters map[string]bool           `json:"requestParameters,omitempty"`
-	MethodResponses   map[string]MethodResponse `json:"methodResponses,omitempty"`
-	MethodIntegration *Integration              `json:"methodIntegration,omitempty"`
+	HTTPMethod         string                    `json:"httpMethod"`
+	AuthorizationType  string                    `json:"authorizationType"`
+	APIKeyRequired     bool                      `json:"apiKeyRequired"`
+	OperationName      string                    `json:"operationName,omitempty"`
+	RequestParameters  map[string]bool           `json:"requestParameters,omitempty"`
+	RequestModels      map[string]string         `json:"requestModels,omitempty"`
+	RequestValidatorID string                    `json:"requestValidatorId,omitempty"`
+	MethodResponses    map[string]MethodResponse `json:"methodResponses,omitempty"`
+	MethodIntegration  *Integration              `json:"methodIntegration,omitempty"`
 }
 
 // MethodResponse is a declared method response.
@@ -27,17 +29,17 @@ type MethodResponse struct {
 }
 
 type PutMethodInput struct {
-	RestAPIID         string            `path:"restApiId" json:"-"`
-	ResourceID        string            `path:"resourceId" json:"-"`
-	HTTPMethod        string            `path:"httpMethod" json:"-"`
-	AuthorizationType string            `json:"authorizationType"`
-	APIKeyRequired    bool              `json:"apiKeyRequired"`
-	OperationName     string            `json:"operationName"`
-	RequestParameters map[string]bool   `json:"requestParameters"`
-	RequestModels     map[string]string `json:"requestModels"`
-	// Refused when set: gatehouse models no authorizers or validators.
-	AuthorizerID       string `json:"authorizerId"`
-	RequestValidatorID string `json:"requestValidatorId"`
+	RestAPIID          string            `path:"restApiId" json:"-"`
+	ResourceID         string            `path:"resourceId" json:"-"`
+	HTTPMethod         string            `path:"httpMethod" json:"-"`
+	AuthorizationType  string            `json:"authorizationType"`
+	APIKeyRequired     bool              `json:"apiKeyRequired"`
+	OperationName      string            `json:"operationName"`
+	RequestParameters  map[string]bool   `json:"requestParameters"`
+	RequestModels      map[string]string `json:"requestModels"`
+	RequestValidatorID string            `json:"requestValidatorId"`
+	// Refused when set: gatehouse models no authorizers.
+	AuthorizerID string `json:"authorizerId"`
 }
 
 type MethodInput struct {
@@ -139,21 +141,26 @@ func (s *Service) PutMethod(ctx context.Context, in *PutMethodInput) (*Method, e
 	if err := checkAuthorization(in.AuthorizationType); err != nil {
 		return nil, err
 	}
-	if in.AuthorizerID != "" || in.RequestValidatorID != "" {
-		return nil, badRequest("gatehouse does not model authorizers or request validators; leave authorizerId and requestValidatorId unset")
+	if in.AuthorizerID != "" {
+		return nil, badRequest("gatehouse does not model authorizers; leave authorizerId unset")
 	}
 	if err := checkMethodRequestParams(in.RequestParameters); err != nil {
 		return nil, err
 	}
 	m := &model.RestMethod{
-		HTTPMethod:        in.HTTPMethod,
-		AuthorizationType: in.AuthorizationType,
-		APIKeyRequired:    in.APIKeyRequired,
-		OperationName:     in.OperationName,
-		RequestParameters: in.RequestParameters,
+		HTTPMethod:         in.HTTPMethod,
+		AuthorizationType:  in.AuthorizationType,
+		APIKeyRequired:     in.APIKeyRequired,
+		OperationName:      in.OperationName,
+		RequestParameters:  in.RequestParameters,
+		RequestModels:      in.RequestModels,
+		RequestValidatorID: in.RequestValidatorID,
 	}
 	err := s.update(ctx, func(tx model.Tx) error {
 		if _, err := getAPI(ctx, tx, in.RestAPIID); err != nil {
+			return err
+		}
+		if err := checkMethodValidation(tx, in.RestAPIID, m); err != nil {
 			return err
 		}
 		r, err := getResource(tx, in.RestAPIID, in.ResourceID)
@@ -207,8 +214,13 @@ func (s *Service) UpdateMethod(ctx context.Context, in *UpdateMethodInput) (*Met
 			replaceBool("/apiKeyRequired", &m.APIKeyRequired),
 			replaceText("/operationName", &m.OperationName),
 			flagMember("/requestParameters/*", &m.RequestParameters, methodRequestParam),
+			mapMember("/requestModels/*", &m.RequestModels),
+			optionalText("/requestValidatorId", &m.RequestValidatorID),
 		})
 		if err != nil {
+			return err
+		}
+		if err := checkMethodValidation(tx, in.RestAPIID, m); err != nil {
 			return err
 		}
 		return model.Put(tx, r)
@@ -332,6 +344,30 @@ func (s *Service) DeleteMethodResponse(ctx context.Context, in *MethodResponseIn
 	return &Empty{}, nil
 }
 
+// checkMethodValidation requires the models and the validator a method
+// names to exist in its API.
+func checkMethodValidation(tx model.Tx, apiID string, m *model.RestMethod) error {
+	for _, ct := range sortedKeys(m.RequestModels) {
+		name := m.RequestModels[ct]
+		if _, ok, err := model.Get[model.RestModel](tx, apiID+"/"+name); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			return badRequest("Invalid model identifier specified: %s", name)
+		}
+	}
+	if m.RequestValidatorID == "" {
+		return nil
+	}
+	if _, ok, err := model.Get[model.RestRequestValidator](tx, apiID+"/"+m.RequestValidatorID); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return badRequest("Invalid Request Validator identifier specified")
+	}
+	return nil
+}
+
 // getMethod finds a method, checking each level on the way so that the
 // error names the first thing missing.
 func getMethod(ctx context.Context, tx model.Tx, apiID, resourceID, method string) (*model.RestResource, *model.RestMethod, error) {
@@ -351,11 +387,13 @@ func getMethod(ctx context.Context, tx model.Tx, apiID, resourceID, method strin
 
 func methodShape(m *model.RestMethod) *Method {
 	out := &Method{
-		HTTPMethod:        m.HTTPMethod,
-		AuthorizationType: m.AuthorizationType,
-		APIKeyRequired:    m.APIKeyRequired,
-		OperationName:     m.OperationName,
-		RequestParameters: m.RequestParameters,
+		HTTPMethod:         m.HTTPMethod,
+		AuthorizationType:  m.AuthorizationType,
+		APIKeyRequired:     m.APIKeyRequired,
+		OperationName:      m.OperationName,
+		RequestParameters:  m.RequestParameters,
+		RequestModels:      m.RequestModels,
+		RequestValidatorID: m.RequestValidatorID,
 	}
 	if len(m.MethodResponses) > 0 {
 		out.MethodResponses = map[string]MethodResponse{}

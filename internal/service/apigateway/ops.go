@@ -63,6 +63,25 @@ func (s *Service) Ops() api.Table {
 		api.Handle("UpdateStage", s.UpdateStage).Route("PATCH", restapi+"/stages/{stageName}", 0),
 		api.Handle("DeleteStage", s.DeleteStage).Route("DELETE", restapi+"/stages/{stageName}", accepted),
 
+		api.Handle("CreateModel", s.CreateModel).Route("POST", restapi+"/models", created),
+		api.Handle("GetModel", s.GetModel).Route("GET", restapi+"/models/{modelName}", 0),
+		api.Handle("GetModels", s.GetModels).Route("GET", restapi+"/models", 0),
+		api.Handle("UpdateModel", s.UpdateModel).Route("PATCH", restapi+"/models/{modelName}", 0),
+		api.Handle("DeleteModel", s.DeleteModel).Route("DELETE", restapi+"/models/{modelName}", accepted),
+		api.Handle("GetModelTemplate", s.GetModelTemplate).Route("GET", restapi+"/models/{modelName}/default_template", 0),
+
+		api.Handle("CreateRequestValidator", s.CreateRequestValidator).Route("POST", restapi+"/requestvalidators", created),
+		api.Handle("GetRequestValidator", s.GetRequestValidator).Route("GET", restapi+"/requestvalidators/{requestValidatorId}", 0),
+		api.Handle("GetRequestValidators", s.GetRequestValidators).Route("GET", restapi+"/requestvalidators", 0),
+		api.Handle("UpdateRequestValidator", s.UpdateRequestValidator).Route("PATCH", restapi+"/requestvalidators/{requestValidatorId}", 0),
+		api.Handle("DeleteRequestValidator", s.DeleteRequestValidator).Route("DELETE", restapi+"/requestvalidators/{requestValidatorId}", accepted),
+
+		api.Handle("PutGatewayResponse", s.PutGatewayResponse).Route("PUT", restapi+"/gatewayresponses/{responseType}", created),
+		api.Handle("GetGatewayResponse", s.GetGatewayResponse).Route("GET", restapi+"/gatewayresponses/{responseType}", 0),
+		api.Handle("GetGatewayResponses", s.GetGatewayResponses).Route("GET", restapi+"/gatewayresponses", 0),
+		api.Handle("UpdateGatewayResponse", s.UpdateGatewayResponse).Route("PATCH", restapi+"/gatewayresponses/{responseType}", 0),
+		api.Handle("DeleteGatewayResponse", s.DeleteGatewayResponse).Route("DELETE", restapi+"/gatewayresponses/{responseType}", accepted),
+
 		api.Handle("CreateVpcLink", s.CreateVpcLink).Route("POST", "/vpclinks", accepted),
 		api.Handle("GetVpcLink", s.GetVpcLink).Route("GET", "/vpclinks/{vpcLinkId}", 0),
 		api.Handle("GetVpcLinks", s.GetVpcLinks).Route("GET", "/vpclinks", 0),

@@ -126,6 +126,9 @@ func (s *Service) CreateRestApi(ctx context.Context, in *CreateRestApiInput) (*R
 		if err := model.Put(tx, a); err != nil {
 			return err
 		}
+		if err := putDefaultModels(tx, a.ID); err != nil {
+			return err
+		}
 		return model.Put(tx, &model.RestResource{APIID: a.ID, ID: a.RootResourceID, Path: "/"})
 	})
 	if err != nil {
@@ -233,7 +236,7 @@ func (s *Service) UpdateRestApi(ctx context.Context, in *UpdateRestApiInput) (*R
 }
 
 // DeleteRestApi removes the API with everything under it: resources,
-// deployments and stages.
+// deployments, stages, models, validators and gateway responses.
 func (s *Service) DeleteRestApi(ctx context.Context, in *RestApiIDInput) (*Empty, error) {
 	err := s.update(ctx, func(tx model.Tx) error {
 		a, err := getAPI(ctx, tx, in.RestAPIID)
@@ -266,6 +269,9 @@ func (s *Service) DeleteRestApi(ctx context.Context, in *RestApiIDInput) (*Empty
 			if err := model.Delete(tx, st); err != nil {
 				return err
 			}
+		}
+		if err := deleteValidation(tx, a.ID); err != nil {
+			return err
 		}
 		return model.Delete(tx, a)
 	})

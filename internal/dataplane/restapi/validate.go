@@ -1,0 +1,159 @@
+package restapi
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+
+	"gatehouse/internal/model"
+	"gatehouse/internal/schema"
+)
+
+// validation is what a method's request validator checks, compiled: the
+// required parameters in AWS's order, and the model of each content type.
+// A method without a validator, or whose validator checks nothing it
+// declares, has none and pays nothing.
+type validation struct {
+	params []required
+	// bodies maps a content type to its compiled model; a nil entry is a
+	// model that did not compile. Nil when bodies are not validated.
+	bodies map[string]*schema.Schema
+}
+
+// required is a required request parameter: where it is looked for and
+// its name.
+type required struct {
+	where, name string // header | querystring | path
+}
+
+// models compiles a deployment's models on first use, each once per
+// stage.
+type models struct {
+	apiID    string
+	src      map[string]string
+	compiled map[string]*schema.Schema
+}
+
+func newModels(apiID string, dep *model.RestDeployment) *models {
+	src := make(map[string]string, len(dep.Models))
+	for _, m := range dep.Models {
+		src[m.Name] = m.Schema
+	}
+	return &models{apiID: apiID, src: src, compiled: map[string]*schema.Schema{}}
+}
+
+func (ms *models) get(name string) *schema.Schema {
+	if s, ok := ms.compiled[name]; ok {
+		return s
+	}
+	s, _ := schema.Compile(ms.apiID, name, ms.src)
+	ms.compiled[name] = s
+	return s
+}
+
+// compileValidation builds the checks of meth under the validator its
+// deployment knows by id, nil when there is nothing to check.
+func compileValidation(meth *model.RestMethod, validators map[string]model.RestRequestValidator, ms *models) *validation {
+	rv, ok := validators[meth.RequestValidatorID]
+	if !ok {
+		return nil
+	}
+	v := &validation{}
+	if rv.ValidateRequestParameters {
+		keys := make([]string, 0, len(meth.RequestParameters))
+		for k, req := range meth.RequestParameters {
+			if req {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			rest, _ := strings.CutPrefix(k, "method.request.")
+			where, name, _ := strings.Cut(rest, ".")
+			where = strings.TrimPrefix(where, "multivalue")
+			v.params = append(v.params, required{where: where, name: name})
+		}
+	}
+	if rv.ValidateRequestBody && len(meth.RequestModels) > 0 {
+		v.bodies = make(map[string]*schema.Schema, len(meth.RequestModels))
+		for ct, name := range meth.RequestModels {
+			v.bodies[ct] = ms.get(name)
+		}
+	}
+	if len(v.params) == 0 && v.bodies == nil {
+		return nil
+	}
+	return v
+}
+
+// check validates r, parameters first as AWS does. A body it reads is
+// put back for the integration.
+func (v *validation) check(r *http.Request, params map[string]string) *fault {
+	if len(v.params) > 0 {
+		var missing []string
+		var query map[string][]string
+		for _, p := range v.params {
+			var ok bool
+			switch p.where {
+			case "header":
+				_, ok = r.Header[http.CanonicalHeaderKey(p.name)]
+			case "querystring":
+				if query == nil {
+					query = r.URL.Query()
+				}
+				_, ok = query[p.name]
+			case "path":
+				ok = params[p.name] != ""
+			default:
+				ok = true
+			}
+			if !ok {
+				missing = append(missing, p.name)
+			}
+		}
+		if len(missing) > 0 {
+			msg := "Missing required request parameters: [" + strings.Join(missing, ", ") + "]"
+			return &fault{kind: badRequestParameters, status: http.StatusBadRequest, message: msg, errorType: "BadRequestException", detail: msg}
+		}
+	}
+	if v.bodies == nil {
+		return nil
+	}
+	ct := "application/json"
+	if h := r.Header.Get("Content-Type"); h != "" {
+		if mt, _, err := mime.ParseMediaType(h); err == nil {
+			ct = mt
+		} else {
+			ct = strings.ToLower(h)
+		}
+	}
+	s, ok := v.bodies[ct]
+	if !ok {
+		if s, ok = v.bodies["$default"]; !ok {
+			return nil
+		}
+	}
+	if s == nil {
+		// A model the deployment could not compile validates nothing: the
+		// API is misconfigured.
+		return &fault{kind: apiConfigurationError, status: http.StatusInternalServerError, message: "Internal server error", errorType: "InternalServerErrorException"}
+	}
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+		r.Body.Close()
+		if err != nil || len(body) > MaxPayload {
+			a := tooLarge
+			return &a
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if err := s.Validate(body); err != nil {
+		return &fault{kind: badRequestBody, status: http.StatusBadRequest, message: "Invalid request body", errorType: "BadRequestException", detail: err.Error()}
+	}
+	return nil
+}
