@@ -275,6 +275,23 @@ func TestRESTUsagePlansManagement(t *testing.T) {
 	restMust(t, err)
 	_, err = gw.GetUsagePlanKey(restCtx, &apigateway.GetUsagePlanKeyInput{UsagePlanId: plan.Id, KeyId: key.Id})
 	awsErr(t, err, "NotFoundException", "Invalid API Key identifier specified")
+	// A plan that covers a stage cannot be deleted; without its stages
+	// it can.
+	_, err = gw.DeleteUsagePlan(restCtx, &apigateway.DeleteUsagePlanInput{UsagePlanId: plan.Id})
+	awsErr(t, err, "BadRequestException", "because there are API Stages associated with it, including "+k.id+":prod")
+	_, err = gw.UpdateUsagePlan(restCtx, &apigateway.UpdateUsagePlanInput{UsagePlanId: plan.Id, PatchOperations: []agtypes.PatchOperation{
+		{Op: agtypes.OpRemove, Path: aws.String("/apiStages"), Value: aws.String(k.id + ":test")}}})
+	awsErr(t, err, "BadRequestException", "Invalid API Stage specified")
+	upd, err = gw.UpdateUsagePlan(restCtx, &apigateway.UpdateUsagePlanInput{UsagePlanId: plan.Id, PatchOperations: []agtypes.PatchOperation{
+		{Op: agtypes.OpReplace, Path: aws.String("/apiStages/" + k.id + ":prod/throttle/~1pets~1GET/rateLimit"), Value: aws.String("2")},
+		{Op: agtypes.OpRemove, Path: aws.String("/apiStages/" + k.id + ":prod/throttle")}}})
+	restMust(t, err)
+	if len(upd.ApiStages) != 1 || len(upd.ApiStages[0].Throttle) != 0 {
+		t.Fatalf("after removing the stage's throttles: %+v", upd.ApiStages)
+	}
+	_, err = gw.UpdateUsagePlan(restCtx, &apigateway.UpdateUsagePlanInput{UsagePlanId: plan.Id, PatchOperations: []agtypes.PatchOperation{
+		{Op: agtypes.OpRemove, Path: aws.String("/apiStages"), Value: aws.String(k.id + ":prod")}}})
+	restMust(t, err)
 	_, err = gw.DeleteUsagePlan(restCtx, &apigateway.DeleteUsagePlanInput{UsagePlanId: plan.Id})
 	restMust(t, err)
 

@@ -344,8 +344,8 @@ func (s *Service) GetUsagePlans(ctx context.Context, in *GetUsagePlansInput) (*G
 // /quota/period (replace; remove /quota drops it); /apiStages (add or
 // remove "apiId:stage"); and a stage's method throttles,
 // /apiStages/{apiId}:{stage}/throttle/{path}/{METHOD}/rateLimit and
-// /burstLimit (replace), .../throttle/{path}/{METHOD} (remove), with
-// "~1" for each "/" of the method key.
+// /burstLimit (replace), .../throttle/{path}/{METHOD} and .../throttle
+// (remove), with "~1" for each "/" of the method key.
 func (s *Service) UpdateUsagePlan(ctx context.Context, in *UpdateUsagePlanInput) (*UsagePlan, error) {
 	var p *model.UsagePlan
 	err := s.update(ctx, func(tx model.Tx) error {
@@ -436,7 +436,7 @@ func planPaths(p *model.UsagePlan) []patchPath {
 			remove: func(_, v string) error {
 				i := stageIndex(p, v)
 				if i < 0 {
-					return notFound("Invalid API Stage specified: %s is not in usage plan %s", v, p.ID)
+					return badRequest("Invalid API Stage specified")
 				}
 				p.APIStages = slices.Delete(p.APIStages, i, i+1)
 				return nil
@@ -456,12 +456,16 @@ func methodThrottlePath(p *model.UsagePlan) patchPath {
 		if !ok {
 			return target{}, false
 		}
-		stage, rest, ok := strings.Cut(rest, "/throttle/")
+		stage, key, ok := strings.Cut(rest, "/throttle/")
 		if !ok {
-			return target{}, false
+			// .../throttle: all of the stage's method throttles.
+			if stage, ok = strings.CutSuffix(rest, "/throttle"); !ok {
+				return target{}, false
+			}
 		}
+		rest = key
 		t := target{stage: stageIndex(p, stage)}
-		key := unescapePointer(rest)
+		key = unescapePointer(rest)
 		if !strings.HasPrefix(key, "/") {
 			key = "/" + key
 		}
@@ -510,6 +514,11 @@ func methodThrottlePath(p *model.UsagePlan) patchPath {
 			if err != nil {
 				return err
 			}
+			if t.key == "/" {
+				// .../throttle: every method throttle of the stage.
+				p.APIStages[t.stage].Throttle = nil
+				return nil
+			}
 			if t.limit != "" {
 				return badRequest("Invalid patch path '%s' specified for op 'remove': remove the whole method throttle", path)
 			}
@@ -540,13 +549,17 @@ func parseInt(path, v string) (int, error) {
 	return int(n), nil
 }
 
-// DeleteUsagePlan deletes the plan with its keys' places on it and their
-// usage.
+// DeleteUsagePlan deletes a plan that covers no stage any more, as AWS
+// requires, with its keys' places on it and their usage.
 func (s *Service) DeleteUsagePlan(ctx context.Context, in *UsagePlanIDInput) (*Empty, error) {
 	err := s.update(ctx, func(tx model.Tx) error {
 		p, err := getPlan(tx, in.UsagePlanID)
 		if err != nil {
 			return err
+		}
+		if len(p.APIStages) > 0 {
+			st := p.APIStages[0]
+			return badRequest("Cannot delete Usage Plan %s because there are API Stages associated with it, including %s:%s", p.ID, st.APIID, st.Stage)
 		}
 		keys, err := model.ListPrefix[model.UsagePlanKey](tx, p.ID+"/")
 		if err != nil {

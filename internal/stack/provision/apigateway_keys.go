@@ -215,9 +215,26 @@ func apiStageOps(was, now []agtypes.ApiStage) []agtypes.PatchOperation {
 	return ops
 }
 
-// deleteUsagePlan deletes the plan; the keys on it leave it with it.
+// deleteUsagePlan takes the plan's stages off first, as CloudFormation
+// does: API Gateway deletes no plan that still covers a stage. The keys
+// on it leave it with it.
 func deleteUsagePlan(ctx context.Context, s *SDK, _ stack.Target, cur stack.Created, _ props) error {
-	_, err := s.APIGW.DeleteUsagePlan(ctx, &apigateway.DeleteUsagePlanInput{UsagePlanId: aws.String(cur.Ref)})
+	id := aws.String(cur.Ref)
+	plan, err := s.APIGW.GetUsagePlan(ctx, &apigateway.GetUsagePlanInput{UsagePlanId: id})
+	if err != nil {
+		return ignoreGone(err)
+	}
+	var ops []agtypes.PatchOperation
+	for _, st := range plan.ApiStages {
+		ops = append(ops, agtypes.PatchOperation{Op: agtypes.OpRemove, Path: aws.String("/apiStages"),
+			Value: aws.String(aws.ToString(st.ApiId) + ":" + aws.ToString(st.Stage))})
+	}
+	if len(ops) > 0 {
+		if _, err := s.APIGW.UpdateUsagePlan(ctx, &apigateway.UpdateUsagePlanInput{UsagePlanId: id, PatchOperations: ops}); err != nil {
+			return ignoreGone(err)
+		}
+	}
+	_, err = s.APIGW.DeleteUsagePlan(ctx, &apigateway.DeleteUsagePlanInput{UsagePlanId: id})
 	return ignoreGone(err)
 }
 
