@@ -249,6 +249,30 @@ func TestCustomDomainBadInput(t *testing.T) {
 	if status, body := n.get("api.example.com", "/orders/x"); status != 200 || body != "rest saw /x" {
 		t.Errorf("after a refused update: %d %q", status, body)
 	}
+
+	// A domain with a mapping of several levels keeps TLS 1.2.
+	n.must(mapping("api.example.com", n.restID, "prod", "a/b"))
+	tls10 := []v2types.DomainNameConfiguration{{SecurityPolicy: v2types.SecurityPolicyTls10}}
+	_, err = n.gw2.UpdateDomainName(ctx, &apigatewayv2.UpdateDomainNameInput{DomainName: aws.String("api.example.com"), DomainNameConfigurations: tls10})
+	wantAPIError(t, err, "BadRequestException", "multiple levels")
+	dn, err := n.gw2.GetDomainName(ctx, &apigatewayv2.GetDomainNameInput{DomainName: aws.String("api.example.com")})
+	n.must(err)
+	if p := dn.DomainNameConfigurations[0].SecurityPolicy; p != v2types.SecurityPolicyTls12 {
+		t.Errorf("a refused update changed the policy to %s", p)
+	}
+	ms, err = n.gw2.GetApiMappings(ctx, &apigatewayv2.GetApiMappingsInput{DomainName: aws.String("api.example.com")})
+	n.must(err)
+	for _, m := range ms.Items {
+		if aws.ToString(m.ApiMappingKey) == "a/b" {
+			_, err = n.gw2.DeleteApiMapping(ctx, &apigatewayv2.DeleteApiMappingInput{DomainName: aws.String("api.example.com"), ApiMappingId: m.ApiMappingId})
+			n.must(err)
+		}
+	}
+	up, err := n.gw2.UpdateDomainName(ctx, &apigatewayv2.UpdateDomainNameInput{DomainName: aws.String("api.example.com"), DomainNameConfigurations: tls10})
+	n.must(err)
+	if p := up.DomainNameConfigurations[0].SecurityPolicy; p != v2types.SecurityPolicyTls10 {
+		t.Errorf("update: policy %s", p)
+	}
 }
 
 // httpsClient trusts the server's certificate authority alone and sends

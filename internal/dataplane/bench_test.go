@@ -51,6 +51,31 @@ func BenchmarkPrivateIntegrationALBResponseMapping(b *testing.B) {
 	bench(b, p, "api0000001.execute-api.localhost", "/pets/7")
 }
 
+// BenchmarkPrivateIntegrationALBCustomDomain is
+// BenchmarkPrivateIntegrationALB through a custom domain whose mapping key
+// of two levels takes the stage: one map lookup by host and a walk of the
+// domain's mappings, longest first, before the same pipeline.
+func BenchmarkPrivateIntegrationALBCustomDomain(b *testing.B) {
+	p := newPrivateALB(b)
+	p.api(b, model.LinkAvailable, 30000, nil)
+	_, err := p.srv.Store().Update(func(tx store.Tx) error {
+		mt := model.Tx{Tx: tx, Account: "000000000000", Region: "us-east-1"}
+		for _, rec := range []model.Record{
+			&model.DomainName{Name: "api.example.com", EndpointType: model.EndpointRegional, SecurityPolicy: model.TLS12},
+			&model.APIMapping{Domain: "api.example.com", ID: "m00001", Path: "", APIID: "api0000001", Stage: "$default"},
+			&model.APIMapping{Domain: "api.example.com", ID: "m00002", Path: "v1/blog", APIID: "api0000001", Stage: "prod"},
+			&model.APIMapping{Domain: "api.example.com", ID: "m00003", Path: "v2", APIID: "api0000001", Stage: "prod"},
+		} {
+			if err := model.Put(mt, rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	must(b, err)
+	bench(b, p, "api.example.com", "/v1/blog/pets/7")
+}
+
 // change rewrites the benchmark API's record and its deployment.
 func (p *privateALB) change(b *testing.B, f func(*model.HTTPAPI, *model.Deployment)) {
 	_, err := p.srv.Store().Update(func(tx store.Tx) error {
