@@ -116,6 +116,13 @@ func compileKeys(sc *model.Scoped, a *model.RestAPI, stage *Stage, buckets *thro
 	if quotas == nil {
 		return
 	}
+	// The keys of each plan, read once for all the plans.
+	onPlan := map[string][]*model.APIKey{}
+	for _, pk := range sc.UsagePlanKeys {
+		if key := sc.APIKeys[pk.KeyID]; key != nil && key.Enabled {
+			onPlan[pk.PlanID] = append(onPlan[pk.PlanID], key)
+		}
+	}
 	for _, plan := range sc.UsagePlans {
 		var ps *model.UsagePlanStage
 		for i := range plan.APIStages {
@@ -134,11 +141,7 @@ func compileKeys(sc *model.Scoped, a *model.RestAPI, stage *Stage, buckets *thro
 				quota.firstStart, quota.firstLimit = first.Unix(), int64(plan.LimitAt(first))
 			}
 		}
-		for _, pk := range sc.UsagePlanKeys {
-			key := sc.APIKeys[pk.KeyID]
-			if pk.PlanID != plan.ID || key == nil || !key.Enabled {
-				continue
-			}
+		for _, key := range onPlan[plan.ID] {
 			name := "usageplans/" + plan.ID + "/" + key.ID
 			g := &grant{quota: quota, counter: quotas.Quota(model.UsageID(sc.Scope, plan.ID, key.ID))}
 			if t := plan.Throttle; t != nil {

@@ -90,6 +90,16 @@ func TestAPIKeyStep(t *testing.T) {
 	if w := disabled.send("GET", "/keyed", testKey); w.Code != 403 {
 		t.Fatalf("a disabled key: %d", w.Code)
 	}
+	// With apiKeySource AUTHORIZER the key comes from a Lambda
+	// authorizer, which gatehouse does not have: the header opens nothing.
+	authorizerSource := &model.UsagePlan{APIStages: []model.UsagePlanStage{{}}}
+	sc := keyedScope(authorizerSource, true)
+	sc.RestAPIs["api1"].APIKeySource = "AUTHORIZER"
+	var buckets throttle.Registry
+	byAuthorizer := &keyedServer{api: Compile(sc, nil, &buckets, usage.NewQuotas())["api1"], env: &Env{Now: func() time.Time { return t0 }}}
+	if w := byAuthorizer.send("GET", "/keyed", testKey); w.Code != 403 {
+		t.Fatalf("apiKeySource AUTHORIZER took the header's key: %d", w.Code)
+	}
 	noQuotas := newKeyed(&model.UsagePlan{APIStages: []model.UsagePlanStage{{}}}, true, nil)
 	if w := noQuotas.send("GET", "/keyed", testKey); w.Code != 403 {
 		t.Fatalf("without counters a key is admitted: %d", w.Code)
