@@ -150,7 +150,7 @@ func (q *request) readBody(w http.ResponseWriter, integ *Integration) bool {
 		return true
 	}
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(integ.Timeout))
-	if !q.method.IAM { // an AWS_IAM method's body is held already
+	if !q.method.IAM && !q.method.validate.holdsBody() { // held already
 		q.held = upstream.BodySize(r, MaxPayload)
 		if !q.env.Guard.Hold(q.held) {
 			q.held = 0

@@ -221,7 +221,12 @@ func fail(w http.ResponseWriter, q *request, a fault) {
 			Context: ctx, StageVariables: q.stage.Vars,
 		})
 		if err != nil {
-			slog.Warn("gateway response template failed", "request_id", q.reqID, "api", q.apiID, "type", model.GatewayResponseTypes[a.kind].Name, "error", err)
+			log := q.env.Log
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("gateway response template failed", "request_id", q.reqID, "api_id", q.apiID,
+				"type", model.GatewayResponseTypes[a.kind].Name, "err", err.Error())
 		} else {
 			body, ct = res.Body, g.contentType
 			if res.Status != 0 {

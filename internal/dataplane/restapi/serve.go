@@ -134,7 +134,11 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		return true
 	}
 	if v := m.validate; v != nil {
-		if a := v.check(r, params); a != nil {
+		// The body a validator checks is held in memory, within the
+		// server's bound, until the request is done.
+		held, a := v.check(w, q)
+		defer env.Guard.Release(held)
+		if a != nil {
 			fail(w, q, *a)
 			return true
 		}

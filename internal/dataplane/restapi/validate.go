@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/model"
 	"gatehouse/internal/schema"
 )
@@ -89,9 +90,17 @@ func compileValidation(meth *model.RestMethod, validators map[string]model.RestR
 	return v
 }
 
-// check validates r, parameters first as AWS does. A body it reads is
-// put back for the integration.
-func (v *validation) check(r *http.Request, params map[string]string) *fault {
+// holdsBody reports whether the validation reads the body, and holds it
+// within the server's bound for the rest of the request.
+func (v *validation) holdsBody() bool { return v != nil && v.bodies != nil }
+
+// check validates q's request, parameters first as AWS does. A body it
+// reads (within the payload limit, the server's bound on what it holds,
+// and the grace a client has to deliver it) is put back for the
+// integration; held is what the caller gives back to the guard when the
+// request is done.
+func (v *validation) check(w http.ResponseWriter, q *request) (held int64, a *fault) {
+	r := q.r
 	if len(v.params) > 0 {
 		var missing []string
 		var query map[string][]string
@@ -106,7 +115,7 @@ func (v *validation) check(r *http.Request, params map[string]string) *fault {
 				}
 				_, ok = query[p.name]
 			case "path":
-				ok = params[p.name] != ""
+				ok = q.params[p.name] != ""
 			default:
 				ok = true
 			}
@@ -116,11 +125,31 @@ func (v *validation) check(r *http.Request, params map[string]string) *fault {
 		}
 		if len(missing) > 0 {
 			msg := "Missing required request parameters: [" + strings.Join(missing, ", ") + "]"
-			return &fault{kind: badRequestParameters, status: http.StatusBadRequest, message: msg, errorType: "BadRequestException", detail: msg}
+			return 0, &fault{kind: badRequestParameters, status: http.StatusBadRequest, message: msg, errorType: "BadRequestException", detail: msg}
 		}
 	}
 	if v.bodies == nil {
-		return nil
+		return 0, nil
+	}
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		if !q.method.IAM { // an AWS_IAM method's body is held already
+			held = upstream.BodySize(r, MaxPayload)
+			if !q.env.Guard.Hold(held) {
+				return 0, &tooMany
+			}
+		}
+		upstream.BoundBodyRead(w, r)
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+		r.Body.Close()
+		switch {
+		case len(body) > MaxPayload:
+			return held, &tooLarge
+		case err != nil:
+			return held, &fault{kind: default4xx, status: http.StatusBadRequest, message: "Bad Request", errorType: "BadRequestException"}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	ct := "application/json"
 	if h := r.Header.Get("Content-Type"); h != "" {
@@ -133,27 +162,16 @@ func (v *validation) check(r *http.Request, params map[string]string) *fault {
 	s, ok := v.bodies[ct]
 	if !ok {
 		if s, ok = v.bodies["$default"]; !ok {
-			return nil
+			return held, nil
 		}
 	}
 	if s == nil {
 		// A model the deployment could not compile validates nothing: the
 		// API is misconfigured.
-		return &fault{kind: apiConfigurationError, status: http.StatusInternalServerError, message: "Internal server error", errorType: "InternalServerErrorException"}
-	}
-	var body []byte
-	if r.Body != nil && r.Body != http.NoBody {
-		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
-		r.Body.Close()
-		if err != nil || len(body) > MaxPayload {
-			a := tooLarge
-			return &a
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		return held, &configurationError
 	}
 	if err := s.Validate(body); err != nil {
-		return &fault{kind: badRequestBody, status: http.StatusBadRequest, message: "Invalid request body", errorType: "BadRequestException", detail: err.Error()}
+		return held, &fault{kind: badRequestBody, status: http.StatusBadRequest, message: "Invalid request body", errorType: "BadRequestException", detail: err.Error()}
 	}
-	return nil
+	return held, nil
 }
