@@ -281,3 +281,36 @@ func FuzzFormat(f *testing.F) {
 		}
 	})
 }
+
+// claimMap stands for a JWT authorizer's claims.
+type claimMap map[string]string
+
+func (c claimMap) Claim(name string) (string, bool) { v, ok := c[name]; return v, ok }
+
+// $context.authorizer.claims.NAME prints the accepted token's claim, "-"
+// without one or without a token; $context.authorizer.error why an
+// authorizer refused. A claim in a JSON format is escaped like any value
+// from the request.
+func TestAuthorizerVariables(t *testing.T) {
+	f := compile(t, `$context.authorizer.claims.sub $context.authorizer.claims.email $context.authorizer.error`)
+	e := full()
+	if got := string(f.Append(nil, e)); got != "- - -" {
+		t.Fatalf("no authorizer: %q", got)
+	}
+	e.Authorized(claimMap{"sub": "user-1"})
+	if got := string(f.Append(nil, e)); got != "user-1 - -" {
+		t.Fatalf("claims: %q", got)
+	}
+	e = full()
+	e.Denied("the token has expired")
+	if got := string(f.Append(nil, e)); got != "- - the token has expired" {
+		t.Fatalf("denied: %q", got)
+	}
+	e = full()
+	e.Authorized(claimMap{"sub": `a","admin":"yes`})
+	line := compile(t, `{"sub":"$context.authorizer.claims.sub"}`).Append(nil, e)
+	var got map[string]string
+	if err := json.Unmarshal(line, &got); err != nil || len(got) != 1 || got["sub"] != `a","admin":"yes` {
+		t.Fatalf("%s: %v %v", line, got, err)
+	}
+}
