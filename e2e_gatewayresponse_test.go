@@ -57,12 +57,46 @@ func TestRESTGatewayResponses(t *testing.T) {
 	p.restMethod(api, "keyed", "GET", fmt.Sprintf("http://127.0.0.1:%d/x", ok.port), apigateway.PutMethodInput{ApiKeyRequired: true})
 	p.restMethod(api, "slow", "GET", hang.URL+"/x", apigateway.PutMethodInput{})
 	p.restMethod(api, "dead", "GET", fmt.Sprintf("http://127.0.0.1:%d/x", deadPort), apigateway.PutMethodInput{})
+	p.restMethod(api, "quota", "GET", fmt.Sprintf("http://127.0.0.1:%d/x", ok.port), apigateway.PutMethodInput{ApiKeyRequired: true})
+	// A MOCK integration without integration responses cannot answer; an
+	// HTTP one that takes only JSON refuses other types.
+	for _, m := range []struct {
+		part string
+		in   apigateway.PutIntegrationInput
+	}{
+		{"unmapped", apigateway.PutIntegrationInput{Type: agtypes.IntegrationTypeMock}},
+		{"jsononly", apigateway.PutIntegrationInput{Type: agtypes.IntegrationTypeHttp, IntegrationHttpMethod: aws.String("POST"),
+			Uri: aws.String(fmt.Sprintf("http://127.0.0.1:%d/x", ok.port)), PassthroughBehavior: aws.String("NEVER"),
+			RequestTemplates: map[string]string{"application/json": `{"in":$input.json('$')}`}}},
+	} {
+		res, err := p.gw.CreateResource(restCtx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: api.RootResourceId, PathPart: aws.String(m.part)})
+		p.must(err)
+		_, err = p.gw.PutMethod(restCtx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("POST"), AuthorizationType: aws.String("NONE")})
+		p.must(err)
+		m.in.RestApiId, m.in.ResourceId, m.in.HttpMethod = api.Id, res.Id, aws.String("POST")
+		_, err = p.gw.PutIntegration(restCtx, &m.in)
+		p.must(err)
+	}
 	p.deploy(api.Id)
+	// A key on a plan whose quota is one request a day: the first call
+	// uses it up.
+	key, err := p.gw.CreateApiKey(restCtx, &apigateway.CreateApiKeyInput{Name: aws.String("k"), Enabled: true, Value: aws.String("0123456789abcdefghijKLMN")})
+	p.must(err)
+	plan, err := p.gw.CreateUsagePlan(restCtx, &apigateway.CreateUsagePlanInput{Name: aws.String("tiny"),
+		ApiStages: []agtypes.ApiStage{{ApiId: api.Id, Stage: aws.String("prod")}}, Quota: &agtypes.QuotaSettings{Limit: 1, Period: agtypes.QuotaPeriodTypeDay}})
+	p.must(err)
+	_, err = p.gw.CreateUsagePlanKey(restCtx, &apigateway.CreateUsagePlanKeyInput{UsagePlanId: plan.Id, KeyId: key.Id, KeyType: aws.String("API_KEY")})
+	p.must(err)
+	p.sync()
+	keyed := map[string]string{"x-api-key": "0123456789abcdefghijKLMN"}
+	if status, _, body := p.send("GET", host0(api), "/prod/quota", "", keyed); status != 200 {
+		t.Fatalf("the key's one request: %d %s", status, body)
+	}
 	_, err = p.gw.UpdateStage(restCtx, &apigateway.UpdateStageInput{RestApiId: api.Id, StageName: aws.String("prod"), PatchOperations: []agtypes.PatchOperation{
 		{Op: agtypes.OpReplace, Path: aws.String("/~1open/GET/throttling/rateLimit"), Value: aws.String("0")},
 		{Op: agtypes.OpReplace, Path: aws.String("/variables/team"), Value: aws.String("blue")}}})
 	p.must(err)
-	host := aws.ToString(api.Id) + ".execute-api.localhost"
+	host := host0(api)
 
 	type call struct {
 		what, method, path, body string
@@ -77,6 +111,10 @@ func TestRESTGatewayResponses(t *testing.T) {
 		"BAD_REQUEST_BODY":             {"a bad body", "POST", "/prod/checked", `{"message":7}`, map[string]string{"x-need": "1"}},
 		"INTEGRATION_TIMEOUT":          {"a backend that never answers", "GET", "/prod/slow", "", nil},
 		"INTEGRATION_FAILURE":          {"a backend that is not there", "GET", "/prod/dead", "", nil},
+		"QUOTA_EXCEEDED":               {"a key past its quota", "GET", "/prod/quota", "", keyed},
+		"API_CONFIGURATION_ERROR":      {"no integration response", "POST", "/prod/unmapped", "", nil},
+		"UNSUPPORTED_MEDIA_TYPE":       {"a type without a template", "POST", "/prod/jsononly", "text", map[string]string{"Content-Type": "text/plain"}},
+		"REQUEST_TOO_LARGE":            {"a body past 10 MB", "POST", "/prod/open", "", map[string]string{"Content-Length": "20000000"}},
 	}
 	defaults := map[string]struct {
 		status int
@@ -177,4 +215,8 @@ func TestRESTGatewayResponses(t *testing.T) {
 	if !one.DefaultResponse || aws.ToString(one.StatusCode) != "429" {
 		t.Fatalf("THROTTLED after its delete: %+v", one)
 	}
+}
+
+func host0(api *apigateway.CreateRestApiOutput) string {
+	return aws.ToString(api.Id) + ".execute-api.localhost"
 }
