@@ -306,10 +306,14 @@ func httpsGet(t *testing.T, c *http.Client, url string) (int, string, error) {
 func TestCustomDomainOverHTTPS(t *testing.T) {
 	n := newDomainNet(t, servertest.TLS())
 	ctx := context.Background()
-	if _, err := os.Stat(n.srv.CAFile()); err != nil {
+	pemFile, err := os.ReadFile(n.srv.CAFile())
+	if err != nil {
 		t.Fatalf("CA file: %v", err)
 	}
-	_, err := n.gw.CreateDomainName(ctx, &apigateway.CreateDomainNameInput{DomainName: aws.String("shop.example.com"),
+	if status, body := n.get("localhost", "/_gatehouse/ca.pem"); status != 200 || body != string(pemFile) {
+		t.Errorf("/_gatehouse/ca.pem: %d %q", status, body)
+	}
+	_, err = n.gw.CreateDomainName(ctx, &apigateway.CreateDomainNameInput{DomainName: aws.String("shop.example.com"),
 		RegionalCertificateArn: aws.String("arn:aws:acm:us-east-1:000000000000:certificate/z"),
 		EndpointConfiguration:  &agtypes.EndpointConfiguration{Types: []agtypes.EndpointType{agtypes.EndpointTypeRegional}}})
 	n.must(err)

@@ -543,7 +543,7 @@ func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
 		// Every request an integration sends carries the hop count.
 		ViaIntegration: func(r *http.Request) bool { return r.Header.Get(upstream.HopsHeader) != "" },
 		Admin: admin.Handler(admin.Config{Snapshot: s.plane.Snapshot, Health: targetHealth(s.health.Table()),
-			Pprof: cfg.Pprof, Now: cfg.Clock.Now}),
+			Pprof: cfg.Pprof, Now: cfg.Clock.Now, CACert: s.caCert()}),
 		Services:    services,
 		Account:     cfg.Account,
 		Region:      cfg.Region,

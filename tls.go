@@ -137,3 +137,12 @@ func (s *Server) closeTLS() {
 		s.ca.Close()
 	}
 }
+
+// caCert is the authority's PEM certificate, nil without the HTTPS
+// listener.
+func (s *Server) caCert() []byte {
+	if s.ca == nil {
+		return nil
+	}
+	return s.ca.CertPEM()
+}

@@ -30,12 +30,17 @@ type Config struct {
 	// Now is the data plane's clock, which decides Cloud Map health
 	// changes still pending; nil is the wall clock.
 	Now func() time.Time
+	// CACert is the PEM certificate of the authority the HTTPS listener's
+	// certificates come from, served at /_gatehouse/ca.pem; nil: none.
+	CACert []byte
 }
 
 // Handler serves GET /_gatehouse/explain?api=ID[&route=R][&stage=S]: a
 // dataplane.Report as JSON, 200 whether or not the path is broken (the
 // report says), 404 when the API, stage or route does not exist; and, when
-// cfg.Pprof is set, /_gatehouse/debug/pprof/, net/http/pprof's endpoints.
+// cfg.Pprof is set, /_gatehouse/debug/pprof/, net/http/pprof's endpoints;
+// and GET /_gatehouse/ca.pem, the HTTPS listener's authority, when there is
+// one.
 func Handler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+Prefix+"explain", func(w http.ResponseWriter, r *http.Request) {
@@ -68,6 +73,13 @@ func Handler(cfg Config) http.Handler {
 		debug.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		debug.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		mux.Handle(Prefix+"debug/pprof/", http.StripPrefix(Prefix[:len(Prefix)-1], debug))
+	}
+	if cfg.CACert != nil {
+		// The certificate is public: trusting it is the client's choice.
+		mux.HandleFunc("GET "+Prefix+"ca.pem", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/x-pem-file")
+			w.Write(cfg.CACert)
+		})
 	}
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusNotFound, map[string]string{"message": "no such gatehouse endpoint: " + r.URL.Path})
