@@ -73,3 +73,30 @@ func TestLocalRefsAndCycles(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// One compiled schema serves concurrent requests.
+func TestValidateConcurrently(t *testing.T) {
+	s, err := Compile("a1", "M", map[string]string{"M": `{"type":"object","required":["a"],"properties":{"a":{"type":"string","pattern":"^x"}}}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			var err error
+			for j := 0; j < 50 && err == nil; j++ {
+				if i%2 == 0 {
+					err = s.Validate([]byte(`{"a":"xyz"}`))
+				} else if s.Validate([]byte(`{"a":"yz"}`)) == nil {
+					err = errors.New("a bad body passed")
+				}
+			}
+			done <- err
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
