@@ -75,11 +75,21 @@ func (c *Fake) Advance(d time.Duration) {
 		}
 		c.now = next.at
 		if next.every > 0 {
-			next.at = next.at.Add(next.every)
 			select {
 			case next.ch <- c.now:
 			default:
 			}
+			// A real ticker drops the ticks its reader has not taken, so
+			// ticks with nothing else due between them are one tick to
+			// the reader: they are delivered once, and a long Advance
+			// does not step through every period of a short ticker.
+			limit := end
+			for _, w := range c.waiters {
+				if w != next && w.active && w.at.Before(limit) {
+					limit = w.at
+				}
+			}
+			next.at = next.at.Add((limit.Sub(next.at)/next.every + 1) * next.every)
 			continue
 		}
 		next.active = false

@@ -45,3 +45,29 @@ func TestTicker(t *testing.T) {
 	default:
 	}
 }
+
+func TestTickerTicksOnceAcrossALongAdvance(t *testing.T) {
+	c := New(time.Unix(0, 0))
+	tk := c.NewTicker(time.Second)
+	var fired bool
+	c.AfterFunc(90*time.Second, func() { fired = true })
+	c.Advance(60 * 24 * time.Hour)
+	if !fired {
+		t.Fatal("the timer due in the middle did not fire")
+	}
+	select {
+	case at := <-tk.C():
+		if at != time.Unix(1, 0) {
+			t.Errorf("tick at %v, want the first period", at)
+		}
+	default:
+		t.Fatal("no tick delivered")
+	}
+	// Once the reader has taken that tick, the next period delivers again.
+	c.Advance(time.Second)
+	select {
+	case <-tk.C():
+	default:
+		t.Fatal("no tick after the next period")
+	}
+}
