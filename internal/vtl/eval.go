@@ -202,11 +202,11 @@ func restore(vars map[string]any, k string, v any, had bool) {
 func iterate(v any) ([]any, error) {
 	switch x := v.(type) {
 	case *List:
-		return x.items, nil
+		return x.Items, nil
 	case []any:
 		return x, nil
 	case *Map:
-		return slices.Clone(x.vals), nil
+		return slices.Clone(x.Vals), nil
 	case map[string]any:
 		keys := sortedKeys(x)
 		out := make([]any, len(keys))
@@ -259,11 +259,11 @@ func (s *state) set(n *parse.Set) error {
 				return err
 			}
 			m := obj.(*Map)
-			child, ok := m.get(key)
+			child, ok := m.Get(key)
 			cm, isMap := child.(*Map)
 			if !ok || !isMap {
 				cm = newMap(2)
-				m.put(key, cm)
+				m.Put(key, cm)
 			}
 			obj = cm
 		}
@@ -285,10 +285,10 @@ func (s *state) set(n *parse.Set) error {
 		if err != nil {
 			return err
 		}
-		if len(o.keys) >= maxItems {
+		if len(o.Keys) >= maxItems {
 			return errors.New("map too large")
 		}
-		o.put(key, v)
+		o.Put(key, v)
 	case *List:
 		if last.Kind != parse.Index {
 			return nil
@@ -297,8 +297,8 @@ func (s *state) set(n *parse.Set) error {
 		if err != nil {
 			return err
 		}
-		if i, ok := toInt(iv); ok && i >= 0 && i < len(o.items) {
-			o.items[i] = v
+		if i, ok := toInt(iv); ok && i >= 0 && i < len(o.Items) {
+			o.Items[i] = v
 		}
 	}
 	return nil
@@ -402,13 +402,13 @@ func (s *state) eval(e parse.Expr) (any, error) {
 	case *parse.NullLit:
 		return nil, nil
 	case *parse.ListLit:
-		l := &List{items: make([]any, 0, len(e.Items))}
+		l := &List{Items: make([]any, 0, len(e.Items))}
 		for _, it := range e.Items {
 			v, err := s.eval(it)
 			if err != nil {
 				return nil, err
 			}
-			l.items = append(l.items, v)
+			l.Items = append(l.Items, v)
 		}
 		return l, nil
 	case *parse.RangeLit:
@@ -428,7 +428,7 @@ func (s *state) eval(e parse.Expr) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m.put(ks, v)
+			m.Put(ks, v)
 		}
 		return m, nil
 	case *parse.Unary:
@@ -513,13 +513,13 @@ func (s *state) rangeList(e *parse.RangeLit) (any, error) {
 	if n >= maxItems {
 		return nil, errors.New("range too large")
 	}
-	l := &List{items: make([]any, 0, n+1)}
+	l := &List{Items: make([]any, 0, n+1)}
 	step := int64(1)
 	if to < from {
 		step = -1
 	}
 	for i := from; ; i += step {
-		l.items = append(l.items, i)
+		l.Items = append(l.Items, i)
 		if i == to {
 			break
 		}
@@ -542,10 +542,10 @@ func index(v, i any) any {
 	case *List:
 		if n, ok := toInt(i); ok {
 			if n < 0 {
-				n += len(x.items)
+				n += len(x.Items)
 			}
-			if n >= 0 && n < len(x.items) {
-				return x.items[n]
+			if n >= 0 && n < len(x.Items) {
+				return x.Items[n]
 			}
 		}
 		return nil
@@ -567,7 +567,7 @@ func (s *state) overrides(res *Result) {
 		return
 	}
 	if ro, ok := mapValue(s.ctx, "responseOverride").(*Map); ok {
-		if v, ok := ro.get("status"); ok {
+		if v, ok := ro.Get("status"); ok {
 			if n, ok := toInt(v); ok {
 				res.Status = n
 			} else if t, ok := v.(string); ok {
@@ -586,18 +586,18 @@ func (s *state) overrides(res *Result) {
 }
 
 func mapValue(m *Map, k string) any {
-	v, _ := m.get(k)
+	v, _ := m.Get(k)
 	return v
 }
 
 func stringMap(v any) map[string]string {
 	m, ok := v.(*Map)
-	if !ok || len(m.keys) == 0 {
+	if !ok || len(m.Keys) == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(m.keys))
-	for i, k := range m.keys {
-		if s, err := str(m.vals[i]); err == nil {
+	out := make(map[string]string, len(m.Keys))
+	for i, k := range m.Keys {
+		if s, err := str(m.Vals[i]); err == nil {
 			out[k] = s
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf16"
+
+	"gatehouse/internal/mapping/jsonpath"
 )
 
 // inputMethod answers $input.json, $input.path and $input.params.
@@ -20,7 +22,7 @@ func (s *state) inputMethod(name string, args []any) (any, error) {
 		if !ok {
 			return nil, nil
 		}
-		path, err := compilePath(expr)
+		path, err := jsonpath.Parse(expr)
 		if err != nil {
 			return nil, err
 		}
@@ -28,7 +30,7 @@ func (s *state) inputMethod(name string, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, found := path.eval(body)
+		v, found := path.Eval(body)
 		if name == "path" {
 			if !found || v == nil {
 				// A path that finds nothing renders empty, not as written.
@@ -113,9 +115,9 @@ func (s *state) allParams() *Map {
 		}{{"path", s.in.Path}, {"querystring", s.in.Query}, {"header", s.in.Header}} {
 			m := newMap(len(kv.m))
 			for _, k := range sortedKeys(kv.m) {
-				m.put(k, kv.m[k])
+				m.Put(k, kv.m[k])
 			}
-			s.params.put(kv.name, m)
+			s.params.Put(kv.name, m)
 		}
 	}
 	return s.params

@@ -38,7 +38,7 @@ func (s *state) property(v any, name string) (any, error) {
 		return nil, nil
 	case contextObj:
 		if s.ctx != nil {
-			if r, ok := s.ctx.get(name); ok {
+			if r, ok := s.ctx.Get(name); ok {
 				return r, nil
 			}
 		}
@@ -83,7 +83,7 @@ func (s *state) property(v any, name string) (any, error) {
 func mapGet(m any, k string) (any, bool) {
 	switch x := m.(type) {
 	case *Map:
-		return x.get(k)
+		return x.Get(k)
 	case map[string]any:
 		v, ok := x[k]
 		if sub, isMap := v.(map[string]string); isMap {
@@ -435,9 +435,9 @@ func javaSplit(re *regexp.Regexp, x string, limit int) *List {
 			parts = nil
 		}
 	}
-	l := &List{items: make([]any, len(parts))}
+	l := &List{Items: make([]any, len(parts))}
 	for i, p := range parts {
-		l.items[i] = p
+		l.Items[i] = p
 	}
 	return l
 }
@@ -479,10 +479,10 @@ func mapMethod(m *Map, name string, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(m.keys) >= maxItems {
+		if len(m.Keys) >= maxItems {
 			return nil, errors.New("map too large")
 		}
-		return m.put(k, args[1]), nil
+		return m.Put(k, args[1]), nil
 	case "putAll":
 		if len(args) != 1 {
 			return nil, nil
@@ -491,12 +491,12 @@ func mapMethod(m *Map, name string, args []any) (any, error) {
 		if !ok {
 			return nil, nil
 		}
-		if len(m.keys)+len(src.keys) > maxItems {
+		if len(m.Keys)+len(src.Keys) > maxItems {
 			return nil, errors.New("map too large")
 		}
-		keys, vals := slices.Clone(src.keys), slices.Clone(src.vals)
+		keys, vals := slices.Clone(src.Keys), slices.Clone(src.Vals)
 		for i, k := range keys {
-			m.put(k, vals[i])
+			m.Put(k, vals[i])
 		}
 		return nil, nil
 	case "remove":
@@ -507,9 +507,9 @@ func mapMethod(m *Map, name string, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return m.remove(k), nil
+		return m.Remove(k), nil
 	case "clear":
-		m.keys, m.vals, m.index = m.keys[:0], m.vals[:0], nil
+		m.Clear()
 		return nil, nil
 	}
 	return readMapMethod(m, name, args)
@@ -543,22 +543,22 @@ func readMapMethod(m any, name string, args []any) (any, error) {
 	case "isEmpty":
 		return len(keys) == 0, nil
 	case "keySet":
-		l := &List{items: make([]any, len(keys))}
+		l := &List{Items: make([]any, len(keys))}
 		for i, k := range keys {
-			l.items[i] = k
+			l.Items[i] = k
 		}
 		return l, nil
 	case "values":
-		l := &List{items: make([]any, len(keys))}
+		l := &List{Items: make([]any, len(keys))}
 		for i, k := range keys {
-			l.items[i], _ = mapGet(m, k)
+			l.Items[i], _ = mapGet(m, k)
 		}
 		return l, nil
 	case "entrySet":
-		l := &List{items: make([]any, len(keys))}
+		l := &List{Items: make([]any, len(keys))}
 		for i, k := range keys {
 			v, _ := mapGet(m, k)
-			l.items[i] = &entry{key: k, val: v}
+			l.Items[i] = &entry{key: k, val: v}
 		}
 		return l, nil
 	case "containsValue":
@@ -581,7 +581,7 @@ func readMapMethod(m any, name string, args []any) (any, error) {
 func mapKeys(m any) []string {
 	switch x := m.(type) {
 	case *Map:
-		return x.keys
+		return x.Keys
 	case map[string]any:
 		return sortedKeys(x)
 	case map[string]string:
@@ -593,23 +593,23 @@ func mapKeys(m any) []string {
 func listMethod(l *List, name string, args []any) (any, error) {
 	switch name {
 	case "size":
-		return int64(len(l.items)), nil
+		return int64(len(l.Items)), nil
 	case "isEmpty":
-		return len(l.items) == 0, nil
+		return len(l.Items) == 0, nil
 	case "get":
 		if len(args) != 1 {
 			return nil, nil
 		}
 		i, ok := toInt(args[0])
-		if !ok || i < 0 || i >= len(l.items) {
+		if !ok || i < 0 || i >= len(l.Items) {
 			return nil, nil
 		}
-		return l.items[i], nil
+		return l.Items[i], nil
 	case "contains", "indexOf":
 		if len(args) != 1 {
 			return nil, nil
 		}
-		for i, it := range l.items {
+		for i, it := range l.Items {
 			if equal(it, args[0]) {
 				if name == "contains" {
 					return true, nil
@@ -622,21 +622,21 @@ func listMethod(l *List, name string, args []any) (any, error) {
 		}
 		return int64(-1), nil
 	case "add":
-		if len(l.items) >= maxItems {
+		if len(l.Items) >= maxItems {
 			return nil, errors.New("list too large")
 		}
 		switch len(args) {
 		case 1:
-			l.items = append(l.items, args[0])
+			l.Items = append(l.Items, args[0])
 			return true, nil
 		case 2:
 			i, ok := toInt(args[0])
-			if !ok || i < 0 || i > len(l.items) {
+			if !ok || i < 0 || i > len(l.Items) {
 				return nil, nil
 			}
-			l.items = append(l.items, nil)
-			copy(l.items[i+1:], l.items[i:])
-			l.items[i] = args[1]
+			l.Items = append(l.Items, nil)
+			copy(l.Items[i+1:], l.Items[i:])
+			l.Items[i] = args[1]
 			return true, nil
 		}
 	case "addAll":
@@ -647,43 +647,43 @@ func listMethod(l *List, name string, args []any) (any, error) {
 		if !ok {
 			return nil, nil
 		}
-		if len(l.items)+len(src.items) > maxItems {
+		if len(l.Items)+len(src.Items) > maxItems {
 			return nil, errors.New("list too large")
 		}
-		l.items = append(l.items, src.items...)
+		l.Items = append(l.Items, src.Items...)
 		return true, nil
 	case "set":
 		if len(args) != 2 {
 			return nil, nil
 		}
 		i, ok := toInt(args[0])
-		if !ok || i < 0 || i >= len(l.items) {
+		if !ok || i < 0 || i >= len(l.Items) {
 			return nil, nil
 		}
-		old := l.items[i]
-		l.items[i] = args[1]
+		old := l.Items[i]
+		l.Items[i] = args[1]
 		return old, nil
 	case "remove":
 		if len(args) != 1 {
 			return nil, nil
 		}
 		if i, ok := toInt(args[0]); ok {
-			if i < 0 || i >= len(l.items) {
+			if i < 0 || i >= len(l.Items) {
 				return nil, nil
 			}
-			old := l.items[i]
-			l.items = append(l.items[:i], l.items[i+1:]...)
+			old := l.Items[i]
+			l.Items = append(l.Items[:i], l.Items[i+1:]...)
 			return old, nil
 		}
-		for i, it := range l.items {
+		for i, it := range l.Items {
 			if equal(it, args[0]) {
-				l.items = append(l.items[:i], l.items[i+1:]...)
+				l.Items = append(l.Items[:i], l.Items[i+1:]...)
 				return true, nil
 			}
 		}
 		return false, nil
 	case "clear":
-		l.items = l.items[:0]
+		l.Items = l.Items[:0]
 		return nil, nil
 	case "subList":
 		if len(args) != 2 {
@@ -691,10 +691,10 @@ func listMethod(l *List, name string, args []any) (any, error) {
 		}
 		from, ok1 := toInt(args[0])
 		to, ok2 := toInt(args[1])
-		if !ok1 || !ok2 || from < 0 || to > len(l.items) || from > to {
+		if !ok1 || !ok2 || from < 0 || to > len(l.Items) || from > to {
 			return nil, nil
 		}
-		return &List{items: append([]any(nil), l.items[from:to]...)}, nil
+		return &List{Items: append([]any(nil), l.Items[from:to]...)}, nil
 	case "toString":
 		return str(l)
 	}

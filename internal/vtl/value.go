@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"gatehouse/internal/mapping/jsonpath"
 )
 
 // Values a template works with are nil, string, int64, float64, bool,
@@ -13,80 +15,14 @@ import (
 // map[string]string) and the objects behind $input, $util and $foreach.
 
 // Map is a map that keeps insertion order, as the LinkedHashMap behind a
-// parsed JSON object or a map literal does in Velocity. Most maps a
-// template sees are small objects, so keys are found by a scan until there
-// are too many for one, and by an index after.
-type Map struct {
-	keys  []string
-	vals  []any
-	index map[string]int
-}
+// parsed JSON object or a map literal does in Velocity: the same type the
+// JSON decoder makes, so a parsed body is used as it is.
+type Map = jsonpath.Object
 
-const scanMax = 8
-
-func newMap(n int) *Map { return &Map{keys: make([]string, 0, n), vals: make([]any, 0, n)} }
-
-func (m *Map) find(k string) int {
-	if m.index != nil {
-		if i, ok := m.index[k]; ok {
-			return i
-		}
-		return -1
-	}
-	for i, x := range m.keys {
-		if x == k {
-			return i
-		}
-	}
-	return -1
-}
-
-func (m *Map) get(k string) (any, bool) {
-	if i := m.find(k); i >= 0 {
-		return m.vals[i], true
-	}
-	return nil, false
-}
-
-func (m *Map) put(k string, v any) any {
-	if i := m.find(k); i >= 0 {
-		old := m.vals[i]
-		m.vals[i] = v
-		return old
-	}
-	m.keys, m.vals = append(m.keys, k), append(m.vals, v)
-	if m.index != nil || len(m.keys) > scanMax {
-		m.reindex()
-	}
-	return nil
-}
-
-func (m *Map) remove(k string) any {
-	i := m.find(k)
-	if i < 0 {
-		return nil
-	}
-	old := m.vals[i]
-	m.keys, m.vals = slices.Delete(m.keys, i, i+1), slices.Delete(m.vals, i, i+1)
-	if m.index != nil {
-		m.reindex()
-	}
-	return old
-}
-
-func (m *Map) reindex() {
-	if m.index == nil {
-		m.index = make(map[string]int, len(m.keys))
-	} else if len(m.index) > len(m.keys) {
-		clear(m.index)
-	}
-	for i, k := range m.keys {
-		m.index[k] = i
-	}
-}
+func newMap(n int) *Map { return jsonpath.NewObject(n) }
 
 // List is a mutable list, as Java's ArrayList.
-type List struct{ items []any }
+type List = jsonpath.Array
 
 // entry is one element of a map's entrySet().
 type entry struct {
@@ -96,11 +32,11 @@ type entry struct {
 
 // Limits that keep a template from using unbounded memory or time.
 const (
-	maxOutput     = 10 << 20 // bytes of any string built, and of the body (AWS's payload limit)
-	maxIterations = 1000     // per #foreach, as AWS documents
-	maxItems      = 100000   // elements of one list or map
-	maxSteps      = 2000000  // nodes evaluated by one Execute
-	maxValueDepth = 100      // nesting while rendering or encoding a value
+	maxOutput     = 10 << 20          // bytes of any string built, and of the body (AWS's payload limit)
+	maxIterations = 1000              // per #foreach, as AWS documents
+	maxItems      = jsonpath.MaxItems // elements of one list or map
+	maxSteps      = 2000000           // nodes evaluated by one Execute
+	maxValueDepth = 100               // nesting while rendering or encoding a value
 )
 
 var (
@@ -147,20 +83,20 @@ func writeStr(b *strings.Builder, v any, depth int) error {
 		b.WriteString(strconv.FormatBool(x))
 	case *Map:
 		b.WriteByte('{')
-		for i, k := range x.keys {
+		for i, k := range x.Keys {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteString(k)
 			b.WriteByte('=')
-			if err := writeStr(b, x.vals[i], depth+1); err != nil {
+			if err := writeStr(b, x.Vals[i], depth+1); err != nil {
 				return err
 			}
 		}
 		b.WriteByte('}')
 	case *List:
 		b.WriteByte('[')
-		for i, it := range x.items {
+		for i, it := range x.Items {
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -194,7 +130,7 @@ func writeStr(b *strings.Builder, v any, depth int) error {
 		}
 		b.WriteByte('}')
 	case []any:
-		return writeStr(b, &List{items: x}, depth)
+		return writeStr(b, &List{Items: x}, depth)
 	case *entry:
 		b.WriteString(x.key)
 		b.WriteByte('=')
