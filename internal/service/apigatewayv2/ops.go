@@ -10,9 +10,9 @@ import (
 // and success status of API Gateway's service model.
 func (s *Service) Ops() api.Table {
 	const (
-		get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
-		ok, created, accepted = http.StatusOK, http.StatusCreated, http.StatusAccepted
-		noContent             = http.StatusNoContent
+		get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+		ok, created, accepted      = http.StatusOK, http.StatusCreated, http.StatusAccepted
+		noContent                  = http.StatusNoContent
 	)
 	return api.NewTable(
 		api.Handle("CreateApi", s.CreateApi).Route(post, "/v2/apis", created),
@@ -20,6 +20,9 @@ func (s *Service) Ops() api.Table {
 		api.Handle("GetApi", s.GetApi).Route(get, "/v2/apis/{apiId}", ok),
 		api.Handle("UpdateApi", s.UpdateApi).Route(patch, "/v2/apis/{apiId}", ok),
 		api.Handle("DeleteApi", s.DeleteApi).Route(del, "/v2/apis/{apiId}", noContent),
+		api.Handle("ImportApi", s.ImportApi).Route(put, "/v2/apis", created),
+		api.Handle("ReimportApi", s.ReimportApi).Route(put, "/v2/apis/{apiId}", created),
+		api.Handle("ExportApi", s.ExportApi).Route(get, "/v2/apis/{apiId}/exports/{specification}", ok),
 		api.Handle("DeleteCorsConfiguration", s.DeleteCorsConfiguration).Route(del, "/v2/apis/{apiId}/cors", noContent),
 
 		api.Handle("CreateRoute", s.CreateRoute).Route(post, "/v2/apis/{apiId}/routes", created),

@@ -66,14 +66,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		meta.RequestID = api.NewRequestID()
 		r = r.WithContext(api.WithMeta(r.Context(), meta))
 	}
-	status, body, e := h.serve(r, meta)
+	status, body, ctype, e := h.serve(r, meta)
 	w.Header().Set("X-Amzn-Requestid", meta.RequestID)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
 	if body != nil {
-		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Type", ctype)
 	}
 	w.WriteHeader(status)
 	w.Write(body)
@@ -81,7 +81,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve matches, decodes, calls and encodes. It writes nothing, so that a
 // panic anywhere in it can still be answered with one clean error.
-func (h *Handler) serve(r *http.Request, meta api.Meta) (status int, body []byte, e *api.Error) {
+func (h *Handler) serve(r *http.Request, meta api.Meta) (status int, body []byte, ctype string, e *api.Error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("operation panicked", "request_id", meta.RequestID, "method", r.Method,
@@ -91,7 +91,7 @@ func (h *Handler) serve(r *http.Request, meta api.Meta) (status int, body []byte
 	}()
 	rt, in, e := h.decodeRequest(r)
 	if e != nil {
-		return 0, nil, e
+		return 0, nil, "", e
 	}
 	out, err := rt.op.Call(r.Context(), in)
 	if err != nil {
@@ -99,17 +99,27 @@ func (h *Handler) serve(r *http.Request, meta api.Meta) (status int, body []byte
 		if e.Server {
 			h.log.Error("operation failed", "op", rt.op.Name, "request_id", meta.RequestID, "err", err)
 		}
-		return 0, nil, e
+		return 0, nil, "", e
 	}
-	if body, err = encodeOutput(out); err != nil {
+	ctype = "application/json"
+	if p, ok := out.(Payload); ok {
+		body, ctype = p.Payload()
+	} else if body, err = encodeOutput(out); err != nil {
 		h.log.Error("output not encodable", "op", rt.op.Name, "request_id", meta.RequestID, "err", err)
-		return 0, nil, api.Internal(err)
+		return 0, nil, "", api.Internal(err)
 	}
 	status = rt.op.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
-	return status, body, nil
+	return status, body, ctype, nil
+}
+
+// Payload is an output whose body is a document of its own rather than
+// JSON members, as ExportApi's OpenAPI file is: the body goes out as it
+// is, with its content type.
+type Payload interface {
+	Payload() (body []byte, contentType string)
 }
 
 // decodeRequest finds the route that serves r and decodes its input. It is
