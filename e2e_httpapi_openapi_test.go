@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -411,4 +413,85 @@ func sameDocument(t *testing.T, a, b []byte) bool {
 		return string(s)
 	}
 	return strip(x) == strip(y)
+}
+
+// TestHTTPAPIOpenAPIStack makes an HTTP API from a CloudFormation Body, the
+// template's Name over the document's title, updates it by a new Body
+// (ReimportApi: same id, the stage kept), and rolls back an update whose
+// Body is refused, leaving the API as it was.
+func TestHTTPAPIOpenAPIStack(t *testing.T) {
+	srv := servertest.Start(t)
+	c, gw := srv.CloudFormation(), srv.APIGatewayV2()
+	backend := echoBackend(t, "web")
+	template := func(paths string) string {
+		return fmt.Sprintf(`Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: from-template
+      Tags: {app: pets}
+      Body:
+        openapi: 3.0.1
+        info: {title: from-document, version: "1"}
+        x-amazon-apigateway-cors: {allowOrigins: ["https://app.example.com"]}
+        paths:
+%s
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: $default, AutoDeploy: true}
+Outputs:
+  ApiId:
+    Value: !Ref Api
+`, paths)
+	}
+	route := func(path, uri string) string {
+		return fmt.Sprintf(`          %s:
+            get:
+              x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "%s", payloadFormatVersion: "1.0"}
+`, path, uri)
+	}
+	uri := fmt.Sprintf("http://127.0.0.1:%d/{proxy}", backend)
+	one := template(route("/a/{proxy}", uri))
+	if _, err := c.CreateStack(restCtx, &cfn.CreateStackInput{StackName: aws.String("oas"), TemplateBody: aws.String(one)}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitSettled(t, c, "oas")
+	if st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("create: %s\n%s", st.StackStatus, eventLines(t, c, "oas"))
+	}
+	id := outputsOf(st)["ApiId"]
+	api, err := gw.GetApi(restCtx, &apigatewayv2.GetApiInput{ApiId: aws.String(id)})
+	restMust(t, err)
+	if aws.ToString(api.Name) != "from-template" || api.CorsConfiguration == nil || api.Tags["app"] != "pets" {
+		t.Fatalf("API from Body: %+v", api)
+	}
+	if a := invoke(t, srv, id, "/a/x"); a.status != 200 || a.path != "/x" {
+		t.Fatalf("route from Body: %d %s", a.status, a.body)
+	}
+
+	two := template(route("/a/{proxy}", uri) + route("/b/{proxy}", uri))
+	if _, err := c.UpdateStack(restCtx, &cfn.UpdateStackInput{StackName: aws.String("oas"), TemplateBody: aws.String(two)}); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitSettled(t, c, "oas"); st.StackStatus != cfntypes.StackStatusUpdateComplete || outputsOf(st)["ApiId"] != id {
+		t.Fatalf("update: %s %v\n%s", st.StackStatus, outputsOf(st), eventLines(t, c, "oas"))
+	}
+	if a := invoke(t, srv, id, "/b/y"); a.status != 200 || a.path != "/y" {
+		t.Fatalf("route the new Body added: %d %s", a.status, a.body)
+	}
+	want := describeAPI(t, gw, aws.String(id))
+
+	bad := template(route("/a/{proxy}", "not a url"))
+	if _, err := c.UpdateStack(restCtx, &cfn.UpdateStackInput{StackName: aws.String("oas"), TemplateBody: aws.String(bad)}); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitSettled(t, c, "oas"); st.StackStatus != cfntypes.StackStatusUpdateRollbackComplete {
+		t.Fatalf("bad Body: %s\n%s", st.StackStatus, eventLines(t, c, "oas"))
+	}
+	if got := describeAPI(t, gw, aws.String(id)); got != want {
+		t.Fatalf("after the rollback:\n%s\nwant\n%s", got, want)
+	}
+	if a := invoke(t, srv, id, "/b/y"); a.status != 200 {
+		t.Fatalf("after the rollback: %d %s", a.status, a.body)
+	}
 }

@@ -9,10 +9,7 @@ const quickCreate = "quick create (an API with its route and integration in one)
 // reason.
 var unsupportedAPIGatewayV2 = map[string]map[string]string{
 	"AWS::ApiGatewayV2::Api": {
-		"BasePath":                importOnly,
-		"Body":                    importOnly,
-		"BodyS3Location":          importOnly,
-		"FailOnWarnings":          importOnly,
+		"BodyS3Location":          "gatehouse has no S3: give the OpenAPI definition inline as Body",
 		"CredentialsArn":          quickCreate,
 		"RouteKey":                quickCreate,
 		"Target":                  quickCreate,

@@ -27,6 +27,9 @@ func init() {
 // createHTTPAPI names an API the template names not as CloudFormation
 // names resources.
 func createHTTPAPI(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error) {
+	if _, ok := p["Body"]; ok {
+		return importHTTPAPI(ctx, s, t, p)
+	}
 	var in apigatewayv2.CreateApiInput
 	if err := decode(without(p, "Tags"), &in); err != nil {
 		return stack.Created{}, err

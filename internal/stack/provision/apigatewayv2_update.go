@@ -38,6 +38,12 @@ var apiResets = map[string]any{
 
 func updateHTTPAPI(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
 	changed := changedKeys(old, new)
+	if _, ok := new["Body"]; ok {
+		if onlyChanged(changed, "Tags") {
+			return cur, s.retagV2(ctx, "/apis/"+cur.Ref, t, new)
+		}
+		return reimportHTTPAPI(ctx, s, t, cur, new)
+	}
 	skip := []string{"Tags", "ProtocolType"}
 	if _, had := old["CorsConfiguration"]; had && new["CorsConfiguration"] == nil {
 		// UpdateApi cannot remove a CORS configuration, only replace it:

@@ -66,7 +66,7 @@ var decodedProperties = []decoded{
 	{"AWS::ServiceDiscovery::HttpNamespace", nil, servicediscovery.CreateHttpNamespaceInput{}, nil},
 	{"AWS::ServiceDiscovery::Service", nil, servicediscovery.CreateServiceInput{}, nil},
 	{"AWS::ServiceDiscovery::Instance", nil, servicediscovery.RegisterInstanceInput{}, []string{"InstanceAttributes"}},
-	{"AWS::ApiGatewayV2::Api", nil, apigatewayv2.CreateApiInput{}, nil},
+	{"AWS::ApiGatewayV2::Api", nil, apigatewayv2.CreateApiInput{}, []string{"Body", "BasePath", "FailOnWarnings"}},
 	{"AWS::ApiGatewayV2::VpcLink", nil, apigatewayv2.CreateVpcLinkInput{}, nil},
 	{"AWS::ApiGatewayV2::Integration", nil, apigatewayv2.CreateIntegrationInput{}, []string{"ResponseParameters"}},
 	{"AWS::ApiGatewayV2::Route", nil, apigatewayv2.CreateRouteInput{}, nil},
