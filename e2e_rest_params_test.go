@@ -176,7 +176,7 @@ func TestRESTParameterMappingSources(t *testing.T) {
 		"X-Hops":     "one,two",
 		"X-Last-Hop": "two",
 		"X-Sku":      "b-2",
-		"X-Order":    `{"qty":2,"sku":"a-1"}`,
+		"X-Order":    `{"sku":"a-1","qty":2}`,
 		"X-Count":    "3",
 		"X-Body":     string(body),
 		"X-Env":      "production",

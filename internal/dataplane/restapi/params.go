@@ -2,12 +2,12 @@ package restapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"gatehouse/internal/mapping/jsonpath"
 	"gatehouse/internal/mapping/restparam"
 )
 
@@ -30,21 +30,9 @@ func bodyJSON(body []byte, d **decoded) (any, error) {
 	if len(b) == 0 || !strings.ContainsRune(`{["`, rune(b[0])) {
 		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&(*d).doc); err != nil {
-		(*d).err = err
-	} else if dec.More() {
-		(*d).err = errTrailing
-	}
+	(*d).doc, (*d).err = jsonpath.Decode(b)
 	return (*d).doc, (*d).err
 }
-
-type jsonError string
-
-func (e jsonError) Error() string { return string(e) }
-
-const errTrailing = jsonError("data after the JSON value")
 
 // value is a single-valued source's value, false when the request has
 // none (a mapping without a value sets nothing). A parameter given more
@@ -144,12 +132,12 @@ func joined(vs []string) (string, bool, error) {
 	return strings.Join(vs, ","), true, nil
 }
 
-func selected(p *restparam.Path, doc any) (string, bool, error) {
+func selected(p *jsonpath.Path, doc any) (string, bool, error) {
 	v, ok := p.Select(doc)
 	if !ok {
 		return "", false, nil
 	}
-	s, ok := restparam.Text(v)
+	s, ok := jsonpath.Text(v)
 	return s, ok, nil
 }
 

@@ -4,12 +4,14 @@
 // integration responses. It parses each expression into one typed value,
 // which the apigateway service checks and the data plane compiles and
 // evaluates, so that what is accepted is what runs. It evaluates nothing
-// itself and imports nothing of gatehouse's.
+// itself; a body source's path is the mapping languages' one JSONPath.
 package restparam
 
 import (
 	"slices"
 	"strings"
+
+	"gatehouse/internal/mapping/jsonpath"
 )
 
 // Kind is where a mapped value comes from.
@@ -43,7 +45,7 @@ type Source struct {
 	// value.
 	Name string
 	// Path is what a body JSONPath source selects; nil for other kinds.
-	Path *Path
+	Path *jsonpath.Path
 }
 
 // Multi reports whether the source stands for every value of a parameter

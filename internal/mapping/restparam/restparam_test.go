@@ -1,10 +1,10 @@
 package restparam
 
 import (
-	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
+
+	"gatehouse/internal/mapping/jsonpath"
 )
 
 func TestParseRequest(t *testing.T) {
@@ -65,7 +65,7 @@ func TestBodyPathSources(t *testing.T) {
 			t.Fatalf("%s: %+v, %v", expr, m, err)
 		}
 		v, ok := m.Source.Path.Select(doc)
-		got, ok2 := Text(v)
+		got, ok2 := jsonpath.Text(v)
 		if !ok || !ok2 || got != want {
 			t.Errorf("%s selects %q (%v %v), want %q", expr, got, ok, ok2, want)
 		}
@@ -76,7 +76,7 @@ func TestBodyPathSources(t *testing.T) {
 			t.Fatal(expr, err)
 		}
 		if v, ok := p.Select(doc); ok {
-			if _, ok := Text(v); ok {
+			if _, ok := jsonpath.Text(v); ok {
 				t.Errorf("%s selects %v, want nothing", expr, v)
 			}
 		}
@@ -140,10 +140,8 @@ func TestMethodParams(t *testing.T) {
 }
 
 func decode(t testing.TB, s string) any {
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
+	v, err := jsonpath.Decode([]byte(s))
+	if err != nil {
 		t.Fatal(err)
 	}
 	return v
