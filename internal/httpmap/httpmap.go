@@ -6,10 +6,13 @@
 package httpmap
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"gatehouse/internal/mapping/jsonpath"
 )
 
 // Action is what a mapping does to its target.
@@ -53,9 +56,9 @@ type Part struct {
 	// Text is the literal, or the variable's name (a header, query
 	// string, path parameter, context or stage variable).
 	Text string
-	// Path is a body variable's JSONPath: object members as strings,
-	// array indices as ints.
-	Path []any
+	// Path is a body variable's JSONPath, members and array indexes
+	// only; nil for the whole body.
+	Path *jsonpath.Path
 }
 
 // Value is a mapping's value, its parts in order.
@@ -334,7 +337,11 @@ func variable(k, expr, direction string) (Part, error) {
 // body, $request.body.a.b[0]['c d'] a member. Recursive descent (..),
 // wildcards and filters are refused, as API Gateway refuses them.
 func body(k, expr, prefix string, s Source) (Part, error) {
-	path, err := ParsePath(expr[len(prefix):])
+	rest := expr[len(prefix):]
+	if rest == "" {
+		return Part{Source: s}, nil
+	}
+	path, err := ParsePath(rest)
 	if err != nil {
 		return Part{}, errorf("Invalid mapping expression specified: $%s in %s: %v.", expr, k, err)
 	}
@@ -343,69 +350,25 @@ func body(k, expr, prefix string, s Source) (Part, error) {
 
 // ParsePath parses the JSONPath after $request.body or $response.body:
 // ".name", "[n]" and "['name']" steps.
-func ParsePath(p string) ([]any, error) {
-	var out []any
-	for p != "" {
-		switch {
-		case strings.HasPrefix(p, ".."):
-			return nil, Error("recursive descent is not supported")
-		case p[0] == '.':
-			p = p[1:]
-			end := 0
-			for end < len(p) && p[end] != '.' && p[end] != '[' {
-				end++
-			}
-			name := p[:end]
-			if name == "" || name == "*" {
-				return nil, Error("a member name is missing or is a wildcard")
-			}
-			out = append(out, name)
-			p = p[end:]
-		case p[0] == '[':
-			end := strings.IndexByte(p, ']')
-			if end < 0 {
-				return nil, Error("a [ is not closed")
-			}
-			in := p[1:end]
-			p = p[end+1:]
-			if len(in) >= 2 && (in[0] == '\'' || in[0] == '"') && in[len(in)-1] == in[0] {
-				out = append(out, in[1:len(in)-1])
-				continue
-			}
-			n, err := strconv.Atoi(in)
-			if err != nil || n < 0 {
-				return nil, Error("only array indices and quoted names may stand in brackets")
-			}
-			out = append(out, n)
-		default:
-			return nil, Error("a step must start with . or [")
-		}
+func ParsePath(rest string) (*jsonpath.Path, error) {
+	if rest == "" || rest[0] != '.' && rest[0] != '[' {
+		return nil, Error("a step must start with . or [")
 	}
-	return out, nil
-}
-
-// Lookup follows path into a decoded JSON document; false when a step
-// does not exist.
-func Lookup(doc any, path []any) (any, bool) {
-	for _, step := range path {
-		switch s := step.(type) {
-		case string:
-			m, ok := doc.(map[string]any)
-			if !ok {
-				return nil, false
-			}
-			if doc, ok = m[s]; !ok {
-				return nil, false
-			}
-		case int:
-			a, ok := doc.([]any)
-			if !ok || s >= len(a) {
-				return nil, false
-			}
-			doc = a[s]
-		}
+	p, err := jsonpath.Parse("$" + rest)
+	if err == nil {
+		err = p.Simple()
 	}
-	return doc, true
+	switch {
+	case err == nil:
+		return p, nil
+	case errors.Is(err, jsonpath.ErrDeepScan) || strings.Contains(rest, ".."):
+		return nil, Error("recursive descent is not supported")
+	case strings.Count(rest, "[") > strings.Count(rest, "]"):
+		return nil, Error("a [ is not closed")
+	case errors.Is(err, jsonpath.ErrWildcard) && !strings.Contains(rest, "[*") || !strings.Contains(rest, "["):
+		return nil, Error("a member name is missing or is a wildcard")
+	}
+	return nil, Error("only array indices and quoted names may stand in brackets")
 }
 
 // reservedHeaders are the headers a mapping may not touch, in either

@@ -1,10 +1,11 @@
 package httpmap
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
+
+	"gatehouse/internal/mapping/jsonpath"
 )
 
 func TestRequestParses(t *testing.T) {
@@ -22,7 +23,7 @@ func TestRequestParses(t *testing.T) {
 	want := []Op{
 		{Action: Append, Target: Header, Name: "x-src", Value: Value{{Source: Context, Text: "requestId"}}},
 		{Action: Append, Target: QueryString, Name: "s", Value: Value{{Source: StageVariable, Text: "env-"}, {Source: RequestQuery, Text: "q"}}},
-		{Action: Overwrite, Target: Header, Name: "x-b", Value: Value{{Source: RequestBody, Path: []any{"items", 1, "a b"}}}},
+		{Action: Overwrite, Target: Header, Name: "x-b", Value: Value{{Source: RequestBody, Path: mustPath(t, ".items[1]['a b']")}}},
 		{Action: Overwrite, Target: Path, Value: Value{{Text: "/v2/"}, {Source: RequestPathParam, Text: "id"}}},
 		{Action: Remove, Target: QueryString, Name: "drop", Value: Value{{Text: "''"}}},
 	}
@@ -46,7 +47,7 @@ func TestResponseParses(t *testing.T) {
 	if op := got[500][1]; op.Target != StatusCode || op.Value[0].Text != "503" {
 		t.Fatalf("500: %+v", got[500])
 	}
-	if op := got[404][0]; op.Value[0].Source != ResponseBody || !reflect.DeepEqual(op.Value[0].Path, []any{"error", "code"}) {
+	if op := got[404][0]; op.Value[0].Source != ResponseBody || !reflect.DeepEqual(op.Value[0].Path, mustPath(t, ".error.code")) {
 		t.Fatalf("404: %+v", got[404])
 	}
 }
@@ -88,15 +89,23 @@ func TestRefused(t *testing.T) {
 	}
 }
 
+func mustPath(t *testing.T, rest string) *jsonpath.Path {
+	t.Helper()
+	p, err := ParsePath(rest)
+	if err != nil {
+		t.Fatal(rest, err)
+	}
+	return p
+}
+
 func TestLookup(t *testing.T) {
-	var doc any
-	json.Unmarshal([]byte(`{"a":{"b":[1,{"c d":"x"}]},"n":null}`), &doc)
-	for path, want := range map[string]any{".a.b[1]['c d']": "x", ".a.b[0]": float64(1), ".a.b[2]": nil, ".a.x": nil, ".a.b.c": nil} {
+	doc, _ := jsonpath.Decode([]byte(`{"a":{"b":[1,{"c d":"x"}]},"n":null}`))
+	for path, want := range map[string]any{".a.b[1]['c d']": "x", ".a.b[0]": int64(1), ".a.b[2]": nil, ".a.x": nil, ".a.b.c": nil} {
 		p, err := ParsePath(path)
 		if err != nil {
 			t.Fatal(path, err)
 		}
-		got, ok := Lookup(doc, p)
+		got, ok := p.Select(doc)
 		if want == nil && ok || want != nil && got != want {
 			t.Errorf("%s: got %v %v, want %v", path, got, ok, want)
 		}

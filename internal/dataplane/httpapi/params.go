@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"gatehouse/internal/dataplane/jwtauth"
 	"gatehouse/internal/httpmap"
+	"gatehouse/internal/mapping/jsonpath"
 )
 
 // Mapping is an integration's compiled parameter mapping, parsed by
@@ -142,28 +142,29 @@ func decode(b []byte) any {
 	if len(b) == 0 || len(b) > maxMappedBody {
 		return nil
 	}
-	var doc any
-	if json.Unmarshal(b, &doc) != nil {
+	doc, err := jsonpath.Decode(b)
+	if err != nil {
 		return nil
 	}
 	return doc
 }
 
 // jsonText is the value at path in doc as a mapping sees it: a string as
-// it is, anything else as JSON, nothing when the path leads nowhere.
-func jsonText(doc any, path []any) string {
+// it is, anything else as JSON, nothing when the path leads nowhere. A nil
+// path is the whole body.
+func jsonText(doc any, path *jsonpath.Path) string {
 	if doc == nil {
 		return ""
 	}
-	v, ok := httpmap.Lookup(doc, path)
-	if !ok || v == nil {
+	v, ok := doc, true
+	if path != nil {
+		v, ok = path.Select(doc)
+	}
+	if !ok {
 		return ""
 	}
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	s, _ := jsonpath.Text(v)
+	return s
 }
 
 func (c *reqContext) contextVar(name string) string {
