@@ -182,6 +182,7 @@ func TestRuntimeErrors(t *testing.T) {
 		{`$util.base64Decode("!!")`, "base64"},
 		{`$input.json('$.a')`, "not JSON"},
 		{`$input.path('$[')`, "invalid JSONPath"},
+		{`$input.path("$['a',")`, "invalid JSONPath"},
 		{`#set($s = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")#foreach($i in [1..30])#set($s = "$s$s")#end`, "10 MiB"},
 		{`#set($m = {})#set($m.self = $m)$m`, "nested too deeply"},
 		{`#set($l = [1])#foreach($i in [1..20])#set($x = $l.addAll($l))#end`, "list too large"},
