@@ -50,6 +50,9 @@ var Given = map[string][]string{
 	"AWS::ApiGateway::ApiKey":                    {"APIKeyId"},
 	"AWS::ApiGateway::UsagePlan":                 {"Id"},
 	"AWS::ApiGateway::UsagePlanKey":              {"Id"},
+	"AWS::ApiGateway::Model":                     {},
+	"AWS::ApiGateway::RequestValidator":          {"RequestValidatorId"},
+	"AWS::ApiGateway::GatewayResponse":           {"Id"},
 	"AWS::SSM::Parameter":                        {"AllowedPattern", "DataType", "Description", "Name", "Tier", "Type", "Value"},
 	"AWS::CDK::Metadata":                         {},
 }

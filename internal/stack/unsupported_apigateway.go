@@ -39,6 +39,5 @@ var unsupportedAPIGateway = map[string]map[string]string{
 	"AWS::ApiGateway::Method": {
 		"AuthorizationScopes": noAuthorizers,
 		"AuthorizerId":        noAuthorizers,
-		"RequestValidatorId":  "request validators are not modeled",
 	},
 }

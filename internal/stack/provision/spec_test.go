@@ -82,6 +82,9 @@ var decodedProperties = []decoded{
 	{"AWS::ApiGateway::VpcLink", nil, apigateway.CreateVpcLinkInput{}, nil},
 	{"AWS::ApiGateway::Deployment", nil, apigateway.CreateDeploymentInput{}, []string{"StageDescription"}},
 	{"AWS::ApiGateway::Stage", nil, apigateway.CreateStageInput{}, []string{"MethodSettings", "AccessLogSetting"}},
+	{"AWS::ApiGateway::Model", nil, apigateway.CreateModelInput{}, []string{"Schema"}},
+	{"AWS::ApiGateway::RequestValidator", nil, apigateway.CreateRequestValidatorInput{}, nil},
+	{"AWS::ApiGateway::GatewayResponse", nil, apigateway.PutGatewayResponseInput{}, nil},
 }
 
 // TestDocumentedMembersDecode checks that every name CloudFormation

@@ -62,6 +62,9 @@ TYPES = [
     "AWS::ApiGateway::ApiKey",
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
+    "AWS::ApiGateway::Model",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::GatewayResponse",
     "AWS::SSM::Parameter",
 ]
 
