@@ -3,6 +3,7 @@ package edge
 import (
 	"mime"
 	"net/http"
+	"strings"
 
 	"gatehouse/internal/api"
 	"gatehouse/internal/sigv4"
@@ -66,9 +67,10 @@ func protocolError(service string, r *http.Request, signed bool) *api.Error {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			// Routes of these methods only read.
 		default:
-			if ct == "application/octet-stream" && service == APIGateway && r.URL.Path == "/apikeys" && r.URL.Query().Get("mode") == "import" {
-				// ImportApiKeys sends its CSV file as the body; no web
-				// page can send this type without the browser asking first.
+			if ct == "application/octet-stream" && service == APIGateway && takesFile(r) {
+				// ImportApiKeys, ImportRestApi and PutRestApi send a file
+				// as the body; no web page can send this type without the
+				// browser asking first.
 				break
 			}
 			if ct != "application/json" && (ct != "" || r.ContentLength != 0) {
@@ -77,6 +79,21 @@ func protocolError(service string, r *http.Request, signed bool) *api.Error {
 		}
 	}
 	return nil
+}
+
+// takesFile reports whether r is an apigateway operation whose body is a
+// file: ImportApiKeys' CSV, or ImportRestApi's and PutRestApi's OpenAPI
+// document.
+func takesFile(r *http.Request) bool {
+	p := r.URL.Path
+	switch {
+	case r.Method == http.MethodPost && (p == "/apikeys" || p == "/restapis"):
+		return r.URL.Query().Get("mode") == "import"
+	case r.Method == http.MethodPut:
+		rest, ok := strings.CutPrefix(p, "/restapis/")
+		return ok && rest != "" && !strings.Contains(rest, "/")
+	}
+	return false
 }
 
 func mediaType(ct string) string {

@@ -26,6 +26,9 @@ func (s *Service) Ops() api.Table {
 		api.Handle("GetRestApis", s.GetRestApis).Route("GET", "/restapis", 0),
 		api.Handle("UpdateRestApi", s.UpdateRestApi).Route("PATCH", restapi, 0),
 		api.Handle("DeleteRestApi", s.DeleteRestApi).Route("DELETE", restapi, accepted),
+		api.Handle("ImportRestApi", s.ImportRestApi).Route("POST", "/restapis?mode=import", created),
+		api.Handle("PutRestApi", s.PutRestApi).Route("PUT", restapi, 0),
+		api.Handle("GetExport", s.GetExport).Route("GET", restapi+"/stages/{stageName}/exports/{exportType}", 0),
 
 		api.Handle("CreateResource", s.CreateResource).Route("POST", restapi+"/resources/{parentId}", created),
 		api.Handle("GetResource", s.GetResource).Route("GET", resource, 0),

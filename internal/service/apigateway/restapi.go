@@ -105,36 +105,40 @@ func (s *Service) CreateRestApi(ctx context.Context, in *CreateRestApiInput) (*R
 	if a.APIKeySource == "" {
 		a.APIKeySource = "HEADER"
 	}
-	err = s.update(ctx, func(tx model.Tx) error {
-		var err error
-		// Invoke URLs name an API by id alone, so a REST API must not take
-		// an HTTP API's.
-		a.ID, err = freshID(longID, func(id string) (bool, error) {
-			_, rest, err := model.Get[model.RestAPI](tx, id)
-			if err != nil || rest {
-				return rest, err
-			}
-			_, http, err := model.Get[model.HTTPAPI](tx, id)
-			return http, err
-		})
-		if err != nil {
-			return err
-		}
-		// The root resource is born with its API, so no reader ever sees an
-		// API without a tree.
-		a.RootResourceID = randomID(longID)
-		if err := model.Put(tx, a); err != nil {
-			return err
-		}
-		if err := putDefaultModels(tx, a.ID); err != nil {
-			return err
-		}
-		return model.Put(tx, &model.RestResource{APIID: a.ID, ID: a.RootResourceID, Path: "/"})
-	})
+	err = s.update(ctx, func(tx model.Tx) error { return putNewAPI(tx, a) })
 	if err != nil {
 		return nil, err
 	}
 	return restAPIShape(a), nil
+}
+
+// putNewAPI stores a new API under a fresh id, with its root resource and
+// AWS's default models.
+func putNewAPI(tx model.Tx, a *model.RestAPI) error {
+	var err error
+	// Invoke URLs name an API by id alone, so a REST API must not take
+	// an HTTP API's.
+	a.ID, err = freshID(longID, func(id string) (bool, error) {
+		_, rest, err := model.Get[model.RestAPI](tx, id)
+		if err != nil || rest {
+			return rest, err
+		}
+		_, http, err := model.Get[model.HTTPAPI](tx, id)
+		return http, err
+	})
+	if err != nil {
+		return err
+	}
+	// The root resource is born with its API, so no reader ever sees an
+	// API without a tree.
+	a.RootResourceID = randomID(longID)
+	if err := model.Put(tx, a); err != nil {
+		return err
+	}
+	if err := putDefaultModels(tx, a.ID); err != nil {
+		return err
+	}
+	return model.Put(tx, &model.RestResource{APIID: a.ID, ID: a.RootResourceID, Path: "/"})
 }
 
 // checkEndpointTypes accepts exactly one endpoint type, as AWS does.
