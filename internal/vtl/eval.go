@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gatehouse/internal/mapping/jsonpath"
 	"gatehouse/internal/vtl/parse"
 )
 
@@ -22,6 +23,7 @@ type state struct {
 	bodyErr    error
 	bodyParsed bool
 	params     *Map
+	paths      map[string]*jsonpath.Path // the template's literal JSONPaths
 
 	// ctx holds the $context.responseOverride and .requestOverride trees
 	// that #set builds.

@@ -22,9 +22,12 @@ func (s *state) inputMethod(name string, args []any) (any, error) {
 		if !ok {
 			return nil, nil
 		}
-		path, err := jsonpath.Parse(expr)
-		if err != nil {
-			return nil, err
+		path, ok := s.paths[expr]
+		if !ok {
+			var err error
+			if path, err = jsonpath.Parse(expr); err != nil {
+				return nil, err
+			}
 		}
 		body, err := s.jsonBody()
 		if err != nil {

@@ -3,6 +3,7 @@ package vtl
 import (
 	"strings"
 
+	"gatehouse/internal/mapping/jsonpath"
 	"gatehouse/internal/vtl/parse"
 )
 
@@ -17,6 +18,9 @@ type Template struct {
 	static   string
 	isStatic bool
 	roots    map[string]bool // the variables it names: $input, $context, ...
+	// paths are the literal JSONPaths of $input.path and $input.json,
+	// compiled once; read-only after Parse.
+	paths map[string]*jsonpath.Path
 }
 
 // Input is what one request gives a template.
@@ -50,7 +54,9 @@ func Parse(src string) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Template{nodes: nodes, roots: roots(nodes)}, nil
+	t := &Template{nodes: nodes}
+	t.roots, t.paths = roots(nodes)
+	return t, nil
 }
 
 // Static reports whether the template renders the same body for every
@@ -72,7 +78,7 @@ func (t *Template) Execute(in *Input) (Result, error) {
 	if in == nil {
 		in = &Input{}
 	}
-	s := &state{in: in}
+	s := &state{in: in, paths: t.paths}
 	s.out.Grow(256)
 	if _, err := s.run(t.nodes); err != nil {
 		return Result{}, err

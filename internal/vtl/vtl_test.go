@@ -266,3 +266,23 @@ func TestLargeMapKeepsOrder(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// A literal JSONPath is compiled when the template is parsed; one built at
+// run time, or that does not parse, is parsed when it runs.
+func TestLiteralPathsCompiledAtParse(t *testing.T) {
+	tp, err := Parse(`$input.path('$.a') $input.json("$.b[0]") $input.path("$.$x") $input.path('$[')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tp.paths) != 2 || tp.paths["$.a"] == nil || tp.paths["$.b[0]"] == nil {
+		t.Fatalf("compiled paths %v", tp.paths)
+	}
+	if _, err := tp.Execute(&Input{Body: []byte(`{"a":1,"b":[2]}`)}); err == nil || !strings.Contains(err.Error(), "invalid JSONPath") {
+		t.Fatalf("got %v, want the unparsed path's error", err)
+	}
+	tp, _ = Parse(`#set($x = "a")$input.path("$.$x") $input.json('$.b[0]')`)
+	res, err := tp.Execute(&Input{Body: []byte(`{"a":1,"b":[2]}`)})
+	if err != nil || res.Body != "1 2" {
+		t.Fatalf("got %q, %v", res.Body, err)
+	}
+}
