@@ -50,23 +50,7 @@ func TestAWSCLICloudFormationDeploy(t *testing.T) {
 	// waiters find it ended at their first call and never sleep.
 	srv := servertest.Start(t, servertest.VpcLinkDelay(-1), servertest.VpcLinkV1Delay(-1),
 		servertest.StackWait(time.Minute))
-	home := t.TempDir()
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials")}
-	awscli := func(t *testing.T, args ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, cli, append([]string{"--endpoint-url", srv.URL()}, args...)...)
-		cmd.Env = env
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out.String())
-		}
-		return out.String()
-	}
+	awscli := awsCLIRunner(t, cli, srv)
 
 	examples := []struct {
 		file     string
@@ -131,6 +115,52 @@ func TestAWSCLICloudFormationDeploy(t *testing.T) {
 	if err != nil || len(stacks.Stacks) != 0 {
 		t.Errorf("stacks left: %d, %v", len(stacks.Stacks), err)
 	}
+}
+
+// awsCLIRunner runs the AWS CLI at cli against srv, with test credentials
+// and a home of its own, failing the test when a command fails.
+func awsCLIRunner(t *testing.T, cli string, srv *servertest.Server) func(t *testing.T, args ...string) string {
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials")}
+	return func(t *testing.T, args ...string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, cli, append([]string{"--endpoint-url", srv.URL()}, args...)...)
+		cmd.Env = env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		}
+		return out.String()
+	}
+}
+
+// Without StackWait a stack call answers as AWS's does, before its
+// operation ends, so `cloudformation deploy` and `wait` find the change
+// set and the stack with their own waiters, as against AWS (the CLI's
+// stack waiter looks every 30 seconds, so this takes about as long).
+func TestAWSCLICloudFormationDeployAsync(t *testing.T) {
+	cli := awsCLI(t)
+	srv := servertest.Start(t, servertest.VpcLinkDelay(-1), servertest.VpcLinkV1Delay(-1))
+	awscli := awsCLIRunner(t, cli, srv)
+	const name = "cli-async"
+	deploy := []string{"cloudformation", "deploy", "--template-file", "examples/blog/http-api.yaml",
+		"--stack-name", name, "--parameter-overrides",
+		fmt.Sprintf("Task1Port=%d", echoBackend(t, "Task1Port")), fmt.Sprintf("Task2Port=%d", echoBackend(t, "Task2Port"))}
+	if out := awscli(t, deploy...); !strings.Contains(out, "Successfully created/updated stack - "+name) {
+		t.Fatalf("deploy:\n%s", out)
+	}
+	outputs := describeOutputs(t, awscli(t, "cloudformation", "describe-stacks", "--stack-name", name, "--output", "json"))
+	if got := invokeStack(t, srv, outputs["ApiEndpoint"], "/pets/1"); got != "Task1Port" && got != "Task2Port" {
+		t.Fatalf("answered by %q", got)
+	}
+	awscli(t, "cloudformation", "delete-stack", "--stack-name", name)
+	awscli(t, "cloudformation", "wait", "stack-delete-complete", "--stack-name", name)
+	leftovers(t, srv.AWSConfig())
 }
 
 // describeOutputs are a stack's outputs from describe-stacks' JSON.
