@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	agtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -414,5 +416,87 @@ func TestRESTOpenAPIPutMergeOverwriteAndRefusals(t *testing.T) {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || !strings.Contains(ae.ErrorMessage(), "Warnings found during import:") {
 		t.Fatalf("failonwarnings: %v", err)
+	}
+}
+
+// A REST API's Body in a template is imported, the template's Name over
+// the document's title; a new Body overwrites the tree, and a Body that
+// fails rolls the stack back to the API as it was.
+func TestRESTOpenAPIStack(t *testing.T) {
+	srv := servertest.Start(t)
+	c, gw := srv.CloudFormation(), srv.APIGateway()
+	template := func(paths, stage string) string {
+		return `Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: from-template
+      EndpointConfiguration: {Types: [REGIONAL]}
+      Body:
+        swagger: "2.0"
+        info: {title: from-document, version: "1"}
+        x-amazon-apigateway-binary-media-types: [image/png]
+        paths:
+` + paths + `
+  Deployment` + stage + `:
+    Type: AWS::ApiGateway::Deployment
+    Properties: {RestApiId: !Ref Api, StageName: prod}
+Outputs:
+  ApiId:
+    Value: !Ref Api
+`
+	}
+	route := func(path, answer string) string {
+		return `          ` + path + `:
+            get:
+              responses: {"200": {description: ok}}
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates: {application/json: '{"statusCode": 200}'}
+                responses: {default: {statusCode: "200", responseTemplates: {application/json: '` + answer + `'}}}
+`
+	}
+	one := template(route("/a", `{"from": "a"}`), "One")
+	if _, err := c.CreateStack(restCtx, &cfn.CreateStackInput{StackName: aws.String("restoas"), TemplateBody: aws.String(one)}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitSettled(t, c, "restoas")
+	if st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("create: %s\n%s", st.StackStatus, eventLines(t, c, "restoas"))
+	}
+	id := outputsOf(st)["ApiId"]
+	api, err := gw.GetRestApi(restCtx, &apigateway.GetRestApiInput{RestApiId: aws.String(id)})
+	restMust(t, err)
+	if aws.ToString(api.Name) != "from-template" || api.EndpointConfiguration.Types[0] != agtypes.EndpointTypeRegional || len(api.BinaryMediaTypes) != 1 {
+		t.Fatalf("API from Body: %+v", api)
+	}
+	if r := restInvoke(t, srv, id, "prod", "/a", false); r.status != 200 || !strings.Contains(r.body, `"a"`) {
+		t.Fatalf("GET /a: %d %s", r.status, r.body)
+	}
+
+	two := template(route("/b", `{"from": "b"}`), "Two")
+	if _, err := c.UpdateStack(restCtx, &cfn.UpdateStackInput{StackName: aws.String("restoas"), TemplateBody: aws.String(two)}); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitSettled(t, c, "restoas"); st.StackStatus != cfntypes.StackStatusUpdateComplete || outputsOf(st)["ApiId"] != id {
+		t.Fatalf("update: %s\n%s", st.StackStatus, eventLines(t, c, "restoas"))
+	}
+	if r := restInvoke(t, srv, id, "prod", "/b", false); r.status != 200 || !strings.Contains(r.body, `"b"`) {
+		t.Fatalf("GET /b after the new Body: %d %s", r.status, r.body)
+	}
+	if r := restInvoke(t, srv, id, "prod", "/a", false); r.status != 403 {
+		t.Fatalf("GET /a after the Body overwrote it: %d %s", r.status, r.body)
+	}
+	want := apiState(t, gw, id)
+
+	bad := template(route("/c", `#if(`), "Three")
+	if _, err := c.UpdateStack(restCtx, &cfn.UpdateStackInput{StackName: aws.String("restoas"), TemplateBody: aws.String(bad)}); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitSettled(t, c, "restoas"); st.StackStatus != cfntypes.StackStatusUpdateRollbackComplete {
+		t.Fatalf("bad Body: %s\n%s", st.StackStatus, eventLines(t, c, "restoas"))
+	}
+	if got := apiState(t, gw, id); got != want {
+		t.Fatalf("after the rollback:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -2,7 +2,6 @@ package stack
 
 // Reasons shared by both API Gateway versions.
 const (
-	importOnly    = "importing an OpenAPI definition is not supported by gatehouse"
 	noAuthorizers = "authorizers are not modeled"
 	webSocketOnly = "WebSocket APIs are not modeled"
 )
@@ -13,11 +12,7 @@ const (
 var unsupportedAPIGateway = map[string]map[string]string{
 	"AWS::ApiGateway::RestApi": {
 		"CloneFrom":      "cloning a REST API is not supported by gatehouse",
-		"Body":           importOnly,
-		"BodyS3Location": importOnly,
-		"FailOnWarnings": importOnly,
-		"Mode":           importOnly,
-		"Parameters":     importOnly,
+		"BodyS3Location": "gatehouse has no S3: give the OpenAPI definition inline as Body",
 	},
 	"AWS::ApiGateway::Deployment": {
 		"DeploymentCanarySettings":              "canary releases are not modeled",

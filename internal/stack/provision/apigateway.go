@@ -30,6 +30,9 @@ func init() {
 // createRestAPI takes the Policy as CloudFormation writes it, a JSON
 // object, or as the API does, a string.
 func createRestAPI(ctx context.Context, s *SDK, t stack.Target, name string, p props) (stack.Created, error) {
+	if _, ok := p["Body"]; ok {
+		return importRestAPI(ctx, s, t, p)
+	}
 	rest := without(p, "Tags", "ApiKeySourceType", "Policy")
 	var in apigateway.CreateRestApiInput
 	if err := decode(rest, &in); err != nil {

@@ -48,6 +48,9 @@ func cannotChange(k string) error {
 }
 
 func updateRestAPI(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
+	if _, ok := new["Body"]; ok {
+		return reimportRestAPI(ctx, s, t, cur, old, new)
+	}
 	var ops []agtypes.PatchOperation
 	for _, k := range changedKeys(old, new) {
 		switch k {

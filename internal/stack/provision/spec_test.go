@@ -73,7 +73,7 @@ var decodedProperties = []decoded{
 	{"AWS::ApiGatewayV2::Authorizer", nil, apigatewayv2.CreateAuthorizerInput{}, nil},
 	{"AWS::ApiGatewayV2::Stage", nil, apigatewayv2.CreateStageInput{}, nil},
 	{"AWS::ApiGatewayV2::Deployment", nil, apigatewayv2.CreateDeploymentInput{}, nil},
-	{"AWS::ApiGateway::RestApi", nil, apigateway.CreateRestApiInput{}, []string{"ApiKeySourceType", "Policy"}},
+	{"AWS::ApiGateway::RestApi", nil, apigateway.CreateRestApiInput{}, []string{"ApiKeySourceType", "Policy", "Body", "FailOnWarnings", "Mode", "Parameters"}},
 	{"AWS::ApiGateway::Resource", nil, apigateway.CreateResourceInput{}, nil},
 	{"AWS::ApiGateway::Method", nil, apigateway.PutMethodInput{}, []string{"Integration", "MethodResponses"}},
 	{"AWS::ApiGateway::Method", []string{"Integration"}, apigateway.PutIntegrationInput{}, []string{"IntegrationResponses"}},
