@@ -157,6 +157,13 @@ var terraformExamples = []terraformExample{
 		calls: []invokeCall{
 			{path: "/pets/1", status: 200, backends: []string{"task-x", "task-y"}},
 		}},
+	{dir: "http-api-openapi",
+		backends: map[string][]string{"web_port": {"web"}},
+		calls: []invokeCall{
+			{path: "/pets/1", status: 200, backends: []string{"web"}},
+			{path: "/orders/7", status: 200, backends: []string{"web"}},
+			{path: "/other", status: 404, body: "Not Found"},
+		}},
 	{dir: "network", refreshOnDestroy: true},
 }
 

@@ -24,6 +24,7 @@ const (
 	xCors          = "x-amazon-apigateway-cors"
 	xVersion       = "x-amazon-apigateway-importexport-version"
 	xAnyMethod     = "x-amazon-apigateway-any-method"
+	xRouteSelect   = "x-amazon-apigateway-route-selection-expression"
 	xPrefix        = "x-amazon-apigateway-"
 	defaultRouteOp = "/$default"
 	importVersion  = "1.0"
@@ -129,8 +130,11 @@ func parseOpenAPI(body, basepath string) (*importPlan, error) {
 			return nil, parseError("%s: %v", xCors, err)
 		}
 	}
-	for k := range doc {
-		if strings.HasPrefix(k, xPrefix) && k != xCors && k != xVersion {
+	if v, ok := doc[xRouteSelect]; ok && str(v) != routeSelection {
+		return nil, parseError("%s %q is not supported: an HTTP API takes only %s.", xRouteSelect, str(v), routeSelection)
+	}
+	for _, k := range sortedKeys(doc) {
+		if strings.HasPrefix(k, xPrefix) && k != xCors && k != xVersion && k != xRouteSelect {
 			p.warn("Parse issue: attribute %s is unexpected", k)
 		}
 	}
@@ -255,6 +259,18 @@ func (p *importPlan) integration(v any, where string) (int, error) {
 			p.warn("Parse issue: attribute %s.%s is unexpected", where, k)
 		}
 	}
+	// YAML reads an unquoted mapping value such as 410 as a number;
+	// mappings are text.
+	if rp, ok := m["requestParameters"].(map[string]any); ok {
+		stringValues(rp)
+	}
+	if rp, ok := m["responseParameters"].(map[string]any); ok {
+		for _, v := range rp {
+			if code, ok := v.(map[string]any); ok {
+				stringValues(code)
+			}
+		}
+	}
 	var o oasIntegration
 	if err := recode(m, &o); err != nil {
 		return 0, parseError("%s: %v", where, err)
@@ -369,6 +385,16 @@ func normalize(v any) any {
 		return t
 	}
 	return v
+}
+
+// stringValues makes m's scalar values text.
+func stringValues(m map[string]any) {
+	for k, v := range m {
+		switch v.(type) {
+		case int, float64, bool:
+			m[k] = str(v)
+		}
+	}
 }
 
 // recode decodes a normalized value into out through JSON, so that the
