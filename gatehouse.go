@@ -151,6 +151,10 @@ type Config struct {
 	// this long for it to finish before answering. Zero answers as soon as
 	// the operation is recorded IN_PROGRESS, as AWS does.
 	StackWait time.Duration
+	// StackDependencyWait bounds how long a stack's delete of a resource
+	// that something still uses is retried before the resource is
+	// DELETE_FAILED (a minute when zero).
+	StackDependencyWait time.Duration
 
 	// watchConns, set by tests (export_test.go), sees each client
 	// connection's change of state once the connection cap has, so that
@@ -514,6 +518,7 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 func (s *Server) provisioner(account, region string) stack.Provisioner {
 	p := provision.NewSDK(s.EngineConfig(region))
 	p.Account = account
+	p.DependencyWait = s.cfg.StackDependencyWait
 	return p
 }
 

@@ -82,6 +82,13 @@ func StackWait(d time.Duration) Option {
 	return func(c *gatehouse.Config) { c.StackWait = d }
 }
 
+// StackDependencyWait bounds the retries of a stack's delete blocked by a
+// dependent (gatehouse.Config.StackDependencyWait), for tests of deletes
+// that fail.
+func StackDependencyWait(d time.Duration) Option {
+	return func(c *gatehouse.Config) { c.StackDependencyWait = d }
+}
+
 // Log sends the server's structured logs (access log lines among them) to
 // l instead of discarding them.
 func Log(l *slog.Logger) Option {

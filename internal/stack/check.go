@@ -261,6 +261,14 @@ func lineOf(t *Template, typ string) int {
 	return 0
 }
 
+// Dependencies are each resource's direct dependencies whatever the
+// conditions say: what it refers to in any branch of Fn::If, and what it
+// DependsOn. A delete uses them to keep what a resource it could not
+// delete still needs.
+func Dependencies(t *Template) (map[string][]string, error) {
+	return dependencies(t, t.Resources, nil)
+}
+
 // dependencies are each resource's direct dependencies among rs: what it
 // refers to and what it DependsOn. With conditions, only the branches of
 // Fn::If they choose count; without, every branch does.

@@ -400,8 +400,8 @@ func (e *engine) rollback(sc model.Scope, st *model.Stack, p stack.Provisioner) 
 		return false
 	}
 	_, err := e.commit(sc, st.ID, func(tx model.Tx, st *model.Stack) ([]model.StackEvent, error) {
-		if failed != "" {
-			return e.setStatus(st, "ROLLBACK_FAILED", "The following resource(s) failed to delete: ["+failed+"]."), nil
+		if len(failed) > 0 {
+			return e.setStatus(st, "ROLLBACK_FAILED", failedToDelete(failed)), nil
 		}
 		if st.OnFailure == "DELETE" {
 			return e.setStatus(st, "DELETE_IN_PROGRESS", ""), nil
@@ -434,8 +434,8 @@ func (e *engine) delete(sc model.Scope, st *model.Stack, p stack.Provisioner) bo
 		return false
 	}
 	e.commit(sc, st.ID, func(tx model.Tx, st *model.Stack) ([]model.StackEvent, error) {
-		if failed != "" {
-			return e.setStatus(st, "DELETE_FAILED", "The following resource(s) failed to delete: ["+failed+"]."), nil
+		if len(failed) > 0 {
+			return e.setStatus(st, "DELETE_FAILED", failedToDelete(failed)), nil
 		}
 		return e.setStatus(st, "DELETE_COMPLETE", ""), nil
 	})
@@ -451,32 +451,79 @@ func retained(r *model.StackResource, made bool) bool {
 
 // deleteAll deletes every resource of the stack, last made first, but
 // those its DeletionPolicy keeps; creating says a failed create is rolled
-// back. It returns the logical id of the resource that failed to delete,
-// and false if it was stopped or could not write.
-func (e *engine) deleteAll(sc model.Scope, st *model.Stack, p stack.Provisioner, creating bool) (string, bool) {
+// back. A resource that fails to delete does not stop the others, as in
+// AWS: what it depends on, directly or not, is still needed and is left as
+// it is; everything else goes. It returns the logical ids of the resources
+// that failed to delete, and false if it was stopped or could not write.
+// Nothing about the failures is kept between calls: a resumed delete tries
+// a failed resource again before what it needs, since it was made after.
+func (e *engine) deleteAll(sc model.Scope, st *model.Stack, p stack.Provisioner, creating bool) ([]string, bool) {
+	deps := stackDependencies(st)
+	needed := map[string]bool{}
+	var need func(string)
+	need = func(name string) {
+		for _, d := range deps(name) {
+			if !needed[d] {
+				needed[d] = true
+				need(d)
+			}
+		}
+	}
+	var failed []string
 	for i := len(st.Resources) - 1; i >= 0; i-- {
 		r := st.Resources[i]
-		switch r.Status {
-		case "DELETE_COMPLETE", "DELETE_SKIPPED":
+		switch {
+		case r.Status == "DELETE_COMPLETE" || r.Status == "DELETE_SKIPPED":
+			continue
+		case needed[r.LogicalID]:
 			continue
 		}
 		if retained(r, creating) && r.PhysicalID != "" {
 			if _, err := e.setResource(sc, st.ID, r.LogicalID, func(tx model.Tx, st *model.Stack, r *model.StackResource) (model.StackEvent, error) {
 				return e.mark(r, "DELETE_SKIPPED", ""), nil
 			}); err != nil {
-				return "", false
+				return nil, false
 			}
 			continue
 		}
-		failed, ok := e.deleteOne(sc, st, p, r, r.StackResourceState, "")
+		bad, ok := e.deleteOne(sc, st, p, r, r.StackResourceState, "")
 		if !ok {
-			return "", false
+			return nil, false
 		}
-		if failed != "" {
-			return r.LogicalID, true
+		if bad != "" {
+			failed = append(failed, bad)
+			need(bad)
 		}
 	}
-	return "", true
+	return failed, true
+}
+
+// stackDependencies answers each resource's direct dependencies in the
+// stack's template. A template that cannot be read (never so for one a
+// stack was made with) makes every resource depend on all made before it,
+// so that a failure keeps everything under it, as a stop would.
+func stackDependencies(st *model.Stack) func(string) []string {
+	if t, _, err := parseTemplate(st.Template, ""); err == nil {
+		if deps, err := stack.Dependencies(t); err == nil {
+			return func(name string) []string { return deps[name] }
+		}
+	}
+	return func(name string) []string {
+		var out []string
+		for _, r := range st.Resources {
+			if r.LogicalID == name {
+				break
+			}
+			out = append(out, r.LogicalID)
+		}
+		return out
+	}
+}
+
+// failedToDelete is the stack's status reason when resources failed to
+// delete.
+func failedToDelete(failed []string) string {
+	return "The following resource(s) failed to delete: [" + strings.Join(failed, ", ") + "]."
 }
 
 // deleteOne deletes one made resource (state) of r and records it: r's
