@@ -60,3 +60,17 @@ paths:
 		t.Fatal("a WebSocket route selection expression was accepted")
 	}
 }
+
+// FuzzParseOpenAPI: no document, however malformed, panics the parser;
+// it is either refused or read into a plan.
+func FuzzParseOpenAPI(f *testing.F) {
+	f.Add("openapi: 3.0.1\ninfo: {title: t}\npaths:\n  /a/{b}:\n    get:\n      security: [{x: [s]}]\n      x-amazon-apigateway-integration: {$ref: '#/components/x-amazon-apigateway-integrations/i'}\ncomponents:\n  x-amazon-apigateway-integrations:\n    i: {type: http_proxy, uri: 'https://e', responseParameters: {200: {a: 1}}}\n  securitySchemes:\n    x: {x-amazon-apigateway-authorizer: {type: jwt}}\n", "prepend")
+	f.Add(`{"openapi":"3.0.1","info":{"title":"t"},"servers":[{"url":"https://x/{basePath}","variables":{"basePath":{"default":"/v1"}}}],"paths":{"/$default":{"x-amazon-apigateway-any-method":{"isDefaultRoute":true}}}}`, "split")
+	f.Add("- 1\n- 2\n", "")
+	f.Fuzz(func(t *testing.T, body, basepath string) {
+		p, err := parseOpenAPI(body, basepath)
+		if err == nil && p.name == "" {
+			t.Fatal("a plan without a name")
+		}
+	})
+}
