@@ -651,7 +651,8 @@ func TestStackChangeSets(t *testing.T) {
 	rc := d.Changes[0].ResourceChange
 	if rc.Action != cfntypes.ChangeActionModify || aws.ToString(rc.LogicalResourceId) != "Subnet" || aws.ToString(rc.PhysicalResourceId) != subnet ||
 		rc.Replacement != cfntypes.ReplacementTrue || len(rc.Details) != 1 || aws.ToString(rc.Details[0].Target.Name) != "CidrBlock" ||
-		rc.Details[0].Target.RequiresRecreation != cfntypes.RequiresRecreationAlways || rc.Details[0].Evaluation != cfntypes.EvaluationTypeStatic {
+		rc.Details[0].Target.RequiresRecreation != cfntypes.RequiresRecreationAlways || rc.Details[0].Evaluation != cfntypes.EvaluationTypeStatic ||
+		rc.Details[0].ChangeSource != cfntypes.ChangeSourceParameterReference || aws.ToString(rc.Details[0].CausingEntity) != "SubnetCidr" {
 		t.Fatalf("change %+v %+v", rc, rc.Details)
 	}
 	if _, err := c.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{ChangeSetName: cs.Id}); err != nil {
@@ -687,6 +688,59 @@ func TestStackChangeSets(t *testing.T) {
 	list, err := c.ListChangeSets(ctx, &cfn.ListChangeSetsInput{StackName: aws.String("net")})
 	if err != nil || len(list.Summaries) != 2 {
 		t.Fatalf("ListChangeSets %v %v", list, err)
+	}
+}
+
+// TestChangeSetDetailSources: a change set's details say what changed each
+// property: a parameter the property refers to (ParameterReference, the
+// parameter named) or the template's own text (DirectModification, no
+// causing entity).
+func TestChangeSetDetailSources(t *testing.T) {
+	srv := servertest.Start(t, servertest.NoDefaultVpc(), servertest.StackWait(30*time.Second))
+	c := srv.CloudFormation()
+	ctx := context.Background()
+	body := `
+Parameters:
+  Words:
+    Type: String
+Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: api
+      ProtocolType: HTTP
+      Description: !Ref Words
+`
+	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("s"), TemplateBody: aws.String(body),
+		Parameters: []cfntypes.Parameter{{ParameterKey: aws.String("Words"), ParameterValue: aws.String("before")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitSettled(t, c, "s"); st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("status %s\n%s", st.StackStatus, eventLines(t, c, "s"))
+	}
+	_, err := c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("s"), ChangeSetName: aws.String("both"),
+		TemplateBody: aws.String(strings.Replace(body, "Name: api", "Name: renamed", 1)),
+		Parameters:   []cfntypes.Parameter{{ParameterKey: aws.String("Words"), ParameterValue: aws.String("after")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeChangeSet(ctx, &cfn.DescribeChangeSetInput{ChangeSetName: aws.String("both"), StackName: aws.String("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Changes) != 1 || len(d.Changes[0].ResourceChange.Details) != 2 {
+		t.Fatalf("changes %+v", d.Changes)
+	}
+	got := map[string]string{}
+	for _, dt := range d.Changes[0].ResourceChange.Details {
+		got[aws.ToString(dt.Target.Name)] = string(dt.ChangeSource) + " " + aws.ToString(dt.CausingEntity)
+		if dt.Evaluation != cfntypes.EvaluationTypeStatic {
+			t.Fatalf("detail %+v", dt)
+		}
+	}
+	want := map[string]string{"Description": "ParameterReference Words", "Name": "DirectModification "}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("details %v, want %v", got, want)
 	}
 }
 

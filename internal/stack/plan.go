@@ -3,6 +3,7 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -13,6 +14,10 @@ type Current struct {
 	Created Created
 	// Props are the resolved properties it was made or last updated with.
 	Props map[string]any
+	// Source are its properties as the stack's template writes them,
+	// unresolved; nil when not known. A property whose text is the same
+	// yet resolves differently changed because of what it refers to.
+	Source map[string]any
 }
 
 // Change is one entry of an update's plan: what happens to one resource.
@@ -35,8 +40,13 @@ type Detail struct {
 	// Dynamic marks a value that depends on a resource this update
 	// replaces or adds, known only when the update runs.
 	Dynamic bool
-	// Causing names what the value refers to when Dynamic
-	// ("Subnet", "Subnet.SubnetId").
+	// Source is what made the change, as ResourceChangeDetail's
+	// ChangeSource: DirectModification (the template's text),
+	// ParameterReference, ResourceReference or ResourceAttribute.
+	Source string
+	// Causing names what the value refers to ("Subnet",
+	// "Subnet.SubnetId", a parameter's name); empty for
+	// DirectModification.
 	Causing string
 }
 
@@ -66,8 +76,10 @@ const pending = "\x00pending:"
 // Plan compares the resources a stack has with inst, the template it is
 // updated to, in inst's order (the removed ones last). Unchanged resources
 // are left out. The update runs exactly this plan: Diff decides each
-// resource again with the values then known, the same way.
-func Plan(inst *Instance, cur map[string]Current) ([]Change, error) {
+// resource again with the values then known, the same way. prior are the
+// values the stack's parameters had, in their string form, so that a
+// change a parameter caused is told from one the template made.
+func Plan(inst *Instance, cur map[string]Current, prior map[string]string) ([]Change, error) {
 	var out []Change
 	made := map[string]Created{}
 	var retyped []string
@@ -90,7 +102,7 @@ func Plan(inst *Instance, cur map[string]Current) ([]Change, error) {
 			// A value built from a placeholder (an attribute list, say)
 			// cannot be worked out before the update: all may change.
 			out = append(out, Change{Action: "Modify", LogicalID: r.Name, Type: r.Type, Replacement: "Conditional",
-				Details: []Detail{{Property: "*", Recreation: "Conditionally", Dynamic: true}}})
+				Details: []Detail{{Property: "*", Recreation: "Conditionally", Dynamic: true, Source: "DirectModification"}}})
 			made[r.Name] = placeholder(r)
 			continue
 		}
@@ -112,10 +124,12 @@ func Plan(inst *Instance, cur map[string]Current) ([]Change, error) {
 				d.Recreation = "Always"
 			}
 			if causing, ok := findPending(props[name]); ok {
-				d.Dynamic, d.Causing = true, causing
+				d.Dynamic, d.Causing, d.Source = true, causing, referenceSource(causing)
 				if d.Recreation == "Always" {
 					conditional = true
 				}
+			} else {
+				d.Source, d.Causing = cause(inst, r, old.Source, name, prior)
 			}
 			c.Details = append(c.Details, d)
 		}
@@ -145,6 +159,54 @@ func Plan(inst *Instance, cur map[string]Current) ([]Change, error) {
 		out = append(out, Change{Action: "Remove", LogicalID: name, Type: cur[name].Type})
 	}
 	return out, nil
+}
+
+// referenceSource is the ChangeSource of a change flowing from another
+// resource: its Ref, or one of its attributes ("Name.Attr").
+func referenceSource(causing string) string {
+	if strings.Contains(causing, ".") {
+		return "ResourceAttribute"
+	}
+	return "ResourceReference"
+}
+
+// cause says what changed a property whose resolved value differs: the
+// template, when the property's text differs from source's (or source is
+// unknown); else the first parameter it refers to whose value differs
+// from prior's, or else the first resource it refers to.
+func cause(inst *Instance, r *Resource, source map[string]any, name string, prior map[string]string) (string, string) {
+	const direct = "DirectModification"
+	if source == nil || !reflect.DeepEqual(source[name], r.Properties[name]) {
+		return direct, ""
+	}
+	w := &walker{conds: inst.Conditions}
+	if w.walk(r.Properties[name]) != nil {
+		return direct, ""
+	}
+	now := map[string]string{}
+	for _, p := range inst.Parameters {
+		now[p.Name] = p.Value
+		if p.ResolvedValue != "" {
+			now[p.Name] = p.ResolvedValue
+		}
+	}
+	for _, x := range w.refs {
+		if v, ok := now[x.name]; ok && x.attr == "" {
+			if was, ok := prior[x.name]; !ok || was != v {
+				return "ParameterReference", x.name
+			}
+		}
+	}
+	for _, x := range w.refs {
+		if _, param := now[x.name]; param || x.imported || strings.HasPrefix(x.name, "AWS::") {
+			continue
+		}
+		if x.attr != "" {
+			return "ResourceAttribute", x.name + "." + x.attr
+		}
+		return "ResourceReference", x.name
+	}
+	return direct, ""
 }
 
 // allDynamicRecreation reports whether every create-only change is dynamic.

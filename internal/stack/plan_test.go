@@ -99,7 +99,7 @@ func TestPlan(t *testing.T) {
 		{"add and remove", strings.Replace(planTemplate, "  Eni:\n    Type: AWS::EC2::NetworkInterface\n", "  Eni2:\n    Type: AWS::EC2::NetworkInterface\n", 1), nil,
 			[]string{"Add Eni2", "Remove Eni"}},
 	} {
-		plan, err := Plan(instance(t, tc.body, tc.params), cur)
+		plan, err := Plan(instance(t, tc.body, tc.params), cur, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -109,7 +109,7 @@ func TestPlan(t *testing.T) {
 	}
 	retyped := strings.Replace(planTemplate, "Type: AWS::EC2::NetworkInterface", "Type: AWS::EC2::SecurityGroup", 1)
 	retyped = strings.Replace(retyped, "      SubnetId: !Ref Subnet\n      Description: !Sub \"in ${Subnet}\"", "      GroupDescription: g\n      VpcId: !Ref Vpc", 1)
-	if _, err := Plan(instance(t, retyped, nil), cur); err == nil || !strings.Contains(err.Error(), "Update of resource type is not permitted") {
+	if _, err := Plan(instance(t, retyped, nil), cur, nil); err == nil || !strings.Contains(err.Error(), "Update of resource type is not permitted") {
 		t.Fatalf("a changed type: %v", err)
 	}
 }

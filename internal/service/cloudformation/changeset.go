@@ -135,12 +135,9 @@ func changes(st *model.Stack, plan []stack.Change) []model.ResourceChange {
 			rc.Replacement, rc.Scope = c.Replacement, c.Scope()
 			for _, d := range c.Details {
 				cd := model.ChangeDetail{Name: d.Property, RequiresRecreation: d.Recreation, Evaluation: "Static",
-					ChangeSource: "DirectModification"}
+					ChangeSource: d.Source, CausingEntity: d.Causing}
 				if d.Dynamic {
-					cd.Evaluation, cd.ChangeSource, cd.CausingEntity = "Dynamic", "ResourceReference", d.Causing
-					if strings.Contains(d.Causing, ".") {
-						cd.ChangeSource = "ResourceAttribute"
-					}
+					cd.Evaluation = "Dynamic"
 				}
 				if d.Property == "*" {
 					cd.Name = ""

@@ -105,11 +105,34 @@ func tags(in []Tag) model.Tags {
 // updatable are the statuses an update may start from.
 var updatable = map[string]bool{"CREATE_COMPLETE": true, "UPDATE_COMPLETE": true, "UPDATE_ROLLBACK_COMPLETE": true}
 
-// current is what the stack's resources are, for a plan.
+// current is what the stack's resources are, for a plan, with their
+// properties as the stack's template writes them.
 func current(st *model.Stack) map[string]stack.Current {
+	source := map[string]map[string]any{}
+	if t, _, err := parseTemplate(st.Template, ""); err == nil {
+		for _, r := range t.Resources {
+			source[r.Name] = r.Properties
+			if source[r.Name] == nil {
+				source[r.Name] = map[string]any{}
+			}
+		}
+	}
 	out := map[string]stack.Current{}
 	for _, r := range st.Resources {
-		out[r.LogicalID] = stack.Current{Type: r.Type, Created: created(r.StackResourceState), Props: r.Props}
+		out[r.LogicalID] = stack.Current{Type: r.Type, Created: created(r.StackResourceState), Props: r.Props, Source: source[r.LogicalID]}
+	}
+	return out
+}
+
+// priorParameters are the values the stack's parameters have, as a plan
+// compares them.
+func priorParameters(st *model.Stack) map[string]string {
+	out := map[string]string{}
+	for _, p := range st.Parameters {
+		out[p.Key] = p.Value
+		if p.ResolvedValue != "" {
+			out[p.Key] = p.ResolvedValue
+		}
 	}
 	return out
 }
@@ -171,7 +194,7 @@ func (s *Service) propose(ctx context.Context, sc model.Scope, st *model.Stack, 
 		return nil, err
 	}
 	resolved(cfg.Parameters, inst)
-	plan, err := stack.Plan(inst, current(st))
+	plan, err := stack.Plan(inst, current(st), priorParameters(st))
 	if err != nil {
 		return nil, validation("%s", err.Error())
 	}
