@@ -486,7 +486,9 @@ Outputs:
 	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("s"), TemplateBody: aws.String(body)}); err != nil {
 		t.Fatal(err)
 	}
-	st := waitSettled(t, c, "s")
+	if st := waitSettled(t, c, "s"); st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("status %s\n%s", st.StackStatus, eventLines(t, c, "s"))
+	}
 	api := physicalID(t, c, "s", "Api")
 	broken := strings.Replace(body, "Outputs:", `  Orphan:
     Type: AWS::EC2::SecurityGroup
@@ -520,7 +522,6 @@ Outputs:`, 1)
 		!strings.Contains(ev, "s UPDATE_ROLLBACK_IN_PROGRESS The following resource(s) failed to create: [Orphan].") {
 		t.Fatalf("events:\n%s", ev)
 	}
-	_ = st
 }
 
 // TestStackExportsAndImports: a stack imports another's export; a third
