@@ -132,3 +132,52 @@ func TestSame(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanSources: each detail says what changed it. The template's text
+// is compared with what the stack was made from, and parameters with
+// their prior values.
+func TestPlanSources(t *testing.T) {
+	before := map[string]string{"Cidr": "10.0.1.0/24", "Env": "one"}
+	cur := made(t, planTemplate, before)
+	tmpl, err := Parse("t.yaml", []byte(planTemplate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tmpl.Resources {
+		c := cur[r.Name]
+		c.Source = r.Properties
+		cur[r.Name] = c
+	}
+	// The subnet was made in a VPC that has since another id: its VpcId
+	// changes because of what it refers to, not because of the text.
+	vpc := cur["Vpc"]
+	vpc.Created.Ref = "vpc-2"
+	cur["Vpc"] = vpc
+	sources := func(plan []Change) map[string]string {
+		out := map[string]string{}
+		for _, c := range plan {
+			for _, d := range c.Details {
+				out[c.LogicalID+"."+d.Property] = d.Source + " " + d.Causing
+			}
+		}
+		return out
+	}
+	plan, err := Plan(instance(t, planTemplate, map[string]string{"Env": "two"}), cur, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The subnet is replaced for it, and the interface in it follows.
+	want := map[string]string{"Vpc.Tags": "ParameterReference Env", "Subnet.VpcId": "ResourceReference Vpc",
+		"Eni.SubnetId": "ResourceReference Subnet", "Eni.Description": "ResourceReference Subnet"}
+	if got := sources(plan); !reflect.DeepEqual(got, want) {
+		t.Fatalf("%v, want %v", got, want)
+	}
+	edited := strings.Replace(planTemplate, "Value: !Ref Env", "Value: !Sub '${Env}'", 1)
+	plan, err = Plan(instance(t, edited, map[string]string{"Env": "two"}), cur, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sources(plan)["Vpc.Tags"]; got != "DirectModification " {
+		t.Fatalf("an edited property: %q", got)
+	}
+}
