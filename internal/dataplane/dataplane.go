@@ -613,6 +613,10 @@ func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A body is read only by an integration, which extends this bound to
 	// its own timeout; every other answer waits for it briefly.
 	upstream.BoundBodyRead(w, r)
+	if headerBytes(r) > MaxHeaderBytes {
+		headersTooLarge(w)
+		return
+	}
 	snap := p.snap.Load()
 	id, own := InvokeHost(r.Host)
 	stageName, explicit, path := "", false, r.URL.Path
@@ -676,6 +680,38 @@ func splitSegment(p string) (seg, rest string) {
 		return p, "/"
 	}
 	return p[:i], p[i:]
+}
+
+// MaxHeaderBytes is AWS's quota, for HTTP and REST APIs alike, on an
+// invoke request's request line and headers together ("Total combined
+// size of request line and header values", 10240 bytes, in the HTTP API
+// and REST API quota tables of the API Gateway developer guide). The
+// server's own limit stays larger for the management API.
+const MaxHeaderBytes = 10240
+
+// headerBytes is the size of r's request line and headers as sent: each
+// header "Name: value\r\n", the line "METHOD URI PROTO\r\n". It is
+// summed from the parsed request, so costs no allocation.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+	if r.Host != "" {
+		n += len("Host") + len(r.Host) + 4 // net/http moves Host out of Header
+	}
+	for name, values := range r.Header {
+		for _, v := range values {
+			n += len(name) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// headersTooLarge answers a request past MaxHeaderBytes. AWS documents the
+// quota but not its answer; 431 with the message in AWS's usual JSON
+// shape is this project's choice.
+func headersTooLarge(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
+	w.Write([]byte(`{"message":"Request Header Fields Too Large"}`))
 }
 
 func notFound(w http.ResponseWriter) {
