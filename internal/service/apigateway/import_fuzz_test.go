@@ -67,12 +67,12 @@ const fuzzSwagger2 = `{
   }
 }`
 
-// FuzzReadOpenAPI reads arbitrary documents as ImportRestApi and PutRestApi
-// do: nothing may panic, every refusal is an AWS-shaped 4xx, and a plan it
-// returns has its paths absolute and ordered parents first. Documents it
-// accepts are imported into an in-memory store, deployed and exported
-// again in both formats, which must not fail.
-func FuzzReadOpenAPI(f *testing.F) {
+// FuzzImportRestApi imports arbitrary documents as ImportRestApi does, into
+// an in-memory store (FuzzReadOpenAPI covers the read alone): nothing may
+// panic, every refusal is an AWS-shaped 4xx, a plan read has its paths
+// absolute and ordered parents first, and an API imported is deployed and
+// exported again in both formats and encodings, which must not fail.
+func FuzzImportRestApi(f *testing.F) {
 	f.Add([]byte(fuzzOAS3), "")
 	f.Add([]byte(fuzzSwagger2), "prepend")
 	f.Add([]byte(fuzzSwagger2), "split")
