@@ -531,3 +531,31 @@ func TestRESTUsagePlanQuota(t *testing.T) {
 	_, err = gw.GetUsage(restCtx, &apigateway.GetUsageInput{UsagePlanId: plan.Id, StartDate: aws.String("2026-01-03"), EndDate: aws.String("2026-01-01")})
 	awsErr(t, err, "BadRequestException", "end date")
 }
+
+// TestRESTUsagePlanQuotaOffset checks that a quota's offset comes off the
+// period the plan was made in, and only that one.
+func TestRESTUsagePlanQuotaOffset(t *testing.T) {
+	srv := servertest.Start(t)
+	k := newKeyedAPI(t, srv)
+	gw := k.gw
+	plan, err := gw.CreateUsagePlan(restCtx, &apigateway.CreateUsagePlanInput{Name: aws.String("p"),
+		Quota:     &agtypes.QuotaSettings{Limit: 5, Offset: 2, Period: agtypes.QuotaPeriodTypeDay},
+		ApiStages: []agtypes.ApiStage{{ApiId: aws.String(k.id), Stage: aws.String("prod")}}})
+	restMust(t, err)
+	key, err := gw.CreateApiKey(restCtx, &apigateway.CreateApiKeyInput{Name: aws.String("o"), Enabled: true, Value: aws.String(testKeyBody + "o")})
+	restMust(t, err)
+	_, err = gw.CreateUsagePlanKey(restCtx, &apigateway.CreateUsagePlanKeyInput{UsagePlanId: plan.Id, KeyId: key.Id, KeyType: aws.String("API_KEY")})
+	restMust(t, err)
+	v := aws.ToString(key.Value)
+
+	for i := range 3 {
+		k.expect(t, srv, fmt.Sprintf("first period, request %d of limit 5 less offset 2", i+1), "prod", "/pets", v, 200, "")
+	}
+	k.expect(t, srv, "first period, past limit less offset", "prod", "/pets", v, 429, overQuota)
+
+	srv.Advance(24 * time.Hour)
+	for i := range 5 {
+		k.expect(t, srv, fmt.Sprintf("second period, request %d of the full limit 5", i+1), "prod", "/pets", v, 200, "")
+	}
+	k.expect(t, srv, "second period, past the full limit", "prod", "/pets", v, 429, overQuota)
+}
