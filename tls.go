@@ -52,8 +52,8 @@ func (s *Server) certName(server string) (string, bool) {
 	if server == "" || net.ParseIP(server) != nil {
 		return "localhost", true
 	}
-	if id, rest, ok := strings.Cut(server, "."); ok && id != "" && strings.HasPrefix(rest, "execute-api.") && validName(rest) {
-		return "*." + rest, true
+	if name, ok := invokeWildcard(server, s.cfg.Region); ok {
+		return name, true
 	}
 	if d := s.plane.Snapshot().Domain(server); d != nil {
 		return d.Name, true
@@ -65,6 +65,21 @@ func (s *Server) certName(server string) (string, bool) {
 		if strings.EqualFold(hostName(h), server) {
 			return server, true
 		}
+	}
+	return "", false
+}
+
+// invokeWildcard is the wildcard certificate name for an invoke URL's
+// host name: only the served region's execute-api suffix and
+// execute-api.localhost qualify, so a client inventing suffixes cannot
+// have a certificate signed for each.
+func invokeWildcard(server, region string) (string, bool) {
+	id, rest, ok := strings.Cut(server, ".")
+	if !ok || id == "" || !validName(id) {
+		return "", false
+	}
+	if rest == "execute-api.localhost" || rest == "execute-api."+region+".amazonaws.com" {
+		return "*." + rest, true
 	}
 	return "", false
 }

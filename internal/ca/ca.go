@@ -24,6 +24,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,11 @@ const (
 	// maxCached bounds the names held: past it, the least needed way to
 	// grow memory (a client inventing names) is refused instead.
 	maxCached = 4096
+	// maxInvented bounds, apart from maxCached, the names under
+	// .localhost, which any client may invent: past it one of them is
+	// dropped for the new one, so they never crowd out the custom domain
+	// names created later.
+	maxInvented = 512
 )
 
 // Authority signs leaf certificates for the names it is asked for.
@@ -62,7 +68,9 @@ type Authority struct {
 	mu     sync.Mutex // held while issuing, so a name is signed once
 	leaves sync.Map   // name -> *tls.Certificate
 	cached atomic.Int64
-	issued atomic.Int64
+	// invented counts the names under .localhost held; guarded by mu.
+	invented int
+	issued   atomic.Int64
 }
 
 // Open returns the authority kept in dir, making it (and dir) the first
@@ -235,18 +243,46 @@ func (a *Authority) Certificate(name string) (*tls.Certificate, error) {
 	if ok && a.fresh(c.(*tls.Certificate)) {
 		return c.(*tls.Certificate), nil
 	}
-	if !ok && a.cached.Load() >= maxCached {
+	local := invented(name)
+	if !ok && !local && a.cached.Load() >= maxCached {
 		return nil, fmt.Errorf("ca: %d names issued already; refusing %q", maxCached, name)
 	}
 	leaf, err := a.sign(name)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	switch {
+	case ok:
+	case local:
+		if a.invented >= maxInvented {
+			a.dropInvented()
+		}
+		a.invented++
+	default:
 		a.cached.Add(1)
 	}
 	a.leaves.Store(name, leaf)
 	return leaf, nil
+}
+
+// invented reports whether name is one a client may make up: a name
+// under .localhost other than a wildcard, which gatehouse names itself.
+func invented(name string) bool {
+	return strings.HasSuffix(name, ".localhost") && !strings.HasPrefix(name, "*.")
+}
+
+// dropInvented forgets one invented name's certificate, to make room for
+// another; a client naming it again has it signed again. Called with mu
+// held.
+func (a *Authority) dropInvented() {
+	a.leaves.Range(func(k, _ any) bool {
+		if invented(k.(string)) {
+			a.leaves.Delete(k)
+			a.invented--
+			return false
+		}
+		return true
+	})
 }
 
 func (a *Authority) fresh(c *tls.Certificate) bool {

@@ -2,6 +2,7 @@ package ca
 
 import (
 	"crypto/x509"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -116,5 +117,42 @@ func BenchmarkCertificateIssue(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		a.sign("api.example.com")
+	}
+}
+
+// Names a client invents under .localhost are held apart from the cap on
+// every other name, one of them dropped past their own bound, so
+// custom domain names created after a flood of them still get
+// certificates.
+func TestInventedNamesDoNotStarveDomains(t *testing.T) {
+	a, err := Ephemeral()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	a.cached.Store(maxCached - 1) // one place left for a real name
+	for i := range maxInvented + 10 {
+		if _, err := a.Certificate(fmt.Sprintf("n%d.localhost", i)); err != nil {
+			t.Fatalf("invented name %d: %v", i, err)
+		}
+	}
+	held := 0
+	a.leaves.Range(func(k, _ any) bool {
+		if invented(k.(string)) {
+			held++
+		}
+		return true
+	})
+	if held != maxInvented || a.invented != maxInvented {
+		t.Errorf("holding %d invented names (counted %d), want %d", held, a.invented, maxInvented)
+	}
+	if _, err := a.Certificate("api.example.com"); err != nil {
+		t.Fatalf("a custom domain after a flood of invented names: %v", err)
+	}
+	if _, err := a.Certificate("other.example.com"); err == nil {
+		t.Error("past maxCached, a name that is not invented was still signed")
+	}
+	if _, err := a.Certificate("*.execute-api.localhost"); err == nil {
+		t.Error("a wildcard under .localhost is not invented: it counts against maxCached")
 	}
 }
