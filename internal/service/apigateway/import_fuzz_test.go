@@ -68,7 +68,7 @@ const fuzzSwagger2 = `{
 }`
 
 // FuzzImportRestApi imports arbitrary documents as ImportRestApi does, into
-// an in-memory store (FuzzReadOpenAPI covers the read alone): nothing may
+// an in-memory store: nothing may
 // panic, every refusal is an AWS-shaped 4xx, a plan read has its paths
 // absolute and ordered parents first, and an API imported is deployed and
 // exported again in both formats and encodings, which must not fail.
@@ -79,6 +79,10 @@ func FuzzImportRestApi(f *testing.F) {
 	f.Add([]byte("openapi: 3.0.0\ninfo: {title: t}\npaths: {/: {get: {}}}\n"), "")
 	f.Add([]byte(`{"swagger":"2.0","info":{"title":"x"},"paths":{"a":{}}}`), "")
 	f.Add([]byte("- not a map"), "")
+	f.Add([]byte(`{"openapi":"3.0.1","info":{"title":"t"},"paths":{"/a/{id}":{"get":{"parameters":[{"name":"id","in":"path"}],"x-amazon-apigateway-integration":{"type":"mock","responses":{"default":{"statusCode":"200"}}}}}}}`), "ignore")
+	f.Add([]byte("swagger: \"2.0\"\ninfo: {title: t}\nbasePath: /v1/x\npaths:\n  /b:\n    post:\n      parameters: [{in: body, name: B, schema: {$ref: '#/definitions/B'}}]\n      responses: {200: {description: ok}}\ndefinitions:\n  B: {type: object}\n"), "split")
+	f.Add([]byte("openapi: 3.0.0\ninfo: {title: t}\nservers: [{url: 'https://h/{basePath}', variables: {basePath: {default: p}}}]\nx-amazon-apigateway-gateway-responses: {DEFAULT_4XX: {statusCode: 400}}\npaths: {}\n"), "prepend")
+	f.Add([]byte("a: &a [*a]"), "")
 	f.Fuzz(func(t *testing.T, body []byte, basepath string) {
 		params := map[string]string{}
 		if basepath != "" {
