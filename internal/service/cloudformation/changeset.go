@@ -112,7 +112,7 @@ func (s *Service) CreateChangeSet(ctx context.Context, in *CreateChangeSetInput)
 		case err != nil:
 			return err
 		}
-		if _, err := findChangeSet(tx, in.ChangeSetName, cs.StackID); err == nil {
+		if old, err := findChangeSet(tx, in.ChangeSetName, cs.StackID); err == nil && !executed(old) {
 			return changeSetExists(in.ChangeSetName)
 		}
 		return model.Put(tx, cs)
@@ -170,11 +170,14 @@ func findChangeSet(tx model.Tx, name, stackName string) (*model.ChangeSet, error
 	if err != nil {
 		return nil, changeSetNotFound(name)
 	}
+	// A name is the stack's live change set's; an executed one, which AWS
+	// takes off the stack, gives way to a new one of the same name (the
+	// CLI's deploy names its change sets by the second).
 	var found *model.ChangeSet
 	err = model.Scan(tx, "", func(cs *model.ChangeSet) bool {
 		if cs.StackID == st.ID && cs.Name == name {
 			found = cs
-			return false
+			return executed(cs)
 		}
 		return true
 	})
@@ -367,4 +370,9 @@ func templateDescription(body string) string {
 		return ""
 	}
 	return t.Description
+}
+
+// executed says whether a change set has run, successfully or not.
+func executed(cs *model.ChangeSet) bool {
+	return cs.ExecutionStatus == "EXECUTE_COMPLETE" || cs.ExecutionStatus == "EXECUTE_FAILED"
 }

@@ -389,6 +389,22 @@ func TestUpdateInPlaceAndReplace(t *testing.T) {
 	if d.ExecutionStatus != "EXECUTE_COMPLETE" {
 		t.Fatalf("change set %s after execution", d.ExecutionStatus)
 	}
+	// The executed change set's name is free again, as the CLI's deploy
+	// needs when it runs twice within a second; its ARN still finds it.
+	again, err := h.svc.CreateChangeSet(h.ctx, &CreateChangeSetInput{StackName: "s", ChangeSetName: "cs", UsePreviousTemplate: true,
+		Parameters: []Parameter{{ParameterKey: "SubnetCidr", UsePreviousValue: true}, {ParameterKey: "Env", UsePreviousValue: true}}})
+	if err != nil {
+		t.Fatalf("a change set named as an executed one: %v", err)
+	}
+	if d, err := h.svc.DescribeChangeSet(h.ctx, &DescribeChangeSetInput{ChangeSetName: "cs", StackName: "s"}); err != nil || d.ChangeSetID != again.ID {
+		t.Fatalf("the name finds %+v, %v; want the new change set %s", d, err, again.ID)
+	}
+	if _, err := h.svc.CreateChangeSet(h.ctx, &CreateChangeSetInput{StackName: "s", ChangeSetName: "cs", UsePreviousTemplate: true}); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("a second change set named as a live one: %v", err)
+	}
+	if _, err := h.svc.DeleteChangeSet(h.ctx, &DeleteChangeSetInput{ChangeSetName: again.ID}); err != nil {
+		t.Fatal(err)
+	}
 	ev := strings.Join(h.events("s"), "\n")
 	if !strings.Contains(ev, "s UPDATE_COMPLETE_CLEANUP_IN_PROGRESS\nSubnet DELETE_IN_PROGRESS\nSubnet DELETE_COMPLETE\ns UPDATE_COMPLETE") {
 		t.Fatalf("events:\n%s", ev)
