@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -296,6 +297,24 @@ func TestUnreachableKeys(t *testing.T) {
 	e.clk.Advance(jwtauth.RefreshInterval)
 	if _, d := e.check(e.iss.Sign(t, e.claims(nil))); d != nil {
 		t.Fatal(d.Reason)
+	}
+}
+
+// A key set larger than AWS takes from a jwks_uri fails the fetch, as on
+// AWS, and its tokens are refused.
+func TestOversizedKeySet(t *testing.T) {
+	e := setup(t)
+	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"keys":[],"padding":"%s"}`, strings.Repeat("x", jwtauth.MaxKeySet))
+	}))
+	defer big.Close()
+	e.iss.SetJWKSURI(big.URL + "/jwks.json")
+	if _, d := e.check(e.iss.Sign(t, e.claims(nil))); d == nil || d.Status != 401 || d.Reason != "the issuer's signing keys could not be fetched" {
+		t.Fatalf("got %+v", d)
+	}
+	if err := <-e.fetched; err == nil || !strings.Contains(err.Error(), "larger than 150000 bytes") {
+		t.Fatalf("the fetch reported %v", err)
 	}
 }
 

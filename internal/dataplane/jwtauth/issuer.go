@@ -35,10 +35,14 @@ const (
 	// rotation, or garbage) cannot make gatehouse hammer the issuer, and a
 	// failed fetch is not retried by every request that follows it.
 	RefreshInterval = time.Minute
-	// fetchTimeout bounds one fetch of the discovery document and the key
-	// set together.
-	fetchTimeout = 5 * time.Second
-	// maxDocument bounds what is read of either document.
+	// fetchTimeout bounds each fetch, of the discovery document and of the
+	// key set: AWS's HTTP API quotas give each endpoint 1,500 ms.
+	fetchTimeout = 1500 * time.Millisecond
+	// MaxKeySet is the largest key set AWS takes from a jwks_uri (its
+	// HTTP API quotas: 150,000 bytes); a larger one fails the fetch.
+	MaxKeySet = 150000
+	// maxDocument bounds what is read of the discovery document, for which
+	// AWS documents no size.
 	maxDocument = 1 << 20
 )
 
@@ -249,20 +253,18 @@ func (iss *Issuer) run(ch chan struct{}) {
 // fetch reads the issuer's OpenID discovery document and the key set its
 // jwks_uri names.
 func (iss *Issuer) fetch() (*keySet, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
-	defer cancel()
 	var doc struct {
 		JWKSURI string `json:"jwks_uri"`
 	}
 	discovery := strings.TrimSuffix(iss.url, "/") + "/.well-known/openid-configuration"
-	if err := iss.get(ctx, discovery, &doc); err != nil {
+	if err := iss.get(discovery, maxDocument, &doc); err != nil {
 		return nil, err
 	}
 	if doc.JWKSURI == "" {
 		return nil, fmt.Errorf("%s names no jwks_uri", discovery)
 	}
 	var set jose.JSONWebKeySet
-	if err := iss.get(ctx, doc.JWKSURI, &set); err != nil {
+	if err := iss.get(doc.JWKSURI, MaxKeySet, &set); err != nil {
 		return nil, err
 	}
 	ks := &keySet{byID: map[string]*jose.JSONWebKey{}, at: iss.is.Clock.Now()}
@@ -276,7 +278,10 @@ func (iss *Issuer) fetch() (*keySet, error) {
 	return ks, nil
 }
 
-func (iss *Issuer) get(ctx context.Context, url string, into any) error {
+// get reads the JSON document at url, within fetchTimeout and max bytes.
+func (iss *Issuer) get(url string, max int64, into any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
@@ -290,7 +295,14 @@ func (iss *Issuer) get(ctx context.Context, url string, into any) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxDocument)).Decode(into); err != nil {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	if int64(len(body)) > max {
+		return fmt.Errorf("GET %s: the document is larger than %d bytes", url, max)
+	}
+	if err := json.Unmarshal(body, into); err != nil {
 		return fmt.Errorf("GET %s: %w", url, err)
 	}
 	return nil
