@@ -477,7 +477,7 @@ func (s *state) binary(e *parse.Binary) (any, error) {
 	case "!=":
 		return !equal(l, r), nil
 	case "<", "<=", ">", ">=":
-		c, ok := compare(l, r)
+		c, ok := jsonpath.Compare(l, r)
 		if !ok {
 			return false, nil
 		}

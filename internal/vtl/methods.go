@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf16"
+
+	"gatehouse/internal/mapping/jsonpath"
 )
 
 // The methods templates call are Java's, on the Java types the values
@@ -443,7 +445,7 @@ func javaSplit(re *regexp.Regexp, x string, limit int) *List {
 }
 
 func numberMethod(x any, name string, args []any) any {
-	i, f, isFloat, _ := number(x)
+	i, f, isFloat, _ := jsonpath.Number(x)
 	switch name {
 	case "toString":
 		r, _ := str(x)
@@ -461,7 +463,7 @@ func numberMethod(x any, name string, args []any) any {
 		}
 	case "compareTo":
 		if len(args) == 1 {
-			if c, ok := compare(x, args[0]); ok {
+			if c, ok := jsonpath.Compare(x, args[0]); ok {
 				return int64(c)
 			}
 		}

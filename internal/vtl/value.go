@@ -200,21 +200,8 @@ func truthy(v any) bool {
 	return true
 }
 
-// number reports v as int64 or float64.
-func number(v any) (i int64, f float64, isFloat, ok bool) {
-	switch x := v.(type) {
-	case int64:
-		return x, float64(x), false, true
-	case float64:
-		return 0, x, true, true
-	case int:
-		return int64(x), float64(x), false, true
-	}
-	return 0, 0, false, false
-}
-
 func toInt(v any) (int, bool) {
-	i, f, isFloat, ok := number(v)
+	i, f, isFloat, ok := jsonpath.Number(v)
 	if !ok {
 		return 0, false
 	}
@@ -233,8 +220,8 @@ func equal(a, b any) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	ai, af, aFloat, aNum := number(a)
-	bi, bf, bFloat, bNum := number(b)
+	ai, af, aFloat, aNum := jsonpath.Number(a)
+	bi, bf, bFloat, bNum := jsonpath.Number(b)
 	if aNum && bNum {
 		if !aFloat && !bFloat {
 			return ai == bi
@@ -251,43 +238,13 @@ func equal(a, b any) bool {
 	return err1 == nil && err2 == nil && as == bs
 }
 
-// compare orders two numbers or two strings.
-func compare(a, b any) (int, bool) {
-	ai, af, aFloat, aNum := number(a)
-	bi, bf, bFloat, bNum := number(b)
-	if aNum && bNum {
-		if !aFloat && !bFloat {
-			return cmpOrdered(ai, bi), true
-		}
-		return cmpOrdered(af, bf), true
-	}
-	as, aok := a.(string)
-	bs, bok := b.(string)
-	if aok && bok {
-		return strings.Compare(as, bs), true
-	}
-	return 0, false
-}
-
-func cmpOrdered[T int64 | float64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// arith applies + - * / % as Velocity does: integers stay integers
-// (division truncates), a decimal makes the result decimal, division by
 // zero is null, and + with a string concatenates.
 func arith(op string, a, b any) (any, error) {
 	if a == nil || b == nil {
 		return nil, nil
 	}
-	ai, af, aFloat, aNum := number(a)
-	bi, bf, bFloat, bNum := number(b)
+	ai, af, aFloat, aNum := jsonpath.Number(a)
+	bi, bf, bFloat, bNum := jsonpath.Number(b)
 	if !aNum || !bNum {
 		if op != "+" {
 			return nil, nil

@@ -177,7 +177,7 @@ func (f *filter) test(n any) bool {
 	case "!=":
 		return !equal(v, f.value)
 	}
-	c, ok := compare(v, f.value)
+	c, ok := Compare(v, f.value)
 	if !ok {
 		return false
 	}
@@ -192,13 +192,16 @@ func (f *filter) test(n any) bool {
 	return c >= 0
 }
 
-// number reads an int64 or float64.
-func number(v any) (i int64, f float64, isFloat, ok bool) {
+// Number reads v as a whole number (int64, or int as templates make) or
+// a float64.
+func Number(v any) (i int64, f float64, isFloat, ok bool) {
 	switch x := v.(type) {
 	case int64:
 		return x, float64(x), false, true
 	case float64:
 		return 0, x, true, true
+	case int:
+		return int64(x), float64(x), false, true
 	}
 	return 0, 0, false, false
 }
@@ -209,8 +212,8 @@ func equal(a, b any) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	ai, af, aFloat, aNum := number(a)
-	bi, bf, bFloat, bNum := number(b)
+	ai, af, aFloat, aNum := Number(a)
+	bi, bf, bFloat, bNum := Number(b)
 	if aNum && bNum {
 		if !aFloat && !bFloat {
 			return ai == bi
@@ -234,10 +237,10 @@ func text(v any) string {
 	return string(AppendJSON(nil, v))
 }
 
-// compare orders two numbers or two strings.
-func compare(a, b any) (int, bool) {
-	ai, af, aFloat, aNum := number(a)
-	bi, bf, bFloat, bNum := number(b)
+// Compare orders two numbers or two strings; ok is false for anything else.
+func Compare(a, b any) (c int, ok bool) {
+	ai, af, aFloat, aNum := Number(a)
+	bi, bf, bFloat, bNum := Number(b)
 	if aNum && bNum {
 		if !aFloat && !bFloat {
 			return cmp(ai, bi), true
