@@ -145,6 +145,10 @@ type Issuer struct {
 	url  string
 	is   *Issuers
 	keys atomic.Pointer[keySet]
+	// retry is when the next fetch may start (UnixNano), read without the
+	// lock so that a request holding old keys after a failed refresh does
+	// not take it on every call.
+	retry atomic.Int64
 
 	mu sync.Mutex
 	// fetching is closed when the fetch under way ends; nil when none is.
@@ -214,6 +218,9 @@ func (iss *Issuer) fetchNow(now time.Time) error {
 // refresh fetches the keys in the background, unless a fetch is under way
 // or started within RefreshInterval.
 func (iss *Issuer) refresh(now time.Time) {
+	if now.UnixNano() < iss.retry.Load() {
+		return
+	}
 	iss.mu.Lock()
 	defer iss.mu.Unlock()
 	if iss.fetching != nil || now.Sub(iss.tried) < RefreshInterval {
@@ -226,6 +233,7 @@ func (iss *Issuer) refresh(now time.Time) {
 func (iss *Issuer) start(now time.Time) chan struct{} {
 	ch := make(chan struct{})
 	iss.fetching, iss.tried = ch, now
+	iss.retry.Store(now.Add(RefreshInterval).UnixNano())
 	return ch
 }
 
