@@ -37,6 +37,7 @@ import (
 	"gatehouse/internal/dial"
 	"gatehouse/internal/edge"
 	"gatehouse/internal/health"
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 	"gatehouse/internal/privatelink"
 	"gatehouse/internal/quota"
@@ -259,6 +260,10 @@ type Server struct {
 	stacks *cloudformation.Service
 	// params is the Parameter Store, which stacks read too.
 	params *ssm.Service
+	// functions runs Lambda functions for the data plane (nil until
+	// Lambda is served: every invocation then fails as a missing
+	// function does).
+	functions invoke.Invoker
 	// engineKey marks the stack engine's calls as CloudFormation's. It is
 	// made afresh by each process and never leaves it, so no client can
 	// present it.
@@ -457,6 +462,7 @@ func (s *Server) newControllers(loader *model.Loader) {
 		MaxInflight: maxInflight(cfg.MaxInflight),
 		SendTimeout: sendTimeout(cfg.SendTimeout),
 		AccessKeys:  cfg.AccessKeys,
+		Functions:   s.functions,
 	})
 	// A write answers once every controller acts on it (read-your-writes),
 	// the data plane last: a link lifecycle may commit as it acts (a link

@@ -18,6 +18,7 @@ import (
 	"gatehouse/internal/dataplane/restapi"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
 	"gatehouse/internal/usage"
@@ -56,6 +57,10 @@ type Config struct {
 	// IssuerClient fetches JWT issuers' discovery documents and keys
 	// (nil: jwtauth.LoopbackClient).
 	IssuerClient *http.Client
+	// Functions runs the Lambda functions that integrations, authorizers
+	// and ALB targets invoke (nil: every such invocation fails as a
+	// missing function does).
+	Functions invoke.Invoker
 }
 
 // Snapshot is everything the request path reads, compiled at one revision.
@@ -104,7 +109,7 @@ func New(cfg Config) *Plane {
 	p.guard.SendTimeout = cfg.SendTimeout
 	p.guard.Log = cfg.Log
 	p.env = httpapi.Env{
-		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock, Guard: &p.guard},
+		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock, Guard: &p.guard, Functions: cfg.Functions},
 		Transport: cfg.Transport,
 		Links:     cfg.Links,
 		Clock:     cfg.Clock,
@@ -112,9 +117,10 @@ func New(cfg Config) *Plane {
 		Guard:     &p.guard,
 		Secret:    upstream.Keys(cfg.AccessKeys),
 		Issuers:   &jwtauth.Issuers{Clock: cfg.Clock, Log: cfg.Log, Client: cfg.IssuerClient},
+		Functions: cfg.Functions,
 	}
 	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now, Log: cfg.Log,
-		Guard: &p.guard, Secret: p.env.Secret}
+		Guard: &p.guard, Secret: p.env.Secret, Functions: cfg.Functions}
 	return p
 }
 

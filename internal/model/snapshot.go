@@ -79,6 +79,11 @@ type Scoped struct {
 	CloudMapServices     map[string]*CloudMapService
 	CloudMapServiceByARN map[string]*CloudMapService
 	CloudMapInstances    map[string][]*Instance
+	// Lambda functions by name; their published versions and aliases
+	// keyed "function/version" and "function/alias".
+	Functions        map[string]*Function
+	FunctionVersions map[string]*FunctionVersion
+	FunctionAliases  map[string]*FunctionAlias
 }
 
 func newScoped(s Scope) *Scoped {
@@ -119,6 +124,9 @@ func newScoped(s Scope) *Scoped {
 		CloudMapServices:     map[string]*CloudMapService{},
 		CloudMapServiceByARN: map[string]*CloudMapService{},
 		CloudMapInstances:    map[string][]*Instance{},
+		Functions:            map[string]*Function{},
+		FunctionVersions:     map[string]*FunctionVersion{},
+		FunctionAliases:      map[string]*FunctionAlias{},
 	}
 }
 
@@ -407,6 +415,12 @@ func (e *edit) set(key string, val []byte, present bool) error {
 		})
 	case Instance{}.Kind():
 		return setInstance(se, key, id, val, present)
+	case Function{}.Kind():
+		return put(se, kind, &sc.Functions, key, id, val, present, nil)
+	case FunctionVersion{}.Kind():
+		return put(se, kind, &sc.FunctionVersions, key, id, val, present, nil)
+	case FunctionAlias{}.Kind():
+		return put(se, kind, &sc.FunctionAliases, key, id, val, present, nil)
 	}
 	return nil
 }
@@ -418,7 +432,7 @@ func init() {
 	for _, r := range []Record{VPC{}, Subnet{}, SecurityGroup{}, NetworkInterface{}, NetworkACL{}, RouteTable{}, EC2Instance{}, LoadBalancer{}, TargetGroup{},
 		Listener{}, ListenerRule{}, HTTPAPI{}, Route{}, Authorizer{}, Integration{}, Stage{}, Deployment{}, DeployedEntry{}, VpcLink{}, RestAPI{},
 		RestResource{}, RestDeployment{}, RestStage{}, VpcLinkV1{}, EndpointService{}, APIKey{}, UsagePlan{}, UsagePlanKey{}, DomainName{}, APIMapping{}, Namespace{},
-		CloudMapService{}, Instance{}} {
+		CloudMapService{}, Instance{}, Function{}, FunctionVersion{}, FunctionAlias{}} {
 		indexed[r.Kind()] = true
 	}
 }
@@ -588,6 +602,12 @@ func (sc *Scoped) byKind(kind string) reflect.Value {
 		m = sc.Namespaces
 	case CloudMapService{}.Kind():
 		m = sc.CloudMapServices
+	case Function{}.Kind():
+		m = sc.Functions
+	case FunctionVersion{}.Kind():
+		m = sc.FunctionVersions
+	case FunctionAlias{}.Kind():
+		m = sc.FunctionAliases
 	default:
 		return reflect.Value{}
 	}

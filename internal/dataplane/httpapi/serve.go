@@ -20,6 +20,7 @@ import (
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/httpmap"
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/usage"
 )
 
@@ -44,6 +45,9 @@ type Env struct {
 	Secret upstream.Secret
 	// Issuers hold the signing keys of the issuers JWT routes trust.
 	Issuers *jwtauth.Issuers
+	// Functions runs AWS_PROXY integrations' and Lambda authorizers'
+	// functions.
+	Functions invoke.Invoker
 }
 
 // Serve answers one invoke request for api's stage st. path is the request

@@ -17,6 +17,7 @@ import (
 	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/sigv4"
 	"gatehouse/internal/usage"
 	"gatehouse/internal/vtl"
@@ -40,6 +41,8 @@ type Env struct {
 	// Secret knows the access keys that may sign requests to AWS_IAM
 	// methods (nil: none).
 	Secret upstream.Secret
+	// Functions runs Lambda integrations' and authorizers' functions.
+	Functions invoke.Invoker
 }
 
 // hop reports whether a header is never forwarded: the hop-by-hop ones,

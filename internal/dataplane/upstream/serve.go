@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"gatehouse/internal/clock"
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
 )
@@ -53,6 +54,8 @@ type Forwarder struct {
 	Clock clock.Clock
 	// Guard, when set, counts the requests held by a dropped hop.
 	Guard *Guard
+	// Functions runs the functions registered in lambda target groups.
+	Functions invoke.Invoker
 }
 
 // Hop identifies where a request enters a balancer: the listener port and
