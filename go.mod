@@ -19,6 +19,8 @@ require (
 
 require github.com/go-jose/go-jose/v4 v4.1.9
 
+require github.com/aws/aws-lambda-go v1.55.1
+
 require (
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.12 // indirect
