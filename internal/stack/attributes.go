@@ -55,6 +55,10 @@ var Given = map[string][]string{
 	"AWS::ApiGateway::GatewayResponse":           {"Id"},
 	"AWS::SSM::Parameter":                        {"AllowedPattern", "DataType", "Description", "Name", "Tier", "Type", "Value"},
 	"AWS::CDK::Metadata":                         {},
+	"AWS::Lambda::Function":                      {"Arn"},
+	"AWS::Lambda::Permission":                    {"Id"},
+	"AWS::Lambda::Version":                       {"FunctionArn", "Version"},
+	"AWS::Lambda::Alias":                         {"AliasArn"},
 }
 
 // property reads the member of props an attribute names: its name, or a

@@ -54,7 +54,7 @@ var specJSON []byte
 // Specs holds the specification of every resource type gatehouse deploys:
 // spec.json, with the properties unsupported_*.go refuse.
 var Specs = loadSpecs(specJSON, unsupportedEC2, unsupportedELBv2, unsupportedServiceDiscovery,
-	unsupportedAPIGateway, unsupportedAPIGatewayV2, unsupportedCDK, unsupportedSSM)
+	unsupportedAPIGateway, unsupportedAPIGatewayV2, unsupportedCDK, unsupportedSSM, unsupportedLambda)
 
 // loadSpecs reads the generated specification and marks the refused
 // properties: a top-level name, or a path to a member inside one

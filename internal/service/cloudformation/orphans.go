@@ -36,6 +36,7 @@ var taggedKinds = map[string]string{
 	"AWS::ServiceDiscovery::PrivateDnsNamespace": "Namespaces",
 	"AWS::ServiceDiscovery::HttpNamespace":       "Namespaces",
 	"AWS::ServiceDiscovery::Service":             "CloudMapServices",
+	"AWS::Lambda::Function":                      "Functions",
 }
 
 // orphans finds the physical ids of the records tagged as the stack's

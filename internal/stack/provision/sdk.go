@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -31,6 +32,8 @@ type SDK struct {
 	CloudMap *servicediscovery.Client
 	// SSM is Systems Manager's Parameter Store.
 	SSM *ssm.Client
+	// Lambda makes functions, their versions, aliases and permissions.
+	Lambda *lambda.Client
 	// Account answers AWS::AccountId (gatehouse's default account).
 	Account string
 	// LinkTimeout bounds the wait for a VPC link to become AVAILABLE.
@@ -67,6 +70,7 @@ func NewSDK(cfg aws.Config) *SDK {
 		APIGW: apigateway.NewFromConfig(cfg), HTTP: apigatewayv2.NewFromConfig(cfg),
 		CloudMap: servicediscovery.NewFromConfig(cfg),
 		SSM:      ssm.NewFromConfig(cfg),
+		Lambda:   lambda.NewFromConfig(cfg),
 		Account:  "000000000000", LinkTimeout: 10 * time.Minute, PollEvery: 200 * time.Millisecond,
 		DependencyWait: time.Minute,
 		region:         cfg.Region,

@@ -66,6 +66,10 @@ TYPES = [
     "AWS::ApiGateway::RequestValidator",
     "AWS::ApiGateway::GatewayResponse",
     "AWS::SSM::Parameter",
+    "AWS::Lambda::Function",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::Version",
+    "AWS::Lambda::Alias",
 ]
 
 # AWS::CDK::Metadata is no registry type: CloudFormation accepts it from
