@@ -45,7 +45,7 @@ type posted struct {
 // positive however slow the machine.
 func deadline() string { return fmt.Sprint(time.Now().Add(time.Hour).UnixMilli()) }
 
-func newFakeAPI(t *testing.T) *fakeAPI {
+func newFakeAPI(t testing.TB) *fakeAPI {
 	a := &fakeAPI{next: make(chan invocation), results: make(chan posted, 16)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +83,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 
 // invoke queues one invocation and returns what the process posted for
 // it. The timeout only keeps a broken loop from hanging the test run.
-func (a *fakeAPI) invoke(t *testing.T, inv invocation) posted {
+func (a *fakeAPI) invoke(t testing.TB, inv invocation) posted {
 	t.Helper()
 	select {
 	case a.next <- inv:
@@ -95,7 +95,7 @@ func (a *fakeAPI) invoke(t *testing.T, inv invocation) posted {
 	return a.result(t)
 }
 
-func (a *fakeAPI) result(t *testing.T) posted {
+func (a *fakeAPI) result(t testing.TB) posted {
 	t.Helper()
 	select {
 	case p := <-a.results:
@@ -132,7 +132,7 @@ func (s *syncBuffer) String() string {
 
 // start writes files into a task root and starts runtime rt's process
 // for handler there, with the environment Lambda gives a function.
-func start(t *testing.T, a *fakeAPI, rt, handler string, files map[string]string) *proc {
+func start(t testing.TB, a *fakeAPI, rt, handler string, files map[string]string) *proc {
 	t.Helper()
 	root := t.TempDir()
 	for name, body := range files {
@@ -185,7 +185,7 @@ func (p *proc) stop() string {
 
 // exited waits for the process to end by itself, as after an init
 // error, and returns its output.
-func (p *proc) exited(t *testing.T) string {
+func (p *proc) exited(t testing.TB) string {
 	t.Helper()
 	select {
 	case <-p.done:
