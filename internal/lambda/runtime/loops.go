@@ -30,8 +30,9 @@ var installed struct {
 // build gets its own, and it never needs cleaning up (each is a few
 // kilobytes, and stays the same while gatehouse does). A process that
 // finds it written checks every byte, so a damaged copy is rewritten.
-// Without a cache directory (no HOME) it falls back to the temporary
-// directory, still named by hash and so still shared.
+// Without a cache directory it can write to (no HOME, a read-only one)
+// it falls back to the temporary directory, still named by hash and so
+// still shared.
 func loopsDir() (string, error) {
 	installed.once.Do(func() { installed.dir, installed.err = install() })
 	return installed.dir, installed.err
@@ -48,11 +49,17 @@ func install() (string, error) {
 		h.Write([]byte(name))
 		h.Write(b)
 	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
+	sub := filepath.Join("gatehouse", "lambda-runtimes", hex.EncodeToString(h.Sum(nil))[:16])
+	if base, err := os.UserCacheDir(); err == nil {
+		if dir, err := writeLoops(filepath.Join(base, sub), files); err == nil {
+			return dir, nil
+		}
 	}
-	dir := filepath.Join(base, "gatehouse", "lambda-runtimes", hex.EncodeToString(h.Sum(nil))[:16])
+	return writeLoops(filepath.Join(os.TempDir(), sub), files)
+}
+
+// writeLoops makes dir hold files as embedded, writing only what differs.
+func writeLoops(dir string, files []string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}

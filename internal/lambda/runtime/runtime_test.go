@@ -206,3 +206,17 @@ func TestNodeInterpreterNote(t *testing.T) {
 		}
 	}
 }
+
+// A cache directory that cannot be written leaves the loops in the
+// temporary directory.
+func TestInstallFallsBackToTemp(t *testing.T) {
+	// A file where the cache directory should be stops even root.
+	cache := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(cache, nil, 0o644)
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("TMPDIR", t.TempDir())
+	dir, err := install()
+	if err != nil || !strings.HasPrefix(dir, os.TempDir()) {
+		t.Errorf("install() = %s, %v; want a directory under %s", dir, err, os.TempDir())
+	}
+}
