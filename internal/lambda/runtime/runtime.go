@@ -31,9 +31,10 @@ type Cmd struct {
 	Path string
 	Args []string
 	// Env is what this runtime adds to the environment the engine builds
-	// (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, ...): the
-	// runtime's AWS_EXECUTION_ENV, LAMBDA_RUNTIME_DIR, _HANDLER, and the
-	// language's module path. Appended last, these win.
+	// (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, ...): _HANDLER,
+	// the runtime's AWS_EXECUTION_ENV and LAMBDA_RUNTIME_DIR, which Lambda
+	// reserves, and the language's module path (NODE_PATH, PYTHONPATH),
+	// which a function's own variables may override, as on Lambda.
 	Env []string
 	// Dir is the working directory: the task root, as on Lambda.
 	Dir string
