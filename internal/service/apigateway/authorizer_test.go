@@ -1,6 +1,7 @@
 package apigateway_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -112,5 +113,65 @@ func TestAuthorizerLifecycle(t *testing.T) {
 		PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/authorizationType"), Value: aws.String("NONE")}}})
 	if err != nil || m3.AuthorizerId != nil {
 		t.Fatalf("NONE: %v %+v", err, m3)
+	}
+}
+
+// An export with the authorizers extension writes each authorizer as a
+// security scheme with x-amazon-apigateway-authorizer, and the methods it
+// guards name it; importing that document makes the authorizer again and
+// guards the same methods with it.
+func TestAuthorizerOpenAPI(t *testing.T) {
+	f := start(t)
+	api, root := f.restAPI(t, "guarded")
+	z, err := f.gw.CreateAuthorizer(ctx, &apigateway.CreateAuthorizerInput{RestApiId: aws.String(api),
+		Name: aws.String("tokens"), Type: types.AuthorizerTypeToken, AuthorizerUri: aws.String(authURI),
+		IdentitySource: aws.String("method.request.header.X-Token"), AuthorizerResultTtlInSeconds: aws.Int32(60)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.gw.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: aws.String(api), ResourceId: aws.String(root),
+		HttpMethod: aws.String("GET"), AuthorizationType: aws.String("CUSTOM"), AuthorizerId: z.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.gw.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: aws.String(api), ResourceId: aws.String(root),
+		HttpMethod: aws.String("GET"), Type: types.IntegrationTypeMock}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.gw.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: aws.String(api), StageName: aws.String("prod")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		typ, ext string
+		detail   bool
+	}{{"oas30", "authorizers", true}, {"swagger", "apigateway", true}, {"oas30", "", false}} {
+		in := &apigateway.GetExportInput{RestApiId: aws.String(api), StageName: aws.String("prod"), ExportType: aws.String(c.typ)}
+		if c.ext != "" {
+			in.Parameters = map[string]string{"extensions": c.ext}
+		}
+		out, err := f.gw.GetExport(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := string(out.Body)
+		if !strings.Contains(doc, `"tokens": {`) || !strings.Contains(doc, `"name": "X-Token"`) || !strings.Contains(doc, `"tokens": []`) ||
+			strings.Contains(doc, `"x-amazon-apigateway-authorizer"`) != c.detail {
+			t.Fatalf("%s %s export:\n%s", c.typ, c.ext, doc)
+		}
+		if !c.detail {
+			continue
+		}
+		imp, err := f.gw.ImportRestApi(ctx, &apigateway.ImportRestApiInput{Body: out.Body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		zs, err := f.gw.GetAuthorizers(ctx, &apigateway.GetAuthorizersInput{RestApiId: imp.Id})
+		if err != nil || len(zs.Items) != 1 || aws.ToString(zs.Items[0].Name) != "tokens" || zs.Items[0].Type != types.AuthorizerTypeToken ||
+			aws.ToInt32(zs.Items[0].AuthorizerResultTtlInSeconds) != 60 || aws.ToString(zs.Items[0].IdentitySource) != "method.request.header.X-Token" {
+			t.Fatalf("imported authorizers: %v %+v", err, zs)
+		}
+		m, err := f.gw.GetMethod(ctx, &apigateway.GetMethodInput{RestApiId: imp.Id, ResourceId: imp.RootResourceId, HttpMethod: aws.String("GET")})
+		if err != nil || aws.ToString(m.AuthorizationType) != "CUSTOM" || aws.ToString(m.AuthorizerId) != aws.ToString(zs.Items[0].Id) {
+			t.Fatalf("imported method: %v %+v", err, m)
+		}
 	}
 }
