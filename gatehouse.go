@@ -38,6 +38,7 @@ import (
 	"gatehouse/internal/edge"
 	"gatehouse/internal/health"
 	"gatehouse/internal/invoke"
+	"gatehouse/internal/lambda/code"
 	"gatehouse/internal/model"
 	"gatehouse/internal/privatelink"
 	"gatehouse/internal/quota"
@@ -46,6 +47,7 @@ import (
 	"gatehouse/internal/service/cloudformation"
 	"gatehouse/internal/service/ec2"
 	"gatehouse/internal/service/elbv2"
+	lambdasvc "gatehouse/internal/service/lambda"
 	"gatehouse/internal/service/servicediscovery"
 	"gatehouse/internal/service/ssm"
 	"gatehouse/internal/service/sts"
@@ -264,6 +266,10 @@ type Server struct {
 	// Lambda is served: every invocation then fails as a missing
 	// function does).
 	functions invoke.Invoker
+	// code holds functions' deployment packages, unpacked: under the data
+	// directory, or in a temporary one removed at shutdown (codeTemp).
+	code     *code.Store
+	codeTemp bool
 	// engineKey marks the stack engine's calls as CloudFormation's. It is
 	// made afresh by each process and never leaves it, so no client can
 	// present it.
@@ -295,8 +301,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	ln = sendBuffered{Listener: ln, size: SendBuffer}
 	s := &Server{cfg: cfg, ln: ln, store: st, done: make(chan error, 1), engineKey: rand.Text()}
+	if err := s.openCode(); err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
 	if cfg.TLSListen != "" {
 		if err := s.listenTLS(); err != nil {
+			s.closeCode()
 			ln.Close()
 			st.Close()
 			return nil, err
@@ -311,6 +323,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if err != nil {
 		s.closeTLS()
+		s.closeCode()
 		ln.Close()
 		st.Close()
 		return nil, err
@@ -333,6 +346,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Quota counters are loaded before the data plane serves, so a
 	// restart keeps what keys used.
 	if err := s.quota.Load(); err != nil {
+		s.closeCode()
 		ln.Close()
 		st.Close()
 		return nil, fmt.Errorf("reading usage plan quotas in %s: %w", storeName(cfg), err)
@@ -500,6 +514,7 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 	if cfg.CDKQualifier != "" {
 		s.params.SetDefaults(cdkBootstrap(cfg.CDKQualifier))
 	}
+	lambdaSvc := lambdasvc.New(lambdasvc.Config{Store: st, Clock: cfg.Clock, Code: s.code, Functions: s.functions, Endpoint: s.URL})
 	s.stacks = cloudformation.New(cloudformation.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log,
 		Provisioner: s.provisioner, Wait: cfg.StackWait, SeedParameters: s.params.Seed})
 	return map[string]http.Handler{
@@ -513,6 +528,7 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 		edge.ServiceDiscovery: awsjson.NewHandler(servicediscovery.TargetPrefix, settle(sdSvc.Ops()), cfg.Log),
 		edge.APIGatewayV2:     restjson.NewHandler(settle(apigwv2Svc.Ops()), cfg.Log),
 		edge.APIGateway:       restjson.NewHandler(settle(apigwSvc.Ops()), cfg.Log),
+		edge.Lambda:           restjson.NewHandler(settle(lambdaSvc.Ops()), cfg.Log),
 
 		// Parameters feed no controller: their writes need not wait.
 		edge.SSM: awsjson.NewHandler(ssm.TargetPrefix, s.params.Ops(), cfg.Log),
@@ -738,10 +754,44 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if cerr := s.store.Close(); err == nil {
 			err = cerr
 		}
+		s.closeCode()
 		s.closeErr = err
 	})
 	return s.closeErr
 }
+
+// openCode opens the store of functions' deployment packages: beside the
+// model in the data directory, or in a temporary directory when state is
+// kept in memory, as the packages then live no longer than the model.
+func (s *Server) openCode() error {
+	dir := filepath.Join(s.cfg.DataDir, "lambda", "code")
+	if s.cfg.InMemory {
+		tmp, err := os.MkdirTemp("", "gatehouse-code-")
+		if err != nil {
+			return fmt.Errorf("the Lambda code store: %w", err)
+		}
+		dir, s.codeTemp = tmp, true
+	}
+	c, err := code.New(dir)
+	if err != nil {
+		if s.codeTemp {
+			os.RemoveAll(dir)
+		}
+		return err
+	}
+	s.code = c
+	return nil
+}
+
+// closeCode removes a temporary code store.
+func (s *Server) closeCode() {
+	if s.code != nil && s.codeTemp {
+		os.RemoveAll(s.code.Root())
+	}
+}
+
+// Code is the store of functions' deployment packages.
+func (s *Server) Code() *code.Store { return s.code }
 
 // Close shuts the server down, giving in-flight requests five seconds.
 func (s *Server) Close() error {

@@ -19,6 +19,11 @@ type Error struct {
 	Message string
 	// Server marks a fault on AWS's side (Type "Receiver" in Query errors).
 	Server bool
+	// Shape, when set, is the error structure a REST-JSON body carries in
+	// place of the family's {"message": ...}: Lambda's errors have members
+	// of their own ({"Type":"User","Message":...}, a throttle's Reason),
+	// spelled differently from one error to the next.
+	Shape any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

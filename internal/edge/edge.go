@@ -38,8 +38,23 @@ import (
 )
 
 // MaxBodyBytes bounds a management request body. AWS's own limits are lower
-// for every operation gatehouse serves; the data plane has its own.
+// for every operation gatehouse serves but Lambda's; the data plane has its
+// own.
 const MaxBodyBytes = 10 << 20
+
+// LambdaMaxBodyBytes bounds a Lambda request body, as Lambda does: a
+// deployment package of up to 50 MB travels base64 in CreateFunction's and
+// UpdateFunctionCode's JSON. The service holds each operation to its own
+// smaller limit (Invoke's 6 MB payload).
+const LambdaMaxBodyBytes = 70167211
+
+// maxBody is the body limit of service's calls.
+func maxBody(service string) int64 {
+	if service == Lambda {
+		return LambdaMaxBodyBytes
+	}
+	return MaxBodyBytes
+}
 
 // Service names, as SigV4 credential scopes spell them.
 const (
@@ -51,6 +66,7 @@ const (
 	SSM              = "ssm"
 	STS              = "sts"
 	CloudFormation   = "cloudformation"
+	Lambda           = "lambda"
 )
 
 // Config wires the edge.
@@ -253,8 +269,9 @@ func (e *Edge) manage(w http.ResponseWriter, r *http.Request) {
 // is refused before a byte of it is read; a body that does not arrive in
 // time is answered 408 and its connection closed.
 func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, service string) (held int64, body []byte, _ *api.Error) {
-	if r.ContentLength > MaxBodyBytes {
-		return 0, nil, tooLarge()
+	limit := maxBody(service)
+	if r.ContentLength > limit {
+		return 0, nil, tooLarge(service)
 	}
 	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 		return 0, nil, nil
@@ -262,7 +279,7 @@ func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, service string) 
 	n := r.ContentLength
 	if n < 0 {
 		// Chunked: it may grow to the limit.
-		n = MaxBodyBytes
+		n = limit
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), e.cfg.BudgetWait)
 	err := e.budget.take(ctx, n)
@@ -278,12 +295,12 @@ func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, service string) 
 	// Room for the announced length and the read that meets EOF, so the
 	// buffer is allocated once.
 	buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength, 0)+bytes.MinRead))
-	_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	var netErr net.Error
 	switch {
 	case errors.As(err, &tooBig):
-		return n, nil, tooLarge()
+		return n, nil, tooLarge(service)
 	case errors.As(err, &netErr) && netErr.Timeout():
 		w.Header().Set("Connection", "close")
 		return n, nil, api.Errorf(http.StatusRequestTimeout, "RequestTimeout",
@@ -300,8 +317,13 @@ func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, service string) 
 	return n, buf.Bytes(), nil
 }
 
-// tooLarge is the answer every family gives a body over MaxBodyBytes.
-func tooLarge() *api.Error {
+// tooLarge is the answer to a body over service's limit: Lambda's own, and
+// the same one for every other family.
+func tooLarge(service string) *api.Error {
+	if service == Lambda {
+		return api.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
+			"Request must be smaller than %d bytes for the operation.", LambdaMaxBodyBytes)
+	}
 	return api.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body is larger than %d bytes.", MaxBodyBytes)
 }
 
@@ -344,7 +366,7 @@ func (e *Edge) classify(r *http.Request, scope string, body []byte) string {
 		}
 	}
 	switch scope {
-	case EC2, ELBv2, ServiceDiscovery, SSM, STS, CloudFormation:
+	case EC2, ELBv2, ServiceDiscovery, SSM, STS, CloudFormation, Lambda:
 		return scope
 	case APIGateway:
 		return restService(r.URL.Path)
@@ -386,11 +408,30 @@ func formValue(body []byte, key string) (string, bool) {
 	return "", false
 }
 
+// restService tells the REST-JSON services apart by path: apigatewayv2's
+// are under /v2/, Lambda's under an API version date, and API Gateway
+// v1's paths start with a resource name. None can be an invoke URL's
+// path form (/restapis/{id}/{stage}/_user_request_/..., /_aws/...),
+// which the edge takes first.
 func restService(path string) string {
 	if strings.HasPrefix(path, "/v2/") {
 		return APIGatewayV2
 	}
+	if seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/"); lambdaVersions[seg] {
+		return Lambda
+	}
 	return APIGateway
+}
+
+// lambdaVersions are the dates Lambda's paths start with, one per
+// generation of its API (/2015-03-31/functions, /2017-10-31/.../concurrency,
+// /2019-09-25/.../event-invoke-config, ...).
+var lambdaVersions = map[string]bool{
+	"2014-11-13": true, "2015-03-31": true, "2016-08-19": true, "2017-03-31": true,
+	"2017-10-31": true, "2018-10-31": true, "2019-09-25": true, "2019-09-30": true,
+	"2020-04-22": true, "2020-06-30": true, "2021-07-20": true, "2021-10-31": true,
+	"2021-11-15": true, "2024-08-31": true, "2025-11-30": true, "2025-12-01": true,
+	"2026-07-09": true,
 }
 
 // credentialScope extracts region and service from a SigV4 Authorization

@@ -21,7 +21,7 @@ const (
 	queryEC2 family = iota + 1 // EC2's Query dialect
 	awsQuery                   // Elastic Load Balancing, STS, CloudFormation
 	awsJSON                    // Cloud Map, Systems Manager
-	restJSON                   // API Gateway v1 and v2
+	restJSON                   // API Gateway v1 and v2, Lambda
 )
 
 var families = map[string]family{
@@ -33,6 +33,7 @@ var families = map[string]family{
 	SSM:              awsJSON,
 	APIGateway:       restJSON,
 	APIGatewayV2:     restJSON,
+	Lambda:           restJSON,
 }
 
 // protocolError checks a request's method and content type against what
@@ -73,12 +74,35 @@ func protocolError(service string, r *http.Request, signed bool) *api.Error {
 				// browser asking first.
 				break
 			}
+			if service == Lambda && invokesFunction(r) && !browserSendable(ct) {
+				// Invoke's body is the event, sent with whatever type the
+				// client names (octet-stream by the SDKs); only the types a
+				// web page may send unasked are refused.
+				break
+			}
 			if ct != "application/json" && (ct != "" || r.ContentLength != 0) {
 				return unsupportedMedia(service, ct, "application/json")
 			}
 		}
 	}
 	return nil
+}
+
+// invokesFunction reports whether r is Lambda's Invoke (or the older
+// InvokeAsync), whose body is the function's event as it is.
+func invokesFunction(r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
+	if !ok {
+		rest, ok = strings.CutPrefix(r.URL.Path, "/2014-11-13/functions/")
+	}
+	return ok && r.Method == http.MethodPost && (strings.HasSuffix(rest, "/invocations") || strings.HasSuffix(rest, "/invoke-async"))
+}
+
+// browserSendable reports whether a web page can make a browser POST a
+// body of content type ct without asking the server first (a CORS simple
+// request).
+func browserSendable(ct string) bool {
+	return ct == "application/x-www-form-urlencoded" || ct == "multipart/form-data" || ct == "text/plain"
 }
 
 // takesFile reports whether r is an apigateway operation whose body is a

@@ -79,6 +79,12 @@ func TestProtocolRules(t *testing.T) {
 		{"REST DELETE bodiless", APIGatewayV2, "DELETE", "/v2/apis/abc", "", 0, false, 0, ""},
 		{"REST PATCH json", APIGateway, "PATCH", "/restapis/abc", jsonCT, 30, false, 0, ""},
 		{"REST GET", APIGateway, "GET", "/restapis", "text/plain", 0, false, 0, ""},
+		{"Lambda Invoke octet-stream", Lambda, "POST", "/2015-03-31/functions/f/invocations", "application/octet-stream", 2, false, 0, ""},
+		{"Lambda Invoke no type", Lambda, "POST", "/2015-03-31/functions/f/invocations?Qualifier=1", "", 2, false, 0, ""},
+		{"Lambda Invoke plain text", Lambda, "POST", "/2015-03-31/functions/f/invocations", "text/plain", 2, false, 415, "UnsupportedMediaTypeException"},
+		{"Lambda Invoke form", Lambda, "POST", "/2015-03-31/functions/f/invocations", form, 2, false, 415, "UnsupportedMediaTypeException"},
+		{"Lambda CreateFunction octet-stream", Lambda, "POST", "/2015-03-31/functions", "application/octet-stream", 2, false, 415, "UnsupportedMediaTypeException"},
+		{"Lambda CreateFunction json", Lambda, "POST", "/2015-03-31/functions", jsonCT, 2, false, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest(tc.method, tc.target, nil)
@@ -94,6 +100,51 @@ func TestProtocolRules(t *testing.T) {
 				t.Fatalf("got %+v, want %d %s", e, tc.status, tc.code)
 			}
 		})
+	}
+}
+
+// Lambda's paths start with an API version date; none is another REST
+// service's path, nor an invoke URL's path form (the edge takes those
+// before it classifies).
+func TestRESTServiceByPath(t *testing.T) {
+	for path, want := range map[string]string{
+		"/2015-03-31/functions":                           Lambda,
+		"/2015-03-31/functions/f/invocations":             Lambda,
+		"/2017-10-31/functions/f/concurrency":             Lambda,
+		"/2019-09-30/functions/f/concurrency":             Lambda,
+		"/2016-08-19/account-settings":                    Lambda,
+		"/2017-03-31/tags/arn:aws:lambda:x":               Lambda,
+		"/v2/apis":                                        APIGatewayV2,
+		"/restapis":                                       APIGateway,
+		"/restapis/abc/stage/_user_request_/2015-03-31/x": APIGateway,
+		"/2015-03-32/functions":                           APIGateway,
+		"/tags/arn:aws:apigateway:us-east-1::/restapis/a": APIGateway,
+	} {
+		if got := restService(path); got != want {
+			t.Errorf("restService(%q) = %s, want %s", path, got, want)
+		}
+	}
+}
+
+// A Lambda body may be as large as Lambda takes (a 50 MB package in
+// base64), and one over that is refused in Lambda's terms; other services
+// keep the smaller limit.
+func TestLambdaBodyLimit(t *testing.T) {
+	if maxBody(Lambda) != LambdaMaxBodyBytes || maxBody(APIGateway) != MaxBodyBytes {
+		t.Fatal("wrong limits")
+	}
+	e := New(Config{})
+	r := httptest.NewRequest("POST", "/2015-03-31/functions", strings.NewReader("{}"))
+	r.ContentLength = LambdaMaxBodyBytes + 1
+	_, _, err := e.readBody(httptest.NewRecorder(), r, Lambda)
+	if err == nil || err.Code != "RequestEntityTooLargeException" || err.Status != 413 {
+		t.Fatalf("err = %+v", err)
+	}
+	// Past the other services' limit, within Lambda's: read, not refused.
+	r = httptest.NewRequest("POST", "/2015-03-31/functions", strings.NewReader("{}"))
+	r.ContentLength = MaxBodyBytes + 1
+	if _, _, err := e.readBody(httptest.NewRecorder(), r, Lambda); err != nil && err.Status == 413 {
+		t.Fatalf("a body within Lambda's limit was refused: %+v", err)
 	}
 }
 

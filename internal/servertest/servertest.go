@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/middleware"
@@ -186,6 +187,9 @@ func (s *Server) ServiceDiscovery() *servicediscovery.Client {
 		o.APIOptions = append(o.APIOptions, keepHost)
 	})
 }
+
+// Lambda is a Lambda client for the server.
+func (s *Server) Lambda() *lambda.Client { return lambda.NewFromConfig(s.AWSConfig()) }
 
 // SSM is a Systems Manager (Parameter Store) client for the server.
 func (s *Server) SSM() *ssm.Client { return ssm.NewFromConfig(s.AWSConfig()) }

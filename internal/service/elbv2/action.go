@@ -171,15 +171,10 @@ func checkForwardTarget(tx model.Tx, lb *model.LoadBalancer, tgARN string) error
 	if !ok {
 		return tgNotFound()
 	}
-	switch {
-	case tg.TargetType == "lambda":
-		// A function is in no VPC; only an ALB invokes one.
-		if lb.Type != "application" {
-			return validation("Target groups of type 'lambda' can be used only by Application Load Balancers")
-		}
-	case tg.VpcID != lb.VpcID:
+	if tg.VpcID != lb.VpcID {
 		return validation("The target group '%s' is not in the load balancer's VPC", tgARN)
-	case lb.Type == "application" && !albProtocols[tg.Protocol] || lb.Type == "network" && !nlbProtocols[tg.Protocol]:
+	}
+	if lb.Type == "application" && !albProtocols[tg.Protocol] || lb.Type == "network" && !nlbProtocols[tg.Protocol] {
 		return incompatibleProtocols(tg.Protocol, lb.Type)
 	}
 	users, err := balancersUsing(tx, tgARN)

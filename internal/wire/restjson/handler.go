@@ -66,11 +66,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		meta.RequestID = api.NewRequestID()
 		r = r.WithContext(api.WithMeta(r.Context(), meta))
 	}
-	status, body, ctype, e := h.serve(r, meta)
+	status, header, body, ctype, e := h.serve(r, meta)
 	w.Header().Set("X-Amzn-Requestid", meta.RequestID)
 	if e != nil {
 		writeError(w, e)
 		return
+	}
+	for k, v := range header {
+		w.Header().Set(k, v)
 	}
 	if body != nil {
 		w.Header().Set("Content-Type", ctype)
@@ -81,17 +84,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve matches, decodes, calls and encodes. It writes nothing, so that a
 // panic anywhere in it can still be answered with one clean error.
-func (h *Handler) serve(r *http.Request, meta api.Meta) (status int, body []byte, ctype string, e *api.Error) {
+func (h *Handler) serve(r *http.Request, meta api.Meta) (status int, header map[string]string, body []byte, ctype string, e *api.Error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("operation panicked", "request_id", meta.RequestID, "method", r.Method,
 				"path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
-			status, body, e = 0, nil, api.Internal(errors.New("internal error"))
+			status, header, body, e = 0, nil, nil, api.Internal(errors.New("internal error"))
 		}
 	}()
 	rt, in, e := h.decodeRequest(r)
 	if e != nil {
-		return 0, nil, "", e
+		return 0, nil, nil, "", e
 	}
 	out, err := rt.op.Call(r.Context(), in)
 	if err != nil {
@@ -99,20 +102,26 @@ func (h *Handler) serve(r *http.Request, meta api.Meta) (status int, body []byte
 		if e.Server {
 			h.log.Error("operation failed", "op", rt.op.Name, "request_id", meta.RequestID, "err", err)
 		}
-		return 0, nil, "", e
+		return 0, nil, nil, "", e
 	}
 	ctype = "application/json"
 	if p, ok := out.(Payload); ok {
 		body, ctype = p.Payload()
 	} else if body, err = encodeOutput(out); err != nil {
 		h.log.Error("output not encodable", "op", rt.op.Name, "request_id", meta.RequestID, "err", err)
-		return 0, nil, "", api.Internal(err)
+		return 0, nil, nil, "", api.Internal(err)
 	}
 	status = rt.op.Status
+	if rs, ok := out.(Response); ok {
+		var s int
+		if s, header = rs.Response(); s != 0 {
+			status = s
+		}
+	}
 	if status == 0 {
 		status = http.StatusOK
 	}
-	return status, body, ctype, nil
+	return status, header, body, ctype, nil
 }
 
 // Payload is an output whose body is a document of its own rather than
@@ -120,6 +129,14 @@ func (h *Handler) serve(r *http.Request, meta api.Meta) (status int, body []byte
 // is, with its content type.
 type Payload interface {
 	Payload() (body []byte, contentType string)
+}
+
+// Response is an output whose status and headers depend on the call, as
+// Lambda's Invoke answers 200, 202 or 204 by invocation type with
+// X-Amz-Function-Error and X-Amz-Log-Result: status 0 keeps the op's own,
+// and the headers (named as the API spells them) join the answer.
+type Response interface {
+	Response() (status int, header map[string]string)
 }
 
 // decodeRequest finds the route that serves r and decodes its input. It is
@@ -184,7 +201,12 @@ func writeError(w http.ResponseWriter, e *api.Error) {
 			status = http.StatusInternalServerError
 		}
 	}
-	body, _ := marshal(errorBody{Message: e.Message})
+	var body []byte
+	if e.Shape != nil {
+		body, _ = marshal(e.Shape)
+	} else {
+		body, _ = marshal(errorBody{Message: e.Message})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amzn-Errortype", e.Code)
 	w.WriteHeader(status)

@@ -1,0 +1,36 @@
+package lambda
+
+import (
+	"net/http"
+
+	"gatehouse/internal/api"
+)
+
+// Ops is the operation table, one line per operation, with the method, path
+// and success status of Lambda's service model.
+func (s *Service) Ops() api.Table {
+	const (
+		get, post, put, del    = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+		ok, created, noContent = http.StatusOK, http.StatusCreated, http.StatusNoContent
+		fn                     = "/2015-03-31/functions/{FunctionName}"
+	)
+	return api.NewTable(
+		api.Handle("CreateFunction", s.CreateFunction).Route(post, "/2015-03-31/functions", created),
+		api.Handle("ListFunctions", s.ListFunctions).Route(get, "/2015-03-31/functions", ok),
+		api.Handle("GetFunction", s.GetFunction).Route(get, fn, ok),
+		api.Handle("DeleteFunction", s.DeleteFunction).Route(del, fn, noContent),
+		api.Handle("GetFunctionConfiguration", s.GetFunctionConfiguration).Route(get, fn+"/configuration", ok),
+		api.Handle("UpdateFunctionConfiguration", s.UpdateFunctionConfiguration).Route(put, fn+"/configuration", ok),
+		api.Handle("UpdateFunctionCode", s.UpdateFunctionCode).Route(put, fn+"/code", ok),
+		// gatehouse's own: GetFunction's Code.Location.
+		api.Handle("GetFunctionCodePackage", s.GetFunctionCodePackage).Route(get, fn+"/code", ok),
+		api.Handle("Invoke", s.Invoke).Route(post, fn+"/invocations", ok),
+
+		api.Handle("PublishVersion", s.PublishVersion).Route(post, fn+"/versions", created),
+		api.Handle("ListVersionsByFunction", s.ListVersionsByFunction).Route(get, fn+"/versions", ok),
+
+		api.Handle("TagResource", s.TagResource).Route(post, "/2017-03-31/tags/{Resource}", noContent),
+		api.Handle("UntagResource", s.UntagResource).Route(del, "/2017-03-31/tags/{Resource}", noContent),
+		api.Handle("ListTags", s.ListTags).Route(get, "/2017-03-31/tags/{Resource}", ok),
+	)
+}
