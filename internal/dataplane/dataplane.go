@@ -109,7 +109,7 @@ func New(cfg Config) *Plane {
 	p.guard.SendTimeout = cfg.SendTimeout
 	p.guard.Log = cfg.Log
 	p.env = httpapi.Env{
-		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock, Guard: &p.guard, Functions: cfg.Functions},
+		Forwarder: &upstream.Forwarder{Transport: cfg.Transport, Clock: cfg.Clock, Guard: &p.guard, Functions: cfg.Functions, Log: cfg.Log},
 		Transport: cfg.Transport,
 		Links:     cfg.Links,
 		Clock:     cfg.Clock,

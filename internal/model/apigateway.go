@@ -42,9 +42,13 @@ func (r RestResource) Key() string { return r.APIID + "/" + r.ID }
 type RestMethod struct {
 	HTTPMethod        string
 	AuthorizationType string
-	APIKeyRequired    bool
-	OperationName     string          `json:",omitempty"`
-	RequestParameters map[string]bool `json:",omitempty"` // "method.request.path.id": required
+	// AuthorizerID names the method's authorizer (authorizationType
+	// CUSTOM), AuthorizationScopes its OAuth scopes (COGNITO_USER_POOLS).
+	AuthorizerID        string   `json:",omitempty"`
+	AuthorizationScopes []string `json:",omitempty"`
+	APIKeyRequired      bool
+	OperationName       string          `json:",omitempty"`
+	RequestParameters   map[string]bool `json:",omitempty"` // "method.request.path.id": required
 	// RequestModels maps a content type to the name of the model its
 	// bodies must match; RequestValidatorID names what is checked.
 	RequestModels      map[string]string              `json:",omitempty"`
@@ -107,6 +111,9 @@ type RestDeployment struct {
 	Models           []RestModel            `json:",omitempty"`
 	Validators       []RestRequestValidator `json:",omitempty"`
 	GatewayResponses []RestGatewayResponse  `json:",omitempty"`
+	// Authorizers are frozen too: a changed authorizer takes effect on
+	// the next deployment, as on AWS.
+	Authorizers []RestAuthorizer `json:",omitempty"`
 }
 
 func (RestDeployment) Kind() string  { return "apigw-deployment" }

@@ -52,6 +52,7 @@ var Given = map[string][]string{
 	"AWS::ApiGateway::UsagePlanKey":              {"Id"},
 	"AWS::ApiGateway::Model":                     {},
 	"AWS::ApiGateway::RequestValidator":          {"RequestValidatorId"},
+	"AWS::ApiGateway::Authorizer":                {"AuthorizerId"},
 	"AWS::ApiGateway::GatewayResponse":           {"Id"},
 	"AWS::SSM::Parameter":                        {"AllowedPattern", "DataType", "Description", "Name", "Tier", "Type", "Value"},
 	"AWS::CDK::Metadata":                         {},

@@ -2,7 +2,6 @@ package stack
 
 // Reasons shared by both API Gateway versions.
 const (
-	noAuthorizers = "authorizers are not modeled"
 	webSocketOnly = "WebSocket APIs are not modeled"
 )
 
@@ -32,7 +31,9 @@ var unsupportedAPIGateway = map[string]map[string]string{
 		"TracingEnabled":       "X-Ray tracing is not modeled",
 	},
 	"AWS::ApiGateway::Method": {
-		"AuthorizationScopes": noAuthorizers,
-		"AuthorizerId":        noAuthorizers,
+		"AuthorizationScopes": "authorization scopes need Cognito user pool authorizers, which are not modeled",
+	},
+	"AWS::ApiGateway::Authorizer": {
+		"ProviderARNs": "Cognito user pool authorizers are not modeled",
 	},
 }

@@ -36,6 +36,9 @@ type Entry struct {
 	// when none did; AuthorizerError is why an authorizer refused.
 	Claims          Claims
 	AuthorizerError string
+	// Lambda is what a Lambda authorizer returned ($context.authorizer.NAME:
+	// principalId and its context's values), nil when none ran.
+	Lambda Claims
 
 	w       writer
 	now     func() time.Time
@@ -97,6 +100,13 @@ type Claims interface {
 func (e *Entry) Authorized(c Claims) {
 	if e != nil {
 		e.Claims = c
+	}
+}
+
+// AuthorizedBy records what a Lambda authorizer returned.
+func (e *Entry) AuthorizedBy(c Claims) {
+	if e != nil {
+		e.Lambda = c
 	}
 }
 

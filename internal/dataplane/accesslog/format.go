@@ -59,6 +59,9 @@ const (
 	// authorizerClaim is $context.authorizer.claims.NAME; the part's text
 	// holds NAME.
 	authorizerClaim
+	// authorizerValue is $context.authorizer.NAME, a value a Lambda
+	// authorizer returned; the part's text holds NAME.
+	authorizerValue
 )
 
 // variables are the $context variables gatehouse fills in, by name. Both
@@ -119,6 +122,8 @@ func Compile(a *model.AccessLogSettings) *Format {
 		}
 		if claim, ok := strings.CutPrefix(name, "authorizer.claims."); ok && claim != "" {
 			v, name = authorizerClaim, claim
+		} else if prop, ok := strings.CutPrefix(name, "authorizer."); ok && v == unknown && prop != "" {
+			v, name = authorizerValue, prop
 		}
 		f.parts = append(f.parts, part{text: name, v: v})
 		rest = after
@@ -136,6 +141,13 @@ func (f *Format) Append(b []byte, e *Entry) []byte {
 			var v string
 			if e.Claims != nil {
 				v, _ = e.Claims.Claim(p.text)
+			}
+			b = text(b, v, f.json)
+			continue
+		case authorizerValue:
+			var v string
+			if e.Lambda != nil {
+				v, _ = e.Lambda.Claim(p.text)
 			}
 			b = text(b, v, f.json)
 			continue

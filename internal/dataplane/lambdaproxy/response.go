@@ -51,6 +51,25 @@ func ParseV1(payload []byte) (*Response, error) {
 	return d.response()
 }
 
+// ParseALB reads an ALB lambda target's answer: the document ParseV1
+// reads, with the one header map the target group's multi-value setting
+// names. AWS has the function answer with multiValueHeaders when the
+// group's lambda.multi_value_headers.enabled is on and with headers when
+// it is off; the load balancer reads that map and leaves the other.
+func ParseALB(payload []byte, multiValue bool) (*Response, error) {
+	var d document
+	if err := strict(payload, &d); err != nil || d.StatusCode == nil {
+		return nil, ErrMalformed
+	}
+	if multiValue {
+		d.Headers = nil
+	} else {
+		d.MultiValueHeaders = nil
+	}
+	d.Cookies = nil // an HTTP API 2.0 field
+	return d.response()
+}
+
 // ParseV2 reads an HTTP API format 2.0 answer: the document ParseV1 reads
 // (with cookies), or, when the payload is JSON without a statusCode, a 200
 // application/json answer whose body is the payload itself.

@@ -53,3 +53,25 @@ func TestParseV2InfersAnAnswer(t *testing.T) {
 		t.Errorf("not json: %v", err)
 	}
 }
+
+func TestParseALBReadsTheGroupsHeaderMap(t *testing.T) {
+	const doc = `{"statusCode": 200, "statusDescription": "200 OK", "isBase64Encoded": false,
+		"headers": {"Content-Type": "text/plain"}, "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}, "body": "hi"}`
+	single, err := ParseALB([]byte(doc), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if single.StatusDescription != "200 OK" || single.Header.Get("Content-Type") != "text/plain" || single.Header["Set-Cookie"] != nil {
+		t.Errorf("single-value answer = %+v", single)
+	}
+	multi, err := ParseALB([]byte(doc), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if multi.Header.Get("Content-Type") != "" || !reflect.DeepEqual(multi.Header["Set-Cookie"], []string{"a=1", "b=2"}) || string(multi.Body) != "hi" {
+		t.Errorf("multi-value answer = %+v", multi)
+	}
+	if _, err := ParseALB([]byte(`{"body": "x"}`), false); err != ErrMalformed {
+		t.Errorf("no statusCode: %v", err)
+	}
+}

@@ -66,6 +66,8 @@ type Method struct {
 	// validate is what the method's request validator checks; nil when
 	// it has none.
 	validate *validation
+	// authorizer is a CUSTOM method's Lambda authorizer, nil for others.
+	authorizer *authorizer
 }
 
 // limit is a throttle: a token bucket, or a closed door when a limit of 0
@@ -159,6 +161,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 				validators[v.ID] = v
 			}
 			ms := newModels(a.ID, dep)
+			authorizers := compileAuthorizers(sc, a.ID, st.Name, dep)
 			resources := append([]model.RestResource(nil), dep.Resources...)
 			sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })
 			for i := range resources {
@@ -171,7 +174,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 					node.methods[m] = &Method{HTTPMethod: m, Resource: r.Path, resourceID: r.ID,
 						Integration: compileIntegration(sc, meth.Integration, st, balancers, rules, binary),
 						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired,
-						validate: compileValidation(meth, validators, ms)}
+						validate: compileValidation(meth, validators, ms), authorizer: authorizerOf(meth, authorizers)}
 				}
 			}
 		}

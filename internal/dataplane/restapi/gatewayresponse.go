@@ -57,6 +57,10 @@ type fault struct {
 	// escaped says message must be escaped in the default body: it
 	// quotes what the caller sent.
 	escaped bool
+	// body, when set, is the default body in place of {"message": ...}:
+	// an authorizer's deny names its member "Message", and a failed
+	// authorizer's message is null.
+	body string
 }
 
 // The answers the pipeline gives in more than one place.
@@ -195,7 +199,9 @@ func fail(w http.ResponseWriter, q *request, a fault) {
 		g = q.stage.responses[a.kind]
 	}
 	if g == nil {
-		if a.escaped {
+		if a.body != "" {
+			gatewayBody(w, a.status, a.body, a.errorType)
+		} else if a.escaped {
 			gatewayBody(w, a.status, upstream.JSONMessage(a.message), a.errorType)
 		} else {
 			gatewayError(w, a.status, a.message, a.errorType)
@@ -214,6 +220,9 @@ func fail(w http.ResponseWriter, q *request, a fault) {
 		}
 	}
 	body := upstream.JSONMessage(a.message)
+	if a.body != "" {
+		body = a.body
+	}
 	ct := "application/json"
 	if g.template != nil {
 		res, err := g.template.Execute(&vtl.Input{
@@ -271,15 +280,23 @@ func (q *request) errorContext(a fault) map[string]any {
 	q.ctx = ctx // what context.NAME sources read
 	ctx["error"] = map[string]any{
 		"message":               a.message,
-		"messageString":         jsonString(a.message),
+		"messageString":         messageString(a),
 		"responseType":          model.GatewayResponseTypes[a.kind].Name,
 		"validationErrorString": a.detail,
 	}
 	return ctx
 }
 
-// jsonString is s as a JSON string, quotes included:
-// $context.error.messageString.
+// messageString is $context.error.messageString: the message as a JSON
+// string, or null for a failed authorizer, which has none.
+func messageString(a fault) string {
+	if a.message == "" && a.body != "" {
+		return "null"
+	}
+	return jsonString(a.message)
+}
+
+// jsonString is s as a JSON string, quotes included.
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)

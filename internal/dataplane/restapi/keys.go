@@ -56,8 +56,7 @@ type refusal struct {
 
 // apiKey is the key a request presents: its x-api-key header, or, for an
 // API whose key source is AUTHORIZER, the usageIdentifierKey its Lambda
-// authorizer returned (authorized; none yet, as gatehouse has no Lambda
-// authorizers).
+// authorizer returned (authorized; "" when no authorizer ran).
 func (k *keyring) apiKey(r *http.Request, authorized string) string {
 	if k.authorizer {
 		return authorized

@@ -123,11 +123,21 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 			return true
 		}
 	}
+	if z := m.authorizer; z != nil {
+		// CUSTOM: the Lambda authorizer's policy must allow the method.
+		a, f := z.authorize(q)
+		if f != nil {
+			fail(w, q, *f)
+			return true
+		}
+		q.setAuthorized(a)
+		lg.AuthorizedBy(a)
+	}
 	if m.APIKeyRequired {
 		// A valid key on a usage plan for the stage, within the plan's
-		// throttles and the key's quota. The empty string is where a
-		// Lambda authorizer's usageIdentifierKey will go.
-		if no := st.keys.admit(r, m, "", env.Now()); no != nil {
+		// throttles and the key's quota; with the AUTHORIZER key source,
+		// the key is the authorizer's usageIdentifierKey.
+		if no := st.keys.admit(r, m, q.auth.usageIdentifierKey(), env.Now()); no != nil {
 			fail(w, q, keyAnswer(no))
 			return true
 		}
@@ -325,6 +335,7 @@ type request struct {
 	method *Method
 	path   string         // the request path after the stage
 	ctx    map[string]any // $context, once a template or mapping asks for it
+	auth   *authorized    // what a CUSTOM method's authorizer authorized
 	held   int64          // bytes of the body read whole, held from the guard
 	// query is r's query string, parsed once when a mapping reads it.
 	query url.Values

@@ -284,5 +284,8 @@ func (q *request) context() map[string]any {
 			"principalOrgId": "",
 		},
 	}
+	if q.auth != nil {
+		q.ctx["authorizer"] = q.auth.Context()
+	}
 	return q.ctx
 }

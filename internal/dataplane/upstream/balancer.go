@@ -87,6 +87,13 @@ type Pool struct {
 	// Stopped are the registered instances left out of Targets because
 	// they are not running, so explain can say why a group is empty.
 	Stopped []string
+	// Lambda is set for a group of type lambda, whose one target is a
+	// function the ALB invokes; MultiValue is its
+	// lambda.multi_value_headers.enabled. Account and Region are the
+	// group's, the function's too.
+	Lambda          bool
+	MultiValue      bool
+	Account, Region string
 }
 
 // Target is a registered, non-draining target with its real address and the
@@ -218,6 +225,14 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 		PreserveClientIP: attr("preserve_client_ip.enabled", strconv.FormatBool(tg.TargetType == "instance")) == "true",
 		CrossZone:        b.CrossZone,
 	}
+	if tg.TargetType == "lambda" {
+		p.Lambda = true
+		p.MultiValue = attr("lambda.multi_value_headers.enabled", "false") == "true"
+		// arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/...
+		if parts := strings.SplitN(tg.ARN, ":", 6); len(parts) == 6 {
+			p.Region, p.Account = parts[3], parts[4]
+		}
+	}
 	switch attr("load_balancing.cross_zone.enabled", "") {
 	case "true":
 		p.CrossZone = true
@@ -231,6 +246,10 @@ func compilePool(sc *model.Scoped, tg *model.TargetGroup, b *Balancer, balancers
 		}
 		ct := &Target{ID: t.ID, Port: t.Port, Zone: t.AvailabilityZone, inflight: reg.inflightOf(targetKey(tg.ARN, t.ID, t.Port))}
 		switch tg.TargetType {
+		case "lambda":
+			// A function is invoked, not dialed: no address, no hop.
+			p.Targets = append(p.Targets, ct)
+			continue
 		case "alb":
 			// The NLB's node in position i hands the flow to the ALB's node
 			// in the same position; the ALB's groups must admit it.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -56,6 +57,9 @@ type Forwarder struct {
 	Guard *Guard
 	// Functions runs the functions registered in lambda target groups.
 	Functions invoke.Invoker
+	// Log receives a line for each request an ALB answers itself because
+	// its lambda target failed, with AWS's reason code (nil: none).
+	Log *slog.Logger
 }
 
 // Hop identifies where a request enters a balancer: the listener port and
@@ -114,6 +118,9 @@ func (f *Forwarder) application(req *http.Request, b *Balancer, l *Listener, hop
 	if t == nil {
 		// Cross-zone load balancing off and no target in this node's zone.
 		return albPage(req, http.StatusServiceUnavailable), nil, nil
+	}
+	if pool.Lambda {
+		return f.lambda(req, b, pool, t, hop, l)
 	}
 	if !t.allowedFrom(node) {
 		// The packets are dropped: the ALB's connect attempt times out,
@@ -469,6 +476,8 @@ func albPage(req *http.Request, code int) *http.Response {
 }
 
 var albStatusText = map[int]string{
+	400: "Bad Request",
+	413: "Request Entity Too Large",
 	502: "Bad Gateway",
 	503: "Service Temporarily Unavailable",
 	504: "Gateway Time-out",

@@ -53,16 +53,16 @@ func (s *Service) GetExport(ctx context.Context, in *GetExportInput) (*Export, e
 	default:
 		return nil, badRequest("Invalid accept type specified: %s; it must be application/json or application/yaml", in.Accepts)
 	}
-	var ext struct{ integrations, apigateway bool }
+	var ext struct{ integrations, authorizers, apigateway bool }
 	if v := in.Parameters["extensions"]; v != "" {
 		for _, e := range strings.Split(v, ",") {
 			switch e = strings.TrimSpace(e); e {
 			case "integrations":
 				ext.integrations = true
 			case "apigateway":
-				ext.integrations, ext.apigateway = true, true
+				ext.integrations, ext.authorizers, ext.apigateway = true, true, true
 			case "authorizers":
-				// gatehouse keeps no authorizers, so there are none to add.
+				ext.authorizers = true
 			case "postman":
 				return nil, badRequest("gatehouse does not export Postman extensions; use integrations, authorizers or apigateway")
 			default:
@@ -89,7 +89,7 @@ func (s *Service) GetExport(ctx context.Context, in *GetExportInput) (*Export, e
 	if err != nil {
 		return nil, err
 	}
-	x := exporter{v3: in.ExportType == "oas30", integrations: ext.integrations, apigateway: ext.apigateway,
+	x := exporter{v3: in.ExportType == "oas30", integrations: ext.integrations, authorizers: ext.authorizers, apigateway: ext.apigateway,
 		apiID: a.ID, region: api.MetaFrom(ctx).Region}
 	doc := x.document(a, d, st)
 	out := &Export{ContentType: "application/json"}
@@ -108,8 +108,11 @@ func (s *Service) GetExport(ctx context.Context, in *GetExportInput) (*Export, e
 }
 
 type exporter struct {
-	v3, integrations, apigateway bool
-	apiID, region                string
+	v3, integrations, authorizers, apigateway bool
+	apiID, region                             string
+	// authorizerNames are the deployment's authorizers' names by id: a
+	// CUSTOM method's security requirement names its authorizer's scheme.
+	authorizerNames map[string]string
 }
 
 func (x exporter) ref(name string) string {
@@ -138,6 +141,10 @@ func (x exporter) document(a *model.RestAPI, d *model.RestDeployment, st *model.
 	} else {
 		doc = doc.add("swagger", "2.0").add("info", info).add("host", host).
 			add("basePath", "/"+st.Name).add("schemes", []any{"https"})
+	}
+	x.authorizerNames = map[string]string{}
+	for _, z := range d.Authorizers {
+		x.authorizerNames[z.ID] = z.Name
 	}
 	validatorNames := map[string]string{}
 	for _, v := range d.Validators {
@@ -178,6 +185,7 @@ func (x exporter) document(a *model.RestAPI, d *model.RestDeployment, st *model.
 	if apiKeys {
 		security = security.add("api_key", ordered{}.add("type", "apiKey").add("name", "x-api-key").add("in", "header"))
 	}
+	security = append(security, x.authorizerSchemes(d)...)
 	if x.v3 {
 		components := ordered{}
 		if len(schemas) > 0 {
@@ -308,8 +316,15 @@ func (x exporter) operation(resourceID string, m *model.RestMethod, validatorNam
 		responses = responses.add(code, r)
 	}
 	op = op.add("responses", responses)
+	var security []any
 	if m.APIKeyRequired {
-		op = op.add("security", []any{ordered{}.add("api_key", []any{})})
+		security = append(security, ordered{}.add("api_key", []any{}))
+	}
+	if name, ok := x.authorizerNames[m.AuthorizerID]; ok && m.AuthorizationType == "CUSTOM" {
+		security = append(security, ordered{}.add(name, []any{}))
+	}
+	if len(security) > 0 {
+		op = op.add("security", security)
 	}
 	if x.apigateway && m.RequestValidatorID != "" {
 		op = op.add("x-amazon-apigateway-request-validator", validatorNames[m.RequestValidatorID])

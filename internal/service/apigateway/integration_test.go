@@ -218,7 +218,7 @@ func TestMethodsAndResponses(t *testing.T) {
 		_, err := f.gw.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: a, ResourceId: r, HttpMethod: aws.String("FETCH"), AuthorizationType: aws.String("NONE")})
 		return err
 	})
-	f.fails(t, "BadRequestException", "does not model authorizers", func() error {
+	f.fails(t, "BadRequestException", "requires a valid authorizer", func() error {
 		_, err := f.gw.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: a, ResourceId: r, HttpMethod: aws.String("POST"), AuthorizationType: aws.String("CUSTOM")})
 		return err
 	})

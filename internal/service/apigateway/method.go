@@ -10,15 +10,17 @@ import (
 
 // Method is a method of a resource, with its integration.
 type Method struct {
-	HTTPMethod         string                    `json:"httpMethod"`
-	AuthorizationType  string                    `json:"authorizationType"`
-	APIKeyRequired     bool                      `json:"apiKeyRequired"`
-	OperationName      string                    `json:"operationName,omitempty"`
-	RequestParameters  map[string]bool           `json:"requestParameters,omitempty"`
-	RequestModels      map[string]string         `json:"requestModels,omitempty"`
-	RequestValidatorID string                    `json:"requestValidatorId,omitempty"`
-	MethodResponses    map[string]MethodResponse `json:"methodResponses,omitempty"`
-	MethodIntegration  *Integration              `json:"methodIntegration,omitempty"`
+	HTTPMethod          string                    `json:"httpMethod"`
+	AuthorizationType   string                    `json:"authorizationType"`
+	AuthorizerID        string                    `json:"authorizerId,omitempty"`
+	AuthorizationScopes []string                  `json:"authorizationScopes,omitempty"`
+	APIKeyRequired      bool                      `json:"apiKeyRequired"`
+	OperationName       string                    `json:"operationName,omitempty"`
+	RequestParameters   map[string]bool           `json:"requestParameters,omitempty"`
+	RequestModels       map[string]string         `json:"requestModels,omitempty"`
+	RequestValidatorID  string                    `json:"requestValidatorId,omitempty"`
+	MethodResponses     map[string]MethodResponse `json:"methodResponses,omitempty"`
+	MethodIntegration   *Integration              `json:"methodIntegration,omitempty"`
 }
 
 // MethodResponse is a declared method response.
@@ -38,8 +40,10 @@ type PutMethodInput struct {
 	RequestParameters  map[string]bool   `json:"requestParameters"`
 	RequestModels      map[string]string `json:"requestModels"`
 	RequestValidatorID string            `json:"requestValidatorId"`
-	// Refused when set: gatehouse models no authorizers.
-	AuthorizerID string `json:"authorizerId"`
+	// AuthorizerID names the authorizer of a CUSTOM method;
+	// AuthorizationScopes are refused, as they need COGNITO_USER_POOLS.
+	AuthorizerID        string   `json:"authorizerId"`
+	AuthorizationScopes []string `json:"authorizationScopes"`
 }
 
 type MethodInput struct {
@@ -102,8 +106,8 @@ func checkAuthorization(t string) error {
 	if err := checkEnum("putMethodInput.authorizationType", t, authorizationTypes); err != nil {
 		return err
 	}
-	if t == "CUSTOM" || t == "COGNITO_USER_POOLS" {
-		return badRequest("gatehouse does not model authorizers, so it cannot serve authorizationType %s; use NONE or AWS_IAM", t)
+	if t == "COGNITO_USER_POOLS" {
+		return badRequest("gatehouse has no Cognito user pools, so it cannot serve authorizationType COGNITO_USER_POOLS; use NONE, AWS_IAM or CUSTOM")
 	}
 	return nil
 }
@@ -141,26 +145,28 @@ func (s *Service) PutMethod(ctx context.Context, in *PutMethodInput) (*Method, e
 	if err := checkAuthorization(in.AuthorizationType); err != nil {
 		return nil, err
 	}
-	if in.AuthorizerID != "" {
-		return nil, badRequest("gatehouse does not model authorizers; leave authorizerId unset")
-	}
 	if err := checkMethodRequestParams(in.RequestParameters); err != nil {
 		return nil, err
 	}
 	m := &model.RestMethod{
-		HTTPMethod:         in.HTTPMethod,
-		AuthorizationType:  in.AuthorizationType,
-		APIKeyRequired:     in.APIKeyRequired,
-		OperationName:      in.OperationName,
-		RequestParameters:  in.RequestParameters,
-		RequestModels:      in.RequestModels,
-		RequestValidatorID: in.RequestValidatorID,
+		HTTPMethod:          in.HTTPMethod,
+		AuthorizationType:   in.AuthorizationType,
+		AuthorizerID:        in.AuthorizerID,
+		AuthorizationScopes: in.AuthorizationScopes,
+		APIKeyRequired:      in.APIKeyRequired,
+		OperationName:       in.OperationName,
+		RequestParameters:   in.RequestParameters,
+		RequestModels:       in.RequestModels,
+		RequestValidatorID:  in.RequestValidatorID,
 	}
 	err := s.update(ctx, func(tx model.Tx) error {
 		if _, err := getAPI(ctx, tx, in.RestAPIID); err != nil {
 			return err
 		}
 		if err := checkMethodValidation(tx, in.RestAPIID, m); err != nil {
+			return err
+		}
+		if err := checkMethodAuthorizer(tx, in.RestAPIID, m); err != nil {
 			return err
 		}
 		r, err := getResource(tx, in.RestAPIID, in.ResourceID)
@@ -211,6 +217,8 @@ func (s *Service) UpdateMethod(ctx context.Context, in *UpdateMethodInput) (*Met
 				m.AuthorizationType = v
 				return nil
 			}},
+			optionalText("/authorizerId", &m.AuthorizerID),
+			setMember("/authorizationScopes/*", &m.AuthorizationScopes),
 			replaceBool("/apiKeyRequired", &m.APIKeyRequired),
 			replaceText("/operationName", &m.OperationName),
 			flagMember("/requestParameters/*", &m.RequestParameters, methodRequestParam),
@@ -221,6 +229,9 @@ func (s *Service) UpdateMethod(ctx context.Context, in *UpdateMethodInput) (*Met
 			return err
 		}
 		if err := checkMethodValidation(tx, in.RestAPIID, m); err != nil {
+			return err
+		}
+		if err := checkMethodAuthorizer(tx, in.RestAPIID, m); err != nil {
 			return err
 		}
 		return model.Put(tx, r)
@@ -387,13 +398,15 @@ func getMethod(ctx context.Context, tx model.Tx, apiID, resourceID, method strin
 
 func methodShape(m *model.RestMethod) *Method {
 	out := &Method{
-		HTTPMethod:         m.HTTPMethod,
-		AuthorizationType:  m.AuthorizationType,
-		APIKeyRequired:     m.APIKeyRequired,
-		OperationName:      m.OperationName,
-		RequestParameters:  m.RequestParameters,
-		RequestModels:      m.RequestModels,
-		RequestValidatorID: m.RequestValidatorID,
+		HTTPMethod:          m.HTTPMethod,
+		AuthorizationType:   m.AuthorizationType,
+		AuthorizerID:        m.AuthorizerID,
+		AuthorizationScopes: m.AuthorizationScopes,
+		APIKeyRequired:      m.APIKeyRequired,
+		OperationName:       m.OperationName,
+		RequestParameters:   m.RequestParameters,
+		RequestModels:       m.RequestModels,
+		RequestValidatorID:  m.RequestValidatorID,
 	}
 	if len(m.MethodResponses) > 0 {
 		out.MethodResponses = map[string]MethodResponse{}

@@ -395,7 +395,7 @@ func freezeValidation(tx model.Tx, d *model.RestDeployment) error {
 	for _, g := range responses {
 		d.GatewayResponses = append(d.GatewayResponses, *g)
 	}
-	return nil
+	return freezeAuthorizers(tx, d)
 }
 
 // deleteValidation removes an API's models, validators and gateway
@@ -428,5 +428,5 @@ func deleteValidation(tx model.Tx, apiID string) error {
 			return err
 		}
 	}
-	return nil
+	return deleteAuthorizers(tx, apiID)
 }

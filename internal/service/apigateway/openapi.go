@@ -51,6 +51,7 @@ type oasPlan struct {
 	models                     []model.RestModel
 	validators                 []model.RestRequestValidator
 	gatewayResponses           []model.RestGatewayResponse
+	authorizers                []model.RestAuthorizer
 	paths                      []oasPath // sorted, so parents come first
 	warnings                   []string
 }
@@ -63,6 +64,9 @@ type oasPath struct {
 type oasMethod struct {
 	m         *model.RestMethod
 	validator string // by name, resolved to an id when written
+	// authorizer names the method's authorizer's scheme, resolved to an
+	// id when written.
+	authorizer string
 }
 
 // importError is AWS's answer to a document it cannot import.
@@ -167,6 +171,9 @@ func (s *Service) applyPlan(ctx context.Context, p *oasPlan, mode string, target
 			if err := model.Put(tx, &g); err != nil {
 				return err
 			}
+		}
+		if err := writeAuthorizers(tx, a.ID, p); err != nil {
+			return err
 		}
 		return writePaths(tx, a, p.paths, validatorIDs)
 	})
@@ -470,6 +477,9 @@ func readOpenAPI(body []byte, params map[string]string) (*oasPlan, error) {
 			StatusCode: g.str("statusCode"), ResponseParameters: g.strMap("responseParameters"), ResponseTemplates: g.strMap("responseTemplates")})
 	}
 	apiKeyScheme := apiKeySchemes(d, v3)
+	if err := readAuthorizers(p, d, v3); err != nil {
+		return nil, err
+	}
 	paths := d.obj("paths")
 	for _, path := range sortedKeys(paths) {
 		item := oasDoc(asObj(paths[path]))
@@ -566,6 +576,8 @@ func readOperation(p *oasPlan, op oasDoc, shared []any, v3 bool, apiKeys map[str
 		for name := range asObj(req) {
 			if apiKeys[name] {
 				m.APIKeyRequired = true
+			} else if slices.ContainsFunc(p.authorizers, func(z model.RestAuthorizer) bool { return z.Name == name }) {
+				om.authorizer = name
 			} else {
 				p.warnings = append(p.warnings, fmt.Sprintf("Unsupported security definition %s on '%s %s': gatehouse imports API key requirements only", name, verb, path))
 			}

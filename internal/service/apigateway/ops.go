@@ -79,6 +79,12 @@ func (s *Service) Ops() api.Table {
 		api.Handle("UpdateRequestValidator", s.UpdateRequestValidator).Route("PATCH", restapi+"/requestvalidators/{requestValidatorId}", 0),
 		api.Handle("DeleteRequestValidator", s.DeleteRequestValidator).Route("DELETE", restapi+"/requestvalidators/{requestValidatorId}", accepted),
 
+		api.Handle("CreateAuthorizer", s.CreateAuthorizer).Route("POST", restapi+"/authorizers", created),
+		api.Handle("GetAuthorizer", s.GetAuthorizer).Route("GET", restapi+"/authorizers/{authorizerId}", 0),
+		api.Handle("GetAuthorizers", s.GetAuthorizers).Route("GET", restapi+"/authorizers", 0),
+		api.Handle("UpdateAuthorizer", s.UpdateAuthorizer).Route("PATCH", restapi+"/authorizers/{authorizerId}", 0),
+		api.Handle("DeleteAuthorizer", s.DeleteAuthorizer).Route("DELETE", restapi+"/authorizers/{authorizerId}", accepted),
+
 		api.Handle("PutGatewayResponse", s.PutGatewayResponse).Route("PUT", restapi+"/gatewayresponses/{responseType}", created),
 		api.Handle("GetGatewayResponse", s.GetGatewayResponse).Route("GET", restapi+"/gatewayresponses/{responseType}", 0),
 		api.Handle("GetGatewayResponses", s.GetGatewayResponses).Route("GET", restapi+"/gatewayresponses", 0),

@@ -171,10 +171,15 @@ func checkForwardTarget(tx model.Tx, lb *model.LoadBalancer, tgARN string) error
 	if !ok {
 		return tgNotFound()
 	}
-	if tg.VpcID != lb.VpcID {
+	switch {
+	case tg.TargetType == "lambda":
+		// A function is in no VPC; only an ALB invokes one.
+		if lb.Type != "application" {
+			return validation("Target groups of type 'lambda' can be used only by Application Load Balancers")
+		}
+	case tg.VpcID != lb.VpcID:
 		return validation("The target group '%s' is not in the load balancer's VPC", tgARN)
-	}
-	if lb.Type == "application" && !albProtocols[tg.Protocol] || lb.Type == "network" && !nlbProtocols[tg.Protocol] {
+	case lb.Type == "application" && !albProtocols[tg.Protocol] || lb.Type == "network" && !nlbProtocols[tg.Protocol]:
 		return incompatibleProtocols(tg.Protocol, lb.Type)
 	}
 	users, err := balancersUsing(tx, tgARN)

@@ -24,6 +24,9 @@ type AttributesOutput struct {
 
 // tgAttributeDefaults are AWS's defaults by the kind of group.
 func tgAttributeDefaults(tg *model.TargetGroup) map[string]string {
+	if tg.TargetType == "lambda" {
+		return lambdaAttributeDefaults
+	}
 	d := map[string]string{
 		"deregistration_delay.timeout_seconds": "300",
 		"stickiness.enabled":                   "false",
@@ -76,7 +79,7 @@ func checkAttribute(key, value string) error {
 	switch key {
 	case "deletion_protection.enabled", "stickiness.enabled", "preserve_client_ip.enabled", "routing.http2.enabled",
 		"proxy_protocol_v2.enabled", "load_balancing.cross_zone.enabled", "access_logs.s3.enabled",
-		"connection_logs.s3.enabled", "waf.fail_open.enabled", "zonal_shift.config.enabled":
+		"connection_logs.s3.enabled", "waf.fail_open.enabled", "zonal_shift.config.enabled", MultiValueHeaders:
 		if value != "true" && value != "false" {
 			return validation("The value of attribute '%s' must be 'true' or 'false'", key)
 		}

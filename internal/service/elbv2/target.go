@@ -33,7 +33,7 @@ type DescribeTargetHealthOutput struct {
 
 type TargetHealthDescription struct {
 	Target          TargetDescription `xml:"Target"`
-	HealthCheckPort string            `xml:"HealthCheckPort"`
+	HealthCheckPort string            `xml:"HealthCheckPort,omitempty"`
 	TargetHealth    TargetHealth      `xml:"TargetHealth"`
 }
 
@@ -44,7 +44,12 @@ type TargetHealth struct {
 }
 
 // DeregistrationDelay is a group's deregistration_delay.timeout_seconds.
+// A lambda group has none: its function leaves at once, and requests in
+// flight fail, as AWS documents.
 func DeregistrationDelay(tg *model.TargetGroup) time.Duration {
+	if tg.TargetType == "lambda" {
+		return 0
+	}
 	secs, err := strconv.Atoi(tgAttribute(tg, "deregistration_delay.timeout_seconds"))
 	if err != nil {
 		secs = 300
@@ -76,6 +81,9 @@ func (s *Service) RegisterTargets(ctx context.Context, in *TargetsInput) (*Empty
 		}
 		now := s.clock.Now()
 		prune(tg, now)
+		if tg.TargetType == "lambda" {
+			return registerLambda(ctx, tx, tg, in.Targets)
+		}
 		for _, d := range in.Targets {
 			t, err := s.checkTarget(tx, tg, d)
 			if err != nil {
@@ -269,7 +277,7 @@ func (s *Service) DescribeTargetHealth(ctx context.Context, in *DescribeTargetHe
 		for _, want := range in.Targets {
 			found := false
 			for _, d := range have {
-				if d.Target.ID == want.ID && (want.Port == nil || *want.Port == *d.Target.Port) {
+				if d.Target.ID == want.ID && (want.Port == nil || d.Target.Port == nil || *want.Port == *d.Target.Port) {
 					out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, d)
 					found = true
 				}
@@ -284,6 +292,10 @@ func (s *Service) DescribeTargetHealth(ctx context.Context, in *DescribeTargetHe
 }
 
 func describeTarget(tg *model.TargetGroup, t model.Target, th TargetHealth) TargetHealthDescription {
+	if tg.TargetType == "lambda" {
+		// A function has no port, for traffic or checks.
+		return TargetHealthDescription{Target: TargetDescription{ID: t.ID}, TargetHealth: th}
+	}
 	port := t.Port
 	return TargetHealthDescription{
 		Target:          TargetDescription{ID: t.ID, Port: &port, AvailabilityZone: t.AvailabilityZone},

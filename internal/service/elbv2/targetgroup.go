@@ -99,12 +99,17 @@ func (s *Service) CreateTargetGroup(ctx context.Context, in *CreateTargetGroupIn
 	switch in.TargetType {
 	case "instance", "ip", "alb":
 	case "lambda":
-		return nil, validation("Target type 'lambda' is not supported by gatehouse")
+		return s.createLambdaTargetGroup(ctx, in)
 	default:
 		return nil, validation("Target type '%s' must be one of [instance, ip, lambda, alb]", in.TargetType)
 	}
-	if in.Protocol == "" || in.Port == nil || in.VpcID == "" {
-		return nil, validation("A protocol, port and VPC ID must be specified for target groups of type '%s'", in.TargetType)
+	switch {
+	case in.Protocol == "":
+		return nil, validation("A protocol must be specified")
+	case in.Port == nil:
+		return nil, validation("A port must be specified")
+	case in.VpcID == "":
+		return nil, validation("A VPC ID must be specified")
 	}
 	in.Protocol = strings.ToUpper(in.Protocol)
 	if !albProtocols[in.Protocol] && !nlbProtocols[in.Protocol] && in.Protocol != "GENEVE" {
@@ -143,30 +148,38 @@ func (s *Service) CreateTargetGroup(ctx context.Context, in *CreateTargetGroupIn
 	if albProtocols[tg.Protocol] && tg.ProtocolVersion == "" {
 		tg.ProtocolVersion = "HTTP1"
 	}
+	return s.putTargetGroup(ctx, tg)
+}
+
+// putTargetGroup stores tg under a new ARN, or returns the group that
+// holds its name already when that group has tg's settings.
+func (s *Service) putTargetGroup(ctx context.Context, tg *model.TargetGroup) (*TargetGroupsOutput, error) {
 	var out TargetGroup
-	err = s.update(ctx, func(tx model.Tx) error {
-		if _, ok, err := model.Get[model.VPC](tx, in.VpcID); err != nil {
-			return err
-		} else if !ok {
-			return validation("The VPC ID '%s' is not found", in.VpcID)
+	err := s.update(ctx, func(tx model.Tx) error {
+		if tg.VpcID != "" {
+			if _, ok, err := model.Get[model.VPC](tx, tg.VpcID); err != nil {
+				return err
+			} else if !ok {
+				return validation("The VPC ID '%s' is not found", tg.VpcID)
+			}
 		}
 		all, err := model.List[model.TargetGroup](tx)
 		if err != nil {
 			return err
 		}
 		for _, g := range all {
-			if g.Name != in.Name {
+			if g.Name != tg.Name {
 				continue
 			}
 			// A retry of the call that made g gets g back: CloudFormation
 			// and Terraform retry creates and count on that.
 			if !sameTargetGroup(g, tg) {
-				return api.BadRequest("DuplicateTargetGroupName", "A target group with the same name '%s' exists, but with different settings", in.Name)
+				return api.BadRequest("DuplicateTargetGroupName", "A target group with the same name '%s' exists, but with different settings", tg.Name)
 			}
 			out, err = tgShape(tx, g)
 			return err
 		}
-		tg.ARN = arn(ctx, "targetgroup/"+in.Name+"/"+api.RandomHex(16))
+		tg.ARN = arn(ctx, "targetgroup/"+tg.Name+"/"+api.RandomHex(16))
 		if err := model.Put(tx, tg); err != nil {
 			return err
 		}
@@ -223,7 +236,7 @@ type healthCheckChange struct {
 // Balancer groups (GENEVE) 200 to 399.
 func matcherLimits(groupProtocol string) (lo, hi int) {
 	switch {
-	case albProtocols[groupProtocol]:
+	case albProtocols[groupProtocol], groupProtocol == "": // "": a lambda group, an ALB's
 		return 200, 499
 	case groupProtocol == "GENEVE":
 		return 200, 399
@@ -315,6 +328,9 @@ func (s *Service) ModifyTargetGroup(ctx context.Context, in *ModifyTargetGroupIn
 		}
 		if !ok {
 			return tgNotFound()
+		}
+		if tg.TargetType == "lambda" && (in.HealthCheckProtocol != "" || in.HealthCheckPort != "") {
+			return validation("Health check protocol and port cannot be specified for target groups with target type 'lambda'")
 		}
 		if err := applyHealthCheck(&tg.HealthCheck, tg.Protocol, healthCheckChange{
 			enabled: in.HealthCheckEnabled, protocol: in.HealthCheckProtocol, port: in.HealthCheckPort, path: in.HealthCheckPath,

@@ -84,6 +84,7 @@ var decodedProperties = []decoded{
 	{"AWS::ApiGateway::Stage", nil, apigateway.CreateStageInput{}, []string{"MethodSettings", "AccessLogSetting"}},
 	{"AWS::ApiGateway::Model", nil, apigateway.CreateModelInput{}, []string{"Schema"}},
 	{"AWS::ApiGateway::RequestValidator", nil, apigateway.CreateRequestValidatorInput{}, nil},
+	{"AWS::ApiGateway::Authorizer", nil, apigateway.CreateAuthorizerInput{}, nil},
 	{"AWS::ApiGateway::GatewayResponse", nil, apigateway.PutGatewayResponseInput{}, nil},
 }
 

@@ -64,6 +64,7 @@ TYPES = [
     "AWS::ApiGateway::UsagePlanKey",
     "AWS::ApiGateway::Model",
     "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::Authorizer",
     "AWS::ApiGateway::GatewayResponse",
     "AWS::SSM::Parameter",
     "AWS::Lambda::Function",
