@@ -314,3 +314,17 @@ func TestAuthorizerVariables(t *testing.T) {
 		t.Fatalf("%s: %v %v", line, got, err)
 	}
 }
+
+// $context.authorizer.principalId and $context.authorizer.NAME print what
+// a Lambda authorizer returned, "-" without it.
+func TestLambdaAuthorizerVariables(t *testing.T) {
+	f := compile(t, `$context.authorizer.principalId $context.authorizer.tenant $context.authorizer.error`)
+	e := full()
+	if got := string(f.Append(nil, e)); got != "- - -" {
+		t.Fatalf("no authorizer: %q", got)
+	}
+	e.AuthorizedBy(claimMap{"principalId": "user-1", "tenant": "a"})
+	if got := string(f.Append(nil, e)); got != "user-1 a -" {
+		t.Fatalf("authorized: %q", got)
+	}
+}

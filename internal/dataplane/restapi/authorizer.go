@@ -57,8 +57,10 @@ const authorizerTimeout = 29 * time.Second
 const maxCached = 10000
 
 // compileAuthorizers builds the authorizers a deployment froze, for one
-// stage, by id.
-func compileAuthorizers(sc *model.Scoped, apiID, stage string, dep *model.RestDeployment) map[string]*authorizer {
+// stage, by id. Stage variables in an authorizer URI take the stage's
+// values, as on AWS.
+func compileAuthorizers(sc *model.Scoped, apiID string, st *model.RestStage, dep *model.RestDeployment) map[string]*authorizer {
+	stage := st.Name
 	if len(dep.Authorizers) == 0 {
 		return nil
 	}
@@ -69,7 +71,10 @@ func compileAuthorizers(sc *model.Scoped, apiID, stage string, dep *model.RestDe
 			ttl:       time.Duration(a.ResultTTL) * time.Second}
 		z.caller = invoke.Caller{Service: "apigateway.amazonaws.com", SourceAccount: sc.Scope.Account,
 			SourceArn: "arn:aws:execute-api:" + sc.Scope.Region + ":" + sc.Scope.Account + ":" + apiID + "/authorizers/" + a.ID}
-		fn, ok := invoke.FromIntegrationURI(a.URI)
+		uri := stageVariableUse.ReplaceAllStringFunc(a.URI, func(ref string) string {
+			return st.Variables[ref[len("${stageVariables."):len(ref)-1]]
+		})
+		fn, ok := invoke.FromIntegrationURI(uri)
 		if !ok {
 			z.broken = "the authorizer URI names no function"
 		}

@@ -111,17 +111,20 @@ func newAuthServer(t *testing.T) *authServer {
 		{APIID: "api1", ID: "r4", Path: "/req", Methods: method("req", false)},
 		{APIID: "api1", ID: "r5", Path: "/keyed", Methods: method("tok", true)},
 		{APIID: "api1", ID: "r6", Path: "/gone", Methods: method("nope", false)},
+		{APIID: "api1", ID: "r7", Path: "/var", Methods: method("var", false)},
 	}, Authorizers: []model.RestAuthorizer{
 		{APIID: "api1", ID: "tok", Name: "tok", Type: "TOKEN", URI: uri, IdentitySource: "method.request.header.Authorization",
 			IdentityValidationExpression: "[a-z]+", ResultTTL: 300},
 		{APIID: "api1", ID: "req", Name: "req", Type: "REQUEST", URI: uri,
 			IdentitySource: "method.request.header.Who, method.request.querystring.tenant", ResultTTL: 60},
+		{APIID: "api1", ID: "var", Name: "var", Type: "TOKEN", IdentitySource: "method.request.header.Authorization",
+			URI: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:${stageVariables.fn}/invocations"},
 	}}
 	sc := &model.Scoped{
 		Scope:           model.Scope{Account: "000000000000", Region: "us-east-1"},
 		RestAPIs:        map[string]*model.RestAPI{"api1": {ID: "api1", APIKeySource: "AUTHORIZER"}},
 		RestDeployments: map[string]*model.RestDeployment{"api1/dep1": dep},
-		RestStages:      map[string]*model.RestStage{"api1/prod": {APIID: "api1", Name: "prod", DeploymentID: "dep1", Variables: map[string]string{"v": "1"}}},
+		RestStages:      map[string]*model.RestStage{"api1/prod": {APIID: "api1", Name: "prod", DeploymentID: "dep1", Variables: map[string]string{"v": "1", "fn": "auth"}}},
 		APIKeys:         map[string]*model.APIKey{"key1": {ID: "key1", Value: testKey, Enabled: true}},
 		UsagePlans:      map[string]*model.UsagePlan{"plan1": {ID: "plan1", APIStages: []model.UsagePlanStage{{APIID: "api1", Stage: "prod"}}}},
 		UsagePlanKeys:   map[string]*model.UsagePlanKey{"plan1/key1": {PlanID: "plan1", KeyID: "key1"}},
@@ -187,9 +190,14 @@ func TestTokenAuthorizer(t *testing.T) {
 	s.now = s.now.Add(time.Second)
 	expect("past the TTL", "/pets", "allow", 200, "", "", 10)
 
+	// A stage variable in the URI names the function.
+	expect("function named by a stage variable", "/var", "everything", 200, "", "", 11)
 	s.fn.mu.Lock()
-	ev, req := s.fn.events[0], s.fn.reqs[0]
+	ev, req, last := s.fn.events[0], s.fn.reqs[0], s.fn.reqs[len(s.fn.reqs)-1]
 	s.fn.mu.Unlock()
+	if last.Function != authFn || last.Caller.SourceArn != "arn:aws:execute-api:us-east-1:000000000000:api1/authorizers/var" {
+		t.Errorf("the stage's function: %+v", last)
+	}
 	if ev["type"] != "TOKEN" || ev["authorizationToken"] != "allow" || ev["methodArn"] != "arn:aws:execute-api:us-east-1:000000000000:api1/prod/GET/pets" {
 		t.Errorf("TOKEN event: %v", ev)
 	}

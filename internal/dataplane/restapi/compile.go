@@ -161,7 +161,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 				validators[v.ID] = v
 			}
 			ms := newModels(a.ID, dep)
-			authorizers := compileAuthorizers(sc, a.ID, st.Name, dep)
+			authorizers := compileAuthorizers(sc, a.ID, st, dep)
 			resources := append([]model.RestResource(nil), dep.Resources...)
 			sort.Slice(resources, func(i, j int) bool { return resources[i].Path < resources[j].Path })
 			for i := range resources {
