@@ -84,6 +84,10 @@ type RestIntegration struct {
 	CacheKeyParameters   []string                            `json:",omitempty"`
 	InsecureSkipVerify   bool                                `json:",omitempty"`
 	IntegrationResponses map[string]*RestIntegrationResponse `json:",omitempty"`
+	// Credentials is the role (or "arn:aws:iam::*:user/*") an AWS or
+	// AWS_PROXY integration calls its service with; kept and shown, as
+	// gatehouse calls functions without assuming roles.
+	Credentials string `json:",omitempty"`
 }
 
 // RestIntegrationResponse maps a backend answer to a method response.

@@ -341,6 +341,9 @@ func (x exporter) operation(resourceID string, m *model.RestMethod, validatorNam
 // resource's.
 func integrationExport(resourceID string, ig *model.RestIntegration) ordered {
 	o := ordered{}.add("type", strings.ToLower(ig.Type))
+	if ig.Credentials != "" {
+		o = o.add("credentials", ig.Credentials)
+	}
 	if ig.HTTPMethod != "" {
 		o = o.add("httpMethod", ig.HTTPMethod)
 	}

@@ -30,6 +30,7 @@ type Integration struct {
 	CacheKeyParameters   []string                       `json:"cacheKeyParameters"`
 	TLSConfig            *TLSConfig                     `json:"tlsConfig,omitempty"`
 	IntegrationResponses map[string]IntegrationResponse `json:"integrationResponses,omitempty"`
+	Credentials          string                         `json:"credentials,omitempty"`
 }
 
 // TLSConfig is a REST integration's tlsConfig.
@@ -68,8 +69,7 @@ type PutIntegrationInput struct {
 	CacheKeyParameters    []string          `json:"cacheKeyParameters"`
 	TLSConfig             *TLSConfig        `json:"tlsConfig"`
 	ResponseTransferMode  string            `json:"responseTransferMode"`
-	// Credentials matter to AWS integrations only, which gatehouse does
-	// not serve; accepted and not kept.
+	// Credentials is the role an AWS or AWS_PROXY integration assumes.
 	Credentials string `json:"credentials"`
 }
 
@@ -145,6 +145,7 @@ func (s *Service) PutIntegration(ctx context.Context, in *PutIntegrationInput) (
 		TimeoutMillis:       defaultTimeout,
 		CacheNamespace:      in.CacheNamespace,
 		CacheKeyParameters:  in.CacheKeyParameters,
+		Credentials:         in.Credentials,
 	}
 	if in.TimeoutInMillis != nil {
 		ig.TimeoutMillis = *in.TimeoutInMillis
@@ -210,6 +211,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, in *UpdateIntegrationIn
 			replaceText("/passthroughBehavior", &ig.PassthroughBehavior),
 			replaceText("/contentHandling", &ig.ContentHandling),
 			replaceText("/cacheNamespace", &ig.CacheNamespace),
+			optionalText("/credentials", &ig.Credentials),
 			replaceBool("/tlsConfig/insecureSkipVerification", &ig.InsecureSkipVerify),
 			mapMember("/requestParameters/*", &ig.RequestParameters),
 			mapMember("/requestTemplates/*", &ig.RequestTemplates),
@@ -254,9 +256,6 @@ func checkIntegration(tx model.Tx, member string, r *model.RestResource, m *mode
 	if err := checkEnum(member+".type", ig.Type, integrationTypes); err != nil {
 		return err
 	}
-	if ig.Type == "AWS" || ig.Type == "AWS_PROXY" {
-		return badRequest("gatehouse does not serve integrations of type %s (AWS services and Lambda functions); use HTTP, HTTP_PROXY or MOCK", ig.Type)
-	}
 	if ig.ConnectionType == "" {
 		ig.ConnectionType = "INTERNET"
 	}
@@ -291,6 +290,10 @@ func checkIntegration(tx model.Tx, member string, r *model.RestResource, m *mode
 		}
 		if !httpURI(ig.URI) {
 			return badRequest("Invalid HTTP endpoint specified for URI")
+		}
+	case "AWS", "AWS_PROXY":
+		if err := checkLambdaIntegration(ig); err != nil {
+			return err
 		}
 	case "MOCK":
 		if ig.ConnectionType == "VPC_LINK" {
@@ -570,6 +573,7 @@ func integrationShape(ig *model.RestIntegration) *Integration {
 		CacheNamespace:      ig.CacheNamespace,
 		// AWS lists the cache key parameters even when there are none.
 		CacheKeyParameters: slices.Clone(ig.CacheKeyParameters),
+		Credentials:        ig.Credentials,
 	}
 	if out.CacheKeyParameters == nil {
 		out.CacheKeyParameters = []string{}

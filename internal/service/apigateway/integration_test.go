@@ -72,7 +72,7 @@ func TestPutIntegrationValidation(t *testing.T) {
 			edit(func(in *apigateway.PutIntegrationInput) {
 				in.RequestParameters = map[string]string{"integration.request.header.x-original-host": "method.request.header.host"}
 			})},
-		{"Lambda", "BadRequestException", "gatehouse does not serve integrations of type AWS_PROXY",
+		{"Lambda over a VPC link", "BadRequestException", "Integrations of type AWS_PROXY cannot use connectionType VPC_LINK",
 			edit(func(in *apigateway.PutIntegrationInput) { in.Type = types.IntegrationTypeAwsProxy })},
 		{"unknown type", "ValidationException", "Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]",
 			edit(func(in *apigateway.PutIntegrationInput) { in.Type = "GRPC" })},

@@ -667,6 +667,7 @@ func readIntegration(x oasDoc, verb, path string) (*model.RestIntegration, error
 		TimeoutMillis:       defaultTimeout,
 		CacheNamespace:      x.str("cacheNamespace"),
 		IntegrationTarget:   x.str("integrationTarget"),
+		Credentials:         x.str("credentials"),
 	}
 	if t, ok := x["timeoutInMillis"]; ok {
 		n, err := strconv.Atoi(fmt.Sprint(t))
