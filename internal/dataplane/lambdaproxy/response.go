@@ -22,6 +22,11 @@ type Response struct {
 	StatusDescription string
 	Header            http.Header
 	Body              []byte
+	// Base64 says the document gave its body base64-encoded
+	// (isBase64Encoded); Body is decoded. A REST API sends such a body
+	// decoded only when the client accepts a binary media type, and the
+	// base64 text otherwise.
+	Base64 bool
 }
 
 // ErrMalformed is a function answer that is not the proxy response
@@ -120,6 +125,7 @@ func (d *document) response() (*Response, error) {
 	if d.Body != nil {
 		r.Body = []byte(*d.Body)
 		if d.IsBase64Encoded {
+			r.Base64 = true
 			if r.Body, err = base64.StdEncoding.DecodeString(*d.Body); err != nil {
 				return nil, ErrMalformed
 			}

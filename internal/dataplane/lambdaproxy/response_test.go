@@ -12,7 +12,7 @@ func TestParseV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != 201 || string(r.Body) != "hi" || r.Header.Get("Content-Type") != "text/plain" ||
+	if r.Status != 201 || string(r.Body) != "hi" || !r.Base64 || r.Header.Get("Content-Type") != "text/plain" ||
 		!reflect.DeepEqual(r.Header["X-A"], []string{"2", "3"}) {
 		t.Errorf("got %+v", r)
 	}

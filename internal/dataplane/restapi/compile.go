@@ -91,7 +91,7 @@ func (l *limit) allow(verb string, now time.Time) bool {
 
 // Integration is a compiled REST integration.
 type Integration struct {
-	Type       string // MOCK | HTTP | HTTP_PROXY
+	Type       string // MOCK | HTTP | HTTP_PROXY | AWS | AWS_PROXY
 	HTTPMethod string
 	URI        *url.URL
 	Timeout    time.Duration
@@ -120,6 +120,9 @@ type Integration struct {
 	// link), nil for others and for broken ones.
 	Path   *private.Path
 	Broken string
+	// lambda is an AWS or AWS_PROXY integration's function, nil for
+	// others and for broken ones.
+	lambda *lambdaTarget
 }
 
 type response struct {
@@ -175,6 +178,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 						Integration: compileIntegration(sc, meth.Integration, st, balancers, rules, binary),
 						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired,
 						validate: compileValidation(meth, validators, ms), authorizer: authorizerOf(meth, authorizers)}
+					lambdaSource(sc, a.ID, st, node.methods[m])
 				}
 			}
 		}
@@ -307,18 +311,23 @@ func compileIntegration(sc *model.Scoped, in *model.RestIntegration, st *model.R
 		r.pattern = re
 		out.Responses = append(out.Responses, r)
 	}
-	if in.Type != "HTTP_PROXY" {
+	if in.Type != "HTTP_PROXY" && in.Type != "AWS_PROXY" {
 		// Templates parse here, once, and payloads are converted; a proxy
 		// passes the request as it is.
 		out.requestTemplates = compileTemplates(in.RequestTemplates)
 		out.passthrough = in.PassthroughBehavior
 		out.binary, out.contentHandling = binary, in.ContentHandling
 	}
-	out.wholeBody = in.Type == "HTTP" || out.requestTemplates != nil
+	// A function's payload is the whole body, or the event holding it.
+	out.wholeBody = in.Type == "HTTP" || in.Type == "AWS" || in.Type == "AWS_PROXY" || out.requestTemplates != nil
 	for _, m := range out.Params {
 		out.wholeBody = out.wholeBody || m.Source.Body()
 	}
 	if in.Type == "MOCK" {
+		return out
+	}
+	if in.Type == "AWS" || in.Type == "AWS_PROXY" {
+		compileLambda(sc, in, st, binary, out)
 		return out
 	}
 	// Each stage compiles its own copy, so its variables can be settled

@@ -22,6 +22,8 @@ type keyring struct {
 
 // grant is one key's access to one stage through its plan.
 type grant struct {
+	// id is the key's id, what $context.identity.apiKeyId names.
+	id string
 	// plan is the plan's throttle for this key (nil: none).
 	plan *limit
 	// methods are the plan's per-method throttles for this key, by
@@ -63,6 +65,18 @@ func (k *keyring) apiKey(r *http.Request, authorized string) string {
 	}
 	if v := r.Header["X-Api-Key"]; len(v) > 0 {
 		return v[0]
+	}
+	return ""
+}
+
+// keyID is the id of the key whose value is value, "" when the stage
+// grants no such key.
+func (k *keyring) keyID(value string) string {
+	if k == nil {
+		return ""
+	}
+	if g := k.grants[value]; g != nil {
+		return g.id
 	}
 	return ""
 }
@@ -142,7 +156,7 @@ func compileKeys(sc *model.Scoped, a *model.RestAPI, stage *Stage, buckets *thro
 		}
 		for _, key := range onPlan[plan.ID] {
 			name := "usageplans/" + plan.ID + "/" + key.ID
-			g := &grant{quota: quota, counter: quotas.Quota(model.UsageID(sc.Scope, plan.ID, key.ID))}
+			g := &grant{id: key.ID, quota: quota, counter: quotas.Quota(model.UsageID(sc.Scope, plan.ID, key.ID))}
 			if t := plan.Throttle; t != nil {
 				if b := buckets.Bucket(name, t.RateLimit, t.BurstLimit); b != nil {
 					g.plan = &limit{bucket: b}

@@ -188,6 +188,10 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer env.Guard.Leave()
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
+	if integ.lambda != nil {
+		env.callLambda(ctx, w, q, integ, mapped, lg)
+		return true
+	}
 	out, a := integrationRequest(ctx, q, integ, mapped)
 	if a != nil {
 		fail(w, q, mappingFault(a))
@@ -275,6 +279,12 @@ func respond(w http.ResponseWriter, g *upstream.Guard, q *request, integ *Integr
 			break
 		}
 	}
+	mapResponse(w, g, q, integ, sel, backend, body)
+}
+
+// mapResponse writes the method response that integration response sel
+// maps the backend's answer to.
+func mapResponse(w http.ResponseWriter, g *upstream.Guard, q *request, integ *Integration, sel *response, backend http.Header, body []byte) {
 	h := w.Header()
 	if sel == nil {
 		// No integration response configured: AWS cannot map the answer.
@@ -300,7 +310,7 @@ func respond(w http.ResponseWriter, g *upstream.Guard, q *request, integ *Integr
 		fail(w, q, configurationError)
 		return
 	}
-	status = sel.status
+	status := sel.status
 	if t := sel.templates.forResponse(q.r.Header.Get("Accept")); t != nil {
 		res, err := t.run(q, body)
 		if err != nil {
