@@ -431,6 +431,9 @@ func (w *walker) pool(b *upstream.Balancer, wp upstream.WeightedPool, node int, 
 			if t.ALB != nil {
 				ti.ALB = t.ALB.Name
 			}
+			if p.Lambda {
+				ti.Function, ti.Port = t.ID, 0
+			}
 			pi.Targets = append(pi.Targets, ti)
 		}
 		if !pa.Balancer.hasPool(p.ARN) {
@@ -453,6 +456,15 @@ func (w *walker) pool(b *upstream.Balancer, wp upstream.WeightedPool, node int, 
 		zone := b.Nodes[carrier%len(b.Nodes)].Zone
 		noTarget("target group "+p.Name+" has no target in "+zone+" and cross-zone load balancing is off",
 			"register a target in "+zone+", or turn on cross-zone load balancing for "+p.Name, "no target in "+zone)
+		return
+	}
+	if p.Lambda {
+		if !w.unreached {
+			// No socket: the ALB calls Lambda, so no group or ACL decides.
+			w.note(b.Name + " invokes Lambda function " + targets[0].ID + " for target group " + p.Name +
+				" (no network hop; the function's policy must let elasticloadbalancing.amazonaws.com invoke it)")
+		}
+		w.ok()
 		return
 	}
 	from := nodeName(b, b.Nodes[carrier%len(b.Nodes)])

@@ -154,6 +154,9 @@ type TargetInfo struct {
 	HealthReason string `json:"healthReason,omitempty"`
 	// ALB names the balancer behind an alb-type target.
 	ALB string `json:"alb,omitempty"`
+	// Function is the ARN of a lambda target's function, which the ALB
+	// invokes: the path's last hop, with no address.
+	Function string `json:"function,omitempty"`
 }
 
 // Hop is one network step with the security-group decision the request

@@ -198,6 +198,10 @@ func crossZone(on bool) string {
 }
 
 func textTarget(b *strings.Builder, t dataplane.TargetInfo) {
+	if t.Function != "" {
+		fmt.Fprintf(b, "    target lambda %s (invoked, no network hop)\n", t.Function)
+		return
+	}
 	if t.ALB != "" {
 		fmt.Fprintf(b, "    target alb %s port %d\n", t.ALB, t.Port)
 		return

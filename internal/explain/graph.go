@@ -93,6 +93,10 @@ func buildGraph(r *dataplane.Report) *graph {
 						g.link(tgName, "alb "+t.ALB)
 						continue
 					}
+					if t.Function != "" {
+						g.link(tgName, "lambda "+t.Function)
+						continue
+					}
 					g.link(tgName, "target "+t.ID+":"+strconv.Itoa(t.Port))
 				}
 			}
