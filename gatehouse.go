@@ -451,6 +451,9 @@ func (s *Server) newControllers(loader *model.Loader) {
 	s.health = health.NewChecker(health.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log,
 		ThroughALB: func(albARN string, port int, req *http.Request) (*http.Response, error) {
 			return s.plane.ThroughALB(albARN, port, req)
+		},
+		InvokeLambda: func(tgARN string, req *http.Request) (*http.Response, error) {
+			return s.plane.CheckLambda(tgARN, req)
 		}})
 	// links records VPC link traffic: the data plane writes it, the VPC
 	// link lifecycle reads it (the idle rule and wake-ups).

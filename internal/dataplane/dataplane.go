@@ -743,6 +743,20 @@ func (p *Plane) serveRest(w http.ResponseWriter, r *http.Request, api *restapi.A
 	restapi.Serve(w, r, &p.rest, api, st, path)
 }
 
+// CheckLambda runs the health check of lambda target group tgARN, for the
+// health checker: an invocation of its function through the same
+// forwarder requests use.
+func (p *Plane) CheckLambda(tgARN string, req *http.Request) (*http.Response, error) {
+	for _, balancers := range p.Snapshot().Balancers {
+		for _, b := range balancers {
+			if pool := b.Pool(tgARN); pool != nil && pool.Lambda {
+				return p.env.Forwarder.CheckLambda(req, pool)
+			}
+		}
+	}
+	return nil, errors.New("no lambda target group " + tgARN + " is in use")
+}
+
 // ThroughALB carries a health check of an NLB's alb-type target into that
 // ALB, as the NLB's own traffic would go: the ALB's rules, its targets'
 // health and their security groups decide the answer (its 502 page when

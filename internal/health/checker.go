@@ -45,6 +45,11 @@ type Config struct {
 	// as on AWS. Nil: such a check passes while the ALB has a listener on
 	// the check port.
 	ThroughALB func(albARN string, port int, req *http.Request) (*http.Response, error)
+	// InvokeLambda runs the check of a lambda group's function: it invokes
+	// the function with ELB's check event for req and returns its answer
+	// as a response, or an error when the invocation failed. Nil: such
+	// checks fail.
+	InvokeLambda func(tgARN string, req *http.Request) (*http.Response, error)
 }
 
 // Checker probes the targets of every target group in use and keeps the
@@ -63,6 +68,7 @@ type Checker struct {
 	client   *http.Client
 	tr       *http.Transport
 	alb      func(albARN string, port int, req *http.Request) (*http.Response, error)
+	lambda   func(tgARN string, req *http.Request) (*http.Response, error)
 	log      *slog.Logger
 	parallel int
 	table    Table
@@ -118,6 +124,7 @@ func NewChecker(cfg Config) *Checker {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		alb:      cfg.ThroughALB,
+		lambda:   cfg.InvokeLambda,
 		log:      cfg.Log,
 		parallel: cfg.Parallel,
 		groups:   map[string]*group{},
@@ -272,9 +279,14 @@ func (c *Checker) probe(p *groupPlan, t *targetPlan) (*Status, string) {
 		return nil, "the ALB listens on the check port"
 	case t.alb && !t.modeled.IsValid():
 		return statusFailed, "the ALB has no node interfaces"
+	case t.lambda && c.lambda == nil:
+		return statusFailed, "no Lambda engine runs"
 	}
 	ctx, cancel := context.WithTimeout(c.loop.Context(), p.timeout)
 	defer cancel()
+	if t.lambda {
+		return c.invoke(ctx, p, t)
+	}
 	if p.protocol == "TCP" {
 		conn, err := c.dialer.DialContext(ctx, "tcp", t.real)
 		if err != nil {
@@ -311,6 +323,26 @@ func (c *Checker) probe(p *groupPlan, t *targetPlan) (*Status, string) {
 		return failureOf(err), err.Error()
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if !p.matcher.Match(resp.StatusCode) {
+		return codeMismatch(resp.StatusCode), resp.Status
+	}
+	return nil, resp.Status
+}
+
+// invoke checks a function: ELB's check event is a GET of the check path
+// carrying only its user agent.
+func (c *Checker) invoke(ctx context.Context, p *groupPlan, t *targetPlan) (*Status, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://lambda"+p.path, nil)
+	if err != nil {
+		return statusFailed, err.Error()
+	}
+	req.Host = ""
+	req.Header.Set("User-Agent", "ELB-HealthChecker/2.0")
+	resp, err := c.lambda(t.key.TargetGroupARN, req)
+	if err != nil {
+		return failureOf(err), err.Error()
+	}
 	resp.Body.Close()
 	if !p.matcher.Match(resp.StatusCode) {
 		return codeMismatch(resp.StatusCode), resp.Status

@@ -2,6 +2,7 @@ package health
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -372,4 +373,47 @@ func TestNetworkACLDropsChecks(t *testing.T) {
 	w.put(acl(in, back))
 	w.rounds(3)
 	w.want(webTG, "10.0.1.15", b.port, StateHealthy, "")
+}
+
+// A lambda group's check is an invocation of its function, with the
+// group's path and matcher; an invocation that fails is a failed check.
+func TestLambdaTargetIsCheckedByInvoking(t *testing.T) {
+	const fnTG = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/fn/1"
+	const fn = "arn:aws:lambda:us-east-1:000000000000:function:pets"
+	var answer atomic.Int32
+	answer.Store(200)
+	var seen atomic.Value
+	w := newWorld(t, func(c *Config) {
+		c.InvokeLambda = func(tg string, req *http.Request) (*http.Response, error) {
+			seen.Store(tg + " " + req.URL.Path + " " + req.Header.Get("User-Agent"))
+			if answer.Load() == 0 {
+				return nil, errors.New("the function failed")
+			}
+			return &http.Response{StatusCode: int(answer.Load()), Body: http.NoBody}, nil
+		}
+	})
+	group := &model.TargetGroup{ARN: fnTG, Name: "fn", TargetType: "lambda", Targets: []model.Target{{ID: fn}},
+		HealthCheck: model.HealthCheck{Enabled: true, Path: "/ping", IntervalSeconds: 10, TimeoutSeconds: 5, HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200"}}
+	w.put(group, forward(webListener, albARN, 80, fnTG))
+	w.rounds(2)
+	w.want(fnTG, fn, 0, StateHealthy, "")
+	if got := seen.Load(); got != fnTG+" /ping ELB-HealthChecker/2.0" {
+		t.Fatalf("check invoked as %q", got)
+	}
+	answer.Store(500)
+	w.rounds(2)
+	w.want(fnTG, fn, 0, StateUnhealthy, ReasonCodeMismatch)
+	answer.Store(0)
+	w.rounds(2)
+	w.want(fnTG, fn, 0, StateUnhealthy, ReasonFailedChecks)
+
+	// Checks off (the default for lambda groups): no invocations.
+	group.HealthCheck.Enabled = false
+	w.put(group)
+	w.rounds(1)
+	seen.Store("")
+	w.rounds(2)
+	if got := seen.Load(); got != "" {
+		t.Fatalf("a group with checks off was invoked: %q", got)
+	}
 }

@@ -36,7 +36,9 @@ type targetPlan struct {
 	// ALB has a listener on the check port. modeled is then the address of
 	// the ALB's node the check enters by, and blocked judges the hop there.
 	alb, listening bool
-	entry          *entry
+	// lambda marks a function, checked by invoking it.
+	lambda bool
+	entry  *entry
 }
 
 // planKinds are the kinds compile reads: a commit that writes none of them
@@ -78,7 +80,23 @@ func compileScope(sc *model.Scoped) []*groupPlan {
 	var out []*groupPlan
 	for arn, lbs := range users {
 		tg := sc.TargetGroups[arn]
-		if tg == nil || !tg.HealthCheck.Enabled || (tg.TargetType != "ip" && tg.TargetType != "alb" && tg.TargetType != "instance") {
+		if tg == nil || !tg.HealthCheck.Enabled {
+			continue
+		}
+		if tg.TargetType == "lambda" {
+			// No network: the check is an invocation, with an HTTP check's
+			// path and matcher.
+			p := newGroupPlan(tg)
+			p.protocol = "HTTP"
+			for _, t := range tg.Targets {
+				if t.DrainingSince == nil {
+					p.targets = append(p.targets, targetPlan{key: Key{tg.ARN, t.ID, t.Port}, lambda: true})
+				}
+			}
+			out = append(out, p)
+			continue
+		}
+		if tg.TargetType != "ip" && tg.TargetType != "alb" && tg.TargetType != "instance" {
 			continue
 		}
 		p := newGroupPlan(tg)

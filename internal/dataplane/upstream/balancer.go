@@ -115,6 +115,21 @@ type Target struct {
 	inflight *atomicInt
 }
 
+// Pool is the compiled target group arn that one of b's rules forwards
+// to, or nil. It walks the listeners: callers are not on the request path.
+func (b *Balancer) Pool(arn string) *Pool {
+	for _, l := range b.Listeners {
+		for i := range l.Rules {
+			for _, g := range l.Rules[i].Action.Groups {
+				if g.Pool.ARN == arn {
+					return g.Pool
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // Inflight is the number of requests this target is serving now.
 func (t *Target) Inflight() int64 { return t.inflight.Load() }
 

@@ -81,6 +81,35 @@ func (f *Forwarder) lambda(req *http.Request, b *Balancer, p *Pool, t *Target, h
 	return lambdaResponse(req, answer), t, nil
 }
 
+// CheckLambda runs a health check of the lambda group p: it invokes the
+// function with ELB's check event for req (the check path, the user agent,
+// nothing else) and returns the function's answer, or an error when the
+// invocation failed or its answer is not a response document.
+func (f *Forwarder) CheckLambda(req *http.Request, p *Pool) (*http.Response, error) {
+	if !p.Lambda || len(p.Targets) == 0 {
+		return nil, errors.New("target group " + p.Name + " has no function")
+	}
+	if f.Functions == nil {
+		return nil, errors.New("no Lambda engine runs")
+	}
+	res, err := f.Functions.Invoke(req.Context(), invoke.Request{
+		Account: p.Account, Region: p.Region, Function: p.Targets[0].ID,
+		Payload: AppendEvent(nil, req, p.ARN, nil, p.MultiValue),
+		Caller:  &invoke.Caller{Service: elbPrincipal, SourceArn: p.ARN, SourceAccount: p.Account},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.FunctionError != "" {
+		return nil, errors.New("the function failed: " + string(res.Payload))
+	}
+	answer, err := lambdaproxy.ParseALB(res.Payload, p.MultiValue)
+	if err != nil {
+		return nil, err
+	}
+	return lambdaResponse(req, answer), nil
+}
+
 // lambdaRefusal is the ALB's status for an invocation Lambda refused, with
 // the reason code its access log records: a throttled function is
 // unavailable for now; anything else (no permission, no function, a
@@ -284,18 +313,28 @@ func hasParam(q, name string) bool {
 }
 
 // appendHeaders writes the request's headers with lower-case names, the
-// host first; with multi each with every value, else with its last.
+// host first (a health check has none); with multi each with every value,
+// else with its last.
 func appendHeaders(b []byte, req *http.Request, multi bool) []byte {
-	b = append(b, `{"host":`...)
-	if multi {
-		b = append(b, '[')
-	}
-	b = appendString(b, req.Host)
-	if multi {
-		b = append(b, ']')
+	b = append(b, '{')
+	sep := false
+	if req.Host != "" {
+		b = append(b, `"host":`...)
+		if multi {
+			b = append(b, '[')
+		}
+		b = appendString(b, req.Host)
+		if multi {
+			b = append(b, ']')
+		}
+		sep = true
 	}
 	if _, ok := req.Header["Content-Length"]; !ok && req.ContentLength > 0 {
-		b = append(b, `,"content-length":`...)
+		if sep {
+			b = append(b, ',')
+		}
+		sep = true
+		b = append(b, `"content-length":`...)
 		if multi {
 			b = append(b, '[')
 		}
@@ -310,7 +349,11 @@ func appendHeaders(b []byte, req *http.Request, multi bool) []byte {
 		if len(vs) == 0 || k == "Host" {
 			continue
 		}
-		b = append(b, ',', '"')
+		if sep {
+			b = append(b, ',')
+		}
+		sep = true
+		b = append(b, '"')
 		for i := 0; i < len(k); i++ {
 			c := k[i]
 			if 'A' <= c && c <= 'Z' {

@@ -272,3 +272,32 @@ func TestLambdaCallerDeadline(t *testing.T) {
 		t.Fatalf("a caller that gave up: %v", err)
 	}
 }
+
+// A health check of a lambda group is an invocation with ELB's documented
+// check event: the path, the user agent, nothing more.
+func TestCheckLambdaSendsTheHealthCheckEvent(t *testing.T) {
+	f := newFixture(t)
+	tg, albARN := f.lambdaGroup(t)
+	fns := &fakeFunctions{answer: answering(`{"statusCode": 200, "statusDescription": "200 OK"}`)}
+	fw := &upstream.Forwarder{Clock: f.srv.Clock, Functions: fns}
+	pool := f.compile(t)[albARN].Pool(aws.ToString(tg))
+	if pool == nil || !pool.Lambda {
+		t.Fatalf("pool = %+v", pool)
+	}
+	req := httptest.NewRequest("GET", "http://lambda/ping", nil)
+	req.Host = ""
+	req.Header = http.Header{"User-Agent": {"ELB-HealthChecker/2.0"}}
+	resp, err := fw.CheckLambda(req, pool)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("check = %v, %v", resp, err)
+	}
+	if got, want := fns.event(t), wantEvent(t, "lambda-health-event.json", aws.ToString(tg)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("check event:\n got %v\nwant %v", got, want)
+	}
+	fns.answer = func(invoke.Request) (invoke.Result, error) {
+		return invoke.Result{Payload: []byte(`{"errorMessage":"down"}`), FunctionError: "Unhandled"}, nil
+	}
+	if _, err := fw.CheckLambda(req, pool); err == nil {
+		t.Fatal("a failing function passed its check")
+	}
+}
