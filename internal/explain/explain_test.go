@@ -184,3 +184,20 @@ func TestNetworkACLsTogether(t *testing.T) {
 		t.Errorf("the denied hop's label does not name both ACL rules:\n%s", b.String())
 	}
 }
+
+// A lambda target is its function's ARN, in text and pictures alike.
+func TestLambdaTarget(t *testing.T) {
+	const fn = "arn:aws:lambda:us-east-1:000000000000:function:pets"
+	r := report()
+	r.Paths[0].Balancer.Pools[0].Targets = []dataplane.TargetInfo{{ID: fn, Function: fn}}
+	r.Paths[0].Hops = r.Paths[0].Hops[:1]
+	for format, want := range map[string]string{"text": "target lambda " + fn + " (invoked, no network hop)", "dot": "lambda " + fn, "mermaid": "lambda " + fn} {
+		var b bytes.Buffer
+		if err := Render(&b, r, format); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) || strings.Contains(b.String(), "target "+fn+":0") {
+			t.Errorf("%s lacks %q:\n%s", format, want, b.String())
+		}
+	}
+}
