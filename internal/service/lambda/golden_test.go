@@ -46,7 +46,14 @@ func goldenHandler(t *testing.T) http.Handler {
 	v1 := c
 	v1.Version, v1.RevisionID = "1", "8d2e4f60-1a3b-4c5d-8e9f-0a1b2c3d4e5f"
 	err = model.Update(st, goldenAccount, goldenRegion, func(tx model.Tx) error {
-		if err := model.Put(tx, &model.Function{Name: "hello", ARN: arn, Config: c, LastVersion: 1, Tags: model.Tags{"team": "api"}}); err != nil {
+		policy := []model.PermissionStatement{{Sid: "apigw", Action: "lambda:InvokeFunction", Principal: "apigateway.amazonaws.com",
+			SourceArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/GET/items", SourceAccount: "123456789012"}}
+		if err := model.Put(tx, &model.Function{Name: "hello", ARN: arn, Config: c, LastVersion: 1, Tags: model.Tags{"team": "api"},
+			Policy: policy}); err != nil {
+			return err
+		}
+		if err := model.Put(tx, &model.FunctionAlias{Function: "hello", Name: "prod", ARN: arn + ":prod", FunctionVersion: "1",
+			RevisionID: "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e"}); err != nil {
 			return err
 		}
 		return model.Put(tx, &model.FunctionVersion{Function: "hello", ARN: arn + ":1", Config: v1})

@@ -29,6 +29,24 @@ func (s *Service) Ops() api.Table {
 		api.Handle("PublishVersion", s.PublishVersion).Route(post, fn+"/versions", created),
 		api.Handle("ListVersionsByFunction", s.ListVersionsByFunction).Route(get, fn+"/versions", ok),
 
+		api.Handle("CreateAlias", s.CreateAlias).Route(post, fn+"/aliases", created),
+		api.Handle("ListAliases", s.ListAliases).Route(get, fn+"/aliases", ok),
+		api.Handle("GetAlias", s.GetAlias).Route(get, fn+"/aliases/{Name}", ok),
+		api.Handle("UpdateAlias", s.UpdateAlias).Route(put, fn+"/aliases/{Name}", ok),
+		api.Handle("DeleteAlias", s.DeleteAlias).Route(del, fn+"/aliases/{Name}", noContent),
+
+		api.Handle("AddPermission", s.AddPermission).Route(post, fn+"/policy", created),
+		api.Handle("GetPolicy", s.GetPolicy).Route(get, fn+"/policy", ok),
+		api.Handle("RemovePermission", s.RemovePermission).Route(del, fn+"/policy/{StatementId}", noContent),
+
+		api.Handle("PutFunctionConcurrency", s.PutFunctionConcurrency).Route(put, "/2017-10-31/functions/{FunctionName}/concurrency", ok),
+		api.Handle("DeleteFunctionConcurrency", s.DeleteFunctionConcurrency).Route(del, "/2017-10-31/functions/{FunctionName}/concurrency", noContent),
+		api.Handle("GetFunctionConcurrency", s.GetFunctionConcurrency).Route(get, "/2019-09-30/functions/{FunctionName}/concurrency", ok),
+
+		api.Handle("GetAccountSettings", s.GetAccountSettings).Route(get, "/2016-08-19/account-settings", ok),
+		api.Handle("GetFunctionCodeSigningConfig", s.GetFunctionCodeSigningConfig).Route(get, "/2020-06-30/functions/{FunctionName}/code-signing-config", ok),
+		api.Handle("GetRuntimeManagementConfig", s.GetRuntimeManagementConfig).Route(get, "/2021-07-20/functions/{FunctionName}/runtime-management-config", ok),
+
 		api.Handle("TagResource", s.TagResource).Route(post, "/2017-03-31/tags/{Resource}", noContent),
 		api.Handle("UntagResource", s.UntagResource).Route(del, "/2017-03-31/tags/{Resource}", noContent),
 		api.Handle("ListTags", s.ListTags).Route(get, "/2017-03-31/tags/{Resource}", ok),
