@@ -84,7 +84,7 @@ type Authorizer struct {
 	APIID string
 	ID    string
 	Name  string
-	// Type is JWT or REQUEST (a Lambda authorizer, not served yet).
+	// Type is JWT or REQUEST (a Lambda authorizer).
 	Type string
 	// IdentitySource are the selection expressions the identity is read
 	// from ("$request.header.Authorization").
@@ -113,7 +113,7 @@ func (a Authorizer) Key() string { return a.APIID + "/" + a.ID }
 type Integration struct {
 	APIID                string
 	ID                   string
-	Type                 string // HTTP_PROXY (AWS_PROXY, MOCK... stored, not served)
+	Type                 string // HTTP_PROXY or AWS_PROXY (Lambda)
 	ConnectionType       string // INTERNET | VPC_LINK
 	ConnectionID         string `json:",omitempty"` // the VPC link id
 	URI                  string // URL, or ALB/NLB listener ARN, or Cloud Map service ARN

@@ -137,6 +137,17 @@ func (e *Entry) Called(resp *http.Response, err error) {
 	e.IntegrationStatus = resp.StatusCode
 }
 
+// Returned records the answer of an integration that gives a status
+// alone (Lambda's to an invocation: 200 when the function ran, whatever it
+// answered), and the error message it carried ("" for none).
+func (e *Entry) Returned(status int, msg string) {
+	if e == nil {
+		return
+	}
+	e.IntegrationLatency = e.now().Sub(e.calling)
+	e.IntegrationStatus, e.IntegrationError = status, msg
+}
+
 // end takes the answer's measurements; an answer that never wrote its
 // header was sent as a 200, as net/http does.
 func (e *Entry) end() {

@@ -13,6 +13,7 @@ import (
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/httpmap"
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 	"gatehouse/internal/network"
 )
@@ -30,6 +31,12 @@ type API struct {
 	// CORS is the API's CORS configuration, nil when it has none: its
 	// requests then pay nothing for the feature.
 	CORS *CORS
+	// Lambdas are the API's Lambda (REQUEST) authorizers by id, nil
+	// when it has none.
+	Lambdas map[string]*LambdaAuthorizer
+	// arnPrefix starts the execute-api ARNs of the API's requests:
+	// "arn:aws:execute-api:{region}:{account}:{apiId}/".
+	arnPrefix string
 }
 
 // Stage is a compiled stage.
@@ -77,6 +84,8 @@ type Integration struct {
 	// Broken says why the integration cannot carry traffic (a listener or
 	// service that no longer exists); requests get AWS's 500.
 	Broken string
+	// Lambda is an AWS_PROXY integration's function, nil for others.
+	Lambda *LambdaTarget
 }
 
 // Compile builds the HTTP APIs of one scope.
@@ -98,6 +107,9 @@ func Compile(sc *model.Scoped, balancers map[string]*upstream.Balancer, buckets 
 type Reuse struct {
 	integrations map[*model.Integration]*Integration
 	stages       map[string]*built
+	// lambdas are the Lambda authorizers compiled, whose caches outlive
+	// a compile that leaves their records as they were.
+	lambdas map[string]*LambdaAuthorizer
 	// quiet are Seqs of the API's deployments that no entry starts or
 	// ends at: a stage may move across them without a route changing.
 	// Only the writes that made a deployment can set its Seq on an
@@ -166,8 +178,9 @@ func compileAPI(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstre
 	}
 	var rules *network.Rules // built on the first private integration
 	api := &API{ID: a.ID, Scope: sc.Scope, Stages: map[string]*Stage{}, Authorizers: compileAuthorizers(sc, a.ID),
-		CORS: compileCORS(a.CORS)}
-	next := &Reuse{integrations: map[*model.Integration]*Integration{}, stages: map[string]*built{}}
+		CORS: compileCORS(a.CORS), arnPrefix: "arn:aws:execute-api:" + sc.Scope.Region + ":" + sc.Scope.Account + ":" + a.ID + "/"}
+	api.Lambdas = compileLambdaAuthorizers(sc, a.ID, last.lambdas)
+	next := &Reuse{integrations: map[*model.Integration]*Integration{}, stages: map[string]*built{}, lambdas: api.Lambdas}
 	if changes != nil && !relink {
 		next.quiet = quietSeqs(last.quiet, changes, lowest(sc, a.ID, last))
 	} else if relink {
@@ -249,8 +262,16 @@ func compileRoute(r *model.Route, index map[string]int) *Route {
 		return nil
 	}
 	out := &Route{Key: r.RouteKey, Integration: i, IAM: r.AuthorizationType == "AWS_IAM"}
-	if r.AuthorizationType == "JWT" {
+	switch r.AuthorizationType {
+	case "JWT":
 		out.JWT = &RouteJWT{AuthorizerID: r.AuthorizerID, Scopes: r.AuthorizationScopes}
+	case "CUSTOM":
+		out.Custom = r.AuthorizerID
+	}
+	if method, p, ok := strings.Cut(r.RouteKey, " "); !ok {
+		out.arnTail = r.RouteKey // $default
+	} else if method != "ANY" {
+		out.arnTail = method + "/" + strings.TrimPrefix(p, "/")
 	}
 	return out
 }
@@ -269,6 +290,22 @@ func compileAuthorizers(sc *model.Scoped, id string) map[string]*jwtauth.Authori
 			}
 			out[a.ID] = c
 		}
+	}
+	return out
+}
+
+// compileLambdaAuthorizers compiles the Lambda authorizers of API id,
+// keeping last's of records that did not change; nil when it has none.
+func compileLambdaAuthorizers(sc *model.Scoped, id string, last map[string]*LambdaAuthorizer) map[string]*LambdaAuthorizer {
+	var out map[string]*LambdaAuthorizer
+	for _, a := range sc.Authorizers {
+		if a.APIID != id || a.Type != "REQUEST" {
+			continue
+		}
+		if out == nil {
+			out = map[string]*LambdaAuthorizer{}
+		}
+		out[a.ID] = compileLambdaAuthorizer(sc, a, last[a.ID])
 	}
 	return out
 }
@@ -469,6 +506,15 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 	}
 	out := &Integration{ID: in.ID, Type: in.Type, Method: in.Method, Timeout: timeout, TLSName: in.TLSServerName,
 		Map: compileMapping(in.RequestParameters, in.ResponseParameters)}
+	if in.Type == "AWS_PROXY" {
+		fn, ok := invoke.FromIntegrationURI(in.URI)
+		if !ok {
+			out.Broken = "integration URI " + in.URI + " names no Lambda function"
+			return out
+		}
+		out.Lambda = &LambdaTarget{Function: fn, V2: in.PayloadFormatVersion == "2.0"}
+		return out
+	}
 	if in.ConnectionType != "VPC_LINK" {
 		if httpmap.HasStageVariables(in.URI) {
 			out.StageURI = in.URI

@@ -60,8 +60,10 @@ type reqContext struct {
 	stage     *Stage
 	apiID     string
 	requestID string
-	// claims are a JWT route's token claims, nil elsewhere.
+	// claims are a JWT route's token claims, lambda a CUSTOM route's
+	// authorizer context; nil elsewhere.
 	claims *jwtauth.Claims
+	lambda *authContext
 	// bodies holds what a mapping reads of the request's and the
 	// answer's bodies, nil until one does. It sits behind a pointer of
 	// its own so that reading a body, which escapes, does not move the
@@ -201,6 +203,10 @@ func (c *reqContext) contextVar(name string) string {
 	}
 	if claim, ok := strings.CutPrefix(name, "authorizer.claims."); ok {
 		v, _ := c.claims.Claim(claim)
+		return v
+	}
+	if key, ok := strings.CutPrefix(name, "authorizer."); ok {
+		v, _ := c.lambda.Claim(key)
 		return v
 	}
 	return ""

@@ -33,6 +33,13 @@ type Route struct {
 	IAM bool
 	// JWT is the route's JWT authorization, nil for a route without.
 	JWT *RouteJWT
+	// Custom is the id of a CUSTOM route's Lambda authorizer, "" for
+	// other routes. Like JWT's, the authorizer is looked up in the API.
+	Custom string
+	// arnTail is what a Lambda integration's source ARN holds after the
+	// stage ("GET/pets/{id}", "$default"); "" for an ANY route, whose
+	// tail names each request's method.
+	arnTail string
 }
 
 // RouteJWT is what a JWT route asks of a request: a token its API's

@@ -140,6 +140,20 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 			return true
 		}
 	}
+	// rq is the request as functions see it, made for the routes that
+	// call one: those others pay nothing for it.
+	var rq *request
+	if m.Route.Custom != "" || integ.Lambda != nil {
+		rq = &request{r: r, match: m, st: st, api: api, path: path, full: full, reqID: reqID, now: env.Clock.Now(),
+			trace: upstream.TraceID(), claims: claims}
+		rq.m = &rq.match
+	}
+	if m.Route.Custom != "" {
+		rc := reqContext{in: r, path: path, match: rq.m, stage: st, apiID: api.ID, requestID: reqID}
+		if rq.lambda = authorizeLambda(w, rq, &rc, env, lg); rq.lambda == nil {
+			return true
+		}
+	}
 	if b := st.throttleFor(m.Route.Key); b != nil && !b.Allow(env.Clock.Now()) {
 		reply(w, http.StatusTooManyRequests, "Too Many Requests")
 		return true
@@ -159,6 +173,9 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	defer env.Guard.Leave()
 	ctx, cancel := context.WithTimeout(r.Context(), integ.Timeout)
 	defer cancel()
+	if integ.Lambda != nil {
+		return serveLambda(ctx, w, rq, env, integ, idHeader, lg)
+	}
 	target := integ.URL
 	if integ.StageURI != "" {
 		// The stage's variables complete the URI; one that then is no
@@ -171,6 +188,9 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	out := outgoing(ctx, r, integ, target, full, &m)
 	limited := upstream.LimitRequestBody(w, r, out, MaxPayload)
 	rc := reqContext{in: r, path: path, match: &m, stage: st, apiID: api.ID, requestID: reqID, claims: claims}
+	if rq != nil {
+		rc.lambda = rq.lambda
+	}
 	if integ.Map.RequestBody && !rc.holdBody(out, MaxPayload) {
 		reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return true

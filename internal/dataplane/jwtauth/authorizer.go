@@ -263,3 +263,44 @@ func hasScope(t *token, scopes []string) bool {
 func challenge(scopes []string, code, desc string) string {
 	return `Bearer scope="` + strings.Join(scopes, " ") + `" error="` + code + `" error_description="` + desc + `"`
 }
+
+// Each calls f with each claim, by name in order, rendered as Claim
+// renders it: the claims an integration's event carries.
+func (c *Claims) Each(f func(name, value string)) {
+	if c == nil {
+		return
+	}
+	names := make([]string, 0, len(c.raw))
+	for k := range c.raw {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		f(k, render(c.raw[k]))
+	}
+}
+
+// Scopes are the token's scopes (its scope claim, or scp), nil when it
+// names none.
+func (c *Claims) Scopes() []string {
+	if c == nil {
+		return nil
+	}
+	switch v := c.raw["scope"].(type) {
+	case string:
+		return strings.Fields(v)
+	}
+	switch v := c.raw["scp"].(type) {
+	case string:
+		return strings.Fields(v)
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, s := range v {
+			if s, ok := s.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}

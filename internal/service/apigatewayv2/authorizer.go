@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 )
 
@@ -50,11 +51,16 @@ type AuthorizerIDInput struct {
 
 // Authorizer is an authorizer as API Gateway describes it.
 type Authorizer struct {
-	AuthorizerID     string            `json:"authorizerId"`
-	AuthorizerType   string            `json:"authorizerType"`
-	IdentitySource   []string          `json:"identitySource"`
-	JWTConfiguration *JWTConfiguration `json:"jwtConfiguration,omitempty"`
-	Name             string            `json:"name"`
+	AuthorizerCredentialsArn       string            `json:"authorizerCredentialsArn,omitempty"`
+	AuthorizerID                   string            `json:"authorizerId"`
+	AuthorizerPayloadFormatVersion string            `json:"authorizerPayloadFormatVersion,omitempty"`
+	AuthorizerResultTTLInSeconds   *int              `json:"authorizerResultTtlInSeconds,omitempty"`
+	AuthorizerType                 string            `json:"authorizerType"`
+	AuthorizerURI                  string            `json:"authorizerUri,omitempty"`
+	EnableSimpleResponses          *bool             `json:"enableSimpleResponses,omitempty"`
+	IdentitySource                 []string          `json:"identitySource"`
+	JWTConfiguration               *JWTConfiguration `json:"jwtConfiguration,omitempty"`
+	Name                           string            `json:"name"`
 }
 
 type GetAuthorizersOutput struct {
@@ -111,11 +117,7 @@ func applyAuthorizer(a *model.Authorizer, c authorizerChanges) error {
 		a.Type = *c.typ
 	}
 	switch a.Type {
-	case "JWT":
-	case "REQUEST":
-		// The record keeps a Lambda authorizer's members, but nothing
-		// would call the function: refused until Lambda is served.
-		return badRequest("gatehouse does not serve Lambda (REQUEST) authorizers yet: only authorizerType JWT can be used.")
+	case "JWT", "REQUEST":
 	default:
 		return badRequest("Invalid authorizerType %q: it must be REQUEST or JWT.", a.Type)
 	}
@@ -127,6 +129,9 @@ func applyAuthorizer(a *model.Authorizer, c authorizerChanges) error {
 	}
 	if c.source != nil {
 		a.IdentitySource = c.source
+	}
+	if a.Type == "REQUEST" {
+		return applyLambda(a, c)
 	}
 	if c.jwt != nil {
 		cfg := &model.JWTConfiguration{}
@@ -141,10 +146,83 @@ func applyAuthorizer(a *model.Authorizer, c authorizerChanges) error {
 		}
 		a.JWT = cfg
 	}
-	if deref(c.uri) != "" || deref(c.credentials) != "" || deref(c.payload) != "" || deref(c.expr) != "" || deref(c.simple) {
-		return badRequest("authorizerUri, authorizerCredentialsArn, authorizerPayloadFormatVersion, enableSimpleResponses and identityValidationExpression are not supported for JWT authorizers.")
+	if deref(c.uri) != "" || deref(c.credentials) != "" || deref(c.payload) != "" || deref(c.expr) != "" || deref(c.simple) || c.ttl != nil && *c.ttl != 0 {
+		return badRequest("authorizerUri, authorizerCredentialsArn, authorizerPayloadFormatVersion, authorizerResultTtlInSeconds, enableSimpleResponses and identityValidationExpression are not supported for JWT authorizers.")
 	}
+	// A JWT authorizer made from a Lambda one sheds its members.
+	a.URI, a.CredentialsARN, a.PayloadFormatVersion, a.ResultTTLSeconds, a.EnableSimpleResponses = "", "", "", 0, false
 	return checkJWT(a)
+}
+
+// maxAuthorizerTTL is the longest an HTTP API caches a Lambda
+// authorizer's answer: an hour.
+const maxAuthorizerTTL = 3600
+
+// applyLambda applies c to a Lambda (REQUEST) authorizer and checks it:
+// a Lambda invocation URI, payload format 1.0 or 2.0, simple responses
+// with 2.0 only, a TTL of 0 to 3600 seconds (caching needs an identity
+// source to key on), and identity sources API Gateway reads.
+func applyLambda(a *model.Authorizer, c authorizerChanges) error {
+	if c.jwt != nil {
+		return badRequest("jwtConfiguration is supported only for JWT authorizers.")
+	}
+	if deref(c.expr) != "" {
+		return badRequest("identityValidationExpression is not supported for REQUEST authorizers of HTTP APIs.")
+	}
+	a.JWT = nil
+	for _, m := range []struct{ dst, src *string }{{&a.URI, c.uri}, {&a.CredentialsARN, c.credentials}, {&a.PayloadFormatVersion, c.payload}} {
+		if m.src != nil {
+			*m.dst = *m.src
+		}
+	}
+	if c.ttl != nil {
+		a.ResultTTLSeconds = *c.ttl
+	}
+	if c.simple != nil {
+		a.EnableSimpleResponses = *c.simple
+	}
+	if a.URI == "" {
+		return badRequest("AuthorizerUri is required for authorizer type REQUEST.")
+	}
+	if _, ok := invoke.FromIntegrationURI(a.URI); !ok || !strings.Contains(a.URI, ":lambda:path/") {
+		return badRequest("Invalid Authorizer URI: %s. Authorizer URI should be a valid API Gateway ARN that represents a Lambda function invocation.", a.URI)
+	}
+	switch a.PayloadFormatVersion {
+	case "1.0", "2.0":
+	case "":
+		return badRequest("AuthorizerPayloadFormatVersion is required for authorizer type REQUEST.")
+	default:
+		return badRequest("Invalid authorizerPayloadFormatVersion %q: it must be 1.0 or 2.0.", a.PayloadFormatVersion)
+	}
+	if a.EnableSimpleResponses && a.PayloadFormatVersion != "2.0" {
+		return badRequest("EnableSimpleResponses is only supported with authorizerPayloadFormatVersion 2.0.")
+	}
+	if a.ResultTTLSeconds < 0 || a.ResultTTLSeconds > maxAuthorizerTTL {
+		return badRequest("Invalid authorizerResultTtlInSeconds %d: it must be between 0 and %d.", a.ResultTTLSeconds, maxAuthorizerTTL)
+	}
+	if a.ResultTTLSeconds > 0 && len(a.IdentitySource) == 0 {
+		return badRequest("An identitySource is required when caching is enabled (authorizerResultTtlInSeconds greater than 0).")
+	}
+	for _, src := range a.IdentitySource {
+		if !lambdaIdentitySource(src) {
+			return badRequest("Invalid identity source %q: an identity source of a REQUEST authorizer is $request.header.NAME, $request.querystring.NAME, $context.NAME or $stageVariables.NAME.", src)
+		}
+	}
+	if a.CredentialsARN != "" && !strings.HasPrefix(a.CredentialsARN, "arn:") {
+		return badRequest("Invalid authorizerCredentialsArn %q: it must be the ARN of an IAM role.", a.CredentialsARN)
+	}
+	return nil
+}
+
+// lambdaIdentitySource reports whether src is an identity source a
+// Lambda authorizer can read.
+func lambdaIdentitySource(src string) bool {
+	for _, prefix := range []string{"$request.header.", "$request.querystring.", "$context.", "$stageVariables."} {
+		if name, ok := strings.CutPrefix(src, prefix); ok {
+			return name != "" && !strings.ContainsAny(name, " ,$")
+		}
+	}
+	return false
 }
 
 // checkJWT checks a JWT authorizer: one identity source, a header or a
@@ -292,6 +370,11 @@ func authorizerShape(a *model.Authorizer) *Authorizer {
 	if a.JWT != nil {
 		issuer := a.JWT.Issuer
 		out.JWTConfiguration = &JWTConfiguration{Audience: a.JWT.Audience, Issuer: &issuer}
+	}
+	if a.Type == "REQUEST" {
+		ttl, simple := a.ResultTTLSeconds, a.EnableSimpleResponses
+		out.AuthorizerURI, out.AuthorizerCredentialsArn, out.AuthorizerPayloadFormatVersion = a.URI, a.CredentialsARN, a.PayloadFormatVersion
+		out.AuthorizerResultTTLInSeconds, out.EnableSimpleResponses = &ttl, &simple
 	}
 	return out
 }

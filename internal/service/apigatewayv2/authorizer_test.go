@@ -83,6 +83,65 @@ func TestAuthorizerLifecycle(t *testing.T) {
 	})
 }
 
+const authorizerURI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations"
+
+// lambdaWith is a valid Lambda authorizer's input, changed by mod.
+func lambdaWith(api string, mod func(in *gw.CreateAuthorizerInput)) *gw.CreateAuthorizerInput {
+	in := &gw.CreateAuthorizerInput{ApiId: aws.String(api), Name: aws.String("lambda"), AuthorizerType: gwtypes.AuthorizerTypeRequest,
+		IdentitySource: []string{"$request.header.Authorization", "$context.routeKey"}, AuthorizerUri: aws.String(authorizerURI),
+		AuthorizerPayloadFormatVersion: aws.String("2.0"), EnableSimpleResponses: aws.Bool(true), AuthorizerResultTtlInSeconds: aws.Int32(300)}
+	mod(in)
+	return in
+}
+
+// A Lambda authorizer keeps and shows its members; a CUSTOM route names
+// it; an update that makes it invalid is refused whole.
+func TestLambdaAuthorizerLifecycle(t *testing.T) {
+	f := start(t)
+	api := f.api(t, "lambda-authz")
+	created, err := f.gw.CreateAuthorizer(ctx, lambdaWith(api, func(in *gw.CreateAuthorizerInput) {
+		in.AuthorizerCredentialsArn = aws.String("arn:aws:iam::000000000000:role/invoker")
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(created.AuthorizerId)
+	if created.AuthorizerType != gwtypes.AuthorizerTypeRequest || aws.ToString(created.AuthorizerUri) != authorizerURI ||
+		aws.ToString(created.AuthorizerPayloadFormatVersion) != "2.0" || !aws.ToBool(created.EnableSimpleResponses) ||
+		aws.ToInt32(created.AuthorizerResultTtlInSeconds) != 300 || created.JwtConfiguration != nil ||
+		aws.ToString(created.AuthorizerCredentialsArn) != "arn:aws:iam::000000000000:role/invoker" ||
+		!slices.Equal(created.IdentitySource, []string{"$request.header.Authorization", "$context.routeKey"}) {
+		t.Fatalf("created %+v", created)
+	}
+	f.fails(t, "BadRequestException", "EnableSimpleResponses is only supported", func() error {
+		_, err := f.gw.UpdateAuthorizer(ctx, &gw.UpdateAuthorizerInput{ApiId: aws.String(api), AuthorizerId: aws.String(id),
+			AuthorizerPayloadFormatVersion: aws.String("1.0")})
+		return err
+	})
+	up, err := f.gw.UpdateAuthorizer(ctx, &gw.UpdateAuthorizerInput{ApiId: aws.String(api), AuthorizerId: aws.String(id),
+		AuthorizerPayloadFormatVersion: aws.String("1.0"), EnableSimpleResponses: aws.Bool(false), AuthorizerResultTtlInSeconds: aws.Int32(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(up.AuthorizerPayloadFormatVersion) != "1.0" || aws.ToBool(up.EnableSimpleResponses) || up.AuthorizerResultTtlInSeconds == nil ||
+		aws.ToInt32(up.AuthorizerResultTtlInSeconds) != 0 || aws.ToString(up.AuthorizerUri) != authorizerURI {
+		t.Fatalf("updated %+v", up)
+	}
+	integ := f.publicIntegration(t, api)
+	route, err := f.gw.CreateRoute(ctx, &gw.CreateRouteInput{ApiId: aws.String(api), RouteKey: aws.String("GET /me"),
+		Target: aws.String("integrations/" + integ), AuthorizationType: gwtypes.AuthorizationTypeCustom, AuthorizerId: aws.String(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if route.AuthorizationType != gwtypes.AuthorizationTypeCustom || aws.ToString(route.AuthorizerId) != id {
+		t.Fatalf("route %+v", route)
+	}
+	f.fails(t, "ConflictException", "Cannot delete Authorizer", func() error {
+		_, err := f.gw.DeleteAuthorizer(ctx, &gw.DeleteAuthorizerInput{ApiId: aws.String(api), AuthorizerId: aws.String(id)})
+		return err
+	})
+}
+
 // TestAuthorizerValidation: each bad authorizer or route is refused with
 // AWS's code and changes nothing.
 func TestAuthorizerValidation(t *testing.T) {
@@ -98,6 +157,10 @@ func TestAuthorizerValidation(t *testing.T) {
 		return in
 	}
 	valid, err := f.gw.CreateAuthorizer(ctx, jwtInput(api, "ok", issuer, "aud"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lambdaAuth, err := f.gw.CreateAuthorizer(ctx, lambdaWith(api, func(*gw.CreateAuthorizerInput) {}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +193,28 @@ func TestAuthorizerValidation(t *testing.T) {
 			create(with(func(in *gw.CreateAuthorizerInput) { in.IdentitySource = []string{"$request.body.token"} }))},
 		{"empty name", "BadRequestException", "Invalid authorizer name",
 			create(with(func(in *gw.CreateAuthorizerInput) { in.Name = aws.String("") }))},
-		{"lambda", "BadRequestException", "Lambda (REQUEST) authorizers",
+		{"lambda with a jwt configuration", "BadRequestException", "jwtConfiguration is supported only for JWT authorizers.",
 			create(with(func(in *gw.CreateAuthorizerInput) { in.AuthorizerType = gwtypes.AuthorizerTypeRequest }))},
+		{"lambda without uri", "BadRequestException", "AuthorizerUri is required for authorizer type REQUEST.",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.AuthorizerUri = nil }))},
+		{"lambda uri naming no function", "BadRequestException", "Invalid Authorizer URI: https://example.com/auth.",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.AuthorizerUri = aws.String("https://example.com/auth") }))},
+		{"lambda without payload format", "BadRequestException", "AuthorizerPayloadFormatVersion is required",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.AuthorizerPayloadFormatVersion = nil }))},
+		{"lambda payload format 3.0", "BadRequestException", "Invalid authorizerPayloadFormatVersion",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.AuthorizerPayloadFormatVersion = aws.String("3.0") }))},
+		{"simple responses with 1.0", "BadRequestException", "EnableSimpleResponses is only supported with authorizerPayloadFormatVersion 2.0.",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.AuthorizerPayloadFormatVersion = aws.String("1.0") }))},
+		{"ttl past an hour", "BadRequestException", "Invalid authorizerResultTtlInSeconds 3601",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.AuthorizerResultTtlInSeconds = aws.Int32(3601) }))},
+		{"negative ttl", "BadRequestException", "Invalid authorizerResultTtlInSeconds -1",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.AuthorizerResultTtlInSeconds = aws.Int32(-1) }))},
+		{"caching without identity", "BadRequestException", "An identitySource is required when caching is enabled",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.IdentitySource = []string{} }))},
+		{"identity from the body", "BadRequestException", "Invalid identity source \"$request.body.token\"",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.IdentitySource = []string{"$request.body.token"} }))},
+		{"identity validation expression", "BadRequestException", "identityValidationExpression is not supported",
+			create(lambdaWith(api, func(in *gw.CreateAuthorizerInput) { in.IdentityValidationExpression = aws.String(".*") }))},
 		{"lambda member on jwt", "BadRequestException", "not supported for JWT authorizers",
 			create(with(func(in *gw.CreateAuthorizerInput) {
 				in.AuthorizerUri = aws.String("arn:aws:apigateway:us-east-1:lambda:path/x")
@@ -147,7 +230,14 @@ func TestAuthorizerValidation(t *testing.T) {
 			route(gwtypes.AuthorizationTypeNone, "", "read")},
 		{"authorizer without jwt", "BadRequestException", "only be set on a route whose authorizationType is JWT",
 			route(gwtypes.AuthorizationTypeAwsIam, aws.ToString(valid.AuthorizerId))},
-		{"custom", "BadRequestException", "Lambda authorizers", route(gwtypes.AuthorizationTypeCustom, aws.ToString(valid.AuthorizerId))},
+		{"custom with a jwt authorizer", "BadRequestException",
+			"Invalid authorizer ID specified. Setting the authorization type to CUSTOM requires a valid REQUEST authorizer.",
+			route(gwtypes.AuthorizationTypeCustom, aws.ToString(valid.AuthorizerId))},
+		{"custom without authorizer", "BadRequestException", "requires a valid REQUEST authorizer", route(gwtypes.AuthorizationTypeCustom, "")},
+		{"custom with scopes", "BadRequestException", "authorizationScopes can only be set on a route whose authorizationType is JWT.",
+			route(gwtypes.AuthorizationTypeCustom, aws.ToString(lambdaAuth.AuthorizerId), "read")},
+		{"jwt with a lambda authorizer", "BadRequestException", "requires a valid JWT authorizer",
+			route(gwtypes.AuthorizationTypeJwt, aws.ToString(lambdaAuth.AuthorizerId))},
 		{"update to bad audience", "BadRequestException", "audience cannot be empty", func() error {
 			_, err := f.gw.UpdateAuthorizer(ctx, &gw.UpdateAuthorizerInput{ApiId: aws.String(api), AuthorizerId: valid.AuthorizerId,
 				JwtConfiguration: &gwtypes.JWTConfiguration{Audience: []string{""}}})

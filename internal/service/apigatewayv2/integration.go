@@ -8,6 +8,7 @@ import (
 
 	"gatehouse/internal/api"
 	"gatehouse/internal/httpmap"
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 )
 
@@ -189,6 +190,9 @@ func checkIntegration(ctx context.Context, tx model.Tx, i *model.Integration) er
 		}
 		if i.URI == "" {
 			return badRequest("integrationUri is required for an AWS_PROXY integration.")
+		}
+		if _, ok := invoke.FromIntegrationURI(i.URI); !ok {
+			return badRequest("Invalid integration URI specified: an AWS_PROXY integration takes a Lambda function ARN or its invocation URI.")
 		}
 		if i.ConnectionType != "INTERNET" {
 			return badRequest("An AWS_PROXY integration cannot use a VPC link.")

@@ -137,15 +137,14 @@ func applyRoute(tx model.Tx, r *model.Route, c routeChanges) error {
 
 // applyAuthorization sets the route's authorizationType, authorizerId and
 // authorizationScopes and checks them as they will be stored: JWT needs a
-// JWT authorizer of the same API; the authorizer and the scopes belong to
-// JWT routes alone, and a route leaving JWT drops them.
+// JWT authorizer of the same API, CUSTOM a Lambda (REQUEST) one; scopes
+// belong to JWT routes alone, and a route leaving JWT and CUSTOM drops
+// its authorizer and scopes.
 func applyAuthorization(tx model.Tx, r *model.Route, c routeChanges) error {
 	if c.authType != nil {
 		switch t := *c.authType; t {
-		case "NONE", "AWS_IAM", "JWT":
+		case "NONE", "AWS_IAM", "JWT", "CUSTOM":
 			r.AuthorizationType = t
-		case "CUSTOM":
-			return badRequest("gatehouse does not serve Lambda authorizers yet: authorizationType CUSTOM cannot be used.")
 		default:
 			return badRequest("Invalid authorizationType %q: it must be NONE, AWS_IAM, JWT or CUSTOM.", t)
 		}
@@ -156,9 +155,28 @@ func applyAuthorization(tx model.Tx, r *model.Route, c routeChanges) error {
 	if c.scopes != nil {
 		r.AuthorizationScopes = c.scopes
 	}
-	if r.AuthorizationType != "JWT" {
+	switch r.AuthorizationType {
+	case "JWT":
+	case "CUSTOM":
+		if len(c.scopes) > 0 {
+			return badRequest("authorizationScopes can only be set on a route whose authorizationType is JWT.")
+		}
+		r.AuthorizationScopes = nil
+		invalid := badRequest("Invalid authorizer ID specified. Setting the authorization type to CUSTOM requires a valid REQUEST authorizer.")
+		if r.AuthorizerID == "" {
+			return invalid
+		}
+		a, ok, err := model.Get[model.Authorizer](tx, r.APIID+"/"+r.AuthorizerID)
+		if err != nil {
+			return err
+		}
+		if !ok || a.Type != "REQUEST" {
+			return invalid
+		}
+		return nil
+	default:
 		if deref(c.authorizer) != "" || len(c.scopes) > 0 {
-			return badRequest("authorizerId and authorizationScopes can only be set on a route whose authorizationType is JWT.")
+			return badRequest("authorizerId can only be set on a route whose authorizationType is JWT or CUSTOM, and authorizationScopes on a JWT one.")
 		}
 		r.AuthorizerID, r.AuthorizationScopes = "", nil
 		return nil

@@ -1,0 +1,70 @@
+package authpolicy
+
+import "testing"
+
+const arn = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3/prod/GET/pets/7"
+
+func TestAllows(t *testing.T) {
+	for _, c := range []struct {
+		what, doc string
+		want      bool
+	}{
+		{"allow exactly", `{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"` + arn + `"}]}`, true},
+		{"one statement, not a list", `{"Statement":{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"` + arn + `"}}`, true},
+		{"wildcard resource", `{"Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:123456789012:a1b2c3/*"}]}`, true},
+		{"wildcard across segments", `{"Statement":[{"Action":"execute-api:*","Effect":"Allow","Resource":"arn:aws:execute-api:*:*:a1b2c3/*/GET/*"}]}`, true},
+		{"question mark", `{"Statement":[{"Action":"*","Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:123456789012:a1b2c3/prod/GET/pets/?"}]}`, true},
+		{"resource list", `{"Statement":[{"Action":["s3:GetObject","execute-api:Invoke"],"Effect":"Allow","Resource":["arn:other","` + arn + `"]}]}`, true},
+		{"another route", `{"Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:123456789012:a1b2c3/prod/POST/pets"}]}`, false},
+		{"another action", `{"Statement":[{"Action":"execute-api:ManageConnections","Effect":"Allow","Resource":"*"}]}`, false},
+		{"deny wins", `{"Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"},{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"arn:aws:execute-api:*:*:a1b2c3/prod/GET/pets/*"}]}`, false},
+		{"deny elsewhere", `{"Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"},{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"arn:aws:execute-api:*:*:a1b2c3/prod/DELETE/*"}]}`, true},
+		{"deny alone", `{"Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"` + arn + `"}]}`, false},
+		{"not resource", `{"Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","NotResource":"arn:aws:execute-api:*:*:a1b2c3/prod/DELETE/*"}]}`, true},
+		{"no statements", `{"Version":"2012-10-17","Statement":[]}`, false},
+		{"action case", `{"Statement":[{"Action":"Execute-API:invoke","Effect":"Allow","Resource":"*"}]}`, true},
+	} {
+		p, err := Parse([]byte(c.doc))
+		if err != nil {
+			t.Errorf("%s: %v", c.what, err)
+			continue
+		}
+		if got := p.Allows(arn); got != c.want {
+			t.Errorf("%s: Allows = %v, want %v", c.what, got, c.want)
+		}
+	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	for _, doc := range []string{``, `[]`, `{}`, `{"Statement":[{"Effect":"Maybe","Action":"*","Resource":"*"}]}`,
+		`{"Statement":[{"Effect":"Allow","Resource":"*"}]}`, `{"Statement":[{"Effect":"Allow","Action":"*"}]}`, `{"Statement":"x"}`,
+		`{"Statement":[{"Effect":"Allow","Action":7,"Resource":"*"}]}`} {
+		if _, err := Parse([]byte(doc)); err == nil {
+			t.Errorf("%q parsed", doc)
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	for _, c := range []struct {
+		p, v string
+		want bool
+	}{
+		{"*", "", true}, {"*", "abc", true}, {"a*c", "abbbc", true}, {"a*c", "abcd", false},
+		{"a?c", "abc", true}, {"a?c", "ac", false}, {"*/GET/*", "x/prod/GET/pets", true}, {"**a", "bba", true},
+		{"a*b*c", "aXbYbZc", true}, {"", "", true}, {"", "a", false},
+	} {
+		if got := Match(c.p, c.v); got != c.want {
+			t.Errorf("Match(%q, %q) = %v", c.p, c.v, got)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}`), "arn:x")
+	f.Fuzz(func(t *testing.T, doc []byte, arn string) {
+		if p, err := Parse(doc); err == nil {
+			p.Allows(arn)
+		}
+	})
+}

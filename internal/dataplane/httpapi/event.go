@@ -1,0 +1,573 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gatehouse/internal/dataplane/jwtauth"
+)
+
+// request is what the events sent to functions (integrations' and
+// authorizers', both payload formats) are built from: one request as the
+// route matched it.
+type request struct {
+	r *http.Request
+	// m points at match, the request's own copy: the route's Match stays
+	// on the request path's stack for routes that call no function.
+	m     *Match
+	match Match
+	st    *Stage
+	api   *API
+	path  string // without the stage
+	full  string // with it, as the client sent it
+	reqID string
+	now   time.Time
+	trace string
+	body  []byte
+	// claims are a JWT route's, lambda a CUSTOM route's authorizer
+	// context; nil elsewhere.
+	claims *jwtauth.Claims
+	lambda *authContext
+	// headers are gathered by eachHeader on first use.
+	headers []headerValues
+}
+
+// authHead is what an authorizer's event adds to the request's: the ARN
+// the request is for and the identity source values. It leaves the body
+// out.
+type authHead struct {
+	arn    string
+	values []string
+}
+
+// eventTime is the time format of requestContext.time: the Common Log
+// Format's.
+const eventTime = "02/Jan/2006:15:04:05 -0700"
+
+// appendV2 appends the payload format 2.0 event of rq: the integration's,
+// or with auth the authorizer's. Members AWS leaves out when empty
+// (cookies, queryStringParameters, pathParameters, stageVariables, body)
+// are left out.
+func appendV2(b []byte, rq *request, auth *authHead) []byte {
+	r := rq.r
+	b = append(b, `{"version":"2.0"`...)
+	if auth != nil {
+		b = append(b, `,"type":"REQUEST","routeArn":`...)
+		b = appendString(b, auth.arn)
+		b = append(b, `,"identitySource":`...)
+		b = appendStrings(b, auth.values)
+	}
+	b = append(b, `,"routeKey":`...)
+	b = appendString(b, rq.m.Route.Key)
+	b = append(b, `,"rawPath":`...)
+	b = appendString(b, rq.full)
+	b = append(b, `,"rawQueryString":`...)
+	b = appendString(b, r.URL.RawQuery)
+	var cookies []string
+	for _, line := range r.Header["Cookie"] {
+		for c := range strings.SplitSeq(line, ";") {
+			if c = strings.TrimSpace(c); c != "" {
+				cookies = append(cookies, c)
+			}
+		}
+	}
+	if len(cookies) > 0 {
+		b = append(b, `,"cookies":`...)
+		b = appendStrings(b, cookies)
+	}
+	b = append(b, `,"headers":{`...)
+	first := true
+	eachHeader(rq, func(name string, values []string) {
+		if name == "cookie" {
+			return // in cookies
+		}
+		b = member(b, &first, name)
+		b = appendJoined(b, values)
+	})
+	b = append(b, '}')
+	if q := query(r); len(q) > 0 {
+		b = append(b, `,"queryStringParameters":{`...)
+		first := true
+		for _, k := range sortedKeys(q) {
+			b = member(b, &first, k)
+			b = appendJoined(b, q[k])
+		}
+		b = append(b, '}')
+	}
+	if hasPathParams(rq.m) {
+		b = append(b, `,"pathParameters":`...)
+		b = appendPathParams(b, rq.m)
+	}
+	b = append(b, `,"requestContext":{"accountId":`...)
+	b = appendString(b, rq.api.Scope.Account)
+	b = append(b, `,"apiId":`...)
+	b = appendString(b, rq.api.ID)
+	if rq.claims != nil || rq.lambda != nil {
+		b = append(b, `,"authorizer":{`...)
+		if rq.claims != nil {
+			b = append(b, `"jwt":{"claims":`...)
+			b = appendClaims(b, rq.claims)
+			b = append(b, `,"scopes":`...)
+			b = appendStrings(b, rq.claims.Scopes())
+			b = append(b, '}')
+		} else {
+			b = append(b, `"lambda":`...)
+			b = rq.lambda.appendRaw(b)
+		}
+		b = append(b, '}')
+	}
+	domain := domainName(r)
+	b = append(b, `,"domainName":`...)
+	b = appendString(b, domain)
+	b = append(b, `,"domainPrefix":`...)
+	b = appendString(b, domainPrefix(domain))
+	b = append(b, `,"http":{"method":`...)
+	b = appendString(b, r.Method)
+	b = append(b, `,"path":`...)
+	b = appendString(b, rq.full)
+	b = append(b, `,"protocol":`...)
+	b = appendString(b, r.Proto)
+	b = append(b, `,"sourceIp":`...)
+	b = appendString(b, clientIP(r))
+	b = append(b, `,"userAgent":`...)
+	b = appendString(b, r.Header.Get("User-Agent"))
+	b = append(b, `},"requestId":`...)
+	b = appendString(b, rq.reqID)
+	b = append(b, `,"routeKey":`...)
+	b = appendString(b, rq.m.Route.Key)
+	b = append(b, `,"stage":`...)
+	b = appendString(b, rq.st.Name)
+	b = append(b, `,"time":"`...)
+	b = rq.now.UTC().AppendFormat(b, eventTime)
+	b = append(b, `","timeEpoch":`...)
+	b = strconv.AppendInt(b, rq.now.UnixMilli(), 10)
+	b = append(b, '}')
+	if len(rq.st.Vars) > 0 {
+		b = append(b, `,"stageVariables":`...)
+		b = appendMap(b, rq.st.Vars)
+	}
+	if auth == nil {
+		if len(rq.body) > 0 {
+			b = append(b, `,"body":`...)
+			b = appendBody(b, r, rq.body)
+		}
+		b = append(b, `,"isBase64Encoded":`...)
+		b = strconv.AppendBool(b, len(rq.body) > 0 && !textual(r))
+	}
+	return append(b, '}')
+}
+
+// appendV1 appends the payload format 1.0 event of rq, the REST API
+// proxy event's shape: members without a value are null. With auth it is
+// the authorizer's event, whose identitySource (and authorizationToken)
+// is the identity source values joined by commas.
+func appendV1(b []byte, rq *request, auth *authHead) []byte {
+	r := rq.r
+	b = append(b, `{"version":"1.0"`...)
+	if auth != nil {
+		b = append(b, `,"type":"REQUEST","methodArn":`...)
+		b = appendString(b, auth.arn)
+		joined := strings.Join(auth.values, ",")
+		b = append(b, `,"identitySource":`...)
+		b = appendString(b, joined)
+		b = append(b, `,"authorizationToken":`...)
+		b = appendString(b, joined)
+	}
+	resource := rq.full
+	if rp := routePath(rq.m.Route.Key); rp != "" {
+		resource = rp
+	}
+	b = append(b, `,"resource":`...)
+	b = appendString(b, resource)
+	b = append(b, `,"path":`...)
+	b = appendString(b, rq.full)
+	b = append(b, `,"httpMethod":`...)
+	b = appendString(b, r.Method)
+	b = append(b, `,"headers":{`...)
+	first := true
+	eachHeader(rq, func(name string, values []string) {
+		b = member(b, &first, name)
+		b = appendString(b, values[len(values)-1])
+	})
+	b = append(b, `},"multiValueHeaders":{`...)
+	first = true
+	eachHeader(rq, func(name string, values []string) {
+		b = member(b, &first, name)
+		b = appendStrings(b, values)
+	})
+	b = append(b, '}')
+	q := query(r)
+	keys := sortedKeys(q)
+	b = append(b, `,"queryStringParameters":`...)
+	if len(q) == 0 {
+		b = append(b, "null"...)
+	} else {
+		first = true
+		b = append(b, '{')
+		for _, k := range keys {
+			b = member(b, &first, k)
+			b = appendString(b, q[k][0])
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"multiValueQueryStringParameters":`...)
+	if len(q) == 0 {
+		b = append(b, "null"...)
+	} else {
+		first = true
+		b = append(b, '{')
+		for _, k := range keys {
+			b = member(b, &first, k)
+			b = appendStrings(b, q[k])
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"requestContext":{"accountId":`...)
+	b = appendString(b, rq.api.Scope.Account)
+	b = append(b, `,"apiId":`...)
+	b = appendString(b, rq.api.ID)
+	if auth == nil {
+		b = append(b, `,"authorizer":`...)
+		switch {
+		case rq.lambda != nil:
+			b = rq.lambda.appendV1(b)
+		case rq.claims != nil:
+			b = append(b, `{"claims":`...)
+			b = appendClaims(b, rq.claims)
+			b = append(b, `,"scopes":`...)
+			b = appendStrings(b, rq.claims.Scopes())
+			b = append(b, '}')
+		default:
+			b = append(b, `{"claims":null,"scopes":null}`...)
+		}
+	}
+	domain := domainName(r)
+	b = append(b, `,"domainName":`...)
+	b = appendString(b, domain)
+	b = append(b, `,"domainPrefix":`...)
+	b = appendString(b, domainPrefix(domain))
+	b = append(b, `,"extendedRequestId":`...)
+	b = appendString(b, rq.reqID)
+	b = append(b, `,"httpMethod":`...)
+	b = appendString(b, r.Method)
+	b = append(b, `,"identity":{"accessKey":null,"accountId":null,"caller":null,"cognitoAuthenticationProvider":null,`+
+		`"cognitoAuthenticationType":null,"cognitoIdentityId":null,"cognitoIdentityPoolId":null,"principalOrgId":null,"sourceIp":`...)
+	b = appendString(b, clientIP(r))
+	b = append(b, `,"user":null,"userAgent":`...)
+	b = appendString(b, r.Header.Get("User-Agent"))
+	b = append(b, `,"userArn":null},"path":`...)
+	b = appendString(b, rq.full)
+	b = append(b, `,"protocol":`...)
+	b = appendString(b, r.Proto)
+	b = append(b, `,"requestId":`...)
+	b = appendString(b, rq.reqID)
+	b = append(b, `,"requestTime":"`...)
+	b = rq.now.UTC().AppendFormat(b, eventTime)
+	b = append(b, `","requestTimeEpoch":`...)
+	b = strconv.AppendInt(b, rq.now.UnixMilli(), 10)
+	b = append(b, `,"resourceId":`...)
+	if rq.m.Route.Key == "$default" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, rq.m.Route.Key)
+	}
+	b = append(b, `,"resourcePath":`...)
+	b = appendString(b, resource)
+	b = append(b, `,"stage":`...)
+	b = appendString(b, rq.st.Name)
+	b = append(b, `},"pathParameters":`...)
+	if hasPathParams(rq.m) {
+		b = appendPathParams(b, rq.m)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"stageVariables":`...)
+	if len(rq.st.Vars) > 0 {
+		b = appendMap(b, rq.st.Vars)
+	} else {
+		b = append(b, "null"...)
+	}
+	if auth == nil {
+		b = append(b, `,"body":`...)
+		if len(rq.body) > 0 {
+			b = appendBody(b, r, rq.body)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, `,"isBase64Encoded":`...)
+		b = strconv.AppendBool(b, len(rq.body) > 0 && !textual(r))
+	}
+	return append(b, '}')
+}
+
+// routePath is a route key's path ("/pets/{id}" of "GET /pets/{id}"), ""
+// for $default.
+func routePath(key string) string {
+	_, p, _ := strings.Cut(key, " ")
+	return p
+}
+
+// eachHeader calls f with the request's headers as a function sees them,
+// by lower-cased name in order: the client's, but for hop-by-hop ones,
+// with the host and the length, and the forwarding headers API Gateway
+// adds. They are gathered once per request.
+func eachHeader(rq *request, f func(name string, values []string)) {
+	if rq.headers == nil {
+		rq.headers = gatherHeaders(rq)
+	}
+	for _, h := range rq.headers {
+		f(h.name, h.values)
+	}
+}
+
+type headerValues struct {
+	name   string
+	values []string
+}
+
+func gatherHeaders(rq *request) []headerValues {
+	r := rq.r
+	added := addedHeaders(rq)
+	out := make([]headerValues, 0, len(r.Header)+len(added))
+	for k, vs := range r.Header {
+		if !hopHeader(k) && len(vs) > 0 {
+			out = append(out, headerValues{strings.ToLower(k), vs})
+		}
+	}
+	for _, h := range added {
+		out = slices.DeleteFunc(out, func(x headerValues) bool { return x.name == h.name })
+		out = append(out, headerValues{h.name, []string{h.value}})
+	}
+	slices.SortFunc(out, func(a, b headerValues) int { return strings.Compare(a.name, b.name) })
+	// Names that differed only in case (a client's raw header map) are
+	// one header: their values join in order.
+	for i := 1; i < len(out); i++ {
+		if out[i].name == out[i-1].name {
+			out[i-1].values = append(slices.Clip(out[i-1].values), out[i].values...)
+			out = slices.Delete(out, i, i+1)
+			i--
+		}
+	}
+	return out
+}
+
+type header struct{ name, value string }
+
+// addedHeaders are the headers API Gateway sets on the request it hands a
+// function: the host and the length it read, and the forwarding headers.
+func addedHeaders(rq *request) []header {
+	r := rq.r
+	client := clientIP(r)
+	if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
+		client = prior + ", " + client
+	}
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	out := []header{{"host", r.Host}, {"x-amzn-trace-id", rq.trace}, {"x-forwarded-for", client},
+		{"x-forwarded-port", port(r)}, {"x-forwarded-proto", proto}}
+	if len(rq.body) > 0 {
+		out = append(out, header{"content-length", strconv.Itoa(len(rq.body))})
+	}
+	return out
+}
+
+// hopHeader is a header that belongs to the client's connection, not the
+// request a function is handed.
+func hopHeader(k string) bool {
+	switch k {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+		return true
+	}
+	return false
+}
+
+// query is the request's query string; one that does not parse gives
+// what parsed of it.
+func query(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	return q
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func hasPathParams(m *Match) bool {
+	return len(m.Route.Params) > 0 || m.Route.Greedy != ""
+}
+
+func appendPathParams(b []byte, m *Match) []byte {
+	b = append(b, '{')
+	first := true
+	for _, name := range m.Route.Params {
+		v, _ := m.Param(name)
+		b = member(b, &first, name)
+		b = appendString(b, v)
+	}
+	if m.Route.Greedy != "" {
+		v, _ := m.Param(m.Route.Greedy)
+		b = member(b, &first, m.Route.Greedy)
+		b = appendString(b, v)
+	}
+	return append(b, '}')
+}
+
+func appendClaims(b []byte, c *jwtauth.Claims) []byte {
+	b = append(b, '{')
+	first := true
+	c.Each(func(name, value string) {
+		b = member(b, &first, name)
+		b = appendString(b, value)
+	})
+	return append(b, '}')
+}
+
+func appendMap(b []byte, m map[string]string) []byte {
+	b = append(b, '{')
+	first := true
+	for _, k := range sortedKeys(m) {
+		b = member(b, &first, k)
+		b = appendString(b, m[k])
+	}
+	return append(b, '}')
+}
+
+// textual reports whether a request body of r's content type is sent to
+// a function as text; anything else, no content type included, is sent
+// base64-encoded.
+func textual(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	if strings.HasPrefix(mt, "text/") || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml") {
+		return true
+	}
+	switch mt {
+	case "application/json", "application/javascript", "application/xml":
+		return true
+	}
+	return false
+}
+
+func appendBody(b []byte, r *http.Request, body []byte) []byte {
+	if textual(r) && utf8.Valid(body) {
+		return appendString(b, string(body))
+	}
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, body)
+	return append(b, '"')
+}
+
+// domainName is the request's host without its port.
+func domainName(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.Host); err == nil {
+		return host
+	}
+	return r.Host
+}
+
+func domainPrefix(domain string) string {
+	prefix, _, _ := strings.Cut(domain, ".")
+	return prefix
+}
+
+// member starts an object member: a comma unless it is the first, and
+// the name.
+func member(b []byte, first *bool, name string) []byte {
+	if !*first {
+		b = append(b, ',')
+	}
+	*first = false
+	b = appendString(b, name)
+	return append(b, ':')
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendJoined appends values joined by commas, as one JSON string.
+func appendJoined(b []byte, values []string) []byte {
+	if len(values) == 1 {
+		return appendString(b, values[0])
+	}
+	return appendString(b, strings.Join(values, ","))
+}
+
+// appendString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, bytes that are not UTF-8 replaced, as
+// encoding/json does.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

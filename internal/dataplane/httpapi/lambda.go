@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"gatehouse/internal/dataplane/accesslog"
+	"gatehouse/internal/dataplane/lambdaproxy"
+	"gatehouse/internal/invoke"
+)
+
+// LambdaTarget is an AWS_PROXY integration's function.
+type LambdaTarget struct {
+	// Function is the function's ARN, perhaps qualified.
+	Function string
+	// V2 says the payload format is 2.0.
+	V2 bool
+}
+
+// MaxInvokePayload is Lambda's limit on a synchronous invocation's
+// request and response: 6 MB.
+const MaxInvokePayload = 6 << 20
+
+// serveLambda answers a request whose route leads to a Lambda proxy
+// integration: the request as the integration's payload format has it,
+// the function's answer as the client's response. ctx carries the
+// integration's timeout.
+func serveLambda(ctx context.Context, w http.ResponseWriter, rq *request, env *Env, integ *Integration, idHeader []string, lg *accesslog.Entry) bool {
+	r := rq.r
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+		if err != nil {
+			reply(w, http.StatusBadRequest, "Bad Request")
+			return true
+		}
+		if len(body) > MaxPayload {
+			reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+			return true
+		}
+		rq.body = body
+	}
+	var payload []byte
+	if integ.Lambda.V2 {
+		payload = appendV2(make([]byte, 0, eventSize+len(rq.body)*4/3), rq, nil)
+	} else {
+		payload = appendV1(make([]byte, 0, eventSize+len(rq.body)*4/3), rq, nil)
+	}
+	if len(payload) > MaxInvokePayload {
+		// Lambda refuses the invocation (RequestEntityTooLargeException).
+		lg.Calling()
+		lg.Returned(http.StatusRequestEntityTooLarge, "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
+		reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return true
+	}
+	if env.Functions == nil {
+		logFailure(env, rq, "integration "+integ.ID, errNoEngine)
+		reply(w, http.StatusInternalServerError, "Internal Server Error")
+		return true
+	}
+	account := rq.api.Scope.Account
+	sourceArn := rq.api.arnPrefix + rq.st.Name + "/" + integrationResource(rq.m.Route, r.Method)
+	lg.Calling()
+	res, err := env.Functions.Invoke(ctx, invoke.Request{Account: account, Region: rq.api.Scope.Region, Function: integ.Lambda.Function,
+		Payload: payload, Caller: &invoke.Caller{Service: "apigateway.amazonaws.com", SourceArn: sourceArn, SourceAccount: account}})
+	if err != nil {
+		var ie *invoke.Error
+		switch {
+		case errors.As(err, &ie):
+			lg.Returned(ie.Status, ie.Message)
+		default:
+			lg.Returned(0, err.Error())
+		}
+		logFailure(env, rq, "integration "+integ.ID, err)
+		if ctx.Err() != nil && r.Context().Err() == nil {
+			// The integration's timeout passed first.
+			reply(w, http.StatusServiceUnavailable, "Service Unavailable")
+			return true
+		}
+		if ie != nil && ie.Status == http.StatusRequestEntityTooLarge {
+			reply(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+			return true
+		}
+		reply(w, http.StatusInternalServerError, "Internal Server Error")
+		return true
+	}
+	if res.FunctionError != "" {
+		fe := &functionError{payload: res.Payload}
+		lg.Returned(http.StatusOK, fe.Error())
+		logFailure(env, rq, "integration "+integ.ID, fe)
+		reply(w, http.StatusInternalServerError, "Internal Server Error")
+		return true
+	}
+	var resp *lambdaproxy.Response
+	if len(res.Payload) > MaxInvokePayload {
+		err = errors.New("the function's response is larger than 6 MB")
+	} else if integ.Lambda.V2 {
+		resp, err = lambdaproxy.ParseV2(res.Payload)
+	} else {
+		resp, err = lambdaproxy.ParseV1(res.Payload)
+	}
+	if err != nil {
+		lg.Returned(http.StatusOK, err.Error())
+		logFailure(env, rq, "integration "+integ.ID, err)
+		reply(w, http.StatusInternalServerError, "Internal Server Error")
+		return true
+	}
+	lg.Returned(http.StatusOK, "")
+	hr := &http.Response{StatusCode: resp.Status, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(resp.Body)),
+		ContentLength: int64(len(resp.Body))}
+	if hr.Header == nil {
+		hr.Header = http.Header{}
+	}
+	hr.Header.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	if integ.Map.Response != nil {
+		rc := reqContext{in: r, path: rq.path, match: rq.m, stage: rq.st, apiID: rq.api.ID, requestID: rq.reqID, claims: rq.claims, lambda: rq.lambda}
+		if ops := integ.Map.Response[hr.StatusCode]; ops != nil && !mapResponse(ops, &rc, hr, integ.Map.ResponseBody, MaxPayload) {
+			reply(w, http.StatusInternalServerError, "Internal Server Error")
+			return true
+		}
+	}
+	return env.relay(w, hr, idHeader, rq.api.ID, rq.api.CORS != nil)
+}
+
+// integrationResource is the part of the source ARN an integration's
+// invocation presents after the stage: "$default" for the $default route,
+// else the method and the route's path without its leading slash
+// ("GET/pets/{id}"). An ANY route presents the request's method.
+func integrationResource(rt *Route, method string) string {
+	if rt.arnTail != "" {
+		return rt.arnTail
+	}
+	if rt.Key == "$default" {
+		return "$default"
+	}
+	p := routePath(rt.Key)
+	if rt.Method != "ANY" {
+		method = rt.Method
+	}
+	return method + "/" + p[1:]
+}
