@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // DomainName is a custom domain name. AWS keeps one namespace of domain
 // names for both API types: a domain made through either API is seen
@@ -160,4 +163,143 @@ func DomainNameProblem(name string) string {
 		return "it must have at least two labels"
 	}
 	return ""
+}
+
+// The rules below hold for custom domains whichever API manages them:
+// apigateway's domain names and base path mappings and apigatewayv2's
+// domain names and API mappings are the same records, so the store reads
+// and checks live here once and each service words the outcome its own way.
+
+// GetDomain reads a domain name given in any case.
+func GetDomain(tx Tx, name string) (*DomainName, bool, error) {
+	return Get[DomainName](tx, strings.ToLower(name))
+}
+
+// DomainMappings lists a domain's mappings, in id order.
+func DomainMappings(tx Tx, domain string) ([]*APIMapping, error) {
+	return ListPrefix[APIMapping](tx, domain+"/")
+}
+
+// MappingAtPath finds the domain's mapping at a path (without slashes at
+// its ends).
+func MappingAtPath(tx Tx, domain, path string) (*APIMapping, bool, error) {
+	var found *APIMapping
+	err := Scan(tx, domain+"/", func(m *APIMapping) bool {
+		if m.Path == path {
+			found = m
+		}
+		return found == nil
+	})
+	return found, found != nil, err
+}
+
+// DeleteDomain deletes a domain and its mappings with it, as AWS does.
+func DeleteDomain(tx Tx, d *DomainName) error {
+	maps, err := DomainMappings(tx, d.Name)
+	if err != nil {
+		return err
+	}
+	for _, m := range maps {
+		if err := Delete(tx, m); err != nil {
+			return err
+		}
+	}
+	return Delete(tx, d)
+}
+
+// MappingsTo lists the mappings of every domain that point at an API, or
+// at one stage of it when stage is not empty: what must go before the API
+// or the stage may.
+func MappingsTo(tx Tx, apiID, stage string) ([]*APIMapping, error) {
+	var out []*APIMapping
+	err := Scan(tx, "", func(m *APIMapping) bool {
+		if m.APIID == apiID && (stage == "" || m.Stage == stage) {
+			out = append(out, m)
+		}
+		return true
+	})
+	return out, err
+}
+
+// MappingRule is a rule a mapping about to be written can break.
+type MappingRule int
+
+// The rules CheckMapping applies, in the order it applies them.
+const (
+	MappingAllowed MappingRule = iota
+	// MappingBadPath: the path is malformed (MappingPathProblem says how).
+	MappingBadPath
+	// MappingLevelsNotAllowed: a path of several levels on a domain that
+	// does not take them.
+	MappingLevelsNotAllowed
+	// MappingHTTPNotAllowed: an HTTP API on a domain that does not take
+	// them.
+	MappingHTTPNotAllowed
+	// MappingNoStage: an HTTP API mapped without a stage.
+	MappingNoStage
+	// MappingNoAPI: no REST or HTTP API has the id.
+	MappingNoAPI
+	// MappingNoSuchStage: the API has no stage of that name.
+	MappingNoSuchStage
+	// MappingPathTaken: another mapping of the domain has the path.
+	MappingPathTaken
+)
+
+// CheckMapping answers the first rule that m, about to be written to
+// domain d, breaks, or MappingAllowed: its path, that its API and stage
+// exist and that the domain takes them, and that no other mapping of the
+// domain has its path. A REST API may be mapped without a stage; the
+// caller then names the stage after the path.
+func CheckMapping(tx Tx, d *DomainName, m *APIMapping) (MappingRule, error) {
+	if MappingPathProblem(m.Path) != "" {
+		return MappingBadPath, nil
+	}
+	if MultiLevel(m.Path) && !d.AllowsMultiLevel() {
+		return MappingLevelsNotAllowed, nil
+	}
+	_, isHTTP, err := Get[HTTPAPI](tx, m.APIID)
+	if err != nil {
+		return 0, err
+	}
+	var stageFound bool
+	switch {
+	case isHTTP:
+		if !d.AllowsMultiLevel() {
+			return MappingHTTPNotAllowed, nil
+		}
+		if m.Stage == "" {
+			return MappingNoStage, nil
+		}
+		_, stageFound, err = Get[Stage](tx, m.APIID+"/"+m.Stage)
+	default:
+		var ok bool
+		if _, ok, err = Get[RestAPI](tx, m.APIID); err != nil {
+			return 0, err
+		}
+		if !ok {
+			return MappingNoAPI, nil
+		}
+		stageFound = m.Stage == ""
+		if !stageFound {
+			_, stageFound, err = Get[RestStage](tx, m.APIID+"/"+m.Stage)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !stageFound {
+		return MappingNoSuchStage, nil
+	}
+	taken := false
+	err = Scan(tx, d.Name+"/", func(o *APIMapping) bool {
+		taken = o.ID != m.ID && o.Path == m.Path
+		return !taken
+	})
+	if err != nil {
+		return 0, err
+	}
+	if taken {
+		return MappingPathTaken, nil
+	}
+	return MappingAllowed, nil
 }

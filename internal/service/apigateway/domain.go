@@ -169,7 +169,7 @@ func (s *Service) CreateDomainName(ctx context.Context, in *CreateDomainNameInpu
 		d.Target = "d-" + randomID(10) + ".execute-api." + region + ".amazonaws.com"
 	}
 	err = s.update(ctx, func(tx model.Tx) error {
-		if _, ok, err := model.Get[model.DomainName](tx, name); err != nil || ok {
+		if _, ok, err := model.GetDomain(tx, name); err != nil || ok {
 			if err == nil {
 				err = badRequest("The domain name you provided already exists.")
 			}
@@ -207,7 +207,7 @@ func domainShape(region string, d *model.DomainName) *DomainName {
 }
 
 func getDomain(tx model.Tx, name string) (*model.DomainName, error) {
-	d, ok, err := model.Get[model.DomainName](tx, strings.ToLower(name))
+	d, ok, err := model.GetDomain(tx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -258,16 +258,7 @@ func (s *Service) DeleteDomainName(ctx context.Context, in *DomainNameInput) (*E
 		if err != nil {
 			return err
 		}
-		maps, err := model.ListPrefix[model.APIMapping](tx, d.Name+"/")
-		if err != nil {
-			return err
-		}
-		for _, m := range maps {
-			if err := model.Delete(tx, m); err != nil {
-				return err
-			}
-		}
-		return model.Delete(tx, d)
+		return model.DeleteDomain(tx, d)
 	})
 	if err != nil {
 		return nil, err
@@ -303,7 +294,7 @@ func (s *Service) CreateBasePathMapping(ctx context.Context, in *CreateBasePathM
 			return err
 		}
 		m.Domain = d.Name
-		if err := checkBasePath(ctx, tx, d, m); err != nil {
+		if err := checkBasePath(tx, d, m); err != nil {
 			return err
 		}
 		id, err := freshID(shortID, func(id string) (bool, error) {
@@ -322,59 +313,28 @@ func (s *Service) CreateBasePathMapping(ctx context.Context, in *CreateBasePathM
 	return basePathShape(m), nil
 }
 
-// checkBasePath checks a mapping about to be written: its path, that its
-// API and stage exist, that the domain allows it, and that no other
-// mapping of the domain has its path.
-func checkBasePath(ctx context.Context, tx model.Tx, d *model.DomainName, m *model.APIMapping) error {
-	if p := model.MappingPathProblem(m.Path); p != "" {
-		return badRequest("Invalid base path %q: %s.", m.Path, p)
+// checkBasePath checks a mapping about to be written against the rules
+// of custom domains (model.CheckMapping), in this API's words.
+func checkBasePath(tx model.Tx, d *model.DomainName, m *model.APIMapping) error {
+	rule, err := model.CheckMapping(tx, d, m)
+	if err != nil {
+		return err
 	}
-	if model.MultiLevel(m.Path) && !d.AllowsMultiLevel() {
+	switch rule {
+	case model.MappingBadPath:
+		return badRequest("Invalid base path %q: %s.", m.Path, model.MappingPathProblem(m.Path))
+	case model.MappingLevelsNotAllowed:
 		return badRequest("Base paths with multiple levels need a REGIONAL domain name with the TLS_1_2 security policy.")
-	}
-	_, isHTTP, err := model.Get[model.HTTPAPI](tx, m.APIID)
-	if err != nil {
-		return err
-	}
-	switch {
-	case isHTTP:
-		if !d.AllowsMultiLevel() {
-			return badRequest("HTTP APIs can be mapped only to REGIONAL domain names with the TLS_1_2 security policy.")
-		}
-		if m.Stage == "" {
-			return badRequest("A stage is required to map an HTTP API.")
-		}
-		if _, ok, err := model.Get[model.Stage](tx, m.APIID+"/"+m.Stage); err != nil || !ok {
-			if err == nil {
-				err = badRequest("Invalid stage identifier specified")
-			}
-			return err
-		}
-	default:
-		_, ok, err := model.Get[model.RestAPI](tx, m.APIID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return badRequest("Invalid REST API identifier specified")
-		}
-		if m.Stage != "" {
-			if _, ok, err := model.Get[model.RestStage](tx, m.APIID+"/"+m.Stage); err != nil || !ok {
-				if err == nil {
-					err = badRequest("Invalid stage identifier specified")
-				}
-				return err
-			}
-		}
-	}
-	others, err := model.ListPrefix[model.APIMapping](tx, d.Name+"/")
-	if err != nil {
-		return err
-	}
-	for _, o := range others {
-		if o.ID != m.ID && o.Path == m.Path {
-			return conflict("Base path already exists for this domain name")
-		}
+	case model.MappingHTTPNotAllowed:
+		return badRequest("HTTP APIs can be mapped only to REGIONAL domain names with the TLS_1_2 security policy.")
+	case model.MappingNoStage:
+		return badRequest("A stage is required to map an HTTP API.")
+	case model.MappingNoAPI:
+		return badRequest("Invalid REST API identifier specified")
+	case model.MappingNoSuchStage:
+		return badRequest("Invalid stage identifier specified")
+	case model.MappingPathTaken:
+		return conflict("Base path already exists for this domain name")
 	}
 	return nil
 }
@@ -393,17 +353,14 @@ func getBasePath(tx model.Tx, domain, path string) (*model.DomainName, *model.AP
 	if err != nil {
 		return nil, nil, err
 	}
-	maps, err := model.ListPrefix[model.APIMapping](tx, d.Name+"/")
+	m, ok, err := model.MappingAtPath(tx, d.Name, basePath(path))
 	if err != nil {
 		return nil, nil, err
 	}
-	want := basePath(path)
-	for _, m := range maps {
-		if m.Path == want {
-			return d, m, nil
-		}
+	if !ok {
+		return nil, nil, notFound("Invalid base path mapping identifier specified")
 	}
-	return nil, nil, notFound("Invalid base path mapping identifier specified")
+	return d, m, nil
 }
 
 func (s *Service) GetBasePathMapping(ctx context.Context, in *BasePathMappingInput) (*BasePathMapping, error) {
@@ -425,7 +382,7 @@ func (s *Service) GetBasePathMappings(ctx context.Context, in *GetBasePathMappin
 		if err != nil {
 			return err
 		}
-		all, err = model.ListPrefix[model.APIMapping](tx, d.Name+"/")
+		all, err = model.DomainMappings(tx, d.Name)
 		return err
 	})
 	if err != nil {
@@ -466,7 +423,7 @@ func (s *Service) UpdateBasePathMapping(ctx context.Context, in *UpdateBasePathM
 		if err != nil {
 			return err
 		}
-		if err := checkBasePath(ctx, tx, d, m); err != nil {
+		if err := checkBasePath(tx, d, m); err != nil {
 			return err
 		}
 		return model.Put(tx, m)

@@ -128,7 +128,7 @@ func (s *Service) CreateDomainName(ctx context.Context, in *CreateDomainNameInpu
 	d.Tags = tags
 	region := api.MetaFrom(ctx).Region
 	err = s.update(ctx, func(tx model.Tx) error {
-		if _, ok, err := model.Get[model.DomainName](tx, name); err != nil || ok {
+		if _, ok, err := model.GetDomain(tx, name); err != nil || ok {
 			if err == nil {
 				err = conflict("The domain name you provided already exists.")
 			}
@@ -220,7 +220,7 @@ func orIPv4(t string) string {
 // getDomain reads a domain name, answering AWS's not-found error; an edge
 // domain is refused as AWS refuses it through this API.
 func getDomain(tx model.Tx, name string) (*model.DomainName, error) {
-	d, ok, err := model.Get[model.DomainName](tx, strings.ToLower(name))
+	d, ok, err := model.GetDomain(tx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +287,7 @@ func (s *Service) UpdateDomainName(ctx context.Context, in *UpdateDomainNameInpu
 			return err
 		}
 		if !d.AllowsMultiLevel() {
-			maps, err := model.ListPrefix[model.APIMapping](tx, d.Name+"/")
+			maps, err := model.DomainMappings(tx, d.Name)
 			if err != nil {
 				return err
 			}
@@ -319,16 +319,7 @@ func (s *Service) DeleteDomainName(ctx context.Context, in *DomainNameIDInput) (
 		if err != nil {
 			return err
 		}
-		maps, err := model.ListPrefix[model.APIMapping](tx, d.Name+"/")
-		if err != nil {
-			return err
-		}
-		for _, m := range maps {
-			if err := model.Delete(tx, m); err != nil {
-				return err
-			}
-		}
-		return model.Delete(tx, d)
+		return model.DeleteDomain(tx, d)
 	})
 	if err != nil {
 		return nil, err
@@ -370,53 +361,30 @@ func (s *Service) CreateApiMapping(ctx context.Context, in *CreateApiMappingInpu
 	return mappingShape(m), nil
 }
 
-// checkMapping checks a mapping about to be written: its key, that its
-// API and stage exist, that the domain allows it, and that no other
-// mapping of the domain has its key.
+// checkMapping checks a mapping about to be written against the rules of
+// custom domains (model.CheckMapping), in this API's words. This API wants
+// a stage even for a REST API, which a base path mapping may leave out.
 func checkMapping(ctx context.Context, tx model.Tx, d *model.DomainName, m *model.APIMapping) error {
-	if p := model.MappingPathProblem(m.Path); p != "" {
-		return badRequest("Invalid API mapping key %q: %s.", m.Path, p)
+	rule, err := model.CheckMapping(tx, d, m)
+	if err != nil {
+		return err
 	}
-	if model.MultiLevel(m.Path) && !d.AllowsMultiLevel() {
+	if m.Stage == "" && (rule == model.MappingAllowed || rule == model.MappingPathTaken) {
+		rule = model.MappingNoSuchStage
+	}
+	switch rule {
+	case model.MappingBadPath:
+		return badRequest("Invalid API mapping key %q: %s.", m.Path, model.MappingPathProblem(m.Path))
+	case model.MappingLevelsNotAllowed:
 		return badRequest("API mappings with multiple levels need a REGIONAL domain name with the TLS_1_2 security policy.")
-	}
-	_, isHTTP, err := model.Get[model.HTTPAPI](tx, m.APIID)
-	if err != nil {
-		return err
-	}
-	if isHTTP {
-		if !d.AllowsMultiLevel() {
-			return badRequest("HTTP APIs can be mapped only to REGIONAL domain names with the TLS_1_2 security policy.")
-		}
-		if _, ok, err := model.Get[model.Stage](tx, m.APIID+"/"+m.Stage); err != nil || !ok {
-			if err == nil {
-				err = badRequest("Invalid stage identifier specified")
-			}
-			return err
-		}
-	} else {
-		_, ok, err := model.Get[model.RestAPI](tx, m.APIID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return apiNotFound(ctx, m.APIID)
-		}
-		if _, ok, err := model.Get[model.RestStage](tx, m.APIID+"/"+m.Stage); err != nil || !ok {
-			if err == nil {
-				err = badRequest("Invalid stage identifier specified")
-			}
-			return err
-		}
-	}
-	others, err := model.ListPrefix[model.APIMapping](tx, d.Name+"/")
-	if err != nil {
-		return err
-	}
-	for _, o := range others {
-		if o.ID != m.ID && o.Path == m.Path {
-			return conflict("ApiMapping key already exists for this domain name")
-		}
+	case model.MappingHTTPNotAllowed:
+		return badRequest("HTTP APIs can be mapped only to REGIONAL domain names with the TLS_1_2 security policy.")
+	case model.MappingNoAPI:
+		return apiNotFound(ctx, m.APIID)
+	case model.MappingNoStage, model.MappingNoSuchStage:
+		return badRequest("Invalid stage identifier specified")
+	case model.MappingPathTaken:
+		return conflict("ApiMapping key already exists for this domain name")
 	}
 	return nil
 }
@@ -459,7 +427,7 @@ func (s *Service) GetApiMappings(ctx context.Context, in *GetApiMappingsInput) (
 		if err != nil {
 			return err
 		}
-		all, err = model.ListPrefix[model.APIMapping](tx, d.Name+"/")
+		all, err = model.DomainMappings(tx, d.Name)
 		return err
 	})
 	if err != nil {
