@@ -27,6 +27,9 @@ type authorizer struct {
 	// and source the function's policy must allow.
 	account, region string
 	caller          invoke.Caller
+	// deploymentID is the stage's deployment, for the REQUEST event's
+	// requestContext.
+	deploymentID string
 	// arnPrefix is the stage's method ARNs up to the HTTP method:
 	// "arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/".
 	arnPrefix string
@@ -66,7 +69,7 @@ func compileAuthorizers(sc *model.Scoped, apiID string, st *model.RestStage, dep
 	}
 	out := make(map[string]*authorizer, len(dep.Authorizers))
 	for _, a := range dep.Authorizers {
-		z := &authorizer{id: a.ID, token: a.Type == "TOKEN", account: sc.Scope.Account, region: sc.Scope.Region,
+		z := &authorizer{id: a.ID, token: a.Type == "TOKEN", account: sc.Scope.Account, region: sc.Scope.Region, deploymentID: dep.ID,
 			arnPrefix: "arn:aws:execute-api:" + sc.Scope.Region + ":" + sc.Scope.Account + ":" + apiID + "/" + stage + "/",
 			ttl:       time.Duration(a.ResultTTL) * time.Second}
 		z.caller = invoke.Caller{Service: "apigateway.amazonaws.com", SourceAccount: sc.Scope.Account,
@@ -349,12 +352,14 @@ func (q *request) authorizerFailed(z *authorizer, why string) {
 }
 
 // event is what the function is sent: a TOKEN authorizer's token and
-// method ARN, or a REQUEST authorizer's view of the request.
+// method ARN, or a REQUEST authorizer's view of the request, whose
+// requestContext is a proxy event's.
 func (z *authorizer) event(q *request, methodARN string) any {
 	if z.token {
 		return map[string]string{"type": "TOKEN", "authorizationToken": q.r.Header.Get(z.sources[0].name), "methodArn": methodARN}
 	}
 	r := q.r
+	ip, _ := clientAddress(r)
 	headers, multiHeaders := map[string]string{}, map[string][]string{}
 	for k, vs := range r.Header {
 		headers[k] = vs[len(vs)-1]
@@ -388,22 +393,8 @@ func (z *authorizer) event(q *request, methodARN string) any {
 		"multiValueQueryStringParameters": multiQuery,
 		"pathParameters":                  pathParams,
 		"stageVariables":                  vars,
-		"requestContext":                  q.requestContext(),
+		"requestContext":                  json.RawMessage(q.appendContext(nil, &lambdaTarget{account: z.account, deploymentID: z.deploymentID}, ip)),
 	}
-}
-
-// requestContext is the event's requestContext: the request's $context
-// variables AWS passes to functions.
-func (q *request) requestContext() map[string]any {
-	c := q.context()
-	out := map[string]any{
-		"resourceId": c["resourceId"], "resourcePath": c["resourcePath"], "httpMethod": c["httpMethod"],
-		"extendedRequestId": c["extendedRequestId"], "requestTime": c["requestTime"], "path": c["path"],
-		"accountId": c["accountId"], "protocol": c["protocol"], "stage": c["stage"], "domainPrefix": c["domainPrefix"],
-		"requestTimeEpoch": c["requestTimeEpoch"], "requestId": c["requestId"], "identity": c["identity"],
-		"domainName": c["domainName"], "apiId": c["apiId"],
-	}
-	return out
 }
 
 // readAnswer reads an authorizer's answer: principalId, a policy

@@ -233,7 +233,8 @@ func TestRequestAuthorizer(t *testing.T) {
 		ev["queryStringParameters"].(map[string]any)["tenant"] != "b" ||
 		len(ev["multiValueQueryStringParameters"].(map[string]any)["tenant"].([]any)) != 2 ||
 		ev["stageVariables"].(map[string]any)["v"] != "1" || ev["pathParameters"] != nil ||
-		rc["stage"] != "prod" || rc["resourcePath"] != "/req" || rc["apiId"] != "api1" || rc["path"] != "/prod/req" {
+		rc["stage"] != "prod" || rc["resourcePath"] != "/req" || rc["apiId"] != "api1" || rc["path"] != "/prod/req" ||
+		rc["deploymentId"] != "dep1" || rc["accountId"] != "000000000000" || rc["identity"].(map[string]any)["sourceIp"] != "192.0.2.1" {
 		t.Errorf("REQUEST event: %v", ev)
 	}
 }
