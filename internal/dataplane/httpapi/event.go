@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/base64"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -155,12 +154,13 @@ func appendV2(b []byte, rq *request, auth *authHead) []byte {
 		b = appendMap(b, rq.st.Vars)
 	}
 	if auth == nil {
+		encoded := false
 		if len(rq.body) > 0 {
 			b = append(b, `,"body":`...)
-			b = appendBody(b, r, rq.body)
+			b, encoded = appendBody(b, r, rq.body)
 		}
 		b = append(b, `,"isBase64Encoded":`...)
-		b = strconv.AppendBool(b, len(rq.body) > 0 && !textual(r))
+		b = strconv.AppendBool(b, encoded)
 	}
 	return append(b, '}')
 }
@@ -296,14 +296,15 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 		b = append(b, "null"...)
 	}
 	if auth == nil {
+		encoded := false
 		b = append(b, `,"body":`...)
 		if len(rq.body) > 0 {
-			b = appendBody(b, r, rq.body)
+			b, encoded = appendBody(b, r, rq.body)
 		} else {
 			b = append(b, "null"...)
 		}
 		b = append(b, `,"isBase64Encoded":`...)
-		b = strconv.AppendBool(b, len(rq.body) > 0 && !textual(r))
+		b = strconv.AppendBool(b, encoded)
 	}
 	return append(b, '}')
 }
@@ -335,16 +336,33 @@ type headerValues struct {
 
 func gatherHeaders(rq *request) []headerValues {
 	r := rq.r
-	added := addedHeaders(rq)
-	out := make([]headerValues, 0, len(r.Header)+len(added))
+	client := clientIP(r)
+	if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
+		client = prior + ", " + client
+	}
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	// The headers API Gateway sets, their values in one backing array:
+	// the host and the length it read, and the forwarding headers.
+	added := [...]string{"host", "x-amzn-trace-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "content-length"}
+	vals := []string{r.Host, rq.trace, client, port(r), proto, ""}
+	n := len(added) - 1
+	if len(rq.body) > 0 {
+		vals[n] = strconv.Itoa(len(rq.body))
+		n++
+	}
+	out := make([]headerValues, 0, len(r.Header)+n)
 	for k, vs := range r.Header {
 		if !hopHeader(k) && len(vs) > 0 {
-			out = append(out, headerValues{strings.ToLower(k), vs})
+			if name := lowerName(k); !slices.Contains(added[:n], name) {
+				out = append(out, headerValues{name, vs})
+			}
 		}
 	}
-	for _, h := range added {
-		out = slices.DeleteFunc(out, func(x headerValues) bool { return x.name == h.name })
-		out = append(out, headerValues{h.name, []string{h.value}})
+	for i := range n {
+		out = append(out, headerValues{added[i], vals[i : i+1 : i+1]})
 	}
 	slices.SortFunc(out, func(a, b headerValues) int { return strings.Compare(a.name, b.name) })
 	// Names that differed only in case (a client's raw header map) are
@@ -359,26 +377,23 @@ func gatherHeaders(rq *request) []headerValues {
 	return out
 }
 
-type header struct{ name, value string }
+// lowerNames holds the lower-cased forms of common header names, so
+// that most requests' names cost no allocation.
+var lowerNames = map[string]string{}
 
-// addedHeaders are the headers API Gateway sets on the request it hands a
-// function: the host and the length it read, and the forwarding headers.
-func addedHeaders(rq *request) []header {
-	r := rq.r
-	client := clientIP(r)
-	if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
-		client = prior + ", " + client
+func init() {
+	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control", "Content-Type",
+		"Cookie", "Origin", "Referer", "User-Agent", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Amzn-Trace-Id",
+		"X-Request-Id", "X-Api-Key", "If-None-Match", "If-Modified-Since", "Pragma", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest"} {
+		lowerNames[k] = strings.ToLower(k)
 	}
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
+}
+
+func lowerName(k string) string {
+	if l, ok := lowerNames[k]; ok {
+		return l
 	}
-	out := []header{{"host", r.Host}, {"x-amzn-trace-id", rq.trace}, {"x-forwarded-for", client},
-		{"x-forwarded-port", port(r)}, {"x-forwarded-proto", proto}}
-	if len(rq.body) > 0 {
-		out = append(out, header{"content-length", strconv.Itoa(len(rq.body))})
-	}
-	return out
+	return strings.ToLower(k)
 }
 
 // hopHeader is a header that belongs to the client's connection, not the
@@ -452,33 +467,39 @@ func appendMap(b []byte, m map[string]string) []byte {
 
 // textual reports whether a request body of r's content type is sent to
 // a function as text; anything else, no content type included, is sent
-// base64-encoded.
+// base64-encoded. The type is read without mime's parser, which allocates
+// its parameters: only the media type counts.
 func textual(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return false
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	if strings.HasPrefix(mt, "text/") || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml") {
+	ct = strings.TrimSpace(ct)
+	if len(ct) >= 5 && strings.EqualFold(ct[:5], "text/") {
 		return true
 	}
-	switch mt {
-	case "application/json", "application/javascript", "application/xml":
-		return true
+	for _, suffix := range []string{"+json", "+xml"} {
+		if len(ct) > len(suffix) && strings.EqualFold(ct[len(ct)-len(suffix):], suffix) {
+			return true
+		}
+	}
+	for _, t := range []string{"application/json", "application/javascript", "application/xml"} {
+		if strings.EqualFold(ct, t) {
+			return true
+		}
 	}
 	return false
 }
 
-func appendBody(b []byte, r *http.Request, body []byte) []byte {
+// appendBody appends the body as the event carries it, text or base64,
+// and reports which.
+func appendBody(b []byte, r *http.Request, body []byte) ([]byte, bool) {
 	if textual(r) && utf8.Valid(body) {
-		return appendString(b, string(body))
+		return appendString(b, string(body)), false
 	}
 	b = append(b, '"')
 	b = base64.StdEncoding.AppendEncode(b, body)
-	return append(b, '"')
+	return append(b, '"'), true
 }
 
 // domainName is the request's host without its port.

@@ -10,6 +10,7 @@ import (
 
 	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/lambdaproxy"
+	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/invoke"
 )
 
@@ -109,20 +110,29 @@ func serveLambda(ctx context.Context, w http.ResponseWriter, rq *request, env *E
 		return true
 	}
 	lg.Returned(http.StatusOK, "")
-	hr := &http.Response{StatusCode: resp.Status, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(resp.Body)),
-		ContentLength: int64(len(resp.Body))}
-	if hr.Header == nil {
-		hr.Header = http.Header{}
-	}
-	hr.Header.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	if integ.Map.Response != nil {
+		// Response mappings work on an answer as a backend's.
+		hr := &http.Response{StatusCode: resp.Status, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(resp.Body))}
 		rc := reqContext{in: r, path: rq.path, match: rq.m, stage: rq.st, apiID: rq.api.ID, requestID: rq.reqID, claims: rq.claims, lambda: rq.lambda}
-		if ops := integ.Map.Response[hr.StatusCode]; ops != nil && !mapResponse(ops, &rc, hr, integ.Map.ResponseBody, MaxPayload) {
-			reply(w, http.StatusInternalServerError, "Internal Server Error")
-			return true
+		if ops := integ.Map.Response[hr.StatusCode]; ops != nil {
+			if !mapResponse(ops, &rc, hr, integ.Map.ResponseBody, MaxPayload) {
+				reply(w, http.StatusInternalServerError, "Internal Server Error")
+				return true
+			}
+			resp.Status, resp.Header = hr.StatusCode, hr.Header
 		}
 	}
-	return env.relay(w, hr, idHeader, rq.api.ID, rq.api.CORS != nil)
+	h := w.Header()
+	cors := rq.api.CORS != nil
+	for k, vs := range resp.Header {
+		if !upstream.HopByHop(k) && !(cors && corsHeader(k)) {
+			h[k] = vs
+		}
+	}
+	h["Apigw-Requestid"] = idHeader
+	h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
+	env.Guard.Send(w, resp.Status, resp.Body)
+	return true
 }
 
 // integrationResource is the part of the source ARN an integration's

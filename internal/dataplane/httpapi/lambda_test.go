@@ -83,7 +83,7 @@ type lambdaAPI struct {
 	logs  *bytes.Buffer
 }
 
-func newLambdaAPI(t *testing.T, integs []model.Integration, routes []model.Route, auths []*model.Authorizer) *lambdaAPI {
+func newLambdaAPI(t testing.TB, integs []model.Integration, routes []model.Route, auths []*model.Authorizer) *lambdaAPI {
 	t.Helper()
 	for i := range integs {
 		integs[i].APIID = testAPI
