@@ -454,6 +454,15 @@ func deleteVersion(ctx context.Context, tx model.Tx, f *model.Function, t target
 	if len(names) > 0 {
 		return conflict("Unable to delete version because the following aliases reference it: [%s]", strings.Join(names, ", "))
 	}
+	// The version's own policy goes with it.
+	kept := slices.DeleteFunc(slices.Clone(f.Policy), func(st model.PermissionStatement) bool { return st.Qualifier == t.qualifier })
+	if len(kept) != len(f.Policy) {
+		f.Policy = kept
+		f.PolicyRevision = api.NewRequestID()
+		if err := model.Put(tx, f); err != nil {
+			return err
+		}
+	}
 	return model.Delete(tx, v)
 }
 
