@@ -22,9 +22,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
 	"gatehouse"
+	"gatehouse/internal/lambda/lambdatest"
 	"gatehouse/internal/servertest"
 )
 
@@ -74,6 +76,9 @@ func TestTerraformExamples(t *testing.T) {
 				}
 				tf := newTerraform(t, ex.dir, cliConfig)
 				vars := []string{"-var", "endpoint=" + endpoint}
+				if ex.prepare != nil {
+					vars = append(vars, ex.prepare(t, tf.dir)...)
+				}
 				for name, backends := range ex.backends {
 					var ports []string
 					for _, b := range backends {
@@ -128,6 +133,9 @@ type terraformExample struct {
 	// where apply worked. The others skip it, since the plan has just read
 	// everything.
 	refreshOnDestroy bool
+	// prepare writes what the example reads besides its configuration
+	// into its folder, and returns the -var arguments naming it.
+	prepare func(t *testing.T, dir string) []string
 }
 
 type invokeCall struct {
@@ -165,7 +173,26 @@ var terraformExamples = []terraformExample{
 			{path: "/other", status: 404, body: "Not Found"},
 		}},
 	{dir: "network", refreshOnDestroy: true},
+	{dir: "lambda", refreshOnDestroy: true, needs: []string{"python3"},
+		prepare: func(t *testing.T, dir string) []string {
+			pkg := filepath.Join(dir, "function.zip")
+			writeFile(t, pkg, string(lambdatest.PythonFunction(t, helloPython)))
+			return []string{"-var", "package=" + pkg}
+		},
+		calls: []invokeCall{
+			{path: "/hello/world", status: 200, body: `"hello": "world"`},
+			{path: "/hello/world", status: 200, body: `"greeting": "hello"`},
+			{path: "/other", status: 404, body: "Not Found"},
+		}},
 }
+
+// helloPython answers an HTTP API's 2.0 event with a JSON document, which
+// API Gateway sends as a 200 answer.
+const helloPython = `import os
+
+def lambda_handler(event, context):
+    return {"hello": event["pathParameters"]["name"], "greeting": os.environ["GREETING"]}
+`
 
 type terraform struct {
 	t   *testing.T
@@ -443,6 +470,13 @@ func leftovers(t *testing.T, cfg aws.Config) {
 	}
 	for _, s := range services.Services {
 		note("Cloud Map service", aws.ToString(s.Name))
+	}
+	functions, err := lambda.NewFromConfig(cfg).ListFunctions(ctx, &lambda.ListFunctionsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range functions.Functions {
+		note("Lambda function", aws.ToString(f.FunctionName))
 	}
 	if len(left) > 0 {
 		t.Errorf("left after destroy:\n  %s", strings.Join(left, "\n  "))
