@@ -152,6 +152,10 @@ func explainHTTPRoute(st *httpapi.Stage, r *httpapi.Route, req *http.Request, he
 	if integ.URL != nil {
 		pa.Integration.Target = integ.URL.String()
 	}
+	if integ.Lambda != nil {
+		// No network hop: API Gateway invokes the function.
+		pa.Integration.Target = integ.Lambda.Function
+	}
 	if integ.StageURI != "" {
 		// The URI as this stage's variables complete it, or as
 		// written when they make no URL of it.

@@ -12,7 +12,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"strings"
+
+	"gatehouse/internal/wildcard"
 )
 
 // Policy is a parsed policy document.
@@ -139,43 +140,10 @@ func (s *statement) applies(arn string) bool {
 
 func anyMatch(patterns []string, value string, fold bool) bool {
 	for _, p := range patterns {
-		if fold {
-			// Action names are case-insensitive in IAM.
-			if Match(strings.ToLower(p), strings.ToLower(value)) {
-				return true
-			}
-		} else if Match(p, value) {
+		// Action names are case-insensitive in IAM; resources are not.
+		if wildcard.Match(p, value, fold) {
 			return true
 		}
 	}
 	return false
-}
-
-// Match reports whether value matches an IAM pattern: * stands for any
-// run of characters (slashes and colons included) and ? for any one.
-func Match(pattern, value string) bool {
-	// The classic greedy glob with one backtrack point: linear in
-	// practice, and without recursion on hostile patterns.
-	p, v := 0, 0
-	star, mark := -1, 0
-	for v < len(value) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == value[v]):
-			p++
-			v++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, v
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			v = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
 }

@@ -45,21 +45,6 @@ func TestParseRefuses(t *testing.T) {
 	}
 }
 
-func TestMatch(t *testing.T) {
-	for _, c := range []struct {
-		p, v string
-		want bool
-	}{
-		{"*", "", true}, {"*", "abc", true}, {"a*c", "abbbc", true}, {"a*c", "abcd", false},
-		{"a?c", "abc", true}, {"a?c", "ac", false}, {"*/GET/*", "x/prod/GET/pets", true}, {"**a", "bba", true},
-		{"a*b*c", "aXbYbZc", true}, {"", "", true}, {"", "a", false},
-	} {
-		if got := Match(c.p, c.v); got != c.want {
-			t.Errorf("Match(%q, %q) = %v", c.p, c.v, got)
-		}
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}`), "arn:x")
 	f.Fuzz(func(t *testing.T, doc []byte, arn string) {
