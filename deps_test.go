@@ -25,6 +25,7 @@ var forbidden = []struct {
 	{"internal/dataplane", "the data plane serves compiled snapshots: no store, no wire, no services", []string{"internal/store", "internal/api", "internal/wire", "internal/service", "internal/edge"}},
 	{"internal/vpclink", "link lifecycles are controllers: they write the model, never call services or serve", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
 	{"internal/privatelink", "link lifecycles are controllers: they write the model, never call services or serve", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
+	{"internal/lambda", "the Lambda engine is a controller: it writes function states and event records, runs processes, never calls services or serves the gateway", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge"}},
 	{"internal/quota", "the quota controller writes counters to the model, never calls services or serves", []string{"internal/service", "internal/wire", "internal/dataplane", "internal/edge", "internal/api"}},
 	{"internal/controller", "the controllers' shared loop sits just above the model: model, store and clock only", []string{
 		"internal/admin", "internal/api", "internal/cli", "internal/clock/", "internal/cost", "internal/dataplane", "internal/dial",

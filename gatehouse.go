@@ -38,6 +38,7 @@ import (
 	"gatehouse/internal/edge"
 	"gatehouse/internal/health"
 	"gatehouse/internal/invoke"
+	"gatehouse/internal/lambda"
 	"gatehouse/internal/lambda/code"
 	"gatehouse/internal/model"
 	"gatehouse/internal/privatelink"
@@ -100,6 +101,19 @@ type Config struct {
 	// endpoint service (PENDING to AVAILABLE or FAILED) and to be deleted.
 	// Like VpcLinkDelay: zero means DefaultVpcLinkDelay, negative at once.
 	VpcLinkV1Delay time.Duration
+	// FunctionDelay is how long a Lambda function stays Pending after
+	// CreateFunction, and an update InProgress, before it is Active and
+	// Successful: DefaultFunctionDelay when zero, at once when negative.
+	FunctionDelay time.Duration
+	// FunctionIdle is how long a function's warm process waits for
+	// another invocation before it is stopped
+	// (lambda.DefaultIdleTimeout when zero).
+	FunctionIdle time.Duration
+	// FunctionConcurrency is each account's Lambda concurrency limit in
+	// a region: invocations in flight at once past it get
+	// TooManyRequestsException (lambda.DefaultConcurrency, Lambda's
+	// default quota of 1000, when zero).
+	FunctionConcurrency int
 	// MaxInflight bounds the integration requests the data plane has in
 	// flight at once, so that one caller (or an integration that calls its
 	// own API) cannot take every file descriptor: past it, invoke requests
@@ -217,6 +231,10 @@ const DefaultReadHeaderTimeout = 10 * time.Second
 // provisioning: short, but long enough that clients must wait for AVAILABLE.
 const DefaultVpcLinkDelay = vpclink.DefaultDelay
 
+// DefaultFunctionDelay stands in for the second or so Lambda takes to
+// make a new function Active.
+const DefaultFunctionDelay = lambda.DefaultActivateDelay
+
 // DefaultListen is the port AWS emulators use, so AWS_ENDPOINT_URL=http://localhost:4566 works.
 const DefaultListen = "127.0.0.1:4566"
 
@@ -262,9 +280,10 @@ type Server struct {
 	stacks *cloudformation.Service
 	// params is the Parameter Store, which stacks read too.
 	params *ssm.Service
-	// functions runs Lambda functions for the data plane (nil until
-	// Lambda is served: every invocation then fails as a missing
-	// function does).
+	// fnEngine runs Lambda functions as child processes, moves them to
+	// Active and delivers their asynchronous invocations; functions is
+	// it, as the data plane and the Lambda API invoke it.
+	fnEngine  *lambda.Engine
 	functions invoke.Invoker
 	// code holds functions' deployment packages, unpacked: under the data
 	// directory, or in a temporary one removed at shutdown (codeTemp).
@@ -355,6 +374,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.v1links.Start()
 	s.vpclinks.Start()
 	s.quota.Start()
+	s.fnEngine.Start()
 	s.plane.Start()
 	if s.tlsLn != nil {
 		s.serveTLS(s.tlsLn)
@@ -406,6 +426,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.VpcLinkV1Delay == 0 {
 		cfg.VpcLinkV1Delay = DefaultVpcLinkDelay
+	}
+	if cfg.FunctionDelay == 0 {
+		cfg.FunctionDelay = DefaultFunctionDelay
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
@@ -461,6 +484,8 @@ func (s *Server) newControllers(loader *model.Loader) {
 	s.vpclinks = vpclink.New(vpclink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Links: s.links,
 		Delay: max(cfg.VpcLinkDelay, 0), Idle: cfg.VpcLinkIdle, Log: cfg.Log})
 	s.v1links = privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(cfg.VpcLinkV1Delay, 0), Log: cfg.Log})
+	s.fnEngine = s.newFunctionEngine(loader)
+	s.functions = s.fnEngine
 	s.quotas = usage.NewQuotas()
 	s.quota = quota.New(quota.Config{Store: st, Clock: cfg.Clock, Quotas: s.quotas, Log: cfg.Log})
 	s.plane = dataplane.New(dataplane.Config{
@@ -488,7 +513,24 @@ func (s *Server) newControllers(loader *model.Loader) {
 		&follower{name: "health", sync: s.health.Sync},
 		&follower{name: "vpclink", sync: s.vpclinks.Sync},
 		&follower{name: "privatelink", sync: s.v1links.Sync},
+		&follower{name: "lambda", sync: s.fnEngine.Sync},
 		&follower{name: "dataplane", sync: s.plane.Sync})
+}
+
+// newFunctionEngine builds the Lambda engine. Functions call gatehouse's
+// APIs with one of the access keys it accepts (the first by id, so the
+// choice is stable), as their execution role's credentials.
+func (s *Server) newFunctionEngine(loader *model.Loader) *lambda.Engine {
+	cfg := s.cfg
+	var keyID string
+	for id := range cfg.AccessKeys {
+		if keyID == "" || id < keyID {
+			keyID = id
+		}
+	}
+	return lambda.New(lambda.Config{Store: s.store, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log,
+		Code: s.code.Dir, Endpoint: s.URL, AccessKey: keyID, SecretKey: cfg.AccessKeys[keyID],
+		ActivateDelay: max(cfg.FunctionDelay, 0), IdleTimeout: cfg.FunctionIdle, Concurrency: cfg.FunctionConcurrency})
 }
 
 // newServices builds the AWS services on the store and their wire
@@ -746,6 +788,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.health.Stop()
 		s.v1links.Stop()
 		s.vpclinks.Stop()
+		// Function processes are killed and reaped; an asynchronous
+		// invocation cut short stays recorded for the next start.
+		s.fnEngine.Stop()
 		s.plane.Stop()
 		// No request is served any more: the quota counters are final.
 		if qerr := s.quota.Stop(); qerr != nil {

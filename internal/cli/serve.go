@@ -15,6 +15,7 @@ import (
 
 	"gatehouse"
 	"gatehouse/internal/edge"
+	"gatehouse/internal/lambda"
 )
 
 func serve(args []string, stderr io.Writer) int {
@@ -68,6 +69,12 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	linkDelay := fs.Duration("vpc-link-delay", gatehouse.DefaultVpcLinkDelay,
 		"how long a VPC link (V2, and v1 with its endpoint service) takes to provision (PENDING to AVAILABLE) or to delete; 0 means at once")
+	fnDelay := fs.Duration("function-delay", gatehouse.DefaultFunctionDelay,
+		"how long a Lambda function stays Pending after it is created, and an update InProgress; 0 means at once")
+	fs.DurationVar(&cfg.FunctionIdle, "function-idle", lambda.DefaultIdleTimeout,
+		"how long a Lambda function's warm process waits for another invocation before it is stopped")
+	fs.IntVar(&cfg.FunctionConcurrency, "function-concurrency", lambda.DefaultConcurrency,
+		"each account's Lambda concurrency limit per region: invocations in flight at once past it get TooManyRequestsException")
 	fs.DurationVar(&cfg.VpcLinkIdle, "vpc-link-idle", 60*24*time.Hour,
 		"how long a VPC link V2 may carry no traffic before it goes INACTIVE and loses its ENIs")
 	fs.BoolVar(&cfg.VerifySignatures, "verify-signatures", false,
@@ -123,6 +130,10 @@ func serveConfig(args []string, stderr io.Writer) (gatehouse.Config, bool) {
 		cfg.VpcLinkDelay = -1
 	}
 	cfg.VpcLinkV1Delay = cfg.VpcLinkDelay
+	cfg.FunctionDelay = *fnDelay
+	if cfg.FunctionDelay <= 0 {
+		cfg.FunctionDelay = -1
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		fmt.Fprintf(stderr, "gatehouse serve: bad --log-level %q\n", *level)

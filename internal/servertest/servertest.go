@@ -64,6 +64,13 @@ func VpcLinkDelay(d time.Duration) Option {
 	return func(c *gatehouse.Config) { c.VpcLinkDelay = d }
 }
 
+// FunctionDelay sets how long Lambda functions stay Pending after they are
+// created, and updates InProgress (gatehouse.Config.FunctionDelay:
+// negative means at once).
+func FunctionDelay(d time.Duration) Option {
+	return func(c *gatehouse.Config) { c.FunctionDelay = d }
+}
+
 // VpcLinkV1Delay sets how long REST API VPC links (V1) take to provision
 // and to delete (gatehouse.Config.VpcLinkV1Delay: negative means at once).
 func VpcLinkV1Delay(d time.Duration) Option {

@@ -1,0 +1,22 @@
+//go:build !linux
+
+package lambda
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// procAttr is empty where Linux's process groups and parent-death signal
+// are not to be had: the function process is killed on its own.
+func procAttr() *syscall.SysProcAttr { return nil }
+
+// killGroup kills the process.
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		cmd.Process.Kill()
+	}
+}
+
+// maxMemoryMB is unknown here.
+func maxMemoryMB(int) (int, bool) { return 0, false }

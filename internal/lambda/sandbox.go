@@ -1,0 +1,569 @@
+package lambda
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gatehouse/internal/clock"
+	"gatehouse/internal/invoke"
+	"gatehouse/internal/model"
+)
+
+// MaxPayload is the largest response a synchronous invocation may return,
+// Lambda's 6 MB quota in bytes.
+const MaxPayload = 6291556
+
+// Sandbox states.
+const (
+	sbBusy = iota // running an invocation, or starting for one
+	sbIdle        // warm, waiting for the next invocation
+	sbDead        // killed or exited
+)
+
+// sandbox is one execution environment: a function process and the
+// Runtime API listener it polls. It runs one invocation at a time.
+type sandbox struct {
+	f       *fnState
+	e       *Engine
+	version string
+	gen     string
+
+	mu    sync.Mutex
+	state int
+	// cur is the invocation the sandbox is running; taken is set once the
+	// runtime has received it through /next.
+	cur   *invocation
+	taken bool
+	// inited is set at the runtime's first /next: initialisation is over.
+	inited bool
+	// next hands cur to the runtime's /next.
+	next chan *invocation
+	// dead is closed when the sandbox is killed or its process exits.
+	dead     chan struct{}
+	deadOnce sync.Once
+	cmd      *exec.Cmd
+	srv      *http.Server
+	idle     clock.Timer
+	// started is when the process started and initDur how long it took
+	// to ask for its first event (wall clock: they are measurements, for
+	// the REPORT line).
+	started time.Time
+	initDur time.Duration
+	out     *lineWriter
+}
+
+func newSandbox(f *fnState, version, g string) *sandbox {
+	return &sandbox{f: f, e: f.e, version: version, gen: g, state: sbBusy,
+		next: make(chan *invocation, 1), dead: make(chan struct{})}
+}
+
+// invocation is one event on its way through a sandbox.
+type invocation struct {
+	id       string
+	payload  []byte
+	arn      string
+	version  string
+	cfg      *model.FunctionConfig
+	wantTail bool
+	limit    time.Duration
+	// deadline is on the engine's clock; timer fires at it.
+	deadline time.Time
+	timer    clock.Timer
+	// begun is when the runtime received the event (wall clock).
+	begun time.Time
+	cold  bool
+	done  chan invoke.Result
+	once  sync.Once
+	// The concurrency the invocation holds.
+	fn   *fnState
+	acct *account
+	// tail is the invocation's log, cut to its last TailSize bytes.
+	tailMu sync.Mutex
+	tail   []byte
+}
+
+// claim takes an idle sandbox for an invocation; false means its idle
+// time ran out or it died meanwhile.
+func (b *sandbox) claim() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state != sbIdle {
+		return false
+	}
+	b.state = sbBusy
+	if b.idle != nil {
+		b.idle.Stop()
+		b.idle = nil
+	}
+	return true
+}
+
+// assign makes inv the sandbox's invocation and arms its timeout; b.mu
+// must be held.
+func (b *sandbox) assign(inv *invocation) {
+	b.cur, b.taken = inv, false
+	inv.deadline = b.e.clk.Now().Add(inv.limit)
+	inv.timer = b.e.clk.AfterFunc(inv.limit, func() { b.timeout(inv) })
+	b.next <- inv
+}
+
+// dispatch hands inv to a warm sandbox's runtime, which waits in /next.
+func (b *sandbox) dispatch(inv *invocation) {
+	b.mu.Lock()
+	b.assign(inv)
+	b.mu.Unlock()
+	b.logStart(inv)
+}
+
+// start starts the sandbox's process for its first invocation, inv. A
+// process that cannot start ends inv with Runtime.InvalidEntrypoint.
+func (b *sandbox) start(inv *invocation) {
+	inv.cold = true
+	b.mu.Lock()
+	b.assign(inv)
+	killed := b.state == sbDead
+	b.mu.Unlock()
+	b.logStart(inv)
+	if killed {
+		b.fail(inv, errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: the execution environment was stopped"))
+		return
+	}
+	cfg, e := inv.cfg, b.e
+	dir := e.cfg.Code(cfg.CodeID)
+	launch, err := e.command(Spec{Runtime: cfg.Runtime, Handler: cfg.Handler, TaskRoot: dir})
+	if err != nil {
+		b.fail(inv, errorDoc("Runtime.InvalidEntrypoint", "RequestId: "+inv.id+" Error: "+err.Error()))
+		return
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.fail(inv, errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: "+err.Error()))
+		return
+	}
+	b.srv = &http.Server{Handler: b.runtimeAPI(), ReadHeaderTimeout: 10 * time.Second}
+	go b.srv.Serve(ln)
+
+	out, pw, err := newLineWriter(b)
+	if err != nil {
+		b.srv.Close()
+		b.fail(inv, errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: "+err.Error()))
+		return
+	}
+	cmd := &exec.Cmd{
+		Path:        launch.Path,
+		Args:        append([]string{launch.Path}, launch.Args...),
+		Dir:         dir,
+		Env:         b.environ(cfg, dir, launch, ln.Addr().String()),
+		Stdout:      pw,
+		Stderr:      pw,
+		SysProcAttr: procAttr(),
+	}
+	b.mu.Lock()
+	if b.state == sbDead {
+		b.mu.Unlock()
+		b.srv.Close()
+		b.fail(inv, errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: the execution environment was stopped"))
+		return
+	}
+	b.out = out
+	b.started = time.Now()
+	err = cmd.Start()
+	if err == nil {
+		b.cmd = cmd
+	}
+	b.mu.Unlock()
+	pw.Close()
+	go out.copy()
+	if err != nil {
+		b.srv.Close()
+		b.fail(inv, errorDoc("Runtime.InvalidEntrypoint", "RequestId: "+inv.id+" Error: "+err.Error()))
+		return
+	}
+	go b.wait()
+}
+
+// fail ends inv with doc on a sandbox that never ran, and drops the
+// sandbox.
+func (b *sandbox) fail(inv *invocation, doc []byte) {
+	b.finish(inv, invoke.Result{Payload: doc, FunctionError: "Unhandled"}, false)
+	b.markDead()
+	b.e.unregister(b)
+}
+
+// wait reaps the process, then ends whatever invocation it was running:
+// a process that exits mid-invocation is Runtime.ExitError.
+func (b *sandbox) wait() {
+	err := b.cmd.Wait()
+	// The group is killed so that nothing it started keeps the output
+	// pipe (and so the sandbox) alive, then its last lines are logged.
+	killGroup(b.cmd)
+	<-b.out.done
+	b.mu.Lock()
+	inv := b.cur
+	b.mu.Unlock()
+	b.markDead()
+	b.srv.Close()
+	if inv != nil {
+		msg := "Runtime exited without providing a reason"
+		if err != nil {
+			msg = "Runtime exited with error: " + exitReason(err)
+		}
+		b.finish(inv, invoke.Result{Payload: errorDoc("Runtime.ExitError", "RequestId: "+inv.id+" Error: "+msg),
+			FunctionError: "Unhandled"}, false)
+	}
+	b.f.unpark(b)
+	b.e.unregister(b)
+}
+
+// exitReason is how Go names a process's end: "exit status 2", "signal:
+// killed".
+func exitReason(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ProcessState.String()
+	}
+	return err.Error()
+}
+
+// markDead moves the sandbox to dead once; its idle timer stops and /next
+// calls waiting on it return.
+func (b *sandbox) markDead() {
+	b.mu.Lock()
+	b.state = sbDead
+	if b.idle != nil {
+		b.idle.Stop()
+		b.idle = nil
+	}
+	b.mu.Unlock()
+	b.deadOnce.Do(func() { close(b.dead) })
+}
+
+// kill ends the sandbox: its process group is killed, and wait reaps it
+// and ends its invocation, if it has one.
+func (b *sandbox) kill() {
+	b.mu.Lock()
+	cmd := b.cmd
+	b.mu.Unlock()
+	b.markDead()
+	if cmd != nil {
+		killGroup(cmd)
+	}
+}
+
+// timeout ends inv if it is still running when its time is up: the
+// sandbox is killed and the caller gets Lambda's timeout document.
+func (b *sandbox) timeout(inv *invocation) {
+	b.mu.Lock()
+	running := b.cur == inv
+	b.mu.Unlock()
+	if !running {
+		return
+	}
+	secs := strconv.FormatFloat(inv.limit.Seconds(), 'f', 2, 64)
+	msg := b.e.clk.Now().UTC().Format("2006-01-02T15:04:05.000Z") + " " + inv.id + " Task timed out after " + secs + " seconds"
+	doc, _ := json.Marshal(map[string]string{"errorMessage": msg})
+	b.logLine(inv, msg)
+	b.finish(inv, invoke.Result{Payload: doc, FunctionError: "Unhandled"}, false)
+}
+
+// finish ends inv once with res: its END and REPORT lines are logged,
+// the sandbox goes back to the warm pool (reuse, and still wanted) or is
+// killed, its concurrency is given back, and then the caller has res.
+// The sandbox is parked first, so a caller that invokes again at once
+// finds it warm.
+func (b *sandbox) finish(inv *invocation, res invoke.Result, reuse bool) {
+	first := false
+	inv.once.Do(func() { first = true })
+	if !first {
+		return
+	}
+	b.mu.Lock()
+	out := b.out
+	b.mu.Unlock()
+	if out != nil {
+		out.drain()
+	}
+	b.mu.Lock()
+	if inv.timer != nil {
+		inv.timer.Stop()
+	}
+	if b.cur == inv {
+		b.cur, b.taken = nil, false
+	}
+	// An event /next has not taken yet stays in the channel; drain it.
+	select {
+	case <-b.next:
+	default:
+	}
+	b.mu.Unlock()
+	b.logEnd(inv)
+	res.RequestID, res.ExecutedVersion = inv.id, inv.version
+	if inv.wantTail {
+		res.LogTail = inv.tailBytes()
+	}
+	if !reuse || !b.park() {
+		b.kill()
+	}
+	inv.uncharge()
+	inv.done <- res
+}
+
+// park makes the sandbox idle and warm, with its idle timer; false when
+// it is dead or no longer wanted.
+func (b *sandbox) park() bool {
+	b.mu.Lock()
+	if b.state != sbBusy {
+		b.mu.Unlock()
+		return false
+	}
+	b.state = sbIdle
+	b.idle = b.e.clk.AfterFunc(b.e.cfg.IdleTimeout, b.idleOut)
+	b.mu.Unlock()
+	if !b.f.park(b) {
+		b.mu.Lock()
+		b.state = sbBusy
+		b.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+// idleOut stops a sandbox that waited IdleTimeout for an invocation.
+func (b *sandbox) idleOut() {
+	b.mu.Lock()
+	idle := b.state == sbIdle
+	b.mu.Unlock()
+	if idle && b.f.unpark(b) {
+		b.e.log.Debug("lambda sandbox idle, stopping", "function", b.f.name, "version", b.version)
+		b.kill()
+	}
+}
+
+// environ is the process's environment, as Lambda sets it: its own
+// variables, credentials gatehouse accepts, then the function's
+// variables (the service refuses those that would replace Lambda's).
+// Nothing of gatehouse's own environment leaks in but PATH's directories,
+// after Lambda's, so a bootstrap script finds local tools.
+func (b *sandbox) environ(cfg *model.FunctionConfig, dir string, l Launch, api string) []string {
+	e, f := b.e, b.f
+	now := e.clk.Now().UTC()
+	env := []string{
+		"AWS_LAMBDA_FUNCTION_NAME=" + f.name,
+		"AWS_LAMBDA_FUNCTION_VERSION=" + b.version,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(cfg.MemorySize),
+		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + f.name,
+		"AWS_LAMBDA_LOG_STREAM_NAME=" + now.Format("2006/01/02") + "/[" + b.version + "]" + newRequestID()[:8] + newRequestID()[24:],
+		"AWS_LAMBDA_RUNTIME_API=" + api,
+		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		"AWS_REGION=" + f.scope.Region,
+		"AWS_DEFAULT_REGION=" + f.scope.Region,
+		"_HANDLER=" + cfg.Handler,
+		"LAMBDA_TASK_ROOT=" + dir,
+		"LAMBDA_RUNTIME_DIR=" + cmpOr(l.RuntimeDir, dir),
+		"TZ=:UTC",
+		"LANG=en_US.UTF-8",
+		"PATH=" + lambdaPath(),
+		"AWS_ACCESS_KEY_ID=" + e.cfg.AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + e.cfg.SecretKey,
+		"AWS_SESSION_TOKEN=" + e.token,
+	}
+	// OS-only runtimes have no execution environment name.
+	if cfg.Runtime != "" && !isOSOnly(cfg.Runtime) {
+		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+cfg.Runtime)
+	}
+	if u := e.cfg.Endpoint(); u != "" {
+		env = append(env, "AWS_ENDPOINT_URL="+u)
+	}
+	env = append(env, l.Env...)
+	for _, k := range slices.Sorted(maps.Keys(cfg.Environment)) {
+		env = append(env, k+"="+cfg.Environment[k])
+	}
+	return env
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// errorDoc is Lambda's error document.
+func errorDoc(typ, msg string) []byte {
+	doc, _ := json.Marshal(struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}{typ, msg})
+	return doc
+}
+
+// runtimeAPI is the sandbox's Runtime API, 2018-06-01.
+func (b *sandbox) runtimeAPI() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", b.handleNext)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", b.handleResponse)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", b.handleError)
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", b.handleInitError)
+	return mux
+}
+
+// handleNext blocks until the sandbox has an event for the runtime.
+func (b *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	if b.cur != nil && b.taken {
+		id := b.cur.id
+		b.mu.Unlock()
+		apiError(w, http.StatusForbidden, "InvalidStateTransition",
+			"State transition from RuntimeResponseSent to InvocationNext failed for runtime. Error: invocation "+id+" has no response yet")
+		return
+	}
+	if !b.inited {
+		b.inited = true
+		b.initDur = time.Since(b.started)
+	}
+	b.mu.Unlock()
+	var inv *invocation
+	select {
+	case inv = <-b.next:
+	case <-b.dead:
+		apiError(w, http.StatusInternalServerError, "InternalServerError", "Internal Server Error")
+		return
+	case <-r.Context().Done():
+		return
+	}
+	b.mu.Lock()
+	if b.cur != inv { // ended while waiting (timed out)
+		b.mu.Unlock()
+		apiError(w, http.StatusInternalServerError, "InternalServerError", "Internal Server Error")
+		return
+	}
+	b.taken = true
+	inv.begun = time.Now()
+	b.mu.Unlock()
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+	// The deadline is the engine clock's, told in wall-clock time, so a
+	// function under a test's fake clock still has its time left.
+	left := inv.deadline.Sub(b.e.clk.Now())
+	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(left).UnixMilli(), 10))
+	h.Set("Lambda-Runtime-Invoked-Function-Arn", inv.arn)
+	h.Set("Lambda-Runtime-Trace-Id", traceID(b.e.clk.Now()))
+	w.WriteHeader(http.StatusOK)
+	w.Write(inv.payload)
+}
+
+// running is the invocation id names, if the runtime has taken it.
+func (b *sandbox) running(id string) *invocation {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cur == nil || !b.taken || b.cur.id != id {
+		return nil
+	}
+	return b.cur
+}
+
+func (b *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
+	inv := b.running(r.PathValue("id"))
+	if inv == nil {
+		apiError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		return
+	}
+	body, ok := readLimited(r, MaxPayload)
+	if !ok {
+		apiError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+			fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", MaxPayload))
+		b.finish(inv, invoke.Result{FunctionError: "Unhandled", Payload: errorDoc("Function.ResponseSizeTooLarge",
+			fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxPayload))}, true)
+		return
+	}
+	accepted(w)
+	b.finish(inv, invoke.Result{Payload: body}, true)
+}
+
+func (b *sandbox) handleError(w http.ResponseWriter, r *http.Request) {
+	inv := b.running(r.PathValue("id"))
+	if inv == nil {
+		apiError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		return
+	}
+	body, _ := readLimited(r, MaxPayload)
+	accepted(w)
+	b.finish(inv, invoke.Result{FunctionError: "Unhandled", Payload: errorPayload(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))}, true)
+}
+
+// handleInitError takes the runtime's report that it cannot start: the
+// report answers the invocation it was started for, and the sandbox is
+// dropped (the runtime should exit; it is killed if it does not).
+func (b *sandbox) handleInitError(w http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	inited, inv := b.inited, b.cur
+	b.mu.Unlock()
+	if inited {
+		apiError(w, http.StatusForbidden, "InvalidStateTransition",
+			"State transition from Ready to InitError failed for runtime. Error: the runtime has already initialised")
+		return
+	}
+	body, _ := readLimited(r, MaxPayload)
+	accepted(w)
+	if inv != nil {
+		b.finish(inv, invoke.Result{FunctionError: "Unhandled", Payload: errorPayload(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))}, false)
+	}
+}
+
+// errorPayload is the error document a runtime reported: its body when it
+// is one, else one made from the error type header, as Lambda does.
+func errorPayload(body []byte, typ string) []byte {
+	var doc struct {
+		ErrorMessage *string `json:"errorMessage"`
+		ErrorType    *string `json:"errorType"`
+	}
+	if json.Unmarshal(body, &doc) == nil && (doc.ErrorMessage != nil || doc.ErrorType != nil) {
+		return body
+	}
+	if typ == "" {
+		typ = "Runtime.Unknown"
+	}
+	return errorDoc(typ, "")
+}
+
+// readLimited reads r's body up to limit bytes; false when it is longer.
+func readLimited(r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return nil, false
+	}
+	return body, true
+}
+
+func accepted(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	w.Write([]byte(`{"status":"OK"}` + "\n"))
+}
+
+// apiError is the Runtime API's error answer.
+func apiError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(errorDoc(typ, msg), '\n'))
+}
+
+// traceID is an X-Ray trace header for an invocation at now (gatehouse
+// traces nothing, but runtimes expect the header).
+func traceID(now time.Time) string {
+	h := strings.ReplaceAll(newRequestID(), "-", "")
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", now.Unix(), h[:24], h[16:32])
+}

@@ -1,0 +1,103 @@
+// Command fn is a function for the engine's tests: a bootstrap that speaks
+// the Runtime API with the standard library only, doing what each event's
+// "op" asks.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+var api = "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/"
+
+func post(path string, body []byte, header ...string) (int, string) {
+	req, _ := http.NewRequest("POST", api+path, bytes.NewReader(body))
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "post:", err)
+		os.Exit(70)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+func main() {
+	if os.Getenv("FN_CHILD") != "" {
+		select {} // a grandchild that never ends by itself
+	}
+	switch os.Getenv("FN_INIT") {
+	case "error":
+		post("init/error", []byte(`{"errorMessage":"cannot load handler","errorType":"Runtime.ImportModuleError","stackTrace":[]}`),
+			"Lambda-Runtime-Function-Error-Type", "Runtime.ImportModuleError")
+		os.Exit(1)
+	case "exit":
+		fmt.Println("init failing")
+		os.Exit(2)
+	}
+	fmt.Println("init done")
+	for {
+		resp, err := http.Get(api + "invocation/next")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "next:", err)
+			os.Exit(71)
+		}
+		payload, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+		var ev struct {
+			Op    string
+			Lines int
+		}
+		json.Unmarshal(payload, &ev)
+		out := payload
+		switch ev.Op {
+		case "pid":
+			out = []byte(fmt.Sprintf(`{"pid":%d}`, os.Getpid()))
+		case "env":
+			cwd, _ := os.Getwd()
+			doc := map[string]any{"env": os.Environ(), "cwd": cwd, "header": resp.Header}
+			out, _ = json.Marshal(doc)
+		case "sleep":
+			fmt.Printf("sleeping pid=%d\n", os.Getpid())
+			select {}
+		case "child":
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "FN_CHILD=1")
+			cmd.Start()
+			out = []byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, os.Getpid(), cmd.Process.Pid))
+		case "crash":
+			fmt.Fprintln(os.Stderr, "crashing")
+			os.Exit(3)
+		case "error":
+			post("invocation/"+id+"/error", []byte(`{"errorMessage":"boom","errorType":"MyError","stackTrace":["main.go:1"]}`),
+				"Lambda-Runtime-Function-Error-Type", "MyError")
+			continue
+		case "big":
+			out = bytes.Repeat([]byte("x"), 6291556+10)
+		case "print":
+			for i := range ev.Lines {
+				fmt.Printf("line %d of %s\n", i, id)
+			}
+		case "badid":
+			status, body := post("invocation/not-"+id+"/response", []byte(`{}`))
+			again, _ := http.Get(api + "invocation/next")
+			againBody, _ := io.ReadAll(again.Body)
+			again.Body.Close()
+			out, _ = json.Marshal(map[string]any{"status": status, "body": body,
+				"nextStatus": again.StatusCode, "nextBody": strings.TrimSpace(string(againBody))})
+		}
+		if status, body := post("invocation/"+id+"/response", out); status != http.StatusAccepted {
+			fmt.Println("response refused:", status, body)
+		}
+	}
+}
