@@ -104,7 +104,13 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 	res, err := env.Functions.Invoke(ctx, invoke.Request{Account: l.account, Region: l.region, Function: l.function,
 		Payload: payload, Caller: &l.caller})
 	if err != nil {
-		lg.Called(nil, err)
+		var e *invoke.Error
+		if lg != nil && errors.As(err, &e) {
+			// Lambda answered, refusing: its status is the integration's.
+			lg.Called(&http.Response{StatusCode: e.Status}, nil)
+		} else {
+			lg.Called(nil, err)
+		}
 		env.lambdaFailed(ctx, w, q, err)
 		return
 	}

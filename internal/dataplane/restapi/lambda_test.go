@@ -1,9 +1,11 @@
 package restapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/throttle"
 	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
@@ -340,4 +343,34 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Fatalf("%q escaped HTML: %s", s, out)
 		}
 	})
+}
+
+// A stage's access log reports the invocation as the integration:
+// Lambda's status, or the error that kept it from answering.
+func TestLambdaAccessLog(t *testing.T) {
+	integ := proxyIntegration()
+	api := lambdaAPI(t, integ, nil)
+	st := api.Stages["prod"]
+	st.AccessLog = accesslog.Compile(&model.AccessLogSettings{DestinationARN: "arn:aws:logs:us-east-1:123456789012:log-group:access",
+		Format: "$context.status $context.integration.status [$context.integration.error]"})
+	var buf bytes.Buffer
+	for _, c := range []struct {
+		answer func(invoke.Request) (invoke.Result, error)
+		want   string
+	}{
+		{answering(`{"statusCode": 201}`), "201 200 [-]"},
+		{failing(`{"errorMessage": "boom"}`), "502 200 [-]"},
+		{func(invoke.Request) (invoke.Result, error) {
+			return invoke.Result{}, &invoke.Error{Status: 429, Code: "TooManyRequestsException", Message: "Rate Exceeded."}
+		}, "500 429 [-]"},
+		{func(invoke.Request) (invoke.Result, error) { return invoke.Result{}, context.DeadlineExceeded }, "504 - [context deadline exceeded]"},
+	} {
+		buf.Reset()
+		env := &Env{Now: time.Now, Functions: &functions{answer: c.answer}, Log: slog.New(slog.NewTextHandler(&buf, nil))}
+		r := httptest.NewRequest("GET", "http://api1.execute-api.localhost/prod/orders/1", nil)
+		Serve(httptest.NewRecorder(), r, env, api, st, "/orders/1")
+		if !strings.Contains(buf.String(), `line="`+c.want+`"`) {
+			t.Errorf("access log %s, want %q", buf.String(), c.want)
+		}
+	}
 }
