@@ -207,14 +207,14 @@ func DeleteDomain(tx Tx, d *DomainName) error {
 	return Delete(tx, d)
 }
 
-// MappingsTo lists the mappings of every domain that point at an API, or
-// at one stage of it when stage is not empty: what must go before the API
-// or the stage may.
-func MappingsTo(tx Tx, apiID, stage string) ([]*APIMapping, error) {
-	var out []*APIMapping
+// MappedDomains names, in order and once each, the domains with a mapping
+// that points at an API, or at one stage of it when stage is not empty:
+// AWS refuses to delete an API or a stage while any remains.
+func MappedDomains(tx Tx, apiID, stage string) ([]string, error) {
+	var out []string
 	err := Scan(tx, "", func(m *APIMapping) bool {
-		if m.APIID == apiID && (stage == "" || m.Stage == stage) {
-			out = append(out, m)
+		if m.APIID == apiID && (stage == "" || m.Stage == stage) && (len(out) == 0 || out[len(out)-1] != m.Domain) {
+			out = append(out, m.Domain)
 		}
 		return true
 	})

@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"strings"
 	"testing"
 
 	"gatehouse/internal/model"
@@ -9,7 +10,7 @@ import (
 )
 
 // One store holding a REST API and an HTTP API, each with a stage, an
-// edge domain and a regional one, and a mapping on the regional domain.
+// edge domain and a regional one, and mappings on both.
 func domainFixture(t *testing.T) store.Store {
 	t.Helper()
 	st := mem.New()
@@ -24,6 +25,7 @@ func domainFixture(t *testing.T) store.Store {
 			&model.DomainName{Name: "api.example.com", EndpointType: model.EndpointRegional, SecurityPolicy: model.TLS12},
 			&model.APIMapping{Domain: "api.example.com", ID: "m1", Path: "orders", APIID: "rest", Stage: "prod"},
 			&model.APIMapping{Domain: "edge.example.com", ID: "m2", Path: "", APIID: "rest"},
+			&model.APIMapping{Domain: "api.example.com", ID: "m3", Path: "v2", APIID: "rest", Stage: "prod"},
 		} {
 			if err := model.Put(mt, r); err != nil {
 				return err
@@ -95,11 +97,11 @@ func TestMappingLookups(t *testing.T) {
 		}
 		for _, c := range []struct {
 			stage string
-			want  int
-		}{{"", 2}, {"prod", 1}, {"dev", 0}} {
-			got, err := model.MappingsTo(mt, "rest", c.stage)
-			if err != nil || len(got) != c.want {
-				t.Errorf("MappingsTo(rest, %q) = %d mappings (%v), want %d", c.stage, len(got), err, c.want)
+			want  string
+		}{{"", "api.example.com edge.example.com"}, {"prod", "api.example.com"}, {"dev", ""}} {
+			got, err := model.MappedDomains(mt, "rest", c.stage)
+			if err != nil || strings.Join(got, " ") != c.want {
+				t.Errorf("MappedDomains(rest, %q) = %q (%v), want %q", c.stage, got, err, c.want)
 			}
 		}
 		return nil

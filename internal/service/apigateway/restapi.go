@@ -3,6 +3,7 @@ package apigateway
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"gatehouse/internal/model"
 )
@@ -240,11 +241,23 @@ func (s *Service) UpdateRestApi(ctx context.Context, in *UpdateRestApiInput) (*R
 }
 
 // DeleteRestApi removes the API with everything under it: resources,
-// deployments, stages, models, validators and gateway responses.
+// deployments, stages, models, validators and gateway responses. Usage
+// plans and API keys lose its stages; a base path mapping that points at
+// it makes AWS refuse, naming the domains.
 func (s *Service) DeleteRestApi(ctx context.Context, in *RestApiIDInput) (*Empty, error) {
 	err := s.update(ctx, func(tx model.Tx) error {
 		a, err := getAPI(ctx, tx, in.RestAPIID)
 		if err != nil {
+			return err
+		}
+		domains, err := model.MappedDomains(tx, a.ID, "")
+		if err != nil {
+			return err
+		}
+		if len(domains) > 0 {
+			return badRequest("Deleting RestApi %s failed. Please remove all base path mappings related to the RestApi in your domains: %s.", a.ID, strings.Join(domains, ", "))
+		}
+		if err := forgetStages(tx, a.ID, ""); err != nil {
 			return err
 		}
 		resources, err := apiResources(tx, a.ID)

@@ -234,10 +234,23 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 	return stageShape(st), nil
 }
 
+// DeleteStage removes a stage. Usage plans and API keys lose it, as on
+// AWS; a base path mapping that points at it makes AWS refuse, naming the
+// domains.
 func (s *Service) DeleteStage(ctx context.Context, in *StageInput) (*Empty, error) {
 	err := s.update(ctx, func(tx model.Tx) error {
 		st, err := getStage(ctx, tx, in.RestAPIID, in.StageName)
 		if err != nil {
+			return err
+		}
+		domains, err := model.MappedDomains(tx, st.APIID, st.Name)
+		if err != nil {
+			return err
+		}
+		if len(domains) > 0 {
+			return badRequest("Deleting stage %s failed. Please remove all base path mappings related to the stage in your domains: %s", st.Name, strings.Join(domains, ", "))
+		}
+		if err := forgetStages(tx, st.APIID, st.Name); err != nil {
 			return err
 		}
 		return model.Delete(tx, st)

@@ -749,3 +749,43 @@ func usagePlanShape(p *model.UsagePlan) *UsagePlan {
 func planKeyShape(k *model.APIKey) *UsagePlanKey {
 	return &UsagePlanKey{ID: k.ID, Type: "API_KEY", Name: k.Name, Value: k.Value}
 }
+
+// forgetStages drops an API's stage (every stage of it when stage is
+// empty) from the usage plans and API keys that name it: AWS keeps no
+// association with a stage that is gone, and a stage made again under the
+// name starts with none.
+func forgetStages(tx model.Tx, apiID, stage string) error {
+	gone := func(api, st string) bool { return api == apiID && (stage == "" || st == stage) }
+	plans, err := model.List[model.UsagePlan](tx)
+	if err != nil {
+		return err
+	}
+	for _, p := range plans {
+		n := len(p.APIStages)
+		p.APIStages = slices.DeleteFunc(p.APIStages, func(st model.UsagePlanStage) bool { return gone(st.APIID, st.Stage) })
+		if len(p.APIStages) == n {
+			continue
+		}
+		if err := model.Put(tx, p); err != nil {
+			return err
+		}
+	}
+	keys, err := model.List[model.APIKey](tx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		n := len(k.StageKeys)
+		k.StageKeys = slices.DeleteFunc(k.StageKeys, func(sk string) bool {
+			api, st, _ := strings.Cut(sk, "/")
+			return gone(api, st)
+		})
+		if len(k.StageKeys) == n {
+			continue
+		}
+		if err := model.Put(tx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

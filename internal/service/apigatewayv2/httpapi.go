@@ -305,12 +305,20 @@ func (s *Service) UpdateApi(ctx context.Context, in *UpdateApiInput) (*Api, erro
 }
 
 // DeleteApi removes the API with everything in it: routes, integrations,
-// stages and deployments.
+// stages and deployments. An API mapping that points at it makes AWS
+// refuse.
 func (s *Service) DeleteApi(ctx context.Context, in *ApiIDInput) (*Empty, error) {
 	err := s.update(ctx, func(tx model.Tx) error {
 		a, err := getApi(ctx, tx, in.APIID)
 		if err != nil {
 			return err
+		}
+		domains, err := model.MappedDomains(tx, a.ID, "")
+		if err != nil {
+			return err
+		}
+		if len(domains) > 0 {
+			return badRequest("Deleting API %s failed. Please remove all API mappings for the API from your custom domain names.", a.ID)
 		}
 		if err := deleteAll[model.Route](tx, a.ID); err != nil {
 			return err

@@ -320,6 +320,8 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 	return stageShape(st), nil
 }
 
+// DeleteStage removes a stage; an API mapping that points at it makes AWS
+// refuse, naming the domains.
 func (s *Service) DeleteStage(ctx context.Context, in *StageNameInput) (*Empty, error) {
 	err := s.update(ctx, func(tx model.Tx) error {
 		if _, err := getApi(ctx, tx, in.APIID); err != nil {
@@ -328,6 +330,13 @@ func (s *Service) DeleteStage(ctx context.Context, in *StageNameInput) (*Empty, 
 		st, err := getStage(tx, in.APIID, in.StageName)
 		if err != nil {
 			return err
+		}
+		domains, err := model.MappedDomains(tx, st.APIID, st.Name)
+		if err != nil {
+			return err
+		}
+		if len(domains) > 0 {
+			return badRequest("Deleting stage %s failed. Please remove all base path mappings related to the stage in your domains: %s", st.Name, strings.Join(domains, ", "))
 		}
 		if err := model.Delete(tx, st); err != nil {
 			return err
