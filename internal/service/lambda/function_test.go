@@ -214,7 +214,10 @@ func TestCreateFunctionRefusals(t *testing.T) {
 	}
 }
 
-func TestInvokeWithoutEngine(t *testing.T) {
+// A Pending function refuses RequestResponse invocations as Lambda does,
+// answers DryRun, and takes Event invocations, which wait durably for the
+// engine.
+func TestInvokePendingDryRunAndEvent(t *testing.T) {
 	srv := servertest.Start(t)
 	c := srv.Lambda()
 	create(t, c, "f", nodeZip(t))
