@@ -59,10 +59,6 @@ type Config struct {
 	// Code is the directory a function's unpacked code lives in, from
 	// FunctionConfig.CodeID; "" when there is none.
 	Code func(id string) string
-	// Command tells how to start a runtime's process; nil runs only the
-	// OS-only runtimes (provided.al2023, provided.al2), whose entry point is
-	// the package's bootstrap.
-	Command CommandFunc
 	// Endpoint is gatehouse's URL, which functions get as
 	// AWS_ENDPOINT_URL so their SDKs call it.
 	Endpoint func() string

@@ -638,16 +638,16 @@ func TestInvalidEntrypoint(t *testing.T) {
 	r := newRig(t)
 	r.create("missing", func(fn *model.Function) { fn.Config.CodeID = "empty" })
 	r.create("noexec", func(fn *model.Function) { fn.Config.CodeID = "noexec" })
-	r.create("node", func(fn *model.Function) { fn.Config.Runtime = "nodejs22.x"; fn.Config.Handler = "index.handler" })
-	for name, want := range map[string]string{
-		"missing": "Couldn't find valid bootstrap(s)",
-		"noexec":  "permission denied",
-		"node":    "Runtime nodejs22.x is not supported",
+	r.create("java", func(fn *model.Function) { fn.Config.Runtime = "java21"; fn.Config.Handler = "example.Handler" })
+	for name, want := range map[string][2]string{
+		"missing": {"Runtime.InvalidEntrypoint", "Couldn't find valid bootstrap(s)"},
+		"noexec":  {"Runtime.InvalidEntrypoint", "permission denied"},
+		"java":    {"Runtime.Unsupported", "The runtime java21 is not supported"},
 	} {
 		res := r.invoke(name, `{}`)
 		typ, msg := errorDoc(t, res)
-		if typ != "Runtime.InvalidEntrypoint" || !strings.HasPrefix(msg, "RequestId: "+res.RequestID+" Error: ") || !strings.Contains(msg, want) {
-			t.Errorf("%s: %s %q, want Runtime.InvalidEntrypoint ...%q", name, typ, msg, want)
+		if typ != want[0] || !strings.HasPrefix(msg, "RequestId: "+res.RequestID+" Error: ") || !strings.Contains(msg, want[1]) {
+			t.Errorf("%s: %s %q, want %s ...%q", name, typ, msg, want[0], want[1])
 		}
 	}
 }

@@ -141,10 +141,13 @@ func (b *sandbox) start(inv *invocation) {
 	}
 	cfg, e := inv.cfg, b.e
 	dir := e.cfg.Code(cfg.CodeID)
-	launch, err := e.command(Spec{Runtime: cfg.Runtime, Handler: cfg.Handler, TaskRoot: dir})
-	if err != nil {
-		b.fail(inv, errorDoc("Runtime.InvalidEntrypoint", "RequestId: "+inv.id+" Error: "+err.Error()))
+	run, doc := launch(cfg.Runtime, dir, cfg.Handler, inv.id)
+	if doc != nil {
+		b.fail(inv, doc)
 		return
+	}
+	if run.Note != "" {
+		e.log.Info("lambda runtime: "+run.Note, "function", b.f.name, "runtime", cfg.Runtime)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -161,10 +164,10 @@ func (b *sandbox) start(inv *invocation) {
 		return
 	}
 	cmd := &exec.Cmd{
-		Path:        launch.Path,
-		Args:        append([]string{launch.Path}, launch.Args...),
-		Dir:         dir,
-		Env:         b.environ(cfg, dir, launch, ln.Addr().String()),
+		Path:        run.Path,
+		Args:        append([]string{run.Path}, run.Args...),
+		Dir:         cmpOr(run.Dir, dir),
+		Env:         b.environ(cfg, dir, run.Env, ln.Addr().String()),
 		Stdout:      pw,
 		Stderr:      pw,
 		SysProcAttr: procAttr(),
@@ -187,7 +190,7 @@ func (b *sandbox) start(inv *invocation) {
 	go out.copy()
 	if err != nil {
 		b.srv.Close()
-		b.fail(inv, errorDoc("Runtime.InvalidEntrypoint", "RequestId: "+inv.id+" Error: "+err.Error()))
+		b.fail(inv, startFailure(inv.id, err))
 		return
 	}
 	go b.wait()
@@ -351,11 +354,12 @@ func (b *sandbox) idleOut() {
 }
 
 // environ is the process's environment, as Lambda sets it: its own
-// variables, credentials gatehouse accepts, then the function's
-// variables (the service refuses those that would replace Lambda's).
-// Nothing of gatehouse's own environment leaks in but PATH's directories,
-// after Lambda's, so a bootstrap script finds local tools.
-func (b *sandbox) environ(cfg *model.FunctionConfig, dir string, l Launch, api string) []string {
+// variables, credentials gatehouse accepts, what the runtime adds
+// (_HANDLER, AWS_EXECUTION_ENV, LAMBDA_RUNTIME_DIR, its module path), then
+// the function's variables (the service refuses those that would replace
+// Lambda's). Nothing of gatehouse's own environment leaks in but PATH's
+// directories, after Lambda's, so a bootstrap script finds local tools.
+func (b *sandbox) environ(cfg *model.FunctionConfig, dir string, runtimeEnv []string, api string) []string {
 	e, f := b.e, b.f
 	now := e.clk.Now().UTC()
 	env := []string{
@@ -363,14 +367,12 @@ func (b *sandbox) environ(cfg *model.FunctionConfig, dir string, l Launch, api s
 		"AWS_LAMBDA_FUNCTION_VERSION=" + b.version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(cfg.MemorySize),
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + f.name,
-		"AWS_LAMBDA_LOG_STREAM_NAME=" + now.Format("2006/01/02") + "/[" + b.version + "]" + newRequestID()[:8] + newRequestID()[24:],
+		"AWS_LAMBDA_LOG_STREAM_NAME=" + now.Format("2006/01/02") + "/[" + b.version + "]" + strings.ReplaceAll(newRequestID(), "-", ""),
 		"AWS_LAMBDA_RUNTIME_API=" + api,
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_REGION=" + f.scope.Region,
 		"AWS_DEFAULT_REGION=" + f.scope.Region,
-		"_HANDLER=" + cfg.Handler,
 		"LAMBDA_TASK_ROOT=" + dir,
-		"LAMBDA_RUNTIME_DIR=" + cmpOr(l.RuntimeDir, dir),
 		"TZ=:UTC",
 		"LANG=en_US.UTF-8",
 		"PATH=" + lambdaPath(),
@@ -378,14 +380,10 @@ func (b *sandbox) environ(cfg *model.FunctionConfig, dir string, l Launch, api s
 		"AWS_SECRET_ACCESS_KEY=" + e.cfg.SecretKey,
 		"AWS_SESSION_TOKEN=" + e.token,
 	}
-	// OS-only runtimes have no execution environment name.
-	if cfg.Runtime != "" && !isOSOnly(cfg.Runtime) {
-		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+cfg.Runtime)
-	}
 	if u := e.cfg.Endpoint(); u != "" {
 		env = append(env, "AWS_ENDPOINT_URL="+u)
 	}
-	env = append(env, l.Env...)
+	env = append(env, runtimeEnv...)
 	for _, k := range slices.Sorted(maps.Keys(cfg.Environment)) {
 		env = append(env, k+"="+cfg.Environment[k])
 	}
