@@ -19,6 +19,11 @@
 //	payload:""              the raw body, for a []byte or string field
 //	json:"name"             a member of the JSON body
 //
+// An output may instead be a document of its own (Payload), and may set
+// its status and headers per call (Response), as Lambda's Invoke answers
+// 200, 202 or 204 with X-Amz-Function-Error; an error whose Shape is set
+// is written as that structure rather than {"message": ...}.
+//
 // Fields bound from the path, query, headers or payload must also say
 // json:"-", so that a body can neither fill nor overwrite them. Outputs are
 // encoded from their json tags (omitempty as the shape says); an output struct

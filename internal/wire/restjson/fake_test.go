@@ -99,6 +99,34 @@ type createThingIn struct {
 	Name string `json:"name"`
 }
 
+// runIn takes a raw body and a header, as Lambda's Invoke does.
+type runIn struct {
+	Mode string `header:"X-Run-Mode" json:"-"`
+	Body []byte `payload:"" json:"-"`
+}
+
+// runOut answers with its own status and headers beside a raw body.
+type runOut struct {
+	status int
+	body   []byte
+	header map[string]string
+}
+
+func (o *runOut) Payload() ([]byte, string) {
+	if o.body == nil {
+		return nil, ""
+	}
+	return o.body, "application/json"
+}
+
+func (o *runOut) Response() (int, map[string]string) { return o.status, o.header }
+
+// shapedError is an error structure of its own, as Lambda's are.
+type shapedError struct {
+	Message string `json:"Message"`
+	Type    string `json:"Type"`
+}
+
 func fakeOps() api.Table {
 	return api.NewTable(
 		api.Handle("CreateVpcLink", func(ctx context.Context, in *createVpcLinkIn) (*vpcLink, error) {
@@ -148,6 +176,17 @@ func fakeOps() api.Table {
 		api.Handle("Broken", func(ctx context.Context, in *empty) (*empty, error) {
 			return nil, errors.New("disk on fire")
 		}).Route("GET", "/broken", 0),
+		api.Handle("Run", func(ctx context.Context, in *runIn) (*runOut, error) {
+			switch in.Mode {
+			case "later":
+				return &runOut{status: http.StatusAccepted}, nil
+			case "refuse":
+				e := api.Errorf(http.StatusNotFound, "ResourceNotFoundException", "Function not found: %s", in.Body)
+				e.Shape = shapedError{Message: e.Message, Type: "User"}
+				return nil, e
+			}
+			return &runOut{body: in.Body, header: map[string]string{"X-Run-Result": "ran"}}, nil
+		}).Route("POST", "/run", 0),
 		api.Handle("WhoAmI", func(ctx context.Context, in *empty) (*objectOut, error) {
 			m := api.MetaFrom(ctx)
 			return &objectOut{Bucket: m.Account, Key: strings.ToUpper(m.Region)}, nil
