@@ -219,6 +219,10 @@ func explainRESTMethod(m *restapi.Method, health HealthStatus, rep *Report) Path
 	if integ.URI != nil {
 		pa.Integration.Target = integ.URI.String()
 	}
+	if fn := integ.Function(); fn != "" {
+		// No network hop: API Gateway invokes the function.
+		pa.Integration.Target = fn
+	}
 	if integ.Broken != "" {
 		pa.problem(integ.Broken, "point the integration at something that exists: "+integ.Broken)
 		pa.fail(Failure{Status: http.StatusInternalServerError, Message: "Internal server error", Cause: integ.Broken})

@@ -116,6 +116,19 @@ func TestExplainRESTStages(t *testing.T) {
 	}
 }
 
+// A REST method integrating a Lambda function names the function as its
+// target: there is no network hop to explain.
+func TestExplainRESTLambda(t *testing.T) {
+	p := newPrivateALB(t)
+	const fn = "arn:aws:lambda:us-east-1:000000000000:function:orders"
+	p.restAPI(t, &model.RestIntegration{Type: "AWS_PROXY", HTTPMethod: "POST", TimeoutMillis: 29000,
+		URI: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fn + "/invocations"}, map[string]map[string]string{"prod": nil})
+	_, rep := p.explainVia(t, url.Values{"api": {"rest000001"}, "stage": {"prod"}, "route": {"GET /x"}})
+	if pa := rep.Paths[0]; !rep.OK || pa.Integration.Type != "AWS_PROXY" || pa.Integration.Target != fn || len(pa.Hops) != 0 {
+		t.Fatalf("lambda: %+v", rep)
+	}
+}
+
 func TestExplainCloudMap(t *testing.T) {
 	p := newPrivateALB(t)
 	sd := p.srv.ServiceDiscovery()

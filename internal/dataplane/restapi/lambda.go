@@ -39,6 +39,15 @@ type lambdaTarget struct {
 	binary mediaTypes
 }
 
+// Function is the ARN of the Lambda function an AWS or AWS_PROXY
+// integration invokes, "" for other integrations.
+func (in *Integration) Function() string {
+	if in.lambda == nil {
+		return ""
+	}
+	return in.lambda.function
+}
+
 // compileLambda compiles a Lambda integration; a URI that names no
 // function leaves the integration broken.
 func compileLambda(sc *model.Scoped, in *model.RestIntegration, st *model.RestStage, binary mediaTypes, out *Integration) {
