@@ -288,3 +288,42 @@ func TestConcurrencyTagsAndAccount(t *testing.T) {
 		t.Fatalf("GetRuntimeManagementConfig = %+v, %v", rmc, err)
 	}
 }
+
+// CreateFunction with Publish makes version 1 with the function; a dry
+// run of a code update changes nothing; names in other accounts or
+// regions are not this caller's.
+func TestPublishOnCreateAndDryRun(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.Lambda()
+	zip := nodeZip(t)
+	out, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("p"), Role: aws.String(role), Publish: true,
+		Runtime: types.RuntimeNodejs20x, Handler: aws.String("index.handler"), Code: &types.FunctionCode{ZipFile: zip}})
+	if err != nil || aws.ToString(out.Version) != "1" || aws.ToString(out.FunctionArn) != "arn:aws:lambda:us-east-1:000000000000:function:p:1" {
+		t.Fatalf("CreateFunction with Publish = %+v, %v", out, err)
+	}
+	vs, err := c.ListVersionsByFunction(ctx, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("p")})
+	if err != nil || len(vs.Versions) != 2 {
+		t.Fatalf("ListVersionsByFunction = %+v, %v", vs, err)
+	}
+	settle(t, srv, "p")
+	before, _ := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("p")})
+	dry, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("p"), DryRun: true,
+		ZipFile: lambdatest.NodeFunction(t, "export const handler = async () => 2;")})
+	if err != nil || aws.ToString(dry.CodeSha256) == aws.ToString(before.Configuration.CodeSha256) {
+		t.Fatalf("dry run = %+v, %v", dry, err)
+	}
+	after, _ := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("p")})
+	if aws.ToString(after.Configuration.CodeSha256) != aws.ToString(before.Configuration.CodeSha256) ||
+		aws.ToString(after.Configuration.RevisionId) != aws.ToString(before.Configuration.RevisionId) || after.Configuration.LastUpdateStatus != types.LastUpdateStatusSuccessful {
+		t.Fatalf("a dry run changed the function: %+v", after.Configuration)
+	}
+	_, err = c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("p"), S3Bucket: aws.String("b"), S3Key: aws.String("k")})
+	apiError(t, err, "InvalidParameterValueException", "gatehouse has no S3")
+
+	for _, name := range []string{"arn:aws:lambda:eu-west-1:000000000000:function:p", "111122223333:function:p"} {
+		_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+		apiError(t, err, "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:000000000000:function:p")
+	}
+	_, err = c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("p:1"), Qualifier: aws.String("2")})
+	apiError(t, err, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier.")
+}
