@@ -2,6 +2,8 @@ package lambda
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"fmt"
 	"math"
 	"os"
@@ -30,12 +32,24 @@ func (b *sandbox) logLine(inv *invocation, line string) {
 }
 
 func (b *sandbox) logStart(inv *invocation) {
+	if b.quiet(inv) {
+		return
+	}
 	b.logLine(inv, "START RequestId: "+inv.id+" Version: "+inv.version)
+}
+
+// quiet reports whether nobody reads inv's START, END and REPORT lines:
+// no tail asked for and gatehouse's log not taking Info.
+func (b *sandbox) quiet(inv *invocation) bool {
+	return !inv.wantTail && !b.e.log.Enabled(context.Background(), slog.LevelInfo)
 }
 
 // logEnd writes END and REPORT as CloudWatch shows them. Durations are
 // measured on the wall clock: they report what the process took.
 func (b *sandbox) logEnd(inv *invocation) {
+	if b.quiet(inv) {
+		return
+	}
 	b.logLine(inv, "END RequestId: "+inv.id)
 	b.mu.Lock()
 	begun, cmd, initDur := inv.begun, b.cmd, b.initDur
@@ -99,6 +113,8 @@ type lineWriter struct {
 	r    *os.File
 	rmu  sync.Mutex
 	done chan struct{}
+	// dbuf is drain's read buffer, used under rmu.
+	dbuf []byte
 }
 
 // newLineWriter makes the pipe; w is the end the process writes to,
@@ -108,7 +124,7 @@ func newLineWriter(b *sandbox) (lw *lineWriter, w *os.File, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &lineWriter{b: b, r: r, done: make(chan struct{})}, w, nil
+	return &lineWriter{b: b, r: r, done: make(chan struct{}), dbuf: make([]byte, 4<<10)}, w, nil
 }
 
 // copy reads the pipe until every writer has closed it (the process and
@@ -130,7 +146,7 @@ func (w *lineWriter) copy() {
 // then posts its response, and the lines belong to that invocation's log
 // (and its tail) even when the response arrives first.
 func (w *lineWriter) drain() {
-	drainPipe(w.r, &w.rmu, w.write)
+	drainPipe(w.r, &w.rmu, w.dbuf, w.write)
 }
 
 // write logs the complete lines of p, holding back a last partial one.

@@ -20,4 +20,4 @@ func readPipe(r *os.File, mu *sync.Mutex, buf []byte, out func([]byte)) (int, er
 
 // drainPipe cannot read without waiting here: lines written just before
 // a response may land in the log after the invocation's END.
-func drainPipe(*os.File, *sync.Mutex, func([]byte)) {}
+func drainPipe(*os.File, *sync.Mutex, []byte, func([]byte)) {}

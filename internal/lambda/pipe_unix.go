@@ -35,15 +35,15 @@ func readPipe(r *os.File, mu *sync.Mutex, buf []byte, out func([]byte)) (n int, 
 	return max(n, 0), err
 }
 
-// drainPipe hands out whatever r holds now, without waiting for more.
-func drainPipe(r *os.File, mu *sync.Mutex, out func([]byte)) {
+// drainPipe hands out whatever r holds now, without waiting for more,
+// reading into buf, which only holders of mu may use.
+func drainPipe(r *os.File, mu *sync.Mutex, buf []byte, out func([]byte)) {
 	rc, err := r.SyscallConn()
 	if err != nil {
 		return
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	var buf [32 << 10]byte
 	rc.Control(func(fd uintptr) {
 		for {
 			n, err := syscall.Read(int(fd), buf[:])
