@@ -1,0 +1,389 @@
+package gatehouse_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	v2types "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"gatehouse"
+	"gatehouse/internal/lambda/lambdatest"
+	"gatehouse/internal/servertest"
+)
+
+// nodeEcho answers a 2.0 event with a response document carrying the
+// event whole, a header and a cookie.
+const nodeEcho = `exports.handler = async (event) => ({
+  statusCode: 200,
+  headers: {"content-type": "application/json", "x-runtime": "node"},
+  cookies: ["seen=1; Path=/"],
+  body: JSON.stringify(event),
+});
+`
+
+// pythonEcho answers a 1.0 event with its event as the body.
+const pythonEcho = `import json
+
+def lambda_handler(event, context):
+    return {"statusCode": 201, "headers": {"x-runtime": "python"},
+            "multiValueHeaders": {"x-many": ["a", "b"]}, "body": json.dumps(event)}
+`
+
+// pythonPlain returns a plain object: a 2.0 integration infers a 200 JSON
+// answer from it.
+const pythonPlain = `def lambda_handler(event, context):
+    return {"route": event["routeKey"], "method": event["requestContext"]["http"]["method"]}
+`
+
+// goTyped reads each payload format into aws-lambda-go's own event types,
+// so that an event they cannot read fails the test, and answers with
+// what it read.
+const goTyped = `package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	var probe struct{ Version string ` + "`json:\"version\"`" + ` }
+	json.Unmarshal(raw, &probe)
+	if probe.Version == "2.0" {
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, err
+		}
+		body := fmt.Sprintf("v2 %s %s id=%s q=%s h=%s stage=%s method=%s body=%s", ev.RouteKey, ev.RawPath, ev.PathParameters["id"],
+			ev.QueryStringParameters["q"], ev.Headers["x-test"], ev.RequestContext.Stage, ev.RequestContext.HTTP.Method, ev.Body)
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: body, Headers: map[string]string{"content-type": "text/plain"}}, nil
+	}
+	var ev events.APIGatewayProxyRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, err
+	}
+	body := fmt.Sprintf("v1 %s %s id=%s q=%v h=%v stage=%s method=%s body=%s", ev.Resource, ev.Path, ev.PathParameters["id"],
+		ev.MultiValueQueryStringParameters["q"], ev.MultiValueHeaders["x-test"], ev.RequestContext.Stage, ev.HTTPMethod, ev.Body)
+	return events.APIGatewayProxyResponse{StatusCode: 202, Body: body}, nil
+}
+
+func main() { lambda.Start(handle) }
+`
+
+// nodeAuthorizer is a simple-response authorizer that counts its calls in
+// a file (its sandboxes may come and go) and allows the token "allow".
+const nodeAuthorizer = `const fs = require("fs");
+exports.handler = async (event) => {
+  const file = process.env.COUNT_FILE;
+  let n = 0;
+  try { n = parseInt(fs.readFileSync(file, "utf8"), 10) || 0; } catch (e) {}
+  fs.writeFileSync(file, String(n + 1));
+  return {isAuthorized: event.headers.authorization === "allow", context: {user: "u-" + event.identitySource[0], call: n + 1}};
+};
+`
+
+// pythonPolicy is a 1.0 authorizer answering an IAM policy for the route
+// ARN it is asked about.
+const pythonPolicy = `def lambda_handler(event, context):
+    effect = "Allow" if event["identitySource"] == "allow" else "Deny"
+    return {"principalId": "me", "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]},
+        "context": {"tier": "gold"}}
+`
+
+// lambdaStack is one server with functions and an HTTP API whose $default
+// stage deploys each change.
+type lambdaStack struct {
+	t     *testing.T
+	srv   *servertest.Server
+	lc    *lambda.Client
+	gw    *apigatewayv2.Client
+	apiID string
+	logs  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newLambdaStack(t *testing.T) *lambdaStack {
+	t.Helper()
+	logs := &syncBuffer{}
+	srv := servertest.Start(t, servertest.Log(slog.New(slog.NewTextHandler(logs, nil))))
+	s := &lambdaStack{t: t, srv: srv, lc: srv.Lambda(), gw: srv.APIGatewayV2(), logs: logs}
+	api, err := s.gw.CreateApi(context.Background(), &apigatewayv2.CreateApiInput{Name: aws.String("functions"), ProtocolType: v2types.ProtocolTypeHttp})
+	s.must(err)
+	s.apiID = aws.ToString(api.ApiId)
+	_, err = s.gw.CreateStage(context.Background(), &apigatewayv2.CreateStageInput{ApiId: api.ApiId, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)})
+	s.must(err)
+	return s
+}
+
+func (s *lambdaStack) must(err error) {
+	s.t.Helper()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// function creates a function; env is its environment.
+func (s *lambdaStack) function(name string, runtime ltypes.Runtime, handler string, zip []byte, env map[string]string) string {
+	s.t.Helper()
+	in := &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: aws.String("arn:aws:iam::000000000000:role/lambda"),
+		Runtime: runtime, Handler: aws.String(handler), Code: &ltypes.FunctionCode{ZipFile: zip}}
+	if env != nil {
+		in.Environment = &ltypes.Environment{Variables: env}
+	}
+	out, err := s.lc.CreateFunction(context.Background(), in)
+	s.must(err)
+	return aws.ToString(out.FunctionArn)
+}
+
+// allow lets API Gateway invoke fn from sources matching sourceArn.
+func (s *lambdaStack) allow(fn, sourceArn string) {
+	s.t.Helper()
+	_, err := s.lc.AddPermission(context.Background(), &lambda.AddPermissionInput{FunctionName: aws.String(fn),
+		StatementId: aws.String("apigateway-" + fmt.Sprint(time.Now().UnixNano())), Action: aws.String("lambda:InvokeFunction"),
+		Principal: aws.String("apigateway.amazonaws.com"), SourceArn: aws.String(sourceArn)})
+	s.must(err)
+}
+
+func (s *lambdaStack) executeArn(rest string) string {
+	return "arn:aws:execute-api:us-east-1:000000000000:" + s.apiID + "/" + rest
+}
+
+// route makes an AWS_PROXY integration of fnArn in payload format and a
+// route to it, authorized by authorizer when it is not "".
+func (s *lambdaStack) route(key, fnArn, format, authorizer string) {
+	s.t.Helper()
+	ctx := context.Background()
+	integ, err := s.gw.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: aws.String(s.apiID),
+		IntegrationType: v2types.IntegrationTypeAwsProxy, PayloadFormatVersion: aws.String(format),
+		IntegrationUri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fnArn + "/invocations")})
+	s.must(err)
+	in := &apigatewayv2.CreateRouteInput{ApiId: aws.String(s.apiID), RouteKey: aws.String(key), Target: aws.String("integrations/" + aws.ToString(integ.IntegrationId))}
+	if authorizer != "" {
+		in.AuthorizationType, in.AuthorizerId = v2types.AuthorizationTypeCustom, aws.String(authorizer)
+	}
+	_, err = s.gw.CreateRoute(ctx, in)
+	s.must(err)
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (s *lambdaStack) send(method, path, body string, header http.Header) reply {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, method, s.srv.URL()+path, strings.NewReader(body))
+	req.Host = s.apiID + ".execute-api.localhost"
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, resp.Header, string(b)}
+}
+
+// HTTP API routes invoke real Node.js, Python and Go functions in both
+// payload formats: each function reads AWS's event (the Go one through
+// aws-lambda-go's own types) and its answer reaches the client as AWS
+// reads it; a function API Gateway may not invoke is a 500.
+func TestHTTPAPILambdaProxyEndToEnd(t *testing.T) {
+	lambdatest.RequireNode(t)
+	lambdatest.RequirePython(t, "3")
+	goZip := lambdatest.GoFunction(t, goTyped)
+	s := newLambdaStack(t)
+	node := s.function("node-echo", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeEcho), nil)
+	py := s.function("py-echo", ltypes.RuntimePython312, "lambda_function.lambda_handler", lambdatest.PythonFunction(t, pythonEcho), nil)
+	plain := s.function("py-plain", ltypes.RuntimePython312, "lambda_function.lambda_handler", lambdatest.PythonFunction(t, pythonPlain), nil)
+	gofn := s.function("go-typed", ltypes.RuntimeProvidedal2023, "bootstrap", goZip, nil)
+	locked := s.function("locked", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeEcho), nil)
+	s.srv.Advance(gatehouse.DefaultFunctionDelay)
+	s.allow("node-echo", s.executeArn("*/*/node/*"))
+	s.allow("py-echo", s.executeArn("*/POST/py/{id}"))
+	s.allow("py-plain", s.executeArn("*/$default"))
+	s.allow("go-typed", s.executeArn("*"))
+	s.allow("locked", s.executeArn("*/GET/elsewhere"))
+	s.route("ANY /node/{proxy+}", node, "2.0", "")
+	s.route("POST /py/{id}", py, "1.0", "")
+	s.route("$default", plain, "2.0", "")
+	s.route("POST /go2/{id}", gofn, "2.0", "")
+	s.route("POST /go1/{id}", gofn, "1.0", "")
+	s.route("GET /locked", locked, "2.0", "")
+
+	// Node.js, 2.0.
+	r := s.send("PUT", "/node/a/b?x=1&x=2", `{"k":"v"}`, http.Header{"Content-Type": {"application/json"}, "Cookie": {"c1=1; c2=2"}, "X-Test": {"t1", "t2"}})
+	if r.status != 200 || r.header.Get("X-Runtime") != "node" || r.header.Get("Set-Cookie") != "seen=1; Path=/" {
+		t.Fatalf("node: %d %v %s\n%s", r.status, r.header, r.body, s.logs)
+	}
+	var v2 map[string]any
+	s.must(json.Unmarshal([]byte(r.body), &v2))
+	rc := v2["requestContext"].(map[string]any)
+	if v2["version"] != "2.0" || v2["routeKey"] != "ANY /node/{proxy+}" || v2["rawPath"] != "/node/a/b" || v2["rawQueryString"] != "x=1&x=2" ||
+		v2["body"] != `{"k":"v"}` || v2["isBase64Encoded"] != false ||
+		fmt.Sprint(v2["cookies"]) != "[c1=1 c2=2]" || v2["headers"].(map[string]any)["x-test"] != "t1,t2" ||
+		v2["queryStringParameters"].(map[string]any)["x"] != "1,2" || v2["pathParameters"].(map[string]any)["proxy"] != "a/b" ||
+		rc["apiId"] != s.apiID || rc["accountId"] != "000000000000" || rc["stage"] != "$default" ||
+		rc["http"].(map[string]any)["method"] != "PUT" || rc["requestId"] != r.header.Get("Apigw-Requestid") {
+		t.Errorf("the Node.js function saw %s", r.body)
+	}
+
+	// Python, 1.0.
+	r = s.send("POST", "/py/7?q=a&q=b", "hello", http.Header{"Content-Type": {"text/plain"}})
+	if r.status != 201 || r.header.Get("X-Runtime") != "python" || strings.Join(r.header.Values("X-Many"), ",") != "a,b" {
+		t.Fatalf("python: %d %v %s", r.status, r.header, r.body)
+	}
+	var v1 map[string]any
+	s.must(json.Unmarshal([]byte(r.body), &v1))
+	if v1["version"] != "1.0" || v1["resource"] != "/py/{id}" || v1["path"] != "/py/7" || v1["httpMethod"] != "POST" ||
+		v1["queryStringParameters"].(map[string]any)["q"] != "a" || fmt.Sprint(v1["multiValueQueryStringParameters"].(map[string]any)["q"]) != "[a b]" ||
+		v1["pathParameters"].(map[string]any)["id"] != "7" || v1["body"] != "hello" || v1["stageVariables"] != nil {
+		t.Errorf("the Python function saw %s", r.body)
+	}
+
+	// A plain answer to a 2.0 integration is a 200 JSON body.
+	r = s.send("DELETE", "/anything/else", "", nil)
+	if r.status != 200 || r.header.Get("Content-Type") != "application/json" || r.body != `{"route": "$default", "method": "DELETE"}` {
+		t.Errorf("inferred answer: %d %v %q", r.status, r.header, r.body)
+	}
+
+	// Go, both formats, through aws-lambda-go's types.
+	r = s.send("POST", "/go2/42?q=z", "payload", http.Header{"X-Test": {"yes"}, "Content-Type": {"text/plain"}})
+	if want := "v2 POST /go2/{id} /go2/42 id=42 q=z h=yes stage=$default method=POST body=payload"; r.status != 200 || r.body != want {
+		t.Errorf("go 2.0: %d %q, want %q", r.status, r.body, want)
+	}
+	r = s.send("POST", "/go1/43?q=z", "payload", http.Header{"X-Test": {"yes"}, "Content-Type": {"text/plain"}})
+	if want := "v1 /go1/{id} /go1/43 id=43 q=[z] h=[yes] stage=$default method=POST body=payload"; r.status != 202 || r.body != want {
+		t.Errorf("go 1.0: %d %q, want %q", r.status, r.body, want)
+	}
+
+	// No permission for this route: 500, logged as a permission error.
+	r = s.send("GET", "/locked", "", nil)
+	if r.status != 500 || r.body != `{"message":"Internal Server Error"}` {
+		t.Errorf("locked: %d %s", r.status, r.body)
+	}
+	if !strings.Contains(s.logs.String(), "permission denied") {
+		t.Errorf("no permission error in the log:\n%s", s.logs)
+	}
+}
+
+// A REQUEST authorizer (Node.js, simple responses) allows and denies, is
+// called once per identity within its TTL and again after it, passes its
+// context to the integration; a 1.0 Python authorizer's policy allows and
+// denies; an authorizer API Gateway may not invoke is a 500.
+func TestHTTPAPILambdaAuthorizerEndToEnd(t *testing.T) {
+	lambdatest.RequireNode(t)
+	lambdatest.RequirePython(t, "3")
+	s := newLambdaStack(t)
+	ctx := context.Background()
+	count := filepath.Join(t.TempDir(), "calls")
+	echo := s.function("echo", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeEcho), nil)
+	s.function("auth-node", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeAuthorizer), map[string]string{"COUNT_FILE": count})
+	s.function("auth-py", ltypes.RuntimePython312, "lambda_function.lambda_handler", lambdatest.PythonFunction(t, pythonPolicy), nil)
+	s.function("auth-locked", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeAuthorizer), map[string]string{"COUNT_FILE": count + "-locked"})
+	s.srv.Advance(gatehouse.DefaultFunctionDelay)
+	s.allow("echo", s.executeArn("*"))
+	authorizer := func(name, fn, format string, simple bool, ttl int32) string {
+		in := &apigatewayv2.CreateAuthorizerInput{ApiId: aws.String(s.apiID), Name: aws.String(name), AuthorizerType: v2types.AuthorizerTypeRequest,
+			IdentitySource: []string{"$request.header.Authorization"}, AuthorizerPayloadFormatVersion: aws.String(format),
+			AuthorizerUri:                aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:" + fn + "/invocations"),
+			AuthorizerResultTtlInSeconds: aws.Int32(ttl)}
+		if simple {
+			in.EnableSimpleResponses = aws.Bool(true)
+		}
+		out, err := s.gw.CreateAuthorizer(ctx, in)
+		s.must(err)
+		id := aws.ToString(out.AuthorizerId)
+		if fn != "auth-locked" {
+			s.allow(fn, s.executeArn("authorizers/"+id))
+		}
+		return id
+	}
+	simple := authorizer("simple", "auth-node", "2.0", true, 300)
+	policy := authorizer("policy", "auth-py", "1.0", false, 0)
+	locked := authorizer("locked", "auth-locked", "2.0", true, 0)
+	s.route("GET /simple", echo, "2.0", simple)
+	s.route("GET /policy", echo, "2.0", policy)
+	s.route("GET /locked", echo, "2.0", locked)
+	calls := func() string {
+		b, _ := os.ReadFile(count)
+		return string(b)
+	}
+	allow := http.Header{"Authorization": {"allow"}}
+
+	r := s.send("GET", "/simple", "", allow)
+	if r.status != 200 {
+		t.Fatalf("allowed: %d %s\n%s", r.status, r.body, s.logs)
+	}
+	var ev map[string]any
+	s.must(json.Unmarshal([]byte(r.body), &ev))
+	if got, _ := json.Marshal(ev["requestContext"].(map[string]any)["authorizer"]); string(got) != `{"lambda":{"call":1,"user":"u-allow"}}` {
+		t.Errorf("the integration saw the authorizer as %s", got)
+	}
+	if r := s.send("GET", "/simple", "", allow); r.status != 200 || calls() != "1" {
+		t.Fatalf("cached: %d, %s calls", r.status, calls())
+	}
+	if r := s.send("GET", "/simple", "", http.Header{"Authorization": {"deny"}}); r.status != 403 || r.body != `{"message":"Forbidden"}` || calls() != "2" {
+		t.Fatalf("denied: %d %s, %s calls", r.status, r.body, calls())
+	}
+	if r := s.send("GET", "/simple", "", nil); r.status != 401 || r.body != `{"message":"Unauthorized"}` || calls() != "2" {
+		t.Fatalf("no identity: %d %s, %s calls", r.status, r.body, calls())
+	}
+	s.srv.Advance(301 * time.Second)
+	if r := s.send("GET", "/simple", "", allow); r.status != 200 || calls() != "3" {
+		t.Fatalf("past the TTL: %d, %s calls", r.status, calls())
+	}
+
+	if r := s.send("GET", "/policy", "", allow); r.status != 200 {
+		t.Fatalf("policy allows: %d %s", r.status, r.body)
+	}
+	if r := s.send("GET", "/policy", "", http.Header{"Authorization": {"deny"}}); r.status != 403 {
+		t.Fatalf("policy denies: %d %s", r.status, r.body)
+	}
+	if r := s.send("GET", "/locked", "", allow); r.status != 500 || r.body != `{"message":"Internal Server Error"}` {
+		t.Fatalf("authorizer without permission: %d %s", r.status, r.body)
+	}
+	if !strings.Contains(s.logs.String(), "permission denied") {
+		t.Errorf("no permission error in the log:\n%s", s.logs)
+	}
+}
