@@ -31,6 +31,15 @@ def lambda_handler(event, context):
     }
 `
 
+// restSlowPython answers after 2.5 s, within Lambda's default 3 s
+// function timeout but long after its method's integration timeout.
+const restSlowPython = `import time
+
+def lambda_handler(event, context):
+    time.sleep(2.5)
+    return {"statusCode": 200, "body": "late"}
+`
+
 // restOrdersNode is a non-proxy function: it reads the payload a request
 // template made and fails with messages the integration responses match.
 const restOrdersNode = `exports.handler = async (event) => {
@@ -103,6 +112,7 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 	node := restFunction(t, srv, "orders-node", "nodejs20.x", "index.handler", lambdatest.NodeFunction(t, restOrdersNode))
 	golang := restFunction(t, srv, "echo-go", "provided.al2023", "bootstrap", lambdatest.GoFunction(t, restEchoGo))
 	locked := restFunction(t, srv, "locked", "python3.11", "lambda_function.lambda_handler", lambdatest.PythonFunction(t, restEchoPython))
+	slow := restFunction(t, srv, "slow", "python3.11", "lambda_function.lambda_handler", lambdatest.PythonFunction(t, restSlowPython))
 
 	api, err := gw.CreateRestApi(restCtx, &apigateway.CreateRestApiInput{Name: aws.String("lambdas")})
 	restMust(t, err)
@@ -142,6 +152,10 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 		ResponseTemplates:  map[string]string{"application/json": `{"problem": "$input.path('$.errorMessage')"}`}})
 	restMust(t, err)
 	method(resource(api.RootResourceId, "locked"), "GET", proxy(locked))
+	// The slow function outlasts its method's 100 ms integration timeout.
+	slowProxy := proxy(slow)
+	slowProxy.TimeoutInMillis = aws.Int32(100)
+	method(resource(api.RootResourceId, "slow"), "GET", slowProxy)
 
 	// Each function lets this API's methods invoke it, by source ARN
 	// patterns of the kinds the console and CloudFormation write.
@@ -150,6 +164,7 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 		{"orders-node", "arn:aws:execute-api:us-east-1:000000000000:" + id + "/prod/POST/orders/{id}"},
 		{"echo-go", "arn:aws:execute-api:us-east-1:000000000000:" + id + "/*/GET/orders/*"},
 		{"locked", "arn:aws:execute-api:us-east-1:000000000000:someotherapi/*/GET/locked"},
+		{"slow", "arn:aws:execute-api:us-east-1:000000000000:" + id + "/*/*/*"},
 	} {
 		_, err := fn.AddPermission(restCtx, &lambda.AddPermissionInput{FunctionName: aws.String(p.name), StatementId: aws.String("apigateway"),
 			Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"), SourceArn: aws.String(p.source)})
@@ -231,6 +246,14 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 		if !strings.Contains(logs.all(), "Invalid permissions on Lambda function") ||
 			!strings.Contains(logs.all(), "source_arn=arn:aws:execute-api:us-east-1:000000000000:"+id+"/prod/GET/locked") {
 			t.Errorf("no permission error logged:\n%s", logs.all())
+		}
+	})
+
+	// A function still running when the integration timeout passes.
+	t.Run("integration timeout", func(t *testing.T) {
+		r := templateCall(t, srv, id, "GET", "/slow", "", "", "")
+		if r.status != http.StatusGatewayTimeout || r.body != `{"message":"Endpoint request timed out"}` {
+			t.Errorf("timeout: %d %s", r.status, r.body)
 		}
 	})
 }
