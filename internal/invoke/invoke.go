@@ -30,6 +30,9 @@ type Request struct {
 	Payload   []byte
 	// Tail asks for the last 4 KB of the invocation's log (LogType Tail).
 	Tail bool
+	// ClientContext is Invoke's X-Amz-Client-Context, base64-encoded JSON
+	// about the calling app, which the function's context carries.
+	ClientContext string
 	// Caller, when set, is a service invoking on a resource's behalf: the
 	// function's resource policy must allow it (model.Function.Allows),
 	// or the invocation fails with AccessDenied before the function runs.

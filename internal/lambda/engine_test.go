@@ -422,6 +422,11 @@ func TestQualifiers(t *testing.T) {
 		return model.Put(tx, &model.FunctionAlias{Function: "fn", Name: "live", FunctionVersion: "1"})
 	})
 	r.sync()
+	res, err := r.e.Invoke(context.Background(), invoke.Request{Account: account, Region: region, Function: "fn",
+		Payload: []byte(`{"op":"env"}`), ClientContext: "eyJjdXN0b20iOnsiYSI6MX19"})
+	if err != nil || !strings.Contains(string(res.Payload), `"Lambda-Runtime-Client-Context":["{\"custom\":{\"a\":1}}"]`) {
+		t.Errorf("the client context did not reach the runtime: %s, %v", res.Payload, err)
+	}
 	for _, c := range []struct{ fn, qual, version, arn string }{
 		{"fn", "", "$LATEST", "arn:aws:lambda:us-east-1:123456789012:function:fn"},
 		{"fn:1", "", "1", "arn:aws:lambda:us-east-1:123456789012:function:fn:1"},
@@ -446,7 +451,7 @@ func TestQualifiers(t *testing.T) {
 			t.Errorf("%s %s: AWS_LAMBDA_FUNCTION_VERSION is not %s", c.fn, c.qual, c.version)
 		}
 	}
-	_, err := r.e.Invoke(context.Background(), invoke.Request{Account: account, Region: region, Function: "fn:1", Qualifier: "live"})
+	_, err = r.e.Invoke(context.Background(), invoke.Request{Account: account, Region: region, Function: "fn:1", Qualifier: "live"})
 	wantError(t, err, 400, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier.")
 }
 

@@ -3,6 +3,7 @@ package lambda
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -66,7 +67,7 @@ func (e *Engine) invoke(ctx context.Context, req invoke.Request, id string) (inv
 	}
 
 	inv := &invocation{id: id, payload: req.Payload, arn: arn, version: version, cfg: cfg,
-		wantTail: req.Tail, done: make(chan invoke.Result, 1)}
+		wantTail: req.Tail, clientContext: clientContext(req.ClientContext), done: make(chan invoke.Result, 1)}
 	if err := inv.charge(ent, idx.scopes[scope]); err != nil {
 		return invoke.Result{}, err
 	}
@@ -156,4 +157,16 @@ func (inv *invocation) uncharge() {
 
 func throttled(reason string) error {
 	return &invoke.Error{Status: http.StatusTooManyRequests, Code: "TooManyRequestsException", Message: "Rate Exceeded.", Reason: reason}
+}
+
+// clientContext is the JSON a base64 X-Amz-Client-Context holds, which
+// the Runtime API hands on decoded; what does not decode goes as it is.
+func clientContext(s string) string {
+	if s == "" {
+		return ""
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return string(b)
+	}
+	return s
 }

@@ -3,8 +3,8 @@ package lambda
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"strings"

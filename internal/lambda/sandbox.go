@@ -76,7 +76,9 @@ type invocation struct {
 	version  string
 	cfg      *model.FunctionConfig
 	wantTail bool
-	limit    time.Duration
+	// clientContext is the Lambda-Runtime-Client-Context header, "" for none.
+	clientContext string
+	limit         time.Duration
 	// deadline is on the engine's clock; timer fires at it.
 	deadline time.Time
 	timer    clock.Timer
@@ -458,6 +460,9 @@ func (b *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
 	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(left).UnixMilli(), 10))
 	h.Set("Lambda-Runtime-Invoked-Function-Arn", inv.arn)
 	h.Set("Lambda-Runtime-Trace-Id", traceID(b.e.clk.Now()))
+	if inv.clientContext != "" {
+		h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
+	}
 	w.WriteHeader(http.StatusOK)
 	w.Write(inv.payload)
 }

@@ -82,7 +82,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	}
 	m := api.MetaFrom(ctx)
 	res, err := s.cfg.Functions.Invoke(ctx, invoke.Request{Account: m.Account, Region: m.Region,
-		Function: t.name, Qualifier: t.qualifier, Payload: in.Payload, Tail: in.LogType == "Tail"})
+		Function: t.name, Qualifier: t.qualifier, Payload: in.Payload, Tail: in.LogType == "Tail", ClientContext: in.ClientContext})
 	if ie, ok := err.(*invoke.Error); ok {
 		return nil, fromInvoke(ie)
 	}
