@@ -2,6 +2,7 @@ package lambda_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -119,5 +120,41 @@ func TestInvokeThroughTheEngine(t *testing.T) {
 	var tmr *types.TooManyRequestsException
 	if !errors.As(err, &tmr) || tmr.Reason != types.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded || aws.ToString(tmr.Type) != "User" {
 		t.Fatalf("throttled Invoke: %#v", err)
+	}
+}
+
+// The shipped runtime loops run Node.js and Python handlers from the
+// packages lambdatest makes, invoked through the Lambda API.
+func TestInvokeNodeAndPython(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.Lambda()
+	cases := []struct {
+		name, handler string
+		runtime       types.Runtime
+		require       func(testing.TB)
+		zip           func(testing.TB) []byte
+	}{
+		{"node", "index.handler", types.RuntimeNodejs22x, lambdatest.RequireNode, func(t testing.TB) []byte {
+			return lambdatest.NodeFunction(t, "export const handler = async (event) => ({ sum: event.a + event.b });")
+		}},
+		{"python", "lambda_function.lambda_handler", types.RuntimePython311, func(t testing.TB) { lambdatest.RequirePython(t, "3") }, func(t testing.TB) []byte {
+			return lambdatest.PythonFunction(t, "def lambda_handler(event, context):\n    return {'sum': event['a'] + event['b']}\n")
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.require(t)
+			_, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(tc.name), Role: aws.String(role),
+				Runtime: tc.runtime, Handler: aws.String(tc.handler), Code: &types.FunctionCode{ZipFile: tc.zip(t)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			active(t, srv, c, tc.name)
+			out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(tc.name), Payload: []byte(`{"a":2,"b":3}`)})
+			var doc struct{ Sum int }
+			if err != nil || out.FunctionError != nil || json.Unmarshal(out.Payload, &doc) != nil || doc.Sum != 5 {
+				t.Fatalf("Invoke = %s, %v", out.Payload, err)
+			}
+		})
 	}
 }
