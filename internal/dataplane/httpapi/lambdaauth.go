@@ -32,8 +32,13 @@ type LambdaAuthorizer struct {
 	// arn:aws:execute-api:{region}:{account}:{apiId}/authorizers/{id}.
 	SourceArn string
 	Account   string
-	Sources   []identitySource
-	TTL       time.Duration
+	// Role says the authorizer names authorizerCredentialsArn: API
+	// Gateway then invokes the function as that role, and the function's
+	// resource policy plays no part (gatehouse models no IAM roles, so
+	// the role may invoke anything).
+	Role    bool
+	Sources []identitySource
+	TTL     time.Duration
 	// cache holds answers by identity source values; nil without caching
 	// (a TTL of 0, or no identity sources to key on).
 	cache *authCache
@@ -70,7 +75,7 @@ func compileLambdaAuthorizer(sc *model.Scoped, a *model.Authorizer, last *Lambda
 	}
 	out := &LambdaAuthorizer{ID: a.ID, V2: a.PayloadFormatVersion == "2.0", Simple: a.EnableSimpleResponses,
 		SourceArn: "arn:aws:execute-api:" + sc.Scope.Region + ":" + sc.Scope.Account + ":" + a.APIID + "/authorizers/" + a.ID,
-		Account:   sc.Scope.Account, TTL: time.Duration(a.ResultTTLSeconds) * time.Second, record: a}
+		Account:   sc.Scope.Account, TTL: time.Duration(a.ResultTTLSeconds) * time.Second, Role: a.CredentialsARN != "", record: a}
 	out.Function, _ = invoke.FromIntegrationURI(a.URI)
 	for _, src := range a.IdentitySource {
 		if s, ok := parseIdentitySource(src); ok {
@@ -377,8 +382,11 @@ func (a *LambdaAuthorizer) call(rq *request, env *Env, arn string, vals []string
 	ctx, cancel := context.WithTimeout(rq.r.Context(), authorizerTimeout)
 	defer cancel()
 	start := env.Clock.Now()
-	res, err := env.Functions.Invoke(ctx, invoke.Request{Account: a.Account, Function: a.Function, Payload: payload,
-		Caller: &invoke.Caller{Service: "apigateway.amazonaws.com", SourceArn: a.SourceArn, SourceAccount: a.Account}})
+	req := invoke.Request{Account: a.Account, Function: a.Function, Payload: payload}
+	if !a.Role {
+		req.Caller = &invoke.Caller{Service: "apigateway.amazonaws.com", SourceArn: a.SourceArn, SourceAccount: a.Account}
+	}
+	res, err := env.Functions.Invoke(ctx, req)
 	if err != nil {
 		return nil, err
 	}

@@ -272,3 +272,21 @@ func TestLambdaAuthorizerContextMapping(t *testing.T) {
 		t.Fatalf("no key: %d", w.Code)
 	}
 }
+
+// An authorizer with authorizerCredentialsArn invokes its function as
+// that role: no resource policy is asked.
+func TestLambdaAuthorizerRole(t *testing.T) {
+	l := newLambdaAPI(t, petsIntegrations(), []model.Route{{RouteKey: "GET /r", Target: "integrations/v2", AuthorizationType: "CUSTOM", AuthorizerID: "a"}},
+		[]*model.Authorizer{{ID: "a", Type: "REQUEST", URI: fnURI("auth"), PayloadFormatVersion: "2.0", EnableSimpleResponses: true,
+			CredentialsARN: "arn:aws:iam::123456789012:role/invoker"}})
+	l.fns.handler = returns(`{"isAuthorized":true}`)
+	if w := l.send("GET", "/prod/r", "", nil); w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if c := l.fns.of("auth"); len(c) != 1 || c[0].Caller != nil {
+		t.Fatalf("the authorizer was invoked %+v", c)
+	}
+	if c := l.fns.of("pets"); len(c) != 1 || c[0].Caller == nil {
+		t.Fatalf("the integration was invoked %+v", c)
+	}
+}
