@@ -57,8 +57,9 @@ type FunctionConfig struct {
 	RevisionID   string
 	LastModified time.Time
 	// State is Pending, Active, Inactive or Failed; LastUpdateStatus is
-	// InProgress, Successful or Failed. The reasons are "" when there is
-	// nothing to explain.
+	// InProgress, Successful or Failed, and "" for a new function until
+	// it is first Active, as Lambda reports none before. The reasons are
+	// "" when there is nothing to explain.
 	State                      string
 	StateReason                string `json:",omitempty"`
 	StateReasonCode            string `json:",omitempty"`
