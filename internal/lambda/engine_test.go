@@ -709,10 +709,8 @@ func TestRuntimeAPIRefusesAWrongRequestID(t *testing.T) {
 	r.create("fn")
 	res := r.invoke("fn", `{"op":"badid"}`)
 	var doc struct {
-		Status     int
-		Body       string
-		NextStatus int
-		NextBody   string
+		Status, NextStatus, InitStatus int
+		Body, NextBody, InitBody       string
 	}
 	json.Unmarshal(res.Payload, &doc)
 	if doc.Status != 400 || doc.Body != `{"errorType":"InvalidRequestID","errorMessage":"Invalid request ID"}` {
@@ -721,6 +719,20 @@ func TestRuntimeAPIRefusesAWrongRequestID(t *testing.T) {
 	if doc.NextStatus != 403 || !strings.Contains(doc.NextBody, `"errorType":"InvalidStateTransition"`) {
 		t.Errorf("next before responding: %d %s", doc.NextStatus, doc.NextBody)
 	}
+	if doc.InitStatus != 403 || !strings.Contains(doc.InitBody, `"errorType":"InvalidStateTransition"`) {
+		t.Errorf("an init error once running: %d %s", doc.InitStatus, doc.InitBody)
+	}
+}
+
+func TestRuntimeErrorWithoutADocument(t *testing.T) {
+	r := newRig(t)
+	r.create("fn")
+	res := r.invoke("fn", `{"op":"garbage"}`)
+	if res.FunctionError != "Unhandled" || string(res.Payload) != `{"errorType":"Custom.Broken","errorMessage":""}` {
+		t.Fatalf("error %q, payload %s", res.FunctionError, res.Payload)
+	}
+	// The sandbox serves on.
+	r.invoke("fn", `{"op":"pid"}`)
 }
 
 func TestResponseTooLarge(t *testing.T) {

@@ -52,9 +52,11 @@ type sandbox struct {
 	// dead is closed when the sandbox is killed or its process exits.
 	dead     chan struct{}
 	deadOnce sync.Once
-	cmd      *exec.Cmd
-	srv      *http.Server
-	idle     clock.Timer
+	// exit is why the process ended, once wait has reaped it.
+	exit string
+	cmd  *exec.Cmd
+	srv  *http.Server
+	idle clock.Timer
 	// started is when the process started and initDur how long it took
 	// to ask for its first event (wall clock: they are measurements, for
 	// the REPORT line).
@@ -124,8 +126,14 @@ func (b *sandbox) assign(inv *invocation) {
 func (b *sandbox) dispatch(inv *invocation) {
 	b.mu.Lock()
 	b.assign(inv)
+	exit := b.exit
 	b.mu.Unlock()
 	b.logStart(inv)
+	// The process died between the claim and now, and wait has come and
+	// gone: nobody else will end inv.
+	if exit != "" {
+		b.finish(inv, exited(inv, exit), false)
+	}
 }
 
 // start starts the sandbox's process for its first invocation, inv. A
@@ -214,21 +222,28 @@ func (b *sandbox) wait() {
 	// pipe (and so the sandbox) alive, then its last lines are logged.
 	killGroup(b.cmd)
 	<-b.out.done
+	msg := "Runtime exited without providing a reason"
+	if err != nil {
+		msg = "Runtime exited with error: " + exitReason(err)
+	}
+	// From here a dispatch finds the sandbox dead and ends its invocation
+	// itself; one before is ended here.
 	b.mu.Lock()
+	b.state, b.exit = sbDead, msg
 	inv := b.cur
 	b.mu.Unlock()
 	b.markDead()
 	b.srv.Close()
 	if inv != nil {
-		msg := "Runtime exited without providing a reason"
-		if err != nil {
-			msg = "Runtime exited with error: " + exitReason(err)
-		}
-		b.finish(inv, invoke.Result{Payload: errorDoc("Runtime.ExitError", "RequestId: "+inv.id+" Error: "+msg),
-			FunctionError: "Unhandled"}, false)
+		b.finish(inv, exited(inv, msg), false)
 	}
 	b.f.unpark(b)
 	b.e.unregister(b)
+}
+
+// exited is the result of an invocation whose process ended under it.
+func exited(inv *invocation, msg string) invoke.Result {
+	return invoke.Result{Payload: errorDoc("Runtime.ExitError", "RequestId: "+inv.id+" Error: "+msg), FunctionError: "Unhandled"}
 }
 
 // exitReason is how Go names a process's end: "exit status 2", "signal:

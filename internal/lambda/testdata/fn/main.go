@@ -93,8 +93,13 @@ func main() {
 			again, _ := http.Get(api + "invocation/next")
 			againBody, _ := io.ReadAll(again.Body)
 			again.Body.Close()
+			initStatus, initBody := post("init/error", []byte(`{"errorMessage":"late","errorType":"Late"}`))
 			out, _ = json.Marshal(map[string]any{"status": status, "body": body,
-				"nextStatus": again.StatusCode, "nextBody": strings.TrimSpace(string(againBody))})
+				"nextStatus": again.StatusCode, "nextBody": strings.TrimSpace(string(againBody)),
+				"initStatus": initStatus, "initBody": initBody})
+		case "garbage":
+			post("invocation/"+id+"/error", []byte("\x00 not a document"), "Lambda-Runtime-Function-Error-Type", "Custom.Broken")
+			continue
 		}
 		if status, body := post("invocation/"+id+"/response", out); status != http.StatusAccepted {
 			fmt.Println("response refused:", status, body)
