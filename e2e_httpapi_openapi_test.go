@@ -304,15 +304,15 @@ func TestHTTPAPIOpenAPI(t *testing.T) {
 	apis, err := gw.GetApis(restCtx, &apigatewayv2.GetApisInput{})
 	restMust(t, err)
 	bad := map[string]struct{ body, code string }{
-		"not YAML":          {"{{{", "BadRequestException"},
-		"OpenAPI 2":         {"swagger: \"2.0\"\ninfo: {title: x}\n", "BadRequestException"},
-		"no title":          {"openapi: 3.0.1\ninfo: {version: x}\npaths: {}\n", "BadRequestException"},
-		"unknown VPC link":  {strings.ReplaceAll(doc, "connectionId: "+link, "connectionId: nolink"), "NotFoundException"},
-		"dangling $ref":     {strings.Replace(doc, "integrations/alb'", "integrations/none'", 1), "BadRequestException"},
-		"bad route key":     {strings.Replace(doc, "/pets:", "/pets/:", 1), "BadRequestException"},
-		"bad CORS":          {strings.Replace(doc, "maxAge: 300", "maxAge: 999999", 1), "BadRequestException"},
-		"bad mapping":       {strings.Replace(doc, "overwrite:header.X-From", "overwrite:nowhere.X-From", 1), "BadRequestException"},
-		"Lambda authorizer": {strings.Replace(doc, "type: jwt", "type: request", 1), "BadRequestException"},
+		"not YAML":                        {"{{{", "BadRequestException"},
+		"OpenAPI 2":                       {"swagger: \"2.0\"\ninfo: {title: x}\n", "BadRequestException"},
+		"no title":                        {"openapi: 3.0.1\ninfo: {version: x}\npaths: {}\n", "BadRequestException"},
+		"unknown VPC link":                {strings.ReplaceAll(doc, "connectionId: "+link, "connectionId: nolink"), "NotFoundException"},
+		"dangling $ref":                   {strings.Replace(doc, "integrations/alb'", "integrations/none'", 1), "BadRequestException"},
+		"bad route key":                   {strings.Replace(doc, "/pets:", "/pets/:", 1), "BadRequestException"},
+		"bad CORS":                        {strings.Replace(doc, "maxAge: 300", "maxAge: 999999", 1), "BadRequestException"},
+		"bad mapping":                     {strings.Replace(doc, "overwrite:header.X-From", "overwrite:nowhere.X-From", 1), "BadRequestException"},
+		"Lambda authorizer without a URI": {strings.Replace(doc, "type: jwt", "type: request", 1), "BadRequestException"},
 	}
 	for name, b := range bad {
 		_, err := gw.ImportApi(restCtx, &apigatewayv2.ImportApiInput{Body: aws.String(b.body)})

@@ -387,3 +387,78 @@ func TestHTTPAPILambdaAuthorizerEndToEnd(t *testing.T) {
 		t.Errorf("no permission error in the log:\n%s", s.logs)
 	}
 }
+
+// lambdaDocument is an HTTP API definition with a Lambda proxy route
+// guarded by a Lambda authorizer.
+const lambdaDocument = `openapi: "3.0.1"
+info:
+  title: orders
+  version: "1"
+paths:
+  /orders/{id}:
+    get:
+      security:
+      - gate: []
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:orders/invocations
+        payloadFormatVersion: "2.0"
+components:
+  securitySchemes:
+    gate:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authorizer:
+        type: request
+        identitySource: $request.header.Authorization, $context.routeKey
+        authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:gate/invocations
+        authorizerPayloadFormatVersion: "2.0"
+        authorizerResultTtlInSeconds: 120
+        enableSimpleResponses: true
+`
+
+// A definition's Lambda authorizer and proxy integration are imported as
+// CreateAuthorizer and CreateIntegration make them, the route CUSTOM; the
+// export imports again to the same API.
+func TestHTTPAPILambdaOpenAPI(t *testing.T) {
+	srv := servertest.Start(t)
+	gw := srv.APIGatewayV2()
+	ctx := context.Background()
+	imported, err := gw.ImportApi(ctx, &apigatewayv2.ImportApiInput{Body: aws.String(lambdaDocument), FailOnWarnings: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auths, err := gw.GetAuthorizers(ctx, &apigatewayv2.GetAuthorizersInput{ApiId: imported.ApiId})
+	if err != nil || len(auths.Items) != 1 {
+		t.Fatalf("authorizers %+v, %v", auths, err)
+	}
+	a := auths.Items[0]
+	if a.AuthorizerType != v2types.AuthorizerTypeRequest || aws.ToString(a.Name) != "gate" || aws.ToInt32(a.AuthorizerResultTtlInSeconds) != 120 ||
+		!aws.ToBool(a.EnableSimpleResponses) || aws.ToString(a.AuthorizerPayloadFormatVersion) != "2.0" ||
+		fmt.Sprint(a.IdentitySource) != "[$request.header.Authorization $context.routeKey]" || !strings.HasSuffix(aws.ToString(a.AuthorizerUri), ":function:gate/invocations") {
+		t.Fatalf("imported authorizer %+v", a)
+	}
+	routes, err := gw.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: imported.ApiId})
+	if err != nil || len(routes.Items) != 1 || routes.Items[0].AuthorizationType != v2types.AuthorizationTypeCustom ||
+		aws.ToString(routes.Items[0].AuthorizerId) != aws.ToString(a.AuthorizerId) {
+		t.Fatalf("routes %+v, %v", routes, err)
+	}
+	exported := exportAPI(t, gw, imported.ApiId, "JSON", true, "")
+	var doc map[string]any
+	if err := json.Unmarshal(exported, &doc); err != nil {
+		t.Fatal(err)
+	}
+	scheme := doc["components"].(map[string]any)["securitySchemes"].(map[string]any)["gate"].(map[string]any)
+	if scheme["type"] != "apiKey" || scheme["name"] != "Authorization" || scheme["in"] != "header" || scheme["flows"] != nil {
+		t.Fatalf("exported scheme %v", scheme)
+	}
+	again, err := gw.ImportApi(ctx, &apigatewayv2.ImportApiInput{Body: aws.String(string(exported)), FailOnWarnings: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re := exportAPI(t, gw, again.ApiId, "JSON", true, ""); !sameDocument(t, re, exported) {
+		t.Fatalf("round trip exports\n%s\nwant\n%s", re, exported)
+	}
+}

@@ -89,9 +89,15 @@ type oasComponents struct {
 	Integrations    map[string]*oasIntegration   `json:"x-amazon-apigateway-integrations,omitempty" yaml:"x-amazon-apigateway-integrations,omitempty"`
 }
 
+// oasSecurityScheme is a security scheme: oauth2 with empty flows for a
+// JWT authorizer, apiKey naming the header it reads for a Lambda one.
 type oasSecurityScheme struct {
-	Type       string         `json:"type" yaml:"type"`
-	Flows      map[string]any `json:"flows" yaml:"flows"`
+	Type string `json:"type" yaml:"type"`
+	// Flows is an interface so that a JWT scheme's empty map is written
+	// while an apiKey scheme, with none, leaves the member out.
+	Flows      any            `json:"flows,omitempty" yaml:"flows,omitempty"`
+	Name       string         `json:"name,omitempty" yaml:"name,omitempty"`
+	In         string         `json:"in,omitempty" yaml:"in,omitempty"`
 	Authorizer *oasAuthorizer `json:"x-amazon-apigateway-authorizer,omitempty" yaml:"x-amazon-apigateway-authorizer,omitempty"`
 }
 
@@ -223,6 +229,9 @@ func (s *Service) document(a *model.HTTPAPI, routes []*model.Route, integs []*mo
 			sch.Authorizer = &oasAuthorizer{Type: "jwt", IdentitySource: strings.Join(au.IdentitySource, ","),
 				JWTConfiguration: &JWTConfiguration{Issuer: &iss, Audience: au.JWT.Audience}}
 		}
+		if au.Type == "REQUEST" {
+			sch = lambdaScheme(au, ext)
+		}
 		comps.SecuritySchemes[au.Name] = sch
 	}
 	for _, r := range routes {
@@ -239,6 +248,8 @@ func (s *Service) document(a *model.HTTPAPI, routes []*model.Route, integs []*mo
 			Responses: map[string]oasResponse{"default": {Description: "Default response for " + r.RouteKey}}}
 		if au := authByID[r.AuthorizerID]; r.AuthorizationType == "JWT" && au != nil {
 			op.Security = []map[string][]string{{au.Name: scopeList(r.AuthorizationScopes)}}
+		} else if r.AuthorizationType == "CUSTOM" && au != nil {
+			op.Security = []map[string][]string{{au.Name: {}}}
 		}
 		if id, ok := strings.CutPrefix(r.Target, "integrations/"); ok && ext && byID[id] != nil {
 			o := integrationDoc(byID[id])
@@ -334,4 +345,28 @@ func scopeList(scopes []string) []string {
 		return []string{}
 	}
 	return slices.Clone(scopes)
+}
+
+// lambdaScheme is a Lambda authorizer's security scheme: an apiKey in the
+// header (or query parameter) its first identity source reads, and with
+// ext the authorizer's extension.
+func lambdaScheme(au *model.Authorizer, ext bool) oasSecurityScheme {
+	sch := oasSecurityScheme{Type: "apiKey", Name: "Unused", In: "header"}
+	if len(au.IdentitySource) > 0 {
+		if name, ok := strings.CutPrefix(au.IdentitySource[0], "$request.header."); ok {
+			sch.Name = name
+		} else if name, ok := strings.CutPrefix(au.IdentitySource[0], "$request.querystring."); ok {
+			sch.Name, sch.In = name, "query"
+		}
+	}
+	if ext {
+		ttl, simple := au.ResultTTLSeconds, au.EnableSimpleResponses
+		sch.Authorizer = &oasAuthorizer{Type: "request", IdentitySource: strings.Join(au.IdentitySource, ","), AuthorizerURI: au.URI,
+			AuthorizerCredentials: au.CredentialsARN, AuthorizerPayloadFormatVersion: au.PayloadFormatVersion,
+			AuthorizerResultTTLInSeconds: &ttl}
+		if simple {
+			sch.Authorizer.EnableSimpleResponses = &simple
+		}
+	}
+	return sch
 }

@@ -143,7 +143,7 @@ func (s *Service) build(ctx context.Context, tx model.Tx, a *model.HTTPAPI, p *i
 			c.target = &target
 		}
 		if pr.authorizer != "" {
-			typ, id := "JWT", authorizers[pr.authorizer]
+			typ, id := pr.authType, authorizers[pr.authorizer]
 			c.authType, c.authorizer, c.scopes = &typ, &id, pr.scopes
 		}
 		if pr.operationName != "" {
@@ -181,7 +181,24 @@ func (s *Service) buildAuthorizers(tx model.Tx, apiID string, plans []planAuthor
 			return nil, err
 		}
 		typ, name := "JWT", pa.name
-		if err := applyAuthorizer(a, authorizerChanges{typ: &typ, name: &name, source: pa.source, jwt: pa.jwt}); err != nil {
+		c := authorizerChanges{typ: &typ, name: &name, source: pa.source, jwt: pa.jwt}
+		if l := pa.lambda; l != nil {
+			typ = "REQUEST"
+			ttl, simple := 0, false
+			if l.AuthorizerResultTTLInSeconds != nil {
+				ttl = *l.AuthorizerResultTTLInSeconds
+			}
+			if l.EnableSimpleResponses != nil {
+				simple = *l.EnableSimpleResponses
+			}
+			// What the document leaves out is cleared, not kept from an
+			// authorizer of the same name: the document is the API.
+			c.uri, c.credentials, c.payload, c.ttl, c.simple = &l.AuthorizerURI, &l.AuthorizerCredentials, &l.AuthorizerPayloadFormatVersion, &ttl, &simple
+			if c.source == nil {
+				c.source = []string{}
+			}
+		}
+		if err := applyAuthorizer(a, c); err != nil {
 			return nil, err
 		}
 		if err := model.Put(tx, a); err != nil {

@@ -52,11 +52,17 @@ type oasIntegration struct {
 var integrationKeys = []string{"type", "httpMethod", "uri", "integrationUri", "connectionType", "connectionId",
 	"payloadFormatVersion", "timeoutInMillis", "tlsConfig", "requestParameters", "responseParameters", "description", "$ref"}
 
-// oasAuthorizer is x-amazon-apigateway-authorizer of a JWT authorizer.
+// oasAuthorizer is x-amazon-apigateway-authorizer: a JWT authorizer's
+// (type jwt) or a Lambda authorizer's (type request).
 type oasAuthorizer struct {
-	Type             string            `json:"type" yaml:"type"`
-	IdentitySource   string            `json:"identitySource" yaml:"identitySource"`
-	JWTConfiguration *JWTConfiguration `json:"jwtConfiguration,omitempty" yaml:"jwtConfiguration,omitempty"`
+	Type                           string            `json:"type" yaml:"type"`
+	IdentitySource                 string            `json:"identitySource" yaml:"identitySource"`
+	JWTConfiguration               *JWTConfiguration `json:"jwtConfiguration,omitempty" yaml:"jwtConfiguration,omitempty"`
+	AuthorizerURI                  string            `json:"authorizerUri,omitempty" yaml:"authorizerUri,omitempty"`
+	AuthorizerCredentials          string            `json:"authorizerCredentials,omitempty" yaml:"authorizerCredentials,omitempty"`
+	AuthorizerPayloadFormatVersion string            `json:"authorizerPayloadFormatVersion,omitempty" yaml:"authorizerPayloadFormatVersion,omitempty"`
+	AuthorizerResultTTLInSeconds   *int              `json:"authorizerResultTtlInSeconds,omitempty" yaml:"authorizerResultTtlInSeconds,omitempty"`
+	EnableSimpleResponses          *bool             `json:"enableSimpleResponses,omitempty" yaml:"enableSimpleResponses,omitempty"`
 }
 
 // The parsed plan of an import: what the API will hold, not yet checked
@@ -74,12 +80,15 @@ type planAuthorizer struct {
 	name   string
 	source []string
 	jwt    *JWTConfiguration
+	// lambda is a Lambda authorizer's extension, nil for a JWT one.
+	lambda *oasAuthorizer
 }
 
 type planRoute struct {
 	key           string
 	integration   int // index in integrations, -1 for none
 	authorizer    string
+	authType      string // JWT or CUSTOM, with an authorizer
 	scopes        []string
 	operationName string
 }
@@ -140,7 +149,7 @@ func parseOpenAPI(body, basepath string) (*importPlan, error) {
 	}
 	comps, _ := doc["components"].(map[string]any)
 	schemes, _ := comps["securitySchemes"].(map[string]any)
-	jwt := map[string]bool{}
+	authType := map[string]string{} // JWT or CUSTOM, by scheme name
 	for _, name := range sortedKeys(schemes) {
 		sch, _ := schemes[name].(map[string]any)
 		ext, ok := sch[xAuthorizer]
@@ -152,11 +161,17 @@ func parseOpenAPI(body, basepath string) (*importPlan, error) {
 		if err := recode(ext, &a); err != nil {
 			return nil, parseError("components.securitySchemes.%s.%s: %v", name, xAuthorizer, err)
 		}
-		if !strings.EqualFold(a.Type, "jwt") {
-			return nil, parseError("components.securitySchemes.%s: authorizer type %q is not supported: gatehouse serves JWT authorizers.", name, a.Type)
+		pa := planAuthorizer{name: name, source: splitSources(a.IdentitySource), jwt: a.JWTConfiguration}
+		switch {
+		case strings.EqualFold(a.Type, "jwt"):
+			authType[name] = "JWT"
+		case strings.EqualFold(a.Type, "request"):
+			pa.jwt, pa.lambda = nil, &a
+			authType[name] = "CUSTOM"
+		default:
+			return nil, parseError("components.securitySchemes.%s: authorizer type %q is not supported: gatehouse serves jwt and request authorizers.", name, a.Type)
 		}
-		p.authorizers = append(p.authorizers, planAuthorizer{name: name, source: splitSources(a.IdentitySource), jwt: a.JWTConfiguration})
-		jwt[name] = true
+		p.authorizers = append(p.authorizers, pa)
 	}
 	shared := map[string]int{}
 	sharedDefs, _ := comps[xIntegrations].(map[string]any)
@@ -230,15 +245,18 @@ func parseOpenAPI(body, basepath string) (*importPlan, error) {
 			}
 			for _, req := range sec {
 				for _, name := range sortedKeys(req) {
-					if !jwt[name] {
-						p.warn("%s.security names '%s', which is no JWT authorizer of the definition: the route is imported without it", where, name)
+					if authType[name] == "" {
+						p.warn("%s.security names '%s', which is no authorizer of the definition: the route is imported without it", where, name)
 						continue
 					}
 					if r.authorizer != "" {
 						p.warn("%s.security names more than one authorizer: the route takes '%s'", where, r.authorizer)
 						continue
 					}
-					r.authorizer, r.scopes = name, req[name]
+					r.authorizer, r.authType, r.scopes = name, authType[name], req[name]
+					if r.authType == "CUSTOM" {
+						r.scopes = nil // a Lambda authorizer's requirement lists no scopes
+					}
 				}
 			}
 			p.routes = append(p.routes, r)
