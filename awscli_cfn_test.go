@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
+	"gatehouse/internal/lambda/lambdatest"
 	"gatehouse/internal/servertest"
 )
 
@@ -233,4 +234,32 @@ func invokeStack(t *testing.T, srv *servertest.Server, invokeURL, path string) s
 		t.Fatalf("GET %s%s: %d %s", invokeURL, path, resp.StatusCode, body)
 	}
 	return got.Backend
+}
+
+// The AWS CLI's `cloudformation deploy` makes a function from inline
+// source behind an HTTP API (e2e_stack_lambda_test.go's template), and a
+// second deploy finds nothing to change: the inline package is the same
+// package, so the function's code is not touched.
+func TestAWSCLICloudFormationDeployLambda(t *testing.T) {
+	cli := awsCLI(t)
+	lambdatest.RequirePython(t, "3")
+	srv := servertest.Start(t, servertest.StackWait(time.Minute), servertest.FunctionDelay(-1))
+	awscli := awsCLIRunner(t, cli, srv)
+	file := filepath.Join(t.TempDir(), "function.yaml")
+	writeFile(t, file, functionStack)
+	deploy := []string{"cloudformation", "deploy", "--template-file", file, "--stack-name", "cli-function", "--no-fail-on-empty-changeset"}
+	if out := awscli(t, deploy...); !strings.Contains(out, "Successfully created/updated stack - cli-function") {
+		t.Fatalf("deploy:\n%s", out)
+	}
+	if out := awscli(t, deploy...); !strings.Contains(out, "No changes to deploy. Stack cli-function is up to date") {
+		t.Fatalf("deploy again:\n%s", out)
+	}
+	outputs := describeOutputs(t, awscli(t, "cloudformation", "describe-stacks", "--stack-name", "cli-function", "--output", "json"))
+	restMust(t, srv.Sync(context.Background()))
+	if a := invoke(t, srv, outputs["HttpId"], "/answer"); a.status != 200 || a.body != "one for stack" {
+		t.Fatalf("GET /answer = %d %q, want the function's answer", a.status, a.body)
+	}
+	awscli(t, "cloudformation", "delete-stack", "--stack-name", "cli-function")
+	awscli(t, "cloudformation", "wait", "stack-delete-complete", "--stack-name", "cli-function")
+	leftovers(t, srv.AWSConfig())
 }
