@@ -29,6 +29,8 @@ type API struct {
 type Stage struct {
 	Name string
 	Vars map[string]string
+	// account is the API's account, $context.accountId.
+	account string
 	// AccessLog is the stage's access log format, nil without access
 	// logging.
 	AccessLog *accesslog.Format
@@ -155,7 +157,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 		if st.APIID != a.ID {
 			continue
 		}
-		stage := &Stage{Name: st.Name, Vars: st.Variables, AccessLog: accesslog.Compile(st.AccessLog), root: &resource{path: "/"}}
+		stage := &Stage{Name: st.Name, Vars: st.Variables, account: sc.Scope.Account, AccessLog: accesslog.Compile(st.AccessLog), root: &resource{path: "/"}}
 		if dep := sc.RestDeployments[a.ID+"/"+st.DeploymentID]; dep != nil {
 			binary := compileMediaTypes(dep.BinaryMediaTypes)
 			stage.responses = compileGatewayResponses(dep)

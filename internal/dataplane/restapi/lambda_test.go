@@ -263,7 +263,7 @@ func TestLambdaProxyFailures(t *testing.T) {
 // patterns, an answer and an unmatched error to the default response.
 func TestLambdaCustomIntegration(t *testing.T) {
 	integ := &model.RestIntegration{Type: "AWS", HTTPMethod: "POST", URI: testLambda, TimeoutMillis: 29000, PassthroughBehavior: "WHEN_NO_MATCH",
-		RequestTemplates: map[string]string{"application/json": `{"id": "$input.params('id')", "stage": "$context.stage", "item": $input.json('$.item')}`},
+		RequestTemplates: map[string]string{"application/json": `{"id": "$input.params('id')", "stage": "$context.stage", "account": "$context.accountId", "item": $input.json('$.item')}`},
 		IntegrationResponses: map[string]*model.RestIntegrationResponse{
 			"200": {StatusCode: "200"},
 			"400": {StatusCode: "400", SelectionPattern: "Bad request.*",
@@ -285,7 +285,7 @@ func TestLambdaCustomIntegration(t *testing.T) {
 	if w.Code != 200 || w.Body.String() != `{"total": 3}` || w.Header().Get("Content-Type") != "application/json" {
 		t.Errorf("answer: %d %q", w.Code, w.Body)
 	}
-	if got := string(fns.last(t).Payload); got != `{"id": "42", "stage": "prod", "item": "tea"}` {
+	if got := string(fns.last(t).Payload); got != `{"id": "42", "stage": "prod", "account": "123456789012", "item": "tea"}` {
 		t.Errorf("mapped payload %s", got)
 	}
 	if c := fns.last(t).Caller; c == nil || c.SourceArn != "arn:aws:execute-api:us-east-1:123456789012:api1/prod/POST/orders/{id}" {

@@ -276,7 +276,7 @@ func (q *request) context() map[string]any {
 		"requestTimeEpoch":  now.UnixMilli(),
 		"domainName":        r.Host,
 		"domainPrefix":      domainPrefix,
-		"accountId":         "",
+		"accountId":         q.stage.account,
 		"identity": map[string]any{
 			"sourceIp": ip, "userAgent": r.Header.Get("User-Agent"),
 			"accessKey": "", "accountId": "", "apiKey": "", "apiKeyId": "", "caller": "", "user": "", "userArn": "",
