@@ -24,6 +24,10 @@ import (
 // It is settled at compile time, stage variables included.
 type lambdaTarget struct {
 	proxy bool
+	// role says the integration has credentials: API Gateway invokes the
+	// function as that role, which IAM authorizes, so the function's
+	// resource policy is not asked.
+	role bool
 	// post says the integration's method is POST, Lambda's Invoke; AWS
 	// stores any other and fails each request with 500.
 	post            bool
@@ -59,7 +63,7 @@ func compileLambda(sc *model.Scoped, in *model.RestIntegration, st *model.RestSt
 		out.Broken = "integration URI names no Lambda function"
 		return
 	}
-	out.lambda = &lambdaTarget{proxy: in.Type == "AWS_PROXY", post: in.HTTPMethod == http.MethodPost,
+	out.lambda = &lambdaTarget{proxy: in.Type == "AWS_PROXY", role: in.Credentials != "", post: in.HTTPMethod == http.MethodPost,
 		account: sc.Scope.Account, region: sc.Scope.Region, function: fn, binary: binary}
 }
 
@@ -109,9 +113,13 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 		// Lambda takes an empty payload as an empty object.
 		payload = emptyObject
 	}
+	caller := &l.caller
+	if l.role {
+		caller = nil
+	}
 	lg.Calling()
 	res, err := env.Functions.Invoke(ctx, invoke.Request{Account: l.account, Region: l.region, Function: l.function,
-		Payload: payload, Caller: &l.caller})
+		Payload: payload, Caller: caller})
 	if err != nil {
 		var e *invoke.Error
 		if lg != nil && errors.As(err, &e) {

@@ -237,6 +237,16 @@ func TestLambdaProxyFailures(t *testing.T) {
 		}
 	}
 
+	// An integration with credentials invokes as that role: the
+	// function's resource policy is not asked.
+	role := proxyIntegration()
+	role.Credentials = "arn:aws:iam::123456789012:role/apigateway"
+	asRole := &functions{answer: answering(`{"statusCode": 200}`)}
+	if w := serveLambda(lambdaAPI(t, role, nil), asRole, httptest.NewRequest("GET", "http://api1.execute-api.localhost/prod/orders/1", nil)); w.Code != 200 ||
+		asRole.last(t).Caller != nil {
+		t.Errorf("with credentials: %d, caller %+v", w.Code, asRole.last(t).Caller)
+	}
+
 	// An integration method other than POST, and a gateway without a
 	// function engine, fail without invoking anything.
 	get := proxyIntegration()
