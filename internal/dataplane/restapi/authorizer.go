@@ -24,9 +24,11 @@ type authorizer struct {
 	token    bool // TOKEN; otherwise REQUEST
 	function string
 	// account and region scope the invocation; caller is the principal
-	// and source the function's policy must allow.
+	// and source the function's policy must allow, nil when the
+	// authorizer has credentials: API Gateway then invokes as that role,
+	// which IAM authorizes, and the policy is not asked.
 	account, region string
-	caller          invoke.Caller
+	caller          *invoke.Caller
 	// deploymentID is the stage's deployment, for the REQUEST event's
 	// requestContext.
 	deploymentID string
@@ -72,8 +74,10 @@ func compileAuthorizers(sc *model.Scoped, apiID string, st *model.RestStage, dep
 		z := &authorizer{id: a.ID, token: a.Type == "TOKEN", account: sc.Scope.Account, region: sc.Scope.Region, deploymentID: dep.ID,
 			arnPrefix: "arn:aws:execute-api:" + sc.Scope.Region + ":" + sc.Scope.Account + ":" + apiID + "/" + stage + "/",
 			ttl:       time.Duration(a.ResultTTL) * time.Second}
-		z.caller = invoke.Caller{Service: "apigateway.amazonaws.com", SourceAccount: sc.Scope.Account,
-			SourceArn: "arn:aws:execute-api:" + sc.Scope.Region + ":" + sc.Scope.Account + ":" + apiID + "/authorizers/" + a.ID}
+		if a.Credentials == "" {
+			z.caller = &invoke.Caller{Service: "apigateway.amazonaws.com", SourceAccount: sc.Scope.Account,
+				SourceArn: "arn:aws:execute-api:" + sc.Scope.Region + ":" + sc.Scope.Account + ":" + apiID + "/authorizers/" + a.ID}
+		}
 		uri := stageVariableUse.ReplaceAllStringFunc(a.URI, func(ref string) string {
 			return st.Variables[ref[len("${stageVariables."):len(ref)-1]]
 		})
@@ -310,7 +314,7 @@ func (z *authorizer) call(q *request, methodARN string) (*authAnswer, *fault) {
 	defer cancel()
 	start := q.env.now()
 	res, err := q.env.Functions.Invoke(ctx, invoke.Request{Account: z.account, Region: z.region, Function: z.function,
-		Payload: event, Caller: &z.caller})
+		Payload: event, Caller: z.caller})
 	if err != nil {
 		var ie *invoke.Error
 		if errors.As(err, &ie) && ie.Code == "AccessDeniedException" {
