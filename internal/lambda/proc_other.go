@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !unix
 
 package lambda
 
@@ -7,8 +7,8 @@ import (
 	"syscall"
 )
 
-// procAttr is empty where Linux's process groups and parent-death signal
-// are not to be had: the function process is killed on its own.
+// procAttr is empty where there are no process groups: the function
+// process is killed on its own.
 func procAttr() *syscall.SysProcAttr { return nil }
 
 // killGroup kills the process.
