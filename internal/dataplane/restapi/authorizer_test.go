@@ -119,7 +119,7 @@ func newAuthServer(t *testing.T) *authServer {
 			IdentitySource: "method.request.header.Who, method.request.querystring.tenant", ResultTTL: 60},
 		{APIID: "api1", ID: "var", Name: "var", Type: "TOKEN", IdentitySource: "method.request.header.Authorization",
 			Credentials: "arn:aws:iam::000000000000:role/authorizer",
-			URI: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:${stageVariables.fn}/invocations"},
+			URI:         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:${stageVariables.fn}/invocations"},
 	}}
 	sc := &model.Scoped{
 		Scope:           model.Scope{Account: "000000000000", Region: "us-east-1"},
