@@ -22,6 +22,7 @@ import (
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"gatehouse"
+	"gatehouse/internal/dataplane/jwtauth/oidctest"
 	"gatehouse/internal/lambda/lambdatest"
 	"gatehouse/internal/servertest"
 )
@@ -460,5 +461,41 @@ func TestHTTPAPILambdaOpenAPI(t *testing.T) {
 	}
 	if re := exportAPI(t, gw, again.ApiId, "JSON", true, ""); !sameDocument(t, re, exported) {
 		t.Fatalf("round trip exports\n%s\nwant\n%s", re, exported)
+	}
+}
+
+// A JWT route's claims and scopes reach a Lambda integration as AWS
+// hands them on: 2.0's requestContext.authorizer.jwt, 1.0's
+// requestContext.authorizer, each claim as text.
+func TestHTTPAPILambdaJWTClaims(t *testing.T) {
+	lambdatest.RequireNode(t)
+	s := newLambdaStack(t)
+	ctx := context.Background()
+	iss := oidctest.Start(t)
+	echo := s.function("echo", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, `exports.handler = async (event) => ({statusCode: 200, body: JSON.stringify(event.requestContext.authorizer)});`), nil)
+	s.srv.Advance(gatehouse.DefaultFunctionDelay)
+	s.allow("echo", s.executeArn("*"))
+	au, err := s.gw.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: aws.String(s.apiID), Name: aws.String("jwt"),
+		AuthorizerType: v2types.AuthorizerTypeJwt, IdentitySource: []string{"$request.header.Authorization"},
+		JwtConfiguration: &v2types.JWTConfiguration{Issuer: aws.String(iss.URL), Audience: []string{"app"}}})
+	s.must(err)
+	for key, format := range map[string]string{"GET /v2": "2.0", "GET /v1": "1.0"} {
+		integ, err := s.gw.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: aws.String(s.apiID),
+			IntegrationType: v2types.IntegrationTypeAwsProxy, PayloadFormatVersion: aws.String(format), IntegrationUri: aws.String(echo)})
+		s.must(err)
+		_, err = s.gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: aws.String(s.apiID), RouteKey: aws.String(key),
+			Target: aws.String("integrations/" + aws.ToString(integ.IntegrationId)), AuthorizationType: v2types.AuthorizationTypeJwt, AuthorizerId: au.AuthorizerId})
+		s.must(err)
+	}
+	iss.WaitKeySet(t)
+	now := s.srv.Clock.Now().Unix()
+	token := http.Header{"Authorization": {"Bearer " + iss.Sign(t, map[string]any{"iss": iss.URL, "aud": "app", "sub": "u1",
+		"iat": now - 5, "exp": now + 600, "scope": "read write", "groups": []string{"a", "b"}})}}
+	claims := fmt.Sprintf(`"claims":{"aud":"app","exp":"%d","groups":"[a b]","iat":"%d","iss":"%s","scope":"read write","sub":"u1"},"scopes":["read","write"]`, now+600, now-5, iss.URL)
+	if r := s.send("GET", "/v2", "", token); r.status != 200 || r.body != `{"jwt":{`+claims+`}}` {
+		t.Errorf("2.0: %d %s", r.status, r.body)
+	}
+	if r := s.send("GET", "/v1", "", token); r.status != 200 || r.body != `{`+claims+`}` {
+		t.Errorf("1.0: %d %s", r.status, r.body)
 	}
 }
