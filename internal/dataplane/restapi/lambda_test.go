@@ -89,7 +89,7 @@ func lambdaAPI(t testing.TB, integ *model.RestIntegration, vars map[string]strin
 var requestTime = time.Date(2026, 4, 9, 12, 34, 56, 0, time.UTC)
 
 func serveLambda(api *API, fns *functions, r *http.Request) *httptest.ResponseRecorder {
-	env := &Env{Now: func() time.Time { return requestTime }}
+	env := &Env{Now: func() time.Time { return requestTime }, Log: slog.New(slog.DiscardHandler)}
 	if fns != nil {
 		env.Functions = fns
 	}
@@ -381,6 +381,33 @@ func TestLambdaAccessLog(t *testing.T) {
 		Serve(httptest.NewRecorder(), r, env, api, st, "/orders/1")
 		if !strings.Contains(buf.String(), `line="`+c.want+`"`) {
 			t.Errorf("access log %s, want %q", buf.String(), c.want)
+		}
+	}
+}
+
+// Lambda failures are gateway responses: a stage's customizations of
+// their types shape them.
+func TestLambdaGatewayResponses(t *testing.T) {
+	api := lambdaAPI(t, proxyIntegration(), nil)
+	st := api.Stages["prod"]
+	st.responses = compileGatewayResponses(&model.RestDeployment{GatewayResponses: []model.RestGatewayResponse{
+		{ResponseType: "DEFAULT_5XX", ResponseTemplates: map[string]string{"application/json": `{"error": $context.error.messageString, "type": "$context.error.responseType"}`}},
+		{ResponseType: "INTEGRATION_TIMEOUT", StatusCode: "503"},
+	}})
+	for _, c := range []struct {
+		answer func(invoke.Request) (invoke.Result, error)
+		status int
+		body   string
+	}{
+		{failing(`{"errorMessage": "boom"}`), 502, `{"error": "Internal server error", "type": "DEFAULT_5XX"}`},
+		{func(invoke.Request) (invoke.Result, error) {
+			return invoke.Result{}, &invoke.Error{Status: 403, Code: "AccessDeniedException", Message: "no"}
+		}, 500, `{"error": "Internal server error", "type": "API_CONFIGURATION_ERROR"}`},
+		{func(invoke.Request) (invoke.Result, error) { return invoke.Result{}, context.DeadlineExceeded }, 503, `{"message":"Endpoint request timed out"}`},
+	} {
+		w := serveLambda(api, &functions{answer: c.answer}, httptest.NewRequest("GET", "http://api1.execute-api.localhost/prod/orders/1", nil))
+		if w.Code != c.status || w.Body.String() != c.body {
+			t.Errorf("%d %s, want %d %s", w.Code, w.Body, c.status, c.body)
 		}
 	}
 }
