@@ -290,3 +290,60 @@ func TestLambdaAuthorizerRole(t *testing.T) {
 		t.Fatalf("the integration was invoked %+v", c)
 	}
 }
+
+// Whatever an authorizer function answers is read without panicking: a
+// verdict, or an error that makes the request a 500.
+func FuzzLambdaAuthorizerAnswer(f *testing.F) {
+	for _, s := range []string{`{"isAuthorized":true,"context":{"a":1}}`, `{"isAuthorized":"yes"}`, `null`, `[]`, `{"context":7}`,
+		`{"principalId":"p","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]},"context":{"k":[1,{"x":null}]}}`,
+		`{"principalId":{"o":1},"policyDocument":{"Statement":{"Action":["*"],"Effect":"Deny","NotResource":["a*"]}}}`} {
+		f.Add([]byte(s))
+	}
+	simple := &LambdaAuthorizer{V2: true, Simple: true}
+	policy := &LambdaAuthorizer{}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		for _, a := range []*LambdaAuthorizer{simple, policy} {
+			v, err := a.readAnswer(payload)
+			if err != nil {
+				continue
+			}
+			v.allows("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/x")
+			if v.ctx != nil {
+				var b []byte
+				if b = v.ctx.appendV1(v.ctx.appendRaw(nil)); len(b) == 0 {
+					t.Fatal("nothing appended")
+				}
+				if !json.Valid(v.ctx.appendV1(nil)) || !json.Valid(v.ctx.appendRaw(nil)) {
+					t.Fatalf("%q: the context does not make JSON: %s / %s", payload, v.ctx.appendV1(nil), v.ctx.appendRaw(nil))
+				}
+			}
+		}
+	})
+}
+
+// Whatever a client sends, the events built from it are JSON.
+func FuzzLambdaEvents(f *testing.F) {
+	f.Add("/prod/pets/7", "a=1&a=2&b", "X-Custom", "v\u00e9", "c=1; d", "text/plain", []byte("body"))
+	f.Add("/prod/pets/%zz", "%%%", "X-\x00", "\xff", ";;", "", []byte{0xff, 0})
+	l := newLambdaAPI(f, petsIntegrations(), petsRoutes, nil)
+	l.env.Functions = nil
+	f.Fuzz(func(t *testing.T, path, rawQuery, hname, hvalue, cookie, ctype string, body []byte) {
+		r := httptest.NewRequest("POST", "http://"+testAPI+".execute-api.localhost/", nil)
+		r.URL.Path, r.URL.RawQuery = path, rawQuery
+		r.Header = http.Header{hname: {hvalue, hvalue}, "Cookie": {cookie}, "Content-Type": {ctype}}
+		st := l.api.Stages["prod"]
+		var m Match
+		if !st.Router.Lookup("POST", strings.TrimPrefix(path, "/prod"), &m) {
+			return
+		}
+		rq := &request{r: r, match: m, st: st, api: l.api, path: strings.TrimPrefix(path, "/prod"), full: path, reqID: "id", trace: "t", body: body,
+			lambda: &authContext{raw: []byte(`{"k":"v"}`), principalID: hvalue}}
+		rq.m = &rq.match
+		for _, ev := range [][]byte{appendV2(nil, rq, nil), appendV1(nil, rq, nil), appendV2(nil, rq, &authHead{arn: path, values: []string{hvalue}}),
+			appendV1(nil, rq, &authHead{arn: path, values: []string{hvalue, cookie}})} {
+			if !json.Valid(ev) {
+				t.Fatalf("not JSON: %s", ev)
+			}
+		}
+	})
+}
