@@ -32,6 +32,13 @@ const elbPrincipal = "elasticloadbalancing.amazonaws.com"
 // answered what is no ALB response document (502).
 func (f *Forwarder) lambda(req *http.Request, b *Balancer, p *Pool, t *Target, hop Hop, l *Listener) (*http.Response, *Target, error) {
 	hopName := b.Name + " -> " + t.ID
+	// The body is held whole, and again in the event (base64 at worst):
+	// within the server's bound on held bytes, as signed bodies are.
+	held := BodySize(req, MaxLambdaBody) * 7 / 3
+	if !f.Guard.Hold(held) {
+		return albPage(req, http.StatusServiceUnavailable), t, nil
+	}
+	defer f.Guard.Release(held)
 	body, err := readLambdaBody(req)
 	switch {
 	case errors.Is(err, errTooLarge):

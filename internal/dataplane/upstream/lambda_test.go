@@ -301,3 +301,28 @@ func TestCheckLambdaSendsTheHealthCheckEvent(t *testing.T) {
 		t.Fatal("a failing function passed its check")
 	}
 }
+
+// Lambda bodies are held in memory whole, so they count against the
+// guard's bound on held bytes, as signed bodies do.
+func TestLambdaBodiesAreHeldWithinTheGuard(t *testing.T) {
+	f := newFixture(t)
+	_, albARN := f.lambdaGroup(t)
+	fns := &fakeFunctions{answer: answering(`{"statusCode": 200}`)}
+	guard := &upstream.Guard{MaxHeld: 1000}
+	fw := &upstream.Forwarder{Clock: f.srv.Clock, Functions: fns, Guard: guard}
+	b := f.compile(t)[albARN]
+	post := func(n int) int {
+		req := httptest.NewRequest("POST", "http://internal-pets.example/", bytes.NewReader(bytes.Repeat([]byte("a"), n)))
+		req.Header.Set("Content-Type", "text/plain")
+		return lambdaRequest(t, fw, b, req).StatusCode
+	}
+	if code := post(100); code != 200 {
+		t.Fatalf("a small body: %d", code)
+	}
+	if code := post(1000); code != 503 || guard.Shed.Load() != 1 {
+		t.Fatalf("a body past the bound: %d, shed %d", code, guard.Shed.Load())
+	}
+	if code := post(100); code != 200 {
+		t.Fatalf("the bound was not given back: %d", code)
+	}
+}
