@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +117,109 @@ func TestLambdaGoFunctionEndToEnd(t *testing.T) {
 		case <-timeout:
 			t.Fatalf("the asynchronous invocation was never delivered: %+v", evs[0])
 		}
+	}
+}
+
+// goMisbehaving is an aws-lambda-go function that hangs or dies when its
+// event says so.
+const goMisbehaving = `package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func handle(ctx context.Context, event map[string]string) (string, error) {
+	switch event["do"] {
+	case "hang":
+		fmt.Println("hanging now")
+		select {}
+	case "crash":
+		os.Exit(2)
+	}
+	return "fine", nil
+}
+
+func main() { lambda.Start(handle) }
+`
+
+// logLines is a log handler that hands each message to a channel, so a
+// test can wait for a function's output.
+type logLines chan string
+
+func (l logLines) Enabled(context.Context, slog.Level) bool { return true }
+func (l logLines) WithAttrs([]slog.Attr) slog.Handler        { return l }
+func (l logLines) WithGroup(string) slog.Handler             { return l }
+func (l logLines) Handle(_ context.Context, r slog.Record) error {
+	select {
+	case l <- r.Message:
+	default:
+	}
+	return nil
+}
+
+// A function that outlives its timeout is stopped when the server's clock
+// passes it, one that exits mid-invocation answers Runtime.ExitError, and
+// one with no concurrency is throttled, each as the Lambda API answers.
+func TestLambdaFunctionFailuresThroughTheAPI(t *testing.T) {
+	zip := lambdatest.GoFunction(t, goMisbehaving)
+	lines := make(logLines, 1024)
+	srv := servertest.Start(t, servertest.FunctionDelay(-1), servertest.Log(slog.New(lines)))
+	c := srv.Lambda()
+	ctx := context.Background()
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("wobbly"),
+		Role: aws.String("arn:aws:iam::000000000000:role/lambda"), Runtime: types.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Timeout: aws.Int32(5), Code: &types.FunctionCode{ZipFile: zip}}); err != nil {
+		t.Fatal(err)
+	}
+
+	type answer struct {
+		out *lambda.InvokeOutput
+		err error
+	}
+	hung := make(chan answer, 1)
+	go func() {
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("wobbly"), Payload: []byte(`{"do":"hang"}`)})
+		hung <- answer{out, err}
+	}()
+	for waiting := time.After(10 * time.Second); ; {
+		select {
+		case line := <-lines:
+			if line != "hanging now" {
+				continue
+			}
+		case <-waiting:
+			t.Fatal("the function never started hanging")
+		}
+		break
+	}
+	srv.Advance(5 * time.Second)
+	a := <-hung
+	if a.err != nil || aws.ToString(a.out.FunctionError) != "Unhandled" ||
+		!strings.HasSuffix(string(a.out.Payload), " Task timed out after 5.00 seconds\"}") {
+		t.Fatalf("a hung invocation: %+v, %v", a.out, a.err)
+	}
+
+	crashed, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("wobbly"), Payload: []byte(`{"do":"crash"}`)})
+	if err != nil || aws.ToString(crashed.FunctionError) != "Unhandled" ||
+		!strings.Contains(string(crashed.Payload), `"errorType":"Runtime.ExitError"`) ||
+		!strings.Contains(string(crashed.Payload), "Runtime exited with error: exit status 2") {
+		t.Fatalf("a crash: %+v %s, %v", crashed, crashed.Payload, err)
+	}
+	if fine, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("wobbly"), Payload: []byte(`{}`)}); err != nil || string(fine.Payload) != `"fine"` {
+		t.Fatalf("after the crash: %+v, %v", fine, err)
+	}
+
+	if _, err := c.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("wobbly"),
+		ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("wobbly"), Payload: []byte(`{}`)})
+	var tmr *types.TooManyRequestsException
+	if !errors.As(err, &tmr) || tmr.Reason != types.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded {
+		t.Fatalf("with no concurrency: %v", err)
 	}
 }
