@@ -305,3 +305,25 @@ func BenchmarkAuthorizedMethod(b *testing.B) {
 		m.authorizer = saved
 	}
 }
+
+// FuzzReadAnswer feeds arbitrary function output to the authorizer's
+// reader: nothing panics, and an answer it accepts has a verdict for any
+// method ARN.
+func FuzzReadAnswer(f *testing.F) {
+	for _, seed := range []string{
+		`{"principalId":"u","policyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"}]}}`,
+		`{"policyDocument":{"Statement":{"Effect":"Deny","Action":["execute-api:*"],"Resource":["arn:*/GET/?"]}},"context":{"a":1,"b":true,"c":"x"},"usageIdentifierKey":"k"}`,
+		`{"policyDocument":{"Statement":[]}}`, `{"context":{"o":{}}}`, `null`, `[]`, `"x"`, `{"policyDocument":{"Statement":[{"Effect":1}]}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		a, err := readAnswer(payload)
+		if err != nil {
+			return
+		}
+		a.verdict("arn:aws:execute-api:us-east-1:000000000000:api1/prod/GET/pets/1")
+		a.Claim("principalId")
+		a.Context()
+	})
+}
