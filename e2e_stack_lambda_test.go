@@ -272,3 +272,37 @@ func waitDeleted(t *testing.T, c *cfn.Client, name string) {
 	})
 	restMust(t, w.Wait(context.Background(), &cfn.DescribeStacksInput{StackName: aws.String(name)}, 30*time.Second))
 }
+
+// TestStackInlineNodeFunction: Node.js inline source is written to
+// index.js, as CloudFormation writes it, so it runs as a CommonJS module
+// under index.handler.
+func TestStackInlineNodeFunction(t *testing.T) {
+	lambdatest.RequireNode(t)
+	srv := servertest.Start(t, servertest.FunctionDelay(-1))
+	c := srv.CloudFormation()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const body = `
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: doubler
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Role: arn:aws:iam::000000000000:role/run
+      Code:
+        ZipFile: |
+          exports.handler = async (event) => ({doubled: event.n * 2});
+`
+	_, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("node"), TemplateBody: aws.String(body)})
+	restMust(t, err)
+	if st := waitSettled(t, c, "node"); st.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("create: %s\n%s", st.StackStatus, eventLines(t, c, "node"))
+	}
+	out, err := lambda.NewFromConfig(srv.AWSConfig()).Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("doubler"), Payload: []byte(`{"n": 21}`)})
+	restMust(t, err)
+	if out.FunctionError != nil || string(out.Payload) != `{"doubled":42}` {
+		t.Fatalf("Invoke = %q (error %v), want {\"doubled\":42}", out.Payload, aws.ToString(out.FunctionError))
+	}
+}
