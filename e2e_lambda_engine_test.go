@@ -151,8 +151,8 @@ func main() { lambda.Start(handle) }
 type logLines chan string
 
 func (l logLines) Enabled(context.Context, slog.Level) bool { return true }
-func (l logLines) WithAttrs([]slog.Attr) slog.Handler        { return l }
-func (l logLines) WithGroup(string) slog.Handler             { return l }
+func (l logLines) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l logLines) WithGroup(string) slog.Handler            { return l }
 func (l logLines) Handle(_ context.Context, r slog.Record) error {
 	select {
 	case l <- r.Message:

@@ -290,7 +290,10 @@ func (e *Engine) reconcile(snap *model.Snapshot) {
 		}
 	}
 	// Sandboxes of a configuration that changed, or of a function gone,
-	// stop now if idle, or when their invocation ends if busy.
+	// stop now if idle, or when their invocation ends if busy (park checks
+	// the index, so it is swapped in first: a sandbox parked from here on
+	// is checked against it).
+	e.idx.Store(idx)
 	for k, f := range e.fns {
 		ent := idx.lookup(k.scope, k.name)
 		if ent == nil {
@@ -300,7 +303,6 @@ func (e *Engine) reconcile(snap *model.Snapshot) {
 		}
 		retire = append(retire, f.retire(ent)...)
 	}
-	e.idx.Store(idx)
 	e.mu.Unlock()
 
 	for _, b := range retire {

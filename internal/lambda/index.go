@@ -140,7 +140,13 @@ func (f *fnState) take(version, g string) (b *sandbox, warm, ok bool) {
 	for idle := f.idle[version]; len(idle) > 0; idle = f.idle[version] {
 		b = idle[len(idle)-1]
 		f.idle[version] = idle[:len(idle)-1]
-		if b.gen == g && b.claim() {
+		if b.gen != g {
+			// Its configuration changed and the engine has not retired it
+			// yet: nobody else will.
+			b.kill()
+			continue
+		}
+		if b.claim() {
 			return b, true, true
 		}
 	}
