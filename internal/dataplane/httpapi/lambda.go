@@ -33,6 +33,12 @@ const MaxInvokePayload = 6 << 20
 func serveLambda(ctx context.Context, w http.ResponseWriter, rq *request, env *Env, integ *Integration, idHeader []string, lg *accesslog.Entry) bool {
 	r := rq.r
 	if r.Body != nil && r.Body != http.NoBody {
+		// The body may arrive for as long as the integration may take,
+		// not only the moment the server grants a request it has not
+		// routed yet: an authorizer's call may have used that already.
+		if deadline, ok := ctx.Deadline(); ok {
+			upstream.ExtendBodyRead(w, r, deadline)
+		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 		if err != nil {
 			reply(w, http.StatusBadRequest, "Bad Request")

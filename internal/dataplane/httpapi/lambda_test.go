@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,7 @@ import (
 
 	"gatehouse/internal/clock/clocktest"
 	"gatehouse/internal/dataplane/throttle"
+	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 )
@@ -462,4 +464,47 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q came back as %q", s, back)
 		}
 	})
+}
+
+// A body that arrives after the server's first moment of grace, while an
+// authorizer decided, still reaches the function: the Lambda integration
+// reads it within its own timeout.
+func TestLambdaBodyAfterAuthorizer(t *testing.T) {
+	l := newLambdaAPI(t, petsIntegrations(), []model.Route{{RouteKey: "POST /up", Target: "integrations/v2", AuthorizationType: "CUSTOM", AuthorizerID: "a"}},
+		[]*model.Authorizer{{ID: "a", Type: "REQUEST", URI: fnURI("auth"), PayloadFormatVersion: "2.0", EnableSimpleResponses: true}})
+	authorized := make(chan struct{})
+	l.fns.handler = func(_ context.Context, req invoke.Request) (invoke.Result, error) {
+		if strings.HasSuffix(req.Function, ":auth") {
+			close(authorized)
+			return invoke.Result{Payload: []byte(`{"isAuthorized":true}`)}, nil
+		}
+		return invoke.Result{Payload: req.Payload}, nil
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upstream.BoundBodyRead(w, r) // as the data plane does for every request
+		Serve(w, r, l.env, l.api, l.api.Stages["prod"], strings.TrimPrefix(r.URL.Path, "/prod"), r.URL.Path)
+	}))
+	defer srv.Close()
+	pr, pw := io.Pipe()
+	go func() {
+		// The body comes well past the server's grace for unrouted
+		// requests (100 ms), once the authorizer has answered.
+		<-authorized
+		<-time.After(300 * time.Millisecond)
+		pw.Write([]byte("late body"))
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", srv.URL+"/prod/up", pr)
+	req.ContentLength = int64(len("late body"))
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ev map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &ev); err != nil || resp.StatusCode != 200 || ev["body"] != "late body" {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
 }

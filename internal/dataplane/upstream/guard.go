@@ -232,6 +232,16 @@ func LimitRequestBody(w http.ResponseWriter, r, out *http.Request, limit int64) 
 	return lb
 }
 
+// ExtendBodyRead lets the client's body be read until a moment past
+// deadline (its integration's), for a request path that reads the body
+// itself rather than through LimitRequestBody: a Lambda integration,
+// whose event holds the body.
+func ExtendBodyRead(w http.ResponseWriter, r *http.Request, deadline time.Time) {
+	if r.Body != nil && r.Body != http.NoBody {
+		http.NewResponseController(w).SetReadDeadline(deadline.Add(readGrace))
+	}
+}
+
 // BoundBodyRead gives a request with a body readGrace to deliver it, from
 // now: a request answered without its integration (no route, a refusal, a
 // mock) does not read its body, but net/http reads what is left of it
