@@ -607,6 +607,7 @@ func TestCrashIsRuntimeExitError(t *testing.T) {
 	if typ != "Runtime.ExitError" || msg != "RequestId: "+res.RequestID+" Error: Runtime exited with error: exit status 3" {
 		t.Fatalf("error %s %q", typ, msg)
 	}
+	r.logs.wait(t, "RequestId: "+res.RequestID+" Error: Runtime exited with error: exit status 3")
 	gone(t, pid)
 	if again := pidOf(t, r.invoke("fn", `{"op":"pid"}`)); again == pid {
 		t.Fatal("a crashed process ran again")

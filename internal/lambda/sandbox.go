@@ -235,6 +235,9 @@ func (b *sandbox) wait() {
 	b.markDead()
 	b.srv.Close()
 	if inv != nil {
+		// As CloudWatch shows a runtime's exit: the error, then its type.
+		b.logLine(inv, "RequestId: "+inv.id+" Error: "+msg)
+		b.logLine(inv, "Runtime.ExitError")
 		b.finish(inv, exited(inv, msg), false)
 	}
 	b.f.unpark(b)
