@@ -355,7 +355,13 @@ func (b *sandbox) park() bool {
 	b.mu.Unlock()
 	if !b.f.park(b) {
 		b.mu.Lock()
-		b.state = sbBusy
+		if b.state == sbIdle {
+			b.state = sbBusy
+		}
+		if b.idle != nil {
+			b.idle.Stop()
+			b.idle = nil
+		}
 		b.mu.Unlock()
 		return false
 	}
