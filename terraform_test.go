@@ -184,7 +184,26 @@ var terraformExamples = []terraformExample{
 			{path: "/hello/world", status: 200, body: `"greeting": "hello"`},
 			{path: "/other", status: 404, body: "Not Found"},
 		}},
+	{dir: "alb-lambda", needs: []string{"python3"},
+		prepare: func(t *testing.T, dir string) []string {
+			pkg := filepath.Join(dir, "function.zip")
+			writeFile(t, pkg, string(lambdatest.PythonFunction(t, albPython)))
+			return []string{"-var", "package=" + pkg}
+		},
+		calls: []invokeCall{
+			{path: "/pets/7?color=brown", status: 200, body: `"path": "/pets/7"`},
+			{path: "/pets/7?color=brown&color=black", status: 200, body: `"color": ["brown", "black"]`},
+		}},
 }
+
+// albPython answers an ALB's event, which carries multi-value parameters
+// since its target group says so.
+const albPython = `import json
+
+def lambda_handler(event, context):
+    body = {"path": event["path"], "color": event["multiValueQueryStringParameters"].get("color")}
+    return {"statusCode": 200, "multiValueHeaders": {"Content-Type": ["application/json"]}, "body": json.dumps(body)}
+`
 
 // helloPython answers an HTTP API's 2.0 event with a JSON document, which
 // API Gateway sends as a 200 answer.
