@@ -143,6 +143,7 @@ type invokeCall struct {
 	status   int
 	backends []string // one of them answers; none for an answer of the API's own
 	body     string   // a substring of the body, when no backend answers
+	header   map[string]string
 }
 
 var terraformExamples = []terraformExample{
@@ -194,6 +195,19 @@ var terraformExamples = []terraformExample{
 			{path: "/pets/7?color=brown", status: 200, body: `"path": "/pets/7"`},
 			{path: "/pets/7?color=brown&color=black", status: 200, body: `"color": ["brown", "black"]`},
 		}},
+	{dir: "rest-lambda-authorizer", refreshOnDestroy: true, needs: []string{"python3"},
+		prepare: func(t *testing.T, dir string) []string {
+			pkg := filepath.Join(dir, "function.zip")
+			writeFile(t, pkg, string(lambdatest.Zip(t, map[string]string{"authorizer.py": tokenPython, "hello.py": helloRESTPython})))
+			return []string{"-var", "package=" + pkg}
+		},
+		calls: []invokeCall{
+			{path: "/hello/world", status: 401, body: `{"message":"Unauthorized"}`},
+			{path: "/hello/world", status: 200, body: `"hello": "world"`, header: map[string]string{"Authorization": "allow"}},
+			{path: "/hello/world", status: 200, body: `"plan": "gold"`, header: map[string]string{"Authorization": "allow"}},
+			{path: "/hello/world", status: 403, body: "explicit deny", header: map[string]string{"Authorization": "deny"}},
+			{path: "/hello/world", status: 401, body: `{"message":"Unauthorized"}`, header: map[string]string{"Authorization": "unauthorized"}},
+		}},
 }
 
 // albPython answers an ALB's event, which carries multi-value parameters
@@ -203,6 +217,28 @@ const albPython = `import json
 def lambda_handler(event, context):
     body = {"path": event["path"], "color": event["multiValueQueryStringParameters"].get("color")}
     return {"statusCode": 200, "multiValueHeaders": {"Content-Type": ["application/json"]}, "body": json.dumps(body)}
+`
+
+// tokenPython is the rest-lambda-authorizer example's TOKEN authorizer:
+// "allow" may call the method, "unauthorized" is AWS's 401, anything else
+// is denied explicitly.
+const tokenPython = `def lambda_handler(event, context):
+    token = event["authorizationToken"]
+    if token == "unauthorized":
+        raise Exception("Unauthorized")
+    effect = "Allow" if token == "allow" else "Deny"
+    return {"principalId": "user", "context": {"plan": "gold"},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+`
+
+// helloRESTPython answers a REST proxy event with the path parameter and
+// what the authorizer passed on.
+const helloRESTPython = `import json
+
+def lambda_handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"hello": event["pathParameters"]["name"],
+                                                    "plan": event["requestContext"]["authorizer"]["plan"]})}
 `
 
 // helloPython answers an HTTP API's 2.0 event with a JSON document, which
@@ -304,6 +340,9 @@ func call(t *testing.T, invokeURL string, c invokeCall) {
 	for {
 		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:"+port+"/"+path, nil)
 		req.Host = hostname + ":" + port
+		for k, v := range c.header {
+			req.Header.Set(k, v)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
