@@ -614,6 +614,22 @@ func TestCrashIsRuntimeExitError(t *testing.T) {
 	}
 }
 
+// A bootstrap that exits after each answer is started afresh for the
+// next event, however soon it comes: the event it never asked for is not
+// its failure.
+func TestProcessExitingBetweenInvocations(t *testing.T) {
+	r := newRig(t)
+	r.create("fn")
+	for i := range 20 {
+		if res := r.invoke("fn", `{"op":"once"}`); string(res.Payload) != `"once"` {
+			t.Fatalf("invocation %d: %s", i, res.Payload)
+		}
+	}
+	if n := strings.Count(r.logs.text(), "Runtime.ExitError"); n != 0 {
+		t.Fatalf("%d invocations failed", n)
+	}
+}
+
 func TestFunctionErrorKeepsTheSandbox(t *testing.T) {
 	r := newRig(t)
 	r.create("fn")

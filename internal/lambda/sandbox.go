@@ -87,6 +87,9 @@ type invocation struct {
 	// begun is when the runtime received the event (wall clock).
 	begun time.Time
 	cold  bool
+	// moved is set once the event has gone to a second sandbox, its
+	// first process having exited before asking for it.
+	moved bool
 	done  chan invoke.Result
 	once  sync.Once
 	// The concurrency the invocation holds.
@@ -119,6 +122,12 @@ func (b *sandbox) assign(inv *invocation) {
 	b.cur, b.taken = inv, false
 	inv.deadline = b.e.clk.Now().Add(inv.limit)
 	inv.timer = b.e.clk.AfterFunc(inv.limit, func() { b.timeout(inv) })
+	// finish empties next, so it is empty here; should an event ever be
+	// left in it, it is stale, and the send must not block under b.mu.
+	select {
+	case <-b.next:
+	default:
+	}
 	b.next <- inv
 }
 
@@ -126,13 +135,15 @@ func (b *sandbox) assign(inv *invocation) {
 func (b *sandbox) dispatch(inv *invocation) {
 	b.mu.Lock()
 	b.assign(inv)
-	exit := b.exit
+	exit, moved := b.exit, inv.moved
 	b.mu.Unlock()
-	b.logStart(inv)
+	if !moved {
+		b.logStart(inv)
+	}
 	// The process died between the claim and now, and wait has come and
 	// gone: nobody else will end inv.
 	if exit != "" {
-		b.finish(inv, exited(inv, exit), false)
+		b.orphaned(inv, false, exit)
 	}
 }
 
@@ -142,9 +153,11 @@ func (b *sandbox) start(inv *invocation) {
 	inv.cold = true
 	b.mu.Lock()
 	b.assign(inv)
-	killed := b.state == sbDead
+	killed, moved := b.state == sbDead, inv.moved
 	b.mu.Unlock()
-	b.logStart(inv)
+	if !moved {
+		b.logStart(inv)
+	}
 	if killed {
 		b.fail(inv, errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: the execution environment was stopped"))
 		return
@@ -185,6 +198,8 @@ func (b *sandbox) start(inv *invocation) {
 	b.mu.Lock()
 	if b.state == sbDead {
 		b.mu.Unlock()
+		pw.Close()
+		out.r.Close()
 		b.srv.Close()
 		b.fail(inv, errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: the execution environment was stopped"))
 		return
@@ -230,18 +245,53 @@ func (b *sandbox) wait() {
 	// itself; one before is ended here.
 	b.mu.Lock()
 	b.state, b.exit = sbDead, msg
-	inv := b.cur
+	inv, taken := b.cur, b.taken
 	b.mu.Unlock()
 	b.markDead()
 	b.srv.Close()
 	if inv != nil {
-		// As CloudWatch shows a runtime's exit: the error, then its type.
-		b.logLine(inv, "RequestId: "+inv.id+" Error: "+msg)
-		b.logLine(inv, "Runtime.ExitError")
-		b.finish(inv, exited(inv, msg), false)
+		b.orphaned(inv, taken, msg)
 	}
 	b.f.unpark(b)
 	b.e.unregister(b)
+}
+
+// orphaned ends inv, whose process died under it. An event the runtime
+// never asked for, handed to a warm process that exited after its last
+// answer, goes to a fresh sandbox instead, as Lambda resets an
+// environment whose runtime has exited; anything else is
+// Runtime.ExitError.
+func (b *sandbox) orphaned(inv *invocation, taken bool, msg string) {
+	if !taken && !inv.cold && !inv.moved {
+		b.mu.Lock()
+		moved := b.cur == inv
+		if moved {
+			inv.moved = true
+			inv.timer.Stop()
+			b.cur = nil
+			select {
+			case <-b.next:
+			default:
+			}
+		}
+		b.mu.Unlock()
+		if moved {
+			if nb, warm, ok := b.f.take(inv.version, b.gen); ok {
+				if warm {
+					nb.dispatch(inv)
+				} else {
+					nb.start(inv)
+				}
+				return
+			}
+			b.finish(inv, exited(inv, msg), false)
+			return
+		}
+	}
+	// As CloudWatch shows a runtime's exit: the error, then its type.
+	b.logLine(inv, "RequestId: "+inv.id+" Error: "+msg)
+	b.logLine(inv, "Runtime.ExitError")
+	b.finish(inv, exited(inv, msg), false)
 }
 
 // exited is the result of an invocation whose process ended under it.

@@ -75,6 +75,10 @@ func main() {
 			cmd.Env = append(os.Environ(), "FN_CHILD=1")
 			cmd.Start()
 			out = []byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, os.Getpid(), cmd.Process.Pid))
+		case "once":
+			// Answer, then exit, as a bootstrap that serves one event does.
+			post("invocation/"+id+"/response", []byte(`"once"`))
+			os.Exit(0)
 		case "crash":
 			fmt.Fprintln(os.Stderr, "crashing")
 			os.Exit(3)
