@@ -628,6 +628,16 @@ func TestProcessExitingBetweenInvocations(t *testing.T) {
 	if n := strings.Count(r.logs.text(), "Runtime.ExitError"); n != 0 {
 		t.Fatalf("%d invocations failed", n)
 	}
+	// The next event reaches the process before it exits, and never
+	// leaves the engine: it goes to a new process.
+	first := pidOf(t, r.invoke("fn", `{"op":"linger"}`))
+	res := r.invoke("fn", `{"op":"pid"}`)
+	if pid := pidOf(t, res); pid == first {
+		t.Fatal("the event ran in the exiting process")
+	}
+	if n := strings.Count(r.logs.text(), "START RequestId: "+res.RequestID); n != 1 {
+		t.Errorf("%d START lines for the moved event", n)
+	}
 }
 
 func TestFunctionErrorKeepsTheSandbox(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 var api = "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/"
@@ -78,6 +79,12 @@ func main() {
 		case "once":
 			// Answer, then exit, as a bootstrap that serves one event does.
 			post("invocation/"+id+"/response", []byte(`"once"`))
+			os.Exit(0)
+		case "linger":
+			// Answer, then exit a little later without asking for more:
+			// an event handed over meanwhile is never taken.
+			post("invocation/"+id+"/response", []byte(fmt.Sprintf(`{"pid":%d}`, os.Getpid())))
+			time.Sleep(100 * time.Millisecond)
 			os.Exit(0)
 		case "crash":
 			fmt.Fprintln(os.Stderr, "crashing")
