@@ -338,7 +338,7 @@ func authorizeLambda(w http.ResponseWriter, rq *request, rc *reqContext, env *En
 	var key string
 	var v *verdict
 	if a.cache != nil {
-		key = strings.Join(vals, "\x00")
+		key = cacheKey(vals)
 		v = a.cache.get(key, now)
 	}
 	if v == nil {
@@ -365,6 +365,25 @@ func authorizeLambda(w http.ResponseWriter, rq *request, rc *reqContext, env *En
 	}
 	lg.AuthorizedBy(ctx)
 	return ctx
+}
+
+// cacheKey is the identity source values as one string, each prefixed
+// with its length: no two lists of values give the same key, whatever
+// bytes a query parameter smuggles in.
+func cacheKey(vals []string) string {
+	n := 0
+	for _, v := range vals {
+		n += len(v) + 8
+	}
+	var b strings.Builder
+	b.Grow(n)
+	var num [20]byte
+	for _, v := range vals {
+		b.Write(strconv.AppendInt(num[:0], int64(len(v)), 10))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+	return b.String()
 }
 
 // call invokes the authorizer's function for a request to arn.

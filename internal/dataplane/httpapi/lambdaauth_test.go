@@ -347,3 +347,11 @@ func FuzzLambdaEvents(f *testing.F) {
 		}
 	})
 }
+
+func TestCacheKeyTellsListsApart(t *testing.T) {
+	for _, pair := range [][2][]string{{{"a\x00b", "c"}, {"a", "b\x00c"}}, {{"ab", "c"}, {"a", "bc"}}, {{"1:a"}, {"1", "a"}}} {
+		if cacheKey(pair[0]) == cacheKey(pair[1]) {
+			t.Errorf("%q and %q share a key", pair[0], pair[1])
+		}
+	}
+}
