@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -249,9 +250,10 @@ func (z *authorizer) authorize(q *request) (*authorized, *fault) {
 }
 
 // identity is the request's identity: the token, or the REQUEST
-// authorizer's sources joined, as the cache's key. It is false when a
-// source is missing or empty, or a token fails the validation
-// expression.
+// authorizer's sources, each after its length, as the cache's key (a
+// query string may hold any byte, so no separator could keep two lists of
+// values apart). It is false when a source is missing or empty, or a
+// token fails the validation expression.
 func (z *authorizer) identity(q *request) (string, bool) {
 	if z.token {
 		if len(z.sources) == 0 {
@@ -267,18 +269,17 @@ func (z *authorizer) identity(q *request) (string, bool) {
 		v := z.sources[0].value(q)
 		return v, v != ""
 	}
-	var b strings.Builder
-	for i, s := range z.sources {
+	var b []byte
+	for _, s := range z.sources {
 		v := s.value(q)
 		if v == "" {
 			return "", false
 		}
-		if i > 0 {
-			b.WriteByte(0)
-		}
-		b.WriteString(v)
+		b = strconv.AppendInt(b, int64(len(v)), 10)
+		b = append(b, ':')
+		b = append(b, v...)
 	}
-	return b.String(), true
+	return string(b), true
 }
 
 func (s identitySource) value(q *request) string {

@@ -327,3 +327,24 @@ func FuzzReadAnswer(f *testing.F) {
 		a.Context()
 	})
 }
+
+// A REQUEST authorizer's identity keeps its values apart whatever bytes
+// they hold: two lists of query strings that would join to the same text
+// are two identities, so they never share a cached answer.
+func TestIdentityKeepsValuesApart(t *testing.T) {
+	z := &authorizer{sources: []identitySource{{kind: "querystring", name: "a"}, {kind: "querystring", name: "b"}}}
+	key := func(query string) string {
+		q := &request{r: httptest.NewRequest("GET", "/prod/x?"+query, nil)}
+		k, ok := z.identity(q)
+		if !ok {
+			t.Fatalf("%s: no identity", query)
+		}
+		return k
+	}
+	if key("a=x%00y&b=z") == key("a=x&b=y%00z") {
+		t.Fatal("two identities share a key")
+	}
+	if key("a=x&b=y") != key("b=y&a=x") {
+		t.Fatal("one identity has two keys")
+	}
+}
