@@ -154,7 +154,10 @@ func explainHTTPRoute(st *httpapi.Stage, r *httpapi.Route, req *http.Request, he
 	}
 	if integ.Lambda != nil {
 		// No network hop: API Gateway invokes the function.
-		pa.Integration.Target = integ.Lambda.Function
+		pa.Integration.Target = integ.Lambda.FunctionFor(st)
+		if pa.Integration.Target == "" {
+			pa.Integration.Target = integ.Lambda.StageURI
+		}
 	}
 	if integ.StageURI != "" {
 		// The URI as this stage's variables complete it, or as

@@ -507,6 +507,10 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 	out := &Integration{ID: in.ID, Type: in.Type, Method: in.Method, Timeout: timeout, TLSName: in.TLSServerName,
 		Map: compileMapping(in.RequestParameters, in.ResponseParameters)}
 	if in.Type == "AWS_PROXY" {
+		if httpmap.HasStageVariables(in.URI) {
+			out.Lambda = &LambdaTarget{StageURI: in.URI, V2: in.PayloadFormatVersion == "2.0"}
+			return out
+		}
 		fn, ok := invoke.FromIntegrationURI(in.URI)
 		if !ok {
 			out.Broken = "integration URI " + in.URI + " names no Lambda function"

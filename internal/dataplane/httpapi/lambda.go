@@ -11,15 +11,29 @@ import (
 	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/lambdaproxy"
 	"gatehouse/internal/dataplane/upstream"
+	"gatehouse/internal/httpmap"
 	"gatehouse/internal/invoke"
 )
 
 // LambdaTarget is an AWS_PROXY integration's function.
 type LambdaTarget struct {
-	// Function is the function's ARN, perhaps qualified.
+	// Function is the function's ARN, perhaps qualified; "" when the
+	// URI names stage variables, which each request's stage fills in
+	// (StageURI).
 	Function string
+	StageURI string
 	// V2 says the payload format is 2.0.
 	V2 bool
+}
+
+// FunctionFor is the ARN the integration invokes for a request on stage st,
+// "" when the stage's variables make no function of its URI.
+func (t *LambdaTarget) FunctionFor(st *Stage) string {
+	if t.StageURI == "" {
+		return t.Function
+	}
+	fn, _ := invoke.FromIntegrationURI(httpmap.StageVariables(t.StageURI, func(name string) string { return st.Vars[name] }))
+	return fn
 }
 
 // MaxInvokePayload is Lambda's limit on a synchronous invocation's
@@ -68,10 +82,16 @@ func serveLambda(ctx context.Context, w http.ResponseWriter, rq *request, env *E
 		reply(w, http.StatusInternalServerError, "Internal Server Error")
 		return true
 	}
+	fn := integ.Lambda.FunctionFor(rq.st)
+	if fn == "" {
+		logFailure(env, rq, "integration "+integ.ID, errors.New("the stage's variables make no function of integration URI "+integ.Lambda.StageURI))
+		reply(w, http.StatusInternalServerError, "Internal Server Error")
+		return true
+	}
 	account := rq.api.Scope.Account
 	sourceArn := rq.api.arnPrefix + rq.st.Name + "/" + integrationResource(rq.m.Route, r.Method)
 	lg.Calling()
-	res, err := env.Functions.Invoke(ctx, invoke.Request{Account: account, Region: rq.api.Scope.Region, Function: integ.Lambda.Function,
+	res, err := env.Functions.Invoke(ctx, invoke.Request{Account: account, Region: rq.api.Scope.Region, Function: fn,
 		Payload: payload, Caller: &invoke.Caller{Service: "apigateway.amazonaws.com", SourceArn: sourceArn, SourceAccount: account}})
 	if err != nil {
 		var ie *invoke.Error

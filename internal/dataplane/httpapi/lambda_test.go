@@ -508,3 +508,17 @@ func TestLambdaBodyAfterAuthorizer(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
 }
+
+// A stage variable may name the function: each stage invokes the one its
+// variables name, and one that names none is a 500 without a call.
+func TestLambdaStageVariableFunction(t *testing.T) {
+	l := newLambdaAPI(t, []model.Integration{{ID: "v", Type: "AWS_PROXY", ConnectionType: "INTERNET", PayloadFormatVersion: "2.0", TimeoutMillis: 30000,
+		URI: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.backend}/invocations"}},
+		[]model.Route{{RouteKey: "GET /x", Target: "integrations/v"}}, nil)
+	if w := l.send("GET", "/prod/x", "", nil); w.Code != 200 || len(l.fns.calls) != 1 || l.fns.calls[0].Function != fnARN("v1") {
+		t.Fatalf("prod: %d %s, %+v", w.Code, w.Body, l.fns.calls)
+	}
+	if w := l.send("GET", "/x", "", nil); w.Code != 500 || len(l.fns.calls) != 1 {
+		t.Fatalf("$default, without the variable: %d %s, %d calls", w.Code, w.Body, len(l.fns.calls))
+	}
+}

@@ -245,3 +245,25 @@ func TestAuthorizerValidation(t *testing.T) {
 		}},
 	})
 }
+
+// An AWS_PROXY integration names a function: by ARN, by invocation URI,
+// with a stage variable in either; any other URI is refused.
+func TestLambdaIntegrationURI(t *testing.T) {
+	f := start(t)
+	api := f.api(t, "lambda")
+	create := func(uri string) error {
+		_, err := f.gw.CreateIntegration(ctx, &gw.CreateIntegrationInput{ApiId: aws.String(api), IntegrationType: gwtypes.IntegrationTypeAwsProxy,
+			PayloadFormatVersion: aws.String("2.0"), IntegrationUri: aws.String(uri)})
+		return err
+	}
+	for _, uri := range []string{"arn:aws:lambda:us-east-1:000000000000:function:orders", "arn:aws:lambda:us-east-1:000000000000:function:orders:live",
+		"arn:aws:lambda:us-east-1:000000000000:function:${stageVariables.fn}", authorizerURI,
+		"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:${stageVariables.fn}/invocations"} {
+		if err := create(uri); err != nil {
+			t.Errorf("%s: %v", uri, err)
+		}
+	}
+	for _, uri := range []string{"https://example.com/fn", "orders", "arn:aws:s3:::bucket", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/orders/invocations"} {
+		f.fails(t, "BadRequestException", "Invalid integration URI specified", func() error { return create(uri) })
+	}
+}

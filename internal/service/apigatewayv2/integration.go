@@ -191,7 +191,9 @@ func checkIntegration(ctx context.Context, tx model.Tx, i *model.Integration) er
 		if i.URI == "" {
 			return badRequest("integrationUri is required for an AWS_PROXY integration.")
 		}
-		if _, ok := invoke.FromIntegrationURI(i.URI); !ok {
+		// A stage variable may name the function (or part of its ARN):
+		// the URI must hold with a plain name in its place.
+		if _, ok := invoke.FromIntegrationURI(httpmap.StageVariables(i.URI, func(string) string { return "stagevariable" })); !ok {
 			return badRequest("Invalid integration URI specified: an AWS_PROXY integration takes a Lambda function ARN or its invocation URI.")
 		}
 		if i.ConnectionType != "INTERNET" {
