@@ -190,6 +190,19 @@ func TestSeedALBWithALambdaTarget(t *testing.T) {
 		t.Fatalf("a failing function: %d %s", code, body)
 	}
 
+	// A function with no concurrency to spare is throttled: the ALB answers
+	// that it is unavailable for now.
+	_, err = fn.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("pets"), ReservedConcurrentExecutions: aws.Int32(0)})
+	must(err)
+	if code, _, body := send("GET", "/pets/7", "", ""); code != 503 || !strings.Contains(body, "503 Service Temporarily Unavailable") {
+		t.Fatalf("a throttled function: %d %s", code, body)
+	}
+	_, err = fn.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("pets")})
+	must(err)
+	if code, _, body := send("GET", "/pets/7", "", ""); code != 200 {
+		t.Fatalf("with its concurrency back: %d %s", code, body)
+	}
+
 	// The permission is checked on every invocation: without it the ALB
 	// cannot invoke, and answers 502.
 	_, err = fn.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String("pets"), StatementId: aws.String("elb")})
