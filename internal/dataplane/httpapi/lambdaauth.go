@@ -15,6 +15,7 @@ import (
 
 	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/authpolicy"
+	"gatehouse/internal/httpmap"
 	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 )
@@ -23,8 +24,10 @@ import (
 type LambdaAuthorizer struct {
 	ID string
 	// Function is the ARN of the function it invokes, "" when its URI
-	// names none (every request it guards then gets a 500).
+	// names none (every request it guards then gets a 500) or names
+	// stage variables, which each request's stage fills in (StageURI).
 	Function string
+	StageURI string
 	// V2 says the payload format is 2.0, Simple that the function answers
 	// {"isAuthorized": ...} rather than a policy.
 	V2, Simple bool
@@ -76,7 +79,11 @@ func compileLambdaAuthorizer(sc *model.Scoped, a *model.Authorizer, last *Lambda
 	out := &LambdaAuthorizer{ID: a.ID, V2: a.PayloadFormatVersion == "2.0", Simple: a.EnableSimpleResponses,
 		SourceArn: "arn:aws:execute-api:" + sc.Scope.Region + ":" + sc.Scope.Account + ":" + a.APIID + "/authorizers/" + a.ID,
 		Account:   sc.Scope.Account, TTL: time.Duration(a.ResultTTLSeconds) * time.Second, Role: a.CredentialsARN != "", record: a}
-	out.Function, _ = invoke.FromIntegrationURI(a.URI)
+	if httpmap.HasStageVariables(a.URI) {
+		out.StageURI = a.URI
+	} else {
+		out.Function, _ = invoke.FromIntegrationURI(a.URI)
+	}
 	for _, src := range a.IdentitySource {
 		if s, ok := parseIdentitySource(src); ok {
 			out.Sources = append(out.Sources, s)
@@ -322,7 +329,11 @@ func render(v any) string {
 // nonsense.
 func authorizeLambda(w http.ResponseWriter, rq *request, rc *reqContext, env *Env, lg *accesslog.Entry) *authContext {
 	a := rq.api.Lambdas[rq.m.Route.Custom]
-	if a == nil || a.Function == "" {
+	var fn string
+	if a != nil {
+		fn = a.functionFor(rq.st)
+	}
+	if fn == "" {
 		lg.Denied("authorizer " + rq.m.Route.Custom + " does not exist or names no function")
 		reply(w, http.StatusInternalServerError, "Internal Server Error")
 		return nil
@@ -339,11 +350,15 @@ func authorizeLambda(w http.ResponseWriter, rq *request, rc *reqContext, env *En
 	var v *verdict
 	if a.cache != nil {
 		key = cacheKey(vals)
+		if a.StageURI != "" {
+			// Stages may name different functions: each its own answers.
+			key += "\x00" + fn
+		}
 		v = a.cache.get(key, now)
 	}
 	if v == nil {
 		var err error
-		if v, err = a.call(rq, env, arn, vals); err != nil {
+		if v, err = a.call(rq, env, fn, arn, vals); err != nil {
 			lg.Denied(err.Error())
 			logFailure(env, rq, "authorizer "+a.ID, err)
 			reply(w, http.StatusInternalServerError, "Internal Server Error")
@@ -386,8 +401,18 @@ func cacheKey(vals []string) string {
 	return b.String()
 }
 
-// call invokes the authorizer's function for a request to arn.
-func (a *LambdaAuthorizer) call(rq *request, env *Env, arn string, vals []string) (*verdict, error) {
+// functionFor is the ARN of the function the authorizer invokes for a
+// request on stage st, "" when there is none.
+func (a *LambdaAuthorizer) functionFor(st *Stage) string {
+	if a.StageURI == "" {
+		return a.Function
+	}
+	fn, _ := invoke.FromIntegrationURI(httpmap.StageVariables(a.StageURI, func(name string) string { return st.Vars[name] }))
+	return fn
+}
+
+// call invokes the authorizer's function fn for a request to arn.
+func (a *LambdaAuthorizer) call(rq *request, env *Env, fn, arn string, vals []string) (*verdict, error) {
 	if env.Functions == nil {
 		return nil, errNoEngine
 	}
@@ -401,7 +426,7 @@ func (a *LambdaAuthorizer) call(rq *request, env *Env, arn string, vals []string
 	ctx, cancel := context.WithTimeout(rq.r.Context(), authorizerTimeout)
 	defer cancel()
 	start := env.Clock.Now()
-	req := invoke.Request{Account: a.Account, Function: a.Function, Payload: payload}
+	req := invoke.Request{Account: a.Account, Function: fn, Payload: payload}
 	if !a.Role {
 		req.Caller = &invoke.Caller{Service: "apigateway.amazonaws.com", SourceArn: a.SourceArn, SourceAccount: a.Account}
 	}

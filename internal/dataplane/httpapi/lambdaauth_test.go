@@ -355,3 +355,25 @@ func TestCacheKeyTellsListsApart(t *testing.T) {
 		}
 	}
 }
+
+// A stage variable may name the authorizer's function: each stage calls
+// the one its variables name, and keeps its own answers.
+func TestLambdaAuthorizerStageVariable(t *testing.T) {
+	l := newLambdaAPI(t, petsIntegrations(), []model.Route{{RouteKey: "GET /r", Target: "integrations/v2", AuthorizationType: "CUSTOM", AuthorizerID: "a"}},
+		[]*model.Authorizer{{ID: "a", Type: "REQUEST", PayloadFormatVersion: "2.0", EnableSimpleResponses: true, ResultTTLSeconds: 300,
+			IdentitySource: []string{"$request.header.Authorization"},
+			URI:            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.backend}/invocations"}})
+	l.fns.handler = returns(`{"isAuthorized":true}`)
+	for range 2 {
+		if w := l.send("GET", "/prod/r", "", auth("t")); w.Code != 200 {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+	if c := l.fns.of("v1"); len(c) != 1 {
+		t.Fatalf("v1 called %d times, want 1 (then cached)", len(c))
+	}
+	// $default has no backend variable: no function, a 500 without a call.
+	if w := l.send("GET", "/r", "", auth("t")); w.Code != 500 || len(l.fns.calls) != 3 {
+		t.Fatalf("$default: %d, %d calls", w.Code, len(l.fns.calls))
+	}
+}

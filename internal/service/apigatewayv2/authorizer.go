@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"gatehouse/internal/httpmap"
 	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 )
@@ -184,7 +185,10 @@ func applyLambda(a *model.Authorizer, c authorizerChanges) error {
 	if a.URI == "" {
 		return badRequest("AuthorizerUri is required for authorizer type REQUEST.")
 	}
-	if _, ok := invoke.FromIntegrationURI(a.URI); !ok || !strings.Contains(a.URI, ":lambda:path/") {
+	// A stage variable may name the function: the URI must hold with a
+	// plain name in its place.
+	plain := httpmap.StageVariables(a.URI, func(string) string { return "stagevariable" })
+	if _, ok := invoke.FromIntegrationURI(plain); !ok || !strings.Contains(a.URI, ":lambda:path/") {
 		return badRequest("Invalid Authorizer URI: %s. Authorizer URI should be a valid API Gateway ARN that represents a Lambda function invocation.", a.URI)
 	}
 	switch a.PayloadFormatVersion {
