@@ -24,7 +24,7 @@ import (
 
 // alb makes an internal ALB in the fixture's subnets with a listener on 80
 // forwarding to tg, and returns its ARN.
-func (f *fixture) alb(t *testing.T, name string, tg *string) string {
+func (f *fixture) alb(t testing.TB, name string, tg *string) string {
 	t.Helper()
 	lb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name), Scheme: types.LoadBalancerSchemeEnumInternal,
 		Subnets: f.subnets, SecurityGroups: []string{f.albGroup}})

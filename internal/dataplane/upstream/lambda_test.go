@@ -60,7 +60,7 @@ func answering(doc string) func(invoke.Request) (invoke.Result, error) {
 // lambdaGroup makes a lambda target group holding the function pets, which
 // lets Elastic Load Balancing invoke it for the group, and an ALB
 // forwarding to it.
-func (f *fixture) lambdaGroup(t *testing.T) (tg *string, albARN string) {
+func (f *fixture) lambdaGroup(t testing.TB) (tg *string, albARN string) {
 	t.Helper()
 	out, err := f.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("pets"), TargetType: types.TargetTypeEnumLambda})
 	if err != nil {
@@ -80,7 +80,7 @@ func (f *fixture) lambdaGroup(t *testing.T) (tg *string, albARN string) {
 	return tg, f.alb(t, "pets-alb", tg)
 }
 
-func lambdaRequest(t *testing.T, fw *upstream.Forwarder, b *upstream.Balancer, req *http.Request) *http.Response {
+func lambdaRequest(t testing.TB, fw *upstream.Forwarder, b *upstream.Balancer, req *http.Request) *http.Response {
 	t.Helper()
 	resp, _, err := fw.RoundTrip(req, b, upstream.Hop{Port: 80, Client: netip.MustParseAddr("10.0.1.200")})
 	if err != nil {
@@ -324,5 +324,27 @@ func TestLambdaBodiesAreHeldWithinTheGuard(t *testing.T) {
 	}
 	if code := post(100); code != 200 {
 		t.Fatalf("the bound was not given back: %d", code)
+	}
+}
+
+// BenchmarkALBLambdaTarget measures the ALB's side of a request to a lambda
+// target: rule, event, invocation (a fake that answers at once) and the
+// answer read back.
+func BenchmarkALBLambdaTarget(b *testing.B) {
+	f := newFixture(b)
+	_, albARN := f.lambdaGroup(b)
+	answer := invoke.Result{Payload: []byte(`{"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{\"id\":7}"}`)}
+	fns := &fakeFunctions{answer: func(invoke.Request) (invoke.Result, error) { return answer, nil }}
+	fw := &upstream.Forwarder{Clock: f.srv.Clock, Functions: fns}
+	bal := f.compile(b)[albARN]
+	hop := upstream.Hop{Port: 80, Client: netip.MustParseAddr("10.0.1.200")}
+	b.ReportAllocs()
+	for b.Loop() {
+		req := petsRequest()
+		resp, _, err := fw.RoundTrip(req, bal, hop)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatal(resp, err)
+		}
+		resp.Body.Close()
 	}
 }

@@ -49,7 +49,7 @@ type fixture struct {
 	owned    map[string]bool
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	srv := servertest.Start(t)
 	f := &fixture{srv: srv, elb: srv.ELBv2(), ec2: srv.EC2()}
 	v, err := f.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
@@ -141,11 +141,11 @@ func (f *fixture) ownWith(t *testing.T, group string, ips ...string) {
 	}
 }
 
-func (f *fixture) compile(t *testing.T) map[string]*upstream.Balancer {
+func (f *fixture) compile(t testing.TB) map[string]*upstream.Balancer {
 	return f.compileWith(t, nil)
 }
 
-func (f *fixture) compileWith(t *testing.T, h upstream.Health) map[string]*upstream.Balancer {
+func (f *fixture) compileWith(t testing.TB, h upstream.Health) map[string]*upstream.Balancer {
 	t.Helper()
 	snap, err := model.Load(f.srv.Store())
 	if err != nil {
