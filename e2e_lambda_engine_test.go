@@ -223,3 +223,61 @@ func TestLambdaFunctionFailuresThroughTheAPI(t *testing.T) {
 		t.Fatalf("with no concurrency: %v", err)
 	}
 }
+
+// goCaller is a function that calls gatehouse back with the credentials
+// and endpoint Lambda's environment gives it, as a function calls AWS.
+const goCaller = `package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	lambdaapi "github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+func handle(ctx context.Context) ([]string, error) {
+	c := lambdaapi.New(lambdaapi.Options{
+		Region:       os.Getenv("AWS_REGION"),
+		BaseEndpoint: aws.String(os.Getenv("AWS_ENDPOINT_URL")),
+		Credentials: credentials.NewStaticCredentialsProvider(os.Getenv("AWS_ACCESS_KEY_ID"),
+			os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")),
+	})
+	out, err := c.ListFunctions(ctx, &lambdaapi.ListFunctionsInput{})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range out.Functions {
+		names = append(names, aws.ToString(f.FunctionName))
+	}
+	return names, nil
+}
+
+func main() { lambda.Start(handle) }
+`
+
+// A function's credentials and endpoint work against gatehouse, even one
+// that verifies every signature.
+func TestLambdaFunctionCallsGatehouseBack(t *testing.T) {
+	zip := lambdatest.GoFunction(t, goCaller)
+	srv := servertest.Start(t, servertest.FunctionDelay(-1), func(c *gatehouse.Config) {
+		c.VerifySignatures, c.AccessKeys = true, map[string]string{"AKIDTEST": "secret"}
+	})
+	c := srv.Lambda()
+	ctx := context.Background()
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("caller"),
+		Role: aws.String("arn:aws:iam::000000000000:role/lambda"), Runtime: types.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("caller")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.FunctionError != nil || string(out.Payload) != `["caller"]` {
+		t.Fatalf("the function's call back: %s", out.Payload)
+	}
+}

@@ -84,6 +84,7 @@ type Config struct {
 type Engine struct {
 	cfg   Config
 	loop  *controller.Loop
+	load  func() (*model.Snapshot, error)
 	st    store.Store
 	clk   clock.Clock
 	log   *slog.Logger
@@ -161,6 +162,10 @@ func New(cfg Config) *Engine {
 		events: map[evKey]*evState{}, sandboxes: map[*sandbox]struct{}{},
 	}
 	e.idx.Store(&index{})
+	e.load = cfg.Load
+	if e.load == nil {
+		e.load = func() (*model.Snapshot, error) { return model.Load(cfg.Store) }
+	}
 	e.loop = controller.New(controller.Config{
 		Store: cfg.Store, Load: cfg.Load, Name: "lambda", Log: cfg.Log, Stopped: ErrStopped,
 		Kinds: []string{model.Function{}.Kind(), model.FunctionVersion{}.Kind(), model.FunctionAlias{}.Kind(),
@@ -308,8 +313,19 @@ func (e *Engine) reconcile(snap *model.Snapshot) {
 	for _, b := range retire {
 		b.kill()
 	}
+	stepped := false
 	for _, k := range due {
-		e.step(k)
+		stepped = e.step(k) || stepped
+	}
+	if stepped {
+		// What the steps committed must be in the index before Sync
+		// returns: a function made Active at once is invocable as soon
+		// as CreateFunction answers. Nothing is due in the new snapshot,
+		// so this goes one level deep.
+		if next, err := e.load(); err == nil {
+			e.reconcile(next)
+			return
+		}
 	}
 	e.followEvents(snap)
 }
@@ -357,10 +373,10 @@ func (e *Engine) unschedule(k fnKey) {
 
 // step makes k Active and its last update Successful if that is due, in
 // one transaction that re-reads the record, so a stale timer never undoes
-// a newer change.
-func (e *Engine) step(k fnKey) {
+// a newer change. It reports whether it committed.
+func (e *Engine) step(k fnKey) bool {
 	if !e.begin() {
-		return
+		return false
 	}
 	defer e.steps.Done()
 	now := e.clk.Now()
@@ -396,15 +412,17 @@ func (e *Engine) step(k fnKey) {
 	})
 	switch {
 	case errors.Is(err, errNotDue):
+		return false
 	case err != nil:
 		if e.loop.Context().Err() == nil {
 			e.log.Error("lambda: activating a function failed", "function", k.name, "version", k.version,
 				"account", k.scope.Account, "region", k.scope.Region, "err", err)
 		}
-	default:
-		e.log.Info("lambda function state", "function", k.name, "version", k.version,
-			"account", k.scope.Account, "region", k.scope.Region, "from", from, "to", to)
+		return false
 	}
+	e.log.Info("lambda function state", "function", k.name, "version", k.version,
+		"account", k.scope.Account, "region", k.scope.Region, "from", from, "to", to)
+	return true
 }
 
 // begin counts a step in flight, unless the engine is stopped.

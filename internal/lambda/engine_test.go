@@ -913,3 +913,17 @@ func (s *sink) waitN(t testing.TB, sub string, n int) string {
 		}
 	}
 }
+
+// With no delay, a function is Active in the index by the time the write
+// that made it Pending has been synced: it can be invoked at once.
+func TestNoDelayActivatesBeforeSyncReturns(t *testing.T) {
+	r := newRig(t, func(c *lambda.Config) { c.ActivateDelay = 0 })
+	for i := range 20 {
+		name := fmt.Sprintf("fn%d", i)
+		r.put(name)
+		r.sync()
+		if _, err := r.try(name, `{}`); err != nil {
+			t.Fatalf("%s right after Sync: %v", name, err)
+		}
+	}
+}
