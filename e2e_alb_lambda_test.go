@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	agtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	v2types "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -222,5 +224,59 @@ func TestSeedALBWithALambdaTarget(t *testing.T) {
 	}
 	if ts := rep.Paths[0].Balancer.Pools[0].Targets; len(ts) != 1 || ts[0].Function != fnARN || ts[0].Real != "" {
 		t.Fatalf("explain's targets: %+v", ts)
+	}
+}
+
+// TestRESTWithLinkV2ToALBLambdaTarget reaches the same kind of target from a
+// REST API: a VPC link V2 naming the ALB in integrationTarget, the ALB's
+// listener forwarding to a lambda target group.
+func TestRESTWithLinkV2ToALBLambdaTarget(t *testing.T) {
+	lambdatest.RequirePython(t, "3")
+	srv := servertest.Start(t, servertest.FunctionDelay(-1))
+	n := newRESTNet(t, srv)
+	fn := srv.Lambda()
+	created, err := fn.CreateFunction(restCtx, &lambda.CreateFunctionInput{FunctionName: aws.String("pets"), Runtime: lambdatypes.RuntimePython311,
+		Handler: aws.String("lambda_function.lambda_handler"), Role: aws.String("arn:aws:iam::000000000000:role/pets"),
+		Code: &lambdatypes.FunctionCode{ZipFile: lambdatest.PythonFunction(t, albEcho)}})
+	restMust(t, err)
+	waitActive(t, srv, fn, "pets")
+	tg, err := n.lb.CreateTargetGroup(restCtx, &elb.CreateTargetGroupInput{Name: aws.String("pets-fn"), TargetType: elbtypes.TargetTypeEnumLambda})
+	restMust(t, err)
+	tgARN := tg.TargetGroups[0].TargetGroupArn
+	_, err = fn.AddPermission(restCtx, &lambda.AddPermissionInput{FunctionName: aws.String("pets"), StatementId: aws.String("elb"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("elasticloadbalancing.amazonaws.com"), SourceArn: tgARN})
+	restMust(t, err)
+	_, err = n.lb.RegisterTargets(restCtx, &elb.RegisterTargetsInput{TargetGroupArn: tgARN, Targets: []elbtypes.TargetDescription{{Id: created.FunctionArn}}})
+	restMust(t, err)
+
+	linkGroup, albGroup := n.group(t, "vpclink"), n.group(t, "alb")
+	n.authorize(t, albGroup, 80, 80, ec2types.IpPermission{UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(linkGroup)}}})
+	lb, err := n.lb.CreateLoadBalancer(restCtx, &elb.CreateLoadBalancerInput{Name: aws.String("app-alb"), Scheme: elbtypes.LoadBalancerSchemeEnumInternal,
+		Subnets: n.subnets, SecurityGroups: []string{albGroup}})
+	restMust(t, err)
+	alb := lb.LoadBalancers[0]
+	_, err = n.lb.CreateListener(restCtx, &elb.CreateListenerInput{LoadBalancerArn: alb.LoadBalancerArn, Protocol: elbtypes.ProtocolEnumHttp,
+		Port: aws.Int32(80), DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tgARN}}})
+	restMust(t, err)
+	link := n.linkV2(t, "app-link", linkGroup)
+	id := n.proxyAPI(t, "app", apigateway.PutIntegrationInput{ConnectionId: aws.String(link), IntegrationTarget: alb.LoadBalancerArn,
+		Uri: aws.String("http://" + aws.ToString(alb.DNSName) + "/{proxy}")})
+	// A cold start may take longer than the helper's short timeout.
+	res, err := n.gw.GetResources(restCtx, &apigateway.GetResourcesInput{RestApiId: aws.String(id)})
+	restMust(t, err)
+	for _, rs := range res.Items {
+		if aws.ToString(rs.PathPart) == "{proxy+}" {
+			_, err = n.gw.UpdateIntegration(restCtx, &apigateway.UpdateIntegrationInput{RestApiId: aws.String(id), ResourceId: rs.Id, HttpMethod: aws.String("ANY"),
+				PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpReplace, Path: aws.String("/timeoutInMillis"), Value: aws.String("29000")}}})
+			restMust(t, err)
+		}
+	}
+	_, err = n.gw.CreateDeployment(restCtx, &apigateway.CreateDeploymentInput{RestApiId: aws.String(id), StageName: aws.String("prod")})
+	restMust(t, err)
+
+	r := restInvoke(t, srv, id, "prod", "/pets/1", false)
+	if r.status != 200 || r.header.Get("X-Served-By") != "lambda" || !strings.Contains(r.body, `"path": "/pets/1"`) ||
+		!strings.Contains(r.body, aws.ToString(tgARN)) {
+		t.Fatalf("through the REST API's link to the function: %d %v %s", r.status, r.header, r.body)
 	}
 }
