@@ -113,25 +113,42 @@ func Parse(doc []byte) (*Policy, error) {
 	return p, nil
 }
 
-// Allows reports whether the policy lets the caller invoke arn
-// (execute-api:Invoke): some statement allows it and none denies it.
-func (p *Policy) Allows(arn string) bool {
+// Decision is a policy's verdict on one ARN.
+type Decision int
+
+const (
+	// ImplicitDeny: no statement allows the ARN (and none denies it).
+	ImplicitDeny Decision = iota
+	// Allow: a statement allows the ARN and none denies it.
+	Allow
+	// ExplicitDeny: a statement denies the ARN, whatever else allows it.
+	ExplicitDeny
+)
+
+// Decide judges arn (execute-api:Invoke) as API Gateway does: an explicit
+// deny wins, then an allow; nothing said is a deny. REST APIs answer the
+// two denies differently, so they are told apart.
+func (p *Policy) Decide(arn string) Decision {
 	if p == nil {
-		return false
+		return ImplicitDeny
 	}
-	allowed := false
+	d := ImplicitDeny
 	for i := range p.statements {
 		s := &p.statements[i]
 		if !s.applies(arn) {
 			continue
 		}
 		if !s.allow {
-			return false // an explicit deny wins
+			return ExplicitDeny
 		}
-		allowed = true
+		d = Allow
 	}
-	return allowed
+	return d
 }
+
+// Allows reports whether the policy lets the caller invoke arn
+// (execute-api:Invoke): some statement allows it and none denies it.
+func (p *Policy) Allows(arn string) bool { return p.Decide(arn) == Allow }
 
 func (s *statement) applies(arn string) bool {
 	return anyMatch(s.actions, "execute-api:Invoke", true) != s.notAction &&

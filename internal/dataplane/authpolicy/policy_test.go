@@ -53,3 +53,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDecideTellsTheDeniesApart(t *testing.T) {
+	p, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:1:a/*"},
+		{"Effect":"Deny","Action":"execute-api:*","Resource":"arn:aws:execute-api:us-east-1:1:a/prod/DELETE/*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for arn, want := range map[string]Decision{
+		"arn:aws:execute-api:us-east-1:1:a/prod/GET/pets":    Allow,
+		"arn:aws:execute-api:us-east-1:1:a/prod/DELETE/pets": ExplicitDeny,
+		"arn:aws:execute-api:us-east-1:1:b/prod/GET/pets":    ImplicitDeny,
+	} {
+		if got := p.Decide(arn); got != want {
+			t.Errorf("Decide(%s) = %d, want %d", arn, got, want)
+		}
+	}
+	if (*Policy)(nil).Decide("x") != ImplicitDeny {
+		t.Error("a nil policy must deny")
+	}
+}

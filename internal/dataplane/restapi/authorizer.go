@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gatehouse/internal/dataplane/authpolicy"
 	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 )
@@ -173,24 +174,20 @@ func (a *authorized) Context() map[string]any {
 }
 
 // authAnswer is an authorizer's answer, as cached: what it authorized and
-// the resources its policy allows and denies invoking.
+// its policy.
 type authAnswer struct {
 	authorized
-	allow, deny []string
+	policy *authpolicy.Policy
 }
 
 // verdict is the answer's policy evaluated against one method ARN: an
 // explicit deny wins, an allow admits, and nothing matching denies.
 func (a *authAnswer) verdict(methodARN string) *fault {
-	for _, p := range a.deny {
-		if wildcard(p, methodARN) {
-			return &explicitDeny
-		}
-	}
-	for _, p := range a.allow {
-		if wildcard(p, methodARN) {
-			return nil
-		}
+	switch a.policy.Decide(methodARN) {
+	case authpolicy.Allow:
+		return nil
+	case authpolicy.ExplicitDeny:
+		return &explicitDeny
 	}
 	return &implicitDeny
 }
@@ -409,7 +406,7 @@ func (z *authorizer) event(q *request, methodARN string) any {
 func readAnswer(payload []byte) (*authAnswer, error) {
 	var doc struct {
 		PrincipalID        any                        `json:"principalId"`
-		PolicyDocument     map[string]json.RawMessage `json:"policyDocument"`
+		PolicyDocument     json.RawMessage            `json:"policyDocument"`
 		Context            map[string]any             `json:"context"`
 		UsageIdentifierKey any                        `json:"usageIdentifierKey"`
 	}
@@ -418,7 +415,7 @@ func readAnswer(payload []byte) (*authAnswer, error) {
 	if err := d.Decode(&doc); err != nil {
 		return nil, errors.New("Could not parse policy")
 	}
-	if doc.PolicyDocument == nil {
+	if len(doc.PolicyDocument) == 0 || string(doc.PolicyDocument) == "null" {
 		return nil, errors.New("Invalid policy document: the answer has no policyDocument")
 	}
 	a := &authAnswer{}
@@ -440,53 +437,12 @@ func readAnswer(payload []byte) (*authAnswer, error) {
 			}
 		}
 	}
-	statements, err := list[map[string]json.RawMessage](doc.PolicyDocument["Statement"])
-	if err != nil || len(statements) == 0 {
+	policy, err := authpolicy.Parse(doc.PolicyDocument)
+	if err != nil {
 		return nil, errors.New("Invalid policy document: Statement is missing or malformed")
 	}
-	for _, st := range statements {
-		var effect string
-		if json.Unmarshal(st["Effect"], &effect) != nil || effect != "Allow" && effect != "Deny" {
-			return nil, errors.New("Invalid policy document: Effect must be Allow or Deny")
-		}
-		actions, err := list[string](st["Action"])
-		if err != nil {
-			return nil, errors.New("Invalid policy document: Action is malformed")
-		}
-		resources, err := list[string](st["Resource"])
-		if err != nil {
-			return nil, errors.New("Invalid policy document: Resource is malformed")
-		}
-		invokes := false
-		for _, act := range actions {
-			invokes = invokes || wildcard(strings.ToLower(act), "execute-api:invoke")
-		}
-		if !invokes {
-			continue
-		}
-		if effect == "Allow" {
-			a.allow = append(a.allow, resources...)
-		} else {
-			a.deny = append(a.deny, resources...)
-		}
-	}
+	a.policy = policy
 	return a, nil
-}
-
-// list reads a policy member that is one value or a list of them.
-func list[T any](raw json.RawMessage) ([]T, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var many []T
-	if err := json.Unmarshal(raw, &many); err == nil {
-		return many, nil
-	}
-	var one T
-	if err := json.Unmarshal(raw, &one); err != nil {
-		return nil, err
-	}
-	return []T{one}, nil
 }
 
 // scalar is a principalId, key or context value as a string.
@@ -503,34 +459,6 @@ func scalar(v any) string {
 		return "false"
 	}
 	return ""
-}
-
-// wildcard matches s against an IAM resource pattern: * for any run of
-// characters, ? for one. It backtracks only to the last *, so it takes
-// time linear in the pattern and s for each star, and allocates nothing.
-func wildcard(pattern, s string) bool {
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
 }
 
 // authCache holds one stage's answers of one authorizer by identity. Reads

@@ -255,26 +255,6 @@ func TestAuthorizerKeySource(t *testing.T) {
 	}
 }
 
-func TestWildcard(t *testing.T) {
-	for _, c := range []struct {
-		p, s string
-		ok   bool
-	}{
-		{"*", "anything/at/all", true},
-		{"a/*/GET/*", "a/prod/GET/pets/1", true},
-		{"a/*/GET/*", "a/prod/POST/pets", false},
-		{"a/prod/GET/pets/?", "a/prod/GET/pets/1", true},
-		{"a/prod/GET/pets/?", "a/prod/GET/pets/12", false},
-		{"a/prod/GET/", "a/prod/GET/", true},
-		{"*a*b", "xxaxxbxb", true},
-		{"*a*b", "xxaxxbxc", false},
-		{"", "", true},
-	} {
-		if wildcard(c.p, c.s) != c.ok {
-			t.Errorf("wildcard(%q, %q) = %v", c.p, c.s, !c.ok)
-		}
-	}
-}
 
 // BenchmarkAuthorizedMethod measures a method behind a cached TOKEN
 // authorizer against the same method without one.
