@@ -405,10 +405,10 @@ func (z *authorizer) event(q *request, methodARN string) any {
 // usageIdentifierKey.
 func readAnswer(payload []byte) (*authAnswer, error) {
 	var doc struct {
-		PrincipalID        any                        `json:"principalId"`
-		PolicyDocument     json.RawMessage            `json:"policyDocument"`
-		Context            map[string]any             `json:"context"`
-		UsageIdentifierKey any                        `json:"usageIdentifierKey"`
+		PrincipalID        any             `json:"principalId"`
+		PolicyDocument     json.RawMessage `json:"policyDocument"`
+		Context            map[string]any  `json:"context"`
+		UsageIdentifierKey any             `json:"usageIdentifierKey"`
 	}
 	d := json.NewDecoder(strings.NewReader(string(payload)))
 	d.UseNumber()

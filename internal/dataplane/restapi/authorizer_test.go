@@ -255,7 +255,6 @@ func TestAuthorizerKeySource(t *testing.T) {
 	}
 }
 
-
 // BenchmarkAuthorizedMethod measures a method behind a cached TOKEN
 // authorizer against the same method without one.
 func BenchmarkAuthorizedMethod(b *testing.B) {
