@@ -48,6 +48,14 @@ func TestServeFlags(t *testing.T) {
 		t.Errorf("--stack-wait 2m gives StackWait %s", cfg.StackWait)
 	}
 
+	if cfg, _ := serveConfig(nil, io.Discard); cfg.FunctionDelay != gatehouse.DefaultFunctionDelay || cfg.FunctionConcurrency != 1000 || cfg.FunctionIdle != 10*time.Minute {
+		t.Errorf("Lambda defaults: delay %s, concurrency %d, idle %s", cfg.FunctionDelay, cfg.FunctionConcurrency, cfg.FunctionIdle)
+	}
+	if cfg, _ := serveConfig([]string{"--function-delay", "0", "--function-concurrency", "5", "--function-idle", "1m"}, io.Discard); cfg.FunctionDelay >= 0 ||
+		cfg.FunctionConcurrency != 5 || cfg.FunctionIdle != time.Minute {
+		t.Errorf("--function-delay 0 gives %s (want at once, negative), concurrency %d, idle %s", cfg.FunctionDelay, cfg.FunctionConcurrency, cfg.FunctionIdle)
+	}
+
 	if cfg, _ := serveConfig([]string{"--max-inflight", "0"}, io.Discard); cfg.MaxInflight >= 0 {
 		t.Errorf("--max-inflight 0 gives MaxInflight %d, want no bound (negative)", cfg.MaxInflight)
 	}
