@@ -559,7 +559,8 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 	if cfg.CDKQualifier != "" {
 		s.params.SetDefaults(cdkBootstrap(cfg.CDKQualifier))
 	}
-	lambdaSvc := lambdasvc.New(lambdasvc.Config{Store: st, Clock: cfg.Clock, Code: s.code, Functions: s.functions, Endpoint: s.URL})
+	lambdaSvc := lambdasvc.New(lambdasvc.Config{Store: st, Clock: cfg.Clock, Code: s.code, Functions: s.functions, Endpoint: s.URL,
+		Concurrency: cfg.FunctionConcurrency})
 	s.stacks = cloudformation.New(cloudformation.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log,
 		Provisioner: s.provisioner, Wait: cfg.StackWait, SeedParameters: s.params.Seed})
 	return map[string]http.Handler{

@@ -71,6 +71,12 @@ func FunctionDelay(d time.Duration) Option {
 	return func(c *gatehouse.Config) { c.FunctionDelay = d }
 }
 
+// FunctionConcurrency sets each account's Lambda concurrency limit
+// (gatehouse.Config.FunctionConcurrency).
+func FunctionConcurrency(n int) Option {
+	return func(c *gatehouse.Config) { c.FunctionConcurrency = n }
+}
+
 // VpcLinkV1Delay sets how long REST API VPC links (V1) take to provision
 // and to delete (gatehouse.Config.VpcLinkV1Delay: negative means at once).
 func VpcLinkV1Delay(d time.Duration) Option {

@@ -40,8 +40,9 @@ type GetAccountSettingsInput struct{}
 // GetAccountSettings reports the account's quotas, and its functions and
 // the code they hold (every version's package counted, as on Lambda).
 func (s *Service) GetAccountSettings(ctx context.Context, _ *GetAccountSettingsInput) (*GetAccountSettingsOutput, error) {
+	limit, _ := s.concurrency()
 	out := &GetAccountSettingsOutput{AccountLimit: AccountLimit{TotalCodeSize: totalCodeSize,
-		CodeSizeUnzipped: codeSizeUnzipped, CodeSizeZipped: codeSizeZipped, ConcurrentExecutions: accountConcurrency}}
+		CodeSizeUnzipped: codeSizeUnzipped, CodeSizeZipped: codeSizeZipped, ConcurrentExecutions: limit}}
 	err := s.view(ctx, func(tx model.Tx) error {
 		fns, err := model.List[model.Function](tx)
 		if err != nil {
@@ -62,7 +63,7 @@ func (s *Service) GetAccountSettings(ctx context.Context, _ *GetAccountSettingsI
 			out.AccountUsage.TotalCodeSize += v.Config.CodeSize
 		}
 		out.AccountUsage.FunctionCount = len(fns)
-		out.AccountLimit.UnreservedConcurrentExecutions = accountConcurrency - reserved
+		out.AccountLimit.UnreservedConcurrentExecutions = limit - reserved
 		return nil
 	})
 	if err != nil {

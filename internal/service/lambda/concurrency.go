@@ -9,9 +9,21 @@ import (
 // Lambda's default account quotas: 1,000 concurrent executions, of which
 // reservations may leave no fewer than 100 unreserved.
 const (
-	accountConcurrency = 1000
+	defaultConcurrency = 1000
 	minUnreserved      = 100
 )
+
+// concurrency is the account's limit the engine enforces (Config.Concurrency)
+// and the least that reservations must leave unreserved: Lambda's 100, or a
+// tenth of a limit set below 1,000, so that a small limit can still be
+// reserved from.
+func (s *Service) concurrency() (limit, unreserved int) {
+	limit = s.cfg.Concurrency
+	if limit <= 0 {
+		limit = defaultConcurrency
+	}
+	return limit, min(minUnreserved, limit/10)
+}
 
 // PutFunctionConcurrencyInput reserves concurrency for a function.
 type PutFunctionConcurrencyInput struct {
@@ -51,8 +63,8 @@ func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionCon
 		if err != nil {
 			return err
 		}
-		if others+n > accountConcurrency-minUnreserved {
-			return invalidParameter("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", minUnreserved)
+		if limit, least := s.concurrency(); others+n > limit-least {
+			return invalidParameter("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", least)
 		}
 		f.ReservedConcurrency = &n
 		return model.Put(tx, f)

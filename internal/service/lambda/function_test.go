@@ -246,6 +246,10 @@ func TestInvokePendingDryRunAndEvent(t *testing.T) {
 	}
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("f"), InvocationType: types.InvocationTypeEvent, Qualifier: aws.String("prod")})
 	apiError(t, err, "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:000000000000:function:f:prod")
+	for _, typ := range []types.InvocationType{types.InvocationTypeRequestResponse, types.InvocationTypeEvent, types.InvocationTypeDryRun} {
+		_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("f"), InvocationType: typ, Payload: []byte(`{"n":`)})
+		apiError(t, err, "InvalidRequestContentException", "Could not parse request body into json")
+	}
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("f"), Payload: make([]byte, 6291457)})
 	apiError(t, err, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
 }

@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 
 	"gatehouse/internal/api"
@@ -67,6 +68,12 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	if len(in.Payload) > maxSyncPayload {
 		return nil, lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
 			"Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)
+	}
+	if len(in.Payload) > 0 && !json.Valid(in.Payload) {
+		// Lambda reads every payload as JSON before it looks at the
+		// function; what follows its prefix is gatehouse's wording.
+		return nil, lambdaError(http.StatusBadRequest, "InvalidRequestContentException", "",
+			"Could not parse request body into json: Could not parse payload into json: the payload is not a JSON value")
 	}
 	switch in.InvocationType {
 	case "DryRun":

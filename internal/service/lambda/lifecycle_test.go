@@ -289,6 +289,23 @@ func TestConcurrencyTagsAndAccount(t *testing.T) {
 	}
 }
 
+// A server's concurrency limit is what GetAccountSettings reports and what
+// reservations are made from, as the engine enforces it.
+func TestConcurrencyFollowsTheServersLimit(t *testing.T) {
+	srv := servertest.Start(t, servertest.FunctionConcurrency(10))
+	c := srv.Lambda()
+	create(t, c, "f", nodeZip(t))
+	_, err := c.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("f"), ReservedConcurrentExecutions: aws.Int32(10)})
+	apiError(t, err, "InvalidParameterValueException", "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [1].")
+	if _, err := c.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("f"), ReservedConcurrentExecutions: aws.Int32(9)}); err != nil {
+		t.Fatal(err)
+	}
+	acct, err := c.GetAccountSettings(ctx, &lambda.GetAccountSettingsInput{})
+	if err != nil || acct.AccountLimit.ConcurrentExecutions != 10 || aws.ToInt32(acct.AccountLimit.UnreservedConcurrentExecutions) != 1 {
+		t.Fatalf("GetAccountSettings = %+v, %v", acct.AccountLimit, err)
+	}
+}
+
 // CreateFunction with Publish makes version 1 with the function; a dry
 // run of a code update changes nothing; names in other accounts or
 // regions are not this caller's.

@@ -30,6 +30,10 @@ type Config struct {
 	// Endpoint is the base URL this service is reached at, for
 	// GetFunction's Code.Location.
 	Endpoint func() string
+	// Concurrency is the account concurrency limit the engine enforces,
+	// which reservations are made from and GetAccountSettings reports
+	// (Lambda's default of 1,000 when zero or less).
+	Concurrency int
 }
 
 // Service implements the Lambda operations.
