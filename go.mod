@@ -33,5 +33,5 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.25 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/presigned-url v1.14.12 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ssm v1.82.1
-	golang.org/x/sys v0.29.0 // indirect
+	golang.org/x/sys v0.29.0
 )
