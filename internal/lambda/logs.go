@@ -142,6 +142,36 @@ func (w *lineWriter) copy() {
 	}
 }
 
+// outputGrace is how long the output pipe is read after the function's
+// process group is gone: a process that left the group (by setsid) and
+// still holds the pipe must not keep the sandbox, its invocation or the
+// engine's Stop waiting.
+const outputGrace = 100 * time.Millisecond
+
+// end waits for the pipe to close, for outputGrace at most; then it kills
+// whatever still holds the pipe and stops reading it.
+func (w *lineWriter) end() {
+	select {
+	case <-w.done:
+		return
+	default:
+	}
+	t := time.NewTimer(outputGrace)
+	defer t.Stop()
+	select {
+	case <-w.done:
+		return
+	case <-t.C:
+	}
+	killStrays(0, w.r)
+	// A read deadline wakes copy's blocked read; where pipes take none,
+	// closing the read end does.
+	if w.r.SetReadDeadline(time.Now()) != nil {
+		w.r.Close()
+	}
+	<-w.done
+}
+
 // drain logs what the process has written so far: a function prints,
 // then posts its response, and the lines belong to that invocation's log
 // (and its tail) even when the response arrives first.

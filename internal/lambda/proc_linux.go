@@ -46,3 +46,97 @@ func maxMemoryMB(pid int) (int, bool) {
 	}
 	return 0, false
 }
+
+// killStrays kills what a sandbox left outside its process group, which
+// killGroup misses: a child that called setsid (a shell's `setsid cmd &`,
+// Node's detached spawn) is in a session of its own. It kills every
+// descendant of pid (0 for none: a reaped process's pid may be reused) and
+// every process that holds out, the sandbox's output pipe, with their
+// descendants. Both are found in /proc. A descendant that closed its output
+// and was orphaned before this runs is not found; see the README.
+func killStrays(pid int, out *os.File) {
+	ino := uint64(0)
+	if out != nil {
+		// Stat, not Fd: Fd would put the pipe in blocking mode.
+		if fi, err := out.Stat(); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				ino = st.Ino
+			}
+		}
+	}
+	if pid <= 0 && ino == 0 {
+		return
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	self := os.Getpid()
+	children := map[int][]int{}
+	var roots []int
+	if pid > 0 {
+		roots = append(roots, pid)
+	}
+	pipe := "pipe:[" + strconv.FormatUint(ino, 10) + "]"
+	for _, ent := range ents {
+		p, err := strconv.Atoi(ent.Name())
+		if err != nil || p == self {
+			continue
+		}
+		if pp, ok := parentOf(p); ok {
+			children[pp] = append(children[pp], p)
+		}
+		if ino != 0 && holds(p, pipe) {
+			roots = append(roots, p)
+		}
+	}
+	seen := map[int]bool{self: true}
+	for len(roots) > 0 {
+		p := roots[len(roots)-1]
+		roots = roots[:len(roots)-1]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if p != pid {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+		roots = append(roots, children[p]...)
+	}
+}
+
+// parentOf reads pid's parent from /proc/pid/stat.
+func parentOf(pid int) (int, bool) {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The command name, in parentheses, may hold spaces: fields follow
+	// the last ')'.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0, false
+	}
+	pp, err := strconv.Atoi(f[1])
+	return pp, err == nil
+}
+
+// holds reports whether pid has an open descriptor on pipe ("pipe:[ino]").
+func holds(pid int, pipe string) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	fds, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if l, err := os.Readlink(dir + "/" + fd.Name()); err == nil && l == pipe {
+			return true
+		}
+	}
+	return false
+}

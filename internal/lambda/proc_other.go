@@ -3,6 +3,7 @@
 package lambda
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -20,3 +21,6 @@ func killGroup(cmd *exec.Cmd) {
 
 // maxMemoryMB is unknown here.
 func maxMemoryMB(int) (int, bool) { return 0, false }
+
+// killStrays does nothing here: only the process itself is killed.
+func killStrays(int, *os.File) {}

@@ -54,9 +54,11 @@ type sandbox struct {
 	deadOnce sync.Once
 	// exit is why the process ended, once wait has reaped it.
 	exit string
-	cmd  *exec.Cmd
-	srv  *http.Server
-	idle clock.Timer
+	// reaped is set once cmd.Wait has returned: its pid is free for reuse.
+	reaped bool
+	cmd    *exec.Cmd
+	srv    *http.Server
+	idle   clock.Timer
 	// started is when the process started and initDur how long it took
 	// to ask for its first event (wall clock: they are measurements, for
 	// the REPORT line).
@@ -233,10 +235,14 @@ func (b *sandbox) fail(inv *invocation, doc []byte) {
 // a process that exits mid-invocation is Runtime.ExitError.
 func (b *sandbox) wait() {
 	err := b.cmd.Wait()
+	b.mu.Lock()
+	b.reaped = true
+	b.mu.Unlock()
 	// The group is killed so that nothing it started keeps the output
-	// pipe (and so the sandbox) alive, then its last lines are logged.
+	// pipe (and so the sandbox) alive, then its last lines are logged;
+	// end kills what left the group and still holds the pipe.
 	killGroup(b.cmd)
-	<-b.out.done
+	b.out.end()
 	msg := "Runtime exited without providing a reason"
 	if err != nil {
 		msg = "Runtime exited with error: " + exitReason(err)
@@ -326,10 +332,16 @@ func (b *sandbox) markDead() {
 // and ends its invocation, if it has one.
 func (b *sandbox) kill() {
 	b.mu.Lock()
-	cmd := b.cmd
+	cmd, reaped := b.cmd, b.reaped
 	b.mu.Unlock()
 	b.markDead()
 	if cmd != nil {
+		// What the process started outside its group dies first, found
+		// while the process still links them; once it has been reaped,
+		// its pid may name another process.
+		if !reaped {
+			killStrays(cmd.Process.Pid, nil)
+		}
 		killGroup(cmd)
 	}
 }

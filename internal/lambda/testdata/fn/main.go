@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -74,6 +75,16 @@ func main() {
 		case "child":
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = append(os.Environ(), "FN_CHILD=1")
+			cmd.Start()
+			out = []byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, os.Getpid(), cmd.Process.Pid))
+		case "detach":
+			// A child in a session of its own, outside the process
+			// group, holding the output pipe, as Node's detached spawn
+			// leaves one.
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "FN_CHILD=1")
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 			cmd.Start()
 			out = []byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, os.Getpid(), cmd.Process.Pid))
 		case "once":
