@@ -68,6 +68,9 @@ func TestReadmeWalkthrough(t *testing.T) {
 	// are in its process group, which is killed whatever happens.
 	cmd := exec.CommandContext(ctx, "bash", "-e", "-c", script)
 	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// Files the walkthrough writes (a function's source and zip) go to a
+	// folder of its own, as they would in a reader's scratch directory.
+	cmd.Dir = t.TempDir()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	var out bytes.Buffer
@@ -89,6 +92,9 @@ func TestReadmeWalkthrough(t *testing.T) {
 		"fix: add an ingress rule to sg-",
 		`"name": "blue"`, `"name": "green"`,
 		"real 127.0.0.2:8080 by rule eni-host-tag",
+		`{"hello": "/direct", "function": "hello"}`,
+		`{"message":"Internal Server Error"} 500`,
+		`{"hello": "/hello", "function": "hello"} 200`,
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the walkthrough's output lacks %q", want)
