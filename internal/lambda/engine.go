@@ -101,7 +101,8 @@ type Engine struct {
 	fns     map[fnKey]*fnState
 	accts   map[model.Scope]*account
 	events  map[evKey]*evState
-	evRev   uint64 // the revision up to which event records have been read
+	queues  map[queueKey]*evQueue // due events, per function
+	evRev   uint64                // the revision up to which event records have been read
 	running bool
 	stopped bool
 	steps   sync.WaitGroup // transitions and deliveries in flight; Add only under mu while !stopped
@@ -159,7 +160,7 @@ func New(cfg Config) *Engine {
 		cfg: cfg, st: cfg.Store, clk: cfg.Clock, log: cfg.Log, delay: cfg.ActivateDelay,
 		token:  rand.Text(),
 		timers: map[fnKey]*timer{}, fns: map[fnKey]*fnState{}, accts: map[model.Scope]*account{},
-		events: map[evKey]*evState{}, sandboxes: map[*sandbox]struct{}{},
+		events: map[evKey]*evState{}, queues: map[queueKey]*evQueue{}, sandboxes: map[*sandbox]struct{}{},
 	}
 	e.idx.Store(&index{})
 	e.load = cfg.Load

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"gatehouse/internal/clock"
@@ -15,9 +16,39 @@ import (
 // Asynchronous invocations (InvocationType Event) are FunctionEvent
 // records the Lambda service writes in Invoke's transaction. The engine
 // finds them on the change feed (and all of them at its first pass, so a
-// restart loses none), runs each when due, deletes it once the function
-// succeeds, and otherwise retries it after Config.RetryDelays (Lambda's
-// two retries, one and two minutes apart), then drops it with a log line.
+// restart loses none) and queues each when due. A function's queue is
+// delivered by as many workers as the function may run at once (its
+// reserved concurrency, else what the account leaves unreserved), so a
+// burst waits its turn instead of being throttled. A delivered event is
+// deleted once the function succeeds; a function error is retried after
+// Config.RetryDelays (Lambda's two retries, one and two minutes apart),
+// then dropped with a log line. An attempt the engine refuses (throttled,
+// the function not Active, the engine stopping) is no attempt: as on
+// Lambda, it is tried again after a backoff of one second doubling up to
+// five minutes, kept in memory, until the event is MaxEventAge old.
+
+// MaxEventAge is how long an asynchronous invocation refused by throttling
+// or a system error is retried: Lambda's default maximum event age.
+const MaxEventAge = 6 * time.Hour
+
+// Backoff between attempts the engine refused: from a second, doubling,
+// up to five minutes, as Lambda retries throttles and system errors.
+const (
+	minRefusedBackoff = time.Second
+	maxRefusedBackoff = 5 * time.Minute
+)
+
+// queueKey names a function, whose events share its concurrency.
+type queueKey struct {
+	scope model.Scope
+	name  string
+}
+
+// evQueue is a function's due events and the workers delivering them.
+type evQueue struct {
+	due     []evKey
+	workers int
+}
 
 // evKey names an event record: the function and the invocation id.
 type evKey struct {
@@ -25,11 +56,14 @@ type evKey struct {
 	id    string // function/id
 }
 
-// evState is an event's next delivery: a timer, or running.
+// evState is an event's next delivery: a timer, or running (queued or
+// being delivered). refused counts the attempts in a row the engine
+// refused, for the backoff.
 type evState struct {
 	due     time.Time
 	t       clock.Timer
 	running bool
+	refused int
 }
 
 var eventKind = model.FunctionEvent{}.Kind()
@@ -145,27 +179,85 @@ func (e *Engine) scheduleEvent(k evKey, ev *model.FunctionEvent) {
 	now := e.clk.Now()
 	if !ev.Due.After(now) {
 		st.running = true
-		e.steps.Add(1)
-		go e.deliver(k)
+		e.enqueue(k)
 		return
 	}
-	st.t = e.clk.AfterFunc(ev.Due.Sub(now), func() {
+	e.arm(k, st, ev.Due.Sub(now))
+}
+
+// arm queues event k after d, unless its state has moved on by then; e.mu
+// must be held.
+func (e *Engine) arm(k evKey, st *evState, d time.Duration) {
+	st.t = e.clk.AfterFunc(d, func() {
 		e.mu.Lock()
+		defer e.mu.Unlock()
 		if e.stopped || e.events[k] != st || st.running {
-			e.mu.Unlock()
 			return
 		}
 		st.t, st.running = nil, true
+		e.enqueue(k)
+	})
+}
+
+// enqueue adds due event k to its function's queue, and a worker if the
+// function may run more at once than are delivering; e.mu must be held.
+func (e *Engine) enqueue(k evKey) {
+	qk := queueKey{k.scope, k.id[:max(strings.LastIndexByte(k.id, '/'), 0)]}
+	q := e.queues[qk]
+	if q == nil {
+		q = &evQueue{}
+		e.queues[qk] = q
+	}
+	q.due = append(q.due, k)
+	if q.workers < e.eventWorkers(qk) {
+		q.workers++
 		e.steps.Add(1)
+		go e.work(qk, q)
+	}
+}
+
+// eventWorkers is how many of a function's events are delivered at once:
+// as many as it may run.
+func (e *Engine) eventWorkers(qk queueKey) int {
+	idx := e.idx.Load()
+	ent := idx.lookup(qk.scope, qk.name)
+	switch {
+	case ent == nil:
+		return 1
+	case ent.fn.ReservedConcurrency != nil:
+		return max(*ent.fn.ReservedConcurrency, 1)
+	}
+	if sc := idx.scopes[qk.scope]; sc != nil {
+		return max(int(sc.unreserved), 1)
+	}
+	return 1
+}
+
+// work delivers q's events one at a time until it is empty or the engine
+// stops.
+func (e *Engine) work(qk queueKey, q *evQueue) {
+	defer e.steps.Done()
+	for {
+		e.mu.Lock()
+		if e.stopped || len(q.due) == 0 {
+			q.workers--
+			if q.workers == 0 && len(q.due) == 0 && e.queues[qk] == q {
+				delete(e.queues, qk)
+			}
+			e.mu.Unlock()
+			return
+		}
+		k := q.due[0]
+		q.due[0] = evKey{}
+		q.due = q.due[1:]
 		e.mu.Unlock()
 		e.deliver(k)
-	})
+	}
 }
 
 // deliver makes one attempt at event k, then deletes the record, or
 // records the attempt and when the next is due.
 func (e *Engine) deliver(k evKey) {
-	defer e.steps.Done()
 	var ev *model.FunctionEvent
 	e.st.View(func(tx store.Tx) error {
 		ev, _, _ = model.Get[model.FunctionEvent](model.Tx{Tx: tx, Account: k.scope.Account, Region: k.scope.Region}, k.id)
@@ -183,16 +275,28 @@ func (e *Engine) deliver(k evKey) {
 		return
 	}
 	var ierr *invoke.Error
-	gone := errors.As(err, &ierr) && ierr.Status == http.StatusNotFound
+	isErr := errors.As(err, &ierr)
+	gone := isErr && ierr.Status == http.StatusNotFound
 	ok := err == nil && res.FunctionError == ""
 	attrs := []any{"function", ev.Function, "requestId", ev.ID, "account", k.scope.Account, "region", k.scope.Region}
 	now := e.clk.Now()
+	// Throttled, not Active, stopping: not an attempt; tried again later
+	// unless the event is too old.
+	refused := isErr && refusal(ierr.Status)
+	expired := refused && !ev.Received.IsZero() && now.Sub(ev.Received) >= MaxEventAge
+	if refused && !expired {
+		e.refused(k, append(attrs, "err", err.Error()))
+		return
+	}
 	var next *model.FunctionEvent
 	_, werr := e.st.Update(func(stx store.Tx) error {
 		tx := model.Tx{Tx: stx, Account: k.scope.Account, Region: k.scope.Region}
 		cur, found, err := model.Get[model.FunctionEvent](tx, k.id)
 		if err != nil || !found {
 			return err
+		}
+		if expired {
+			return model.Delete(tx, cur)
 		}
 		cur.Attempts++
 		if ok || gone || cur.Attempts > len(e.cfg.RetryDelays) {
@@ -207,6 +311,8 @@ func (e *Engine) deliver(k evKey) {
 		e.log.Error("lambda: recording an asynchronous invocation", append(attrs, "err", werr)...)
 	case ok:
 		e.log.Debug("lambda asynchronous invocation delivered", attrs...)
+	case expired:
+		e.log.Warn("lambda asynchronous invocation dropped: older than its maximum age", append(attrs, "maximumAge", MaxEventAge, "err", err)...)
 	case gone:
 		e.log.Warn("lambda asynchronous invocation dropped: the function is gone", attrs...)
 	case next == nil:
@@ -217,11 +323,37 @@ func (e *Engine) deliver(k evKey) {
 	e.eventDone(k, next)
 }
 
+// refusal reports whether an invocation error is the engine refusing to
+// run the function now (throttled, not Active, a system error), which
+// Lambda retries without counting an attempt.
+func refusal(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusConflict || status >= 500
+}
+
+// refused plans event k's next try after an attempt the engine refused,
+// backing off.
+func (e *Engine) refused(k evKey, attrs []any) {
+	e.mu.Lock()
+	st := e.events[k]
+	if st == nil || e.stopped {
+		e.mu.Unlock()
+		return
+	}
+	st.running = false
+	d := min(minRefusedBackoff<<min(st.refused, 16), maxRefusedBackoff)
+	st.refused++
+	st.due = e.clk.Now().Add(d)
+	e.arm(k, st, d)
+	n, due := st.refused, st.due
+	e.mu.Unlock()
+	e.log.Debug("lambda asynchronous invocation refused, trying again", append(attrs, "refusals", n, "due", due)...)
+}
+
 // eventDone ends a delivery and plans the next, if next is not nil.
 func (e *Engine) eventDone(k evKey, next *model.FunctionEvent) {
 	e.mu.Lock()
 	if st := e.events[k]; st != nil {
-		st.running = false
+		st.running, st.refused = false, 0
 		if next == nil {
 			delete(e.events, k)
 		}

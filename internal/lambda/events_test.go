@@ -3,12 +3,16 @@
 package lambda_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"gatehouse/internal/model"
 )
+
+// maxAge is Lambda's default maximum event age.
+const maxAge = 6 * time.Hour
 
 func (r *rig) putEvent(id, payload string, mut ...func(*model.FunctionEvent)) {
 	r.t.Helper()
@@ -102,5 +106,63 @@ func TestEventForAFunctionGoneIsDropped(t *testing.T) {
 	r.logs.wait(t, "the function is gone")
 	if r.event("ev-3") != nil {
 		t.Fatal("event for a deleted function still recorded")
+	}
+}
+
+// A burst over the function's concurrency waits its turn: each event is
+// delivered once, none of them throttled, with no clock moving.
+func TestEventBurstOverReservedConcurrency(t *testing.T) {
+	r := newRig(t)
+	one := 1
+	r.create("fn", func(fn *model.Function) { fn.ReservedConcurrency = &one })
+	for i := range 5 {
+		r.putEvent(fmt.Sprintf("burst-%d", i), `{"op":"print","lines":1}`)
+	}
+	r.logs.waitN(t, "asynchronous invocation delivered", 5)
+	text := r.logs.text()
+	for i := range 5 {
+		id := fmt.Sprintf("burst-%d", i)
+		if n := strings.Count(text, "START RequestId: "+id+" "); n != 1 {
+			t.Errorf("%s started %d times", id, n)
+		}
+		if r.event(id) != nil {
+			t.Errorf("%s still recorded", id)
+		}
+	}
+	if strings.Contains(text, "refused") || strings.Contains(text, "will retry") {
+		t.Errorf("an event of the burst was throttled:\n%s", text)
+	}
+}
+
+// A throttled event is tried again with a backoff, without using up the
+// two retries, until it is six hours old.
+func TestThrottledEventRetriedForSixHours(t *testing.T) {
+	r := newRig(t)
+	zero := 0
+	r.create("fn", func(fn *model.Function) { fn.ReservedConcurrency = &zero })
+	received := r.clk.Now()
+	r.putEvent("throttled", `{}`)
+	tries := 1
+	r.logs.waitN(t, "refused, trying again", tries)
+	// The backoff doubles from a second to five minutes; each step of
+	// five minutes runs one more try at least.
+	for r.clk.Now().Sub(received) < maxAge-5*time.Minute {
+		r.advance(5 * time.Minute)
+		tries++
+		r.logs.waitN(t, "refused, trying again", tries)
+		if ev := r.event("throttled"); ev == nil || ev.Attempts != 0 {
+			t.Fatalf("after %v: %+v", r.clk.Now().Sub(received), ev)
+		}
+	}
+	r.advance(5 * time.Minute)
+	r.logs.wait(t, "dropped: older than its maximum age")
+	if r.event("throttled") != nil {
+		t.Fatal("the expired event is still recorded")
+	}
+	if r.clk.Now().Sub(received) < maxAge {
+		t.Fatalf("dropped after %v", r.clk.Now().Sub(received))
+	}
+	if strings.Contains(r.logs.text(), "START RequestId: throttled") {
+		t.Fatal("a throttled event ran")
 	}
 }
