@@ -82,7 +82,7 @@ func TestLambdaGoFunctionEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(out.Payload, &doc); err != nil {
 		t.Fatalf("%s: %v", out.Payload, err)
 	}
-	if doc.Event["hello"] != "world" || doc.Name != "echo" || doc.Endpoint != srv.URL() || doc.Key != gatehouse.DefaultAccessKeyID ||
+	if doc.Event["hello"] != "world" || doc.Name != "echo" || doc.Endpoint != srv.FunctionsURL() || doc.Key != gatehouse.DefaultAccessKeyID ||
 		doc.Arn != "arn:aws:lambda:us-east-1:000000000000:function:echo" || !doc.Deadline {
 		t.Fatalf("the function saw %+v", doc)
 	}

@@ -296,6 +296,13 @@ type Server struct {
 
 	// https serves the same handler over TLS on tlsLn, with
 	// certificates from ca; all nil without Config.TLSListen.
+	// fnHTTP serves functions on fnLn, a loopback listener of their own
+	// given to them as AWS_ENDPOINT_URL: the AWS APIs only, with no admin
+	// endpoints and no invoke URLs.
+	fnHTTP *http.Server
+	fnLn   net.Listener
+	fnDone chan error
+
 	https   *http.Server
 	tlsLn   net.Listener
 	tlsDone chan error
@@ -351,6 +358,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// responses. The edge bounds management bodies, the data plane invoke
 	// bodies, each per request.
 	s.http = &http.Server{Handler: s.newEdge(services), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
+	s.fnHTTP = &http.Server{Handler: s.newFunctionEdge(services), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
 	if n := maxConns(cfg.MaxConns); n > 0 {
 		s.http.ConnState = newConnCap(n).state
 	}
@@ -370,6 +378,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("reading usage plan quotas in %s: %w", storeName(cfg), err)
 	}
+	if s.fnLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		s.closeCode()
+		ln.Close()
+		st.Close()
+		return nil, fmt.Errorf("listen for functions on 127.0.0.1: %w", err)
+	}
 	s.health.Start()
 	s.v1links.Start()
 	s.vpclinks.Start()
@@ -380,6 +394,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.serveTLS(s.tlsLn)
 		cfg.Log.Info("HTTPS listener serving", "addr", s.tlsLn.Addr().String(), "ca", s.ca.Path())
 	}
+	s.fnDone = make(chan error, 1)
+	go func() {
+		err := s.fnHTTP.Serve(s.fnLn)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.fnDone <- err
+	}()
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -529,7 +551,7 @@ func (s *Server) newFunctionEngine(loader *model.Loader) *lambda.Engine {
 		}
 	}
 	return lambda.New(lambda.Config{Store: s.store, Load: loader.Load, Clock: cfg.Clock, Log: cfg.Log,
-		Code: s.code.Dir, Endpoint: s.URL, AccessKey: keyID, SecretKey: cfg.AccessKeys[keyID],
+		Code: s.code.Dir, Endpoint: s.FunctionsURL, AccessKey: keyID, SecretKey: cfg.AccessKeys[keyID],
 		ActivateDelay: max(cfg.FunctionDelay, 0), IdleTimeout: cfg.FunctionIdle, Concurrency: cfg.FunctionConcurrency})
 }
 
@@ -628,6 +650,27 @@ func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
 		EngineKey:   s.engineKey,
 	})
 }
+
+// newFunctionEdge is what functions' AWS_ENDPOINT_URL serves: the same
+// services behind the same guards, but no admin endpoints and no invoke
+// URLs, so a function reaches gatehouse only through the AWS APIs, as it
+// would reach AWS. A request for either answers as an unknown operation.
+func (s *Server) newFunctionEdge(services map[string]http.Handler) http.Handler {
+	cfg := s.cfg
+	return edge.New(edge.Config{
+		Services:    services,
+		Account:     cfg.Account,
+		Region:      cfg.Region,
+		Log:         cfg.Log,
+		Verify:      verifier(cfg),
+		BodyTimeout: cfg.BodyTimeout,
+		BodyBudget:  cfg.BodyBudget,
+	})
+}
+
+// FunctionsURL is the base URL functions get as AWS_ENDPOINT_URL: the AWS
+// APIs alone, on a loopback port of their own.
+func (s *Server) FunctionsURL() string { return "http://" + s.fnLn.Addr().String() }
 
 func sendTimeout(d time.Duration) time.Duration {
 	switch {
@@ -775,6 +818,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err := s.http.Shutdown(ctx)
 		if serr := <-s.done; err == nil {
 			err = serr
+		}
+		// Functions' calls are served until the last invocation through
+		// the main listener has answered.
+		if ferr := s.fnHTTP.Shutdown(ctx); err == nil {
+			err = ferr
+		}
+		if ferr := <-s.fnDone; err == nil {
+			err = ferr
 		}
 		if s.https != nil {
 			if terr := s.https.Shutdown(ctx); err == nil {

@@ -59,8 +59,9 @@ type Config struct {
 	// Code is the directory a function's unpacked code lives in, from
 	// FunctionConfig.CodeID; "" when there is none.
 	Code func(id string) string
-	// Endpoint is gatehouse's URL, which functions get as
-	// AWS_ENDPOINT_URL so their SDKs call it.
+	// Endpoint is the URL of gatehouse's AWS APIs that functions get as
+	// AWS_ENDPOINT_URL so their SDKs call it: a listener of their own
+	// serving those APIs alone.
 	Endpoint func() string
 	// AccessKey and SecretKey are credentials gatehouse accepts, which
 	// functions get as their execution role's.
