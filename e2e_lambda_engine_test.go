@@ -199,7 +199,8 @@ func TestLambdaFunctionFailuresThroughTheAPI(t *testing.T) {
 	srv.Advance(5 * time.Second)
 	a := <-hung
 	if a.err != nil || aws.ToString(a.out.FunctionError) != "Unhandled" ||
-		!strings.HasSuffix(string(a.out.Payload), " Task timed out after 5.00 seconds\"}") {
+		!strings.HasPrefix(string(a.out.Payload), `{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: `) ||
+		!strings.HasSuffix(string(a.out.Payload), " Error: Task timed out after 5.00 seconds\"}") {
 		t.Fatalf("a hung invocation: %+v, %v", a.out, a.err)
 	}
 

@@ -18,9 +18,10 @@
 // (Linux's parent-death signal) and is killed with its group on Stop.
 //
 // Failures answer what Lambda answers: a timeout kills the sandbox and
-// returns "Task timed out after N.00 seconds", a process that exits
-// mid-invocation Runtime.ExitError, a missing or unrunnable entry point
-// Runtime.InvalidEntrypoint, an init error the runtime's report. Timeouts,
+// returns Sandbox.Timedout "… Task timed out after N.00 seconds", a
+// process that exits mid-invocation Runtime.ExitError, a missing or
+// unrunnable entry point Runtime.InvalidEntrypoint, an init error the
+// runtime's report. Timeouts,
 // activation, idle stops and retries run on the injected clock, so tests
 // advance time instead of waiting.
 //

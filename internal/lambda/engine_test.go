@@ -544,12 +544,11 @@ func TestTimeoutKillsTheProcess(t *testing.T) {
 	if res.FunctionError != "Unhandled" {
 		t.Fatalf("function error %q, payload %s", res.FunctionError, res.Payload)
 	}
-	var doc map[string]string
-	json.Unmarshal(res.Payload, &doc)
-	want := "2026-01-01T00:00:08.000Z " + res.RequestID + " Task timed out after 7.00 seconds"
-	if len(doc) != 1 || doc["errorMessage"] != want {
-		t.Fatalf("payload %s, want errorMessage %q", res.Payload, want)
+	want := `{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: ` + res.RequestID + ` Error: Task timed out after 7.00 seconds"}`
+	if string(res.Payload) != want {
+		t.Fatalf("payload %s, want %s", res.Payload, want)
 	}
+	r.logs.wait(t, "2026-01-01T00:00:08.000Z "+res.RequestID+" Task timed out after 7.00 seconds")
 	gone(t, pid)
 	if again := pidOf(t, r.invoke("fn", `{"op":"pid"}`)); again == pid {
 		t.Fatal("the timed-out process ran again")

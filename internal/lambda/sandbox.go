@@ -355,10 +355,12 @@ func (b *sandbox) timeout(inv *invocation) {
 	if !running {
 		return
 	}
+	// The caller gets Lambda's current document, errorType
+	// Sandbox.Timedout; the log keeps the line CloudWatch shows, with
+	// its timestamp.
 	secs := strconv.FormatFloat(inv.limit.Seconds(), 'f', 2, 64)
-	msg := b.e.clk.Now().UTC().Format("2006-01-02T15:04:05.000Z") + " " + inv.id + " Task timed out after " + secs + " seconds"
-	doc, _ := json.Marshal(map[string]string{"errorMessage": msg})
-	b.logLine(inv, msg)
+	b.logLine(inv, b.e.clk.Now().UTC().Format("2006-01-02T15:04:05.000Z")+" "+inv.id+" Task timed out after "+secs+" seconds")
+	doc := errorDoc("Sandbox.Timedout", "RequestId: "+inv.id+" Error: Task timed out after "+secs+" seconds")
 	b.finish(inv, invoke.Result{Payload: doc, FunctionError: "Unhandled"}, false)
 }
 
