@@ -51,6 +51,9 @@ type Route struct {
 	AuthorizationScopes []string `json:",omitempty"`
 	OperationName       string   `json:",omitempty"`
 	APIKeyRequired      bool
+	// Managed says quick create made the route: UpdateApi's routeKey
+	// changes it.
+	Managed bool `json:",omitempty"`
 }
 
 func (Route) Kind() string  { return "apigwv2-route" }
@@ -126,6 +129,13 @@ type Integration struct {
 	RequestParameters  map[string]string            `json:",omitempty"`
 	ResponseParameters map[string]map[string]string `json:",omitempty"`
 	Description        string                       `json:",omitempty"`
+	// CredentialsARN is the role API Gateway invokes the function with
+	// (quick create's credentialsArn): with one, the function's resource
+	// policy is not consulted.
+	CredentialsARN string `json:",omitempty"`
+	// Managed says quick create made the integration: UpdateApi's target
+	// and credentialsArn change it.
+	Managed bool `json:",omitempty"`
 }
 
 func (Integration) Kind() string  { return "apigwv2-integration" }

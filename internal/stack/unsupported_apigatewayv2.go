@@ -1,18 +1,11 @@
 package stack
 
-// quickCreate is why the members of an HTTP API's quick create are
-// refused.
-const quickCreate = "quick create (an API with its route and integration in one) is not supported by gatehouse"
-
 // unsupportedAPIGatewayV2 lists the API Gateway V2 (HTTP API) properties
 // CloudFormation documents that gatehouse refuses, by type, with the
 // reason.
 var unsupportedAPIGatewayV2 = map[string]map[string]string{
 	"AWS::ApiGatewayV2::Api": {
 		"BodyS3Location":          "gatehouse has no S3: give the OpenAPI definition inline as Body",
-		"CredentialsArn":          quickCreate,
-		"RouteKey":                quickCreate,
-		"Target":                  quickCreate,
 		"DisableSchemaValidation": webSocketOnly,
 	},
 	"AWS::ApiGatewayV2::Integration": {

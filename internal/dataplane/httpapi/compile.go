@@ -508,7 +508,7 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 		Map: compileMapping(in.RequestParameters, in.ResponseParameters)}
 	if in.Type == "AWS_PROXY" {
 		if httpmap.HasStageVariables(in.URI) {
-			out.Lambda = &LambdaTarget{StageURI: in.URI, V2: in.PayloadFormatVersion == "2.0"}
+			out.Lambda = &LambdaTarget{StageURI: in.URI, V2: in.PayloadFormatVersion == "2.0", Role: in.CredentialsARN != ""}
 			return out
 		}
 		fn, ok := invoke.FromIntegrationURI(in.URI)
@@ -516,7 +516,7 @@ func compileIntegration(sc *model.Scoped, in *model.Integration, balancers map[s
 			out.Broken = "integration URI " + in.URI + " names no Lambda function"
 			return out
 		}
-		out.Lambda = &LambdaTarget{Function: fn, V2: in.PayloadFormatVersion == "2.0"}
+		out.Lambda = &LambdaTarget{Function: fn, V2: in.PayloadFormatVersion == "2.0", Role: in.CredentialsARN != ""}
 		return out
 	}
 	if in.ConnectionType != "VPC_LINK" {

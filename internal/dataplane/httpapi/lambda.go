@@ -24,6 +24,10 @@ type LambdaTarget struct {
 	StageURI string
 	// V2 says the payload format is 2.0.
 	V2 bool
+	// Role says the integration names a credentialsArn: API Gateway
+	// invokes the function as that role, so the function's resource
+	// policy is not asked.
+	Role bool
 }
 
 // FunctionFor is the ARN the integration invokes for a request on stage st,
@@ -91,8 +95,11 @@ func serveLambda(ctx context.Context, w http.ResponseWriter, rq *request, env *E
 	account := rq.api.Scope.Account
 	sourceArn := rq.api.arnPrefix + rq.st.Name + "/" + integrationResource(rq.m.Route, r.Method)
 	lg.Calling()
-	res, err := env.Functions.Invoke(ctx, invoke.Request{Account: account, Region: rq.api.Scope.Region, Function: fn,
-		Payload: payload, Caller: &invoke.Caller{Service: "apigateway.amazonaws.com", SourceArn: sourceArn, SourceAccount: account}})
+	req := invoke.Request{Account: account, Region: rq.api.Scope.Region, Function: fn, Payload: payload}
+	if !integ.Lambda.Role {
+		req.Caller = &invoke.Caller{Service: "apigateway.amazonaws.com", SourceArn: sourceArn, SourceAccount: account}
+	}
+	res, err := env.Functions.Invoke(ctx, req)
 	if err != nil {
 		var ie *invoke.Error
 		switch {

@@ -29,7 +29,7 @@ type CreateApiInput struct {
 	IPAddressType             *string           `json:"ipAddressType"`
 	CorsConfiguration         *Cors             `json:"corsConfiguration"`
 	Tags                      map[string]string `json:"tags"`
-	// Quick create: gatehouse refuses these (see README.md).
+	// Quick create (quickcreate.go).
 	Target         *string `json:"target"`
 	RouteKey       *string `json:"routeKey"`
 	CredentialsArn *string `json:"credentialsArn"`
@@ -98,8 +98,9 @@ func (s *Service) CreateApi(ctx context.Context, in *CreateApiInput) (*Api, erro
 	default:
 		return nil, badRequest("Invalid protocolType %q: it must be HTTP or WEBSOCKET.", p)
 	}
-	if in.Target != nil || in.RouteKey != nil || in.CredentialsArn != nil {
-		return nil, badRequest("gatehouse does not support quick create (target, routeKey, credentialsArn): create the integration, route and stage with their own calls.")
+	q := quickCreate{in.Target, in.RouteKey, in.CredentialsArn}
+	if err := q.check(); err != nil {
+		return nil, err
 	}
 	a := &model.HTTPAPI{
 		ProtocolType:              "HTTP",
@@ -126,7 +127,13 @@ func (s *Service) CreateApi(ctx context.Context, in *CreateApiInput) (*Api, erro
 			return err
 		}
 		a.ID = id
-		return model.Put(tx, a)
+		if err := model.Put(tx, a); err != nil {
+			return err
+		}
+		if q.target == nil {
+			return nil
+		}
+		return s.quickCreateParts(ctx, tx, a, q)
 	})
 	if err != nil {
 		return nil, err
@@ -283,8 +290,12 @@ func (s *Service) GetApis(ctx context.Context, in *GetApisInput) (*GetApisOutput
 }
 
 func (s *Service) UpdateApi(ctx context.Context, in *UpdateApiInput) (*Api, error) {
-	if in.Target != nil || in.RouteKey != nil || in.CredentialsArn != nil {
-		return nil, badRequest("gatehouse does not support quick create (target, routeKey, credentialsArn): change the integration, route and stage with their own calls.")
+	q := quickCreate{in.Target, in.RouteKey, in.CredentialsArn}
+	if q.target != nil && *q.target == "" {
+		return nil, badRequest("A quick-created API's target cannot be removed, only changed.")
+	}
+	if c := deref(q.credentials); c != "" && !strings.HasPrefix(c, "arn:") {
+		return nil, badRequest("Invalid credentialsArn %q: it must be an IAM role ARN.", c)
 	}
 	var a *model.HTTPAPI
 	err := s.update(ctx, func(tx model.Tx) (err error) {
@@ -296,7 +307,13 @@ func (s *Service) UpdateApi(ctx context.Context, in *UpdateApiInput) (*Api, erro
 		if err != nil {
 			return err
 		}
-		return model.Put(tx, a)
+		if err := model.Put(tx, a); err != nil {
+			return err
+		}
+		if !q.set() {
+			return nil
+		}
+		return s.quickUpdate(ctx, tx, a.ID, q)
 	})
 	if err != nil {
 		return nil, err

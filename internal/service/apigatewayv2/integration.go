@@ -62,6 +62,7 @@ type Integration struct {
 	APIGatewayManaged    bool                         `json:"apiGatewayManaged"`
 	ConnectionID         string                       `json:"connectionId,omitempty"`
 	ConnectionType       string                       `json:"connectionType"`
+	CredentialsArn       string                       `json:"credentialsArn,omitempty"`
 	Description          string                       `json:"description,omitempty"`
 	IntegrationID        string                       `json:"integrationId"`
 	IntegrationMethod    string                       `json:"integrationMethod,omitempty"`
@@ -404,7 +405,9 @@ func integrationsOf(tx model.Tx, apiID string) ([]*model.Integration, error) {
 
 func integrationShape(i *model.Integration) *Integration {
 	out := &Integration{
+		APIGatewayManaged:    i.Managed,
 		ConnectionID:         i.ConnectionID,
+		CredentialsArn:       i.CredentialsARN,
 		ConnectionType:       i.ConnectionType,
 		Description:          i.Description,
 		IntegrationID:        i.ID,

@@ -47,6 +47,7 @@ type ListInput struct {
 
 // Route is a route as API Gateway describes it.
 type Route struct {
+	APIGatewayManaged   bool     `json:"apiGatewayManaged"`
 	APIKeyRequired      bool     `json:"apiKeyRequired"`
 	AuthorizationScopes []string `json:"authorizationScopes,omitempty"`
 	AuthorizationType   string   `json:"authorizationType"`
@@ -377,6 +378,7 @@ func ofAPI[T any, P interface {
 
 func routeShape(r *model.Route) *Route {
 	return &Route{
+		APIGatewayManaged:   r.Managed,
 		APIKeyRequired:      r.APIKeyRequired,
 		AuthorizationScopes: r.AuthorizationScopes,
 		AuthorizationType:   r.AuthorizationType,

@@ -34,6 +34,10 @@ var apiResets = map[string]any{
 	"ApiKeySelectionExpression": "$request.header.x-api-key",
 	"RouteSelectionExpression":  "$request.method $request.path",
 	"IpAddressType":             "ipv4",
+	// Quick create: dropping RouteKey keeps the route as it is, and
+	// dropping CredentialsArn clears it; a Target cannot be removed.
+	"RouteKey":       nil,
+	"CredentialsArn": "",
 }
 
 func updateHTTPAPI(ctx context.Context, s *SDK, t stack.Target, cur stack.Created, old, new props) (stack.Created, error) {
