@@ -40,6 +40,7 @@ var forbidden = []struct {
 	{"internal/mapping/", "a mapping language is a leaf the services and the data plane both parse with, so they cannot disagree", []string{"internal/"}},
 	{"internal/sigv4", "sigv4 is a pure verifier both the edge and the data plane use", []string{"internal/"}},
 	{"internal/dataplane/throttle", "throttle is a leaf of token buckets", []string{"internal/"}},
+	{"internal/dataplane/jsonappend", "jsonappend is the leaf every event and access log writes JSON text with", []string{"internal/"}},
 	{"internal/vtl", "vtl is a leaf language: the service validates and the data plane runs the same parsed templates", []string{"internal/"}},
 	{"internal/httpmap", "httpmap parses mappings for both the service and the data plane, so it depends on neither", []string{"internal/"}},
 	{"internal/explain", "explain renders a report; working out paths is the data plane's job", []string{"internal/store", "internal/service", "internal/wire", "internal/edge", "internal/dial", "internal/health", "internal/admin"}},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"gatehouse/internal/dataplane/jsonappend"
 	"gatehouse/internal/model"
 )
 
@@ -255,32 +256,7 @@ func text(b []byte, s string, esc bool) []byte {
 	if !esc {
 		return append(b, s...)
 	}
-	return appendJSONString(b, s)
-}
-
-// appendJSONString appends s as the contents of a JSON string: quote and
-// backslash escaped, control characters as \uXXXX (the common three by
-// their short forms), everything else as it is.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c < 0x20 || c == 0x7f:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
+	return jsonappend.LogText(b, s)
 }
 
 // number renders a status; 0 is none.

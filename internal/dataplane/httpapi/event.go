@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gatehouse/internal/dataplane/jsonappend"
 	"gatehouse/internal/dataplane/jwtauth"
 )
 
@@ -60,16 +61,16 @@ func appendV2(b []byte, rq *request, auth *authHead) []byte {
 	b = append(b, `{"version":"2.0"`...)
 	if auth != nil {
 		b = append(b, `,"type":"REQUEST","routeArn":`...)
-		b = appendString(b, auth.arn)
+		b = jsonappend.String(b, auth.arn)
 		b = append(b, `,"identitySource":`...)
-		b = appendStrings(b, auth.values)
+		b = jsonappend.Strings(b, auth.values)
 	}
 	b = append(b, `,"routeKey":`...)
-	b = appendString(b, rq.m.Route.Key)
+	b = jsonappend.String(b, rq.m.Route.Key)
 	b = append(b, `,"rawPath":`...)
-	b = appendString(b, rq.full)
+	b = jsonappend.String(b, rq.full)
 	b = append(b, `,"rawQueryString":`...)
-	b = appendString(b, r.URL.RawQuery)
+	b = jsonappend.String(b, r.URL.RawQuery)
 	var cookies []string
 	for _, line := range r.Header["Cookie"] {
 		for c := range strings.SplitSeq(line, ";") {
@@ -80,7 +81,7 @@ func appendV2(b []byte, rq *request, auth *authHead) []byte {
 	}
 	if len(cookies) > 0 {
 		b = append(b, `,"cookies":`...)
-		b = appendStrings(b, cookies)
+		b = jsonappend.Strings(b, cookies)
 	}
 	b = append(b, `,"headers":{`...)
 	first := true
@@ -106,16 +107,16 @@ func appendV2(b []byte, rq *request, auth *authHead) []byte {
 		b = appendPathParams(b, rq.m)
 	}
 	b = append(b, `,"requestContext":{"accountId":`...)
-	b = appendString(b, rq.api.Scope.Account)
+	b = jsonappend.String(b, rq.api.Scope.Account)
 	b = append(b, `,"apiId":`...)
-	b = appendString(b, rq.api.ID)
+	b = jsonappend.String(b, rq.api.ID)
 	if rq.claims != nil || rq.lambda != nil {
 		b = append(b, `,"authorizer":{`...)
 		if rq.claims != nil {
 			b = append(b, `"jwt":{"claims":`...)
 			b = appendClaims(b, rq.claims)
 			b = append(b, `,"scopes":`...)
-			b = appendStrings(b, rq.claims.Scopes())
+			b = jsonappend.Strings(b, rq.claims.Scopes())
 			b = append(b, '}')
 		} else {
 			b = append(b, `"lambda":`...)
@@ -125,25 +126,25 @@ func appendV2(b []byte, rq *request, auth *authHead) []byte {
 	}
 	domain := domainName(r)
 	b = append(b, `,"domainName":`...)
-	b = appendString(b, domain)
+	b = jsonappend.String(b, domain)
 	b = append(b, `,"domainPrefix":`...)
-	b = appendString(b, domainPrefix(domain))
+	b = jsonappend.String(b, domainPrefix(domain))
 	b = append(b, `,"http":{"method":`...)
-	b = appendString(b, r.Method)
+	b = jsonappend.String(b, r.Method)
 	b = append(b, `,"path":`...)
-	b = appendString(b, rq.full)
+	b = jsonappend.String(b, rq.full)
 	b = append(b, `,"protocol":`...)
-	b = appendString(b, r.Proto)
+	b = jsonappend.String(b, r.Proto)
 	b = append(b, `,"sourceIp":`...)
-	b = appendString(b, clientIP(r))
+	b = jsonappend.String(b, clientIP(r))
 	b = append(b, `,"userAgent":`...)
-	b = appendString(b, r.Header.Get("User-Agent"))
+	b = jsonappend.String(b, r.Header.Get("User-Agent"))
 	b = append(b, `},"requestId":`...)
-	b = appendString(b, rq.reqID)
+	b = jsonappend.String(b, rq.reqID)
 	b = append(b, `,"routeKey":`...)
-	b = appendString(b, rq.m.Route.Key)
+	b = jsonappend.String(b, rq.m.Route.Key)
 	b = append(b, `,"stage":`...)
-	b = appendString(b, rq.st.Name)
+	b = jsonappend.String(b, rq.st.Name)
 	b = append(b, `,"time":"`...)
 	b = rq.now.UTC().AppendFormat(b, eventTime)
 	b = append(b, `","timeEpoch":`...)
@@ -174,34 +175,34 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 	b = append(b, `{"version":"1.0"`...)
 	if auth != nil {
 		b = append(b, `,"type":"REQUEST","methodArn":`...)
-		b = appendString(b, auth.arn)
+		b = jsonappend.String(b, auth.arn)
 		joined := strings.Join(auth.values, ",")
 		b = append(b, `,"identitySource":`...)
-		b = appendString(b, joined)
+		b = jsonappend.String(b, joined)
 		b = append(b, `,"authorizationToken":`...)
-		b = appendString(b, joined)
+		b = jsonappend.String(b, joined)
 	}
 	resource := rq.full
 	if rp := routePath(rq.m.Route.Key); rp != "" {
 		resource = rp
 	}
 	b = append(b, `,"resource":`...)
-	b = appendString(b, resource)
+	b = jsonappend.String(b, resource)
 	b = append(b, `,"path":`...)
-	b = appendString(b, rq.full)
+	b = jsonappend.String(b, rq.full)
 	b = append(b, `,"httpMethod":`...)
-	b = appendString(b, r.Method)
+	b = jsonappend.String(b, r.Method)
 	b = append(b, `,"headers":{`...)
 	first := true
 	eachHeader(rq, func(name string, values []string) {
 		b = member(b, &first, name)
-		b = appendString(b, values[len(values)-1])
+		b = jsonappend.String(b, values[len(values)-1])
 	})
 	b = append(b, `},"multiValueHeaders":{`...)
 	first = true
 	eachHeader(rq, func(name string, values []string) {
 		b = member(b, &first, name)
-		b = appendStrings(b, values)
+		b = jsonappend.Strings(b, values)
 	})
 	b = append(b, '}')
 	q := query(r)
@@ -214,7 +215,7 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 		b = append(b, '{')
 		for _, k := range keys {
 			b = member(b, &first, k)
-			b = appendString(b, q[k][0])
+			b = jsonappend.String(b, q[k][0])
 		}
 		b = append(b, '}')
 	}
@@ -226,14 +227,14 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 		b = append(b, '{')
 		for _, k := range keys {
 			b = member(b, &first, k)
-			b = appendStrings(b, q[k])
+			b = jsonappend.Strings(b, q[k])
 		}
 		b = append(b, '}')
 	}
 	b = append(b, `,"requestContext":{"accountId":`...)
-	b = appendString(b, rq.api.Scope.Account)
+	b = jsonappend.String(b, rq.api.Scope.Account)
 	b = append(b, `,"apiId":`...)
-	b = appendString(b, rq.api.ID)
+	b = jsonappend.String(b, rq.api.ID)
 	if auth == nil {
 		b = append(b, `,"authorizer":`...)
 		switch {
@@ -243,7 +244,7 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 			b = append(b, `{"claims":`...)
 			b = appendClaims(b, rq.claims)
 			b = append(b, `,"scopes":`...)
-			b = appendStrings(b, rq.claims.Scopes())
+			b = jsonappend.Strings(b, rq.claims.Scopes())
 			b = append(b, '}')
 		default:
 			b = append(b, `{"claims":null,"scopes":null}`...)
@@ -251,24 +252,24 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 	}
 	domain := domainName(r)
 	b = append(b, `,"domainName":`...)
-	b = appendString(b, domain)
+	b = jsonappend.String(b, domain)
 	b = append(b, `,"domainPrefix":`...)
-	b = appendString(b, domainPrefix(domain))
+	b = jsonappend.String(b, domainPrefix(domain))
 	b = append(b, `,"extendedRequestId":`...)
-	b = appendString(b, rq.reqID)
+	b = jsonappend.String(b, rq.reqID)
 	b = append(b, `,"httpMethod":`...)
-	b = appendString(b, r.Method)
+	b = jsonappend.String(b, r.Method)
 	b = append(b, `,"identity":{"accessKey":null,"accountId":null,"caller":null,"cognitoAuthenticationProvider":null,`+
 		`"cognitoAuthenticationType":null,"cognitoIdentityId":null,"cognitoIdentityPoolId":null,"principalOrgId":null,"sourceIp":`...)
-	b = appendString(b, clientIP(r))
+	b = jsonappend.String(b, clientIP(r))
 	b = append(b, `,"user":null,"userAgent":`...)
-	b = appendString(b, r.Header.Get("User-Agent"))
+	b = jsonappend.String(b, r.Header.Get("User-Agent"))
 	b = append(b, `,"userArn":null},"path":`...)
-	b = appendString(b, rq.full)
+	b = jsonappend.String(b, rq.full)
 	b = append(b, `,"protocol":`...)
-	b = appendString(b, r.Proto)
+	b = jsonappend.String(b, r.Proto)
 	b = append(b, `,"requestId":`...)
-	b = appendString(b, rq.reqID)
+	b = jsonappend.String(b, rq.reqID)
 	b = append(b, `,"requestTime":"`...)
 	b = rq.now.UTC().AppendFormat(b, eventTime)
 	b = append(b, `","requestTimeEpoch":`...)
@@ -277,12 +278,12 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 	if rq.m.Route.Key == "$default" {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, rq.m.Route.Key)
+		b = jsonappend.String(b, rq.m.Route.Key)
 	}
 	b = append(b, `,"resourcePath":`...)
-	b = appendString(b, resource)
+	b = jsonappend.String(b, resource)
 	b = append(b, `,"stage":`...)
-	b = appendString(b, rq.st.Name)
+	b = jsonappend.String(b, rq.st.Name)
 	b = append(b, `},"pathParameters":`...)
 	if hasPathParams(rq.m) {
 		b = appendPathParams(b, rq.m)
@@ -435,12 +436,12 @@ func appendPathParams(b []byte, m *Match) []byte {
 	for _, name := range m.Route.Params {
 		v, _ := m.Param(name)
 		b = member(b, &first, name)
-		b = appendString(b, v)
+		b = jsonappend.String(b, v)
 	}
 	if m.Route.Greedy != "" {
 		v, _ := m.Param(m.Route.Greedy)
 		b = member(b, &first, m.Route.Greedy)
-		b = appendString(b, v)
+		b = jsonappend.String(b, v)
 	}
 	return append(b, '}')
 }
@@ -450,7 +451,7 @@ func appendClaims(b []byte, c *jwtauth.Claims) []byte {
 	first := true
 	c.Each(func(name, value string) {
 		b = member(b, &first, name)
-		b = appendString(b, value)
+		b = jsonappend.String(b, value)
 	})
 	return append(b, '}')
 }
@@ -460,7 +461,7 @@ func appendMap(b []byte, m map[string]string) []byte {
 	first := true
 	for _, k := range sortedKeys(m) {
 		b = member(b, &first, k)
-		b = appendString(b, m[k])
+		b = jsonappend.String(b, m[k])
 	}
 	return append(b, '}')
 }
@@ -495,7 +496,7 @@ func textual(r *http.Request) bool {
 // and reports which.
 func appendBody(b []byte, r *http.Request, body []byte) ([]byte, bool) {
 	if textual(r) && utf8.Valid(body) {
-		return appendString(b, string(body)), false
+		return jsonappend.String(b, string(body)), false
 	}
 	b = append(b, '"')
 	b = base64.StdEncoding.AppendEncode(b, body)
@@ -522,73 +523,14 @@ func member(b []byte, first *bool, name string) []byte {
 		b = append(b, ',')
 	}
 	*first = false
-	b = appendString(b, name)
+	b = jsonappend.String(b, name)
 	return append(b, ':')
-}
-
-func appendStrings(b []byte, ss []string) []byte {
-	if ss == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
 }
 
 // appendJoined appends values joined by commas, as one JSON string.
 func appendJoined(b []byte, values []string) []byte {
 	if len(values) == 1 {
-		return appendString(b, values[0])
+		return jsonappend.String(b, values[0])
 	}
-	return appendString(b, strings.Join(values, ","))
-}
-
-// appendString appends s as a JSON string: quotes, backslashes and
-// control characters escaped, bytes that are not UTF-8 replaced, as
-// encoding/json does.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return jsonappend.String(b, strings.Join(values, ","))
 }

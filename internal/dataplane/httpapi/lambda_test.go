@@ -17,7 +17,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"gatehouse/internal/clock/clocktest"
 	"gatehouse/internal/dataplane/throttle"
@@ -441,29 +440,6 @@ func TestLambdaBrokenURI(t *testing.T) {
 	if w := l.send("GET", "/x", "", nil); w.Code != 500 || len(l.fns.calls) != 0 {
 		t.Fatalf("%d %s, %d calls", w.Code, w.Body, len(l.fns.calls))
 	}
-}
-
-// appendString writes what encoding/json reads back as the same text,
-// bytes that are not UTF-8 aside (both replace them).
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `q"b\s`, "\x00\x1f\n\r\t", "héllo ☃", "\xff\xfe", "a\u2028b", "</script>"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var back string
-		if err := json.Unmarshal(appendString(nil, s), &back); err != nil {
-			t.Fatalf("%q: %v", s, err)
-		}
-		want := strings.ToValidUTF8(s, "\ufffd")
-		if !utf8.ValidString(s) {
-			// Each invalid byte is replaced on its own, as encoding/json does.
-			b, _ := json.Marshal(s)
-			json.Unmarshal(b, &want)
-		}
-		if back != want {
-			t.Fatalf("%q came back as %q", s, back)
-		}
-	})
 }
 
 // A body that arrives after the server's first moment of grace, while an

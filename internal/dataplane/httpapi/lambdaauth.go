@@ -15,6 +15,7 @@ import (
 
 	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/dataplane/authpolicy"
+	"gatehouse/internal/dataplane/jsonappend"
 	"gatehouse/internal/httpmap"
 	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
@@ -230,7 +231,7 @@ func (c *authContext) appendV1(b []byte) []byte {
 	}
 	if c.principalID != "" {
 		b = append(b, `"principalId":`...)
-		b = appendString(b, c.principalID)
+		b = jsonappend.String(b, c.principalID)
 		b = append(b, ',')
 	}
 	b = append(b, `"integrationLatency":`...)
@@ -274,7 +275,7 @@ func (a *LambdaAuthorizer) readAnswer(payload []byte) (*verdict, error) {
 				if ctx == nil {
 					ctx = &authContext{}
 				}
-				ctx.principalID = render(p)
+				ctx.principalID = authpolicy.Render(p)
 			}
 		}
 	}
@@ -300,26 +301,9 @@ func readContext(raw json.RawMessage) (*authContext, error) {
 	}
 	c := &authContext{raw: buf.Bytes(), values: make(map[string]string, len(members))}
 	for k, v := range members {
-		c.values[k] = render(v)
+		c.values[k] = authpolicy.Render(v)
 	}
 	return c, nil
-}
-
-// render is a context value as $context.authorizer.NAME gives it: a
-// string as it is, anything else as JSON.
-func render(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case bool:
-		return strconv.FormatBool(v)
-	case nil:
-		return ""
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // authorizeLambda runs a CUSTOM route's Lambda authorizer. It returns the

@@ -419,20 +419,14 @@ func readAnswer(payload []byte) (*authAnswer, error) {
 		return nil, errors.New("Invalid policy document: the answer has no policyDocument")
 	}
 	a := &authAnswer{}
-	a.principalID = scalar(doc.PrincipalID)
-	a.usageKey = scalar(doc.UsageIdentifierKey)
+	a.principalID, _ = authpolicy.Scalar(doc.PrincipalID)
+	a.usageKey, _ = authpolicy.Scalar(doc.UsageIdentifierKey)
 	if len(doc.Context) > 0 {
 		a.context = make(map[string]string, len(doc.Context))
 		for k, v := range doc.Context {
-			switch v := v.(type) {
-			case string:
-				a.context[k] = v
-			case json.Number:
-				a.context[k] = v.String()
-			case bool:
-				a.context[k] = scalar(v)
-			case nil:
-			default:
+			if s, ok := authpolicy.Scalar(v); ok {
+				a.context[k] = s
+			} else if v != nil {
 				return nil, errors.New("Invalid context: the value of " + k + " is not a string, number or boolean")
 			}
 		}
@@ -443,22 +437,6 @@ func readAnswer(payload []byte) (*authAnswer, error) {
 	}
 	a.policy = policy
 	return a, nil
-}
-
-// scalar is a principalId, key or context value as a string.
-func scalar(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case bool:
-		if v {
-			return "true"
-		}
-		return "false"
-	}
-	return ""
 }
 
 // authCache holds one stage's answers of one authorizer by identity. Reads

@@ -8,7 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"gatehouse/internal/dataplane/jsonappend"
 )
 
 // proxyEvent is the event an AWS_PROXY integration sends, REST APIs'
@@ -59,27 +60,27 @@ func (q *request) proxyEvent(w http.ResponseWriter, integ *Integration) ([]byte,
 
 	b := make([]byte, 0, 1536+len(q.body)*4/3)
 	b = append(b, `{"resource":`...)
-	b = appendJSONString(b, q.method.Resource)
+	b = jsonappend.String(b, q.method.Resource)
 	path := q.path
 	if path == "" {
 		path = "/"
 	}
 	b = append(b, `,"path":`...)
-	b = appendJSONString(b, path)
+	b = jsonappend.String(b, path)
 	b = append(b, `,"httpMethod":`...)
-	b = appendJSONString(b, r.Method)
+	b = jsonappend.String(b, r.Method)
 	b = append(b, `,"headers":`...)
-	b = appendLast(b, header)
+	b = jsonappend.Last(b, header)
 	b = append(b, `,"multiValueHeaders":`...)
-	b = appendAll(b, header)
+	b = jsonappend.All(b, header)
 	b = append(b, `,"queryStringParameters":`...)
-	b = appendLast(b, query)
+	b = jsonappend.Last(b, query)
 	b = append(b, `,"multiValueQueryStringParameters":`...)
-	b = appendAll(b, query)
+	b = jsonappend.All(b, query)
 	b = append(b, `,"pathParameters":`...)
-	b = appendStrings(b, q.params)
+	b = jsonappend.Map(b, q.params)
 	b = append(b, `,"stageVariables":`...)
-	b = appendStrings(b, q.stage.Vars)
+	b = jsonappend.Map(b, q.stage.Vars)
 	b = append(b, `,"requestContext":`...)
 	b = q.appendContext(b, l, ip)
 	b = append(b, `,"body":`...)
@@ -92,7 +93,7 @@ func (q *request) proxyEvent(w http.ResponseWriter, integ *Integration) ([]byte,
 		b = base64.StdEncoding.AppendEncode(b, q.body)
 		b = append(b, `","isBase64Encoded":true}`...)
 	default:
-		b = appendJSONString(b, string(q.body))
+		b = jsonappend.String(b, string(q.body))
 		b = append(b, `,"isBase64Encoded":false}`...)
 	}
 	return b, nil
@@ -103,54 +104,54 @@ func (q *request) proxyEvent(w http.ResponseWriter, integ *Integration) ([]byte,
 func (q *request) appendContext(b []byte, l *lambdaTarget, ip string) []byte {
 	r, now := q.r, q.env.Now()
 	b = append(b, `{"resourceId":`...)
-	b = appendJSONString(b, q.method.resourceID)
+	b = jsonappend.String(b, q.method.resourceID)
 	b = append(b, `,"resourcePath":`...)
-	b = appendJSONString(b, q.method.Resource)
+	b = jsonappend.String(b, q.method.Resource)
 	b = append(b, `,"httpMethod":`...)
-	b = appendJSONString(b, r.Method)
+	b = jsonappend.String(b, r.Method)
 	b = append(b, `,"extendedRequestId":`...)
-	b = appendJSONString(b, q.reqID[:12])
+	b = jsonappend.String(b, q.reqID[:12])
 	b = append(b, `,"requestTime":"`...)
 	b = now.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, `","path":`...)
-	b = appendJSONString(b, "/"+q.stage.Name+q.path)
+	b = jsonappend.String(b, "/"+q.stage.Name+q.path)
 	b = append(b, `,"accountId":`...)
-	b = appendJSONString(b, l.account)
+	b = jsonappend.String(b, l.account)
 	b = append(b, `,"protocol":`...)
-	b = appendJSONString(b, r.Proto)
+	b = jsonappend.String(b, r.Proto)
 	b = append(b, `,"stage":`...)
-	b = appendJSONString(b, q.stage.Name)
+	b = jsonappend.String(b, q.stage.Name)
 	prefix, _, _ := strings.Cut(r.Host, ".")
 	b = append(b, `,"domainPrefix":`...)
-	b = appendJSONString(b, prefix)
+	b = jsonappend.String(b, prefix)
 	b = append(b, `,"requestTimeEpoch":`...)
 	b = strconv.AppendInt(b, now.UnixMilli(), 10)
 	b = append(b, `,"requestId":`...)
-	b = appendJSONString(b, q.reqID)
+	b = jsonappend.String(b, q.reqID)
 	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":null,"cognitoIdentityId":null,"caller":null,`...)
 	if q.method.APIKeyRequired && q.stage.keys != nil {
 		// A method that requires a key names the one the request gave.
 		key := q.stage.keys.apiKey(r, q.auth.usageIdentifierKey())
 		b = append(b, `"apiKey":`...)
-		b = appendJSONString(b, key)
+		b = jsonappend.String(b, key)
 		b = append(b, `,"apiKeyId":`...)
-		b = appendJSONString(b, q.stage.keys.keyID(key))
+		b = jsonappend.String(b, q.stage.keys.keyID(key))
 		b = append(b, ',')
 	}
 	b = append(b, `"sourceIp":`...)
-	b = appendJSONString(b, ip)
+	b = jsonappend.String(b, ip)
 	b = append(b, `,"principalOrgId":null,"accessKey":null,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":null,"userAgent":`...)
 	if ua := r.Header["User-Agent"]; len(ua) > 0 {
-		b = appendJSONString(b, ua[0])
+		b = jsonappend.String(b, ua[0])
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"user":null},"domainName":`...)
-	b = appendJSONString(b, r.Host)
+	b = jsonappend.String(b, r.Host)
 	b = append(b, `,"deploymentId":`...)
-	b = appendJSONString(b, l.deploymentID)
+	b = jsonappend.String(b, l.deploymentID)
 	b = append(b, `,"apiId":`...)
-	b = appendJSONString(b, q.apiID)
+	b = jsonappend.String(b, q.apiID)
 	if q.auth != nil {
 		// What the method's Lambda authorizer returned.
 		auth, _ := json.Marshal(q.auth.Context())
@@ -158,121 +159,6 @@ func (q *request) appendContext(b []byte, l *lambdaTarget, ip string) []byte {
 		b = append(b, auth...)
 	}
 	return append(b, '}')
-}
-
-// appendLast appends vs as a JSON object of each key's last value, null
-// when it is empty.
-func appendLast(b []byte, vs map[string][]string) []byte {
-	if len(vs) == 0 {
-		return append(b, "null"...)
-	}
-	b = append(b, '{')
-	first := true
-	for k, v := range vs {
-		if len(v) == 0 {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = appendJSONString(b, v[len(v)-1])
-	}
-	return append(b, '}')
-}
-
-// appendAll appends vs as a JSON object of lists, null when it is empty.
-func appendAll(b []byte, vs map[string][]string) []byte {
-	if len(vs) == 0 {
-		return append(b, "null"...)
-	}
-	b = append(b, '{')
-	first := true
-	for k, v := range vs {
-		if len(v) == 0 {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, k)
-		b = append(b, ":["...)
-		for i, s := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, s)
-		}
-		b = append(b, ']')
-	}
-	return append(b, '}')
-}
-
-// appendStrings appends m as a JSON object, null when it is empty.
-func appendStrings(b []byte, m map[string]string) []byte {
-	if len(m) == 0 {
-		return append(b, "null"...)
-	}
-	b = append(b, '{')
-	first := true
-	for k, v := range m {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = appendJSONString(b, v)
-	}
-	return append(b, '}')
-}
-
-// appendJSONString appends s as a JSON string. Bytes that are not UTF-8
-// become U+FFFD, as AWS reads a text body; <, > and & stay as they are,
-// as AWS's events show them.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // clientAddress is the client's address and the port it reached the

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"gatehouse/internal/dataplane/jsonappend"
 	"gatehouse/internal/dataplane/lambdaproxy"
 	"gatehouse/internal/invoke"
 )
@@ -205,11 +205,11 @@ func readLambdaBody(req *http.Request) ([]byte, error) {
 // a lambda target builds one.
 func AppendEvent(b []byte, req *http.Request, tgARN string, body []byte, multiValue bool) []byte {
 	b = append(b, `{"requestContext":{"elb":{"targetGroupArn":`...)
-	b = appendString(b, tgARN)
+	b = jsonappend.String(b, tgARN)
 	b = append(b, `}},"httpMethod":`...)
-	b = appendString(b, req.Method)
+	b = jsonappend.String(b, req.Method)
 	b = append(b, `,"path":`...)
-	b = appendString(b, req.URL.EscapedPath())
+	b = jsonappend.String(b, req.URL.EscapedPath())
 	if multiValue {
 		b = append(b, `,"multiValueQueryStringParameters":`...)
 	} else {
@@ -227,7 +227,7 @@ func AppendEvent(b []byte, req *http.Request, tgARN string, body []byte, multiVa
 	case len(body) == 0:
 		b = append(b, `"","isBase64Encoded":false}`...)
 	case textual(req.Header.Get("Content-Type")):
-		b = appendString(b, string(body))
+		b = jsonappend.String(b, string(body))
 		b = append(b, `,"isBase64Encoded":false}`...)
 	default:
 		b = append(b, '"')
@@ -286,20 +286,20 @@ func appendQuery(b []byte, raw string, multi bool) []byte {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendString(b, name)
+		b = jsonappend.String(b, name)
 		b = append(b, ':')
 		if !multi {
-			b = appendString(b, value)
+			b = jsonappend.String(b, value)
 			continue
 		}
 		b = append(b, '[')
-		b = appendString(b, value)
+		b = jsonappend.String(b, value)
 		for rest != "" {
 			var p string
 			p, rest, _ = strings.Cut(rest, "&")
 			if n, v, _ := strings.Cut(p, "="); n == name && p != "" {
 				b = append(b, ',')
-				b = appendString(b, v)
+				b = jsonappend.String(b, v)
 			}
 		}
 		b = append(b, ']')
@@ -330,7 +330,7 @@ func appendHeaders(b []byte, req *http.Request, multi bool) []byte {
 		if multi {
 			b = append(b, '[')
 		}
-		b = appendString(b, req.Host)
+		b = jsonappend.String(b, req.Host)
 		if multi {
 			b = append(b, ']')
 		}
@@ -370,7 +370,7 @@ func appendHeaders(b []byte, req *http.Request, multi bool) []byte {
 		}
 		b = append(b, '"', ':')
 		if !multi {
-			b = appendString(b, vs[len(vs)-1])
+			b = jsonappend.String(b, vs[len(vs)-1])
 			continue
 		}
 		b = append(b, '[')
@@ -378,45 +378,9 @@ func appendHeaders(b []byte, req *http.Request, multi bool) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, v)
+			b = jsonappend.String(b, v)
 		}
 		b = append(b, ']')
 	}
 	return append(b, '}')
-}
-
-// appendString appends s as a JSON string. Bytes that are not UTF-8 become
-// U+FFFD, so the event is always valid JSON for the runtime to parse.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }
