@@ -167,6 +167,8 @@ type Stage struct {
 	// LastDeploymentStatus is what the last automatic deployment said:
 	// success with its id, or why none could be made.
 	LastDeploymentStatus string `json:",omitempty"`
+	// Managed says quick create made the stage.
+	Managed bool `json:",omitempty"`
 }
 
 func (Stage) Kind() string  { return "apigwv2-stage" }

@@ -80,7 +80,7 @@ func (s *Service) quickCreateParts(ctx context.Context, tx model.Tx, a *model.HT
 		return err
 	}
 	now := s.now()
-	st := &model.Stage{APIID: a.ID, Name: defaultStage, CreatedDate: now, LastUpdatedDate: now}
+	st := &model.Stage{APIID: a.ID, Name: defaultStage, CreatedDate: now, LastUpdatedDate: now, Managed: true}
 	auto := true
 	if err := applyStage(st, stageChanges{autoDeploy: &auto}); err != nil {
 		return err

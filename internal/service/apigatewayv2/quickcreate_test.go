@@ -67,7 +67,8 @@ func TestQuickCreate(t *testing.T) {
 		t.Fatalf("GetStages = %+v, %v", stages, err)
 	}
 	st := stages.Items[0]
-	if aws.ToString(st.StageName) != "$default" || !aws.ToBool(st.AutoDeploy) || aws.ToString(st.DeploymentId) == "" {
+	if aws.ToString(st.StageName) != "$default" || !aws.ToBool(st.AutoDeploy) || aws.ToString(st.DeploymentId) == "" ||
+		!aws.ToBool(st.ApiGatewayManaged) {
 		t.Fatalf("stage = %+v", st)
 	}
 	// The $default route sends every request to the target's URL as it

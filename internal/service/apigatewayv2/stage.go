@@ -57,6 +57,7 @@ type StageNameInput struct {
 
 // Stage is a stage as API Gateway describes it.
 type Stage struct {
+	APIGatewayManaged           bool                     `json:"apiGatewayManaged"`
 	AccessLogSettings           *AccessLogSettings       `json:"accessLogSettings,omitempty"`
 	AutoDeploy                  bool                     `json:"autoDeploy"`
 	CreatedDate                 string                   `json:"createdDate"`
@@ -396,6 +397,7 @@ func stagesOf(tx model.Tx, apiID string) ([]*model.Stage, error) {
 
 func stageShape(st *model.Stage) *Stage {
 	out := &Stage{
+		APIGatewayManaged:           st.Managed,
 		AccessLogSettings:           accessLogShape(st.AccessLog),
 		AutoDeploy:                  st.AutoDeploy,
 		CreatedDate:                 timestamp(st.CreatedDate),
