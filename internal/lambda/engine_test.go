@@ -37,6 +37,10 @@ const (
 var bootDir string
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(childEnv); dir != "" {
+		runChild(dir)
+		return
+	}
 	dir, err := os.MkdirTemp("", "lambda-fn-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -71,7 +71,11 @@ func main() {
 			out, _ = json.Marshal(doc)
 		case "sleep":
 			fmt.Printf("sleeping pid=%d\n", os.Getpid())
-			select {}
+			// A timer, not select{}: with nothing left to wait on, Go
+			// would end the process once its connections close.
+			for {
+				time.Sleep(time.Hour)
+			}
 		case "child":
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = append(os.Environ(), "FN_CHILD=1")

@@ -1,0 +1,94 @@
+package lambda_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/internal/invoke"
+	"gatehouse/internal/lambda"
+	"gatehouse/internal/model"
+	"gatehouse/internal/store/mem"
+)
+
+// childEnv names the test function's directory when the test binary runs
+// as an engine of its own, for TestFunctionDiesWithAKilledEngine.
+const childEnv = "LAMBDA_ENGINE_CHILD"
+
+// runChild starts an engine logging to stdout, has a function process
+// busy with an invocation that never ends (it logs "sleeping pid=N") and
+// waits to be killed.
+func runChild(dir string) {
+	st := mem.New()
+	e := lambda.New(lambda.Config{Store: st, Code: func(string) string { return dir },
+		Log: slog.New(slog.NewTextHandler(os.Stdout, nil))})
+	e.Start()
+	fail := func(err error) {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	err := model.Update(st, account, region, func(tx model.Tx) error {
+		return model.Put(tx, &model.Function{Name: "fn", ARN: invoke.FunctionARN(region, account, "fn", ""),
+			Config: model.FunctionConfig{Version: "$LATEST", Runtime: "provided.al2023", Handler: "bootstrap",
+				Timeout: 30, MemorySize: 128, CodeID: "fn", LastModified: time.Now(),
+				State: lambda.StatePending, LastUpdateStatus: lambda.UpdateInProgress}})
+	})
+	if err != nil {
+		fail(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Sync(ctx); err != nil {
+		fail(err)
+	}
+	// The process is busy: it does not end by itself when the engine's
+	// Runtime API goes away.
+	go e.Invoke(context.Background(), invoke.Request{Account: account, Region: region, Function: "fn", Payload: []byte(`{"op":"sleep"}`)})
+	select {}
+}
+
+var sleeping = regexp.MustCompile(`msg="sleeping pid=(\d+)"`)
+
+// A function process dies with gatehouse, even when gatehouse is killed
+// outright and nothing of its own shutdown runs (Linux's parent-death
+// signal).
+func TestFunctionDiesWithAKilledEngine(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+bootDir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	pid := 0
+	sc := bufio.NewScanner(out)
+	for pid == 0 && sc.Scan() {
+		if m := sleeping.FindStringSubmatch(sc.Text()); m != nil {
+			pid, _ = strconv.Atoi(m[1])
+		} else if strings.HasPrefix(sc.Text(), "error:") {
+			t.Fatal(sc.Text())
+		}
+	}
+	if pid == 0 {
+		t.Fatalf("the engine printed no pid: %v", sc.Err())
+	}
+	alive(t, pid)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	gone(t, pid)
+}
