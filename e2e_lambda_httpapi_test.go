@@ -8,8 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,15 +88,14 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 func main() { lambda.Start(handle) }
 `
 
-// nodeAuthorizer is a simple-response authorizer that counts its calls in
-// a file (its sandboxes may come and go) and allows the token "allow".
-const nodeAuthorizer = `const fs = require("fs");
+// nodeAuthorizer is a simple-response authorizer that logs each call
+// (its sandboxes may come and go, and a function writes nowhere the test
+// can read), counts its process's calls, and allows the token "allow".
+const nodeAuthorizer = `let n = 0;
 exports.handler = async (event) => {
-  const file = process.env.COUNT_FILE;
-  let n = 0;
-  try { n = parseInt(fs.readFileSync(file, "utf8"), 10) || 0; } catch (e) {}
-  fs.writeFileSync(file, String(n + 1));
-  return {isAuthorized: event.headers.authorization === "allow", context: {user: "u-" + event.identitySource[0], call: n + 1}};
+  n++;
+  console.log("authorizer call " + process.env.AUTHORIZER);
+  return {isAuthorized: event.headers.authorization === "allow", context: {user: "u-" + event.identitySource[0], call: n}};
 };
 `
 
@@ -317,11 +315,10 @@ func TestHTTPAPILambdaAuthorizerEndToEnd(t *testing.T) {
 	lambdatest.RequirePython(t, "3")
 	s := newLambdaStack(t)
 	ctx := context.Background()
-	count := filepath.Join(t.TempDir(), "calls")
 	echo := s.function("echo", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeEcho), nil)
-	s.function("auth-node", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeAuthorizer), map[string]string{"COUNT_FILE": count})
+	s.function("auth-node", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeAuthorizer), map[string]string{"AUTHORIZER": "node"})
 	s.function("auth-py", ltypes.RuntimePython312, "lambda_function.lambda_handler", lambdatest.PythonFunction(t, pythonPolicy), nil)
-	s.function("auth-locked", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeAuthorizer), map[string]string{"COUNT_FILE": count + "-locked"})
+	s.function("auth-locked", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeAuthorizer), map[string]string{"AUTHORIZER": "locked"})
 	s.srv.Advance(gatehouse.DefaultFunctionDelay)
 	s.allow("echo", s.executeArn("*"))
 	authorizer := func(name, fn, format string, simple bool, ttl int32) string {
@@ -347,8 +344,7 @@ func TestHTTPAPILambdaAuthorizerEndToEnd(t *testing.T) {
 	s.route("GET /policy", echo, "2.0", policy)
 	s.route("GET /locked", echo, "2.0", locked)
 	calls := func() string {
-		b, _ := os.ReadFile(count)
-		return string(b)
+		return strconv.Itoa(strings.Count(s.logs.String(), "authorizer call node"))
 	}
 	allow := http.Header{"Authorization": {"allow"}}
 

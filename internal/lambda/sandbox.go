@@ -8,7 +8,9 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	goos "runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 
 	"gatehouse/internal/clock"
 	"gatehouse/internal/invoke"
+	"gatehouse/internal/lambda/runtime"
 	"gatehouse/internal/model"
 )
 
@@ -65,6 +68,8 @@ type sandbox struct {
 	started time.Time
 	initDur time.Duration
 	out     *lineWriter
+	// tmp is the confined process's TMPDIR, removed once it is reaped.
+	tmp string
 }
 
 func newSandbox(f *fnState, version, g string) *sandbox {
@@ -197,12 +202,20 @@ func (b *sandbox) start(inv *invocation) {
 		Stderr:      pw,
 		SysProcAttr: procAttr(),
 	}
+	if doc := b.confine(cmd, run, dir, inv); doc != nil {
+		pw.Close()
+		out.r.Close()
+		b.srv.Close()
+		b.fail(inv, doc)
+		return
+	}
 	b.mu.Lock()
 	if b.state == sbDead {
 		b.mu.Unlock()
 		pw.Close()
 		out.r.Close()
 		b.srv.Close()
+		b.removeTmp()
 		b.fail(inv, errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: the execution environment was stopped"))
 		return
 	}
@@ -217,10 +230,49 @@ func (b *sandbox) start(inv *invocation) {
 	go out.copy()
 	if err != nil {
 		b.srv.Close()
+		b.removeTmp()
 		b.fail(inv, startFailure(inv.id, err))
 		return
 	}
 	go b.wait()
+}
+
+// unconfined is logged once per process: functions run without Landlock.
+var unconfined sync.Once
+
+// confine confines cmd's process to what its function needs (see
+// confine_linux.go), with a TMPDIR of its own, where the kernel allows;
+// elsewhere it runs as before, and the engine says so once. A non-nil
+// answer is the error document to end inv with.
+func (b *sandbox) confine(cmd *exec.Cmd, run runtime.Cmd, dir string, inv *invocation) []byte {
+	if !confined() {
+		if goos.GOOS == "linux" {
+			unconfined.Do(func() {
+				b.e.log.Warn("lambda: Landlock is not available, so functions are not confined: they can read what gatehouse's user can")
+			})
+		}
+		return nil
+	}
+	tmp, err := os.MkdirTemp("", "gatehouse-fn-")
+	if err != nil {
+		return errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: "+err.Error())
+	}
+	b.tmp = tmp
+	if _, ok := inv.cfg.Environment["TMPDIR"]; !ok {
+		cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+	}
+	if err := confine(cmd, run, dir, tmp); err != nil {
+		b.removeTmp()
+		return errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: "+err.Error())
+	}
+	return nil
+}
+
+// removeTmp removes the sandbox's TMPDIR, if it has one.
+func (b *sandbox) removeTmp() {
+	if b.tmp != "" {
+		os.RemoveAll(b.tmp)
+	}
 }
 
 // fail ends inv with doc on a sandbox that never ran, and drops the
@@ -243,6 +295,7 @@ func (b *sandbox) wait() {
 	// end kills what left the group and still holds the pipe.
 	killGroup(b.cmd)
 	b.out.end()
+	b.removeTmp()
 	msg := "Runtime exited without providing a reason"
 	if err != nil {
 		msg = "Runtime exited with error: " + exitReason(err)

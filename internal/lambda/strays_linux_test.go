@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,32 +22,31 @@ func TestDetachedChildOfAnExitedRuntime(t *testing.T) {
 	if _, err := exec.LookPath("setsid"); err != nil {
 		t.Skip("no setsid")
 	}
-	dir, out := t.TempDir(), t.TempDir()
-	// The child writes its pid, then becomes sleep; the bootstrap exits
-	// once the pid is there.
+	dir := t.TempDir()
+	// The child writes its pid in the function's TMPDIR (nothing outside
+	// it is writable), then becomes sleep; the bootstrap logs the pid and
+	// exits once it is there.
 	script := "#!/bin/sh\n" +
-		"setsid sh -c 'echo $$ > \"$PID_FILE.tmp\" && mv \"$PID_FILE.tmp\" \"$PID_FILE\" && exec sleep 100' &\n" +
-		"while [ ! -s \"$PID_FILE\" ]; do sleep 0.01; done\n" +
+		"f=\"${TMPDIR:-/tmp}/pid.$$\"\n" +
+		"setsid sh -c 'echo $$ > \"$0.tmp\" && mv \"$0.tmp\" \"$0\" && exec sleep 100' \"$f\" &\n" +
+		"while [ ! -s \"$f\" ]; do sleep 0.01; done\n" +
+		"echo \"child pid=$(cat \"$f\")\"\n" +
 		"exit 3\n"
 	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pidFile := filepath.Join(out, "pid")
 	r := newRig(t, withCodeDir("detach", dir))
-	r.create("fn", func(fn *model.Function) {
-		fn.Config.CodeID = "detach"
-		fn.Config.Environment = map[string]string{"PID_FILE": pidFile}
-	})
+	r.create("fn", func(fn *model.Function) { fn.Config.CodeID = "detach" })
 	res := r.invoke("fn", `{}`)
 	typ, msg := errorDoc(t, res)
 	if typ != "Runtime.ExitError" || !strings.HasSuffix(msg, "Runtime exited with error: exit status 3") {
 		t.Fatalf("error %s %q", typ, msg)
 	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
+	m := regexp.MustCompile(`child pid=(\d+)`).FindStringSubmatch(r.logs.text())
+	if m == nil {
+		t.Fatalf("no child pid in the log:\n%s", r.logs.text())
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	pid, err := strconv.Atoi(m[1])
 	if err != nil {
 		t.Fatal(err)
 	}
