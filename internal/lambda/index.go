@@ -31,6 +31,9 @@ type entry struct {
 	versions map[string]*model.FunctionConfig
 	aliases  map[string]*model.FunctionAlias
 	state    *fnState
+	// gens is each version's gen ("$LATEST" too), worked out once here
+	// so that an invocation compares sandboxes without building it.
+	gens map[string]string
 }
 
 // account counts the invocations in flight on an account's unreserved
@@ -55,6 +58,14 @@ func (en *entry) config(version string) (*model.FunctionConfig, bool) {
 	}
 	c, ok := en.versions[version]
 	return c, ok
+}
+
+// gen is the gen of version's configuration ("" when there is none).
+func (en *entry) gen(version string) string {
+	if version == "" {
+		version = "$LATEST"
+	}
+	return en.gens[version]
 }
 
 // gen identifies what a sandbox was started from: a sandbox whose
@@ -95,12 +106,14 @@ func (e *Engine) compile(snap *model.Snapshot) *index {
 				arn = "arn:aws:lambda:" + scope.Region + ":" + scope.Account + ":function:" + name
 			}
 			si.fns[name] = &entry{fn: fn, arn: arn, state: st,
-				versions: map[string]*model.FunctionConfig{}, aliases: map[string]*model.FunctionAlias{}}
+				versions: map[string]*model.FunctionConfig{}, aliases: map[string]*model.FunctionAlias{},
+				gens: map[string]string{"$LATEST": gen(&fn.Config)}}
 		}
 		si.unreserved = int64(e.cfg.Concurrency - reserved)
 		for _, v := range sc.FunctionVersions {
 			if en := si.fns[v.Function]; en != nil {
 				en.versions[v.Config.Version] = &v.Config
+				en.gens[v.Config.Version] = gen(&v.Config)
 			}
 		}
 		for _, a := range sc.FunctionAliases {
@@ -164,8 +177,7 @@ func (f *fnState) park(b *sandbox) bool {
 	if ent == nil {
 		return false
 	}
-	c, ok := ent.config(b.version)
-	if !ok || gen(c) != b.gen {
+	if g := ent.gen(b.version); g == "" || g != b.gen {
 		return false
 	}
 	f.mu.Lock()
@@ -199,10 +211,10 @@ func (f *fnState) retire(ent *entry) []*sandbox {
 	defer f.mu.Unlock()
 	var out []*sandbox
 	for v, idle := range f.idle {
-		c, ok := ent.config(v)
+		g := ent.gen(v)
 		keep := idle[:0]
 		for _, b := range idle {
-			if ok && gen(c) == b.gen {
+			if g != "" && g == b.gen {
 				keep = append(keep, b)
 			} else {
 				out = append(out, b)

@@ -71,7 +71,7 @@ func (e *Engine) invoke(ctx context.Context, req invoke.Request, id string) (inv
 	if err := inv.charge(ent, idx.scopes[scope]); err != nil {
 		return invoke.Result{}, err
 	}
-	b, warm, ok := ent.state.take(version, gen(cfg))
+	b, warm, ok := ent.state.take(version, ent.gen(version))
 	if !ok {
 		inv.uncharge()
 		return invoke.Result{}, invoke.Errorf(http.StatusServiceUnavailable, "ServiceException", "Lambda is shutting down.")
