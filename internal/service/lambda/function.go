@@ -138,7 +138,7 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionInput) (
 	if err := in.unsupported.check(); err != nil {
 		return nil, err
 	}
-	if err := checkTags(in.Tags); err != nil {
+	if err := checkTags(ctx, in.Tags); err != nil {
 		return nil, err
 	}
 	now := s.now()

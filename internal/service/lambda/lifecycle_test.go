@@ -275,6 +275,13 @@ func TestConcurrencyTagsAndAccount(t *testing.T) {
 	if err != nil || len(tags.Tags) != 1 || tags.Tags["b"] != "2" {
 		t.Fatalf("ListTags = %+v, %v", tags, err)
 	}
+	for _, key := range []string{"aws:cloudformation:stack-name", "AWS:mine"} {
+		_, err = c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: map[string]string{key: "x"}})
+		apiError(t, err, "InvalidParameterValueException", "reserved for AWS use")
+	}
+	if tags, _ := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(arn)}); len(tags.Tags) != 1 {
+		t.Fatalf("a refused tag changed the tags: %v", tags.Tags)
+	}
 	_, err = c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("arn:aws:lambda:us-east-1:000000000000:function:nope")})
 	apiError(t, err, "ResourceNotFoundException", "Function not found")
 

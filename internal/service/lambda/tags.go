@@ -10,14 +10,20 @@ import (
 )
 
 // checkTags holds tags to Lambda's quotas: 50 per function, keys up to
-// 128 characters and values up to 256.
-func checkTags(tags map[string]string) error {
+// 128 characters and values up to 256. The aws: prefix is AWS's own, as in
+// the other services: only gatehouse's stack engine may write the
+// aws:cloudformation: keys that mark what a stack made.
+func checkTags(ctx context.Context, tags map[string]string) error {
 	if len(tags) > 50 {
 		return invalidParameter("Number of tags exceeds resource tag limit.")
 	}
+	system := api.MetaFrom(ctx).Caller == "cloudformation"
 	for k, v := range tags {
 		if k == "" || len(k) > 128 {
 			return invalidParameter("Tag key must be between 1 and 128 characters: %q.", k)
+		}
+		if strings.HasPrefix(strings.ToLower(k), "aws:") && !(system && strings.HasPrefix(k, "aws:cloudformation:")) {
+			return invalidParameter("Tag keys starting with aws: are reserved for AWS use: %q.", k)
 		}
 		if len(v) > 256 {
 			return invalidParameter("Tag value must be at most 256 characters: the value of %q.", k)
@@ -63,7 +69,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*Empty
 			return err
 		}
 		tags := f.Tags.With(in.Tags)
-		if err := checkTags(tags); err != nil {
+		if err := checkTags(ctx, tags); err != nil {
 			return err
 		}
 		f.Tags = tags
