@@ -186,7 +186,32 @@ type FunctionEvent struct {
 	Attempts int
 	Due      time.Time
 	Received time.Time
+	// Refusals counts the tries in a row the engine refused (throttled,
+	// not Active) since the last attempt, for the backoff before the
+	// next; Due already holds its end, so a restart keeps it.
+	Refusals int `json:",omitempty"`
 }
 
 func (FunctionEvent) Kind() string  { return "lambda-event" }
 func (e FunctionEvent) Key() string { return e.Function + "/" + e.ID }
+
+// FunctionEventInvokeConfig is how Lambda handles the asynchronous
+// invocations of a function under one qualifier: how often it retries a
+// function error, how old an event may grow, and where it sends a record
+// of each outcome. Keyed "function/qualifier", the unqualified function
+// being "$LATEST".
+type FunctionEventInvokeConfig struct {
+	Function  string
+	Qualifier string
+	// Nil where the caller gave none: Lambda's two retries and six hours
+	// apply, and the API reports no value.
+	MaximumRetryAttempts     *int `json:",omitempty"`
+	MaximumEventAgeInSeconds *int `json:",omitempty"`
+	// OnSuccess and OnFailure are destination ARNs; "" for none.
+	OnSuccess    string `json:",omitempty"`
+	OnFailure    string `json:",omitempty"`
+	LastModified time.Time
+}
+
+func (FunctionEventInvokeConfig) Kind() string  { return "lambda-event-invoke-config" }
+func (c FunctionEventInvokeConfig) Key() string { return c.Function + "/" + c.Qualifier }

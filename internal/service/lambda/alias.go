@@ -262,6 +262,9 @@ func (s *Service) DeleteAlias(ctx context.Context, in *AliasInput) (*Empty, erro
 				return err
 			}
 		}
+		if err := deleteConfigs(tx, f.Name, a.Name); err != nil {
+			return err
+		}
 		return model.Delete(tx, a)
 	})
 	if err != nil {

@@ -454,7 +454,10 @@ func deleteVersion(ctx context.Context, tx model.Tx, f *model.Function, t target
 	if len(names) > 0 {
 		return conflict("Unable to delete version because the following aliases reference it: [%s]", strings.Join(names, ", "))
 	}
-	// The version's own policy goes with it.
+	// The version's own policy and event invoke config go with it.
+	if err := deleteConfigs(tx, f.Name, t.qualifier); err != nil {
+		return err
+	}
 	kept := slices.DeleteFunc(slices.Clone(f.Policy), func(st model.PermissionStatement) bool { return st.Qualifier == t.qualifier })
 	if len(kept) != len(f.Policy) {
 		f.Policy = kept
@@ -486,6 +489,9 @@ func deleteAll(tx model.Tx, f *model.Function) error {
 		if err := model.Delete(tx, a); err != nil {
 			return err
 		}
+	}
+	if err := deleteConfigs(tx, f.Name, ""); err != nil {
+		return err
 	}
 	events, err := model.ListPrefix[model.FunctionEvent](tx, prefix)
 	if err != nil {

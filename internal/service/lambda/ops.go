@@ -13,6 +13,7 @@ func (s *Service) Ops() api.Table {
 		get, post, put, del    = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 		ok, created, noContent = http.StatusOK, http.StatusCreated, http.StatusNoContent
 		fn                     = "/2015-03-31/functions/{FunctionName}"
+		eic                    = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
 	)
 	return api.NewTable(
 		api.Handle("CreateFunction", s.CreateFunction).Route(post, "/2015-03-31/functions", created),
@@ -42,6 +43,12 @@ func (s *Service) Ops() api.Table {
 		api.Handle("PutFunctionConcurrency", s.PutFunctionConcurrency).Route(put, "/2017-10-31/functions/{FunctionName}/concurrency", ok),
 		api.Handle("DeleteFunctionConcurrency", s.DeleteFunctionConcurrency).Route(del, "/2017-10-31/functions/{FunctionName}/concurrency", noContent),
 		api.Handle("GetFunctionConcurrency", s.GetFunctionConcurrency).Route(get, "/2019-09-30/functions/{FunctionName}/concurrency", ok),
+
+		api.Handle("PutFunctionEventInvokeConfig", s.PutFunctionEventInvokeConfig).Route(put, eic, ok),
+		api.Handle("UpdateFunctionEventInvokeConfig", s.UpdateFunctionEventInvokeConfig).Route(post, eic, ok),
+		api.Handle("GetFunctionEventInvokeConfig", s.GetFunctionEventInvokeConfig).Route(get, eic, ok),
+		api.Handle("DeleteFunctionEventInvokeConfig", s.DeleteFunctionEventInvokeConfig).Route(del, eic, noContent),
+		api.Handle("ListFunctionEventInvokeConfigs", s.ListFunctionEventInvokeConfigs).Route(get, eic+"/list", ok),
 
 		api.Handle("GetAccountSettings", s.GetAccountSettings).Route(get, "/2016-08-19/account-settings", ok),
 		api.Handle("GetFunctionCodeSigningConfig", s.GetFunctionCodeSigningConfig).Route(get, "/2020-06-30/functions/{FunctionName}/code-signing-config", ok),
