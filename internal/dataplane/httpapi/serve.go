@@ -251,7 +251,8 @@ var refusals = private.Refusals{
 
 // outgoing builds the integration request: the client's method (unless the
 // integration names one), path and query; a private integration keeps the
-// full path, stage segment included, as AWS does. It copies only what the
+// full path, stage segment included, as AWS does, and so does a public one
+// on the $default route, after its URI's path. It copies only what the
 // backend request needs (not r.Clone's deep copy of every header value and
 // form), and it is the caller's own: later hops rewrite it in place.
 func outgoing(ctx context.Context, r *http.Request, integ *Integration, target *url.URL, full string, m *Match) *http.Request {
@@ -271,7 +272,13 @@ func outgoing(ctx context.Context, r *http.Request, integ *Integration, target *
 		out.URL = &u
 	} else {
 		u := *target
-		u.Path = substitute(u.Path, m)
+		if m.Route.Key == "$default" {
+			// The $default route sends the full request path on, after
+			// the URI's own.
+			u.Path = strings.TrimSuffix(u.Path, "/") + full
+		} else {
+			u.Path = substitute(u.Path, m)
+		}
 		u.RawPath = ""
 		if u.RawQuery == "" {
 			u.RawQuery = r.URL.RawQuery

@@ -354,7 +354,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, in *UpdateIntegrationIn
 }
 
 // DeleteIntegration refuses while a route targets the integration, with
-// AWS's own message.
+// AWS's own message, and refuses the integration quick create made.
 func (s *Service) DeleteIntegration(ctx context.Context, in *IntegrationIDInput) (*Empty, error) {
 	err := s.update(ctx, func(tx model.Tx) error {
 		if _, err := getApi(ctx, tx, in.APIID); err != nil {
@@ -363,6 +363,11 @@ func (s *Service) DeleteIntegration(ctx context.Context, in *IntegrationIDInput)
 		i, err := getIntegration(tx, in.APIID, in.IntegrationID)
 		if err != nil {
 			return err
+		}
+		if i.Managed {
+			// AWS documents that a managed integration can be updated
+			// but not deleted.
+			return badRequest("Cannot delete Integration %s because it is managed by API Gateway.", i.ID)
 		}
 		routes, err := routesOf(tx, in.APIID)
 		if err != nil {

@@ -71,10 +71,35 @@ func TestQuickCreate(t *testing.T) {
 		!aws.ToBool(st.ApiGatewayManaged) {
 		t.Fatalf("stage = %+v", st)
 	}
-	// The $default route sends every request to the target's URL as it
-	// is: an HTTP URL integration appends no path.
-	if code, body := f.get(t, aws.ToString(id), "/any/path"); code != 200 || body != "one GET /" {
+	// The $default route sends the full request path on, after the
+	// target URL's own, as AWS documents for the $default route.
+	if code, body := f.get(t, aws.ToString(id), "/any/path"); code != 200 || body != "one GET /any/path" {
 		t.Fatalf("GET /any/path = %d %q", code, body)
+	}
+
+	// The managed integration and route cannot be deleted, nor the route
+	// re-keyed by UpdateRoute; the integration may be updated, the
+	// route's other members changed. Each refusal changes nothing.
+	f.fails(t, "BadRequestException", "managed by API Gateway", func() error {
+		_, err := f.gw.DeleteIntegration(ctx, &gw.DeleteIntegrationInput{ApiId: id, IntegrationId: in.IntegrationId})
+		return err
+	})
+	f.fails(t, "BadRequestException", "managed by API Gateway", func() error {
+		_, err := f.gw.DeleteRoute(ctx, &gw.DeleteRouteInput{ApiId: id, RouteId: rt.RouteId})
+		return err
+	})
+	f.fails(t, "BadRequestException", "managed by API Gateway", func() error {
+		_, err := f.gw.UpdateRoute(ctx, &gw.UpdateRouteInput{ApiId: id, RouteId: rt.RouteId, RouteKey: aws.String("GET /elsewhere")})
+		return err
+	})
+	if _, err := f.gw.UpdateIntegration(ctx, &gw.UpdateIntegrationInput{ApiId: id, IntegrationId: in.IntegrationId, TimeoutInMillis: aws.Int32(5000)}); err != nil {
+		t.Fatalf("UpdateIntegration of the managed integration: %v", err)
+	}
+	if _, err := f.gw.UpdateRoute(ctx, &gw.UpdateRouteInput{ApiId: id, RouteId: rt.RouteId, RouteKey: aws.String("$default"), OperationName: aws.String("all")}); err != nil {
+		t.Fatalf("UpdateRoute of the managed route's other members: %v", err)
+	}
+	if code, body := f.get(t, aws.ToString(id), "/still/served"); code != 200 || body != "one GET /still/served" {
+		t.Fatalf("GET /still/served after the refusals = %d %q", code, body)
 	}
 
 	// UpdateApi re-aims the managed integration and re-keys the route;

@@ -311,6 +311,10 @@ func (s *Service) UpdateRoute(ctx context.Context, in *UpdateRouteInput) (*Route
 		if r, err = getRoute(tx, in.APIID, in.RouteID); err != nil {
 			return err
 		}
+		if r.Managed && in.RouteKey != nil && *in.RouteKey != r.RouteKey {
+			// Quick create's route is re-keyed through UpdateApi.
+			return badRequest("Cannot update the route key of Route %s because it is managed by API Gateway.", r.ID)
+		}
 		err = applyRoute(tx, r, routeChanges{in.RouteKey, in.Target, in.AuthorizationType, in.AuthorizerID,
 			in.AuthorizationScopes, in.APIKeyRequired, in.OperationName})
 		if err != nil {
@@ -335,6 +339,9 @@ func (s *Service) DeleteRoute(ctx context.Context, in *RouteIDInput) (*Empty, er
 		r, err := getRoute(tx, in.APIID, in.RouteID)
 		if err != nil {
 			return err
+		}
+		if r.Managed {
+			return badRequest("Cannot delete Route %s because it is managed by API Gateway.", r.ID)
 		}
 		if err := model.Delete(tx, r); err != nil {
 			return err
