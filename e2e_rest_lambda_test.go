@@ -31,6 +31,13 @@ def lambda_handler(event, context):
     }
 `
 
+// restAnswerPython answers with the document the client sent.
+const restAnswerPython = `import json
+
+def lambda_handler(event, context):
+    return json.loads(event["body"])
+`
+
 // restSlowPython answers after 2.5 s, within Lambda's default 3 s
 // function timeout but long after its method's integration timeout.
 const restSlowPython = `import time
@@ -112,6 +119,7 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 	node := restFunction(t, srv, "orders-node", "nodejs20.x", "index.handler", lambdatest.NodeFunction(t, restOrdersNode))
 	golang := restFunction(t, srv, "echo-go", "provided.al2023", "bootstrap", lambdatest.GoFunction(t, restEchoGo))
 	locked := restFunction(t, srv, "locked", "python3.11", "lambda_function.lambda_handler", lambdatest.PythonFunction(t, restEchoPython))
+	answer := restFunction(t, srv, "answer-py", "python3.11", "lambda_function.lambda_handler", lambdatest.PythonFunction(t, restAnswerPython))
 	slow := restFunction(t, srv, "slow", "python3.11", "lambda_function.lambda_handler", lambdatest.PythonFunction(t, restSlowPython))
 
 	api, err := gw.CreateRestApi(restCtx, &apigateway.CreateRestApiInput{Name: aws.String("lambdas")})
@@ -152,6 +160,7 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 		ResponseTemplates:  map[string]string{"application/json": `{"problem": "$input.path('$.errorMessage')"}`}})
 	restMust(t, err)
 	method(resource(api.RootResourceId, "locked"), "GET", proxy(locked))
+	method(resource(api.RootResourceId, "answer"), "POST", proxy(answer))
 	// The slow function outlasts its method's 100 ms integration timeout.
 	slowProxy := proxy(slow)
 	slowProxy.TimeoutInMillis = aws.Int32(100)
@@ -165,6 +174,7 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 		{"echo-go", "arn:aws:execute-api:us-east-1:000000000000:" + id + "/*/GET/orders/*"},
 		{"locked", "arn:aws:execute-api:us-east-1:000000000000:someotherapi/*/GET/locked"},
 		{"slow", "arn:aws:execute-api:us-east-1:000000000000:" + id + "/*/*/*"},
+		{"answer-py", "arn:aws:execute-api:us-east-1:000000000000:" + id + "/*/POST/answer"},
 	} {
 		_, err := fn.AddPermission(restCtx, &lambda.AddPermissionInput{FunctionName: aws.String(p.name), StatementId: aws.String("apigateway"),
 			Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"), SourceArn: aws.String(p.source)})
@@ -246,6 +256,20 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 		if !strings.Contains(logs.all(), "Invalid permissions on Lambda function") ||
 			!strings.Contains(logs.all(), "source_arn=arn:aws:execute-api:us-east-1:000000000000:"+id+"/prod/GET/locked") {
 			t.Errorf("no permission error logged:\n%s", logs.all())
+		}
+	})
+
+	// A proxy answer is read as REST reads it: a member REST does not
+	// know is a malformed proxy response, a missing statusCode a 200.
+	t.Run("proxy answer members", func(t *testing.T) {
+		r := templateCall(t, srv, id, "POST", "/answer", "application/json", "", `{"statusCode": 200, "body": "ok", "wrongValue": "value"}`)
+		if r.status != http.StatusBadGateway || r.body != `{"message":"Internal server error"}` ||
+			!strings.Contains(logs.all(), "Execution failed due to configuration error: Malformed Lambda proxy response") {
+			t.Errorf("an unknown member: %d %s\n%s", r.status, r.body, logs.all())
+		}
+		r = templateCall(t, srv, id, "POST", "/answer", "application/json", "", `{"headers": {"X-Only": "headers", "X-On": true}, "body": "ok"}`)
+		if r.status != http.StatusOK || r.body != "ok" || r.header.Get("X-Only") != "headers" || r.header.Get("X-On") != "true" {
+			t.Errorf("no statusCode: %d %v %s", r.status, r.header, r.body)
 		}
 	})
 

@@ -1,8 +1,8 @@
 // Package lambdaproxy reads what a function returns to a proxy
-// integration or an ALB: the response document of REST proxy integrations,
-// HTTP APIs' payload format 1.0 and ALB lambda targets (one shape), and
-// HTTP APIs' payload format 2.0, which also infers an answer from any other
-// JSON. Building the events sent is each pipeline's own business; reading
+// integration or an ALB: the response document of REST proxy integrations
+// (read more strictly), HTTP APIs' payload format 1.0 and ALB lambda
+// targets (one shape), and HTTP APIs' payload format 2.0, which also infers
+// an answer from any other JSON. Building the events sent is each pipeline's own business; reading
 // the answers is shared, so the three cannot drift apart.
 package lambdaproxy
 
@@ -34,6 +34,9 @@ type Response struct {
 var ErrMalformed = errors.New("malformed Lambda proxy response")
 
 type document struct {
+	// restHeaders are a REST answer's headers, read by ParseREST in
+	// place of Headers.
+	restHeaders map[string]restHeader
 	StatusCode        json.RawMessage     `json:"statusCode"`
 	StatusDescription *string             `json:"statusDescription"`
 	Headers           map[string]*string  `json:"headers"`
@@ -43,17 +46,105 @@ type document struct {
 	IsBase64Encoded   bool                `json:"isBase64Encoded"`
 }
 
-// ParseV1 reads the response document of REST proxy integrations, HTTP
-// APIs' format 1.0 and ALB targets: a JSON object with statusCode, and
-// headers, multiValueHeaders, body (a string, base64 with isBase64Encoded)
-// as it likes. Anything else is ErrMalformed. A header named in both maps
+// ParseV1 reads the response document of HTTP APIs' format 1.0 and ALB
+// targets: a JSON object with statusCode, and headers, multiValueHeaders,
+// body (a string, base64 with isBase64Encoded) as it likes; other members
+// are ignored. Anything else is ErrMalformed. A header named in both maps
 // takes multiValueHeaders' values, as on AWS.
 func ParseV1(payload []byte) (*Response, error) {
 	var d document
-	if err := strict(payload, &d); err != nil || d.StatusCode == nil {
+	if err := json.Unmarshal(payload, &d); err != nil || d.StatusCode == nil {
 		return nil, ErrMalformed
 	}
 	return d.response()
+}
+
+// ParseREST reads a REST API proxy integration's answer: an object of
+// statusCode, headers, multiValueHeaders, body and isBase64Encoded, each
+// optional, and nothing else. A REST API refuses any other member where
+// HTTP APIs' format 1.0 ignores it, takes a header value given as a
+// boolean as its text, and answers 200 when statusCode is missing, where
+// format 1.0 fails.
+func ParseREST(payload []byte) (*Response, error) {
+	if !restMembers(payload) {
+		return nil, ErrMalformed
+	}
+	var d struct {
+		document
+		Headers map[string]restHeader `json:"headers"`
+	}
+	if err := json.Unmarshal(payload, &d); err != nil {
+		return nil, ErrMalformed
+	}
+	if d.StatusCode == nil || string(d.StatusCode) == "null" {
+		d.StatusCode = json.RawMessage("200")
+	}
+	d.restHeaders = d.Headers
+	return d.response()
+}
+
+// restMembers reports whether payload is an object whose members are all
+// ones a REST answer may have, names matched exactly (the decoder would
+// take "StatusCode" for statusCode). It reads only the names at the top
+// level, so it allocates nothing; the decoder checks the rest.
+func restMembers(payload []byte) bool {
+	b := bytes.TrimSpace(payload)
+	if len(b) == 0 || b[0] != '{' {
+		return false
+	}
+	depth, name := 0, false
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
+			depth++
+			name = depth == 1
+		case '}', ']':
+			depth--
+		case ',':
+			name = depth == 1
+		case '"':
+			j := i + 1
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if name {
+				switch string(b[i+1 : min(j, len(b))]) {
+				case "statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded":
+				default:
+					return false
+				}
+				name = false
+			}
+			i = j
+		}
+	}
+	return true
+}
+
+// restHeader is a REST answer's header value: a string, a boolean (sent
+// as "true" or "false"), or null, which sets nothing.
+type restHeader struct {
+	s   string
+	set bool
+}
+
+func (h *restHeader) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		return nil
+	case string(b) == "true" || string(b) == "false":
+		h.s, h.set = string(b), true
+		return nil
+	case len(b) >= 2 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0:
+		// The common case, a plain string, without a second decoder.
+		h.s, h.set = string(b[1:len(b)-1]), true
+		return nil
+	}
+	h.set = true
+	return json.Unmarshal(b, &h.s)
 }
 
 // ParseALB reads an ALB lambda target's answer: the document ParseV1
@@ -63,7 +154,7 @@ func ParseV1(payload []byte) (*Response, error) {
 // it is off; the load balancer reads that map and leaves the other.
 func ParseALB(payload []byte, multiValue bool) (*Response, error) {
 	var d document
-	if err := strict(payload, &d); err != nil || d.StatusCode == nil {
+	if err := json.Unmarshal(payload, &d); err != nil || d.StatusCode == nil {
 		return nil, ErrMalformed
 	}
 	if multiValue {
@@ -84,22 +175,11 @@ func ParseV2(payload []byte) (*Response, error) {
 		return nil, ErrMalformed
 	}
 	var d document
-	if trimmed[0] != '{' || strict(trimmed, &d) != nil || d.StatusCode == nil {
+	if trimmed[0] != '{' || json.Unmarshal(trimmed, &d) != nil || d.StatusCode == nil {
 		// Not a response document: the payload is the answer.
 		return &Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: trimmed}, nil
 	}
 	return d.response()
-}
-
-func strict(payload []byte, d *document) error {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	if err := dec.Decode(d); err != nil {
-		return err
-	}
-	if dec.More() {
-		return ErrMalformed
-	}
-	return nil
 }
 
 func (d *document) response() (*Response, error) {
@@ -107,13 +187,18 @@ func (d *document) response() (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Response{Status: status, Header: make(http.Header, len(d.Headers)+len(d.MultiValueHeaders)+len(d.Cookies))}
+	r := &Response{Status: status, Header: make(http.Header, len(d.Headers)+len(d.restHeaders)+len(d.MultiValueHeaders)+len(d.Cookies))}
 	if d.StatusDescription != nil {
 		r.StatusDescription = *d.StatusDescription
 	}
 	for k, v := range d.Headers {
 		if v != nil {
 			r.Header[http.CanonicalHeaderKey(k)] = []string{*v}
+		}
+	}
+	for k, v := range d.restHeaders {
+		if v.set {
+			r.Header[http.CanonicalHeaderKey(k)] = []string{v.s}
 		}
 	}
 	for k, vs := range d.MultiValueHeaders {

@@ -196,7 +196,7 @@ func (env *Env) proxyAnswer(w http.ResponseWriter, q *request, l *lambdaTarget, 
 		fail(w, q, badLambdaAnswer)
 		return
 	}
-	doc, err := lambdaproxy.ParseV1(res.Payload)
+	doc, err := lambdaproxy.ParseREST(res.Payload)
 	if err != nil {
 		q.logLambda("Execution failed due to configuration error: Malformed Lambda proxy response",
 			slog.String("lambda_request_id", res.RequestID))

@@ -222,7 +222,8 @@ func TestLambdaProxyFailures(t *testing.T) {
 		body   string
 	}{
 		{"function error", failing(`{"errorMessage": "boom", "errorType": "Error"}`), 502, "Internal server error"},
-		{"malformed answer", answering(`{"body": "no status"}`), 502, "Internal server error"},
+		{"malformed answer", answering(`{"statusCode": 200, "body": {"not": "a string"}}`), 502, "Internal server error"},
+		{"unknown member", answering(`{"statusCode": 200, "body": "ok", "wrongValue": "value"}`), 502, "Internal server error"},
 		{"not JSON", answering(`hello`), 502, "Internal server error"},
 		{"no permission", refuse(&invoke.Error{Status: 403, Code: "AccessDeniedException", Message: "not allowed"}), 500, "Internal server error"},
 		{"no function", refuse(invoke.Errorf(404, "ResourceNotFoundException", "Function not found: %s", testFunction)), 500, "Internal server error"},
@@ -264,6 +265,26 @@ func TestLambdaProxyFailures(t *testing.T) {
 	}
 	if len(fns.got) != 0 {
 		t.Errorf("invoked %d times", len(fns.got))
+	}
+}
+
+// A REST proxy answer with a member REST does not know is AWS's 502,
+// logged as a malformed proxy response; one without statusCode is a 200.
+func TestLambdaProxyAnswerMembers(t *testing.T) {
+	api := lambdaAPI(t, proxyIntegration(), nil)
+	var logged bytes.Buffer
+	env := &Env{Now: func() time.Time { return requestTime }, Log: slog.New(slog.NewTextHandler(&logged, nil)),
+		Functions: &functions{answer: answering(`{"statusCode": 200, "body": "ok", "extra": 1}`)}}
+	w := httptest.NewRecorder()
+	Serve(w, httptest.NewRequest("GET", "http://api1.execute-api.localhost/prod/orders/1", nil), env, api, api.Stages["prod"], "/orders/1")
+	if w.Code != http.StatusBadGateway || w.Body.String() != `{"message":"Internal server error"}` ||
+		!strings.Contains(logged.String(), "Execution failed due to configuration error: Malformed Lambda proxy response") {
+		t.Errorf("unknown member: %d %s, log %s", w.Code, w.Body, logged.String())
+	}
+	w = serveLambda(api, &functions{answer: answering(`{"headers": {"X-Only": "headers"}}`)},
+		httptest.NewRequest("GET", "http://api1.execute-api.localhost/prod/orders/1", nil))
+	if w.Code != http.StatusOK || w.Body.Len() != 0 || w.Header().Get("X-Only") != "headers" {
+		t.Errorf("no statusCode: %d %v %q", w.Code, w.Header(), w.Body)
 	}
 }
 
