@@ -34,9 +34,6 @@ type Response struct {
 var ErrMalformed = errors.New("malformed Lambda proxy response")
 
 type document struct {
-	// restHeaders are a REST answer's headers, read by ParseREST in
-	// place of Headers.
-	restHeaders map[string]restHeader
 	StatusCode        json.RawMessage     `json:"statusCode"`
 	StatusDescription *string             `json:"statusDescription"`
 	Headers           map[string]*string  `json:"headers"`
@@ -44,6 +41,10 @@ type document struct {
 	Cookies           []string            `json:"cookies"`
 	Body              *string             `json:"body"`
 	IsBase64Encoded   bool                `json:"isBase64Encoded"`
+
+	// restHeaders are a REST answer's headers, read by ParseREST in
+	// place of Headers.
+	restHeaders map[string]restHeader
 }
 
 // ParseV1 reads the response document of HTTP APIs' format 1.0 and ALB
