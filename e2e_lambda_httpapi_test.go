@@ -3,6 +3,8 @@ package gatehouse_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	v2types "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -493,5 +496,56 @@ func TestHTTPAPILambdaJWTClaims(t *testing.T) {
 	}
 	if r := s.send("GET", "/v1", "", token); r.status != 200 || r.body != `{`+claims+`}` {
 		t.Errorf("1.0: %d %s", r.status, r.body)
+	}
+}
+
+// A Lambda integration on an AWS_IAM route learns who signed the request,
+// as AWS tells it: 2.0's requestContext.authorizer.iam, 1.0's
+// requestContext.identity. A key stands for its account's root user.
+func TestHTTPAPILambdaIAMIdentity(t *testing.T) {
+	lambdatest.RequireNode(t)
+	s := newLambdaStack(t)
+	ctx := context.Background()
+	fn := s.function("who", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t,
+		`exports.handler = async (e) => ({statusCode: 200, body: JSON.stringify(e.version === "2.0" ? e.requestContext.authorizer : e.requestContext.identity)});`), nil)
+	s.srv.Advance(gatehouse.DefaultFunctionDelay)
+	s.allow("who", s.executeArn("*"))
+	for key, format := range map[string]string{"GET /v2": "2.0", "GET /v1": "1.0"} {
+		integ, err := s.gw.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: aws.String(s.apiID),
+			IntegrationType: v2types.IntegrationTypeAwsProxy, PayloadFormatVersion: aws.String(format), IntegrationUri: aws.String(fn)})
+		s.must(err)
+		_, err = s.gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: aws.String(s.apiID), RouteKey: aws.String(key),
+			Target: aws.String("integrations/" + aws.ToString(integ.IntegrationId)), AuthorizationType: v2types.AuthorizationTypeAwsIam})
+		s.must(err)
+	}
+	signed := func(path string) reply {
+		t.Helper()
+		req, _ := http.NewRequest("GET", s.srv.URL()+path, nil)
+		req.Host = s.apiID + ".execute-api.localhost"
+		sum := sha256.Sum256(nil)
+		s.must(v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: gatehouse.DefaultAccessKeyID, SecretAccessKey: gatehouse.DefaultSecretKey},
+			req, hex.EncodeToString(sum[:]), "execute-api", "us-east-1", time.Now()))
+		resp, err := http.DefaultClient.Do(req)
+		s.must(err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return reply{resp.StatusCode, resp.Header, string(b)}
+	}
+	const account = "000000000000"
+	if r := signed("/v2"); r.status != 200 || r.body != `{"iam":{"accessKey":"`+gatehouse.DefaultAccessKeyID+`","accountId":"`+account+
+		`","callerId":"`+account+`","cognitoIdentity":null,"principalOrgId":null,"userArn":"arn:aws:iam::`+account+`:root","userId":"`+account+`"}}` {
+		t.Errorf("2.0: %d %s\n%s", r.status, r.body, s.logs)
+	}
+	var identity map[string]any
+	r := signed("/v1")
+	s.must(json.Unmarshal([]byte(r.body), &identity))
+	for k, want := range map[string]any{"accessKey": gatehouse.DefaultAccessKeyID, "accountId": account, "caller": account, "user": account,
+		"userArn": "arn:aws:iam::" + account + ":root", "principalOrgId": nil, "cognitoIdentityId": nil} {
+		if got, ok := identity[k]; !ok || got != want {
+			t.Errorf("1.0 identity.%s = %v, want %v (%s)", k, got, want, r.body)
+		}
+	}
+	if r := s.send("GET", "/v2", "", nil); r.status != 403 {
+		t.Errorf("unsigned: %d %s", r.status, r.body)
 	}
 }

@@ -19,6 +19,11 @@ type Entry struct {
 	SourceIP, UserAgent    string
 	DomainName             string
 	Stage, APIID           string
+	// Account is the API owner's account.
+	Account string
+	// Signer is the access key that signed a request to an AWS_IAM route
+	// or method, "" for others: it stands for the account's root user.
+	Signer string
 	// RouteKey is the HTTP API route that matched, ResourcePath the REST
 	// API resource; empty when nothing matched.
 	RouteKey, ResourcePath string
@@ -88,6 +93,13 @@ func (e *Entry) Route(key string) {
 func (e *Entry) Resource(path string) {
 	if e != nil {
 		e.ResourcePath = path
+	}
+}
+
+// Signed records the access key that signed the request.
+func (e *Entry) Signed(key string) {
+	if e != nil {
+		e.Signer = key
 	}
 }
 

@@ -57,6 +57,13 @@ const (
 	integrationLatency
 	responseLatency
 	authorizerError
+	accountID
+	// identityAccount, identityCaller and identityUserARN are an
+	// AWS_IAM caller's: its account, as account and principal id, and
+	// its root user's ARN.
+	identityAccount
+	identityCaller
+	identityUserARN
 	// authorizerClaim is $context.authorizer.claims.NAME; the part's text
 	// holds NAME.
 	authorizerClaim
@@ -95,6 +102,11 @@ var variables = map[string]variable{
 	"integration.latency":     integrationLatency,
 	"responseLatency":         responseLatency,
 	"authorizer.error":        authorizerError,
+	"accountId":               accountID,
+	"identity.accountId":      identityAccount,
+	"identity.caller":         identityCaller,
+	"identity.user":           identityCaller,
+	"identity.userArn":        identityUserARN,
 }
 
 // Compile compiles a stage's access log settings; nil (no access logging)
@@ -240,6 +252,20 @@ func (e *Entry) append(b []byte, v variable, esc bool) []byte {
 		return strconv.AppendInt(b, e.IntegrationLatency.Milliseconds(), 10)
 	case authorizerError:
 		return text(b, e.AuthorizerError, esc)
+	case accountID:
+		return text(b, e.Account, esc)
+	case identityAccount, identityCaller:
+		if e.Signer == "" {
+			return append(b, '-')
+		}
+		return text(b, e.Account, esc)
+	case identityUserARN:
+		if e.Signer == "" || e.Account == "" {
+			return append(b, '-')
+		}
+		b = append(b, "arn:aws:iam::"...)
+		b = append(b, e.Account...)
+		return append(b, ":root"...)
 	case responseLatency:
 		if e.Start.IsZero() || e.End.IsZero() {
 			return append(b, '-')

@@ -36,6 +36,9 @@ type request struct {
 	// context; nil elsewhere.
 	claims *jwtauth.Claims
 	lambda *authContext
+	// signer is the access key that signed an AWS_IAM route's request,
+	// "" on other routes.
+	signer string
 	// headers are gathered by eachHeader on first use.
 	headers []headerValues
 }
@@ -110,9 +113,11 @@ func appendV2(b []byte, rq *request, auth *authHead) []byte {
 	b = jsonappend.String(b, rq.api.Scope.Account)
 	b = append(b, `,"apiId":`...)
 	b = jsonappend.String(b, rq.api.ID)
-	if rq.claims != nil || rq.lambda != nil {
+	if rq.claims != nil || rq.lambda != nil || rq.signer != "" {
 		b = append(b, `,"authorizer":{`...)
-		if rq.claims != nil {
+		if rq.signer != "" {
+			b = appendIAM(b, rq.signer, rq.api.Scope.Account)
+		} else if rq.claims != nil {
 			b = append(b, `"jwt":{"claims":`...)
 			b = appendClaims(b, rq.claims)
 			b = append(b, `,"scopes":`...)
@@ -259,12 +264,27 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 	b = jsonappend.String(b, rq.reqID)
 	b = append(b, `,"httpMethod":`...)
 	b = jsonappend.String(b, r.Method)
-	b = append(b, `,"identity":{"accessKey":null,"accountId":null,"caller":null,"cognitoAuthenticationProvider":null,`+
-		`"cognitoAuthenticationType":null,"cognitoIdentityId":null,"cognitoIdentityPoolId":null,"principalOrgId":null,"sourceIp":`...)
+	account := rq.api.Scope.Account
+	b = append(b, `,"identity":{"accessKey":`...)
+	b = nullOr(b, rq.signer, rq.signer)
+	b = append(b, `,"accountId":`...)
+	b = nullOr(b, rq.signer, account)
+	b = append(b, `,"caller":`...)
+	b = nullOr(b, rq.signer, account)
+	b = append(b, `,"cognitoAuthenticationProvider":null,"cognitoAuthenticationType":null,"cognitoIdentityId":null,`+
+		`"cognitoIdentityPoolId":null,"principalOrgId":null,"sourceIp":`...)
 	b = jsonappend.String(b, clientIP(r))
-	b = append(b, `,"user":null,"userAgent":`...)
+	b = append(b, `,"user":`...)
+	b = nullOr(b, rq.signer, account)
+	b = append(b, `,"userAgent":`...)
 	b = jsonappend.String(b, r.Header.Get("User-Agent"))
-	b = append(b, `,"userArn":null},"path":`...)
+	b = append(b, `,"userArn":`...)
+	if rq.signer == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendRootARN(b, account)
+	}
+	b = append(b, `},"path":`...)
 	b = jsonappend.String(b, rq.full)
 	b = append(b, `,"protocol":`...)
 	b = jsonappend.String(b, r.Proto)
@@ -308,6 +328,40 @@ func appendV1(b []byte, rq *request, auth *authHead) []byte {
 		b = strconv.AppendBool(b, encoded)
 	}
 	return append(b, '}')
+}
+
+// appendIAM appends the iam member of a 2.0 event's authorizer: the
+// identity of the access key that signed the request. gatehouse has no
+// IAM users, so a key stands for its account's root user, as sts
+// GetCallerIdentity answers for it: the account is the caller and the
+// user, and the root user's ARN the user's ARN.
+func appendIAM(b []byte, key, account string) []byte {
+	b = append(b, `"iam":{"accessKey":`...)
+	b = jsonappend.String(b, key)
+	b = append(b, `,"accountId":`...)
+	b = jsonappend.String(b, account)
+	b = append(b, `,"callerId":`...)
+	b = jsonappend.String(b, account)
+	b = append(b, `,"cognitoIdentity":null,"principalOrgId":null,"userArn":`...)
+	b = appendRootARN(b, account)
+	b = append(b, `,"userId":`...)
+	b = jsonappend.String(b, account)
+	return append(b, '}')
+}
+
+// appendRootARN appends the ARN of account's root user as a JSON string.
+func appendRootARN(b []byte, account string) []byte {
+	b = append(b, `"arn:aws:iam::`...)
+	b = append(b, account...) // twelve digits: nothing to escape
+	return append(b, `:root"`...)
+}
+
+// nullOr appends v as a JSON string when signed is set, null otherwise.
+func nullOr(b []byte, signed, v string) []byte {
+	if signed == "" {
+		return append(b, "null"...)
+	}
+	return jsonappend.String(b, v)
 }
 
 // routePath is a route key's path ("/pets/{id}" of "GET /pets/{id}"), ""

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +19,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"gatehouse/internal/clock/clocktest"
 	"gatehouse/internal/dataplane/throttle"
@@ -82,6 +87,8 @@ type lambdaAPI struct {
 	fns   *fakeFunctions
 	clock *clocktest.Fake
 	logs  *bytes.Buffer
+	// sign, when set, signs each request send makes, body and all.
+	sign func(r *http.Request, body string)
 }
 
 func newLambdaAPI(t testing.TB, integs []model.Integration, routes []model.Route, auths []*model.Authorizer) *lambdaAPI {
@@ -100,7 +107,8 @@ func newLambdaAPI(t testing.TB, integs []model.Integration, routes []model.Route
 		Stages: map[string]*model.Stage{
 			testAPI + "/prod": {APIID: testAPI, Name: "prod", DeploymentID: "dep1", StageVariables: map[string]string{"backend": "v1"},
 				AccessLog: &model.AccessLogSettings{DestinationARN: "arn:aws:logs:us-east-1:123456789012:log-group:access",
-					Format: "$context.requestId $context.status $context.integrationStatus [$context.integrationErrorMessage] [$context.authorizer.error] [$context.authorizer.tier] [$context.authorizer.principalId]"}},
+					Format: "$context.requestId $context.status $context.integrationStatus [$context.integrationErrorMessage] [$context.authorizer.error] [$context.authorizer.tier] [$context.authorizer.principalId] " +
+						"[$context.accountId $context.identity.accountId $context.identity.caller $context.identity.userArn $context.identity.user]"}},
 			testAPI + "/$default": {APIID: testAPI, Name: "$default", DeploymentID: "dep1"},
 		},
 		Authorizers: map[string]*model.Authorizer{},
@@ -129,6 +137,9 @@ func (l *lambdaAPI) send(method, target, body string, header http.Header) *httpt
 	r.Header = http.Header{"User-Agent": {"tester/1.0"}}
 	for k, vs := range header {
 		r.Header[k] = vs
+	}
+	if l.sign != nil {
+		l.sign(r, body)
 	}
 	stage, full := l.api.Stages["$default"], r.URL.Path
 	path := full
@@ -172,11 +183,22 @@ func normalize(ev any) {
 			}
 		}
 	}
-	if h, ok := m["headers"].(map[string]any); ok && h["x-amzn-trace-id"] != nil {
-		h["x-amzn-trace-id"] = "TRACE"
+	// A SigV4 signature and its date change with the clock.
+	signed := false
+	if h, ok := m["headers"].(map[string]any); ok {
+		a, _ := h["authorization"].(string)
+		signed = strings.HasPrefix(a, "AWS4-HMAC-SHA256 ")
 	}
-	if h, ok := m["multiValueHeaders"].(map[string]any); ok && h["x-amzn-trace-id"] != nil {
-		h["x-amzn-trace-id"] = []any{"TRACE"}
+	for name, placeholder := range map[string]string{"x-amzn-trace-id": "TRACE", "authorization": "SIGNATURE", "x-amz-date": "DATE"} {
+		if name != "x-amzn-trace-id" && !signed {
+			continue
+		}
+		if h, ok := m["headers"].(map[string]any); ok && h[name] != nil {
+			h[name] = placeholder
+		}
+		if h, ok := m["multiValueHeaders"].(map[string]any); ok && h[name] != nil {
+			h[name] = []any{placeholder}
+		}
 	}
 }
 
@@ -278,6 +300,49 @@ func TestLambdaEventV1(t *testing.T) {
 		t.Fatalf("%d calls", len(calls))
 	}
 	compareEvent(t, calls[0].Payload, "v1-post.json")
+}
+
+// A request to an AWS_IAM route carries the identity of the key that
+// signed it, member by member as AWS sends it: 2.0's
+// requestContext.authorizer.iam, 1.0's requestContext.identity. A key
+// stands for its account's root user.
+func TestLambdaEventIAM(t *testing.T) {
+	routes := []model.Route{{RouteKey: "POST /pets/{id}", Target: "integrations/v2", AuthorizationType: "AWS_IAM"},
+		{RouteKey: "POST /v1/pets/{id}", Target: "integrations/v1", AuthorizationType: "AWS_IAM"}}
+	l := newLambdaAPI(t, petsIntegrations(), routes, nil)
+	l.env.Secret = upstream.Keys(map[string]string{"AKIDCALLER": "caller-secret"})
+	l.sign = func(r *http.Request, body string) {
+		sum := sha256.Sum256([]byte(body))
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIDCALLER", SecretAccessKey: "caller-secret"}, r,
+			hex.EncodeToString(sum[:]), "execute-api", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The signer puts the query in canonical order, so the events hold
+	// it sorted.
+	if w := petsRequest(l, "/prod/pets/7"); w.Code != 200 {
+		t.Fatalf("2.0: %d %s", w.Code, w.Body)
+	}
+	l.fns.handler = returns(`{"statusCode":200}`)
+	if w := petsRequest(l, "/prod/v1/pets/7"); w.Code != 200 {
+		t.Fatalf("1.0: %d %s", w.Code, w.Body)
+	}
+	if c := l.fns.of("pets"); len(c) != 1 {
+		t.Fatalf("%d calls of the 2.0 function", len(c))
+	} else {
+		compareEvent(t, c[0].Payload, "v2-iam.json")
+	}
+	if c := l.fns.of("legacy"); len(c) != 1 {
+		t.Fatalf("%d calls of the 1.0 function", len(c))
+	} else {
+		compareEvent(t, c[0].Payload, "v1-iam.json")
+	}
+	// The access log names the caller too.
+	for _, want := range []string{"[123456789012 123456789012 123456789012 arn:aws:iam::123456789012:root 123456789012]"} {
+		if !strings.Contains(l.logs.String(), want) {
+			t.Errorf("the access log lacks %q:\n%s", want, l.logs)
+		}
+	}
 }
 
 // Members a request has no value for are left out of a 2.0 event and

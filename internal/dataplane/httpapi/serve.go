@@ -69,7 +69,7 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		// An access-logged stage answers through a writer that measures the
 		// answer, and logs the request's line once it is done.
 		lg := accesslog.Begin(w, r, env.Clock.Now)
-		lg.Stage, lg.APIID, lg.Path = st.Name, api.ID, full
+		lg.Stage, lg.APIID, lg.Account, lg.Path = st.Name, api.ID, api.Scope.Account, full
 		ok = serve(lg.Writer(), r, env, api, st, path, full, lg)
 		st.AccessLog.Emit(env.Log, lg)
 	}
@@ -118,6 +118,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	}
 	lg.Route(m.Route.Key)
 	integ := st.Integrations[m.Route.Integration]
+	var signer string
 	if m.Route.IAM {
 		// AWS_IAM: a SigV4 signature by a known key, checked before
 		// anything else of the route runs. The body it covers is held
@@ -128,11 +129,14 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 			return true
 		}
 		defer env.Guard.Release(held)
-		if err := upstream.SignedBy(w, r, env.Secret, MaxPayload, time.Now().Add(integ.Timeout)); err != nil {
+		key, err := upstream.SignedByKey(w, r, env.Secret, MaxPayload, time.Now().Add(integ.Timeout))
+		if err != nil {
 			a := refusals.Signature(err)
 			replyBody(w, a.Status, a.Body())
 			return true
 		}
+		signer = key
+		lg.Signed(key)
 	}
 	var claims *jwtauth.Claims
 	if m.Route.JWT != nil {
@@ -145,7 +149,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	var rq *request
 	if m.Route.Custom != "" || integ.Lambda != nil {
 		rq = &request{r: r, match: m, st: st, api: api, path: path, full: full, reqID: reqID, now: env.Clock.Now(),
-			trace: upstream.TraceID(), claims: claims}
+			trace: upstream.TraceID(), claims: claims, signer: signer}
 		rq.m = &rq.match
 	}
 	if m.Route.Custom != "" {

@@ -29,6 +29,13 @@ func Keys(keys map[string]string) Secret {
 // integration. The error is a *sigv4.Error with AWS's code and message,
 // ErrTooLarge, or why the body could not be read.
 func SignedBy(w http.ResponseWriter, r *http.Request, secret Secret, limit int64, deadline time.Time) error {
+	_, err := SignedByKey(w, r, secret, limit, deadline)
+	return err
+}
+
+// SignedByKey is SignedBy that also returns the access key id that signed
+// r, for the caller's identity.
+func SignedByKey(w http.ResponseWriter, r *http.Request, secret Secret, limit int64, deadline time.Time) (string, error) {
 	if r.Body != nil && r.Body != http.NoBody {
 		http.NewResponseController(w).SetReadDeadline(deadline)
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -38,12 +45,15 @@ func SignedBy(w http.ResponseWriter, r *http.Request, secret Secret, limit int64
 	}
 	// Signatures are made by real clocks: the skew is measured against
 	// the wall clock, whatever clock drives the model.
-	_, err := sigv4.Verifier{Secret: secret, Service: "execute-api"}.Verify(r, time.Now())
+	cred, err := sigv4.Verifier{Secret: secret, Service: "execute-api"}.Verify(r, time.Now())
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return ErrTooLarge
+		return "", ErrTooLarge
 	}
-	return err
+	if err != nil {
+		return "", err
+	}
+	return cred.AccessKeyID, nil
 }
 
 // JSONMessage is the body {"message":"..."} with msg escaped as a JSON
