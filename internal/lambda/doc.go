@@ -5,7 +5,8 @@
 // lifecycles: it moves functions from Pending to Active (and an update's
 // LastUpdateStatus from InProgress to Successful) after a delay on its
 // clock, and delivers the asynchronous invocations (model.FunctionEvent)
-// the Lambda service records, retrying twice as Lambda does.
+// the Lambda service records, retrying and sending invocation records to
+// destinations as their event invoke configs say.
 //
 // It implements invoke.Invoker for the Lambda API's Invoke and for the data
 // plane's integrations, authorizers and ALB targets. An invocation resolves

@@ -19,16 +19,28 @@ import (
 // restart loses none) and queues each when due. A function's queue is
 // delivered by as many workers as the function may run at once (its
 // reserved concurrency, else what the account leaves unreserved), so a
-// burst waits its turn instead of being throttled. A delivered event is
-// deleted once the function succeeds; a function error is retried after
-// Config.RetryDelays (Lambda's two retries, one and two minutes apart),
-// then dropped with a log line. An attempt the engine refuses (throttled,
-// the function not Active, the engine stopping) is no attempt: as on
-// Lambda, it is tried again after a backoff of one second doubling up to
-// five minutes, kept in memory, until the event is MaxEventAge old.
+// burst waits its turn instead of being throttled.
+//
+// Each delivery reads the event with the event invoke config of the
+// qualifier it was invoked with, if any. A delivered event is deleted
+// once the function succeeds; a function error is retried after
+// Config.RetryDelays (one and two minutes apart) as many times as the
+// config's MaximumRetryAttempts allows (Lambda's two by default). An
+// attempt the engine refuses (throttled, the function not Active, the
+// engine stopping) is no attempt: as on Lambda, it is tried again after a
+// backoff of one second doubling up to five minutes. The count of
+// refusals and the time of the next try are written to the record, so a
+// restart keeps the backoff. An event older than the config's
+// MaximumEventAgeInSeconds (six hours by default) when it falls due is
+// dropped untried. The outcome that ends an event (Success,
+// RetriesExhausted, EventAgeExceeded) sends Lambda's invocation record to
+// the config's OnSuccess or OnFailure destination, written as an
+// asynchronous invocation of the destination function in the same
+// transaction that deletes the event (see destinations.go).
 
-// MaxEventAge is how long an asynchronous invocation refused by throttling
-// or a system error is retried: Lambda's default maximum event age.
+// MaxEventAge is how long an asynchronous invocation may wait and be
+// retried when its config sets no maximum: Lambda's default maximum
+// event age.
 const MaxEventAge = 6 * time.Hour
 
 // Backoff between attempts the engine refused: from a second, doubling,
@@ -57,13 +69,11 @@ type evKey struct {
 }
 
 // evState is an event's next delivery: a timer, or running (queued or
-// being delivered). refused counts the attempts in a row the engine
-// refused, for the backoff.
+// being delivered).
 type evState struct {
 	due     time.Time
 	t       clock.Timer
 	running bool
-	refused int
 }
 
 var eventKind = model.FunctionEvent{}.Kind()
@@ -255,16 +265,31 @@ func (e *Engine) work(qk queueKey, q *evQueue) {
 	}
 }
 
-// deliver makes one attempt at event k, then deletes the record, or
-// records the attempt and when the next is due.
+// deliver makes one attempt at event k, unless it is too old, then
+// deletes the record (sending the invocation record to the destination
+// the outcome calls for), or records the attempt and when the next is
+// due.
 func (e *Engine) deliver(k evKey) {
-	var ev *model.FunctionEvent
-	e.st.View(func(tx store.Tx) error {
-		ev, _, _ = model.Get[model.FunctionEvent](model.Tx{Tx: tx, Account: k.scope.Account, Region: k.scope.Region}, k.id)
+	var (
+		ev  *model.FunctionEvent
+		cfg *model.FunctionEventInvokeConfig
+	)
+	e.st.View(func(stx store.Tx) error {
+		tx := model.Tx{Tx: stx, Account: k.scope.Account, Region: k.scope.Region}
+		ev, _, _ = model.Get[model.FunctionEvent](tx, k.id)
+		if ev != nil {
+			cfg, _, _ = model.Get[model.FunctionEventInvokeConfig](tx, ev.Function+"/"+configKey(ev.Qualifier))
+		}
 		return nil
 	})
 	if ev == nil {
 		e.eventDone(k, nil)
+		return
+	}
+	pol := e.policy(cfg)
+	attrs := []any{"function", ev.Function, "requestId", ev.ID, "account", k.scope.Account, "region", k.scope.Region}
+	if pol.expired(ev, e.clk.Now()) {
+		e.conclude(k, pol, attrs, func(cur *model.FunctionEvent) string { return condAgeExceeded }, invoke.Result{}, nil, false)
 		return
 	}
 	ctx := e.loop.Context()
@@ -276,49 +301,85 @@ func (e *Engine) deliver(k evKey) {
 	}
 	var ierr *invoke.Error
 	isErr := errors.As(err, &ierr)
-	gone := isErr && ierr.Status == http.StatusNotFound
-	ok := err == nil && res.FunctionError == ""
-	attrs := []any{"function", ev.Function, "requestId", ev.ID, "account", k.scope.Account, "region", k.scope.Region}
-	now := e.clk.Now()
-	// Throttled, not Active, stopping: not an attempt; tried again later
-	// unless the event is too old.
-	refused := isErr && refusal(ierr.Status)
-	expired := refused && !ev.Received.IsZero() && now.Sub(ev.Received) >= MaxEventAge
-	if refused && !expired {
+	if isErr && refusal(ierr.Status) {
+		// Throttled, not Active, stopping: not an attempt; tried again
+		// after the backoff.
 		e.refused(k, append(attrs, "err", err.Error()))
 		return
 	}
-	var next *model.FunctionEvent
+	if isErr && ierr.Status == http.StatusNotFound {
+		e.conclude(k, pol, attrs, func(*model.FunctionEvent) string { return condGone }, res, err, false)
+		return
+	}
+	ok := err == nil && res.FunctionError == ""
+	e.conclude(k, pol, attrs, func(cur *model.FunctionEvent) string {
+		cur.Attempts++
+		switch {
+		case ok:
+			return condSuccess
+		case cur.Attempts > pol.retries:
+			return condRetriesExhausted
+		}
+		return ""
+	}, res, err, true)
+}
+
+// Why an event ends: Lambda's conditions in the invocation record, and
+// the function being gone.
+const (
+	condSuccess          = "Success"
+	condRetriesExhausted = "RetriesExhausted"
+	condAgeExceeded      = "EventAgeExceeded"
+	condGone             = "gone"
+)
+
+// conclude records what became of event k in one transaction that
+// re-reads it: judge counts the attempt and says how the event ends ("":
+// it does not, and is retried after the next delay). An ending deletes
+// the record and writes the invocation record for the destination the
+// condition calls for; ran says res and err are an attempt's answer.
+func (e *Engine) conclude(k evKey, pol asyncPolicy, attrs []any, judge func(*model.FunctionEvent) string,
+	res invoke.Result, err error, ran bool) {
+	now := e.clk.Now()
+	var (
+		next *model.FunctionEvent
+		cond string
+		sent sentRecord
+	)
 	_, werr := e.st.Update(func(stx store.Tx) error {
 		tx := model.Tx{Tx: stx, Account: k.scope.Account, Region: k.scope.Region}
 		cur, found, err := model.Get[model.FunctionEvent](tx, k.id)
 		if err != nil || !found {
 			return err
 		}
-		if expired {
-			return model.Delete(tx, cur)
+		cur.Refusals = 0
+		if cond = judge(cur); cond == "" {
+			cur.Due = now.Add(e.cfg.RetryDelays[min(cur.Attempts, len(e.cfg.RetryDelays))-1])
+			next = cur
+			return model.Put(tx, cur)
 		}
-		cur.Attempts++
-		if ok || gone || cur.Attempts > len(e.cfg.RetryDelays) {
-			return model.Delete(tx, cur)
+		if err := model.Delete(tx, cur); err != nil {
+			return err
 		}
-		cur.Due = now.Add(e.cfg.RetryDelays[cur.Attempts-1])
-		next = cur
-		return model.Put(tx, cur)
+		sent, err = e.sendRecord(stx, k.scope, cur, pol, cond, now, res, ran)
+		return err
 	})
 	switch {
 	case werr != nil:
 		e.log.Error("lambda: recording an asynchronous invocation", append(attrs, "err", werr)...)
-	case ok:
-		e.log.Debug("lambda asynchronous invocation delivered", attrs...)
-	case expired:
-		e.log.Warn("lambda asynchronous invocation dropped: older than its maximum age", append(attrs, "maximumAge", MaxEventAge, "err", err)...)
-	case gone:
-		e.log.Warn("lambda asynchronous invocation dropped: the function is gone", attrs...)
-	case next == nil:
-		e.log.Warn("lambda asynchronous invocation dropped after its retries", append(attrs, "err", failure(res, err))...)
-	default:
+	case next != nil:
 		e.log.Info("lambda asynchronous invocation failed, will retry", append(attrs, "attempts", next.Attempts, "due", next.Due, "err", failure(res, err))...)
+	case cond == condSuccess:
+		e.log.Debug("lambda asynchronous invocation delivered", attrs...)
+	case cond == condAgeExceeded:
+		e.log.Warn("lambda asynchronous invocation dropped: older than its maximum age", append(attrs, "condition", cond, "maximumAge", pol.maxAge)...)
+	case cond == condGone:
+		e.log.Warn("lambda asynchronous invocation dropped: the function is gone", attrs...)
+	case cond == condRetriesExhausted:
+		e.log.Warn("lambda asynchronous invocation dropped after its retries", append(attrs, "condition", cond, "err", failure(res, err))...)
+	}
+	if werr == nil {
+		e.logRecord(sent, cond, attrs)
 	}
 	e.eventDone(k, next)
 }
@@ -331,29 +392,35 @@ func refusal(status int) bool {
 }
 
 // refused plans event k's next try after an attempt the engine refused,
-// backing off.
+// backing off from the refusals in a row its record counts, and writes
+// both to the record so that a restart keeps to them.
 func (e *Engine) refused(k evKey, attrs []any) {
-	e.mu.Lock()
-	st := e.events[k]
-	if st == nil || e.stopped {
-		e.mu.Unlock()
-		return
+	now := e.clk.Now()
+	var next *model.FunctionEvent
+	_, werr := e.st.Update(func(stx store.Tx) error {
+		tx := model.Tx{Tx: stx, Account: k.scope.Account, Region: k.scope.Region}
+		cur, found, err := model.Get[model.FunctionEvent](tx, k.id)
+		if err != nil || !found {
+			return err
+		}
+		cur.Due = now.Add(min(minRefusedBackoff<<min(cur.Refusals, 16), maxRefusedBackoff))
+		cur.Refusals++
+		next = cur
+		return model.Put(tx, cur)
+	})
+	if werr != nil {
+		e.log.Error("lambda: recording an asynchronous invocation", append(attrs, "err", werr)...)
+	} else if next != nil {
+		e.log.Debug("lambda asynchronous invocation refused, trying again", append(attrs, "refusals", next.Refusals, "due", next.Due)...)
 	}
-	st.running = false
-	d := min(minRefusedBackoff<<min(st.refused, 16), maxRefusedBackoff)
-	st.refused++
-	st.due = e.clk.Now().Add(d)
-	e.arm(k, st, d)
-	n, due := st.refused, st.due
-	e.mu.Unlock()
-	e.log.Debug("lambda asynchronous invocation refused, trying again", append(attrs, "refusals", n, "due", due)...)
+	e.eventDone(k, next)
 }
 
 // eventDone ends a delivery and plans the next, if next is not nil.
 func (e *Engine) eventDone(k evKey, next *model.FunctionEvent) {
 	e.mu.Lock()
 	if st := e.events[k]; st != nil {
-		st.running, st.refused = false, 0
+		st.running = false
 		if next == nil {
 			delete(e.events, k)
 		}

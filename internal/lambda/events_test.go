@@ -3,6 +3,7 @@
 package lambda_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -165,4 +166,243 @@ func TestThrottledEventRetriedForSixHours(t *testing.T) {
 	if strings.Contains(r.logs.text(), "START RequestId: throttled") {
 		t.Fatal("a throttled event ran")
 	}
+}
+
+// putConfig writes fn's event invoke config for $LATEST.
+func (r *rig) putConfig(c model.FunctionEventInvokeConfig) {
+	r.t.Helper()
+	c.Function, c.Qualifier = "fn", "$LATEST"
+	r.update(func(tx model.Tx) error { return model.Put(tx, &c) })
+}
+
+func intp(n int) *int { return &n }
+
+// events lists the asynchronous invocations recorded for function.
+func (r *rig) events(function string) []*model.FunctionEvent {
+	r.t.Helper()
+	var evs []*model.FunctionEvent
+	r.update(func(tx model.Tx) error {
+		var err error
+		evs, err = model.ListPrefix[model.FunctionEvent](tx, function+"/")
+		return err
+	})
+	return evs
+}
+
+// record is an invocation record as a destination receives it.
+type record struct {
+	Version        string
+	Timestamp      string
+	RequestContext struct {
+		RequestID              string
+		FunctionArn            string
+		Condition              string
+		ApproximateInvokeCount int
+	}
+	RequestPayload  json.RawMessage
+	ResponseContext *struct {
+		StatusCode      int
+		ExecutedVersion string
+		FunctionError   string
+	}
+	ResponsePayload json.RawMessage
+}
+
+// MaximumRetryAttempts 0: a function error ends the event at its first
+// attempt.
+func TestEventConfigNoRetries(t *testing.T) {
+	r := newRig(t)
+	r.create("fn")
+	r.putConfig(model.FunctionEventInvokeConfig{MaximumRetryAttempts: intp(0)})
+	r.putEvent("once", `{"op":"error"}`)
+	r.logs.wait(t, "dropped after its retries")
+	if r.event("once") != nil {
+		t.Fatal("the event is still recorded")
+	}
+	r.advance(10 * time.Minute)
+	if n := strings.Count(r.logs.text(), "START RequestId: once"); n != 1 {
+		t.Fatalf("%d attempts, want 1", n)
+	}
+	if strings.Contains(r.logs.text(), "will retry") {
+		t.Fatal("a retry was planned")
+	}
+}
+
+// MaximumRetryAttempts 1: one retry, a minute after the first attempt.
+func TestEventConfigOneRetry(t *testing.T) {
+	r := newRig(t)
+	r.create("fn")
+	r.putConfig(model.FunctionEventInvokeConfig{MaximumRetryAttempts: intp(1)})
+	r.putEvent("twice", `{"op":"error"}`)
+	r.logs.wait(t, "will retry")
+	r.advance(time.Minute)
+	r.logs.wait(t, "dropped after its retries")
+	if n := strings.Count(r.logs.text(), "START RequestId: twice"); n != 2 {
+		t.Fatalf("%d attempts, want 2", n)
+	}
+}
+
+// An event older than MaximumEventAgeInSeconds when its retry falls due
+// is dropped untried, and its OnFailure destination gets Lambda's
+// EventAgeExceeded record.
+func TestEventAgeExceededGoesToOnFailure(t *testing.T) {
+	r := newRig(t)
+	zero := 0
+	// The destination takes no invocation, so its record stays to be read.
+	r.create("sink", func(fn *model.Function) { fn.ReservedConcurrency = &zero })
+	r.create("fn")
+	r.putConfig(model.FunctionEventInvokeConfig{MaximumEventAgeInSeconds: intp(60),
+		OnFailure: "arn:aws:lambda:us-east-1:123456789012:function:sink", OnSuccess: "arn:aws:sqs:us-east-1:123456789012:done"})
+	received := r.clk.Now()
+	r.putEvent("old", `{"op":"error"}`)
+	r.logs.wait(t, "will retry")
+	r.advance(time.Minute)
+	r.logs.wait(t, "dropped: older than its maximum age")
+	if r.event("old") != nil {
+		t.Fatal("the expired event is still recorded")
+	}
+	if n := strings.Count(r.logs.text(), "START RequestId: old"); n != 1 {
+		t.Fatalf("%d attempts, want 1: the expired retry must not run", n)
+	}
+	r.logs.wait(t, "record sent to its destination")
+	evs := r.events("sink")
+	if len(evs) != 1 {
+		t.Fatalf("the destination has %d events, want 1", len(evs))
+	}
+	var rec record
+	if err := json.Unmarshal(evs[0].Payload, &rec); err != nil {
+		t.Fatal(err)
+	}
+	rc := rec.RequestContext
+	if rec.Version != "1.0" || rec.Timestamp != received.Add(time.Minute).Format("2006-01-02T15:04:05.000Z") || rc.RequestID != "old" ||
+		rc.FunctionArn != "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST" || rc.Condition != "EventAgeExceeded" ||
+		rc.ApproximateInvokeCount != 1 || string(rec.RequestPayload) != `{"op":"error"}` || rec.ResponseContext != nil {
+		t.Fatalf("record = %s", evs[0].Payload)
+	}
+	if r.logs.find("not sent") != nil {
+		t.Fatal("a record was reported for the SQS success destination")
+	}
+}
+
+// An event throttled until it is too old is dropped with no attempt made.
+func TestThrottledEventAgeExceeded(t *testing.T) {
+	r := newRig(t)
+	zero := 0
+	r.create("fn", func(fn *model.Function) { fn.ReservedConcurrency = &zero })
+	r.putConfig(model.FunctionEventInvokeConfig{MaximumEventAgeInSeconds: intp(60),
+		OnFailure: "arn:aws:sqs:us-east-1:123456789012:failed"})
+	r.putEvent("throttled", `{}`)
+	r.logs.wait(t, "refused, trying again")
+	for range 4 {
+		r.advance(20 * time.Second)
+	}
+	r.logs.wait(t, "dropped: older than its maximum age")
+	// SQS is kept in the config but not delivered to: said once.
+	r.logs.wait(t, "record not sent")
+	if n := strings.Count(r.logs.text(), "record not sent"); n != 1 {
+		t.Fatalf("said %d times that the record was not sent", n)
+	}
+	if m := r.logs.find("record not sent"); m["destination"] != "arn:aws:sqs:us-east-1:123456789012:failed" || m["condition"] != "EventAgeExceeded" {
+		t.Fatalf("log = %v", m)
+	}
+}
+
+// A destination function is invoked asynchronously with the record.
+func TestDestinationFunctionReceivesRecord(t *testing.T) {
+	r := newRig(t)
+	r.create("sink")
+	r.create("fn")
+	r.putConfig(model.FunctionEventInvokeConfig{OnSuccess: "arn:aws:lambda:us-east-1:123456789012:function:sink",
+		OnFailure: "arn:aws:lambda:us-east-1:123456789012:function:sink"})
+	r.putEvent("fine", `{"op":"print","lines":1}`)
+	line := r.logs.wait(t, "record {")
+	var rec record
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "record ")), &rec); err != nil {
+		t.Fatalf("%q: %v", line, err)
+	}
+	rc := rec.RequestContext
+	if rc.Condition != "Success" || rc.RequestID != "fine" || rc.ApproximateInvokeCount != 1 ||
+		rc.FunctionArn != "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST" ||
+		rec.ResponseContext == nil || rec.ResponseContext.StatusCode != 200 || rec.ResponseContext.ExecutedVersion != "$LATEST" ||
+		rec.ResponseContext.FunctionError != "" || string(rec.RequestPayload) != `{"op":"print","lines":1}` ||
+		string(rec.ResponsePayload) != `{"op":"print","lines":1}` {
+		t.Fatalf("record = %s", line)
+	}
+	if m := r.logs.find("record sent to its destination"); m["destinationRequestId"] == "" || m["condition"] != "Success" {
+		t.Fatalf("log = %v", m)
+	}
+
+	// A failure that used its retries goes to OnFailure with the error.
+	r.putConfig(model.FunctionEventInvokeConfig{MaximumRetryAttempts: intp(0),
+		OnFailure: "arn:aws:lambda:us-east-1:123456789012:function:sink"})
+	r.putEvent("broken", `{"op":"error"}`)
+	line = r.logs.waitN(t, "record {", 2)
+	rec = record{}
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "record ")), &rec); err != nil {
+		t.Fatalf("%q: %v", line, err)
+	}
+	if rec.RequestContext.Condition != "RetriesExhausted" || rec.RequestContext.RequestID != "broken" ||
+		rec.ResponseContext == nil || rec.ResponseContext.FunctionError != "Unhandled" ||
+		!strings.Contains(string(rec.ResponsePayload), `"errorType":"MyError"`) {
+		t.Fatalf("record = %s", line)
+	}
+}
+
+// The backoff of a refused event is in its record: after a restart the
+// event is tried when it was due, not at once.
+func TestRefusedBackoffSurvivesRestart(t *testing.T) {
+	r := newRig(t)
+	zero := 0
+	r.create("fn", func(fn *model.Function) { fn.ReservedConcurrency = &zero })
+	t0 := r.clk.Now()
+	r.putEvent("held", `{}`)
+	r.logs.waitN(t, "refused, trying again", 1)
+	r.advance(time.Second)
+	r.logs.waitN(t, "refused, trying again", 2)
+	r.advance(2 * time.Second)
+	r.logs.waitN(t, "refused, trying again", 3)
+	r.sync()
+	if ev := r.event("held"); ev.Refusals != 3 || !ev.Due.Equal(t0.Add(7*time.Second)) || ev.Attempts != 0 {
+		t.Fatalf("after three refusals: %+v", ev)
+	}
+
+	// After the restart a probe event, due at once, queues behind the
+	// held one if that were due too: the probe's refusal coming first
+	// shows the held event waits for its time.
+	r.restart()
+	r.putEvent("probe", `{}`)
+	r.logs.waitN(t, "refused, trying again", 4)
+	if m := r.logs.findN("refused, trying again", 4); m["requestId"] != "probe" {
+		t.Fatalf("the fourth try after the restart was %v's, not the probe's", m["requestId"])
+	}
+	r.update(func(tx model.Tx) error { return model.Delete(tx, &model.FunctionEvent{Function: "fn", ID: "probe"}) })
+	r.advance(3 * time.Second)
+	if ev := r.event("held"); ev.Refusals != 3 {
+		t.Fatalf("tried before it was due after the restart: %+v", ev)
+	}
+	r.advance(time.Second)
+	r.logs.waitN(t, "refused, trying again", 5)
+	r.sync()
+	// Tried at seven seconds, backing off eight more: an attempt at once
+	// after the restart (at three seconds) would have made it eleven.
+	if ev := r.event("held"); ev.Refusals != 4 || !ev.Due.Equal(t0.Add(15*time.Second)) {
+		t.Fatalf("after the fourth refusal: %+v, want due %v", ev, t0.Add(15*time.Second))
+	}
+	if m := r.logs.findN("refused, trying again", 5); m["requestId"] != "held" {
+		t.Fatalf("the fifth try was %v's, not the held event's", m["requestId"])
+	}
+}
+
+// findN is the nth message containing sub, nil when there are fewer.
+func (s *sink) findN(sub string, n int) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.recs {
+		if strings.Contains(fmt.Sprint(r["msg"]), sub) {
+			if n--; n == 0 {
+				return r
+			}
+		}
+	}
+	return nil
 }

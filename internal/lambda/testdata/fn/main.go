@@ -57,10 +57,15 @@ func main() {
 		resp.Body.Close()
 		id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
 		var ev struct {
-			Op    string
-			Lines int
+			Op             string
+			Lines          int
+			RequestContext struct{ Condition string }
 		}
 		json.Unmarshal(payload, &ev)
+		if ev.RequestContext.Condition != "" {
+			// An invocation record from a destination: shown whole.
+			fmt.Printf("record %s\n", payload)
+		}
 		out := payload
 		switch ev.Op {
 		case "pid":
