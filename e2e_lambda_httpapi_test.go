@@ -549,3 +549,71 @@ func TestHTTPAPILambdaIAMIdentity(t *testing.T) {
 		t.Errorf("unsigned: %d %s", r.status, r.body)
 	}
 }
+
+// Behind a custom domain, a Lambda integration sees the path as the
+// client sent it, the API mapping's key included, as AWS shows it: 2.0's
+// rawPath and requestContext.http.path, 1.0's path and
+// requestContext.path. Routes match the path without the key, and the
+// access log shows the key as $context.customDomain.basePathMatched.
+func TestHTTPAPILambdaBehindCustomDomain(t *testing.T) {
+	lambdatest.RequireNode(t)
+	s := newLambdaStack(t)
+	ctx := context.Background()
+	echo := s.function("echo", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t,
+		`exports.handler = async (e) => ({statusCode: 200, body: JSON.stringify(e)});`), nil)
+	s.srv.Advance(gatehouse.DefaultFunctionDelay)
+	s.allow("echo", s.executeArn("*"))
+	s.route("GET /items/{id}", echo, "2.0", "")
+	s.route("GET /v1/items/{id}", echo, "1.0", "")
+	_, err := s.gw.UpdateStage(ctx, &apigatewayv2.UpdateStageInput{ApiId: aws.String(s.apiID), StageName: aws.String("$default"),
+		AccessLogSettings: &v2types.AccessLogSettings{DestinationArn: aws.String("arn:aws:logs:us-east-1:000000000000:log-group:access"),
+			Format: aws.String("$context.requestId path=$context.path key=$context.customDomain.basePathMatched route=$context.routeKey")}})
+	s.must(err)
+	_, err = s.gw.CreateDomainName(ctx, &apigatewayv2.CreateDomainNameInput{DomainName: aws.String("api.example.com"),
+		DomainNameConfigurations: []v2types.DomainNameConfiguration{{CertificateArn: aws.String("arn:aws:acm:us-east-1:000000000000:certificate/x")}}})
+	s.must(err)
+	_, err = s.gw.CreateApiMapping(ctx, &apigatewayv2.CreateApiMappingInput{DomainName: aws.String("api.example.com"),
+		ApiId: aws.String(s.apiID), Stage: aws.String("$default"), ApiMappingKey: aws.String("shop/orders")})
+	s.must(err)
+	get := func(path string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("GET", s.srv.URL()+path, nil)
+		req.Host = "api.example.com"
+		resp, err := http.DefaultClient.Do(req)
+		s.must(err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s\n%s", path, resp.StatusCode, b, s.logs)
+		}
+		var ev map[string]any
+		s.must(json.Unmarshal(b, &ev))
+		return ev
+	}
+
+	v2 := get("/shop/orders/items/7")
+	rc := v2["requestContext"].(map[string]any)
+	if v2["rawPath"] != "/shop/orders/items/7" || rc["http"].(map[string]any)["path"] != "/shop/orders/items/7" ||
+		v2["routeKey"] != "GET /items/{id}" || v2["pathParameters"].(map[string]any)["id"] != "7" ||
+		rc["domainName"] != "api.example.com" || rc["domainPrefix"] != "api" || rc["stage"] != "$default" {
+		t.Errorf("2.0 event behind the domain: %v", v2)
+	}
+	v1 := get("/shop/orders/v1/items/8")
+	rc = v1["requestContext"].(map[string]any)
+	if v1["path"] != "/shop/orders/v1/items/8" || rc["path"] != "/shop/orders/v1/items/8" || v1["resource"] != "/v1/items/{id}" ||
+		rc["resourcePath"] != "/v1/items/{id}" || v1["pathParameters"].(map[string]any)["id"] != "8" || rc["domainName"] != "api.example.com" {
+		t.Errorf("1.0 event behind the domain: %v", v1)
+	}
+	for _, want := range []string{"path=/shop/orders/items/7 key=shop/orders route=GET /items/{id}", "path=/shop/orders/v1/items/8 key=shop/orders"} {
+		if !strings.Contains(s.logs.String(), want) {
+			t.Errorf("the access log lacks %q:\n%s", want, s.logs)
+		}
+	}
+	// At the invoke URL the same routes show no key.
+	if r := s.send("GET", "/items/9", "", nil); r.status != 200 || !strings.Contains(r.body, `"rawPath":"/items/9"`) {
+		t.Errorf("invoke URL: %d %s", r.status, r.body)
+	}
+	if !strings.Contains(s.logs.String(), "path=/items/9 key=- ") {
+		t.Errorf("the invoke URL's access log line:\n%s", s.logs)
+	}
+}

@@ -127,7 +127,7 @@ func (p *Plane) serveDomain(w http.ResponseWriter, r *http.Request, snap *Snapsh
 			forbidden(w)
 			return
 		}
-		httpapi.Serve(w, r, &p.env, api, st, path, path)
+		httpapi.ServeMapped(w, r, &p.env, api, st, path, m.Prefix)
 		return
 	}
 	if rest := snap.RestAPIs[m.APIID]; rest != nil {

@@ -19,6 +19,9 @@ type Entry struct {
 	SourceIP, UserAgent    string
 	DomainName             string
 	Stage, APIID           string
+	// BasePath is the key of the custom domain's API mapping that took
+	// the request ("v1/orders"), "" for none.
+	BasePath string
 	// Account is the API owner's account.
 	Account string
 	// Signer is the access key that signed a request to an AWS_IAM route

@@ -58,6 +58,7 @@ const (
 	responseLatency
 	authorizerError
 	accountID
+	basePathMatched
 	// identityAccount, identityCaller and identityUserARN are an
 	// AWS_IAM caller's: its account, as account and principal id, and
 	// its root user's ARN.
@@ -76,37 +77,38 @@ const (
 // API types share one table: a variable the request path of an API type
 // never sets (routeKey on a REST API) renders as "-".
 var variables = map[string]variable{
-	"requestId":               requestID,
-	"extendedRequestId":       extendedRequestID,
-	"requestTime":             requestTime,
-	"requestTimeEpoch":        requestTimeEpoch,
-	"httpMethod":              httpMethod,
-	"path":                    path,
-	"routeKey":                routeKey,
-	"resourcePath":            resourcePath,
-	"status":                  status,
-	"responseLength":          responseLength,
-	"protocol":                protocol,
-	"identity.sourceIp":       sourceIP,
-	"sourceIp":                sourceIP,
-	"identity.userAgent":      userAgent,
-	"stage":                   stage,
-	"apiId":                   apiID,
-	"domainName":              domainName,
-	"domainPrefix":            domainPrefix,
-	"integrationStatus":       integrationStatus,
-	"integration.status":      integrationStatus,
-	"integrationErrorMessage": integrationError,
-	"integration.error":       integrationError,
-	"integrationLatency":      integrationLatency,
-	"integration.latency":     integrationLatency,
-	"responseLatency":         responseLatency,
-	"authorizer.error":        authorizerError,
-	"accountId":               accountID,
-	"identity.accountId":      identityAccount,
-	"identity.caller":         identityCaller,
-	"identity.user":           identityCaller,
-	"identity.userArn":        identityUserARN,
+	"requestId":                    requestID,
+	"extendedRequestId":            extendedRequestID,
+	"requestTime":                  requestTime,
+	"requestTimeEpoch":             requestTimeEpoch,
+	"httpMethod":                   httpMethod,
+	"path":                         path,
+	"routeKey":                     routeKey,
+	"resourcePath":                 resourcePath,
+	"status":                       status,
+	"responseLength":               responseLength,
+	"protocol":                     protocol,
+	"identity.sourceIp":            sourceIP,
+	"sourceIp":                     sourceIP,
+	"identity.userAgent":           userAgent,
+	"stage":                        stage,
+	"apiId":                        apiID,
+	"domainName":                   domainName,
+	"domainPrefix":                 domainPrefix,
+	"integrationStatus":            integrationStatus,
+	"integration.status":           integrationStatus,
+	"integrationErrorMessage":      integrationError,
+	"integration.error":            integrationError,
+	"integrationLatency":           integrationLatency,
+	"integration.latency":          integrationLatency,
+	"responseLatency":              responseLatency,
+	"authorizer.error":             authorizerError,
+	"accountId":                    accountID,
+	"customDomain.basePathMatched": basePathMatched,
+	"identity.accountId":           identityAccount,
+	"identity.caller":              identityCaller,
+	"identity.user":                identityCaller,
+	"identity.userArn":             identityUserARN,
 }
 
 // Compile compiles a stage's access log settings; nil (no access logging)
@@ -254,6 +256,8 @@ func (e *Entry) append(b []byte, v variable, esc bool) []byte {
 		return text(b, e.AuthorizerError, esc)
 	case accountID:
 		return text(b, e.Account, esc)
+	case basePathMatched:
+		return text(b, e.BasePath, esc)
 	case identityAccount, identityCaller:
 		if e.Signer == "" {
 			return append(b, '-')

@@ -26,8 +26,8 @@ type request struct {
 	match Match
 	st    *Stage
 	api   *API
-	path  string // without the stage
-	full  string // with it, as the client sent it
+	path  string // without the stage or mapping key
+	full  string // as the client sent it, with either
 	reqID string
 	now   time.Time
 	trace string

@@ -52,7 +52,8 @@ type Env struct {
 
 // Serve answers one invoke request for api's stage st. path is the request
 // path without the stage segment (what routes match); full is the path with
-// it (what a private integration's backend receives).
+// it (what a private integration's backend receives, and what events and
+// the access log show).
 func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full string) {
 	if upstream.HasDotSegment(path) {
 		// Dot segments are resolved before routing, as a browser or an
@@ -62,15 +63,39 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 		path = upstream.CleanPath(path)
 		full = prefix + path
 	}
+	serveStage(w, r, env, api, st, path, full, full, "")
+}
+
+// ServeMapped answers a request that a custom domain's API mapping sent to
+// api's stage st: prefix is the mapping's key as a path ("/orders", "" for
+// the domain's root), path the request path without it. Routes match path,
+// and a private integration's backend is sent it; events and the access
+// log show the path as the client sent it, the key included, as AWS
+// shows it.
+func ServeMapped(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, prefix string) {
+	raw := r.URL.Path // the prefix and path, as matched
+	if upstream.HasDotSegment(path) {
+		path = upstream.CleanPath(path)
+		raw = prefix + path
+	}
+	serveStage(w, r, env, api, st, path, path, raw, prefix)
+}
+
+// serveStage serves a request with its paths settled: raw is the path as
+// the client sent it, prefix the mapping key that took it ("" for none).
+func serveStage(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full, raw, prefix string) {
 	var ok bool
 	if st.AccessLog == nil {
-		ok = serve(w, r, env, api, st, path, full, nil)
+		ok = serve(w, r, env, api, st, path, full, raw, nil)
 	} else {
 		// An access-logged stage answers through a writer that measures the
 		// answer, and logs the request's line once it is done.
 		lg := accesslog.Begin(w, r, env.Clock.Now)
-		lg.Stage, lg.APIID, lg.Account, lg.Path = st.Name, api.ID, api.Scope.Account, full
-		ok = serve(lg.Writer(), r, env, api, st, path, full, lg)
+		lg.Stage, lg.APIID, lg.Account, lg.Path = st.Name, api.ID, api.Scope.Account, raw
+		if prefix != "" {
+			lg.BasePath = prefix[1:]
+		}
+		ok = serve(lg.Writer(), r, env, api, st, path, full, raw, lg)
 		st.AccessLog.Emit(env.Log, lg)
 	}
 	if !ok {
@@ -84,7 +109,7 @@ func Serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 // it is nil, and its methods do nothing, when the stage has no access log.
 // It returns false when the answer was cut short and the client's
 // connection must be aborted.
-func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full string, lg *accesslog.Entry) bool {
+func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage, path, full, raw string, lg *accesslog.Entry) bool {
 	reqID := requestID()
 	lg.Identify(reqID, reqID)
 	idHeader := []string{reqID}
@@ -148,7 +173,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	// call one: those others pay nothing for it.
 	var rq *request
 	if m.Route.Custom != "" || integ.Lambda != nil {
-		rq = &request{r: r, match: m, st: st, api: api, path: path, full: full, reqID: reqID, now: env.Clock.Now(),
+		rq = &request{r: r, match: m, st: st, api: api, path: path, full: raw, reqID: reqID, now: env.Clock.Now(),
 			trace: upstream.TraceID(), claims: claims, signer: signer}
 		rq.m = &rq.match
 	}
