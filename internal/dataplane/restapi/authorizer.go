@@ -140,6 +140,16 @@ func authorizerOf(meth *model.RestMethod, authorizers map[string]*authorizer) *a
 	return &authorizer{id: meth.AuthorizerID, broken: "the deployment has no authorizer " + meth.AuthorizerID}
 }
 
+// authorizedARN compiles the method ARN a CUSTOM method's requests for
+// its own path mostly have, where that path is fixed.
+func authorizedARN(m *Method) {
+	z := m.authorizer
+	if z == nil || z.arnPrefix == "" || m.HTTPMethod == "ANY" || strings.Contains(m.Resource, "{") {
+		return
+	}
+	m.authARN = z.arnPrefix + m.HTTPMethod + "/" + strings.TrimPrefix(m.Resource, "/")
+}
+
 // authorized is what an authorizer's answer gives the rest of the
 // request: $context.authorizer for templates, mappings and access logs,
 // and the API key of an AUTHORIZER key source.
@@ -150,6 +160,11 @@ type authorized struct {
 	usageKey string
 	// latency is how long the authorizer took; 0 for a cached answer.
 	latency time.Duration
+	// ctx and ctxJSON are $context.authorizer and its JSON, built once
+	// for an answer kept in the cache, since every request it admits
+	// reads the same; nil for an answer served once.
+	ctx     map[string]any
+	ctxJSON []byte
 }
 
 // Claim is $context.authorizer.NAME for access logs.
@@ -163,7 +178,11 @@ func (a *authorized) Claim(name string) (string, bool) {
 
 // Context is $context.authorizer: principalId and the answer's context
 // values, for templates and request parameters (context.authorizer.NAME).
+// Callers only read it: a cached answer's is shared.
 func (a *authorized) Context() map[string]any {
+	if a.ctx != nil {
+		return a.ctx
+	}
 	out := make(map[string]any, len(a.context)+2)
 	for k, v := range a.context {
 		out[k] = v
@@ -171,6 +190,26 @@ func (a *authorized) Context() map[string]any {
 	out["principalId"] = a.principalID
 	out["integrationLatency"] = a.latency.Milliseconds()
 	return out
+}
+
+// contextJSON is $context.authorizer as a proxy event's
+// requestContext.authorizer.
+func (a *authorized) contextJSON() []byte {
+	if a.ctxJSON != nil {
+		return a.ctxJSON
+	}
+	b, _ := json.Marshal(a.Context())
+	return b
+}
+
+// cached is the answer as the cache keeps it for the requests that find
+// it there: taking no time, with what they read of it built once.
+func (a *authAnswer) cached() *authAnswer {
+	c := &authAnswer{authorized: a.authorized, policy: a.policy}
+	c.latency = 0
+	c.ctx = c.Context()
+	c.ctxJSON = c.contextJSON()
+	return c
 }
 
 // authAnswer is an authorizer's answer, as cached: what it authorized and
@@ -221,7 +260,7 @@ func (z *authorizer) authorize(q *request) (*authorized, *fault) {
 	if !ok {
 		return nil, &unauthorizedFault
 	}
-	methodARN := z.arnPrefix + q.r.Method + "/" + strings.TrimPrefix(q.path, "/")
+	methodARN := z.methodARN(q)
 	now := q.env.now()
 	if z.cache != nil {
 		if a := z.cache.get(key, now); a != nil {
@@ -238,12 +277,23 @@ func (z *authorizer) authorize(q *request) (*authorized, *fault) {
 		return nil, f
 	}
 	if z.cache != nil {
-		z.cache.put(key, a, now, z.ttl)
+		z.cache.put(key, a.cached(), now, z.ttl)
 	}
 	if f := a.verdict(methodARN); f != nil {
 		return nil, f
 	}
 	return &a.authorized, nil
+}
+
+// methodARN is the ARN the answer's policy is judged against:
+// arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path},
+// the request's verb and path. A request that names its method's own
+// path with the method's own verb has the ARN compiled with the method.
+func (z *authorizer) methodARN(q *request) string {
+	if m := q.method; m.authARN != "" && q.path == m.Resource && q.r.Method == m.HTTPMethod {
+		return m.authARN
+	}
+	return z.arnPrefix + q.r.Method + "/" + strings.TrimPrefix(q.path, "/")
 }
 
 // identity is the request's identity: the token, or the REQUEST

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -252,6 +253,37 @@ func TestAuthorizerKeySource(t *testing.T) {
 	}
 	if w := s.send("/keyed", map[string]string{"x-api-key": testKey}); w.Code != 401 {
 		t.Fatalf("no token: %d %s", w.Code, w.Body)
+	}
+}
+
+// A cached answer's $context.authorizer and its JSON are built once, when
+// the answer is cached, and say the answer took no time; the answer the
+// function just gave keeps its latency. A request for a method's own
+// fixed path has its method ARN from the compile, the same as one built.
+func TestCachedAnswerBuiltOnce(t *testing.T) {
+	a := &authAnswer{authorized: authorized{principalID: "u", context: map[string]string{"k": "v"}, latency: 5 * time.Millisecond}}
+	c := a.cached()
+	if c.Context()["integrationLatency"] != int64(0) || a.Context()["integrationLatency"] != int64(5) || c.Context()["k"] != "v" {
+		t.Fatalf("cached %v, fresh %v", c.Context(), a.Context())
+	}
+	if reflect.ValueOf(c.Context()).UnsafePointer() != reflect.ValueOf(c.Context()).UnsafePointer() {
+		t.Error("a cached answer's $context.authorizer is built per request")
+	}
+	if want, _ := json.Marshal(c.Context()); string(c.contextJSON()) != string(want) {
+		t.Errorf("contextJSON %s, want %s", c.contextJSON(), want)
+	}
+
+	s := newAuthServer(t)
+	st := s.api.Stages["prod"]
+	for _, c := range []struct{ verb, path, route string }{{"GET", "/pets", "/pets"}, {"GET", "/pets/", "/pets"}, {"GET", "/pets/7", "/pets/{id}"}} {
+		m := st.Method(c.verb, c.route)
+		q := &request{r: httptest.NewRequest(c.verb, "/prod"+c.path, nil), path: c.path, method: m}
+		if got, want := m.authorizer.methodARN(q), "arn:aws:execute-api:us-east-1:000000000000:api1/prod/"+c.verb+c.path; got != want {
+			t.Errorf("%s %s: %s, want %s", c.verb, c.path, got, want)
+		}
+	}
+	if st.Method("GET", "/pets").authARN == "" || st.Method("GET", "/pets/{id}").authARN != "" {
+		t.Error("the fixed path's ARN is not compiled, or a templated one is")
 	}
 }
 

@@ -70,6 +70,10 @@ type Method struct {
 	validate *validation
 	// authorizer is a CUSTOM method's Lambda authorizer, nil for others.
 	authorizer *authorizer
+	// authARN is the method ARN of a request for the method's own path
+	// by its own verb, for a CUSTOM method whose path has no parameters
+	// and whose verb is not ANY; "" otherwise.
+	authARN string
 }
 
 // limit is a throttle: a token bucket, or a closed door when a limit of 0
@@ -181,6 +185,7 @@ func CompileAPI(sc *model.Scoped, a *model.RestAPI, balancers map[string]*upstre
 						IAM:         meth.AuthorizationType == "AWS_IAM", APIKeyRequired: meth.APIKeyRequired,
 						validate: compileValidation(meth, validators, ms), authorizer: authorizerOf(meth, authorizers)}
 					lambdaSource(sc, a.ID, st, node.methods[m])
+					authorizedARN(node.methods[m])
 				}
 			}
 		}

@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
@@ -154,9 +153,8 @@ func (q *request) appendContext(b []byte, l *lambdaTarget, ip string) []byte {
 	b = jsonappend.String(b, q.apiID)
 	if q.auth != nil {
 		// What the method's Lambda authorizer returned.
-		auth, _ := json.Marshal(q.auth.Context())
 		b = append(b, `,"authorizer":`...)
-		b = append(b, auth...)
+		b = append(b, q.auth.contextJSON()...)
 	}
 	return append(b, '}')
 }
