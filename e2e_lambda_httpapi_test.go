@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -615,5 +616,53 @@ func TestHTTPAPILambdaBehindCustomDomain(t *testing.T) {
 	}
 	if !strings.Contains(s.logs.String(), "path=/items/9 key=- ") {
 		t.Errorf("the invoke URL's access log line:\n%s", s.logs)
+	}
+}
+
+// The access log of a stage with a Lambda authorizer and a Lambda
+// integration prints the authorizer's decision and latency, the
+// function's own status beside Lambda's, and Lambda's request id.
+func TestHTTPAPILambdaAccessLogVariables(t *testing.T) {
+	lambdatest.RequireNode(t)
+	s := newLambdaStack(t)
+	ctx := context.Background()
+	created := s.function("created", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t,
+		`exports.handler = async () => ({statusCode: 201, body: "made"});`), nil)
+	s.function("gate", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t,
+		`exports.handler = async (e) => ({isAuthorized: e.headers.authorization === "allow"});`), nil)
+	s.srv.Advance(gatehouse.DefaultFunctionDelay)
+	s.allow("created", s.executeArn("*"))
+	au, err := s.gw.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: aws.String(s.apiID), Name: aws.String("gate"),
+		AuthorizerType: v2types.AuthorizerTypeRequest, IdentitySource: []string{"$request.header.Authorization"},
+		AuthorizerPayloadFormatVersion: aws.String("2.0"), EnableSimpleResponses: aws.Bool(true),
+		AuthorizerUri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:gate/invocations")})
+	s.must(err)
+	s.allow("gate", s.executeArn("authorizers/"+aws.ToString(au.AuthorizerId)))
+	s.route("POST /things", created, "2.0", aws.ToString(au.AuthorizerId))
+	_, err = s.gw.UpdateStage(ctx, &apigatewayv2.UpdateStageInput{ApiId: aws.String(s.apiID), StageName: aws.String("$default"),
+		AccessLogSettings: &v2types.AccessLogSettings{DestinationArn: aws.String("arn:aws:logs:us-east-1:000000000000:log-group:access"),
+			Format: aws.String("$context.requestId auth=$context.authorizer.status/$context.authorizer.latency/$context.authorizer.error " +
+				"fn=$context.integration.status lambda=$context.integrationStatus/$context.integration.integrationStatus rid=$context.integration.requestId/$context.awsEndpointRequestId end")}})
+	s.must(err)
+
+	if r := s.send("POST", "/things", "", http.Header{"Authorization": {"allow"}}); r.status != 201 || r.body != "made" {
+		t.Fatalf("allowed: %d %s\n%s", r.status, r.body, s.logs)
+	}
+	if r := s.send("POST", "/things", "", http.Header{"Authorization": {"deny"}}); r.status != 403 {
+		t.Fatalf("denied: %d %s", r.status, r.body)
+	}
+	if r := s.send("POST", "/things", "", nil); r.status != 401 {
+		t.Fatalf("no identity: %d %s", r.status, r.body)
+	}
+	logs := s.logs.String()
+	allowed := regexp.MustCompile(`auth=200/0/- fn=201 lambda=200/200 rid=([0-9a-f-]{36})/([0-9a-f-]{36}) end`).FindStringSubmatch(logs)
+	if allowed == nil || allowed[1] != allowed[2] {
+		t.Errorf("no line for the allowed request:\n%s", logs)
+	}
+	for _, want := range []string{"auth=403/0/the authorizer denied the request fn=- lambda=-/- rid=-/- end",
+		"auth=401/0/an identity source is missing fn=- lambda=-/- rid=-/- end"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the access log lacks %q:\n%s", want, logs)
+		}
 	}
 }

@@ -302,7 +302,7 @@ func TestAuthorizerVariables(t *testing.T) {
 		t.Fatalf("claims: %q", got)
 	}
 	e = full()
-	e.Denied("the token has expired")
+	e.Denied(401, "the token has expired")
 	if got := string(f.Append(nil, e)); got != "- - the token has expired" {
 		t.Fatalf("denied: %q", got)
 	}
@@ -326,5 +326,48 @@ func TestLambdaAuthorizerVariables(t *testing.T) {
 	e.AuthorizedBy(claimMap{"principalId": "user-1", "tenant": "a"})
 	if got := string(f.Append(nil, e)); got != "user-1 a -" {
 		t.Fatalf("authorized: %q", got)
+	}
+}
+
+// $context.authorizer.status and .latency print an authorizer's decision
+// and how long it took; $context.integration.status a Lambda function's
+// own status, where $context.integrationStatus and
+// $context.integration.integrationStatus print Lambda's; and
+// $context.integration.requestId and $context.awsEndpointRequestId
+// Lambda's id for the invocation. Each is "-" before it happens.
+func TestAuthorizerAndLambdaIntegrationVariables(t *testing.T) {
+	clock := time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	f := compile(t, "$context.authorizer.status $context.authorizer.latency $context.integration.status "+
+		"$context.integration.integrationStatus $context.integrationStatus $context.integration.requestId $context.awsEndpointRequestId")
+	e := accesslog.Begin(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), now)
+	if got := string(f.Append(nil, e)); got != "- - - - - - -" {
+		t.Fatalf("before anything: %q", got)
+	}
+	e.Authorizing()
+	clock = clock.Add(12 * time.Millisecond)
+	e.AuthorizedBy(claimMap{})
+	e.Calling()
+	clock = clock.Add(30 * time.Millisecond)
+	e.Returned(200, "")
+	e.Answered(404)
+	e.Endpoint("c0ffee-1")
+	if got := string(f.Append(nil, e)); got != "200 12 404 200 200 c0ffee-1 c0ffee-1" {
+		t.Fatalf("a Lambda authorizer and integration: %q", got)
+	}
+
+	e = accesslog.Begin(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), now)
+	e.Authorizing()
+	clock = clock.Add(3 * time.Millisecond)
+	e.Denied(403, "the authorizer denied the request")
+	if got := string(f.Append(nil, e)); got != "403 3 - - - - -" {
+		t.Fatalf("a refusal: %q", got)
+	}
+	// An HTTP integration's status is both.
+	e = accesslog.Begin(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), now)
+	e.Calling()
+	e.Called(&http.Response{StatusCode: 502}, nil)
+	if got := string(f.Append(nil, e)); got != "- - 502 502 502 - -" {
+		t.Fatalf("an HTTP integration: %q", got)
 	}
 }

@@ -40,17 +40,29 @@ type Entry struct {
 	IntegrationStatus  int
 	IntegrationError   string
 	IntegrationLatency time.Duration
+	// ResponseStatus is the status a Lambda proxy integration's function
+	// answered (its response document's statusCode), 0 for others, whose
+	// IntegrationStatus is their answer's; EndpointRequestID is Lambda's
+	// id for the invocation.
+	ResponseStatus    int
+	EndpointRequestID string
 	// Claims are the claims of the token a JWT authorizer accepted, nil
 	// when none did; AuthorizerError is why an authorizer refused.
 	Claims          Claims
 	AuthorizerError string
+	// AuthorizerStatus is the status an authorizer's decision gave (200
+	// when it allowed the request), AuthorizerLatency how long it took;
+	// both are set only for an authorizer whose start was recorded.
+	AuthorizerStatus  int
+	AuthorizerLatency time.Duration
 	// Lambda is what a Lambda authorizer returned ($context.authorizer.NAME:
 	// principalId and its context's values), nil when none ran.
 	Lambda Claims
 
-	w       writer
-	now     func() time.Time
-	calling time.Time
+	w           writer
+	now         func() time.Time
+	calling     time.Time
+	authorizing time.Time
 }
 
 var entries = sync.Pool{New: func() any { return new(Entry) }}
@@ -111,10 +123,28 @@ type Claims interface {
 	Claim(name string) (string, bool)
 }
 
+// Authorizing records that the route's authorizer starts, now.
+func (e *Entry) Authorizing() {
+	if e != nil {
+		e.authorizing = e.now()
+	}
+}
+
+// decided records the status of an authorizer's decision and, when its
+// start was recorded, how long it took.
+func (e *Entry) decided(status int) {
+	if e.authorizing.IsZero() {
+		return
+	}
+	e.AuthorizerStatus = status
+	e.AuthorizerLatency = e.now().Sub(e.authorizing)
+}
+
 // Authorized records the claims of the token an authorizer accepted.
 func (e *Entry) Authorized(c Claims) {
 	if e != nil {
 		e.Claims = c
+		e.decided(http.StatusOK)
 	}
 }
 
@@ -122,13 +152,16 @@ func (e *Entry) Authorized(c Claims) {
 func (e *Entry) AuthorizedBy(c Claims) {
 	if e != nil {
 		e.Lambda = c
+		e.decided(http.StatusOK)
 	}
 }
 
-// Denied records why an authorizer refused the request.
-func (e *Entry) Denied(reason string) {
+// Denied records why an authorizer refused the request, and the status
+// its refusal answers.
+func (e *Entry) Denied(status int, reason string) {
 	if e != nil {
 		e.AuthorizerError = reason
+		e.decided(status)
 	}
 }
 
@@ -161,6 +194,22 @@ func (e *Entry) Returned(status int, msg string) {
 	}
 	e.IntegrationLatency = e.now().Sub(e.calling)
 	e.IntegrationStatus, e.IntegrationError = status, msg
+}
+
+// Answered records the status a Lambda proxy integration's function
+// answered.
+func (e *Entry) Answered(status int) {
+	if e != nil {
+		e.ResponseStatus = status
+	}
+}
+
+// Endpoint records the id the integration's AWS endpoint gave the call
+// (Lambda's request id).
+func (e *Entry) Endpoint(requestID string) {
+	if e != nil {
+		e.EndpointRequestID = requestID
+	}
 }
 
 // end takes the answer's measurements; an answer that never wrote its

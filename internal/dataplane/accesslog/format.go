@@ -57,6 +57,12 @@ const (
 	integrationLatency
 	responseLatency
 	authorizerError
+	authorizerStatus
+	authorizerLatency
+	// integrationResponse is $context.integration.status: a Lambda
+	// function's own status, else the integration's.
+	integrationResponse
+	endpointRequestID
 	accountID
 	basePathMatched
 	// identityAccount, identityCaller and identityUserARN are an
@@ -77,38 +83,43 @@ const (
 // API types share one table: a variable the request path of an API type
 // never sets (routeKey on a REST API) renders as "-".
 var variables = map[string]variable{
-	"requestId":                    requestID,
-	"extendedRequestId":            extendedRequestID,
-	"requestTime":                  requestTime,
-	"requestTimeEpoch":             requestTimeEpoch,
-	"httpMethod":                   httpMethod,
-	"path":                         path,
-	"routeKey":                     routeKey,
-	"resourcePath":                 resourcePath,
-	"status":                       status,
-	"responseLength":               responseLength,
-	"protocol":                     protocol,
-	"identity.sourceIp":            sourceIP,
-	"sourceIp":                     sourceIP,
-	"identity.userAgent":           userAgent,
-	"stage":                        stage,
-	"apiId":                        apiID,
-	"domainName":                   domainName,
-	"domainPrefix":                 domainPrefix,
-	"integrationStatus":            integrationStatus,
-	"integration.status":           integrationStatus,
-	"integrationErrorMessage":      integrationError,
-	"integration.error":            integrationError,
-	"integrationLatency":           integrationLatency,
-	"integration.latency":          integrationLatency,
-	"responseLatency":              responseLatency,
-	"authorizer.error":             authorizerError,
-	"accountId":                    accountID,
-	"customDomain.basePathMatched": basePathMatched,
-	"identity.accountId":           identityAccount,
-	"identity.caller":              identityCaller,
-	"identity.user":                identityCaller,
-	"identity.userArn":             identityUserARN,
+	"requestId":                     requestID,
+	"extendedRequestId":             extendedRequestID,
+	"requestTime":                   requestTime,
+	"requestTimeEpoch":              requestTimeEpoch,
+	"httpMethod":                    httpMethod,
+	"path":                          path,
+	"routeKey":                      routeKey,
+	"resourcePath":                  resourcePath,
+	"status":                        status,
+	"responseLength":                responseLength,
+	"protocol":                      protocol,
+	"identity.sourceIp":             sourceIP,
+	"sourceIp":                      sourceIP,
+	"identity.userAgent":            userAgent,
+	"stage":                         stage,
+	"apiId":                         apiID,
+	"domainName":                    domainName,
+	"domainPrefix":                  domainPrefix,
+	"integrationStatus":             integrationStatus,
+	"integration.status":            integrationResponse,
+	"integration.integrationStatus": integrationStatus,
+	"integration.requestId":         endpointRequestID,
+	"awsEndpointRequestId":          endpointRequestID,
+	"integrationErrorMessage":       integrationError,
+	"integration.error":             integrationError,
+	"integrationLatency":            integrationLatency,
+	"integration.latency":           integrationLatency,
+	"responseLatency":               responseLatency,
+	"authorizer.error":              authorizerError,
+	"authorizer.status":             authorizerStatus,
+	"authorizer.latency":            authorizerLatency,
+	"accountId":                     accountID,
+	"customDomain.basePathMatched":  basePathMatched,
+	"identity.accountId":            identityAccount,
+	"identity.caller":               identityCaller,
+	"identity.user":                 identityCaller,
+	"identity.userArn":              identityUserARN,
 }
 
 // Compile compiles a stage's access log settings; nil (no access logging)
@@ -254,6 +265,20 @@ func (e *Entry) append(b []byte, v variable, esc bool) []byte {
 		return strconv.AppendInt(b, e.IntegrationLatency.Milliseconds(), 10)
 	case authorizerError:
 		return text(b, e.AuthorizerError, esc)
+	case authorizerStatus:
+		return number(b, int64(e.AuthorizerStatus))
+	case authorizerLatency:
+		if e.AuthorizerStatus == 0 {
+			return append(b, '-')
+		}
+		return strconv.AppendInt(b, e.AuthorizerLatency.Milliseconds(), 10)
+	case integrationResponse:
+		if e.ResponseStatus != 0 {
+			return number(b, int64(e.ResponseStatus))
+		}
+		return number(b, int64(e.IntegrationStatus))
+	case endpointRequestID:
+		return text(b, e.EndpointRequestID, esc)
 	case accountID:
 		return text(b, e.Account, esc)
 	case basePathMatched:

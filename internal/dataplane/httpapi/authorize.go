@@ -15,13 +15,13 @@ import (
 func authorize(w http.ResponseWriter, r *http.Request, env *Env, api *API, route *RouteJWT, lg *accesslog.Entry) *jwtauth.Claims {
 	a := api.Authorizers[route.AuthorizerID]
 	if a == nil {
-		lg.Denied("authorizer " + route.AuthorizerID + " does not exist")
+		lg.Denied(http.StatusInternalServerError, "authorizer "+route.AuthorizerID+" does not exist")
 		reply(w, http.StatusInternalServerError, "Internal Server Error")
 		return nil
 	}
 	claims, d := a.Check(r, route.Scopes, env.Issuers)
 	if d != nil {
-		lg.Denied(d.Reason)
+		lg.Denied(d.Status, d.Reason)
 		if d.Challenge != "" {
 			w.Header()["Www-Authenticate"] = []string{d.Challenge}
 		}

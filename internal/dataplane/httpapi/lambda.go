@@ -121,6 +121,7 @@ func serveLambda(ctx context.Context, w http.ResponseWriter, rq *request, env *E
 		reply(w, http.StatusInternalServerError, "Internal Server Error")
 		return true
 	}
+	lg.Endpoint(res.RequestID)
 	if res.FunctionError != "" {
 		fe := &functionError{payload: res.Payload}
 		lg.Returned(http.StatusOK, fe.Error())
@@ -143,6 +144,7 @@ func serveLambda(ctx context.Context, w http.ResponseWriter, rq *request, env *E
 		return true
 	}
 	lg.Returned(http.StatusOK, "")
+	lg.Answered(resp.Status)
 	if integ.Map.Response != nil {
 		// Response mappings work on an answer as a backend's.
 		hr := &http.Response{StatusCode: resp.Status, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(resp.Body))}

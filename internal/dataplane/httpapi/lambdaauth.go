@@ -318,13 +318,13 @@ func authorizeLambda(w http.ResponseWriter, rq *request, rc *reqContext, env *En
 		fn = a.functionFor(rq.st)
 	}
 	if fn == "" {
-		lg.Denied("authorizer " + rq.m.Route.Custom + " does not exist or names no function")
+		lg.Denied(http.StatusInternalServerError, "authorizer "+rq.m.Route.Custom+" does not exist or names no function")
 		reply(w, http.StatusInternalServerError, "Internal Server Error")
 		return nil
 	}
 	vals, ok := a.values(rc)
 	if !ok {
-		lg.Denied("an identity source is missing")
+		lg.Denied(http.StatusUnauthorized, "an identity source is missing")
 		reply(w, http.StatusUnauthorized, "Unauthorized")
 		return nil
 	}
@@ -343,7 +343,7 @@ func authorizeLambda(w http.ResponseWriter, rq *request, rc *reqContext, env *En
 	if v == nil {
 		var err error
 		if v, err = a.call(rq, env, fn, arn, vals); err != nil {
-			lg.Denied(err.Error())
+			lg.Denied(http.StatusInternalServerError, err.Error())
 			logFailure(env, rq, "authorizer "+a.ID, err)
 			reply(w, http.StatusInternalServerError, "Internal Server Error")
 			return nil
@@ -354,7 +354,7 @@ func authorizeLambda(w http.ResponseWriter, rq *request, rc *reqContext, env *En
 		}
 	}
 	if !v.allows(arn) {
-		lg.Denied("the authorizer denied the request")
+		lg.Denied(http.StatusForbidden, "the authorizer denied the request")
 		reply(w, http.StatusForbidden, "Forbidden")
 		return nil
 	}

@@ -165,6 +165,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	}
 	var claims *jwtauth.Claims
 	if m.Route.JWT != nil {
+		lg.Authorizing()
 		if claims = authorize(w, r, env, api, m.Route.JWT, lg); claims == nil {
 			return true
 		}
@@ -179,6 +180,7 @@ func serve(w http.ResponseWriter, r *http.Request, env *Env, api *API, st *Stage
 	}
 	if m.Route.Custom != "" {
 		rc := reqContext{in: r, path: path, match: rq.m, stage: st, apiID: api.ID, requestID: reqID}
+		lg.Authorizing()
 		if rq.lambda = authorizeLambda(w, rq, &rc, env, lg); rq.lambda == nil {
 			return true
 		}
