@@ -60,6 +60,7 @@ var Given = map[string][]string{
 	"AWS::Lambda::Permission":                    {"Id"},
 	"AWS::Lambda::Version":                       {"FunctionArn", "Version"},
 	"AWS::Lambda::Alias":                         {"AliasArn"},
+	"AWS::Lambda::EventInvokeConfig":             {},
 }
 
 // property reads the member of props an attribute names: its name, or a

@@ -71,6 +71,7 @@ TYPES = [
     "AWS::Lambda::Permission",
     "AWS::Lambda::Version",
     "AWS::Lambda::Alias",
+    "AWS::Lambda::EventInvokeConfig",
 ]
 
 # AWS::CDK::Metadata is no registry type: CloudFormation accepts it from
