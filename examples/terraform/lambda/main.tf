@@ -86,6 +86,14 @@ resource "aws_apigatewayv2_stage" "default" {
   auto_deploy = true
 }
 
+# Asynchronous invocations (InvocationType Event) of the function: no
+# retry after a function error, and dropped after an hour in the queue.
+resource "aws_lambda_function_event_invoke_config" "hello" {
+  function_name                = aws_lambda_function.hello.function_name
+  maximum_retry_attempts       = 0
+  maximum_event_age_in_seconds = 3600
+}
+
 # Without it API Gateway may not invoke the function: every call would be
 # a 500 Internal Server Error, as on AWS.
 resource "aws_lambda_permission" "api" {
