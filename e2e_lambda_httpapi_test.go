@@ -666,3 +666,59 @@ func TestHTTPAPILambdaAccessLogVariables(t *testing.T) {
 		}
 	}
 }
+
+// A Lambda authorizer's cached answers outlive changes to the rest of the
+// API and to the authorizer's name, and go when its own configuration
+// changes; they still expire by the TTL on the server's clock.
+func TestHTTPAPILambdaAuthorizerCacheAcrossChanges(t *testing.T) {
+	lambdatest.RequireNode(t)
+	s := newLambdaStack(t)
+	ctx := context.Background()
+	echo := s.function("echo", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeEcho), nil)
+	s.function("auth-node", ltypes.RuntimeNodejs20x, "index.handler", lambdatest.NodeFunction(t, nodeAuthorizer), map[string]string{"AUTHORIZER": "node"})
+	s.srv.Advance(gatehouse.DefaultFunctionDelay)
+	s.allow("echo", s.executeArn("*"))
+	uri := "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth-node/invocations"
+	au, err := s.gw.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: aws.String(s.apiID), Name: aws.String("gate"),
+		AuthorizerType: v2types.AuthorizerTypeRequest, IdentitySource: []string{"$request.header.Authorization"},
+		AuthorizerPayloadFormatVersion: aws.String("2.0"), EnableSimpleResponses: aws.Bool(true), AuthorizerUri: aws.String(uri),
+		AuthorizerResultTtlInSeconds: aws.Int32(300)})
+	s.must(err)
+	s.allow("auth-node", s.executeArn("authorizers/"+aws.ToString(au.AuthorizerId)))
+	s.route("GET /guarded", echo, "2.0", aws.ToString(au.AuthorizerId))
+	calls := func() int { return strings.Count(s.logs.String(), "authorizer call node") }
+	allow := http.Header{"Authorization": {"allow"}}
+	ask := func(what string, wantCalls int) {
+		t.Helper()
+		if r := s.send("GET", "/guarded", "", allow); r.status != 200 || calls() != wantCalls {
+			t.Fatalf("%s: %d, %d authorizer calls, want %d\n%s", what, r.status, calls(), wantCalls, s.logs)
+		}
+	}
+	ask("first", 1)
+	ask("cached", 1)
+
+	// Another route, and the authorizer's name: the answer stays.
+	s.route("GET /other", echo, "2.0", "")
+	if r := s.send("GET", "/other", "", nil); r.status != 200 {
+		t.Fatalf("the new route: %d %s", r.status, r.body)
+	}
+	ask("after an unrelated route", 1)
+	_, err = s.gw.UpdateAuthorizer(ctx, &apigatewayv2.UpdateAuthorizerInput{ApiId: aws.String(s.apiID), AuthorizerId: au.AuthorizerId, Name: aws.String("renamed")})
+	s.must(err)
+	ask("after a rename", 1)
+
+	// Its TTL still counts on the server's clock.
+	s.srv.Advance(301 * time.Second)
+	ask("past the TTL", 2)
+
+	// Its own configuration: the answers go.
+	_, err = s.gw.UpdateAuthorizer(ctx, &apigatewayv2.UpdateAuthorizerInput{ApiId: aws.String(s.apiID), AuthorizerId: au.AuthorizerId,
+		AuthorizerResultTtlInSeconds: aws.Int32(600)})
+	s.must(err)
+	ask("after a new TTL", 3)
+	ask("cached again", 3)
+	_, err = s.gw.UpdateAuthorizer(ctx, &apigatewayv2.UpdateAuthorizerInput{ApiId: aws.String(s.apiID), AuthorizerId: au.AuthorizerId,
+		IdentitySource: []string{"$request.header.Authorization", "$context.routeKey"}})
+	s.must(err)
+	ask("after new identity sources", 4)
+}

@@ -218,8 +218,9 @@ func (p *Plane) compile() {
 				continue
 			}
 			// The network may have changed, and so did the API: nothing
-			// compiled before is reused.
-			s.HTTPAPIs[id], reuse[id] = httpapi.CompileAPIReuse(sc, a, balancers, &p.buckets, nil, nil)
+			// compiled before is reused but the Lambda authorizers, whose
+			// cached answers the network does not touch.
+			s.HTTPAPIs[id], reuse[id] = httpapi.CompileAPIReuse(sc, a, balancers, &p.buckets, p.reuse[id].Authorizers(), nil)
 		}
 		for id, a := range sc.RestAPIs {
 			if old := cur.RestAPIs[id]; keep != nil && old != nil && !keep.rest[apiKey{scope, id}] && !restPrivate(sc, id) {

@@ -147,6 +147,17 @@ func Relink(sc *model.Scoped, a *model.HTTPAPI, balancers map[string]*upstream.B
 	return compileAPI(sc, a, balancers, buckets, last, nil, true)
 }
 
+// Authorizers is what a compile that may reuse nothing else takes from r
+// (nil: nothing): its Lambda authorizers, whose cached answers outlive
+// any change that leaves an authorizer asking the same function the same
+// way.
+func (r *Reuse) Authorizers() *Reuse {
+	if r == nil {
+		return nil
+	}
+	return &Reuse{lambdas: r.lambdas}
+}
+
 // Changes are what was written of one API since its last compile: its
 // deployed entries, each as the model that compile read held it and as
 // the model now holds it (either nil), and the Seqs of the deployments

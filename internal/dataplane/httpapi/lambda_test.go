@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,6 +90,27 @@ type lambdaAPI struct {
 	logs  *bytes.Buffer
 	// sign, when set, signs each request send makes, body and all.
 	sign func(r *http.Request, body string)
+	// sc is the model compiled, reuse what its compile left for the next.
+	sc      *model.Scoped
+	reuse   *Reuse
+	buckets *throttle.Registry
+}
+
+// recompile compiles the API again from a copy of its model that edit
+// changes, as the data plane compiles an API after a change: with what
+// the last compile left, or, with whole set, as a compile that reuses
+// nothing but the Lambda authorizers.
+func (l *lambdaAPI) recompile(whole bool, edit func(sc *model.Scoped)) {
+	sc := *l.sc
+	sc.Authorizers = maps.Clone(l.sc.Authorizers)
+	sc.Deployments = maps.Clone(l.sc.Deployments)
+	edit(&sc)
+	last := l.reuse
+	if whole {
+		last = last.Authorizers()
+	}
+	l.sc = &sc
+	l.api, l.reuse = CompileAPIReuse(&sc, sc.HTTPAPIs[testAPI], nil, l.buckets, last, nil)
 }
 
 func newLambdaAPI(t testing.TB, integs []model.Integration, routes []model.Route, auths []*model.Authorizer) *lambdaAPI {
@@ -117,13 +139,13 @@ func newLambdaAPI(t testing.TB, integs []model.Integration, routes []model.Route
 		a.APIID = testAPI
 		sc.Authorizers[testAPI+"/"+a.ID] = a
 	}
-	var buckets throttle.Registry
+	buckets := &throttle.Registry{}
 	start, _ := time.Parse(time.RFC3339, testStart)
 	fake := clocktest.New(start)
 	logs := &bytes.Buffer{}
 	fns := &fakeFunctions{handler: returns(`{"ok":true}`)}
-	api := Compile(sc, nil, &buckets)[testAPI]
-	return &lambdaAPI{api: api, fns: fns, clock: fake, logs: logs,
+	api, reuse := CompileAPIReuse(sc, sc.HTTPAPIs[testAPI], nil, buckets, nil, nil)
+	return &lambdaAPI{api: api, fns: fns, clock: fake, logs: logs, sc: sc, reuse: reuse, buckets: buckets,
 		env: &Env{Clock: fake, Transport: http.DefaultTransport, Functions: fns, Log: slog.New(slog.NewTextHandler(logs, nil))}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,7 +73,7 @@ const (
 
 // compileLambdaAuthorizer compiles a REQUEST authorizer record; last is
 // what the previous compile of the API made of it (nil: nothing), whose
-// cache is kept when the record did not change.
+// cache is kept when the record would give the same answers.
 func compileLambdaAuthorizer(sc *model.Scoped, a *model.Authorizer, last *LambdaAuthorizer) *LambdaAuthorizer {
 	if last != nil && last.record == a {
 		return last
@@ -92,8 +93,22 @@ func compileLambdaAuthorizer(sc *model.Scoped, a *model.Authorizer, last *Lambda
 	}
 	if out.TTL > 0 && len(out.Sources) > 0 {
 		out.cache = &authCache{}
+		if last != nil && last.cache != nil && sameAnswers(last.record, a) {
+			// The answers it holds are the ones this authorizer would
+			// give, and expire as they would have: a new name, a new
+			// role, or a change elsewhere in the API loses none.
+			out.cache = last.cache
+		}
 	}
 	return out
+}
+
+// sameAnswers reports whether two records of one authorizer would be
+// asked the same way and answer alike: the same function, identity
+// sources, payload format, response kind and TTL.
+func sameAnswers(was, is *model.Authorizer) bool {
+	return was.URI == is.URI && slices.Equal(was.IdentitySource, is.IdentitySource) && was.PayloadFormatVersion == is.PayloadFormatVersion &&
+		was.EnableSimpleResponses == is.EnableSimpleResponses && was.ResultTTLSeconds == is.ResultTTLSeconds
 }
 
 // parseIdentitySource reads "$request.header.X", "$request.querystring.X",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -375,5 +376,60 @@ func TestLambdaAuthorizerStageVariable(t *testing.T) {
 	// $default has no backend variable: no function, a 500 without a call.
 	if w := l.send("GET", "/r", "", auth("t")); w.Code != 500 || len(l.fns.calls) != 3 {
 		t.Fatalf("$default: %d, %d calls", w.Code, len(l.fns.calls))
+	}
+}
+
+// An authorizer's cached answers survive a compile of the API after any
+// change that leaves the authorizer asking the same function the same
+// way (here a new route, and the authorizer renamed and given a role),
+// even a compile that reuses nothing else; they go when its function,
+// identity sources, payload format, response kind or TTL change. Kept
+// answers still expire by the TTL on the server's clock.
+func TestLambdaAuthorizerCacheAcrossCompiles(t *testing.T) {
+	l := ordersAPI(t, 300)
+	calls := map[string]int{}
+	l.fns.handler = authorizers(calls)
+	ask := func(what string, want int) {
+		t.Helper()
+		if w := l.send("GET", "/prod/orders/42", "", auth("good")); w.Code != 200 || calls["auth-simple"] != want {
+			t.Fatalf("%s: %d, %d authorizer calls, want %d", what, w.Code, calls["auth-simple"], want)
+		}
+	}
+	ask("first", 1)
+	edited := func(change func(a *model.Authorizer)) func(sc *model.Scoped) {
+		return func(sc *model.Scoped) {
+			a := *sc.Authorizers[testAPI+"/simple"]
+			change(&a)
+			sc.Authorizers[testAPI+"/simple"] = &a
+		}
+	}
+	for _, whole := range []bool{false, true} {
+		l.recompile(whole, func(sc *model.Scoped) {
+			dep := *sc.Deployments[testAPI+"/dep1"]
+			dep.Routes = append(slices.Clone(dep.Routes), model.Route{APIID: testAPI, ID: "new", RouteKey: "GET /new", Target: "integrations/v2", AuthorizationType: "NONE"})
+			sc.Deployments[testAPI+"/dep1"] = &dep
+		})
+		ask("after a new route", 1)
+		l.recompile(whole, edited(func(a *model.Authorizer) { a.Name, a.CredentialsARN = "renamed", "arn:aws:iam::123456789012:role/gate" }))
+		ask("after a rename", 1)
+	}
+	if w := l.send("GET", "/prod/new", "", nil); w.Code != 200 {
+		t.Fatalf("the new route: %d", w.Code)
+	}
+	l.clock.Advance(301 * time.Second)
+	ask("past the TTL", 2)
+
+	orig := *l.sc.Authorizers[testAPI+"/simple"]
+	n := 2
+	for what, change := range map[string]func(a *model.Authorizer){
+		"function":         func(a *model.Authorizer) { a.URI = fnURI("auth-simple:live") },
+		"identity sources": func(a *model.Authorizer) { a.IdentitySource = []string{"$request.header.Authorization"} },
+		"TTL":              func(a *model.Authorizer) { a.ResultTTLSeconds = 600 },
+		"simple responses": func(a *model.Authorizer) { a.EnableSimpleResponses = false; a.PayloadFormatVersion = "2.0" },
+	} {
+		l.recompile(false, edited(change))
+		l.recompile(false, edited(func(a *model.Authorizer) { *a = orig }))
+		n++
+		ask("after a new "+what+" and back", n)
 	}
 }
