@@ -1,63 +1,23 @@
 package lambda
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
 	"sync"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"gatehouse/internal/lambda/runtime"
+	"gatehouse/internal/model"
 )
-
-// confineEnv marks a process gatehouse started to confine itself with
-// Landlock and then become a function's process. Go runs nothing between
-// fork and exec, so gatehouse starts itself, and init below does the work
-// before anything else runs.
-const confineEnv = "GATEHOUSE_LAMBDA_CONFINE"
-
-// confinement is what the marker carries: the function's real command and
-// the directories it may use.
-type confinement struct {
-	Path string   `json:"path"`
-	Args []string `json:"args"`
-	// RX may be read and executed, RO read, RW read and written; Dev is
-	// /dev, whose device files (/dev/null, /dev/urandom) are written too.
-	RX  []string `json:"rx"`
-	RO  []string `json:"ro"`
-	RW  []string `json:"rw"`
-	Dev []string `json:"dev"`
-}
-
-func init() {
-	spec, ok := os.LookupEnv(confineEnv)
-	if !ok {
-		return
-	}
-	os.Unsetenv(confineEnv)
-	var c confinement
-	if err := json.Unmarshal([]byte(spec), &c); err != nil {
-		fmt.Fprintln(os.Stderr, "gatehouse: bad function confinement: "+err.Error())
-		os.Exit(126)
-	}
-	// Landlock and no_new_privs bind the calling thread; exec must come
-	// from that same thread.
-	goruntime.LockOSThread()
-	if err := c.apply(); err != nil {
-		fmt.Fprintln(os.Stderr, "gatehouse: confining the function: "+err.Error())
-		os.Exit(126)
-	}
-	err := unix.Exec(c.Path, c.Args, os.Environ())
-	fmt.Fprintln(os.Stderr, (&fs.PathError{Op: "fork/exec", Path: c.Path, Err: err}).Error())
-	os.Exit(126)
-}
 
 // Landlock's file-system rights, by the ABI that brought them.
 const (
@@ -77,8 +37,10 @@ var landlockABI = sync.OnceValue(func() int {
 	return int(v)
 })
 
-// apply restricts this thread, and what it executes, to c's directories.
-func (c *confinement) apply() error {
+// landlock restricts this thread, and what it starts, to the directories
+// given: rx read and executed, ro read, rw read and written, dev (/dev)
+// read and its device files written.
+func landlock(rx, ro, rw, dev []string) error {
 	var handled uint64
 	switch abi := landlockABI(); {
 	case abi == 0:
@@ -98,15 +60,15 @@ func (c *confinement) apply() error {
 		return fmt.Errorf("landlock_create_ruleset: %w", e)
 	}
 	defer unix.Close(int(fd))
-	dev := llRead | unix.LANDLOCK_ACCESS_FS_WRITE_FILE | unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+	devAccess := llRead | unix.LANDLOCK_ACCESS_FS_WRITE_FILE | unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
 	for _, set := range []struct {
 		dirs   []string
 		access uint64
 	}{
-		{c.RX, llRead | unix.LANDLOCK_ACCESS_FS_EXECUTE},
-		{c.RO, llRead},
-		{c.RW, handled},
-		{c.Dev, uint64(dev)},
+		{rx, llRead | unix.LANDLOCK_ACCESS_FS_EXECUTE},
+		{ro, llRead},
+		{rw, handled},
+		{dev, uint64(devAccess)},
 	} {
 		for _, dir := range set.dirs {
 			if err := addRule(int(fd), dir, set.access&handled); err != nil {
@@ -145,41 +107,114 @@ func addRule(ruleset int, dir string, access uint64) error {
 // programs, libraries and configuration.
 var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc", "/opt"}
 
-// confined reports whether function processes are confined here.
-func confined() bool { return landlockABI() > 0 }
+// namespaces reports whether this machine lets gatehouse give each
+// sandbox a PID and a mount namespace of its own (as root, or through a
+// user namespace), found once by starting a process that tries.
+var namespaces = sync.OnceValue(func() bool {
+	cmd := exec.Command("/proc/self/exe")
+	cmd.Env = []string{probeEnv + "=1"}
+	cmd.SysProcAttr = nsAttr()
+	return cmd.Run() == nil
+})
 
-// confine makes cmd start gatehouse itself, which confines itself to
-// what the function needs and then executes the function's command: the
-// system's directories, the interpreter's installation, the runtime
-// loop, the function's own code (read only), and tmp, a directory of the
-// sandbox's own that becomes TMPDIR. Nothing else is reachable: not the
-// data directory, its store, or other functions' code.
-func confine(cmd *exec.Cmd, run runtime.Cmd, taskRoot, tmp string) error {
-	c := confinement{Path: cmd.Path, Args: cmd.Args,
-		RX:  append(append([]string{}, systemDirs...), taskRoot),
-		RO:  []string{"/proc", "/sys"},
-		RW:  []string{tmp},
-		Dev: []string{"/dev"},
+// nsAttr starts a process in new PID and mount namespaces; a user other
+// than root gets them inside a user namespace of its own, where it keeps
+// its own uid and gid.
+func nsAttr() *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID}
+	if uid := os.Geteuid(); uid != 0 {
+		gid := os.Getegid()
+		a.Cloneflags |= syscall.CLONE_NEWUSER
+		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
+		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
 	}
-	// The interpreter's installation: dir of dir of its real executable
-	// (/root/.pyenv/versions/3.11.7 for .../bin/python3.11).
-	if real, err := filepath.EvalSymlinks(run.Path); err == nil {
-		c.RX = append(c.RX, filepath.Dir(filepath.Dir(real)))
+	return a
+}
+
+// sandboxing is logged once per process: what this machine lets
+// gatehouse do to isolate functions, when it is less than all of it.
+var sandboxing sync.Once
+
+// supervise makes cmd start gatehouse's own binary as the function's
+// supervisor (see shim_linux.go), which sets the sandbox up and then
+// starts the function's command. Where the kernel allows, the sandbox has
+// its own PID and mount namespaces, with a private /tmp of the function's
+// ephemeral-storage size; and the function is confined with Landlock to
+// the system's directories, its interpreter's installation, the runtime
+// loop, its own code (read only) and its /tmp. Nothing else is
+// reachable: not the data directory, its store, or other functions' code.
+// Without namespaces, a confined function writes in a TMPDIR of its own
+// instead of /tmp.
+func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.FunctionConfig, log *slog.Logger) (*supervisor, error) {
+	ns, ll := namespaces(), landlockABI() > 0
+	if !ns || !ll {
+		sandboxing.Do(func() {
+			if !ns {
+				log.Warn("lambda: this machine does not let gatehouse make namespaces, so a function's /tmp is not its own and what it detaches outlives a gatehouse that is killed outright")
+			}
+			if !ll {
+				log.Warn("lambda: Landlock is not available, so functions are not confined: they can read what gatehouse's user can")
+			}
+		})
 	}
-	// The runtime loop's script, wherever it was written.
-	for _, a := range run.Args {
-		if filepath.IsAbs(a) {
-			if real, err := filepath.EvalSymlinks(a); err == nil {
-				c.RX = append(c.RX, filepath.Dir(real))
+	s := shimSpec{Path: cmd.Path, Args: cmd.Args, MemoryMB: cfg.MemorySize, PidNS: ns}
+	sup := &supervisor{done: make(chan struct{})}
+	if ll {
+		s.Landlock = true
+		s.RX = append(append([]string{}, systemDirs...), taskRoot)
+		s.RO = []string{"/proc", "/sys"}
+		s.Dev = []string{"/dev"}
+		// The interpreter's installation: dir of dir of its real
+		// executable (/root/.pyenv/versions/3.11.7 for .../bin/python3.11).
+		if real, err := filepath.EvalSymlinks(run.Path); err == nil {
+			s.RX = append(s.RX, filepath.Dir(filepath.Dir(real)))
+		}
+		// The runtime loop's script, wherever it was written.
+		for _, a := range run.Args {
+			if filepath.IsAbs(a) {
+				if real, err := filepath.EvalSymlinks(a); err == nil {
+					s.RX = append(s.RX, filepath.Dir(real))
+				}
 			}
 		}
 	}
-	spec, err := json.Marshal(c)
-	if err != nil {
-		return err
+	attr := *cmd.SysProcAttr
+	if ns {
+		s.TmpMB = cmp.Or(cfg.EphemeralStorage, 512)
+		s.RW = []string{"/tmp"}
+		n := nsAttr()
+		attr.Cloneflags, attr.UidMappings, attr.GidMappings = n.Cloneflags, n.UidMappings, n.GidMappings
+		// The supervisor's death takes the whole namespace with it.
+		attr.Pdeathsig = syscall.SIGKILL
+	} else {
+		if ll {
+			tmp, err := os.MkdirTemp("", "gatehouse-fn-")
+			if err != nil {
+				return nil, err
+			}
+			sup.tmp = tmp
+			s.RW = []string{tmp}
+			if _, ok := cfg.Environment["TMPDIR"]; !ok {
+				cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+			}
+		}
+		// SIGTERM, which the supervisor takes to kill what the function
+		// left before it goes.
+		attr.Pdeathsig = syscall.SIGTERM
 	}
+	spec, err := json.Marshal(s)
+	if err != nil {
+		sup.close()
+		return nil, err
+	}
+	if sup.r, sup.w, err = os.Pipe(); err != nil {
+		sup.close()
+		return nil, err
+	}
+	cmd.SysProcAttr = &attr
+	cmd.ExtraFiles = []*os.File{sup.w}
 	// /proc/self/exe is this very program, even if its file was replaced.
 	cmd.Path, cmd.Args = "/proc/self/exe", []string{run.Path}
-	cmd.Env = append(cmd.Env, confineEnv+"="+string(spec))
-	return nil
+	cmd.Env = append(cmd.Env, shimEnv+"="+string(spec))
+	return sup, nil
 }

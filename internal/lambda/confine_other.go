@@ -3,14 +3,15 @@
 package lambda
 
 import (
+	"log/slog"
 	"os/exec"
 
 	"gatehouse/internal/lambda/runtime"
+	"gatehouse/internal/model"
 )
 
-// confined reports whether function processes are confined here: only
-// on Linux, with Landlock.
-func confined() bool { return false }
-
-// confine does nothing where function processes are not confined.
-func confine(*exec.Cmd, runtime.Cmd, string, string) error { return nil }
+// supervise does nothing off Linux: the function's process is started
+// directly, unconfined, in a process group of its own.
+func supervise(*exec.Cmd, runtime.Cmd, string, *model.FunctionConfig, *slog.Logger) (*supervisor, error) {
+	return nil, nil
+}

@@ -52,7 +52,7 @@ func (b *sandbox) logEnd(inv *invocation) {
 	}
 	b.logLine(inv, "END RequestId: "+inv.id)
 	b.mu.Lock()
-	begun, cmd, initDur := inv.begun, b.cmd, b.initDur
+	begun, cmd, initDur, oom := inv.begun, b.cmd, b.initDur, b.oom
 	b.mu.Unlock()
 	var d time.Duration
 	if !begun.IsZero() {
@@ -62,8 +62,15 @@ func (b *sandbox) logEnd(inv *invocation) {
 	var r strings.Builder
 	fmt.Fprintf(&r, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB",
 		inv.id, ms, int64(math.Ceil(ms)), inv.cfg.MemorySize)
-	if cmd != nil && cmd.Process != nil {
-		if mb, ok := maxMemoryMB(cmd.Process.Pid); ok {
+	if oom {
+		// Killed for passing it: Lambda reports the whole of it.
+		fmt.Fprintf(&r, "\tMax Memory Used: %d MB", inv.cfg.MemorySize)
+	} else if cmd != nil && cmd.Process != nil {
+		pid := b.sup.functionPid()
+		if pid == 0 {
+			pid = cmd.Process.Pid
+		}
+		if mb, ok := maxMemoryMB(pid); ok {
 			fmt.Fprintf(&r, "\tMax Memory Used: %d MB", mb)
 		}
 	}

@@ -8,9 +8,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	goos "runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,8 +66,10 @@ type sandbox struct {
 	started time.Time
 	initDur time.Duration
 	out     *lineWriter
-	// tmp is the confined process's TMPDIR, removed once it is reaped.
-	tmp string
+	// sup is the process's supervisor, nil where there is none.
+	sup *supervisor
+	// oom is set when the supervisor killed the process for its memory.
+	oom bool
 }
 
 func newSandbox(f *fnState, version, g string) *sandbox {
@@ -202,7 +202,7 @@ func (b *sandbox) start(inv *invocation) {
 		Stderr:      pw,
 		SysProcAttr: procAttr(),
 	}
-	if doc := b.confine(cmd, run, dir, inv); doc != nil {
+	if doc := b.supervise(cmd, run, dir, inv); doc != nil {
 		pw.Close()
 		out.r.Close()
 		b.srv.Close()
@@ -215,7 +215,7 @@ func (b *sandbox) start(inv *invocation) {
 		pw.Close()
 		out.r.Close()
 		b.srv.Close()
-		b.removeTmp()
+		b.sup.close()
 		b.fail(inv, errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: the execution environment was stopped"))
 		return
 	}
@@ -230,49 +230,24 @@ func (b *sandbox) start(inv *invocation) {
 	go out.copy()
 	if err != nil {
 		b.srv.Close()
-		b.removeTmp()
+		b.sup.close()
 		b.fail(inv, startFailure(inv.id, err))
 		return
 	}
+	b.sup.started()
 	go b.wait()
 }
 
-// unconfined is logged once per process: functions run without Landlock.
-var unconfined sync.Once
-
-// confine confines cmd's process to what its function needs (see
-// confine_linux.go), with a TMPDIR of its own, where the kernel allows;
-// elsewhere it runs as before, and the engine says so once. A non-nil
-// answer is the error document to end inv with.
-func (b *sandbox) confine(cmd *exec.Cmd, run runtime.Cmd, dir string, inv *invocation) []byte {
-	if !confined() {
-		if goos.GOOS == "linux" {
-			unconfined.Do(func() {
-				b.e.log.Warn("lambda: Landlock is not available, so functions are not confined: they can read what gatehouse's user can")
-			})
-		}
-		return nil
-	}
-	tmp, err := os.MkdirTemp("", "gatehouse-fn-")
+// supervise has the sandbox's process started under its supervisor
+// where the platform has one (see supervise). A non-nil answer is the
+// error document to end inv with.
+func (b *sandbox) supervise(cmd *exec.Cmd, run runtime.Cmd, dir string, inv *invocation) []byte {
+	sup, err := supervise(cmd, run, dir, inv.cfg, b.e.log)
 	if err != nil {
 		return errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: "+err.Error())
 	}
-	b.tmp = tmp
-	if _, ok := inv.cfg.Environment["TMPDIR"]; !ok {
-		cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
-	}
-	if err := confine(cmd, run, dir, tmp); err != nil {
-		b.removeTmp()
-		return errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: "+err.Error())
-	}
+	b.sup = sup
 	return nil
-}
-
-// removeTmp removes the sandbox's TMPDIR, if it has one.
-func (b *sandbox) removeTmp() {
-	if b.tmp != "" {
-		os.RemoveAll(b.tmp)
-	}
 }
 
 // fail ends inv with doc on a sandbox that never ran, and drops the
@@ -295,15 +270,18 @@ func (b *sandbox) wait() {
 	// end kills what left the group and still holds the pipe.
 	killGroup(b.cmd)
 	b.out.end()
-	b.removeTmp()
+	b.sup.removeTmp()
+	// A supervisor tells how the function itself ended; killed itself,
+	// it tells nothing, and its own end is the function's.
+	reason, oom := b.sup.ended()
 	msg := "Runtime exited without providing a reason"
 	if err != nil {
-		msg = "Runtime exited with error: " + exitReason(err)
+		msg = "Runtime exited with error: " + cmpOr(reason, exitReason(err))
 	}
 	// From here a dispatch finds the sandbox dead and ends its invocation
 	// itself; one before is ended here.
 	b.mu.Lock()
-	b.state, b.exit = sbDead, msg
+	b.state, b.exit, b.oom = sbDead, msg, oom
 	inv, taken := b.cur, b.taken
 	b.mu.Unlock()
 	b.markDead()

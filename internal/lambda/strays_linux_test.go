@@ -23,12 +23,12 @@ func TestDetachedChildOfAnExitedRuntime(t *testing.T) {
 		t.Skip("no setsid")
 	}
 	dir := t.TempDir()
-	// The child writes its pid in the function's TMPDIR (nothing outside
-	// it is writable), then becomes sleep; the bootstrap logs the pid and
-	// exits once it is there.
+	// The child writes its pid, as /proc (the host's) tells it, in the
+	// function's temporary directory, then becomes sleep; the bootstrap
+	// logs the pid and exits once it is there.
 	script := "#!/bin/sh\n" +
 		"f=\"${TMPDIR:-/tmp}/pid.$$\"\n" +
-		"setsid sh -c 'echo $$ > \"$0.tmp\" && mv \"$0.tmp\" \"$0\" && exec sleep 100' \"$f\" &\n" +
+		"setsid sh -c 'read p _ < /proc/self/stat; echo $p > \"$0.tmp\" && mv \"$0.tmp\" \"$0\" && exec sleep 100' \"$f\" &\n" +
 		"while [ ! -s \"$f\" ]; do sleep 0.01; done\n" +
 		"echo \"child pid=$(cat \"$f\")\"\n" +
 		"exit 3\n"

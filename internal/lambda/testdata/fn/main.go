@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -59,6 +61,7 @@ func main() {
 		var ev struct {
 			Op             string
 			Lines          int
+			Text           string
 			RequestContext struct{ Condition string }
 		}
 		json.Unmarshal(payload, &ev)
@@ -69,23 +72,52 @@ func main() {
 		out := payload
 		switch ev.Op {
 		case "pid":
-			out = []byte(fmt.Sprintf(`{"pid":%d}`, os.Getpid()))
+			out = []byte(fmt.Sprintf(`{"pid":%d}`, hostPid()))
 		case "env":
 			cwd, _ := os.Getwd()
 			doc := map[string]any{"env": os.Environ(), "cwd": cwd, "header": resp.Header}
 			out, _ = json.Marshal(doc)
 		case "sleep":
-			fmt.Printf("sleeping pid=%d\n", os.Getpid())
+			fmt.Printf("sleeping pid=%d\n", hostPid())
 			// A timer, not select{}: with nothing left to wait on, Go
 			// would end the process once its connections close.
 			for {
 				time.Sleep(time.Hour)
 			}
+		case "detachsleep":
+			// A child in a session of its own, then the sleep above: for
+			// a gatehouse killed outright while both run.
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "FN_CHILD=1")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+			cmd.Start()
+			fmt.Printf("sleeping pid=%d child=%d\n", hostPid(), childPid(cmd.Process.Pid))
+			for {
+				time.Sleep(time.Hour)
+			}
+		case "writetmp":
+			err := os.WriteFile("/tmp/note", []byte(ev.Text), 0o644)
+			out, _ = json.Marshal(map[string]any{"error": fmt.Sprint(err)})
+		case "readtmp":
+			b, err := os.ReadFile("/tmp/note")
+			out, _ = json.Marshal(map[string]any{"text": string(b), "error": fmt.Sprint(err)})
+		case "hog":
+			// Memory in 8 MB pieces, each written to, until killed.
+			var keep [][]byte
+			for range 64 {
+				b := make([]byte, 8<<20)
+				for i := 0; i < len(b); i += 4096 {
+					b[i] = 1
+				}
+				keep = append(keep, b)
+				time.Sleep(5 * time.Millisecond)
+			}
+			out = []byte(fmt.Sprintf(`{"kept":%d}`, len(keep)))
 		case "child":
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = append(os.Environ(), "FN_CHILD=1")
 			cmd.Start()
-			out = []byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, os.Getpid(), cmd.Process.Pid))
+			out = []byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, hostPid(), childPid(cmd.Process.Pid)))
 		case "detach":
 			// A child in a session of its own, outside the process
 			// group, holding the output pipe, as Node's detached spawn
@@ -95,7 +127,7 @@ func main() {
 			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 			cmd.Start()
-			out = []byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, os.Getpid(), cmd.Process.Pid))
+			out = []byte(fmt.Sprintf(`{"pid":%d,"child":%d}`, hostPid(), childPid(cmd.Process.Pid)))
 		case "once":
 			// Answer, then exit, as a bootstrap that serves one event does.
 			post("invocation/"+id+"/response", []byte(`"once"`))
@@ -103,7 +135,7 @@ func main() {
 		case "linger":
 			// Answer, then exit a little later without asking for more:
 			// an event handed over meanwhile is never taken.
-			post("invocation/"+id+"/response", []byte(fmt.Sprintf(`{"pid":%d}`, os.Getpid())))
+			post("invocation/"+id+"/response", []byte(fmt.Sprintf(`{"pid":%d}`, hostPid())))
 			time.Sleep(100 * time.Millisecond)
 			os.Exit(0)
 		case "crash":
@@ -136,4 +168,37 @@ func main() {
 			fmt.Println("response refused:", status, body)
 		}
 	}
+}
+
+// hostPid is this process's pid as gatehouse sees it: in a sandbox's PID
+// namespace getpid is the namespace's, while /proc is the host's.
+func hostPid() int {
+	if p, err := os.Readlink("/proc/self"); err == nil {
+		if n, err := strconv.Atoi(p); err == nil {
+			return n
+		}
+	}
+	return os.Getpid()
+}
+
+// childPid is the host pid of this process's child nsPid: the child of
+// one of its threads whose NSpid ends in nsPid.
+func childPid(nsPid int) int {
+	files, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, c := range strings.Fields(string(b)) {
+			st, _ := os.ReadFile("/proc/" + c + "/status")
+			for _, line := range strings.Split(string(st), "\n") {
+				if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
+					ids := strings.Fields(rest)
+					if len(ids) > 0 && ids[len(ids)-1] == strconv.Itoa(nsPid) {
+						n, _ := strconv.Atoi(c)
+						return n
+					}
+				}
+			}
+		}
+	}
+	return nsPid
 }

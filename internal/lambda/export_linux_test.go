@@ -1,0 +1,20 @@
+package lambda
+
+import "testing"
+
+// Namespaces reports whether sandboxes get namespaces of their own here.
+func Namespaces() bool { return namespaces() }
+
+// WithoutNamespaces has the engine start sandboxes as on a machine that
+// refuses namespaces, for the rest of the test.
+func WithoutNamespaces(t testing.TB) { t.Cleanup(NoNamespaces()) }
+
+// NoNamespaces does the same until the function it answers is called.
+func NoNamespaces() (restore func()) {
+	was := namespaces
+	namespaces = func() bool { return false }
+	return func() { namespaces = was }
+}
+
+// Confined reports whether functions are confined with Landlock here.
+func Confined() bool { return landlockABI() > 0 }

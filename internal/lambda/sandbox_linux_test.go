@@ -1,0 +1,100 @@
+package lambda_test
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"gatehouse/internal/lambda"
+	"gatehouse/internal/model"
+)
+
+// A function's /tmp is its own, as on Lambda: written in one invocation,
+// read in the next by the same warm sandbox, and seen neither by another
+// function nor on the machine's own /tmp.
+func TestPrivateTmp(t *testing.T) {
+	if !lambda.Namespaces() {
+		t.Skip("this machine does not let gatehouse make namespaces, so a function's /tmp is not its own")
+	}
+	r := newRig(t)
+	r.create("fn")
+	r.create("other")
+	var w struct{ Error string }
+	json.Unmarshal(r.invoke("fn", `{"op":"writetmp","text":"kept"}`).Payload, &w)
+	if w.Error != "<nil>" {
+		t.Fatalf("writing /tmp/note: %s", w.Error)
+	}
+	// The function's code is under the machine's /tmp here (bootDir), and
+	// still runs from there.
+	var got struct{ Text, Error string }
+	read := func(name string) {
+		t.Helper()
+		got.Text, got.Error = "", ""
+		json.Unmarshal(r.invoke(name, `{"op":"readtmp"}`).Payload, &got)
+	}
+	read("fn")
+	if got.Text != "kept" {
+		t.Fatalf("the warm sandbox read %q (%s), want what it wrote", got.Text, got.Error)
+	}
+	read("other")
+	if got.Text != "" || !strings.Contains(got.Error, "no such file") {
+		t.Fatalf("another function read %q (%s) in its /tmp", got.Text, got.Error)
+	}
+	if _, err := os.Stat("/tmp/note"); err == nil {
+		t.Fatal("the function wrote the machine's /tmp")
+	}
+}
+
+// A function whose processes hold more than its MemorySize is killed as
+// Lambda's out-of-memory kill does: Runtime.ExitError, "signal: killed",
+// and a REPORT with all of its memory used.
+func TestOutOfMemory(t *testing.T) {
+	r := newRig(t)
+	r.create("fn", func(fn *model.Function) { fn.Config.Timeout = 60 })
+	res := r.invoke("fn", `{"op":"hog"}`)
+	typ, msg := errorDoc(t, res)
+	if typ != "Runtime.ExitError" || !strings.HasSuffix(msg, "Error: Runtime exited with error: signal: killed") {
+		t.Fatalf("error %s %q", typ, msg)
+	}
+	report := r.logs.wait(t, "REPORT RequestId: "+res.RequestID)
+	if !strings.Contains(report, "Memory Size: 128 MB\tMax Memory Used: 128 MB") {
+		t.Errorf("REPORT: %q", report)
+	}
+}
+
+// Where gatehouse may not make namespaces, the supervisor still kills a
+// function that outgrows its memory, and what it detached when the
+// function exits; a confined function writes in a TMPDIR of its own.
+func TestWithoutNamespaces(t *testing.T) {
+	lambda.WithoutNamespaces(t)
+	r := newRig(t)
+	r.create("fn", func(fn *model.Function) { fn.Config.Timeout = 60 })
+	var env struct{ Env []string }
+	json.Unmarshal(r.invoke("fn", `{"op":"env"}`).Payload, &env)
+	tmpdir := ""
+	for _, kv := range env.Env {
+		if v, ok := strings.CutPrefix(kv, "TMPDIR="); ok {
+			tmpdir = v
+		}
+	}
+	if lambda.Confined() && tmpdir == "" {
+		t.Errorf("a confined function without namespaces has no TMPDIR: %q", env.Env)
+	}
+	var doc struct{ Pid, Child int }
+	json.Unmarshal(r.invoke("fn", `{"op":"detach"}`).Payload, &doc)
+	if doc.Child == 0 {
+		t.Fatal("no child pid")
+	}
+	alive(t, doc.Child)
+	typ, msg := errorDoc(t, r.invoke("fn", `{"op":"hog"}`))
+	if typ != "Runtime.ExitError" || !strings.HasSuffix(msg, "signal: killed") {
+		t.Fatalf("error %s %q", typ, msg)
+	}
+	gone(t, doc.Child)
+	if tmpdir != "" {
+		if _, err := os.Stat(tmpdir); !os.IsNotExist(err) {
+			t.Errorf("the sandbox's TMPDIR %s is still there: %v", tmpdir, err)
+		}
+	}
+}

@@ -1,0 +1,361 @@
+package lambda
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A function's process on Linux runs under a supervisor: gatehouse's own
+// binary, started again with shimEnv set, whose init below does the work
+// before anything else of gatehouse runs (Go runs nothing of ours between
+// fork and exec, so the steps that must come between them happen here).
+// The supervisor
+//
+//   - is, where the kernel lets gatehouse make namespaces, the first
+//     process of a PID namespace and a mount namespace of the sandbox's
+//     own: when it dies, the kernel kills everything in the sandbox,
+//     detached descendants included, even when gatehouse itself was
+//     killed outright; and /tmp is a private tmpfs of the function's
+//     ephemeral-storage size, as on Lambda;
+//   - confines the function with Landlock, where the kernel has it;
+//   - starts the function and waits for it, reaping whatever is
+//     orphaned in the sandbox;
+//   - kills the function, as Lambda's out-of-memory kill does, when the
+//     sandbox's processes hold more resident memory than MemorySize;
+//   - tells gatehouse, on descriptor 3, the function's pid and how it
+//     ended (the supervisor's own exit status cannot say "signal:
+//     killed" for a process it outlived).
+const shimEnv = "GATEHOUSE_LAMBDA_SHIM"
+
+// probeEnv marks the short-lived process that finds out whether this
+// machine lets gatehouse make a sandbox's namespaces (see namespaces).
+const probeEnv = "GATEHOUSE_LAMBDA_NSPROBE"
+
+// shimSpec is what the supervisor is told, as JSON in shimEnv.
+type shimSpec struct {
+	Path string   `json:"path"`
+	Args []string `json:"args"`
+	// Landlock confines the function to the directories below.
+	Landlock bool `json:"landlock,omitempty"`
+	// RX may be read and executed, RO read, RW read and written; Dev is
+	// /dev, whose device files (/dev/null, /dev/urandom) are written too.
+	RX  []string `json:"rx,omitempty"`
+	RO  []string `json:"ro,omitempty"`
+	RW  []string `json:"rw,omitempty"`
+	Dev []string `json:"dev,omitempty"`
+	// TmpMB, in a mount namespace of the sandbox's own, is the size of
+	// the private tmpfs mounted on /tmp; 0 leaves /tmp as it is.
+	TmpMB int `json:"tmpMB,omitempty"`
+	// PidNS says the supervisor is the first process of a PID namespace.
+	PidNS bool `json:"pidNS,omitempty"`
+	// MemoryMB is the function's memory; 0 for no limit.
+	MemoryMB int `json:"memoryMB,omitempty"`
+}
+
+func init() {
+	if _, ok := os.LookupEnv(probeEnv); ok {
+		os.Exit(probe())
+	}
+	spec, ok := os.LookupEnv(shimEnv)
+	if !ok {
+		return
+	}
+	os.Unsetenv(shimEnv)
+	var s shimSpec
+	if err := json.Unmarshal([]byte(spec), &s); err != nil {
+		fmt.Fprintln(os.Stderr, "gatehouse: bad function sandbox: "+err.Error())
+		os.Exit(126)
+	}
+	os.Exit(s.run())
+}
+
+// probe checks, in the namespaces namespaces asked for, that /tmp can be
+// made private.
+func probe() int {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return 1
+	}
+	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m"); err != nil {
+		return 2
+	}
+	return 0
+}
+
+// run sets the sandbox up, runs the function and answers the exit
+// status the supervisor ends with.
+func (s *shimSpec) run() int {
+	status := os.NewFile(3, "status")
+	syscall.CloseOnExec(3)
+	if !s.PidNS {
+		// Without a namespace to end, what the function orphans comes
+		// to the supervisor, to be killed with the rest.
+		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	}
+	if s.TmpMB > 0 {
+		if err := s.privateTmp(); err != nil {
+			fmt.Fprintln(os.Stderr, "gatehouse: the function's /tmp: "+err.Error())
+			return 126
+		}
+	}
+	// Landlock binds the calling thread, and the function is forked from
+	// this same thread, so that it inherits the restriction; the rest of
+	// the supervisor stays as it was.
+	goruntime.LockOSThread()
+	if s.Landlock {
+		if err := s.confine(); err != nil {
+			fmt.Fprintln(os.Stderr, "gatehouse: confining the function: "+err.Error())
+			return 126
+		}
+	}
+	// Without a PID namespace gatehouse's death reaches the supervisor as
+	// SIGTERM, so that it can kill what the function left.
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	pid, err := syscall.ForkExec(s.Path, s.Args, &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{0, 1, 2},
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, (&fs.PathError{Op: "fork/exec", Path: s.Path, Err: err}).Error())
+		return 126
+	}
+	// The pid gatehouse knows the function by: /proc is the host's, so
+	// this thread's children are listed with the host's pids.
+	if host := threadChild(); host > 0 {
+		fmt.Fprintf(status, "pid %d\n", host)
+	}
+	var oom atomic.Bool
+	if s.MemoryMB > 0 {
+		go s.watchMemory(&oom)
+	}
+	go func() {
+		<-term
+		s.killAll()
+		os.Exit(128 + int(syscall.SIGTERM))
+	}()
+	var ws syscall.WaitStatus
+	for {
+		got, err := syscall.Wait4(-1, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || got == pid {
+			break
+		}
+	}
+	// What the function left running goes with it, as Lambda resets an
+	// environment whose runtime exited; in a PID namespace the kernel
+	// does this once the supervisor exits.
+	if !s.PidNS {
+		s.killAll()
+	}
+	fmt.Fprintf(status, "exit %s\n", waitReason(ws))
+	if oom.Load() {
+		fmt.Fprintln(status, "oom")
+	}
+	status.Close()
+	if ws.Exited() {
+		return ws.ExitStatus()
+	}
+	return 128 + int(ws.Signal())
+}
+
+// waitReason says how a process ended as Go's os.ProcessState does, and
+// so as Lambda's "Runtime exited with error: …" does: "exit status 3",
+// "signal: killed".
+func waitReason(ws syscall.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return "exit status " + strconv.Itoa(ws.ExitStatus())
+	case ws.Signaled():
+		r := "signal: " + ws.Signal().String()
+		if ws.CoreDump() {
+			r += " (core dumped)"
+		}
+		return r
+	}
+	return "exit status " + strconv.Itoa(int(ws))
+}
+
+// privateTmp makes this mount namespace's /tmp a tmpfs of its own. What
+// the function needs from under the old /tmp (its code, the runtime loop,
+// when gatehouse keeps them there) is opened first and bound back at the
+// same path, read only, and the working directory is entered again.
+func (s *shimSpec) privateTmp() error {
+	// Nothing mounted here may reach the rest of the machine.
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("making mounts private: %w", err)
+	}
+	wd, _ := os.Getwd()
+	type kept struct {
+		path string
+		fd   int
+	}
+	var keep []kept
+	for _, d := range append(append([]string{}, s.RX...), s.RO...) {
+		if !strings.HasPrefix(filepath.Clean(d), "/tmp/") {
+			continue
+		}
+		fd, err := unix.Open(d, unix.O_PATH|unix.O_CLOEXEC|unix.O_DIRECTORY, 0)
+		if err != nil {
+			continue // not there: nothing to keep
+		}
+		keep = append(keep, kept{d, fd})
+	}
+	opts := "size=" + strconv.Itoa(s.TmpMB) + "m,mode=1777"
+	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("mounting tmpfs: %w", err)
+	}
+	for _, k := range keep {
+		if err := os.MkdirAll(k.path, 0o755); err != nil {
+			return err
+		}
+		src := "/proc/self/fd/" + strconv.Itoa(k.fd)
+		if err := unix.Mount(src, k.path, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("binding %s: %w", k.path, err)
+		}
+		// Read only: beneath the writable /tmp, Landlock alone would let
+		// the function write its own code.
+		if err := unix.Mount("", k.path, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+			return fmt.Errorf("binding %s read only: %w", k.path, err)
+		}
+		unix.Close(k.fd)
+	}
+	if wd != "" {
+		os.Chdir(wd)
+	}
+	return nil
+}
+
+// threadChild is the host pid of the one child this thread has forked.
+func threadChild() int {
+	b, err := os.ReadFile("/proc/thread-self/children")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 1 {
+		return 0
+	}
+	pid, _ := strconv.Atoi(f[0])
+	return pid
+}
+
+// killAll kills every process of the sandbox but the supervisor.
+func (s *shimSpec) killAll() {
+	if s.PidNS {
+		// From a PID namespace's first process, -1 is everyone else in it.
+		syscall.Kill(-1, syscall.SIGKILL)
+		return
+	}
+	// Orphans come to the supervisor (a subreaper), so everything is a
+	// descendant; kill until none is left, since one may fork meanwhile.
+	for range 10 {
+		pids := descendants(os.Getpid())
+		if len(pids) == 0 {
+			return
+		}
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+}
+
+// descendants lists pid's descendants, from /proc's children files.
+func descendants(pid int) []int {
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(p) + "/task")
+		for _, t := range tasks {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(p) + "/task/" + t.Name() + "/children")
+			if err != nil {
+				continue
+			}
+			for _, f := range strings.Fields(string(b)) {
+				if c, err := strconv.Atoi(f); err == nil {
+					out = append(out, c)
+					queue = append(queue, c)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Memory is looked at every memSlow, and every memFast while the
+// sandbox holds more than half its memory or is growing: a function that
+// outgrows MemorySize is killed within about memFast of doing so.
+const (
+	memFast = 20 * time.Millisecond
+	memSlow = 100 * time.Millisecond
+)
+
+// watchMemory kills the sandbox's processes once their resident memory
+// passes MemorySize, and records that it did.
+func (s *shimSpec) watchMemory(oom *atomic.Bool) {
+	limit := int64(s.MemoryMB) << 20
+	self := os.Getpid()
+	if s.PidNS {
+		// In a PID namespace getpid is 1; /proc is the host's.
+		if p, err := os.Readlink("/proc/self"); err == nil {
+			self, _ = strconv.Atoi(p)
+		}
+	}
+	page := int64(os.Getpagesize())
+	var last int64
+	for {
+		var used int64
+		for _, p := range descendants(self) {
+			used += residentPages(p) * page
+		}
+		if used > limit {
+			oom.Store(true)
+			s.killAll()
+			return
+		}
+		wait := memSlow
+		if used > limit/2 || used > last+1<<20 {
+			wait = memFast
+		}
+		last = used
+		time.Sleep(wait)
+	}
+}
+
+// residentPages is the process's resident set, in pages (statm's second
+// field).
+func residentPages(pid int) int64 {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Split(bufio.ScanWords)
+	sc.Scan()
+	if !sc.Scan() {
+		return 0
+	}
+	n, _ := strconv.ParseInt(sc.Text(), 10, 64)
+	return n
+}
+
+// confine restricts this thread, and what it forks, to s's directories.
+func (s *shimSpec) confine() error { return landlock(s.RX, s.RO, s.RW, s.Dev) }
