@@ -30,6 +30,14 @@ const (
 	childNoNSEnv = "LAMBDA_ENGINE_NO_NAMESPACES"
 )
 
+// runChildIfAsked runs the engine of TestFunctionDiesWithAKilledEngine
+// when the test binary was started as one.
+func runChildIfAsked() {
+	if dir := os.Getenv(childEnv); dir != "" {
+		runChild(dir)
+	}
+}
+
 // runChild starts an engine logging to stdout, has a function process
 // busy with an invocation that never ends (it logs "sleeping pid=N") and
 // waits to be killed.

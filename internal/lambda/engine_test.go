@@ -37,10 +37,7 @@ const (
 var bootDir string
 
 func TestMain(m *testing.M) {
-	if dir := os.Getenv(childEnv); dir != "" {
-		runChild(dir)
-		return
-	}
+	runChildIfAsked()
 	dir, err := os.MkdirTemp("", "lambda-fn-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

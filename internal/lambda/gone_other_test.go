@@ -35,3 +35,6 @@ func dead(pid int) bool {
 	i := strings.LastIndexByte(string(stat), ')')
 	return i > 0 && len(stat) > i+2 && stat[i+2] == 'Z'
 }
+
+// runChildIfAsked does nothing here: no test starts an engine of its own.
+func runChildIfAsked() {}
