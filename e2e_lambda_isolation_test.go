@@ -28,8 +28,8 @@ const pythonProbe = `import datetime, hashlib, hmac, json, os, urllib.error, url
 
 EP = os.environ["AWS_ENDPOINT_URL"]
 
-def call(path, headers):
-    req = urllib.request.Request(EP + path, headers=headers)
+def call(path, headers, base=EP):
+    req = urllib.request.Request(base + path, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return {"status": r.status, "body": r.read().decode()}
@@ -73,6 +73,9 @@ def lambda_handler(event, context):
         "invokeHostSigned": signed_get("/hello", "execute-api", api + ".execute-api.localhost"),
         "invokePathSigned": signed_get("/_aws/execute-api/" + api + "/hello", "apigateway"),
         "list": signed_get("/2015-03-31/functions", "lambda"),
+        "mainCa": call("/_gatehouse/ca.pem", {}, event["main"]),
+        "mainExplain": call("/_gatehouse/explain?api=" + api + "&stage=%24default&route=GET+%2Fhello", {}, event["main"]),
+        "mainInvokePath": call("/_aws/execute-api/" + api + "/hello", {}, event["main"]),
     }
 `
 
@@ -84,7 +87,8 @@ type probeAnswer struct {
 // A function's AWS_ENDPOINT_URL serves the AWS APIs, signed with the
 // function's credentials, and nothing else: not the admin endpoints, and
 // not an HTTP API's invoke URL in either form, all of which gatehouse's
-// own listener serves.
+// own listener serves. A function that finds gatehouse's own listener
+// reaches invoke URLs there, as anyone may, but not the admin endpoints.
 func TestLambdaFunctionReachesOnlyTheAWSAPIs(t *testing.T) {
 	lambdatest.RequirePython(t, "3")
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "backend answered") }))
@@ -146,7 +150,7 @@ func TestLambdaFunctionReachesOnlyTheAWSAPIs(t *testing.T) {
 		Handler: aws.String("lambda_function.lambda_handler"), Code: &ltypes.FunctionCode{ZipFile: lambdatest.PythonFunction(t, pythonProbe)}}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("probe"), Payload: []byte(`{"api":"` + apiID + `"}`)})
+	out, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("probe"), Payload: []byte(`{"api":"` + apiID + `","main":"` + srv.URL() + `"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,5 +183,17 @@ func TestLambdaFunctionReachesOnlyTheAWSAPIs(t *testing.T) {
 		if strings.Contains(a.Body, "CERTIFICATE") || strings.Contains(a.Body, backend.URL) || strings.Contains(a.Body, "backend answered") {
 			t.Errorf("%s from the function reached past the AWS APIs: %s", k, a.Body)
 		}
+	}
+	for _, k := range []string{"mainCa", "mainExplain"} {
+		if a := seen[k]; a.Status != 404 || strings.Contains(a.Body, "CERTIFICATE") || strings.Contains(a.Body, backend.URL) {
+			t.Errorf("%s from the function: %d %s, want 404", k, a.Status, a.Body)
+		}
+	}
+	if a := seen["mainInvokePath"]; a.Status != 200 || a.Body != "backend answered" {
+		t.Errorf("the invoke path on gatehouse's listener from the function: %d %s", a.Status, a.Body)
+	}
+	// And the admin endpoints still answer everyone else.
+	if code, body := get("/_gatehouse/ca.pem", ""); code != 200 || !strings.Contains(body, "BEGIN CERTIFICATE") {
+		t.Fatalf("ca.pem on gatehouse's listener after the function: %d %s", code, body)
 	}
 }

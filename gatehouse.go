@@ -555,6 +555,13 @@ func (s *Server) newFunctionEngine(loader *model.Loader) *lambda.Engine {
 		ActivateDelay: max(cfg.FunctionDelay, 0), IdleTimeout: cfg.FunctionIdle, Concurrency: cfg.FunctionConcurrency})
 }
 
+// fromFunction reports whether r was sent by one of the engine's function
+// processes, which reach gatehouse's APIs but not its admin endpoints.
+func (s *Server) fromFunction(r *http.Request) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	return ok && s.fnEngine != nil && s.fnEngine.FromFunction(r.RemoteAddr, local.String())
+}
+
 // newServices builds the AWS services on the store and their wire
 // handlers, keyed by the edge's service names; every write waits for the
 // controllers before it answers.
@@ -637,6 +644,7 @@ func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
 		InvokeHost: s.plane.ServesHost,
 		// Every request an integration sends carries the hop count.
 		ViaIntegration: func(r *http.Request) bool { return r.Header.Get(upstream.HopsHeader) != "" },
+		FromFunction:   s.fromFunction,
 		Admin: admin.Handler(admin.Config{Snapshot: s.plane.Snapshot, Health: targetHealth(s.health.Table()),
 			Pprof: cfg.Pprof, Now: cfg.Clock.Now, CACert: s.caCert()}),
 		Services:    services,

@@ -86,6 +86,9 @@ type Config struct {
 	// ViaIntegration reports whether a request was sent by one of
 	// gatehouse's own integrations; it never reaches the admin endpoints.
 	ViaIntegration func(*http.Request) bool
+	// FromFunction reports whether a request comes from a Lambda
+	// function's process; it never reaches the admin endpoints either.
+	FromFunction func(*http.Request) bool
 	// Admin serves gatehouse's own endpoints under AdminPrefix; nil leaves
 	// that prefix to the other handlers.
 	Admin   http.Handler
@@ -181,7 +184,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.cfg.Admin != nil && strings.HasPrefix(r.URL.Path, AdminPrefix) {
-		if e.cfg.ViaIntegration != nil && e.cfg.ViaIntegration(r) {
+		if (e.cfg.ViaIntegration != nil && e.cfg.ViaIntegration(r)) || (e.cfg.FromFunction != nil && e.cfg.FromFunction(r)) {
 			http.NotFound(w, r)
 			return
 		}
