@@ -31,8 +31,9 @@ func lambdaCLI(t *testing.T) string {
 
 // The AWS CLI manages a function as against Lambda: create-function from a
 // zip file, an Event invoke with a file's bytes as the event,
-// add-permission, delete-function. Each command costs the CLI's start-up,
-// so the SDK tests cover the rest.
+// add-permission, put-function-event-invoke-config (whose LastModified
+// the CLI reads as epoch seconds), delete-function. Each command costs
+// the CLI's start-up, so the SDK tests cover the rest.
 func TestAWSCLILambda(t *testing.T) {
 	t.Parallel()
 	srv := servertest.Start(t)
@@ -60,6 +61,19 @@ func TestAWSCLILambda(t *testing.T) {
 		"--query", "Statement", "--output", "text")
 	if !strings.Contains(out, `"Principal":{"Service":"apigateway.amazonaws.com"}`) {
 		t.Fatalf("add-permission: %s", out)
+	}
+	var config struct {
+		FunctionArn          string
+		LastModified         float64
+		MaximumRetryAttempts *int
+		DestinationConfig    struct{ OnFailure struct{ Destination string } }
+	}
+	out = aws(t, "lambda", "put-function-event-invoke-config", "--function-name", "cli-fn", "--maximum-retry-attempts", "0",
+		"--destination-config", `{"OnFailure":{"Destination":"arn:aws:sqs:us-east-1:000000000000:failed"}}`, "--output", "json")
+	if err := json.Unmarshal([]byte(out), &config); err != nil || config.FunctionArn != "arn:aws:lambda:us-east-1:000000000000:function:cli-fn:$LATEST" ||
+		config.LastModified == 0 || config.MaximumRetryAttempts == nil || *config.MaximumRetryAttempts != 0 ||
+		config.DestinationConfig.OnFailure.Destination != "arn:aws:sqs:us-east-1:000000000000:failed" {
+		t.Fatalf("put-function-event-invoke-config: %v\n%s", err, out)
 	}
 	aws(t, "lambda", "delete-function", "--function-name", "cli-fn")
 }

@@ -49,12 +49,20 @@ func configKey(q string) string {
 	return q
 }
 
+// maxHops is the longest chain of invocation records gatehouse follows:
+// functions that are each other's destinations would otherwise call each
+// other for ever. Lambda's recursive loop detection stops loops after
+// about 16 invocations; gatehouse stops destination chains there too.
+const maxHops = 16
+
 // sentRecord is where an event's invocation record went, for the log.
 type sentRecord struct {
 	destination string
 	// id is the destination function's invocation, "" when the
-	// destination is a service gatehouse does not deliver to.
-	id string
+	// destination is a service gatehouse does not deliver to or the
+	// chain of records is too long (loop).
+	id   string
+	loop bool
 }
 
 // sendRecord writes Lambda's invocation record of ev, ended with cond,
@@ -79,6 +87,10 @@ func (e *Engine) sendRecord(stx store.Tx, scope model.Scope, ev *model.FunctionE
 	if !ok || !strings.HasPrefix(dest, "arn:") {
 		return sent, nil
 	}
+	if ev.Hops+1 >= maxHops {
+		sent.loop = true
+		return sent, nil
+	}
 	version := res.ExecutedVersion
 	if version == "" {
 		version = configKey(ev.Qualifier)
@@ -98,7 +110,7 @@ func (e *Engine) sendRecord(stx store.Tx, scope model.Scope, ev *model.FunctionE
 	sent.id = newRequestID()
 	tx := model.Tx{Tx: stx, Account: ref.Account, Region: ref.Region}
 	return sent, model.Put(tx, &model.FunctionEvent{Function: ref.Name, Qualifier: ref.Qualifier, ID: sent.id,
-		Payload: payload, Due: now, Received: now})
+		Payload: payload, Due: now, Received: now, Hops: ev.Hops + 1})
 }
 
 // logRecord says once per event where its invocation record went, or
@@ -106,6 +118,9 @@ func (e *Engine) sendRecord(stx store.Tx, scope model.Scope, ev *model.FunctionE
 func (e *Engine) logRecord(sent sentRecord, cond string, attrs []any) {
 	switch {
 	case sent.destination == "":
+	case sent.loop:
+		e.log.Warn("lambda asynchronous invocation record not sent: a chain of destinations this long is a recursive loop",
+			append(attrs, "condition", cond, "destination", sent.destination, "invocations", maxHops)...)
 	case sent.id != "":
 		e.log.Info("lambda asynchronous invocation record sent to its destination",
 			append(attrs, "condition", cond, "destination", sent.destination, "destinationRequestId", sent.id)...)

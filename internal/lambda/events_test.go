@@ -406,3 +406,25 @@ func (s *sink) findN(sub string, n int) map[string]any {
 	}
 	return nil
 }
+
+// Functions that are each other's destinations stop after Lambda's
+// sixteen invocations instead of calling each other for ever.
+func TestDestinationLoopStops(t *testing.T) {
+	r := newRig(t)
+	r.create("fn")
+	r.create("echo")
+	r.putConfig(model.FunctionEventInvokeConfig{OnSuccess: "arn:aws:lambda:us-east-1:123456789012:function:echo"})
+	r.update(func(tx model.Tx) error {
+		return model.Put(tx, &model.FunctionEventInvokeConfig{Function: "echo", Qualifier: "$LATEST",
+			OnSuccess: "arn:aws:lambda:us-east-1:123456789012:function:fn"})
+	})
+	r.putEvent("ping", `{}`)
+	r.logs.wait(t, "recursive loop")
+	r.sync()
+	if n := strings.Count(r.logs.text(), "asynchronous invocation delivered"); n != 16 {
+		t.Fatalf("%d invocations delivered, want 16", n)
+	}
+	if n := len(r.events("fn")) + len(r.events("echo")); n != 0 {
+		t.Fatalf("%d events left", n)
+	}
+}

@@ -190,6 +190,9 @@ type FunctionEvent struct {
 	// not Active) since the last attempt, for the backoff before the
 	// next; Due already holds its end, so a restart keeps it.
 	Refusals int `json:",omitempty"`
+	// Hops counts the invocation records that led to this event: one
+	// more than the event whose destination it was.
+	Hops int `json:",omitempty"`
 }
 
 func (FunctionEvent) Kind() string  { return "lambda-event" }
