@@ -97,6 +97,10 @@ type invocation struct {
 	// moved is set once the event has gone to a second sandbox, its
 	// first process having exited before asking for it.
 	moved bool
+	// initTimedOut is set when its sandbox's runtime did not initialise
+	// within InitLimit; reinit then has a second sandbox initialise
+	// within the invocation's own timeout, as Lambda retries Init.
+	initTimedOut, reinit bool
 	done  chan invoke.Result
 	once  sync.Once
 	// The concurrency the invocation holds.
@@ -127,8 +131,14 @@ func (b *sandbox) claim() bool {
 // must be held.
 func (b *sandbox) assign(inv *invocation) {
 	b.cur, b.taken = inv, false
-	inv.deadline = b.e.clk.Now().Add(inv.limit)
-	inv.timer = b.e.clk.AfterFunc(inv.limit, func() { b.timeout(inv) })
+	if !b.inited && !inv.reinit {
+		// Lambda's Init phase has a limit of its own; the timeout starts
+		// when the runtime first asks for an event (see handleNext).
+		inv.deadline = b.e.clk.Now().Add(InitLimit + inv.limit)
+		inv.timer = b.e.clk.AfterFunc(InitLimit, func() { b.initTimeout(inv) })
+	} else {
+		b.arm(inv)
+	}
 	// finish empties next, so it is empty here; should an event ever be
 	// left in it, it is stale, and the send must not block under b.mu.
 	select {
@@ -136,6 +146,34 @@ func (b *sandbox) assign(inv *invocation) {
 	default:
 	}
 	b.next <- inv
+}
+
+// arm starts inv's timeout; b.mu must be held.
+func (b *sandbox) arm(inv *invocation) {
+	inv.deadline = b.e.clk.Now().Add(inv.limit)
+	inv.timer = b.e.clk.AfterFunc(inv.limit, func() { b.timeout(inv) })
+}
+
+// InitLimit is how long a runtime may take to initialise, from its start
+// to its first request for an event: Lambda's Init phase of 10 seconds.
+const InitLimit = 10 * time.Second
+
+// initTimeout ends a runtime that did not initialise within InitLimit.
+// As Lambda retries Init within the function's timeout, inv goes to a
+// fresh sandbox (see orphaned), whose initialisation counts against the
+// invocation's timeout.
+func (b *sandbox) initTimeout(inv *invocation) {
+	b.mu.Lock()
+	stuck := b.cur == inv && !b.inited
+	if stuck {
+		inv.initTimedOut = true
+	}
+	b.mu.Unlock()
+	if !stuck {
+		return
+	}
+	b.logLine(inv, "INIT_REPORT Init Duration: "+strconv.FormatFloat(float64(InitLimit)/float64(time.Millisecond), 'f', 2, 64)+" ms\tPhase: init\tStatus: timeout")
+	b.kill()
 }
 
 // dispatch hands inv to a warm sandbox's runtime, which waits in /next.
@@ -299,11 +337,12 @@ func (b *sandbox) wait() {
 // environment whose runtime has exited; anything else is
 // Runtime.ExitError.
 func (b *sandbox) orphaned(inv *invocation, taken bool, msg string) {
-	if !taken && !inv.cold && !inv.moved {
+	if !taken && (!inv.cold || inv.initTimedOut) && !inv.moved {
 		b.mu.Lock()
 		moved := b.cur == inv
 		if moved {
 			inv.moved = true
+			inv.reinit = inv.initTimedOut
 			inv.timer.Stop()
 			b.cur = nil
 			select {
@@ -550,6 +589,12 @@ func (b *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
 	if !b.inited {
 		b.inited = true
 		b.initDur = time.Since(b.started)
+		// Init is over: the invocation's own time starts now, unless its
+		// initialisation was already counted in it.
+		if inv := b.cur; inv != nil && !inv.reinit && inv.timer != nil {
+			inv.timer.Stop()
+			b.arm(inv)
+		}
 	}
 	b.mu.Unlock()
 	var inv *invocation

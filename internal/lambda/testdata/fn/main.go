@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -38,6 +39,24 @@ func post(path string, body []byte, header ...string) (int, string) {
 func main() {
 	if os.Getenv("FN_CHILD") != "" {
 		select {} // a grandchild that never ends by itself
+	}
+	switch init := os.Getenv("FN_INIT"); {
+	case init == "hang":
+		fmt.Println("init hanging")
+		for {
+			time.Sleep(time.Hour)
+		}
+	case strings.HasPrefix(init, "wait:"):
+		// Initialisation ends when the test says so: a byte on a
+		// connection to the address given.
+		c, err := net.Dial("tcp", strings.TrimPrefix(init, "wait:"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "init:", err)
+			os.Exit(72)
+		}
+		fmt.Println("init waiting")
+		c.Read(make([]byte, 1))
+		c.Close()
 	}
 	switch os.Getenv("FN_INIT") {
 	case "error":
