@@ -27,16 +27,19 @@ import (
 // Config.RetryDelays (one and two minutes apart) as many times as the
 // config's MaximumRetryAttempts allows (Lambda's two by default). An
 // attempt the engine refuses (throttled, the function not Active, the
-// engine stopping) is no attempt: as on Lambda, it is tried again after a
-// backoff of one second doubling up to five minutes. The count of
+// engine stopping) is no attempt: as on Lambda, it is tried again after
+// a backoff of one second doubling up to five minutes. The count of
 // refusals and the time of the next try are written to the record, so a
-// restart keeps the backoff. An event older than the config's
-// MaximumEventAgeInSeconds (six hours by default) when it falls due is
-// dropped untried. The outcome that ends an event (Success,
-// RetriesExhausted, EventAgeExceeded) sends Lambda's invocation record to
-// the config's OnSuccess or OnFailure destination, written as an
-// asynchronous invocation of the destination function in the same
-// transaction that deletes the event (see destinations.go).
+// restart keeps the backoff. A function whose reserved concurrency is 0
+// may not run at all: its events end at once. An event older than the
+// config's MaximumEventAgeInSeconds (six hours by default) when it falls
+// due is dropped untried, and one that fails and would be that old by
+// its next retry ends at once. The outcome that ends an event (Success,
+// RetriesExhausted, EventAgeExceeded, ZeroReservedConcurrency) sends
+// Lambda's invocation record to the config's OnSuccess or OnFailure
+// destination, written as an asynchronous invocation of the destination
+// function in the same transaction that deletes the event (see
+// destinations.go).
 
 // MaxEventAge is how long an asynchronous invocation may wait and be
 // retried when its config sets no maximum: Lambda's default maximum
@@ -289,7 +292,7 @@ func (e *Engine) deliver(k evKey) {
 	pol := e.policy(cfg)
 	attrs := []any{"function", ev.Function, "requestId", ev.ID, "account", k.scope.Account, "region", k.scope.Region}
 	if pol.expired(ev, e.clk.Now()) {
-		e.conclude(k, pol, attrs, func(cur *model.FunctionEvent) string { return condAgeExceeded }, invoke.Result{}, nil, false)
+		e.conclude(k, pol, attrs, func(*model.FunctionEvent, time.Time) string { return condAgeExceeded }, invoke.Result{}, nil, false)
 		return
 	}
 	ctx := e.loop.Context()
@@ -301,6 +304,12 @@ func (e *Engine) deliver(k evKey) {
 	}
 	var ierr *invoke.Error
 	isErr := errors.As(err, &ierr)
+	if isErr && ierr.Status == http.StatusTooManyRequests && e.zeroReserved(k.scope, ev.Function) {
+		// Lambda does not hold events for a function that may not run
+		// at all: they go to the OnFailure destination at once.
+		e.conclude(k, pol, attrs, func(*model.FunctionEvent, time.Time) string { return condZeroReserved }, invoke.Result{}, nil, false)
+		return
+	}
 	if isErr && refusal(ierr.Status) {
 		// Throttled, not Active, stopping: not an attempt; tried again
 		// after the backoff.
@@ -308,20 +317,36 @@ func (e *Engine) deliver(k evKey) {
 		return
 	}
 	if isErr && ierr.Status == http.StatusNotFound {
-		e.conclude(k, pol, attrs, func(*model.FunctionEvent) string { return condGone }, res, err, false)
+		e.conclude(k, pol, attrs, func(*model.FunctionEvent, time.Time) string { return condGone }, res, err, false)
 		return
 	}
 	ok := err == nil && res.FunctionError == ""
-	e.conclude(k, pol, attrs, func(cur *model.FunctionEvent) string {
+	e.conclude(k, pol, attrs, func(cur *model.FunctionEvent, now time.Time) string {
 		cur.Attempts++
 		switch {
 		case ok:
 			return condSuccess
 		case cur.Attempts > pol.retries:
 			return condRetriesExhausted
+		case pol.expired(cur, now.Add(e.retryDelay(cur.Attempts))):
+			// As Lambda does, an event that would be too old by its
+			// next retry ends now, with this attempt's answer.
+			return condAgeExceeded
 		}
 		return ""
 	}, res, err, true)
+}
+
+// retryDelay is the wait before the retry that follows attempt n.
+func (e *Engine) retryDelay(n int) time.Duration {
+	return e.cfg.RetryDelays[min(max(n, 1), len(e.cfg.RetryDelays))-1]
+}
+
+// zeroReserved reports whether the function's reserved concurrency is 0:
+// it may not run at all.
+func (e *Engine) zeroReserved(scope model.Scope, name string) bool {
+	ent := e.idx.Load().lookup(scope, name)
+	return ent != nil && ent.fn.ReservedConcurrency != nil && *ent.fn.ReservedConcurrency == 0
 }
 
 // Why an event ends: Lambda's conditions in the invocation record, and
@@ -330,6 +355,7 @@ const (
 	condSuccess          = "Success"
 	condRetriesExhausted = "RetriesExhausted"
 	condAgeExceeded      = "EventAgeExceeded"
+	condZeroReserved     = "ZeroReservedConcurrency"
 	condGone             = "gone"
 )
 
@@ -338,7 +364,7 @@ const (
 // it does not, and is retried after the next delay). An ending deletes
 // the record and writes the invocation record for the destination the
 // condition calls for; ran says res and err are an attempt's answer.
-func (e *Engine) conclude(k evKey, pol asyncPolicy, attrs []any, judge func(*model.FunctionEvent) string,
+func (e *Engine) conclude(k evKey, pol asyncPolicy, attrs []any, judge func(*model.FunctionEvent, time.Time) string,
 	res invoke.Result, err error, ran bool) {
 	now := e.clk.Now()
 	var (
@@ -353,8 +379,8 @@ func (e *Engine) conclude(k evKey, pol asyncPolicy, attrs []any, judge func(*mod
 			return err
 		}
 		cur.Refusals = 0
-		if cond = judge(cur); cond == "" {
-			cur.Due = now.Add(e.cfg.RetryDelays[min(cur.Attempts, len(e.cfg.RetryDelays))-1])
+		if cond = judge(cur, now); cond == "" {
+			cur.Due = now.Add(e.retryDelay(cur.Attempts))
 			next = cur
 			return model.Put(tx, cur)
 		}
@@ -375,6 +401,8 @@ func (e *Engine) conclude(k evKey, pol asyncPolicy, attrs []any, judge func(*mod
 		e.log.Warn("lambda asynchronous invocation dropped: older than its maximum age", append(attrs, "condition", cond, "maximumAge", pol.maxAge)...)
 	case cond == condGone:
 		e.log.Warn("lambda asynchronous invocation dropped: the function is gone", attrs...)
+	case cond == condZeroReserved:
+		e.log.Warn("lambda asynchronous invocation dropped: the function's reserved concurrency is 0", append(attrs, "condition", cond)...)
 	case cond == condRetriesExhausted:
 		e.log.Warn("lambda asynchronous invocation dropped after its retries", append(attrs, "condition", cond, "err", failure(res, err))...)
 	}

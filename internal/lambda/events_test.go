@@ -135,12 +135,17 @@ func TestEventBurstOverReservedConcurrency(t *testing.T) {
 	}
 }
 
-// A throttled event is tried again with a backoff, without using up the
-// two retries, until it is six hours old.
+// stuck keeps a function Pending for good: every invocation of it is
+// refused (409), as a throttle is, and retried.
+func stuck(fn *model.Function) {
+	fn.Config.LastModified = fn.Config.LastModified.Add(100 * 365 * 24 * time.Hour)
+}
+
+// An event the engine refuses is tried again with a backoff, without
+// using up the two retries, until it is six hours old.
 func TestThrottledEventRetriedForSixHours(t *testing.T) {
 	r := newRig(t)
-	zero := 0
-	r.create("fn", func(fn *model.Function) { fn.ReservedConcurrency = &zero })
+	r.create("fn", stuck)
 	received := r.clk.Now()
 	r.putEvent("throttled", `{}`)
 	tries := 1
@@ -242,53 +247,114 @@ func TestEventConfigOneRetry(t *testing.T) {
 	}
 }
 
-// An event older than MaximumEventAgeInSeconds when its retry falls due
-// is dropped untried, and its OnFailure destination gets Lambda's
-// EventAgeExceeded record.
-func TestEventAgeExceededGoesToOnFailure(t *testing.T) {
-	r := newRig(t)
-	zero := 0
-	// The destination takes no invocation, so its record stays to be read.
-	r.create("sink", func(fn *model.Function) { fn.ReservedConcurrency = &zero })
-	r.create("fn")
-	r.putConfig(model.FunctionEventInvokeConfig{MaximumEventAgeInSeconds: intp(60),
-		OnFailure: "arn:aws:lambda:us-east-1:123456789012:function:sink", OnSuccess: "arn:aws:sqs:us-east-1:123456789012:done"})
-	received := r.clk.Now()
-	r.putEvent("old", `{"op":"error"}`)
-	r.logs.wait(t, "will retry")
-	r.advance(time.Minute)
-	r.logs.wait(t, "dropped: older than its maximum age")
-	if r.event("old") != nil {
-		t.Fatal("the expired event is still recorded")
-	}
-	if n := strings.Count(r.logs.text(), "START RequestId: old"); n != 1 {
-		t.Fatalf("%d attempts, want 1: the expired retry must not run", n)
-	}
-	r.logs.wait(t, "record sent to its destination")
+// sinkRecord is the one invocation record the stuck function sink holds.
+func (r *rig) sinkRecord() (record, string) {
+	r.t.Helper()
+	r.logs.wait(r.t, "record sent to its destination")
 	evs := r.events("sink")
 	if len(evs) != 1 {
-		t.Fatalf("the destination has %d events, want 1", len(evs))
+		r.t.Fatalf("the destination has %d events, want 1", len(evs))
 	}
 	var rec record
 	if err := json.Unmarshal(evs[0].Payload, &rec); err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
-	rc := rec.RequestContext
-	if rec.Version != "1.0" || rec.Timestamp != received.Add(time.Minute).Format("2006-01-02T15:04:05.000Z") || rc.RequestID != "old" ||
-		rc.FunctionArn != "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST" || rc.Condition != "EventAgeExceeded" ||
-		rc.ApproximateInvokeCount != 1 || string(rec.RequestPayload) != `{"op":"error"}` || rec.ResponseContext != nil {
-		t.Fatalf("record = %s", evs[0].Payload)
-	}
-	if r.logs.find("not sent") != nil {
-		t.Fatal("a record was reported for the SQS success destination")
+	return rec, string(evs[0].Payload)
+}
+
+// A function error with a retry that would come after
+// MaximumEventAgeInSeconds ends the event at once, as on Lambda: its
+// OnFailure destination gets the EventAgeExceeded record with the
+// failed attempt's answer. With an age of 60 s no retry is made (the
+// first comes a minute later), with 120 s one.
+func TestEventAgeExceededGoesToOnFailure(t *testing.T) {
+	for _, c := range []struct {
+		age, attempts int
+	}{{60, 1}, {120, 2}} {
+		t.Run(fmt.Sprint(c.age), func(t *testing.T) {
+			r := newRig(t)
+			// The destination never runs, so its record stays to be read.
+			r.create("sink", stuck)
+			r.create("fn")
+			r.putConfig(model.FunctionEventInvokeConfig{MaximumEventAgeInSeconds: intp(c.age),
+				OnFailure: "arn:aws:lambda:us-east-1:123456789012:function:sink", OnSuccess: "arn:aws:sqs:us-east-1:123456789012:done"})
+			r.putEvent("old", `{"op":"error"}`)
+			for range c.attempts - 1 {
+				r.logs.wait(t, "will retry")
+				r.advance(time.Minute)
+			}
+			r.logs.wait(t, "dropped: older than its maximum age")
+			ended := r.clk.Now()
+			if r.event("old") != nil {
+				t.Fatal("the expired event is still recorded")
+			}
+			if n := strings.Count(r.logs.text(), "START RequestId: old"); n != c.attempts {
+				t.Fatalf("%d attempts, want %d", n, c.attempts)
+			}
+			rec, raw := r.sinkRecord()
+			rc := rec.RequestContext
+			if rec.Version != "1.0" || rec.Timestamp != ended.Format("2006-01-02T15:04:05.000Z") || rc.RequestID != "old" ||
+				rc.FunctionArn != "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST" || rc.Condition != "EventAgeExceeded" ||
+				rc.ApproximateInvokeCount != c.attempts || string(rec.RequestPayload) != `{"op":"error"}` ||
+				rec.ResponseContext == nil || rec.ResponseContext.FunctionError != "Unhandled" || rec.ResponseContext.StatusCode != 200 ||
+				!strings.Contains(string(rec.ResponsePayload), `"errorMessage":"boom"`) {
+				t.Fatalf("record = %s", raw)
+			}
+			if r.logs.find("not sent") != nil {
+				t.Fatal("a record was reported for the SQS success destination")
+			}
+		})
 	}
 }
 
-// An event throttled until it is too old is dropped with no attempt made.
-func TestThrottledEventAgeExceeded(t *testing.T) {
+// A function whose reserved concurrency is 0 runs none of its events:
+// each goes to the OnFailure destination at once, untried, as
+// ZeroReservedConcurrency.
+func TestZeroReservedConcurrencyGoesToOnFailure(t *testing.T) {
 	r := newRig(t)
 	zero := 0
+	r.create("sink", stuck)
 	r.create("fn", func(fn *model.Function) { fn.ReservedConcurrency = &zero })
+	r.putConfig(model.FunctionEventInvokeConfig{OnFailure: "arn:aws:lambda:us-east-1:123456789012:function:sink"})
+	r.putEvent("held", `{"n":1}`)
+	r.logs.wait(t, "reserved concurrency is 0")
+	if r.event("held") != nil {
+		t.Fatal("the event is still recorded")
+	}
+	rec, raw := r.sinkRecord()
+	rc := rec.RequestContext
+	if rc.Condition != "ZeroReservedConcurrency" || rc.ApproximateInvokeCount != 0 || rc.RequestID != "held" ||
+		string(rec.RequestPayload) != `{"n":1}` || rec.ResponseContext != nil || rec.ResponsePayload != nil {
+		t.Fatalf("record = %s", raw)
+	}
+	if strings.Contains(r.logs.text(), "refused, trying again") {
+		t.Fatal("the event was held for another try")
+	}
+}
+
+// An event that is due when it is already too old is dropped untried;
+// with no attempt made, its record carries no response.
+func TestEventDueTooOldDroppedUntried(t *testing.T) {
+	r := newRig(t)
+	r.create("sink", stuck)
+	r.create("fn")
+	r.putConfig(model.FunctionEventInvokeConfig{MaximumEventAgeInSeconds: intp(60),
+		OnFailure: "arn:aws:lambda:us-east-1:123456789012:function:sink"})
+	r.putEvent("late", `{}`, func(ev *model.FunctionEvent) { ev.Received = r.clk.Now().Add(-time.Minute) })
+	r.logs.wait(t, "dropped: older than its maximum age")
+	if strings.Contains(r.logs.text(), "START RequestId: late") {
+		t.Fatal("the expired event ran")
+	}
+	rec, raw := r.sinkRecord()
+	if rec.RequestContext.Condition != "EventAgeExceeded" || rec.RequestContext.ApproximateInvokeCount != 0 || rec.ResponseContext != nil {
+		t.Fatalf("record = %s", raw)
+	}
+}
+
+// An event refused until it is too old is dropped with no attempt made.
+func TestThrottledEventAgeExceeded(t *testing.T) {
+	r := newRig(t)
+	r.create("fn", stuck)
 	r.putConfig(model.FunctionEventInvokeConfig{MaximumEventAgeInSeconds: intp(60),
 		OnFailure: "arn:aws:sqs:us-east-1:123456789012:failed"})
 	r.putEvent("throttled", `{}`)
@@ -352,8 +418,7 @@ func TestDestinationFunctionReceivesRecord(t *testing.T) {
 // event is tried when it was due, not at once.
 func TestRefusedBackoffSurvivesRestart(t *testing.T) {
 	r := newRig(t)
-	zero := 0
-	r.create("fn", func(fn *model.Function) { fn.ReservedConcurrency = &zero })
+	r.create("fn", stuck)
 	t0 := r.clk.Now()
 	r.putEvent("held", `{}`)
 	r.logs.waitN(t, "refused, trying again", 1)
