@@ -1,12 +1,15 @@
 package gatehouse_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -280,4 +283,126 @@ func TestRESTLambdaIntegrations(t *testing.T) {
 			t.Errorf("timeout: %d %s", r.status, r.body)
 		}
 	})
+}
+
+// restJobPython waits as long as its event asks, then says what it
+// handled in its log and answers with it.
+const restJobPython = `import json, time
+
+def lambda_handler(event, context):
+    time.sleep(event.get("wait") or 0)
+    print("handled " + json.dumps(event, sort_keys=True))
+    return {"handled": event.get("item")}
+`
+
+// functionLines hands on the log lines functions print that start with
+// prefix, with the request id the engine logs them under.
+type functionLines struct {
+	prefix string
+	lines  chan [2]string
+}
+
+func (l *functionLines) Enabled(context.Context, slog.Level) bool { return true }
+func (l *functionLines) Handle(_ context.Context, r slog.Record) error {
+	if !strings.HasPrefix(r.Message, l.prefix) {
+		return nil
+	}
+	id := ""
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "requestId" {
+			id = a.Value.String()
+		}
+		return true
+	})
+	select {
+	case l.lines <- [2]string{r.Message, id}:
+	default:
+	}
+	return nil
+}
+func (l *functionLines) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *functionLines) WithGroup(string) slog.Handler      { return l }
+
+// An AWS integration whose requestParameters map X-Amz-Invocation-Type
+// from a method request header lets the client choose: with Event the
+// function is invoked asynchronously, through Lambda's own queue of
+// events, and the method answers at once through its default integration
+// response (Lambda's request id mapped from its answer), long before the
+// function, which outlasts the integration timeout, is done; with
+// RequestResponse, or without the header, the function's answer is the
+// method's.
+func TestRESTLambdaAsyncInvocation(t *testing.T) {
+	lambdatest.RequirePython(t, "3")
+	lines := &functionLines{prefix: "handled ", lines: make(chan [2]string, 4)}
+	srv := servertest.Start(t, servertest.Log(slog.New(lines)))
+	gw, fn := srv.APIGateway(), srv.Lambda()
+	restFunction(t, srv, "job", "python3.11", "lambda_function.lambda_handler", lambdatest.PythonFunction(t, restJobPython))
+
+	api, err := gw.CreateRestApi(restCtx, &apigateway.CreateRestApiInput{Name: aws.String("jobs")})
+	restMust(t, err)
+	res, err := gw.CreateResource(restCtx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: api.RootResourceId, PathPart: aws.String("jobs")})
+	restMust(t, err)
+	_, err = gw.PutMethod(restCtx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("POST"),
+		AuthorizationType: aws.String("NONE"), RequestParameters: map[string]bool{"method.request.header.InvocationType": false}})
+	restMust(t, err)
+	_, err = gw.PutIntegration(restCtx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("POST"),
+		Type: agtypes.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: lambdaURI("arn:aws:lambda:us-east-1:000000000000:function:job"),
+		TimeoutInMillis:   aws.Int32(300),
+		RequestParameters: map[string]string{"integration.request.header.X-Amz-Invocation-Type": "method.request.header.InvocationType"},
+		RequestTemplates:  map[string]string{"application/json": `{"item": $input.json('$.item'), "wait": $input.json('$.wait')}`}})
+	restMust(t, err)
+	_, err = gw.PutMethodResponse(restCtx, &apigateway.PutMethodResponseInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("POST"),
+		StatusCode: aws.String("200"), ResponseParameters: map[string]bool{"method.response.header.X-Lambda-Request-Id": false}})
+	restMust(t, err)
+	_, err = gw.PutIntegrationResponse(restCtx, &apigateway.PutIntegrationResponseInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("POST"),
+		StatusCode:         aws.String("200"),
+		ResponseParameters: map[string]string{"method.response.header.X-Lambda-Request-Id": "integration.response.header.x-amzn-RequestId"},
+		ResponseTemplates:  map[string]string{"application/json": `{"handled": "$input.path('$.handled')", "answer": "$util.escapeJavaScript($input.body)"}`}})
+	restMust(t, err)
+	_, err = fn.AddPermission(restCtx, &lambda.AddPermissionInput{FunctionName: aws.String("job"), StatementId: aws.String("apigateway"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"),
+		SourceArn: aws.String("arn:aws:execute-api:us-east-1:000000000000:" + aws.ToString(api.Id) + "/*/POST/jobs")})
+	restMust(t, err)
+	_, err = gw.CreateDeployment(restCtx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")})
+	restMust(t, err)
+	id := aws.ToString(api.Id)
+
+	call := func(invocationType, body string) templateReply {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(restCtx, "POST", srv.URL()+"/restapis/"+id+"/prod/_user_request_/jobs", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if invocationType != "" {
+			req.Header.Set("InvocationType", invocationType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		restMust(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return templateReply{resp.StatusCode, resp.Header, string(b)}
+	}
+
+	// Event: answered at once, though the function takes longer than the
+	// 300 ms integration timeout, which would make a synchronous call 504.
+	r := call("Event", `{"item": "tea", "wait": 1}`)
+	lambdaID := r.header.Get("X-Lambda-Request-Id")
+	if r.status != http.StatusOK || r.body != `{"handled": "", "answer": ""}` || lambdaID == "" {
+		t.Fatalf("Event: %d %v %s", r.status, r.header, r.body)
+	}
+	select {
+	case got := <-lines.lines:
+		if got[0] != `handled {"item": "tea", "wait": 1}` || got[1] != lambdaID {
+			t.Fatalf("the function logged %q under %q, want the event under %q", got[0], got[1], lambdaID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the asynchronous invocation never ran")
+	}
+
+	// RequestResponse, and no header: the function's answer is mapped.
+	for _, typ := range []string{"RequestResponse", ""} {
+		r := call(typ, `{"item": "cake", "wait": 0}`)
+		if r.status != http.StatusOK || r.body != `{"handled": "cake", "answer": "{\"handled\": \"cake\"}"}` || r.header.Get("X-Lambda-Request-Id") == "" {
+			t.Fatalf("InvocationType %q: %d %s", typ, r.status, r.body)
+		}
+		<-lines.lines // printed before the function answered
+	}
 }

@@ -285,6 +285,9 @@ type Server struct {
 	// it, as the data plane and the Lambda API invoke it.
 	fnEngine  *lambda.Engine
 	functions invoke.Invoker
+	// lambdaSvc is the Lambda API; it also takes the data plane's
+	// asynchronous invocations, as its Invoke takes Event ones.
+	lambdaSvc *lambdasvc.Service
 	// code holds functions' deployment packages, unpacked: under the data
 	// directory, or in a temporary one removed at shutdown (codeTemp).
 	code     *code.Store
@@ -508,6 +511,8 @@ func (s *Server) newControllers(loader *model.Loader) {
 	s.v1links = privatelink.New(privatelink.Config{Store: st, Load: loader.Load, Clock: cfg.Clock, Delay: max(cfg.VpcLinkV1Delay, 0), Log: cfg.Log})
 	s.fnEngine = s.newFunctionEngine(loader)
 	s.functions = s.fnEngine
+	s.lambdaSvc = lambdasvc.New(lambdasvc.Config{Store: st, Clock: cfg.Clock, Code: s.code, Functions: s.functions, Endpoint: s.URL,
+		Concurrency: cfg.FunctionConcurrency})
 	s.quotas = usage.NewQuotas()
 	s.quota = quota.New(quota.Config{Store: st, Clock: cfg.Clock, Quotas: s.quotas, Log: cfg.Log})
 	s.plane = dataplane.New(dataplane.Config{
@@ -527,6 +532,7 @@ func (s *Server) newControllers(loader *model.Loader) {
 		SendTimeout: sendTimeout(cfg.SendTimeout),
 		AccessKeys:  cfg.AccessKeys,
 		Functions:   s.functions,
+		Events:      s.lambdaSvc,
 	})
 	// A write answers once every controller acts on it (read-your-writes),
 	// the data plane last: a link lifecycle may commit as it acts (a link
@@ -588,8 +594,7 @@ func (s *Server) newServices() (map[string]http.Handler, error) {
 	if cfg.CDKQualifier != "" {
 		s.params.SetDefaults(cdkBootstrap(cfg.CDKQualifier))
 	}
-	lambdaSvc := lambdasvc.New(lambdasvc.Config{Store: st, Clock: cfg.Clock, Code: s.code, Functions: s.functions, Endpoint: s.URL,
-		Concurrency: cfg.FunctionConcurrency})
+	lambdaSvc := s.lambdaSvc
 	s.stacks = cloudformation.New(cloudformation.Config{Store: st, Clock: cfg.Clock, Log: cfg.Log,
 		Provisioner: s.provisioner, Wait: cfg.StackWait, SeedParameters: s.params.Seed})
 	return map[string]http.Handler{

@@ -61,6 +61,10 @@ type Config struct {
 	// and ALB targets invoke (nil: every such invocation fails as a
 	// missing function does).
 	Functions invoke.Invoker
+	// Events takes asynchronous invocations: REST integrations that map
+	// X-Amz-Invocation-Type to Event (nil: they fail as a missing
+	// engine does).
+	Events invoke.Queuer
 }
 
 // Snapshot is everything the request path reads, compiled at one revision.
@@ -120,7 +124,7 @@ func New(cfg Config) *Plane {
 		Functions: cfg.Functions,
 	}
 	p.rest = restapi.Env{Forwarder: p.env.Forwarder, Transport: cfg.Transport, Links: cfg.Links, Now: cfg.Clock.Now, Log: cfg.Log,
-		Guard: &p.guard, Secret: p.env.Secret, Functions: cfg.Functions}
+		Guard: &p.guard, Secret: p.env.Secret, Functions: cfg.Functions, Events: cfg.Events}
 	return p
 }
 

@@ -8,6 +8,7 @@ package invoke
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -16,7 +17,19 @@ type Invoker interface {
 	Invoke(ctx context.Context, req Request) (Result, error)
 }
 
-// Request is one synchronous invocation.
+// Queuer takes asynchronous invocations (InvocationType Event), as
+// Lambda's Invoke does with a 202: the event is kept for the engine to
+// deliver, with its retries, and the caller does not wait for the
+// function.
+type Queuer interface {
+	// Queue checks that the function (and the qualifier) is there, that
+	// req.Caller may invoke it and that the payload is JSON within the
+	// asynchronous limit, keeps the event, and returns the invocation's
+	// request id; a refusal is an *Error, as Lambda answers it.
+	Queue(ctx context.Context, req Request) (string, error)
+}
+
+// Request is one invocation.
 type Request struct {
 	// Account and Region scope a Function given by name; an ARN's own
 	// account and region win.
@@ -80,6 +93,15 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // Errorf makes an *Error.
 func Errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// AccessDenied is Lambda's refusal of a service principal whose
+// invocation no statement of the function's resource policy allows; arn
+// is the function's, qualified as invoked.
+func AccessDenied(principal, arn string) *Error {
+	return Errorf(http.StatusForbidden, "AccessDeniedException",
+		"User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows the lambda:InvokeFunction action",
+		principal, arn)
 }
 
 // FunctionRef is a function named by name or ARN, split into its parts;

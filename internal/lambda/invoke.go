@@ -56,9 +56,7 @@ func (e *Engine) invoke(ctx context.Context, req invoke.Request, id string) (inv
 	}
 	if c := req.Caller; c != nil {
 		if _, ok := ent.fn.Allows(model.FunctionCaller{Service: c.Service, SourceArn: c.SourceArn, SourceAccount: c.SourceAccount}, qual); !ok {
-			return invoke.Result{}, invoke.Errorf(http.StatusForbidden, "AccessDeniedException",
-				"User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows the lambda:InvokeFunction action",
-				c.Service, arn)
+			return invoke.Result{}, invoke.AccessDenied(c.Service, arn)
 		}
 	}
 	if cfg.State != StateActive {

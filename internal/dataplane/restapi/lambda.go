@@ -15,6 +15,7 @@ import (
 	"gatehouse/internal/dataplane/private"
 	"gatehouse/internal/dataplane/upstream"
 	"gatehouse/internal/invoke"
+	"gatehouse/internal/mapping/restparam"
 	"gatehouse/internal/model"
 	"gatehouse/internal/vtl"
 )
@@ -41,6 +42,12 @@ type lambdaTarget struct {
 	// body of one of them reaches the function base64-encoded, and its
 	// base64 answers reach a client accepting one decoded.
 	binary mediaTypes
+	// invocationType is where an AWS integration's Lambda invocation type
+	// comes from: its requestParameters' mapping to the
+	// X-Amz-Invocation-Type header ('Event' always, or a method request
+	// header for the client to choose); nil without one, and for
+	// AWS_PROXY, whose requestParameters reach no header of Lambda's.
+	invocationType *restparam.Source
 }
 
 // Function is the ARN of the Lambda function an AWS or AWS_PROXY
@@ -65,7 +72,19 @@ func compileLambda(sc *model.Scoped, in *model.RestIntegration, st *model.RestSt
 	}
 	out.lambda = &lambdaTarget{proxy: in.Type == "AWS_PROXY", role: in.Credentials != "", post: in.HTTPMethod == http.MethodPost,
 		account: sc.Scope.Account, region: sc.Scope.Region, function: fn, binary: binary}
+	if !out.lambda.proxy {
+		for i, m := range out.Params {
+			// Lambda reads its headers whatever their case.
+			if m.Target.In == restparam.Header && strings.EqualFold(m.Target.Name, invocationTypeHeader) {
+				out.lambda.invocationType = &out.Params[i].Source
+			}
+		}
+	}
 }
+
+// invocationTypeHeader is Lambda Invoke's InvocationType, which an AWS
+// integration's requestParameters may map.
+const invocationTypeHeader = "X-Amz-Invocation-Type"
 
 // lambdaSource sets the source ARN of a method's Lambda integration, once
 // the method is known.
@@ -91,7 +110,26 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 		fail(w, q, configurationError)
 		return
 	}
-	if env.Functions == nil {
+	async := false
+	if src := l.invocationType; src != nil {
+		v, ok, err := q.value(*src)
+		if err != nil {
+			fail(w, q, mappingFault(&badJSON))
+			return
+		}
+		switch {
+		case !ok || v == "RequestResponse":
+		case v == "Event":
+			async = true
+		default:
+			// Lambda refuses any other type; DryRun, which it takes, is
+			// not served from an integration.
+			env.lambdaFailed(ctx, w, q, invoke.Errorf(http.StatusBadRequest, "ValidationException",
+				"1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", v))
+			return
+		}
+	}
+	if async && env.Events == nil || !async && env.Functions == nil {
 		q.logLambda("Execution failed due to configuration error: no function engine runs Lambda functions")
 		fail(w, q, configurationError)
 		return
@@ -118,8 +156,12 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 		caller = nil
 	}
 	lg.Calling()
-	res, err := env.Functions.Invoke(ctx, invoke.Request{Account: l.account, Region: l.region, Function: l.function,
-		Payload: payload, Caller: caller})
+	req := invoke.Request{Account: l.account, Region: l.region, Function: l.function, Payload: payload, Caller: caller}
+	if async {
+		env.queueLambda(ctx, w, q, integ, req, lg)
+		return
+	}
+	res, err := env.Functions.Invoke(ctx, req)
 	if err != nil {
 		var e *invoke.Error
 		if lg != nil && errors.As(err, &e) {
@@ -160,6 +202,28 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 }
 
 var emptyObject = []byte("{}")
+
+// queueLambda invokes an AWS integration's function asynchronously, as
+// Lambda's Invoke with InvocationType Event: the event is kept for the
+// engine to deliver, and Lambda's answer, a 202 with an empty body, goes
+// through the default integration response.
+func (env *Env) queueLambda(ctx context.Context, w http.ResponseWriter, q *request, integ *Integration, req invoke.Request, lg *accesslog.Entry) {
+	id, err := env.Events.Queue(ctx, req)
+	if err != nil {
+		var e *invoke.Error
+		if lg != nil && errors.As(err, &e) {
+			lg.Called(&http.Response{StatusCode: e.Status}, nil)
+		} else {
+			lg.Called(nil, err)
+		}
+		env.lambdaFailed(ctx, w, q, err)
+		return
+	}
+	if lg != nil {
+		lg.Called(&http.Response{StatusCode: http.StatusAccepted}, nil)
+	}
+	mapResponse(w, env.Guard, q, integ, integ.Default, http.Header{"X-Amzn-Requestid": {id}}, nil)
+}
 
 // lambdaFailed answers an invocation Lambda refused or that did not end
 // in time. AWS answers each refusal (no permission, no function,

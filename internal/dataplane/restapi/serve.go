@@ -43,6 +43,9 @@ type Env struct {
 	Secret upstream.Secret
 	// Functions runs Lambda integrations' and authorizers' functions.
 	Functions invoke.Invoker
+	// Events takes the asynchronous invocations of AWS integrations
+	// that map X-Amz-Invocation-Type to Event.
+	Events invoke.Queuer
 }
 
 // hop reports whether a header is never forwarded: the hop-by-hop ones,

@@ -1,9 +1,11 @@
 package lambda
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"gatehouse/internal/api"
@@ -70,10 +72,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 			"Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)
 	}
 	if len(in.Payload) > 0 && !json.Valid(in.Payload) {
-		// Lambda reads every payload as JSON before it looks at the
-		// function; what follows its prefix is gatehouse's wording.
-		return nil, lambdaError(http.StatusBadRequest, "InvalidRequestContentException", "",
-			"Could not parse request body into json: Could not parse payload into json: the payload is not a JSON value")
+		return nil, notJSON()
 	}
 	switch in.InvocationType {
 	case "DryRun":
@@ -82,7 +81,10 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 		}
 		return &InvokeOutput{status: http.StatusNoContent}, nil
 	case "Event":
-		return s.queue(ctx, t, in.Payload)
+		if err := s.queue(ctx, t, in.Payload, nil); err != nil {
+			return nil, err
+		}
+		return &InvokeOutput{status: http.StatusAccepted}, nil
 	}
 	if s.cfg.Functions == nil {
 		return nil, s.noEngine(ctx, t)
@@ -123,25 +125,77 @@ func (s *Service) invocable(ctx context.Context, tx model.Tx, t target) (model.F
 	return c, err
 }
 
-// queue writes an Event invocation for the engine to deliver, and answers
-// 202 at once: the event is durable from then on.
-func (s *Service) queue(ctx context.Context, t target, payload []byte) (*InvokeOutput, error) {
+// notJSON is Lambda's refusal of a payload that is not JSON: Lambda reads
+// every payload as JSON before it looks at the function; what follows its
+// prefix is gatehouse's wording.
+func notJSON() error {
+	return lambdaError(http.StatusBadRequest, "InvalidRequestContentException", "",
+		"Could not parse request body into json: Could not parse payload into json: the payload is not a JSON value")
+}
+
+// queue writes an Event invocation for the engine to deliver, under the
+// request id of ctx: the event is durable from then on. A service
+// invoking on a resource's behalf (caller) must be allowed by the
+// function's resource policy, as the engine checks synchronous ones.
+func (s *Service) queue(ctx context.Context, t target, payload []byte, caller *invoke.Caller) error {
 	if len(payload) > maxAsyncPayload {
-		return nil, lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
+		return lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
 			"Request must be smaller than %d bytes for the InvokeFunction operation", maxAsyncPayload)
 	}
 	now := s.now()
-	err := s.update(ctx, func(tx model.Tx) error {
-		if _, err := s.invocable(ctx, tx, t); err != nil {
+	return s.update(ctx, func(tx model.Tx) error {
+		f, err := getFunction(ctx, tx, t)
+		if err != nil {
 			return err
+		}
+		if _, _, err := configOf(ctx, tx, f, t); err != nil {
+			return err
+		}
+		if caller != nil {
+			if _, ok := f.Allows(model.FunctionCaller{Service: caller.Service, SourceArn: caller.SourceArn, SourceAccount: caller.SourceAccount}, t.qualifier); !ok {
+				return fromInvoke(invoke.AccessDenied(caller.Service, t.arn(ctx)))
+			}
 		}
 		return model.Put(tx, &model.FunctionEvent{Function: t.name, ID: api.MetaFrom(ctx).RequestID,
 			Qualifier: t.qualifier, Payload: payload, Due: now, Received: now})
 	})
-	if err != nil {
-		return nil, err
+}
+
+var _ invoke.Queuer = (*Service)(nil)
+
+// Queue is Invoke with InvocationType Event for what invokes functions
+// inside gatehouse (API Gateway's integrations): the same checks and the
+// same durable event, answered with the invocation's request id or the
+// *invoke.Error Lambda's answer would carry.
+func (s *Service) Queue(ctx context.Context, req invoke.Request) (string, error) {
+	ref, _ := invoke.ParseFunction(req.Function)
+	id := api.NewRequestID()
+	ctx = api.WithMeta(ctx, api.Meta{RequestID: id, Account: cmp.Or(ref.Account, req.Account), Region: cmp.Or(ref.Region, req.Region)})
+	t, err := resolve(ctx, req.Function, req.Qualifier)
+	if err == nil && len(req.Payload) > 0 && !json.Valid(req.Payload) {
+		err = notJSON()
 	}
-	return &InvokeOutput{status: http.StatusAccepted}, nil
+	if err == nil {
+		err = s.queue(ctx, t, req.Payload, req.Caller)
+	}
+	if err != nil {
+		return "", toInvoke(err)
+	}
+	return id, nil
+}
+
+// toInvoke is a refusal as an *invoke.Error, for callers that are not
+// the Lambda API; other errors (the store's) stay as they are.
+func toInvoke(err error) error {
+	var e *api.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	out := &invoke.Error{Status: e.Status, Code: e.Code, Message: e.Message}
+	if shape, ok := e.Shape.(errorShape); ok {
+		out.Reason = shape.Reason
+	}
+	return out
 }
 
 // noEngine is the answer when no engine runs functions: none ever leaves
