@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/internal/dataplane/accesslog"
 	"gatehouse/internal/invoke"
 	"gatehouse/internal/model"
 )
@@ -133,5 +134,21 @@ func TestLambdaAsyncChosenByClient(t *testing.T) {
 	fns, events := &functions{answer: answering(`{"statusCode": 201, "body": "ran"}`)}, &queue{}
 	if w, _ := sendAsync(lambdaAPI(t, proxy, nil), fns, events, ""); w.Code != http.StatusCreated || w.Body.String() != "ran" || events.count() != 0 {
 		t.Errorf("AWS_PROXY: %d %s, queued %d", w.Code, w.Body, events.count())
+	}
+}
+
+// A stage's access log reports an asynchronous invocation's integration
+// status as Lambda's 202.
+func TestLambdaAsyncAccessLog(t *testing.T) {
+	api := lambdaAPI(t, asyncIntegration("AWS", "'Event'"), nil)
+	st := api.Stages["prod"]
+	st.AccessLog = accesslog.Compile(&model.AccessLogSettings{DestinationARN: "arn:aws:logs:us-east-1:123456789012:log-group:access",
+		Format: "$context.status $context.integration.status"})
+	var buf bytes.Buffer
+	env := &Env{Now: time.Now, Events: &queue{}, Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	r := httptest.NewRequest("POST", "http://api1.execute-api.localhost/prod/orders/1", strings.NewReader(`{}`))
+	Serve(httptest.NewRecorder(), r, env, api, st, "/orders/1")
+	if !strings.Contains(buf.String(), `line="200 202"`) {
+		t.Errorf("access log %s", buf.String())
 	}
 }
