@@ -390,6 +390,9 @@ func (e *Engine) conclude(k evKey, pol asyncPolicy, attrs []any, judge func(*mod
 		sent, err = e.sendRecord(stx, k.scope, cur, pol, cond, now, res, ran)
 		return err
 	})
+	// The next attempt is planned before the log says so: a reader of the
+	// log (a test moving a fake clock) finds it planned.
+	e.eventDone(k, next)
 	switch {
 	case werr != nil:
 		e.log.Error("lambda: recording an asynchronous invocation", append(attrs, "err", werr)...)
@@ -409,7 +412,6 @@ func (e *Engine) conclude(k evKey, pol asyncPolicy, attrs []any, judge func(*mod
 	if werr == nil {
 		e.logRecord(sent, cond, attrs)
 	}
-	e.eventDone(k, next)
 }
 
 // refusal reports whether an invocation error is the engine refusing to
@@ -436,12 +438,12 @@ func (e *Engine) refused(k evKey, attrs []any) {
 		next = cur
 		return model.Put(tx, cur)
 	})
+	e.eventDone(k, next) // planned before it is logged, as in conclude
 	if werr != nil {
 		e.log.Error("lambda: recording an asynchronous invocation", append(attrs, "err", werr)...)
 	} else if next != nil {
 		e.log.Debug("lambda asynchronous invocation refused, trying again", append(attrs, "refusals", next.Refusals, "due", next.Due)...)
 	}
-	e.eventDone(k, next)
 }
 
 // eventDone ends a delivery and plans the next, if next is not nil.
