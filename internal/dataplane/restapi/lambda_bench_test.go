@@ -34,8 +34,18 @@ func BenchmarkRestLambdaCustom(b *testing.B) {
 	benchLambda(b, api, fns, "POST", "/prod/orders/42", `{"item": "tea"}`)
 }
 
+// BenchmarkRestLambdaAsync measures one request through an AWS method
+// that maps X-Amz-Invocation-Type to 'Event': the payload made, the event
+// handed to a queue that takes it at once (a fake), Lambda's empty answer
+// through the default integration response. Keeping the event durably is
+// the Lambda service's part, on top.
+func BenchmarkRestLambdaAsync(b *testing.B) {
+	api := lambdaAPI(b, asyncIntegration("AWS", "'Event'"), nil)
+	benchLambda(b, api, &functions{}, "POST", "/prod/orders/42", `{"item": "tea"}`)
+}
+
 func benchLambda(b *testing.B, api *API, fns *functions, method, target, body string) {
-	env := &Env{Now: time.Now, Functions: fns}
+	env := &Env{Now: time.Now, Functions: fns, Events: &queue{}}
 	st := api.Stages["prod"]
 	path, _, _ := strings.Cut(strings.TrimPrefix(target, "/prod"), "?")
 	b.ReportAllocs()
@@ -49,5 +59,6 @@ func benchLambda(b *testing.B, api *API, fns *functions, method, target, body st
 			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 		fns.got = fns.got[:0]
+		env.Events.(*queue).got = nil
 	}
 }
