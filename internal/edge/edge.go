@@ -75,7 +75,8 @@ type Config struct {
 	// with a Refuse method answers the edge's refusals in its protocol's
 	// shape.
 	Services map[string]http.Handler
-	// Invoke serves invoke URLs; nil answers 404.
+	// Invoke serves invoke URLs; with it nil, a request for one is taken
+	// for a management call (and so answered as an unknown operation).
 	Invoke http.Handler
 	// IsInvoke reports whether a request is for an invoke URL.
 	IsInvoke func(*http.Request) bool

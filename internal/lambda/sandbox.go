@@ -101,8 +101,9 @@ type invocation struct {
 	// within InitLimit; reinit then has a second sandbox initialise
 	// within the invocation's own timeout, as Lambda retries Init.
 	initTimedOut, reinit bool
-	done  chan invoke.Result
-	once  sync.Once
+
+	done chan invoke.Result
+	once sync.Once
 	// The concurrency the invocation holds.
 	fn   *fnState
 	acct *account
