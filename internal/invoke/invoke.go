@@ -25,7 +25,8 @@ type Queuer interface {
 	// Queue checks that the function (and the qualifier) is there, that
 	// req.Caller may invoke it and that the payload is JSON within the
 	// asynchronous limit, keeps the event, and returns the invocation's
-	// request id; a refusal is an *Error, as Lambda answers it.
+	// request id; a refusal is an *Error, as Lambda answers it. With
+	// req.DryRun it checks and keeps nothing (InvocationType DryRun).
 	Queue(ctx context.Context, req Request) (string, error)
 }
 
@@ -46,6 +47,8 @@ type Request struct {
 	// ClientContext is Invoke's X-Amz-Client-Context, base64-encoded JSON
 	// about the calling app, which the function's context carries.
 	ClientContext string
+	// DryRun asks a Queuer to check the invocation only.
+	DryRun bool
 	// Caller, when set, is a service invoking on a resource's behalf: the
 	// function's resource policy must allow it (model.Function.Allows),
 	// or the invocation fails with AccessDenied before the function runs.

@@ -118,12 +118,15 @@ func TestLambdaAsyncChosenByClient(t *testing.T) {
 		{"RequestResponse", 200, 0, 1, ""},
 		{"", 200, 0, 1, ""},
 		{"event", 500, 0, 0, "Lambda invocation failed with status: 400"},
-		{"DryRun", 500, 0, 0, "Lambda invocation failed with status: 400"},
+		{"DryRun", 200, 1, 0, ""},
 	} {
 		fns, events := &functions{answer: answering(`{"item": "made"}`)}, &queue{}
 		w, logged := sendAsync(api, fns, events, c.header)
 		if w.Code != c.status || events.count() != c.queued || len(fns.got) != c.invoked || !strings.Contains(logged, c.log) {
 			t.Errorf("InvocationType %q: %d %s, queued %d, invoked %d\n%s", c.header, w.Code, w.Body, events.count(), len(fns.got), logged)
+		}
+		if c.queued == 1 && !events.got[0].DryRun != (c.header == "Event") {
+			t.Errorf("InvocationType %q: queued as DryRun %v", c.header, events.got[0].DryRun)
 		}
 		if c.invoked == 1 && w.Body.String() != `{"accepted": true, "body": "{"item": "made"}", "item": "made"}` {
 			t.Errorf("InvocationType %q: the function's answer is not mapped: %s", c.header, w.Body)

@@ -110,7 +110,7 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 		fail(w, q, configurationError)
 		return
 	}
-	async := false
+	async, dry := false, false
 	if src := l.invocationType; src != nil {
 		v, ok, err := q.value(*src)
 		if err != nil {
@@ -121,9 +121,10 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 		case !ok || v == "RequestResponse":
 		case v == "Event":
 			async = true
+		case v == "DryRun":
+			// Lambda only checks the invocation, and answers 204.
+			async, dry = true, true
 		default:
-			// Lambda refuses any other type; DryRun, which it takes, is
-			// not served from an integration.
 			env.lambdaFailed(ctx, w, q, invoke.Errorf(http.StatusBadRequest, "ValidationException",
 				"1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", v))
 			return
@@ -156,7 +157,7 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 		caller = nil
 	}
 	lg.Calling()
-	req := invoke.Request{Account: l.account, Region: l.region, Function: l.function, Payload: payload, Caller: caller}
+	req := invoke.Request{Account: l.account, Region: l.region, Function: l.function, Payload: payload, Caller: caller, DryRun: dry}
 	if async {
 		env.queueLambda(ctx, w, q, integ, req, lg)
 		return
@@ -206,7 +207,8 @@ var emptyObject = []byte("{}")
 // queueLambda invokes an AWS integration's function asynchronously, as
 // Lambda's Invoke with InvocationType Event: the event is kept for the
 // engine to deliver, and Lambda's answer, a 202 with an empty body, goes
-// through the default integration response.
+// through the default integration response. A DryRun is checked alone,
+// and answered with a 204.
 func (env *Env) queueLambda(ctx context.Context, w http.ResponseWriter, q *request, integ *Integration, req invoke.Request, lg *accesslog.Entry) {
 	id, err := env.Events.Queue(ctx, req)
 	if err != nil {
@@ -220,7 +222,11 @@ func (env *Env) queueLambda(ctx context.Context, w http.ResponseWriter, q *reque
 		return
 	}
 	if lg != nil {
-		lg.Called(&http.Response{StatusCode: http.StatusAccepted}, nil)
+		status := http.StatusAccepted
+		if req.DryRun {
+			status = http.StatusNoContent
+		}
+		lg.Called(&http.Response{StatusCode: status}, nil)
 	}
 	mapResponse(w, env.Guard, q, integ, integ.Default, http.Header{"X-Amzn-Requestid": {id}}, nil)
 }

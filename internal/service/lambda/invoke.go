@@ -134,9 +134,7 @@ func notJSON() error {
 }
 
 // queue writes an Event invocation for the engine to deliver, under the
-// request id of ctx: the event is durable from then on. A service
-// invoking on a resource's behalf (caller) must be allowed by the
-// function's resource policy, as the engine checks synchronous ones.
+// request id of ctx: the event is durable from then on.
 func (s *Service) queue(ctx context.Context, t target, payload []byte, caller *invoke.Caller) error {
 	if len(payload) > maxAsyncPayload {
 		return lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
@@ -144,29 +142,40 @@ func (s *Service) queue(ctx context.Context, t target, payload []byte, caller *i
 	}
 	now := s.now()
 	return s.update(ctx, func(tx model.Tx) error {
-		f, err := getFunction(ctx, tx, t)
-		if err != nil {
+		if err := allowed(ctx, tx, t, caller); err != nil {
 			return err
-		}
-		if _, _, err := configOf(ctx, tx, f, t); err != nil {
-			return err
-		}
-		if caller != nil {
-			if _, ok := f.Allows(model.FunctionCaller{Service: caller.Service, SourceArn: caller.SourceArn, SourceAccount: caller.SourceAccount}, t.qualifier); !ok {
-				return fromInvoke(invoke.AccessDenied(caller.Service, t.arn(ctx)))
-			}
 		}
 		return model.Put(tx, &model.FunctionEvent{Function: t.name, ID: api.MetaFrom(ctx).RequestID,
 			Qualifier: t.qualifier, Payload: payload, Due: now, Received: now})
 	})
 }
 
+// allowed checks that the target's function and qualifier are there and,
+// for a service invoking on a resource's behalf (caller), that the
+// function's resource policy allows it, as the engine checks synchronous
+// invocations.
+func allowed(ctx context.Context, tx model.Tx, t target, caller *invoke.Caller) error {
+	f, err := getFunction(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	if _, _, err := configOf(ctx, tx, f, t); err != nil {
+		return err
+	}
+	if caller != nil {
+		if _, ok := f.Allows(model.FunctionCaller{Service: caller.Service, SourceArn: caller.SourceArn, SourceAccount: caller.SourceAccount}, t.qualifier); !ok {
+			return fromInvoke(invoke.AccessDenied(caller.Service, t.arn(ctx)))
+		}
+	}
+	return nil
+}
+
 var _ invoke.Queuer = (*Service)(nil)
 
-// Queue is Invoke with InvocationType Event for what invokes functions
-// inside gatehouse (API Gateway's integrations): the same checks and the
-// same durable event, answered with the invocation's request id or the
-// *invoke.Error Lambda's answer would carry.
+// Queue is Invoke with InvocationType Event (or DryRun) for what invokes
+// functions inside gatehouse (API Gateway's integrations): the same checks
+// and the same durable event, answered with the invocation's request id
+// or the *invoke.Error Lambda's answer would carry.
 func (s *Service) Queue(ctx context.Context, req invoke.Request) (string, error) {
 	ref, _ := invoke.ParseFunction(req.Function)
 	id := api.NewRequestID()
@@ -175,7 +184,14 @@ func (s *Service) Queue(ctx context.Context, req invoke.Request) (string, error)
 	if err == nil && len(req.Payload) > 0 && !json.Valid(req.Payload) {
 		err = notJSON()
 	}
-	if err == nil {
+	switch {
+	case err != nil:
+	case req.DryRun && len(req.Payload) > maxSyncPayload:
+		err = lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
+			"Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)
+	case req.DryRun:
+		err = s.view(ctx, func(tx model.Tx) error { return allowed(ctx, tx, t, req.Caller) })
+	default:
 		err = s.queue(ctx, t, req.Payload, req.Caller)
 	}
 	if err != nil {

@@ -70,11 +70,19 @@ func TestQueue(t *testing.T) {
 			t.Errorf("%s: %v", c.what, err)
 		}
 	}
+	// DryRun checks the same and keeps nothing.
+	if id, err := s.Queue(context.Background(), invoke.Request{Function: fn, Payload: []byte(`{}`), Caller: allowed, DryRun: true}); err != nil || id == "" {
+		t.Errorf("DryRun = %q, %v", id, err)
+	}
+	var e *invoke.Error
+	if _, err := s.Queue(context.Background(), invoke.Request{Function: fn, Payload: []byte(`{}`), Caller: &other, DryRun: true}); !errors.As(err, &e) || e.Code != "AccessDeniedException" {
+		t.Errorf("DryRun by a caller the policy does not name: %v", err)
+	}
 	model.View(st, "000000000000", "us-east-1", func(tx model.Tx) error {
 		events, err = model.List[model.FunctionEvent](tx)
 		return err
 	})
 	if len(events) != 1 {
-		t.Errorf("refused invocations left events: %+v", events)
+		t.Errorf("refused and dry invocations left events: %+v", events)
 	}
 }
