@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 
 	"gatehouse"
+	"gatehouse/internal/servertest"
 )
 
 // TestIdleConnectionsGiveWayToNewClients holds as many connections as the
@@ -179,4 +181,43 @@ func (w *connWatch) wait(what string, done func(open map[string]http.ConnState) 
 			w.t.Fatalf("gave up waiting for %s", what)
 		}
 	}
+}
+
+// Functions' own listener counts against gatehouse's connection cap: its
+// idle connections give way to new clients of gatehouse's own port, as the
+// port's own idle connections do.
+func TestFunctionsListenerSharesTheConnectionCap(t *testing.T) {
+	srv := servertest.Start(t, func(c *gatehouse.Config) { c.MaxConns = 2 })
+	call := func(addr string) (net.Conn, *bufio.Reader) {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(30 * time.Second)) // a watchdog
+		if _, err := io.WriteString(c, "GET /2015-03-31/functions HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(c)
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return c, r
+	}
+	fn := strings.TrimPrefix(srv.FunctionsURL(), "http://")
+	first, r := call(fn)
+	call(fn)
+	// New clients of gatehouse's port, kept open: past the cap, the
+	// longest idle connection, the functions' first, is closed.
+	for range 3 {
+		call(srv.Addr().String())
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Fatalf("the functions' idle connection is still open: %v", err)
+	}
+	first.Close()
 }

@@ -360,10 +360,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// No ReadTimeout or WriteTimeout: they would cut long invoke
 	// responses. The edge bounds management bodies, the data plane invoke
 	// bodies, each per request.
-	s.http = &http.Server{Handler: s.newEdge(services), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
-	s.fnHTTP = &http.Server{Handler: s.newFunctionEdge(services), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
+	main := s.newEdge(services)
+	s.http = &http.Server{Handler: main, ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
+	s.fnHTTP = &http.Server{Handler: s.newFunctionEdge(services, main), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
+	// Functions' listener counts against the same connection cap and
+	// body budget as gatehouse's own: it adds a door, not more room.
 	if n := maxConns(cfg.MaxConns); n > 0 {
-		s.http.ConnState = newConnCap(n).state
+		k := newConnCap(n)
+		s.http.ConnState, s.fnHTTP.ConnState = k.state, k.state
 	}
 	if watch, capped := cfg.watchConns, s.http.ConnState; watch != nil {
 		s.http.ConnState = func(c net.Conn, st http.ConnState) {
@@ -641,7 +645,7 @@ func (s *Server) EngineConfig(region string) aws.Config {
 // newEdge is the root handler: invoke URLs to the data plane, the admin
 // endpoints, and management calls to the services' handlers, behind the
 // management plane's guards.
-func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
+func (s *Server) newEdge(services map[string]http.Handler) *edge.Edge {
 	cfg := s.cfg
 	return edge.New(edge.Config{
 		Invoke:     s.plane,
@@ -668,9 +672,10 @@ func (s *Server) newEdge(services map[string]http.Handler) http.Handler {
 // services behind the same guards, but no admin endpoints and no invoke
 // URLs, so a function reaches gatehouse only through the AWS APIs, as it
 // would reach AWS. A request for either answers as an unknown operation.
-func (s *Server) newFunctionEdge(services map[string]http.Handler) http.Handler {
+func (s *Server) newFunctionEdge(services map[string]http.Handler, main *edge.Edge) http.Handler {
 	cfg := s.cfg
 	return edge.New(edge.Config{
+		ShareBudget: main,
 		Services:    services,
 		Account:     cfg.Account,
 		Region:      cfg.Region,

@@ -111,6 +111,9 @@ type Config struct {
 	// BudgetWait is how long a caller waits for the budget before it is
 	// answered as throttled (DefaultBudgetWait when zero).
 	BudgetWait time.Duration
+	// ShareBudget, when set, is another edge whose body budget this one
+	// uses too, so that two listeners hold no more than one budget.
+	ShareBudget *Edge
 	// EngineKey is the secret the stack engine sends in api.CallerHeader:
 	// a management call carrying it is served as CloudFormation's
 	// (api.Meta.Caller "cloudformation"). Any other value is ignored, and
@@ -147,7 +150,11 @@ func New(cfg Config) *Edge {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Edge{cfg: cfg, hosts: newHosts(cfg.AllowHosts), budget: newBudget(cfg.BodyBudget), csrf: http.NewCrossOriginProtection()}
+	b := newBudget(cfg.BodyBudget)
+	if cfg.ShareBudget != nil {
+		b = cfg.ShareBudget.budget
+	}
+	return &Edge{cfg: cfg, hosts: newHosts(cfg.AllowHosts), budget: b, csrf: http.NewCrossOriginProtection()}
 }
 
 // versionService maps a Query form's Version to its service, for unsigned

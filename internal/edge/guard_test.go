@@ -269,6 +269,15 @@ func TestBodyBudget(t *testing.T) {
 	if w := post(); w.Code != http.StatusServiceUnavailable || w.Header().Get("x-amzn-ErrorType") != "RequestLimitExceeded" {
 		t.Fatalf("second caller: %d %q %s, want 503 RequestLimitExceeded", w.Code, w.Header().Get("x-amzn-ErrorType"), w.Body)
 	}
+	// An edge sharing the budget (functions' own listener) has none left
+	// either.
+	sibling := New(Config{Services: map[string]http.Handler{EC2: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})},
+		BudgetWait: 20 * time.Millisecond, ShareBudget: e})
+	e, mine := sibling, e
+	if w := post(); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("caller of the sharing edge: %d %s, want 503", w.Code, w.Body)
+	}
+	e = mine
 	close(release)
 	if w := <-first; w.Code != http.StatusOK {
 		t.Fatalf("first caller: %d", w.Code)
