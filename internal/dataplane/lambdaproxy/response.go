@@ -42,21 +42,26 @@ type document struct {
 	Body              *string             `json:"body"`
 	IsBase64Encoded   bool                `json:"isBase64Encoded"`
 
-	// restHeaders are a REST answer's headers, read by ParseREST in
-	// place of Headers.
-	restHeaders map[string]restHeader
+	// valueHeaders are the headers ParseREST and ParseV1 read in place
+	// of Headers, whose values may be booleans.
+	valueHeaders map[string]headerValue
 }
 
-// ParseV1 reads the response document of HTTP APIs' format 1.0 and ALB
-// targets: a JSON object with statusCode, and headers, multiValueHeaders,
-// body (a string, base64 with isBase64Encoded) as it likes; other members
-// are ignored. Anything else is ErrMalformed. A header named in both maps
-// takes multiValueHeaders' values, as on AWS.
+// ParseV1 reads the response document of HTTP APIs' format 1.0: a JSON
+// object with statusCode, and headers (a value may be a boolean, sent as
+// its text), multiValueHeaders, body (a string, base64 with
+// isBase64Encoded) as it likes; other members are ignored. Anything else
+// is ErrMalformed. A header named in both maps takes multiValueHeaders'
+// values, as on AWS.
 func ParseV1(payload []byte) (*Response, error) {
-	var d document
+	var d struct {
+		document
+		Headers map[string]headerValue `json:"headers"`
+	}
 	if err := json.Unmarshal(payload, &d); err != nil || d.StatusCode == nil {
 		return nil, ErrMalformed
 	}
+	d.valueHeaders = d.Headers
 	return d.response()
 }
 
@@ -72,7 +77,7 @@ func ParseREST(payload []byte) (*Response, error) {
 	}
 	var d struct {
 		document
-		Headers map[string]restHeader `json:"headers"`
+		Headers map[string]headerValue `json:"headers"`
 	}
 	if err := json.Unmarshal(payload, &d); err != nil {
 		return nil, ErrMalformed
@@ -80,7 +85,7 @@ func ParseREST(payload []byte) (*Response, error) {
 	if d.StatusCode == nil || string(d.StatusCode) == "null" {
 		d.StatusCode = json.RawMessage("200")
 	}
-	d.restHeaders = d.Headers
+	d.valueHeaders = d.Headers
 	return d.response()
 }
 
@@ -125,14 +130,14 @@ func restMembers(payload []byte) bool {
 	return true
 }
 
-// restHeader is a REST answer's header value: a string, a boolean (sent
-// as "true" or "false"), or null, which sets nothing.
-type restHeader struct {
+// headerValue is a REST or format 1.0 answer's header value: a string, a
+// boolean (sent as "true" or "false"), or null, which sets nothing.
+type headerValue struct {
 	s   string
 	set bool
 }
 
-func (h *restHeader) UnmarshalJSON(b []byte) error {
+func (h *headerValue) UnmarshalJSON(b []byte) error {
 	switch {
 	case string(b) == "null":
 		return nil
@@ -188,7 +193,7 @@ func (d *document) response() (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Response{Status: status, Header: make(http.Header, len(d.Headers)+len(d.restHeaders)+len(d.MultiValueHeaders)+len(d.Cookies))}
+	r := &Response{Status: status, Header: make(http.Header, len(d.Headers)+len(d.valueHeaders)+len(d.MultiValueHeaders)+len(d.Cookies))}
 	if d.StatusDescription != nil {
 		r.StatusDescription = *d.StatusDescription
 	}
@@ -197,7 +202,7 @@ func (d *document) response() (*Response, error) {
 			r.Header[http.CanonicalHeaderKey(k)] = []string{*v}
 		}
 	}
-	for k, v := range d.restHeaders {
+	for k, v := range d.valueHeaders {
 		if v.set {
 			r.Header[http.CanonicalHeaderKey(k)] = []string{v.s}
 		}

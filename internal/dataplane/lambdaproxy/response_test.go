@@ -26,6 +26,11 @@ func TestParseV1(t *testing.T) {
 	if r, err := ParseV1([]byte(`{"statusCode": "404"}`)); err != nil || r.Status != 404 {
 		t.Errorf("string status: %+v, %v", r, err)
 	}
+	// A boolean header value passes as its text; null sets nothing.
+	if r, err := ParseV1([]byte(`{"statusCode": 200, "headers": {"x-flag": true, "x-off": false, "x-none": null}}`)); err != nil ||
+		r.Header.Get("X-Flag") != "true" || r.Header.Get("X-Off") != "false" || r.Header["X-None"] != nil {
+		t.Errorf("boolean headers: %+v, %v", r, err)
+	}
 }
 
 func TestParseV2InfersAnAnswer(t *testing.T) {
