@@ -164,14 +164,7 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 	}
 	res, err := env.Functions.Invoke(ctx, req)
 	if err != nil {
-		var e *invoke.Error
-		if lg != nil && errors.As(err, &e) {
-			// Lambda answered, refusing: its status is the integration's.
-			lg.Called(&http.Response{StatusCode: e.Status}, nil)
-		} else {
-			lg.Called(nil, err)
-		}
-		env.lambdaFailed(ctx, w, q, err)
+		env.lambdaRefused(ctx, w, q, err, lg)
 		return
 	}
 	if lg != nil {
@@ -204,6 +197,19 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 
 var emptyObject = []byte("{}")
 
+// lambdaRefused logs a call Lambda did not run (when Lambda answered,
+// refusing, its status is the integration's) and answers as API Gateway
+// does.
+func (env *Env) lambdaRefused(ctx context.Context, w http.ResponseWriter, q *request, err error, lg *accesslog.Entry) {
+	var e *invoke.Error
+	if lg != nil && errors.As(err, &e) {
+		lg.Called(&http.Response{StatusCode: e.Status}, nil)
+	} else {
+		lg.Called(nil, err)
+	}
+	env.lambdaFailed(ctx, w, q, err)
+}
+
 // queueLambda invokes an AWS integration's function asynchronously, as
 // Lambda's Invoke with InvocationType Event: the event is kept for the
 // engine to deliver, and Lambda's answer, a 202 with an empty body, goes
@@ -212,13 +218,7 @@ var emptyObject = []byte("{}")
 func (env *Env) queueLambda(ctx context.Context, w http.ResponseWriter, q *request, integ *Integration, req invoke.Request, lg *accesslog.Entry) {
 	id, err := env.Events.Queue(ctx, req)
 	if err != nil {
-		var e *invoke.Error
-		if lg != nil && errors.As(err, &e) {
-			lg.Called(&http.Response{StatusCode: e.Status}, nil)
-		} else {
-			lg.Called(nil, err)
-		}
-		env.lambdaFailed(ctx, w, q, err)
+		env.lambdaRefused(ctx, w, q, err, lg)
 		return
 	}
 	if lg != nil {
