@@ -64,14 +64,14 @@ func TestAWSCLILambda(t *testing.T) {
 	}
 	var config struct {
 		FunctionArn          string
-		LastModified         float64
+		LastModified         json.RawMessage // epoch seconds on the wire; the CLI may print them as a date
 		MaximumRetryAttempts *int
 		DestinationConfig    struct{ OnFailure struct{ Destination string } }
 	}
 	out = aws(t, "lambda", "put-function-event-invoke-config", "--function-name", "cli-fn", "--maximum-retry-attempts", "0",
 		"--destination-config", `{"OnFailure":{"Destination":"arn:aws:sqs:us-east-1:000000000000:failed"}}`, "--output", "json")
 	if err := json.Unmarshal([]byte(out), &config); err != nil || config.FunctionArn != "arn:aws:lambda:us-east-1:000000000000:function:cli-fn:$LATEST" ||
-		config.LastModified == 0 || config.MaximumRetryAttempts == nil || *config.MaximumRetryAttempts != 0 ||
+		len(config.LastModified) == 0 || string(config.LastModified) == "0" || config.MaximumRetryAttempts == nil || *config.MaximumRetryAttempts != 0 ||
 		config.DestinationConfig.OnFailure.Destination != "arn:aws:sqs:us-east-1:000000000000:failed" {
 		t.Fatalf("put-function-event-invoke-config: %v\n%s", err, out)
 	}

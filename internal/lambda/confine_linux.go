@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -114,8 +115,16 @@ var namespaces = sync.OnceValue(func() bool {
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Env = []string{probeEnv + "=1"}
 	cmd.SysProcAttr = nsAttr()
-	return cmd.Run() == nil
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		nsRefusal = strings.TrimSpace(err.Error() + " " + string(out))
+	}
+	return err == nil
 })
+
+// nsRefusal is why namespaces found the machine refusing them, for the
+// warning gatehouse logs.
+var nsRefusal string
 
 // nsAttr starts a process in new PID and mount namespaces; a user other
 // than root gets them inside a user namespace of its own, where it keeps
@@ -127,6 +136,10 @@ func nsAttr() *syscall.SysProcAttr {
 		a.Cloneflags |= syscall.CLONE_NEWUSER
 		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
 		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
+		// A user other than root inside the namespace keeps no capability
+		// across exec but an ambient one: the supervisor needs to mount.
+		// It drops it before it starts the function.
+		a.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN}
 	}
 	return a
 }
@@ -150,7 +163,7 @@ func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.Funct
 	if !ns || !ll {
 		sandboxing.Do(func() {
 			if !ns {
-				log.Warn("lambda: this machine does not let gatehouse make namespaces, so a function's /tmp is not its own and what it detaches outlives a gatehouse that is killed outright")
+				log.Warn("lambda: this machine does not let gatehouse make namespaces, so a function's /tmp is not its own and what it detaches may outlive a gatehouse that is killed outright", "err", nsRefusal)
 			}
 			if !ll {
 				log.Warn("lambda: Landlock is not available, so functions are not confined: they can read what gatehouse's user can")
@@ -159,28 +172,31 @@ func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.Funct
 	}
 	s := shimSpec{Path: cmd.Path, Args: cmd.Args, MemoryMB: cfg.MemorySize, PidNS: ns}
 	sup := &supervisor{done: make(chan struct{})}
-	if ll {
-		s.Landlock = true
-		s.RX = append(append([]string{}, systemDirs...), taskRoot)
-		s.RO = []string{"/proc", "/sys"}
-		s.Dev = []string{"/dev"}
-		// The interpreter's installation: dir of dir of its real
-		// executable (/root/.pyenv/versions/3.11.7 for .../bin/python3.11).
-		if real, err := filepath.EvalSymlinks(run.Path); err == nil {
-			s.RX = append(s.RX, filepath.Dir(filepath.Dir(real)))
-		}
-		// The runtime loop's script, wherever it was written.
-		for _, a := range run.Args {
-			if filepath.IsAbs(a) {
-				if real, err := filepath.EvalSymlinks(a); err == nil {
-					s.RX = append(s.RX, filepath.Dir(real))
-				}
+	// What the function runs from: its code, its interpreter's
+	// installation (dir of dir of the real executable:
+	// /root/.pyenv/versions/3.11.7 for .../bin/python3.11) and the
+	// runtime loop's directory, wherever they are.
+	needs := []string{taskRoot}
+	if real, err := filepath.EvalSymlinks(run.Path); err == nil {
+		needs = append(needs, filepath.Dir(filepath.Dir(real)))
+	}
+	for _, a := range run.Args {
+		if filepath.IsAbs(a) {
+			if real, err := filepath.EvalSymlinks(a); err == nil {
+				needs = append(needs, filepath.Dir(real))
 			}
 		}
+	}
+	if ll {
+		s.Landlock = true
+		s.RX = append(append([]string{}, systemDirs...), needs...)
+		s.RO = []string{"/proc", "/sys"}
+		s.Dev = []string{"/dev"}
 	}
 	attr := *cmd.SysProcAttr
 	if ns {
 		s.TmpMB = cmp.Or(cfg.EphemeralStorage, 512)
+		s.Keep = needs
 		s.RW = []string{"/tmp"}
 		n := nsAttr()
 		attr.Cloneflags, attr.UidMappings, attr.GidMappings = n.Cloneflags, n.UidMappings, n.GidMappings
@@ -202,6 +218,7 @@ func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.Funct
 		// left before it goes.
 		attr.Pdeathsig = syscall.SIGTERM
 	}
+	s.Env = cmd.Env
 	spec, err := json.Marshal(s)
 	if err != nil {
 		sup.close()
@@ -214,7 +231,9 @@ func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.Funct
 	cmd.SysProcAttr = &attr
 	cmd.ExtraFiles = []*os.File{sup.w}
 	// /proc/self/exe is this very program, even if its file was replaced.
-	cmd.Path, cmd.Args = "/proc/self/exe", []string{run.Path}
-	cmd.Env = append(cmd.Env, shimEnv+"="+string(spec))
+	// Its environment is the spec alone: the function's (LD_PRELOAD
+	// included) is the function's.
+	cmd.Path, cmd.Args = "/proc/self/exe", []string{"gatehouse-sandbox", run.Path}
+	cmd.Env = []string{shimEnv + "=" + string(spec)}
 	return sup, nil
 }

@@ -16,13 +16,19 @@
 // hands the event to a sandbox: one child process with its own Runtime API
 // listener on 127.0.0.1, kept warm for the next invocation and stopped when
 // idle. Each process runs in its own process group, dies with gatehouse
-// (Linux's parent-death signal) and is killed with its group on Stop.
+// and is killed with its group on Stop. On Linux it runs under a
+// supervisor, gatehouse's own binary started again (shim_linux.go), which
+// gives the sandbox its own PID and mount namespaces and private /tmp
+// where the machine allows, confines the function with Landlock, drops
+// its capabilities, and kills it when it outgrows its memory.
 //
 // Failures answer what Lambda answers: a timeout kills the sandbox and
 // returns Sandbox.Timedout "… Task timed out after N.00 seconds", a
-// process that exits mid-invocation Runtime.ExitError, a missing or
-// unrunnable entry point Runtime.InvalidEntrypoint, an init error the
-// runtime's report. Timeouts,
+// process that exits mid-invocation Runtime.ExitError (Runtime.OutOfMemory
+// when killed for its memory), a missing or unrunnable entry point
+// Runtime.InvalidEntrypoint, an init error the runtime's report, an
+// initialisation past Lambda's 10 s Init phase a second try within the
+// invocation's timeout. Timeouts,
 // activation, idle stops and retries run on the injected clock, so tests
 // advance time instead of waiting.
 //

@@ -312,20 +312,29 @@ func (b *sandbox) wait() {
 	b.sup.removeTmp()
 	// A supervisor tells how the function itself ended; killed itself,
 	// it tells nothing, and its own end is the function's.
-	reason, oom := b.sup.ended()
+	end := b.sup.ended()
 	msg := "Runtime exited without providing a reason"
 	if err != nil {
-		msg = "Runtime exited with error: " + cmpOr(reason, exitReason(err))
+		msg = "Runtime exited with error: " + cmpOr(end.reason, exitReason(err))
+	}
+	if end.setup != "" {
+		b.e.log.Error("lambda: setting up a sandbox", "function", b.f.name, "err", end.setup)
 	}
 	// From here a dispatch finds the sandbox dead and ends its invocation
 	// itself; one before is ended here.
 	b.mu.Lock()
-	b.state, b.exit, b.oom = sbDead, msg, oom
+	b.state, b.exit, b.oom = sbDead, msg, end.oom
 	inv, taken := b.cur, b.taken
 	b.mu.Unlock()
 	b.markDead()
 	b.srv.Close()
-	if inv != nil {
+	switch {
+	case inv == nil:
+	case end.start != "":
+		b.finish(inv, invoke.Result{Payload: startFailure(inv.id, errors.New(end.start)), FunctionError: "Unhandled"}, false)
+	case end.setup != "":
+		b.finish(inv, invoke.Result{Payload: errorDoc("Runtime.Unknown", "RequestId: "+inv.id+" Error: "+end.setup), FunctionError: "Unhandled"}, false)
+	default:
 		b.orphaned(inv, taken, msg)
 	}
 	b.f.unpark(b)
@@ -338,7 +347,7 @@ func (b *sandbox) wait() {
 // environment whose runtime has exited; anything else is
 // Runtime.ExitError.
 func (b *sandbox) orphaned(inv *invocation, taken bool, msg string) {
-	if !taken && (!inv.cold || inv.initTimedOut) && !inv.moved {
+	if !taken && ((!inv.cold && !inv.moved) || (inv.initTimedOut && !inv.reinit)) {
 		b.mu.Lock()
 		moved := b.cur == inv
 		if moved {
@@ -366,9 +375,15 @@ func (b *sandbox) orphaned(inv *invocation, taken bool, msg string) {
 		}
 	}
 	// As CloudWatch shows a runtime's exit: the error, then its type.
+	b.mu.Lock()
+	typ := "Runtime.ExitError"
+	if b.oom {
+		typ = "Runtime.OutOfMemory"
+	}
+	b.mu.Unlock()
 	b.logLine(inv, "RequestId: "+inv.id+" Error: "+msg)
-	b.logLine(inv, "Runtime.ExitError")
-	b.finish(inv, exited(inv, msg), false)
+	b.logLine(inv, typ)
+	b.finish(inv, invoke.Result{Payload: errorDoc(typ, "RequestId: "+inv.id+" Error: "+msg), FunctionError: "Unhandled"}, false)
 }
 
 // exited is the result of an invocation whose process ended under it.

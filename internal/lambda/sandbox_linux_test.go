@@ -2,7 +2,9 @@ package lambda_test
 
 import (
 	"encoding/json"
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,14 +49,14 @@ func TestPrivateTmp(t *testing.T) {
 }
 
 // A function whose processes hold more than its MemorySize is killed as
-// Lambda's out-of-memory kill does: Runtime.ExitError, "signal: killed",
+// Lambda's out-of-memory kill does: Runtime.OutOfMemory, "signal: killed",
 // and a REPORT with all of its memory used.
 func TestOutOfMemory(t *testing.T) {
 	r := newRig(t)
 	r.create("fn", func(fn *model.Function) { fn.Config.Timeout = 60 })
 	res := r.invoke("fn", `{"op":"hog"}`)
 	typ, msg := errorDoc(t, res)
-	if typ != "Runtime.ExitError" || !strings.HasSuffix(msg, "Error: Runtime exited with error: signal: killed") {
+	if typ != "Runtime.OutOfMemory" || !strings.HasSuffix(msg, "Error: Runtime exited with error: signal: killed") {
 		t.Fatalf("error %s %q", typ, msg)
 	}
 	report := r.logs.wait(t, "REPORT RequestId: "+res.RequestID)
@@ -88,7 +90,7 @@ func TestWithoutNamespaces(t *testing.T) {
 	}
 	alive(t, doc.Child)
 	typ, msg := errorDoc(t, r.invoke("fn", `{"op":"hog"}`))
-	if typ != "Runtime.ExitError" || !strings.HasSuffix(msg, "signal: killed") {
+	if typ != "Runtime.OutOfMemory" || !strings.HasSuffix(msg, "signal: killed") {
 		t.Fatalf("error %s %q", typ, msg)
 	}
 	gone(t, doc.Child)
@@ -96,5 +98,79 @@ func TestWithoutNamespaces(t *testing.T) {
 		if _, err := os.Stat(tmpdir); !os.IsNotExist(err) {
 			t.Errorf("the sandbox's TMPDIR %s is still there: %v", tmpdir, err)
 		}
+	}
+}
+
+// A function holds no capability, even when gatehouse runs as root, and
+// can neither trace its supervisor nor read its environment; its own code
+// is read only though it lies under the machine's /tmp here.
+func TestFunctionHasNoPowerOverItsSandbox(t *testing.T) {
+	r := newRig(t)
+	r.create("fn")
+	var caps map[string]string
+	json.Unmarshal(r.invoke("fn", `{"op":"caps"}`).Payload, &caps)
+	for _, k := range []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"} {
+		if caps[k] != "0000000000000000" {
+			t.Errorf("%s = %q, want none", k, caps[k])
+		}
+	}
+	var parent map[string]string
+	json.Unmarshal(r.invoke("fn", `{"op":"parent"}`).Payload, &parent)
+	if parent["ptrace"] == "<nil>" || parent["environ"] == "<nil>" {
+		t.Errorf("the function reached its supervisor: %v", parent)
+	}
+	var w struct{ Error string }
+	json.Unmarshal(r.invoke("fn", `{"op":"writecode"}`).Payload, &w)
+	if w.Error == "<nil>" {
+		os.Remove(filepath.Join(bootDir, "written"))
+		t.Error("the function wrote its own code")
+	}
+}
+
+// A bootstrap the kernel cannot execute answers Runtime.InvalidEntrypoint,
+// as Lambda does, though a supervisor starts it.
+func TestUnexecutableBootstrap(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("\x7fELF not really"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, withCodeDir("bad", dir))
+	r.create("fn", func(fn *model.Function) { fn.Config.CodeID = "bad" })
+	typ, msg := errorDoc(t, r.invoke("fn", `{}`))
+	if typ != "Runtime.InvalidEntrypoint" || !strings.Contains(msg, "exec format error") {
+		t.Fatalf("error %s %q", typ, msg)
+	}
+}
+
+// FromFunction tells a function's connection from anyone else's.
+func TestFromFunction(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	r := newRig(t)
+	r.create("fn", func(fn *model.Function) { fn.Config.Timeout = 60 })
+	go r.try("fn", `{"op":"dial","text":"`+ln.Addr().String()+`"}`)
+	fromFn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromFn.Close()
+	mine, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mine.Close()
+	fromMe, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromMe.Close()
+	if !r.e.FromFunction(fromFn.RemoteAddr().String(), fromFn.LocalAddr().String()) {
+		t.Error("the function's connection is not told as the function's")
+	}
+	if r.e.FromFunction(fromMe.RemoteAddr().String(), fromMe.LocalAddr().String()) {
+		t.Error("the test's own connection is told as a function's")
 	}
 }

@@ -48,6 +48,14 @@ const probeEnv = "GATEHOUSE_LAMBDA_NSPROBE"
 type shimSpec struct {
 	Path string   `json:"path"`
 	Args []string `json:"args"`
+	// Env is the function's environment. The supervisor's own is only
+	// shimEnv, so nothing of the function's (LD_PRELOAD, GODEBUG) acts
+	// on gatehouse's code.
+	Env []string `json:"env"`
+	// Keep are the directories the function needs from under /tmp, bound
+	// back read only over the private one (its code, the runtime loop,
+	// the interpreter), whether or not it is confined.
+	Keep []string `json:"keep,omitempty"`
 	// Landlock confines the function to the directories below.
 	Landlock bool `json:"landlock,omitempty"`
 	// RX may be read and executed, RO read, RW read and written; Dev is
@@ -82,13 +90,22 @@ func init() {
 	os.Exit(s.run())
 }
 
-// probe checks, in the namespaces namespaces asked for, that /tmp can be
-// made private.
+// probe checks, in the namespaces namespaces asked for, that a sandbox's
+// /tmp can be made: private mounts, a tmpfs, and a directory from under
+// the old /tmp bound back read only, as privateTmp does.
 func probe() int {
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+	keep, err := os.MkdirTemp("", "gatehouse-nsprobe-")
+	if err != nil {
 		return 1
 	}
-	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m"); err != nil {
+	defer os.Remove(keep) // the host's, from before the tmpfs hid it: see below
+	s := shimSpec{Keep: []string{keep}, TmpMB: 1}
+	err = s.privateTmp()
+	// Remove the directory through the host's view: gone from this
+	// namespace's /tmp, it is still on the machine's.
+	unix.Unmount("/tmp", unix.MNT_DETACH)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	return 0
@@ -99,6 +116,13 @@ func probe() int {
 func (s *shimSpec) run() int {
 	status := os.NewFile(3, "status")
 	syscall.CloseOnExec(3)
+	// Not dumpable: the function, same user as the supervisor, may neither
+	// trace it nor read its memory or descriptors (the status pipe).
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	setup := func(what string, err error) int {
+		fmt.Fprintf(status, "setup %s: %v\n", what, err)
+		return 126
+	}
 	if !s.PidNS {
 		// Without a namespace to end, what the function orphans comes
 		// to the supervisor, to be killed with the rest.
@@ -106,18 +130,20 @@ func (s *shimSpec) run() int {
 	}
 	if s.TmpMB > 0 {
 		if err := s.privateTmp(); err != nil {
-			fmt.Fprintln(os.Stderr, "gatehouse: the function's /tmp: "+err.Error())
-			return 126
+			return setup("the function's /tmp", err)
 		}
 	}
-	// Landlock binds the calling thread, and the function is forked from
-	// this same thread, so that it inherits the restriction; the rest of
-	// the supervisor stays as it was.
+	// Capabilities and Landlock bind the calling thread, and the function
+	// is forked from this same thread, so that it inherits both; the rest
+	// of the supervisor stays as it was, out of the function's reach (not
+	// dumpable, above).
 	goruntime.LockOSThread()
+	if err := dropCapabilities(); err != nil {
+		return setup("dropping capabilities", err)
+	}
 	if s.Landlock {
 		if err := s.confine(); err != nil {
-			fmt.Fprintln(os.Stderr, "gatehouse: confining the function: "+err.Error())
-			return 126
+			return setup("confining the function", err)
 		}
 	}
 	// Without a PID namespace gatehouse's death reaches the supervisor as
@@ -125,12 +151,14 @@ func (s *shimSpec) run() int {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	pid, err := syscall.ForkExec(s.Path, s.Args, &syscall.ProcAttr{
-		Env:   os.Environ(),
+		Env:   s.Env,
 		Files: []uintptr{0, 1, 2},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, (&fs.PathError{Op: "fork/exec", Path: s.Path, Err: err}).Error())
+		// gatehouse answers as Lambda does for an entry point that
+		// cannot run (Runtime.InvalidEntrypoint).
+		fmt.Fprintf(status, "start %s\n", (&fs.PathError{Op: "fork/exec", Path: s.Path, Err: err}).Error())
 		return 126
 	}
 	// The pid gatehouse knows the function by: /proc is the host's, so
@@ -192,9 +220,9 @@ func waitReason(ws syscall.WaitStatus) string {
 }
 
 // privateTmp makes this mount namespace's /tmp a tmpfs of its own. What
-// the function needs from under the old /tmp (its code, the runtime loop,
-// when gatehouse keeps them there) is opened first and bound back at the
-// same path, read only, and the working directory is entered again.
+// the function needs from under the old /tmp (s.Keep) is opened first and
+// bound back at the same path, read only, and the working directory is
+// entered again.
 func (s *shimSpec) privateTmp() error {
 	// Nothing mounted here may reach the rest of the machine.
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
@@ -206,7 +234,7 @@ func (s *shimSpec) privateTmp() error {
 		fd   int
 	}
 	var keep []kept
-	for _, d := range append(append([]string{}, s.RX...), s.RO...) {
+	for _, d := range s.Keep {
 		if !strings.HasPrefix(filepath.Clean(d), "/tmp/") {
 			continue
 		}
@@ -229,14 +257,57 @@ func (s *shimSpec) privateTmp() error {
 			return fmt.Errorf("binding %s: %w", k.path, err)
 		}
 		// Read only: beneath the writable /tmp, Landlock alone would let
-		// the function write its own code.
-		if err := unix.Mount("", k.path, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+		// the function write its own code. The source's own flags
+		// (nosuid, nodev, ...) are kept: in a user namespace they are
+		// locked, and a remount that dropped them would be refused.
+		var st unix.Statfs_t
+		if err := unix.Fstatfs(k.fd, &st); err != nil {
+			return fmt.Errorf("reading %s's mount flags: %w", k.path, err)
+		}
+		flags := uintptr(unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY)
+		for _, f := range []struct{ st, ms uintptr }{
+			{unix.ST_NOSUID, unix.MS_NOSUID}, {unix.ST_NODEV, unix.MS_NODEV}, {unix.ST_NOEXEC, unix.MS_NOEXEC},
+			{unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME}, {unix.ST_RELATIME, unix.MS_RELATIME},
+		} {
+			if uintptr(st.Flags)&f.st != 0 {
+				flags |= f.ms
+			}
+		}
+		if err := unix.Mount("", k.path, "", flags, ""); err != nil {
 			return fmt.Errorf("binding %s read only: %w", k.path, err)
 		}
 		unix.Close(k.fd)
 	}
 	if wd != "" {
 		os.Chdir(wd)
+	}
+	return nil
+}
+
+// dropCapabilities leaves this thread, and what it starts, with no
+// capability: none effective, permitted, inheritable or ambient, none in
+// the bounding set, and root's exec granting none (securebits locked). A
+// function run by root is root without its powers. Without CAP_SETPCAP
+// (no capabilities to begin with) only the first steps apply.
+func dropCapabilities() error {
+	const (
+		secNoRoot, secNoRootLocked       = 1 << 0, 1 << 1
+		secNoSetuidFix, secNoSetuidFixLk = 1 << 2, 1 << 3
+		secNoCapAmbientRaise, secNoCARLk = 1 << 6, 1 << 7
+	)
+	if err := unix.Prctl(unix.PR_SET_SECUREBITS, secNoRoot|secNoRootLocked|secNoSetuidFix|secNoSetuidFixLk|secNoCapAmbientRaise|secNoCARLk, 0, 0, 0); err != nil && err != unix.EPERM {
+		return fmt.Errorf("securebits: %w", err)
+	}
+	for c := 0; c <= 63; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err == unix.EINVAL {
+			break // past the last capability this kernel knows
+		}
+	}
+	unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capset: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // supervisor is gatehouse's side of the process that runs a function's
@@ -22,6 +23,9 @@ type supervisor struct {
 	done   chan struct{}
 	reason string
 	oom    bool
+	// start is why the function's command could not start, setup why
+	// the sandbox could not be set up; "" when they could.
+	start, setup string
 }
 
 // started lets the supervisor's status be read, once its process has
@@ -53,19 +57,41 @@ func (s *supervisor) read() {
 			s.reason = rest
 		case "oom":
 			s.oom = true
+		case "start":
+			s.start = rest
+		case "setup":
+			s.setup = rest
 		}
 	}
 }
 
-// ended is how the function ended, as the supervisor told it; "" when
-// it did not (it was killed itself). The supervisor's process must have
-// been reaped.
-func (s *supervisor) ended() (reason string, oom bool) {
+// ended is what the supervisor told of the function's end; zero when it
+// told nothing (it was killed itself). The supervisor's process must have
+// been reaped: the pipe then ends at once, unless something it started
+// holds the write end, which it is not given; the wait is bounded all
+// the same, so that nothing can keep a sandbox from ending.
+func (s *supervisor) ended() supervisorEnd {
 	if s == nil {
-		return "", false
+		return supervisorEnd{}
 	}
-	<-s.done
-	return s.reason, s.oom
+	t := time.NewTimer(outputGrace)
+	defer t.Stop()
+	select {
+	case <-s.done:
+	case <-t.C:
+		s.r.Close()
+		<-s.done
+	}
+	return supervisorEnd{s.reason, s.oom, s.start, s.setup}
+}
+
+// supervisorEnd is what a supervisor says of its function's end: how it
+// exited, whether for its memory, and why it could not start or be set up.
+type supervisorEnd struct {
+	reason string
+	oom    bool
+	start  string
+	setup  string
 }
 
 // functionPid is the function's own process, 0 if not known.

@@ -119,6 +119,42 @@ func main() {
 			for {
 				time.Sleep(time.Hour)
 			}
+		case "caps":
+			st, _ := os.ReadFile("/proc/self/status")
+			caps := map[string]string{}
+			for _, line := range strings.Split(string(st), "\n") {
+				if k, v, ok := strings.Cut(line, ":"); ok && strings.HasPrefix(k, "Cap") {
+					caps[k] = strings.TrimSpace(v)
+				}
+			}
+			out, _ = json.Marshal(caps)
+		case "parent":
+			// What the function can do to its supervisor: trace it, read
+			// its environment.
+			ppid := os.Getppid()
+			if p, err := os.ReadFile("/proc/self/stat"); err == nil {
+				if f := strings.Fields(string(p[strings.LastIndexByte(string(p), ')')+1:])); len(f) > 1 {
+					ppid, _ = strconv.Atoi(f[1])
+				}
+			}
+			perr := syscall.PtraceAttach(ppid)
+			_, eerr := os.ReadFile("/proc/" + strconv.Itoa(ppid) + "/environ")
+			out, _ = json.Marshal(map[string]string{"ptrace": fmt.Sprint(perr), "environ": fmt.Sprint(eerr)})
+		case "writecode":
+			err := os.WriteFile(filepath.Join(os.Getenv("LAMBDA_TASK_ROOT"), "written"), []byte("x"), 0o644)
+			out, _ = json.Marshal(map[string]string{"error": fmt.Sprint(err)})
+		case "dial":
+			// A connection held open while the function sleeps.
+			c, err := net.Dial("tcp", ev.Text)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "dial:", err)
+				os.Exit(73)
+			}
+			defer c.Close()
+			fmt.Println("dialled")
+			for {
+				time.Sleep(time.Hour)
+			}
 		case "writetmp":
 			err := os.WriteFile("/tmp/note", []byte(ev.Text), 0o644)
 			out, _ = json.Marshal(map[string]any{"error": fmt.Sprint(err)})
