@@ -137,9 +137,10 @@ func nsAttr() *syscall.SysProcAttr {
 		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
 		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
 		// A user other than root inside the namespace keeps no capability
-		// across exec but an ambient one: the supervisor needs to mount.
-		// It drops it before it starts the function.
-		a.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN}
+		// across exec but ambient ones: the supervisor needs to mount, and
+		// to empty the function's bounding set. It drops both before it
+		// starts the function.
+		a.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_SETPCAP}
 	}
 	return a
 }
@@ -199,7 +200,7 @@ func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.Funct
 		s.Keep = needs
 		s.RW = []string{"/tmp"}
 		n := nsAttr()
-		attr.Cloneflags, attr.UidMappings, attr.GidMappings = n.Cloneflags, n.UidMappings, n.GidMappings
+		attr.Cloneflags, attr.UidMappings, attr.GidMappings, attr.AmbientCaps = n.Cloneflags, n.UidMappings, n.GidMappings, n.AmbientCaps
 		// The supervisor's death takes the whole namespace with it.
 		attr.Pdeathsig = syscall.SIGKILL
 	} else {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -172,5 +173,20 @@ func TestFromFunction(t *testing.T) {
 	}
 	if r.e.FromFunction(fromMe.RemoteAddr().String(), fromMe.LocalAddr().String()) {
 		t.Error("the test's own connection is told as a function's")
+	}
+}
+
+// Where this machine lets a process make the namespaces a sandbox needs
+// (unshare, as the same user, succeeds), gatehouse gets them too.
+func TestNamespacesWhereTheMachineAllows(t *testing.T) {
+	args := []string{"--mount", "--pid", "--fork", "true"}
+	if os.Geteuid() != 0 {
+		args = append([]string{"--user", "--map-current-user"}, args...)
+	}
+	if err := exec.Command("unshare", args...).Run(); err != nil {
+		t.Skipf("unshare %v: %v: this machine refuses the namespaces", args, err)
+	}
+	if !lambda.Namespaces() {
+		t.Fatal("unshare makes the namespaces, but gatehouse finds them refused")
 	}
 }

@@ -286,9 +286,10 @@ func (s *shimSpec) privateTmp() error {
 
 // dropCapabilities leaves this thread, and what it starts, with no
 // capability: none effective, permitted, inheritable or ambient, none in
-// the bounding set, and root's exec granting none (securebits locked). A
-// function run by root is root without its powers. Without CAP_SETPCAP
-// (no capabilities to begin with) only the first steps apply.
+// the bounding set, root's exec granting none (securebits locked), and
+// no_new_privs set. A function run by root is root without its powers.
+// Without CAP_SETPCAP (no capabilities to begin with) the bounding set
+// and securebits stay as they are; no_new_privs still holds.
 func dropCapabilities() error {
 	const (
 		secNoRoot, secNoRootLocked       = 1 << 0, 1 << 1
@@ -304,6 +305,10 @@ func dropCapabilities() error {
 		}
 	}
 	unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+	// Nor may a set-user-ID or file-capability program give any back.
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("no_new_privs: %w", err)
+	}
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
