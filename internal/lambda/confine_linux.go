@@ -201,7 +201,10 @@ func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.Funct
 		s.RW = []string{"/tmp"}
 		n := nsAttr()
 		attr.Cloneflags, attr.UidMappings, attr.GidMappings, attr.AmbientCaps = n.Cloneflags, n.UidMappings, n.GidMappings, n.AmbientCaps
-		// The supervisor's death takes the whole namespace with it.
+		// The supervisor's death takes the whole namespace with it. The
+		// signal follows the thread that starts it (go.dev/issue/27505):
+		// it must not be started from a goroutine locked to a thread that
+		// may end first.
 		attr.Pdeathsig = syscall.SIGKILL
 	} else {
 		if ll {

@@ -70,7 +70,11 @@ func runChild(dir string) {
 	// The process is busy: it does not end by itself when the engine's
 	// Runtime API goes away.
 	op := cmp.Or(os.Getenv(childOpEnv), "sleep")
-	go e.Invoke(context.Background(), invoke.Request{Account: account, Region: region, Function: "fn", Payload: []byte(`{"op":"` + op + `"}`)})
+	go func() {
+		// The op never ends by itself: an answer means it failed.
+		res, err := e.Invoke(context.Background(), invoke.Request{Account: account, Region: region, Function: "fn", Payload: []byte(`{"op":"` + op + `"}`)})
+		fmt.Println("error:", string(res.Payload), err)
+	}()
 	select {}
 }
 
@@ -115,6 +119,10 @@ func killEngine(t *testing.T, op string) {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	// A watchdog: an engine that never prints a pid is killed, which ends
+	// the scan below and fails the test.
+	watchdog := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+	defer watchdog.Stop()
 	pid, child := 0, 0
 	sc := bufio.NewScanner(out)
 	for pid == 0 && sc.Scan() {

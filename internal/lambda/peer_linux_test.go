@@ -24,7 +24,8 @@ func TestSocketInode(t *testing.T) {
 		}
 		ln, err := net.Listen(c.listen, addr)
 		if err != nil {
-			t.Skipf("%s %s: %v", c.listen, addr, err)
+			t.Logf("skipped: %s %s: %v", c.listen, addr, err)
+			continue
 		}
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		conn, err := net.Dial("tcp", c.dial+":"+port)
