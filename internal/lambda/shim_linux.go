@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -351,8 +350,12 @@ func (s *shimSpec) killAll() {
 	}
 }
 
-// descendants lists pid's descendants, from /proc's children files.
+// descendants lists pid's descendants, from /proc's children files, or,
+// on a kernel without them, from every process's parent.
 func descendants(pid int) []int {
+	if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(unix.Gettid()) + "/children"); err != nil {
+		return descendantsByParent(pid)
+	}
 	var out []int
 	queue := []int{pid}
 	for len(queue) > 0 {
@@ -375,16 +378,42 @@ func descendants(pid int) []int {
 	return out
 }
 
-// Memory is looked at every memSlow, and every memFast while the
-// sandbox holds more than half its memory or is growing: a function that
-// outgrows MemorySize is killed within about memFast of doing so.
+// descendantsByParent lists pid's descendants from /proc/*/stat.
+func descendantsByParent(pid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	for _, ent := range ents {
+		p, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		if pp, ok := parentOf(p); ok {
+			children[pp] = append(children[pp], p)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		out = append(out, children[p]...)
+		queue = append(queue, children[p]...)
+	}
+	return out
+}
+
+// Memory is looked at every memFast while the sandbox holds more than
+// half its memory or is growing, so that a function that outgrows
+// MemorySize is killed within about memFast of doing so; otherwise the
+// wait doubles up to memIdle, so that a warm sandbox waiting for its
+// next event costs next to nothing.
 const (
 	memFast = 20 * time.Millisecond
-	memSlow = 100 * time.Millisecond
+	memIdle = 500 * time.Millisecond
 )
 
-// watchMemory kills the sandbox's processes once their resident memory
-// passes MemorySize, and records that it did.
+// watchMemory kills the sandbox's processes once their memory passes
+// MemorySize, and records that it did.
 func (s *shimSpec) watchMemory(oom *atomic.Bool) {
 	limit := int64(s.MemoryMB) << 20
 	self := os.Getpid()
@@ -394,43 +423,54 @@ func (s *shimSpec) watchMemory(oom *atomic.Bool) {
 			self, _ = strconv.Atoi(p)
 		}
 	}
-	page := int64(os.Getpagesize())
 	var last int64
+	wait := memFast
 	for {
 		var used int64
 		for _, p := range descendants(self) {
-			used += residentPages(p) * page
+			used += memoryOf(p)
 		}
 		if used > limit {
 			oom.Store(true)
 			s.killAll()
 			return
 		}
-		wait := memSlow
 		if used > limit/2 || used > last+1<<20 {
 			wait = memFast
+		} else {
+			wait = min(2*wait, memIdle)
 		}
 		last = used
 		time.Sleep(wait)
 	}
 }
 
-// residentPages is the process's resident set, in pages (statm's second
-// field).
-func residentPages(pid int) int64 {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/statm")
+// memoryOf is the memory process pid holds, in bytes: its proportional
+// set size (smaps_rollup's Pss), in which a page shared by n processes
+// counts 1/n, so that the sandbox's sum counts what a parent and its
+// forked children share once, as Lambda's cgroup does. Without
+// smaps_rollup it is the resident set (statm), shared pages counted in
+// every process.
+func memoryOf(pid int) int64 {
+	dir := "/proc/" + strconv.Itoa(pid)
+	if b, err := os.ReadFile(dir + "/smaps_rollup"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if rest, ok := strings.CutPrefix(line, "Pss:"); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	b, err := os.ReadFile(dir + "/statm")
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Split(bufio.ScanWords)
-	sc.Scan()
-	if !sc.Scan() {
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
 		return 0
 	}
-	n, _ := strconv.ParseInt(sc.Text(), 10, 64)
-	return n
+	n, _ := strconv.ParseInt(f[1], 10, 64)
+	return n * int64(os.Getpagesize())
 }
 
 // confine restricts this thread, and what it forks, to s's directories.
