@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -126,6 +127,19 @@ var namespaces = sync.OnceValue(func() bool {
 // warning gatehouse logs.
 var nsRefusal string
 
+// nsFailed is set once a sandbox's namespaces could not be set up though
+// the probe passed: later sandboxes go without them.
+var nsFailed atomic.Bool
+
+// setupFailed hears why a supervisor could not set its sandbox up. A
+// failure of the namespaces' /tmp has later sandboxes do without them,
+// rather than every invocation failing the same way.
+func setupFailed(why string, log *slog.Logger) {
+	if strings.HasPrefix(why, tmpSetup) && !nsFailed.Swap(true) {
+		log.Warn("lambda: a sandbox's namespaces could not be set up, so functions go without them from now on", "err", why)
+	}
+}
+
 // nsAttr starts a process in new PID and mount namespaces; a user other
 // than root gets them inside a user namespace of its own, where it keeps
 // its own uid and gid.
@@ -160,7 +174,7 @@ var sandboxing sync.Once
 // Without namespaces, a confined function writes in a TMPDIR of its own
 // instead of /tmp.
 func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.FunctionConfig, log *slog.Logger) (*supervisor, error) {
-	ns, ll := namespaces(), landlockABI() > 0
+	ns, ll := namespaces() && !nsFailed.Load(), landlockABI() > 0
 	if !ns || !ll {
 		sandboxing.Do(func() {
 			if !ns {

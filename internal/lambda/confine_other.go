@@ -15,3 +15,6 @@ import (
 func supervise(*exec.Cmd, runtime.Cmd, string, *model.FunctionConfig, *slog.Logger) (*supervisor, error) {
 	return nil, nil
 }
+
+// setupFailed has nothing to hear where there is no supervisor.
+func setupFailed(string, *slog.Logger) {}

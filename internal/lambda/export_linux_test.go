@@ -1,6 +1,9 @@
 package lambda
 
-import "testing"
+import (
+	"log/slog"
+	"testing"
+)
 
 // Namespaces reports whether sandboxes get namespaces of their own here.
 func Namespaces() bool { return namespaces() }
@@ -18,3 +21,11 @@ func NoNamespaces() (restore func()) {
 
 // Confined reports whether functions are confined with Landlock here.
 func Confined() bool { return landlockABI() > 0 }
+
+// FailTmpSetup reports a sandbox whose private /tmp could not be made,
+// for the rest of the test.
+func FailTmpSetup(t testing.TB) {
+	was := nsFailed.Load()
+	setupFailed(tmpSetup+": refused", slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { nsFailed.Store(was) })
+}

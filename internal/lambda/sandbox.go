@@ -319,6 +319,7 @@ func (b *sandbox) wait() {
 	}
 	if end.setup != "" {
 		b.e.log.Error("lambda: setting up a sandbox", "function", b.f.name, "err", end.setup)
+		setupFailed(end.setup, b.e.log)
 	}
 	// From here a dispatch finds the sandbox dead and ends its invocation
 	// itself; one before is ended here.

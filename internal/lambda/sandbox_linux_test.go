@@ -190,3 +190,22 @@ func TestNamespacesWhereTheMachineAllows(t *testing.T) {
 		t.Fatal("unshare makes the namespaces, but gatehouse finds them refused")
 	}
 }
+
+// Once a sandbox's private /tmp could not be made, later sandboxes go
+// without namespaces instead of failing the same way.
+func TestFailedNamespacesAreGivenUp(t *testing.T) {
+	if !lambda.Namespaces() || !lambda.Confined() {
+		t.Skip("needs namespaces and Landlock to give up")
+	}
+	lambda.FailTmpSetup(t)
+	r := newRig(t)
+	r.create("fn")
+	var env struct{ Env []string }
+	json.Unmarshal(r.invoke("fn", `{"op":"env"}`).Payload, &env)
+	for _, kv := range env.Env {
+		if strings.HasPrefix(kv, "TMPDIR=") {
+			return // a TMPDIR of its own: no private /tmp
+		}
+	}
+	t.Fatalf("the sandbox still has its namespaces: %q", env.Env)
+}

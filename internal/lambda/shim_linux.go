@@ -43,6 +43,10 @@ const shimEnv = "GATEHOUSE_LAMBDA_SHIM"
 // machine lets gatehouse make a sandbox's namespaces (see namespaces).
 const probeEnv = "GATEHOUSE_LAMBDA_NSPROBE"
 
+// tmpSetup names the step that makes a sandbox's private /tmp, in what
+// the supervisor reports of a failed setup.
+const tmpSetup = "the function's /tmp"
+
 // shimSpec is what the supervisor is told, as JSON in shimEnv.
 type shimSpec struct {
 	Path string   `json:"path"`
@@ -129,7 +133,7 @@ func (s *shimSpec) run() int {
 	}
 	if s.TmpMB > 0 {
 		if err := s.privateTmp(); err != nil {
-			return setup("the function's /tmp", err)
+			return setup(tmpSetup, err)
 		}
 	}
 	// Capabilities and Landlock bind the calling thread, and the function
