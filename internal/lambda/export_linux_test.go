@@ -29,3 +29,11 @@ func FailTmpSetup(t testing.TB) {
 	setupFailed(tmpSetup+": refused", slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { nsFailed.Store(was) })
 }
+
+// WithoutLandlock has the engine start sandboxes as on a kernel without
+// Landlock, for the rest of the test.
+func WithoutLandlock(t testing.TB) {
+	was := landlockABI
+	landlockABI = func() int { return 0 }
+	t.Cleanup(func() { landlockABI = was })
+}

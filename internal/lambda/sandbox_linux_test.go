@@ -209,3 +209,23 @@ func TestFailedNamespacesAreGivenUp(t *testing.T) {
 	}
 	t.Fatalf("the sandbox still has its namespaces: %q", env.Env)
 }
+
+// Without Landlock, a sandbox with namespaces still finds its code under
+// the machine's /tmp (bootDir is there), bound back over its private one.
+func TestPrivateTmpWithoutLandlock(t *testing.T) {
+	if !lambda.Namespaces() {
+		t.Skip("this machine does not let gatehouse make namespaces")
+	}
+	lambda.WithoutLandlock(t)
+	r := newRig(t)
+	r.create("fn")
+	if pid := pidOf(t, r.invoke("fn", `{"op":"pid"}`)); pid == 0 {
+		t.Fatal("no pid")
+	}
+	var w struct{ Error string }
+	json.Unmarshal(r.invoke("fn", `{"op":"writecode"}`).Payload, &w)
+	if w.Error == "<nil>" {
+		os.Remove(filepath.Join(bootDir, "written"))
+		t.Error("the function wrote its own code")
+	}
+}
