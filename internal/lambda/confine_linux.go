@@ -87,23 +87,37 @@ func landlock(rx, ro, rw, dev []string) error {
 	return nil
 }
 
-// addRule lets the ruleset reach dir and what is beneath it with access;
-// a directory this machine does not have is skipped.
-func addRule(ruleset int, dir string, access uint64) error {
-	fd, err := unix.Open(dir, unix.O_PATH|unix.O_CLOEXEC|unix.O_DIRECTORY, 0)
+// addRule lets the ruleset reach path, and what is beneath it when it is
+// a directory, with access (for a file, the part of it that applies to
+// files); a path this machine does not have is skipped.
+func addRule(ruleset int, path string, access uint64) error {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 			return nil
 		}
-		return fmt.Errorf("%s: %w", dir, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		access &= unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE | unix.LANDLOCK_ACCESS_FS_READ_FILE |
+			unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+	}
 	rule := unix.LandlockPathBeneathAttr{Allowed_access: access, Parent_fd: int32(fd)}
 	if _, _, e := unix.Syscall6(unix.SYS_LANDLOCK_ADD_RULE, uintptr(ruleset), unix.LANDLOCK_RULE_PATH_BENEATH, uintptr(unsafe.Pointer(&rule)), 0, 0, 0); e != 0 {
-		return fmt.Errorf("landlock_add_rule %s: %w", dir, e)
+		return fmt.Errorf("landlock_add_rule %s: %w", path, e)
 	}
 	return nil
 }
+
+// functionDevices are the devices a function may read and write, the ones
+// Lambda's environment has for its runtimes; not the machine's disks or
+// terminals, which a function run by root would otherwise own.
+var functionDevices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"}
 
 // systemDirs are read and executed by every function: the system's
 // programs, libraries and configuration.
@@ -206,7 +220,7 @@ func supervise(cmd *exec.Cmd, run runtime.Cmd, taskRoot string, cfg *model.Funct
 		s.Landlock = true
 		s.RX = append(append([]string{}, systemDirs...), needs...)
 		s.RO = []string{"/proc", "/sys"}
-		s.Dev = []string{"/dev"}
+		s.Dev = functionDevices
 	}
 	attr := *cmd.SysProcAttr
 	if ns {

@@ -104,7 +104,8 @@ func TestWithoutNamespaces(t *testing.T) {
 
 // A function holds no capability, even when gatehouse runs as root, and
 // can neither trace its supervisor nor read its environment; its own code
-// is read only though it lies under the machine's /tmp here.
+// is read only though it lies under the machine's /tmp here, and of
+// /dev it opens only what runtimes use.
 func TestFunctionHasNoPowerOverItsSandbox(t *testing.T) {
 	r := newRig(t)
 	r.create("fn")
@@ -125,6 +126,18 @@ func TestFunctionHasNoPowerOverItsSandbox(t *testing.T) {
 	if w.Error == "<nil>" {
 		os.Remove(filepath.Join(bootDir, "written"))
 		t.Error("the function wrote its own code")
+	}
+	// Of the devices, the ones a runtime uses, not the machine's disks.
+	if lambda.Confined() {
+		for dev, want := range map[string]bool{"/dev/null": true, "/dev/urandom": true, "/dev/loop0": false, "/dev/tty0": false} {
+			if _, err := os.Stat(dev); err != nil {
+				continue
+			}
+			json.Unmarshal(r.invoke("fn", `{"op":"opendev","text":"`+dev+`"}`).Payload, &w)
+			if (w.Error == "<nil>") != want {
+				t.Errorf("opening %s read-write: %s", dev, w.Error)
+			}
+		}
 	}
 }
 
@@ -227,5 +240,17 @@ func TestPrivateTmpWithoutLandlock(t *testing.T) {
 	if w.Error == "<nil>" {
 		os.Remove(filepath.Join(bootDir, "written"))
 		t.Error("the function wrote its own code")
+	}
+	// Of the devices, the ones a runtime uses, not the machine's disks.
+	if lambda.Confined() {
+		for dev, want := range map[string]bool{"/dev/null": true, "/dev/urandom": true, "/dev/loop0": false, "/dev/tty0": false} {
+			if _, err := os.Stat(dev); err != nil {
+				continue
+			}
+			json.Unmarshal(r.invoke("fn", `{"op":"opendev","text":"`+dev+`"}`).Payload, &w)
+			if (w.Error == "<nil>") != want {
+				t.Errorf("opening %s read-write: %s", dev, w.Error)
+			}
+		}
 	}
 }

@@ -357,7 +357,9 @@ func (s *shimSpec) killAll() {
 // descendants lists pid's descendants, from /proc's children files, or,
 // on a kernel without them, from every process's parent.
 func descendants(pid int) []int {
-	if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(unix.Gettid()) + "/children"); err != nil {
+	// thread-self: in a PID namespace gettid is the namespace's, while
+	// /proc is the host's.
+	if _, err := os.Stat("/proc/thread-self/children"); err != nil {
 		return descendantsByParent(pid)
 	}
 	var out []int

@@ -140,6 +140,12 @@ func main() {
 			perr := syscall.PtraceAttach(ppid)
 			_, eerr := os.ReadFile("/proc/" + strconv.Itoa(ppid) + "/environ")
 			out, _ = json.Marshal(map[string]string{"ptrace": fmt.Sprint(perr), "environ": fmt.Sprint(eerr)})
+		case "opendev":
+			f, err := os.OpenFile(ev.Text, os.O_RDWR, 0)
+			if err == nil {
+				f.Close()
+			}
+			out, _ = json.Marshal(map[string]string{"error": fmt.Sprint(err)})
 		case "writecode":
 			err := os.WriteFile(filepath.Join(os.Getenv("LAMBDA_TASK_ROOT"), "written"), []byte("x"), 0o644)
 			out, _ = json.Marshal(map[string]string{"error": fmt.Sprint(err)})
