@@ -371,7 +371,7 @@ func (b *sandbox) orphaned(inv *invocation, taken bool, msg string) {
 				}
 				return
 			}
-			b.finish(inv, exited(inv, msg), false)
+			b.finish(inv, exited(inv, "Runtime.ExitError", msg), false)
 			return
 		}
 	}
@@ -384,12 +384,13 @@ func (b *sandbox) orphaned(inv *invocation, taken bool, msg string) {
 	b.mu.Unlock()
 	b.logLine(inv, "RequestId: "+inv.id+" Error: "+msg)
 	b.logLine(inv, typ)
-	b.finish(inv, invoke.Result{Payload: errorDoc(typ, "RequestId: "+inv.id+" Error: "+msg), FunctionError: "Unhandled"}, false)
+	b.finish(inv, exited(inv, typ, msg), false)
 }
 
-// exited is the result of an invocation whose process ended under it.
-func exited(inv *invocation, msg string) invoke.Result {
-	return invoke.Result{Payload: errorDoc("Runtime.ExitError", "RequestId: "+inv.id+" Error: "+msg), FunctionError: "Unhandled"}
+// exited is the result of an invocation whose process ended under it,
+// with Lambda's error type for that end.
+func exited(inv *invocation, typ, msg string) invoke.Result {
+	return invoke.Result{Payload: errorDoc(typ, "RequestId: "+inv.id+" Error: "+msg), FunctionError: "Unhandled"}
 }
 
 // exitReason is how Go names a process's end: "exit status 2", "signal:
