@@ -2,14 +2,10 @@ package lambda
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
-	"syscall"
 )
 
 // FromFunction reports whether the client of a loopback TCP connection to
@@ -36,7 +32,7 @@ func (e *Engine) FromFunction(remote, local string) bool {
 	sock := "socket:[" + ino + "]"
 	for _, root := range roots {
 		for _, p := range descendants(root) {
-			if held, hidden := holdsSocket(p, sock); held || hidden {
+			if held, hidden := holds(p, sock); held || hidden {
 				// A process whose descriptors cannot be read (it made
 				// itself not dumpable) is taken to hold it: the check
 				// fails closed.
@@ -45,22 +41,6 @@ func (e *Engine) FromFunction(remote, local string) bool {
 		}
 	}
 	return false
-}
-
-// holdsSocket reports whether pid has sock open, and whether its
-// descriptors could not be read though it exists.
-func holdsSocket(pid int, sock string) (held, hidden bool) {
-	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
-	fds, err := os.ReadDir(dir)
-	if err != nil {
-		return false, !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ESRCH)
-	}
-	for _, fd := range fds {
-		if l, err := os.Readlink(dir + "/" + fd.Name()); err == nil && l == sock {
-			return true, false
-		}
-	}
-	return false, false
 }
 
 // socketInode is the inode of the TCP socket whose own address is remote

@@ -2,6 +2,8 @@ package lambda
 
 import (
 	"bufio"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strconv"
@@ -67,27 +69,20 @@ func killStrays(pid int, out *os.File) {
 	if pid <= 0 && ino == 0 {
 		return
 	}
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return
-	}
 	self := os.Getpid()
-	children := map[int][]int{}
+	children := childrenByParent()
 	var roots []int
 	if pid > 0 {
 		roots = append(roots, pid)
 	}
-	pipe := "pipe:[" + strconv.FormatUint(ino, 10) + "]"
-	for _, ent := range ents {
-		p, err := strconv.Atoi(ent.Name())
-		if err != nil || p == self {
-			continue
-		}
-		if pp, ok := parentOf(p); ok {
-			children[pp] = append(children[pp], p)
-		}
-		if ino != 0 && holds(p, pipe) {
-			roots = append(roots, p)
+	if ino != 0 {
+		pipe := "pipe:[" + strconv.FormatUint(ino, 10) + "]"
+		for _, kids := range children {
+			for _, p := range kids {
+				if held, _ := holds(p, pipe); held && p != self {
+					roots = append(roots, p)
+				}
+			}
 		}
 	}
 	seen := map[int]bool{self: true}
@@ -126,17 +121,36 @@ func parentOf(pid int) (int, bool) {
 	return pp, err == nil
 }
 
-// holds reports whether pid has an open descriptor on pipe ("pipe:[ino]").
-func holds(pid int, pipe string) bool {
+// holds reports whether pid has an open descriptor on file (its /proc
+// link: "pipe:[ino]", "socket:[ino]"), and whether its descriptors could
+// not be read though it exists (it is not dumpable).
+func holds(pid int, file string) (held, hidden bool) {
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
 	fds, err := os.ReadDir(dir)
 	if err != nil {
-		return false
+		return false, !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ESRCH)
 	}
 	for _, fd := range fds {
-		if l, err := os.Readlink(dir + "/" + fd.Name()); err == nil && l == pipe {
-			return true
+		if l, err := os.Readlink(dir + "/" + fd.Name()); err == nil && l == file {
+			return true, false
 		}
 	}
-	return false
+	return false, false
+}
+
+// childrenByParent maps each process on the machine to its children,
+// from every /proc/PID/stat.
+func childrenByParent() map[int][]int {
+	ents, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	for _, ent := range ents {
+		p, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		if pp, ok := parentOf(p); ok {
+			children[pp] = append(children[pp], p)
+		}
+	}
+	return children
 }

@@ -386,17 +386,7 @@ func descendants(pid int) []int {
 
 // descendantsByParent lists pid's descendants from /proc/*/stat.
 func descendantsByParent(pid int) []int {
-	ents, _ := os.ReadDir("/proc")
-	children := map[int][]int{}
-	for _, ent := range ents {
-		p, err := strconv.Atoi(ent.Name())
-		if err != nil {
-			continue
-		}
-		if pp, ok := parentOf(p); ok {
-			children[pp] = append(children[pp], p)
-		}
-	}
+	children := childrenByParent()
 	var out []int
 	queue := []int{pid}
 	for len(queue) > 0 {
