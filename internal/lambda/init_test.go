@@ -4,10 +4,12 @@ package lambda_test
 
 import (
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"gatehouse/internal/invoke"
 	"gatehouse/internal/lambda"
 	"gatehouse/internal/model"
 )
@@ -37,17 +39,7 @@ func TestInitDoesNotCountAgainstTheTimeout(t *testing.T) {
 	conn.Write([]byte{1})
 	r.logs.wait(t, "sleeping pid=")
 	// The event's 3 s start now.
-	r.advance(3*time.Second - time.Millisecond)
-	select {
-	case got := <-res:
-		t.Fatalf("ended before its timeout: %s", got.Payload)
-	default:
-	}
-	r.advance(time.Millisecond)
-	got := <-res
-	if typ, msg := errorDoc(t, got); typ != "Sandbox.Timedout" || !strings.HasSuffix(msg, "Task timed out after 3.00 seconds") {
-		t.Fatalf("error %s %q", typ, msg)
-	}
+	r.timesOut(res, 3*time.Second)
 }
 
 // A runtime still initialising after the Init limit is stopped and
@@ -65,18 +57,27 @@ func TestInitLimit(t *testing.T) {
 	r.logs.wait(t, "INIT_REPORT Init Duration: 10000.00 ms\tPhase: init\tStatus: timeout")
 	// The second initialisation has the invocation's 5 s, no more.
 	r.logs.waitN(t, "init hanging", 2)
-	r.advance(5*time.Second - time.Millisecond)
+	got := r.timesOut(res, 5*time.Second)
+	if n := strings.Count(r.logs.text(), "START RequestId: "+got.RequestID); n != 1 {
+		t.Errorf("START logged %d times", n)
+	}
+}
+
+// timesOut advances the clock by limit, checking that res is not answered
+// a millisecond before, and answers the result, Lambda's timeout document.
+func (r *rig) timesOut(res <-chan invoke.Result, limit time.Duration) invoke.Result {
+	r.t.Helper()
+	r.advance(limit - time.Millisecond)
 	select {
 	case got := <-res:
-		t.Fatalf("ended before its timeout: %s", got.Payload)
+		r.t.Fatalf("ended before its timeout: %s", got.Payload)
 	default:
 	}
 	r.advance(time.Millisecond)
 	got := <-res
-	if typ, msg := errorDoc(t, got); typ != "Sandbox.Timedout" || !strings.HasSuffix(msg, "Task timed out after 5.00 seconds") {
-		t.Fatalf("error %s %q", typ, msg)
+	secs := strconv.FormatFloat(limit.Seconds(), 'f', 2, 64)
+	if typ, msg := errorDoc(r.t, got); typ != "Sandbox.Timedout" || !strings.HasSuffix(msg, "Task timed out after "+secs+" seconds") {
+		r.t.Fatalf("error %s %q", typ, msg)
 	}
-	if n := strings.Count(r.logs.text(), "START RequestId: "+got.RequestID); n != 1 {
-		t.Errorf("START logged %d times", n)
-	}
+	return got
 }
