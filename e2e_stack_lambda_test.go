@@ -102,6 +102,10 @@ func TestStackLambdaBehindHTTPAPI(t *testing.T) {
 	if got.Configuration.State != lambdatypes.StateActive || got.Tags["aws:cloudformation:logical-id"] != "Fn" {
 		t.Fatalf("function after create: state %s, tags %v", got.Configuration.State, got.Tags)
 	}
+	// A user may tag a stack's function: its aws:cloudformation: tags
+	// stay, and are no reason to refuse.
+	_, err = fns.TagResource(ctx, &lambda.TagResourceInput{Resource: got.Configuration.FunctionArn, Tags: map[string]string{"team": "answers"}})
+	restMust(t, err)
 	restMust(t, srv.Sync(ctx))
 	if a := invoke(t, srv, api, "/answer"); a.status != 200 || a.body != "one for stack" {
 		t.Fatalf("GET /answer = %d %q, want the function's answer", a.status, a.body)

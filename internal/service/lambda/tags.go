@@ -68,9 +68,14 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*Empty
 		if err != nil {
 			return err
 		}
-		tags := f.Tags.With(in.Tags)
-		if err := checkTags(ctx, tags); err != nil {
+		// The new tags are checked, not the ones the function has: a
+		// stack's aws:cloudformation: tags stay, and others may be added.
+		if err := checkTags(ctx, in.Tags); err != nil {
 			return err
+		}
+		tags := f.Tags.With(in.Tags)
+		if len(tags) > 50 {
+			return invalidParameter("Number of tags exceeds resource tag limit.")
 		}
 		f.Tags = tags
 		return model.Put(tx, f)
