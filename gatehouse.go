@@ -380,12 +380,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Quota counters are loaded before the data plane serves, so a
 	// restart keeps what keys used.
 	if err := s.quota.Load(); err != nil {
+		s.closeTLS()
 		s.closeCode()
 		ln.Close()
 		st.Close()
 		return nil, fmt.Errorf("reading usage plan quotas in %s: %w", storeName(cfg), err)
 	}
 	if s.fnLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		s.closeTLS()
 		s.closeCode()
 		ln.Close()
 		st.Close()
@@ -682,7 +684,6 @@ func (s *Server) newFunctionEdge(services map[string]http.Handler, main *edge.Ed
 		Log:         cfg.Log,
 		Verify:      verifier(cfg),
 		BodyTimeout: cfg.BodyTimeout,
-		BodyBudget:  cfg.BodyBudget,
 	})
 }
 

@@ -112,7 +112,8 @@ type Config struct {
 	// answered as throttled (DefaultBudgetWait when zero).
 	BudgetWait time.Duration
 	// ShareBudget, when set, is another edge whose body budget this one
-	// uses too, so that two listeners hold no more than one budget.
+	// uses too, so that two listeners hold no more than one budget;
+	// BodyBudget is then that edge's.
 	ShareBudget *Edge
 	// EngineKey is the secret the stack engine sends in api.CallerHeader:
 	// a management call carrying it is served as CloudFormation's
@@ -150,9 +151,11 @@ func New(cfg Config) *Edge {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	b := newBudget(cfg.BodyBudget)
+	var b *budget
 	if cfg.ShareBudget != nil {
 		b = cfg.ShareBudget.budget
+	} else {
+		b = newBudget(cfg.BodyBudget)
 	}
 	return &Edge{cfg: cfg, hosts: newHosts(cfg.AllowHosts), budget: b, csrf: http.NewCrossOriginProtection()}
 }
