@@ -47,6 +47,18 @@ type document struct {
 	valueHeaders map[string]headerValue
 }
 
+// valueDocument is the document of ParseV1 and ParseREST, whose header
+// values may be booleans.
+type valueDocument struct {
+	document
+	Headers map[string]headerValue `json:"headers"`
+}
+
+func (d *valueDocument) response() (*Response, error) {
+	d.valueHeaders = d.Headers
+	return d.document.response()
+}
+
 // ParseV1 reads the response document of HTTP APIs' format 1.0: a JSON
 // object with statusCode, and headers (a value may be a boolean, sent as
 // its text), multiValueHeaders, body (a string, base64 with
@@ -54,14 +66,10 @@ type document struct {
 // is ErrMalformed. A header named in both maps takes multiValueHeaders'
 // values, as on AWS.
 func ParseV1(payload []byte) (*Response, error) {
-	var d struct {
-		document
-		Headers map[string]headerValue `json:"headers"`
-	}
+	var d valueDocument
 	if err := json.Unmarshal(payload, &d); err != nil || d.StatusCode == nil {
 		return nil, ErrMalformed
 	}
-	d.valueHeaders = d.Headers
 	return d.response()
 }
 
@@ -75,17 +83,13 @@ func ParseREST(payload []byte) (*Response, error) {
 	if !restMembers(payload) {
 		return nil, ErrMalformed
 	}
-	var d struct {
-		document
-		Headers map[string]headerValue `json:"headers"`
-	}
+	var d valueDocument
 	if err := json.Unmarshal(payload, &d); err != nil {
 		return nil, ErrMalformed
 	}
 	if d.StatusCode == nil || string(d.StatusCode) == "null" {
 		d.StatusCode = json.RawMessage("200")
 	}
-	d.valueHeaders = d.Headers
 	return d.response()
 }
 
