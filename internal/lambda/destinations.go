@@ -40,15 +40,6 @@ func (p asyncPolicy) expired(ev *model.FunctionEvent, now time.Time) bool {
 	return !ev.Received.IsZero() && now.Sub(ev.Received) >= p.maxAge
 }
 
-// configKey is the qualifier an event invoke config is kept under: the
-// unqualified function's is $LATEST's.
-func configKey(q string) string {
-	if q == "" {
-		return "$LATEST"
-	}
-	return q
-}
-
 // maxHops is the longest chain of invocation records gatehouse follows:
 // functions that are each other's destinations would otherwise call each
 // other for ever. Lambda's recursive loop detection stops loops after
@@ -93,7 +84,7 @@ func (e *Engine) sendRecord(stx store.Tx, scope model.Scope, ev *model.FunctionE
 	}
 	version := res.ExecutedVersion
 	if version == "" {
-		version = configKey(ev.Qualifier)
+		version = model.ConfigQualifier(ev.Qualifier)
 	}
 	rec := invocationRecord{Version: "1.0", Timestamp: now.UTC().Format("2006-01-02T15:04:05.000Z"),
 		RequestContext: recordRequest{RequestID: ev.ID, FunctionArn: invoke.FunctionARN(scope.Region, scope.Account, ev.Function, version),

@@ -281,7 +281,7 @@ func (e *Engine) deliver(k evKey) {
 		tx := model.Tx{Tx: stx, Account: k.scope.Account, Region: k.scope.Region}
 		ev, _, _ = model.Get[model.FunctionEvent](tx, k.id)
 		if ev != nil {
-			cfg, _, _ = model.Get[model.FunctionEventInvokeConfig](tx, ev.Function+"/"+configKey(ev.Qualifier))
+			cfg, _, _ = model.Get[model.FunctionEventInvokeConfig](tx, model.EventInvokeConfigKey(ev.Function, ev.Qualifier))
 		}
 		return nil
 	})

@@ -217,4 +217,19 @@ type FunctionEventInvokeConfig struct {
 }
 
 func (FunctionEventInvokeConfig) Kind() string  { return "lambda-event-invoke-config" }
-func (c FunctionEventInvokeConfig) Key() string { return c.Function + "/" + c.Qualifier }
+func (c FunctionEventInvokeConfig) Key() string { return EventInvokeConfigKey(c.Function, c.Qualifier) }
+
+// EventInvokeConfigKey is the key of function's event invoke config for
+// qualifier; the unqualified function's is $LATEST's.
+func EventInvokeConfigKey(function, qualifier string) string {
+	return function + "/" + ConfigQualifier(qualifier)
+}
+
+// ConfigQualifier is the qualifier an event invoke config is kept under:
+// qualifier, or $LATEST for none.
+func ConfigQualifier(qualifier string) string {
+	if qualifier == "" {
+		return "$LATEST"
+	}
+	return qualifier
+}

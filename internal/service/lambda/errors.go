@@ -71,6 +71,13 @@ func preconditionFailed(format string, args ...any) error {
 	return lambdaError(http.StatusPreconditionFailed, "PreconditionFailedException", "", format, args...)
 }
 
+// payloadTooLarge is Lambda's answer to an invocation's payload over
+// limit bytes.
+func payloadTooLarge(limit int) error {
+	return lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
+		"Request must be smaller than %d bytes for the InvokeFunction operation", limit)
+}
+
 // packageTooLarge is Lambda's answer to a deployment package over the
 // 50 MB a request may carry.
 func packageTooLarge(op string) error {

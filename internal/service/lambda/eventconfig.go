@@ -150,18 +150,10 @@ func qualifierOr(q, other string) string {
 	return other
 }
 
-// configKey is the qualifier a config is kept under.
-func configKey(q string) string {
-	if q == "" {
-		return "$LATEST"
-	}
-	return q
-}
-
 // configARN is the ARN a config's errors name: the function's, qualified
 // as asked or with $LATEST.
 func (t target) configARN(ctx context.Context) string {
-	return target{name: t.name, qualifier: configKey(t.qualifier)}.arn(ctx)
+	return target{name: t.name, qualifier: model.ConfigQualifier(t.qualifier)}.arn(ctx)
 }
 
 // qualifierExists reports whether the function has the version or alias
@@ -207,7 +199,7 @@ func (s *Service) writeEventInvokeConfig(ctx context.Context, in *EventInvokeCon
 		if err != nil || !ok {
 			return cmpErr(err, noSuchFunction())
 		}
-		q := configKey(t.qualifier)
+		q := model.ConfigQualifier(t.qualifier)
 		if ok, err := qualifierExists(tx, f, q); err != nil || !ok {
 			return cmpErr(err, noSuchFunction())
 		}
@@ -331,7 +323,7 @@ func readConfig(ctx context.Context, tx model.Tx, t target) (*model.Function, *m
 	if err != nil || !ok {
 		return nil, nil, cmpErr(err, missing)
 	}
-	c, ok, err := model.Get[model.FunctionEventInvokeConfig](tx, f.Name+"/"+configKey(t.qualifier))
+	c, ok, err := model.Get[model.FunctionEventInvokeConfig](tx, model.EventInvokeConfigKey(f.Name, t.qualifier))
 	if err != nil || !ok {
 		return nil, nil, cmpErr(err, missing)
 	}

@@ -68,8 +68,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 		return nil, v.err()
 	}
 	if len(in.Payload) > maxSyncPayload {
-		return nil, lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
-			"Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)
+		return nil, payloadTooLarge(maxSyncPayload)
 	}
 	if len(in.Payload) > 0 && !json.Valid(in.Payload) {
 		return nil, notJSON()
@@ -137,8 +136,7 @@ func notJSON() error {
 // request id of ctx: the event is durable from then on.
 func (s *Service) queue(ctx context.Context, t target, payload []byte, caller *invoke.Caller) error {
 	if len(payload) > maxAsyncPayload {
-		return lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
-			"Request must be smaller than %d bytes for the InvokeFunction operation", maxAsyncPayload)
+		return payloadTooLarge(maxAsyncPayload)
 	}
 	now := s.now()
 	return s.update(ctx, func(tx model.Tx) error {
@@ -187,8 +185,7 @@ func (s *Service) Queue(ctx context.Context, req invoke.Request) (string, error)
 	switch {
 	case err != nil:
 	case req.DryRun && len(req.Payload) > maxSyncPayload:
-		err = lambdaError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "",
-			"Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)
+		err = payloadTooLarge(maxSyncPayload)
 	case req.DryRun:
 		err = s.view(ctx, func(tx model.Tx) error { return allowed(ctx, tx, t, req.Caller) })
 	default:
