@@ -117,7 +117,13 @@ func (s *Service) quickUpdate(ctx context.Context, tx model.Tx, apiID string, q 
 	}
 	c := &change{}
 	if q.target != nil || q.credentials != nil {
-		if q.target != nil {
+		switch {
+		case q.target == nil:
+		case strings.HasPrefix(i.URI, "arn:") == strings.HasPrefix(*q.target, "arn:"):
+			// A target of the same kind: what the integration was set to
+			// (payload format, method) stays.
+			i.URI = *q.target
+		default:
 			aimAt(i, *q.target)
 		}
 		if q.credentials != nil {

@@ -140,6 +140,20 @@ func TestQuickCreate(t *testing.T) {
 	if err != nil || len(routes.Items) != 1 || aws.ToString(routes.Items[0].RouteKey) != "POST /hello" {
 		t.Fatalf("GetRoutes = %+v, %v", routes, err)
 	}
+
+	// Another function of the same kind changes the URI alone: a payload
+	// format set on the integration stays.
+	if _, err := f.gw.UpdateIntegration(ctx, &gw.UpdateIntegrationInput{ApiId: lam.ApiId, IntegrationId: in.IntegrationId, PayloadFormatVersion: aws.String("1.0")}); err != nil {
+		t.Fatal(err)
+	}
+	other := "arn:aws:lambda:us-east-1:000000000000:function:other"
+	if _, err := f.gw.UpdateApi(ctx, &gw.UpdateApiInput{ApiId: lam.ApiId, Target: aws.String(other)}); err != nil {
+		t.Fatal(err)
+	}
+	re, err := f.gw.GetIntegration(ctx, &gw.GetIntegrationInput{ApiId: lam.ApiId, IntegrationId: in.IntegrationId})
+	if err != nil || aws.ToString(re.IntegrationUri) != other || aws.ToString(re.PayloadFormatVersion) != "1.0" {
+		t.Fatalf("integration after a new target of its kind = %+v, %v", re, err)
+	}
 }
 
 // Bad quick-create members are refused before anything is written.
