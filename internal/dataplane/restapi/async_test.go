@@ -155,3 +155,18 @@ func TestLambdaAsyncAccessLog(t *testing.T) {
 		t.Errorf("access log %s", buf.String())
 	}
 }
+
+// An invocation type Lambda refuses is logged as Lambda's 400 answer.
+func TestLambdaBadInvocationTypeAccessLog(t *testing.T) {
+	api := lambdaAPI(t, asyncIntegration("AWS", "'event'"), nil)
+	st := api.Stages["prod"]
+	st.AccessLog = accesslog.Compile(&model.AccessLogSettings{DestinationARN: "arn:aws:logs:us-east-1:123456789012:log-group:access",
+		Format: "$context.status $context.integration.status"})
+	var buf bytes.Buffer
+	env := &Env{Now: time.Now, Events: &queue{}, Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	r := httptest.NewRequest("POST", "http://api1.execute-api.localhost/prod/orders/1", strings.NewReader(`{}`))
+	Serve(httptest.NewRecorder(), r, env, api, st, "/orders/1")
+	if !strings.Contains(buf.String(), `line="500 400"`) {
+		t.Errorf("access log %s", buf.String())
+	}
+}

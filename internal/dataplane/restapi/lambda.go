@@ -125,8 +125,10 @@ func (env *Env) callLambda(ctx context.Context, w http.ResponseWriter, q *reques
 			// Lambda only checks the invocation, and answers 204.
 			async, dry = true, true
 		default:
-			env.lambdaFailed(ctx, w, q, invoke.Errorf(http.StatusBadRequest, "ValidationException",
-				"1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", v))
+			// Lambda refuses it: its 400 is the integration's status.
+			lg.Calling()
+			env.lambdaRefused(ctx, w, q, invoke.Errorf(http.StatusBadRequest, "ValidationException",
+				"1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", v), lg)
 			return
 		}
 	}
