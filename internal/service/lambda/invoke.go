@@ -75,7 +75,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	}
 	switch in.InvocationType {
 	case "DryRun":
-		if err := s.view(ctx, func(tx model.Tx) error { _, err := s.invocable(ctx, tx, t); return err }); err != nil {
+		if err := s.view(ctx, func(tx model.Tx) error { _, err := invocable(ctx, tx, t, nil); return err }); err != nil {
 			return nil, err
 		}
 		return &InvokeOutput{status: http.StatusNoContent}, nil
@@ -113,15 +113,25 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	return out, nil
 }
 
-// invocable finds the function and the version the target names, and
-// refuses one that is not Active as Lambda does.
-func (s *Service) invocable(ctx context.Context, tx model.Tx, t target) (model.FunctionConfig, error) {
+// invocable finds the function and the version the target names and,
+// for a service invoking on a resource's behalf (caller, nil for none),
+// checks that the function's resource policy allows it, as the engine
+// checks synchronous invocations.
+func invocable(ctx context.Context, tx model.Tx, t target, caller *invoke.Caller) (model.FunctionConfig, error) {
 	f, err := getFunction(ctx, tx, t)
 	if err != nil {
 		return model.FunctionConfig{}, err
 	}
 	c, _, err := configOf(ctx, tx, f, t)
-	return c, err
+	if err != nil {
+		return model.FunctionConfig{}, err
+	}
+	if caller != nil {
+		if _, ok := f.Allows(model.FunctionCaller{Service: caller.Service, SourceArn: caller.SourceArn, SourceAccount: caller.SourceAccount}, t.qualifier); !ok {
+			return model.FunctionConfig{}, fromInvoke(invoke.AccessDenied(caller.Service, t.arn(ctx)))
+		}
+	}
+	return c, nil
 }
 
 // notJSON is Lambda's refusal of a payload that is not JSON: Lambda reads
@@ -140,32 +150,12 @@ func (s *Service) queue(ctx context.Context, t target, payload []byte, caller *i
 	}
 	now := s.now()
 	return s.update(ctx, func(tx model.Tx) error {
-		if err := allowed(ctx, tx, t, caller); err != nil {
+		if _, err := invocable(ctx, tx, t, caller); err != nil {
 			return err
 		}
 		return model.Put(tx, &model.FunctionEvent{Function: t.name, ID: api.MetaFrom(ctx).RequestID,
 			Qualifier: t.qualifier, Payload: payload, Due: now, Received: now})
 	})
-}
-
-// allowed checks that the target's function and qualifier are there and,
-// for a service invoking on a resource's behalf (caller), that the
-// function's resource policy allows it, as the engine checks synchronous
-// invocations.
-func allowed(ctx context.Context, tx model.Tx, t target, caller *invoke.Caller) error {
-	f, err := getFunction(ctx, tx, t)
-	if err != nil {
-		return err
-	}
-	if _, _, err := configOf(ctx, tx, f, t); err != nil {
-		return err
-	}
-	if caller != nil {
-		if _, ok := f.Allows(model.FunctionCaller{Service: caller.Service, SourceArn: caller.SourceArn, SourceAccount: caller.SourceAccount}, t.qualifier); !ok {
-			return fromInvoke(invoke.AccessDenied(caller.Service, t.arn(ctx)))
-		}
-	}
-	return nil
 }
 
 var _ invoke.Queuer = (*Service)(nil)
@@ -187,7 +177,7 @@ func (s *Service) Queue(ctx context.Context, req invoke.Request) (string, error)
 	case req.DryRun && len(req.Payload) > maxSyncPayload:
 		err = payloadTooLarge(maxSyncPayload)
 	case req.DryRun:
-		err = s.view(ctx, func(tx model.Tx) error { return allowed(ctx, tx, t, req.Caller) })
+		err = s.view(ctx, func(tx model.Tx) error { _, err := invocable(ctx, tx, t, req.Caller); return err })
 	default:
 		err = s.queue(ctx, t, req.Payload, req.Caller)
 	}
@@ -215,7 +205,7 @@ func toInvoke(err error) error {
 // Pending, so an invocation of one that exists is refused for its state.
 func (s *Service) noEngine(ctx context.Context, t target) error {
 	return s.view(ctx, func(tx model.Tx) error {
-		c, err := s.invocable(ctx, tx, t)
+		c, err := invocable(ctx, tx, t, nil)
 		if err != nil {
 			return err
 		}
