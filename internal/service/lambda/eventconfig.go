@@ -395,14 +395,8 @@ type ListFunctionEventInvokeConfigsOutput struct {
 // ListFunctionEventInvokeConfigs lists a function's configs: $LATEST's,
 // then its versions' in order, then its aliases' by name.
 func (s *Service) ListFunctionEventInvokeConfigs(ctx context.Context, in *ListFunctionEventInvokeConfigsInput) (*ListFunctionEventInvokeConfigsOutput, error) {
-	if n := in.MaxItems; n != nil && (*n < 1 || *n > 50) {
-		var v validation
-		if *n < 1 {
-			v.atLeast(*n, "maxItems", 1)
-		} else {
-			v.atMost(*n, "maxItems", 50)
-		}
-		return nil, v.err()
+	if err := checkMaxItems(in.MaxItems, 50); err != nil {
+		return nil, err
 	}
 	t, err := eicTarget(ctx, in.FunctionName, "", func(target) error { return noSuchFunction() })
 	if err != nil {

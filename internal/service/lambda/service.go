@@ -190,18 +190,12 @@ func isVersion(q string) bool {
 // MaxItems. The marker is the key of the next page's first item, so a
 // page boundary survives items coming and going between calls.
 func page[T any](items []T, key func(T) string, given *int, marker string, max int) ([]T, string, error) {
+	if err := checkMaxItems(given, 10000); err != nil {
+		return nil, "", err
+	}
 	maxItems := max
 	if given != nil {
 		maxItems = *given
-	}
-	if maxItems < 1 || maxItems > 10000 {
-		var v validation
-		if maxItems < 1 {
-			v.atLeast(maxItems, "maxItems", 1)
-		} else {
-			v.atMost(maxItems, "maxItems", 10000)
-		}
-		return nil, "", v.err()
 	}
 	start := 0
 	if marker != "" {
@@ -229,3 +223,18 @@ func versionKey(v string) string {
 
 // Empty is an output without members: the delete calls answer no body.
 type Empty struct{}
+
+// checkMaxItems refuses a MaxItems given outside 1 to limit, in Lambda's
+// validation shape.
+func checkMaxItems(given *int, limit int) error {
+	if given == nil || *given >= 1 && *given <= limit {
+		return nil
+	}
+	var v validation
+	if *given < 1 {
+		v.atLeast(*given, "maxItems", 1)
+	} else {
+		v.atMost(*given, "maxItems", limit)
+	}
+	return v.err()
+}
