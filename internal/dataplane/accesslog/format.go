@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"gatehouse/internal/dataplane/jsonappend"
 	"gatehouse/internal/model"
@@ -259,19 +260,13 @@ func (e *Entry) append(b []byte, v variable, esc bool) []byte {
 	case integrationError:
 		return text(b, e.IntegrationError, esc)
 	case integrationLatency:
-		if !e.Integrated {
-			return append(b, '-')
-		}
-		return strconv.AppendInt(b, e.IntegrationLatency.Milliseconds(), 10)
+		return millis(b, e.IntegrationLatency, e.Integrated)
 	case authorizerError:
 		return text(b, e.AuthorizerError, esc)
 	case authorizerStatus:
 		return number(b, int64(e.AuthorizerStatus))
 	case authorizerLatency:
-		if e.AuthorizerStatus == 0 {
-			return append(b, '-')
-		}
-		return strconv.AppendInt(b, e.AuthorizerLatency.Milliseconds(), 10)
+		return millis(b, e.AuthorizerLatency, e.AuthorizerStatus != 0)
 	case integrationResponse:
 		if e.ResponseStatus != 0 {
 			return number(b, int64(e.ResponseStatus))
@@ -296,12 +291,17 @@ func (e *Entry) append(b []byte, v variable, esc bool) []byte {
 		b = append(b, e.Account...)
 		return append(b, ":root"...)
 	case responseLatency:
-		if e.Start.IsZero() || e.End.IsZero() {
-			return append(b, '-')
-		}
-		return strconv.AppendInt(b, e.End.Sub(e.Start).Milliseconds(), 10)
+		return millis(b, e.End.Sub(e.Start), !e.Start.IsZero() && !e.End.IsZero())
 	}
 	return append(b, '-')
+}
+
+// millis appends d in whole milliseconds, or "-" when it was not measured.
+func millis(b []byte, d time.Duration, measured bool) []byte {
+	if !measured {
+		return append(b, '-')
+	}
+	return strconv.AppendInt(b, d.Milliseconds(), 10)
 }
 
 func text(b []byte, s string, esc bool) []byte {
