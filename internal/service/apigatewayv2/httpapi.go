@@ -294,8 +294,8 @@ func (s *Service) UpdateApi(ctx context.Context, in *UpdateApiInput) (*Api, erro
 	if q.target != nil && *q.target == "" {
 		return nil, badRequest("A quick-created API's target cannot be removed, only changed.")
 	}
-	if c := deref(q.credentials); c != "" && !strings.HasPrefix(c, "arn:") {
-		return nil, badRequest("Invalid credentialsArn %q: it must be an IAM role ARN.", c)
+	if err := q.checkCredentials(); err != nil {
+		return nil, err
 	}
 	var a *model.HTTPAPI
 	err := s.update(ctx, func(tx model.Tx) (err error) {

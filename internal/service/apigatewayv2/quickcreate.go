@@ -30,6 +30,12 @@ func (q quickCreate) check() error {
 	if q.target != nil && *q.target == "" {
 		return badRequest("Invalid target: it must be a Lambda function ARN or an HTTP URL.")
 	}
+	return q.checkCredentials()
+}
+
+// checkCredentials refuses a credentialsArn that is not a role ARN ("" is
+// none).
+func (q quickCreate) checkCredentials() error {
 	if c := deref(q.credentials); c != "" && !strings.HasPrefix(c, "arn:") {
 		return badRequest("Invalid credentialsArn %q: it must be an IAM role ARN.", c)
 	}
